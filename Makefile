@@ -1,0 +1,40 @@
+# Gongjian: one command per habit. `make run` and `make test` work on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint bench deploy-test clean db-upgrade
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+## run: set up and serve all three services on the embedded default (SQLite + in-memory broker)
+run: $(STAMP)
+	@mkdir -p var
+	$(BIN)/gongjian db upgrade
+	$(BIN)/gongjian serve
+
+## test: set up and run the whole suite (PostgreSQL/Redis tests run when their URLs are set)
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## lint: ruff, mypy on shared/ and every domain/, import-linter
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy shared services/registry/domain services/scheduling/domain services/scoring/domain
+	$(BIN)/lint-imports
+
+## bench: throughput and latency figures (see docs/benchmarks.md)
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+db-upgrade: $(STAMP)
+	$(BIN)/gongjian db upgrade
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,7 @@
+"""Registry: owns key projects.
+
+Owns: ``project-<id>`` streams; integrations and their secrets; the global feed, the
+log export and chain verification over HTTP.
+Publishes: the project events of `shared.events` (ProjectRegistered … EventRetracted).
+Consumes: nothing (it is the source of truth for projects).
+"""

@@ -1,0 +1,27 @@
+"""Wiring of the scoring service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from flask_smorest import Api
+
+from shared.http import create_base_app
+from shared.runtime import Runtime
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
+
+
+def register_routes(api: Api, runtime: Runtime) -> None:
+    """No routes yet."""
+
+
+def declare_actors(runtime: Runtime) -> None:
+    """No actors yet."""
+
+
+def create_app(runtime: Runtime) -> Flask:
+    app, api = create_base_app(runtime, title="scoring")
+    register_routes(api, runtime)
+    return app

@@ -1,0 +1,5 @@
+"""What all three services use: the event store, event schemas, configuration,
+messaging (dramatiq), auth, HTTP errors and logging.
+
+`shared` never imports `services`; the services meet only here and in the event store.
+"""

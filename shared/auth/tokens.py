@@ -1,0 +1,88 @@
+"""Issuing and checking API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import Column, Engine, MetaData, String, Table, insert, select, update
+
+from ..eventstore.clocks import now_utc
+from ..eventstore.schema import UTCDateTime
+
+ROLES = ("admin", "office", "integration", "auditor", "viewer")
+
+api_tokens = Table(
+    "api_tokens",
+    MetaData(),
+    Column("token_hash", String(64), primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("role", String(20), nullable=False),
+    Column("source", String(200)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: recorded as ``actor`` (name) and ``source`` on every write."""
+
+    name: str
+    role: str
+    source: str
+
+    def has(self, *roles: str) -> bool:
+        return self.role == "admin" or self.role in roles
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class TokenStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def create(self, name: str, role: str, source: str | None = None) -> str:
+        """A new token (returned once, never stored in clear)."""
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+        if not name or len(name) > 100:
+            raise ValueError("a token needs a name of 1 to 100 characters")
+        token = "gj_" + secrets.token_urlsafe(32)
+        with self.engine.begin() as conn:
+            exists = conn.execute(select(api_tokens.c.name).where(api_tokens.c.name == name)).first()
+            if exists:
+                raise ValueError(f"a token named {name!r} exists already")
+            conn.execute(
+                insert(api_tokens).values(
+                    token_hash=_digest(token),
+                    name=name,
+                    role=role,
+                    source=source or f"{role}:{name}",
+                    created_at=now_utc(),
+                )
+            )
+        return token
+
+    def revoke(self, name: str) -> bool:
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(api_tokens)
+                .where(api_tokens.c.name == name, api_tokens.c.revoked_at.is_(None))
+                .values(revoked_at=now_utc())
+            )
+        return result.rowcount > 0
+
+    def authenticate(self, token: str) -> Principal | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(api_tokens).where(
+                    api_tokens.c.token_hash == _digest(token), api_tokens.c.revoked_at.is_(None)
+                )
+            ).first()
+        if row is None:
+            return None
+        return Principal(name=row.name, role=row.role, source=row.source or row.name)

@@ -1,0 +1,50 @@
+"""Flask side of auth: ``Authorization: Bearer <token>`` and a role check per route."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app, g, request
+
+from ..http.problems import Problem
+from .tokens import Principal, TokenStore
+
+
+def current_principal() -> Principal:
+    principal = g.get("principal")
+    if principal is None:
+        raise Problem(401, "Unauthorized", "no principal for this request")
+    return principal
+
+
+def _authenticate() -> Principal:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Problem(401, "Unauthorized", "send 'Authorization: Bearer <token>'")
+    tokens: TokenStore = current_app.extensions["gongjian.tokens"]
+    principal = tokens.authenticate(token.strip())
+    if principal is None:
+        raise Problem(401, "Unauthorized", "the token is unknown or revoked")
+    return principal
+
+
+def require_role(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Let a request through if its token's role is one of ``roles`` (admin always)."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            principal = _authenticate()
+            if not principal.has(*roles):
+                raise Problem(
+                    403, "Forbidden", f"role {principal.role!r} may not do this; needs one of {', '.join(roles)}"
+                )
+            g.principal = principal
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate

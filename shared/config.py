@@ -1,0 +1,61 @@
+"""Configuration, read once from the environment (``GONGJIAN_*``)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the services read from the environment; see README's table."""
+
+    database_url: str = "sqlite:///var/gongjian.db"
+    redis_url: str = ""  # empty: dramatiq's in-memory broker with an in-process worker
+    timezone: str = "Asia/Shanghai"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+    log_format: str = "json"  # json | text
+    lock_timeout_ms: int = 5000
+    max_clock_skew_seconds: int = 300
+    max_body_bytes: int = 5 * 1024 * 1024
+    data_dir: Path = field(default_factory=lambda: Path("var"))
+    redis_namespace: str = "gongjian"
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        env = os.environ
+        data_dir = Path(env.get("GONGJIAN_DATA_DIR", "var"))
+        settings = cls(
+            database_url=env.get("GONGJIAN_DATABASE_URL") or f"sqlite:///{data_dir / 'gongjian.db'}",
+            redis_url=env.get("GONGJIAN_REDIS_URL", ""),
+            timezone=env.get("GONGJIAN_TIMEZONE", "Asia/Shanghai"),
+            host=env.get("GONGJIAN_HOST", "127.0.0.1"),
+            port=_int("GONGJIAN_PORT", 8000),
+            log_level=env.get("GONGJIAN_LOG_LEVEL", "INFO").upper(),
+            log_format=env.get("GONGJIAN_LOG_FORMAT", "json"),
+            lock_timeout_ms=_int("GONGJIAN_LOCK_TIMEOUT_MS", 5000),
+            max_clock_skew_seconds=_int("GONGJIAN_MAX_CLOCK_SKEW_SECONDS", 300),
+            max_body_bytes=_int("GONGJIAN_MAX_BODY_BYTES", 5 * 1024 * 1024),
+            data_dir=data_dir,
+            redis_namespace=env.get("GONGJIAN_REDIS_NAMESPACE", "gongjian"),
+        )
+        ZoneInfo(settings.timezone)  # fail fast on a bad zone name
+        return replace(settings, **overrides) if overrides else settings
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)

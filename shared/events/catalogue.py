@@ -1,0 +1,250 @@
+"""Every event type, its payload schema, version and meaning.
+
+The envelope's ``occurred_at`` is the business time of the fact (when an approval was
+granted, when a milestone was met); payloads carry only what the envelope does not.
+"""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from shared.eventstore import EventType, EventTypeRegistry
+
+from .fields import Money, Month
+
+CATEGORIES = ("breakthrough", "new_start", "preliminary")
+"""突破性进展或完工投产 / 开工建设 / 前期谋划项目取得实质性进展."""
+APPROVAL_KINDS = ("filing", "planning", "eia", "land", "energy", "construction_permit", "other")
+ISSUE_KINDS = ("land", "energy", "labour", "financing", "environment", "power", "water", "road", "other")
+INCIDENT_KINDS = ("major_safety_accident", "ecological_red_line", "illegal_farmland", "other")
+VETO_INCIDENTS = ("major_safety_accident", "ecological_red_line", "illegal_farmland")
+"""一票否决: any one caps the grade."""
+
+_id = fields.String(required=True, validate=validate.Length(1, 64))
+_text = fields.String(validate=validate.Length(0, 2000), load_default="")
+_name = fields.String(required=True, validate=validate.Length(1, 200))
+
+
+def project_stream(project_id: str) -> str:
+    return f"project-{project_id}"
+
+
+class ProjectRegistered(Schema):
+    project_id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$"))
+    national_code = fields.String(
+        load_default=None, allow_none=True,
+        validate=validate.Regexp(r"^[0-9A-Z-]{24}$", error="must be the 24-character national project code"),
+    )
+    name = _name
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    sector = fields.String(required=True, validate=validate.Length(1, 100))
+    town = fields.String(required=True, validate=validate.Length(1, 100))
+    year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
+    total_investment = Money(required=True)
+    annual_plan = Money(required=True)
+    monthly_plan = fields.List(Money(), load_default=None, allow_none=True, validate=validate.Length(equal=12))
+    major = fields.Boolean(load_default=False)
+    cadence = fields.String(load_default="monthly", validate=validate.OneOf(("weekly", "monthly")))
+    leader = _name
+    lead_unit = _name
+    owner_unit = _name
+    planned_start = fields.Date(load_default=None, allow_none=True)
+    planned_completion = fields.Date(load_default=None, allow_none=True)
+
+
+class ResponsibilityAssigned(Schema):
+    leader = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 200))
+    lead_unit = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 200))
+    owner_unit = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 200))
+    reason = _text
+
+
+class MilestonePlanned(Schema):
+    milestone_id = _id
+    name = _name
+    due = fields.Date(required=True)
+    kind = fields.String(load_default="progress", validate=validate.OneOf(("preliminary", "start", "progress", "completion", "commissioning")))
+
+
+class MilestoneCompleted(Schema):
+    milestone_id = _id
+    note = _text
+
+
+class MilestoneSlipped(Schema):
+    milestone_id = _id
+    new_due = fields.Date(required=True)
+    reason = _text
+
+
+class ApprovalRequested(Schema):
+    approval_id = _id
+    kind = fields.String(required=True, validate=validate.OneOf(APPROVAL_KINDS))
+    authority = _text
+    allowed_days = fields.Integer(load_default=20, validate=validate.Range(1, 365))
+
+
+class ApprovalGranted(Schema):
+    approval_id = _id
+    kind = fields.String(required=True, validate=validate.OneOf(APPROVAL_KINDS))
+    document_no = _text
+
+
+class ApprovalRejected(Schema):
+    approval_id = _id
+    kind = fields.String(required=True, validate=validate.OneOf(APPROVAL_KINDS))
+    reason = _text
+
+
+class ConstructionStarted(Schema):
+    note = _text
+
+
+class InvestmentReported(Schema):
+    month = Month(required=True)
+    amount = Money(required=True)
+
+
+class InspectionCompleted(Schema):
+    inspection_id = _id
+    result = fields.String(required=True, validate=validate.OneOf(("passed", "passed_with_issues", "failed")))
+    inspector = _text
+    findings = _text
+
+
+class IssueRaised(Schema):
+    issue_id = _id
+    kind = fields.String(required=True, validate=validate.OneOf(ISSUE_KINDS))
+    description = fields.String(required=True, validate=validate.Length(1, 2000))
+    allowed_days = fields.Integer(load_default=15, validate=validate.Range(1, 365))
+    owner = _text
+
+
+class IssueResolved(Schema):
+    issue_id = _id
+    resolution = _text
+
+
+class SupervisionNoticeIssued(Schema):
+    notice_id = _id
+    kind = fields.String(required=True, validate=validate.OneOf(("commendation", "criticism")))
+    title = _name
+    unit = fields.String(load_default=None, allow_none=True)
+    body = _text
+
+
+class SafetyIncidentReported(Schema):
+    incident_id = _id
+    kind = fields.String(required=True, validate=validate.OneOf(INCIDENT_KINDS))
+    description = _text
+
+
+class ProjectCompleted(Schema):
+    note = _text
+
+
+class ProjectCommissioned(Schema):
+    note = _text
+
+
+class ProjectSuspended(Schema):
+    reason = fields.String(required=True, validate=validate.Length(1, 2000))
+
+
+class EventCorrected(Schema):
+    corrected_event_id = fields.UUID(required=True)
+    payload = fields.Dict(required=True)
+    reason = fields.String(required=True, validate=validate.Length(1, 2000))
+
+
+class EventRetracted(Schema):
+    retracted_event_id = fields.UUID(required=True)
+    reason = fields.String(required=True, validate=validate.Length(1, 2000))
+
+
+class DispatchPlanned(Schema):
+    cadence = fields.String(required=True, validate=validate.OneOf(("weekly", "monthly", "quarterly")))
+    period = fields.String(required=True)
+    plan_version = fields.Integer(required=True)
+    known_at = fields.String(required=True)
+    digest = fields.String(required=True)
+    plan = fields.Dict(required=True)
+    changes = fields.Dict(load_default=dict)
+
+
+class SpotCheckScheduled(Schema):
+    period = fields.String(required=True)
+    seed = fields.String(required=True)
+    project_ids = fields.List(fields.String(), required=True)
+
+
+class ActionAssigned(Schema):
+    action_id = _id
+    project_id = _id
+    item = fields.String(required=True)
+    assignee = fields.String(required=True)
+    due = fields.Date(required=True)
+    period = fields.String(required=True)
+    description = _text
+
+
+class ActionClosed(Schema):
+    action_id = _id
+    note = _text
+
+
+class RulebookAdopted(Schema):
+    rulebook_version = fields.String(required=True)
+    rulebook_hash = fields.String(required=True, validate=validate.Length(equal=64))
+    rulebook = fields.Dict(required=True)
+
+
+class AssessmentPublished(Schema):
+    assessment_id = _id
+    year = fields.Integer(required=True)
+    as_of = fields.String(required=True)
+    known_at = fields.String(required=True)
+    rulebook_version = fields.String(required=True)
+    rulebook_hash = fields.String(required=True)
+    chain_head_position = fields.Integer(required=True)
+    chain_head_hash = fields.String(required=True)
+    result_hash = fields.String(required=True)
+    digest = fields.String(required=True)
+    summary = fields.Dict(load_default=dict)
+
+
+CATALOGUE: tuple[EventType, ...] = (
+    EventType("ProjectRegistered", ProjectRegistered, meaning="a key project enters the campaign"),
+    EventType("ResponsibilityAssigned", ResponsibilityAssigned, meaning="the leader, lead unit or owner unit changes"),
+    EventType("MilestonePlanned", MilestonePlanned, meaning="a milestone of the reverse schedule (倒排工期) is set"),
+    EventType("MilestoneCompleted", MilestoneCompleted, meaning="a planned milestone is met"),
+    EventType("MilestoneSlipped", MilestoneSlipped, meaning="a milestone's due date moves later"),
+    EventType("ApprovalRequested", ApprovalRequested, meaning="an approval (前期手续) is applied for"),
+    EventType("ApprovalGranted", ApprovalGranted, meaning="an approval is granted"),
+    EventType("ApprovalRejected", ApprovalRejected, meaning="an approval is refused"),
+    EventType("ConstructionStarted", ConstructionStarted, meaning="construction starts (开工)"),
+    EventType("InvestmentReported", InvestmentReported, meaning="a month's completed investment"),
+    EventType("InspectionCompleted", InspectionCompleted, meaning="an inspection (督查) with its result"),
+    EventType("IssueRaised", IssueRaised, meaning="a problem blocking the project is raised"),
+    EventType("IssueResolved", IssueResolved, meaning="a raised problem is resolved"),
+    EventType("SupervisionNoticeIssued", SupervisionNoticeIssued, meaning="a commendation or criticism notice (督查通报)"),
+    EventType("SafetyIncidentReported", SafetyIncidentReported, meaning="a safety or ecology incident; some are vetoes (一票否决)"),
+    EventType("ProjectCompleted", ProjectCompleted, meaning="construction is completed (完工)"),
+    EventType("ProjectCommissioned", ProjectCommissioned, meaning="the project goes into operation (投产)"),
+    EventType("ProjectSuspended", ProjectSuspended, meaning="the project is suspended"),
+    EventType("EventCorrected", EventCorrected, meaning="replaces the payload of an earlier event of the same project"),
+    EventType("EventRetracted", EventRetracted, meaning="withdraws an earlier event of the same project"),
+    EventType("DispatchPlanned", DispatchPlanned, meaning="a dispatch plan (调度计划) for a period, versioned"),
+    EventType("SpotCheckScheduled", SpotCheckScheduled, meaning="the week's random spot-check sample (每周抽查)"),
+    EventType("ActionAssigned", ActionAssigned, meaning="a follow-up action from an agenda item"),
+    EventType("ActionClosed", ActionClosed, meaning="a follow-up action is done"),
+    EventType("RulebookAdopted", RulebookAdopted, meaning="an assessment rulebook comes into force"),
+    EventType("AssessmentPublished", AssessmentPublished, meaning="a year-end assessment (年终考核) with its digest"),
+)
+
+PROJECT_EVENT_TYPES = tuple(t.name for t in CATALOGUE[:20])
+"""Types that live in ``project-<id>`` streams (registry's categories)."""
+
+
+def build_registry() -> EventTypeRegistry:
+    return EventTypeRegistry(CATALOGUE)

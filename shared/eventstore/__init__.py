@@ -1,0 +1,81 @@
+"""The event store: the one place the brief's vocabulary is defined.
+
+- *event*: an immutable fact, carried in an envelope (`RecordedEvent`).
+- *stream*: the events of one aggregate (``project-<id>``), numbered by *stream version*
+  1, 2, 3 …
+- *global position*: 1, 2, 3 … across the store, gapless and in commit order.
+- *checkpoint*: the global position a consumer has processed up to.
+- *as_of*: business-time bound (``occurred_at``); *known_at*: record-time bound
+  (``recorded_at``); together a `Cutoff`.
+- *chain*: ``hash = SHA-256(prev_hash ‖ canonical JSON of the envelope without hash)``.
+"""
+
+from .clocks import Cutoff, end_of_day, now_utc
+from .consumer import CatchUp, Projection, catch_up, checkpoint_of, load_checkpoint, reset_checkpoint, save_checkpoint
+from .envelope import (
+    ANY_VERSION,
+    GENESIS_HASH,
+    NO_STREAM,
+    NewEvent,
+    RecordedEvent,
+    canonical_json,
+    chain_hash,
+    format_instant,
+    parse_instant,
+    utc,
+)
+from .errors import (
+    ConcurrencyConflict,
+    DuplicateEventConflict,
+    EventStoreError,
+    InvalidEventPayload,
+    LockTimeout,
+    UnknownEventType,
+)
+from .store import AppendResult, EventStore, Head, StoredPosition
+from .types import EventType, EventTypeRegistry
+from .verify import Verification, verify_chain
+
+__all__ = [
+    # envelope
+    "NewEvent",
+    "RecordedEvent",
+    "ANY_VERSION",
+    "NO_STREAM",
+    "GENESIS_HASH",
+    "canonical_json",
+    "chain_hash",
+    "format_instant",
+    "parse_instant",
+    "utc",
+    # store
+    "EventStore",
+    "AppendResult",
+    "StoredPosition",
+    "Head",
+    # clocks
+    "Cutoff",
+    "end_of_day",
+    "now_utc",
+    # types
+    "EventType",
+    "EventTypeRegistry",
+    # consumers
+    "Projection",
+    "CatchUp",
+    "catch_up",
+    "checkpoint_of",
+    "load_checkpoint",
+    "save_checkpoint",
+    "reset_checkpoint",
+    # verification
+    "Verification",
+    "verify_chain",
+    # errors
+    "EventStoreError",
+    "ConcurrencyConflict",
+    "DuplicateEventConflict",
+    "LockTimeout",
+    "UnknownEventType",
+    "InvalidEventPayload",
+]

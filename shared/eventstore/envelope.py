@@ -1,0 +1,135 @@
+"""The event envelope: what is appended (`NewEvent`) and what is read (`RecordedEvent`)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+GENESIS_HASH = "0" * 64
+"""``prev_hash`` of the event at global position 1."""
+
+NO_STREAM = 0
+"""Expected version of a stream that must not exist yet."""
+
+ANY_VERSION = None
+"""Expected version that accepts whatever the stream is at."""
+
+
+def utc(instant: datetime) -> datetime:
+    """The same instant in UTC; a naive datetime is refused, never guessed."""
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise ValueError(f"naive datetime {instant.isoformat()} has no time zone")
+    return instant.astimezone(UTC)
+
+
+def format_instant(instant: datetime) -> str:
+    """The one text form of an instant used in hashes and exports."""
+    return utc(instant).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_instant(text: str) -> datetime:
+    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return utc(parsed)
+
+
+def canonical_json(value: Any) -> str:
+    """Sorted keys, no spaces, UTF-8 kept: the same value always gives the same text."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An event to append; the store assigns versions, positions, time and hashes."""
+
+    stream_id: str
+    type: str
+    payload: dict[str, Any]
+    occurred_at: datetime
+    event_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    schema_version: int | None = None
+    """None: the type's current version."""
+    source: str = ""
+    actor: str = ""
+    correlation_id: str | None = None
+    causation_id: str | None = None
+
+    def content_fingerprint(self) -> str:
+        """What makes a retry "the same event": everything the sender chose."""
+        return content_fingerprint(
+            self.stream_id, self.type, self.schema_version or 1, self.occurred_at, self.payload
+        )
+
+
+def content_fingerprint(
+    stream_id: str, type_: str, schema_version: int, occurred_at: datetime, payload: Any
+) -> str:
+    text = canonical_json(
+        [stream_id, type_, schema_version, format_instant(occurred_at), payload]
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedEvent:
+    """An event as stored: the envelope of the brief, payload upcast to its current schema."""
+
+    event_id: str
+    stream_id: str
+    stream_version: int
+    global_position: int
+    type: str
+    schema_version: int
+    occurred_at: datetime
+    recorded_at: datetime
+    source: str
+    actor: str
+    correlation_id: str | None
+    causation_id: str | None
+    payload: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, as served over HTTP and written to exports."""
+        return envelope_dict(self)
+
+
+HASHED_FIELDS = (
+    "event_id",
+    "stream_id",
+    "stream_version",
+    "global_position",
+    "type",
+    "schema_version",
+    "occurred_at",
+    "recorded_at",
+    "source",
+    "actor",
+    "correlation_id",
+    "causation_id",
+    "payload",
+    "prev_hash",
+)
+
+
+def envelope_dict(event: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in (*HASHED_FIELDS, "hash"):
+        value = getattr(event, name)
+        out[name] = format_instant(value) if isinstance(value, datetime) else value
+    return out
+
+
+def chain_hash(prev_hash: str, fields: dict[str, Any]) -> str:
+    """``SHA-256(prev_hash ‖ canonical JSON of the envelope without hash)``."""
+    body = {name: fields[name] for name in HASHED_FIELDS}
+    for name in ("occurred_at", "recorded_at"):
+        if isinstance(body[name], datetime):
+            body[name] = format_instant(body[name])
+    digest = hashlib.sha256(prev_hash.encode())
+    digest.update(canonical_json(body).encode())
+    return digest.hexdigest()

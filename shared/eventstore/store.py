@@ -1,0 +1,450 @@
+"""The event store: append with expected versions, read by stream, by global position
+and by the two clocks, verify the chain. One code path for SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, insert, select, text
+from sqlalchemy.exc import OperationalError
+
+from ..db import READ_ONLY, is_postgres
+from .clocks import Cutoff, now_utc
+from .envelope import (
+    GENESIS_HASH,
+    NewEvent,
+    RecordedEvent,
+    canonical_json,
+    chain_hash,
+    content_fingerprint,
+    utc,
+)
+from .errors import ConcurrencyConflict, DuplicateEventConflict, LockTimeout
+from .schema import events as events_table
+from .types import EventTypeRegistry
+from .verify import Verification, verify_chain
+
+log = logging.getLogger(__name__)
+
+ExpectedVersions = Mapping[str, int | None]
+
+_COLUMNS = (
+    events_table.c.event_id,
+    events_table.c.stream_id,
+    events_table.c.stream_version,
+    events_table.c.global_position,
+    events_table.c.type,
+    events_table.c.schema_version,
+    events_table.c.occurred_at,
+    events_table.c.recorded_at,
+    events_table.c.source,
+    events_table.c.actor,
+    events_table.c.correlation_id,
+    events_table.c.causation_id,
+    events_table.c.payload,
+    events_table.c.prev_hash,
+    events_table.c.hash,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPosition:
+    """Where one appended event landed."""
+
+    event_id: str
+    stream_id: str
+    stream_version: int
+    global_position: int
+
+
+@dataclass(frozen=True, slots=True)
+class AppendResult:
+    """The positions of an append; ``duplicate`` when all events were already stored."""
+
+    positions: tuple[StoredPosition, ...]
+    duplicate: bool = False
+
+    @property
+    def last_position(self) -> int:
+        return max(p.global_position for p in self.positions)
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """The last event of the global log (position 0 and the genesis hash when empty)."""
+
+    position: int
+    hash: str
+    recorded_at: datetime | None
+
+
+class EventStore:
+    """Appends and reads events; after each committed append, tells ``on_appended``."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        registry: EventTypeRegistry | None = None,
+        *,
+        lock_timeout_ms: int = 5000,
+        clock: Callable[[], datetime] = now_utc,
+    ) -> None:
+        self.engine = engine
+        self.registry = registry
+        self.lock_timeout_ms = lock_timeout_ms
+        self.clock = clock
+        self.on_appended: list[Callable[[int], None]] = []
+
+    # -- appending ----------------------------------------------------------------
+
+    def append(
+        self,
+        events: Sequence[NewEvent],
+        expected_versions: ExpectedVersions | None = None,
+        *,
+        connection: Connection | None = None,
+    ) -> AppendResult:
+        """Append ``events`` atomically; each stream named in ``expected_versions`` must
+        be at that version (0: must not exist; None or absent: any version)."""
+        if not events:
+            raise ValueError("nothing to append")
+        ids = [e.event_id for e in events]
+        if len(set(ids)) != len(ids):
+            raise DuplicateEventConflict(_first_repeat(ids), "the same id twice in one append")
+        prepared = [self._prepare(e) for e in events]
+        if connection is not None:
+            return self._append_in(connection, prepared, expected_versions or {})
+        try:
+            with self.engine.begin() as conn:
+                result = self._append_in(conn, prepared, expected_versions or {})
+        except OperationalError as exc:
+            if _is_lock_timeout(exc):
+                raise LockTimeout(
+                    f"the event log stayed locked for more than {self.lock_timeout_ms} ms"
+                ) from exc
+            raise
+        if not result.duplicate:
+            self.notify(result.last_position)
+        return result
+
+    def append_to_stream(
+        self, stream_id: str, expected_version: int | None, events: Sequence[NewEvent]
+    ) -> AppendResult:
+        return self.append(events, {stream_id: expected_version})
+
+    def notify(self, position: int) -> None:
+        """Tell subscribers that events up to ``position`` are committed."""
+        for callback in self.on_appended:
+            try:
+                callback(position)
+            except Exception:  # a lost nudge is harmless: consumers catch up on a timer
+                log.exception("nudge failed", extra={"position": position})
+
+    def _prepare(self, event: NewEvent) -> NewEvent:
+        occurred_at = utc(event.occurred_at)
+        payload, version = event.payload, event.schema_version or 1
+        if self.registry is not None:
+            payload = self.registry.validate(event.type, payload, event.schema_version)
+            version = self.registry.current_version(event.type)
+        return NewEvent(
+            stream_id=event.stream_id,
+            type=event.type,
+            payload=payload,
+            occurred_at=occurred_at,
+            event_id=str(event.event_id),
+            schema_version=version,
+            source=event.source,
+            actor=event.actor,
+            correlation_id=event.correlation_id,
+            causation_id=event.causation_id,
+        )
+
+    def _append_in(
+        self, conn: Connection, events: list[NewEvent], expected: ExpectedVersions
+    ) -> AppendResult:
+        self._lock_log(conn)
+        existing = self._existing(conn, [e.event_id for e in events])
+        if existing:
+            return self._replay_of(events, existing)
+        streams = sorted({e.stream_id for e in events} | set(expected))
+        current = dict(
+            conn.execute(
+                select(events_table.c.stream_id, func.max(events_table.c.stream_version))
+                .where(events_table.c.stream_id.in_(streams))
+                .group_by(events_table.c.stream_id)
+            ).all()
+        )
+        for stream_id in streams:
+            want = expected.get(stream_id)
+            have = current.get(stream_id, 0)
+            if want is not None and want != have:
+                raise ConcurrencyConflict(stream_id, want, have)
+        head = self._head(conn)
+        recorded_at = self.clock()
+        if head.recorded_at is not None and recorded_at < head.recorded_at:
+            recorded_at = head.recorded_at  # record time never decreases with position
+        rows, positions = [], []
+        prev_hash, position = head.hash, head.position
+        for event in events:
+            position += 1
+            version = current.get(event.stream_id, 0) + 1
+            current[event.stream_id] = version
+            row = {
+                "event_id": event.event_id,
+                "stream_id": event.stream_id,
+                "stream_version": version,
+                "global_position": position,
+                "type": event.type,
+                "schema_version": event.schema_version,
+                "occurred_at": event.occurred_at,
+                "recorded_at": recorded_at,
+                "source": event.source,
+                "actor": event.actor,
+                "correlation_id": event.correlation_id,
+                "causation_id": event.causation_id,
+                "payload": event.payload,
+                "prev_hash": prev_hash,
+            }
+            row["hash"] = prev_hash = chain_hash(prev_hash, row)
+            row["payload"] = canonical_json(event.payload)
+            rows.append(row)
+            positions.append(StoredPosition(event.event_id, event.stream_id, version, position))
+        conn.execute(insert(events_table), rows)
+        return AppendResult(tuple(positions))
+
+    def _lock_log(self, conn: Connection) -> None:
+        # One writer at a time assigns positions and hashes, and commits before the
+        # next one starts: positions are gapless and in commit order. Readers are not
+        # blocked (EXCLUSIVE still admits ACCESS SHARE). SQLite: BEGIN IMMEDIATE.
+        if is_postgres(conn.engine):
+            conn.execute(text(f"SET LOCAL lock_timeout = '{int(self.lock_timeout_ms)}ms'"))
+            conn.execute(text("LOCK TABLE events IN EXCLUSIVE MODE"))
+
+    def _existing(self, conn: Connection, ids: list[str]) -> dict[str, Any]:
+        rows = conn.execute(
+            select(*_COLUMNS).where(events_table.c.event_id.in_(ids))
+        ).all()
+        return {row.event_id: row for row in rows}
+
+    def _replay_of(self, events: list[NewEvent], existing: Mapping[str, Any]) -> AppendResult:
+        """An idempotent retry returns the stored positions; anything else conflicts."""
+        for event in events:
+            row = existing.get(event.event_id)
+            if row is None:
+                other = next(iter(existing))
+                raise DuplicateEventConflict(
+                    other, "a different batch (the batch is partly stored already)"
+                )
+            stored = content_fingerprint(
+                row.stream_id, row.type, row.schema_version, row.occurred_at, json.loads(row.payload)
+            )
+            if stored != event.content_fingerprint():
+                raise DuplicateEventConflict(event.event_id)
+        return AppendResult(
+            tuple(
+                StoredPosition(r.event_id, r.stream_id, r.stream_version, r.global_position)
+                for r in (existing[e.event_id] for e in events)
+            ),
+            duplicate=True,
+        )
+
+    # -- reading ------------------------------------------------------------------
+
+    @contextmanager
+    def reading(self, connection: Connection | None = None) -> Iterator[Connection]:
+        """A read transaction (no write lock on SQLite), or the caller's own."""
+        if connection is not None:
+            yield connection
+            return
+        with self.engine.connect() as conn, conn.execution_options(**{READ_ONLY: True}).begin():
+            yield conn
+
+    def head(self, *, connection: Connection | None = None) -> Head:
+        with self.reading(connection) as conn:
+            return self._head(conn)
+
+    def _head(self, conn: Connection) -> Head:
+        row = conn.execute(
+            select(
+                events_table.c.global_position, events_table.c.hash, events_table.c.recorded_at
+            )
+            .order_by(events_table.c.global_position.desc())
+            .limit(1)
+        ).first()
+        if row is None:
+            return Head(0, GENESIS_HASH, None)
+        return Head(row.global_position, row.hash, row.recorded_at)
+
+    def stream_version(self, stream_id: str, *, connection: Connection | None = None) -> int:
+        with self.reading(connection) as conn:
+            value = conn.execute(
+                select(func.max(events_table.c.stream_version)).where(
+                    events_table.c.stream_id == stream_id
+                )
+            ).scalar()
+        return int(value or 0)
+
+    def read_stream(
+        self,
+        stream_id: str,
+        *,
+        from_version: int = 1,
+        to_version: int | None = None,
+        cutoff: Cutoff | None = None,
+        connection: Connection | None = None,
+    ) -> list[RecordedEvent]:
+        """A stream's events in version order, optionally only those the cutoff admits."""
+        query = (
+            select(*_COLUMNS)
+            .where(events_table.c.stream_id == stream_id)
+            .where(events_table.c.stream_version >= from_version)
+            .order_by(events_table.c.stream_version)
+        )
+        if to_version is not None:
+            query = query.where(events_table.c.stream_version <= to_version)
+        query = _apply_cutoff(query, cutoff)
+        with self.reading(connection) as conn:
+            return [self._decode(row) for row in conn.execute(query)]
+
+    def read_all(
+        self,
+        *,
+        after: int = 0,
+        limit: int = 1000,
+        types: Iterable[str] | None = None,
+        cutoff: Cutoff | None = None,
+        up_to: int | None = None,
+        connection: Connection | None = None,
+    ) -> list[RecordedEvent]:
+        """One page of the global log after position ``after``, in global order."""
+        query = (
+            select(*_COLUMNS)
+            .where(events_table.c.global_position > after)
+            .order_by(events_table.c.global_position)
+            .limit(limit)
+        )
+        if types is not None:
+            query = query.where(events_table.c.type.in_(list(types)))
+        if up_to is not None:
+            query = query.where(events_table.c.global_position <= up_to)
+        query = _apply_cutoff(query, cutoff)
+        with self.reading(connection) as conn:
+            return [self._decode(row) for row in conn.execute(query)]
+
+    def iter_all(
+        self,
+        *,
+        after: int = 0,
+        page_size: int = 2000,
+        types: Iterable[str] | None = None,
+        cutoff: Cutoff | None = None,
+        up_to: int | None = None,
+    ) -> Iterator[RecordedEvent]:
+        """Every event after ``after`` in global order, page by page (constant memory)."""
+        types = list(types) if types is not None else None
+        while True:
+            page = self.read_all(
+                after=after, limit=page_size, types=types, cutoff=cutoff, up_to=up_to
+            )
+            yield from page
+            if len(page) < page_size:
+                return
+            after = page[-1].global_position
+
+    def get(self, event_id: str, *, connection: Connection | None = None) -> RecordedEvent | None:
+        with self.reading(connection) as conn:
+            row = conn.execute(
+                select(*_COLUMNS).where(events_table.c.event_id == str(event_id))
+            ).first()
+        return self._decode(row) if row is not None else None
+
+    def iter_stored(self, *, up_to: int | None = None, page_size: int = 5000) -> Iterator[dict[str, Any]]:
+        """Rows exactly as stored and hashed (no upcasting): for verification and export."""
+        after = 0
+        while True:
+            query = (
+                select(*_COLUMNS)
+                .where(events_table.c.global_position > after)
+                .order_by(events_table.c.global_position)
+                .limit(page_size)
+            )
+            if up_to is not None:
+                query = query.where(events_table.c.global_position <= up_to)
+            with self.reading() as conn:
+                rows = conn.execute(query).all()
+            for row in rows:
+                stored = row._asdict()
+                stored["payload"] = json.loads(stored["payload"])
+                yield stored
+            if len(rows) < page_size:
+                return
+            after = rows[-1].global_position
+
+    def verify(
+        self, *, up_to: int | None = None, progress: Callable[[int], None] | None = None
+    ) -> Verification:
+        """Recompute the chain over the stored log (up to ``up_to``)."""
+        return verify_chain(self.iter_stored(up_to=up_to), progress=progress)
+
+    def position_known_at(self, known_at: datetime, *, connection: Connection | None = None) -> int:
+        """The last global position recorded at or before ``known_at`` (the watermark)."""
+        with self.reading(connection) as conn:
+            value = conn.execute(
+                select(func.max(events_table.c.global_position)).where(
+                    events_table.c.recorded_at <= utc(known_at)
+                )
+            ).scalar()
+        return int(value or 0)
+
+    def _decode(self, row: Any) -> RecordedEvent:
+        payload = json.loads(row.payload)
+        schema_version = row.schema_version
+        if self.registry is not None:
+            schema_version, payload = self.registry.upcast(row.type, schema_version, payload)
+        return RecordedEvent(
+            row.event_id,
+            row.stream_id,
+            row.stream_version,
+            row.global_position,
+            row.type,
+            schema_version,
+            row.occurred_at,
+            row.recorded_at,
+            row.source,
+            row.actor,
+            row.correlation_id,
+            row.causation_id,
+            payload,
+            row.prev_hash,
+            row.hash,
+        )
+
+
+def _apply_cutoff(query: Any, cutoff: Cutoff | None) -> Any:
+    if cutoff is None:
+        return query
+    if cutoff.as_of is not None:
+        query = query.where(events_table.c.occurred_at <= cutoff.as_of)
+    if cutoff.known_at is not None:
+        query = query.where(events_table.c.recorded_at <= cutoff.known_at)
+    return query
+
+
+def _first_repeat(ids: list[str]) -> str:
+    seen: set[str] = set()
+    for event_id in ids:
+        if event_id in seen:
+            return event_id
+        seen.add(event_id)
+    return ids[0]
+
+
+def _is_lock_timeout(exc: OperationalError) -> bool:
+    message = str(exc.orig).lower()
+    return "lock timeout" in message or "database is locked" in message or "locknotavailable" in type(exc.orig).__name__.lower()

@@ -1,0 +1,107 @@
+"""The base Flask app every service builds on: OpenAPI, problems, health, metrics."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from flask import Flask, Response, g, jsonify, request
+from flask_smorest import Api
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from sqlalchemy import text
+
+from ..runtime import Runtime
+from .problems import register_problem_handlers
+
+log = logging.getLogger("gongjian.http")
+
+ReadinessCheck = Callable[[], str | None]
+"""Returns None when ready, or why not."""
+
+
+def create_base_app(
+    runtime: Runtime,
+    *,
+    title: str,
+    readiness: list[ReadinessCheck] | None = None,
+) -> tuple[Flask, Api]:
+    app = Flask(title)
+    app.config.update(
+        API_TITLE=f"Gongjian {title}",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        MAX_CONTENT_LENGTH=runtime.settings.max_body_bytes,
+        JSON_SORT_KEYS=False,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions["gongjian.runtime"] = runtime
+    app.extensions["gongjian.tokens"] = runtime.tokens
+    api = Api(app, spec_kwargs={"components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}}})
+    register_problem_handlers(app)
+    _add_health(app, runtime, readiness or [])
+    _add_metrics(app)
+    return app, api
+
+
+def _add_health(app: Flask, runtime: Runtime, checks: list[ReadinessCheck]) -> None:
+    @app.get("/livez")
+    def livez():  # type: ignore[no-untyped-def]
+        return jsonify(status="ok")
+
+    @app.get("/readyz")
+    def readyz():  # type: ignore[no-untyped-def]
+        problems: dict[str, str] = {}
+        try:
+            with runtime.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as exc:  # noqa: BLE001 - any failure means not ready
+            problems["database"] = str(exc).splitlines()[0]
+        for check in checks:
+            try:
+                reason = check()
+            except Exception as exc:  # noqa: BLE001
+                reason = str(exc).splitlines()[0]
+            if reason:
+                problems[getattr(check, "__name__", "check")] = reason
+        status = 200 if not problems else 503
+        return jsonify(status="ready" if status == 200 else "not ready", problems=problems), status
+
+
+def _add_metrics(app: Flask) -> None:
+    registry = CollectorRegistry()
+    requests = Counter(
+        "gongjian_http_requests", "HTTP requests", ["method", "endpoint", "status"], registry=registry
+    )
+    latency = Histogram(
+        "gongjian_http_request_seconds", "HTTP request latency", ["method", "endpoint"], registry=registry
+    )
+    app.extensions["gongjian.metrics"] = registry
+
+    @app.before_request
+    def _start() -> None:
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _record(response: Response) -> Response:
+        endpoint = request.endpoint or "unmatched"
+        elapsed = time.perf_counter() - g.get("started", time.perf_counter())
+        requests.labels(request.method, endpoint, str(response.status_code)).inc()
+        latency.labels(request.method, endpoint).observe(elapsed)
+        if request.path not in ("/livez", "/readyz", "/metrics"):
+            log.info(
+                "request",
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "ms": round(elapsed * 1000, 2),
+                },
+            )
+        return response
+
+    @app.get("/metrics")
+    def metrics():  # type: ignore[no-untyped-def]
+        return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
