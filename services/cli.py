@@ -11,6 +11,11 @@ import click
 from shared.config import Settings
 from shared.eventstore import verify_chain
 from shared.logging import configure_logging
+from shared.runtime import Runtime
+
+from .registry.entrypoints import cli as registry_cli
+from .scheduling.entrypoints import cli as scheduling_cli
+from .scoring.entrypoints import cli as scoring_cli
 
 
 def _settings() -> Settings:
@@ -20,9 +25,40 @@ def _settings() -> Settings:
         raise click.ClickException(str(exc)) from exc
 
 
+class CliContext:
+    """What a subcommand gets as ``ctx.obj``: settings and a runtime, built on first use.
+
+    Service commands take it with ``@click.pass_obj``; they never import the composition
+    root, so the services stay independent of each other."""
+
+    def __init__(self) -> None:
+        self._settings: Settings | None = None
+        self._runtime: Runtime | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = _settings()
+        return self._settings
+
+    def runtime(self) -> Runtime:
+        if self._runtime is None:
+            from .composition import runtime_for
+
+            self._runtime = runtime_for(self.settings)
+        return self._runtime
+
+    def close(self) -> None:
+        if self._runtime is not None:
+            self._runtime.close()
+
+
 @click.group()
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Gongjian (攻坚): key-project campaign registry, dispatch and year-end scoring."""
+    ctx.obj = CliContext()
+    ctx.call_on_close(ctx.obj.close)
 
 
 @main.group()
@@ -61,8 +97,12 @@ def serve(host: str | None, port: int | None, no_migrate: bool) -> None:
     worker = start_worker(runtime.broker) if not settings.redis_url else None
     app = create_app(runtime)
     host, port = host or settings.host, port or settings.port
-    click.echo(f"Gongjian serving on http://{host}:{port}  (OpenAPI: http://{host}:{port}/openapi.json)")
-    click.echo(f"  store: {_redact(settings.database_url)}  broker: {'redis' if settings.redis_url else 'in-memory'}")
+    click.echo(
+        f"Gongjian serving on http://{host}:{port}  (OpenAPI: http://{host}:{port}/openapi.json)"
+    )
+    click.echo(
+        f"  store: {_redact(settings.database_url)}  broker: {'redis' if settings.redis_url else 'in-memory'}"
+    )
     try:
         run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:
@@ -72,20 +112,18 @@ def serve(host: str | None, port: int | None, no_migrate: bool) -> None:
 
 
 @main.command()
-@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Verify an exported NDJSON log offline instead of the database.")
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Verify an exported NDJSON log offline instead of the database.",
+)
 def verify(path: Path | None) -> None:
     """Verify the hash chain; exits 1 and names the first bad position if broken."""
     if path is not None:
         result = _verify_file(path)
     else:
-        from .composition import runtime_for
-
-        runtime = runtime_for(_settings())
-        try:
-            result = runtime.store.verify()
-        finally:
-            runtime.close()
+        result = click.get_current_context().obj.runtime().store.verify()
     click.echo(result.describe())
     if not result.ok:
         sys.exit(1)
@@ -120,19 +158,24 @@ def token() -> None:
 
 
 @token.command("create")
-@click.option("--role", required=True, type=click.Choice(["admin", "office", "integration", "auditor", "viewer"]))
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["admin", "office", "integration", "auditor", "viewer"]),
+)
 @click.option("--name", required=True, help="Who holds it; recorded as the actor of every write.")
-def token_create(role: str, name: str) -> None:
+@click.pass_obj
+def token_create(obj: CliContext, role: str, name: str) -> None:
     """Create a token and print it once (only its hash is kept)."""
-    from .composition import runtime_for
-
-    runtime = runtime_for(_settings())
     try:
-        click.echo(runtime.tokens.create(name, role))
+        click.echo(obj.runtime().tokens.create(name, role))
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
-    finally:
-        runtime.close()
+
+
+for _service_cli in (registry_cli, scheduling_cli, scoring_cli):
+    for _command in _service_cli.commands():
+        main.add_command(_command)
 
 
 def _redact(url: str) -> str:

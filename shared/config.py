@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 
@@ -36,11 +37,12 @@ class Settings:
     redis_namespace: str = "gongjian"
 
     @classmethod
-    def from_env(cls, **overrides: object) -> Settings:
+    def from_env(cls, **overrides: Any) -> Settings:
         env = os.environ
         data_dir = Path(env.get("GONGJIAN_DATA_DIR", "var"))
         settings = cls(
-            database_url=env.get("GONGJIAN_DATABASE_URL") or f"sqlite:///{data_dir / 'gongjian.db'}",
+            database_url=env.get("GONGJIAN_DATABASE_URL")
+            or f"sqlite:///{data_dir / 'gongjian.db'}",
             redis_url=env.get("GONGJIAN_REDIS_URL", ""),
             timezone=env.get("GONGJIAN_TIMEZONE", "Asia/Shanghai"),
             host=env.get("GONGJIAN_HOST", "127.0.0.1"),

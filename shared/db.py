@@ -7,7 +7,6 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-
 READ_ONLY = "gongjian_read_only"
 """Execution option: a transaction that only reads (SQLite then takes no write lock)."""
 

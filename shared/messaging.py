@@ -31,7 +31,9 @@ def create_broker(settings: Settings) -> dramatiq.Broker:
     if settings.redis_url:
         from dramatiq.brokers.redis import RedisBroker
 
-        broker: dramatiq.Broker = RedisBroker(url=settings.redis_url, namespace=settings.redis_namespace)
+        broker: dramatiq.Broker = RedisBroker(
+            url=settings.redis_url, namespace=settings.redis_namespace
+        )
     else:
         broker = StubBroker()
         broker.emit_after("process_boot")
@@ -52,7 +54,9 @@ def declare_actor(
     name = f"{service}.{verb}"
     if name in broker.actors:
         return broker.get_actor(name)
-    return dramatiq.Actor(fn, broker=broker, actor_name=name, queue_name=service, priority=0, options=options)
+    return dramatiq.Actor(
+        fn, broker=broker, actor_name=name, queue_name=service, priority=0, options=options
+    )
 
 
 class EventBus:

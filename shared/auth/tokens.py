@@ -53,7 +53,9 @@ class TokenStore:
             raise ValueError("a token needs a name of 1 to 100 characters")
         token = "gj_" + secrets.token_urlsafe(32)
         with self.engine.begin() as conn:
-            exists = conn.execute(select(api_tokens.c.name).where(api_tokens.c.name == name)).first()
+            exists = conn.execute(
+                select(api_tokens.c.name).where(api_tokens.c.name == name)
+            ).first()
             if exists:
                 raise ValueError(f"a token named {name!r} exists already")
             conn.execute(

@@ -40,7 +40,9 @@ def require_role(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., An
             principal = _authenticate()
             if not principal.has(*roles):
                 raise Problem(
-                    403, "Forbidden", f"role {principal.role!r} may not do this; needs one of {', '.join(roles)}"
+                    403,
+                    "Forbidden",
+                    f"role {principal.role!r} may not do this; needs one of {', '.join(roles)}",
                 )
             g.principal = principal
             return view(*args, **kwargs)

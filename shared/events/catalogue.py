@@ -15,7 +15,17 @@ from .fields import Money, Month
 CATEGORIES = ("breakthrough", "new_start", "preliminary")
 """突破性进展或完工投产 / 开工建设 / 前期谋划项目取得实质性进展."""
 APPROVAL_KINDS = ("filing", "planning", "eia", "land", "energy", "construction_permit", "other")
-ISSUE_KINDS = ("land", "energy", "labour", "financing", "environment", "power", "water", "road", "other")
+ISSUE_KINDS = (
+    "land",
+    "energy",
+    "labour",
+    "financing",
+    "environment",
+    "power",
+    "water",
+    "road",
+    "other",
+)
 INCIDENT_KINDS = ("major_safety_accident", "ecological_red_line", "illegal_farmland", "other")
 VETO_INCIDENTS = ("major_safety_accident", "ecological_red_line", "illegal_farmland")
 """一票否决: any one caps the grade."""
@@ -32,8 +42,11 @@ def project_stream(project_id: str) -> str:
 class ProjectRegistered(Schema):
     project_id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$"))
     national_code = fields.String(
-        load_default=None, allow_none=True,
-        validate=validate.Regexp(r"^[0-9A-Z-]{24}$", error="must be the 24-character national project code"),
+        load_default=None,
+        allow_none=True,
+        validate=validate.Regexp(
+            r"^[0-9A-Z-]{24}$", error="must be the 24-character national project code"
+        ),
     )
     name = _name
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
@@ -42,7 +55,9 @@ class ProjectRegistered(Schema):
     year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
     total_investment = Money(required=True)
     annual_plan = Money(required=True)
-    monthly_plan = fields.List(Money(), load_default=None, allow_none=True, validate=validate.Length(equal=12))
+    monthly_plan = fields.List(
+        Money(), load_default=None, allow_none=True, validate=validate.Length(equal=12)
+    )
     major = fields.Boolean(load_default=False)
     cadence = fields.String(load_default="monthly", validate=validate.OneOf(("weekly", "monthly")))
     leader = _name
@@ -63,7 +78,12 @@ class MilestonePlanned(Schema):
     milestone_id = _id
     name = _name
     due = fields.Date(required=True)
-    kind = fields.String(load_default="progress", validate=validate.OneOf(("preliminary", "start", "progress", "completion", "commissioning")))
+    kind = fields.String(
+        load_default="progress",
+        validate=validate.OneOf(
+            ("preliminary", "start", "progress", "completion", "commissioning")
+        ),
+    )
 
 
 class MilestoneCompleted(Schema):
@@ -107,7 +127,9 @@ class InvestmentReported(Schema):
 
 class InspectionCompleted(Schema):
     inspection_id = _id
-    result = fields.String(required=True, validate=validate.OneOf(("passed", "passed_with_issues", "failed")))
+    result = fields.String(
+        required=True, validate=validate.OneOf(("passed", "passed_with_issues", "failed"))
+    )
     inspector = _text
     findings = _text
 
@@ -163,7 +185,9 @@ class EventRetracted(Schema):
 
 
 class DispatchPlanned(Schema):
-    cadence = fields.String(required=True, validate=validate.OneOf(("weekly", "monthly", "quarterly")))
+    cadence = fields.String(
+        required=True, validate=validate.OneOf(("weekly", "monthly", "quarterly"))
+    )
     period = fields.String(required=True)
     plan_version = fields.Integer(required=True)
     known_at = fields.String(required=True)
@@ -215,31 +239,73 @@ class AssessmentPublished(Schema):
 
 CATALOGUE: tuple[EventType, ...] = (
     EventType("ProjectRegistered", ProjectRegistered, meaning="a key project enters the campaign"),
-    EventType("ResponsibilityAssigned", ResponsibilityAssigned, meaning="the leader, lead unit or owner unit changes"),
-    EventType("MilestonePlanned", MilestonePlanned, meaning="a milestone of the reverse schedule (倒排工期) is set"),
+    EventType(
+        "ResponsibilityAssigned",
+        ResponsibilityAssigned,
+        meaning="the leader, lead unit or owner unit changes",
+    ),
+    EventType(
+        "MilestonePlanned",
+        MilestonePlanned,
+        meaning="a milestone of the reverse schedule (倒排工期) is set",
+    ),
     EventType("MilestoneCompleted", MilestoneCompleted, meaning="a planned milestone is met"),
     EventType("MilestoneSlipped", MilestoneSlipped, meaning="a milestone's due date moves later"),
-    EventType("ApprovalRequested", ApprovalRequested, meaning="an approval (前期手续) is applied for"),
+    EventType(
+        "ApprovalRequested", ApprovalRequested, meaning="an approval (前期手续) is applied for"
+    ),
     EventType("ApprovalGranted", ApprovalGranted, meaning="an approval is granted"),
     EventType("ApprovalRejected", ApprovalRejected, meaning="an approval is refused"),
     EventType("ConstructionStarted", ConstructionStarted, meaning="construction starts (开工)"),
     EventType("InvestmentReported", InvestmentReported, meaning="a month's completed investment"),
-    EventType("InspectionCompleted", InspectionCompleted, meaning="an inspection (督查) with its result"),
+    EventType(
+        "InspectionCompleted", InspectionCompleted, meaning="an inspection (督查) with its result"
+    ),
     EventType("IssueRaised", IssueRaised, meaning="a problem blocking the project is raised"),
     EventType("IssueResolved", IssueResolved, meaning="a raised problem is resolved"),
-    EventType("SupervisionNoticeIssued", SupervisionNoticeIssued, meaning="a commendation or criticism notice (督查通报)"),
-    EventType("SafetyIncidentReported", SafetyIncidentReported, meaning="a safety or ecology incident; some are vetoes (一票否决)"),
+    EventType(
+        "SupervisionNoticeIssued",
+        SupervisionNoticeIssued,
+        meaning="a commendation or criticism notice (督查通报)",
+    ),
+    EventType(
+        "SafetyIncidentReported",
+        SafetyIncidentReported,
+        meaning="a safety or ecology incident; some are vetoes (一票否决)",
+    ),
     EventType("ProjectCompleted", ProjectCompleted, meaning="construction is completed (完工)"),
-    EventType("ProjectCommissioned", ProjectCommissioned, meaning="the project goes into operation (投产)"),
+    EventType(
+        "ProjectCommissioned", ProjectCommissioned, meaning="the project goes into operation (投产)"
+    ),
     EventType("ProjectSuspended", ProjectSuspended, meaning="the project is suspended"),
-    EventType("EventCorrected", EventCorrected, meaning="replaces the payload of an earlier event of the same project"),
-    EventType("EventRetracted", EventRetracted, meaning="withdraws an earlier event of the same project"),
-    EventType("DispatchPlanned", DispatchPlanned, meaning="a dispatch plan (调度计划) for a period, versioned"),
-    EventType("SpotCheckScheduled", SpotCheckScheduled, meaning="the week's random spot-check sample (每周抽查)"),
+    EventType(
+        "EventCorrected",
+        EventCorrected,
+        meaning="replaces the payload of an earlier event of the same project",
+    ),
+    EventType(
+        "EventRetracted", EventRetracted, meaning="withdraws an earlier event of the same project"
+    ),
+    EventType(
+        "DispatchPlanned",
+        DispatchPlanned,
+        meaning="a dispatch plan (调度计划) for a period, versioned",
+    ),
+    EventType(
+        "SpotCheckScheduled",
+        SpotCheckScheduled,
+        meaning="the week's random spot-check sample (每周抽查)",
+    ),
     EventType("ActionAssigned", ActionAssigned, meaning="a follow-up action from an agenda item"),
     EventType("ActionClosed", ActionClosed, meaning="a follow-up action is done"),
-    EventType("RulebookAdopted", RulebookAdopted, meaning="an assessment rulebook comes into force"),
-    EventType("AssessmentPublished", AssessmentPublished, meaning="a year-end assessment (年终考核) with its digest"),
+    EventType(
+        "RulebookAdopted", RulebookAdopted, meaning="an assessment rulebook comes into force"
+    ),
+    EventType(
+        "AssessmentPublished",
+        AssessmentPublished,
+        meaning="a year-end assessment (年终考核) with its digest",
+    ),
 )
 
 PROJECT_EVENT_TYPES = tuple(t.name for t in CATALOGUE[:20])

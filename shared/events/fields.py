@@ -20,11 +20,15 @@ class Money(fields.Field):
         self.allow_negative = allow_negative
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Decimal:
-        if isinstance(value, bool) or isinstance(value, float):
-            raise ValidationError("money must be a decimal string such as \"1250000.00\", not a float")
+        if isinstance(value, bool | float):
+            raise ValidationError(
+                'money must be a decimal string such as "1250000.00", not a float'
+            )
         text = str(value).strip()
         if not _MONEY.match(text):
-            raise ValidationError("money must be a decimal amount in yuan with at most 2 decimal places")
+            raise ValidationError(
+                "money must be a decimal amount in yuan with at most 2 decimal places"
+            )
         try:
             amount = Decimal(text)
         except InvalidOperation:

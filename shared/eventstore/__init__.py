@@ -11,7 +11,15 @@
 """
 
 from .clocks import Cutoff, end_of_day, now_utc
-from .consumer import CatchUp, Projection, catch_up, checkpoint_of, load_checkpoint, reset_checkpoint, save_checkpoint
+from .consumer import (
+    CatchUp,
+    Projection,
+    catch_up,
+    checkpoint_of,
+    load_checkpoint,
+    reset_checkpoint,
+    save_checkpoint,
+)
 from .envelope import (
     ANY_VERSION,
     GENESIS_HASH,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -67,9 +68,7 @@ class NewEvent:
 def content_fingerprint(
     stream_id: str, type_: str, schema_version: int, occurred_at: datetime, payload: Any
 ) -> str:
-    text = canonical_json(
-        [stream_id, type_, schema_version, format_instant(occurred_at), payload]
-    )
+    text = canonical_json([stream_id, type_, schema_version, format_instant(occurred_at), payload])
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -124,7 +123,7 @@ def envelope_dict(event: Any) -> dict[str, Any]:
     return out
 
 
-def chain_hash(prev_hash: str, fields: dict[str, Any]) -> str:
+def chain_hash(prev_hash: str, fields: Mapping[str, Any]) -> str:
     """``SHA-256(prev_hash ‖ canonical JSON of the envelope without hash)``."""
     body = {name: fields[name] for name in HASHED_FIELDS}
     for name in ("occurred_at", "recorded_at"):

@@ -11,9 +11,7 @@ class ConcurrencyConflict(EventStoreError):
     """A stream's current version is not the one the writer expected."""
 
     def __init__(self, stream_id: str, expected: int | None, actual: int) -> None:
-        super().__init__(
-            f"stream {stream_id!r} is at version {actual}, expected {expected}"
-        )
+        super().__init__(f"stream {stream_id!r} is at version {actual}, expected {expected}")
         self.stream_id = stream_id
         self.expected = expected
         self.actual = actual

@@ -47,7 +47,12 @@ metadata = MetaData()
 events = Table(
     "events",
     metadata,
-    Column("global_position", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False),
+    Column(
+        "global_position",
+        BigInteger().with_variant(Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=False,
+    ),
     Column("event_id", String(36), nullable=False, unique=True),
     Column("stream_id", String(200), nullable=False),
     Column("stream_version", Integer, nullable=False),

@@ -227,9 +227,7 @@ class EventStore:
             conn.execute(text("LOCK TABLE events IN EXCLUSIVE MODE"))
 
     def _existing(self, conn: Connection, ids: list[str]) -> dict[str, Any]:
-        rows = conn.execute(
-            select(*_COLUMNS).where(events_table.c.event_id.in_(ids))
-        ).all()
+        rows = conn.execute(select(*_COLUMNS).where(events_table.c.event_id.in_(ids))).all()
         return {row.event_id: row for row in rows}
 
     def _replay_of(self, events: list[NewEvent], existing: Mapping[str, Any]) -> AppendResult:
@@ -242,7 +240,11 @@ class EventStore:
                     other, "a different batch (the batch is partly stored already)"
                 )
             stored = content_fingerprint(
-                row.stream_id, row.type, row.schema_version, row.occurred_at, json.loads(row.payload)
+                row.stream_id,
+                row.type,
+                row.schema_version,
+                row.occurred_at,
+                json.loads(row.payload),
             )
             if stored != event.content_fingerprint():
                 raise DuplicateEventConflict(event.event_id)
@@ -271,9 +273,7 @@ class EventStore:
 
     def _head(self, conn: Connection) -> Head:
         row = conn.execute(
-            select(
-                events_table.c.global_position, events_table.c.hash, events_table.c.recorded_at
-            )
+            select(events_table.c.global_position, events_table.c.hash, events_table.c.recorded_at)
             .order_by(events_table.c.global_position.desc())
             .limit(1)
         ).first()
@@ -364,7 +364,9 @@ class EventStore:
             ).first()
         return self._decode(row) if row is not None else None
 
-    def iter_stored(self, *, up_to: int | None = None, page_size: int = 5000) -> Iterator[dict[str, Any]]:
+    def iter_stored(
+        self, *, up_to: int | None = None, page_size: int = 5000
+    ) -> Iterator[dict[str, Any]]:
         """Rows exactly as stored and hashed (no upcasting): for verification and export."""
         after = 0
         while True:
@@ -447,4 +449,8 @@ def _first_repeat(ids: list[str]) -> str:
 
 def _is_lock_timeout(exc: OperationalError) -> bool:
     message = str(exc.orig).lower()
-    return "lock timeout" in message or "database is locked" in message or "locknotavailable" in type(exc.orig).__name__.lower()
+    return (
+        "lock timeout" in message
+        or "database is locked" in message
+        or "locknotavailable" in type(exc.orig).__name__.lower()
+    )

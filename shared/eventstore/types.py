@@ -55,7 +55,9 @@ class EventTypeRegistry:
     def current_version(self, name: str) -> int:
         return self.get(name).version
 
-    def validate(self, name: str, payload: Any, schema_version: int | None = None) -> dict[str, Any]:
+    def validate(
+        self, name: str, payload: Any, schema_version: int | None = None
+    ) -> dict[str, Any]:
         """The payload in its stored JSON form, or `InvalidEventPayload` naming the fields."""
         event_type = self.get(name)
         if schema_version is not None and schema_version != event_type.version:
@@ -72,7 +74,9 @@ class EventTypeRegistry:
             raise InvalidEventPayload(name, errors) from None
         return schema.dump(loaded)
 
-    def upcast(self, name: str, schema_version: int, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    def upcast(
+        self, name: str, schema_version: int, payload: dict[str, Any]
+    ) -> tuple[int, dict[str, Any]]:
         """Lift a stored payload to the current version; unknown types pass unchanged."""
         event_type = self._types.get(name)
         if event_type is None:

@@ -52,11 +52,18 @@ def verify_chain(
     for event in events:
         position = event["global_position"]
         if position > expected_position:
-            return broken(expected_position, f"missing: position {expected_position} is absent (next present is {position})")
+            return broken(
+                expected_position,
+                f"missing: position {expected_position} is absent (next present is {position})",
+            )
         if position < expected_position:
-            return broken(position, f"out of order: position {position} comes after {expected_position - 1}")
+            return broken(
+                position, f"out of order: position {position} comes after {expected_position - 1}"
+            )
         if event["prev_hash"] != prev_hash:
-            return broken(position, "out of order: prev_hash does not match the hash of the event before it")
+            return broken(
+                position, "out of order: prev_hash does not match the hash of the event before it"
+            )
         if chain_hash(prev_hash, event) != event["hash"]:
             return broken(position, "changed: the content does not match its hash")
         prev_hash, expected_position, count = event["hash"], expected_position + 1, count + 1
@@ -66,6 +73,11 @@ def verify_chain(
     if expected_head is not None and tuple(expected_head) != head:
         want_position, want_hash = expected_head
         if want_position > head[0]:
-            return broken(head[0] + 1, f"missing: the chain ends at {head[0]}, its recorded head is {want_position}")
-        return broken(want_position, f"changed: the recorded head hash at {want_position} is {want_hash}")
+            return broken(
+                head[0] + 1,
+                f"missing: the chain ends at {head[0]}, its recorded head is {want_position}",
+            )
+        return broken(
+            want_position, f"changed: the recorded head hash at {want_position} is {want_hash}"
+        )
     return Verification(True, count, head[0], head[1])

@@ -5,14 +5,23 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from flask import Flask, Response, g, jsonify, request
 from flask_smorest import Api
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
 from sqlalchemy import text
 
-from ..runtime import Runtime
 from .problems import register_problem_handlers
+
+if TYPE_CHECKING:
+    from ..runtime import Runtime
 
 log = logging.getLogger("gongjian.http")
 
@@ -39,7 +48,12 @@ def create_base_app(
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["gongjian.runtime"] = runtime
     app.extensions["gongjian.tokens"] = runtime.tokens
-    api = Api(app, spec_kwargs={"components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}}})
+    api = Api(
+        app,
+        spec_kwargs={
+            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}}
+        },
+    )
     register_problem_handlers(app)
     _add_health(app, runtime, readiness or [])
     _add_metrics(app)
@@ -73,10 +87,16 @@ def _add_health(app: Flask, runtime: Runtime, checks: list[ReadinessCheck]) -> N
 def _add_metrics(app: Flask) -> None:
     registry = CollectorRegistry()
     requests = Counter(
-        "gongjian_http_requests", "HTTP requests", ["method", "endpoint", "status"], registry=registry
+        "gongjian_http_requests",
+        "HTTP requests",
+        ["method", "endpoint", "status"],
+        registry=registry,
     )
     latency = Histogram(
-        "gongjian_http_request_seconds", "HTTP request latency", ["method", "endpoint"], registry=registry
+        "gongjian_http_request_seconds",
+        "HTTP request latency",
+        ["method", "endpoint"],
+        registry=registry,
     )
     app.extensions["gongjian.metrics"] = registry
 

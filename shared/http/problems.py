@@ -54,13 +54,19 @@ def register_problem_handlers(app: Flask) -> None:
 
     @app.errorhandler(ValidationError)
     def _invalid(exc: ValidationError) -> Response:
-        return problem_response(422, "Unprocessable Content", "the request body is invalid", errors=exc.messages)
+        return problem_response(
+            422, "Unprocessable Content", "the request body is invalid", errors=exc.messages
+        )
 
     @app.errorhandler(ConcurrencyConflict)
     def _conflict(exc: ConcurrencyConflict) -> Response:
         return problem_response(
-            409, "Conflict", str(exc), stream_id=exc.stream_id,
-            expected_version=exc.expected, current_version=exc.actual,
+            409,
+            "Conflict",
+            str(exc),
+            stream_id=exc.stream_id,
+            expected_version=exc.expected,
+            current_version=exc.actual,
         )
 
     @app.errorhandler(DuplicateEventConflict)
@@ -73,7 +79,9 @@ def register_problem_handlers(app: Flask) -> None:
 
     @app.errorhandler(InvalidEventPayload)
     def _invalid_payload(exc: InvalidEventPayload) -> Response:
-        return problem_response(422, "Unprocessable Content", str(exc), errors={"payload": exc.errors})
+        return problem_response(
+            422, "Unprocessable Content", str(exc), errors={"payload": exc.errors}
+        )
 
     @app.errorhandler(LockTimeout)
     def _busy(exc: LockTimeout) -> Response:
@@ -100,7 +108,15 @@ def register_problem_handlers(app: Flask) -> None:
 
 def _flatten_locations(messages: Any) -> Any:
     # webargs nests errors by location ({"json": {...}, "query": {...}}); one level is enough.
-    if isinstance(messages, dict) and set(messages) <= {"json", "query", "headers", "form", "files", "path", "view_args"}:
+    if isinstance(messages, dict) and set(messages) <= {
+        "json",
+        "query",
+        "headers",
+        "form",
+        "files",
+        "path",
+        "view_args",
+    }:
         flat: dict[str, Any] = {}
         for value in messages.values():
             if isinstance(value, dict):

@@ -11,7 +11,7 @@ from shared.db import create_db_engine
 MIGRATION_LOCK_KEY = 7_246_150_311  # any constant; the same for every replica
 
 config = context.config
-engine = create_db_engine(config.get_main_option("sqlalchemy.url"), pool_size=1)
+engine = create_db_engine(config.get_main_option("sqlalchemy.url") or "", pool_size=1)
 
 with engine.connect() as connection:
     postgres = connection.dialect.name == "postgresql"

@@ -36,17 +36,41 @@ class TestAppendingAndReading:
         assert all(e.recorded_at.tzinfo is not None and e.occurred_at.tzinfo is not None for e in a)
 
     def test_envelope_carries_every_field_of_the_brief(self, store):
-        event = NewEvent(stream_id="project-a", type="ConstructionStarted", payload={"note": "开工"},
-                         occurred_at=T0, source="approval-system", actor="clerk",
-                         correlation_id="c-1", causation_id="k-1")
+        event = NewEvent(
+            stream_id="project-a",
+            type="ConstructionStarted",
+            payload={"note": "开工"},
+            occurred_at=T0,
+            source="approval-system",
+            actor="clerk",
+            correlation_id="c-1",
+            causation_id="k-1",
+        )
         store.append([event])
         recorded = store.get(event.event_id)
         assert recorded.to_dict().keys() >= {
-            "event_id", "stream_id", "stream_version", "global_position", "type", "schema_version",
-            "occurred_at", "recorded_at", "source", "actor", "correlation_id", "causation_id",
-            "payload", "prev_hash", "hash"}
-        assert (recorded.source, recorded.actor, recorded.correlation_id, recorded.causation_id) == (
-            "approval-system", "clerk", "c-1", "k-1")
+            "event_id",
+            "stream_id",
+            "stream_version",
+            "global_position",
+            "type",
+            "schema_version",
+            "occurred_at",
+            "recorded_at",
+            "source",
+            "actor",
+            "correlation_id",
+            "causation_id",
+            "payload",
+            "prev_hash",
+            "hash",
+        }
+        assert (
+            recorded.source,
+            recorded.actor,
+            recorded.correlation_id,
+            recorded.causation_id,
+        ) == ("approval-system", "clerk", "c-1", "k-1")
         assert recorded.payload == {"note": "开工"}
         assert recorded.occurred_at == T0
 
@@ -71,9 +95,13 @@ class TestAppendingAndReading:
 
     def test_the_feed_pages_and_filters_by_type(self, store):
         store.append([note("project-a", str(i)) for i in range(5)])
-        store.append([NewEvent("project-a", "InvestmentReported", {"month": "2024-02", "amount": "10"}, T0)])
+        store.append(
+            [NewEvent("project-a", "InvestmentReported", {"month": "2024-02", "amount": "10"}, T0)]
+        )
         assert [e.global_position for e in store.read_all(after=2, limit=2)] == [3, 4]
-        assert [e.type for e in store.read_all(types=["InvestmentReported"])] == ["InvestmentReported"]
+        assert [e.type for e in store.read_all(types=["InvestmentReported"])] == [
+            "InvestmentReported"
+        ]
 
     def test_a_naive_datetime_is_refused(self, store):
         with pytest.raises(ValueError, match="naive"):
@@ -92,7 +120,9 @@ class TestIdempotency:
     def test_the_same_event_id_with_different_content_is_a_conflict(self, store):
         store.append([note("project-a", "one", event_id="7b2d1c9e-0000-4000-8000-000000000002")])
         with pytest.raises(DuplicateEventConflict):
-            store.append([note("project-a", "two", event_id="7b2d1c9e-0000-4000-8000-000000000002")])
+            store.append(
+                [note("project-a", "two", event_id="7b2d1c9e-0000-4000-8000-000000000002")]
+            )
         assert store.head().position == 1
 
     def test_a_batch_mixing_stored_and_new_events_is_a_conflict(self, store):
@@ -115,7 +145,13 @@ class TestEventTypes:
 
     def test_invalid_payloads_name_the_field(self, store):
         with pytest.raises(InvalidEventPayload) as caught:
-            store.append([NewEvent("project-a", "InvestmentReported", {"month": "2024-3", "amount": "-5"}, T0)])
+            store.append(
+                [
+                    NewEvent(
+                        "project-a", "InvestmentReported", {"month": "2024-3", "amount": "-5"}, T0
+                    )
+                ]
+            )
         assert set(caught.value.errors) == {"month", "amount"}
         assert store.head().position == 0
 
@@ -134,7 +170,9 @@ class TestEventTypes:
         old = EventStore(engine, EventTypeRegistry([EventType("Paid", V1)]))
         old.append([NewEvent("project-a", "Paid", {"amount": "5"}, T0)])
         upcast = {1: lambda p: {**p, "currency": "CNY"}}
-        new = EventStore(engine, EventTypeRegistry([EventType("Paid", V2, version=2, upcasters=upcast)]))
+        new = EventStore(
+            engine, EventTypeRegistry([EventType("Paid", V2, version=2, upcasters=upcast)])
+        )
         event = new.read_stream("project-a")[0]
         assert (event.schema_version, event.payload) == (2, {"amount": "5", "currency": "CNY"})
         stored = next(new.iter_stored())
@@ -149,12 +187,16 @@ class TestTwoClocks:
 
         now = [datetime(2024, 3, 20, 8, tzinfo=UTC)]
         store = EventStore(engine, build_registry(), clock=lambda: now[0])
-        store.append([note("project-a", "on time", occurred_at=datetime(2024, 3, 10, 2, tzinfo=UTC))])
+        store.append(
+            [note("project-a", "on time", occurred_at=datetime(2024, 3, 10, 2, tzinfo=UTC))]
+        )
         now[0] = datetime(2024, 4, 2, 8, tzinfo=UTC)  # reported late: happened 3 March
         store.append([note("project-a", "late", occurred_at=datetime(2024, 3, 3, 2, tzinfo=UTC))])
 
         def texts(**kw):
-            return [e.payload["note"] for e in store.read_stream("project-a", cutoff=Cutoff.of(**kw))]
+            return [
+                e.payload["note"] for e in store.read_stream("project-a", cutoff=Cutoff.of(**kw))
+            ]
 
         assert texts(as_of=date(2024, 3, 31), known_at=date(2024, 3, 31)) == ["on time"]
         assert texts(as_of=date(2024, 3, 31)) == ["on time", "late"]
@@ -188,7 +230,7 @@ class TestConcurrency:
         for version in range(5):
             barrier = threading.Barrier(8)
 
-            def write(v=version):
+            def write(v=version, barrier=barrier):
                 barrier.wait()
                 try:
                     store.append([note("project-race")], {"project-race": v})
@@ -277,7 +319,9 @@ class TestVerification:
     def test_a_changed_payload_is_named_by_position(self, store):
         self._fill(store)
         with store.engine.begin() as conn:
-            conn.execute(text("UPDATE events SET payload = '{\"note\":\"forged\"}' WHERE global_position = 4"))
+            conn.execute(
+                text('UPDATE events SET payload = \'{"note":"forged"}\' WHERE global_position = 4')
+            )
         result = store.verify()
         assert (result.ok, result.bad_position) == (False, 4)
         assert result.reason.startswith("changed")

@@ -8,7 +8,9 @@ from marshmallow import Schema, fields, validate
 
 from shared.auth import require_role
 
-blp = Blueprint("feed", __name__, url_prefix="/v1", description="The global event feed and chain verification")
+blp = Blueprint(
+    "feed", __name__, url_prefix="/v1", description="The global event feed and chain verification"
+)
 
 
 class FeedQuery(Schema):
@@ -18,9 +20,9 @@ class FeedQuery(Schema):
 
 
 @blp.get("/events")
+@require_role("office", "auditor", "viewer", "integration")
 @blp.arguments(FeedQuery, location="query")
 @blp.doc(security=[{"bearer": []}])
-@require_role("office", "auditor", "viewer", "integration")
 def feed(query):  # type: ignore[no-untyped-def]
     """Events after a global position, in global order."""
     store = current_app.extensions["gongjian.runtime"].store
@@ -34,8 +36,8 @@ def feed(query):  # type: ignore[no-untyped-def]
 
 
 @blp.get("/chain")
-@blp.doc(security=[{"bearer": []}])
 @require_role("office", "auditor")
+@blp.doc(security=[{"bearer": []}])
 def chain():  # type: ignore[no-untyped-def]
     """Recompute the hash chain over the whole log."""
     store = current_app.extensions["gongjian.runtime"].store
