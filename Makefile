@@ -31,7 +31,12 @@ lint: $(STAMP)
 
 ## bench: throughput and latency figures (see docs/benchmarks.md)
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+	GONGJIAN_BENCH_POSTGRES_URL=$${GONGJIAN_BENCH_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/postgres} \
+	  $(BIN)/python -m benchmarks $(BENCH)
+
+## deploy-test: build the image, run the stack in containers, smoke-test it (minutes; see deploy/README.md)
+deploy-test: $(STAMP)
+	bash deploy/test.sh
 
 db-upgrade: $(STAMP)
 	$(BIN)/gongjian db upgrade
