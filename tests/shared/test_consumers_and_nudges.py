@@ -1,0 +1,150 @@
+"""Consumers follow the log from their checkpoint; nudges over dramatiq only wake them."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+from dramatiq.brokers.stub import StubBroker
+from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select
+
+from shared.eventstore import catch_up, checkpoint_of, reset_checkpoint
+from shared.messaging import EventBus, declare_actor, start_worker
+
+from .helpers import note
+
+seen_table = Table(
+    "test_seen_events",
+    MetaData(),
+    Column("global_position", Integer, primary_key=True),
+    Column("note", String(100)),
+)
+
+
+class SeenEvents:
+    """A read model that records each event once (a duplicate would break its key)."""
+
+    name = "test-seen"
+    types = None
+
+    def __init__(self, fail_at: int | None = None) -> None:
+        self.fail_at = fail_at
+
+    def handle(self, conn, event) -> None:
+        if event.global_position == self.fail_at:
+            raise RuntimeError("crash half-way through a page")
+        conn.execute(
+            insert(seen_table).values(
+                global_position=event.global_position, note=event.payload["note"]
+            )
+        )
+
+
+@pytest.fixture
+def read_model(store):
+    seen_table.create(store.engine)
+    yield SeenEvents()
+    seen_table.drop(store.engine)
+
+
+def seen(store) -> list[int]:
+    with store.engine.connect() as conn:
+        return list(
+            conn.execute(
+                select(seen_table.c.global_position).order_by(seen_table.c.global_position)
+            ).scalars()
+        )
+
+
+def test_a_consumer_applies_every_event_once_and_saves_its_checkpoint(store, read_model):
+    store.append([note(text=str(i)) for i in range(7)])
+    result = catch_up(store, read_model, page_size=3)
+    assert (result.processed, result.position) == (7, 7)
+    assert seen(store) == list(range(1, 8))
+    assert checkpoint_of(store, read_model.name) == 7
+
+
+def test_catching_up_twice_doubles_nothing(store, read_model):
+    store.append([note() for _ in range(3)])
+    catch_up(store, read_model)
+    again = catch_up(store, read_model)
+    assert again.processed == 0
+    assert seen(store) == [1, 2, 3]
+
+
+def test_a_crash_mid_page_rolls_back_the_page_and_its_checkpoint(store, read_model):
+    store.append([note() for _ in range(6)])
+    with pytest.raises(RuntimeError):
+        catch_up(store, SeenEvents(fail_at=5), page_size=3)
+    assert seen(store) == [1, 2, 3]
+    assert checkpoint_of(store, read_model.name) == 3
+    catch_up(store, read_model, page_size=3)
+    assert seen(store) == list(range(1, 7))
+
+
+def test_a_reset_checkpoint_replays_from_the_start(store, read_model):
+    store.append([note()])
+    catch_up(store, read_model)
+    reset_checkpoint(store, read_model.name)
+    assert checkpoint_of(store, read_model.name) == 0
+
+
+def _wire(store, broker, read_model, service: str):
+    """The pattern every service uses: an actor that catches up, nudged after appends."""
+
+    def catch_up_actor(position: int) -> None:
+        if checkpoint_of(store, read_model.name) < position:
+            catch_up(store, read_model)
+
+    declare_actor(broker, catch_up_actor, service=service, verb="catch_up", max_retries=3)
+    bus = EventBus(broker, subscribers=[service])
+    store.on_appended.append(bus.nudge)
+    return bus
+
+
+def _wait_for(predicate, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def test_nudges_on_the_in_memory_broker_bring_the_read_model_up_to_date(store, read_model):
+    broker = StubBroker()
+    broker.emit_after("process_boot")
+    bus = _wire(store, broker, read_model, "testsvc")
+    worker = start_worker(broker, threads=2)
+    try:
+        for i in range(5):
+            store.append([note(text=str(i))])
+        bus.nudge(5)  # a repeated nudge is harmless
+        broker.join("testsvc")
+        worker.join()
+        assert seen(store) == [1, 2, 3, 4, 5]
+    finally:
+        worker.stop()
+        broker.close()
+
+
+def test_nudges_over_redis_with_a_real_worker_lose_and_double_nothing(store, read_model, redis_url):
+    from dramatiq.brokers.redis import RedisBroker
+
+    broker = RedisBroker(url=redis_url, namespace=f"gj-test-{uuid.uuid4().hex[:8]}")
+    bus = _wire(store, broker, read_model, "testsvc")
+    store.on_appended.remove(bus.nudge)
+    store.append([note(text="before the worker: its nudge is lost")])
+    store.on_appended.append(bus.nudge)
+    worker = start_worker(broker, threads=2)
+    try:
+        for i in range(4):
+            store.append([note(text=str(i))])
+        bus.nudge(5)
+        _wait_for(lambda: seen(store) == [1, 2, 3, 4, 5])
+        assert checkpoint_of(store, read_model.name) == 5
+    finally:
+        worker.stop()
+        broker.flush_all()
+        broker.close()
