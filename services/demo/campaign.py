@@ -1,0 +1,383 @@
+"""Generating a campaign year: 29 projects (18 breakthrough, 5 new start, 6 preliminary)
+by default, 4.5 billion yuan planned, and the year's events. Same seed, same campaign."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+ZONE = ZoneInfo("Asia/Shanghai")
+ANNUAL_TARGET = Decimal("4500000000")
+CATEGORY_SHARES = (("breakthrough", 18), ("new_start", 5), ("preliminary", 6))
+SECTORS = ("制造业", "现代物流", "商贸", "文化旅游", "健康养老", "金融", "科技信息服务")
+TOWNS = ("城关镇", "桐木镇", "嘴东镇", "南港镇", "北湖乡", "西山镇", "临河镇")
+LEADERS = (
+    "王建国(县长)",
+    "李红梅(常务副县长)",
+    "张志强(副县长)",
+    "刘德华(副县长)",
+    "陈立新(县委常委)",
+    "杨秀英(县人大副主任)",
+    "赵国庆(县政协副主席)",
+)
+UNITS = (
+    "县发改局",
+    "县工信局",
+    "县商务局",
+    "县文旅局",
+    "县卫健局",
+    "县自然资源局",
+    "城关镇政府",
+    "桐木镇政府",
+    "嘴东镇政府",
+    "南港镇政府",
+)
+NAMES = (
+    "新能源电池材料产业园",
+    "冷链物流中心",
+    "商贸综合体",
+    "滨海文旅小镇",
+    "康养中心",
+    "智能装备制造基地",
+    "农产品加工园",
+    "数据中心",
+    "港口物流园",
+    "精细化工升级改造",
+    "绿色建材产业园",
+    "医药产业园",
+    "电商产业园",
+    "新型纺织产业园",
+    "光伏发电项目",
+)
+PRELIMINARY_APPROVALS = ("filing", "planning", "eia", "land", "energy")
+
+
+@dataclass(frozen=True)
+class DemoEvent:
+    """One event as an approval system or the office sends it."""
+
+    project_id: str
+    type: str
+    occurred_at: datetime
+    payload: dict[str, Any]
+    event_id: str
+    late: bool = False  # reported in the second wave, after the office's first look
+
+
+@dataclass
+class DemoProject:
+    registration: dict[str, Any]
+    registered_on: date
+    events: list[DemoEvent] = field(default_factory=list)
+
+    @property
+    def project_id(self) -> str:
+        return str(self.registration["project_id"])
+
+
+@dataclass
+class Campaign:
+    year: int
+    seed: int
+    projects: list[DemoProject]
+
+    def events(self, *, late: bool) -> list[DemoEvent]:
+        """All project events of one wave, in business-time order."""
+        chosen = [e for p in self.projects for e in p.events if e.late == late]
+        return sorted(chosen, key=lambda e: (e.occurred_at, e.project_id, e.event_id))
+
+
+def generate(*, projects: int = 29, year: int = 2025, seed: int = 2024) -> Campaign:
+    if projects < 1:
+        raise ValueError("a campaign needs at least one project")
+    rng = random.Random(seed)
+    counter = iter(range(10**9))
+
+    def new_id() -> str:
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"gongjian-demo/{seed}/{year}/{next(counter)}"))
+
+    categories = _categories(projects)
+    plans = _split(ANNUAL_TARGET * projects / 29, projects, rng)
+    built = []
+    for index, (category, annual) in enumerate(zip(categories, plans, strict=True)):
+        built.append(_project(index, category, annual, year, rng, new_id))
+    _add_one_correction_and_one_veto(built, rng, new_id)
+    return Campaign(year, seed, built)
+
+
+def _categories(n: int) -> list[str]:
+    total = sum(count for _, count in CATEGORY_SHARES)
+    out: list[str] = []
+    for category, count in CATEGORY_SHARES:
+        out += [category] * round(n * count / total)
+    while len(out) < n:
+        out.append("breakthrough")
+    return out[:n]
+
+
+def _split(total: Decimal, n: int, rng: random.Random) -> list[Decimal]:
+    weights = [rng.uniform(0.3, 3.0) for _ in range(n)]
+    scale = sum(weights)
+    amounts = [(total * Decimal(w / scale)).quantize(Decimal("10000")) for w in weights]
+    amounts[-1] += total.quantize(Decimal("1")) - sum(amounts)
+    return amounts
+
+
+def at(day: date, hour: int = 10) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=ZONE)
+
+
+def _project(index, category, annual, year, rng, new_id) -> DemoProject:  # type: ignore[no-untyped-def]
+    project_id = f"XM{year}{index + 1:03d}"
+    registered_on = date(year, 3, 1) + timedelta(days=rng.randrange(0, 20))
+    registration = {
+        "project_id": project_id,
+        "national_code": f"{year}-{331000 + index:06d}-{rng.randrange(10, 99)}-01-{rng.randrange(100000, 999999)}",
+        "name": f"{TOWNS[index % len(TOWNS)][:2]}{NAMES[index % len(NAMES)]}",
+        "category": category,
+        "sector": SECTORS[index % len(SECTORS)],
+        "town": TOWNS[index % len(TOWNS)],
+        "year": year,
+        "total_investment": f"{annual * rng.choice([2, 3, 4]):.2f}",
+        "annual_plan": f"{annual:.2f}",
+        "major": index % 3 == 0,
+        "cadence": "weekly" if index % 3 == 0 else "monthly",
+        "leader": LEADERS[index % len(LEADERS)],
+        "lead_unit": UNITS[index % len(UNITS)],
+        "owner_unit": f"{NAMES[index % len(NAMES)][:4]}有限公司",
+        "planned_start": (date(year, 4, 1) + timedelta(days=rng.randrange(0, 120))).isoformat()
+        if category == "new_start"
+        else None,
+        "planned_completion": date(year, 12, 20).isoformat()
+        if category == "breakthrough"
+        else None,
+    }
+    project = DemoProject(registration, registered_on)
+    pace = rng.choice([1.05, 1.0, 0.95, 0.85, 0.7, 0.5])  # how well this project performs
+    add = project.events.append
+
+    def event(type_: str, day: date, payload: dict[str, Any], late: bool = False) -> None:
+        add(DemoEvent(project_id, type_, at(day), payload, new_id(), late))
+
+    start = registered_on + timedelta(days=3)
+    milestones = [
+        ("m1", "完成前期手续", date(year, 5, 31), "preliminary"),
+        (
+            "m2",
+            "主体工程开工" if category != "breakthrough" else "主体结构封顶",
+            date(year, 8, 31),
+            "start" if category != "breakthrough" else "progress",
+        ),
+        (
+            "m3",
+            "设备安装调试" if category == "breakthrough" else "完成年度形象进度",
+            date(year, 11, 30),
+            "completion" if category == "breakthrough" else "progress",
+        ),
+    ]
+    for milestone_id, name, due, kind in milestones:
+        event(
+            "MilestonePlanned",
+            start,
+            {"milestone_id": milestone_id, "name": name, "due": due.isoformat(), "kind": kind},
+        )
+
+    if category in ("preliminary", "new_start"):
+        for n, kind in enumerate(
+            PRELIMINARY_APPROVALS + (("construction_permit",) if category == "new_start" else ())
+        ):
+            requested = start + timedelta(days=7 + 12 * n)
+            approval_id = f"{project_id}-{kind}"
+            event(
+                "ApprovalRequested",
+                requested,
+                {
+                    "approval_id": approval_id,
+                    "kind": kind,
+                    "authority": "县行政审批局",
+                    "allowed_days": 20,
+                },
+            )
+            delay = int(rng.choice([8, 12, 15, 25, 40]) / max(pace, 0.5))
+            granted = requested + timedelta(days=delay)
+            if granted < date(year, 12, 20) and rng.random() < 0.9:
+                # Approval systems report some grants weeks late.
+                event(
+                    "ApprovalGranted",
+                    granted,
+                    {
+                        "approval_id": approval_id,
+                        "kind": kind,
+                        "document_no": f"审批〔{year}〕{rng.randrange(1, 999)}号",
+                    },
+                    late=rng.random() < 0.15,
+                )
+    started = None
+    if category == "new_start":
+        planned = date.fromisoformat(registration["planned_start"])
+        slip = int(rng.choice([0, 10, 20, 45, 100]) * (1.2 - pace))
+        started = planned + timedelta(days=max(slip, 0))
+        if started < date(year, 12, 25):
+            event("ConstructionStarted", started, {"note": "举行开工仪式"})
+        else:
+            started = None
+    first_month = 3 if category == "breakthrough" else (started.month + 1 if started else 13)
+    for month in range(first_month, 13):
+        if rng.random() < 0.08:
+            continue  # a month with no report
+        amount = (annual / 10 * Decimal(str(round(pace * rng.uniform(0.8, 1.2), 3)))).quantize(
+            Decimal("0.01")
+        )
+        event(
+            "InvestmentReported",
+            date(year, month, 1) + timedelta(days=rng.randrange(27, 31))
+            if month < 12
+            else date(year, 12, 28),
+            {"month": f"{year}-{month:02d}", "amount": f"{amount:.2f}"},
+            late=month == 11 and rng.random() < 0.2,
+        )
+
+    for milestone_id, _name, due, _kind in milestones:
+        if pace >= 0.95:
+            event(
+                "MilestoneCompleted",
+                due - timedelta(days=rng.randrange(0, 10)),
+                {"milestone_id": milestone_id},
+            )
+        elif pace >= 0.7:
+            event(
+                "MilestoneSlipped",
+                due,
+                {
+                    "milestone_id": milestone_id,
+                    "new_due": (due + timedelta(days=30)).isoformat(),
+                    "reason": "施工进度滞后",
+                },
+            )
+            if due + timedelta(days=25) < date(year, 12, 28):
+                event(
+                    "MilestoneCompleted", due + timedelta(days=25), {"milestone_id": milestone_id}
+                )
+        else:
+            for n in range(2 if due.month < 10 else 1):
+                new_due = due + timedelta(days=30 * (n + 1))
+                event(
+                    "MilestoneSlipped",
+                    due + timedelta(days=30 * n),
+                    {
+                        "milestone_id": milestone_id,
+                        "new_due": new_due.isoformat(),
+                        "reason": "要素保障不到位",
+                    },
+                )
+
+    for n in range(rng.randrange(0, 3)):
+        raised = start + timedelta(days=rng.randrange(20, 200))
+        issue_id = f"{project_id}-issue{n + 1}"
+        kind = rng.choice(
+            ["land", "energy", "labour", "financing", "environment", "power", "water", "road"]
+        )
+        event(
+            "IssueRaised",
+            raised,
+            {
+                "issue_id": issue_id,
+                "kind": kind,
+                "description": f"项目存在{kind}方面问题,需协调解决",
+                "allowed_days": 15,
+                "owner": registration["lead_unit"],
+            },
+        )
+        resolved = raised + timedelta(days=int(rng.choice([5, 10, 20, 40]) / max(pace, 0.5)))
+        if resolved < date(year, 12, 28):
+            event(
+                "IssueResolved",
+                resolved,
+                {"issue_id": issue_id, "resolution": "经调度会协调已解决"},
+            )
+
+    inspected = date(year, 10, 10) + timedelta(days=rng.randrange(0, 15))
+    result = "passed" if pace >= 0.9 else ("passed_with_issues" if pace >= 0.7 else "failed")
+    event(
+        "InspectionCompleted",
+        inspected,
+        {
+            "inspection_id": f"{project_id}-insp",
+            "result": result,
+            "inspector": "县人大代表视察组",
+            "findings": "" if result == "passed" else "进度滞后于序时",
+        },
+    )
+    if pace >= 1.05:
+        event(
+            "SupervisionNoticeIssued",
+            date(year, 9, 15),
+            {
+                "notice_id": f"{project_id}-praise",
+                "kind": "commendation",
+                "title": "重点项目建设进度快,予以通报表扬",
+                "unit": registration["lead_unit"],
+            },
+        )
+    elif pace <= 0.5:
+        event(
+            "SupervisionNoticeIssued",
+            date(year, 9, 15),
+            {
+                "notice_id": f"{project_id}-critic",
+                "kind": "criticism",
+                "title": "重点项目推进缓慢,予以通报批评",
+                "unit": registration["lead_unit"],
+            },
+        )
+    if category == "breakthrough" and pace >= 1.0:
+        event("ProjectCompleted", date(year, 12, 10), {"note": "主体工程完工"})
+        event("ProjectCommissioned", date(year, 12, 20), {"note": "竣工投产"})
+    return project
+
+
+def _add_one_correction_and_one_veto(
+    projects: list[DemoProject], rng: random.Random, new_id
+) -> None:  # type: ignore[no-untyped-def]
+    reports = [
+        e for p in projects for e in p.events if e.type == "InvestmentReported" and not e.late
+    ]
+    if reports:
+        wrong = rng.choice(reports)
+        fixed = dict(
+            wrong.payload, amount=f"{Decimal(wrong.payload['amount']) * Decimal('0.8'):.2f}"
+        )
+        owner = next(p for p in projects if p.project_id == wrong.project_id)
+        owner.events.append(
+            DemoEvent(
+                wrong.project_id,
+                "EventCorrected",
+                wrong.occurred_at + timedelta(days=5),
+                {
+                    "corrected_event_id": wrong.event_id,
+                    "payload": fixed,
+                    "reason": "统计口径更正,核减重复计算部分",
+                },
+                new_id(),
+                late=True,
+            )
+        )
+    vetoed = projects[min(len(projects) - 1, 7)]
+    vetoed.events.append(
+        DemoEvent(
+            vetoed.project_id,
+            "SafetyIncidentReported",
+            at(date(vetoed.registered_on.year, 7, 18)),
+            {
+                "incident_id": f"{vetoed.project_id}-incident",
+                "kind": "major_safety_accident",
+                "description": "施工现场发生较大安全生产事故",
+            },
+            new_id(),
+        )
+    )
