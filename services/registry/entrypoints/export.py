@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from flask import Response, current_app, stream_with_context
+from flask import Response, current_app
 from flask_smorest import Blueprint
 
 from shared.auth import require_role
@@ -30,7 +30,7 @@ def export(query: dict[str, Any]) -> Response:
     store = runtime.store
     known_at = Cutoff.of(None, query["known_at"], runtime.settings.zone).known_at
     up_to = store.position_known_at(known_at) if known_at else store.head().position
-    response = Response(stream_with_context(_lines(store, up_to)), mimetype="application/x-ndjson")
+    response = Response(_lines(store, up_to), mimetype="application/x-ndjson")
     response.headers["Content-Disposition"] = f'attachment; filename="gongjian-log-{up_to}.ndjson"'
     response.headers["X-Chain-Head-Position"] = str(up_to)
     return response
