@@ -4,6 +4,8 @@ state, append with the versions the check was made against, retry on a race."""
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -43,7 +45,8 @@ from ..domain import (
 from ..readmodel import projects as project_list
 from ..readmodel.streams import ProjectStreams, snapshot_due
 
-RETRIES = 5
+RETRIES = 10
+"""Attempts of a batch that lost a race for a stream's next version."""
 
 ACCEPTED, DUPLICATE, REJECTED = "accepted", "duplicate", "rejected"
 
@@ -197,9 +200,10 @@ class Registry:
                 explicit = [s for s in prepared if isinstance(s, Submission)]
                 if len(explicit) == 1 and explicit[0].expected_version is not None:
                     raise
-                last = exc
+                last: EventStoreError = exc
             except DuplicateEventConflict as exc:
                 last = exc  # a concurrent request stored one of ours: decide again
+            time.sleep(random.uniform(0, 0.01))  # let the winner's commit land
         raise last
 
     def _prepare(
