@@ -43,7 +43,7 @@ from ..domain import (
     state_at,
 )
 from ..readmodel import projects as project_list
-from ..readmodel.streams import ProjectStreams, snapshot_due
+from ..readmodel.streams import LatestStates, ProjectStreams, snapshot_due
 
 RETRIES = 10
 """Attempts of a batch that lost a race for a stream's next version."""
@@ -137,6 +137,7 @@ class Registry:
     def __init__(self, store: EventStore, *, max_skew_seconds: int = 300) -> None:
         self.store = store
         self.streams = ProjectStreams(store)
+        self.latest = LatestStates()
         self.max_skew = timedelta(seconds=max_skew_seconds)
 
     # -- reading ------------------------------------------------------------------
@@ -193,6 +194,7 @@ class Registry:
         for _ in range(RETRIES):
             batch = self._decide(prepared, own_source)
             if not batch.events:
+                self._keep_latest(batch)
                 return batch.outcomes
             try:
                 return self._commit(batch)
@@ -286,7 +288,9 @@ class Registry:
             return
         project = batch.states.get(stream_id)
         if project is None:
-            project = self.streams.load(project_id, stream_id, connection=conn)
+            project = self.streams.load(
+                project_id, stream_id, connection=conn, latest=self.latest.take(stream_id)
+            )
             batch.states[stream_id] = project
             batch.expected[stream_id] = project.version
         if item.type == "ProjectRegistered" and project.registered:
@@ -393,8 +397,14 @@ class Registry:
                 outcome.status = ACCEPTED
             outcome.stream_version = position.stream_version
             outcome.global_position = position.global_position
+        self._keep_latest(batch)
         self.store.notify(result.last_position)
         return batch.outcomes
+
+    def _keep_latest(self, batch: _Batch) -> None:
+        for stream_id, project in batch.states.items():
+            if project.registered:
+                self.latest.keep(stream_id, project)
 
 
 class _NationalCodes:

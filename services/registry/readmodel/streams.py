@@ -8,6 +8,8 @@ by ``as_of``) and no later amendment admitted by the cutoff points back into the
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 
@@ -54,8 +56,17 @@ class ProjectStreams:
         as_of: datetime | None = None,
         known_at: datetime | None = None,
         connection: Connection | None = None,
+        latest: KeyProject | None = None,
     ) -> KeyProject:
+        """The state under the cutoff; ``latest`` (a full state at some version, no
+        cutoff) is brought up to date from the events after it."""
         with self.store.reading(connection) as conn:
+            if latest is not None and as_of is None and known_at is None:
+                tail = self._tail(conn, stream_id, latest.version, None, None)
+                if not self._amends_before(tail, latest.version):
+                    for event in admitted(tail):
+                        latest.apply(event)
+                    return latest
             base, after = self._snapshot(conn, stream_id, as_of, known_at)
             tail = self._tail(conn, stream_id, after, as_of, known_at)
             if base is not None and self._amends_before(tail, after):
@@ -162,6 +173,30 @@ class ProjectStreams:
             .limit(1)
         ).scalar()
         return int(value or 0)
+
+
+class LatestStates:
+    """The latest state of recently written projects, kept in this process so that a
+    write does not fold the stream again. An entry is taken out while a write uses it
+    and put back only after that write commits; one that another process has overtaken
+    is brought up to date from the events after it."""
+
+    def __init__(self, size: int = 2000) -> None:
+        self.size = size
+        self._states: OrderedDict[str, KeyProject] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take(self, stream_id: str) -> KeyProject | None:
+        with self._lock:
+            return self._states.pop(stream_id, None)
+
+    def keep(self, stream_id: str, project: KeyProject) -> None:
+        project.provenance = {}  # only comparisons need it, and they replay in full
+        with self._lock:
+            self._states[stream_id] = project
+            self._states.move_to_end(stream_id)
+            while len(self._states) > self.size:
+                self._states.popitem(last=False)
 
 
 def snapshot_due(project: KeyProject, last_snapshot: int) -> bool:

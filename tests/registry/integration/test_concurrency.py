@@ -6,7 +6,10 @@ import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from services.registry.application.handlers import Registry, Submission
+from services.registry.domain import RuleViolation
 from tests.registry.unit.builders import registration
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -44,3 +47,17 @@ def test_concurrent_batches_for_one_project_are_all_stored_once(store):
     versions = [e.stream_version for e in store.read_stream("project-p1")]
     assert versions == list(range(1, 82))
     assert len(registry.state("p1").inspections) == 80
+
+
+def test_a_process_whose_cached_state_is_overtaken_catches_up_before_deciding(store):
+    first, second = Registry(store), Registry(store)
+    first.submit(
+        Submission(str(uuid.uuid4()), "ProjectRegistered", START, registration("p1"), "p1")
+    )
+    report = {"month": "2024-01", "amount": "5.00"}
+    second.submit(Submission(str(uuid.uuid4()), "InvestmentReported", START, report, "p1"))
+    with pytest.raises(RuleViolation) as caught:
+        first.submit(Submission(str(uuid.uuid4()), "InvestmentReported", START, report, "p1"))
+    assert caught.value.field == "month"
+    first.submit(Submission(str(uuid.uuid4()), "ConstructionStarted", START, {}, "p1"))
+    assert second.state("p1").phase == "started"
