@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	@mkdir -p var
 	GONGJIAN_LOG_FORMAT=$${GONGJIAN_LOG_FORMAT:-text} $(BIN)/gongjian db upgrade
-	GONGJIAN_LOG_FORMAT=$${GONGJIAN_LOG_FORMAT:-text} $(BIN)/gongjian serve
+	GONGJIAN_LOG_FORMAT=$${GONGJIAN_LOG_FORMAT:-text} $(BIN)/gongjian serve --demo
 
 ## test: set up and run the whole suite (PostgreSQL/Redis tests run when their URLs are set)
 test: $(STAMP)

@@ -3,9 +3,6 @@ system would: projects registered with an office token, events in signed batches
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import time
 import urllib.error
@@ -16,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ..registry.application.signing import sign
 from .campaign import Campaign, DemoEvent
 
 BATCH_SIZE = 100
@@ -51,13 +49,6 @@ class Api:
                 return exc.code, json.loads(text)
             except ValueError:
                 return exc.code, text.decode(errors="replace")
-
-
-def sign(secret: str, request_id: str, timestamp: int, body: bytes) -> str:
-    """Standard Webhooks signature, as docs/integration.md specifies it."""
-    key = base64.b64decode(secret.removeprefix("whsec_"))
-    digest = hmac.new(key, f"{request_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
-    return "v1," + base64.b64encode(digest).decode()
 
 
 @dataclass

@@ -10,6 +10,8 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from shared.eventstore import format_instant
+
 from .errors import RuleViolation
 from .events import AMENDMENTS, RETRACTED, ProjectEvent
 from .history import admitted
@@ -39,7 +41,9 @@ def check(
         return
     if not project.registered:
         raise RuleViolation("project_id", f"project {project.project_id} is not registered")
-    if project.closed and event.type not in AMENDMENTS:
+    # Closed means closed in business time: a fact from before commissioning that an
+    # approval system reports late is still accepted.
+    if project.closed and event.type not in AMENDMENTS and _after_closing(project, event):
         raise RuleViolation(
             "type",
             f"the project was commissioned on {project.commissioned_at} and is closed; "
@@ -48,6 +52,10 @@ def check(
     rule = RULES.get(event.type)
     if rule is not None:
         rule(project, event)
+
+
+def _after_closing(project: KeyProject, event: ProjectEvent) -> bool:
+    return format_instant(event.occurred_at) > str(project.commissioned_at)
 
 
 def check_amendment(
