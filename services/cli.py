@@ -99,6 +99,7 @@ def serve(
 
     settings = obj.settings
     configure_logging(settings.log_level, settings.log_format)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # requests are logged by the app
     if not no_migrate:
         migrate(settings)
     runtime = obj.runtime()
@@ -134,14 +135,16 @@ def _demo_on_first_start(runtime: Runtime, base: str) -> None:
         )
         loaded = load_demo(runtime, base, options, lambda line: click.echo(f"    {line}"))
         click.echo(f"  demo loaded: {loaded.accepted} events, {len(loaded.rejected)} rejected")
-    token = demo_admin_token(runtime, runtime.settings.data_dir / "demo-admin.token")
-    click.echo(_examples(base, token, options.year))
+    token_file = runtime.settings.data_dir / "demo-admin.token"
+    demo_admin_token(runtime, token_file)
+    click.echo(_examples(base, token_file, options.year))
 
 
-def _examples(base: str, token: str, year: int) -> str:
-    auth = f'-H "Authorization: Bearer {token}"'
+def _examples(base: str, token_file: Path, year: int) -> str:
+    auth = '-H "Authorization: Bearer $TOKEN"'
     return f"""
-Try (the admin token is kept in var/demo-admin.token):
+Try (an admin token for the demo is kept in {token_file}):
+  TOKEN=$(cat {token_file})
   curl -s {auth} '{base}/v1/board?as_of={year}-12-31'
   curl -s {auth} -X POST -H 'Content-Type: application/json' -d '{{"cadence": "monthly", "period": "{year}-12"}}' {base}/v1/plans
   curl -s {auth} '{base}/v1/plans/monthly/{year}-12/agenda.md'
