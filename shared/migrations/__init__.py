@@ -34,5 +34,8 @@ def pending(engine: Engine, url: str, version_locations: Iterable[Path] = ()) ->
     """Heads of the migration scripts that the database has not reached."""
     script = ScriptDirectory.from_config(alembic_config(url, version_locations))
     with engine.connect() as conn:
-        current = set(MigrationContext.configure(conn).get_current_heads())
-    return set(script.get_heads()) - current
+        current = tuple(MigrationContext.configure(conn).get_current_heads())
+    # A branch that depends on another keeps only its own head in alembic_version:
+    # count everything the current heads already include.
+    reached = {r.revision for r in script.iterate_revisions(current, "base")} if current else set()
+    return set(script.get_heads()) - reached
