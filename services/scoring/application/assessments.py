@@ -30,6 +30,7 @@ from shared.eventstore import (
 
 from ..domain.replay import AMENDING_TYPES, Amendment, Replay, amendment_of
 from ..domain.rulebook import Rulebook
+from ..readmodel.log import read_log
 from ..readmodel.records import Records
 from . import rulebooks
 
@@ -132,12 +133,14 @@ def compute(
     """Replay the log up to ``watermark`` and return the assessment record with its digest."""
     head_hash = _chain_head(store, watermark)
     replay = Replay(year, as_of, zone, gather_amendments(store, watermark))
-    for event in store.iter_all(up_to=watermark, page_size=PROGRESS_EVERY):
-        replay.feed(event)
-        if progress is not None and replay.replayed % PROGRESS_EVERY == 0:
+    feed = replay.feed
+    for page in read_log(store, watermark, page_size=PROGRESS_EVERY):
+        for event in page:
+            feed(event)
+        if progress is not None:
             progress(replay.replayed, watermark)
-    if progress is not None:
-        progress(replay.replayed, watermark)
+    if progress is not None and watermark == 0:
+        progress(0, 0)
     result = {
         "assessment": {
             "year": year,
