@@ -7,8 +7,8 @@ assessment and the same ``AssessmentPublished`` event (its id derives from the k
 
 from __future__ import annotations
 
+import gc
 import hashlib
-import json
 import logging
 import uuid
 from collections.abc import Callable
@@ -132,15 +132,14 @@ def compute(
 ) -> dict[str, Any]:
     """Replay the log up to ``watermark`` and return the assessment record with its digest."""
     head_hash = _chain_head(store, watermark)
-    replay = Replay(year, as_of, zone, gather_amendments(store, watermark))
-    feed = replay.feed
-    for page in read_log(store, watermark, page_size=PROGRESS_EVERY):
-        for event in page:
-            feed(event)
-        if progress is not None:
-            progress(replay.replayed, watermark)
-    if progress is not None and watermark == 0:
-        progress(0, 0)
+    scored = _replay(store, year, as_of, zone, watermark, rulebook, progress)
+    summary = {
+        "projects": scored["campaign"]["projects"],
+        "grade_counts": scored["campaign"]["grade_counts"],
+        "investment_completed": scored["campaign"]["investment_completed"],
+        "advanced_units": scored["advanced_units"],
+        "criticised_units": scored["criticised_units"],
+    }
     result = {
         "assessment": {
             "year": year,
@@ -150,9 +149,11 @@ def compute(
             "rulebook_hash": rulebook.hash,
             "chain_head": {"position": watermark, "hash": head_hash},
         },
-        **replay.result(rulebook),
+        **scored,
     }
+    del scored
     result_text = canonical_json(result)
+    del result  # the text is all that is kept: halve the peak for a large result
     result_hash = hashlib.sha256(result_text.encode()).hexdigest()
     digest = hashlib.sha256(
         canonical_json([rulebook.hash, watermark, head_hash, result_hash]).encode()
@@ -168,7 +169,37 @@ def compute(
         "result_hash": result_hash,
         "digest": digest,
         "result": result_text,
+        "summary": summary,
     }
+
+
+def _replay(
+    store: EventStore,
+    year: int,
+    as_of: datetime,
+    zone: ZoneInfo,
+    watermark: int,
+    rulebook: Rulebook,
+    progress: Progress | None,
+) -> dict[str, Any]:
+    replay = Replay(year, as_of, zone, gather_amendments(store, watermark))
+    feed = replay.feed
+    # The facts are millions of small objects that live to the end and hold no cycles:
+    # the cyclic collector would re-scan them over and over for nothing.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for page in read_log(store, watermark, page_size=PROGRESS_EVERY):
+            for event in page:
+                feed(event)
+            if progress is not None:
+                progress(replay.replayed, watermark)
+        if progress is not None and watermark == 0:
+            progress(0, 0)
+        return replay.result(rulebook)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def run(
@@ -210,23 +241,18 @@ def run(
         progress=report,
     )
     assessment_id = job_id
+    summary = record.pop("summary")
     records.save_assessment({"assessment_id": assessment_id, "job_id": job_id, **record})
-    position = publish(store, assessment_id, record)
+    position = publish(store, assessment_id, record, summary)
     records.mark_published(assessment_id, position)
     records.update_job(job_id, status="done", assessment_id=assessment_id, error=None)
     return records.job(job_id)
 
 
-def publish(store: EventStore, assessment_id: str, record: dict[str, Any]) -> int:
+def publish(
+    store: EventStore, assessment_id: str, record: dict[str, Any], summary: dict[str, Any]
+) -> int:
     """Append ``AssessmentPublished`` once: a retry re-sends the same event, a no-op."""
-    result = json.loads(record["result"])
-    summary = {
-        "projects": result["campaign"]["projects"],
-        "grade_counts": result["campaign"]["grade_counts"],
-        "investment_completed": result["campaign"]["investment_completed"],
-        "advanced_units": result["advanced_units"],
-        "criticised_units": result["criticised_units"],
-    }
     payload = {
         "assessment_id": assessment_id,
         "summary": summary,

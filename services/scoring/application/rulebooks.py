@@ -72,6 +72,9 @@ def adopt(
     """Adopt a rulebook: (rulebook, position, newly adopted). Re-adopting the same content
     is a no-op; the same version with other content is a `RulebookConflict`."""
     rulebook = parse_rulebook(document)
+    default = default_rulebook()
+    if rulebook.version == default.version and rulebook.hash != default.hash:
+        raise RulebookConflict(f"{rulebook.version!r} is the bundled default's version")
     for position, _, existing in adopted(store):
         if existing.version == rulebook.version:
             if existing.hash != rulebook.hash:

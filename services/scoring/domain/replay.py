@@ -97,15 +97,26 @@ class Replay:
                     facts.note_retraction(event.type, evidence)
                 return
             payload = amendment.payload
+        try:
+            self._take(project_id, event, payload, evidence)
+        except (KeyError, ValueError, TypeError, ArithmeticError):
+            if payload is event.payload:
+                raise
+            # A correction whose payload does not fit the event's type cannot be applied:
+            # the event counts as first recorded.
+            self._take(project_id, event, event.payload, [event.global_position])
+
+    def _take(
+        self, project_id: str, event: Event, payload: dict[str, Any], evidence: list[int]
+    ) -> None:
         if event.type == "ProjectRegistered":
             if payload.get("year") == self.year and project_id not in self.projects:
                 self.projects[project_id] = ProjectFacts.registered(payload, evidence)
             return
         facts = self.projects.get(project_id)
         if facts is not None:
-            facts.apply(
-                event.type, payload, event.occurred_at.astimezone(self.zone).date(), evidence
-            )
+            on = event.occurred_at.astimezone(self.zone).date()
+            facts.apply(event.type, payload, on, evidence)
 
     def result(self, rulebook: Rulebook) -> dict[str, Any]:
         """Projects, units, leaders and campaign totals; plain JSON values only."""

@@ -9,6 +9,8 @@ from typing import Any
 import click
 from tqdm import tqdm
 
+from shared.eventstore import now_utc
+
 from ..application import assessments, rulebooks
 from ..domain.rulebook import RulebookInvalid
 from ..readmodel.records import Records
@@ -68,6 +70,8 @@ def assess(
         rulebook_version=rulebook_version,
         zone=runtime.settings.zone,
     )
+    if request.known_at > now_utc():
+        raise click.BadParameter("must not be in the future", param_hint="--known-at")
     records = Records(runtime.engine)
     job, _ = assessments.submit(records, request, requested_by="cli")
     with tqdm(total=0, unit="event", desc=f"assess {year}", disable=None) as bar:

@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 
 from shared.auth import current_principal, require_role
+from shared.eventstore import now_utc
 from shared.http import Problem
 from shared.runtime import Runtime
 
@@ -97,6 +98,13 @@ def post_assessment(body):  # type: ignore[no-untyped-def]
         rulebook_version=body["rulebook_version"],
         zone=runtime.settings.zone,
     )
+    if request_.known_at > now_utc():
+        raise Problem(
+            422,
+            "Unprocessable Content",
+            "known_at is in the future: an assessment can only use what is already recorded",
+            errors={"known_at": ["must not be in the future"]},
+        )
     if request_.rulebook_version is not None:
         watermark = runtime.store.position_known_at(request_.known_at)
         try:

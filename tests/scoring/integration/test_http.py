@@ -106,6 +106,10 @@ def test_bad_requests_are_problems_naming_the_field(client, runtime):
         "/v1/assessments", json={"year": 2024, "rulebook_version": "nope"}, headers=office
     )
     assert response.status_code == 422 and "rulebook_version" in response.json["errors"]
+    response = client.post(
+        "/v1/assessments", json={"year": 2024, "known_at": "2099-01-01"}, headers=office
+    )
+    assert response.status_code == 422 and "known_at" in response.json["errors"]
     assert client.get("/v1/assessments/jobs/nope", headers=office).status_code == 404
     assert client.get("/v1/assessments/nope/report.pdf", headers=office).status_code == 404
 

@@ -383,3 +383,14 @@ def test_campaign_totals_count_grades_and_compare_investment_with_the_target():
         "registered": 1,
         "full_attainment": 1,
     }
+
+
+def test_a_correction_that_does_not_fit_the_event_is_not_applied():
+    log = Log()
+    log.add("p1", "ProjectRegistered", registration("p1", annual_plan="1000.00"), "2024-03-01")
+    report = log.add(
+        "p1", "InvestmentReported", {"month": "2024-03", "amount": "1000.00"}, "2024-03-25"
+    )
+    amendments = {report: Amendment(99, "project-p1", {"amount": "not money"})}
+    investment = line(assess(log, amendments=amendments), "investment")
+    assert investment["points"] == "25.00" and 99 not in investment["evidence"]
