@@ -14,6 +14,7 @@ from ..readmodel.records import Records
 
 log = logging.getLogger(__name__)
 
+MAX_RETRIES = 5
 FAULT_HOOK = "scoring.fault"
 """``runtime.extras[FAULT_HOOK](replayed, total)``, if set, is called on progress: tests
 use it to kill a job half-way."""
@@ -33,9 +34,16 @@ def declare(runtime: Runtime) -> dramatiq.Actor:
                 runtime.store, records, job_id, runtime.settings.zone, progress=progress
             )
         except Exception as exc:
-            # The job stays unfinished; dramatiq retries it from the start of the replay.
+            # The job stays unfinished; dramatiq retries it from the start of the replay
+            # until it gives up, and then asking for the job again sends it again.
             log.exception("assessment job failed", extra={"job_id": job_id})
-            records.update_job(job_id, status="retrying", error=f"{type(exc).__name__}: {exc}")
+            job = records.job(job_id)
+            gave_up = job is not None and job["attempts"] > MAX_RETRIES
+            records.update_job(
+                job_id,
+                status="failed" if gave_up else "retrying",
+                error=f"{type(exc).__name__}: {exc}",
+            )
             raise
 
     return declare_actor(
@@ -43,7 +51,7 @@ def declare(runtime: Runtime) -> dramatiq.Actor:
         assess,
         service="scoring",
         verb="assess",
-        max_retries=5,
+        max_retries=MAX_RETRIES,
         min_backoff=200,
         max_backoff=5000,
         time_limit=3_600_000,

@@ -118,7 +118,7 @@ def post_assessment(body):  # type: ignore[no-untyped-def]
             ) from None
     records = _records()
     job, created = assessments.submit(records, request_, requested_by=current_principal().name)
-    if created:
+    if created or job["status"] == "failed":
         runtime.extras["scoring.assess"].send(job["job_id"])
     view = job_view(job)
     status = 200 if job["status"] == "done" else 202

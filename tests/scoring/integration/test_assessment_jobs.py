@@ -257,3 +257,36 @@ def test_a_job_killed_after_publishing_finishes_without_a_second_event(runtime, 
     assert again["status"] == "done"
     assert len(published(runtime.store)) == 1
     assert len(records.assessments(2024)) == 1
+
+
+def test_a_job_that_keeps_failing_is_marked_failed_and_asking_again_sends_it_again(
+    runtime, records, history
+):
+    from services.composition import create_app
+
+    county(history)
+    actor = runtime.extras["scoring.assess"]
+    job, _ = assessments.submit(records, request())
+
+    def always(replayed, total):
+        raise RuntimeError("database went away")
+
+    runtime.extras[FAULT_HOOK] = always
+    with pytest.raises(RuntimeError):
+        actor.fn(job["job_id"])
+    assert records.job(job["job_id"])["status"] == "retrying"
+    records.update_job(job["job_id"], attempts=5)
+    with pytest.raises(RuntimeError):
+        actor.fn(job["job_id"])
+    failed = records.job(job["job_id"])
+    assert failed["status"] == "failed" and "database went away" in failed["error"]
+    del runtime.extras[FAULT_HOOK]
+    client = create_app(runtime).test_client()
+    token = runtime.tokens.create("office-user", "office")
+    response = client.post(
+        "/v1/assessments",
+        json={"year": 2024, "known_at": "2024-12-31"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 202 and response.json["status"] == "failed"
+    assert runtime.broker.queues["scoring"].qsize() == 1
