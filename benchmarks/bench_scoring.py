@@ -212,9 +212,32 @@ def measure(name: str, url: str, watermark: int) -> tuple[float, float]:
     queue = context.Queue()
     process = context.Process(target=_measure, args=(queue, name, url, watermark))
     process.start()
-    result = queue.get()
-    process.join()
-    return result
+    try:
+        return queue.get(timeout=3600)
+    finally:
+        process.join(timeout=60)
+        if process.exitcode != 0:
+            raise SystemExit(f"the {name} measurement failed (exit code {process.exitcode})")
+
+
+def _load_database(url: str, events: int) -> None:
+    from services.composition import migration_locations
+    from shared.migrations import upgrade
+
+    upgrade(url, migration_locations())
+    started = time.perf_counter()
+    last = [started]
+
+    def progress(written: int) -> None:
+        if time.perf_counter() - last[0] > 10:
+            last[0] = time.perf_counter()
+            print(f"  loading: {written:,} events", flush=True)
+
+    load(url, events, progress)
+    elapsed = time.perf_counter() - started
+    print(
+        f"loaded {events:,} events in {elapsed:.0f} s ({events / elapsed:,.0f} events/s appended in batches of {BATCH})"
+    )
 
 
 def main(argv: list[str]) -> None:
@@ -222,32 +245,22 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--repeat", type=int, default=3, help="best of N runs of each read")
+    parser.add_argument("--database", help="measure an already loaded (kept) database by name")
     args, _ = parser.parse_known_args(argv)
     server = os.environ.get(
         "GONGJIAN_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
     )
-    from services.composition import migration_locations
-    from shared.migrations import upgrade
-
     admin_url = make_url(server).set(drivername="postgresql+psycopg")
-    name = f"gj_bench_scoring_{uuid.uuid4().hex[:8]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    name = args.database or f"gj_bench_scoring_{uuid.uuid4().hex[:8]}"
+    if not args.database:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = admin_url.set(database=name).render_as_string(hide_password=False)
     try:
-        upgrade(url, migration_locations())
-        started = time.perf_counter()
-        last = [0.0]
-
-        def progress(written: int) -> None:
-            if time.perf_counter() - last[0] > 10:
-                last[0] = time.perf_counter()
-                print(f"  loading: {written:,} events", flush=True)
-
-        load(url, args.events, progress)
-        load_s = time.perf_counter() - started
-        engine = create_engine(url.replace("postgresql+psycopg", "postgresql+psycopg"))
+        if not args.database:
+            _load_database(url, args.events)
+        engine = create_engine(url)
         with engine.connect() as conn:
             watermark = int(
                 conn.execute(text("SELECT max(global_position) FROM events")).scalar() or 0
@@ -255,9 +268,7 @@ def main(argv: list[str]) -> None:
             conn.execute(text("ANALYZE events"))
             conn.commit()
         engine.dispose()
-        print(
-            f"loaded {watermark:,} events in {load_s:.0f} s ({watermark / load_s:,.0f} events/s appended in batches of {BATCH})"
-        )
+        print(f"database {name}: {watermark:,} events")
         measure("raw", url, watermark)  # warm the cache once so both reads start alike
         _, idle_mb = measure("idle", url, watermark)
         raws, replays = [], []
@@ -279,7 +290,7 @@ def main(argv: list[str]) -> None:
         print(f"ratio           : {replay_rate / raw_rate:.2f} x the raw read (aim >= 0.5)")
         print(f"idle process RSS: {idle_mb:.0f} MB (imports and fork baseline)")
     finally:
-        if not args.keep:
+        if not args.keep and not args.database:
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()

@@ -119,10 +119,14 @@ class Replay:
             facts.apply(event.type, payload, on, evidence)
 
     def result(self, rulebook: Rulebook) -> dict[str, Any]:
-        """Projects, units, leaders and campaign totals; plain JSON values only."""
+        """Projects, units, leaders and campaign totals; plain JSON values only.
+
+        Consumes the facts: each project's are dropped once scored, so the facts and the
+        result are not both held whole."""
         period = Period(self.year, self.as_of.astimezone(self.zone).date())
         projects = [
-            score_project(facts, rulebook, period) for _, facts in sorted(self.projects.items())
+            score_project(self.projects.pop(project_id), rulebook, period)
+            for project_id in sorted(self.projects)
         ]
         rank_projects(projects)
         units = roll_up(projects, rulebook, lambda p: p["lead_unit"])
