@@ -285,3 +285,25 @@ def publish(
         ]
     )
     return appended.last_position
+
+
+def reproduce(
+    store: EventStore, records: Records, assessment_id: str, zone: ZoneInfo
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Re-run a stored assessment from the log: (as stored, as recomputed). Equal digests
+    mean the same rulebook, the same events up to the same chain head, the same result."""
+    stored = records.assessment(assessment_id, with_result=False)
+    if stored is None:
+        raise LookupError(f"no assessment {assessment_id}")
+    watermark = stored["chain_head_position"]
+    rulebook = rulebooks.in_force(store, watermark, stored["rulebook_version"])
+    again = compute(
+        store,
+        stored["year"],
+        parse_instant(stored["as_of"]),
+        parse_instant(stored["known_at"]),
+        watermark,
+        rulebook,
+        zone,
+    )
+    return stored, again

@@ -105,6 +105,37 @@ def assess(
 
 
 @click.group()
+def assessment() -> None:
+    """Stored assessments."""
+
+
+@assessment.command("verify")
+@click.argument("assessment_id")
+@click.pass_obj
+def assessment_verify(obj: Any, assessment_id: str) -> None:
+    """Re-run a stored assessment from the log and compare digests; exit 1 if they differ."""
+    runtime = obj.runtime()
+    try:
+        stored, again = assessments.reproduce(
+            runtime.store, Records(runtime.engine), assessment_id, runtime.settings.zone
+        )
+    except (LookupError, rulebooks.UnknownRulebook) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"stored     {stored['digest']}")
+    click.echo(f"recomputed {again['digest']}")
+    differing = [
+        part
+        for part in ("rulebook_hash", "chain_head_hash", "result_hash", "digest")
+        if stored[part] != again[part]
+    ]
+    for part in differing:
+        click.echo(f"  {part} differs: stored {stored[part]}, recomputed {again[part]}")
+    if differing:
+        raise SystemExit(1)
+    click.echo("the assessment reproduces")
+
+
+@click.group()
 def rulebook() -> None:
     """Assessment rulebooks."""
 
@@ -137,4 +168,4 @@ def rulebook_adopt(obj: Any, path: Path) -> None:
 
 def commands() -> list[click.Command]:
     """The commands this service adds to `gongjian`."""
-    return [assess, rulebook]
+    return [assess, assessment, rulebook]

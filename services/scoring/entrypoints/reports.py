@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 from html import escape
 from typing import Any
 
@@ -38,6 +39,7 @@ PROJECT_COLUMNS = [
     "grade",
     "veto",
 ]
+NUMERIC_COLUMNS = {"annual_plan", "completed_investment", "total", *LINES}
 HOLDER_COLUMNS = ["rank", "name", "total", "grade", "vetoed", "annual_plan", "projects"]
 
 
@@ -101,8 +103,10 @@ def to_xlsx(record: dict[str, Any]) -> bytes:
     ):
         sheet = book.create_sheet(title)
         sheet.append(header)
+        numeric = [name in NUMERIC_COLUMNS for name in header]
         for row in rows:
-            sheet.append(row)
+            # Points and yuan go in as numbers (Decimal), so the sheet can sum and sort them.
+            sheet.append([Decimal(c) if n else c for c, n in zip(row, numeric, strict=True)])
         sheet.freeze_panes = "A2"
     out = io.BytesIO()
     book.save(out)

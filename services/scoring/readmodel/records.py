@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from shared.eventstore import now_utc
 from shared.eventstore.schema import events as events_table
@@ -27,23 +28,26 @@ class Records:
     def create_job(self, job: dict[str, Any]) -> bool:
         """Insert the job unless one with its key exists; True when it was new."""
         now = now_utc()
-        with self.engine.begin() as conn:
-            exists = conn.execute(
-                select(jobs.c.job_id).where(jobs.c.job_id == job["job_id"])
-            ).first()
-            if exists:
-                return False
-            conn.execute(
-                insert(jobs).values(
-                    status="queued",
-                    events_total=0,
-                    events_replayed=0,
-                    attempts=0,
-                    created_at=now,
-                    updated_at=now,
-                    **job,
+        try:
+            with self.engine.begin() as conn:
+                exists = conn.execute(
+                    select(jobs.c.job_id).where(jobs.c.job_id == job["job_id"])
+                ).first()
+                if exists:
+                    return False
+                conn.execute(
+                    insert(jobs).values(
+                        status="queued",
+                        events_total=0,
+                        events_replayed=0,
+                        attempts=0,
+                        created_at=now,
+                        updated_at=now,
+                        **job,
+                    )
                 )
-            )
+        except IntegrityError:  # the same request at the same moment: still one job
+            return False
         return True
 
     def update_job(self, job_id: str, **values: Any) -> None:

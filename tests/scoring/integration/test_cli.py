@@ -51,3 +51,23 @@ def test_rulebook_check_names_the_bad_field_and_adopt_adopts(sqlite_url, tmp_pat
     )
     adopted = CliRunner().invoke(main, ["rulebook", "adopt", str(good)])
     assert adopted.exit_code == 0 and "2025.1 adopted" in adopted.output
+
+
+def test_a_stored_assessment_verifies_and_a_tampered_result_does_not(sqlite_url, monkeypatch):
+    from sqlalchemy import create_engine, text
+
+    runtime = runtime_for(Settings.from_env(database_url=sqlite_url))
+    county(History(runtime.store))
+    runtime.close()
+    monkeypatch.setenv("GONGJIAN_DATABASE_URL", sqlite_url)
+    first = CliRunner().invoke(main, ["assess", "--year", "2024", "--known-at", "2024-12-31"])
+    assessment_id = first.output.split()[1]
+    verified = CliRunner().invoke(main, ["assessment", "verify", assessment_id])
+    assert verified.exit_code == 0, verified.output
+    assert "reproduces" in verified.output
+    engine = create_engine(sqlite_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE scoring_assessments SET result_hash = :h"), {"h": "0" * 64})
+    engine.dispose()
+    tampered = CliRunner().invoke(main, ["assessment", "verify", assessment_id])
+    assert tampered.exit_code == 1 and "result_hash differs" in tampered.output

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from services.composition import create_app
 from services.scoring.application import rulebooks
+from services.scoring.entrypoints.reports import PROJECT_COLUMNS
 from shared.messaging import start_worker
 from tests.scoring.integration.test_assessment_jobs import county
 
@@ -92,6 +93,11 @@ def test_reports_are_served_in_each_format(client, runtime, history, worker, fmt
         book = load_workbook(io.BytesIO(response.data))
         assert book.sheetnames == ["Summary", "Projects", "Units", "Leaders"]
         assert book["Projects"].max_row == 4
+        totals = [
+            row[PROJECT_COLUMNS.index("total")]
+            for row in book["Projects"].iter_rows(min_row=2, values_only=True)
+        ]
+        assert all(isinstance(total, int | float) for total in totals)
     else:
         assert "先进单位" in response.data.decode() and "通报批评" in response.data.decode()
 
