@@ -18,6 +18,7 @@ import os
 import resource
 import time
 import uuid
+import zlib
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -41,12 +42,12 @@ def _project_events(project_id: str, n: int) -> Iterator[tuple[str, dict[str, An
             "name": f"Project {project_id}",
             "category": category,
             "sector": "manufacturing",
-            "town": f"Town {hash(project_id) % 20}",
+            "town": f"Town {zlib.crc32(project_id.encode()) % 20}",
             "year": YEAR,
             "total_investment": "50000000.00",
             "annual_plan": "12000000.00",
-            "leader": f"Leader {hash(project_id) % 40}",
-            "lead_unit": f"Unit {hash(project_id) % 60}",
+            "leader": f"Leader {zlib.crc32(project_id.encode()) % 40}",
+            "lead_unit": f"Unit {zlib.crc32(project_id.encode()) % 60}",
             "owner_unit": f"Owner {project_id}",
         },
         start,
