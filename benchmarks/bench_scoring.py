@@ -7,7 +7,8 @@ processes (so each peak RSS is its own):
 - the raw read: every row up to the watermark, page by page, as SQL rows;
 - the replay: the whole assessment (amendments, replay, scoring, roll-ups, digest).
 
-``python -m benchmarks.bench_scoring --events 100000`` for a quick run.
+``python -m benchmarks.bench_scoring --events 100000`` (or ``make bench BENCH="scoring --events=100000"``)
+for a quick run.
 """
 
 from __future__ import annotations
