@@ -55,7 +55,22 @@ class CliContext:
             self._runtime.close()
 
 
-@click.group()
+class _Gongjian(click.Group):
+    """Turns infrastructure failures into the one-line error every command promises."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from sqlalchemy.exc import OperationalError, ProgrammingError
+
+        try:
+            return super().invoke(ctx)
+        except (OperationalError, ProgrammingError) as exc:
+            message = str(exc.orig).strip().splitlines()[0]
+            if "no such table" in message or "does not exist" in message:
+                message += " (the database is not migrated: run `gongjian db upgrade`)"
+            raise click.ClickException(f"database error: {message}") from exc
+
+
+@click.group(cls=_Gongjian)
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Gongjian (攻坚): key-project campaign registry, dispatch and year-end scoring."""
