@@ -35,7 +35,7 @@ _IDENTITY = (
 )
 
 
-def _instant(event: ProjectEvent) -> str:
+def instant_text(event: ProjectEvent) -> str:
     return event.occurred_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
@@ -132,7 +132,7 @@ class KeyProject:
                 self.touch(derived, event)
         self.version = max(self.version, event.stream_version)
         if not event.is_amendment:
-            at = _instant(event)
+            at = instant_text(event)
             if self.last_occurred_at is None or at > self.last_occurred_at:
                 self.last_occurred_at = at
 
@@ -157,7 +157,7 @@ class KeyProject:
 
     def _registered(self, event: ProjectEvent, p: Any) -> None:
         self.registered = True
-        self.registered_at = _instant(event)
+        self.registered_at = instant_text(event)
         for name in _IDENTITY:
             if name in p:
                 setattr(self, name, p[name])
@@ -184,7 +184,7 @@ class KeyProject:
             "due": p["due"],
             "slips": 0,
             "status": "planned",
-            "planned_at": _instant(event),
+            "planned_at": instant_text(event),
             "completed_at": None,
         }
         self.touch(f"milestones.{key}", event)
@@ -192,7 +192,7 @@ class KeyProject:
     def _milestone_completed(self, event: ProjectEvent, p: Any) -> None:
         milestone = self.milestones.get(p["milestone_id"])
         if milestone is not None:
-            milestone.update(status="completed", completed_at=_instant(event))
+            milestone.update(status="completed", completed_at=instant_text(event))
             self.touch(f"milestones.{p['milestone_id']}", event)
 
     def _milestone_slipped(self, event: ProjectEvent, p: Any) -> None:
@@ -210,7 +210,7 @@ class KeyProject:
             "status": "requested",
             "authority": p.get("authority", ""),
             "allowed_days": p.get("allowed_days", 20),
-            "requested_at": _instant(event),
+            "requested_at": instant_text(event),
             "decided_at": None,
             "document_no": None,
             "reason": None,
@@ -234,7 +234,7 @@ class KeyProject:
         granted = event.type == "ApprovalGranted"
         approval.update(
             status="granted" if granted else "rejected",
-            decided_at=_instant(event),
+            decided_at=instant_text(event),
             document_no=p.get("document_no") if granted else None,
             reason=None if granted else p.get("reason"),
         )
@@ -245,7 +245,7 @@ class KeyProject:
         self.touch(f"investment.{p['month']}", event)
 
     def _suspended(self, event: ProjectEvent, p: Any) -> None:
-        self.suspended_at = _instant(event)
+        self.suspended_at = instant_text(event)
         self.suspension_reason = p.get("reason")
         self.touch("suspended_at", event)
         self.touch("suspension_reason", event)
@@ -260,7 +260,7 @@ class KeyProject:
         issue = self.issues.get(p["issue_id"])
         if issue is not None:
             issue.update(
-                status="resolved", resolved_at=_instant(event), resolution=p.get("resolution", "")
+                status="resolved", resolved_at=instant_text(event), resolution=p.get("resolution", "")
             )
             self.touch(f"issues.{p['issue_id']}", event)
 
@@ -340,7 +340,7 @@ def _fact(attribute: str) -> Callable[[KeyProject, ProjectEvent, Any], None]:
     """An event that sets one instant of the lifecycle (started, completed …)."""
 
     def apply(project: KeyProject, event: ProjectEvent, payload: Any) -> None:
-        setattr(project, attribute, _instant(event))
+        setattr(project, attribute, instant_text(event))
         project.touch(attribute, event)
 
     return apply
@@ -351,7 +351,7 @@ def _record(collection: str, key: str, status: str | None = None) -> Callable[..
 
     def apply(project: KeyProject, event: ProjectEvent, payload: Any) -> None:
         record = {k: v for k, v in payload.items() if k != key}
-        record["at"] = _instant(event)
+        record["at"] = instant_text(event)
         if collection == "incidents":
             record["veto"] = payload["kind"] in VETO_INCIDENTS
         if status is not None:

@@ -10,12 +10,10 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from shared.eventstore import format_instant
-
 from .errors import RuleViolation
 from .events import AMENDMENTS, RETRACTED, ProjectEvent
 from .history import admitted
-from .project import KeyProject
+from .project import KeyProject, instant_text
 
 Rule = Callable[[KeyProject, ProjectEvent], None]
 
@@ -55,7 +53,7 @@ def check(
 
 
 def _after_closing(project: KeyProject, event: ProjectEvent) -> bool:
-    return format_instant(event.occurred_at) > str(project.commissioned_at)
+    return instant_text(event) > str(project.commissioned_at)
 
 
 def check_amendment(
