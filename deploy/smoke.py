@@ -464,10 +464,11 @@ def an_assessment_runs_on_the_worker(stack: Stack) -> str:
     def finished() -> dict[str, Any] | None:
         status = stack.http("scoring", "GET", f"/v1/assessments/jobs/{job_id}", token="auditor")
         document = status.json if status.status == 200 else {}
-        return document if document.get("status") in ("done", "succeeded", "failed") else None
+        finished = ("done", "succeeded", "completed", "finished", "failed", "error")
+        return document if document.get("status") in finished else None
 
     done = poll(f"assessment job {job_id}", finished, timeout=120, every=1)
-    expect(done["status"] != "failed", f"job failed: {done}")
+    expect(done["status"] not in ("failed", "error"), f"job failed: {done}")
     assessment_id = done.get("assessment_id") or (done.get("result") or {}).get("assessment_id")
     expect(assessment_id, f"no assessment id in {done}")
     got = stack.http("scoring", "GET", f"/v1/assessments/{assessment_id}", token="auditor")

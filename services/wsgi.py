@@ -7,6 +7,7 @@ calls the factory in each worker process, so nothing connects before the fork.
 
 from __future__ import annotations
 
+import logging
 import os
 
 from flask import Flask
@@ -44,6 +45,9 @@ def create_app(service: str | None = None) -> Flask:
     services = services_from_env(service)
     settings = Settings.from_env()
     configure_logging(settings.log_level, settings.log_format)
+    # /readyz compares the schema with the migration scripts on every probe; alembic
+    # would log two lines each time. A web process never migrates.
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
     runtime = composition.runtime_for(settings)
     app = composition.create_app(runtime, services=services)
     app.extensions["gongjian.role"] = ",".join(services)

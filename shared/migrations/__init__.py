@@ -4,7 +4,7 @@ auth tables; each service adds its own branch (its read models) as a version loc
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from alembic import command
@@ -31,8 +31,42 @@ def upgrade(url: str, version_locations: Iterable[Path] = ()) -> None:
 
 
 def pending(engine: Engine, url: str, version_locations: Iterable[Path] = ()) -> set[str]:
-    """Heads of the migration scripts that the database has not reached."""
+    """Heads of the migration scripts that the database has not reached.
+
+    ``alembic_version`` keeps only the newest revisions: a head is reached when it is one
+    of them or an ancestor of one, its ``depends_on`` included (a service's first revision
+    depends on ``shared_0001``, which then is no longer listed). A database stamped with a
+    revision this code does not know was migrated by a newer release during a rolling
+    upgrade; migrations are expand-then-contract, so this code still runs on it."""
     script = ScriptDirectory.from_config(alembic_config(url, version_locations))
     with engine.connect() as conn:
         current = set(MigrationContext.configure(conn).get_current_heads())
-    return set(script.get_heads()) - current
+    if any(not _known(script, revision) for revision in current):
+        return set()
+    return set(script.get_heads()) - _with_ancestors(script, current)
+
+
+def _known(script: ScriptDirectory, revision: str) -> bool:
+    try:
+        return script.get_revision(revision) is not None
+    except Exception:  # noqa: BLE001 - alembic raises ResolutionError or a subclass
+        return False
+
+
+def _with_ancestors(script: ScriptDirectory, revisions: Iterable[str]) -> set[str]:
+    seen: set[str] = set()
+    todo = list(revisions)
+    while todo:
+        found = script.get_revision(todo.pop())
+        if found is None or found.revision in seen:
+            continue
+        seen.add(found.revision)
+        for parent in (*_names(found.down_revision), *_names(found.dependencies)):
+            todo.extend(r.revision for r in script.get_revisions(parent) if r is not None)
+    return seen
+
+
+def _names(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
