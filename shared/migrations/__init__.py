@@ -4,7 +4,7 @@ auth tables; each service adds its own branch (its read models) as a version loc
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
 from alembic import command
@@ -40,10 +40,14 @@ def pending(engine: Engine, url: str, version_locations: Iterable[Path] = ()) ->
     upgrade; migrations are expand-then-contract, so this code still runs on it."""
     script = ScriptDirectory.from_config(alembic_config(url, version_locations))
     with engine.connect() as conn:
-        current = set(MigrationContext.configure(conn).get_current_heads())
+        current = tuple(MigrationContext.configure(conn).get_current_heads())
     if any(not _known(script, revision) for revision in current):
         return set()
-    return set(script.get_heads()) - _with_ancestors(script, current)
+    # A branch that depends on another (``depends_on``) stands for both in alembic_version.
+    applied = (
+        {rev.revision for rev in script.iterate_revisions(current, "base")} if current else set()
+    )
+    return set(script.get_heads()) - applied
 
 
 def _known(script: ScriptDirectory, revision: str) -> bool:
@@ -51,22 +55,3 @@ def _known(script: ScriptDirectory, revision: str) -> bool:
         return script.get_revision(revision) is not None
     except Exception:  # noqa: BLE001 - alembic raises ResolutionError or a subclass
         return False
-
-
-def _with_ancestors(script: ScriptDirectory, revisions: Iterable[str]) -> set[str]:
-    seen: set[str] = set()
-    todo = list(revisions)
-    while todo:
-        found = script.get_revision(todo.pop())
-        if found is None or found.revision in seen:
-            continue
-        seen.add(found.revision)
-        for parent in (*_names(found.down_revision), *_names(found.dependencies)):
-            todo.extend(r.revision for r in script.get_revisions(parent) if r is not None)
-    return seen
-
-
-def _names(value: str | Sequence[str] | None) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    return (value,) if isinstance(value, str) else tuple(value)
