@@ -56,22 +56,13 @@ compose() {
     fi
 }
 
-cleanup() {
-    local status=$?
+teardown() {
     if [ -n "$STACK_UP" ]; then
-        if [ "$RESULT" != "PASS" ]; then
-            say "logs of the stack (last lines):"
-            compose -f "$WORK/compose.yaml" logs --no-color --tail=40 2>&1 | sed 's/^/    /'
-        fi
-        if [ "${GONGJIAN_DEPLOY_KEEP:-}" = "1" ]; then
-            say "GONGJIAN_DEPLOY_KEEP=1: the stack stays up (compose -p $PROJECT -f $WORK/compose.yaml)"
-            return
-        fi
         compose -f "$WORK/compose.yaml" down --volumes --remove-orphans --timeout 30 >/dev/null 2>&1
     fi
     docker image rm "$IMAGE" >/dev/null 2>&1
     if [ -n "$DB_CREATED" ]; then
-        "$PY" - "$PG_SERVER" "$TEST_DB" <<'EOF' || say "could not drop the test database"
+        "$PY" - "$PG_SERVER" "$TEST_DB" 2>/dev/null <<'EOF' || say "could not drop the test database $TEST_DB"
 import sys
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -79,7 +70,7 @@ server = make_url(sys.argv[1]).set(drivername="postgresql+psycopg")
 with create_engine(server, isolation_level="AUTOCOMMIT").connect() as conn:
     conn.execute(text(f'DROP DATABASE IF EXISTS "{sys.argv[2]}" WITH (FORCE)'))
 EOF
-        "$PY" - "$REDIS_URL" "$REDIS_NAMESPACE" <<'EOF' || say "could not delete the test Redis keys"
+        "$PY" - "$REDIS_URL" "$REDIS_NAMESPACE" 2>/dev/null <<'EOF' || say "could not delete the Redis keys $REDIS_NAMESPACE:*"
 import sys, redis
 client = redis.Redis.from_url(sys.argv[1])
 keys = list(client.scan_iter(match=sys.argv[2] + ":*", count=1000))
@@ -94,6 +85,20 @@ EOF
         grep -o "$WORK/docker[^ ]*" /proc/mounts 2>/dev/null | sort -r | xargs -r -n1 umount 2>/dev/null
     fi
     rm -rf "$WORK"
+}
+
+cleanup() {
+    local status=$?
+    if [ -n "$STACK_UP" ] && [ "$RESULT" != "PASS" ]; then
+        say "logs of the stack (last lines):"
+        compose -f "$WORK/compose.yaml" logs --no-color --tail=40 2>&1 | sed 's/^/    /'
+    fi
+    if [ "${GONGJIAN_DEPLOY_KEEP:-}" = "1" ]; then
+        say "GONGJIAN_DEPLOY_KEEP=1: everything stays (compose -p $PROJECT -f $WORK/compose.yaml,"
+        say "  DOCKER_HOST=${DOCKER_HOST:-default}, database $TEST_DB): remove it by hand"
+    else
+        teardown
+    fi
     local elapsed=$(($(date +%s) - STARTED))
     if [ "$RESULT" = "PASS" ] && [ "$status" -eq 0 ]; then
         echo "deploy-test: PASS (${elapsed} s)"
@@ -250,7 +255,9 @@ wait_ready() {
         fi
         sleep 0.5
     done
-    die "$name did not become ready on port $port"
+    die "$name did not become ready on port $port: $("$PY" -c "import urllib.request as u
+try: u.urlopen('http://127.0.0.1:$port/readyz', timeout=5)
+except Exception as e: print(getattr(e, 'read', lambda: str(e).encode())().decode())" 2>&1 | head -c 400)"
 }
 
 container_of() {
@@ -274,11 +281,11 @@ smoke() {
     "$PY" deploy/smoke.py "${args[@]}"
 }
 
+check_ports_free
 ensure_docker
 ensure_base_image
 build_wheelhouse
 build_image
-check_ports_free
 create_database
 start_stack
 if smoke; then RESULT="PASS"; fi
