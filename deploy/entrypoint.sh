@@ -38,10 +38,13 @@ worker)
     remember_role worker
     # The shutdown timeout stays below the orchestrator's grace period (60 s in
     # compose.yaml and the Kubernetes manifests): messages still running are requeued.
+    # dramatiq's main process heeds no signal until its workers have booted or the fork
+    # timeout has passed; a worker may wait minutes for Redis, so keep that short.
     exec dramatiq services.worker \
         --processes "${GONGJIAN_WORKER_PROCESSES:-1}" \
         --threads "${GONGJIAN_WORKER_THREADS:-4}" \
         --worker-shutdown-timeout "${GONGJIAN_WORKER_SHUTDOWN_TIMEOUT_MS:-45000}" \
+        --worker-fork-timeout 5000 \
         "$@"
     ;;
 scheduler)

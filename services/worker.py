@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import dramatiq
 import redis
+from dramatiq.errors import BrokerConnectionError
 
 from shared.config import Settings
 from shared.heartbeat import Heartbeat
@@ -31,8 +35,8 @@ CONNECT_TIMEOUT_VARIABLE = "GONGJIAN_BROKER_CONNECT_TIMEOUT"
 restarts the container)."""
 
 
-class BrokerUnreachable(RuntimeError):
-    """Redis did not answer within the start-up timeout."""
+class BrokerUnreachable(BrokerConnectionError):
+    """Redis did not answer within the start-up timeout (dramatiq's CLI then exits 3)."""
 
 
 def wait_for_broker(
@@ -74,6 +78,24 @@ def _ping(url: str) -> None:
         client.close()
 
 
+@contextmanager
+def _stoppable_while_waiting() -> Iterator[None]:
+    """dramatiq's worker process only notes a SIGTERM until its broker module has been
+    imported; a worker still waiting for Redis must stop at once, not at the kill."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise BrokerUnreachable("stopped while waiting for Redis")
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def setup(settings: Settings | None = None) -> Runtime:
     """Build the worker's runtime and make its broker dramatiq's global one."""
     settings = settings or Settings.from_env()
@@ -83,7 +105,8 @@ def setup(settings: Settings | None = None) -> Runtime:
             "the worker needs a broker it shares with the web services: set GONGJIAN_REDIS_URL"
         )
     timeout = float(os.environ.get(CONNECT_TIMEOUT_VARIABLE) or 120)
-    attempts = wait_for_broker(settings.redis_url, timeout=timeout)
+    with _stoppable_while_waiting():
+        attempts = wait_for_broker(settings.redis_url, timeout=timeout)
     runtime = runtime_for(settings)
     runtime.broker.add_middleware(Heartbeat())
     dramatiq.set_broker(runtime.broker)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 import sys
+import threading
 import time
 
 import dramatiq
@@ -14,6 +16,7 @@ import redis
 from click.testing import CliRunner
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
+from dramatiq.errors import BrokerConnectionError
 
 from services.cli import main
 from shared.heartbeat import Heartbeat, heartbeat_age
@@ -131,3 +134,20 @@ def test_a_stale_or_missing_heartbeat_is_reported_dead(tmp_path, monkeypatch):
 
     assert missing.exit_code == 1 and "no heartbeat" in missing.output
     assert stale.exit_code == 1 and "limit 60" in stale.output
+
+
+def test_a_worker_waiting_for_redis_stops_at_once_on_sigterm(
+    container_env, monkeypatch, global_broker_restored
+):
+    monkeypatch.setenv("GONGJIAN_REDIS_URL", "redis://127.0.0.1:1/0")
+    monkeypatch.setenv("GONGJIAN_BROKER_CONNECT_TIMEOUT", "60")
+    before = signal.getsignal(signal.SIGTERM)
+    threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGTERM)).start()
+    started = time.monotonic()
+
+    # dramatiq's CLI answers a BrokerConnectionError at start-up with exit status 3.
+    with pytest.raises(BrokerConnectionError, match="stopped while waiting"):
+        worker_module()
+
+    assert time.monotonic() - started < 5
+    assert signal.getsignal(signal.SIGTERM) is before
