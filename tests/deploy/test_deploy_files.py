@@ -204,3 +204,16 @@ def test_the_worker_has_an_autoscaler_and_the_scheduler_stays_single():
     assert (
         scheduler["spec"]["replicas"] == 1 and scheduler["spec"]["strategy"]["type"] == "Recreate"
     )
+
+
+def test_an_autoscaled_deployment_leaves_its_replica_count_to_the_autoscaler():
+    documents = manifests()
+    autoscaled = {
+        d["spec"]["scaleTargetRef"]["name"]
+        for d in documents
+        if d["kind"] == "HorizontalPodAutoscaler"
+    }
+    deployments = {d["metadata"]["name"]: d for d in documents if d["kind"] == "Deployment"}
+    assert autoscaled == {"registry", "scheduling", "scoring", "worker"}
+    for name in autoscaled:
+        assert "replicas" not in deployments[name]["spec"], name
