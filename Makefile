@@ -15,8 +15,8 @@ $(STAMP): pyproject.toml
 ## run: set up and serve all three services on the embedded default (SQLite + in-memory broker)
 run: $(STAMP)
 	@mkdir -p var
-	$(BIN)/gongjian db upgrade
-	$(BIN)/gongjian serve
+	GONGJIAN_LOG_FORMAT=$${GONGJIAN_LOG_FORMAT:-text} $(BIN)/gongjian db upgrade
+	GONGJIAN_LOG_FORMAT=$${GONGJIAN_LOG_FORMAT:-text} $(BIN)/gongjian serve --demo
 
 ## test: set up and run the whole suite (PostgreSQL/Redis tests run when their URLs are set)
 test: $(STAMP)

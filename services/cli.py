@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -55,7 +57,22 @@ class CliContext:
             self._runtime.close()
 
 
-@click.group()
+class _Gongjian(click.Group):
+    """Turns infrastructure failures into the one-line error every command promises."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from sqlalchemy.exc import OperationalError, ProgrammingError
+
+        try:
+            return super().invoke(ctx)
+        except (OperationalError, ProgrammingError) as exc:
+            message = str(exc.orig).strip().splitlines()[0]
+            if "no such table" in message or "does not exist" in message:
+                message += " (the database is not migrated: run `gongjian db upgrade`)"
+            raise click.ClickException(f"database error: {message}") from exc
+
+
+@click.group(cls=_Gongjian)
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Gongjian (攻坚): key-project campaign registry, dispatch and year-end scoring."""
@@ -83,34 +100,118 @@ def db_upgrade() -> None:
 @click.option("--host", default=None, help="Defaults to GONGJIAN_HOST (127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Defaults to GONGJIAN_PORT (8000).")
 @click.option("--no-migrate", is_flag=True, help="Do not migrate before serving.")
-def serve(host: str | None, port: int | None, no_migrate: bool) -> None:
+@click.option(
+    "--demo", is_flag=True, help="Load the demo campaign if the store has no projects yet."
+)
+@click.pass_obj
+def serve(
+    obj: CliContext, host: str | None, port: int | None, no_migrate: bool, demo: bool
+) -> None:
     """Serve all three services in one process (the embedded default)."""
-    from werkzeug.serving import run_simple
+    from werkzeug.serving import make_server
 
     from shared.messaging import start_worker
 
-    from .composition import create_app, migrate, runtime_for
+    from .composition import create_app, migrate
 
-    settings = _settings()
+    settings = obj.settings
     configure_logging(settings.log_level, settings.log_format)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # requests are logged by the app
     if not no_migrate:
         migrate(settings)
-    runtime = runtime_for(settings)
+    runtime = obj.runtime()
     worker = start_worker(runtime.broker) if not settings.redis_url else None
-    app = create_app(runtime)
     host, port = host or settings.host, port or settings.port
-    click.echo(
-        f"Gongjian serving on http://{host}:{port}  (OpenAPI: http://{host}:{port}/openapi.json)"
-    )
+    server = make_server(host, port, create_app(runtime), threaded=True)
+    base = f"http://{host}:{port}"
+    click.echo(f"Gongjian serving on {base}  (OpenAPI: {base}/openapi.json)")
     click.echo(
         f"  store: {_redact(settings.database_url)}  broker: {'redis' if settings.redis_url else 'in-memory'}"
     )
+    if demo:
+        threading.Thread(target=_demo_on_first_start, args=(runtime, base), daemon=True).start()
     try:
-        run_simple(host, port, app, threaded=True, use_reloader=False)
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
     finally:
+        server.server_close()
         if worker is not None:
             worker.stop()
-        runtime.close()
+
+
+def _demo_on_first_start(runtime: Runtime, base: str) -> None:
+    from .demo.runner import DemoOptions, demo_admin_token, has_projects, load_demo
+
+    options = DemoOptions()
+    if has_projects(runtime):
+        click.echo("  data found: reusing it (the demo loads only into an empty store)")
+    else:
+        click.echo(
+            f"  loading the demo campaign ({options.projects} projects, {options.year}) over HTTP …"
+        )
+        loaded = load_demo(runtime, base, options, lambda line: click.echo(f"    {line}"))
+        click.echo(f"  demo loaded: {loaded.accepted} events, {len(loaded.rejected)} rejected")
+    token_file = runtime.settings.data_dir / "demo-admin.token"
+    demo_admin_token(runtime, token_file)
+    click.echo(_examples(base, token_file, options.year))
+
+
+def _examples(base: str, token_file: Path, year: int) -> str:
+    auth = '-H "Authorization: Bearer $TOKEN"'
+    return f"""
+Try (an admin token for the demo is kept in {token_file}):
+  TOKEN=$(cat {token_file})
+  curl -s {auth} '{base}/v1/board?as_of={year}-12-31'
+  curl -s {auth} -X POST -H 'Content-Type: application/json' -d '{{"cadence": "monthly", "period": "{year}-12"}}' {base}/v1/plans
+  curl -s {auth} '{base}/v1/plans/monthly/{year}-12/agenda.md'
+  curl -s {auth} -X POST -H 'Content-Type: application/json' -d '{{"year": {year}}}' {base}/v1/assessments
+  curl -s {auth} '{base}/v1/projects/XM{year}001?as_of={year}-06-30'
+  curl -s {auth} '{base}/v1/projects/XM{year}001/diff?from={year}-06-30&to={year}-12-31'
+  curl -s {auth} {base}/v1/chain
+  .venv/bin/gongjian verify
+"""
+
+
+@main.command()
+@click.option("--projects", default=29, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--year", default=2025, show_default=True, type=click.IntRange(2000, 2100))
+@click.option("--seed", default=2024, show_default=True, type=int, help="Same seed, same campaign.")
+@click.option(
+    "--url",
+    default=None,
+    help="A running server to push to; default: a temporary one on 127.0.0.1.",
+)
+@click.pass_obj
+def demo(obj: CliContext, projects: int, year: int, seed: int, url: str | None) -> None:
+    """Generate a campaign year and push it through the real HTTP API (signed ingest)."""
+    from werkzeug.serving import make_server
+
+    from .composition import create_app
+    from .demo.push import DemoError
+    from .demo.runner import DemoOptions, load_demo
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per batch is noise here
+    runtime = obj.runtime()
+    server = None
+    if url is None:
+        server = make_server("127.0.0.1", 0, create_app(runtime), threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{server.server_port}"
+    try:
+        loaded = load_demo(runtime, url, DemoOptions(projects, year, seed), click.echo)
+    except DemoError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        if server is not None:
+            server.shutdown()
+    click.echo(
+        f"{loaded.projects} projects registered, {loaded.accepted} events accepted, "
+        f"{loaded.duplicates} duplicates, {len(loaded.rejected)} rejected"
+    )
+    click.echo(f"first wave known at {loaded.first_wave_known_at.isoformat()} (use it as known_at)")
+    for rejection in loaded.rejected[:5]:
+        click.echo(f"  rejected: {rejection}")
 
 
 @main.command()

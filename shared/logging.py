@@ -22,3 +22,5 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # Alembic narrates every readiness probe's version check at INFO.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))

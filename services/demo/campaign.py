@@ -218,6 +218,9 @@ def _project(index, category, annual, year, rng, new_id) -> DemoProject:  # type
                     late=rng.random() < 0.15,
                 )
     started = None
+    if category == "breakthrough":
+        # Continuing projects (续建) broke ground in earlier years; the year opens with work resuming.
+        event("ConstructionStarted", start, {"note": "续建项目,年度复工"})
     if category == "new_start":
         planned = date.fromisoformat(registration["planned_start"])
         slip = int(rng.choice([0, 10, 20, 45, 100]) * (1.2 - pace))
@@ -237,7 +240,7 @@ def _project(index, category, annual, year, rng, new_id) -> DemoProject:  # type
             "InvestmentReported",
             date(year, month, 1) + timedelta(days=rng.randrange(27, 31))
             if month < 12
-            else date(year, 12, 28),
+            else date(year, 12, 18),
             {"month": f"{year}-{month:02d}", "amount": f"{amount:.2f}"},
             late=month == 11 and rng.random() < 0.2,
         )

@@ -7,20 +7,36 @@ from pathlib import Path
 from flask import Flask
 from flask_smorest import Api
 
+from shared.events import PROJECT_EVENT_TYPES
 from shared.http import create_base_app
 from shared.runtime import Runtime
 
-from .entrypoints import feed
+from .application.handlers import Registry
+from .application.integrations import Integrations
+from .entrypoints import errors, export, feed, ingest, projects
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
 
+errors.register_error_handlers(projects.blp)
+
+
+def wire(runtime: Runtime) -> None:
+    """The registry's use cases, kept on the runtime for routes and commands."""
+    runtime.extras.setdefault(
+        "registry",
+        Registry(runtime.store, max_skew_seconds=runtime.settings.max_clock_skew_seconds),
+    )
+    runtime.extras.setdefault("integrations", Integrations(runtime.engine, PROJECT_EVENT_TYPES))
+
 
 def register_routes(api: Api, runtime: Runtime) -> None:
-    api.register_blueprint(feed.blp)
+    wire(runtime)
+    for blueprint in (feed.blp, projects.blp, ingest.blp, export.blp):
+        api.register_blueprint(blueprint)
 
 
 def declare_actors(runtime: Runtime) -> None:
-    """The registry has no actors yet."""
+    """The registry has no actors: it is the source of truth and follows no log."""
 
 
 def create_app(runtime: Runtime) -> Flask:

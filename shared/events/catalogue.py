@@ -173,6 +173,10 @@ class ProjectSuspended(Schema):
     reason = fields.String(required=True, validate=validate.Length(1, 2000))
 
 
+class ProjectResumed(Schema):
+    reason = _text
+
+
 class EventCorrected(Schema):
     corrected_event_id = fields.UUID(required=True)
     payload = fields.Dict(required=True)
@@ -306,9 +310,11 @@ CATALOGUE: tuple[EventType, ...] = (
         AssessmentPublished,
         meaning="a year-end assessment (年终考核) with its digest",
     ),
+    # Added after the first release; appended so that the slices above stay stable.
+    EventType("ProjectResumed", ProjectResumed, meaning="a suspended project resumes"),
 )
 
-PROJECT_EVENT_TYPES = tuple(t.name for t in CATALOGUE[:20])
+PROJECT_EVENT_TYPES = (*(t.name for t in CATALOGUE[:20]), "ProjectResumed")
 """Types that live in ``project-<id>`` streams (registry's categories)."""
 
 

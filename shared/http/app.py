@@ -114,7 +114,11 @@ def _add_metrics(app: Flask, runtime: Runtime) -> None:
         latency.labels(request.method, endpoint).observe(elapsed)
         if request.path not in ("/livez", "/readyz", "/metrics"):
             log.info(
-                "request",
+                "%s %s %s %.1f ms",
+                request.method,
+                request.path,
+                response.status_code,
+                elapsed * 1000,
                 extra={
                     "method": request.method,
                     "path": request.path,

@@ -116,3 +116,9 @@ def test_a_token_is_printed_once_and_names_are_unique(cli):
 def test_an_unknown_role_is_refused(cli):
     result = CliRunner().invoke(main, ["token", "create", "--role", "boss", "--name", "x"])
     assert result.exit_code == 2 and "boss" in result.output
+
+
+def test_a_command_on_an_unmigrated_database_says_so_in_one_line(cli):
+    result = CliRunner().invoke(main, ["verify"])
+    assert result.exit_code == 1
+    assert "gongjian db upgrade" in result.output and "Traceback" not in result.output

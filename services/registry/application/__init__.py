@@ -1,1 +1,1 @@
-"""registry: application."""
+"""registry: application — the use cases (handlers) and integrations with signing."""

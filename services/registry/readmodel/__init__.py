@@ -1,1 +1,1 @@
-"""registry: readmodel."""
+"""registry: read models — the project list, snapshots, and streams in domain terms."""

@@ -1,0 +1,71 @@
+"""Loading the demo into a running system: credentials made in the database, every
+event sent over HTTP to the registry's API."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from shared.eventstore.schema import events
+from shared.runtime import Runtime
+
+from ..registry import bootstrap as registry
+from .campaign import generate
+from .push import Api, Loaded, load
+
+INTEGRATION = "demo-approval-system"
+
+
+@dataclass
+class DemoOptions:
+    projects: int = 29
+    year: int = 2025
+    seed: int = 2024
+
+
+def has_projects(runtime: Runtime) -> bool:
+    with runtime.store.reading() as conn:
+        count = conn.execute(
+            select(func.count()).select_from(events).where(events.c.type == "ProjectRegistered")
+        ).scalar_one()
+    return count > 0
+
+
+def integration_secret(runtime: Runtime) -> str:
+    """A secret for the demo's approval system: a new integration, or a rotated secret."""
+    registry.wire(runtime)
+    integrations = runtime.extras["integrations"]
+    if integrations.get(INTEGRATION) is None:
+        return str(integrations.create(INTEGRATION, list(integrations.known_types)))
+    integrations.rotate(INTEGRATION, retire_old=True)  # at most one old secret stays active
+    return str(integrations.rotate(INTEGRATION))
+
+
+def load_demo(
+    runtime: Runtime, base_url: str, options: DemoOptions, progress: Callable[[str], None]
+) -> Loaded:
+    office = runtime.tokens.create(f"demo-office-{secrets.token_hex(3)}", "office")
+    campaign = generate(projects=options.projects, year=options.year, seed=options.seed)
+    return load(
+        Api(base_url),
+        office_token=office,
+        integration=INTEGRATION,
+        secret=integration_secret(runtime),
+        campaign=campaign,
+        progress=progress,
+    )
+
+
+def demo_admin_token(runtime: Runtime, path: Path) -> str:
+    """The embedded demo's admin token, kept in a private file so a second run reuses it."""
+    if path.exists():
+        return path.read_text().strip()
+    token = runtime.tokens.create(f"demo-admin-{secrets.token_hex(3)}", "admin")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(token + "\n")
+    return token

@@ -1,0 +1,435 @@
+"""Handlers: register a project, append an event, ingest a batch, read state and
+history. Every write goes the same way: validate, check against the project's current
+state, append with the versions the check was made against, retry on a race."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from shared.events import project_stream
+from shared.eventstore import (
+    ConcurrencyConflict,
+    Cutoff,
+    DuplicateEventConflict,
+    EventStore,
+    EventStoreError,
+    InvalidEventPayload,
+    NewEvent,
+    RecordedEvent,
+    UnknownEventType,
+)
+from shared.eventstore.envelope import content_fingerprint
+from shared.eventstore.schema import events as events_table
+
+from ..domain import (
+    AMENDMENTS,
+    AlreadyRegistered,
+    Change,
+    KeyProject,
+    ProjectEvent,
+    ProjectNotFound,
+    RegistryError,
+    RuleViolation,
+    check,
+    check_amendment,
+    compare,
+    state_at,
+)
+from ..readmodel import projects as project_list
+from ..readmodel.streams import LatestStates, ProjectStreams, snapshot_due
+
+RETRIES = 10
+"""Attempts of a batch that lost a race for a stream's next version."""
+
+ACCEPTED, DUPLICATE, REJECTED = "accepted", "duplicate", "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """An event someone wants appended to a project's stream."""
+
+    event_id: str
+    type: str
+    occurred_at: datetime
+    payload: dict[str, Any]
+    project_id: str | None = None
+    national_code: str | None = None
+    expected_version: int | None = None
+    actor: str = ""
+    source: str = ""
+    correlation_id: str | None = None
+    causation_id: str | None = None
+
+
+@dataclass
+class Outcome:
+    """What became of one submission."""
+
+    event_id: str
+    status: str
+    project_id: str | None = None
+    stream_version: int | None = None
+    global_position: int | None = None
+    error: Exception | None = None
+
+    @property
+    def errors(self) -> dict[str, Any] | None:
+        return None if self.error is None else errors_of(self.error)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "event_id": self.event_id,
+            "status": self.status,
+            "project_id": self.project_id,
+            "stream_version": self.stream_version,
+            "global_position": self.global_position,
+        }
+        if self.error is not None:
+            out["reason"] = str(self.error)
+            out["errors"] = self.errors
+        return out
+
+
+def errors_of(error: Exception) -> dict[str, Any]:
+    """Field → messages, as problem documents carry them."""
+    messages = getattr(error, "messages", None)
+    if isinstance(messages, dict):
+        return messages
+    if isinstance(error, RuleViolation):
+        return {error.field: [error.message]}
+    if isinstance(error, InvalidEventPayload):
+        return {"payload": error.errors}
+    if isinstance(error, UnknownEventType):
+        return {"type": [str(error)]}
+    if isinstance(error, AlreadyRegistered):
+        return {error.field: [str(error)]}
+    if isinstance(error, ProjectNotFound):
+        return {"project_id": [str(error)]}
+    if isinstance(error, DuplicateEventConflict):
+        return {"event_id": [str(error)]}
+    if isinstance(error, ConcurrencyConflict):
+        return {"expected_version": [str(error)]}
+    return {"event": [str(error)]}
+
+
+@dataclass
+class _Batch:
+    """Decisions of one attempt: the events to append and the versions they assume."""
+
+    outcomes: list[Outcome]
+    events: list[NewEvent] = field(default_factory=list)
+    expected: dict[str, int] = field(default_factory=dict)
+    states: dict[str, KeyProject] = field(default_factory=dict)
+    pending: dict[int, int] = field(default_factory=dict)
+    """Index of an accepted outcome → index of its event in ``events``."""
+
+
+class Registry:
+    """The registry's use cases over one event store."""
+
+    def __init__(self, store: EventStore, *, max_skew_seconds: int = 300) -> None:
+        self.store = store
+        self.streams = ProjectStreams(store)
+        self.latest = LatestStates()
+        self.max_skew = timedelta(seconds=max_skew_seconds)
+
+    # -- reading ------------------------------------------------------------------
+
+    def state(
+        self, project_id: str, as_of: datetime | None = None, known_at: datetime | None = None
+    ) -> KeyProject:
+        project = self.streams.load(
+            project_id, project_stream(project_id), as_of=as_of, known_at=known_at
+        )
+        if not project.registered and not self._exists(project_id):
+            raise ProjectNotFound(project_id)
+        return project
+
+    def history(self, project_id: str, cutoff: Cutoff | None = None) -> list[RecordedEvent]:
+        if not self._exists(project_id):
+            raise ProjectNotFound(project_id)
+        return self.store.read_stream(project_stream(project_id), cutoff=cutoff)
+
+    def diff(
+        self, project_id: str, before: Cutoff, after: Cutoff
+    ) -> tuple[KeyProject, KeyProject, list[Change]]:
+        """The baseline comparison: every field that differs, and the events behind it."""
+        if not self._exists(project_id):
+            raise ProjectNotFound(project_id)
+        events = self.streams.history(project_stream(project_id))
+        old = state_at(project_id, events, before.as_of, before.known_at)
+        new = state_at(project_id, events, after.as_of, after.known_at)
+        return old, new, compare(old, new)
+
+    def _exists(self, project_id: str) -> bool:
+        with self.store.reading() as conn:
+            return project_list.exists(conn, project_id)
+
+    # -- writing ------------------------------------------------------------------
+
+    def submit(self, submission: Submission) -> Outcome:
+        """One event; a refusal is raised (`RegistryError`, `EventStoreError`)."""
+        (outcome,) = self.submit_batch([submission], allowed_types=None)
+        if outcome.error is not None:
+            raise outcome.error
+        return outcome
+
+    def submit_batch(
+        self,
+        submissions: Sequence[Submission],
+        *,
+        allowed_types: Sequence[str] | None = None,
+        own_source: str | None = None,
+    ) -> list[Outcome]:
+        """Each submission accepted, a duplicate, or rejected with its reason; one
+        refusal does not block the others, and no event is stored twice."""
+        prepared = [self._prepare(s, allowed_types) for s in submissions]
+        for _ in range(RETRIES):
+            batch = self._decide(prepared, own_source)
+            if not batch.events:
+                self._keep_latest(batch)
+                return batch.outcomes
+            try:
+                return self._commit(batch)
+            except ConcurrencyConflict as exc:
+                explicit = [s for s in prepared if isinstance(s, Submission)]
+                if len(explicit) == 1 and explicit[0].expected_version is not None:
+                    raise
+                last: EventStoreError = exc
+            except DuplicateEventConflict as exc:
+                last = exc  # a concurrent request stored one of ours: decide again
+            time.sleep(random.uniform(0, 0.01))  # let the winner's commit land
+        raise last
+
+    def _prepare(
+        self, submission: Submission, allowed_types: Sequence[str] | None
+    ) -> Submission | Outcome:
+        def refuse(error: Exception) -> Outcome:
+            return Outcome(submission.event_id, REJECTED, submission.project_id, error=error)
+
+        if allowed_types is not None and submission.type not in allowed_types:
+            return refuse(
+                RuleViolation(
+                    "type",
+                    f"{submission.type} is not among the types this integration may send: "
+                    f"{', '.join(allowed_types) or 'none'}",
+                )
+            )
+        registry = self.store.registry
+        try:
+            assert registry is not None
+            payload = registry.validate(submission.type, submission.payload)
+        except EventStoreError as exc:
+            return refuse(exc)
+        if submission.type == "ProjectRegistered":
+            project_id = payload["project_id"]
+            if submission.project_id not in (None, project_id):
+                return refuse(RuleViolation("project_id", "differs from payload.project_id"))
+            return replace(submission, payload=payload, project_id=project_id)
+        return replace(submission, payload=payload)
+
+    def _decide(self, prepared: list[Submission | Outcome], own_source: str | None) -> _Batch:
+        outcomes: list[Outcome] = []
+        batch = _Batch(outcomes)
+        stored = self._stored([s.event_id for s in prepared if isinstance(s, Submission)])
+        seen: dict[str, tuple[str, int]] = {}
+        with self.store.reading() as conn:
+            codes = _NationalCodes(conn)
+            for index, item in enumerate(prepared):
+                if isinstance(item, Outcome):
+                    outcomes.append(item)
+                    continue
+                outcome = Outcome(item.event_id, REJECTED, item.project_id)
+                outcomes.append(outcome)
+                try:
+                    self._decide_one(conn, batch, index, item, stored, seen, codes, own_source)
+                except (RegistryError, EventStoreError) as exc:
+                    outcome.error = exc
+        return batch
+
+    def _decide_one(
+        self,
+        conn: Any,
+        batch: _Batch,
+        index: int,
+        item: Submission,
+        stored: dict[str, RecordedEvent],
+        seen: dict[str, tuple[str, int]],
+        codes: _NationalCodes,
+        own_source: str | None,
+    ) -> None:
+        outcome = batch.outcomes[index]
+        project_id = item.project_id or codes.project_of(item.national_code)
+        outcome.project_id = project_id
+        stream_id = project_stream(project_id)
+        fingerprint = content_fingerprint(
+            stream_id,
+            item.type,
+            self.store.registry.current_version(item.type) if self.store.registry else 1,
+            item.occurred_at,
+            item.payload,
+        )
+        if item.event_id in stored:
+            self._duplicate(outcome, stored[item.event_id], fingerprint)
+            return
+        if item.event_id in seen:
+            first_fingerprint, first_index = seen[item.event_id]
+            if first_fingerprint != fingerprint:
+                raise DuplicateEventConflict(item.event_id, "different content in this batch")
+            batch.outcomes[index] = replace(batch.outcomes[first_index], status=DUPLICATE)
+            batch.pending[index] = batch.pending.get(first_index, -1)
+            return
+        project = batch.states.get(stream_id)
+        if project is None:
+            project = self.streams.load(
+                project_id, stream_id, connection=conn, latest=self.latest.take(stream_id)
+            )
+            batch.states[stream_id] = project
+            batch.expected[stream_id] = project.version
+        if item.type == "ProjectRegistered" and project.registered:
+            raise AlreadyRegistered("project_id", project_id, project_id)
+        if item.type != "ProjectRegistered" and not project.registered:
+            raise ProjectNotFound(project_id)
+        if item.expected_version is not None and item.expected_version != project.version:
+            raise ConcurrencyConflict(stream_id, item.expected_version, project.version)
+        event = ProjectEvent(
+            item.event_id,
+            item.type,
+            item.occurred_at,
+            item.payload,
+            stream_version=project.version + 1,
+            source=item.source,
+        )
+        check(project, event, now=self.store.clock(), max_skew=self.max_skew)
+        if item.type == "ProjectRegistered":
+            codes.claim(item.payload.get("national_code"), project_id)
+        if item.type in AMENDMENTS:
+            self._check_amendment(conn, project, event, stream_id, own_source, codes)
+        project.apply(replace(event, recorded_at=self.store.clock()))
+        seen[item.event_id] = (fingerprint, index)
+        batch.pending[index] = len(batch.events)
+        batch.events.append(
+            NewEvent(
+                stream_id=stream_id,
+                type=item.type,
+                payload=item.payload,
+                occurred_at=item.occurred_at,
+                event_id=item.event_id,
+                source=item.source,
+                actor=item.actor,
+                correlation_id=item.correlation_id,
+                causation_id=item.causation_id,
+            )
+        )
+
+    def _check_amendment(
+        self,
+        conn: Any,
+        project: KeyProject,
+        event: ProjectEvent,
+        stream_id: str,
+        own_source: str | None,
+        codes: _NationalCodes,
+    ) -> None:
+        field = "corrected_event_id" if event.type == "EventCorrected" else "retracted_event_id"
+        history = self.streams.history(stream_id, connection=conn)
+        target = next((e for e in history if e.event_id == event.target), None)
+        if target is not None and own_source is not None and target.source != own_source:
+            raise RuleViolation(
+                field, f"an integration may amend only its own events ({own_source})"
+            )
+        if target is not None and event.type == "EventCorrected":
+            assert self.store.registry is not None
+            corrected = self.store.registry.validate(target.type, event.payload["payload"])
+            event.payload["payload"].clear()  # type: ignore[attr-defined]
+            event.payload["payload"].update(corrected)  # type: ignore[attr-defined]
+        check_amendment(project, event, target, history)
+        if target is not None and target.type == "ProjectRegistered":
+            codes.claim(event.payload["payload"].get("national_code"), project.project_id)
+
+    @staticmethod
+    def _duplicate(outcome: Outcome, row: RecordedEvent, fingerprint: str) -> None:
+        stored = content_fingerprint(
+            row.stream_id, row.type, row.schema_version, row.occurred_at, row.payload
+        )
+        if stored != fingerprint:
+            raise DuplicateEventConflict(row.event_id)
+        outcome.status = DUPLICATE
+        outcome.project_id = row.stream_id.removeprefix("project-")
+        outcome.stream_version = row.stream_version
+        outcome.global_position = row.global_position
+
+    def _stored(self, event_ids: list[str]) -> dict[str, RecordedEvent]:
+        if not event_ids:
+            return {}
+        with self.store.reading() as conn:
+            found = conn.execute(
+                select(events_table.c.event_id).where(events_table.c.event_id.in_(event_ids))
+            ).scalars()
+            return {
+                event_id: event
+                for event_id in found
+                if (event := self.store.get(event_id, connection=conn)) is not None
+            }
+
+    def _commit(self, batch: _Batch) -> list[Outcome]:
+        with self.store.engine.begin() as conn:
+            result = self.store.append(batch.events, batch.expected, connection=conn)
+            touched = {p.stream_id: p for p in result.positions}
+            for stream_id, position in touched.items():
+                project = batch.states[stream_id]
+                project_list.save(conn, project, position.global_position)
+                last = self.streams.last_snapshot_version(conn, stream_id)
+                if snapshot_due(project, last):
+                    self.streams.save_snapshot(conn, stream_id, project)
+        for index, event_index in batch.pending.items():
+            if event_index < 0:
+                continue
+            outcome, position = batch.outcomes[index], result.positions[event_index]
+            if outcome.status != DUPLICATE:
+                outcome.status = ACCEPTED
+            outcome.stream_version = position.stream_version
+            outcome.global_position = position.global_position
+        self._keep_latest(batch)
+        self.store.notify(result.last_position)
+        return batch.outcomes
+
+    def _keep_latest(self, batch: _Batch) -> None:
+        for stream_id, project in batch.states.items():
+            if project.registered:
+                self.latest.keep(stream_id, project)
+
+
+class _NationalCodes:
+    """National project codes → project ids, including registrations in this batch."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+        self.claimed: dict[str, str] = {}
+
+    def project_of(self, national_code: str | None) -> str:
+        if national_code is None:
+            raise RuleViolation("project_id", "give project_id or national_code")
+        project_id = self.claimed.get(national_code) or project_list.by_national_code(
+            self.conn, national_code
+        )
+        if project_id is None:
+            raise RuleViolation("national_code", f"no project has national code {national_code}")
+        return project_id
+
+    def claim(self, national_code: str | None, project_id: str) -> None:
+        if national_code is None:
+            return
+        holder = self.claimed.get(national_code) or project_list.by_national_code(
+            self.conn, national_code
+        )
+        if holder is not None and holder != project_id:
+            raise AlreadyRegistered("national_code", national_code, holder)
+        self.claimed[national_code] = project_id

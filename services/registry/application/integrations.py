@@ -1,0 +1,164 @@
+"""Integrations: approval systems that push events, each with the event types it may
+send and one or two active secrets (two while a secret is being rotated)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from shared.eventstore import now_utc
+
+from ..readmodel.tables import ingest_requests, integration_secrets, integrations
+from .signing import TOLERANCE_SECONDS, SignatureError, new_secret, verify
+
+MAX_ACTIVE_SECRETS = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Integration:
+    name: str
+    types: tuple[str, ...]
+    secrets: tuple[str, ...]
+
+
+class Integrations:
+    def __init__(self, engine: Engine, known_types: tuple[str, ...]) -> None:
+        self.engine = engine
+        self.known_types = known_types
+
+    def create(self, name: str, types: list[str]) -> str:
+        """Register an integration; returns its first secret (shown once)."""
+        if not name or len(name) > 100:
+            raise ValueError("an integration needs a name of 1 to 100 characters")
+        unknown = [t for t in types if t not in self.known_types]
+        if unknown or not types:
+            raise ValueError(
+                f"unknown event type(s) {', '.join(unknown) or '(none given)'}; "
+                f"one or more of {', '.join(self.known_types)}"
+            )
+        secret = new_secret()
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    insert(integrations).values(
+                        name=name, types=json.dumps(sorted(set(types))), created_at=now_utc()
+                    )
+                )
+                conn.execute(
+                    insert(integration_secrets).values(
+                        integration=name, secret=secret, created_at=now_utc()
+                    )
+                )
+        except IntegrityError:
+            raise ValueError(f"an integration named {name!r} exists already") from None
+        return secret
+
+    def rotate(self, name: str, *, retire_old: bool = False) -> str | None:
+        """Add a new secret (the old one stays valid until retired); with
+        ``retire_old``, retire every secret but the newest instead."""
+        with self.engine.begin() as conn:
+            active = self._active(conn, name)
+            if retire_old:
+                conn.execute(
+                    update(integration_secrets)
+                    .where(integration_secrets.c.secret_id.in_([i for i, _ in active[:-1]]))
+                    .values(retired_at=now_utc())
+                )
+                return None
+            if len(active) >= MAX_ACTIVE_SECRETS:
+                raise ValueError(
+                    f"{name} has {len(active)} active secrets; retire the old one first "
+                    "(gongjian integration rotate --retire-old)"
+                )
+            secret = new_secret()
+            conn.execute(
+                insert(integration_secrets).values(
+                    integration=name, secret=secret, created_at=now_utc()
+                )
+            )
+            return secret
+
+    def _active(self, conn, name: str) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]
+        if (
+            conn.execute(select(integrations.c.name).where(integrations.c.name == name)).first()
+            is None
+        ):
+            raise ValueError(f"no integration named {name!r}")
+        rows = conn.execute(
+            select(integration_secrets.c.secret_id, integration_secrets.c.secret)
+            .where(
+                integration_secrets.c.integration == name,
+                integration_secrets.c.retired_at.is_(None),
+            )
+            .order_by(integration_secrets.c.secret_id)
+        ).all()
+        return [(r.secret_id, r.secret) for r in rows]
+
+    def get(self, name: str) -> Integration | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(integrations).where(
+                    integrations.c.name == name, integrations.c.disabled_at.is_(None)
+                )
+            ).first()
+            if row is None:
+                return None
+            active = self._active(conn, name)
+        return Integration(name, tuple(json.loads(row.types)), tuple(s for _, s in active))
+
+    def list(self) -> list[dict[str, object]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(integrations).order_by(integrations.c.name)).all()
+            return [
+                {
+                    "name": r.name,
+                    "types": json.loads(r.types),
+                    "active_secrets": len(self._active(conn, r.name)),
+                    "disabled": r.disabled_at is not None,
+                }
+                for r in rows
+            ]
+
+    def authenticate(
+        self,
+        name: str,
+        request_id: str,
+        timestamp: str,
+        signature: str,
+        body: bytes,
+        *,
+        now: datetime | None = None,
+    ) -> Integration:
+        """The integration, if the request is signed by it, fresh, and not a replay."""
+        now = now or now_utc()
+        integration = self.get(name) if name else None
+        if integration is None:
+            raise SignatureError(f"no active integration named {name!r} (gongjian-integration)")
+        verify(integration.secrets, request_id, timestamp, signature, body, now=now.timestamp())
+        self._remember(name, request_id, now)
+        return integration
+
+    def _remember(self, name: str, request_id: str, now: datetime) -> None:
+        # Ids older than twice the tolerance can no longer pass the timestamp check.
+        horizon = now - timedelta(seconds=2 * TOLERANCE_SECONDS)
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    insert(ingest_requests).values(
+                        integration=name, request_id=request_id[:200], received_at=now
+                    )
+                )
+        except IntegrityError:
+            raise ReplayedRequest(request_id) from None
+        with self.engine.begin() as conn:
+            conn.execute(delete(ingest_requests).where(ingest_requests.c.received_at < horizon))
+
+
+class ReplayedRequest(SignatureError):
+    def __init__(self, request_id: str) -> None:
+        super().__init__(f"request id {request_id!r} was already received; sign a new one")
+        self.request_id = request_id

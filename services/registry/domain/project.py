@@ -1,0 +1,398 @@
+"""The `KeyProject` aggregate: a key project's state, rebuilt by folding its events.
+
+Folding never refuses an event (history is what it is); `rules.check` judges a new
+event against the state before it is appended. Every key of the state remembers which
+events set it (``provenance``), so a comparison of two dates can name them.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any
+
+from .events import ProjectEvent
+
+PHASES = ("preliminary", "started", "completed", "commissioned", "suspended")
+VETO_INCIDENTS = ("major_safety_accident", "ecological_red_line", "illegal_farmland")
+
+_IDENTITY = (
+    "national_code",
+    "name",
+    "category",
+    "sector",
+    "town",
+    "year",
+    "major",
+    "cadence",
+    "leader",
+    "lead_unit",
+    "owner_unit",
+    "planned_start",
+    "planned_completion",
+)
+
+
+def _instant(event: ProjectEvent) -> str:
+    return event.occurred_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass
+class KeyProject:
+    """A key project as its (admitted) events say it is."""
+
+    project_id: str
+    registered: bool = False
+    national_code: str | None = None
+    name: str = ""
+    category: str = ""
+    sector: str = ""
+    town: str = ""
+    year: int | None = None
+    total_investment: Decimal = Decimal("0")
+    annual_plan: Decimal = Decimal("0")
+    monthly_plan: list[Decimal] | None = None
+    major: bool = False
+    cadence: str = "monthly"
+    leader: str = ""
+    lead_unit: str = ""
+    owner_unit: str = ""
+    planned_start: str | None = None
+    planned_completion: str | None = None
+    registered_at: str | None = None
+    started_at: str | None = None
+    completed_at: str | None = None
+    commissioned_at: str | None = None
+    suspended_at: str | None = None
+    suspension_reason: str | None = None
+    milestones: dict[str, dict[str, Any]] = field(default_factory=dict)
+    approvals: dict[str, dict[str, Any]] = field(default_factory=dict)
+    investment: dict[str, Decimal] = field(default_factory=dict)
+    inspections: dict[str, dict[str, Any]] = field(default_factory=dict)
+    issues: dict[str, dict[str, Any]] = field(default_factory=dict)
+    notices: dict[str, dict[str, Any]] = field(default_factory=dict)
+    incidents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    corrections: list[dict[str, Any]] = field(default_factory=list)
+    version: int = 0
+    """Stream version of the last event folded in."""
+    last_occurred_at: str | None = None
+    provenance: dict[str, list[str]] = field(default_factory=dict)
+
+    # -- derived ------------------------------------------------------------------
+
+    @property
+    def phase(self) -> str:
+        if self.suspended_at is not None:
+            return "suspended"
+        if self.commissioned_at is not None:
+            return "commissioned"
+        if self.completed_at is not None:
+            return "completed"
+        if self.started_at is not None:
+            return "started"
+        return "preliminary"
+
+    @property
+    def closed(self) -> bool:
+        """A commissioned project takes nothing but corrections."""
+        return self.commissioned_at is not None
+
+    @property
+    def investment_reported(self) -> Decimal:
+        return sum(self.investment.values(), Decimal("0"))
+
+    @property
+    def vetoed(self) -> bool:
+        return any(i["veto"] for i in self.incidents.values())
+
+    @property
+    def amended_ids(self) -> dict[str, str]:
+        """Event id → its last amendment's type (``EventCorrected``/``EventRetracted``)."""
+        return {c["target"]: c["type"] for c in self.corrections}
+
+    # -- folding ------------------------------------------------------------------
+
+    @classmethod
+    def fold(cls, project_id: str, events: Iterable[ProjectEvent]) -> KeyProject:
+        project = cls(project_id)
+        for event in events:
+            project.apply(event)
+        return project
+
+    def apply(self, event: ProjectEvent) -> None:
+        if event.retracted_by:
+            self._withdrawn(event)
+            return
+        handler = _APPLY.get(event.type)
+        if handler is not None:
+            handler(self, event, event.payload)
+            for derived in _DERIVED.get(event.type, ()):
+                self.touch(derived, event)
+        self.version = max(self.version, event.stream_version)
+        if not event.is_amendment:
+            at = _instant(event)
+            if self.last_occurred_at is None or at > self.last_occurred_at:
+                self.last_occurred_at = at
+
+    def _withdrawn(self, event: ProjectEvent) -> None:
+        # A retracted event changes nothing, but the fields it would have set name the
+        # retraction as their cause, so a comparison can say why they are absent.
+        trial = copy.deepcopy(self)
+        trial.provenance = {}
+        trial.apply(replace(event, retracted_by=(), amended_by=()))
+        for key in trial.provenance:
+            ids = self.provenance.setdefault(key, [])
+            ids.extend(r for r in event.retracted_by if r not in ids)
+        self.version = max(self.version, event.stream_version)
+
+    def touch(self, key: str, event: ProjectEvent) -> None:
+        ids = self.provenance.setdefault(key, [])
+        for event_id in (event.event_id, *event.amended_by):
+            if event_id not in ids:
+                ids.append(event_id)
+
+    # -- the events ---------------------------------------------------------------
+
+    def _registered(self, event: ProjectEvent, p: Any) -> None:
+        self.registered = True
+        self.registered_at = _instant(event)
+        for name in _IDENTITY:
+            if name in p:
+                setattr(self, name, p[name])
+                self.touch(name, event)
+        self.total_investment = Decimal(p["total_investment"])
+        self.annual_plan = Decimal(p["annual_plan"])
+        plan = p.get("monthly_plan")
+        self.monthly_plan = [Decimal(m) for m in plan] if plan else None
+        for name in ("total_investment", "annual_plan", "monthly_plan", "registered_at"):
+            self.touch(name, event)
+
+    def _responsibility(self, event: ProjectEvent, p: Any) -> None:
+        for name in ("leader", "lead_unit", "owner_unit"):
+            if p.get(name):
+                setattr(self, name, p[name])
+                self.touch(name, event)
+
+    def _milestone_planned(self, event: ProjectEvent, p: Any) -> None:
+        key = p["milestone_id"]
+        self.milestones[key] = {
+            "name": p["name"],
+            "kind": p.get("kind", "progress"),
+            "planned_due": p["due"],
+            "due": p["due"],
+            "slips": 0,
+            "status": "planned",
+            "planned_at": _instant(event),
+            "completed_at": None,
+        }
+        self.touch(f"milestones.{key}", event)
+
+    def _milestone_completed(self, event: ProjectEvent, p: Any) -> None:
+        milestone = self.milestones.get(p["milestone_id"])
+        if milestone is not None:
+            milestone.update(status="completed", completed_at=_instant(event))
+            self.touch(f"milestones.{p['milestone_id']}", event)
+
+    def _milestone_slipped(self, event: ProjectEvent, p: Any) -> None:
+        milestone = self.milestones.get(p["milestone_id"])
+        if milestone is not None:
+            milestone["due"] = p["new_due"]
+            milestone["slips"] += 1
+            if milestone["status"] != "completed":
+                milestone["status"] = "slipped"
+            self.touch(f"milestones.{p['milestone_id']}", event)
+
+    def _approval_requested(self, event: ProjectEvent, p: Any) -> None:
+        self.approvals[p["approval_id"]] = {
+            "kind": p["kind"],
+            "status": "requested",
+            "authority": p.get("authority", ""),
+            "allowed_days": p.get("allowed_days", 20),
+            "requested_at": _instant(event),
+            "decided_at": None,
+            "document_no": None,
+            "reason": None,
+        }
+        self.touch(f"approvals.{p['approval_id']}", event)
+
+    def _approval_decided(self, event: ProjectEvent, p: Any) -> None:
+        approval = self.approvals.setdefault(
+            p["approval_id"],
+            {
+                "kind": p["kind"],
+                "status": "requested",
+                "authority": "",
+                "allowed_days": None,
+                "requested_at": None,
+                "decided_at": None,
+                "document_no": None,
+                "reason": None,
+            },
+        )
+        granted = event.type == "ApprovalGranted"
+        approval.update(
+            status="granted" if granted else "rejected",
+            decided_at=_instant(event),
+            document_no=p.get("document_no") if granted else None,
+            reason=None if granted else p.get("reason"),
+        )
+        self.touch(f"approvals.{p['approval_id']}", event)
+
+    def _investment(self, event: ProjectEvent, p: Any) -> None:
+        self.investment[p["month"]] = Decimal(p["amount"])
+        self.touch(f"investment.{p['month']}", event)
+
+    def _suspended(self, event: ProjectEvent, p: Any) -> None:
+        self.suspended_at = _instant(event)
+        self.suspension_reason = p.get("reason")
+        self.touch("suspended_at", event)
+        self.touch("suspension_reason", event)
+
+    def _resumed(self, event: ProjectEvent, p: Any) -> None:
+        self.suspended_at = None
+        self.suspension_reason = None
+        self.touch("suspended_at", event)
+        self.touch("suspension_reason", event)
+
+    def _issue_resolved(self, event: ProjectEvent, p: Any) -> None:
+        issue = self.issues.get(p["issue_id"])
+        if issue is not None:
+            issue.update(
+                status="resolved", resolved_at=_instant(event), resolution=p.get("resolution", "")
+            )
+            self.touch(f"issues.{p['issue_id']}", event)
+
+    def _amended(self, event: ProjectEvent, p: Any) -> None:
+        self.corrections.append(
+            {
+                "event_id": event.event_id,
+                "type": event.type,
+                "target": event.target,
+                "reason": p.get("reason", ""),
+                "recorded_at": event.recorded_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+                if event.recorded_at
+                else None,
+            }
+        )
+        self.touch("corrections", event)
+
+    # -- views --------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """The state in JSON form (money as decimal strings)."""
+        return {
+            "project_id": self.project_id,
+            **{name: getattr(self, name) for name in _IDENTITY},
+            "total_investment": _money(self.total_investment),
+            "annual_plan": _money(self.annual_plan),
+            "monthly_plan": [_money(m) for m in self.monthly_plan] if self.monthly_plan else None,
+            "phase": self.phase,
+            "registered_at": self.registered_at,
+            "started_at": self.started_at,
+            "completed_at": self.completed_at,
+            "commissioned_at": self.commissioned_at,
+            "suspended_at": self.suspended_at,
+            "suspension_reason": self.suspension_reason,
+            "milestones": self.milestones,
+            "approvals": self.approvals,
+            "investment": {month: _money(v) for month, v in sorted(self.investment.items())},
+            "investment_reported": _money(self.investment_reported),
+            "inspections": self.inspections,
+            "issues": self.issues,
+            "notices": self.notices,
+            "incidents": self.incidents,
+            "vetoed": self.vetoed,
+            "corrections": self.corrections,
+            "version": self.version,
+            "last_occurred_at": self.last_occurred_at,
+        }
+
+    def to_snapshot(self) -> dict[str, Any]:
+        """Everything needed to carry on folding (provenance is left out: it only
+        serves comparisons, which replay the whole stream)."""
+        state = self.to_dict()
+        state["registered"] = self.registered
+        for derived in ("phase", "investment_reported", "vetoed"):
+            state.pop(derived)
+        return state
+
+    @classmethod
+    def from_snapshot(cls, state: dict[str, Any]) -> KeyProject:
+        state = dict(state)
+        project = cls(state.pop("project_id"))
+        for name in ("total_investment", "annual_plan"):
+            state[name] = Decimal(state[name])
+        if state.get("monthly_plan"):
+            state["monthly_plan"] = [Decimal(m) for m in state["monthly_plan"]]
+        state["investment"] = {k: Decimal(v) for k, v in state["investment"].items()}
+        for name, value in state.items():
+            setattr(project, name, value)
+        return project
+
+
+def _money(amount: Decimal) -> str:
+    return f"{amount:.2f}"
+
+
+def _fact(attribute: str) -> Callable[[KeyProject, ProjectEvent, Any], None]:
+    """An event that sets one instant of the lifecycle (started, completed …)."""
+
+    def apply(project: KeyProject, event: ProjectEvent, payload: Any) -> None:
+        setattr(project, attribute, _instant(event))
+        project.touch(attribute, event)
+
+    return apply
+
+
+def _record(collection: str, key: str, status: str | None = None) -> Callable[..., None]:
+    """An event that adds one record (an inspection, an issue …) to a collection."""
+
+    def apply(project: KeyProject, event: ProjectEvent, payload: Any) -> None:
+        record = {k: v for k, v in payload.items() if k != key}
+        record["at"] = _instant(event)
+        if collection == "incidents":
+            record["veto"] = payload["kind"] in VETO_INCIDENTS
+        if status is not None:
+            record.update(status=status, resolved_at=None, resolution=None)
+        getattr(project, collection)[payload[key]] = record
+        project.touch(f"{collection}.{payload[key]}", event)
+
+    return apply
+
+
+_DERIVED = {
+    "ConstructionStarted": ("phase",),
+    "ProjectCompleted": ("phase",),
+    "ProjectCommissioned": ("phase",),
+    "ProjectSuspended": ("phase",),
+    "ProjectResumed": ("phase",),
+    "InvestmentReported": ("investment_reported",),
+    "SafetyIncidentReported": ("vetoed",),
+}
+"""Derived fields of the state, and the events that move them."""
+
+_APPLY: dict[str, Callable[[KeyProject, ProjectEvent, Any], None]] = {
+    "ProjectRegistered": KeyProject._registered,
+    "ResponsibilityAssigned": KeyProject._responsibility,
+    "MilestonePlanned": KeyProject._milestone_planned,
+    "MilestoneCompleted": KeyProject._milestone_completed,
+    "MilestoneSlipped": KeyProject._milestone_slipped,
+    "ApprovalRequested": KeyProject._approval_requested,
+    "ApprovalGranted": KeyProject._approval_decided,
+    "ApprovalRejected": KeyProject._approval_decided,
+    "ConstructionStarted": _fact("started_at"),
+    "InvestmentReported": KeyProject._investment,
+    "InspectionCompleted": _record("inspections", "inspection_id"),
+    "IssueRaised": _record("issues", "issue_id", status="open"),
+    "IssueResolved": KeyProject._issue_resolved,
+    "SupervisionNoticeIssued": _record("notices", "notice_id"),
+    "SafetyIncidentReported": _record("incidents", "incident_id"),
+    "ProjectCompleted": _fact("completed_at"),
+    "ProjectCommissioned": _fact("commissioned_at"),
+    "ProjectSuspended": KeyProject._suspended,
+    "ProjectResumed": KeyProject._resumed,
+    "EventCorrected": KeyProject._amended,
+    "EventRetracted": KeyProject._amended,
+}

@@ -1,0 +1,120 @@
+"""``POST /v1/ingest``: signed batches from approval systems.
+
+The request is authenticated by its signature (docs/integration.md), never by a bearer
+token; the integration's name is the ``source`` of every event it sends.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response, current_app, jsonify, request
+from flask_smorest import Blueprint
+from marshmallow import ValidationError
+
+from shared.http import Problem
+
+from ..application.handlers import REJECTED, Outcome, Registry, Submission
+from ..application.integrations import Integrations
+from ..application.signing import SignatureError
+from .schemas import IngestBody, IngestItem, event_id_text
+
+blp = Blueprint(
+    "ingest", __name__, url_prefix="/v1", description="Signed event batches from approval systems"
+)
+
+HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature", "gongjian-integration")
+
+
+@blp.post("/ingest")
+@blp.doc(
+    parameters=[
+        {"in": "header", "name": h, "required": True, "schema": {"type": "string"}} for h in HEADERS
+    ],
+    requestBody={"content": {"application/json": {"schema": IngestBody}}},
+)
+def ingest() -> Response:
+    """A batch of events: each accepted, a duplicate (with its stored position) or
+    rejected with the field and the reason."""
+    runtime = current_app.extensions["gongjian.runtime"]
+    integrations: Integrations = runtime.extras["integrations"]
+    body = request.get_data(cache=True)
+    try:
+        integration = integrations.authenticate(
+            request.headers.get("gongjian-integration", ""),
+            request.headers.get("webhook-id", ""),
+            request.headers.get("webhook-timestamp", ""),
+            request.headers.get("webhook-signature", ""),
+            body,
+        )
+    except SignatureError as exc:
+        raise Problem(401, "Unauthorized", str(exc)) from None
+    items = _items(body)
+    registry: Registry = runtime.extras["registry"]
+    outcomes: list[Outcome | None] = []
+    submissions: list[Submission] = []
+    for raw in items:
+        try:
+            item = IngestItem().load(raw)
+        except ValidationError as exc:
+            event_id = raw.get("event_id") if isinstance(raw.get("event_id"), str) else None
+            outcomes.append(_invalid(event_id, exc.messages))
+            continue
+        outcomes.append(None)
+        submissions.append(
+            Submission(
+                event_id=event_id_text(item["event_id"]) or "",
+                type=item["type"],
+                occurred_at=item["occurred_at"],
+                payload=raw["payload"],
+                project_id=item["project_id"],
+                national_code=item["national_code"],
+                actor=item["actor"] or integration.name,
+                source=integration.name,
+                correlation_id=item["correlation_id"],
+                causation_id=item["causation_id"] or request.headers.get("webhook-id"),
+            )
+        )
+    decided = iter(
+        registry.submit_batch(
+            submissions, allowed_types=integration.types, own_source=integration.name
+        )
+    )
+    results = [o if o is not None else next(decided) for o in outcomes]
+    counts = {
+        s: sum(1 for r in results if r.status == s) for s in ("accepted", "duplicate", "rejected")
+    }
+    return jsonify(
+        integration=integration.name,
+        results=[{"index": i, **r.to_dict()} for i, r in enumerate(results)],
+        accepted=counts["accepted"],
+        duplicates=counts["duplicate"],
+        rejected=counts["rejected"],
+    )
+
+
+def _items(body: bytes) -> list[Any]:
+    try:
+        document = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Problem(400, "Bad Request", f"the body is not JSON: {exc}") from None
+    try:
+        return IngestBody().load(document if isinstance(document, dict) else {"_": document})[
+            "events"
+        ]
+    except ValidationError as exc:
+        raise Problem(
+            422, "Unprocessable Content", "the batch is invalid", errors=exc.messages
+        ) from None
+
+
+def _invalid(event_id: str | None, messages: Any) -> Outcome:
+    return Outcome(event_id or "", REJECTED, error=_ItemInvalid(messages))
+
+
+class _ItemInvalid(ValueError):
+    def __init__(self, messages: Any) -> None:
+        fields = ", ".join(sorted(map(str, messages))) if isinstance(messages, dict) else "event"
+        super().__init__(f"invalid: {fields}")
+        self.messages = messages

@@ -1,0 +1,205 @@
+"""Projects over HTTP: register, list, state under the two clocks, history, the
+comparison of two dates, and appending an event with an expected version."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from flask import Response, current_app, jsonify, request
+from flask_smorest import Blueprint
+
+from shared.auth import current_principal, require_role
+from shared.events import project_stream
+from shared.eventstore import Cutoff, format_instant, now_utc
+from shared.http import Problem
+
+from ..application.handlers import DUPLICATE, Outcome, Registry, Submission
+from ..readmodel import projects as project_list
+from .schemas import (
+    Cutoffs,
+    DiffQuery,
+    EventBody,
+    HistoryQuery,
+    ProjectListQuery,
+    RegistrationBody,
+    event_id_text,
+)
+
+blp = Blueprint(
+    "projects",
+    __name__,
+    url_prefix="/v1",
+    description="Key projects: registration, state as of any date, history, events",
+)
+
+READERS = ("office", "auditor", "viewer")
+WRITERS = ("office",)
+SECURITY = [{"bearer": []}]
+
+
+def registry() -> Registry:
+    return current_app.extensions["gongjian.runtime"].extras["registry"]
+
+
+def cutoff(as_of: date | datetime | None, known_at: date | datetime | None) -> Cutoff:
+    zone = current_app.extensions["gongjian.runtime"].settings.zone
+    return Cutoff.of(as_of, known_at, zone)
+
+
+def _clock_text(instant: datetime | None) -> str | None:
+    return format_instant(instant) if instant is not None else None
+
+
+@blp.post("/projects")
+@require_role(*WRITERS)
+@blp.arguments(RegistrationBody)
+@blp.doc(security=SECURITY)
+def register(body: dict[str, Any]) -> Response:
+    """Register a key project (the body is a ``ProjectRegistered`` payload)."""
+    raw = dict(request.get_json())
+    raw.pop("occurred_at", None)
+    raw.pop("event_id", None)
+    principal = current_principal()
+    outcome = registry().submit(
+        Submission(
+            event_id=event_id_text(body["event_id"]) or str(uuid.uuid4()),
+            type="ProjectRegistered",
+            occurred_at=body["occurred_at"] or now_utc(),
+            payload=raw,
+            project_id=raw["project_id"],
+            actor=principal.name,
+            source=principal.source,
+        )
+    )
+    return _written(outcome)
+
+
+@blp.get("/projects")
+@require_role(*READERS)
+@blp.arguments(ProjectListQuery, location="query")
+@blp.doc(security=SECURITY)
+def list_projects(query: dict[str, Any]) -> dict[str, Any]:
+    """Projects, filtered, in id order; follow ``next_cursor`` for the next page."""
+    with registry().store.reading() as conn:
+        page = project_list.page(conn, query, query["cursor"], query["limit"])
+    return {"projects": page.items, "next_cursor": page.next_cursor}
+
+
+@blp.get("/projects/<project_id>")
+@require_role(*READERS)
+@blp.arguments(Cutoffs, location="query")
+@blp.doc(security=SECURITY)
+def get_project(query: dict[str, Any], project_id: str) -> Response:
+    """A project's state as of a business date, as known at a record date."""
+    bounds = cutoff(query["as_of"], query["known_at"])
+    project = registry().state(project_id, bounds.as_of, bounds.known_at)
+    if not project.registered:
+        raise Problem(404, "Not Found", f"project {project_id} was not registered as of that date")
+    body = {
+        "as_of": _clock_text(bounds.as_of),
+        "known_at": _clock_text(bounds.known_at),
+        "project": project.to_dict(),
+    }
+    response = jsonify(body)
+    response.headers["ETag"] = f'"{project.version}"'
+    return response
+
+
+@blp.get("/projects/<project_id>/events")
+@require_role(*READERS)
+@blp.arguments(HistoryQuery, location="query")
+@blp.doc(security=SECURITY)
+def project_events(query: dict[str, Any], project_id: str) -> dict[str, Any]:
+    """A project's events in stream order, each with both clocks."""
+    bounds = cutoff(query["as_of"], query["known_at"])
+    events = registry().history(project_id, bounds)
+    return {"project_id": project_id, "events": [e.to_dict() for e in events]}
+
+
+@blp.get("/projects/<project_id>/diff")
+@require_role(*READERS)
+@blp.arguments(DiffQuery, location="query")
+@blp.doc(security=SECURITY)
+def project_diff(query: dict[str, Any], project_id: str) -> dict[str, Any]:
+    """The baseline comparison: every field that differs between two dates, and the
+    events that changed it."""
+    if query["clock"] == "business":
+        before = cutoff(query["from_"], query["known_at"])
+        after = cutoff(query["to"], query["known_at"])
+    else:
+        before, after = cutoff(None, query["from_"]), cutoff(None, query["to"])
+    old, new, changes = registry().diff(project_id, before, after)
+    return {
+        "project_id": project_id,
+        "clock": query["clock"],
+        "from": {"as_of": _clock_text(before.as_of), "known_at": _clock_text(before.known_at)},
+        "to": {"as_of": _clock_text(after.as_of), "known_at": _clock_text(after.known_at)},
+        "changes": [c.to_dict() for c in changes],
+    }
+
+
+@blp.post("/projects/<project_id>/events")
+@require_role(*WRITERS)
+@blp.arguments(EventBody)
+@blp.doc(security=SECURITY)
+def append_event(body: dict[str, Any], project_id: str) -> Response:
+    """Append one event; the expected version comes from ``If-Match`` or the body."""
+    if body["type"] == "ProjectRegistered":
+        raise Problem(
+            422,
+            "Unprocessable Content",
+            "register projects with POST /v1/projects",
+            errors={"type": ["ProjectRegistered is sent to POST /v1/projects"]},
+        )
+    principal = current_principal()
+    outcome = registry().submit(
+        Submission(
+            event_id=event_id_text(body["event_id"]) or str(uuid.uuid4()),
+            type=body["type"],
+            occurred_at=body["occurred_at"],
+            payload=request.get_json()["payload"],
+            project_id=project_id,
+            expected_version=_expected_version(body["expected_version"]),
+            actor=principal.name,
+            source=principal.source,
+            correlation_id=body["correlation_id"],
+            causation_id=body["causation_id"],
+        )
+    )
+    return _written(outcome)
+
+
+def _expected_version(from_body: int | None) -> int | None:
+    header = request.headers.get("If-Match")
+    if header is None:
+        return from_body
+    text = header.strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise Problem(
+            400,
+            "Bad Request",
+            'If-Match must be a project version as sent in ETag, e.g. "3"',
+            errors={"If-Match": ["not a version"]},
+        )
+    if from_body is not None and from_body != int(text):
+        raise Problem(
+            400,
+            "Bad Request",
+            "If-Match and expected_version disagree",
+            errors={"expected_version": ["differs from If-Match"]},
+        )
+    return int(text)
+
+
+def _written(outcome: Outcome) -> Response:
+    project_id = outcome.project_id or ""
+    project = registry().state(project_id)
+    body = {**outcome.to_dict(), "project": project.to_dict()}
+    response = jsonify(body)
+    response.status_code = 200 if outcome.status == DUPLICATE else 201
+    response.headers["ETag"] = f'"{project.version}"'
+    response.headers["Location"] = f"/v1/projects/{project_id}"
+    response.headers["X-Stream-Id"] = project_stream(project_id)
+    return response

@@ -1,0 +1,69 @@
+"""The project list: current identity and phase of every project, kept in the same
+transaction as the append that changes them (so the national code is unique)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from ..domain import KeyProject
+from .tables import projects
+
+FILTERS = ("category", "sector", "town", "leader", "unit", "phase")
+
+
+def save(conn: Connection, project: KeyProject, position: int) -> None:
+    row = {
+        "national_code": project.national_code,
+        "name": project.name,
+        "category": project.category,
+        "sector": project.sector,
+        "town": project.town,
+        "leader": project.leader,
+        "lead_unit": project.lead_unit,
+        "owner_unit": project.owner_unit,
+        "phase": project.phase,
+        "version": project.version,
+        "position": position,
+    }
+    updated = conn.execute(
+        update(projects).where(projects.c.project_id == project.project_id).values(**row)
+    )
+    if updated.rowcount == 0:
+        conn.execute(insert(projects).values(project_id=project.project_id, **row))
+
+
+def by_national_code(conn: Connection, national_code: str) -> str | None:
+    return conn.execute(
+        select(projects.c.project_id).where(projects.c.national_code == national_code)
+    ).scalar()
+
+
+def exists(conn: Connection, project_id: str) -> bool:
+    query = select(projects.c.project_id).where(projects.c.project_id == project_id)
+    return conn.execute(query).first() is not None
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectPage:
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+def page(conn: Connection, filters: dict[str, Any], cursor: str | None, limit: int) -> ProjectPage:
+    """Projects in id order after ``cursor`` (the last id of the previous page)."""
+    query = select(projects).order_by(projects.c.project_id).limit(limit + 1)
+    for name in ("category", "sector", "town", "leader", "phase"):
+        if filters.get(name):
+            query = query.where(projects.c[name] == filters[name])
+    if filters.get("unit"):
+        unit = filters["unit"]
+        query = query.where((projects.c.lead_unit == unit) | (projects.c.owner_unit == unit))
+    if cursor:
+        query = query.where(projects.c.project_id > cursor)
+    rows = [dict(r._mapping) for r in conn.execute(query)]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return ProjectPage(rows, rows[-1]["project_id"] if more else None)

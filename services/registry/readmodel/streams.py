@@ -1,0 +1,207 @@
+"""Reading a project's stream in the domain's terms, from snapshots where they help.
+
+A snapshot holds the state after a stream's first *v* events. It stands in for them
+under a cutoff when every one of them is admitted (recorded by ``known_at``, occurred
+by ``as_of``) and no later amendment admitted by the cutoff points back into them.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, or_, select
+
+from shared.eventstore import EventStore, RecordedEvent
+from shared.eventstore.schema import events as events_table
+
+from ..domain import AMENDMENTS, KeyProject, ProjectEvent, admitted
+from .tables import snapshots
+
+SNAPSHOT_EVERY = 250
+"""Events past the last snapshot before a new one is written."""
+
+
+def to_domain(event: RecordedEvent) -> ProjectEvent:
+    return ProjectEvent(
+        event_id=event.event_id,
+        type=event.type,
+        occurred_at=event.occurred_at,
+        payload=event.payload,
+        recorded_at=event.recorded_at,
+        stream_version=event.stream_version,
+        source=event.source,
+    )
+
+
+class ProjectStreams:
+    """Project state and history from the event store (and the registry's snapshots)."""
+
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
+
+    def history(
+        self, stream_id: str, *, connection: Connection | None = None
+    ) -> list[ProjectEvent]:
+        return [to_domain(e) for e in self.store.read_stream(stream_id, connection=connection)]
+
+    def load(
+        self,
+        project_id: str,
+        stream_id: str,
+        *,
+        as_of: datetime | None = None,
+        known_at: datetime | None = None,
+        connection: Connection | None = None,
+        latest: KeyProject | None = None,
+    ) -> KeyProject:
+        """The state under the cutoff; ``latest`` (a full state at some version, no
+        cutoff) is brought up to date from the events after it."""
+        with self.store.reading(connection) as conn:
+            if latest is not None and as_of is None and known_at is None:
+                tail = self._tail(conn, stream_id, latest.version, None, None)
+                if not self._amends_before(tail, latest.version):
+                    for event in admitted(tail):
+                        latest.apply(event)
+                    return latest
+            base, after = self._snapshot(conn, stream_id, as_of, known_at)
+            tail = self._tail(conn, stream_id, after, as_of, known_at)
+            if base is not None and self._amends_before(tail, after):
+                base, after = None, 0
+                tail = self._tail(conn, stream_id, 0, as_of, known_at)
+        project = base or KeyProject(project_id)
+        for event in admitted(tail, as_of, known_at):
+            project.apply(event)
+        return project
+
+    def _snapshot(
+        self, conn: Connection, stream_id: str, as_of: datetime | None, known_at: datetime | None
+    ) -> tuple[KeyProject | None, int]:
+        query = (
+            select(snapshots.c.stream_version, snapshots.c.state)
+            .where(snapshots.c.stream_id == stream_id)
+            .order_by(snapshots.c.stream_version.desc())
+            .limit(1)
+        )
+        if as_of is not None:
+            query = query.where(snapshots.c.max_occurred_at <= as_of)
+        if known_at is not None:
+            query = query.where(snapshots.c.recorded_at <= known_at)
+        row = conn.execute(query).first()
+        if row is None:
+            return None, 0
+        return KeyProject.from_snapshot(json.loads(row.state)), row.stream_version
+
+    def _tail(
+        self,
+        conn: Connection,
+        stream_id: str,
+        after: int,
+        as_of: datetime | None,
+        known_at: datetime | None,
+    ) -> list[ProjectEvent]:
+        # Amendments count by known_at alone, so as_of cannot filter them out here.
+        query = (
+            select(events_table)
+            .where(events_table.c.stream_id == stream_id)
+            .where(events_table.c.stream_version > after)
+            .order_by(events_table.c.stream_version)
+        )
+        if as_of is not None:
+            query = query.where(
+                or_(events_table.c.occurred_at <= as_of, events_table.c.type.in_(AMENDMENTS))
+            )
+        if known_at is not None:
+            query = query.where(events_table.c.recorded_at <= known_at)
+        return [self._decode(row) for row in conn.execute(query)]
+
+    def _decode(self, row: Any) -> ProjectEvent:
+        payload, registry = json.loads(row.payload), self.store.registry
+        if registry is not None:
+            _, payload = registry.upcast(row.type, row.schema_version, payload)
+        return ProjectEvent(
+            event_id=row.event_id,
+            type=row.type,
+            occurred_at=row.occurred_at,
+            payload=payload,
+            recorded_at=row.recorded_at,
+            stream_version=row.stream_version,
+            source=row.source,
+        )
+
+    @staticmethod
+    def _amends_before(tail: list[ProjectEvent], after: int) -> bool:
+        ids = {e.event_id for e in tail}
+        return any(e.is_amendment and e.target not in ids for e in tail) and after > 0
+
+    def save_snapshot(self, conn: Connection, stream_id: str, project: KeyProject) -> None:
+        """Keep the state at ``project.version`` (which must fold every event up to it)."""
+        recorded_at = conn.execute(
+            select(events_table.c.recorded_at).where(
+                events_table.c.stream_id == stream_id,
+                events_table.c.stream_version == project.version,
+            )
+        ).scalar_one()
+        max_occurred = conn.execute(
+            select(events_table.c.occurred_at)
+            .where(
+                events_table.c.stream_id == stream_id,
+                events_table.c.stream_version <= project.version,
+                events_table.c.type.not_in(AMENDMENTS),
+            )
+            .order_by(events_table.c.occurred_at.desc())
+            .limit(1)
+        ).scalar_one()
+        conn.execute(
+            insert(snapshots).values(
+                stream_id=stream_id,
+                stream_version=project.version,
+                max_occurred_at=max_occurred,
+                recorded_at=recorded_at,
+                state=json.dumps(project.to_snapshot(), ensure_ascii=False),
+            )
+        )
+
+    def last_snapshot_version(self, conn: Connection, stream_id: str) -> int:
+        value = conn.execute(
+            select(snapshots.c.stream_version)
+            .where(snapshots.c.stream_id == stream_id)
+            .order_by(snapshots.c.stream_version.desc())
+            .limit(1)
+        ).scalar()
+        return int(value or 0)
+
+
+class LatestStates:
+    """The latest state of recently written projects, kept in this process so that a
+    write does not fold the stream again. An entry is taken out while a write uses it
+    and put back only after that write commits; one that another process has overtaken
+    is brought up to date from the events after it."""
+
+    def __init__(self, size: int = 2000) -> None:
+        self.size = size
+        self._states: OrderedDict[str, KeyProject] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take(self, stream_id: str) -> KeyProject | None:
+        with self._lock:
+            return self._states.pop(stream_id, None)
+
+    def keep(self, stream_id: str, project: KeyProject) -> None:
+        project.provenance = {}  # only comparisons need it, and they replay in full
+        with self._lock:
+            self._states[stream_id] = project
+            self._states.move_to_end(stream_id)
+            while len(self._states) > self.size:
+                self._states.popitem(last=False)
+
+
+def snapshot_due(project: KeyProject, last_snapshot: int) -> bool:
+    return project.version - last_snapshot >= SNAPSHOT_EVERY
+
+
+def state_json(project: KeyProject) -> dict[str, Any]:
+    return project.to_dict()

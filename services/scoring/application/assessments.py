@@ -1,0 +1,309 @@
+"""Assessment jobs: submit one (idempotent by its key), run it (safe to run again).
+
+A job's key is the hash of what was asked (year, rulebook version, ``as_of``,
+``known_at``), so asking twice gives the same job and a retried job the same
+assessment and the same ``AssessmentPublished`` event (its id derives from the key).
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from shared.eventstore import (
+    GENESIS_HASH,
+    EventStore,
+    NewEvent,
+    canonical_json,
+    end_of_day,
+    format_instant,
+    now_utc,
+    parse_instant,
+)
+
+from ..domain.replay import AMENDING_TYPES, Amendment, Replay, amendment_of
+from ..domain.rulebook import Rulebook
+from ..readmodel.log import read_log
+from ..readmodel.records import Records
+from . import rulebooks
+
+log = logging.getLogger(__name__)
+
+PROGRESS_EVERY = 5000
+_NAMESPACE = uuid.UUID("0c6f7a52-8d8e-4f36-a3a5-0e4b8a1d2c77")
+
+Progress = Callable[[int, int], None]
+"""Called with (events replayed, events in total) as a replay goes."""
+
+
+@dataclass(frozen=True, slots=True)
+class AssessmentRequest:
+    year: int
+    as_of: datetime
+    known_at: datetime
+    rulebook_version: str | None = None
+
+    @classmethod
+    def of(
+        cls,
+        year: int,
+        *,
+        as_of: datetime | date | None,
+        known_at: datetime | date | None,
+        rulebook_version: str | None,
+        zone: ZoneInfo,
+    ) -> AssessmentRequest:
+        """Dates end at midnight in the campaign zone; ``as_of`` defaults to the year's end,
+        ``known_at`` to now."""
+        return cls(
+            year,
+            _instant(as_of, zone) if as_of is not None else end_of_day(date(year, 12, 31), zone),
+            _instant(known_at, zone) if known_at is not None else now_utc(),
+            rulebook_version,
+        )
+
+    @property
+    def key(self) -> str:
+        asked = {
+            "year": self.year,
+            "as_of": format_instant(self.as_of),
+            "known_at": format_instant(self.known_at),
+            "rulebook_version": self.rulebook_version,
+        }
+        return hashlib.sha256(canonical_json(asked).encode()).hexdigest()[:32]
+
+
+def _instant(value: datetime | date, zone: ZoneInfo) -> datetime:
+    return value if isinstance(value, datetime) else end_of_day(value, zone)
+
+
+def submit(
+    records: Records, request: AssessmentRequest, *, requested_by: str = ""
+) -> tuple[dict[str, Any], bool]:
+    """The job for this request, created if new: (job, created)."""
+    job_id = request.key
+    created = records.create_job(
+        {
+            "job_id": job_id,
+            "year": request.year,
+            "rulebook_version": request.rulebook_version,
+            "as_of": format_instant(request.as_of),
+            "known_at": format_instant(request.known_at),
+            "requested_by": requested_by,
+        }
+    )
+    job = records.job(job_id)
+    assert job is not None
+    return job, created
+
+
+def gather_amendments(store: EventStore, watermark: int) -> dict[str, Amendment]:
+    """The latest correction or retraction of each amended event, known by the watermark."""
+    amendments: dict[str, Amendment] = {}
+    for event in store.iter_all(types=AMENDING_TYPES, up_to=watermark):
+        target, amendment = amendment_of(event)
+        amendments[target] = amendment
+    return amendments
+
+
+def _chain_head(store: EventStore, watermark: int) -> str:
+    if watermark == 0:
+        return GENESIS_HASH
+    return store.read_all(after=watermark - 1, limit=1, up_to=watermark)[0].hash
+
+
+def compute(
+    store: EventStore,
+    year: int,
+    as_of: datetime,
+    known_at: datetime,
+    watermark: int,
+    rulebook: Rulebook,
+    zone: ZoneInfo,
+    *,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Replay the log up to ``watermark`` and return the assessment record with its digest."""
+    head_hash = _chain_head(store, watermark)
+    scored = _replay(store, year, as_of, zone, watermark, rulebook, progress)
+    summary = {
+        "projects": scored["campaign"]["projects"],
+        "grade_counts": scored["campaign"]["grade_counts"],
+        "investment_completed": scored["campaign"]["investment_completed"],
+        "advanced_units": scored["advanced_units"],
+        "criticised_units": scored["criticised_units"],
+    }
+    result = {
+        "assessment": {
+            "year": year,
+            "as_of": format_instant(as_of),
+            "known_at": format_instant(known_at),
+            "rulebook_version": rulebook.version,
+            "rulebook_hash": rulebook.hash,
+            "chain_head": {"position": watermark, "hash": head_hash},
+        },
+        **scored,
+    }
+    del scored
+    result_text = canonical_json(result)
+    del result  # the text is all that is kept: halve the peak for a large result
+    result_hash = hashlib.sha256(result_text.encode()).hexdigest()
+    digest = hashlib.sha256(
+        canonical_json([rulebook.hash, watermark, head_hash, result_hash]).encode()
+    ).hexdigest()
+    return {
+        "year": year,
+        "as_of": format_instant(as_of),
+        "known_at": format_instant(known_at),
+        "rulebook_version": rulebook.version,
+        "rulebook_hash": rulebook.hash,
+        "chain_head_position": watermark,
+        "chain_head_hash": head_hash,
+        "result_hash": result_hash,
+        "digest": digest,
+        "result": result_text,
+        "summary": summary,
+    }
+
+
+def _replay(
+    store: EventStore,
+    year: int,
+    as_of: datetime,
+    zone: ZoneInfo,
+    watermark: int,
+    rulebook: Rulebook,
+    progress: Progress | None,
+) -> dict[str, Any]:
+    replay = Replay(year, as_of, zone, gather_amendments(store, watermark))
+    feed = replay.feed
+    # The facts are millions of small objects that live to the end and hold no cycles:
+    # the cyclic collector would re-scan them over and over for nothing.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for page in read_log(store, watermark, page_size=PROGRESS_EVERY):
+            for event in page:
+                feed(event)
+            if progress is not None:
+                progress(replay.replayed, watermark)
+        if progress is not None and watermark == 0:
+            progress(0, 0)
+        return replay.result(rulebook)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def run(
+    store: EventStore,
+    records: Records,
+    job_id: str,
+    zone: ZoneInfo,
+    *,
+    progress: Progress | None = None,
+) -> dict[str, Any] | None:
+    """Run (or finish) a job; a finished job is left as it is. Returns the job."""
+    job = records.job(job_id)
+    if job is None:
+        log.warning("no such assessment job", extra={"job_id": job_id})
+        return None
+    if job["status"] == "done":
+        return job
+    records.start_attempt(job_id)
+    watermark = job["watermark"]
+    if watermark is None:
+        # Fixed on the first attempt, so a retry replays exactly the same events.
+        watermark = store.position_known_at(parse_instant(job["known_at"]))
+        records.update_job(job_id, watermark=watermark, events_total=watermark)
+
+    def report(replayed: int, total: int) -> None:
+        records.update_job(job_id, events_replayed=replayed, events_total=total)
+        if progress is not None:
+            progress(replayed, total)
+
+    rulebook = rulebooks.in_force(store, watermark, job["rulebook_version"])
+    record = compute(
+        store,
+        job["year"],
+        parse_instant(job["as_of"]),
+        parse_instant(job["known_at"]),
+        watermark,
+        rulebook,
+        zone,
+        progress=report,
+    )
+    assessment_id = job_id
+    summary = record.pop("summary")
+    records.save_assessment({"assessment_id": assessment_id, "job_id": job_id, **record})
+    position = publish(store, assessment_id, record, summary)
+    records.mark_published(assessment_id, position)
+    records.update_job(job_id, status="done", assessment_id=assessment_id, error=None)
+    return records.job(job_id)
+
+
+def publish(
+    store: EventStore, assessment_id: str, record: dict[str, Any], summary: dict[str, Any]
+) -> int:
+    """Append ``AssessmentPublished`` once: a retry re-sends the same event, a no-op."""
+    payload = {
+        "assessment_id": assessment_id,
+        "summary": summary,
+        **{
+            k: record[k]
+            for k in (
+                "year",
+                "as_of",
+                "known_at",
+                "rulebook_version",
+                "rulebook_hash",
+                "chain_head_position",
+                "chain_head_hash",
+                "result_hash",
+                "digest",
+            )
+        },
+    }
+    appended = store.append(
+        [
+            NewEvent(
+                stream_id=f"assessment-{record['year']}",
+                type="AssessmentPublished",
+                payload=payload,
+                occurred_at=parse_instant(record["as_of"]),
+                event_id=str(uuid.uuid5(_NAMESPACE, assessment_id)),
+                source="scoring",
+                actor="scoring.assess",
+            )
+        ]
+    )
+    return appended.last_position
+
+
+def reproduce(
+    store: EventStore, records: Records, assessment_id: str, zone: ZoneInfo
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Re-run a stored assessment from the log: (as stored, as recomputed). Equal digests
+    mean the same rulebook, the same events up to the same chain head, the same result."""
+    stored = records.assessment(assessment_id, with_result=False)
+    if stored is None:
+        raise LookupError(f"no assessment {assessment_id}")
+    watermark = stored["chain_head_position"]
+    rulebook = rulebooks.in_force(store, watermark, stored["rulebook_version"])
+    again = compute(
+        store,
+        stored["year"],
+        parse_instant(stored["as_of"]),
+        parse_instant(stored["known_at"]),
+        watermark,
+        rulebook,
+        zone,
+    )
+    return stored, again

@@ -1,0 +1,111 @@
+"""From project scores to units and leaders (investment-weighted), rankings within
+category (分类考核), advanced units (先进单位), the criticism list and campaign totals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from decimal import ROUND_CEILING, Decimal
+from typing import Any
+
+from .rulebook import GRADES, Rulebook
+from .scorecard import money, points_of
+
+
+def competition_ranks(items: list[dict[str, Any]], key: str) -> None:
+    """Sort best first and set ``rank``: ties share a rank, the next rank skips (1, 1, 3)."""
+    items.sort(key=lambda item: (-Decimal(item["total"]), item[key]))
+    previous, rank = None, 0
+    for index, item in enumerate(items, 1):
+        if item["total"] != previous:
+            rank, previous = index, item["total"]
+        item["rank"] = rank
+
+
+def rank_projects(projects: list[dict[str, Any]]) -> None:
+    for category in sorted({p["category"] for p in projects}):
+        competition_ranks([p for p in projects if p["category"] == category], "project_id")
+
+
+def roll_up(
+    projects: Iterable[dict[str, Any]], rb: Rulebook, holder: Callable[[dict[str, Any]], str]
+) -> list[dict[str, Any]]:
+    """One entry per holder (a unit or a leader), its score the weighted mean of its projects'."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for project in projects:
+        groups.setdefault(holder(project), []).append(project)
+    out = []
+    for name, members in sorted(groups.items()):
+        weights = [
+            Decimal(p["annual_plan"]) if rb.rollup_weight == "annual_plan" else Decimal(1)
+            for p in members
+        ]
+        if sum(weights) == 0:
+            weights = [Decimal(1)] * len(members)
+        total = points_of(
+            sum(
+                (w * Decimal(p["total"]) for w, p in zip(weights, members, strict=True)), Decimal(0)
+            )
+            / sum(weights)
+        )
+        vetoed = any(p["vetoes"] for p in members)
+        out.append(
+            {
+                "name": name,
+                "total": str(total),
+                "grade": rb.grade_of(total, vetoed=vetoed),
+                "vetoed": vetoed,
+                "projects": [p["project_id"] for p in members],
+                "weights": {p["project_id"]: str(w) for w, p in zip(weights, members, strict=True)},
+                "annual_plan": money(sum((Decimal(p["annual_plan"]) for p in members), Decimal(0))),
+            }
+        )
+    competition_ranks(out, "name")
+    return out
+
+
+def _count(share: Decimal, n: int) -> int:
+    return int((share * n).to_integral_value(ROUND_CEILING))
+
+
+def advanced_units(units: list[dict[str, Any]], rb: Rulebook) -> list[str]:
+    """The top share by rank (ties at the boundary included); a vetoed unit never is."""
+    k = _count(rb.advanced_share, len(units))
+    return [u["name"] for u in units if k and u["rank"] <= k and not u["vetoed"]]
+
+
+def criticised_units(units: list[dict[str, Any]], rb: Rulebook) -> list[str]:
+    """The bottom share by rank (ties at the boundary included), and every vetoed unit."""
+    k = _count(rb.criticism_share, len(units))
+    boundary = units[-k]["rank"] if k else None
+    return [
+        u["name"] for u in units if (boundary is not None and u["rank"] >= boundary) or u["vetoed"]
+    ]
+
+
+def campaign_totals(projects: list[dict[str, Any]], rb: Rulebook) -> dict[str, Any]:
+    completed = sum((Decimal(p["completed_investment"]) for p in projects), Decimal(0))
+    by_category = {}
+    for category, target in sorted(rb.project_targets.items()):
+        members = [p for p in projects if p["category"] == category]
+        by_category[category] = {
+            "target": target,
+            "registered": len(members),
+            "full_attainment": sum(
+                1 for p in members if p["lines"][0]["points"] == p["lines"][0]["max"]
+            ),
+        }
+    grades = {g: sum(1 for p in projects if p["grade"] == g) for g in GRADES}
+    return {
+        "projects": len(projects),
+        "investment_target": money(rb.investment_target),
+        "investment_completed": money(completed),
+        "investment_attainment_percent": str(
+            (completed * 100 / rb.investment_target).quantize(Decimal("0.1"))
+            if rb.investment_target
+            else Decimal(0)
+        ),
+        "annual_plan_total": money(sum((Decimal(p["annual_plan"]) for p in projects), Decimal(0))),
+        "by_category": by_category,
+        "grade_counts": grades,
+        "vetoed_projects": [p["project_id"] for p in projects if p["vetoes"]],
+    }

@@ -1,0 +1,58 @@
+"""The dramatiq actor ``scoring.assess`` on queue ``scoring``: runs one assessment job."""
+
+from __future__ import annotations
+
+import logging
+
+import dramatiq
+
+from shared.messaging import declare_actor
+from shared.runtime import Runtime
+
+from ..application import assessments
+from ..readmodel.records import Records
+
+log = logging.getLogger(__name__)
+
+MAX_RETRIES = 5
+FAULT_HOOK = "scoring.fault"
+"""``runtime.extras[FAULT_HOOK](replayed, total)``, if set, is called on progress: tests
+use it to kill a job half-way."""
+
+
+def declare(runtime: Runtime) -> dramatiq.Actor:
+    records = Records(runtime.engine)
+
+    def assess(job_id: str) -> None:
+        def progress(replayed: int, total: int) -> None:
+            hook = runtime.extras.get(FAULT_HOOK)
+            if hook is not None:
+                hook(replayed, total)
+
+        try:
+            assessments.run(
+                runtime.store, records, job_id, runtime.settings.zone, progress=progress
+            )
+        except Exception as exc:
+            # The job stays unfinished; dramatiq retries it from the start of the replay
+            # until it gives up, and then asking for the job again sends it again.
+            log.exception("assessment job failed", extra={"job_id": job_id})
+            job = records.job(job_id)
+            gave_up = job is not None and job["attempts"] > MAX_RETRIES
+            records.update_job(
+                job_id,
+                status="failed" if gave_up else "retrying",
+                error=f"{type(exc).__name__}: {exc}",
+            )
+            raise
+
+    return declare_actor(
+        runtime.broker,
+        assess,
+        service="scoring",
+        verb="assess",
+        max_retries=MAX_RETRIES,
+        min_backoff=200,
+        max_backoff=5000,
+        time_limit=3_600_000,
+    )

@@ -1,0 +1,142 @@
+"""Reading and writing jobs and assessment results; each call is its own short transaction."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from shared.eventstore import now_utc
+from shared.eventstore.schema import events as events_table
+
+from .tables import assessments, jobs
+
+
+class Records:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # -- jobs ------------------------------------------------------------------------
+
+    def job(self, job_id: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(jobs).where(jobs.c.job_id == job_id)).first()
+        return row._asdict() if row is not None else None
+
+    def create_job(self, job: dict[str, Any]) -> bool:
+        """Insert the job unless one with its key exists; True when it was new."""
+        now = now_utc()
+        try:
+            with self.engine.begin() as conn:
+                exists = conn.execute(
+                    select(jobs.c.job_id).where(jobs.c.job_id == job["job_id"])
+                ).first()
+                if exists:
+                    return False
+                conn.execute(
+                    insert(jobs).values(
+                        status="queued",
+                        events_total=0,
+                        events_replayed=0,
+                        attempts=0,
+                        created_at=now,
+                        updated_at=now,
+                        **job,
+                    )
+                )
+        except IntegrityError:  # the same request at the same moment: still one job
+            return False
+        return True
+
+    def update_job(self, job_id: str, **values: Any) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(jobs).where(jobs.c.job_id == job_id).values(updated_at=now_utc(), **values)
+            )
+
+    def start_attempt(self, job_id: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(jobs)
+                .where(jobs.c.job_id == job_id)
+                .values(status="running", attempts=jobs.c.attempts + 1, updated_at=now_utc())
+            )
+
+    def jobs(self, limit: int = 100) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(jobs).order_by(jobs.c.created_at.desc()).limit(limit))
+            return [r._asdict() for r in rows]
+
+    # -- assessments -----------------------------------------------------------------
+
+    def save_assessment(self, record: dict[str, Any]) -> None:
+        """Idempotent: a retried job that computed the same assessment saves nothing new."""
+        with self.engine.begin() as conn:
+            exists = conn.execute(
+                select(assessments.c.digest).where(
+                    assessments.c.assessment_id == record["assessment_id"]
+                )
+            ).scalar()
+            if exists is None:
+                conn.execute(insert(assessments).values(created_at=now_utc(), **record))
+            elif exists != record["digest"]:
+                raise RuntimeError(
+                    f"assessment {record['assessment_id']} re-ran to a different digest"
+                )
+
+    def mark_published(self, assessment_id: str, position: int) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(assessments)
+                .where(assessments.c.assessment_id == assessment_id)
+                .values(published_position=position)
+            )
+
+    def assessment(self, assessment_id: str, *, with_result: bool = True) -> dict[str, Any] | None:
+        columns = [c for c in assessments.c if with_result or c.name != "result"]
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(*columns).where(assessments.c.assessment_id == assessment_id)
+            ).first()
+        if row is None:
+            return None
+        record = row._asdict()
+        if with_result:
+            record["result"] = json.loads(record["result"])
+        return record
+
+    def assessments(self, year: int | None = None) -> list[dict[str, Any]]:
+        columns = [c for c in assessments.c if c.name != "result"]
+        query = select(*columns).order_by(assessments.c.created_at)
+        if year is not None:
+            query = query.where(assessments.c.year == year)
+        with self.engine.connect() as conn:
+            return [r._asdict() for r in conn.execute(query)]
+
+    # -- evidence --------------------------------------------------------------------
+
+    def events_at(self, positions: list[int]) -> dict[int, dict[str, Any]]:
+        """The events at these global positions, as auditors see them (payload as stored)."""
+        out: dict[int, dict[str, Any]] = {}
+        c = events_table.c
+        for start in range(0, len(positions), 500):
+            chunk = positions[start : start + 500]
+            query = select(
+                c.global_position,
+                c.event_id,
+                c.stream_id,
+                c.type,
+                c.occurred_at,
+                c.recorded_at,
+                c.source,
+                c.payload,
+                c.hash,
+            ).where(c.global_position.in_(chunk))
+            with self.engine.connect() as conn:
+                for row in conn.execute(query):
+                    record = row._asdict()
+                    record["payload"] = json.loads(record["payload"])
+                    out[row.global_position] = record
+        return out

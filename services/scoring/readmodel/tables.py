@@ -1,0 +1,48 @@
+"""Scoring's own tables (migration branch ``scoring``): assessment jobs and results."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, Text
+
+from shared.eventstore.schema import UTCDateTime
+
+metadata = MetaData()
+
+jobs = Table(
+    "scoring_jobs",
+    metadata,
+    Column("job_id", String(64), primary_key=True),
+    Column("year", Integer, nullable=False),
+    Column("rulebook_version", String(64)),
+    Column("as_of", String(40), nullable=False),
+    Column("known_at", String(40), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("watermark", BigInteger),
+    Column("events_total", BigInteger, nullable=False),
+    Column("events_replayed", BigInteger, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("error", Text),
+    Column("assessment_id", String(64)),
+    Column("requested_by", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+assessments = Table(
+    "scoring_assessments",
+    metadata,
+    Column("assessment_id", String(64), primary_key=True),
+    Column("job_id", String(64), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("as_of", String(40), nullable=False),
+    Column("known_at", String(40), nullable=False),
+    Column("rulebook_version", String(64), nullable=False),
+    Column("rulebook_hash", String(64), nullable=False),
+    Column("chain_head_position", BigInteger, nullable=False),
+    Column("chain_head_hash", String(64), nullable=False),
+    Column("result_hash", String(64), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("result", Text, nullable=False),
+    Column("published_position", BigInteger),
+    Column("created_at", UTCDateTime, nullable=False),
+)

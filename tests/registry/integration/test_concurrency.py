@@ -1,0 +1,63 @@
+"""Concurrent writers to one project: each event stored once, versions without gaps."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.registry.application.handlers import Registry, Submission
+from services.registry.domain import RuleViolation
+from tests.registry.unit.builders import registration
+
+START = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def test_concurrent_batches_for_one_project_are_all_stored_once(store):
+    registry = Registry(store)
+    registry.submit(
+        Submission(str(uuid.uuid4()), "ProjectRegistered", START, registration("p1"), "p1")
+    )
+    batches = [
+        [
+            Submission(
+                str(uuid.uuid4()),
+                "InspectionCompleted",
+                START + timedelta(hours=t * 100 + i),
+                {"inspection_id": f"t{t}-{i}", "result": "passed"},
+                "p1",
+            )
+            for i in range(20)
+        ]
+        for t in range(4)
+    ]
+    outcomes: list = []
+
+    def send(batch):
+        outcomes.extend(registry.submit_batch(batch))
+
+    threads = [threading.Thread(target=send, args=(b,)) for b in batches]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(o.status for o in outcomes) == ["accepted"] * 80
+    versions = [e.stream_version for e in store.read_stream("project-p1")]
+    assert versions == list(range(1, 82))
+    assert len(registry.state("p1").inspections) == 80
+
+
+def test_a_process_whose_cached_state_is_overtaken_catches_up_before_deciding(store):
+    first, second = Registry(store), Registry(store)
+    first.submit(
+        Submission(str(uuid.uuid4()), "ProjectRegistered", START, registration("p1"), "p1")
+    )
+    report = {"month": "2024-01", "amount": "5.00"}
+    second.submit(Submission(str(uuid.uuid4()), "InvestmentReported", START, report, "p1"))
+    with pytest.raises(RuleViolation) as caught:
+        first.submit(Submission(str(uuid.uuid4()), "InvestmentReported", START, report, "p1"))
+    assert caught.value.field == "month"
+    first.submit(Submission(str(uuid.uuid4()), "ConstructionStarted", START, {}, "p1"))
+    assert second.state("p1").phase == "started"

@@ -1,0 +1,73 @@
+"""`gongjian assess` and `gongjian rulebook` on the embedded store."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from services.cli import main
+from services.composition import runtime_for
+from shared.config import Settings
+from tests.scoring.builders import History
+from tests.scoring.integration.test_assessment_jobs import county
+
+
+def test_assess_prints_the_digest_and_writes_the_xlsx_report(sqlite_url, tmp_path, monkeypatch):
+    runtime = runtime_for(Settings.from_env(database_url=sqlite_url))
+    county(History(runtime.store))
+    runtime.close()
+    monkeypatch.setenv("GONGJIAN_DATABASE_URL", sqlite_url)
+    out = tmp_path / "report.xlsx"
+    result = CliRunner().invoke(
+        main, ["assess", "--year", "2024", "--known-at", "2024-12-31", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "digest" in result.output
+    assert load_workbook(out)["Projects"].max_row == 4
+    again = CliRunner().invoke(main, ["assess", "--year", "2024", "--known-at", "2024-12-31"])
+    assert again.output.splitlines()[0] == result.output.splitlines()[0]
+
+
+def test_an_unknown_report_suffix_is_refused(sqlite_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("GONGJIAN_DATABASE_URL", sqlite_url)
+    result = CliRunner().invoke(
+        main, ["assess", "--year", "2024", "--out", str(tmp_path / "r.pdf")]
+    )
+    assert result.exit_code != 0 and "--out" in result.output
+
+
+def test_rulebook_check_names_the_bad_field_and_adopt_adopts(sqlite_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("GONGJIAN_DATABASE_URL", sqlite_url)
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"version": "x", "total_points": "100"}', encoding="utf-8")
+    result = CliRunner().invoke(main, ["rulebook", "check", str(bad)])
+    assert result.exit_code == 1 and "lines" in result.output
+    from services.scoring.application.rulebooks import DEFAULT_RULEBOOK
+
+    good = tmp_path / "rb.yaml"
+    good.write_text(
+        DEFAULT_RULEBOOK.read_text(encoding="utf-8").replace("default-2024.1", "2025.1"),
+        encoding="utf-8",
+    )
+    adopted = CliRunner().invoke(main, ["rulebook", "adopt", str(good)])
+    assert adopted.exit_code == 0 and "2025.1 adopted" in adopted.output
+
+
+def test_a_stored_assessment_verifies_and_a_tampered_result_does_not(sqlite_url, monkeypatch):
+    from sqlalchemy import create_engine, text
+
+    runtime = runtime_for(Settings.from_env(database_url=sqlite_url))
+    county(History(runtime.store))
+    runtime.close()
+    monkeypatch.setenv("GONGJIAN_DATABASE_URL", sqlite_url)
+    first = CliRunner().invoke(main, ["assess", "--year", "2024", "--known-at", "2024-12-31"])
+    assessment_id = first.output.split()[1]
+    verified = CliRunner().invoke(main, ["assessment", "verify", assessment_id])
+    assert verified.exit_code == 0, verified.output
+    assert "reproduces" in verified.output
+    engine = create_engine(sqlite_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE scoring_assessments SET result_hash = :h"), {"h": "0" * 64})
+    engine.dispose()
+    tampered = CliRunner().invoke(main, ["assessment", "verify", assessment_id])
+    assert tampered.exit_code == 1 and "result_hash differs" in tampered.output
