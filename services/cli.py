@@ -12,7 +12,9 @@ import click
 
 from shared.config import Settings
 from shared.eventstore import verify_chain
+from shared.heartbeat import MAX_AGE_SECONDS, heartbeat_age, heartbeat_path
 from shared.logging import configure_logging
+from shared.metrics import record_verification
 from shared.runtime import Runtime
 
 from .registry.entrypoints import cli as registry_cli
@@ -224,7 +226,9 @@ def verify(path: Path | None) -> None:
     if path is not None:
         result = _verify_file(path)
     else:
-        result = click.get_current_context().obj.runtime().store.verify()
+        store = click.get_current_context().obj.runtime().store
+        result = store.verify()
+        record_verification(store, result)  # the metric gongjian_chain_verified_position
     click.echo(result.describe())
     if not result.ok:
         sys.exit(1)
@@ -251,6 +255,26 @@ def _verify_file(path: Path):  # type: ignore[no-untyped-def]
 
     records = list(events())
     return verify_chain(records, expected_head=head)
+
+
+@main.command("worker-health")
+@click.option(
+    "--max-age",
+    default=MAX_AGE_SECONDS,
+    show_default=True,
+    type=float,
+    help="Seconds since the last heartbeat after which the worker counts as dead.",
+)
+def worker_health(max_age: float) -> None:
+    """Exit 0 when this container's worker beat recently (its liveness check), else 1."""
+    age = heartbeat_age()
+    if age is None:
+        click.echo(f"no heartbeat at {heartbeat_path()}: the worker has not booted", err=True)
+        sys.exit(1)
+    if age > max_age:
+        click.echo(f"last heartbeat {age:.0f} s ago (limit {max_age:g} s)", err=True)
+        sys.exit(1)
+    click.echo(f"worker alive: last heartbeat {age:.1f} s ago")
 
 
 @main.group()

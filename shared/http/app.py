@@ -14,10 +14,10 @@ from prometheus_client import (
     CollectorRegistry,
     Counter,
     Histogram,
-    generate_latest,
 )
 from sqlalchemy import text
 
+from ..metrics import RuntimeCollector, exposition
 from .problems import register_problem_handlers
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ def create_base_app(
     )
     register_problem_handlers(app)
     _add_health(app, runtime, readiness or [])
-    _add_metrics(app)
+    _add_metrics(app, runtime)
     return app, api
 
 
@@ -84,8 +84,10 @@ def _add_health(app: Flask, runtime: Runtime, checks: list[ReadinessCheck]) -> N
         return jsonify(status="ready" if status == 200 else "not ready", problems=problems), status
 
 
-def _add_metrics(app: Flask) -> None:
+def _add_metrics(app: Flask, runtime: Runtime) -> None:
     registry = CollectorRegistry()
+    scrape_time = RuntimeCollector(runtime)
+    registry.register(scrape_time)
     requests = Counter(
         "gongjian_http_requests",
         "HTTP requests",
@@ -128,4 +130,4 @@ def _add_metrics(app: Flask) -> None:
 
     @app.get("/metrics")
     def metrics():  # type: ignore[no-untyped-def]
-        return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+        return Response(exposition(registry, scrape_time), content_type=CONTENT_TYPE_LATEST)

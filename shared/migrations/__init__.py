@@ -31,12 +31,27 @@ def upgrade(url: str, version_locations: Iterable[Path] = ()) -> None:
 
 
 def pending(engine: Engine, url: str, version_locations: Iterable[Path] = ()) -> set[str]:
-    """Heads of the migration scripts that the database has not reached."""
+    """Heads of the migration scripts that the database has not reached.
+
+    ``alembic_version`` keeps only the newest revisions: a head is reached when it is one
+    of them or an ancestor of one, its ``depends_on`` included (a service's first revision
+    depends on ``shared_0001``, which then is no longer listed). A database stamped with a
+    revision this code does not know was migrated by a newer release during a rolling
+    upgrade; migrations are expand-then-contract, so this code still runs on it."""
     script = ScriptDirectory.from_config(alembic_config(url, version_locations))
     with engine.connect() as conn:
         current = tuple(MigrationContext.configure(conn).get_current_heads())
+    if any(not _known(script, revision) for revision in current):
+        return set()
     # A branch that depends on another (``depends_on``) stands for both in alembic_version.
     applied = (
         {rev.revision for rev in script.iterate_revisions(current, "base")} if current else set()
     )
     return set(script.get_heads()) - applied
+
+
+def _known(script: ScriptDirectory, revision: str) -> bool:
+    try:
+        return script.get_revision(revision) is not None
+    except Exception:  # noqa: BLE001 - alembic raises ResolutionError or a subclass
+        return False

@@ -1,0 +1,125 @@
+"""The worker role: ``dramatiq services.worker`` imports this module to find its broker.
+
+Importing it is the worker's start-up (dramatiq's CLI knows no other hook): it reads the
+settings from the environment, waits for Redis with a growing pause between attempts (the
+broker may start after the worker, or be restarting), builds the runtime, declares every
+service's actors on the Redis broker, adds the heartbeat that `gongjian worker-health`
+reads, and hands the broker to dramatiq.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import dramatiq
+import redis
+from dramatiq.errors import BrokerConnectionError
+
+from shared.config import Settings
+from shared.heartbeat import Heartbeat
+from shared.logging import configure_logging
+from shared.runtime import Runtime
+
+from .composition import runtime_for
+
+log = logging.getLogger("gongjian.worker")
+
+CONNECT_TIMEOUT_VARIABLE = "GONGJIAN_BROKER_CONNECT_TIMEOUT"
+"""Seconds to keep trying Redis at start before giving up (exit 1: the orchestrator
+restarts the container)."""
+
+
+class BrokerUnreachable(BrokerConnectionError):
+    """Redis did not answer within the start-up timeout (dramatiq's CLI then exits 3)."""
+
+
+def wait_for_broker(
+    url: str,
+    *,
+    timeout: float,
+    ping: Callable[[str], object] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> int:
+    """Ping Redis until it answers; the number of attempts it took."""
+    ping = ping or _ping
+    deadline = clock() + timeout
+    pause, attempt = 0.5, 0
+    while True:
+        attempt += 1
+        try:
+            ping(url)
+            return attempt
+        except (redis.RedisError, OSError) as exc:
+            left = deadline - clock()
+            if left <= 0:
+                raise BrokerUnreachable(
+                    f"Redis did not answer in {timeout:g} s ({attempt} attempts): {exc}"
+                ) from exc
+            log.warning(
+                "broker not reachable yet; retrying",
+                extra={"attempt": attempt, "retry_in_s": round(min(pause, left), 2)},
+            )
+            sleep(min(pause, left))
+            pause = min(pause * 2, 10.0)
+
+
+def _ping(url: str) -> None:
+    client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
+    try:
+        client.ping()
+    finally:
+        client.close()
+
+
+@contextmanager
+def _stoppable_while_waiting() -> Iterator[None]:
+    """dramatiq's worker process only notes a SIGTERM until its broker module has been
+    imported; a worker still waiting for Redis must stop at once, not at the kill."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise BrokerUnreachable("stopped while waiting for Redis")
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def setup(settings: Settings | None = None) -> Runtime:
+    """Build the worker's runtime and make its broker dramatiq's global one."""
+    settings = settings or Settings.from_env()
+    configure_logging(settings.log_level, settings.log_format)
+    if not settings.redis_url:
+        raise RuntimeError(
+            "the worker needs a broker it shares with the web services: set GONGJIAN_REDIS_URL"
+        )
+    timeout = float(os.environ.get(CONNECT_TIMEOUT_VARIABLE) or 120)
+    with _stoppable_while_waiting():
+        attempts = wait_for_broker(settings.redis_url, timeout=timeout)
+    runtime = runtime_for(settings)
+    runtime.broker.add_middleware(Heartbeat())
+    dramatiq.set_broker(runtime.broker)
+    log.info(
+        "worker ready",
+        extra={
+            "broker_attempts": attempts,
+            "queues": sorted(runtime.broker.get_declared_queues()),
+            "actors": sorted(runtime.broker.actors),
+        },
+    )
+    return runtime
+
+
+runtime = setup()
+broker = runtime.broker

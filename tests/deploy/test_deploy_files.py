@@ -1,0 +1,219 @@
+"""What the deployment files promise, checked without Docker or a cluster: one image
+built offline and non-root, grace periods longer than the shutdown timeouts, probes and
+resources on every pod, secrets only by reference."""
+
+from __future__ import annotations
+
+import re
+import runpy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from deploy.compose_for_test import for_test
+
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+KUBERNETES = DEPLOY / "kubernetes"
+ROLES = ("registry", "scheduling", "scoring", "worker", "scheduler", "migrate")
+
+
+def manifests() -> list[dict]:
+    return [
+        document
+        for path in sorted(KUBERNETES.rglob("*.yaml"))
+        for document in yaml.safe_load_all(path.read_text())
+        if document and document.get("kind") != "Kustomization"
+    ]
+
+
+def pod_specs() -> list[tuple[str, dict]]:
+    found = []
+    for document in manifests():
+        spec = document.get("spec", {})
+        if document["kind"] == "CronJob":
+            spec = spec["jobTemplate"]["spec"]
+        if "template" in spec:
+            found.append(
+                (f"{document['kind']}/{document['metadata']['name']}", spec["template"]["spec"])
+            )
+    return found
+
+
+def seconds(text: str) -> int:
+    return int(re.fullmatch(r"(\d+)s", text).group(1))
+
+
+def test_the_image_builds_offline_from_a_wheelhouse_on_a_chosen_base_as_a_non_root_user():
+    dockerfile = (DEPLOY / "Dockerfile").read_text()
+    assert "ARG BASE_IMAGE=python:3.11-slim-bookworm" in dockerfile
+    assert re.search(r"pip install --no-index --find-links /tmp/wheelhouse", dockerfile)
+    user = re.search(r"^USER (\S+)", dockerfile, re.MULTILINE).group(1)
+    assert user not in ("root", "0", "0:0")
+    assert "HEALTHCHECK" in dockerfile and "ENTRYPOINT" in dockerfile
+    assert not re.search(r"(?i)(password|secret|token)\s*=", dockerfile)
+
+
+def test_only_the_wheelhouse_and_the_entrypoint_files_enter_the_build_context():
+    lines = [
+        line
+        for line in (DEPLOY.parent / ".dockerignore").read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
+    assert lines[0] == "*"
+    assert set(lines[1:]) == {
+        "!wheelhouse/*.whl",
+        "!deploy/entrypoint.sh",
+        "!deploy/gunicorn.conf.py",
+    }
+
+
+def test_the_entrypoint_knows_every_role():
+    script = (DEPLOY / "entrypoint.sh").read_text()
+    for role in ROLES:
+        assert re.search(rf"^\s*(\S+ \| )*{role}( \| \S+)*\)", script, re.MULTILINE), role
+
+
+def test_gunicorn_listens_where_the_environment_says(monkeypatch):
+    monkeypatch.setenv("GONGJIAN_HOST", "127.0.0.1")
+    monkeypatch.setenv("GONGJIAN_PORT", "18999")
+    monkeypatch.setenv("GONGJIAN_WEB_WORKERS", "3")
+    config = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
+    assert config["bind"] == "127.0.0.1:18999"
+    assert config["workers"] == 3 and config["worker_class"] == "gthread"
+
+
+def test_shutdowns_finish_inside_the_orchestrators_grace_period():
+    gunicorn = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
+    worker_ms = int(
+        re.search(r"SHUTDOWN_TIMEOUT_MS:-(\d+)", (DEPLOY / "entrypoint.sh").read_text()).group(1)
+    )
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]
+    for role in ("registry", "scheduling", "scoring"):
+        assert gunicorn["graceful_timeout"] < seconds(compose[role]["stop_grace_period"])
+    assert worker_ms / 1000 < seconds(compose["worker"]["stop_grace_period"])
+    for name, spec in pod_specs():
+        if name.startswith("Deployment/"):
+            assert worker_ms / 1000 < spec["terminationGracePeriodSeconds"], name
+            assert gunicorn["graceful_timeout"] + 5 < spec["terminationGracePeriodSeconds"], name
+
+
+def test_compose_runs_every_role_from_one_image_after_the_migrate_job():
+    config = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    services = config["services"]
+    images = {services[role]["image"] for role in ROLES}
+    assert images == {"${GONGJIAN_IMAGE:-gongjian:0.1.0}"}
+    assert services["migrate"]["command"] == ["migrate"] and services["migrate"]["restart"] == "no"
+    assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    for role in ("registry", "scheduling", "scoring", "worker", "scheduler"):
+        assert services[role]["command"] == [role]
+        assert services[role]["restart"] == "unless-stopped"
+        assert (
+            services[role]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+        )
+    assert "--appendonly" in services["redis"]["command"]
+    assert {"pgdata", "redisdata"} <= set(config["volumes"])
+
+
+def test_compose_takes_the_database_password_from_the_environment_only():
+    services = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]
+    required = "${POSTGRES_PASSWORD:?"
+    assert services["postgres"]["environment"]["POSTGRES_PASSWORD"].startswith(required)
+    for role in ROLES:
+        url = services[role]["environment"]["GONGJIAN_DATABASE_URL"]
+        assert url.startswith(f"postgresql://gongjian:{required}"), role
+
+
+def test_the_test_stack_drops_what_the_host_provides_and_keeps_the_migrate_dependency():
+    merged = {
+        "services": {
+            "postgres": {"image": "postgres"},
+            "redis": {"image": "redis"},
+            "migrate": {"network_mode": "host", "depends_on": {"postgres": {}}},
+            "registry": {
+                "network_mode": "host",
+                "ports": ["127.0.0.1:8001:8000"],
+                "depends_on": {
+                    "migrate": {"condition": "service_completed_successfully"},
+                    "redis": {},
+                },
+            },
+            "scheduler": {"network_mode": "host", "depends_on": {"migrate": {}}},
+        },
+        "volumes": {"pgdata": {}, "redisdata": {}},
+    }
+    adapted = for_test(merged, without=("scheduler",))
+    assert set(adapted["services"]) == {"migrate", "registry"}
+    assert "depends_on" not in adapted["services"]["migrate"]
+    assert adapted["services"]["registry"]["depends_on"] == {
+        "migrate": {"condition": "service_completed_successfully"}
+    }
+    assert "ports" not in adapted["services"]["registry"]
+    assert "volumes" not in adapted
+
+
+def test_the_test_stack_refuses_a_container_off_the_host_network():
+    with pytest.raises(SystemExit):
+        for_test({"services": {"registry": {"ports": ["8001:8000"]}}})
+
+
+def test_every_pod_runs_as_non_root_with_requests_and_secrets_by_reference():
+    specs = pod_specs()
+    assert {name for name, _ in specs} >= {
+        "Deployment/registry",
+        "Deployment/scheduling",
+        "Deployment/scoring",
+        "Deployment/worker",
+        "Deployment/scheduler",
+        "Job/gongjian-migrate",
+        "CronJob/verify-chain",
+    }
+    for name, spec in specs:
+        assert spec["securityContext"]["runAsNonRoot"] is True, name
+        for container in spec["containers"]:
+            assert container["resources"]["requests"].keys() >= {"cpu", "memory"}, name
+            assert container["securityContext"]["readOnlyRootFilesystem"] is True, name
+            for variable in container.get("env", []):
+                assert "value" not in variable or not variable["name"].endswith("_URL"), name
+    assert not [d for d in manifests() if d["kind"] == "Secret"]
+
+
+def test_http_services_have_readiness_and_liveness_probes_and_the_worker_a_liveness_check():
+    specs = dict(pod_specs())
+    for role in ("registry", "scheduling", "scoring"):
+        container = specs[f"Deployment/{role}"]["containers"][0]
+        assert container["args"] == [role]
+        assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+        assert container["livenessProbe"]["httpGet"]["path"] == "/livez"
+    worker = specs["Deployment/worker"]["containers"][0]
+    assert worker["livenessProbe"]["exec"]["command"][:2] == ["gongjian", "worker-health"]
+    assert specs["Job/gongjian-migrate"]["containers"][0]["args"] == ["migrate"]
+
+
+def test_the_worker_has_an_autoscaler_and_the_scheduler_stays_single():
+    documents = manifests()
+    autoscaled = {
+        d["spec"]["scaleTargetRef"]["name"]
+        for d in documents
+        if d["kind"] in ("HorizontalPodAutoscaler", "ScaledObject")
+    }
+    assert "worker" in autoscaled and "scheduler" not in autoscaled
+    scheduler = next(
+        d for d in documents if d["kind"] == "Deployment" and d["metadata"]["name"] == "scheduler"
+    )
+    assert (
+        scheduler["spec"]["replicas"] == 1 and scheduler["spec"]["strategy"]["type"] == "Recreate"
+    )
+
+
+def test_an_autoscaled_deployment_leaves_its_replica_count_to_the_autoscaler():
+    documents = manifests()
+    autoscaled = {
+        d["spec"]["scaleTargetRef"]["name"]
+        for d in documents
+        if d["kind"] == "HorizontalPodAutoscaler"
+    }
+    deployments = {d["metadata"]["name"]: d for d in documents if d["kind"] == "Deployment"}
+    assert autoscaled == {"registry", "scheduling", "scoring", "worker"}
+    for name in autoscaled:
+        assert "replicas" not in deployments[name]["spec"], name
