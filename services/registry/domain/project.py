@@ -260,7 +260,9 @@ class KeyProject:
         issue = self.issues.get(p["issue_id"])
         if issue is not None:
             issue.update(
-                status="resolved", resolved_at=instant_text(event), resolution=p.get("resolution", "")
+                status="resolved",
+                resolved_at=instant_text(event),
+                resolution=p.get("resolution", ""),
             )
             self.touch(f"issues.{p['issue_id']}", event)
 
