@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, text
+from sqlalchemy import Connection, Engine, func, insert, select
 from sqlalchemy.exc import OperationalError
 
 from ..db import READ_ONLY, is_postgres
@@ -223,8 +223,13 @@ class EventStore:
         # next one starts: positions are gapless and in commit order. Readers are not
         # blocked (EXCLUSIVE still admits ACCESS SHARE). SQLite: BEGIN IMMEDIATE.
         if is_postgres(conn.engine):
-            conn.execute(text(f"SET LOCAL lock_timeout = '{int(self.lock_timeout_ms)}ms'"))
-            conn.execute(text("LOCK TABLE events IN EXCLUSIVE MODE"))
+            # One round trip. Custom plans: a generic plan for the id lookups below
+            # compares every row with every id when the table looks small to the planner.
+            conn.exec_driver_sql(
+                f"SET LOCAL lock_timeout = '{int(self.lock_timeout_ms)}ms';"
+                " SET LOCAL plan_cache_mode = force_custom_plan;"
+                " LOCK TABLE events IN EXCLUSIVE MODE"
+            )
 
     def _existing(self, conn: Connection, ids: list[str]) -> dict[str, Any]:
         rows = conn.execute(select(*_COLUMNS).where(events_table.c.event_id.in_(ids))).all()
