@@ -410,26 +410,44 @@ class EventStore:
         return int(value or 0)
 
     def _decode(self, row: Any) -> RecordedEvent:
-        payload = json.loads(row.payload)
-        schema_version = row.schema_version
-        if self.registry is not None:
-            schema_version, payload = self.registry.upcast(row.type, schema_version, payload)
-        return RecordedEvent(
-            row.event_id,
-            row.stream_id,
-            row.stream_version,
-            row.global_position,
-            row.type,
+        # Unpacking the row once is cheaper than fifteen lookups by name: reads of the
+        # whole log spend most of their time here.
+        (
+            event_id,
+            stream_id,
+            stream_version,
+            global_position,
+            type_,
             schema_version,
-            row.occurred_at,
-            row.recorded_at,
-            row.source,
-            row.actor,
-            row.correlation_id,
-            row.causation_id,
+            occurred_at,
+            recorded_at,
+            source,
+            actor,
+            correlation_id,
+            causation_id,
+            payload_text,
+            prev_hash,
+            hash_,
+        ) = row
+        payload = json.loads(payload_text)
+        if self.registry is not None:
+            schema_version, payload = self.registry.upcast(type_, schema_version, payload)
+        return RecordedEvent(
+            event_id,
+            stream_id,
+            stream_version,
+            global_position,
+            type_,
+            schema_version,
+            occurred_at,
+            recorded_at,
+            source,
+            actor,
+            correlation_id,
+            causation_id,
             payload,
-            row.prev_hash,
-            row.hash,
+            prev_hash,
+            hash_,
         )
 
 
