@@ -37,7 +37,9 @@ COLUMNS = (
     "prev_hash",
     "hash",
 )
-_SELECT = f"SELECT {', '.join(COLUMNS)} FROM events ORDER BY global_position"
+_SELECT = (
+    f"SELECT {', '.join(COLUMNS)} FROM events WHERE global_position > {{}} ORDER BY global_position"
+)
 _PAYLOAD = COLUMNS.index("payload")
 _HASHED = tuple(COLUMNS.index(name) for name in HASHED_FIELDS)
 _INSTANTS = {COLUMNS.index("occurred_at"), COLUMNS.index("recorded_at")}
@@ -47,8 +49,7 @@ Row = tuple[Any, ...]
 
 class RawLog(Protocol):
     def append(self, rows: Sequence[Row]) -> None: ...
-    def read_all(self) -> list[Row]: ...
-    def empty(self) -> None: ...
+    def read(self, after: int = 0) -> list[Row]: ...
     def close(self) -> None: ...
 
 
@@ -67,14 +68,10 @@ class PostgresLog:
                 [value for row in rows for value in row],
             )
 
-    def read_all(self) -> list[Row]:
+    def read(self, after: int = 0) -> list[Row]:
         with self.conn.transaction(), self.conn.cursor() as cur:
-            cur.execute(_SELECT)
+            cur.execute(_SELECT.format("%s"), (after,))
             return list(cur)
-
-    def empty(self) -> None:
-        with self.conn.transaction():
-            self.conn.execute("TRUNCATE events")
 
     def close(self) -> None:
         self.conn.close()
@@ -99,16 +96,12 @@ class SqliteLog:
             raise
         self.conn.execute("COMMIT")
 
-    def read_all(self) -> list[Row]:
+    def read(self, after: int = 0) -> list[Row]:
         self.conn.execute("BEGIN")
         try:
-            return self.conn.execute(_SELECT).fetchall()
+            return self.conn.execute(_SELECT.format("?"), (after,)).fetchall()
         finally:
             self.conn.execute("COMMIT")
-
-    def empty(self) -> None:
-        self.conn.execute("DELETE FROM events")
-        self.conn.execute("VACUUM")
 
     def close(self) -> None:
         self.conn.close()
@@ -121,7 +114,7 @@ def raw_log(url: str) -> RawLog:
 def decode_all(log: RawLog) -> int:
     """The raw read: every row, payload decoded."""
     count = 0
-    for row in log.read_all():
+    for row in log.read():
         json.loads(row[_PAYLOAD])
         count += 1
     return count
@@ -130,7 +123,7 @@ def decode_all(log: RawLog) -> int:
 def verify_all(log: RawLog) -> bool:
     """The raw verification: every row's hash recomputed over the chain."""
     prev_hash = GENESIS_HASH
-    for row in log.read_all():
+    for row in log.read():
         body = {}
         for name, index in zip(HASHED_FIELDS, _HASHED, strict=True):
             value = row[index]

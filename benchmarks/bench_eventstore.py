@@ -1,9 +1,10 @@
 """Event-store throughput on SQLite and PostgreSQL, each next to a raw-driver baseline.
 
-For each backend, on a fresh migrated database: the store appends single events, then
-100-event batches; the raw baseline appends the very same rows (payload JSON and hashes
-already computed) into the emptied table, one transaction and the same lock per batch.
-Reads and verification run on the same table for both; each is the best of ``--repeat``.
+For each backend, two fresh migrated databases: the store appends single events and
+100-event batches to one; the raw baseline appends the very same rows (payload JSON and
+hashes already computed, read back from the first) to the other, one transaction and the
+same lock per batch. They take turns in ``--rounds``. Reads and verification run on the
+store's table for both, alternately; each is the best of ``--repeat``.
 Run alone: ``python -m benchmarks.bench_eventstore [--events N] [--single N] …``.
 """
 
@@ -18,9 +19,9 @@ from dataclasses import dataclass
 
 from shared.db import create_db_engine
 from shared.events import build_registry
-from shared.eventstore import EventStore
+from shared.eventstore import EventStore, NewEvent
 
-from ._eventstore_raw import RawLog, Row, decode_all, raw_log, verify_all
+from ._eventstore_raw import decode_all, raw_log, verify_all
 from ._eventstore_workload import postgres_database, sqlite_database, workload
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -38,14 +39,30 @@ class Figure:
         return self.store / self.raw if self.raw else float("nan")
 
 
+class Stopwatch:
+    """Seconds spent on one side of a comparison, summed over rounds."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def time(self, work: Callable[[], object]) -> None:
+        started = time.perf_counter()
+        work()
+        self.seconds += time.perf_counter() - started
+
+    def rate(self, count: int) -> float:
+        return count / self.seconds
+
+
 def _rate(count: int, work: Callable[[], object]) -> float:
-    started = time.perf_counter()
-    work()
-    return count / (time.perf_counter() - started)
+    watch = Stopwatch()
+    watch.time(work)
+    return watch.rate(count)
 
 
-def _best(repeat: int, count: int, work: Callable[[], object]) -> float:
-    return max(_rate(count, work) for _ in range(repeat))
+def _chunks(items: Sequence, parts: int) -> list[Sequence]:
+    size = -(-len(items) // parts)
+    return [items[start : start + size] for start in range(0, len(items), size)]
 
 
 def _batches(items: Sequence, size: int) -> Iterator[Sequence]:
@@ -53,64 +70,60 @@ def _batches(items: Sequence, size: int) -> Iterator[Sequence]:
         yield items[start : start + size]
 
 
-def measure(url: str, backend: str, options: argparse.Namespace) -> list[Figure]:
-    """Every figure for one migrated, empty database."""
+def measure(
+    store_url: str, raw_url: str, backend: str, options: argparse.Namespace
+) -> list[Figure]:
+    """Every figure for one backend; ``store_url`` and ``raw_url`` are migrated and empty.
+
+    Store and baseline take turns, a slice of the events at a time, so that load from
+    elsewhere on the machine falls on both sides of each ratio alike."""
     single = workload(options.single)
     batched = workload(options.events, start=options.single)
     total = len(single) + len(batched)
-    engine = create_db_engine(url)
+    engine = create_db_engine(store_url)
     store = EventStore(engine, build_registry())
-    log: RawLog = raw_log(url)
+    stored, raw = raw_log(store_url), raw_log(raw_url)
+    watches = {name: Stopwatch() for name in ("single", "raw single", "batch", "raw batch")}
     try:
 
-        def store_single() -> None:
-            for event in single:
-                store.append([event])
+        def take_turns(events: Sequence[NewEvent], size: int, name: str) -> None:
+            """The store appends ``events``; the baseline appends the rows it stored."""
+            after = store.head().position
+            watches[name].time(lambda: [store.append(b) for b in _batches(events, size)])
+            rows = stored.read(after)
+            watches[f"raw {name}"].time(lambda: [raw.append(b) for b in _batches(rows, size)])
 
-        def store_batches() -> None:
-            for batch in _batches(batched, options.batch):
-                store.append(batch)
-
-        append_single = _rate(len(single), store_single)
-        append_batch = _rate(len(batched), store_batches)
+        for singles, batches in zip(
+            _chunks(single, options.rounds), _chunks(batched, options.rounds), strict=True
+        ):
+            take_turns(singles, 1, "single")
+            take_turns(batches, options.batch, "batch")
 
         def store_read() -> None:
             for _event in store.iter_all():
                 pass
 
-        def store_verify() -> None:
-            assert store.verify().ok
-
-        def raw_verify() -> None:
-            assert verify_all(log)
-
-        read_raw = _best(options.repeat, total, lambda: decode_all(log))
-        read_store = _best(options.repeat, total, store_read)
-        verify_raw = _best(options.repeat, total, raw_verify)
-        verify_store = _best(options.repeat, total, store_verify)
-
-        rows: list[Row] = log.read_all()
-        log.empty()
-
-        def raw_single() -> None:
-            for row in rows[: len(single)]:
-                log.append([row])
-
-        def raw_batches() -> None:
-            for batch in _batches(rows[len(single) :], options.batch):
-                log.append(batch)
-
-        raw_append_single = _rate(len(single), raw_single)
-        raw_append_batch = _rate(len(batched), raw_batches)
-        assert store.head().position == total and store.verify().ok
+        reads = {"store": 0.0, "raw": 0.0}
+        verifies = {"store": 0.0, "raw": 0.0}
+        for _ in range(options.repeat):
+            reads["raw"] = max(reads["raw"], _rate(total, lambda: decode_all(stored)))
+            reads["store"] = max(reads["store"], _rate(total, store_read))
+            verifies["raw"] = max(verifies["raw"], _rate(total, lambda: verify_all(stored)))
+            verifies["store"] = max(verifies["store"], _rate(total, store.verify))
+        assert store.head().position == total and store.verify().ok and verify_all(raw)
     finally:
-        log.close()
+        stored.close()
+        raw.close()
         engine.dispose()
+    rate = {
+        name: watch.rate(len(single) if "single" in name else len(batched))
+        for name, watch in watches.items()
+    }
     return [
-        Figure(backend, "append, single events", append_single, raw_append_single),
-        Figure(backend, f"append, {options.batch}-event batches", append_batch, raw_append_batch),
-        Figure(backend, "read all, decoded into envelopes", read_store, read_raw),
-        Figure(backend, "verify the chain", verify_store, verify_raw),
+        Figure(backend, "append, single events", rate["single"], rate["raw single"]),
+        Figure(backend, f"append, {options.batch}-event batches", rate["batch"], rate["raw batch"]),
+        Figure(backend, "read all, decoded into envelopes", reads["store"], reads["raw"]),
+        Figure(backend, "verify the chain", verifies["store"], verifies["raw"]),
     ]
 
 
@@ -145,6 +158,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--events", type=int, default=30_000, help="events appended in batches")
     parser.add_argument("--single", type=int, default=5_000, help="events appended one by one")
     parser.add_argument("--batch", type=int, default=100, help="events per batch")
+    parser.add_argument("--rounds", type=int, default=5, help="turns store and baseline take")
     parser.add_argument("--repeat", type=int, default=3, help="best of N for reads and verify")
     parser.add_argument(
         "--backends", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql"
@@ -160,8 +174,8 @@ def main(argv: list[str]) -> None:
     )
     figures: list[Figure] = []
     for backend in options.backends.split(","):
-        with _database(backend.strip()) as url:
-            figures.extend(measure(url, backend.strip(), options))
+        with _database(backend.strip()) as store_url, _database(backend.strip()) as raw_url:
+            figures.extend(measure(store_url, raw_url, backend.strip(), options))
     print(report(figures))
 
 
