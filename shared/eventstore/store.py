@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ..db import READ_ONLY, is_postgres
 from .clocks import Cutoff, now_utc
@@ -215,7 +215,7 @@ class EventStore:
             row["payload"] = canonical_json(event.payload)
             rows.append(row)
             positions.append(StoredPosition(event.event_id, event.stream_id, version, position))
-        conn.execute(insert(events_table), rows)
+        _insert(conn, rows)
         return AppendResult(tuple(positions))
 
     def _lock_log(self, conn: Connection) -> None:
@@ -449,6 +449,31 @@ class EventStore:
             prev_hash,
             hash_,
         )
+
+
+_COPY = f"COPY events ({', '.join(c.name for c in _COLUMNS)}) FROM STDIN"
+
+
+def _insert(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Write the prepared rows. On PostgreSQL by COPY: SQLAlchemy's executemany sends one
+    INSERT per row, which cost a batch append a fifth of its time."""
+    if not is_postgres(conn.engine):
+        conn.execute(insert(events_table), rows)
+        return
+    dbapi = conn.dialect.loaded_dbapi
+    # The columns' own bind processing (instants: aware, in UTC), as an INSERT has.
+    columns = [(c.name, c.type.bind_processor(conn.dialect)) for c in _COLUMNS]
+    cursor = conn.connection.cursor()
+    try:
+        with cursor.copy(_COPY) as copy:
+            for row in rows:
+                copy.write_row(
+                    [row[name] if bind is None else bind(row[name]) for name, bind in columns]
+                )
+    except dbapi.Error as exc:  # the same exception classes an INSERT would raise
+        raise DBAPIError.instance(_COPY, None, exc, dbapi.Error) from exc
+    finally:
+        cursor.close()
 
 
 def _apply_cutoff(query: Any, cutoff: Cutoff | None) -> Any:
