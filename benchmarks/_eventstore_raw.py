@@ -71,7 +71,7 @@ class PostgresLog:
     def read(self, after: int = 0) -> list[Row]:
         with self.conn.transaction(), self.conn.cursor() as cur:
             cur.execute(_SELECT.format("%s"), (after,))
-            return list(cur)
+            return cur.fetchall()
 
     def close(self) -> None:
         self.conn.close()

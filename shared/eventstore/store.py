@@ -8,10 +8,10 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy import Connection, DateTime, Engine, func, insert, select, type_coerce
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ..db import READ_ONLY, is_postgres
@@ -26,6 +26,7 @@ from .envelope import (
     utc,
 )
 from .errors import ConcurrencyConflict, DuplicateEventConflict, LockTimeout
+from .schema import UTCDateTime
 from .schema import events as events_table
 from .types import EventTypeRegistry
 from .verify import Verification, verify_chain
@@ -51,6 +52,15 @@ _COLUMNS = (
     events_table.c.prev_hash,
     events_table.c.hash,
 )
+
+_DECODED_COLUMNS = tuple(
+    type_coerce(column, DateTime(timezone=True)).label(column.name)
+    if isinstance(column.type, UTCDateTime)
+    else column
+    for column in _COLUMNS
+)
+"""The columns as `_decode` takes them: it makes the instants UTC itself, which costs a
+whole-log read a quarter of the time that `UTCDateTime`'s result processing did."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,7 +316,7 @@ class EventStore:
     ) -> list[RecordedEvent]:
         """A stream's events in version order, optionally only those the cutoff admits."""
         query = (
-            select(*_COLUMNS)
+            select(*_DECODED_COLUMNS)
             .where(events_table.c.stream_id == stream_id)
             .where(events_table.c.stream_version >= from_version)
             .order_by(events_table.c.stream_version)
@@ -315,7 +325,7 @@ class EventStore:
             query = query.where(events_table.c.stream_version <= to_version)
         query = _apply_cutoff(query, cutoff)
         with self.reading(connection) as conn:
-            return [self._decode(row) for row in conn.execute(query)]
+            return [self._decode(row) for row in conn.execute(query).all()]
 
     def read_all(
         self,
@@ -329,7 +339,7 @@ class EventStore:
     ) -> list[RecordedEvent]:
         """One page of the global log after position ``after``, in global order."""
         query = (
-            select(*_COLUMNS)
+            select(*_DECODED_COLUMNS)
             .where(events_table.c.global_position > after)
             .order_by(events_table.c.global_position)
             .limit(limit)
@@ -340,7 +350,7 @@ class EventStore:
             query = query.where(events_table.c.global_position <= up_to)
         query = _apply_cutoff(query, cutoff)
         with self.reading(connection) as conn:
-            return [self._decode(row) for row in conn.execute(query)]
+            return [self._decode(row) for row in conn.execute(query).all()]
 
     def iter_all(
         self,
@@ -365,7 +375,7 @@ class EventStore:
     def get(self, event_id: str, *, connection: Connection | None = None) -> RecordedEvent | None:
         with self.reading(connection) as conn:
             row = conn.execute(
-                select(*_COLUMNS).where(events_table.c.event_id == str(event_id))
+                select(*_DECODED_COLUMNS).where(events_table.c.event_id == str(event_id))
             ).first()
         return self._decode(row) if row is not None else None
 
@@ -430,6 +440,7 @@ class EventStore:
             hash_,
         ) = row
         payload = json.loads(payload_text)
+        occurred_at, recorded_at = _in_utc(occurred_at), _in_utc(recorded_at)
         if self.registry is not None:
             schema_version, payload = self.registry.upcast(type_, schema_version, payload)
         return RecordedEvent(
@@ -474,6 +485,11 @@ def _insert(conn: Connection, rows: list[dict[str, Any]]) -> None:
         raise DBAPIError.instance(_COPY, None, exc, dbapi.Error) from exc
     finally:
         cursor.close()
+
+
+def _in_utc(instant: datetime) -> datetime:
+    """What `UTCDateTime` gives when reading (SQLite stores UTC without an offset)."""
+    return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
 
 
 def _apply_cutoff(query: Any, cutoff: Cutoff | None) -> Any:
