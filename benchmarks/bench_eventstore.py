@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from shared.db import create_db_engine
 from shared.events import build_registry
@@ -166,8 +167,21 @@ def parse(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def machine() -> str:
+    """nproc, CPU model and memory, as docs/benchmarks.md quotes them."""
+    cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    model = next(
+        (ln.split(":", 1)[1].strip() for ln in cpuinfo.splitlines() if ln.startswith("model name")),
+        "?",
+    )
+    meminfo = Path("/proc/meminfo").read_text() if Path("/proc/meminfo").exists() else ""
+    kib = next((int(ln.split()[1]) for ln in meminfo.splitlines() if ln.startswith("MemTotal")), 0)
+    return f"{os.cpu_count()} CPUs ({model}), {kib / 1024**2:.0f} GiB memory, load {os.getloadavg()[0]:.1f}"
+
+
 def main(argv: list[str]) -> None:
     options = parse(argv)
+    print(f"machine: {machine()}")
     print(
         f"event store: {options.single:,} single appends, {options.events:,} events in "
         f"batches of {options.batch}; reads and verify best of {options.repeat}"
@@ -177,6 +191,7 @@ def main(argv: list[str]) -> None:
         with _database(backend.strip()) as store_url, _database(backend.strip()) as raw_url:
             figures.extend(measure(store_url, raw_url, backend.strip(), options))
     print(report(figures))
+    print(f"load after: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
