@@ -411,11 +411,15 @@ class EventStore:
 
     def position_known_at(self, known_at: datetime, *, connection: Connection | None = None) -> int:
         """The last global position recorded at or before ``known_at`` (the watermark)."""
+        # Record time never decreases with position, so the answer is the last event of
+        # the latest record time at or before ``known_at``: a walk down the index on
+        # recorded_at, not the scan of every earlier event that max() needed.
         with self.reading(connection) as conn:
             value = conn.execute(
-                select(func.max(events_table.c.global_position)).where(
-                    events_table.c.recorded_at <= utc(known_at)
-                )
+                select(events_table.c.global_position)
+                .where(events_table.c.recorded_at <= utc(known_at))
+                .order_by(events_table.c.recorded_at.desc(), events_table.c.global_position.desc())
+                .limit(1)
             ).scalar()
         return int(value or 0)
 
