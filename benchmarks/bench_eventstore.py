@@ -22,6 +22,8 @@ from shared.db import create_db_engine
 from shared.events import build_registry
 from shared.eventstore import EventStore, NewEvent
 
+from ._eventstore_growth import grow
+from ._eventstore_growth import report as growth_report
 from ._eventstore_raw import decode_all, raw_log, verify_all
 from ._eventstore_workload import postgres_database, sqlite_database, workload
 
@@ -162,6 +164,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=5, help="turns store and baseline take")
     parser.add_argument("--repeat", type=int, default=3, help="best of N for reads and verify")
     parser.add_argument(
+        "--grow",
+        default="1e4,1e6",
+        help="log sizes for the growth table, comma-separated ('' to skip)",
+    )
+    parser.add_argument(
         "--backends", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql"
     )
     return parser.parse_args(argv)
@@ -191,6 +198,19 @@ def main(argv: list[str]) -> None:
         with _database(backend.strip()) as store_url, _database(backend.strip()) as raw_url:
             figures.extend(measure(store_url, raw_url, backend.strip(), options))
     print(report(figures))
+    sizes = [int(float(n)) for n in options.grow.split(",") if n.strip()]
+    if sizes:
+        print(f"\ngrowth: costs on a log of {', '.join(f'{n:,}' for n in sizes)} events")
+        grown = []
+        for backend in options.backends.split(","):
+            for size in sizes:
+                with _database(backend.strip()) as url:
+                    engine = create_db_engine(url)
+                    try:
+                        grown.append(grow(EventStore(engine, build_registry()), backend, size))
+                    finally:
+                        engine.dispose()
+        print(growth_report(grown))
     print(f"load after: {os.getloadavg()[0]:.1f}")
 
 
