@@ -8,11 +8,11 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Connection, DateTime, Engine, func, insert, select, type_coerce
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ..db import READ_ONLY, is_postgres
 from .clocks import Cutoff, now_utc
@@ -26,6 +26,7 @@ from .envelope import (
     utc,
 )
 from .errors import ConcurrencyConflict, DuplicateEventConflict, LockTimeout
+from .schema import UTCDateTime
 from .schema import events as events_table
 from .types import EventTypeRegistry
 from .verify import Verification, verify_chain
@@ -51,6 +52,15 @@ _COLUMNS = (
     events_table.c.prev_hash,
     events_table.c.hash,
 )
+
+_DECODED_COLUMNS = tuple(
+    type_coerce(column, DateTime(timezone=True)).label(column.name)
+    if isinstance(column.type, UTCDateTime)
+    else column
+    for column in _COLUMNS
+)
+"""The columns as `_decode` takes them: it makes the instants UTC itself, which costs a
+whole-log read a quarter of the time that `UTCDateTime`'s result processing did."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +225,7 @@ class EventStore:
             row["payload"] = canonical_json(event.payload)
             rows.append(row)
             positions.append(StoredPosition(event.event_id, event.stream_id, version, position))
-        conn.execute(insert(events_table), rows)
+        _insert(conn, rows)
         return AppendResult(tuple(positions))
 
     def _lock_log(self, conn: Connection) -> None:
@@ -223,8 +233,13 @@ class EventStore:
         # next one starts: positions are gapless and in commit order. Readers are not
         # blocked (EXCLUSIVE still admits ACCESS SHARE). SQLite: BEGIN IMMEDIATE.
         if is_postgres(conn.engine):
-            conn.execute(text(f"SET LOCAL lock_timeout = '{int(self.lock_timeout_ms)}ms'"))
-            conn.execute(text("LOCK TABLE events IN EXCLUSIVE MODE"))
+            # One round trip. Custom plans: a generic plan for the id lookups below
+            # compares every row with every id when the table looks small to the planner.
+            conn.exec_driver_sql(
+                f"SET LOCAL lock_timeout = '{int(self.lock_timeout_ms)}ms';"
+                " SET LOCAL plan_cache_mode = force_custom_plan;"
+                " LOCK TABLE events IN EXCLUSIVE MODE"
+            )
 
     def _existing(self, conn: Connection, ids: list[str]) -> dict[str, Any]:
         rows = conn.execute(select(*_COLUMNS).where(events_table.c.event_id.in_(ids))).all()
@@ -301,7 +316,7 @@ class EventStore:
     ) -> list[RecordedEvent]:
         """A stream's events in version order, optionally only those the cutoff admits."""
         query = (
-            select(*_COLUMNS)
+            select(*_DECODED_COLUMNS)
             .where(events_table.c.stream_id == stream_id)
             .where(events_table.c.stream_version >= from_version)
             .order_by(events_table.c.stream_version)
@@ -310,7 +325,7 @@ class EventStore:
             query = query.where(events_table.c.stream_version <= to_version)
         query = _apply_cutoff(query, cutoff)
         with self.reading(connection) as conn:
-            return [self._decode(row) for row in conn.execute(query)]
+            return [self._decode(row) for row in conn.execute(query).all()]
 
     def read_all(
         self,
@@ -324,7 +339,7 @@ class EventStore:
     ) -> list[RecordedEvent]:
         """One page of the global log after position ``after``, in global order."""
         query = (
-            select(*_COLUMNS)
+            select(*_DECODED_COLUMNS)
             .where(events_table.c.global_position > after)
             .order_by(events_table.c.global_position)
             .limit(limit)
@@ -335,7 +350,7 @@ class EventStore:
             query = query.where(events_table.c.global_position <= up_to)
         query = _apply_cutoff(query, cutoff)
         with self.reading(connection) as conn:
-            return [self._decode(row) for row in conn.execute(query)]
+            return [self._decode(row) for row in conn.execute(query).all()]
 
     def iter_all(
         self,
@@ -360,7 +375,7 @@ class EventStore:
     def get(self, event_id: str, *, connection: Connection | None = None) -> RecordedEvent | None:
         with self.reading(connection) as conn:
             row = conn.execute(
-                select(*_COLUMNS).where(events_table.c.event_id == str(event_id))
+                select(*_DECODED_COLUMNS).where(events_table.c.event_id == str(event_id))
             ).first()
         return self._decode(row) if row is not None else None
 
@@ -396,36 +411,89 @@ class EventStore:
 
     def position_known_at(self, known_at: datetime, *, connection: Connection | None = None) -> int:
         """The last global position recorded at or before ``known_at`` (the watermark)."""
+        # Record time never decreases with position, so the answer is the last event of
+        # the latest record time at or before ``known_at``: a walk down the index on
+        # recorded_at, not the scan of every earlier event that max() needed.
         with self.reading(connection) as conn:
             value = conn.execute(
-                select(func.max(events_table.c.global_position)).where(
-                    events_table.c.recorded_at <= utc(known_at)
-                )
+                select(events_table.c.global_position)
+                .where(events_table.c.recorded_at <= utc(known_at))
+                .order_by(events_table.c.recorded_at.desc(), events_table.c.global_position.desc())
+                .limit(1)
             ).scalar()
         return int(value or 0)
 
     def _decode(self, row: Any) -> RecordedEvent:
-        payload = json.loads(row.payload)
-        schema_version = row.schema_version
-        if self.registry is not None:
-            schema_version, payload = self.registry.upcast(row.type, schema_version, payload)
-        return RecordedEvent(
-            row.event_id,
-            row.stream_id,
-            row.stream_version,
-            row.global_position,
-            row.type,
+        # Unpacking the row once is cheaper than fifteen lookups by name: reads of the
+        # whole log spend most of their time here.
+        (
+            event_id,
+            stream_id,
+            stream_version,
+            global_position,
+            type_,
             schema_version,
-            row.occurred_at,
-            row.recorded_at,
-            row.source,
-            row.actor,
-            row.correlation_id,
-            row.causation_id,
+            occurred_at,
+            recorded_at,
+            source,
+            actor,
+            correlation_id,
+            causation_id,
+            payload_text,
+            prev_hash,
+            hash_,
+        ) = row
+        payload = json.loads(payload_text)
+        occurred_at, recorded_at = _in_utc(occurred_at), _in_utc(recorded_at)
+        if self.registry is not None:
+            schema_version, payload = self.registry.upcast(type_, schema_version, payload)
+        return RecordedEvent(
+            event_id,
+            stream_id,
+            stream_version,
+            global_position,
+            type_,
+            schema_version,
+            occurred_at,
+            recorded_at,
+            source,
+            actor,
+            correlation_id,
+            causation_id,
             payload,
-            row.prev_hash,
-            row.hash,
+            prev_hash,
+            hash_,
         )
+
+
+_COPY = f"COPY events ({', '.join(c.name for c in _COLUMNS)}) FROM STDIN"
+
+
+def _insert(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Write the prepared rows. On PostgreSQL by COPY: SQLAlchemy's executemany sends one
+    INSERT per row, which cost a batch append a fifth of its time."""
+    if not is_postgres(conn.engine):
+        conn.execute(insert(events_table), rows)
+        return
+    dbapi = conn.dialect.loaded_dbapi
+    # The columns' own bind processing (instants: aware, in UTC), as an INSERT has.
+    columns = [(c.name, c.type.bind_processor(conn.dialect)) for c in _COLUMNS]
+    cursor = conn.connection.cursor()
+    try:
+        with cursor.copy(_COPY) as copy:
+            for row in rows:
+                copy.write_row(
+                    [row[name] if bind is None else bind(row[name]) for name, bind in columns]
+                )
+    except dbapi.Error as exc:  # the same exception classes an INSERT would raise
+        raise DBAPIError.instance(_COPY, None, exc, dbapi.Error) from exc
+    finally:
+        cursor.close()
+
+
+def _in_utc(instant: datetime) -> datetime:
+    """What `UTCDateTime` gives when reading (SQLite stores UTC without an offset)."""
+    return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
 
 
 def _apply_cutoff(query: Any, cutoff: Cutoff | None) -> Any:

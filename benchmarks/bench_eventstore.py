@@ -1,0 +1,220 @@
+"""Event-store throughput on SQLite and PostgreSQL, each next to a raw-driver baseline.
+
+For each backend, two fresh migrated databases: the store appends single events and
+100-event batches to one; the raw baseline appends the very same rows (payload JSON and
+hashes already computed, read back from the first) to the other, one transaction and the
+same lock per batch. They take turns in ``--rounds``. Reads and verification run on the
+store's table for both, alternately; each is the best of ``--repeat``.
+Run alone: ``python -m benchmarks.bench_eventstore [--events N] [--single N] …``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from shared.db import create_db_engine
+from shared.events import build_registry
+from shared.eventstore import EventStore, NewEvent
+
+from ._eventstore_growth import grow
+from ._eventstore_growth import report as growth_report
+from ._eventstore_raw import decode_all, raw_log, verify_all
+from ._eventstore_workload import postgres_database, sqlite_database, workload
+
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@dataclass(frozen=True)
+class Figure:
+    backend: str
+    measure: str
+    store: float
+    raw: float
+
+    @property
+    def ratio(self) -> float:
+        return self.store / self.raw if self.raw else float("nan")
+
+
+class Stopwatch:
+    """Seconds spent on one side of a comparison, summed over rounds."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def time(self, work: Callable[[], object]) -> None:
+        started = time.perf_counter()
+        work()
+        self.seconds += time.perf_counter() - started
+
+    def rate(self, count: int) -> float:
+        return count / self.seconds
+
+
+def _rate(count: int, work: Callable[[], object]) -> float:
+    watch = Stopwatch()
+    watch.time(work)
+    return watch.rate(count)
+
+
+def _chunks(items: Sequence, parts: int) -> list[Sequence]:
+    size = -(-len(items) // parts)
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+def _batches(items: Sequence, size: int) -> Iterator[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def measure(
+    store_url: str, raw_url: str, backend: str, options: argparse.Namespace
+) -> list[Figure]:
+    """Every figure for one backend; ``store_url`` and ``raw_url`` are migrated and empty.
+
+    Store and baseline take turns, a slice of the events at a time, so that load from
+    elsewhere on the machine falls on both sides of each ratio alike."""
+    single = workload(options.single)
+    batched = workload(options.events, start=options.single)
+    total = len(single) + len(batched)
+    engine = create_db_engine(store_url)
+    store = EventStore(engine, build_registry())
+    stored, raw = raw_log(store_url), raw_log(raw_url)
+    watches = {name: Stopwatch() for name in ("single", "raw single", "batch", "raw batch")}
+    try:
+
+        def take_turns(events: Sequence[NewEvent], size: int, name: str) -> None:
+            """The store appends ``events``; the baseline appends the rows it stored."""
+            after = store.head().position
+            watches[name].time(lambda: [store.append(b) for b in _batches(events, size)])
+            rows = stored.read(after)
+            watches[f"raw {name}"].time(lambda: [raw.append(b) for b in _batches(rows, size)])
+
+        for singles, batches in zip(
+            _chunks(single, options.rounds), _chunks(batched, options.rounds), strict=True
+        ):
+            take_turns(singles, 1, "single")
+            take_turns(batches, options.batch, "batch")
+
+        def store_read() -> None:
+            for _event in store.iter_all():
+                pass
+
+        reads = {"store": 0.0, "raw": 0.0}
+        verifies = {"store": 0.0, "raw": 0.0}
+        for _ in range(options.repeat):
+            reads["raw"] = max(reads["raw"], _rate(total, lambda: decode_all(stored)))
+            reads["store"] = max(reads["store"], _rate(total, store_read))
+            verifies["raw"] = max(verifies["raw"], _rate(total, lambda: verify_all(stored)))
+            verifies["store"] = max(verifies["store"], _rate(total, store.verify))
+        assert store.head().position == total and store.verify().ok and verify_all(raw)
+    finally:
+        stored.close()
+        raw.close()
+        engine.dispose()
+    rate = {
+        name: watch.rate(len(single) if "single" in name else len(batched))
+        for name, watch in watches.items()
+    }
+    return [
+        Figure(backend, "append, single events", rate["single"], rate["raw single"]),
+        Figure(backend, f"append, {options.batch}-event batches", rate["batch"], rate["raw batch"]),
+        Figure(backend, "read all, decoded into envelopes", reads["store"], reads["raw"]),
+        Figure(backend, "verify the chain", verifies["store"], verifies["raw"]),
+    ]
+
+
+@contextmanager
+def _database(backend: str) -> Iterator[str]:
+    from services.composition import migration_locations
+
+    if backend == "sqlite":
+        with sqlite_database(migration_locations()) as url:
+            yield url
+        return
+    server = os.environ.get("GONGJIAN_BENCH_POSTGRES_URL", DEFAULT_POSTGRES)
+    with postgres_database(server, migration_locations()) as url:
+        yield url
+
+
+def report(figures: Sequence[Figure]) -> str:
+    lines = [
+        f"| {'backend':<10} | {'measure':<33} | {'store ev/s':>10} | {'raw ev/s':>10} | ratio |",
+        f"|{'-' * 12}|{'-' * 35}|{'-' * 12}|{'-' * 12}|-------|",
+    ]
+    for f in figures:
+        lines.append(
+            f"| {f.backend:<10} | {f.measure:<33} | {f.store:>10,.0f} | {f.raw:>10,.0f} |"
+            f" {f.ratio:>5.2f} |"
+        )
+    return "\n".join(lines)
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_eventstore")
+    parser.add_argument("--events", type=int, default=30_000, help="events appended in batches")
+    parser.add_argument("--single", type=int, default=5_000, help="events appended one by one")
+    parser.add_argument("--batch", type=int, default=100, help="events per batch")
+    parser.add_argument("--rounds", type=int, default=5, help="turns store and baseline take")
+    parser.add_argument("--repeat", type=int, default=3, help="best of N for reads and verify")
+    parser.add_argument(
+        "--grow",
+        default="1e4,1e6",
+        help="log sizes for the growth table, comma-separated ('' to skip)",
+    )
+    parser.add_argument(
+        "--backends", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql"
+    )
+    return parser.parse_args(argv)
+
+
+def machine() -> str:
+    """nproc, CPU model and memory, as docs/benchmarks.md quotes them."""
+    cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    model = next(
+        (ln.split(":", 1)[1].strip() for ln in cpuinfo.splitlines() if ln.startswith("model name")),
+        "?",
+    )
+    meminfo = Path("/proc/meminfo").read_text() if Path("/proc/meminfo").exists() else ""
+    kib = next((int(ln.split()[1]) for ln in meminfo.splitlines() if ln.startswith("MemTotal")), 0)
+    return f"{os.cpu_count()} CPUs ({model}), {kib / 1024**2:.0f} GiB memory, load {os.getloadavg()[0]:.1f}"
+
+
+def main(argv: list[str]) -> None:
+    options = parse(argv)
+    print(f"machine: {machine()}")
+    print(
+        f"event store: {options.single:,} single appends, {options.events:,} events in "
+        f"batches of {options.batch}; reads and verify best of {options.repeat}"
+    )
+    figures: list[Figure] = []
+    for backend in options.backends.split(","):
+        with _database(backend.strip()) as store_url, _database(backend.strip()) as raw_url:
+            figures.extend(measure(store_url, raw_url, backend.strip(), options))
+    print(report(figures))
+    sizes = [int(float(n)) for n in options.grow.split(",") if n.strip()]
+    if sizes:
+        print(f"\ngrowth: costs on a log of {', '.join(f'{n:,}' for n in sizes)} events")
+        grown = []
+        for backend in options.backends.split(","):
+            for size in sizes:
+                with _database(backend.strip()) as url:
+                    engine = create_db_engine(url)
+                    try:
+                        grown.append(grow(EventStore(engine, build_registry()), backend, size))
+                    finally:
+                        engine.dispose()
+        print(growth_report(grown))
+    print(f"load after: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])
