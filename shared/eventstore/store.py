@@ -11,7 +11,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, Engine, func, insert, select, type_coerce
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    Engine,
+    cast,
+    func,
+    insert,
+    literal,
+    null,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ..db import READ_ONLY, is_postgres
@@ -179,23 +191,16 @@ class EventStore:
         self, conn: Connection, events: list[NewEvent], expected: ExpectedVersions
     ) -> AppendResult:
         self._lock_log(conn)
-        existing = self._existing(conn, [e.event_id for e in events])
-        if existing:
-            return self._replay_of(events, existing)
+        ids = [e.event_id for e in events]
         streams = sorted({e.stream_id for e in events} | set(expected))
-        current = dict(
-            conn.execute(
-                select(events_table.c.stream_id, func.max(events_table.c.stream_version))
-                .where(events_table.c.stream_id.in_(streams))
-                .group_by(events_table.c.stream_id)
-            ).all()
-        )
+        seen, current, head = self._probe(conn, ids, streams)
+        if seen:
+            return self._replay_of(events, self._existing(conn, ids))
         for stream_id in streams:
             want = expected.get(stream_id)
             have = current.get(stream_id, 0)
             if want is not None and want != have:
                 raise ConcurrencyConflict(stream_id, want, have)
-        head = self._head(conn)
         recorded_at = self.clock()
         if head.recorded_at is not None and recorded_at < head.recorded_at:
             recorded_at = head.recorded_at  # record time never decreases with position
@@ -240,6 +245,32 @@ class EventStore:
                 " SET LOCAL plan_cache_mode = force_custom_plan;"
                 " LOCK TABLE events IN EXCLUSIVE MODE"
             )
+
+    def _probe(
+        self, conn: Connection, ids: list[str], streams: list[str]
+    ) -> tuple[bool, dict[str, int], Head]:
+        """In one round trip: whether any id is stored, the streams' versions, the head."""
+        c = events_table.c
+        no_time = cast(null(), UTCDateTime)
+        last = select(func.max(c.global_position)).scalar_subquery()
+        query = union_all(
+            select(literal("e"), c.event_id, c.global_position, no_time).where(c.event_id.in_(ids)),
+            select(literal("s"), c.stream_id, func.max(c.stream_version), no_time)
+            .where(c.stream_id.in_(streams))
+            .group_by(c.stream_id),
+            select(literal("h"), c.hash, c.global_position, c.recorded_at).where(
+                c.global_position == last
+            ),
+        )
+        seen, current, head = False, {}, Head(0, GENESIS_HASH, None)
+        for kind, key, number, recorded_at in conn.execute(query):
+            if kind == "e":
+                seen = True
+            elif kind == "s":
+                current[key] = int(number)
+            else:
+                head = Head(int(number), key, None if recorded_at is None else _in_utc(recorded_at))
+        return seen, current, head
 
     def _existing(self, conn: Connection, ids: list[str]) -> dict[str, Any]:
         rows = conn.execute(select(*_COLUMNS).where(events_table.c.event_id.in_(ids))).all()
@@ -466,13 +497,14 @@ class EventStore:
         )
 
 
+_COPY_FROM = 8  # rows; below that COPY's extra round trip costs more than it saves
 _COPY = f"COPY events ({', '.join(c.name for c in _COLUMNS)}) FROM STDIN"
 
 
 def _insert(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """Write the prepared rows. On PostgreSQL by COPY: SQLAlchemy's executemany sends one
     INSERT per row, which cost a batch append a fifth of its time."""
-    if not is_postgres(conn.engine):
+    if not is_postgres(conn.engine) or len(rows) < _COPY_FROM:
         conn.execute(insert(events_table), rows)
         return
     dbapi = conn.dialect.loaded_dbapi
