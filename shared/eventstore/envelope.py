@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 GENESIS_HASH = "0" * 64
 """``prev_hash`` of the event at global position 1."""
@@ -72,9 +72,11 @@ def content_fingerprint(
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
-class RecordedEvent:
-    """An event as stored: the envelope of the brief, payload upcast to its current schema."""
+class RecordedEvent(NamedTuple):
+    """An event as stored: the envelope of the brief, payload upcast to its current schema.
+
+    A named tuple rather than a frozen dataclass: reading the whole log builds one per
+    event, and a tuple is built five times faster."""
 
     event_id: str
     stream_id: str
