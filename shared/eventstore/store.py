@@ -26,6 +26,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+try:
+    from orjson import loads as _fast_loads
+except ImportError:  # pragma: no cover - a dependency; json gives the same values
+    _fast_loads = json.loads
+
 from ..db import READ_ONLY, is_postgres
 from .clocks import Cutoff, now_utc
 from .envelope import (
@@ -474,7 +479,7 @@ class EventStore:
             prev_hash,
             hash_,
         ) = row
-        payload = json.loads(payload_text)
+        payload = _loads(payload_text)
         occurred_at, recorded_at = _in_utc(occurred_at), _in_utc(recorded_at)
         if self.registry is not None:
             schema_version, payload = self.registry.upcast(type_, schema_version, payload)
@@ -525,7 +530,18 @@ def _insert(conn: Connection, rows: list[dict[str, Any]]) -> None:
 
 def _in_utc(instant: datetime) -> datetime:
     """What `UTCDateTime` gives when reading (SQLite stores UTC without an offset)."""
-    return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
+    tz = instant.tzinfo
+    if tz is UTC:
+        return instant
+    return instant.replace(tzinfo=UTC) if tz is None else instant.astimezone(UTC)
+
+
+def _loads(text: str) -> Any:
+    """A stored payload; orjson parses it 3-4 times faster and gives the same values."""
+    try:
+        return _fast_loads(text)
+    except ValueError:  # e.g. an integer beyond 64 bits: the standard parser takes it
+        return json.loads(text)
 
 
 def _apply_cutoff(query: Any, cutoff: Cutoff | None) -> Any:
