@@ -8,6 +8,7 @@ by ``as_of``) and no later amendment admitted by the cutoff points back into the
 from __future__ import annotations
 
 import json
+import pickle
 import threading
 from collections import OrderedDict
 from datetime import datetime
@@ -21,7 +22,7 @@ from shared.eventstore.schema import events as events_table
 from ..domain import AMENDMENTS, KeyProject, ProjectEvent, admitted
 from .tables import snapshots
 
-SNAPSHOT_EVERY = 250
+SNAPSHOT_EVERY = 100
 """Events past the last snapshot before a new one is written."""
 
 
@@ -42,6 +43,9 @@ class ProjectStreams:
 
     def __init__(self, store: EventStore) -> None:
         self.store = store
+        # Snapshots never change: a parsed one is kept (pickled, so that each use
+        # folds into its own copy) instead of fetching and parsing its JSON again.
+        self._parsed = _Bounded(256)
 
     def history(
         self, stream_id: str, *, connection: Connection | None = None
@@ -81,7 +85,7 @@ class ProjectStreams:
         self, conn: Connection, stream_id: str, as_of: datetime | None, known_at: datetime | None
     ) -> tuple[KeyProject | None, int]:
         query = (
-            select(snapshots.c.stream_version, snapshots.c.state)
+            select(snapshots.c.stream_version)
             .where(snapshots.c.stream_id == stream_id)
             .order_by(snapshots.c.stream_version.desc())
             .limit(1)
@@ -90,10 +94,20 @@ class ProjectStreams:
             query = query.where(snapshots.c.max_occurred_at <= as_of)
         if known_at is not None:
             query = query.where(snapshots.c.recorded_at <= known_at)
-        row = conn.execute(query).first()
-        if row is None:
+        version = conn.execute(query).scalar()
+        if version is None:
             return None, 0
-        return KeyProject.from_snapshot(json.loads(row.state)), row.stream_version
+        cached = self._parsed.get((stream_id, version))
+        if cached is not None:
+            return pickle.loads(cached), version
+        state = conn.execute(
+            select(snapshots.c.state).where(
+                snapshots.c.stream_id == stream_id, snapshots.c.stream_version == version
+            )
+        ).scalar_one()
+        project = KeyProject.from_snapshot(json.loads(state))
+        self._parsed.put((stream_id, version), pickle.dumps(project))
+        return project, version
 
     def _tail(
         self,
@@ -173,6 +187,28 @@ class ProjectStreams:
             .limit(1)
         ).scalar()
         return int(value or 0)
+
+
+class _Bounded:
+    """A small thread-safe LRU map."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[Any, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> bytes | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: Any, value: bytes) -> None:
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
 
 
 class LatestStates:
