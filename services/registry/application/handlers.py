@@ -5,12 +5,15 @@ state, append with the versions the check was made against, retry on a race."""
 from __future__ import annotations
 
 import random
+import threading
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from marshmallow import RAISE, Schema, ValidationError
 from sqlalchemy import select
 
 from shared.events import project_stream
@@ -20,6 +23,7 @@ from shared.eventstore import (
     DuplicateEventConflict,
     EventStore,
     EventStoreError,
+    EventTypeRegistry,
     InvalidEventPayload,
     NewEvent,
     RecordedEvent,
@@ -127,6 +131,8 @@ class _Batch:
     events: list[NewEvent] = field(default_factory=list)
     expected: dict[str, int] = field(default_factory=dict)
     states: dict[str, KeyProject] = field(default_factory=dict)
+    listed: dict[str, tuple[Any, ...] | None] = field(default_factory=dict)
+    """The project list's row of each project as loaded."""
     pending: dict[int, int] = field(default_factory=dict)
     """Index of an accepted outcome → index of its event in ``events``."""
 
@@ -138,6 +144,8 @@ class Registry:
         self.store = store
         self.streams = ProjectStreams(store)
         self.latest = LatestStates()
+        assert store.registry is not None, "the registry validates against the catalogue"
+        self.payloads = Payloads(store.registry)
         self.max_skew = timedelta(seconds=max_skew_seconds)
 
     # -- reading ------------------------------------------------------------------
@@ -222,10 +230,8 @@ class Registry:
                     f"{', '.join(allowed_types) or 'none'}",
                 )
             )
-        registry = self.store.registry
         try:
-            assert registry is not None
-            payload = registry.validate(submission.type, submission.payload)
+            payload = self.payloads.validate(submission.type, submission.payload)
         except EventStoreError as exc:
             return refuse(exc)
         if submission.type == "ProjectRegistered":
@@ -242,6 +248,7 @@ class Registry:
         seen: dict[str, tuple[str, int]] = {}
         with self.store.reading() as conn:
             codes = _NationalCodes(conn)
+            self._preload(conn, batch, prepared)
             for index, item in enumerate(prepared):
                 if isinstance(item, Outcome):
                     outcomes.append(item)
@@ -253,6 +260,19 @@ class Registry:
                 except (RegistryError, EventStoreError) as exc:
                     outcome.error = exc
         return batch
+
+    def _preload(self, conn: Any, batch: _Batch, prepared: list[Submission | Outcome]) -> None:
+        """Bring the kept states of the batch's projects up to date in one query."""
+        streams = {
+            project_stream(s.project_id)
+            for s in prepared
+            if isinstance(s, Submission) and s.project_id is not None
+        }
+        kept = {sid: state for sid in streams if (state := self.latest.take(sid)) is not None}
+        for stream_id, project in self.streams.catch_up(conn, kept).items():
+            batch.states[stream_id] = project
+            batch.expected[stream_id] = project.version
+            batch.listed[stream_id] = project_list.listed(project)
 
     def _decide_one(
         self,
@@ -293,6 +313,7 @@ class Registry:
             )
             batch.states[stream_id] = project
             batch.expected[stream_id] = project.version
+            batch.listed[stream_id] = project_list.listed(project)
         if item.type == "ProjectRegistered" and project.registered:
             raise AlreadyRegistered("project_id", project_id, project_id)
         if item.type != "ProjectRegistered" and not project.registered:
@@ -346,8 +367,7 @@ class Registry:
                 field, f"an integration may amend only its own events ({own_source})"
             )
         if target is not None and event.type == "EventCorrected":
-            assert self.store.registry is not None
-            corrected = self.store.registry.validate(target.type, event.payload["payload"])
+            corrected = self.payloads.validate(target.type, event.payload["payload"])
             event.payload["payload"].clear()  # type: ignore[attr-defined]
             event.payload["payload"].update(corrected)  # type: ignore[attr-defined]
         check_amendment(project, event, target, history)
@@ -382,12 +402,12 @@ class Registry:
     def _commit(self, batch: _Batch) -> list[Outcome]:
         with self.store.engine.begin() as conn:
             result = self.store.append(batch.events, batch.expected, connection=conn)
-            touched = {p.stream_id: p for p in result.positions}
-            for stream_id, position in touched.items():
+            appended = Counter(p.stream_id for p in result.positions)
+            for stream_id, count in appended.items():
                 project = batch.states[stream_id]
-                project_list.save(conn, project, position.global_position)
-                last = self.streams.last_snapshot_version(conn, stream_id)
-                if snapshot_due(project, last):
+                if project_list.listed(project) != batch.listed.get(stream_id):
+                    project_list.save(conn, project)
+                if snapshot_due(project.version, count):
                     self.streams.save_snapshot(conn, stream_id, project)
         for index, event_index in batch.pending.items():
             if event_index < 0:
@@ -405,6 +425,31 @@ class Registry:
         for stream_id, project in batch.states.items():
             if project.registered:
                 self.latest.keep(stream_id, project)
+
+
+class Payloads:
+    """Payload validation as the event-type registry does it, with one schema instance
+    per type (building a marshmallow schema costs more than loading with it)."""
+
+    def __init__(self, registry: EventTypeRegistry) -> None:
+        self.registry = registry
+        self._schemas: dict[str, Schema] = {}
+        self._lock = threading.Lock()
+
+    def validate(self, type_: str, payload: Any) -> dict[str, Any]:
+        schema = self._schemas.get(type_)
+        if schema is None:
+            with self._lock:
+                schema = self._schemas.setdefault(
+                    type_, self.registry.get(type_).schema(unknown=RAISE)
+                )
+        if not isinstance(payload, dict):
+            raise InvalidEventPayload(type_, {"payload": ["must be a JSON object"]})
+        try:
+            return schema.dump(schema.load(payload))
+        except ValidationError as exc:
+            errors = exc.messages if isinstance(exc.messages, dict) else {"payload": exc.messages}
+            raise InvalidEventPayload(type_, errors) from None
 
 
 class _NationalCodes:

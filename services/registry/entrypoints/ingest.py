@@ -24,6 +24,7 @@ blp = Blueprint(
     "ingest", __name__, url_prefix="/v1", description="Signed event batches from approval systems"
 )
 
+ITEM = IngestItem()
 HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature", "gongjian-integration")
 
 
@@ -56,7 +57,7 @@ def ingest() -> Response:
     submissions: list[Submission] = []
     for raw in items:
         try:
-            item = IngestItem().load(raw)
+            item = ITEM.load(raw)
         except ValidationError as exc:
             event_id = raw.get("event_id") if isinstance(raw.get("event_id"), str) else None
             outcomes.append(_invalid(event_id, exc.messages))

@@ -14,7 +14,7 @@ from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, or_, select
+from sqlalchemy import Connection, and_, insert, or_, select
 
 from shared.eventstore import EventStore, RecordedEvent
 from shared.eventstore.schema import events as events_table
@@ -80,6 +80,38 @@ class ProjectStreams:
         for event in admitted(tail, as_of, known_at):
             project.apply(event)
         return project
+
+    def catch_up(self, conn: Connection, latest: dict[str, KeyProject]) -> dict[str, KeyProject]:
+        """Bring several latest states up to date with one query; a state that a
+        later amendment reaches back into is left out (load it in full)."""
+        if not latest:
+            return {}
+        query = (
+            select(events_table)
+            .where(
+                or_(
+                    *(
+                        and_(
+                            events_table.c.stream_id == stream_id,
+                            events_table.c.stream_version > project.version,
+                        )
+                        for stream_id, project in latest.items()
+                    )
+                )
+            )
+            .order_by(events_table.c.stream_id, events_table.c.stream_version)
+        )
+        tails: dict[str, list[ProjectEvent]] = {stream_id: [] for stream_id in latest}
+        for row in conn.execute(query):
+            tails[row.stream_id].append(self._decode(row))
+        current = {}
+        for stream_id, project in latest.items():
+            if self._amends_before(tails[stream_id], project.version):
+                continue
+            for event in admitted(tails[stream_id]):
+                project.apply(event)
+            current[stream_id] = project
+        return current
 
     def _snapshot(
         self, conn: Connection, stream_id: str, as_of: datetime | None, known_at: datetime | None
@@ -179,15 +211,6 @@ class ProjectStreams:
             )
         )
 
-    def last_snapshot_version(self, conn: Connection, stream_id: str) -> int:
-        value = conn.execute(
-            select(snapshots.c.stream_version)
-            .where(snapshots.c.stream_id == stream_id)
-            .order_by(snapshots.c.stream_version.desc())
-            .limit(1)
-        ).scalar()
-        return int(value or 0)
-
 
 class _Bounded:
     """A small thread-safe LRU map."""
@@ -235,8 +258,10 @@ class LatestStates:
                 self._states.popitem(last=False)
 
 
-def snapshot_due(project: KeyProject, last_snapshot: int) -> bool:
-    return project.version - last_snapshot >= SNAPSHOT_EVERY
+def snapshot_due(version: int, appended: int) -> bool:
+    """Whether the events just appended (up to ``version``) crossed a multiple of
+    SNAPSHOT_EVERY."""
+    return version // SNAPSHOT_EVERY > (version - appended) // SNAPSHOT_EVERY
 
 
 def state_json(project: KeyProject) -> dict[str, Any]:
