@@ -34,5 +34,8 @@ def pending(engine: Engine, url: str, version_locations: Iterable[Path] = ()) ->
     """Heads of the migration scripts that the database has not reached."""
     script = ScriptDirectory.from_config(alembic_config(url, version_locations))
     with engine.connect() as conn:
-        current = set(MigrationContext.configure(conn).get_current_heads())
-    return set(script.get_heads()) - current
+        current = MigrationContext.configure(conn).get_current_heads()
+    # A head that another branch depends on is not stored as a head of its own once
+    # that branch is applied: count every revision the stored heads imply.
+    reached = {r.revision for r in script.revision_map.iterate_revisions(current, "base") if r}
+    return set(script.get_heads()) - reached
