@@ -15,6 +15,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from shared.events import project_stream
 from shared.eventstore import (
@@ -213,6 +214,10 @@ class Registry:
                 last: EventStoreError = exc
             except DuplicateEventConflict as exc:
                 last = exc  # a concurrent request stored one of ours: decide again
+            except IntegrityError:
+                # A concurrent registration took the same national code first; deciding
+                # again finds it and refuses ours.
+                last = EventStoreError("a concurrent registration took the same national code")
             time.sleep(random.uniform(0, 0.01))  # let the winner's commit land
         raise last
 
