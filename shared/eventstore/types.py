@@ -31,6 +31,7 @@ class EventTypeRegistry:
 
     def __init__(self, types: Iterable[EventType] = ()) -> None:
         self._types: dict[str, EventType] = {}
+        self._schemas: dict[str, Schema] = {}
         for event_type in types:
             self.register(event_type)
 
@@ -39,6 +40,7 @@ class EventTypeRegistry:
         if missing:
             raise ValueError(f"{event_type.name}: no upcaster from version(s) {missing}")
         self._types[event_type.name] = event_type
+        self._schemas.pop(event_type.name, None)
 
     def __contains__(self, name: object) -> bool:
         return name in self._types
@@ -66,7 +68,10 @@ class EventTypeRegistry:
             )
         if not isinstance(payload, dict):
             raise InvalidEventPayload(name, {"payload": ["must be a JSON object"]})
-        schema = event_type.schema(unknown=RAISE)
+        # One instance per type: building a marshmallow schema costs more than a load.
+        schema = self._schemas.get(name)
+        if schema is None:
+            schema = self._schemas.setdefault(name, event_type.schema(unknown=RAISE))
         try:
             loaded = schema.load(payload)
         except ValidationError as exc:

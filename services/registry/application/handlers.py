@@ -5,7 +5,6 @@ state, append with the versions the check was made against, retry on a race."""
 from __future__ import annotations
 
 import random
-import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -13,7 +12,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -146,7 +144,7 @@ class Registry:
         self.streams = ProjectStreams(store)
         self.latest = LatestStates()
         assert store.registry is not None, "the registry validates against the catalogue"
-        self.payloads = Payloads(store.registry)
+        self.payloads: EventTypeRegistry = store.registry
         self.max_skew = timedelta(seconds=max_skew_seconds)
 
     # -- reading ------------------------------------------------------------------
@@ -430,31 +428,6 @@ class Registry:
         for stream_id, project in batch.states.items():
             if project.registered:
                 self.latest.keep(stream_id, project)
-
-
-class Payloads:
-    """Payload validation as the event-type registry does it, with one schema instance
-    per type (building a marshmallow schema costs more than loading with it)."""
-
-    def __init__(self, registry: EventTypeRegistry) -> None:
-        self.registry = registry
-        self._schemas: dict[str, Schema] = {}
-        self._lock = threading.Lock()
-
-    def validate(self, type_: str, payload: Any) -> dict[str, Any]:
-        schema = self._schemas.get(type_)
-        if schema is None:
-            with self._lock:
-                schema = self._schemas.setdefault(
-                    type_, self.registry.get(type_).schema(unknown=RAISE)
-                )
-        if not isinstance(payload, dict):
-            raise InvalidEventPayload(type_, {"payload": ["must be a JSON object"]})
-        try:
-            return schema.dump(schema.load(payload))
-        except ValidationError as exc:
-            errors = exc.messages if isinstance(exc.messages, dict) else {"payload": exc.messages}
-            raise InvalidEventPayload(type_, errors) from None
 
 
 class _NationalCodes:
