@@ -144,7 +144,7 @@ class Registry:
         self.streams = ProjectStreams(store)
         self.latest = LatestStates()
         assert store.registry is not None, "the registry validates against the catalogue"
-        self.payloads: EventTypeRegistry = store.registry
+        self.types: EventTypeRegistry = store.registry
         self.max_skew = timedelta(seconds=max_skew_seconds)
 
     # -- reading ------------------------------------------------------------------
@@ -234,7 +234,7 @@ class Registry:
                 )
             )
         try:
-            payload = self.payloads.validate(submission.type, submission.payload)
+            payload = self.types.validate(submission.type, submission.payload)
         except EventStoreError as exc:
             return refuse(exc)
         if submission.type == "ProjectRegistered":
@@ -295,7 +295,7 @@ class Registry:
         fingerprint = content_fingerprint(
             stream_id,
             item.type,
-            self.store.registry.current_version(item.type) if self.store.registry else 1,
+            self.types.current_version(item.type),
             item.occurred_at,
             item.payload,
         )
@@ -303,20 +303,9 @@ class Registry:
             self._duplicate(outcome, stored[item.event_id], fingerprint)
             return
         if item.event_id in seen:
-            first_fingerprint, first_index = seen[item.event_id]
-            if first_fingerprint != fingerprint:
-                raise DuplicateEventConflict(item.event_id, "different content in this batch")
-            batch.outcomes[index] = replace(batch.outcomes[first_index], status=DUPLICATE)
-            batch.pending[index] = batch.pending.get(first_index, -1)
+            self._repeated(batch, index, seen[item.event_id], fingerprint)
             return
-        project = batch.states.get(stream_id)
-        if project is None:
-            project = self.streams.load(
-                project_id, stream_id, connection=conn, latest=self.latest.take(stream_id)
-            )
-            batch.states[stream_id] = project
-            batch.expected[stream_id] = project.version
-            batch.listed[stream_id] = project_list.listed(project)
+        project = self._state_of(conn, batch, project_id, stream_id)
         if item.type == "ProjectRegistered" and project.registered:
             raise AlreadyRegistered("project_id", project_id, project_id)
         if item.type != "ProjectRegistered" and not project.registered:
@@ -339,19 +328,30 @@ class Registry:
         project.apply(replace(event, recorded_at=self.store.clock()))
         seen[item.event_id] = (fingerprint, index)
         batch.pending[index] = len(batch.events)
-        batch.events.append(
-            NewEvent(
-                stream_id=stream_id,
-                type=item.type,
-                payload=item.payload,
-                occurred_at=item.occurred_at,
-                event_id=item.event_id,
-                source=item.source,
-                actor=item.actor,
-                correlation_id=item.correlation_id,
-                causation_id=item.causation_id,
+        batch.events.append(_new_event(stream_id, item))
+
+    @staticmethod
+    def _repeated(batch: _Batch, index: int, first: tuple[str, int], fingerprint: str) -> None:
+        """The same event_id twice in one batch: a duplicate of the first, if the same."""
+        first_fingerprint, first_index = first
+        if first_fingerprint != fingerprint:
+            raise DuplicateEventConflict(
+                batch.outcomes[index].event_id, "different content in this batch"
             )
-        )
+        batch.outcomes[index] = replace(batch.outcomes[first_index], status=DUPLICATE)
+        batch.pending[index] = batch.pending.get(first_index, -1)
+
+    def _state_of(self, conn: Any, batch: _Batch, project_id: str, stream_id: str) -> KeyProject:
+        """The project's current state, loaded once per attempt."""
+        project = batch.states.get(stream_id)
+        if project is None:
+            project = self.streams.load(
+                project_id, stream_id, connection=conn, latest=self.latest.take(stream_id)
+            )
+            batch.states[stream_id] = project
+            batch.expected[stream_id] = project.version
+            batch.listed[stream_id] = project_list.listed(project)
+        return project
 
     def _check_amendment(
         self,
@@ -370,7 +370,7 @@ class Registry:
                 field, f"an integration may amend only its own events ({own_source})"
             )
         if target is not None and event.type == "EventCorrected":
-            corrected = self.payloads.validate(target.type, event.payload["payload"])
+            corrected = self.types.validate(target.type, event.payload["payload"])
             event.payload["payload"].clear()  # type: ignore[attr-defined]
             event.payload["payload"].update(corrected)  # type: ignore[attr-defined]
         check_amendment(project, event, target, history)
@@ -428,6 +428,20 @@ class Registry:
         for stream_id, project in batch.states.items():
             if project.registered:
                 self.latest.keep(stream_id, project)
+
+
+def _new_event(stream_id: str, item: Submission) -> NewEvent:
+    return NewEvent(
+        stream_id=stream_id,
+        type=item.type,
+        payload=item.payload,
+        occurred_at=item.occurred_at,
+        event_id=item.event_id,
+        source=item.source,
+        actor=item.actor,
+        correlation_id=item.correlation_id,
+        causation_id=item.causation_id,
+    )
 
 
 class _NationalCodes:
