@@ -159,10 +159,24 @@ class Registry:
             raise ProjectNotFound(project_id)
         return project
 
-    def history(self, project_id: str, cutoff: Cutoff | None = None) -> list[RecordedEvent]:
+    def history(
+        self,
+        project_id: str,
+        cutoff: Cutoff | None = None,
+        *,
+        after_version: int = 0,
+        limit: int | None = None,
+    ) -> list[RecordedEvent]:
+        """The stream's events after ``after_version`` (at most ``limit`` versions on),
+        those the cutoff admits, each judged by its own two clocks."""
         if not self._exists(project_id):
             raise ProjectNotFound(project_id)
-        return self.store.read_stream(project_stream(project_id), cutoff=cutoff)
+        return self.store.read_stream(
+            project_stream(project_id),
+            from_version=after_version + 1,
+            to_version=after_version + limit if limit is not None else None,
+            cutoff=cutoff,
+        )
 
     def diff(
         self, project_id: str, before: Cutoff, after: Cutoff

@@ -113,10 +113,19 @@ def get_project(query: dict[str, Any], project_id: str) -> Response:
 @blp.arguments(HistoryQuery, location="query")
 @blp.doc(security=SECURITY)
 def project_events(query: dict[str, Any], project_id: str) -> Response:
-    """A project's events in stream order, each with both clocks."""
+    """A project's events in stream order, each with both clocks, ``limit`` stream
+    versions at a time; follow ``next_after_version``."""
     bounds = cutoff(query["as_of"], query["known_at"])
-    events = registry().history(project_id, bounds)
-    return _json({"project_id": project_id, "events": [e.to_dict() for e in events]})
+    after, limit = query["after_version"], query["limit"]
+    events = registry().history(project_id, bounds, after_version=after, limit=limit)
+    version = registry().store.stream_version(project_stream(project_id))
+    return _json(
+        {
+            "project_id": project_id,
+            "events": [e.to_dict() for e in events],
+            "next_after_version": after + limit if version > after + limit else None,
+        }
+    )
 
 
 @blp.get("/projects/<project_id>/diff")

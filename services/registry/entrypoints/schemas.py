@@ -111,7 +111,8 @@ class ExportQuery(Schema):
 
 
 class HistoryQuery(Cutoffs):
-    pass
+    after_version = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    limit = fields.Integer(load_default=1000, validate=validate.Range(1, 5000))
 
 
 def event_id_text(value: Any) -> str | None:
