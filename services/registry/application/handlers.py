@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from shared.events import project_stream
 from shared.eventstore import (
@@ -24,6 +24,7 @@ from shared.eventstore import (
     EventStoreError,
     EventTypeRegistry,
     InvalidEventPayload,
+    LockTimeout,
     NewEvent,
     RecordedEvent,
     UnknownEventType,
@@ -143,6 +144,11 @@ class Registry:
         self.store = store
         self.streams = ProjectStreams(store)
         self.latest = LatestStates()
+        # Payloads are validated (and normalised) while deciding; appending through a
+        # store without the type registry spares validating every one of them again.
+        self.validated = EventStore(
+            store.engine, None, lock_timeout_ms=store.lock_timeout_ms, clock=lambda: store.clock()
+        )
         assert store.registry is not None, "the registry validates against the catalogue"
         self.types: EventTypeRegistry = store.registry
         self.max_skew = timedelta(seconds=max_skew_seconds)
@@ -342,7 +348,7 @@ class Registry:
         project.apply(replace(event, recorded_at=self.store.clock()))
         seen[item.event_id] = (fingerprint, index)
         batch.pending[index] = len(batch.events)
-        batch.events.append(_new_event(stream_id, item))
+        batch.events.append(_new_event(stream_id, item, self.types.current_version(item.type)))
 
     @staticmethod
     def _repeated(batch: _Batch, index: int, first: tuple[str, int], fingerprint: str) -> None:
@@ -417,8 +423,18 @@ class Registry:
             }
 
     def _commit(self, batch: _Batch) -> list[Outcome]:
+        try:
+            return self._commit_in_transaction(batch)
+        except OperationalError as exc:
+            if _is_lock_timeout(exc):
+                raise LockTimeout(
+                    f"the event log stayed locked for more than {self.store.lock_timeout_ms} ms"
+                ) from exc
+            raise
+
+    def _commit_in_transaction(self, batch: _Batch) -> list[Outcome]:
         with self.store.engine.begin() as conn:
-            result = self.store.append(batch.events, batch.expected, connection=conn)
+            result = self.validated.append(batch.events, batch.expected, connection=conn)
             appended = Counter(p.stream_id for p in result.positions)
             for stream_id, count in appended.items():
                 project = batch.states[stream_id]
@@ -444,11 +460,21 @@ class Registry:
                 self.latest.keep(stream_id, project)
 
 
-def _new_event(stream_id: str, item: Submission) -> NewEvent:
+def _is_lock_timeout(exc: OperationalError) -> bool:
+    message = str(exc.orig).lower()
+    return (
+        "lock timeout" in message
+        or "database is locked" in message
+        or ("locknotavailable" in type(exc.orig).__name__.lower())
+    )
+
+
+def _new_event(stream_id: str, item: Submission, schema_version: int) -> NewEvent:
     return NewEvent(
         stream_id=stream_id,
         type=item.type,
         payload=item.payload,
+        schema_version=schema_version,
         occurred_at=item.occurred_at,
         event_id=item.event_id,
         source=item.source,
