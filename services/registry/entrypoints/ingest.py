@@ -18,7 +18,7 @@ from shared.http import Problem
 from ..application.handlers import REJECTED, Outcome, Registry, Submission
 from ..application.integrations import Integrations
 from ..application.signing import SignatureError
-from .schemas import IngestBody, IngestItem, event_id_text
+from .schemas import IngestBatch, IngestBody, IngestItem, event_id_text
 
 blp = Blueprint(
     "ingest", __name__, url_prefix="/v1", description="Signed event batches from approval systems"
@@ -33,7 +33,7 @@ HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature", "gongjian-int
     parameters=[
         {"in": "header", "name": h, "required": True, "schema": {"type": "string"}} for h in HEADERS
     ],
-    requestBody={"content": {"application/json": {"schema": IngestBody}}},
+    requestBody={"content": {"application/json": {"schema": IngestBatch}}},
 )
 def ingest() -> Response:
     """A batch of events: each accepted, a duplicate (with its stored position) or

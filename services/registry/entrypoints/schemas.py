@@ -103,7 +103,18 @@ class IngestItem(Schema):
 
 
 class IngestBody(Schema):
+    """The batch as loaded: items are checked one by one (IngestItem), so that one bad
+    item is rejected alone."""
+
     events = fields.List(fields.Dict(), required=True, validate=validate.Length(1, 1000))
+
+
+class IngestBatch(Schema):
+    """The batch as documented in OpenAPI."""
+
+    events = fields.List(
+        fields.Nested(IngestItem), required=True, validate=validate.Length(1, 1000)
+    )
 
 
 class ExportQuery(Schema):
