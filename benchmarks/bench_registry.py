@@ -100,8 +100,8 @@ def _percentiles(samples: list[float]) -> str:
 
 
 def bench_ingest(url: str, clients: int, batches: int, workers: int) -> None:
-    from services.registry.application.handlers import Submission
     from services.registry.application.signing import sign
+    from services.registry.application.submissions import Submission
 
     runtime = _registry(url)
     projects_per_client = 10
@@ -249,7 +249,7 @@ def _long_history(n: int) -> Iterator[tuple[str, dict]]:
 
 def bench_as_of(url: str, events: int, queries: int) -> None:
     from services.composition import create_app
-    from services.registry.application.handlers import Submission
+    from services.registry.application.submissions import Submission
 
     runtime = _registry(url)
     registry = runtime.extras["registry"]

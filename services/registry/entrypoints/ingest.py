@@ -15,9 +15,10 @@ from marshmallow import ValidationError
 
 from shared.http import Problem
 
-from ..application.handlers import REJECTED, Outcome, Registry, Submission
+from ..application.handlers import Registry
 from ..application.integrations import Integrations
 from ..application.signing import SignatureError
+from ..application.submissions import REJECTED, Outcome, Submission
 from .schemas import IngestBatch, IngestBody, IngestItem, event_id_text
 
 blp = Blueprint(

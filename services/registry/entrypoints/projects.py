@@ -16,7 +16,8 @@ from shared.events import project_stream
 from shared.eventstore import Cutoff, format_instant, now_utc
 from shared.http import Problem
 
-from ..application.handlers import DUPLICATE, Outcome, Registry, Submission
+from ..application.handlers import Registry
+from ..application.submissions import DUPLICATE, Outcome, Submission
 from ..readmodel import projects as project_list
 from .schemas import (
     Cutoffs,

@@ -262,7 +262,3 @@ def snapshot_due(version: int, appended: int) -> bool:
     """Whether the events just appended (up to ``version``) crossed a multiple of
     SNAPSHOT_EVERY."""
     return version // SNAPSHOT_EVERY > (version - appended) // SNAPSHOT_EVERY
-
-
-def state_json(project: KeyProject) -> dict[str, Any]:
-    return project.to_dict()

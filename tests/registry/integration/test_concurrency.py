@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.registry.application.handlers import Registry, Submission
+from services.registry.application.handlers import Registry
+from services.registry.application.submissions import Submission
 from services.registry.domain import RuleViolation
 from tests.registry.unit.builders import registration
 

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from services.registry.application.handlers import Registry, Submission
+from services.registry.application.handlers import Registry
+from services.registry.application.submissions import Submission
 from services.registry.domain import state_at
 from services.registry.readmodel.streams import SNAPSHOT_EVERY
 from services.registry.readmodel.tables import snapshots
