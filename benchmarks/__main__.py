@@ -21,10 +21,14 @@ def main(argv: list[str]) -> None:
     unknown = set(wanted) - set(names)
     if unknown:
         sys.exit(f"unknown benchmark(s): {', '.join(sorted(unknown))}; known: {', '.join(names)}")
-    print(f"# machine: {platform.machine()}, {platform.processor() or 'cpu'}, Python {platform.python_version()}")
+    print(
+        f"# machine: {platform.machine()}, {platform.processor() or 'cpu'}, Python {platform.python_version()}"
+    )
     for name in wanted:
         print(f"\n## {name}")
-        importlib.import_module(f"benchmarks.bench_{name}").main([a for a in argv if a.startswith("-")])
+        importlib.import_module(f"benchmarks.bench_{name}").main(
+            [a for a in argv if a.startswith("-")]
+        )
 
 
 if __name__ == "__main__":
