@@ -1,7 +1,8 @@
 """Registry figures on PostgreSQL (`make bench BENCH=registry`).
 
 1. HTTP ingest: signed 100-event batches from concurrent clients to a real server
-   process (gunicorn on 127.0.0.1), events accepted per second.
+   process (gunicorn on 127.0.0.1), events addressed by national project code (as
+   approval systems do), events accepted per second.
 2. A project's state as of a past date, for a project with 10,000 events: p50/p95/p99
    latency of the handler and of the HTTP request (in process).
 
@@ -71,9 +72,10 @@ def _registry(url: str):  # type: ignore[no-untyped-def]
     return runtime
 
 
-def _registration(project_id: str) -> dict:
+def _registration(project_id: str, national_code: str | None = None) -> dict:
     return {
         "project_id": project_id,
+        "national_code": national_code,
         "name": f"项目 {project_id}",
         "category": "breakthrough",
         "sector": "manufacturing",
@@ -108,7 +110,9 @@ def bench_ingest(url: str, clients: int, batches: int, workers: int) -> None:
     secret = runtime.extras["integrations"].create("bench", ["InspectionCompleted"])
     runtime.extras["registry"].submit_batch(
         [
-            Submission(str(uuid.uuid4()), "ProjectRegistered", START, _registration(f"p{n}"))
+            Submission(
+                str(uuid.uuid4()), "ProjectRegistered", START, _registration(f"p{n}", _code(n))
+            )
             for n in range(clients * projects_per_client)
         ]
     )
@@ -137,7 +141,7 @@ def bench_ingest(url: str, clients: int, batches: int, workers: int) -> None:
             events = [
                 {
                     "event_id": str(uuid.uuid4()),
-                    "project_id": f"p{client * projects_per_client + i % projects_per_client}",
+                    "national_code": _code(client * projects_per_client + i % projects_per_client),
                     "type": "InspectionCompleted",
                     "occurred_at": (START + timedelta(minutes=batch * 100 + i)).isoformat(),
                     "payload": {"inspection_id": f"c{client}-b{batch}-{i}", "result": "passed"},
@@ -201,6 +205,11 @@ def bench_ingest(url: str, clients: int, batches: int, workers: int) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def _code(n: int) -> str:
+    """A national project code (项目代码), as approval systems address projects."""
+    return f"2403-330000-04-01-{n:06d}"
 
 
 def _free_port() -> int:

@@ -199,8 +199,15 @@ class Registry:
         stored = self._stored([s.event_id for s in prepared if isinstance(s, Submission)])
         seen: dict[str, tuple[str, int]] = {}
         with self.store.reading() as conn:
-            codes = _NationalCodes(conn)
-            self._preload(conn, batch, prepared)
+            codes = _NationalCodes(
+                conn,
+                [
+                    s.national_code
+                    for s in prepared
+                    if isinstance(s, Submission) and s.national_code
+                ],
+            )
+            self._preload(conn, batch, prepared, codes)
             for index, item in enumerate(prepared):
                 if isinstance(item, Outcome):
                     outcomes.append(item)
@@ -213,13 +220,20 @@ class Registry:
                     outcome.error = exc
         return batch
 
-    def _preload(self, conn: Any, batch: _Batch, prepared: list[Submission | Outcome]) -> None:
+    def _preload(
+        self,
+        conn: Any,
+        batch: _Batch,
+        prepared: list[Submission | Outcome],
+        codes: _NationalCodes,
+    ) -> None:
         """Bring the kept states of the batch's projects up to date in one query."""
-        streams = {
-            project_stream(s.project_id)
+        ids = {
+            s.project_id or codes.claimed.get(s.national_code or "")
             for s in prepared
-            if isinstance(s, Submission) and s.project_id is not None
+            if isinstance(s, Submission)
         }
+        streams = {project_stream(project_id) for project_id in ids if project_id}
         kept = {sid: state for sid in streams if (state := self.latest.take(sid)) is not None}
         for stream_id, project in self.streams.catch_up(conn, kept).items():
             batch.states[stream_id] = project
@@ -416,9 +430,9 @@ def _new_event(stream_id: str, item: Submission, schema_version: int) -> NewEven
 class _NationalCodes:
     """National project codes → project ids, including registrations in this batch."""
 
-    def __init__(self, conn: Any) -> None:
+    def __init__(self, conn: Any, prefetch: list[str]) -> None:
         self.conn = conn
-        self.claimed: dict[str, str] = {}
+        self.claimed: dict[str, str] = project_list.by_national_codes(conn, prefetch)
 
     def project_of(self, national_code: str | None) -> str:
         if national_code is None:

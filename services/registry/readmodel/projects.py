@@ -49,6 +49,17 @@ def by_national_code(conn: Connection, national_code: str) -> str | None:
     ).scalar()
 
 
+def by_national_codes(conn: Connection, national_codes: list[str]) -> dict[str, str]:
+    if not national_codes:
+        return {}
+    rows = conn.execute(
+        select(projects.c.national_code, projects.c.project_id).where(
+            projects.c.national_code.in_(sorted(set(national_codes)))
+        )
+    )
+    return {row.national_code: row.project_id for row in rows}
+
+
 def exists(conn: Connection, project_id: str) -> bool:
     query = select(projects.c.project_id).where(projects.c.project_id == project_id)
     return conn.execute(query).first() is not None
