@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import random
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from shared.events import project_stream
 from shared.eventstore import (
@@ -20,10 +22,10 @@ from shared.eventstore import (
     DuplicateEventConflict,
     EventStore,
     EventStoreError,
-    InvalidEventPayload,
+    EventTypeRegistry,
+    LockTimeout,
     NewEvent,
     RecordedEvent,
-    UnknownEventType,
 )
 from shared.eventstore.envelope import content_fingerprint
 from shared.eventstore.schema import events as events_table
@@ -44,79 +46,10 @@ from ..domain import (
 )
 from ..readmodel import projects as project_list
 from ..readmodel.streams import LatestStates, ProjectStreams, snapshot_due
+from .submissions import ACCEPTED, DUPLICATE, REJECTED, Outcome, Submission
 
 RETRIES = 10
 """Attempts of a batch that lost a race for a stream's next version."""
-
-ACCEPTED, DUPLICATE, REJECTED = "accepted", "duplicate", "rejected"
-
-
-@dataclass(frozen=True, slots=True)
-class Submission:
-    """An event someone wants appended to a project's stream."""
-
-    event_id: str
-    type: str
-    occurred_at: datetime
-    payload: dict[str, Any]
-    project_id: str | None = None
-    national_code: str | None = None
-    expected_version: int | None = None
-    actor: str = ""
-    source: str = ""
-    correlation_id: str | None = None
-    causation_id: str | None = None
-
-
-@dataclass
-class Outcome:
-    """What became of one submission."""
-
-    event_id: str
-    status: str
-    project_id: str | None = None
-    stream_version: int | None = None
-    global_position: int | None = None
-    error: Exception | None = None
-
-    @property
-    def errors(self) -> dict[str, Any] | None:
-        return None if self.error is None else errors_of(self.error)
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "event_id": self.event_id,
-            "status": self.status,
-            "project_id": self.project_id,
-            "stream_version": self.stream_version,
-            "global_position": self.global_position,
-        }
-        if self.error is not None:
-            out["reason"] = str(self.error)
-            out["errors"] = self.errors
-        return out
-
-
-def errors_of(error: Exception) -> dict[str, Any]:
-    """Field → messages, as problem documents carry them."""
-    messages = getattr(error, "messages", None)
-    if isinstance(messages, dict):
-        return messages
-    if isinstance(error, RuleViolation):
-        return {error.field: [error.message]}
-    if isinstance(error, InvalidEventPayload):
-        return {"payload": error.errors}
-    if isinstance(error, UnknownEventType):
-        return {"type": [str(error)]}
-    if isinstance(error, AlreadyRegistered):
-        return {error.field: [str(error)]}
-    if isinstance(error, ProjectNotFound):
-        return {"project_id": [str(error)]}
-    if isinstance(error, DuplicateEventConflict):
-        return {"event_id": [str(error)]}
-    if isinstance(error, ConcurrencyConflict):
-        return {"expected_version": [str(error)]}
-    return {"event": [str(error)]}
 
 
 @dataclass
@@ -127,6 +60,8 @@ class _Batch:
     events: list[NewEvent] = field(default_factory=list)
     expected: dict[str, int] = field(default_factory=dict)
     states: dict[str, KeyProject] = field(default_factory=dict)
+    listed: dict[str, tuple[Any, ...] | None] = field(default_factory=dict)
+    """The project list's row of each project as loaded."""
     pending: dict[int, int] = field(default_factory=dict)
     """Index of an accepted outcome → index of its event in ``events``."""
 
@@ -138,6 +73,13 @@ class Registry:
         self.store = store
         self.streams = ProjectStreams(store)
         self.latest = LatestStates()
+        # Payloads are validated (and normalised) while deciding; appending through a
+        # store without the type registry spares validating every one of them again.
+        self.validated = EventStore(
+            store.engine, None, lock_timeout_ms=store.lock_timeout_ms, clock=lambda: store.clock()
+        )
+        assert store.registry is not None, "the registry validates against the catalogue"
+        self.types: EventTypeRegistry = store.registry
         self.max_skew = timedelta(seconds=max_skew_seconds)
 
     # -- reading ------------------------------------------------------------------
@@ -152,10 +94,24 @@ class Registry:
             raise ProjectNotFound(project_id)
         return project
 
-    def history(self, project_id: str, cutoff: Cutoff | None = None) -> list[RecordedEvent]:
+    def history(
+        self,
+        project_id: str,
+        cutoff: Cutoff | None = None,
+        *,
+        after_version: int = 0,
+        limit: int | None = None,
+    ) -> list[RecordedEvent]:
+        """The stream's events after ``after_version`` (at most ``limit`` versions on),
+        those the cutoff admits, each judged by its own two clocks."""
         if not self._exists(project_id):
             raise ProjectNotFound(project_id)
-        return self.store.read_stream(project_stream(project_id), cutoff=cutoff)
+        return self.store.read_stream(
+            project_stream(project_id),
+            from_version=after_version + 1,
+            to_version=after_version + limit if limit is not None else None,
+            cutoff=cutoff,
+        )
 
     def diff(
         self, project_id: str, before: Cutoff, after: Cutoff
@@ -205,6 +161,10 @@ class Registry:
                 last: EventStoreError = exc
             except DuplicateEventConflict as exc:
                 last = exc  # a concurrent request stored one of ours: decide again
+            except IntegrityError:
+                # A concurrent registration took the same national code first; deciding
+                # again finds it and refuses ours.
+                last = EventStoreError("a concurrent registration took the same national code")
             time.sleep(random.uniform(0, 0.01))  # let the winner's commit land
         raise last
 
@@ -222,10 +182,8 @@ class Registry:
                     f"{', '.join(allowed_types) or 'none'}",
                 )
             )
-        registry = self.store.registry
         try:
-            assert registry is not None
-            payload = registry.validate(submission.type, submission.payload)
+            payload = self.types.validate(submission.type, submission.payload)
         except EventStoreError as exc:
             return refuse(exc)
         if submission.type == "ProjectRegistered":
@@ -241,7 +199,15 @@ class Registry:
         stored = self._stored([s.event_id for s in prepared if isinstance(s, Submission)])
         seen: dict[str, tuple[str, int]] = {}
         with self.store.reading() as conn:
-            codes = _NationalCodes(conn)
+            codes = _NationalCodes(
+                conn,
+                [
+                    s.national_code
+                    for s in prepared
+                    if isinstance(s, Submission) and s.national_code
+                ],
+            )
+            self._preload(conn, batch, prepared, codes)
             for index, item in enumerate(prepared):
                 if isinstance(item, Outcome):
                     outcomes.append(item)
@@ -253,6 +219,26 @@ class Registry:
                 except (RegistryError, EventStoreError) as exc:
                     outcome.error = exc
         return batch
+
+    def _preload(
+        self,
+        conn: Any,
+        batch: _Batch,
+        prepared: list[Submission | Outcome],
+        codes: _NationalCodes,
+    ) -> None:
+        """Bring the kept states of the batch's projects up to date in one query."""
+        ids = {
+            s.project_id or codes.claimed.get(s.national_code or "")
+            for s in prepared
+            if isinstance(s, Submission)
+        }
+        streams = {project_stream(project_id) for project_id in ids if project_id}
+        kept = {sid: state for sid in streams if (state := self.latest.take(sid)) is not None}
+        for stream_id, project in self.streams.catch_up(conn, kept).items():
+            batch.states[stream_id] = project
+            batch.expected[stream_id] = project.version
+            batch.listed[stream_id] = project_list.listed(project)
 
     def _decide_one(
         self,
@@ -272,7 +258,7 @@ class Registry:
         fingerprint = content_fingerprint(
             stream_id,
             item.type,
-            self.store.registry.current_version(item.type) if self.store.registry else 1,
+            self.types.current_version(item.type),
             item.occurred_at,
             item.payload,
         )
@@ -280,19 +266,9 @@ class Registry:
             self._duplicate(outcome, stored[item.event_id], fingerprint)
             return
         if item.event_id in seen:
-            first_fingerprint, first_index = seen[item.event_id]
-            if first_fingerprint != fingerprint:
-                raise DuplicateEventConflict(item.event_id, "different content in this batch")
-            batch.outcomes[index] = replace(batch.outcomes[first_index], status=DUPLICATE)
-            batch.pending[index] = batch.pending.get(first_index, -1)
+            self._repeated(batch, index, seen[item.event_id], fingerprint)
             return
-        project = batch.states.get(stream_id)
-        if project is None:
-            project = self.streams.load(
-                project_id, stream_id, connection=conn, latest=self.latest.take(stream_id)
-            )
-            batch.states[stream_id] = project
-            batch.expected[stream_id] = project.version
+        project = self._state_of(conn, batch, project_id, stream_id)
         if item.type == "ProjectRegistered" and project.registered:
             raise AlreadyRegistered("project_id", project_id, project_id)
         if item.type != "ProjectRegistered" and not project.registered:
@@ -315,19 +291,30 @@ class Registry:
         project.apply(replace(event, recorded_at=self.store.clock()))
         seen[item.event_id] = (fingerprint, index)
         batch.pending[index] = len(batch.events)
-        batch.events.append(
-            NewEvent(
-                stream_id=stream_id,
-                type=item.type,
-                payload=item.payload,
-                occurred_at=item.occurred_at,
-                event_id=item.event_id,
-                source=item.source,
-                actor=item.actor,
-                correlation_id=item.correlation_id,
-                causation_id=item.causation_id,
+        batch.events.append(_new_event(stream_id, item, self.types.current_version(item.type)))
+
+    @staticmethod
+    def _repeated(batch: _Batch, index: int, first: tuple[str, int], fingerprint: str) -> None:
+        """The same event_id twice in one batch: a duplicate of the first, if the same."""
+        first_fingerprint, first_index = first
+        if first_fingerprint != fingerprint:
+            raise DuplicateEventConflict(
+                batch.outcomes[index].event_id, "different content in this batch"
             )
-        )
+        batch.outcomes[index] = replace(batch.outcomes[first_index], status=DUPLICATE)
+        batch.pending[index] = batch.pending.get(first_index, -1)
+
+    def _state_of(self, conn: Any, batch: _Batch, project_id: str, stream_id: str) -> KeyProject:
+        """The project's current state, loaded once per attempt."""
+        project = batch.states.get(stream_id)
+        if project is None:
+            project = self.streams.load(
+                project_id, stream_id, connection=conn, latest=self.latest.take(stream_id)
+            )
+            batch.states[stream_id] = project
+            batch.expected[stream_id] = project.version
+            batch.listed[stream_id] = project_list.listed(project)
+        return project
 
     def _check_amendment(
         self,
@@ -346,8 +333,7 @@ class Registry:
                 field, f"an integration may amend only its own events ({own_source})"
             )
         if target is not None and event.type == "EventCorrected":
-            assert self.store.registry is not None
-            corrected = self.store.registry.validate(target.type, event.payload["payload"])
+            corrected = self.types.validate(target.type, event.payload["payload"])
             event.payload["payload"].clear()  # type: ignore[attr-defined]
             event.payload["payload"].update(corrected)  # type: ignore[attr-defined]
         check_amendment(project, event, target, history)
@@ -380,14 +366,24 @@ class Registry:
             }
 
     def _commit(self, batch: _Batch) -> list[Outcome]:
+        try:
+            return self._commit_in_transaction(batch)
+        except OperationalError as exc:
+            if _is_lock_timeout(exc):
+                raise LockTimeout(
+                    f"the event log stayed locked for more than {self.store.lock_timeout_ms} ms"
+                ) from exc
+            raise
+
+    def _commit_in_transaction(self, batch: _Batch) -> list[Outcome]:
         with self.store.engine.begin() as conn:
-            result = self.store.append(batch.events, batch.expected, connection=conn)
-            touched = {p.stream_id: p for p in result.positions}
-            for stream_id, position in touched.items():
+            result = self.validated.append(batch.events, batch.expected, connection=conn)
+            appended = Counter(p.stream_id for p in result.positions)
+            for stream_id, count in appended.items():
                 project = batch.states[stream_id]
-                project_list.save(conn, project, position.global_position)
-                last = self.streams.last_snapshot_version(conn, stream_id)
-                if snapshot_due(project, last):
+                if project_list.listed(project) != batch.listed.get(stream_id):
+                    project_list.save(conn, project)
+                if snapshot_due(project.version, count):
                     self.streams.save_snapshot(conn, stream_id, project)
         for index, event_index in batch.pending.items():
             if event_index < 0:
@@ -407,12 +403,36 @@ class Registry:
                 self.latest.keep(stream_id, project)
 
 
+def _is_lock_timeout(exc: OperationalError) -> bool:
+    message = str(exc.orig).lower()
+    return (
+        "lock timeout" in message
+        or "database is locked" in message
+        or ("locknotavailable" in type(exc.orig).__name__.lower())
+    )
+
+
+def _new_event(stream_id: str, item: Submission, schema_version: int) -> NewEvent:
+    return NewEvent(
+        stream_id=stream_id,
+        type=item.type,
+        payload=item.payload,
+        schema_version=schema_version,
+        occurred_at=item.occurred_at,
+        event_id=item.event_id,
+        source=item.source,
+        actor=item.actor,
+        correlation_id=item.correlation_id,
+        causation_id=item.causation_id,
+    )
+
+
 class _NationalCodes:
     """National project codes → project ids, including registrations in this batch."""
 
-    def __init__(self, conn: Any) -> None:
+    def __init__(self, conn: Any, prefetch: list[str]) -> None:
         self.conn = conn
-        self.claimed: dict[str, str] = {}
+        self.claimed: dict[str, str] = project_list.by_national_codes(conn, prefetch)
 
     def project_of(self, national_code: str | None) -> str:
         if national_code is None:

@@ -4,6 +4,7 @@ send and one or two active secrets (two while a secret is being rotated)."""
 from __future__ import annotations
 
 import json
+import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,6 +17,8 @@ from ..readmodel.tables import ingest_requests, integration_secrets, integration
 from .signing import TOLERANCE_SECONDS, SignatureError, new_secret, verify
 
 MAX_ACTIVE_SECRETS = 2
+PURGE_CHANCE = 0.05
+"""Share of requests that also forget request ids too old to pass the timestamp check."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,10 +155,12 @@ class Integrations:
                         integration=name, request_id=request_id[:200], received_at=now
                     )
                 )
+                if random.random() < PURGE_CHANCE:
+                    conn.execute(
+                        delete(ingest_requests).where(ingest_requests.c.received_at < horizon)
+                    )
         except IntegrityError:
             raise ReplayedRequest(request_id) from None
-        with self.engine.begin() as conn:
-            conn.execute(delete(ingest_requests).where(ingest_requests.c.received_at < horizon))
 
 
 class ReplayedRequest(SignatureError):

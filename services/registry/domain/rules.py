@@ -187,6 +187,13 @@ def _investment(project: KeyProject, event: ProjectEvent) -> None:
         )
     if event.payload["amount"].startswith("-"):
         raise RuleViolation("amount", "must not be negative")
+    # The latest local month anywhere on Earth at that instant (UTC+14): a month that
+    # has not begun yet cannot have had investment.
+    latest_month = (event.occurred_at + timedelta(hours=14)).strftime("%Y-%m")
+    if month > latest_month:
+        raise RuleViolation(
+            "month", f"{month} had not begun when the report occurred ({latest_month})"
+        )
 
 
 def _new_record(collection: str, key: str) -> Rule:

@@ -15,15 +15,17 @@ from marshmallow import ValidationError
 
 from shared.http import Problem
 
-from ..application.handlers import REJECTED, Outcome, Registry, Submission
+from ..application.handlers import Registry
 from ..application.integrations import Integrations
 from ..application.signing import SignatureError
-from .schemas import IngestBody, IngestItem, event_id_text
+from ..application.submissions import REJECTED, Outcome, Submission
+from .schemas import IngestBatch, IngestBody, IngestItem, event_id_text
 
 blp = Blueprint(
     "ingest", __name__, url_prefix="/v1", description="Signed event batches from approval systems"
 )
 
+ITEM = IngestItem()
 HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature", "gongjian-integration")
 
 
@@ -32,7 +34,7 @@ HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature", "gongjian-int
     parameters=[
         {"in": "header", "name": h, "required": True, "schema": {"type": "string"}} for h in HEADERS
     ],
-    requestBody={"content": {"application/json": {"schema": IngestBody}}},
+    requestBody={"content": {"application/json": {"schema": IngestBatch}}},
 )
 def ingest() -> Response:
     """A batch of events: each accepted, a duplicate (with its stored position) or
@@ -56,7 +58,7 @@ def ingest() -> Response:
     submissions: list[Submission] = []
     for raw in items:
         try:
-            item = IngestItem().load(raw)
+            item = ITEM.load(raw)
         except ValidationError as exc:
             event_id = raw.get("event_id") if isinstance(raw.get("event_id"), str) else None
             outcomes.append(_invalid(event_id, exc.messages))

@@ -103,7 +103,18 @@ class IngestItem(Schema):
 
 
 class IngestBody(Schema):
+    """The batch as loaded: items are checked one by one (IngestItem), so that one bad
+    item is rejected alone."""
+
     events = fields.List(fields.Dict(), required=True, validate=validate.Length(1, 1000))
+
+
+class IngestBatch(Schema):
+    """The batch as documented in OpenAPI."""
+
+    events = fields.List(
+        fields.Nested(IngestItem), required=True, validate=validate.Length(1, 1000)
+    )
 
 
 class ExportQuery(Schema):
@@ -111,7 +122,8 @@ class ExportQuery(Schema):
 
 
 class HistoryQuery(Cutoffs):
-    pass
+    after_version = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    limit = fields.Integer(load_default=1000, validate=validate.Range(1, 5000))
 
 
 def event_id_text(value: Any) -> str | None:

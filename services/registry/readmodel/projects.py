@@ -14,20 +14,28 @@ from .tables import projects
 FILTERS = ("category", "sector", "town", "leader", "unit", "phase")
 
 
-def save(conn: Connection, project: KeyProject, position: int) -> None:
-    row = {
-        "national_code": project.national_code,
-        "name": project.name,
-        "category": project.category,
-        "sector": project.sector,
-        "town": project.town,
-        "leader": project.leader,
-        "lead_unit": project.lead_unit,
-        "owner_unit": project.owner_unit,
-        "phase": project.phase,
-        "version": project.version,
-        "position": position,
-    }
+COLUMNS = (
+    "national_code",
+    "name",
+    "category",
+    "sector",
+    "town",
+    "leader",
+    "lead_unit",
+    "owner_unit",
+    "phase",
+)
+
+
+def listed(project: KeyProject) -> tuple[Any, ...] | None:
+    """What the list shows of a project (None before it is registered)."""
+    if not project.registered:
+        return None
+    return tuple(getattr(project, name) for name in COLUMNS)
+
+
+def save(conn: Connection, project: KeyProject) -> None:
+    row = dict(zip(COLUMNS, listed(project) or (), strict=True))
     updated = conn.execute(
         update(projects).where(projects.c.project_id == project.project_id).values(**row)
     )
@@ -39,6 +47,17 @@ def by_national_code(conn: Connection, national_code: str) -> str | None:
     return conn.execute(
         select(projects.c.project_id).where(projects.c.national_code == national_code)
     ).scalar()
+
+
+def by_national_codes(conn: Connection, national_codes: list[str]) -> dict[str, str]:
+    if not national_codes:
+        return {}
+    rows = conn.execute(
+        select(projects.c.national_code, projects.c.project_id).where(
+            projects.c.national_code.in_(sorted(set(national_codes)))
+        )
+    )
+    return {row.national_code: row.project_id for row in rows}
 
 
 def exists(conn: Connection, project_id: str) -> bool:

@@ -8,12 +8,13 @@ by ``as_of``) and no later amendment admitted by the cutoff points back into the
 from __future__ import annotations
 
 import json
+import pickle
 import threading
 from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, or_, select
+from sqlalchemy import Connection, and_, insert, or_, select
 
 from shared.eventstore import EventStore, RecordedEvent
 from shared.eventstore.schema import events as events_table
@@ -21,7 +22,7 @@ from shared.eventstore.schema import events as events_table
 from ..domain import AMENDMENTS, KeyProject, ProjectEvent, admitted
 from .tables import snapshots
 
-SNAPSHOT_EVERY = 250
+SNAPSHOT_EVERY = 100
 """Events past the last snapshot before a new one is written."""
 
 
@@ -42,6 +43,9 @@ class ProjectStreams:
 
     def __init__(self, store: EventStore) -> None:
         self.store = store
+        # Snapshots never change: a parsed one is kept (pickled, so that each use
+        # folds into its own copy) instead of fetching and parsing its JSON again.
+        self._parsed = _Bounded(256)
 
     def history(
         self, stream_id: str, *, connection: Connection | None = None
@@ -77,11 +81,43 @@ class ProjectStreams:
             project.apply(event)
         return project
 
+    def catch_up(self, conn: Connection, latest: dict[str, KeyProject]) -> dict[str, KeyProject]:
+        """Bring several latest states up to date with one query; a state that a
+        later amendment reaches back into is left out (load it in full)."""
+        if not latest:
+            return {}
+        query = (
+            select(events_table)
+            .where(
+                or_(
+                    *(
+                        and_(
+                            events_table.c.stream_id == stream_id,
+                            events_table.c.stream_version > project.version,
+                        )
+                        for stream_id, project in latest.items()
+                    )
+                )
+            )
+            .order_by(events_table.c.stream_id, events_table.c.stream_version)
+        )
+        tails: dict[str, list[ProjectEvent]] = {stream_id: [] for stream_id in latest}
+        for row in conn.execute(query):
+            tails[row.stream_id].append(self._decode(row))
+        current = {}
+        for stream_id, project in latest.items():
+            if self._amends_before(tails[stream_id], project.version):
+                continue
+            for event in admitted(tails[stream_id]):
+                project.apply(event)
+            current[stream_id] = project
+        return current
+
     def _snapshot(
         self, conn: Connection, stream_id: str, as_of: datetime | None, known_at: datetime | None
     ) -> tuple[KeyProject | None, int]:
         query = (
-            select(snapshots.c.stream_version, snapshots.c.state)
+            select(snapshots.c.stream_version)
             .where(snapshots.c.stream_id == stream_id)
             .order_by(snapshots.c.stream_version.desc())
             .limit(1)
@@ -90,10 +126,20 @@ class ProjectStreams:
             query = query.where(snapshots.c.max_occurred_at <= as_of)
         if known_at is not None:
             query = query.where(snapshots.c.recorded_at <= known_at)
-        row = conn.execute(query).first()
-        if row is None:
+        version = conn.execute(query).scalar()
+        if version is None:
             return None, 0
-        return KeyProject.from_snapshot(json.loads(row.state)), row.stream_version
+        cached = self._parsed.get((stream_id, version))
+        if cached is not None:
+            return pickle.loads(cached), version
+        state = conn.execute(
+            select(snapshots.c.state).where(
+                snapshots.c.stream_id == stream_id, snapshots.c.stream_version == version
+            )
+        ).scalar_one()
+        project = KeyProject.from_snapshot(json.loads(state))
+        self._parsed.put((stream_id, version), pickle.dumps(project))
+        return project, version
 
     def _tail(
         self,
@@ -165,14 +211,27 @@ class ProjectStreams:
             )
         )
 
-    def last_snapshot_version(self, conn: Connection, stream_id: str) -> int:
-        value = conn.execute(
-            select(snapshots.c.stream_version)
-            .where(snapshots.c.stream_id == stream_id)
-            .order_by(snapshots.c.stream_version.desc())
-            .limit(1)
-        ).scalar()
-        return int(value or 0)
+
+class _Bounded:
+    """A small thread-safe LRU map."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[Any, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> bytes | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: Any, value: bytes) -> None:
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
 
 
 class LatestStates:
@@ -199,9 +258,7 @@ class LatestStates:
                 self._states.popitem(last=False)
 
 
-def snapshot_due(project: KeyProject, last_snapshot: int) -> bool:
-    return project.version - last_snapshot >= SNAPSHOT_EVERY
-
-
-def state_json(project: KeyProject) -> dict[str, Any]:
-    return project.to_dict()
+def snapshot_due(version: int, appended: int) -> bool:
+    """Whether the events just appended (up to ``version``) crossed a multiple of
+    SNAPSHOT_EVERY."""
+    return version // SNAPSHOT_EVERY > (version - appended) // SNAPSHOT_EVERY

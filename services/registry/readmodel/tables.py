@@ -4,7 +4,6 @@ snapshots of long streams, integrations with their secrets, and seen request ids
 from __future__ import annotations
 
 from sqlalchemy import (
-    BigInteger,
     Column,
     ForeignKey,
     Index,
@@ -32,8 +31,6 @@ projects = Table(
     Column("lead_unit", String(200), nullable=False),
     Column("owner_unit", String(200), nullable=False),
     Column("phase", String(20), nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("position", BigInteger, nullable=False),
 )
 """One row per project, its current identity and phase: what the list filters on."""
 

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.registry.application.handlers import Registry, Submission
+from services.registry.application.handlers import Registry
+from services.registry.application.submissions import Submission
 from services.registry.domain import RuleViolation
 from tests.registry.unit.builders import registration
 
@@ -61,3 +62,31 @@ def test_a_process_whose_cached_state_is_overtaken_catches_up_before_deciding(st
     assert caught.value.field == "month"
     first.submit(Submission(str(uuid.uuid4()), "ConstructionStarted", START, {}, "p1"))
     assert second.state("p1").phase == "started"
+
+
+def test_two_concurrent_registrations_of_one_national_code_store_one(store):
+    registry = Registry(store)
+    outcomes: list = []
+
+    def register(project_id):
+        outcomes.extend(
+            registry.submit_batch(
+                [
+                    Submission(
+                        str(uuid.uuid4()),
+                        "ProjectRegistered",
+                        START,
+                        registration(project_id),
+                        project_id,
+                    )
+                ]
+            )
+        )
+
+    threads = [threading.Thread(target=register, args=(f"p{n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(o.status for o in outcomes) == ["accepted", "rejected", "rejected", "rejected"]
+    assert {next(iter(o.errors)) for o in outcomes if o.status == "rejected"} == {"national_code"}

@@ -176,3 +176,20 @@ class TestSignatures:
         }
         response = client.post("/v1/ingest", data=body + b" ", headers=headers)
         assert response.status_code == 401
+
+
+def test_an_oversized_batch_is_413(settings):
+    import dataclasses
+
+    from services.composition import create_app, runtime_for
+
+    runtime = runtime_for(dataclasses.replace(settings, max_body_bytes=4000))
+    try:
+        client = create_app(runtime, ("registry",)).test_client()
+        secret = runtime.extras["integrations"].create("big", ["InvestmentReported"])
+        events = [item("InvestmentReported", {"month": "2024-02", "amount": "1.00"})] * 40
+        response = Integrator(client, "big", secret).post(events)
+        assert response.status_code == 413
+        assert response.content_type == "application/problem+json"
+    finally:
+        runtime.close()

@@ -372,3 +372,25 @@ def test_the_openapi_document_lists_the_registry_paths(client):
         "/v1/chain",
     ):
         assert path in paths
+
+
+def test_history_pages_by_stream_version(client, office):
+    register(client, office)
+    for n in range(4):
+        post_event(
+            client,
+            office,
+            "p1",
+            "InspectionCompleted",
+            {"inspection_id": f"i{n}", "result": "passed"},
+        )
+    first = client.get("/v1/projects/p1/events?limit=2", headers=office).json
+    second = client.get(
+        f"/v1/projects/p1/events?limit=2&after_version={first['next_after_version']}",
+        headers=office,
+    ).json
+    last = client.get("/v1/projects/p1/events?limit=2&after_version=4", headers=office).json
+    assert [e["stream_version"] for e in first["events"]] == [1, 2]
+    assert [e["stream_version"] for e in second["events"]] == [3, 4]
+    assert [e["stream_version"] for e in last["events"]] == [5]
+    assert last["next_after_version"] is None

@@ -164,6 +164,12 @@ class TestInvestment:
         error = refused(history, "InvestmentReported", {"month": "2024-03", "amount": "5.00"})
         assert error.field == "month" and "EventCorrected" in error.message
 
+    def test_a_month_that_has_not_begun_is_refused(self):
+        error = refused(
+            History().registered(), "InvestmentReported", {"month": "2024-05", "amount": "5.00"}
+        )
+        assert error.field == "month" and "had not begun" in error.message
+
     def test_a_negative_amount_is_refused(self):
         error = refused(
             History().registered(), "InvestmentReported", {"month": "2024-03", "amount": "-5.00"}

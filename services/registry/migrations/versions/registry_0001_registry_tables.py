@@ -29,8 +29,6 @@ def upgrade() -> None:
         sa.Column("lead_unit", sa.String(200), nullable=False),
         sa.Column("owner_unit", sa.String(200), nullable=False),
         sa.Column("phase", sa.String(20), nullable=False),
-        sa.Column("version", sa.Integer, nullable=False),
-        sa.Column("position", sa.BigInteger, nullable=False),
         sa.UniqueConstraint("national_code", name="uq_registry_projects_national_code"),
     )
     op.create_table(

@@ -1,0 +1,86 @@
+"""What is submitted to the registry and what becomes of each submission."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from shared.eventstore import (
+    ConcurrencyConflict,
+    DuplicateEventConflict,
+    InvalidEventPayload,
+    UnknownEventType,
+)
+
+from ..domain import AlreadyRegistered, ProjectNotFound, RuleViolation
+
+ACCEPTED, DUPLICATE, REJECTED = "accepted", "duplicate", "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """An event someone wants appended to a project's stream."""
+
+    event_id: str
+    type: str
+    occurred_at: datetime
+    payload: dict[str, Any]
+    project_id: str | None = None
+    national_code: str | None = None
+    expected_version: int | None = None
+    actor: str = ""
+    source: str = ""
+    correlation_id: str | None = None
+    causation_id: str | None = None
+
+
+@dataclass
+class Outcome:
+    """What became of one submission."""
+
+    event_id: str
+    status: str
+    project_id: str | None = None
+    stream_version: int | None = None
+    global_position: int | None = None
+    error: Exception | None = None
+
+    @property
+    def errors(self) -> dict[str, Any] | None:
+        return None if self.error is None else errors_of(self.error)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "event_id": self.event_id,
+            "status": self.status,
+            "project_id": self.project_id,
+            "stream_version": self.stream_version,
+            "global_position": self.global_position,
+        }
+        if self.error is not None:
+            out["reason"] = str(self.error)
+            out["errors"] = self.errors
+        return out
+
+
+def errors_of(error: Exception) -> dict[str, Any]:
+    """Field → messages, as problem documents carry them."""
+    messages = getattr(error, "messages", None)
+    if isinstance(messages, dict):
+        return messages
+    if isinstance(error, RuleViolation):
+        return {error.field: [error.message]}
+    if isinstance(error, InvalidEventPayload):
+        return {"payload": error.errors}
+    if isinstance(error, UnknownEventType):
+        return {"type": [str(error)]}
+    if isinstance(error, AlreadyRegistered):
+        return {error.field: [str(error)]}
+    if isinstance(error, ProjectNotFound):
+        return {"project_id": [str(error)]}
+    if isinstance(error, DuplicateEventConflict):
+        return {"event_id": [str(error)]}
+    if isinstance(error, ConcurrencyConflict):
+        return {"expected_version": [str(error)]}
+    return {"event": [str(error)]}
