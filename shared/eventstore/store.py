@@ -29,7 +29,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 try:
     from orjson import loads as _fast_loads
 except ImportError:  # pragma: no cover - a dependency; json gives the same values
-    _fast_loads = json.loads
+    _fast_loads = json.loads  # type: ignore[assignment]
 
 from ..db import READ_ONLY, is_postgres
 from .clocks import Cutoff, now_utc
