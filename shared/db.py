@@ -22,7 +22,16 @@ def create_db_engine(url: str, *, pool_size: int = 5) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-    return create_engine(parsed, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+    # psycopg prepares a statement after a few executions; PostgreSQL then may settle on
+    # a generic plan, and for `event_id IN (…100 ids…)` that plan scans the whole table.
+    # Custom plans cost a little planning and keep every lookup on its index.
+    return create_engine(
+        parsed,
+        pool_size=pool_size,
+        max_overflow=10,
+        pool_pre_ping=True,
+        connect_args={"options": "-c plan_cache_mode=force_custom_plan"},
+    )
 
 
 def _make_sqlite_transactional(engine: Engine) -> None:
