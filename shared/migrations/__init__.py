@@ -34,5 +34,9 @@ def pending(engine: Engine, url: str, version_locations: Iterable[Path] = ()) ->
     """Heads of the migration scripts that the database has not reached."""
     script = ScriptDirectory.from_config(alembic_config(url, version_locations))
     with engine.connect() as conn:
-        current = set(MigrationContext.configure(conn).get_current_heads())
-    return set(script.get_heads()) - current
+        current = tuple(MigrationContext.configure(conn).get_current_heads())
+    # A branch that depends on another (``depends_on``) stands for both in alembic_version.
+    applied = (
+        {rev.revision for rev in script.iterate_revisions(current, "base")} if current else set()
+    )
+    return set(script.get_heads()) - applied
