@@ -194,7 +194,8 @@ def _item(
 ) -> dict[str, Any]:
     existing = open_by_key.get((state.project_id, finding.key))
     if existing is not None:
-        action = _action_dict(existing, "carried")
+        # Assigned by an earlier version of this same period: still this period's new action.
+        action = _action_dict(existing, "new" if existing.period == period.label else "carried")
     else:
         action = {
             "action_id": _fresh_action_id(state.project_id, finding.key, period.label, taken),
