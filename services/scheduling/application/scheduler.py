@@ -87,12 +87,13 @@ class Scheduler:
     def _claim(self, cadence: str, period: str, now: datetime) -> bool:
         dialect_insert = postgresql.insert if is_postgres(self.engine) else sqlite.insert
         with self.engine.begin() as conn:
-            result = conn.execute(
+            inserted = conn.execute(
                 dialect_insert(plan_runs)
                 .values(cadence=cadence, period=period, claimed_at=now, claimed_by=self.name)
                 .on_conflict_do_nothing(index_elements=["cadence", "period"])
-            )
-        return result.rowcount == 1
+                .returning(plan_runs.c.period)
+            ).first()
+        return inserted is not None
 
     def _stale(self, now: datetime) -> list[tuple[str, str]]:
         """Claims older than ``stale_after`` without a plan; re-stamped so one resend each."""
