@@ -161,7 +161,9 @@ def build_plan(inputs: PlanInputs) -> dict[str, Any]:
             period, (s.project_id for s in active), inputs.meeting.spot_check_size
         )
     if inputs.cadence == "quarterly":
-        plan["totals"] = campaign_totals(active, period, meeting_on, inputs.targets)
+        plan["totals"] = campaign_totals(
+            active, period, meeting_on, inputs.targets, inputs.thresholds.report_grace_days
+        )
     return plan
 
 
@@ -250,7 +252,7 @@ def _attendees(states: Iterable[ProjectState]) -> list[str]:
 
 
 def campaign_totals(
-    states: list[ProjectState], period: Period, today: date, targets: Targets
+    states: list[ProjectState], period: Period, today: date, targets: Targets, grace_days: int = 5
 ) -> dict[str, Any]:
     """The leading group's view: projects by category against 18/5/6, investment against
     the annual target and its time-proportional share."""
@@ -283,7 +285,7 @@ def campaign_totals(
         ),
         Decimal(0),
     )
-    lags = [lag for lag in (investment_lag(s, today) for s in year) if lag is not None]
+    lags = [lag for lag in (investment_lag(s, today, grace_days) for s in year) if lag is not None]
     months = max((lag.months for lag in lags), default=0)
     proportional = targets.investment * months / 12
     return {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from .periods import Period, previous_month
@@ -27,6 +27,8 @@ class Thresholds:
     approval_red_factor: int = 2
     inspection_failed_is_yellow: bool = True
     missing_report_is_yellow: bool = True
+    report_grace_days: int = 5
+    """A month's investment report is due by this day of the next month."""
 
 
 @dataclass(frozen=True)
@@ -56,10 +58,15 @@ class InvestmentLag:
     evidence: tuple[str, ...] = field(default=())
 
 
-def investment_lag(state: ProjectState, today: date) -> InvestmentLag | None:
+def last_reported_month(today: date, grace_days: int) -> str:
+    """The latest month whose investment report is due by ``today``."""
+    return previous_month(today - timedelta(days=grace_days))
+
+
+def investment_lag(state: ProjectState, today: date, grace_days: int = 5) -> InvestmentLag | None:
     """How far the reported investment is behind the time-proportional plan (序时进度),
-    in percentage points of the annual plan, counting months up to last month."""
-    last = previous_month(today)
+    in percentage points of the annual plan, counting months whose reports are due."""
+    last = last_reported_month(today, grace_days)
     year, month = int(last[:4]), int(last[5:])
     if year < state.year or state.annual_plan <= 0:
         return None
@@ -212,7 +219,7 @@ def _issues(state: ProjectState, today: date, t: Thresholds) -> list[Finding]:
 
 
 def _investment(state: ProjectState, today: date, t: Thresholds) -> list[Finding]:
-    lag = investment_lag(state, today)
+    lag = investment_lag(state, today, t.report_grace_days)
     if lag is None or lag.behind_pp < t.investment_yellow_pp:
         return []
     return [
@@ -245,7 +252,7 @@ def _inspections(state: ProjectState, t: Thresholds) -> list[Finding]:
 
 
 def _report(state: ProjectState, today: date, t: Thresholds) -> list[Finding]:
-    last = previous_month(today)
+    last = last_reported_month(today, t.report_grace_days)
     if not last.startswith(f"{state.year}-") or last in state.investments:
         return []
     if state.registered_on.strftime("%Y-%m") > last:

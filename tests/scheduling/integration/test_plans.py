@@ -88,11 +88,10 @@ def test_a_plan_known_at_a_past_date_ignores_later_reports(service, project, clo
     clock.set("2024-02-01")
     p = project("p1")
     p.register()
-    p.invest("2024-01", "1000000.00")
     clock.set("2024-03-01", hour=6)
     office_knew = clock.now
     clock.set("2024-03-15")
-    p.invest("2024-02", "1000000.00", on="2024-02-29")  # a late report for February
+    p.invest("2024-01", "1000000.00", on="2024-02-03")  # January's report, recorded late
     now, _ = service.plan("monthly", "2024-03")
     then, created = service.plan("monthly", "2024-03", known_at=office_knew)
     assert agenda(now) == []

@@ -155,7 +155,8 @@ def test_no_investment_report_for_last_month_is_yellow():
 def test_a_project_registered_this_month_owes_no_report_for_last_month():
     state = state_of(registered(on="2024-03-05"))
     assert "investment_report_missing" not in rules(state, "2024-03-20")
-    assert "investment_report_missing" in rules(state, "2024-04-02")
+    assert "investment_report_missing" not in rules(state, "2024-04-05")  # not due yet
+    assert "investment_report_missing" in rules(state, "2024-04-06")
 
 
 def test_a_failed_inspection_is_yellow_until_a_later_one_passes():
