@@ -112,6 +112,7 @@ class SchedulingService:
     zone: ZoneInfo
     config: SchedulingConfig = field(default_factory=SchedulingConfig)
     clock: Callable[[], datetime] = now_utc
+    states: queries.StateCache = field(default_factory=queries.StateCache)
 
     # -- the read model ---------------------------------------------------------------
 
@@ -132,7 +133,7 @@ class SchedulingService:
             latest = queries.latest_business_time(engine)
             if as_of is None or latest is None or latest <= as_of:
                 return Snapshot(
-                    queries.current_states(engine),
+                    queries.current_states(engine, self.states),
                     queries.current_open_actions(engine),
                     frozenset(queries.action_ids_taken(engine)),
                     "read model",

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from shared.db import is_postgres
@@ -63,12 +63,14 @@ def apply_page(
     project_events = [e for e in page if e.stream_id.startswith("project-")]
     if project_events:
         _apply_projects(conn, store, project_events, zone)
+    assigned = [_assigned_row(e) for e in page if e.type == "ActionAssigned"]
+    if assigned:
+        _insert_actions(conn, assigned)
+    closed = [_closed_row(e) for e in page if e.type == "ActionClosed"]
+    if closed:
+        _close_actions(conn, closed)
     for event in page:
-        if event.type == "ActionAssigned":
-            _action_assigned(conn, event)
-        elif event.type == "ActionClosed":
-            _action_closed(conn, event)
-        elif event.type == "DispatchPlanned":
+        if event.type == "DispatchPlanned":
             _plan_recorded(conn, event)
 
 
@@ -129,38 +131,48 @@ def _upsert(conn: Connection, rows: list[dict]) -> None:
     )
 
 
-def _action_assigned(conn: Connection, event: RecordedEvent) -> None:
+def _assigned_row(event: RecordedEvent) -> dict:
     p = event.payload
+    return {
+        "action_id": p["action_id"],
+        "project_id": p["project_id"],
+        "item": p["item"],
+        "assignee": p["assignee"],
+        "due": date.fromisoformat(p["due"]),
+        "period": p["period"],
+        "description": p.get("description") or "",
+        "status": "open",
+        "assigned_at": event.recorded_at,
+        "assigned_event_id": event.event_id,
+    }
+
+
+def _insert_actions(conn: Connection, rows: list[dict]) -> None:
     dialect_insert = postgresql.insert if is_postgres(conn.engine) else sqlite.insert
-    conn.execute(
-        dialect_insert(actions)
-        .values(
-            action_id=p["action_id"],
-            project_id=p["project_id"],
-            item=p["item"],
-            assignee=p["assignee"],
-            due=datetime.fromisoformat(p["due"]).date(),
-            period=p["period"],
-            description=p.get("description") or "",
-            status="open",
-            assigned_at=event.recorded_at,
-            assigned_event_id=event.event_id,
-        )
-        .on_conflict_do_nothing(index_elements=["action_id"])
-    )
+    conn.execute(dialect_insert(actions).on_conflict_do_nothing(index_elements=["action_id"]), rows)
 
 
-def _action_closed(conn: Connection, event: RecordedEvent) -> None:
+def _closed_row(event: RecordedEvent) -> dict:
+    return {
+        "target": event.payload["action_id"],
+        "closed_at": event.recorded_at,
+        "closed_event_id": event.event_id,
+        "close_note": event.payload.get("note") or "",
+    }
+
+
+def _close_actions(conn: Connection, rows: list[dict]) -> None:
     conn.execute(
         actions.update()
-        .where(actions.c.action_id == event.payload["action_id"])
+        .where(actions.c.action_id == bindparam("target"))
         .where(actions.c.status == "open")
         .values(
             status="closed",
-            closed_at=event.recorded_at,
-            closed_event_id=event.event_id,
-            close_note=event.payload.get("note") or "",
-        )
+            closed_at=bindparam("closed_at"),
+            closed_event_id=bindparam("closed_event_id"),
+            close_note=bindparam("close_note"),
+        ),
+        rows,
     )
 
 

@@ -25,10 +25,36 @@ def checkpoint(store: EventStore) -> int:
     return checkpoint_of(store, CONSUMER)
 
 
-def current_states(engine: Engine) -> list[ProjectState]:
-    with engine.connect() as conn:
-        rows = conn.execute(select(projects.c.state).order_by(projects.c.project_id)).scalars()
-        return [ProjectState.from_dict(json.loads(text)) for text in rows]
+class StateCache:
+    """Parsed project states, re-read only for rows whose position moved: parsing ten
+    thousand states for every plan would cost more than planning them."""
+
+    def __init__(self) -> None:
+        self._states: dict[str, tuple[int, ProjectState]] = {}
+
+    def load(self, engine: Engine) -> list[ProjectState]:
+        with engine.connect() as conn:
+            positions = dict(conn.execute(select(projects.c.project_id, projects.c.position)).all())
+            stale = [pid for pid, pos in positions.items() if self._position(pid) != pos]
+            for start in range(0, len(stale), 1000):
+                rows = conn.execute(
+                    select(projects.c.project_id, projects.c.position, projects.c.state).where(
+                        projects.c.project_id.in_(stale[start : start + 1000])
+                    )
+                )
+                for pid, position, text in rows:
+                    self._states[pid] = (position, ProjectState.from_dict(json.loads(text)))
+        for pid in set(self._states) - set(positions):
+            del self._states[pid]
+        return [self._states[pid][1] for pid in sorted(positions)]
+
+    def _position(self, project_id: str) -> int | None:
+        cached = self._states.get(project_id)
+        return cached[0] if cached is not None else None
+
+
+def current_states(engine: Engine, cache: StateCache | None = None) -> list[ProjectState]:
+    return (cache or StateCache()).load(engine)
 
 
 def latest_business_time(engine: Engine) -> datetime | None:
