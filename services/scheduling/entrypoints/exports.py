@@ -139,13 +139,20 @@ def html_page(record: dict[str, Any]) -> str:
     return "".join(parts)
 
 
+def _cell(value: Any) -> Any:
+    # A spreadsheet would run a cell starting with = + - @ as a formula.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
 def csv_text(record: dict[str, Any]) -> str:
     buffer = io.StringIO()
     buffer.write("\ufeff")  # so that spreadsheet programs read the Chinese as UTF-8
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
     writer.writeheader()
     for row in rows(record):
-        writer.writerow(row)
+        writer.writerow({k: _cell(v) for k, v in row.items()})
     return buffer.getvalue()
 
 
@@ -155,10 +162,10 @@ def xlsx_bytes(record: dict[str, Any]) -> bytes:
     sheet.title = "agenda"
     sheet.append(list(COLUMNS))
     for row in rows(record):
-        sheet.append([row[c] for c in COLUMNS])
+        sheet.append([_cell(row[c]) for c in COLUMNS])
     info = book.create_sheet("meeting")
     for key, value in _header_lines(record):
-        info.append([key, value])
+        info.append([key, _cell(value)])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
