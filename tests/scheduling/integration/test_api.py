@@ -144,3 +144,18 @@ def test_actions_are_listed_and_closed_by_the_office(client, tokens, county, clo
 def test_the_api_is_in_the_openapi_document(client):
     paths = client.get("/openapi.json").json["paths"]
     assert {"/v1/board", "/v1/plans", "/v1/actions"} <= set(paths)
+
+
+def test_spreadsheet_exports_never_start_a_cell_with_a_formula(client, tokens, runtime, clock):
+    clock.set("2024-01-02")
+    sly = Project(runtime.store, "sly")
+    sly.register(name="=HYPERLINK(1)")
+    sly.milestone("m1", "2024-01-20")
+    clock.set("2024-03-01", hour=8)
+    client.post(
+        "/v1/plans", json={"cadence": "monthly", "period": "2024-03"}, headers=tokens["office"]
+    )
+    text = client.get("/v1/plans/monthly/2024-03/agenda.csv", headers=tokens["viewer"]).get_data(
+        as_text=True
+    )
+    assert "'=HYPERLINK(1)" in text and ",=HYPERLINK" not in text

@@ -161,3 +161,15 @@ def _period(cadence, label):
     from services.scheduling.domain.periods import Period
 
     return Period.parse(cadence, label)
+
+
+def test_the_spring_festival_and_national_day_plans_meet_on_the_official_working_days(
+    service, county, clock
+):
+    clock.set("2024-10-09")
+    festival, _ = service.plan("weekly", "2024-W07")
+    national_day, _ = service.plan("monthly", "2024-10")
+    assert festival.plan["meeting"]["date"] == "2024-02-18"  # an adjusted working Sunday
+    assert festival.plan["meeting"]["calendar"] == ["official"]
+    assert national_day.plan["meeting"]["date"] == "2024-10-08"
+    assert national_day.plan["groups"][0]["items"][0]["action"]["due"] == "2024-10-31"
