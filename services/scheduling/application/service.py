@@ -132,13 +132,16 @@ class SchedulingService:
         if queries.checkpoint(self.store) == watermark:
             latest = queries.latest_business_time(engine)
             if as_of is None or latest is None or latest <= as_of:
-                return Snapshot(
+                snap = Snapshot(
                     queries.current_states(engine, self.states),
                     queries.current_open_actions(engine),
                     frozenset(queries.action_ids_taken(engine)),
                     "read model",
                     watermark,
                 )
+                # A catch-up that committed meanwhile would mix in later events.
+                if queries.checkpoint(self.store) == watermark:
+                    return snap
         actions = queries.replayed_actions(self.store, known_at)
         return Snapshot(
             queries.replayed_states(self.store, Cutoff(as_of, known_at), self.zone),
