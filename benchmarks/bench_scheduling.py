@@ -207,9 +207,10 @@ def run(size: int, url: str) -> Figures:
         figures.plans[period.cadence].append(time.perf_counter() - started)
         figures.items[period.cadence].append(sum(len(g["items"]) for g in record.plan["groups"]))
         _close_actions(service, store)
-    for _ in range(5):
+    store.append([pending[-1].__class__(**{**_fields(pending[-1]), "event_id": str(uuid.uuid4())})])
+    for _ in range(6):  # the first after an append computes, the others reuse it
         started = time.perf_counter()
-        service.board()
+        service.board(filters={"status": "red"})
         figures.board_ms.append((time.perf_counter() - started) * 1000)
     started = time.perf_counter()
     service.board(as_of=at(date(YEAR, 6, 30), 23))
@@ -219,6 +220,10 @@ def run(size: int, url: str) -> Figures:
     figures.replay_monthly_s = time.perf_counter() - started
     store.engine.dispose()
     return figures
+
+
+def _fields(event: NewEvent) -> dict:
+    return {name: getattr(event, name) for name in NewEvent.__dataclass_fields__}
 
 
 def _close_actions(service: SchedulingService, store: EventStore) -> None:
@@ -255,7 +260,10 @@ def report(f: Figures) -> None:
             f"  - {cadence}: {len(times)} plans, mean {statistics.mean(times):.2f} s, "
             f"max {max(times):.2f} s, items mean {statistics.mean(f.items[cadence]):.0f}"
         )
-    print(f"- board (read model): median {statistics.median(f.board_ms):.0f} ms")
+    print(
+        f"- board (read model, red filter): {f.board_ms[0]:.0f} ms after an append, "
+        f"then median {statistics.median(f.board_ms[1:]):.0f} ms"
+    )
     print(f"- board as of a past date (replay): {f.board_replay_s:.2f} s")
     print(f"- monthly plan for a past period (replay of the log): {f.replay_monthly_s:.2f} s")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -113,6 +113,7 @@ class SchedulingService:
     config: SchedulingConfig = field(default_factory=SchedulingConfig)
     clock: Callable[[], datetime] = now_utc
     states: queries.StateCache = field(default_factory=queries.StateCache)
+    _board_memo: tuple[Any, list] = field(default=(None, []), repr=False)
 
     # -- the read model ---------------------------------------------------------------
 
@@ -168,12 +169,9 @@ class SchedulingService:
         snap = self.snapshot(as_of, known)
         today = (as_of or now).astimezone(self.zone).date()
         filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
-        rows = []
-        for state in snap.states:
-            found = findings(state, today, self.config.thresholds)
-            row = _board_row(state, status(found), found)
-            if _matches(row, state, filters):
-                rows.append(row)
+        rows = [
+            row for state, row in self._board_rows(snap, today) if _matches(row, state, filters)
+        ]
         return {
             "as_of": today.isoformat(),
             "known_at": format_instant(known),
@@ -184,6 +182,19 @@ class SchedulingService:
             },
             "projects": rows,
         }
+
+    def _board_rows(self, snap: Snapshot, today: date) -> list[tuple[ProjectState, dict]]:
+        # The read model at one watermark gives the same board all day: keep the last one.
+        key = (today, snap.watermark)
+        if snap.source == "read model" and self._board_memo[0] == key:
+            return self._board_memo[1]
+        rows = []
+        for state in snap.states:
+            found = findings(state, today, self.config.thresholds)
+            rows.append((state, _board_row(state, status(found), found)))
+        if snap.source == "read model":
+            self._board_memo = (key, rows)
+        return rows
 
     # -- plans ------------------------------------------------------------------------
 
