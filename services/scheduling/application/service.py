@@ -167,7 +167,8 @@ class SchedulingService:
         now = self.clock()
         known = known_at or now
         snap = self.snapshot(as_of, known)
-        today = (as_of or now).astimezone(self.zone).date()
+        # Without as_of the board is judged on the day it was known at (today by default).
+        today = (as_of or known).astimezone(self.zone).date()
         filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
         rows = [
             row for state, row in self._board_rows(snap, today) if _matches(row, state, filters)

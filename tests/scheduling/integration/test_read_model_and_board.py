@@ -130,3 +130,18 @@ def _end_of(day: str):
     from ..helpers import ZONE
 
     return Cutoff.of(as_of=__import__("datetime").date.fromisoformat(day), zone=ZONE).as_of
+
+
+def test_the_board_known_at_a_past_date_is_judged_on_that_date(service, project, clock):
+    p = project("p1")
+    p.register()
+    p.milestone("m1", "2024-02-01")
+    clock.set("2024-02-10")
+    known_then = clock.now
+    clock.set("2024-04-10")
+    then = service.board(known_at=known_then)
+    assert then["as_of"] == "2024-02-10"
+    reasons = {r["rule"]: r["colour"] for r in then["projects"][0]["reasons"]}
+    assert reasons["milestone_overdue"] == "yellow"
+    now = {r["rule"]: r["colour"] for r in service.board()["projects"][0]["reasons"]}
+    assert now["milestone_overdue"] == "red"
