@@ -123,7 +123,9 @@ class SchedulingService:
     def rebuild(self) -> CatchUp:
         return projection.rebuild(self.store, self.zone)
 
-    def snapshot(self, as_of: datetime | None, known_at: datetime) -> Snapshot:
+    def snapshot(
+        self, as_of: datetime | None, known_at: datetime, *, with_actions: bool = True
+    ) -> Snapshot:
         """Projects and open actions at the cut-off, from the read model when it is exactly
         that cut-off, otherwise by replaying the log."""
         watermark = self.store.position_known_at(known_at)
@@ -135,15 +137,15 @@ class SchedulingService:
             if as_of is None or latest is None or latest <= as_of:
                 snap = Snapshot(
                     queries.current_states(engine, self.states),
-                    queries.current_open_actions(engine),
-                    frozenset(queries.action_ids_taken(engine)),
+                    queries.current_open_actions(engine) if with_actions else [],
+                    frozenset(queries.action_ids_taken(engine) if with_actions else ()),
                     "read model",
                     watermark,
                 )
                 # A catch-up that committed meanwhile would mix in later events.
                 if queries.checkpoint(self.store) == watermark:
                     return snap
-        actions = queries.replayed_actions(self.store, known_at)
+        actions = queries.replayed_actions(self.store, known_at) if with_actions else {}
         return Snapshot(
             queries.replayed_states(self.store, Cutoff(as_of, known_at), self.zone),
             [
@@ -166,7 +168,7 @@ class SchedulingService:
     ) -> dict[str, Any]:
         now = self.clock()
         known = known_at or now
-        snap = self.snapshot(as_of, known)
+        snap = self.snapshot(as_of, known, with_actions=False)
         # Without as_of the board is judged on the day it was known at (today by default).
         today = (as_of or known).astimezone(self.zone).date()
         filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
