@@ -237,8 +237,7 @@ class SchedulingService:
         """The period's plan: the stored one if it exists (unless re-planning or asked for
         another ``known_at``), otherwise a new version. True when a version was written."""
         period = Period.parse(cadence, period_label)
-        existing = self.versions(cadence, period.label, must_exist=False)
-        latest = existing[-1] if existing else None
+        latest = self.latest(cadence, period.label)
         if latest is not None and known_at is None and not replan:
             return latest, False
         known = known_at or self.clock()
@@ -251,9 +250,18 @@ class SchedulingService:
             self.store.append([_attributed(e, actor, source) for e in events], expected)
         except (ConcurrencyConflict, DuplicateEventConflict):
             # Another planner wrote this period first: its version is the answer.
-            return self.versions(cadence, period.label)[-1], False
+            return self.get_plan(cadence, period.label), False
         self.catch_up()
-        return self.versions(cadence, period.label)[-1], True
+        return self.get_plan(cadence, period.label), True
+
+    def latest(self, cadence: str, period_label: str) -> PlanRecord | None:
+        """The latest stored version, reading only that event of the stream."""
+        stream = f"dispatch-{cadence}-{period_label}"
+        version = self.store.stream_version(stream)
+        if version == 0:
+            return None
+        (event,) = self.store.read_stream(stream, from_version=version, to_version=version)
+        return PlanRecord.of(event)
 
     def _plan_events(
         self,
@@ -338,13 +346,17 @@ class SchedulingService:
         return records
 
     def get_plan(self, cadence: str, period_label: str, version: int | None = None) -> PlanRecord:
-        records = self.versions(cadence, period_label)
+        period = Period.parse(cadence, period_label)
         if version is None:
-            return records[-1]
-        for record in records:
-            if record.version == version:
-                return record
-        raise PlanNotFound(cadence, period_label, version)
+            latest = self.latest(cadence, period.label)
+            if latest is None:
+                raise PlanNotFound(cadence, period.label)
+            return latest
+        stream = f"dispatch-{cadence}-{period.label}"
+        events = self.store.read_stream(stream, from_version=version, to_version=version)
+        if not events:
+            raise PlanNotFound(cadence, period.label, version)
+        return PlanRecord.of(events[0])
 
     def list_plans(self, cadence: str | None, period: str | None) -> list[dict[str, Any]]:
         self.catch_up()
