@@ -173,41 +173,82 @@ class ProjectState:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ProjectState:
-        state = cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
-        state.annual_plan = Decimal(data["annual_plan"])
-        state.total_investment = Decimal(data.get("total_investment") or 0)
-        state.monthly_plan = (
-            [Decimal(v) for v in data["monthly_plan"]] if data.get("monthly_plan") else None
+        # Written out field by field: the read model parses thousands of these per plan.
+        day = _day
+        return cls(
+            project_id=data["project_id"],
+            name=data["name"],
+            category=data["category"],
+            sector=data["sector"],
+            town=data["town"],
+            year=data["year"],
+            annual_plan=Decimal(data["annual_plan"]),
+            monthly_plan=[Decimal(v) for v in data["monthly_plan"]]
+            if data.get("monthly_plan")
+            else None,
+            major=data["major"],
+            cadence=data["cadence"],
+            leader=data["leader"],
+            lead_unit=data["lead_unit"],
+            owner_unit=data["owner_unit"],
+            registered_on=day(data["registered_on"]),
+            registered_event=data["registered_event"],
+            planned_start=day(data.get("planned_start")),
+            planned_completion=day(data.get("planned_completion")),
+            total_investment=Decimal(data.get("total_investment") or 0),
+            phase=data["phase"],
+            phase_evidence=data["phase_evidence"],
+            started_on=day(data.get("started_on")),
+            milestones={
+                k: Milestone(
+                    v["milestone_id"],
+                    v["name"],
+                    v["kind"],
+                    day(v["due"]),
+                    day(v["completed_on"]),
+                    v["slips"],
+                    v["evidence"],
+                )
+                for k, v in data["milestones"].items()
+            },
+            approvals={
+                k: Approval(
+                    v["approval_id"],
+                    v["kind"],
+                    day(v["requested_on"]),
+                    v["allowed_days"],
+                    day(v["decided_on"]),
+                    v["outcome"],
+                    v["evidence"],
+                )
+                for k, v in data["approvals"].items()
+            },
+            issues={
+                k: Issue(
+                    v["issue_id"],
+                    v["kind"],
+                    v["description"],
+                    day(v["raised_on"]),
+                    v["allowed_days"],
+                    v["owner"],
+                    day(v["resolved_on"]),
+                    v["evidence"],
+                )
+                for k, v in data["issues"].items()
+            },
+            inspections=[
+                Inspection(v["inspection_id"], v["result"], day(v["on"]), v["event_id"])
+                for v in data["inspections"]
+            ],
+            investments={
+                k: Investment(Decimal(v["amount"]), v["event_id"])
+                for k, v in data["investments"].items()
+            },
+            incidents=[
+                Incident(v["incident_id"], v["kind"], day(v["on"]), v["event_id"])
+                for v in data["incidents"]
+            ],
         )
-        for name in ("registered_on", "planned_start", "planned_completion", "started_on"):
-            setattr(state, name, _day(data.get(name)))
-        state.milestones = {
-            k: Milestone(**{**v, "due": _day(v["due"]), "completed_on": _day(v["completed_on"])})
-            for k, v in data["milestones"].items()
-        }
-        state.approvals = {
-            k: Approval(
-                **{
-                    **v,
-                    "requested_on": _day(v["requested_on"]),
-                    "decided_on": _day(v["decided_on"]),
-                }
-            )
-            for k, v in data["approvals"].items()
-        }
-        state.issues = {
-            k: Issue(
-                **{**v, "raised_on": _day(v["raised_on"]), "resolved_on": _day(v["resolved_on"])}
-            )
-            for k, v in data["issues"].items()
-        }
-        state.inspections = [Inspection(**{**v, "on": _day(v["on"])}) for v in data["inspections"]]
-        state.investments = {
-            k: Investment(Decimal(v["amount"]), v["event_id"])
-            for k, v in data["investments"].items()
-        }
-        state.incidents = [Incident(**{**v, "on": _day(v["on"])}) for v in data["incidents"]]
-        return state
 
 
 def _encode(value: Any) -> Any:

@@ -75,14 +75,14 @@ def investment_lag(state: ProjectState, today: date, grace_days: int = 5) -> Inv
         planned = sum(state.monthly_plan[:months], Decimal(0))
     else:
         planned = state.annual_plan * months / 12
-    reports = [
-        (m, inv)
-        for m, inv in sorted(state.investments.items())
-        if m.startswith(f"{state.year}-") and int(m[5:]) <= months
-    ]
-    actual = sum((inv.amount for _, inv in reports), Decimal(0))
+    prefix, actual, evidence = f"{state.year}-", Decimal(0), []
+    for reported in sorted(state.investments):
+        if reported.startswith(prefix) and int(reported[5:]) <= months:
+            investment = state.investments[reported]
+            actual += investment.amount
+            evidence.append(investment.event_id)
     behind = ((planned - actual) / state.annual_plan * 100).quantize(Decimal("0.1"))
-    return InvestmentLag(months, planned, actual, behind, tuple(inv.event_id for _, inv in reports))
+    return InvestmentLag(months, planned, actual, behind, tuple(evidence))
 
 
 def findings(

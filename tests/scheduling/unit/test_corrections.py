@@ -71,3 +71,21 @@ def test_a_correction_applies_at_the_business_time_of_the_event_it_amends():
     )
     facts = effective_facts([registered(), report, late_fix], as_of=at("2024-02-15"))
     assert str(state_of(*facts).investments["2024-01"].amount) == "2.00"
+
+
+def test_a_state_survives_the_read_models_json_form_unchanged():
+    from services.scheduling.domain.project import ProjectState
+
+    state = state_of(
+        registered(planned_start="2024-03-01", monthly_plan=["1000000.00"] * 12),
+        fact("MilestonePlanned", "2024-01-03", milestone_id="m", name="m", due="2024-02-01"),
+        fact("MilestoneSlipped", "2024-01-20", milestone_id="m", new_due="2024-03-01"),
+        fact("ApprovalRequested", "2024-01-05", approval_id="a", kind="eia", allowed_days=20),
+        fact("ApprovalGranted", "2024-01-25", approval_id="a", kind="eia"),
+        fact("IssueRaised", "2024-02-01", issue_id="i", kind="land", description="x", owner="王"),
+        fact("InspectionCompleted", "2024-02-02", inspection_id="x", result="failed"),
+        fact("InvestmentReported", "2024-02-03", month="2024-01", amount="12.50"),
+        fact("SafetyIncidentReported", "2024-02-04", incident_id="s", kind="other"),
+        fact("ConstructionStarted", "2024-02-05"),
+    )
+    assert ProjectState.from_dict(state.to_dict()) == state
