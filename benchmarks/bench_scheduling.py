@@ -166,6 +166,7 @@ class Figures:
     catch_up_s: float = 0.0
     plans: dict[str, list[float]] = field(default_factory=lambda: {c: [] for c in CADENCES})
     items: dict[str, list[int]] = field(default_factory=lambda: {c: [] for c in CADENCES})
+    monthly: list[str] = field(default_factory=list)
     board_ms: list[float] = field(default_factory=list)
     board_replay_s: float = 0.0
     replay_monthly_s: float = 0.0
@@ -205,7 +206,13 @@ def run(size: int, url: str) -> Figures:
         started = time.perf_counter()
         record, _ = service.plan(period.cadence, period.label)
         figures.plans[period.cadence].append(time.perf_counter() - started)
-        figures.items[period.cadence].append(sum(len(g["items"]) for g in record.plan["groups"]))
+        items = [i for g in record.plan["groups"] for i in g["items"]]
+        figures.items[period.cadence].append(len(items))
+        if period.cadence == "monthly":
+            new = sum(1 for i in items if i["action"]["status"] == "new")
+            figures.monthly.append(
+                f"{period.label} {figures.plans['monthly'][-1]:.2f} s ({len(items)} items, {new} new actions)"
+            )
         _close_actions(service, store)
     store.append([pending[-1].__class__(**{**_fields(pending[-1]), "event_id": str(uuid.uuid4())})])
     for _ in range(6):  # the first after an append computes, the others reuse it
@@ -260,6 +267,7 @@ def report(f: Figures) -> None:
             f"  - {cadence}: {len(times)} plans, mean {statistics.mean(times):.2f} s, "
             f"max {max(times):.2f} s, items mean {statistics.mean(f.items[cadence]):.0f}"
         )
+    print(f"  - monthly, one by one: {'; '.join(f.monthly)}")
     print(
         f"- board (read model, red filter): {f.board_ms[0]:.0f} ms after an append, "
         f"then median {statistics.median(f.board_ms[1:]):.0f} ms"
