@@ -43,37 +43,50 @@ class AmendedFact:
     payload: dict[str, Any]
 
 
+class Amendments:
+    """The corrections and retractions of a set of streams, by the event they amend. A
+    correction counts only within its own stream; a retracted correction no longer
+    counts, so the one before it (or the original payload) does."""
+
+    def __init__(self, facts: Iterable[Fact] = ()) -> None:
+        self._corrections: dict[tuple[str, str], list[tuple[str, dict[str, Any]]]] = {}
+        self._retracted: set[tuple[str, str]] = set()
+        for fact in facts:
+            self.add(fact)
+
+    def add(self, fact: Fact) -> None:
+        if fact.type == "EventCorrected":
+            target = (fact.stream_id, str(fact.payload["corrected_event_id"]))
+            self._corrections.setdefault(target, []).append(
+                (fact.event_id, fact.payload["payload"])
+            )
+        elif fact.type == "EventRetracted":
+            self._retracted.add((fact.stream_id, str(fact.payload["retracted_event_id"])))
+
+    def amend(self, fact: Fact, as_of: datetime | None = None) -> Fact | None:
+        """The fact as amended, or None if it is retracted, an amendment, or after as_of."""
+        key = (fact.stream_id, fact.event_id)
+        if fact.type in AMENDMENTS or key in self._retracted:
+            return None
+        if as_of is not None and fact.occurred_at > as_of:
+            return None
+        live = [
+            payload
+            for event_id, payload in self._corrections.get(key, ())
+            if (fact.stream_id, event_id) not in self._retracted
+        ]
+        if not live:
+            return fact
+        return AmendedFact(fact.event_id, fact.stream_id, fact.type, fact.occurred_at, live[-1])
+
+
 def effective_facts(facts: Iterable[Fact], as_of: datetime | None = None) -> list[Fact]:
     """The stream's facts with corrections applied and retractions removed, then bounded
     by ``as_of``. ``facts`` must already be bounded by ``known_at``."""
     facts = list(facts)
-    corrections: dict[str, list[tuple[str, dict[str, Any]]]] = {}
-    retracted: set[str] = set()
-    for fact in facts:
-        if fact.type == "EventCorrected":
-            target = str(fact.payload["corrected_event_id"])
-            corrections.setdefault(target, []).append((fact.event_id, fact.payload["payload"]))
-        elif fact.type == "EventRetracted":
-            retracted.add(str(fact.payload["retracted_event_id"]))
-    for target in list(corrections):
-        # A retracted correction no longer counts; the one before it (or the original) does.
-        corrections[target] = [c for c in corrections[target] if c[0] not in retracted]
-    out: list[Fact] = []
-    for fact in facts:
-        if fact.type in AMENDMENTS or fact.event_id in retracted:
-            continue
-        if as_of is not None and fact.occurred_at > as_of:
-            continue
-        if corrections.get(fact.event_id):
-            fact = AmendedFact(
-                fact.event_id,
-                fact.stream_id,
-                fact.type,
-                fact.occurred_at,
-                corrections[fact.event_id][-1][1],
-            )
-        out.append(fact)
-    return out
+    amendments = Amendments(facts)
+    amended = (amendments.amend(fact, as_of) for fact in facts)
+    return [fact for fact in amended if fact is not None]
 
 
 @dataclass

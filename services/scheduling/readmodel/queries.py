@@ -4,7 +4,6 @@ to a cut-off when the question is about the past."""
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,7 +14,7 @@ from shared.events import PROJECT_EVENT_TYPES
 from shared.eventstore import Cutoff, EventStore, RecordedEvent, checkpoint_of
 
 from ..domain.plan import OpenAction
-from ..domain.project import ProjectState, effective_facts, fold
+from ..domain.project import AMENDMENTS, Amendments, ProjectState, apply
 from .tables import CONSUMER, actions, plans, projects
 
 ACTION_TYPES = ("ActionAssigned", "ActionClosed")
@@ -64,18 +63,25 @@ def latest_business_time(engine: Engine) -> datetime | None:
 
 
 def replayed_states(store: EventStore, cutoff: Cutoff, zone: ZoneInfo) -> list[ProjectState]:
-    """Every project as it stood at ``cutoff``. Corrections count by ``known_at`` only, so
-    the log is read up to ``known_at`` and ``as_of`` is applied after amending."""
-    streams: dict[str, list[RecordedEvent]] = defaultdict(list)
-    for event in store.iter_all(types=PROJECT_EVENT_TYPES, cutoff=Cutoff(known_at=cutoff.known_at)):
-        if event.stream_id.startswith("project-"):
-            streams[event.stream_id].append(event)
-    states = []
-    for stream_id in sorted(streams):
-        state = fold(effective_facts(streams[stream_id], cutoff.as_of), zone)
-        if state is not None:
-            states.append(state)
-    return states
+    """Every project as it stood at ``cutoff``, in two passes over the log (memory: one
+    state per project). Corrections count by ``known_at`` only, so the log is read up to
+    ``known_at`` and ``as_of`` is applied after amending."""
+    known = Cutoff(known_at=cutoff.known_at)
+    amendments = Amendments(
+        e for e in store.iter_all(types=AMENDMENTS, cutoff=known) if _is_project(e)
+    )
+    facts = [t for t in PROJECT_EVENT_TYPES if t not in AMENDMENTS]
+    states: dict[str, ProjectState | None] = {}
+    for event in store.iter_all(types=facts, cutoff=known):
+        fact = amendments.amend(event, cutoff.as_of) if _is_project(event) else None
+        if fact is not None:
+            pid = fact.stream_id.removeprefix("project-")
+            states[pid] = apply(states.get(pid), fact, zone)
+    return [state for _, state in sorted(states.items()) if state is not None]
+
+
+def _is_project(event: RecordedEvent) -> bool:
+    return event.stream_id.startswith("project-")
 
 
 def current_open_actions(engine: Engine) -> list[OpenAction]:

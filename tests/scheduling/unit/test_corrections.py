@@ -89,3 +89,17 @@ def test_a_state_survives_the_read_models_json_form_unchanged():
         fact("ConstructionStarted", "2024-02-05"),
     )
     assert ProjectState.from_dict(state.to_dict()) == state
+
+
+def test_a_correction_counts_only_within_its_own_stream():
+    report = fact("InvestmentReported", "2024-02-01", month="2024-01", amount="1.00")
+    stray = fact(
+        "EventCorrected",
+        "2024-02-02",
+        stream="project-other",
+        corrected_event_id=report.event_id,
+        payload={"month": "2024-01", "amount": "9.00"},
+        reason="x",
+    )
+    state = state_of(*effective_facts([registered(), report, stray]))
+    assert str(state.investments["2024-01"].amount) == "1.00"
