@@ -159,3 +159,25 @@ def test_spreadsheet_exports_never_start_a_cell_with_a_formula(client, tokens, r
         as_text=True
     )
     assert "'=HYPERLINK(1)" in text and ",=HYPERLINK" not in text
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("post", "/v1/plans", {"cadence": "weekly", "period": 10}),
+        (
+            "post",
+            "/v1/plans",
+            {"cadence": "weekly", "period": "2024-W10", "known_at": "2024-03-01T10:00"},
+        ),
+        ("post", "/v1/plans", {"cadence": "weekly"}),
+        ("get", "/v1/plans/weekly/2024-W10?version=abc", None),
+        ("get", "/v1/plans/yearly/2024/agenda.md", None),
+        ("get", "/v1/board?major=maybe&known_at=tomorrow", None),
+        ("get", "/v1/actions?status=done&limit=0", None),
+    ],
+)
+def test_bad_input_is_a_named_422_never_a_500(client, tokens, method, path, body):
+    response = getattr(client, method)(path, json=body, headers=tokens["office"])
+    assert response.status_code == 422, response.json
+    assert response.json["errors"]
