@@ -145,3 +145,26 @@ def test_the_board_known_at_a_past_date_is_judged_on_that_date(service, project,
     assert reasons["milestone_overdue"] == "yellow"
     now = {r["rule"]: r["colour"] for r in service.board()["projects"][0]["reasons"]}
     assert now["milestone_overdue"] == "red"
+
+
+def test_two_catch_ups_at_once_apply_each_event_once(service, project, clock):
+    import threading
+
+    p = project("p1")
+    p.register()
+    for month in range(1, 13):
+        p.invest(f"2024-{month:02d}", "1.00")
+    results, barrier = [], threading.Barrier(2)
+
+    def run():
+        barrier.wait()
+        results.append(service.catch_up().processed)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [0, 13]
+    (state,) = queries.current_states(service.store.engine)
+    assert len(state.investments) == 12
