@@ -22,7 +22,7 @@ from .config import Settings
 
 log = logging.getLogger(__name__)
 
-DEFAULT_SUBSCRIBERS: tuple[str, ...] = ()
+DEFAULT_SUBSCRIBERS: tuple[str, ...] = ("scheduling",)
 """Services with a read model that follows the log (the message contract)."""
 
 

@@ -1,6 +1,8 @@
 """Scheduling: dispatch plans (调度计划), the project board, spot checks, follow-up actions.
 
-Owns: ``dispatch-*`` and ``actions-*`` streams and its read model of every project.
+Owns: ``dispatch-<cadence>-<period>``, ``actions-<project_id>`` and ``spotcheck-<period>``
+streams, and its read model of every project (tables ``scheduling_*``).
 Publishes: DispatchPlanned, SpotCheckScheduled, ActionAssigned, ActionClosed.
-Consumes: every project event (actor ``scheduling.catch_up``).
+Consumes: every project event (actor ``scheduling.catch_up`` on queue ``scheduling``);
+plans on request of the scheduler (actor ``scheduling.plan``).
 """

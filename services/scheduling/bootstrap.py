@@ -10,15 +10,19 @@ from flask_smorest import Api
 from shared.http import create_base_app
 from shared.runtime import Runtime
 
+from .entrypoints import actors, routes
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
 
 
 def register_routes(api: Api, runtime: Runtime) -> None:
-    """No routes yet."""
+    api.register_blueprint(routes.blp)
 
 
 def declare_actors(runtime: Runtime) -> None:
-    """No actors yet."""
+    """``scheduling.catch_up(position)`` (nudged after appends) and
+    ``scheduling.plan(cadence, period)`` (sent by the scheduler)."""
+    actors.declare(runtime)
 
 
 def create_app(runtime: Runtime) -> Flask:

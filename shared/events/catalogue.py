@@ -198,6 +198,8 @@ class DispatchPlanned(Schema):
     digest = fields.String(required=True)
     plan = fields.Dict(required=True)
     changes = fields.Dict(load_default=dict)
+    watermark = fields.Integer(load_default=None, allow_none=True)
+    """The last global position known at ``known_at``."""
 
 
 class SpotCheckScheduled(Schema):

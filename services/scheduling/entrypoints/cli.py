@@ -1,10 +1,112 @@
-"""`gongjian` subcommands of the scheduling service."""
+"""`gongjian` subcommands of the scheduling service: the scheduler process and the read
+model's maintenance."""
 
 from __future__ import annotations
 
+import signal
+import threading
+from datetime import datetime
+
 import click
+
+from shared.logging import configure_logging
+
+
+def _runtime(obj):  # type: ignore[no-untyped-def]
+    return obj.runtime()
+
+
+@click.command("scheduler")
+@click.option("--once", is_flag=True, help="Claim and request due periods once, then exit.")
+@click.option(
+    "--interval",
+    type=int,
+    default=None,
+    help="Seconds between ticks (GONGJIAN_SCHEDULING_SCHEDULER_INTERVAL_SECONDS).",
+)
+@click.pass_obj
+def scheduler(obj, once: bool, interval: int | None) -> None:  # type: ignore[no-untyped-def]
+    """Plan each period when it opens; catch up missed ones; keep the read model current."""
+    from shared.messaging import start_worker
+
+    from .wiring import config_for, scheduler_for, service_for
+
+    settings = obj.settings
+    configure_logging(settings.log_level, settings.log_format)
+    runtime = _runtime(obj)
+    # Embedded (in-memory broker): this process must also run the planning actor.
+    worker = start_worker(runtime.broker) if not settings.redis_url else None
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    every = interval or config_for(runtime).scheduler_interval_seconds
+    try:
+        while True:
+            service_for(runtime).catch_up()
+            claimed = scheduler_for(runtime).tick()
+            for cadence, period in claimed:
+                click.echo(f"planning {cadence} {period}")
+            if once:
+                if worker is not None:
+                    runtime.broker.join("scheduling")
+                return
+            if stop.wait(every):
+                return
+    except KeyboardInterrupt:
+        return
+    finally:
+        if worker is not None:
+            worker.stop()
+
+
+@click.group("scheduling")
+def scheduling() -> None:
+    """The scheduling service's read model and plans."""
+
+
+@scheduling.command("rebuild")
+@click.pass_obj
+def rebuild(obj) -> None:  # type: ignore[no-untyped-def]
+    """Drop the read model and replay the whole log into it."""
+    from .wiring import service_for
+
+    result = service_for(_runtime(obj)).rebuild()
+    click.echo(f"read model rebuilt: {result.processed} events, checkpoint {result.position}")
+
+
+@scheduling.command("catch-up")
+@click.pass_obj
+def catch_up(obj) -> None:  # type: ignore[no-untyped-def]
+    """Apply the events after the read model's checkpoint."""
+    from .wiring import service_for
+
+    result = service_for(_runtime(obj)).catch_up()
+    click.echo(f"caught up: {result.processed} events, checkpoint {result.position}")
+
+
+@scheduling.command("plan")
+@click.option("--cadence", required=True, type=click.Choice(["weekly", "monthly", "quarterly"]))
+@click.option("--period", required=True, help="2024-W10, 2024-03 or 2024-Q1")
+@click.option("--known-at", default=None, help="ISO instant; default now")
+@click.option("--replan", is_flag=True, help="Write a new version if the plan changed.")
+@click.pass_obj
+def plan(obj, cadence: str, period: str, known_at: str | None, replan: bool) -> None:  # type: ignore[no-untyped-def]
+    """Make (or show) a period's plan and print its version and digest."""
+    from shared.eventstore import utc
+
+    from ..domain.periods import InvalidPeriod
+    from .wiring import service_for
+
+    try:
+        instant = utc(datetime.fromisoformat(known_at.replace("Z", "+00:00"))) if known_at else None
+        record, created = service_for(_runtime(obj)).plan(
+            cadence, period, known_at=instant, replan=replan, actor="cli"
+        )
+    except (InvalidPeriod, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    state = "written" if created else "existing"
+    click.echo(f"{cadence} {period} v{record.version} ({state}) digest {record.digest}")
 
 
 def commands() -> list[click.Command]:
     """The commands this service adds to `gongjian`."""
-    return []
+    return [scheduler, scheduling]

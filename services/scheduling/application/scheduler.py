@@ -1,0 +1,124 @@
+"""The scheduler: when a period opens, claim it and ask a worker to plan it.
+
+A claim is a row keyed by (cadence, period): of two schedulers racing, exactly one
+inserts it, so each period is planned once. After downtime the scheduler claims every
+period that opened meanwhile. A claim whose plan never arrived (a lost message, a dead
+worker) is sent again after ``stale_claim_seconds``; planning is idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from shared.db import is_postgres
+from shared.eventstore import now_utc
+
+from ..domain.periods import CADENCES, Period
+from ..readmodel.tables import plan_runs
+
+log = logging.getLogger(__name__)
+
+PlanRequest = Callable[[str, str], None]
+"""Sends one "plan (cadence, period)" request, e.g. to the ``scheduling.plan`` actor."""
+
+
+@dataclass
+class Scheduler:
+    engine: Engine
+    zone: ZoneInfo
+    request_plan: PlanRequest
+    since: date | None = None
+    stale_after: timedelta = timedelta(minutes=10)
+    name: str = field(default_factory=lambda: f"{socket.gethostname()}")
+    clock: Callable[[], datetime] = now_utc
+
+    def tick(self) -> list[tuple[str, str]]:
+        """Claim and request every period that has opened and is not claimed yet."""
+        now = self.clock()
+        today = now.astimezone(self.zone).date()
+        claimed: list[tuple[str, str]] = []
+        for cadence in CADENCES:
+            for period in self.due(cadence, today):
+                if self._claim(cadence, period.label, now):
+                    claimed.append((cadence, period.label))
+                    self.request_plan(cadence, period.label)
+        for cadence, label in self._stale(now):
+            log.warning("plan not made in time, asking again", extra={"period": label})
+            self.request_plan(cadence, label)
+        return claimed
+
+    def due(self, cadence: str, today: date) -> list[Period]:
+        """Periods of ``cadence`` opened by ``today`` after the last one claimed."""
+        last = self._last_claimed(cadence)
+        if last is not None:
+            period = Period.parse(cadence, last).next()
+        else:
+            period = Period.containing(cadence, self.since or today)
+        out = []
+        while period.start <= today:
+            out.append(period)
+            period = period.next()
+        return out
+
+    def mark_planned(self, cadence: str, period: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(plan_runs)
+                .where(plan_runs.c.cadence == cadence, plan_runs.c.period == period)
+                .values(planned_at=self.clock())
+            )
+
+    def _last_claimed(self, cadence: str) -> str | None:
+        with self.engine.connect() as conn:
+            labels = conn.execute(
+                select(plan_runs.c.period).where(plan_runs.c.cadence == cadence)
+            ).scalars()
+            periods = [Period.parse(cadence, label) for label in labels]
+        return max(periods).label if periods else None
+
+    def _claim(self, cadence: str, period: str, now: datetime) -> bool:
+        dialect_insert = postgresql.insert if is_postgres(self.engine) else sqlite.insert
+        with self.engine.begin() as conn:
+            inserted = conn.execute(
+                dialect_insert(plan_runs)
+                .values(cadence=cadence, period=period, claimed_at=now, claimed_by=self.name)
+                .on_conflict_do_nothing(index_elements=["cadence", "period"])
+                .returning(plan_runs.c.period)
+            ).first()
+        return inserted is not None
+
+    def _stale(self, now: datetime) -> list[tuple[str, str]]:
+        """Claims older than ``stale_after`` without a plan; re-stamped so one resend each."""
+        limit = now - self.stale_after
+        with self.engine.begin() as conn:
+            rows = conn.execute(
+                select(plan_runs.c.cadence, plan_runs.c.period).where(
+                    plan_runs.c.planned_at.is_(None), plan_runs.c.claimed_at < limit
+                )
+            ).all()
+            out = []
+            for cadence, period in rows:
+                result = conn.execute(
+                    update(plan_runs)
+                    .where(
+                        plan_runs.c.cadence == cadence,
+                        plan_runs.c.period == period,
+                        plan_runs.c.claimed_at < limit,
+                    )
+                    .values(claimed_at=now)
+                )
+                if result.rowcount == 1:
+                    out.append((cadence, period))
+        return out
+
+    def claims(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(plan_runs)).scalar_one())

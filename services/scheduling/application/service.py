@@ -1,0 +1,449 @@
+"""Scheduling's use cases: the board, planning a period, follow-up actions, the read model.
+
+Questions about "now" are answered from the read model once it has caught up with the
+log; questions about the past (an ``as_of`` before the latest business time, or a
+``known_at`` before the last event) replay the log up to that cut-off. Both paths fold
+the same facts with the same code, so they give the same answer.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from shared.eventstore import (
+    CatchUp,
+    ConcurrencyConflict,
+    Cutoff,
+    DuplicateEventConflict,
+    EventStore,
+    NewEvent,
+    RecordedEvent,
+    format_instant,
+    now_utc,
+)
+
+from ..config import SchedulingConfig
+from ..domain.errors import ActionNotFound, PlanNotFound
+from ..domain.periods import Period
+from ..domain.plan import (
+    OpenAction,
+    PlanInputs,
+    build_plan,
+    changes_between,
+    digest_of,
+    new_actions,
+)
+from ..domain.project import ProjectState
+from ..domain.rules import findings, status
+from ..readmodel import projection, queries
+
+_IDS = uuid.UUID("6d1c8a2e-3f54-4b7e-9a0c-5e2f7b9d4c11")
+"""Namespace of scheduling's deterministic event ids (a retry writes the same id)."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The projects and open actions as known at a cut-off, and where they came from."""
+
+    states: list[ProjectState]
+    open_actions: list[OpenAction]
+    taken_action_ids: frozenset[str]
+    source: str
+    watermark: int
+
+
+@dataclass(frozen=True)
+class PlanRecord:
+    """One stored version of a plan."""
+
+    cadence: str
+    period: str
+    version: int
+    digest: str
+    known_at: str
+    watermark: int | None
+    event_id: str
+    global_position: int
+    recorded_at: datetime
+    changes: dict[str, Any]
+    plan: dict[str, Any]
+
+    @classmethod
+    def of(cls, event: RecordedEvent) -> PlanRecord:
+        p = event.payload
+        return cls(
+            p["cadence"],
+            p["period"],
+            p["plan_version"],
+            p["digest"],
+            p["known_at"],
+            p.get("watermark"),
+            event.event_id,
+            event.global_position,
+            event.recorded_at,
+            p.get("changes") or {},
+            p["plan"],
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "cadence": self.cadence,
+            "period": self.period,
+            "version": self.version,
+            "digest": self.digest,
+            "known_at": self.known_at,
+            "watermark": self.watermark,
+            "event_id": self.event_id,
+            "global_position": self.global_position,
+            "recorded_at": format_instant(self.recorded_at),
+            "changes": self.changes,
+            "plan": self.plan,
+        }
+
+
+@dataclass
+class SchedulingService:
+    store: EventStore
+    zone: ZoneInfo
+    config: SchedulingConfig = field(default_factory=SchedulingConfig)
+    clock: Callable[[], datetime] = now_utc
+    states: queries.StateCache = field(default_factory=queries.StateCache)
+    _board_memo: tuple[Any, list] = field(default=(None, []), repr=False)
+
+    # -- the read model ---------------------------------------------------------------
+
+    def catch_up(self, up_to: int | None = None) -> CatchUp:
+        return projection.catch_up(self.store, self.zone, up_to=up_to)
+
+    def rebuild(self) -> CatchUp:
+        return projection.rebuild(self.store, self.zone)
+
+    def snapshot(
+        self, as_of: datetime | None, known_at: datetime, *, with_actions: bool = True
+    ) -> Snapshot:
+        """Projects and open actions at the cut-off, from the read model when it is exactly
+        that cut-off, otherwise by replaying the log."""
+        watermark = self.store.position_known_at(known_at)
+        if queries.checkpoint(self.store) < watermark:
+            self.catch_up(up_to=watermark)
+        engine = self.store.engine
+        if queries.checkpoint(self.store) == watermark:
+            latest = queries.latest_business_time(engine)
+            if as_of is None or latest is None or latest <= as_of:
+                snap = Snapshot(
+                    queries.current_states(engine, self.states),
+                    queries.current_open_actions(engine) if with_actions else [],
+                    frozenset(queries.action_ids_taken(engine) if with_actions else ()),
+                    "read model",
+                    watermark,
+                )
+                # A catch-up that committed meanwhile would mix in later events.
+                if queries.checkpoint(self.store) == watermark:
+                    return snap
+        actions = queries.replayed_actions(self.store, known_at) if with_actions else {}
+        return Snapshot(
+            queries.replayed_states(self.store, Cutoff(as_of, known_at), self.zone),
+            [
+                queries.open_action_of(a)
+                for _, a in sorted(actions.items())
+                if a["status"] == "open"
+            ],
+            frozenset(actions),
+            "replay",
+            watermark,
+        )
+
+    # -- the board --------------------------------------------------------------------
+
+    def board(
+        self,
+        as_of: datetime | None = None,
+        known_at: datetime | None = None,
+        filters: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        now = self.clock()
+        known = known_at or now
+        snap = self.snapshot(as_of, known, with_actions=False)
+        # Without as_of the board is judged on the day it was known at (today by default).
+        today = (as_of or known).astimezone(self.zone).date()
+        filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
+        rows = [
+            row for state, row in self._board_rows(snap, today) if _matches(row, state, filters)
+        ]
+        return {
+            "as_of": today.isoformat(),
+            "known_at": format_instant(known),
+            "source": snap.source,
+            "watermark": snap.watermark,
+            "counts": {
+                c: sum(1 for r in rows if r["status"] == c) for c in ("green", "yellow", "red")
+            },
+            "projects": rows,
+        }
+
+    def _board_rows(self, snap: Snapshot, today: date) -> list[tuple[ProjectState, dict]]:
+        # The read model at one watermark gives the same board all day: keep the last one.
+        key = (today, snap.watermark)
+        if snap.source == "read model" and self._board_memo[0] == key:
+            return self._board_memo[1]
+        rows = []
+        for state in snap.states:
+            found = findings(state, today, self.config.thresholds)
+            rows.append((state, _board_row(state, status(found), found)))
+        if snap.source == "read model":
+            self._board_memo = (key, rows)
+        return rows
+
+    # -- plans ------------------------------------------------------------------------
+
+    def compute_plan(
+        self, cadence: str, period: Period, known_at: datetime
+    ) -> tuple[dict[str, Any], Snapshot]:
+        """The plan as it would be made with what was known at ``known_at`` (not stored)."""
+        calendar = self.config.calendar()
+        meeting_on = calendar.first_working_day(period.start, period.end) or period.start
+        as_of = Cutoff.of(as_of=meeting_on, zone=self.zone).as_of
+        snap = self.snapshot(as_of, known_at)
+        plan = build_plan(
+            PlanInputs(
+                cadence=cadence,
+                period=period,
+                states=snap.states,
+                open_actions=snap.open_actions,
+                calendar=calendar,
+                thresholds=self.config.thresholds,
+                targets=self.config.targets,
+                meeting=self.config.meeting,
+                taken_action_ids=snap.taken_action_ids,
+            )
+        )
+        return plan, snap
+
+    def plan(
+        self,
+        cadence: str,
+        period_label: str,
+        *,
+        known_at: datetime | None = None,
+        replan: bool = False,
+        actor: str = "scheduling",
+        source: str = "scheduling",
+    ) -> tuple[PlanRecord, bool]:
+        """The period's plan: the stored one if it exists (unless re-planning or asked for
+        another ``known_at``), otherwise a new version. True when a version was written."""
+        period = Period.parse(cadence, period_label)
+        latest = self.latest(cadence, period.label)
+        if latest is not None and known_at is None and not replan:
+            return latest, False
+        known = known_at or self.clock()
+        body, snap = self.compute_plan(cadence, period, known)
+        digest = digest_of(body)
+        if latest is not None and latest.digest == digest:
+            return latest, False
+        events, expected = self._plan_events(cadence, period, body, digest, known, snap, latest)
+        try:
+            self.store.append([_attributed(e, actor, source) for e in events], expected)
+        except (ConcurrencyConflict, DuplicateEventConflict):
+            # Another planner wrote this period first: its version is the answer.
+            return self.get_plan(cadence, period.label), False
+        self.catch_up()
+        return self.get_plan(cadence, period.label), True
+
+    def latest(self, cadence: str, period_label: str) -> PlanRecord | None:
+        """The latest stored version, reading only that event of the stream."""
+        stream = f"dispatch-{cadence}-{period_label}"
+        version = self.store.stream_version(stream)
+        if version == 0:
+            return None
+        (event,) = self.store.read_stream(stream, from_version=version, to_version=version)
+        return PlanRecord.of(event)
+
+    def _plan_events(
+        self,
+        cadence: str,
+        period: Period,
+        body: dict[str, Any],
+        digest: str,
+        known: datetime,
+        snap: Snapshot,
+        latest: PlanRecord | None,
+    ) -> tuple[list[NewEvent], dict[str, int | None]]:
+        now = self.clock()
+        version = (latest.version if latest else 0) + 1
+        stream = f"dispatch-{cadence}-{period.label}"
+        events = [
+            NewEvent(
+                stream_id=stream,
+                type="DispatchPlanned",
+                occurred_at=now,
+                event_id=str(uuid.uuid5(_IDS, f"plan|{cadence}|{period.label}|{version}|{digest}")),
+                payload={
+                    "cadence": cadence,
+                    "period": period.label,
+                    "plan_version": version,
+                    "known_at": format_instant(known),
+                    "digest": digest,
+                    "plan": body,
+                    "changes": changes_between(latest.plan if latest else None, body),
+                    "watermark": snap.watermark,
+                },
+            )
+        ]
+        expected: dict[str, int | None] = {stream: version - 1}
+        self.catch_up()
+        taken = queries.action_ids_taken(self.store.engine)
+        for action in new_actions(body):
+            if action["action_id"] in taken:
+                continue  # assigned meanwhile by another version of this period
+            events.append(
+                NewEvent(
+                    stream_id=f"actions-{action['project_id']}",
+                    type="ActionAssigned",
+                    occurred_at=now,
+                    event_id=str(uuid.uuid5(_IDS, f"action|{action['action_id']}")),
+                    payload={
+                        "action_id": action["action_id"],
+                        "project_id": action["project_id"],
+                        "item": action["item"],
+                        "assignee": action["assignee"],
+                        "due": action["due"],
+                        "period": period.label,
+                        "description": action["reason"][:2000],
+                    },
+                )
+            )
+        spot = body.get("spot_check")
+        spot_stream = f"spotcheck-{period.label}"
+        if spot is not None and self.store.stream_version(spot_stream) == 0:
+            events.append(
+                NewEvent(
+                    stream_id=spot_stream,
+                    type="SpotCheckScheduled",
+                    occurred_at=now,
+                    event_id=str(uuid.uuid5(_IDS, f"spot|{period.label}|{spot['seed']}")),
+                    payload=dict(spot),
+                )
+            )
+            expected[spot_stream] = 0
+        return events, expected
+
+    def versions(
+        self, cadence: str, period_label: str, *, must_exist: bool = True
+    ) -> list[PlanRecord]:
+        period = Period.parse(cadence, period_label)
+        records = [
+            PlanRecord.of(e)
+            for e in self.store.read_stream(f"dispatch-{cadence}-{period.label}")
+            if e.type == "DispatchPlanned"
+        ]
+        if must_exist and not records:
+            raise PlanNotFound(cadence, period.label)
+        return records
+
+    def get_plan(self, cadence: str, period_label: str, version: int | None = None) -> PlanRecord:
+        period = Period.parse(cadence, period_label)
+        if version is None:
+            latest = self.latest(cadence, period.label)
+            if latest is None:
+                raise PlanNotFound(cadence, period.label)
+            return latest
+        stream = f"dispatch-{cadence}-{period.label}"
+        events = self.store.read_stream(stream, from_version=version, to_version=version)
+        if not events:
+            raise PlanNotFound(cadence, period.label, version)
+        return PlanRecord.of(events[0])
+
+    def list_plans(self, cadence: str | None, period: str | None) -> list[dict[str, Any]]:
+        self.catch_up()
+        return queries.list_plans(self.store.engine, cadence=cadence, period=period)
+
+    # -- follow-up actions ------------------------------------------------------------
+
+    def actions(
+        self,
+        *,
+        status: str | None = "open",
+        project_id: str | None = None,
+        limit: int = 100,
+        after: str | None = None,
+    ) -> list[dict[str, Any]]:
+        return queries.list_actions(
+            self.store.engine, status=status, project_id=project_id, limit=limit, after=after
+        )
+
+    def close_action(
+        self, action_id: str, note: str = "", *, actor: str = "", source: str = ""
+    ) -> tuple[dict[str, Any], bool]:
+        """Close an open action with an ``ActionClosed`` event; closing it again is a no-op."""
+        self.catch_up()
+        action = queries.get_action(self.store.engine, action_id)
+        if action is None:
+            raise ActionNotFound(action_id)
+        if action["status"] == "closed":
+            return action, False
+        event = NewEvent(
+            stream_id=f"actions-{action['project_id']}",
+            type="ActionClosed",
+            occurred_at=self.clock(),
+            event_id=str(uuid.uuid5(_IDS, f"close|{action_id}")),
+            payload={"action_id": action_id, "note": note},
+            actor=actor,
+            source=source,
+        )
+        self.store.append([event])
+        self.catch_up()
+        return queries.get_action(self.store.engine, action_id) or action, True
+
+
+def _attributed(event: NewEvent, actor: str, source: str) -> NewEvent:
+    return NewEvent(
+        stream_id=event.stream_id,
+        type=event.type,
+        payload=event.payload,
+        occurred_at=event.occurred_at,
+        event_id=event.event_id,
+        actor=actor,
+        source=source,
+    )
+
+
+def _board_row(state: ProjectState, colour: str, found: list) -> dict[str, Any]:
+    return {
+        "project_id": state.project_id,
+        "name": state.name,
+        "category": state.category,
+        "sector": state.sector,
+        "town": state.town,
+        "leader": state.leader,
+        "lead_unit": state.lead_unit,
+        "owner_unit": state.owner_unit,
+        "major": state.major,
+        "phase": state.phase,
+        "status": colour,
+        "reasons": [
+            {
+                "rule": f.rule,
+                "subject": f.subject,
+                "colour": f.colour,
+                "reason": f.reason,
+                "evidence": list(f.evidence),
+            }
+            for f in found
+            if f.colour
+        ],
+    }
+
+
+def _matches(row: dict[str, Any], state: ProjectState, filters: Mapping[str, Any]) -> bool:
+    for name, wanted in filters.items():
+        if name == "unit":
+            if wanted not in (state.lead_unit, state.owner_unit):
+                return False
+        elif row.get(name) != wanted:
+            return False
+    return True

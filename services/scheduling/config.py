@@ -1,0 +1,117 @@
+"""Scheduling's configuration in one place: defaults, then a YAML/JSON file
+(``GONGJIAN_SCHEDULING_CONFIG``), then environment variables, each overriding the last.
+
+Keys (file) and variables (environment) are listed in docs/scheduling.md.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .domain.calendar import WorkingCalendar, parse_overrides
+from .domain.plan import MeetingSettings, Targets
+from .domain.rules import Thresholds
+
+log = logging.getLogger(__name__)
+
+ENV_PREFIX = "GONGJIAN_SCHEDULING_"
+
+
+@dataclass(frozen=True)
+class SchedulingConfig:
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    targets: Targets = field(default_factory=Targets)
+    meeting: MeetingSettings = field(default_factory=MeetingSettings)
+    calendar_overrides: Mapping[date, bool] = field(default_factory=dict)
+    scheduler_interval_seconds: int = 60
+    scheduler_since: date | None = None
+    """First period the scheduler plans when it has never run (default: the current one)."""
+    stale_claim_seconds: int = 600
+
+    def calendar(self) -> WorkingCalendar:
+        return WorkingCalendar(dict(self.calendar_overrides))
+
+    @classmethod
+    def load(cls, env: Mapping[str, str] | None = None) -> SchedulingConfig:
+        env = os.environ if env is None else env
+        raw: dict[str, Any] = {}
+        path = env.get(ENV_PREFIX + "CONFIG")
+        if path:
+            raw = _read_file(Path(path))
+        for section, target in (
+            ("thresholds", Thresholds),
+            ("targets", Targets),
+            ("meeting", MeetingSettings),
+        ):
+            for f in fields(target):
+                value = env.get(f"{ENV_PREFIX}{f.name.upper()}")
+                if value not in (None, ""):
+                    raw.setdefault(section, {})[f.name] = value
+        for name in ("scheduler_interval_seconds", "scheduler_since", "stale_claim_seconds"):
+            value = env.get(f"{ENV_PREFIX}{name.upper()}")
+            if value not in (None, ""):
+                raw[name] = value
+        calendar_file = env.get(ENV_PREFIX + "CALENDAR_FILE") or raw.get("calendar_file")
+        overrides = dict(raw.get("calendar_overrides") or {})
+        if calendar_file:
+            overrides.update(_read_file(Path(calendar_file)))
+        return cls.from_mapping(raw, overrides)
+
+    @classmethod
+    def from_mapping(
+        cls, raw: Mapping[str, Any], overrides: Mapping[str, Any] = ()
+    ) -> SchedulingConfig:  # type: ignore[assignment]
+        try:
+            return cls(
+                thresholds=_section(Thresholds, raw.get("thresholds") or {}),
+                targets=_section(Targets, raw.get("targets") or {}),
+                meeting=_section(MeetingSettings, raw.get("meeting") or {}),
+                calendar_overrides=parse_overrides(dict(overrides or {})),
+                scheduler_interval_seconds=int(raw.get("scheduler_interval_seconds", 60)),
+                scheduler_since=date.fromisoformat(str(raw["scheduler_since"]))
+                if raw.get("scheduler_since")
+                else None,
+                stale_claim_seconds=int(raw.get("stale_claim_seconds", 600)),
+            )
+        except (ValueError, TypeError, InvalidOperation) as exc:
+            raise ValueError(f"scheduling configuration: {exc}") from exc
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    text = path.read_text(encoding="utf-8")
+    data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a mapping at the top")
+    return data
+
+
+def _section(kind: type, values: Mapping[str, Any]) -> Any:
+    default = kind()
+    known = {f.name: f for f in fields(kind)}
+    unknown = set(values) - set(known)
+    if unknown:
+        raise ValueError(f"unknown {kind.__name__} key(s): {', '.join(sorted(unknown))}")
+    converted: dict[str, Any] = {}
+    for name, value in values.items():
+        current = getattr(default, name)
+        if isinstance(current, bool):
+            converted[name] = (
+                value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
+            )
+        elif isinstance(current, Decimal):
+            converted[name] = Decimal(str(value))
+        elif isinstance(current, int):
+            converted[name] = int(value)
+        else:
+            converted[name] = str(value)
+    return replace(default, **converted)

@@ -1,0 +1,340 @@
+"""A dispatch plan (调度计划) for one period: meeting, agenda by leader and unit, follow-up
+actions, spot checks, and for the leading group the campaign's totals against targets.
+
+`build_plan` is a pure function of its inputs, so a plan is deterministic for
+(cadence, period, known_at): the caller supplies the states and open actions known then.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from .calendar import WorkingCalendar
+from .periods import Period
+from .project import ProjectState
+from .rules import RED, Finding, Thresholds, findings, investment_lag, status
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The campaign's targets (18/5/6 projects by category, 4.5 billion yuan a year)."""
+
+    breakthrough: int = 18
+    new_start: int = 5
+    preliminary: int = 6
+    investment: Decimal = Decimal("4500000000")
+
+
+@dataclass(frozen=True)
+class MeetingSettings:
+    time: str = "09:00"
+    chair: str = "领导小组组长"
+    spot_check_size: int = 3
+
+
+@dataclass(frozen=True)
+class OpenAction:
+    """A follow-up action assigned by an earlier agenda and not closed (as known then)."""
+
+    action_id: str
+    project_id: str
+    item: str
+    assignee: str
+    due: date
+    period: str
+    description: str = ""
+
+
+@dataclass
+class PlanInputs:
+    cadence: str
+    period: Period
+    states: Iterable[ProjectState]
+    open_actions: Iterable[OpenAction]
+    calendar: WorkingCalendar
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    targets: Targets = field(default_factory=Targets)
+    meeting: MeetingSettings = field(default_factory=MeetingSettings)
+    taken_action_ids: frozenset[str] = frozenset()
+    """Every action id known then, open or closed: a new action never reuses one."""
+
+
+def canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def digest_of(plan: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical(plan).encode()).hexdigest()
+
+
+def action_id_for(project_id: str, item: str, period: str) -> str:
+    """Deterministic, so planning the same period twice assigns the same action."""
+    return "A" + hashlib.sha256(f"{project_id}|{item}|{period}".encode()).hexdigest()[:15]
+
+
+def _fresh_action_id(project_id: str, item: str, period: str, taken: frozenset[str]) -> str:
+    candidate, n = action_id_for(project_id, item, period), 0
+    while candidate in taken:  # the same item recurs after its action was closed
+        n += 1
+        candidate = action_id_for(project_id, item, f"{period}#{n}")
+    return candidate
+
+
+def spot_check_sample(period: Period, project_ids: Iterable[str], size: int) -> dict[str, Any]:
+    """A reproducible random sample: the seed is derived from the period alone."""
+    seed = hashlib.sha256(f"gongjian spot check {period.label}".encode()).hexdigest()
+    population = sorted(set(project_ids))
+    chosen = random.Random(int(seed, 16)).sample(population, min(size, len(population)))
+    return {"period": period.label, "seed": seed, "project_ids": sorted(chosen)}
+
+
+def build_plan(inputs: PlanInputs) -> dict[str, Any]:
+    period = inputs.period
+    calendar = inputs.calendar
+    meeting_on = calendar.first_working_day(period.start, period.end) or period.start
+    due_on = calendar.last_working_day(meeting_on, period.end) or period.end
+    active = sorted((s for s in inputs.states if s.active), key=lambda s: s.project_id)
+    evaluated = [(s, findings(s, meeting_on, inputs.thresholds, period)) for s in active]
+    colours = {s.project_id: status(f) for s, f in evaluated}
+
+    in_scope = [(s, f) for s, f in evaluated if _in_scope(inputs.cadence, s, colours)]
+    open_by_key = {(a.project_id, a.item): a for a in inputs.open_actions}
+    by_project: dict[str, list[OpenAction]] = {}
+    for action in inputs.open_actions:
+        by_project.setdefault(action.project_id, []).append(action)
+
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    agenda_projects: dict[str, ProjectState] = {}
+    for state, found in in_scope:
+        items = [
+            _item(state, f, open_by_key, period, due_on, inputs.taken_action_ids)
+            for f in found
+            if f.agenda and _on_agenda(inputs.cadence, f, colours[state.project_id])
+        ]
+        current = {f.key for f in found}
+        items += [
+            _carried(state, a)
+            for a in sorted(by_project.get(state.project_id, []), key=lambda a: a.item)
+            if a.item not in current
+        ]
+        if items:
+            agenda_projects[state.project_id] = state
+            groups.setdefault((state.leader, state.lead_unit), []).extend(items)
+
+    sources = {calendar.source_of(day)[1] for day in period.days()}
+    plan: dict[str, Any] = {
+        "cadence": inputs.cadence,
+        "period": period.label,
+        "period_start": period.start.isoformat(),
+        "period_end": period.end.isoformat(),
+        "meeting": {
+            "date": meeting_on.isoformat(),
+            "time": inputs.meeting.time,
+            "chair": inputs.meeting.chair,
+            "attendees": _attendees(agenda_projects.values()),
+            "calendar": sorted(sources),
+            "warnings": calendar.warnings(),
+        },
+        "scope": {
+            "rule": _SCOPE_RULES[inputs.cadence],
+            "projects": len(in_scope),
+            "on_agenda": len(agenda_projects),
+        },
+        "board": {
+            colour: sum(1 for c in colours.values() if c == colour)
+            for colour in ("green", "yellow", "red")
+        },
+        "groups": [
+            {"leader": leader, "unit": unit, "items": items}
+            for (leader, unit), items in sorted(groups.items())
+        ],
+    }
+    if inputs.cadence == "weekly":
+        plan["spot_check"] = spot_check_sample(
+            period, (s.project_id for s in active), inputs.meeting.spot_check_size
+        )
+    if inputs.cadence == "quarterly":
+        plan["totals"] = campaign_totals(
+            active, period, meeting_on, inputs.targets, inputs.thresholds.report_grace_days
+        )
+    return plan
+
+
+_SCOPE_RULES = {
+    "weekly": "major projects, weekly-cadence projects and every red project",
+    "monthly": "all active projects",
+    "quarterly": "escalations and red projects of all active projects; campaign totals",
+}
+
+
+def _in_scope(cadence: str, state: ProjectState, colours: dict[str, str]) -> bool:
+    if cadence == "weekly":
+        return state.major or state.cadence == "weekly" or colours[state.project_id] == RED
+    return True
+
+
+def _on_agenda(cadence: str, finding: Finding, colour: str) -> bool:
+    if cadence == "quarterly":
+        return finding.escalate or finding.colour == RED
+    return True
+
+
+def _item(
+    state: ProjectState,
+    finding: Finding,
+    open_by_key: dict[tuple[str, str], OpenAction],
+    period: Period,
+    due_on: date,
+    taken: frozenset[str],
+) -> dict[str, Any]:
+    existing = open_by_key.get((state.project_id, finding.key))
+    if existing is not None:
+        # Assigned by an earlier version of this same period: still this period's new action.
+        action = _action_dict(existing, "new" if existing.period == period.label else "carried")
+    else:
+        action = {
+            "action_id": _fresh_action_id(state.project_id, finding.key, period.label, taken),
+            "assignee": finding.assignee or state.lead_unit,
+            "due": due_on.isoformat(),
+            "since": period.label,
+            "status": "new",
+        }
+    return {
+        "project_id": state.project_id,
+        "project": state.name,
+        "item": finding.key,
+        "rule": finding.rule,
+        "reason": finding.reason,
+        "colour": finding.colour,
+        "escalate": finding.escalate,
+        "evidence": list(finding.evidence),
+        "action": action,
+    }
+
+
+def _carried(state: ProjectState, action: OpenAction) -> dict[str, Any]:
+    return {
+        "project_id": state.project_id,
+        "project": state.name,
+        "item": action.item,
+        "rule": "follow_up",
+        "reason": f"follow-up action from {action.period} still open (due {action.due})"
+        + (f": {action.description}" if action.description else ""),
+        "colour": None,
+        "escalate": False,
+        "evidence": [],
+        "action": _action_dict(action, "carried"),
+    }
+
+
+def _action_dict(action: OpenAction, status_: str) -> dict[str, Any]:
+    return {
+        "action_id": action.action_id,
+        "assignee": action.assignee,
+        "due": action.due.isoformat(),
+        "since": action.period,
+        "status": status_,
+    }
+
+
+def _attendees(states: Iterable[ProjectState]) -> list[str]:
+    people: set[str] = set()
+    for s in states:
+        people.update((s.leader, s.lead_unit, s.owner_unit))
+    return sorted(people)
+
+
+def campaign_totals(
+    states: list[ProjectState], period: Period, today: date, targets: Targets, grace_days: int = 5
+) -> dict[str, Any]:
+    """The leading group's view: projects by category against 18/5/6, investment against
+    the annual target and its time-proportional share."""
+    year = [s for s in states if s.year == period.start.year]
+    achieved = {
+        "breakthrough": lambda s: s.phase in ("completed", "commissioned"),
+        "new_start": lambda s: s.started_on is not None,
+        "preliminary": lambda s: (
+            s.started_on is not None or any(a.outcome == "granted" for a in s.approvals.values())
+        ),
+    }
+    categories = {}
+    for name, target in (
+        ("breakthrough", targets.breakthrough),
+        ("new_start", targets.new_start),
+        ("preliminary", targets.preliminary),
+    ):
+        members = [s for s in year if s.category == name]
+        categories[name] = {
+            "target": target,
+            "projects": len(members),
+            "achieved": sum(1 for s in members if achieved[name](s)),
+        }
+    reported = sum(
+        (
+            inv.amount
+            for s in year
+            for month, inv in s.investments.items()
+            if month.startswith(f"{period.start.year}-")
+        ),
+        Decimal(0),
+    )
+    lags = [lag for lag in (investment_lag(s, today, grace_days) for s in year) if lag is not None]
+    months = max((lag.months for lag in lags), default=0)
+    proportional = targets.investment * months / 12
+    return {
+        "year": period.start.year,
+        "categories": categories,
+        "investment": {
+            "target": f"{targets.investment:.2f}",
+            "reported": f"{reported:.2f}",
+            "time_proportional": f"{proportional:.2f}",
+            "percent_of_target": f"{(reported / targets.investment * 100):.1f}"
+            if targets.investment
+            else "0.0",
+        },
+    }
+
+
+def changes_between(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
+    """What a new version of a plan changes: items added, removed or restated."""
+    if old is None:
+        return {}
+
+    def items(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        return {
+            f"{i['project_id']}/{i['item']}": i for g in plan.get("groups", []) for i in g["items"]
+        }
+
+    before, after = items(old), items(new)
+    return {
+        "added": sorted(set(after) - set(before)),
+        "removed": sorted(set(before) - set(after)),
+        "changed": sorted(
+            k for k in set(before) & set(after) if canonical(before[k]) != canonical(after[k])
+        ),
+        "meeting_changed": old.get("meeting") != new.get("meeting"),
+    }
+
+
+def new_actions(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    """The actions this plan assigns for the first time."""
+    out = []
+    for group in plan["groups"]:
+        for item in group["items"]:
+            if item["action"]["status"] == "new":
+                out.append(
+                    {
+                        **item["action"],
+                        "project_id": item["project_id"],
+                        "item": item["item"],
+                        "reason": item["reason"],
+                    }
+                )
+    return out

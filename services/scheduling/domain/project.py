@@ -1,0 +1,451 @@
+"""What scheduling knows of one key project, folded from its stream.
+
+Facts are applied in stream order. Corrections (``EventCorrected``) replace an earlier
+event's payload and retractions (``EventRetracted``) remove it; both are bounded by
+``known_at`` only, never by ``as_of`` (see `effective_facts`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+AMENDMENTS = ("EventCorrected", "EventRetracted")
+ACTIVE_PHASES = ("preliminary", "started", "completed")
+VETO_INCIDENTS = ("major_safety_accident", "ecological_red_line", "illegal_farmland")
+
+
+class Fact(Protocol):
+    """The part of a recorded event that scheduling reads."""
+
+    @property
+    def event_id(self) -> str: ...
+    @property
+    def stream_id(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def occurred_at(self) -> datetime: ...
+    @property
+    def payload(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class AmendedFact:
+    event_id: str
+    stream_id: str
+    type: str
+    occurred_at: datetime
+    payload: dict[str, Any]
+
+
+class Amendments:
+    """The corrections and retractions of a set of streams, by the event they amend. A
+    correction counts only within its own stream; a retracted correction no longer
+    counts, so the one before it (or the original payload) does."""
+
+    def __init__(self, facts: Iterable[Fact] = ()) -> None:
+        self._corrections: dict[tuple[str, str], list[tuple[str, dict[str, Any]]]] = {}
+        self._retracted: set[tuple[str, str]] = set()
+        for fact in facts:
+            self.add(fact)
+
+    def add(self, fact: Fact) -> None:
+        if fact.type == "EventCorrected":
+            target = (fact.stream_id, str(fact.payload["corrected_event_id"]))
+            self._corrections.setdefault(target, []).append(
+                (fact.event_id, fact.payload["payload"])
+            )
+        elif fact.type == "EventRetracted":
+            self._retracted.add((fact.stream_id, str(fact.payload["retracted_event_id"])))
+
+    def amend(self, fact: Fact, as_of: datetime | None = None) -> Fact | None:
+        """The fact as amended, or None if it is retracted, an amendment, or after as_of."""
+        key = (fact.stream_id, fact.event_id)
+        if fact.type in AMENDMENTS or key in self._retracted:
+            return None
+        if as_of is not None and fact.occurred_at > as_of:
+            return None
+        live = [
+            payload
+            for event_id, payload in self._corrections.get(key, ())
+            if (fact.stream_id, event_id) not in self._retracted
+        ]
+        if not live:
+            return fact
+        return AmendedFact(fact.event_id, fact.stream_id, fact.type, fact.occurred_at, live[-1])
+
+
+def effective_facts(facts: Iterable[Fact], as_of: datetime | None = None) -> list[Fact]:
+    """The stream's facts with corrections applied and retractions removed, then bounded
+    by ``as_of``. ``facts`` must already be bounded by ``known_at``."""
+    facts = list(facts)
+    amendments = Amendments(facts)
+    amended = (amendments.amend(fact, as_of) for fact in facts)
+    return [fact for fact in amended if fact is not None]
+
+
+@dataclass
+class Milestone:
+    milestone_id: str
+    name: str
+    kind: str
+    due: date
+    completed_on: date | None = None
+    slips: int = 0
+    evidence: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Approval:
+    approval_id: str
+    kind: str
+    requested_on: date
+    allowed_days: int
+    decided_on: date | None = None
+    outcome: str | None = None
+    evidence: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Issue:
+    issue_id: str
+    kind: str
+    description: str
+    raised_on: date
+    allowed_days: int
+    owner: str = ""
+    resolved_on: date | None = None
+    evidence: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Inspection:
+    inspection_id: str
+    result: str
+    on: date
+    event_id: str
+
+
+@dataclass
+class Investment:
+    amount: Decimal
+    event_id: str
+
+
+@dataclass
+class Incident:
+    incident_id: str
+    kind: str
+    on: date
+    event_id: str
+
+
+@dataclass
+class ProjectState:
+    project_id: str
+    name: str
+    category: str
+    sector: str
+    town: str
+    year: int
+    annual_plan: Decimal
+    monthly_plan: list[Decimal] | None
+    major: bool
+    cadence: str
+    leader: str
+    lead_unit: str
+    owner_unit: str
+    registered_on: date
+    registered_event: str
+    planned_start: date | None = None
+    planned_completion: date | None = None
+    total_investment: Decimal = Decimal(0)
+    phase: str = "preliminary"
+    phase_evidence: list[str] = field(default_factory=list)
+    started_on: date | None = None
+    milestones: dict[str, Milestone] = field(default_factory=dict)
+    approvals: dict[str, Approval] = field(default_factory=dict)
+    issues: dict[str, Issue] = field(default_factory=dict)
+    inspections: list[Inspection] = field(default_factory=list)
+    investments: dict[str, Investment] = field(default_factory=dict)
+    incidents: list[Incident] = field(default_factory=list)
+
+    @property
+    def active(self) -> bool:
+        return self.phase in ACTIVE_PHASES
+
+    # -- JSON form kept by the read model ------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        return _encode(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ProjectState:
+        # Written out field by field: the read model parses thousands of these per plan.
+        day = _day
+        return cls(
+            project_id=data["project_id"],
+            name=data["name"],
+            category=data["category"],
+            sector=data["sector"],
+            town=data["town"],
+            year=data["year"],
+            annual_plan=Decimal(data["annual_plan"]),
+            monthly_plan=[Decimal(v) for v in data["monthly_plan"]]
+            if data.get("monthly_plan")
+            else None,
+            major=data["major"],
+            cadence=data["cadence"],
+            leader=data["leader"],
+            lead_unit=data["lead_unit"],
+            owner_unit=data["owner_unit"],
+            registered_on=day(data["registered_on"]),
+            registered_event=data["registered_event"],
+            planned_start=day(data.get("planned_start")),
+            planned_completion=day(data.get("planned_completion")),
+            total_investment=Decimal(data.get("total_investment") or 0),
+            phase=data["phase"],
+            phase_evidence=data["phase_evidence"],
+            started_on=day(data.get("started_on")),
+            milestones={
+                k: Milestone(
+                    v["milestone_id"],
+                    v["name"],
+                    v["kind"],
+                    day(v["due"]),
+                    day(v["completed_on"]),
+                    v["slips"],
+                    v["evidence"],
+                )
+                for k, v in data["milestones"].items()
+            },
+            approvals={
+                k: Approval(
+                    v["approval_id"],
+                    v["kind"],
+                    day(v["requested_on"]),
+                    v["allowed_days"],
+                    day(v["decided_on"]),
+                    v["outcome"],
+                    v["evidence"],
+                )
+                for k, v in data["approvals"].items()
+            },
+            issues={
+                k: Issue(
+                    v["issue_id"],
+                    v["kind"],
+                    v["description"],
+                    day(v["raised_on"]),
+                    v["allowed_days"],
+                    v["owner"],
+                    day(v["resolved_on"]),
+                    v["evidence"],
+                )
+                for k, v in data["issues"].items()
+            },
+            inspections=[
+                Inspection(v["inspection_id"], v["result"], day(v["on"]), v["event_id"])
+                for v in data["inspections"]
+            ],
+            investments={
+                k: Investment(Decimal(v["amount"]), v["event_id"])
+                for k, v in data["investments"].items()
+            },
+            incidents=[
+                Incident(v["incident_id"], v["kind"], day(v["on"]), v["event_id"])
+                for v in data["incidents"]
+            ],
+        )
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _encode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_encode(v) for v in value]
+    if hasattr(value, "__dataclass_fields__"):
+        return {f.name: _encode(getattr(value, f.name)) for f in fields(value)}
+    return value
+
+
+def _day(value: Any) -> Any:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def project_id_of(stream_id: str) -> str:
+    return stream_id.removeprefix("project-")
+
+
+def fold(facts: Iterable[Fact], zone: ZoneInfo) -> ProjectState | None:
+    """The project's state from its effective facts (None before it is registered)."""
+    state: ProjectState | None = None
+    for fact in facts:
+        state = apply(state, fact, zone)
+    return state
+
+
+def apply(state: ProjectState | None, fact: Fact, zone: ZoneInfo) -> ProjectState | None:
+    """One fact's effect; facts before registration or of unknown types change nothing."""
+    p = fact.payload
+    on = fact.occurred_at.astimezone(zone).date()
+    if fact.type == "ProjectRegistered":
+        return _registered(fact, on)
+    if state is None:
+        return None
+    handler = _HANDLERS.get(fact.type)
+    if handler is not None:
+        handler(state, fact, p, on)
+    return state
+
+
+def _registered(fact: Fact, on: date) -> ProjectState:
+    p = fact.payload
+    return ProjectState(
+        project_id=p["project_id"],
+        name=p["name"],
+        category=p["category"],
+        sector=p["sector"],
+        town=p["town"],
+        year=int(p["year"]),
+        annual_plan=Decimal(p["annual_plan"]),
+        monthly_plan=[Decimal(v) for v in p["monthly_plan"]] if p.get("monthly_plan") else None,
+        major=bool(p.get("major", False)),
+        cadence=p.get("cadence") or "monthly",
+        leader=p["leader"],
+        lead_unit=p["lead_unit"],
+        owner_unit=p["owner_unit"],
+        registered_on=on,
+        registered_event=fact.event_id,
+        planned_start=_day(p.get("planned_start")),
+        planned_completion=_day(p.get("planned_completion")),
+        total_investment=Decimal(p.get("total_investment") or 0),
+    )
+
+
+def _responsibility(state: ProjectState, fact: Fact, p: dict[str, Any], on: date) -> None:
+    for name in ("leader", "lead_unit", "owner_unit"):
+        if p.get(name):
+            setattr(state, name, p[name])
+
+
+def _milestone_planned(state: ProjectState, fact: Fact, p: dict[str, Any], on: date) -> None:
+    old = state.milestones.get(p["milestone_id"])
+    state.milestones[p["milestone_id"]] = Milestone(
+        p["milestone_id"],
+        p["name"],
+        p.get("kind", "progress"),
+        date.fromisoformat(p["due"]),
+        completed_on=old.completed_on if old else None,
+        slips=old.slips if old else 0,
+        evidence=[*(old.evidence if old else []), fact.event_id],
+    )
+
+
+def _milestone_completed(state: ProjectState, fact: Fact, p: dict[str, Any], on: date) -> None:
+    milestone = state.milestones.get(p["milestone_id"])
+    if milestone is not None:
+        milestone.completed_on = on
+        milestone.evidence.append(fact.event_id)
+
+
+def _milestone_slipped(state: ProjectState, fact: Fact, p: dict[str, Any], on: date) -> None:
+    milestone = state.milestones.get(p["milestone_id"])
+    if milestone is not None:
+        milestone.due = date.fromisoformat(p["new_due"])
+        milestone.slips += 1
+        milestone.evidence.append(fact.event_id)
+
+
+def _approval_requested(state: ProjectState, fact: Fact, p: dict[str, Any], on: date) -> None:
+    state.approvals[p["approval_id"]] = Approval(
+        p["approval_id"], p["kind"], on, int(p.get("allowed_days") or 20), evidence=[fact.event_id]
+    )
+
+
+def _approval_decided(state: ProjectState, fact: Fact, p: dict[str, Any], on: date) -> None:
+    approval = state.approvals.get(p["approval_id"])
+    if approval is None:  # granted without a recorded request: nothing is pending
+        approval = Approval(p["approval_id"], p["kind"], on, 0)
+        state.approvals[p["approval_id"]] = approval
+    approval.decided_on = on
+    approval.outcome = "granted" if fact.type == "ApprovalGranted" else "rejected"
+    approval.evidence.append(fact.event_id)
+
+
+def _construction_started(state: ProjectState, fact: Fact, p: dict[str, Any], on: date) -> None:
+    state.started_on = on
+    _phase(state, "started", fact)
+
+
+def _phase_change(phase: str):  # type: ignore[no-untyped-def]
+    def handler(state: ProjectState, fact: Fact, p: dict[str, Any], on: date) -> None:
+        _phase(state, phase, fact)
+
+    return handler
+
+
+def _phase(state: ProjectState, phase: str, fact: Fact) -> None:
+    state.phase = phase
+    state.phase_evidence.append(fact.event_id)
+
+
+def _investment(state: ProjectState, fact: Fact, p: dict[str, Any], on: date) -> None:
+    # A second report for the same month restates that month's figure.
+    state.investments[p["month"]] = Investment(Decimal(p["amount"]), fact.event_id)
+
+
+def _inspection(state: ProjectState, fact: Fact, p: dict[str, Any], on: date) -> None:
+    state.inspections.append(Inspection(p["inspection_id"], p["result"], on, fact.event_id))
+
+
+def _issue_raised(state: ProjectState, fact: Fact, p: dict[str, Any], on: date) -> None:
+    state.issues[p["issue_id"]] = Issue(
+        p["issue_id"],
+        p["kind"],
+        p["description"],
+        on,
+        int(p.get("allowed_days") or 15),
+        owner=p.get("owner") or "",
+        evidence=[fact.event_id],
+    )
+
+
+def _issue_resolved(state: ProjectState, fact: Fact, p: dict[str, Any], on: date) -> None:
+    issue = state.issues.get(p["issue_id"])
+    if issue is not None:
+        issue.resolved_on = on
+        issue.evidence.append(fact.event_id)
+
+
+def _incident(state: ProjectState, fact: Fact, p: dict[str, Any], on: date) -> None:
+    state.incidents.append(Incident(p["incident_id"], p["kind"], on, fact.event_id))
+
+
+_HANDLERS = {
+    "ResponsibilityAssigned": _responsibility,
+    "MilestonePlanned": _milestone_planned,
+    "MilestoneCompleted": _milestone_completed,
+    "MilestoneSlipped": _milestone_slipped,
+    "ApprovalRequested": _approval_requested,
+    "ApprovalGranted": _approval_decided,
+    "ApprovalRejected": _approval_decided,
+    "ConstructionStarted": _construction_started,
+    "InvestmentReported": _investment,
+    "InspectionCompleted": _inspection,
+    "IssueRaised": _issue_raised,
+    "IssueResolved": _issue_resolved,
+    "SafetyIncidentReported": _incident,
+    "ProjectCompleted": _phase_change("completed"),
+    "ProjectCommissioned": _phase_change("commissioned"),
+    "ProjectSuspended": _phase_change("suspended"),
+}

@@ -1,0 +1,285 @@
+"""The rules that colour the board and put a project on an agenda, with their thresholds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from .periods import Period, previous_month
+from .project import VETO_INCIDENTS, ProjectState
+
+GREEN, YELLOW, RED = "green", "yellow", "red"
+_RANK = {GREEN: 0, YELLOW: 1, RED: 2}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Board and agenda thresholds; defaults from practice (see docs/scheduling.md)."""
+
+    investment_yellow_pp: Decimal = Decimal(10)
+    investment_red_pp: Decimal = Decimal(30)
+    milestone_red_days: int = 30
+    milestone_escalate_slips: int = 2
+    start_yellow_days: int = 30
+    start_red_days: int = 90
+    issue_red_factor: int = 2
+    approval_red_factor: int = 2
+    inspection_failed_is_yellow: bool = True
+    missing_report_is_yellow: bool = True
+    report_grace_days: int = 5
+    """A month's investment report is due by this day of the next month."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One reason a project needs attention: its board colour (if any) and its evidence."""
+
+    rule: str
+    subject: str
+    reason: str
+    evidence: tuple[str, ...]
+    colour: str | None = None
+    agenda: bool = True
+    escalate: bool = False
+    assignee: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.rule}:{self.subject}"
+
+
+@dataclass(frozen=True)
+class InvestmentLag:
+    months: int
+    planned: Decimal
+    actual: Decimal
+    behind_pp: Decimal
+    evidence: tuple[str, ...] = field(default=())
+
+
+def last_reported_month(today: date, grace_days: int) -> str:
+    """The latest month whose investment report is due by ``today``."""
+    return previous_month(today - timedelta(days=grace_days))
+
+
+def investment_lag(state: ProjectState, today: date, grace_days: int = 5) -> InvestmentLag | None:
+    """How far the reported investment is behind the time-proportional plan (序时进度),
+    in percentage points of the annual plan, counting months whose reports are due."""
+    last = last_reported_month(today, grace_days)
+    year, month = int(last[:4]), int(last[5:])
+    if year < state.year or state.annual_plan <= 0:
+        return None
+    months = 12 if year > state.year else month
+    if state.monthly_plan:
+        planned = sum(state.monthly_plan[:months], Decimal(0))
+    else:
+        planned = state.annual_plan * months / 12
+    prefix, actual, evidence = f"{state.year}-", Decimal(0), []
+    for reported in sorted(state.investments):
+        if reported.startswith(prefix) and int(reported[5:]) <= months:
+            investment = state.investments[reported]
+            actual += investment.amount
+            evidence.append(investment.event_id)
+    behind = ((planned - actual) / state.annual_plan * 100).quantize(Decimal("0.1"))
+    return InvestmentLag(months, planned, actual, behind, tuple(evidence))
+
+
+def findings(
+    state: ProjectState, today: date, thresholds: Thresholds, period: Period | None = None
+) -> list[Finding]:
+    """Everything that makes ``state`` yellow or red on ``today``, or belongs on the agenda
+    of ``period``. Inactive projects (commissioned, suspended) have none."""
+    if not state.active:
+        return []
+    out: list[Finding] = []
+    out += _milestones(state, today, thresholds, period)
+    out += _start(state, today, thresholds)
+    out += _approvals(state, today, thresholds)
+    out += _issues(state, today, thresholds)
+    out += _investment(state, today, thresholds)
+    out += _inspections(state, thresholds)
+    out += _report(state, today, thresholds)
+    out += _incidents(state)
+    return out
+
+
+def status(found: list[Finding]) -> str:
+    colours = [f.colour for f in found if f.colour]
+    return max(colours, key=_RANK.__getitem__) if colours else GREEN
+
+
+def _milestones(
+    state: ProjectState, today: date, t: Thresholds, period: Period | None
+) -> list[Finding]:
+    out: list[Finding] = []
+    for m in sorted(state.milestones.values(), key=lambda m: (m.due, m.milestone_id)):
+        if m.slips >= t.milestone_escalate_slips:
+            out.append(
+                Finding(
+                    "milestone_slipped",
+                    m.milestone_id,
+                    f"milestone {m.name!r} slipped {m.slips} times (now due {m.due}): "
+                    "escalate to the leading group",
+                    tuple(m.evidence),
+                    RED,
+                    escalate=True,
+                    assignee=state.lead_unit,
+                )
+            )
+        if m.completed_on is not None:
+            continue
+        if m.due < today:
+            late = (today - m.due).days
+            out.append(
+                Finding(
+                    "milestone_overdue",
+                    m.milestone_id,
+                    f"milestone {m.name!r} overdue by {late} days (due {m.due})",
+                    tuple(m.evidence),
+                    RED if late > t.milestone_red_days else YELLOW,
+                    assignee=state.lead_unit,
+                )
+            )
+        elif period is not None and m.due <= period.end:
+            out.append(
+                Finding(
+                    "milestone_due",
+                    m.milestone_id,
+                    f"milestone {m.name!r} due {m.due}, within {period.label}",
+                    tuple(m.evidence),
+                    assignee=state.lead_unit,
+                )
+            )
+    return out
+
+
+def _start(state: ProjectState, today: date, t: Thresholds) -> list[Finding]:
+    if state.planned_start is None or state.started_on is not None:
+        return []
+    if state.phase != "preliminary":
+        return []
+    late = (today - state.planned_start).days
+    if late < t.start_yellow_days:
+        return []
+    return [
+        Finding(
+            "start_missed",
+            "start",
+            f"planned start {state.planned_start} missed by {late} days",
+            (state.registered_event,),
+            RED if late >= t.start_red_days else YELLOW,
+            assignee=state.owner_unit,
+        )
+    ]
+
+
+def _approvals(state: ProjectState, today: date, t: Thresholds) -> list[Finding]:
+    out: list[Finding] = []
+    for a in sorted(state.approvals.values(), key=lambda a: a.approval_id):
+        if a.decided_on is not None:
+            continue
+        waited = (today - a.requested_on).days
+        if waited <= a.allowed_days:
+            continue
+        out.append(
+            Finding(
+                "approval_pending",
+                a.approval_id,
+                f"approval {a.kind} ({a.approval_id}) pending {waited} days, "
+                f"allowed {a.allowed_days}",
+                tuple(a.evidence),
+                RED if waited > a.allowed_days * t.approval_red_factor else YELLOW,
+                assignee=state.lead_unit,
+            )
+        )
+    return out
+
+
+def _issues(state: ProjectState, today: date, t: Thresholds) -> list[Finding]:
+    out: list[Finding] = []
+    for i in sorted(state.issues.values(), key=lambda i: i.issue_id):
+        if i.resolved_on is not None:
+            continue
+        open_days = (today - i.raised_on).days
+        if open_days <= i.allowed_days:
+            continue
+        out.append(
+            Finding(
+                "issue_open",
+                i.issue_id,
+                f"{i.kind} problem {i.description!r} open {open_days} days, "
+                f"allowed {i.allowed_days}",
+                tuple(i.evidence),
+                RED if open_days > i.allowed_days * t.issue_red_factor else YELLOW,
+                assignee=i.owner or state.lead_unit,
+            )
+        )
+    return out
+
+
+def _investment(state: ProjectState, today: date, t: Thresholds) -> list[Finding]:
+    lag = investment_lag(state, today, t.report_grace_days)
+    if lag is None or lag.behind_pp < t.investment_yellow_pp:
+        return []
+    return [
+        Finding(
+            "investment_behind",
+            f"{state.year}",
+            f"investment {lag.actual:.2f} of {lag.planned:.2f} planned to month {lag.months}: "
+            f"{lag.behind_pp} points behind the time-proportional plan (序时进度)",
+            (state.registered_event, *lag.evidence),
+            RED if lag.behind_pp > t.investment_red_pp else YELLOW,
+            assignee=state.owner_unit,
+        )
+    ]
+
+
+def _inspections(state: ProjectState, t: Thresholds) -> list[Finding]:
+    if not state.inspections or state.inspections[-1].result != "failed":
+        return []
+    last = state.inspections[-1]
+    return [
+        Finding(
+            "inspection_failed",
+            last.inspection_id,
+            f"inspection {last.inspection_id} on {last.on} failed",
+            (last.event_id,),
+            YELLOW if t.inspection_failed_is_yellow else None,
+            assignee=state.lead_unit,
+        )
+    ]
+
+
+def _report(state: ProjectState, today: date, t: Thresholds) -> list[Finding]:
+    last = last_reported_month(today, t.report_grace_days)
+    if not last.startswith(f"{state.year}-") or last in state.investments:
+        return []
+    if state.registered_on.strftime("%Y-%m") > last:
+        return []  # registered after that month: nothing to report for it yet
+    return [
+        Finding(
+            "investment_report_missing",
+            last,
+            f"no investment report for {last}",
+            (state.registered_event,),
+            YELLOW if t.missing_report_is_yellow else None,
+            assignee=state.owner_unit,
+        )
+    ]
+
+
+def _incidents(state: ProjectState) -> list[Finding]:
+    return [
+        Finding(
+            "veto_incident",
+            i.incident_id,
+            f"{i.kind} reported on {i.on}: a veto (一票否决), escalate to the leading group",
+            (i.event_id,),
+            RED,
+            escalate=True,
+            assignee=state.lead_unit,
+        )
+        for i in state.incidents
+        if i.kind in VETO_INCIDENTS
+    ]

@@ -1,0 +1,34 @@
+"""Dramatiq actors on the ``scheduling`` queue: small messages, idempotent work."""
+
+from __future__ import annotations
+
+import dramatiq
+
+from shared.messaging import declare_actor
+from shared.runtime import Runtime
+
+from ..readmodel import queries
+from .wiring import scheduler_for, service_for
+
+
+def declare(runtime: Runtime) -> dict[str, dramatiq.Actor]:
+    def catch_up(position: int = 0) -> None:
+        """Bring the read model up to at least ``position`` (a nudge after an append)."""
+        service = service_for(runtime)
+        if position and queries.checkpoint(runtime.store) >= position:
+            return
+        service.catch_up()
+
+    def plan(cadence: str, period: str) -> None:
+        """Make the period's plan unless it exists; mark the scheduler's claim done."""
+        service_for(runtime).plan(cadence, period, actor="scheduler", source="scheduling")
+        scheduler_for(runtime).mark_planned(cadence, period)
+
+    return {
+        "catch_up": declare_actor(
+            runtime.broker, catch_up, service="scheduling", verb="catch_up", max_retries=3
+        ),
+        "plan": declare_actor(
+            runtime.broker, plan, service="scheduling", verb="plan", max_retries=5
+        ),
+    }

@@ -1,0 +1,203 @@
+"""The read model follows the global log from its own checkpoint, a page per transaction.
+
+Project events are applied to the project's state; a correction or retraction re-folds
+the project from its stream (up to the amending event), so the read model always equals
+a replay. Scheduling's own events fill the action and plan tables.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, bindparam, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from shared.db import is_postgres
+from shared.eventstore import (
+    CatchUp,
+    EventStore,
+    RecordedEvent,
+    load_checkpoint,
+    save_checkpoint,
+)
+
+from ..domain.project import AMENDMENTS, ProjectState, apply, effective_facts, fold
+from .tables import CONSUMER, actions, plans, projects
+
+
+def catch_up(
+    store: EventStore, zone: ZoneInfo, *, up_to: int | None = None, page_size: int = 2000
+) -> CatchUp:
+    """Apply every event after the checkpoint (up to ``up_to``); safe to run concurrently."""
+    processed = 0
+    while True:
+        with store.engine.begin() as conn:
+            position = load_checkpoint(conn, CONSUMER, for_update=True)
+            page = store.read_all(after=position, limit=page_size, up_to=up_to, connection=conn)
+            if not page:
+                return CatchUp(CONSUMER, processed, position)
+            apply_page(conn, store, page, zone)
+            position = page[-1].global_position
+            save_checkpoint(conn, CONSUMER, position)
+        processed += len(page)
+        if len(page) < page_size:
+            return CatchUp(CONSUMER, processed, position)
+
+
+def rebuild(store: EventStore, zone: ZoneInfo) -> CatchUp:
+    """Forget everything and replay the whole log."""
+    with store.engine.begin() as conn:
+        load_checkpoint(conn, CONSUMER, for_update=True)
+        for table in (projects, actions, plans):
+            conn.execute(delete(table))
+        save_checkpoint(conn, CONSUMER, 0)
+    return catch_up(store, zone)
+
+
+def apply_page(
+    conn: Connection, store: EventStore, page: list[RecordedEvent], zone: ZoneInfo
+) -> None:
+    project_events = [e for e in page if e.stream_id.startswith("project-")]
+    if project_events:
+        _apply_projects(conn, store, project_events, zone)
+    assigned = [_assigned_row(e) for e in page if e.type == "ActionAssigned"]
+    if assigned:
+        _insert_actions(conn, assigned)
+    closed = [_closed_row(e) for e in page if e.type == "ActionClosed"]
+    if closed:
+        _close_actions(conn, closed)
+    for event in page:
+        if event.type == "DispatchPlanned":
+            _plan_recorded(conn, event)
+
+
+def _apply_projects(
+    conn: Connection, store: EventStore, events: list[RecordedEvent], zone: ZoneInfo
+) -> None:
+    ids = sorted({e.stream_id.removeprefix("project-") for e in events})
+    loaded: dict[str, tuple[ProjectState | None, datetime | None]] = {}
+    for chunk in _chunks(ids, 500):
+        for row in conn.execute(select(projects).where(projects.c.project_id.in_(chunk))):
+            loaded[row.project_id] = (
+                ProjectState.from_dict(json.loads(row.state)),
+                row.last_occurred_at,
+            )
+    touched: dict[str, int] = {}
+    for event in events:
+        pid = event.stream_id.removeprefix("project-")
+        state, last = loaded.get(pid, (None, None))
+        if event.type in AMENDMENTS:
+            facts = [
+                f
+                for f in store.read_stream(event.stream_id, connection=conn)
+                if f.global_position <= event.global_position
+            ]
+            state = fold(effective_facts(facts), zone)
+        else:
+            state = apply(state, event, zone)
+            last = event.occurred_at if last is None else max(last, event.occurred_at)
+        loaded[pid] = (state, last)
+        touched[pid] = event.global_position
+    rows = [
+        {
+            "project_id": pid,
+            "state": json.dumps(loaded[pid][0].to_dict(), ensure_ascii=False),  # type: ignore[union-attr]
+            "last_occurred_at": loaded[pid][1],
+            "position": position,
+        }
+        for pid, position in touched.items()
+        if loaded[pid][0] is not None
+    ]
+    if rows:
+        _upsert(conn, rows)
+
+
+def _upsert(conn: Connection, rows: list[dict]) -> None:
+    dialect_insert = postgresql.insert if is_postgres(conn.engine) else sqlite.insert
+    stmt = dialect_insert(projects)
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["project_id"],
+            set_={
+                "state": stmt.excluded.state,
+                "last_occurred_at": stmt.excluded.last_occurred_at,
+                "position": stmt.excluded.position,
+            },
+        ),
+        rows,
+    )
+
+
+def _assigned_row(event: RecordedEvent) -> dict:
+    p = event.payload
+    return {
+        "action_id": p["action_id"],
+        "project_id": p["project_id"],
+        "item": p["item"],
+        "assignee": p["assignee"],
+        "due": date.fromisoformat(p["due"]),
+        "period": p["period"],
+        "description": p.get("description") or "",
+        "status": "open",
+        "assigned_at": event.recorded_at,
+        "assigned_event_id": event.event_id,
+    }
+
+
+def _insert_actions(conn: Connection, rows: list[dict]) -> None:
+    dialect_insert = postgresql.insert if is_postgres(conn.engine) else sqlite.insert
+    conn.execute(dialect_insert(actions).on_conflict_do_nothing(index_elements=["action_id"]), rows)
+
+
+def _closed_row(event: RecordedEvent) -> dict:
+    return {
+        "target": event.payload["action_id"],
+        "closed_at": event.recorded_at,
+        "closed_event_id": event.event_id,
+        "close_note": event.payload.get("note") or "",
+    }
+
+
+def _close_actions(conn: Connection, rows: list[dict]) -> None:
+    conn.execute(
+        actions.update()
+        .where(actions.c.action_id == bindparam("target"))
+        .where(actions.c.status == "open")
+        .values(
+            status="closed",
+            closed_at=bindparam("closed_at"),
+            closed_event_id=bindparam("closed_event_id"),
+            close_note=bindparam("close_note"),
+        ),
+        rows,
+    )
+
+
+def _plan_recorded(conn: Connection, event: RecordedEvent) -> None:
+    p = event.payload
+    items = sum(len(g["items"]) for g in p["plan"].get("groups", []))
+    dialect_insert = postgresql.insert if is_postgres(conn.engine) else sqlite.insert
+    conn.execute(
+        dialect_insert(plans)
+        .values(
+            cadence=p["cadence"],
+            period=p["period"],
+            version=p["plan_version"],
+            digest=p["digest"],
+            known_at=p["known_at"],
+            meeting_date=p["plan"]["meeting"]["date"],
+            items=items,
+            event_id=event.event_id,
+            global_position=event.global_position,
+            recorded_at=event.recorded_at,
+        )
+        .on_conflict_do_nothing(index_elements=["cadence", "period", "version"])
+    )
+
+
+def _chunks(values: list[str], size: int) -> Iterable[list[str]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]

@@ -1,0 +1,167 @@
+"""Reading the project states and actions: from the read model, or by replaying the log up
+to a cut-off when the question is about the past."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, func, select
+
+from shared.events import PROJECT_EVENT_TYPES
+from shared.eventstore import Cutoff, EventStore, RecordedEvent, checkpoint_of
+
+from ..domain.plan import OpenAction
+from ..domain.project import AMENDMENTS, Amendments, ProjectState, apply
+from .tables import CONSUMER, actions, plans, projects
+
+ACTION_TYPES = ("ActionAssigned", "ActionClosed")
+
+
+def checkpoint(store: EventStore) -> int:
+    return checkpoint_of(store, CONSUMER)
+
+
+class StateCache:
+    """Parsed project states, re-read only for rows whose position moved: parsing ten
+    thousand states for every plan would cost more than planning them."""
+
+    def __init__(self) -> None:
+        self._states: dict[str, tuple[int, ProjectState]] = {}
+
+    def load(self, engine: Engine) -> list[ProjectState]:
+        with engine.connect() as conn:
+            positions = dict(conn.execute(select(projects.c.project_id, projects.c.position)).all())
+            stale = [pid for pid, pos in positions.items() if self._position(pid) != pos]
+            for start in range(0, len(stale), 1000):
+                rows = conn.execute(
+                    select(projects.c.project_id, projects.c.position, projects.c.state).where(
+                        projects.c.project_id.in_(stale[start : start + 1000])
+                    )
+                )
+                for pid, position, text in rows:
+                    self._states[pid] = (position, ProjectState.from_dict(json.loads(text)))
+        for pid in set(self._states) - set(positions):
+            del self._states[pid]
+        return [self._states[pid][1] for pid in sorted(positions)]
+
+    def _position(self, project_id: str) -> int | None:
+        cached = self._states.get(project_id)
+        return cached[0] if cached is not None else None
+
+
+def current_states(engine: Engine, cache: StateCache | None = None) -> list[ProjectState]:
+    return (cache or StateCache()).load(engine)
+
+
+def latest_business_time(engine: Engine) -> datetime | None:
+    """The latest ``occurred_at`` the read model has applied (across all projects)."""
+    with engine.connect() as conn:
+        return conn.execute(select(func.max(projects.c.last_occurred_at))).scalar()
+
+
+def replayed_states(store: EventStore, cutoff: Cutoff, zone: ZoneInfo) -> list[ProjectState]:
+    """Every project as it stood at ``cutoff``, in two passes over the log (memory: one
+    state per project). Corrections count by ``known_at`` only, so the log is read up to
+    ``known_at`` and ``as_of`` is applied after amending."""
+    known = Cutoff(known_at=cutoff.known_at)
+    amendments = Amendments(
+        e for e in store.iter_all(types=AMENDMENTS, cutoff=known) if _is_project(e)
+    )
+    facts = [t for t in PROJECT_EVENT_TYPES if t not in AMENDMENTS]
+    states: dict[str, ProjectState | None] = {}
+    for event in store.iter_all(types=facts, cutoff=known):
+        fact = amendments.amend(event, cutoff.as_of) if _is_project(event) else None
+        if fact is not None:
+            pid = fact.stream_id.removeprefix("project-")
+            states[pid] = apply(states.get(pid), fact, zone)
+    return [state for _, state in sorted(states.items()) if state is not None]
+
+
+def _is_project(event: RecordedEvent) -> bool:
+    return event.stream_id.startswith("project-")
+
+
+def current_open_actions(engine: Engine) -> list[OpenAction]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(actions).where(actions.c.status == "open").order_by(actions.c.action_id)
+        ).all()
+    return [open_action_of(row._asdict()) for row in rows]
+
+
+def replayed_actions(store: EventStore, known_at: datetime | None) -> dict[str, dict[str, Any]]:
+    """Every action as known at ``known_at``: id → its assignment and, if closed, closure."""
+    out: dict[str, dict[str, Any]] = {}
+    for event in store.iter_all(types=ACTION_TYPES, cutoff=Cutoff(known_at=known_at)):
+        p = event.payload
+        if event.type == "ActionAssigned":
+            out.setdefault(
+                p["action_id"],
+                {
+                    **p,
+                    "due": date.fromisoformat(p["due"]),
+                    "status": "open",
+                    "description": p.get("description") or "",
+                },
+            )
+        elif p["action_id"] in out:
+            out[p["action_id"]]["status"] = "closed"
+    return out
+
+
+def replayed_open_actions(store: EventStore, known_at: datetime | None) -> list[OpenAction]:
+    return [
+        open_action_of(a)
+        for _, a in sorted(replayed_actions(store, known_at).items())
+        if a["status"] == "open"
+    ]
+
+
+def action_ids_taken(engine: Engine) -> set[str]:
+    with engine.connect() as conn:
+        return set(conn.execute(select(actions.c.action_id)).scalars())
+
+
+def list_actions(
+    engine: Engine, *, status: str | None, project_id: str | None, limit: int, after: str | None
+) -> list[dict[str, Any]]:
+    query = select(actions).order_by(actions.c.action_id).limit(limit)
+    if status:
+        query = query.where(actions.c.status == status)
+    if project_id:
+        query = query.where(actions.c.project_id == project_id)
+    if after:
+        query = query.where(actions.c.action_id > after)
+    with engine.connect() as conn:
+        return [row._asdict() for row in conn.execute(query)]
+
+
+def get_action(engine: Engine, action_id: str) -> dict[str, Any] | None:
+    with engine.connect() as conn:
+        row = conn.execute(select(actions).where(actions.c.action_id == action_id)).first()
+    return row._asdict() if row is not None else None
+
+
+def list_plans(engine: Engine, *, cadence: str | None, period: str | None) -> list[dict[str, Any]]:
+    query = select(plans).order_by(plans.c.cadence, plans.c.period, plans.c.version)
+    if cadence:
+        query = query.where(plans.c.cadence == cadence)
+    if period:
+        query = query.where(plans.c.period == period)
+    with engine.connect() as conn:
+        return [row._asdict() for row in conn.execute(query)]
+
+
+def open_action_of(row: dict[str, Any]) -> OpenAction:
+    return OpenAction(
+        action_id=row["action_id"],
+        project_id=row["project_id"],
+        item=row["item"],
+        assignee=row["assignee"],
+        due=row["due"],
+        period=row["period"],
+        description=row.get("description") or "",
+    )

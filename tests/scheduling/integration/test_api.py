@@ -1,0 +1,183 @@
+"""The HTTP API under /v1, through the embedded app (all services, one store)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from services.composition import create_app, runtime_for
+
+from ..helpers import Project
+
+
+@pytest.fixture
+def runtime(settings, clock):
+    runtime = runtime_for(settings)
+    runtime.store.clock = clock
+    yield runtime
+    runtime.close()
+
+
+@pytest.fixture
+def client(runtime):
+    return create_app(runtime).test_client()
+
+
+@pytest.fixture
+def tokens(runtime):
+    return {
+        role: {"Authorization": f"Bearer {runtime.tokens.create(role, role)}"}
+        for role in ("office", "viewer", "auditor")
+    }
+
+
+@pytest.fixture
+def county(runtime, clock):
+    clock.set("2024-01-02")
+    late = Project(runtime.store, "late")
+    late.register(major=True)
+    late.milestone("m1", "2024-01-20")
+    late.invest_on_plan(2)
+    return late
+
+
+def test_the_board_answers_with_colours_and_filters(client, tokens, county):
+    body = client.get("/v1/board?as_of=2024-03-05", headers=tokens["viewer"]).json
+    assert body["as_of"] == "2024-03-05"
+    assert [(p["project_id"], p["status"]) for p in body["projects"]] == [("late", "red")]
+    assert client.get("/v1/board?status=green", headers=tokens["viewer"]).json["projects"] == []
+
+
+def test_a_bad_date_or_status_names_the_field(client, tokens):
+    response = client.get("/v1/board?as_of=March&status=blue", headers=tokens["viewer"])
+    assert response.status_code == 422
+    assert response.content_type == "application/problem+json"
+    assert set(response.json["errors"]) == {"as_of", "status"}
+
+
+def test_planning_now_creates_then_returns_the_stored_plan(client, tokens, county, clock):
+    clock.set("2024-03-01", hour=8)
+    body = {"cadence": "monthly", "period": "2024-03"}
+    first = client.post("/v1/plans", json=body, headers=tokens["office"])
+    assert first.status_code == 201, first.json
+    again = client.post("/v1/plans", json=body, headers=tokens["office"])
+    assert again.status_code == 200 and again.json["digest"] == first.json["digest"]
+    got = client.get("/v1/plans/monthly/2024-03", headers=tokens["viewer"]).json
+    assert got["version"] == 1 and got["plan"]["meeting"]["date"] == "2024-03-01"
+    versions = client.get("/v1/plans/monthly/2024-03/versions", headers=tokens["auditor"]).json
+    assert [v["version"] for v in versions["versions"]] == [1] and "plan" not in versions[
+        "versions"
+    ][0]
+    listed = client.get("/v1/plans?cadence=monthly", headers=tokens["viewer"]).json["plans"]
+    assert [(p["period"], p["version"], p["items"]) for p in listed] == [("2024-03", 1, 1)]
+
+
+def test_only_the_office_plans_and_a_bad_period_is_named(client, tokens):
+    body = {"cadence": "weekly", "period": "2024-03"}
+    assert client.post("/v1/plans", json=body, headers=tokens["viewer"]).status_code == 403
+    response = client.post("/v1/plans", json=body, headers=tokens["office"])
+    assert response.status_code == 422 and "period" in response.json["errors"]
+    response = client.post(
+        "/v1/plans", json={"cadence": "daily", "period": "x"}, headers=tokens["office"]
+    )
+    assert response.status_code == 422 and "cadence" in response.json["errors"]
+    future = {"cadence": "monthly", "period": "2024-03", "known_at": "2999-01-01"}
+    response = client.post("/v1/plans", json=future, headers=tokens["office"])
+    assert response.status_code == 422 and "known_at" in response.json["errors"]
+
+
+def test_an_unknown_plan_is_a_404_problem(client, tokens):
+    response = client.get("/v1/plans/weekly/2024-W10", headers=tokens["viewer"])
+    assert response.status_code == 404 and response.content_type == "application/problem+json"
+    response = client.get("/v1/plans/weekly/2024-13", headers=tokens["viewer"])
+    assert response.status_code == 422 and "period" in response.json["errors"]
+
+
+def test_the_agenda_exports_as_markdown_html_csv_and_xlsx(client, tokens, county, clock):
+    clock.set("2024-03-04", hour=8)
+    client.post(
+        "/v1/plans", json={"cadence": "weekly", "period": "2024-W10"}, headers=tokens["office"]
+    )
+    base = "/v1/plans/weekly/2024-W10/agenda"
+    md = client.get(f"{base}.md", headers=tokens["viewer"])
+    assert md.status_code == 200 and md.content_type.startswith("text/markdown")
+    assert "milestone 'm1' overdue" in md.get_data(as_text=True)
+    html = client.get(f"{base}.html", headers=tokens["viewer"]).get_data(as_text=True)
+    assert "<h2>张县长 — 发改局</h2>" in html
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                client.get(f"{base}.csv", headers=tokens["viewer"])
+                .get_data(as_text=True)
+                .lstrip("\ufeff")
+            )
+        )
+    )
+    assert [(r["project_id"], r["rule"], r["assignee"]) for r in rows] == [
+        ("late", "milestone_overdue", "发改局")
+    ]
+    book = load_workbook(io.BytesIO(client.get(f"{base}.xlsx", headers=tokens["viewer"]).data))
+    assert book["agenda"]["C2"].value == "late"
+    assert client.get(f"{base}.pdf", headers=tokens["viewer"]).status_code == 404
+
+
+def test_actions_are_listed_and_closed_by_the_office(client, tokens, county, clock):
+    clock.set("2024-03-01", hour=8)
+    client.post(
+        "/v1/plans", json={"cadence": "monthly", "period": "2024-03"}, headers=tokens["office"]
+    )
+    (action,) = client.get("/v1/actions?status=open", headers=tokens["viewer"]).json["actions"]
+    path = f"/v1/actions/{action['action_id']}/close"
+    assert client.post(path, json={"note": "x"}, headers=tokens["viewer"]).status_code == 403
+    closed = client.post(path, json={"note": "已解决"}, headers=tokens["office"])
+    assert closed.status_code == 200 and closed.json["closed_now"] is True
+    assert closed.json["action"]["status"] == "closed"
+    assert client.get("/v1/actions", headers=tokens["viewer"]).json["actions"] == []
+    assert len(client.get("/v1/actions?status=all", headers=tokens["viewer"]).json["actions"]) == 1
+    missing = client.post("/v1/actions/nope/close", json={}, headers=tokens["office"])
+    assert missing.status_code == 404
+
+
+def test_the_api_is_in_the_openapi_document(client):
+    paths = client.get("/openapi.json").json["paths"]
+    assert {"/v1/board", "/v1/plans", "/v1/actions"} <= set(paths)
+
+
+def test_spreadsheet_exports_never_start_a_cell_with_a_formula(client, tokens, runtime, clock):
+    clock.set("2024-01-02")
+    sly = Project(runtime.store, "sly")
+    sly.register(name="=HYPERLINK(1)")
+    sly.milestone("m1", "2024-01-20")
+    clock.set("2024-03-01", hour=8)
+    client.post(
+        "/v1/plans", json={"cadence": "monthly", "period": "2024-03"}, headers=tokens["office"]
+    )
+    text = client.get("/v1/plans/monthly/2024-03/agenda.csv", headers=tokens["viewer"]).get_data(
+        as_text=True
+    )
+    assert "'=HYPERLINK(1)" in text and ",=HYPERLINK" not in text
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("post", "/v1/plans", {"cadence": "weekly", "period": 10}),
+        (
+            "post",
+            "/v1/plans",
+            {"cadence": "weekly", "period": "2024-W10", "known_at": "2024-03-01T10:00"},
+        ),
+        ("post", "/v1/plans", {"cadence": "weekly"}),
+        ("get", "/v1/plans/weekly/2024-W10?version=abc", None),
+        ("get", "/v1/plans/yearly/2024/agenda.md", None),
+        ("get", "/v1/board?major=maybe&known_at=tomorrow", None),
+        ("get", "/v1/actions?status=done&limit=0", None),
+    ],
+)
+def test_bad_input_is_a_named_422_never_a_500(client, tokens, method, path, body):
+    response = getattr(client, method)(path, json=body, headers=tokens["office"])
+    assert response.status_code == 422, response.json
+    assert response.json["errors"]

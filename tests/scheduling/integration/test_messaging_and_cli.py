@@ -1,0 +1,110 @@
+"""The read model is nudged through dramatiq after each append (in-memory and Redis
+brokers); the command line rebuilds it and runs the scheduler."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import datetime
+
+import pytest
+from click.testing import CliRunner
+
+from services.cli import main
+from services.composition import runtime_for
+from services.scheduling.readmodel import queries
+from shared.config import Settings
+from shared.messaging import start_worker
+
+from ..helpers import ZONE, Project
+
+
+def wait_for(condition, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.fixture(params=["stub", "redis"])
+def broker(request):
+    if request.param == "stub":
+        return None
+    from dramatiq.brokers.redis import RedisBroker
+
+    url = request.getfixturevalue("redis_url")
+    return RedisBroker(url=url, namespace=f"gj-sched-{uuid.uuid4().hex[:8]}")
+
+
+def test_an_append_nudges_the_read_model_to_catch_up(settings, broker):
+    runtime = runtime_for(settings) if broker is None else _with_broker(settings, broker)
+    worker = start_worker(runtime.broker, threads=1)
+    try:
+        project = Project(runtime.store, "p1")
+        project.register()
+        project.milestone("m1", "2024-03-01")
+        head = runtime.store.head().position
+        assert wait_for(lambda: queries.checkpoint(runtime.store) == head)
+        (state,) = queries.current_states(runtime.engine)
+        assert list(state.milestones) == ["m1"]
+    finally:
+        worker.stop()
+        if broker is not None:
+            for key in broker.client.scan_iter(f"{broker.namespace}*"):
+                broker.client.delete(key)
+        runtime.close()
+
+
+def _with_broker(settings, broker):
+    from services.composition import SERVICES
+    from shared.events import build_registry
+    from shared.runtime import build_runtime
+
+    runtime = build_runtime(settings, build_registry(), broker=broker)
+    for module in SERVICES.values():
+        module.declare_actors(runtime)
+    return runtime
+
+
+@pytest.fixture
+def env(sqlite_url, monkeypatch, tmp_path):
+    monkeypatch.setenv("GONGJIAN_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("GONGJIAN_REDIS_URL", "")
+    monkeypatch.setenv("GONGJIAN_LOG_FORMAT", "text")
+    return sqlite_url
+
+
+def test_the_read_model_is_rebuilt_with_one_command(env):
+    runtime = runtime_for(Settings.from_env(database_url=env))
+    Project(runtime.store, "p1").register()
+    runtime.close()
+    result = CliRunner().invoke(main, ["scheduling", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "read model rebuilt: 1 events, checkpoint 1" in result.output
+
+
+def test_the_scheduler_plans_the_periods_that_opened(env, monkeypatch):
+    today = datetime.now(ZONE).date()
+    monkeypatch.setenv("GONGJIAN_SCHEDULING_SCHEDULER_SINCE", today.isoformat())
+    month = f"{today:%Y-%m}"
+    runtime = runtime_for(Settings.from_env(database_url=env))
+    Project(runtime.store, "p1").register(major=True)
+    runtime.close()
+    result = CliRunner().invoke(main, ["scheduler", "--once"])
+    assert result.exit_code == 0, result.output
+    assert f"planning monthly {month}" in result.output
+    runtime = runtime_for(Settings.from_env(database_url=env))
+    try:
+        stored = runtime.store.read_stream(f"dispatch-monthly-{month}")
+        assert [e.type for e in stored] == ["DispatchPlanned"]
+    finally:
+        runtime.close()
+
+
+def test_plan_from_the_command_line_names_a_bad_period(env):
+    result = CliRunner().invoke(
+        main, ["scheduling", "plan", "--cadence", "weekly", "--period", "2024-13"]
+    )
+    assert result.exit_code == 1 and "2024-W10" in result.output
