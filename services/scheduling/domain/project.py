@@ -387,6 +387,10 @@ def _construction_started(state: ProjectState, fact: Fact, p: dict[str, Any], on
     _phase(state, "started", fact)
 
 
+def _resumed(state: ProjectState, fact: Fact, p: dict[str, Any], on: date) -> None:
+    _phase(state, "started" if state.started_on is not None else "preliminary", fact)
+
+
 def _phase_change(phase: str):  # type: ignore[no-untyped-def]
     def handler(state: ProjectState, fact: Fact, p: dict[str, Any], on: date) -> None:
         _phase(state, phase, fact)
@@ -448,4 +452,5 @@ _HANDLERS = {
     "ProjectCompleted": _phase_change("completed"),
     "ProjectCommissioned": _phase_change("commissioned"),
     "ProjectSuspended": _phase_change("suspended"),
+    "ProjectResumed": _resumed,
 }
