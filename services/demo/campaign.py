@@ -54,6 +54,16 @@ NAMES = (
     "新型纺织产业园",
     "光伏发电项目",
 )
+ISSUE_LABELS = {
+    "land": "用地",
+    "energy": "用能",
+    "labour": "用工",
+    "financing": "融资",
+    "environment": "环保",
+    "power": "供电",
+    "water": "供水",
+    "road": "道路",
+}
 PRELIMINARY_APPROVALS = ("filing", "planning", "eia", "land", "energy")
 
 
@@ -282,16 +292,14 @@ def _project(index, category, annual, year, rng, new_id) -> DemoProject:  # type
     for n in range(rng.randrange(0, 3)):
         raised = start + timedelta(days=rng.randrange(20, 200))
         issue_id = f"{project_id}-issue{n + 1}"
-        kind = rng.choice(
-            ["land", "energy", "labour", "financing", "environment", "power", "water", "road"]
-        )
+        kind, label = rng.choice(list(ISSUE_LABELS.items()))
         event(
             "IssueRaised",
             raised,
             {
                 "issue_id": issue_id,
                 "kind": kind,
-                "description": f"项目存在{kind}方面问题,需协调解决",
+                "description": f"项目{label}要素保障存在问题,需协调解决",
                 "allowed_days": 15,
                 "owner": registration["lead_unit"],
             },

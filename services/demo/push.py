@@ -42,13 +42,17 @@ class Api:
             request.add_header(name, value)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return response.status, json.loads(response.read() or b"null")
+                return response.status, _decoded(response.read())
         except urllib.error.HTTPError as exc:
-            text = exc.read()
-            try:
-                return exc.code, json.loads(text)
-            except ValueError:
-                return exc.code, text.decode(errors="replace")
+            return exc.code, _decoded(exc.read())
+
+
+def _decoded(body: bytes) -> Any:
+    """JSON bodies as values; anything else (an agenda in Markdown) as text."""
+    try:
+        return json.loads(body or b"null")
+    except ValueError:
+        return body.decode(errors="replace")
 
 
 @dataclass
