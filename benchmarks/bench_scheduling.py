@@ -281,9 +281,11 @@ def _database(postgres: bool, workdir: Path, size: int) -> tuple[str, callable]:
         url = f"sqlite:///{workdir / f'bench-{size}.db'}"
         upgrade(url, migration_locations())
         return url, lambda: None
-    server = make_url(os.environ["GONGJIAN_BENCH_POSTGRES_URL"]).set(
-        drivername="postgresql+psycopg"
-    )
+    server = make_url(
+        os.environ.get(
+            "GONGJIAN_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+        )
+    ).set(drivername="postgresql+psycopg")
     name = f"gj_bench_sched_{uuid.uuid4().hex[:8]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
