@@ -43,6 +43,7 @@ from .envelope import (
     utc,
 )
 from .errors import ConcurrencyConflict, DuplicateEventConflict, LockTimeout
+from .paging import prefetched
 from .schema import UTCDateTime
 from .schema import events as events_table
 from .types import EventTypeRegistry
@@ -374,6 +375,18 @@ class EventStore:
         connection: Connection | None = None,
     ) -> list[RecordedEvent]:
         """One page of the global log after position ``after``, in global order."""
+        rows = self._rows_after(after, limit, types, cutoff, up_to, connection)
+        return [self._decode(row) for row in rows]
+
+    def _rows_after(
+        self,
+        after: int,
+        limit: int,
+        types: Iterable[str] | None,
+        cutoff: Cutoff | None,
+        up_to: int | None,
+        connection: Connection | None = None,
+    ) -> list[Any]:
         query = (
             select(*_DECODED_COLUMNS)
             .where(events_table.c.global_position > after)
@@ -386,7 +399,7 @@ class EventStore:
             query = query.where(events_table.c.global_position <= up_to)
         query = _apply_cutoff(query, cutoff)
         with self.reading(connection) as conn:
-            return [self._decode(row) for row in conn.execute(query).all()]
+            return list(conn.execute(query).all())
 
     def iter_all(
         self,
@@ -397,16 +410,24 @@ class EventStore:
         cutoff: Cutoff | None = None,
         up_to: int | None = None,
     ) -> Iterator[RecordedEvent]:
-        """Every event after ``after`` in global order, page by page (constant memory)."""
-        types = list(types) if types is not None else None
-        while True:
-            page = self.read_all(
-                after=after, limit=page_size, types=types, cutoff=cutoff, up_to=up_to
-            )
-            yield from page
-            if len(page) < page_size:
-                return
-            after = page[-1].global_position
+        """Every event after ``after`` in global order, page by page (constant memory);
+        the next page is fetched while the caller works through this one."""
+        wanted = list(types) if types is not None else None
+
+        def pages() -> Iterator[list[Any]]:
+            position = after
+            while True:
+                rows = self._rows_after(position, page_size, wanted, cutoff, up_to)
+                if rows:
+                    yield rows
+                if len(rows) < page_size:
+                    return
+                position = rows[-1][3]  # global_position
+
+        decode = self._decode
+        for rows in prefetched(pages()):
+            for row in rows:
+                yield decode(row)
 
     def get(self, event_id: str, *, connection: Connection | None = None) -> RecordedEvent | None:
         with self.reading(connection) as conn:

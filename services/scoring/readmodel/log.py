@@ -9,9 +9,6 @@ Memory stays at two pages.
 
 from __future__ import annotations
 
-import contextlib
-import queue
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 
 from shared.eventstore import EventStore
+from shared.eventstore.paging import prefetched
 from shared.eventstore.schema import events as events_table
 
 try:  # parsing payloads is a third of a replay's time; orjson does it 3-4x faster
@@ -66,45 +64,13 @@ def _pages(store: EventStore, up_to: int, page_size: int) -> Iterator[list[Any]]
         after = rows[-1][0]
 
 
-def _prefetched(pages: Iterator[list[Any]]) -> Iterator[list[Any]]:
-    ahead: queue.Queue[Any] = queue.Queue(maxsize=1)
-    done = object()
-    stop = threading.Event()
-
-    def fetch() -> None:
-        try:
-            for page in pages:
-                if stop.is_set():
-                    return
-                ahead.put(page)
-            ahead.put(done)
-        except BaseException as exc:  # handed over to the reading thread
-            ahead.put(exc)
-
-    thread = threading.Thread(target=fetch, name="scoring-prefetch", daemon=True)
-    thread.start()
-    try:
-        while True:
-            page = ahead.get()
-            if page is done:
-                return
-            if isinstance(page, BaseException):
-                raise page
-            yield page
-    finally:
-        stop.set()
-        while thread.is_alive():
-            with contextlib.suppress(queue.Empty):
-                ahead.get(timeout=0.1)
-
-
 def read_log(
     store: EventStore, up_to: int, *, page_size: int = PAGE_SIZE
 ) -> Iterator[list[LoggedEvent]]:
     """Every event at positions 1..``up_to``, in global order, a page at a time."""
     registry = store.registry
     current = {t.name: t.version for t in registry} if registry is not None else {}
-    for rows in _prefetched(_pages(store, up_to, page_size)):
+    for rows in prefetched(_pages(store, up_to, page_size), name="scoring-prefetch"):
         page = []
         for position, event_id, stream_id, type_, version, occurred_at, payload in rows:
             data = loads(payload)
