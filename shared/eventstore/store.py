@@ -409,7 +409,7 @@ class EventStore:
             cursor = conn.connection.cursor()
             try:
                 cursor.execute(compiled.string, compiled.params)
-                return cursor.fetchall()
+                return list(cursor.fetchall())
             finally:
                 cursor.close()
 
