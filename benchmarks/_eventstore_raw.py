@@ -55,8 +55,11 @@ class RawLog(Protocol):
 
 class PostgresLog:
     def __init__(self, url: str) -> None:
+        # The same session time zone as the store's engine (shared.db): a fair baseline
+        # parses instants the same way.
         self.conn = psycopg.connect(
-            make_url(url).set(drivername="postgresql").render_as_string(False)
+            make_url(url).set(drivername="postgresql").render_as_string(False),
+            options="-c timezone=UTC",
         )
 
     def append(self, rows: Sequence[Row]) -> None:

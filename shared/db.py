@@ -30,7 +30,8 @@ def create_db_engine(url: str, *, pool_size: int = 5) -> Engine:
         pool_size=pool_size,
         max_overflow=10,
         pool_pre_ping=True,
-        connect_args={"options": "-c plan_cache_mode=force_custom_plan"},
+        # UTC sessions: the driver then hands back instants already in UTC.
+        connect_args={"options": "-c plan_cache_mode=force_custom_plan -c timezone=UTC"},
     )
 
 
