@@ -19,6 +19,7 @@ from shared.runtime import Runtime
 
 from .registry.entrypoints import cli as registry_cli
 from .scheduling.entrypoints import cli as scheduling_cli
+from .scheduling.entrypoints.cli import run_scheduler
 from .scoring.entrypoints import cli as scoring_cli
 
 
@@ -130,11 +131,17 @@ def serve(
     )
     if demo:
         threading.Thread(target=_demo_on_first_start, args=(runtime, base), daemon=True).start()
+    stop = threading.Event()
+    if not settings.redis_url:  # embedded: this process is the scheduler too
+        threading.Thread(
+            target=run_scheduler, args=(runtime, stop), name="scheduler", daemon=True
+        ).start()
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
+        stop.set()
         server.server_close()
         if worker is not None:
             worker.stop()

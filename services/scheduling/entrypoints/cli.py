@@ -29,8 +29,6 @@ def scheduler(obj, once: bool, interval: int | None) -> None:  # type: ignore[no
     """Plan each period when it opens; catch up missed ones; keep the read model current."""
     from shared.messaging import start_worker
 
-    from .wiring import config_for, scheduler_for, service_for
-
     settings = obj.settings
     configure_logging(settings.log_level, settings.log_format)
     runtime = _runtime(obj)
@@ -38,24 +36,31 @@ def scheduler(obj, once: bool, interval: int | None) -> None:  # type: ignore[no
     worker = start_worker(runtime.broker) if not settings.redis_url else None
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    every = interval or config_for(runtime).scheduler_interval_seconds
     try:
-        while True:
-            service_for(runtime).catch_up()
-            claimed = scheduler_for(runtime).tick()
-            for cadence, period in claimed:
-                click.echo(f"planning {cadence} {period}")
-            if once:
-                if worker is not None:
-                    runtime.broker.join("scheduling")
-                return
-            if stop.wait(every):
-                return
+        run_scheduler(runtime, stop, interval=interval, once=once)
+        if once and worker is not None:
+            runtime.broker.join("scheduling")
     except KeyboardInterrupt:
         return
     finally:
         if worker is not None:
             worker.stop()
+
+
+def run_scheduler(  # type: ignore[no-untyped-def]
+    runtime, stop: threading.Event, *, interval: int | None = None, once: bool = False
+) -> None:
+    """The scheduler's loop: catch the read model up, claim and request every period
+    that has opened, then wait a tick (the `scheduler` command, or a thread of `serve`)."""
+    from .wiring import config_for, scheduler_for, service_for
+
+    every = interval or config_for(runtime).scheduler_interval_seconds
+    while True:
+        service_for(runtime).catch_up()
+        for cadence, period in scheduler_for(runtime).tick():
+            click.echo(f"planning {cadence} {period}")
+        if once or stop.wait(every):
+            return
 
 
 @click.group("scheduling")
