@@ -72,6 +72,11 @@ _COLUMNS = (
     events_table.c.hash,
 )
 
+_TYPE, _SCHEMA_VERSION, _OCCURRED_AT, _RECORDED_AT, _PAYLOAD = (
+    [c.name for c in _COLUMNS].index(name)
+    for name in ("type", "schema_version", "occurred_at", "recorded_at", "payload")
+)
+
 _DECODED_COLUMNS = tuple(
     type_coerce(column, DateTime(timezone=True)).label(column.name)
     if isinstance(column.type, UTCDateTime)
@@ -512,57 +517,23 @@ class EventStore:
             gc.enable()
 
     def _decode_rows(self, rows: Sequence[Any]) -> list[RecordedEvent]:
+        # Rows come in `RecordedEvent`'s field order (`_COLUMNS`); four fields need work.
         registry = self.registry
         current = {t.name: t.version for t in registry} if registry is not None else {}
         make, loads, utc_, in_utc = tuple.__new__, _loads, UTC, _in_utc
         decoded = []
         for row in rows:
-            (
-                event_id,
-                stream_id,
-                stream_version,
-                global_position,
-                type_,
-                schema_version,
-                occurred_at,
-                recorded_at,
-                source,
-                actor,
-                correlation_id,
-                causation_id,
-                payload_text,
-                prev_hash,
-                hash_,
-            ) = row
-            payload = loads(payload_text)
-            if occurred_at.tzinfo is not utc_:
-                occurred_at = in_utc(occurred_at)
-            if recorded_at.tzinfo is not utc_:
-                recorded_at = in_utc(recorded_at)
-            if schema_version < current.get(type_, schema_version):
-                schema_version, payload = registry.upcast(type_, schema_version, payload)  # type: ignore[union-attr]
-            decoded.append(
-                make(
-                    RecordedEvent,
-                    (
-                        event_id,
-                        stream_id,
-                        stream_version,
-                        global_position,
-                        type_,
-                        schema_version,
-                        occurred_at,
-                        recorded_at,
-                        source,
-                        actor,
-                        correlation_id,
-                        causation_id,
-                        payload,
-                        prev_hash,
-                        hash_,
-                    ),
-                )
-            )
+            event = list(row)
+            payload = loads(event[_PAYLOAD])
+            if event[_OCCURRED_AT].tzinfo is not utc_:
+                event[_OCCURRED_AT] = in_utc(event[_OCCURRED_AT])
+            if event[_RECORDED_AT].tzinfo is not utc_:
+                event[_RECORDED_AT] = in_utc(event[_RECORDED_AT])
+            type_, version = event[_TYPE], event[_SCHEMA_VERSION]
+            if version < current.get(type_, version):
+                event[_SCHEMA_VERSION], payload = registry.upcast(type_, version, payload)  # type: ignore[union-attr]
+            event[_PAYLOAD] = payload
+            decoded.append(make(RecordedEvent, event))
         return decoded
 
 
