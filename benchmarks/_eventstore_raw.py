@@ -20,23 +20,7 @@ from sqlalchemy.engine import make_url
 
 from shared.eventstore.envelope import GENESIS_HASH, HASHED_FIELDS, format_instant
 
-COLUMNS = (
-    "event_id",
-    "stream_id",
-    "stream_version",
-    "global_position",
-    "type",
-    "schema_version",
-    "occurred_at",
-    "recorded_at",
-    "source",
-    "actor",
-    "correlation_id",
-    "causation_id",
-    "payload",
-    "prev_hash",
-    "hash",
-)
+COLUMNS = (*HASHED_FIELDS, "hash")  # the envelope, in the events table's column order
 _SELECT = (
     f"SELECT {', '.join(COLUMNS)} FROM events WHERE global_position > {{}} ORDER BY global_position"
 )
