@@ -27,12 +27,33 @@ ISSUE_KINDS = (
     "other",
 )
 INCIDENT_KINDS = ("major_safety_accident", "ecological_red_line", "illegal_farmland", "other")
+MILESTONE_KINDS = ("preliminary", "start", "progress", "completion", "commissioning")
+INSPECTION_RESULTS = ("passed", "passed_with_issues", "failed")
+NOTICE_KINDS = ("commendation", "criticism")
+PROJECT_CADENCES = ("weekly", "monthly")
+DISPATCH_CADENCES = ("weekly", "monthly", "quarterly")
+SECTORS = (
+    "manufacturing",
+    "logistics",
+    "commerce",
+    "culture_tourism",
+    "health_elderly_care",
+    "finance",
+    "technology_information",
+    "other",
+)
+"""Sector codes from the plans; a sector may also be given as free text (e.g. 制造业)."""
 VETO_INCIDENTS = ("major_safety_accident", "ecological_red_line", "illegal_farmland")
 """一票否决: any one caps the grade."""
 
 _id = fields.String(required=True, validate=validate.Length(1, 64))
 _text = fields.String(validate=validate.Length(0, 2000), load_default="")
 _name = fields.String(required=True, validate=validate.Length(1, 200))
+
+
+def _one_of(choices: tuple[str, ...], kind: str, **kwargs: object) -> fields.String:
+    """A code from ``choices``; ``kind`` names its labels in the catalogue (shared.i18n)."""
+    return fields.String(validate=validate.OneOf(choices), metadata={"label": kind}, **kwargs)  # type: ignore[arg-type]
 
 
 def project_stream(project_id: str) -> str:
@@ -49,8 +70,10 @@ class ProjectRegistered(Schema):
         ),
     )
     name = _name
-    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
-    sector = fields.String(required=True, validate=validate.Length(1, 100))
+    category = _one_of(CATEGORIES, "category", required=True)
+    sector = fields.String(
+        required=True, validate=validate.Length(1, 100), metadata={"label": "sector"}
+    )
     town = fields.String(required=True, validate=validate.Length(1, 100))
     year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
     total_investment = Money(required=True)
@@ -59,7 +82,7 @@ class ProjectRegistered(Schema):
         Money(), load_default=None, allow_none=True, validate=validate.Length(equal=12)
     )
     major = fields.Boolean(load_default=False)
-    cadence = fields.String(load_default="monthly", validate=validate.OneOf(("weekly", "monthly")))
+    cadence = _one_of(PROJECT_CADENCES, "cadence", load_default="monthly")
     leader = _name
     lead_unit = _name
     owner_unit = _name
@@ -78,12 +101,7 @@ class MilestonePlanned(Schema):
     milestone_id = _id
     name = _name
     due = fields.Date(required=True)
-    kind = fields.String(
-        load_default="progress",
-        validate=validate.OneOf(
-            ("preliminary", "start", "progress", "completion", "commissioning")
-        ),
-    )
+    kind = _one_of(MILESTONE_KINDS, "milestone_kind", load_default="progress")
 
 
 class MilestoneCompleted(Schema):
@@ -99,20 +117,20 @@ class MilestoneSlipped(Schema):
 
 class ApprovalRequested(Schema):
     approval_id = _id
-    kind = fields.String(required=True, validate=validate.OneOf(APPROVAL_KINDS))
+    kind = _one_of(APPROVAL_KINDS, "approval_kind", required=True)
     authority = _text
     allowed_days = fields.Integer(load_default=20, validate=validate.Range(1, 365))
 
 
 class ApprovalGranted(Schema):
     approval_id = _id
-    kind = fields.String(required=True, validate=validate.OneOf(APPROVAL_KINDS))
+    kind = _one_of(APPROVAL_KINDS, "approval_kind", required=True)
     document_no = _text
 
 
 class ApprovalRejected(Schema):
     approval_id = _id
-    kind = fields.String(required=True, validate=validate.OneOf(APPROVAL_KINDS))
+    kind = _one_of(APPROVAL_KINDS, "approval_kind", required=True)
     reason = _text
 
 
@@ -127,16 +145,14 @@ class InvestmentReported(Schema):
 
 class InspectionCompleted(Schema):
     inspection_id = _id
-    result = fields.String(
-        required=True, validate=validate.OneOf(("passed", "passed_with_issues", "failed"))
-    )
+    result = _one_of(INSPECTION_RESULTS, "inspection_result", required=True)
     inspector = _text
     findings = _text
 
 
 class IssueRaised(Schema):
     issue_id = _id
-    kind = fields.String(required=True, validate=validate.OneOf(ISSUE_KINDS))
+    kind = _one_of(ISSUE_KINDS, "issue_kind", required=True)
     description = fields.String(required=True, validate=validate.Length(1, 2000))
     allowed_days = fields.Integer(load_default=15, validate=validate.Range(1, 365))
     owner = _text
@@ -149,7 +165,7 @@ class IssueResolved(Schema):
 
 class SupervisionNoticeIssued(Schema):
     notice_id = _id
-    kind = fields.String(required=True, validate=validate.OneOf(("commendation", "criticism")))
+    kind = _one_of(NOTICE_KINDS, "notice_kind", required=True)
     title = _name
     unit = fields.String(load_default=None, allow_none=True)
     body = _text
@@ -157,7 +173,7 @@ class SupervisionNoticeIssued(Schema):
 
 class SafetyIncidentReported(Schema):
     incident_id = _id
-    kind = fields.String(required=True, validate=validate.OneOf(INCIDENT_KINDS))
+    kind = _one_of(INCIDENT_KINDS, "incident_kind", required=True)
     description = _text
 
 
@@ -189,9 +205,7 @@ class EventRetracted(Schema):
 
 
 class DispatchPlanned(Schema):
-    cadence = fields.String(
-        required=True, validate=validate.OneOf(("weekly", "monthly", "quarterly"))
-    )
+    cadence = _one_of(DISPATCH_CADENCES, "cadence", required=True)
     period = fields.String(required=True)
     plan_version = fields.Integer(required=True)
     known_at = fields.String(required=True)

@@ -17,6 +17,9 @@ from .events import ProjectEvent
 
 PHASES = ("preliminary", "started", "completed", "commissioned", "suspended")
 VETO_INCIDENTS = ("major_safety_accident", "ecological_red_line", "illegal_farmland")
+MILESTONE_STATUSES = ("planned", "slipped", "completed")
+APPROVAL_STATUSES = ("requested", "granted", "rejected")
+ISSUE_STATUSES = ("open", "resolved")
 
 _IDENTITY = (
     "national_code",

@@ -10,6 +10,25 @@ from .periods import Period, previous_month
 from .project import VETO_INCIDENTS, ProjectState
 
 GREEN, YELLOW, RED = "green", "yellow", "red"
+COLOURS = (GREEN, YELLOW, RED)
+AGENDA_RULES = (
+    "milestone_slipped",
+    "milestone_overdue",
+    "milestone_due",
+    "start_missed",
+    "approval_pending",
+    "issue_open",
+    "investment_behind",
+    "inspection_failed",
+    "investment_report_missing",
+    "veto_incident",
+    "follow_up",
+)
+"""Why a project is on an agenda: the ``rule`` code of each agenda item."""
+ACTION_STATUSES = ("open", "closed")
+"""A follow-up action as the read model keeps it."""
+ITEM_ACTION_STATUSES = ("new", "carried")
+"""An agenda item's action: assigned by this period, or carried from an earlier one."""
 _RANK = {GREEN: 0, YELLOW: 1, RED: 2}
 
 

@@ -13,6 +13,9 @@ from shared.eventstore.schema import events as events_table
 
 from .tables import assessments, jobs
 
+JOB_STATUSES = ("queued", "running", "retrying", "done", "failed")
+"""The states of an assessment job."""
+
 
 class Records:
     def __init__(self, engine: Engine) -> None:
