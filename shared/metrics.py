@@ -17,10 +17,8 @@ from typing import TYPE_CHECKING
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import select
 
-from .eventstore.consumer import load_checkpoint, save_checkpoint
-from .eventstore.schema import checkpoints
+from .eventstore.consumer import all_checkpoints, load_checkpoint, save_checkpoint
 
 if TYPE_CHECKING:
     from .eventstore import EventStore, Verification
@@ -96,8 +94,7 @@ class RuntimeCollector(Collector):
         store = self.runtime.store
         with store.reading() as conn:
             head = store.head(connection=conn).position
-            rows = conn.execute(select(checkpoints.c.consumer, checkpoints.c.position)).all()
-        positions = {row.consumer: int(row.position) for row in rows}
+            positions = all_checkpoints(conn)
         verified = positions.pop(VERIFIED_CHECKPOINT, 0)
         yield GaugeMetricFamily(
             "gongjian_event_head_position", "Global position of the last event", value=head

@@ -35,7 +35,9 @@ def build_runtime(
 ) -> Runtime:
     """Nothing connects here: engines and brokers connect on first use."""
     engine = create_db_engine(settings.database_url)
-    store = EventStore(engine, registry, lock_timeout_ms=settings.lock_timeout_ms)
+    store = EventStore(
+        engine, registry, lock_timeout_ms=settings.lock_timeout_ms, zone=settings.zone
+    )
     broker = broker or create_broker(settings)
     bus = EventBus(broker)
     store.on_appended.append(bus.nudge)

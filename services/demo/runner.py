@@ -8,9 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
-
-from shared.eventstore.schema import events
 from shared.runtime import Runtime
 
 from ..registry import bootstrap as registry
@@ -28,11 +25,7 @@ class DemoOptions:
 
 
 def has_projects(runtime: Runtime) -> bool:
-    with runtime.store.reading() as conn:
-        count = conn.execute(
-            select(func.count()).select_from(events).where(events.c.type == "ProjectRegistered")
-        ).scalar_one()
-    return count > 0
+    return bool(runtime.store.read_all(types=["ProjectRegistered"], limit=1))
 
 
 def integration_secret(runtime: Runtime) -> str:

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Column, Engine, MetaData, String, Table, insert, select, update
 
+from ..db import UTCDateTime
 from ..eventstore.clocks import now_utc
-from ..eventstore.schema import UTCDateTime
 
 ROLES = ("admin", "office", "integration", "auditor", "viewer")
 

@@ -14,6 +14,7 @@ from .clocks import Cutoff, end_of_day, now_utc
 from .consumer import (
     CatchUp,
     Projection,
+    all_checkpoints,
     catch_up,
     checkpoint_of,
     load_checkpoint,
@@ -73,6 +74,7 @@ __all__ = [
     "CatchUp",
     "catch_up",
     "checkpoint_of",
+    "all_checkpoints",
     "load_checkpoint",
     "save_checkpoint",
     "reset_checkpoint",

@@ -60,6 +60,12 @@ def checkpoint_of(store: EventStore, consumer: str) -> int:
     return int(value or 0)
 
 
+def all_checkpoints(conn: Connection) -> dict[str, int]:
+    """Every saved checkpoint, by consumer name."""
+    rows = conn.execute(select(checkpoints.c.consumer, checkpoints.c.position)).all()
+    return {row.consumer: int(row.position) for row in rows}
+
+
 def reset_checkpoint(store: EventStore, consumer: str) -> None:
     with store.engine.begin() as conn:
         load_checkpoint(conn, consumer)

@@ -9,18 +9,21 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     Connection,
     DateTime,
     Engine,
+    and_,
     cast,
     func,
     insert,
     literal,
     null,
+    or_,
     select,
     type_coerce,
     union_all,
@@ -32,8 +35,8 @@ try:
 except ImportError:  # pragma: no cover - a dependency; json gives the same values
     _fast_loads = json.loads  # type: ignore[assignment]
 
-from ..db import READ_ONLY, is_postgres
-from .clocks import Cutoff, now_utc
+from ..db import READ_ONLY, UTCDateTime, is_postgres
+from .clocks import Cutoff, as_instant, now_utc
 from .envelope import (
     GENESIS_HASH,
     NewEvent,
@@ -45,7 +48,6 @@ from .envelope import (
 )
 from .errors import ConcurrencyConflict, DuplicateEventConflict, LockTimeout
 from .paging import prefetched
-from .schema import UTCDateTime
 from .schema import events as events_table
 from .types import EventTypeRegistry
 from .verify import Verification, verify_chain
@@ -72,10 +74,20 @@ _COLUMNS = (
     events_table.c.hash,
 )
 
-_TYPE, _SCHEMA_VERSION, _OCCURRED_AT, _RECORDED_AT, _PAYLOAD = (
+_GLOBAL_POSITION, _TYPE, _SCHEMA_VERSION, _OCCURRED_AT, _RECORDED_AT, _PAYLOAD = (
     [c.name for c in _COLUMNS].index(name)
-    for name in ("type", "schema_version", "occurred_at", "recorded_at", "payload")
+    for name in (
+        "global_position",
+        "type",
+        "schema_version",
+        "occurred_at",
+        "recorded_at",
+        "payload",
+    )
 )
+
+_KEYS_PER_QUERY = 500
+"""Ids or positions per ``IN (…)`` lookup: far below every driver's parameter limit."""
 
 _DECODED_COLUMNS = tuple(
     type_coerce(column, DateTime(timezone=True)).label(column.name)
@@ -119,7 +131,12 @@ class Head:
 
 
 class EventStore:
-    """Appends and reads events; after each committed append, tells ``on_appended``."""
+    """Appends and reads events; after each committed append, tells ``on_appended``.
+
+    Every read returns `RecordedEvent`s with payloads upcast to the current schema
+    version. Reads about the past take ``as_of`` (a calendar date in ``zone``, the
+    campaign's time zone) and ``known_at`` (an instant; a bare date means the end of that
+    day in ``zone``), or a ready `Cutoff`."""
 
     def __init__(
         self,
@@ -128,11 +145,13 @@ class EventStore:
         *,
         lock_timeout_ms: int = 5000,
         clock: Callable[[], datetime] = now_utc,
+        zone: ZoneInfo | None = None,
     ) -> None:
         self.engine = engine
         self.registry = registry
         self.lock_timeout_ms = lock_timeout_ms
         self.clock = clock
+        self.zone = zone or ZoneInfo("Asia/Shanghai")
         self.on_appended: list[Callable[[int], None]] = []
 
     # -- appending ----------------------------------------------------------------
@@ -348,16 +367,31 @@ class EventStore:
             ).scalar()
         return int(value or 0)
 
+    def cutoff(self, as_of: date | None = None, known_at: date | datetime | None = None) -> Cutoff:
+        """The `Cutoff` of ``as_of`` and ``known_at`` in the store's campaign time zone."""
+        return Cutoff(as_instant(as_of, self.zone), as_instant(known_at, self.zone))
+
+    def _bounds(
+        self, cutoff: Cutoff | None, as_of: date | None, known_at: date | datetime | None
+    ) -> Cutoff | None:
+        if cutoff is None:
+            return None if as_of is None and known_at is None else self.cutoff(as_of, known_at)
+        if as_of is not None or known_at is not None:
+            raise ValueError("give either a cutoff or as_of/known_at, not both")
+        return cutoff
+
     def read_stream(
         self,
         stream_id: str,
         *,
         from_version: int = 1,
         to_version: int | None = None,
+        as_of: date | None = None,
+        known_at: date | datetime | None = None,
         cutoff: Cutoff | None = None,
         connection: Connection | None = None,
     ) -> list[RecordedEvent]:
-        """A stream's events in version order, optionally only those the cutoff admits."""
+        """A stream's events in version order, only those ``as_of``/``known_at`` admit."""
         query = (
             select(*_DECODED_COLUMNS)
             .where(events_table.c.stream_id == stream_id)
@@ -366,9 +400,40 @@ class EventStore:
         )
         if to_version is not None:
             query = query.where(events_table.c.stream_version <= to_version)
-        query = _apply_cutoff(query, cutoff)
+        query = _apply_cutoff(query, self._bounds(cutoff, as_of, known_at))
         with self.reading(connection) as conn:
             return self._decode_all(conn.execute(query).all())
+
+    def read_streams(
+        self,
+        after_versions: Mapping[str, int],
+        *,
+        known_at: date | datetime | None = None,
+        connection: Connection | None = None,
+    ) -> dict[str, list[RecordedEvent]]:
+        """Several streams at once, each from the version after the one given, in
+        version order (one query: for bringing many known states up to date)."""
+        found: dict[str, list[RecordedEvent]] = {stream_id: [] for stream_id in after_versions}
+        if not after_versions:
+            return found
+        c = events_table.c
+        query = (
+            select(*_DECODED_COLUMNS)
+            .where(
+                or_(
+                    *(
+                        and_(c.stream_id == stream_id, c.stream_version > version)
+                        for stream_id, version in after_versions.items()
+                    )
+                )
+            )
+            .order_by(c.stream_id, c.stream_version)
+        )
+        query = _apply_cutoff(query, self._bounds(None, None, known_at))
+        with self.reading(connection) as conn:
+            for event in self._decode_all(conn.execute(query).all()):
+                found[event.stream_id].append(event)
+        return found
 
     def read_all(
         self,
@@ -376,12 +441,16 @@ class EventStore:
         after: int = 0,
         limit: int = 1000,
         types: Iterable[str] | None = None,
+        as_of: date | None = None,
+        known_at: date | datetime | None = None,
         cutoff: Cutoff | None = None,
         up_to: int | None = None,
         connection: Connection | None = None,
     ) -> list[RecordedEvent]:
-        """One page of the global log after position ``after``, in global order."""
-        rows = self._rows_after(after, limit, types, cutoff, up_to, connection)
+        """One page of the global feed after position ``after`` (and at most ``up_to``),
+        in global order, only the events ``as_of``/``known_at`` admit."""
+        bounds = self._bounds(cutoff, as_of, known_at)
+        rows = self._rows_after(after, limit, types, bounds, up_to, connection)
         return self._decode_all(rows)
 
     def _rows_after(
@@ -421,38 +490,87 @@ class EventStore:
             finally:
                 cursor.close()
 
+    def pages(
+        self,
+        *,
+        after: int = 0,
+        up_to: int | None = None,
+        page_size: int = 5000,
+        types: Iterable[str] | None = None,
+        as_of: date | None = None,
+        known_at: date | datetime | None = None,
+        cutoff: Cutoff | None = None,
+    ) -> Iterator[list[RecordedEvent]]:
+        """The global feed after ``after`` a page at a time (constant memory: two pages);
+        the next page is fetched while the caller works through this one. What long
+        replays read: the events of a page come decoded in one pass."""
+        wanted = list(types) if types is not None else None
+        bounds = self._bounds(cutoff, as_of, known_at)
+
+        def raw_pages() -> Iterator[list[Any]]:
+            position = after
+            while up_to is None or position < up_to:
+                rows = self._rows_after(position, page_size, wanted, bounds, up_to)
+                if rows:
+                    yield rows
+                if len(rows) < page_size:
+                    return
+                position = rows[-1][_GLOBAL_POSITION]
+
+        for rows in prefetched(raw_pages()):
+            yield self._decode_all(rows)
+
     def iter_all(
         self,
         *,
         after: int = 0,
         page_size: int = 5000,
         types: Iterable[str] | None = None,
+        as_of: date | None = None,
+        known_at: date | datetime | None = None,
         cutoff: Cutoff | None = None,
         up_to: int | None = None,
     ) -> Iterator[RecordedEvent]:
-        """Every event after ``after`` in global order, page by page (constant memory);
-        the next page is fetched while the caller works through this one."""
-        wanted = list(types) if types is not None else None
-
-        def pages() -> Iterator[list[Any]]:
-            position = after
-            while True:
-                rows = self._rows_after(position, page_size, wanted, cutoff, up_to)
-                if rows:
-                    yield rows
-                if len(rows) < page_size:
-                    return
-                position = rows[-1][3]  # global_position
-
-        for rows in prefetched(pages()):
-            yield from self._decode_all(rows)
+        """Every event of the global feed after ``after``, one by one (see `pages`)."""
+        for page in self.pages(
+            after=after,
+            up_to=up_to,
+            page_size=page_size,
+            types=types,
+            as_of=as_of,
+            known_at=known_at,
+            cutoff=cutoff,
+        ):
+            yield from page
 
     def get(self, event_id: str, *, connection: Connection | None = None) -> RecordedEvent | None:
+        """The event with this ``event_id``, or None."""
+        return self.get_many([event_id], connection=connection).get(str(event_id))
+
+    def get_many(
+        self, event_ids: Iterable[str], *, connection: Connection | None = None
+    ) -> dict[str, RecordedEvent]:
+        """The stored events among ``event_ids``, by id (ids not stored are left out)."""
+        found = self._where_in(events_table.c.event_id, [str(i) for i in event_ids], connection)
+        return {event.event_id: event for event in found}
+
+    def at_positions(
+        self, positions: Iterable[int], *, connection: Connection | None = None
+    ) -> dict[int, RecordedEvent]:
+        """The events at these global positions, by position."""
+        found = self._where_in(events_table.c.global_position, list(positions), connection)
+        return {event.global_position: event for event in found}
+
+    def _where_in(
+        self, column: Any, keys: list[Any], connection: Connection | None
+    ) -> list[RecordedEvent]:
+        found: list[RecordedEvent] = []
         with self.reading(connection) as conn:
-            row = conn.execute(
-                select(*_DECODED_COLUMNS).where(events_table.c.event_id == str(event_id))
-            ).first()
-        return self._decode(row) if row is not None else None
+            for start in range(0, len(keys), _KEYS_PER_QUERY):
+                chunk = keys[start : start + _KEYS_PER_QUERY]
+                rows = conn.execute(select(*_DECODED_COLUMNS).where(column.in_(chunk))).all()
+                found.extend(self._decode_all(rows))
+        return found
 
     def iter_stored(
         self, *, up_to: int | None = None, page_size: int = 5000
@@ -499,9 +617,6 @@ class EventStore:
                 .limit(1)
             ).scalar()
         return int(value or 0)
-
-    def _decode(self, row: Any) -> RecordedEvent:
-        return self._decode_all([row])[0]
 
     def _decode_all(self, rows: Sequence[Any]) -> list[RecordedEvent]:
         """Rows into envelopes. Reads of the whole log spend most of their time here, so

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from shared.events import project_stream
@@ -28,7 +27,6 @@ from shared.eventstore import (
     RecordedEvent,
 )
 from shared.eventstore.envelope import content_fingerprint
-from shared.eventstore.schema import events as events_table
 
 from ..domain import (
     AMENDMENTS,
@@ -353,17 +351,7 @@ class Registry:
         outcome.global_position = row.global_position
 
     def _stored(self, event_ids: list[str]) -> dict[str, RecordedEvent]:
-        if not event_ids:
-            return {}
-        with self.store.reading() as conn:
-            found = conn.execute(
-                select(events_table.c.event_id).where(events_table.c.event_id.in_(event_ids))
-            ).scalars()
-            return {
-                event_id: event
-                for event_id in found
-                if (event := self.store.get(event_id, connection=conn)) is not None
-            }
+        return self.store.get_many(event_ids) if event_ids else {}
 
     def _commit(self, batch: _Batch) -> list[Outcome]:
         try:

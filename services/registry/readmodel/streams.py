@@ -14,10 +14,9 @@ from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, or_, select
+from sqlalchemy import Connection, insert, select
 
 from shared.eventstore import EventStore, RecordedEvent
-from shared.eventstore.schema import events as events_table
 
 from ..domain import AMENDMENTS, KeyProject, ProjectEvent, admitted
 from .tables import snapshots
@@ -86,24 +85,10 @@ class ProjectStreams:
         later amendment reaches back into is left out (load it in full)."""
         if not latest:
             return {}
-        query = (
-            select(events_table)
-            .where(
-                or_(
-                    *(
-                        and_(
-                            events_table.c.stream_id == stream_id,
-                            events_table.c.stream_version > project.version,
-                        )
-                        for stream_id, project in latest.items()
-                    )
-                )
-            )
-            .order_by(events_table.c.stream_id, events_table.c.stream_version)
+        found = self.store.read_streams(
+            {stream_id: project.version for stream_id, project in latest.items()}, connection=conn
         )
-        tails: dict[str, list[ProjectEvent]] = {stream_id: [] for stream_id in latest}
-        for row in conn.execute(query):
-            tails[row.stream_id].append(self._decode(row))
+        tails = {stream_id: [to_domain(e) for e in events] for stream_id, events in found.items()}
         current = {}
         for stream_id, project in latest.items():
             if self._amends_before(tails[stream_id], project.version):
@@ -149,34 +134,15 @@ class ProjectStreams:
         as_of: datetime | None,
         known_at: datetime | None,
     ) -> list[ProjectEvent]:
-        # Amendments count by known_at alone, so as_of cannot filter them out here.
-        query = (
-            select(events_table)
-            .where(events_table.c.stream_id == stream_id)
-            .where(events_table.c.stream_version > after)
-            .order_by(events_table.c.stream_version)
+        # Amendments count by known_at alone, so as_of cannot filter them out in the read.
+        events = self.store.read_stream(
+            stream_id, from_version=after + 1, known_at=known_at, connection=conn
         )
-        if as_of is not None:
-            query = query.where(
-                or_(events_table.c.occurred_at <= as_of, events_table.c.type.in_(AMENDMENTS))
-            )
-        if known_at is not None:
-            query = query.where(events_table.c.recorded_at <= known_at)
-        return [self._decode(row) for row in conn.execute(query)]
-
-    def _decode(self, row: Any) -> ProjectEvent:
-        payload, registry = json.loads(row.payload), self.store.registry
-        if registry is not None:
-            _, payload = registry.upcast(row.type, row.schema_version, payload)
-        return ProjectEvent(
-            event_id=row.event_id,
-            type=row.type,
-            occurred_at=row.occurred_at,
-            payload=payload,
-            recorded_at=row.recorded_at,
-            stream_version=row.stream_version,
-            source=row.source,
-        )
+        return [
+            to_domain(e)
+            for e in events
+            if as_of is None or e.occurred_at <= as_of or e.type in AMENDMENTS
+        ]
 
     @staticmethod
     def _amends_before(tail: list[ProjectEvent], after: int) -> bool:
@@ -185,22 +151,9 @@ class ProjectStreams:
 
     def save_snapshot(self, conn: Connection, stream_id: str, project: KeyProject) -> None:
         """Keep the state at ``project.version`` (which must fold every event up to it)."""
-        recorded_at = conn.execute(
-            select(events_table.c.recorded_at).where(
-                events_table.c.stream_id == stream_id,
-                events_table.c.stream_version == project.version,
-            )
-        ).scalar_one()
-        max_occurred = conn.execute(
-            select(events_table.c.occurred_at)
-            .where(
-                events_table.c.stream_id == stream_id,
-                events_table.c.stream_version <= project.version,
-                events_table.c.type.not_in(AMENDMENTS),
-            )
-            .order_by(events_table.c.occurred_at.desc())
-            .limit(1)
-        ).scalar_one()
+        events = self.store.read_stream(stream_id, to_version=project.version, connection=conn)
+        recorded_at = events[-1].recorded_at
+        max_occurred = max(e.occurred_at for e in events if e.type not in AMENDMENTS)
         conn.execute(
             insert(snapshots).values(
                 stream_id=stream_id,

@@ -14,7 +14,7 @@ from sqlalchemy import (
     Text,
 )
 
-from shared.eventstore.schema import UTCDateTime
+from shared.db import UTCDateTime
 
 metadata = MetaData()
 

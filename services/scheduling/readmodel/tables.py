@@ -13,7 +13,7 @@ from sqlalchemy import (
     Text,
 )
 
-from shared.eventstore.schema import UTCDateTime
+from shared.db import UTCDateTime
 
 CONSUMER = "scheduling"
 """The read model's checkpoint name."""

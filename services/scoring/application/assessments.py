@@ -30,7 +30,6 @@ from shared.eventstore import (
 
 from ..domain.replay import AMENDING_TYPES, Amendment, Replay, amendment_of
 from ..domain.rulebook import Rulebook
-from ..readmodel.log import read_log
 from ..readmodel.records import Records
 from . import rulebooks
 
@@ -189,7 +188,7 @@ def _replay(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        for page in read_log(store, watermark, page_size=PROGRESS_EVERY):
+        for page in store.pages(up_to=watermark, page_size=PROGRESS_EVERY):
             for event in page:
                 feed(event)
             if progress is not None:

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 
 from shared.auth import current_principal, require_role
-from shared.eventstore import now_utc
+from shared.eventstore import RecordedEvent, now_utc
 from shared.http import Problem
 from shared.runtime import Runtime
 
@@ -161,20 +161,20 @@ def get_assessment(assessment_id: str):  # type: ignore[no-untyped-def]
 
 
 def _events(positions: list[int]) -> list[dict[str, Any]]:
-    found = _records().events_at(positions)
+    found = _runtime().store.at_positions(positions)
     return [_event_view(found[p]) for p in positions if p in found]
 
 
-def _event_view(event: dict[str, Any]) -> dict[str, Any]:
+def _event_view(event: RecordedEvent) -> dict[str, Any]:
     return {
-        "global_position": event["global_position"],
-        "event_id": event["event_id"],
-        "type": event["type"],
-        "occurred_at": event["occurred_at"].isoformat(),
-        "recorded_at": event["recorded_at"].isoformat(),
-        "source": event["source"],
-        "payload": event["payload"],
-        "hash": event["hash"],
+        "global_position": event.global_position,
+        "event_id": event.event_id,
+        "type": event.type,
+        "occurred_at": event.occurred_at.isoformat(),
+        "recorded_at": event.recorded_at.isoformat(),
+        "source": event.source,
+        "payload": event.payload,
+        "hash": event.hash,
     }
 
 

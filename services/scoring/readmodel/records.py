@@ -9,7 +9,6 @@ from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from shared.eventstore import now_utc
-from shared.eventstore.schema import events as events_table
 
 from .tables import assessments, jobs
 
@@ -117,29 +116,3 @@ class Records:
             query = query.where(assessments.c.year == year)
         with self.engine.connect() as conn:
             return [r._asdict() for r in conn.execute(query)]
-
-    # -- evidence --------------------------------------------------------------------
-
-    def events_at(self, positions: list[int]) -> dict[int, dict[str, Any]]:
-        """The events at these global positions, as auditors see them (payload as stored)."""
-        out: dict[int, dict[str, Any]] = {}
-        c = events_table.c
-        for start in range(0, len(positions), 500):
-            chunk = positions[start : start + 500]
-            query = select(
-                c.global_position,
-                c.event_id,
-                c.stream_id,
-                c.type,
-                c.occurred_at,
-                c.recorded_at,
-                c.source,
-                c.payload,
-                c.hash,
-            ).where(c.global_position.in_(chunk))
-            with self.engine.connect() as conn:
-                for row in conn.execute(query):
-                    record = row._asdict()
-                    record["payload"] = json.loads(record["payload"])
-                    out[row.global_position] = record
-        return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, Text
 
-from shared.eventstore.schema import UTCDateTime
+from shared.db import UTCDateTime
 
 metadata = MetaData()
 

@@ -1,0 +1,157 @@
+"""The store's public read API, run against SQLite and PostgreSQL alike: a stream, the
+global feed after a position, pages of it, several streams, events by id and by
+position; each with the two clocks, each returning upcast events."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from marshmallow import Schema, fields
+
+from shared.events import build_registry
+from shared.eventstore import (
+    Cutoff,
+    EventStore,
+    EventType,
+    EventTypeRegistry,
+    NewEvent,
+    all_checkpoints,
+    load_checkpoint,
+    save_checkpoint,
+)
+
+from .helpers import T0, note
+
+RECORDED_IN_MARCH = datetime(2024, 3, 20, 8, tzinfo=UTC)
+RECORDED_IN_APRIL = datetime(2024, 4, 2, 8, tzinfo=UTC)
+
+
+@pytest.fixture
+def late_report(engine) -> EventStore:
+    """Project a: ``on time`` (10 March, known 20 March), then ``late`` (happened 3 March,
+    known 2 April); project b: ``other`` (11 March, known 2 April)."""
+    now = [RECORDED_IN_MARCH]
+    store = EventStore(engine, build_registry(), clock=lambda: now[0])
+    store.append([note("project-a", "on time", occurred_at=datetime(2024, 3, 10, 2, tzinfo=UTC))])
+    now[0] = RECORDED_IN_APRIL
+    store.append([note("project-a", "late", occurred_at=datetime(2024, 3, 3, 2, tzinfo=UTC))])
+    store.append([note("project-b", "other", occurred_at=datetime(2024, 3, 11, 2, tzinfo=UTC))])
+    return store
+
+
+def texts(events) -> list[str]:
+    return [e.payload["note"] for e in events]
+
+
+class TestReadingAStream:
+    def test_as_of_is_a_date_and_known_at_an_instant(self, late_report):
+        def read(**cut):
+            return texts(late_report.read_stream("project-a", **cut))
+
+        assert read() == ["on time", "late"]
+        assert read(as_of=date(2024, 3, 5)) == ["late"]
+        assert read(known_at=RECORDED_IN_MARCH) == ["on time"]
+        assert read(as_of=date(2024, 3, 31), known_at=datetime(2024, 3, 31, tzinfo=UTC)) == [
+            "on time"
+        ]
+
+    def test_a_bare_known_at_date_means_the_end_of_that_day(self, late_report):
+        # Known 2 April 08:00 UTC = 16:00 in Beijing: inside "known at 2 April".
+        assert texts(late_report.read_stream("project-a", known_at=date(2024, 4, 1))) == ["on time"]
+        assert len(late_report.read_stream("project-a", known_at=date(2024, 4, 2))) == 2
+
+    def test_as_of_dates_are_read_in_the_stores_campaign_time_zone(self, engine):
+        evening_utc = datetime(2024, 3, 31, 20, tzinfo=UTC)  # 1 April 04:00 in Beijing
+        EventStore(engine, build_registry()).append([note(occurred_at=evening_utc)])
+        beijing = EventStore(engine, build_registry())
+        london = EventStore(engine, build_registry(), zone=ZoneInfo("Europe/London"))
+        assert beijing.read_stream("project-p1", as_of=date(2024, 3, 31)) == []
+        assert len(london.read_stream("project-p1", as_of=date(2024, 3, 31))) == 1
+
+    def test_a_cutoff_and_clock_arguments_together_are_refused(self, late_report):
+        with pytest.raises(ValueError, match="not both"):
+            late_report.read_stream("project-a", cutoff=Cutoff(), as_of=date(2024, 3, 5))
+
+
+class TestReadingTheFeed:
+    def test_the_feed_after_a_position_honours_both_clocks(self, late_report):
+        assert texts(late_report.read_all(after=1)) == ["late", "other"]
+        assert texts(late_report.read_all(after=0, as_of=date(2024, 3, 10))) == ["on time", "late"]
+        assert texts(late_report.read_all(known_at=RECORDED_IN_MARCH)) == ["on time"]
+        assert late_report.read_all(after=3) == []
+
+    def test_pages_cover_the_feed_in_order_up_to_a_position(self, store):
+        store.append([note("project-a", str(i)) for i in range(7)])
+        pages = list(store.pages(after=1, up_to=6, page_size=2))
+        assert [[e.global_position for e in page] for page in pages] == [[2, 3], [4, 5], [6]]
+        assert [e.global_position for e in store.iter_all(after=5)] == [6, 7]
+
+    def test_pages_honour_both_clocks(self, late_report):
+        pages = list(late_report.pages(as_of=date(2024, 3, 10), known_at=date(2024, 4, 30)))
+        assert [texts(page) for page in pages] == [["on time", "late"]]
+        assert list(late_report.pages(up_to=0)) == []
+
+
+class TestReadingSeveralEvents:
+    def test_several_streams_are_read_each_after_its_own_version(self, late_report):
+        found = late_report.read_streams({"project-a": 1, "project-b": 0, "project-c": 0})
+        assert {stream: texts(events) for stream, events in found.items()} == {
+            "project-a": ["late"],
+            "project-b": ["other"],
+            "project-c": [],
+        }
+        known = late_report.read_streams({"project-a": 0}, known_at=RECORDED_IN_MARCH)
+        assert texts(known["project-a"]) == ["on time"]
+
+    def test_events_are_found_by_id_and_by_position_leaving_out_unknown_ones(self, store):
+        batch = [note("project-a", str(i)) for i in range(600)]  # more than one lookup
+        store.append(batch)
+        wanted = [batch[0].event_id, batch[599].event_id, "00000000-0000-4000-8000-000000000000"]
+        by_id = store.get_many(wanted)
+        assert set(by_id) == set(wanted[:2])
+        assert by_id[batch[599].event_id].payload == {"note": "599"}
+        by_position = store.at_positions([600, 1, 601])
+        assert {p: e.payload["note"] for p, e in by_position.items()} == {1: "0", 600: "599"}
+        assert store.get(batch[1].event_id).stream_version == 2
+
+
+class V1(Schema):
+    amount = fields.String(required=True)
+
+
+class V2(Schema):
+    amount = fields.String(required=True)
+    currency = fields.String(required=True)
+
+
+def test_every_read_returns_payloads_upcast_to_the_current_version(engine):
+    old = EventStore(engine, EventTypeRegistry([EventType("Paid", V1)]))
+    stored = NewEvent("project-a", "Paid", {"amount": "5"}, T0)
+    old.append([stored])
+    upcast = {1: lambda p: {**p, "currency": "CNY"}}
+    new = EventStore(
+        engine, EventTypeRegistry([EventType("Paid", V2, version=2, upcasters=upcast)])
+    )
+    reads = [
+        new.read_stream("project-a")[0],
+        new.read_all()[0],
+        next(new.iter_all()),
+        next(new.pages())[0],
+        new.read_streams({"project-a": 0})["project-a"][0],
+        new.get_many([stored.event_id])[stored.event_id],
+        new.at_positions([1])[1],
+    ]
+    assert {(e.schema_version, tuple(sorted(e.payload.items()))) for e in reads} == {
+        (2, (("amount", "5"), ("currency", "CNY")))
+    }
+
+
+def test_every_checkpoint_is_listed_by_consumer(store):
+    with store.engine.begin() as conn:
+        load_checkpoint(conn, "board")
+        save_checkpoint(conn, "board", 3)
+        load_checkpoint(conn, "agenda")
+    with store.reading() as conn:
+        assert all_checkpoints(conn) == {"board": 3, "agenda": 0}
