@@ -2,6 +2,7 @@
 # The image's entry point: one role per container.
 #
 #   registry | scheduling | scoring   an HTTP service under gunicorn (deploy/gunicorn.conf.py)
+#   console                           the web console for people, under gunicorn too
 #   worker                            dramatiq workers for every service's actors
 #   scheduler                         `gongjian scheduler`: the dispatch timer
 #   migrate                           `gongjian db upgrade`, then exit (a one-shot job)
@@ -23,7 +24,7 @@ remember_role() {
 }
 
 case "$role" in
-registry | scheduling | scoring)
+registry | scheduling | scoring | console)
     remember_role "$role"
     export GONGJIAN_SERVICE="$role"
     # Request metrics are summed over gunicorn's processes through these files; a
@@ -58,7 +59,7 @@ migrate)
 healthcheck)
     running="$(cat "$state_dir/role" 2>/dev/null || true)"
     case "$running" in
-    registry | scheduling | scoring)
+    registry | scheduling | scoring | console)
         exec python -c '
 import os, sys, urllib.request
 port = os.environ.get("GONGJIAN_PORT") or "8000"
@@ -75,7 +76,7 @@ except Exception as exc:
     esac
     ;;
 "")
-    echo "gongjian-entrypoint: name a role: registry, scheduling, scoring, worker, scheduler, migrate" >&2
+    echo "gongjian-entrypoint: name a role: registry, scheduling, scoring, console, worker, scheduler, migrate" >&2
     exit 64
     ;;
 *)

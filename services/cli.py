@@ -17,6 +17,7 @@ from shared.logging import configure_logging
 from shared.metrics import record_verification
 from shared.runtime import Runtime
 
+from .console.cli import user as user_cli
 from .registry.entrypoints import cli as registry_cli
 from .scheduling.entrypoints import cli as scheduling_cli
 from .scheduling.entrypoints.cli import run_scheduler
@@ -304,6 +305,8 @@ def token_create(obj: CliContext, role: str, name: str) -> None:
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
 
+
+main.add_command(user_cli)
 
 for _service_cli in (registry_cli, scheduling_cli, scoring_cli):
     for _command in _service_cli.commands():

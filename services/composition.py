@@ -13,15 +13,19 @@ from shared.http import create_base_app
 from shared.migrations import pending, upgrade
 from shared.runtime import Runtime, build_runtime
 
+from . import console
+from .console.app import mount as mount_console
 from .registry import bootstrap as registry
 from .scheduling import bootstrap as scheduling
 from .scoring import bootstrap as scoring
 
 SERVICES = {"registry": registry, "scheduling": scheduling, "scoring": scoring}
+CONSOLE = "console"
+"""The web console for people: its own role, or mounted beside the services."""
 
 
 def migration_locations() -> list[Path]:
-    return [module.MIGRATIONS for module in SERVICES.values()]
+    return [*(module.MIGRATIONS for module in SERVICES.values()), console.MIGRATIONS]
 
 
 def migrate(settings: Settings) -> None:
@@ -50,13 +54,17 @@ def readiness(runtime: Runtime) -> list:
     return [migrations, broker]
 
 
-def create_app(runtime: Runtime, services: tuple[str, ...] = tuple(SERVICES)) -> Flask:
-    """One Flask app serving the named services (all three by default)."""
-    unknown = set(services) - set(SERVICES)
+def create_app(runtime: Runtime, services: tuple[str, ...] = (*SERVICES, CONSOLE)) -> Flask:
+    """One Flask app serving the named parts (all three services and the console by
+    default)."""
+    unknown = set(services) - {*SERVICES, CONSOLE}
     if unknown:
         raise ValueError(f"unknown service(s): {', '.join(sorted(unknown))}")
-    title = "all services" if len(services) == len(SERVICES) else "+".join(services)
+    apis = tuple(name for name in services if name in SERVICES)
+    title = "all services" if len(apis) == len(SERVICES) else "+".join(services)
     app, api = create_base_app(runtime, title=title, readiness=readiness(runtime))
-    for name in services:
+    for name in apis:
         SERVICES[name].register_routes(api, runtime)
+    if CONSOLE in services:
+        mount_console(app, runtime)
     return app

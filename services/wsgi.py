@@ -1,7 +1,8 @@
 """The WSGI app of one container role, for gunicorn: ``gunicorn 'services.wsgi:create_app()'``.
 
-``GONGJIAN_SERVICE`` names the service this process serves (registry, scheduling or
-scoring; a comma-separated list, or ``all``, serves several from one process). Gunicorn
+``GONGJIAN_SERVICE`` names the service this process serves (registry, scheduling,
+scoring, or console: the web pages for people; a comma-separated list, or ``all``, serves
+several from one process). Gunicorn
 calls the factory in each worker process, so nothing connects before the fork.
 """
 
@@ -26,16 +27,17 @@ def services_from_env(value: str | None = None) -> tuple[str, ...]:
     if not raw:
         raise RuntimeError(
             f"{SERVICE_VARIABLE} is not set: name the service to serve "
-            f"({', '.join(composition.SERVICES)}, or all)"
+            f"({', '.join((*composition.SERVICES, composition.CONSOLE))}, or all)"
         )
+    parts = (*composition.SERVICES, composition.CONSOLE)
     if raw == "all":
-        return tuple(composition.SERVICES)
+        return parts
     names = tuple(dict.fromkeys(name.strip() for name in raw.split(",") if name.strip()))
-    unknown = [name for name in names if name not in composition.SERVICES]
+    unknown = [name for name in names if name not in parts]
     if unknown:
         raise RuntimeError(
             f"{SERVICE_VARIABLE}={raw!r}: unknown service {', '.join(unknown)}; "
-            f"one of {', '.join(composition.SERVICES)}, or all"
+            f"one of {', '.join(parts)}, or all"
         )
     return names
 

@@ -78,6 +78,20 @@ class TokenStore:
             )
         return result.rowcount > 0
 
+    def list(self) -> list[dict[str, object]]:
+        """Every token's name, role, source and dates (never the token)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    api_tokens.c.name,
+                    api_tokens.c.role,
+                    api_tokens.c.source,
+                    api_tokens.c.created_at,
+                    api_tokens.c.revoked_at,
+                ).order_by(api_tokens.c.name)
+            )
+            return [dict(row._mapping) for row in rows]
+
     def authenticate(self, token: str) -> Principal | None:
         with self.engine.connect() as conn:
             row = conn.execute(

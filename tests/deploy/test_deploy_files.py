@@ -15,7 +15,7 @@ from deploy.compose_for_test import for_test
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 KUBERNETES = DEPLOY / "kubernetes"
-ROLES = ("registry", "scheduling", "scoring", "worker", "scheduler", "migrate")
+ROLES = ("registry", "scheduling", "scoring", "console", "worker", "scheduler", "migrate")
 
 
 def manifests() -> list[dict]:
@@ -105,7 +105,7 @@ def test_compose_runs_every_role_from_one_image_after_the_migrate_job():
     assert images == {"${GONGJIAN_IMAGE:-gongjian:0.1.0}"}
     assert services["migrate"]["command"] == ["migrate"] and services["migrate"]["restart"] == "no"
     assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
-    for role in ("registry", "scheduling", "scoring", "worker", "scheduler"):
+    for role in ("registry", "scheduling", "scoring", "console", "worker", "scheduler"):
         assert services[role]["command"] == [role]
         assert services[role]["restart"] == "unless-stopped"
         assert (

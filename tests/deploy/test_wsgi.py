@@ -10,7 +10,7 @@ from services import wsgi
 def test_the_service_variable_names_one_service_several_or_all():
     assert wsgi.services_from_env("registry") == ("registry",)
     assert wsgi.services_from_env(" scoring , registry,scoring") == ("scoring", "registry")
-    assert wsgi.services_from_env("all") == ("registry", "scheduling", "scoring")
+    assert wsgi.services_from_env("all") == ("registry", "scheduling", "scoring", "console")
 
 
 @pytest.mark.parametrize("value", ["", "   ", "billing", "registry,billing"])

@@ -113,6 +113,16 @@ class Integrations:
             active = self._active(conn, name)
         return Integration(name, tuple(json.loads(row.types)), tuple(s for _, s in active))
 
+    def disable(self, name: str) -> bool:
+        """Refuse the integration's requests from now on (its events stay in the log)."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(integrations)
+                .where(integrations.c.name == name, integrations.c.disabled_at.is_(None))
+                .values(disabled_at=now_utc())
+            )
+        return result.rowcount > 0
+
     def list(self) -> list[dict[str, object]]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(integrations).order_by(integrations.c.name)).all()

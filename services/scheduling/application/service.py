@@ -166,6 +166,15 @@ class SchedulingService:
         known_at: datetime | None = None,
         filters: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
+        return self.board_and_states(as_of, known_at, filters)[0]
+
+    def board_and_states(
+        self,
+        as_of: datetime | None = None,
+        known_at: datetime | None = None,
+        filters: Mapping[str, Any] | None = None,
+    ) -> tuple[dict[str, Any], list[ProjectState]]:
+        """The board, and every project's state it was judged on (unfiltered)."""
         now = self.clock()
         known = known_at or now
         snap = self.snapshot(as_of, known, with_actions=False)
@@ -175,7 +184,7 @@ class SchedulingService:
         rows = [
             row for state, row in self._board_rows(snap, today) if _matches(row, state, filters)
         ]
-        return {
+        board = {
             "as_of": today.isoformat(),
             "known_at": format_instant(known),
             "source": snap.source,
@@ -185,6 +194,7 @@ class SchedulingService:
             },
             "projects": rows,
         }
+        return board, snap.states
 
     def _board_rows(self, snap: Snapshot, today: date) -> list[tuple[ProjectState, dict]]:
         # The read model at one watermark gives the same board all day: keep the last one.

@@ -1,0 +1,7 @@
+"""The web console for people: server-rendered pages over the three services' public
+application layer. It sits above the services like the composition root; no service
+imports it (import-linter)."""
+
+from pathlib import Path
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"

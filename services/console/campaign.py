@@ -1,0 +1,110 @@
+"""What the 挂图作战 page shows of a campaign year: targets against results, investment
+by month against 序时进度, counts by status and the wall of cards, grouped."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from ..scheduling.domain.project import ProjectState
+from .text import label
+
+ACHIEVED = {
+    "breakthrough": ("completed", "commissioned"),
+    "new_start": ("started", "completed", "commissioned"),
+    "preliminary": ("started", "completed", "commissioned"),
+}
+"""A project meets its category's target when it reaches one of these phases: 完工投产 for
+突破性进展, 开工 for 开工建设, and 具备落地条件 (started) for 前期谋划."""
+
+GROUPS = {"leader": "分包领导", "lead_unit": "牵头单位", "town": "乡镇"}
+STATUS_ORDER = {"red": 0, "yellow": 1, "green": 2}
+
+
+@dataclass(frozen=True)
+class Target:
+    category: str
+    projects: int
+    achieved: int
+
+
+@dataclass(frozen=True)
+class Card:
+    project_id: str
+    name: str
+    status: str
+    phase: str
+    reason: str
+    leader: str
+    lead_unit: str
+    town: str
+    major: bool
+
+
+def targets(states: list[ProjectState]) -> list[Target]:
+    counts = Counter(s.category for s in states)
+    done = Counter(s.category for s in states if s.phase in ACHIEVED.get(s.category, ()))
+    return [Target(c, counts[c], done[c]) for c in ACHIEVED if counts[c]]
+
+
+def monthly(states: list[ProjectState], year: int, as_of: date) -> tuple[list, list]:
+    """Planned and reported investment per month (yuan); months after ``as_of`` are None."""
+    plan = [Decimal(0)] * 12
+    actual: list[Decimal | None] = [Decimal(0)] * 12
+    for state in states:
+        for month in range(12):
+            if state.monthly_plan:
+                plan[month] += state.monthly_plan[month]
+            else:
+                plan[month] += state.annual_plan / 12
+        for key, investment in state.investments.items():
+            if key.startswith(f"{year}-"):
+                index = int(key[5:]) - 1
+                actual[index] = (actual[index] or Decimal(0)) + investment.amount
+    reached = 12 if as_of.year > year else (as_of.month if as_of.year == year else 0)
+    return plan, [a if i < reached else None for i, a in enumerate(actual)]
+
+
+def reason_text(reason: dict[str, Any], state: ProjectState | None) -> str:
+    """The one line on a card, in Chinese: the rule, and what it is about."""
+    rule, subject = reason["rule"], reason["subject"]
+    what = ""
+    if state is not None:
+        if subject in state.milestones:
+            what = state.milestones[subject].name
+        elif subject in state.approvals:
+            what = label("approval", state.approvals[subject].kind)
+        elif subject in state.issues:
+            what = state.issues[subject].description
+    return f"{label('rule', rule)}：{what}" if what else label("rule", rule)
+
+
+def cards(rows: list[dict[str, Any]], states: dict[str, ProjectState]) -> list[Card]:
+    out = []
+    for row in rows:
+        worst = sorted(row["reasons"], key=lambda r: STATUS_ORDER.get(r["colour"], 3))
+        out.append(
+            Card(
+                row["project_id"],
+                row["name"],
+                row["status"],
+                row["phase"],
+                reason_text(worst[0], states.get(row["project_id"])) if worst else "按计划推进",
+                row["leader"],
+                row["lead_unit"],
+                row["town"],
+                row["major"],
+            )
+        )
+    return sorted(out, key=lambda c: (STATUS_ORDER[c.status], c.project_id))
+
+
+def grouped(wall: list[Card], by: str) -> list[tuple[str, list[Card]]]:
+    """Cards under each leader, unit or town, the groups with most red first."""
+    groups: dict[str, list[Card]] = {}
+    for card in wall:
+        groups.setdefault(getattr(card, by), []).append(card)
+    return sorted(groups.items(), key=lambda g: (-sum(c.status == "red" for c in g[1]), g[0]))

@@ -1,0 +1,74 @@
+"""``gongjian user …``: accounts for people who sign in to the console."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .accounts import ROLES, AccountError, Accounts
+
+
+def _accounts(obj) -> Accounts:  # type: ignore[no-untyped-def]
+    return Accounts(obj.runtime().engine)
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+@click.group()
+def user() -> None:
+    """Console accounts (people; machines use `gongjian token`)."""
+
+
+@user.command("create")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--display-name", default="", help="Shown on pages, e.g. 张三（发改局）.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.pass_obj
+def create(obj, username: str, role: str, display_name: str, password_stdin: bool) -> None:  # type: ignore[no-untyped-def]
+    """Create an account; the password is asked for (or read from stdin)."""
+    try:
+        made = _accounts(obj).create(username, role, _password(password_stdin), display_name)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"user {made.username} created with role {made.role}")
+
+
+@user.command("list")
+@click.pass_obj
+def list_users(obj) -> None:  # type: ignore[no-untyped-def]
+    """Every account with its role and whether it is disabled."""
+    for account in _accounts(obj).list():
+        state = "disabled" if account.disabled_at else "active"
+        click.echo(f"{account.username}\t{account.role}\t{state}\t{account.display_name}")
+
+
+@user.command("password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.pass_obj
+def reset_password(obj, username: str, password_stdin: bool) -> None:  # type: ignore[no-untyped-def]
+    """Set a new password (ends the person's sessions)."""
+    accounts = _accounts(obj)
+    if accounts.get(username) is None:
+        raise click.ClickException(f"no user {username}")
+    try:
+        accounts.set_password(username, _password(password_stdin))
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"password of {username} changed; their sessions ended")
+
+
+@user.command("disable")
+@click.argument("username")
+@click.pass_obj
+def disable(obj, username: str) -> None:  # type: ignore[no-untyped-def]
+    """Refuse the account's sign-ins and end its sessions."""
+    if not _accounts(obj).disable(username):
+        raise click.ClickException(f"no active user {username}")
+    click.echo(f"user {username} disabled")

@@ -1,0 +1,98 @@
+"""The one place where the console reaches the three services: their application-layer
+queries and commands, over the process's runtime. Nothing here reads a table."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import date, datetime
+from typing import Any
+
+from shared.eventstore import Cutoff, EventStore, RecordedEvent, now_utc
+from shared.runtime import Runtime
+
+from ..registry import bootstrap as registry_bootstrap
+from ..registry.application.handlers import Registry
+from ..registry.application.integrations import Integrations
+from ..registry.application.submissions import Submission
+from ..scheduling.application import SchedulingService
+from ..scheduling.domain.project import ProjectState
+from ..scheduling.entrypoints.wiring import service_for
+from ..scoring.application import assessments
+from ..scoring.domain.diff import diff_results
+from ..scoring.readmodel.records import Records
+
+
+class Services:
+    """What the console may call, built once per runtime."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        registry_bootstrap.wire(runtime)
+        self.runtime = runtime
+        self.zone = runtime.settings.zone
+        self.registry: Registry = runtime.extras["registry"]
+        self.integrations: Integrations = runtime.extras["integrations"]
+        self.scheduling: SchedulingService = service_for(runtime)
+        self.records = Records(runtime.engine)
+        self.tokens = runtime.tokens
+
+    @property
+    def store(self) -> EventStore:
+        return self.runtime.store
+
+    def cutoff(self, as_of: date | datetime | None, known_at: date | datetime | None) -> Cutoff:
+        """The two clocks as the API reads them: dates end at midnight in the campaign zone."""
+        return Cutoff.of(as_of, known_at, self.zone)
+
+    # -- registry ---------------------------------------------------------------------
+
+    def board(
+        self, cutoff: Cutoff, filters: Mapping[str, Any] | None = None
+    ) -> tuple[dict[str, Any], list[ProjectState]]:
+        known_at = cutoff.known_at
+        if known_at is not None and known_at > now_utc():
+            known_at = None  # nothing is known beyond now (as the API says)
+        return self.scheduling.board_and_states(cutoff.as_of, known_at, filters)
+
+    def history(self, project_id: str, cutoff: Cutoff | None = None) -> list[RecordedEvent]:
+        return self.registry.history(project_id, cutoff)
+
+    def submit(self, submission: Submission) -> Any:
+        return self.registry.submit(submission)
+
+    # -- scheduling -------------------------------------------------------------------
+
+    def close_action(self, action_id: str, note: str, actor: str, source: str) -> Any:
+        return self.scheduling.close_action(action_id, note, actor=actor, source=source)
+
+    # -- scoring ----------------------------------------------------------------------
+
+    def start_assessment(
+        self, year: int, as_of: date | None, known_at: date | None, requested_by: str
+    ) -> dict[str, Any]:
+        """The API's POST /v1/assessments: find or create the job and send it to a worker."""
+        request = assessments.AssessmentRequest.of(
+            year, as_of=as_of, known_at=known_at, rulebook_version=None, zone=self.zone
+        )
+        if request.known_at > now_utc():
+            request = assessments.AssessmentRequest.of(
+                year, as_of=as_of, known_at=None, rulebook_version=None, zone=self.zone
+            )
+        job, created = assessments.submit(self.records, request, requested_by=requested_by)
+        if created or job["status"] == "failed":
+            self.runtime.extras["scoring.assess"].send(job["job_id"])
+        return job
+
+    def assessment_diff(self, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+        return diff_results(before["result"], after["result"])
+
+    # -- the log ------------------------------------------------------------------------
+
+    def export_lines(self, up_to: int) -> Iterator[dict[str, Any]]:
+        yield from self.store.iter_stored(up_to=up_to)
+
+
+def services(runtime: Runtime) -> Services:
+    found = runtime.extras.get("console.services")
+    if found is None:
+        found = runtime.extras["console.services"] = Services(runtime)
+    return found

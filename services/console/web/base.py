@@ -1,0 +1,151 @@
+"""The console's blueprint: who is signed in, who may see what, CSRF on every form, and
+the helpers every page's view uses."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_wtf.csrf import CSRFError
+
+from ...scheduling.domain.project import ProjectState
+from .. import text
+from ..accounts import Accounts, User
+from ..gateway import Services, services
+
+bp = Blueprint(
+    "console",
+    __name__,
+    template_folder="../templates",
+    static_folder="../static",
+    static_url_path="/console-static",
+)
+
+NAV = (
+    ("console.overview", "总览·挂图作战", ("office", "auditor", "viewer")),
+    ("console.projects", "项目", ("office", "auditor", "viewer")),
+    ("console.dispatch", "调度", ("office", "auditor", "viewer")),
+    ("console.assessments", "考核", ("office", "auditor")),
+    ("console.audit", "审计", ("office", "auditor")),
+    ("console.admin", "管理", ("admin",)),
+)
+"""Pages, their titles and who may open them (the API's role rules; admin sees all)."""
+
+ROLES_OF = {endpoint: roles for endpoint, _, roles in NAV}
+
+
+def accounts() -> Accounts:
+    return current_app.extensions["console.accounts"]
+
+
+def gateway() -> Services:
+    return services(current_app.extensions["gongjian.runtime"])
+
+
+def current_user() -> User | None:
+    return g.get("user")
+
+
+@bp.before_request
+def _load_user() -> None:
+    g.user = None
+    username, epoch = session.get("u"), session.get("e")
+    if username:
+        user = accounts().get(username)
+        if user is not None and user.active and user.session_epoch == epoch:
+            g.user = user
+        else:  # signed out elsewhere: a password change or a disabled account
+            session.clear()
+    if request.method == "POST":
+        current_app.extensions["csrf"].protect()
+
+
+def signed_in(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Pages for people who signed in; with ``roles``, only for those roles (and admin)."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            user = current_user()
+            if user is None:
+                return redirect(url_for("console.signin", next=request.full_path))
+            if roles and not user.has(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+@bp.app_context_processor
+def _page_context() -> dict[str, Any]:
+    user = current_user()
+    nav = [
+        (endpoint, title)
+        for endpoint, title, roles in NAV
+        if user is not None and user.has(*roles) and endpoint in current_app.view_functions
+    ]
+    return {
+        "user": user,
+        "nav": nav,
+        "label": text.label,
+        "wan": text.wan,
+        "yi": text.yi,
+        "day": text.day,
+        "moment": text.moment,
+    }
+
+
+def page(template: str, title: str, **context: Any) -> str:
+    return render_template(f"console/{template}.html", title=title, **context)
+
+
+def day_argument(name: str, default: date | None = None) -> date | None:
+    """A ``YYYY-MM-DD`` query argument; anything else is the default."""
+    raw = (request.args.get(name) or "").strip()
+    try:
+        return date.fromisoformat(raw) if raw else default
+    except ValueError:
+        return default
+
+
+def campaign_year(states: list[ProjectState], today: date) -> int:
+    """The current campaign: this year's projects, or (before any is registered) the
+    latest year that has some. Issue 12 (the campaign year) will answer this instead."""
+    years = {state.year for state in states if state.year <= today.year}
+    if today.year in years or not years:
+        return today.year
+    return max(years)
+
+
+def _error_page(status: int, title: str, detail: str) -> tuple[str, int]:
+    return page("error", title, status=status, detail=detail), status
+
+
+@bp.errorhandler(403)
+def _forbidden(_: Exception) -> tuple[str, int]:
+    return _error_page(403, "无权访问", "您的角色无权查看此页面。")
+
+
+@bp.errorhandler(404)
+def _missing(_: Exception) -> tuple[str, int]:
+    return _error_page(404, "未找到", "没有这个页面或项目。")
+
+
+@bp.errorhandler(CSRFError)
+def _csrf(_: Exception) -> tuple[str, int]:
+    return _error_page(400, "表单已失效", "表单缺少或带有无效的安全令牌，请刷新页面后重新提交。")

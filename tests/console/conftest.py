@@ -1,0 +1,86 @@
+"""One demo campaign per test session, served on 127.0.0.1 by a threaded werkzeug
+server (the embedded app: three services and the console), with an account per role."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from argon2 import PasswordHasher
+from werkzeug.serving import make_server
+
+from services.composition import create_app, migrate, runtime_for
+from services.console.accounts import Accounts
+from services.demo.runner import DemoOptions, load_demo
+from shared.config import Settings
+from shared.messaging import start_worker
+from shared.runtime import Runtime
+
+PASSWORD = "县项目办-2025-secret"
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+ROLES = ("office", "auditor", "admin", "viewer")
+
+
+@dataclass
+class Site:
+    runtime: Runtime
+    app: object
+    base: str
+
+    def client(self):  # type: ignore[no-untyped-def]
+        return self.app.test_client()  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Iterator[Site]:
+    data = tmp_path_factory.mktemp("console")
+    settings = Settings.from_env(
+        database_url=f"sqlite:///{data / 'gongjian.db'}", redis_url="", data_dir=data
+    )
+    migrate(settings)
+    runtime = runtime_for(settings)
+    worker = start_worker(runtime.broker)
+    app = create_app(runtime)
+    # Cheap hashes keep a test session quick (production keeps argon2-cffi's defaults).
+    accounts = Accounts(runtime.engine, FAST_HASHER)
+    app.extensions["console.accounts"] = accounts
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    load_demo(runtime, base, DemoOptions(), lambda _: None)
+    for role in ROLES:
+        accounts.create(f"{role}1", role, PASSWORD, f"{role}测试")
+    yield Site(runtime, app, base)
+    server.shutdown()
+    worker.stop()
+    runtime.close()
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "the page has a form with a CSRF token"
+    return found.group(1)
+
+
+def sign_in(client, username: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+    token = csrf_of(client.get("/signin").text)
+    return client.post(
+        "/signin", data={"username": username, "password": password, "csrf_token": token}
+    )
+
+
+@pytest.fixture
+def signed_in(site):  # type: ignore[no-untyped-def]
+    """A test client signed in with the given role."""
+
+    def make(role: str):  # type: ignore[no-untyped-def]
+        client = site.client()
+        assert sign_in(client, f"{role}1").status_code == 302
+        return client
+
+    return make

@@ -1,0 +1,109 @@
+"""Sign-in for people: session cookie flags, CSRF on every form, the rate limit,
+sign-out, a password change that ends other sessions, the role rules."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from services.cli import main
+
+from .conftest import PASSWORD, csrf_of, sign_in
+
+
+def test_pages_send_people_to_sign_in_first(site):
+    response = site.client().get("/projects")
+    assert response.status_code == 302
+    assert response.location.startswith("/signin?next=/projects")
+
+
+def test_signing_in_sets_an_httponly_samesite_session_cookie(site):
+    response = sign_in(site.client(), "office1")
+    assert response.status_code == 302 and response.location == "/"
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("gongjian_session=")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Secure" not in cookie  # only behind TLS (GONGJIAN_COOKIE_SECURE=1)
+
+
+def test_a_wrong_password_is_refused_in_chinese(site):
+    response = sign_in(site.client(), "office1", "not-the-password")
+    assert response.status_code == 401
+    assert "用户名或密码不正确" in response.text
+
+
+def test_a_form_without_its_csrf_token_is_refused(site):
+    client = site.client()
+    response = client.post("/signin", data={"username": "office1", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "安全令牌" in response.text
+    assert "gongjian_session=" not in response.headers.get("Set-Cookie", "") or "u" not in (
+        client.get_cookie("gongjian_session") or ""
+    )
+
+
+def test_sign_in_is_rate_limited_per_account(site):
+    site.app.extensions["console.accounts"].create("throttled", "viewer", PASSWORD)
+    client = site.client()
+    statuses = [sign_in(client, "throttled", "wrong-password").status_code for _ in range(6)]
+    assert statuses == [401] * 5 + [429]
+    # even the right password waits until the window has passed
+    assert sign_in(client, "throttled").status_code == 429
+
+
+def test_signing_out_ends_the_session(signed_in):
+    client = signed_in("viewer")
+    assert client.get("/projects").status_code == 200
+    token = csrf_of(client.get("/projects").text)
+    assert client.post("/signout", data={"csrf_token": token}).status_code == 302
+    assert client.get("/projects").status_code == 302
+
+
+def test_a_password_change_ends_every_other_session(site):
+    site.app.extensions["console.accounts"].create("mover", "office", PASSWORD)
+    here, elsewhere = site.client(), site.client()
+    sign_in(here, "mover")
+    sign_in(elsewhere, "mover")
+    token = csrf_of(here.get("/account/password").text)
+    new = "新的密码-0123456789"
+    response = here.post(
+        "/account/password",
+        data={"old": PASSWORD, "new": new, "confirm": new, "csrf_token": token},
+    )
+    assert response.status_code == 200 and "密码已修改" in response.text
+    assert here.get("/projects").status_code == 200
+    assert elsewhere.get("/projects").status_code == 302
+
+
+def test_a_viewer_sees_no_admin_link_and_is_refused_the_admin_page(signed_in):
+    client = signed_in("viewer")
+    assert "管理" not in client.get("/").text.split("<main>")[0]
+    assert client.get("/admin").status_code == 403
+
+
+def test_redirects_after_sign_in_stay_on_this_site(site):
+    client = site.client()
+    token = csrf_of(client.get("/signin").text)
+    response = client.post(
+        "/signin",
+        data={
+            "username": "viewer1",
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "//evil.example/",
+        },
+    )
+    assert response.location == "/"
+
+
+def test_the_cli_creates_an_account_that_can_sign_in(site, tmp_path):
+    env = {
+        "GONGJIAN_DATABASE_URL": site.runtime.engine.url.render_as_string(hide_password=False),
+        "GONGJIAN_DATA_DIR": str(tmp_path),
+    }
+    arguments = ["user", "create", "cli-made", "--role", "auditor", "--password-stdin"]
+    done = CliRunner().invoke(main, arguments, input=PASSWORD + "\n", env=env)
+    assert done.exit_code == 0, done.output
+    assert "cli-made created" in done.output
+    assert sign_in(site.client(), "cli-made").status_code == 302
+    listed = CliRunner().invoke(main, ["user", "list"], env=env)
+    assert "cli-made\tauditor\tactive" in listed.output
