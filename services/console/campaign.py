@@ -76,10 +76,10 @@ def reason_text(reason: dict[str, Any], state: ProjectState | None) -> str:
         if subject in state.milestones:
             what = state.milestones[subject].name
         elif subject in state.approvals:
-            what = label("approval", state.approvals[subject].kind)
+            what = label("approval_kind", state.approvals[subject].kind)
         elif subject in state.issues:
             what = state.issues[subject].description
-    return f"{label('rule', rule)}：{what}" if what else label("rule", rule)
+    return f"{label('agenda_rule', rule)}：{what}" if what else label("agenda_rule", rule)
 
 
 def cards(rows: list[dict[str, Any]], states: dict[str, ProjectState]) -> list[Card]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from .text import wan, yi
+from .text import wan, yi_number
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ def month_chart(
     step = (width - left - 8) / 12
     scale = float(height - bottom - top) / float(peak)
     base = float(height - bottom)
-    fmt = yi if in_yi else wan
+    fmt = yi_number if in_yi else wan
     bars = [
         Bar(
             left + i * step + step * 0.18,
