@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 
 from shared.eventstore.clocks import now_utc
-from shared.eventstore.schema import UTCDateTime
+from shared.db import UTCDateTime
 
 ROLES = ("office", "auditor", "admin", "viewer")
 """The API's roles for people (``integration`` is for machines only)."""

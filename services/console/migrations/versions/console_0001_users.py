@@ -8,7 +8,7 @@ Create Date: 2026-12-03
 import sqlalchemy as sa
 from alembic import op
 
-from shared.eventstore.schema import UTCDateTime
+from shared.db import UTCDateTime
 
 revision = "console_0001"
 down_revision = None
