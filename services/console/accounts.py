@@ -26,8 +26,8 @@ from sqlalchemy import (
     update,
 )
 
-from shared.eventstore.clocks import now_utc
 from shared.db import UTCDateTime
+from shared.eventstore.clocks import now_utc
 
 ROLES = ("office", "auditor", "admin", "viewer")
 """The API's roles for people (``integration`` is for machines only)."""
