@@ -63,6 +63,17 @@ class Log:
         )
         return event_id
 
+    def correct(self, project_id: str, event_id: str, payload: dict[str, Any]) -> str:
+        amendment = {"corrected_event_id": event_id, "payload": payload, "reason": "typo"}
+        return self.add(project_id, "EventCorrected", amendment, "2024-12-31")
+
+    def retract(self, project_id: str, event_id: str) -> str:
+        amendment = {"retracted_event_id": event_id, "reason": "sent in error"}
+        return self.add(project_id, "EventRetracted", amendment, "2024-12-31")
+
+    def position_of(self, event_id: str) -> int:
+        return next(e.global_position for e in self.events if e.event_id == event_id)
+
 
 class History:
     """Appends to a real store with a hand-set record clock (for ``known_at``)."""

@@ -11,10 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-CORRECTED = "EventCorrected"
-RETRACTED = "EventRetracted"
-AMENDMENTS = (CORRECTED, RETRACTED)
-"""Events that amend an earlier event instead of stating a new fact."""
+from shared.history import AMENDMENTS, CORRECTED, RETRACTED, target_of
+
+__all__ = ["AMENDMENTS", "CORRECTED", "RETRACTED", "ProjectEvent"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,9 +28,11 @@ class ProjectEvent:
     stream_version: int = 0
     source: str = ""
     amended_by: tuple[str, ...] = field(default=())
-    """Ids of the corrections whose payload this event now carries."""
+    """Ids of the amendments of this event (see `shared.history`), when it still counts."""
     retracted_by: tuple[str, ...] = field(default=())
-    """Ids of the amendments that withdrew this event: it has no effect any more."""
+    """Ids of the amendments of this event, when they withdrew it: it has no effect."""
+    stream_id: str = ""
+    """Empty where the stream goes without saying (one project's history)."""
 
     @property
     def is_amendment(self) -> bool:
@@ -40,8 +41,4 @@ class ProjectEvent:
     @property
     def target(self) -> str | None:
         """The event an amendment points at."""
-        if self.type == CORRECTED:
-            return str(self.payload["corrected_event_id"]).lower()
-        if self.type == RETRACTED:
-            return str(self.payload["retracted_event_id"]).lower()
-        return None
+        return target_of(self) if self.is_amendment else None

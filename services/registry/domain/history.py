@@ -1,8 +1,7 @@
 """A project's history under the two clocks, and the comparison of two dates.
 
-A correction or retraction takes effect at the business time of the event it amends:
-it is admitted by ``known_at`` alone, never by ``as_of``. A later amendment of the same
-event supersedes an earlier one.
+Which events count, and with which payload, is `shared.history`'s rule (one for all
+three services); this module turns its answer into the registry's `ProjectEvent`s.
 """
 
 from __future__ import annotations
@@ -12,7 +11,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from .events import CORRECTED, ProjectEvent
+from shared.history import Standing, counted, known_by
+
+from .events import ProjectEvent
 from .project import KeyProject
 
 
@@ -21,42 +22,26 @@ def admitted(
     as_of: datetime | None = None,
     known_at: datetime | None = None,
 ) -> list[ProjectEvent]:
-    """The events that count under the two clocks, amendments resolved: corrected
-    events carry their corrected payload, retracted ones are marked (they have no
-    effect); the amendments themselves follow at the end (they only record that a
-    correction was made)."""
-    known = [e for e in events if known_at is None or _recorded(e) <= known_at]
-    amendments = [e for e in known if e.is_amendment]
-    replaced: dict[str, tuple[str, ...]] = {}
-    payloads: dict[str, Any] = {}
-    retracted: set[str] = set()
-    for amendment in amendments:
-        target = amendment.target or ""
-        if amendment.type == CORRECTED:
-            payloads[target] = amendment.payload["payload"]
-            retracted.discard(target)
-        else:
-            retracted.add(target)
-            payloads.pop(target, None)
-        replaced[target] = (*replaced.get(target, ()), amendment.event_id)
-    out: list[ProjectEvent] = []
-    for event in known:
-        if event.is_amendment or (as_of is not None and event.occurred_at > as_of):
-            continue
-        if event.event_id in retracted:
-            event = replace(event, retracted_by=replaced[event.event_id])
-        elif event.event_id in payloads:
-            event = replace(
-                event, payload=payloads[event.event_id], amended_by=replaced[event.event_id]
-            )
-        out.append(event)
-    return out + amendments
+    """The events that count under the two clocks (`shared.history`), amendments
+    resolved: corrected events carry their corrected payload and business time,
+    retracted ones are marked (they have no effect); the amendments themselves follow
+    at the end (they only record that a correction was made)."""
+    known = known_by(events, known_at)
+    return [_as_counted(s) for s in counted(known, as_of)] + [e for e in known if e.is_amendment]
 
 
-def _recorded(event: ProjectEvent) -> datetime:
-    if event.recorded_at is None:
-        raise ValueError(f"event {event.event_id} is not recorded yet")
-    return event.recorded_at
+def _as_counted(standing: Standing[ProjectEvent]) -> ProjectEvent:
+    event, ids = standing.event, tuple(a.event_id for a in standing.amendments)
+    if standing.retracted:
+        return replace(event, retracted_by=ids)
+    if not ids:
+        return event
+    return replace(
+        event,
+        payload=standing.payload,
+        occurred_at=standing.occurred_at,
+        amended_by=ids,
+    )
 
 
 def state_at(

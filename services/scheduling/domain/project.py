@@ -1,8 +1,7 @@
 """What scheduling knows of one key project, folded from its stream.
 
-Facts are applied in stream order. Corrections (``EventCorrected``) replace an earlier
-event's payload and retractions (``EventRetracted``) remove it; both are bounded by
-``known_at`` only, never by ``as_of`` (see `effective_facts`).
+Facts are applied in stream order, as amended by corrections (``EventCorrected``) and
+retractions (``EventRetracted``) under the rule of `shared.history` (see `effective_facts`).
 """
 
 from __future__ import annotations
@@ -14,7 +13,8 @@ from decimal import Decimal
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-AMENDMENTS = ("EventCorrected", "EventRetracted")
+from shared.history import AMENDMENTS, Amendments, Standing, effective, within
+
 ACTIVE_PHASES = ("preliminary", "started", "completed")
 VETO_INCIDENTS = ("major_safety_accident", "ecological_red_line", "illegal_farmland")
 
@@ -43,50 +43,30 @@ class AmendedFact:
     payload: dict[str, Any]
 
 
-class Amendments:
-    """The corrections and retractions of a set of streams, by the event they amend. A
-    correction counts only within its own stream; a retracted correction no longer
-    counts, so the one before it (or the original payload) does."""
+def amended_fact(amendments: Amendments[Fact], fact: Fact, as_of: datetime | None) -> Fact | None:
+    """The fact as the amendments leave it (`shared.history`), or None if it does not
+    count: retracted, an amendment, or (as corrected) after ``as_of``."""
+    if fact.type in AMENDMENTS:
+        return None
+    standing = amendments.standing(fact)
+    if standing.retracted or not within(standing.occurred_at, as_of):
+        return None
+    return _fact_of(standing)
 
-    def __init__(self, facts: Iterable[Fact] = ()) -> None:
-        self._corrections: dict[tuple[str, str], list[tuple[str, dict[str, Any]]]] = {}
-        self._retracted: set[tuple[str, str]] = set()
-        for fact in facts:
-            self.add(fact)
 
-    def add(self, fact: Fact) -> None:
-        if fact.type == "EventCorrected":
-            target = (fact.stream_id, str(fact.payload["corrected_event_id"]))
-            self._corrections.setdefault(target, []).append(
-                (fact.event_id, fact.payload["payload"])
-            )
-        elif fact.type == "EventRetracted":
-            self._retracted.add((fact.stream_id, str(fact.payload["retracted_event_id"])))
-
-    def amend(self, fact: Fact, as_of: datetime | None = None) -> Fact | None:
-        """The fact as amended, or None if it is retracted, an amendment, or after as_of."""
-        key = (fact.stream_id, fact.event_id)
-        if fact.type in AMENDMENTS or key in self._retracted:
-            return None
-        if as_of is not None and fact.occurred_at > as_of:
-            return None
-        live = [
-            payload
-            for event_id, payload in self._corrections.get(key, ())
-            if (fact.stream_id, event_id) not in self._retracted
-        ]
-        if not live:
-            return fact
-        return AmendedFact(fact.event_id, fact.stream_id, fact.type, fact.occurred_at, live[-1])
+def _fact_of(standing: Standing[Fact]) -> Fact:
+    fact = standing.event
+    if standing.decided_by is None:
+        return fact
+    return AmendedFact(
+        fact.event_id, fact.stream_id, fact.type, standing.occurred_at, dict(standing.payload)
+    )
 
 
 def effective_facts(facts: Iterable[Fact], as_of: datetime | None = None) -> list[Fact]:
     """The stream's facts with corrections applied and retractions removed, then bounded
-    by ``as_of``. ``facts`` must already be bounded by ``known_at``."""
-    facts = list(facts)
-    amendments = Amendments(facts)
-    amended = (amendments.amend(fact, as_of) for fact in facts)
-    return [fact for fact in amended if fact is not None]
+    by ``as_of`` (`shared.history`). ``facts`` must already be bounded by ``known_at``."""
+    return [_fact_of(standing) for standing in effective(facts, as_of)]
 
 
 @dataclass

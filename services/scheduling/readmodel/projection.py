@@ -23,8 +23,9 @@ from shared.eventstore import (
     load_checkpoint,
     save_checkpoint,
 )
+from shared.history import AMENDMENTS
 
-from ..domain.project import AMENDMENTS, ProjectState, apply, effective_facts, fold
+from ..domain.project import ProjectState, apply, effective_facts, fold
 from .tables import CONSUMER, actions, plans, projects
 
 

@@ -12,9 +12,10 @@ from sqlalchemy import Engine, func, select
 
 from shared.events import PROJECT_EVENT_TYPES
 from shared.eventstore import Cutoff, EventStore, RecordedEvent, checkpoint_of
+from shared.history import AMENDMENTS, Amendments
 
 from ..domain.plan import OpenAction
-from ..domain.project import AMENDMENTS, Amendments, ProjectState, apply
+from ..domain.project import ProjectState, amended_fact, apply
 from .tables import CONSUMER, actions, plans, projects
 
 ACTION_TYPES = ("ActionAssigned", "ActionClosed")
@@ -67,13 +68,13 @@ def replayed_states(store: EventStore, cutoff: Cutoff, zone: ZoneInfo) -> list[P
     state per project). Corrections count by ``known_at`` only, so the log is read up to
     ``known_at`` and ``as_of`` is applied after amending."""
     known = Cutoff(known_at=cutoff.known_at)
-    amendments = Amendments(
+    amendments: Amendments[RecordedEvent] = Amendments(
         e for e in store.iter_all(types=AMENDMENTS, cutoff=known) if _is_project(e)
     )
     facts = [t for t in PROJECT_EVENT_TYPES if t not in AMENDMENTS]
     states: dict[str, ProjectState | None] = {}
     for event in store.iter_all(types=facts, cutoff=known):
-        fact = amendments.amend(event, cutoff.as_of) if _is_project(event) else None
+        fact = amended_fact(amendments, event, cutoff.as_of) if _is_project(event) else None
         if fact is not None:
             pid = fact.stream_id.removeprefix("project-")
             states[pid] = apply(states.get(pid), fact, zone)

@@ -27,8 +27,9 @@ from shared.eventstore import (
     now_utc,
     parse_instant,
 )
+from shared.history import AMENDMENTS, Amendments
 
-from ..domain.replay import AMENDING_TYPES, Amendment, Replay, amendment_of
+from ..domain.replay import Event, Replay
 from ..domain.rulebook import Rulebook
 from ..readmodel.records import Records
 from . import rulebooks
@@ -103,13 +104,9 @@ def submit(
     return job, created
 
 
-def gather_amendments(store: EventStore, watermark: int) -> dict[str, Amendment]:
-    """The latest correction or retraction of each amended event, known by the watermark."""
-    amendments: dict[str, Amendment] = {}
-    for event in store.iter_all(types=AMENDING_TYPES, up_to=watermark):
-        target, amendment = amendment_of(event)
-        amendments[target] = amendment
-    return amendments
+def gather_amendments(store: EventStore, watermark: int) -> Amendments[Event]:
+    """The corrections and retractions known by the watermark, resolved."""
+    return Amendments(store.iter_all(types=AMENDMENTS, up_to=watermark))
 
 
 def _chain_head(store: EventStore, watermark: int) -> str:

@@ -7,6 +7,7 @@ the size of the log.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -87,7 +88,7 @@ class ProjectFacts:
     """Per line, the retracted events and their retractions: why a line lost something."""
 
     @classmethod
-    def registered(cls, payload: dict[str, Any], evidence: Evidence) -> ProjectFacts:
+    def registered(cls, payload: Mapping[str, Any], evidence: Evidence) -> ProjectFacts:
         monthly = payload.get("monthly_plan")
         return cls(
             project_id=payload["project_id"],
@@ -101,7 +102,7 @@ class ProjectFacts:
             evidence=list(evidence),
         )
 
-    def apply(self, type_: str, payload: dict[str, Any], on: date, evidence: Evidence) -> None:
+    def apply(self, type_: str, payload: Mapping[str, Any], on: date, evidence: Evidence) -> None:
         """Take one (already corrected) event of this project into account."""
         handler = _HANDLERS.get(type_)
         if handler is not None:
@@ -113,7 +114,7 @@ class ProjectFacts:
             self.retracted.setdefault(line, []).extend(evidence)
 
 
-def _responsibility(f: ProjectFacts, p: dict[str, Any], on: date, ev: Evidence) -> None:
+def _responsibility(f: ProjectFacts, p: Mapping[str, Any], on: date, ev: Evidence) -> None:
     for role in ("leader", "lead_unit", "owner_unit"):
         if p.get(role):
             setattr(f, role, p[role])
@@ -123,18 +124,18 @@ def _responsibility(f: ProjectFacts, p: dict[str, Any], on: date, ev: Evidence) 
 def _achievement(type_: str):  # type: ignore[no-untyped-def]
     kind = ACHIEVEMENT_OF_TYPE[type_]
 
-    def apply(f: ProjectFacts, p: dict[str, Any], on: date, ev: Evidence) -> None:
+    def apply(f: ProjectFacts, p: Mapping[str, Any], on: date, ev: Evidence) -> None:
         if kind not in f.achievements:  # the first report of an achievement dates it
             f.achievements[kind] = (on, list(ev))
 
     return apply
 
 
-def _approval(f: ProjectFacts, p: dict[str, Any], on: date, ev: Evidence) -> None:
+def _approval(f: ProjectFacts, p: Mapping[str, Any], on: date, ev: Evidence) -> None:
     f.approvals.setdefault(p["approval_id"], list(ev))
 
 
-def _investment(f: ProjectFacts, p: dict[str, Any], on: date, ev: Evidence) -> None:
+def _investment(f: ProjectFacts, p: Mapping[str, Any], on: date, ev: Evidence) -> None:
     # A month reported again replaces the earlier figure (a re-report, not an addition).
     f.investment[p["month"]] = (Decimal(p["amount"]), list(ev))
 
@@ -143,7 +144,7 @@ def _milestone(f: ProjectFacts, milestone_id: str) -> Milestone:
     return f.milestones.setdefault(milestone_id, Milestone())
 
 
-def _milestone_planned(f: ProjectFacts, p: dict[str, Any], on: date, ev: Evidence) -> None:
+def _milestone_planned(f: ProjectFacts, p: Mapping[str, Any], on: date, ev: Evidence) -> None:
     m = _milestone(f, p["milestone_id"])
     due = date.fromisoformat(p["due"])
     if m.original_due is None:
@@ -152,42 +153,42 @@ def _milestone_planned(f: ProjectFacts, p: dict[str, Any], on: date, ev: Evidenc
     m.evidence.extend(ev)
 
 
-def _milestone_completed(f: ProjectFacts, p: dict[str, Any], on: date, ev: Evidence) -> None:
+def _milestone_completed(f: ProjectFacts, p: Mapping[str, Any], on: date, ev: Evidence) -> None:
     m = _milestone(f, p["milestone_id"])
     if m.completed_on is None:
         m.completed_on = on
     m.evidence.extend(ev)
 
 
-def _milestone_slipped(f: ProjectFacts, p: dict[str, Any], on: date, ev: Evidence) -> None:
+def _milestone_slipped(f: ProjectFacts, p: Mapping[str, Any], on: date, ev: Evidence) -> None:
     m = _milestone(f, p["milestone_id"])
     m.due = date.fromisoformat(p["new_due"])
     m.slips += 1
     m.evidence.extend(ev)
 
 
-def _issue_raised(f: ProjectFacts, p: dict[str, Any], on: date, ev: Evidence) -> None:
+def _issue_raised(f: ProjectFacts, p: Mapping[str, Any], on: date, ev: Evidence) -> None:
     issue = f.issues.setdefault(p["issue_id"], Issue())
     issue.raised_on, issue.allowed_days = on, int(p.get("allowed_days", 15))
     issue.evidence.extend(ev)
 
 
-def _issue_resolved(f: ProjectFacts, p: dict[str, Any], on: date, ev: Evidence) -> None:
+def _issue_resolved(f: ProjectFacts, p: Mapping[str, Any], on: date, ev: Evidence) -> None:
     issue = f.issues.setdefault(p["issue_id"], Issue())
     if issue.resolved_on is None:
         issue.resolved_on = on
     issue.evidence.extend(ev)
 
 
-def _inspection(f: ProjectFacts, p: dict[str, Any], on: date, ev: Evidence) -> None:
+def _inspection(f: ProjectFacts, p: Mapping[str, Any], on: date, ev: Evidence) -> None:
     f.inspections.append(Finding(p["result"], on, list(ev)))
 
 
-def _notice(f: ProjectFacts, p: dict[str, Any], on: date, ev: Evidence) -> None:
+def _notice(f: ProjectFacts, p: Mapping[str, Any], on: date, ev: Evidence) -> None:
     f.notices.append(Finding(p["kind"], on, list(ev)))
 
 
-def _incident(f: ProjectFacts, p: dict[str, Any], on: date, ev: Evidence) -> None:
+def _incident(f: ProjectFacts, p: Mapping[str, Any], on: date, ev: Evidence) -> None:
     f.incidents.append(Finding(p["kind"], on, list(ev)))
 
 

@@ -1,21 +1,21 @@
 """The replay: events in global order in, an assessment out.
 
 The log is read once, in global order, up to the watermark (the last position recorded
-by ``known_at``); nothing of it is kept but each project's facts. Business time is
-filtered here: an event counts if it occurred by ``as_of``, except corrections and
-retractions, which count by ``known_at`` alone and take effect at the business time of
-the event they amend. Because a correction is recorded after its event, the
-amendments are gathered first (`Amendment`) and applied when the replay meets the
-amended event.
+by ``known_at``); nothing of it is kept but each project's facts. Which events count,
+with which payload and business time, is `shared.history`'s rule. Because a correction
+is recorded after its event, the amendments are gathered first (`Amendments`) and
+applied when the replay meets the amended event.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
+
+from shared.history import AMENDMENTS, Amendments, within
+from shared.history import Event as HistoryEvent
 
 from .facts import ProjectFacts
 from .rollup import (
@@ -29,36 +29,13 @@ from .rulebook import Rulebook
 from .scorecard import Period, score_project
 
 PROJECT_PREFIX = "project-"
-AMENDING_TYPES = ("EventCorrected", "EventRetracted")
 
 
-class Event(Protocol):
+class Event(HistoryEvent, Protocol):
     """What the replay reads of an event (a `RecordedEvent` fits)."""
 
-    event_id: str
-    stream_id: str
-    global_position: int
-    type: str
-    occurred_at: datetime
-    payload: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class Amendment:
-    """The latest correction (``payload``) or retraction (``payload is None``) of an event."""
-
-    position: int
-    stream_id: str
-    payload: dict[str, Any] | None
-
-
-def amendment_of(event: Event) -> tuple[str, Amendment]:
-    """The id of the amended event and what becomes of it."""
-    if event.type == "EventCorrected":
-        target, payload = event.payload["corrected_event_id"], event.payload["payload"]
-    else:
-        target, payload = event.payload["retracted_event_id"], None
-    return str(target), Amendment(event.global_position, event.stream_id, payload)
+    @property
+    def global_position(self) -> int: ...
 
 
 class Replay:
@@ -69,45 +46,55 @@ class Replay:
         year: int,
         as_of: datetime,
         zone: ZoneInfo,
-        amendments: Mapping[str, Amendment] | None = None,
+        amendments: Amendments[Event] | None = None,
     ) -> None:
         self.year = year
         self.as_of = as_of
         self.zone = zone
-        self.amendments = amendments or {}
+        self.amendments: Amendments[Event] = amendments or Amendments()
+        self._amended = self.amendments.of
         self.projects: dict[str, ProjectFacts] = {}
         self.replayed = 0
 
     def feed(self, event: Event) -> None:
         self.replayed += 1
         stream_id = event.stream_id
-        if not stream_id.startswith(PROJECT_PREFIX) or event.type in AMENDING_TYPES:
+        if not stream_id.startswith(PROJECT_PREFIX) or event.type in AMENDMENTS:
             return
-        if event.occurred_at > self.as_of:
+        project_id = stream_id[len(PROJECT_PREFIX) :]
+        if self._amended(event) is not None:
+            self._feed_amended(project_id, event)
+        elif event.occurred_at <= self.as_of:  # as recorded: `within`, inlined (hot path)
+            self._take(project_id, event, event.payload, event.occurred_at, [event.global_position])
+
+    def _feed_amended(self, project_id: str, event: Event) -> None:
+        standing = self.amendments.standing(event)
+        if not within(standing.occurred_at, self.as_of):
             return
         evidence = [event.global_position]
-        payload = event.payload
-        amendment = self.amendments.get(event.event_id)
-        project_id = stream_id[len(PROJECT_PREFIX) :]
-        if amendment is not None and amendment.stream_id == stream_id:
-            evidence.append(amendment.position)
-            if amendment.payload is None:
-                facts = self.projects.get(project_id)
-                if facts is not None:
-                    facts.note_retraction(event.type, evidence)
-                return
-            payload = amendment.payload
+        if standing.decided_by is not None:
+            evidence.append(standing.decided_by.global_position)
+        if standing.retracted:
+            facts = self.projects.get(project_id)
+            if facts is not None:
+                facts.note_retraction(event.type, evidence)
+            return
         try:
-            self._take(project_id, event, payload, evidence)
+            self._take(project_id, event, standing.payload, standing.occurred_at, evidence)
         except (KeyError, ValueError, TypeError, ArithmeticError):
-            if payload is event.payload:
-                raise
             # A correction whose payload does not fit the event's type cannot be applied:
             # the event counts as first recorded.
-            self._take(project_id, event, event.payload, [event.global_position])
+            if within(event.occurred_at, self.as_of):
+                evidence = [event.global_position]
+                self._take(project_id, event, event.payload, event.occurred_at, evidence)
 
     def _take(
-        self, project_id: str, event: Event, payload: dict[str, Any], evidence: list[int]
+        self,
+        project_id: str,
+        event: Event,
+        payload: Mapping[str, Any],
+        occurred_at: datetime,
+        evidence: list[int],
     ) -> None:
         if event.type == "ProjectRegistered":
             if payload.get("year") == self.year and project_id not in self.projects:
@@ -115,7 +102,7 @@ class Replay:
             return
         facts = self.projects.get(project_id)
         if facts is not None:
-            on = event.occurred_at.astimezone(self.zone).date()
+            on = occurred_at.astimezone(self.zone).date()
             facts.apply(event.type, payload, on, evidence)
 
     def result(self, rulebook: Rulebook) -> dict[str, Any]:

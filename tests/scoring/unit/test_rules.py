@@ -8,14 +8,15 @@ from decimal import Decimal
 import pytest
 
 from services.scoring.application.rulebooks import default_rulebook
-from services.scoring.domain.replay import Amendment, Replay
+from services.scoring.domain.replay import Replay
+from shared.history import Amendments
 from tests.scoring.builders import ZONE, Log, on, registration
 
 YEAR_END = datetime(2024, 12, 31, 15, 59, 59, 999999, tzinfo=UTC)  # 23:59:59.999999 in Shanghai
 
 
-def assess(log: Log, *, as_of: datetime = YEAR_END, amendments=None, rulebook=None):
-    replay = Replay(2024, as_of, ZONE, amendments)
+def assess(log: Log, *, as_of: datetime = YEAR_END, rulebook=None):
+    replay = Replay(2024, as_of, ZONE, Amendments(log.events))
     for event in log.events:
         replay.feed(event)
     return replay.result(rulebook or default_rulebook())
@@ -288,29 +289,30 @@ def test_a_correction_replaces_the_payload_and_joins_the_evidence():
     report = log.add(
         "p1", "InvestmentReported", {"month": "2024-03", "amount": "100.00"}, "2024-03-25"
     )
-    amendments = {report: Amendment(99, "project-p1", {"month": "2024-03", "amount": "1000.00"})}
-    investment = line(assess(log, amendments=amendments), "investment")
+    correction = log.correct("p1", report, {"month": "2024-03", "amount": "1000.00"})
+    investment = line(assess(log), "investment")
     assert investment["points"] == "25.00"
-    assert 99 in investment["evidence"]
+    assert log.position_of(correction) in investment["evidence"]
 
 
 def test_a_retraction_removes_the_event_and_says_so():
     log = Log()
     log.add("p1", "ProjectRegistered", registration("p1"), "2024-03-01")
     started = log.add("p1", "ConstructionStarted", {"note": ""}, "2024-04-01")
-    target = line(
-        assess(log, amendments={started: Amendment(77, "project-p1", None)}), "target_attainment"
-    )
+    retraction = log.retract("p1", started)
+    target = line(assess(log), "target_attainment")
     assert target["points"] == "0.00"
-    assert 77 in target["evidence"] and "retracted" in target["explanation"]
+    assert log.position_of(retraction) in target["evidence"]
+    assert "retracted" in target["explanation"]
 
 
 def test_a_correction_pointing_into_another_stream_is_ignored():
     log = Log()
     log.add("p1", "ProjectRegistered", registration("p1"), "2024-03-01")
     started = log.add("p1", "ConstructionStarted", {"note": ""}, "2024-04-01")
-    amendments = {started: Amendment(77, "project-p2", None)}
-    assert line(assess(log, amendments=amendments), "target_attainment")["points"] == "16.00"
+    log.add("p2", "ProjectRegistered", registration("p2"), "2024-03-01")
+    log.retract("p2", started)
+    assert line(assess(log), "target_attainment")["points"] == "16.00"
 
 
 def test_units_and_leaders_roll_up_weighted_by_annual_plan():
@@ -391,6 +393,7 @@ def test_a_correction_that_does_not_fit_the_event_is_not_applied():
     report = log.add(
         "p1", "InvestmentReported", {"month": "2024-03", "amount": "1000.00"}, "2024-03-25"
     )
-    amendments = {report: Amendment(99, "project-p1", {"amount": "not money"})}
-    investment = line(assess(log, amendments=amendments), "investment")
-    assert investment["points"] == "25.00" and 99 not in investment["evidence"]
+    correction = log.correct("p1", report, {"amount": "not money"})
+    investment = line(assess(log), "investment")
+    assert investment["points"] == "25.00"
+    assert log.position_of(correction) not in investment["evidence"]
