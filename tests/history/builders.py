@@ -9,11 +9,13 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from services.registry.domain import ProjectEvent, admitted, state_at
+from services.registry.domain import admitted, state_at
+from services.registry.readmodel.streams import to_domain
 from services.scheduling.domain.project import amended_fact, effective_facts, fold
 from services.scoring.domain.replay import Replay
 from shared.eventstore import RecordedEvent
 from shared.history import AMENDMENTS, Amendments, known_by
+from tests.scoring.builders import registration
 
 ZONE = ZoneInfo("Asia/Shanghai")
 START = datetime(2024, 3, 1, 2, tzinfo=UTC)
@@ -23,21 +25,6 @@ STREAM = "project-p1"
 def day(n: int) -> datetime:
     """Day ``n`` of the campaign, at 10:00 in Shanghai."""
     return START + timedelta(days=n)
-
-
-REGISTRATION = {
-    "project_id": "p1",
-    "name": "Project p1",
-    "category": "breakthrough",
-    "sector": "manufacturing",
-    "town": "Chengguan",
-    "year": 2024,
-    "total_investment": "5000000.00",
-    "annual_plan": "1200000.00",
-    "leader": "Leader A",
-    "lead_unit": "Unit A",
-    "owner_unit": "Owner A",
-}
 
 
 @dataclass
@@ -85,7 +72,7 @@ class Log:
         return any(e.event_id == event_id and e.type in AMENDMENTS for e in self.events)
 
     def register(self) -> str:
-        return self.add("ProjectRegistered", dict(REGISTRATION), 0)
+        return self.add("ProjectRegistered", registration("p1"), 0)
 
     def invest(self, month: int, amount: str, occurred: int, recorded: int | None = None) -> str:
         payload = {"month": f"2024-{month:02d}", "amount": amount}
@@ -109,7 +96,7 @@ Counted = list[tuple[str, dict[str, Any], datetime]]
 
 
 def registry_counts(log: Log, as_of: datetime | None, known_at: datetime | None) -> Counted:
-    events = [_project_event(e) for e in log.events if e.stream_id == STREAM]
+    events = [to_domain(e) for e in log.events if e.stream_id == STREAM]
     return [
         (e.event_id, dict(e.payload), e.occurred_at)
         for e in admitted(events, as_of, known_at)
@@ -161,7 +148,7 @@ def investment_by_service(
     log: Log, as_of: datetime | None, known_at: datetime | None
 ) -> dict[str, dict[str, Decimal]]:
     """Each service's monthly investment for the project under the cut-off."""
-    events = [_project_event(e) for e in log.events if e.stream_id == STREAM]
+    events = [to_domain(e) for e in log.events if e.stream_id == STREAM]
     registry = state_at("p1", events, as_of, known_at).investment
     known = known_by(log.events, known_at)
     state = fold((f for f in effective_facts(known, as_of) if f.stream_id == STREAM), ZONE)
@@ -169,16 +156,3 @@ def investment_by_service(
     facts = scoring_replay(log, as_of, known_at).projects.get("p1")
     scoring = {m: amount for m, (amount, _) in facts.investment.items()} if facts else {}
     return {"registry": registry, "scheduling": scheduling, "scoring": scoring}
-
-
-def _project_event(event: RecordedEvent) -> ProjectEvent:
-    return ProjectEvent(
-        event_id=event.event_id,
-        type=event.type,
-        occurred_at=event.occurred_at,
-        payload=event.payload,
-        recorded_at=event.recorded_at,
-        stream_version=event.stream_version,
-        source=event.source,
-        stream_id=event.stream_id,
-    )

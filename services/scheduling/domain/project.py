@@ -10,28 +10,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from shared.history import AMENDMENTS, Amendments, Standing, effective, within
+from shared.history import AMENDMENTS, Amendments, Event, Standing, effective, within
 
 ACTIVE_PHASES = ("preliminary", "started", "completed")
 VETO_INCIDENTS = ("major_safety_accident", "ecological_red_line", "illegal_farmland")
 
 
-class Fact(Protocol):
-    """The part of a recorded event that scheduling reads."""
-
-    @property
-    def event_id(self) -> str: ...
-    @property
-    def stream_id(self) -> str: ...
-    @property
-    def type(self) -> str: ...
-    @property
-    def occurred_at(self) -> datetime: ...
-    @property
-    def payload(self) -> dict[str, Any]: ...
+Fact = Event
+"""The part of a recorded event that scheduling reads."""
 
 
 @dataclass(frozen=True)
