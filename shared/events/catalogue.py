@@ -197,6 +197,9 @@ class EventCorrected(Schema):
     corrected_event_id = fields.UUID(required=True)
     payload = fields.Dict(required=True)
     reason = fields.String(required=True, validate=validate.Length(1, 2000))
+    occurred_at = fields.AwareDateTime()
+    """Optional: the corrected business time of the event, when that was wrong too
+    (shared.history applies it; absent, the event keeps its own)."""
 
 
 class EventRetracted(Schema):

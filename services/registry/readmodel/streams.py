@@ -18,7 +18,7 @@ from sqlalchemy import Connection, insert, select
 
 from shared.eventstore import EventStore, RecordedEvent
 
-from ..domain import AMENDMENTS, KeyProject, ProjectEvent, admitted
+from ..domain import KeyProject, ProjectEvent, admitted
 from .tables import snapshots
 
 SNAPSHOT_EVERY = 100
@@ -71,10 +71,10 @@ class ProjectStreams:
                         latest.apply(event)
                     return latest
             base, after = self._snapshot(conn, stream_id, as_of, known_at)
-            tail = self._tail(conn, stream_id, after, as_of, known_at)
+            tail = self._tail(conn, stream_id, after, known_at)
             if base is not None and self._amends_before(tail, after):
                 base, after = None, 0
-                tail = self._tail(conn, stream_id, 0, as_of, known_at)
+                tail = self._tail(conn, stream_id, 0, known_at)
         project = base or KeyProject(project_id)
         for event in admitted(tail, as_of, known_at):
             project.apply(event)
@@ -131,18 +131,14 @@ class ProjectStreams:
         conn: Connection,
         stream_id: str,
         after: int,
-        as_of: datetime | None,
         known_at: datetime | None,
     ) -> list[ProjectEvent]:
-        # Amendments count by known_at alone, so as_of cannot filter them out in the read.
+        # Not bounded by as_of here: amendments count by known_at alone, and a correction
+        # may move its event's business time across as_of (`admitted` applies as_of).
         events = self.store.read_stream(
             stream_id, from_version=after + 1, known_at=known_at, connection=conn
         )
-        return [
-            to_domain(e)
-            for e in events
-            if as_of is None or e.occurred_at <= as_of or e.type in AMENDMENTS
-        ]
+        return [to_domain(e) for e in events]
 
     @staticmethod
     def _amends_before(tail: list[ProjectEvent], after: int) -> bool:
@@ -153,7 +149,9 @@ class ProjectStreams:
         """Keep the state at ``project.version`` (which must fold every event up to it)."""
         events = self.store.read_stream(stream_id, to_version=project.version, connection=conn)
         recorded_at = events[-1].recorded_at
-        max_occurred = max(e.occurred_at for e in events if e.type not in AMENDMENTS)
+        # Business time as corrected: a correction may have moved an event later.
+        counted = admitted([to_domain(e) for e in events])
+        max_occurred = max(e.occurred_at for e in counted if not e.is_amendment)
         conn.execute(
             insert(snapshots).values(
                 stream_id=stream_id,

@@ -96,7 +96,10 @@ def _apply_projects(
                 for f in store.read_stream(event.stream_id, connection=conn)
                 if f.global_position <= event.global_position
             ]
-            state = fold(effective_facts(facts), zone)
+            effective = effective_facts(facts)
+            state = fold(effective, zone)
+            # A correction may have moved business time: the latest is the amended one.
+            last = max((f.occurred_at for f in effective), default=last)
         else:
             state = apply(state, event, zone)
             last = event.occurred_at if last is None else max(last, event.occurred_at)

@@ -94,3 +94,38 @@ def test_a_correction_reaching_back_before_the_snapshot_is_applied(long_project,
     assert long_project.state("p1", as_of).inspections["i0"]["result"] == "failed"
     before = long_project.state("p1", as_of, START + timedelta(days=50))
     assert before.inspections["i0"]["result"] == "passed"
+
+
+def test_a_correction_can_move_an_event_across_as_of_also_from_a_snapshot(long_project, store):
+    """Inspection i450 happened at hour 450; the correction says it was at hour 50. The
+    state as of hour 100 (read from the snapshot after it) now includes it, and the
+    state as of hour 460 no longer shows i20 that the other correction moves to hour 700."""
+    history = long_project.streams.history("project-p1")
+    late, early = history[451], history[21]
+    store.clock = lambda: START + timedelta(days=60)
+    for target, hours, result in ((late, 50, "failed"), (early, 700, "passed")):
+        outcome = long_project.submit(
+            Submission(
+                event_id=str(uuid.uuid4()),
+                type="EventCorrected",
+                occurred_at=START + timedelta(days=60),
+                payload={
+                    "corrected_event_id": target.event_id,
+                    "payload": target.payload | {"result": result},
+                    "reason": "复查",
+                    "occurred_at": (START + timedelta(hours=hours)).isoformat(),
+                },
+                project_id="p1",
+            )
+        )
+        assert outcome.status == "accepted"
+    full = long_project.streams.history("project-p1")
+    for as_of in (START + timedelta(hours=100), START + timedelta(hours=460), None):
+        fast = long_project.state("p1", as_of)
+        assert fast.to_dict() == state_at("p1", full, as_of).to_dict()
+    assert long_project.state("p1", START + timedelta(hours=100)).inspections["i450"]["result"] == (
+        "failed"
+    )
+    assert "i20" not in long_project.state("p1", START + timedelta(hours=460)).inspections
+    before = long_project.state("p1", START + timedelta(hours=100), START + timedelta(days=50))
+    assert "i450" not in before.inspections
