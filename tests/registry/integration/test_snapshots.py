@@ -31,6 +31,20 @@ def inspection(n: int) -> Submission:
     )
 
 
+def correction(target: str, payload: dict, moved_to: datetime | None = None) -> Submission:
+    """An office correction, recorded on day 60."""
+    body = {"corrected_event_id": target, "payload": payload, "reason": "复查"}
+    if moved_to is not None:
+        body["occurred_at"] = moved_to.isoformat()
+    return Submission(
+        event_id=str(uuid.uuid4()),
+        type="EventCorrected",
+        occurred_at=START + timedelta(days=60),
+        payload=body,
+        project_id="p1",
+    )
+
+
 @pytest.fixture
 def long_project(store):
     registry = Registry(store)
@@ -77,19 +91,7 @@ def test_a_state_from_a_snapshot_equals_the_full_fold(long_project, as_of_hours,
 def test_a_correction_reaching_back_before_the_snapshot_is_applied(long_project, store):
     first = long_project.streams.history("project-p1")[1]
     store.clock = lambda: START + timedelta(days=60)
-    long_project.submit(
-        Submission(
-            event_id=str(uuid.uuid4()),
-            type="EventCorrected",
-            occurred_at=START + timedelta(days=60),
-            payload={
-                "corrected_event_id": first.event_id,
-                "payload": {"inspection_id": "i0", "result": "failed"},
-                "reason": "复查",
-            },
-            project_id="p1",
-        )
-    )
+    long_project.submit(correction(first.event_id, {"inspection_id": "i0", "result": "failed"}))
     as_of = START + timedelta(hours=500)
     assert long_project.state("p1", as_of).inspections["i0"]["result"] == "failed"
     before = long_project.state("p1", as_of, START + timedelta(days=50))
@@ -104,19 +106,9 @@ def test_a_correction_can_move_an_event_across_as_of_also_from_a_snapshot(long_p
     late, early = history[451], history[21]
     store.clock = lambda: START + timedelta(days=60)
     for target, hours, result in ((late, 50, "failed"), (early, 700, "passed")):
+        moved_to = START + timedelta(hours=hours)
         outcome = long_project.submit(
-            Submission(
-                event_id=str(uuid.uuid4()),
-                type="EventCorrected",
-                occurred_at=START + timedelta(days=60),
-                payload={
-                    "corrected_event_id": target.event_id,
-                    "payload": target.payload | {"result": result},
-                    "reason": "复查",
-                    "occurred_at": (START + timedelta(hours=hours)).isoformat(),
-                },
-                project_id="p1",
-            )
+            correction(target.event_id, target.payload | {"result": result}, moved_to)
         )
         assert outcome.status == "accepted"
     full = long_project.streams.history("project-p1")
