@@ -76,6 +76,22 @@ def month_text(month: str) -> str:
     return f"{int(year)}年{int(number)}月"
 
 
+_QUARTERS = "一二三四"
+
+
+def period_text(period: str) -> str:
+    """A dispatch period as people name it: ``2026-W10`` → ``2026年第10周``,
+    ``2026-03`` → ``2026年3月``, ``2026-Q1`` → ``2026年第一季度``; anything else as it is."""
+    year, _, rest = period.partition("-")
+    if rest.startswith("W") and rest[1:].isdigit():
+        return f"{int(year)}年第{int(rest[1:])}周"
+    if rest.startswith("Q") and rest[1:] in ("1", "2", "3", "4"):
+        return f"{int(year)}年第{_QUARTERS[int(rest[1:]) - 1]}季度"
+    if rest.isdigit() and year.isdigit():
+        return month_text(period)
+    return period
+
+
 def month_range(first: int, last: int) -> str:
     """``1—10月``, or ``3月`` for one month."""
     return f"{last}月" if first == last else f"{first}{MONTH_DASH}{last}月"

@@ -48,3 +48,9 @@ def test_instants_are_shown_in_the_campaign_time_zone_never_utc() -> None:
     assert i18n.instant_text(at) == "2026年12月3日（星期四）06:04"
     assert i18n.instant_text_of("2026-12-02T22:04:34Z") == "2026年12月3日（星期四）06:04"
     assert i18n.instant_text(at, "Europe/Berlin") == "2026年12月2日（星期三）23:04"
+
+
+def test_dispatch_periods_are_named_as_people_name_them() -> None:
+    assert i18n.period_text("2026-W10") == "2026年第10周"
+    assert i18n.period_text("2026-03") == "2026年3月"
+    assert i18n.period_text("2026-Q4") == "2026年第四季度"

@@ -61,7 +61,7 @@ class WorkingCalendar:
 
     def warnings(self) -> list[str]:
         return [
-            f"{year} is not in the official calendar data: Monday to Friday assumed"
+            f"{year}年不在国家法定工作日历数据之内，暂按周一至周五为工作日"
             for year in sorted(self.uncovered_years)
             if not any(d.year == year for d in self.overrides)
         ]

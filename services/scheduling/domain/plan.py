@@ -16,6 +16,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from shared.i18n import label, period_text, short_date
+
 from .calendar import WorkingCalendar
 from .periods import Period
 from .project import ProjectState
@@ -143,7 +145,8 @@ def build_plan(inputs: PlanInputs) -> dict[str, Any]:
             "warnings": calendar.warnings(),
         },
         "scope": {
-            "rule": _SCOPE_RULES[inputs.cadence],
+            "rule": inputs.cadence,
+            "rule_label": label("agenda_scope", inputs.cadence),
             "projects": len(in_scope),
             "on_agenda": len(agenda_projects),
         },
@@ -165,13 +168,6 @@ def build_plan(inputs: PlanInputs) -> dict[str, Any]:
             active, period, meeting_on, inputs.targets, inputs.thresholds.report_grace_days
         )
     return plan
-
-
-_SCOPE_RULES = {
-    "weekly": "major projects, weekly-cadence projects and every red project",
-    "monthly": "all active projects",
-    "quarterly": "escalations and red projects of all active projects; campaign totals",
-}
 
 
 def _in_scope(cadence: str, state: ProjectState, colours: dict[str, str]) -> bool:
@@ -225,8 +221,8 @@ def _carried(state: ProjectState, action: OpenAction) -> dict[str, Any]:
         "project": state.name,
         "item": action.item,
         "rule": "follow_up",
-        "reason": f"follow-up action from {action.period} still open (due {action.due})"
-        + (f": {action.description}" if action.description else ""),
+        "reason": f"{period_text(action.period)}交办事项尚未办结（应于{short_date(action.due)}前完成）"
+        + (f"：{action.description}" if action.description else ""),
         "colour": None,
         "escalate": False,
         "evidence": [],

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from shared.i18n import decimal1, label, month_range, month_text, period_text, short_date, wan
+
 from .periods import Period, previous_month
 from .project import VETO_INCIDENTS, ProjectState
 
@@ -77,6 +79,14 @@ class InvestmentLag:
     evidence: tuple[str, ...] = field(default=())
 
 
+def investment_lag_text(lag: InvestmentLag) -> str:
+    """``1—10月计划投资6,549.09万元，完成0万元，落后序时进度83.3个百分点``."""
+    return (
+        f"{month_range(1, lag.months)}计划投资{wan(lag.planned)}，完成{wan(lag.actual)}，"
+        f"落后序时进度{decimal1(lag.behind_pp)}个百分点"
+    )
+
+
 def last_reported_month(today: date, grace_days: int) -> str:
     """The latest month whose investment report is due by ``today``."""
     return previous_month(today - timedelta(days=grace_days))
@@ -138,8 +148,8 @@ def _milestones(
                 Finding(
                     "milestone_slipped",
                     m.milestone_id,
-                    f"milestone {m.name!r} slipped {m.slips} times (now due {m.due}): "
-                    "escalate to the leading group",
+                    f"节点“{m.name}”已延期{m.slips}次（现定{short_date(m.due)}完成），"
+                    "提请领导小组研究",
                     tuple(m.evidence),
                     RED,
                     escalate=True,
@@ -154,7 +164,7 @@ def _milestones(
                 Finding(
                     "milestone_overdue",
                     m.milestone_id,
-                    f"milestone {m.name!r} overdue by {late} days (due {m.due})",
+                    f"节点“{m.name}”应于{short_date(m.due)}完成，已逾期{late}天",
                     tuple(m.evidence),
                     RED if late > t.milestone_red_days else YELLOW,
                     assignee=state.lead_unit,
@@ -165,7 +175,8 @@ def _milestones(
                 Finding(
                     "milestone_due",
                     m.milestone_id,
-                    f"milestone {m.name!r} due {m.due}, within {period.label}",
+                    f"节点“{m.name}”应于{short_date(m.due)}完成，"
+                    f"在本期（{period_text(period.label)}）内到期",
                     tuple(m.evidence),
                     assignee=state.lead_unit,
                 )
@@ -185,7 +196,7 @@ def _start(state: ProjectState, today: date, t: Thresholds) -> list[Finding]:
         Finding(
             "start_missed",
             "start",
-            f"planned start {state.planned_start} missed by {late} days",
+            f"计划于{short_date(state.planned_start)}开工，已过{late}天仍未开工",
             (state.registered_event,),
             RED if late >= t.start_red_days else YELLOW,
             assignee=state.owner_unit,
@@ -205,8 +216,8 @@ def _approvals(state: ProjectState, today: date, t: Thresholds) -> list[Finding]
             Finding(
                 "approval_pending",
                 a.approval_id,
-                f"approval {a.kind} ({a.approval_id}) pending {waited} days, "
-                f"allowed {a.allowed_days}",
+                f"{label('approval_kind', a.kind)}手续（{a.approval_id}）已申报{waited}天"
+                f"未获批复，限办{a.allowed_days}天",
                 tuple(a.evidence),
                 RED if waited > a.allowed_days * t.approval_red_factor else YELLOW,
                 assignee=state.lead_unit,
@@ -227,8 +238,8 @@ def _issues(state: ProjectState, today: date, t: Thresholds) -> list[Finding]:
             Finding(
                 "issue_open",
                 i.issue_id,
-                f"{i.kind} problem {i.description!r} open {open_days} days, "
-                f"allowed {i.allowed_days}",
+                f"{label('issue_kind', i.kind)}问题“{i.description}”已{open_days}天未解决，"
+                f"限办{i.allowed_days}天",
                 tuple(i.evidence),
                 RED if open_days > i.allowed_days * t.issue_red_factor else YELLOW,
                 assignee=i.owner or state.lead_unit,
@@ -245,8 +256,7 @@ def _investment(state: ProjectState, today: date, t: Thresholds) -> list[Finding
         Finding(
             "investment_behind",
             f"{state.year}",
-            f"investment {lag.actual:.2f} of {lag.planned:.2f} planned to month {lag.months}: "
-            f"{lag.behind_pp} points behind the time-proportional plan (序时进度)",
+            investment_lag_text(lag),
             (state.registered_event, *lag.evidence),
             RED if lag.behind_pp > t.investment_red_pp else YELLOW,
             assignee=state.owner_unit,
@@ -262,7 +272,7 @@ def _inspections(state: ProjectState, t: Thresholds) -> list[Finding]:
         Finding(
             "inspection_failed",
             last.inspection_id,
-            f"inspection {last.inspection_id} on {last.on} failed",
+            f"{short_date(last.on)}督查检查（{last.inspection_id}）结果为不合格",
             (last.event_id,),
             YELLOW if t.inspection_failed_is_yellow else None,
             assignee=state.lead_unit,
@@ -280,7 +290,7 @@ def _report(state: ProjectState, today: date, t: Thresholds) -> list[Finding]:
         Finding(
             "investment_report_missing",
             last,
-            f"no investment report for {last}",
+            f"{month_text(last)}投资完成情况未报送",
             (state.registered_event,),
             YELLOW if t.missing_report_is_yellow else None,
             assignee=state.owner_unit,
@@ -293,7 +303,8 @@ def _incidents(state: ProjectState) -> list[Finding]:
         Finding(
             "veto_incident",
             i.incident_id,
-            f"{i.kind} reported on {i.on}: a veto (一票否决), escalate to the leading group",
+            f"{short_date(i.on)}发生{label('incident_kind', i.kind)}，属一票否决事项，"
+            "提请领导小组研究",
             (i.event_id,),
             RED,
             escalate=True,

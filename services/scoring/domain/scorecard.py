@@ -8,6 +8,8 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from shared.i18n import has_label, label, month_range, percent, points_text, short_date, wan
+
 from .facts import Evidence, ProjectFacts
 from .rulebook import Rulebook
 
@@ -70,7 +72,7 @@ def score_project(f: ProjectFacts, rb: Rulebook, period: Period) -> dict[str, An
         retracted = f.retracted.get(line["line"])
         if retracted:
             line["evidence"] = sorted(set(line["evidence"]) | set(retracted))
-            line["explanation"] += f"; {len(retracted) // 2} retracted event(s) no longer count"
+            line["explanation"] += f"；{len(retracted) // 2}个已撤回的事件不再计入"
     vetoes = [
         {"kind": i.kind, "on": i.on.isoformat(), "evidence": sorted(i.evidence)}
         for i in f.incidents
@@ -98,22 +100,22 @@ def score_project(f: ProjectFacts, rb: Rulebook, period: Period) -> dict[str, An
 def _target(f: ProjectFacts, rb: Rulebook, period: Period) -> dict[str, Any]:
     maximum = rb.points["target_attainment"]
     table = rb.targets[f.category]
-    best, basis, evidence = Decimal(0), "nothing achieved yet", []
+    best, basis, evidence = Decimal(0), "尚无实质进展", []
     for kind, (on, ev) in sorted(f.achievements.items()):
         fraction = getattr(table, kind)
         if fraction > best:
-            best, basis, evidence = fraction, f"{kind} on {on.isoformat()}", ev
+            best, basis, evidence = fraction, f"{short_date(on)}{label('achievement', kind)}", ev
     approvals = len(f.approvals)
     by_approvals = min(table.per_approval * approvals, table.approvals_max)
     if by_approvals > best:
-        best, basis = by_approvals, f"{approvals} approval(s) granted"
+        best, basis = by_approvals, f"已批复前期手续{approvals}项"
         evidence = [p for ev in f.approvals.values() for p in ev]
     fraction = min(best, Decimal(1))
     return _line(
         "target_attainment",
         maximum * fraction,
         maximum,
-        f"category {f.category}: {basis} earns {fraction} of the points",
+        f"{label('category', f.category)}类项目：{basis}，得本项分值的{percent(fraction * 100)}",
         {"fraction": str(fraction), "approvals_granted": approvals},
         evidence,
     )
@@ -134,20 +136,19 @@ def _investment(f: ProjectFacts, rb: Rulebook, period: Period) -> dict[str, Any]
     reports = _completed_months(f, period)
     completed = sum((a for _, a, _ in reports), Decimal(0))
     if rb.investment_basis == "annual":
-        due, basis = f.annual_plan, "the annual plan"
+        due, basis = f.annual_plan, "按年度计划"
     elif f.monthly_plan:
-        due, basis = sum(f.monthly_plan[:months], Decimal(0)), f"the monthly plan to month {months}"
+        due, basis = sum(f.monthly_plan[:months], Decimal(0)), f"按{_months(months)}月度计划"
     else:
         due = f.annual_plan * months / 12
-        basis = f"{months}/12 of the annual plan (序时进度)"
+        basis = f"按序时进度（{_months(months)}，年度计划的{months}/12）"
     ratio = completed / due if due > 0 else Decimal(1)
     share = min(ratio, Decimal(1))
     return _line(
         "investment",
         maximum * share,
         maximum,
-        f"{money(completed)} yuan completed against {money(due)} due by {basis}"
-        f" ({(ratio * 100).quantize(Decimal('0.1'), ROUND_HALF_UP)}%)",
+        f"完成投资{wan(completed)}，{basis}应完成{wan(due)}，完成率{percent(ratio * 100)}",
         {
             "completed": money(completed),
             "due": money(due),
@@ -160,6 +161,10 @@ def _investment(f: ProjectFacts, rb: Rulebook, period: Period) -> dict[str, Any]
         },
         [p for _, _, ev in reports for p in ev],
     )
+
+
+def _months(months: int) -> str:
+    return month_range(1, months) if months else "年初"
 
 
 def _milestones(f: ProjectFacts, rb: Rulebook, period: Period) -> dict[str, Any]:
@@ -180,12 +185,10 @@ def _milestones(f: ProjectFacts, rb: Rulebook, period: Period) -> dict[str, Any]
     counted = len(on_time) + len(late)
     share = Decimal(len(on_time)) / counted if counted else Decimal(1)
     explanation = (
-        f"{len(on_time)} of {counted} milestone(s) due met on time"
-        if counted
-        else "no milestone was due: full points"
+        f"到期节点{counted}个，按期完成{len(on_time)}个" if counted else "本年度无到期节点，得满分"
     )
     if late:
-        explanation += f"; late or open: {', '.join(late)}"
+        explanation += f"；逾期或未完成：{'、'.join(late)}"
     return _line(
         "milestones",
         maximum * share,
@@ -214,12 +217,12 @@ def _issues(f: ProjectFacts, rb: Rulebook, period: Period) -> dict[str, Any]:
     counted = len(in_time) + len(overdue)
     share = Decimal(len(in_time)) / counted if counted else Decimal(1)
     explanation = (
-        f"{len(in_time)} of {counted} problem(s) resolved within their allowed days"
+        f"到期问题{counted}个，限期内解决{len(in_time)}个"
         if counted
-        else "no problem fell due: full points"
+        else "本年度无到期问题，得满分"
     )
     if overdue:
-        explanation += f"; overdue: {', '.join(overdue)}"
+        explanation += f"；超期未解决：{'、'.join(overdue)}"
     return _line(
         "issues",
         maximum * share,
@@ -246,12 +249,19 @@ def _supervision(f: ProjectFacts, rb: Rulebook, period: Period) -> dict[str, Any
         if table[finding.kind] != 0:
             evidence.extend(finding.evidence)
     score = max(Decimal(0), min(total, maximum))
-    parts = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())) or "no findings"
+    parts = "、".join(f"{_finding(kind)}{n}次" for kind, n in sorted(counts.items()))
     return _line(
         "supervision",
         score,
         maximum,
-        f"{parts}: {points_of(maximum)} adjusted to {points_of(score)}",
+        f"{parts or '无督查检查和通报'}：本项{points_text(maximum)}分，计{points_text(score)}分",
         {"counts": counts},
         evidence,
     )
+
+
+def _finding(kind: str) -> str:
+    """督查合格 / 督查不合格 / 通报批评 …: an inspection result or a notice kind."""
+    if has_label("inspection_result", kind):
+        return f"督查{label('inspection_result', kind)}"
+    return label("notice_kind", kind)

@@ -104,7 +104,7 @@ def test_the_agenda_exports_as_markdown_html_csv_and_xlsx(client, tokens, county
     base = "/v1/plans/weekly/2024-W10/agenda"
     md = client.get(f"{base}.md", headers=tokens["viewer"])
     assert md.status_code == 200 and md.content_type.startswith("text/markdown")
-    assert "milestone 'm1' overdue" in md.get_data(as_text=True)
+    assert "节点“m1”应于2024年1月20日完成，已逾期44天" in md.get_data(as_text=True)
     html = client.get(f"{base}.html", headers=tokens["viewer"]).get_data(as_text=True)
     assert "<h2>张县长 — 发改局</h2>" in html
     rows = list(

@@ -43,7 +43,7 @@ def test_the_board_colours_each_project_with_reasons_and_evidence(service, proje
             "rule": "milestone_overdue",
             "subject": "m1",
             "colour": "red",
-            "reason": "milestone 'm1' overdue by 69 days (due 2024-02-01)",
+            "reason": "节点“m1”应于2024年2月1日完成，已逾期69天",
             "evidence": [planned],
         }
     ]

@@ -76,9 +76,7 @@ def test_an_ordinary_week_meets_on_monday():
 def test_a_year_without_official_data_falls_back_to_weekdays_with_a_warning():
     calendar = WorkingCalendar()
     assert meeting_day("monthly", "2031-02", calendar) == date(2031, 2, 3)
-    assert calendar.warnings() == [
-        "2031 is not in the official calendar data: Monday to Friday assumed"
-    ]
+    assert calendar.warnings() == ["2031年不在国家法定工作日历数据之内，暂按周一至周五为工作日"]
 
 
 def test_an_administrators_override_wins_over_the_official_calendar():

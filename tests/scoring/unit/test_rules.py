@@ -303,7 +303,7 @@ def test_a_retraction_removes_the_event_and_says_so():
     target = line(assess(log), "target_attainment")
     assert target["points"] == "0.00"
     assert log.position_of(retraction) in target["evidence"]
-    assert "retracted" in target["explanation"]
+    assert "已撤回" in target["explanation"]
 
 
 def test_a_correction_pointing_into_another_stream_is_ignored():
@@ -397,3 +397,23 @@ def test_a_correction_that_does_not_fit_the_event_is_not_applied():
     investment = line(assess(log), "investment")
     assert investment["points"] == "25.00"
     assert log.position_of(correction) not in investment["evidence"]
+
+
+def test_every_line_explains_itself_in_chinese_beside_its_code():
+    log = Log()
+    exemplary(log, "p1")
+    log.add("p1", "InspectionCompleted", {"inspection_id": "x1", "result": "failed"}, "2024-06-01")
+    log.add(
+        "p1",
+        "SupervisionNoticeIssued",
+        {"notice_id": "n1", "kind": "criticism", "title": "通报"},
+        "2024-07-01",
+    )
+    lines = {x["line"]: x["explanation"] for x in project(assess(log))["lines"]}
+    assert lines["supervision"] == "通报批评1次、督查不合格1次：本项10分，计4分"
+    assert lines["investment"].startswith("完成投资120.00万元，按序时进度（1—12月")
+    assert lines["target_attainment"] == (
+        "突破性进展或完工投产类项目：2024年11月20日已投产，得本项分值的100.0%"
+    )
+    for text in lines.values():
+        assert not any(word in text for word in ("of", "points", "due", "category")), text
