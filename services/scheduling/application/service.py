@@ -39,6 +39,7 @@ from ..domain.plan import (
     new_actions,
 )
 from ..domain.project import ProjectState
+from ..domain.reasons import LEGACY_EN, ZH
 from ..domain.rules import findings, status
 from ..readmodel import projection, queries
 
@@ -212,9 +213,10 @@ class SchedulingService:
     # -- plans ------------------------------------------------------------------------
 
     def compute_plan(
-        self, cadence: str, period: Period, known_at: datetime
+        self, cadence: str, period: Period, known_at: datetime, texts: str = ZH
     ) -> tuple[dict[str, Any], Snapshot]:
-        """The plan as it would be made with what was known at ``known_at`` (not stored)."""
+        """The plan as it would be made with what was known at ``known_at`` (not stored),
+        its reasons in the wording ``texts``."""
         calendar = self.config.calendar()
         meeting_on = calendar.first_working_day(period.start, period.end) or period.start
         as_of = Cutoff.of(as_of=meeting_on, zone=self.zone).as_of
@@ -230,6 +232,7 @@ class SchedulingService:
                 targets=self.config.targets,
                 meeting=self.config.meeting,
                 taken_action_ids=snap.taken_action_ids,
+                texts=texts,
             )
         )
         return plan, snap
@@ -253,7 +256,7 @@ class SchedulingService:
         known = known_at or self.clock()
         body, snap = self.compute_plan(cadence, period, known)
         digest = digest_of(body)
-        if latest is not None and latest.digest == digest:
+        if latest is not None and self._unchanged(latest, digest, known):
             return latest, False
         events, expected = self._plan_events(cadence, period, body, digest, known, snap, latest)
         try:
@@ -263,6 +266,15 @@ class SchedulingService:
             return self.get_plan(cadence, period.label), False
         self.catch_up()
         return self.get_plan(cadence, period.label), True
+
+    def _unchanged(self, latest: PlanRecord, digest: str, known: datetime) -> bool:
+        """Whether a new plan with ``digest`` says what ``latest`` says. A plan made before
+        the Chinese reasons is the same plan in other words: wording is never a version."""
+        if latest.digest == digest:
+            return True
+        period = Period.parse(latest.cadence, latest.period)
+        legacy, _ = self.compute_plan(latest.cadence, period, known, texts=LEGACY_EN)
+        return latest.digest == digest_of(legacy)
 
     def latest(self, cadence: str, period_label: str) -> PlanRecord | None:
         """The latest stored version, reading only that event of the stream."""

@@ -10,6 +10,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from .reasons import ZH, calendar_warning
+
 OfficialLookup = Callable[[date], bool | None]
 """True: a working day; False: a holiday or weekend; None: the year is not covered."""
 
@@ -59,9 +61,9 @@ class WorkingCalendar:
             day = date.fromordinal(day.toordinal() - 1)
         return None
 
-    def warnings(self) -> list[str]:
+    def warnings(self, texts: str = ZH) -> list[str]:
         return [
-            f"{year}年不在国家法定工作日历数据之内，暂按周一至周五为工作日"
+            calendar_warning(year, texts)
             for year in sorted(self.uncovered_years)
             if not any(d.year == year for d in self.overrides)
         ]

@@ -16,11 +16,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from shared.i18n import label, period_text, short_date
-
 from .calendar import WorkingCalendar
 from .periods import Period
 from .project import ProjectState
+from .reasons import ZH, reason, scope
 from .rules import RED, Finding, Thresholds, findings, investment_lag, status
 
 
@@ -66,6 +65,8 @@ class PlanInputs:
     meeting: MeetingSettings = field(default_factory=MeetingSettings)
     taken_action_ids: frozenset[str] = frozenset()
     """Every action id known then, open or closed: a new action never reuses one."""
+    texts: str = ZH
+    """The wording of the reasons (`reasons.TEXTS`)."""
 
 
 def canonical(value: Any) -> str:
@@ -116,13 +117,13 @@ def build_plan(inputs: PlanInputs) -> dict[str, Any]:
     agenda_projects: dict[str, ProjectState] = {}
     for state, found in in_scope:
         items = [
-            _item(state, f, open_by_key, period, due_on, inputs.taken_action_ids)
+            _item(state, f, open_by_key, period, due_on, inputs)
             for f in found
             if f.agenda and _on_agenda(inputs.cadence, f, colours[state.project_id])
         ]
         current = {f.key for f in found}
         items += [
-            _carried(state, a)
+            _carried(state, a, inputs.texts)
             for a in sorted(by_project.get(state.project_id, []), key=lambda a: a.item)
             if a.item not in current
         ]
@@ -142,11 +143,10 @@ def build_plan(inputs: PlanInputs) -> dict[str, Any]:
             "chair": inputs.meeting.chair,
             "attendees": _attendees(agenda_projects.values()),
             "calendar": sorted(sources),
-            "warnings": calendar.warnings(),
+            "warnings": calendar.warnings(inputs.texts),
         },
         "scope": {
-            "rule": inputs.cadence,
-            "rule_label": label("agenda_scope", inputs.cadence),
+            "rule": scope(inputs.cadence, inputs.texts),
             "projects": len(in_scope),
             "on_agenda": len(agenda_projects),
         },
@@ -188,7 +188,7 @@ def _item(
     open_by_key: dict[tuple[str, str], OpenAction],
     period: Period,
     due_on: date,
-    taken: frozenset[str],
+    inputs: PlanInputs,
 ) -> dict[str, Any]:
     existing = open_by_key.get((state.project_id, finding.key))
     if existing is not None:
@@ -196,7 +196,9 @@ def _item(
         action = _action_dict(existing, "new" if existing.period == period.label else "carried")
     else:
         action = {
-            "action_id": _fresh_action_id(state.project_id, finding.key, period.label, taken),
+            "action_id": _fresh_action_id(
+                state.project_id, finding.key, period.label, inputs.taken_action_ids
+            ),
             "assignee": finding.assignee or state.lead_unit,
             "due": due_on.isoformat(),
             "since": period.label,
@@ -207,7 +209,7 @@ def _item(
         "project": state.name,
         "item": finding.key,
         "rule": finding.rule,
-        "reason": finding.reason,
+        "reason": finding.text(inputs.texts),
         "colour": finding.colour,
         "escalate": finding.escalate,
         "evidence": list(finding.evidence),
@@ -215,14 +217,17 @@ def _item(
     }
 
 
-def _carried(state: ProjectState, action: OpenAction) -> dict[str, Any]:
+def _carried(state: ProjectState, action: OpenAction, texts: str) -> dict[str, Any]:
     return {
         "project_id": state.project_id,
         "project": state.name,
         "item": action.item,
         "rule": "follow_up",
-        "reason": f"{period_text(action.period)}交办事项尚未办结（应于{short_date(action.due)}前完成）"
-        + (f"：{action.description}" if action.description else ""),
+        "reason": reason(
+            "follow_up",
+            {"period": action.period, "due": action.due, "description": action.description},
+            texts,
+        ),
         "colour": None,
         "escalate": False,
         "evidence": [],

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-
-from shared.i18n import decimal1, label, month_range, month_text, period_text, short_date, wan
+from typing import Any
 
 from .periods import Period, previous_month
 from .project import VETO_INCIDENTS, ProjectState
+from .reasons import ZH, reason
 
 GREEN, YELLOW, RED = "green", "yellow", "red"
 COLOURS = (GREEN, YELLOW, RED)
@@ -54,11 +55,12 @@ class Thresholds:
 
 @dataclass(frozen=True)
 class Finding:
-    """One reason a project needs attention: its board colour (if any) and its evidence."""
+    """One reason a project needs attention: its board colour (if any) and its evidence.
+    ``facts`` are what its reason says, in any wording (`reasons`)."""
 
     rule: str
     subject: str
-    reason: str
+    facts: Mapping[str, Any]
     evidence: tuple[str, ...]
     colour: str | None = None
     agenda: bool = True
@@ -69,6 +71,13 @@ class Finding:
     def key(self) -> str:
         return f"{self.rule}:{self.subject}"
 
+    @property
+    def reason(self) -> str:
+        return self.text(ZH)
+
+    def text(self, texts: str) -> str:
+        return reason(self.rule, self.facts, texts)
+
 
 @dataclass(frozen=True)
 class InvestmentLag:
@@ -77,14 +86,6 @@ class InvestmentLag:
     actual: Decimal
     behind_pp: Decimal
     evidence: tuple[str, ...] = field(default=())
-
-
-def investment_lag_text(lag: InvestmentLag) -> str:
-    """``1—10月计划投资6,549.09万元，完成0万元，落后序时进度83.3个百分点``."""
-    return (
-        f"{month_range(1, lag.months)}计划投资{wan(lag.planned)}，完成{wan(lag.actual)}，"
-        f"落后序时进度{decimal1(lag.behind_pp)}个百分点"
-    )
 
 
 def last_reported_month(today: date, grace_days: int) -> str:
@@ -148,8 +149,7 @@ def _milestones(
                 Finding(
                     "milestone_slipped",
                     m.milestone_id,
-                    f"节点“{m.name}”已延期{m.slips}次（现定{short_date(m.due)}完成），"
-                    "提请领导小组研究",
+                    {"name": m.name, "slips": m.slips, "due": m.due},
                     tuple(m.evidence),
                     RED,
                     escalate=True,
@@ -164,7 +164,7 @@ def _milestones(
                 Finding(
                     "milestone_overdue",
                     m.milestone_id,
-                    f"节点“{m.name}”应于{short_date(m.due)}完成，已逾期{late}天",
+                    {"name": m.name, "late": late, "due": m.due},
                     tuple(m.evidence),
                     RED if late > t.milestone_red_days else YELLOW,
                     assignee=state.lead_unit,
@@ -175,8 +175,7 @@ def _milestones(
                 Finding(
                     "milestone_due",
                     m.milestone_id,
-                    f"节点“{m.name}”应于{short_date(m.due)}完成，"
-                    f"在本期（{period_text(period.label)}）内到期",
+                    {"name": m.name, "due": m.due, "period": period.label},
                     tuple(m.evidence),
                     assignee=state.lead_unit,
                 )
@@ -196,7 +195,7 @@ def _start(state: ProjectState, today: date, t: Thresholds) -> list[Finding]:
         Finding(
             "start_missed",
             "start",
-            f"计划于{short_date(state.planned_start)}开工，已过{late}天仍未开工",
+            {"planned_start": state.planned_start, "late": late},
             (state.registered_event,),
             RED if late >= t.start_red_days else YELLOW,
             assignee=state.owner_unit,
@@ -216,8 +215,12 @@ def _approvals(state: ProjectState, today: date, t: Thresholds) -> list[Finding]
             Finding(
                 "approval_pending",
                 a.approval_id,
-                f"{label('approval_kind', a.kind)}手续（{a.approval_id}）已申报{waited}天"
-                f"未获批复，限办{a.allowed_days}天",
+                {
+                    "kind": a.kind,
+                    "approval_id": a.approval_id,
+                    "waited": waited,
+                    "allowed": a.allowed_days,
+                },
                 tuple(a.evidence),
                 RED if waited > a.allowed_days * t.approval_red_factor else YELLOW,
                 assignee=state.lead_unit,
@@ -238,8 +241,12 @@ def _issues(state: ProjectState, today: date, t: Thresholds) -> list[Finding]:
             Finding(
                 "issue_open",
                 i.issue_id,
-                f"{label('issue_kind', i.kind)}问题“{i.description}”已{open_days}天未解决，"
-                f"限办{i.allowed_days}天",
+                {
+                    "kind": i.kind,
+                    "description": i.description,
+                    "open_days": open_days,
+                    "allowed": i.allowed_days,
+                },
                 tuple(i.evidence),
                 RED if open_days > i.allowed_days * t.issue_red_factor else YELLOW,
                 assignee=i.owner or state.lead_unit,
@@ -256,7 +263,12 @@ def _investment(state: ProjectState, today: date, t: Thresholds) -> list[Finding
         Finding(
             "investment_behind",
             f"{state.year}",
-            investment_lag_text(lag),
+            {
+                "months": lag.months,
+                "planned": lag.planned,
+                "actual": lag.actual,
+                "behind_pp": lag.behind_pp,
+            },
             (state.registered_event, *lag.evidence),
             RED if lag.behind_pp > t.investment_red_pp else YELLOW,
             assignee=state.owner_unit,
@@ -272,7 +284,7 @@ def _inspections(state: ProjectState, t: Thresholds) -> list[Finding]:
         Finding(
             "inspection_failed",
             last.inspection_id,
-            f"{short_date(last.on)}督查检查（{last.inspection_id}）结果为不合格",
+            {"inspection_id": last.inspection_id, "on": last.on},
             (last.event_id,),
             YELLOW if t.inspection_failed_is_yellow else None,
             assignee=state.lead_unit,
@@ -290,7 +302,7 @@ def _report(state: ProjectState, today: date, t: Thresholds) -> list[Finding]:
         Finding(
             "investment_report_missing",
             last,
-            f"{month_text(last)}投资完成情况未报送",
+            {"month": last},
             (state.registered_event,),
             YELLOW if t.missing_report_is_yellow else None,
             assignee=state.owner_unit,
@@ -303,8 +315,7 @@ def _incidents(state: ProjectState) -> list[Finding]:
         Finding(
             "veto_incident",
             i.incident_id,
-            f"{short_date(i.on)}发生{label('incident_kind', i.kind)}，属一票否决事项，"
-            "提请领导小组研究",
+            {"kind": i.kind, "on": i.on},
             (i.event_id,),
             RED,
             escalate=True,

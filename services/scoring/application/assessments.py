@@ -29,6 +29,7 @@ from shared.eventstore import (
 )
 from shared.history import AMENDMENTS, Amendments
 
+from ..domain.explanations import LEGACY_EN, ZH
 from ..domain.replay import Event, Replay
 from ..domain.rulebook import Rulebook
 from ..readmodel.records import Records
@@ -125,10 +126,12 @@ def compute(
     zone: ZoneInfo,
     *,
     progress: Progress | None = None,
+    texts: str = ZH,
 ) -> dict[str, Any]:
-    """Replay the log up to ``watermark`` and return the assessment record with its digest."""
+    """Replay the log up to ``watermark`` and return the assessment record with its digest;
+    the lines are explained in the wording ``texts``."""
     head_hash = _chain_head(store, watermark)
-    scored = _replay(store, year, as_of, zone, watermark, rulebook, progress)
+    scored = _replay(store, year, as_of, zone, watermark, rulebook, progress, texts)
     summary = {
         "projects": scored["campaign"]["projects"],
         "grade_counts": scored["campaign"]["grade_counts"],
@@ -177,6 +180,7 @@ def _replay(
     watermark: int,
     rulebook: Rulebook,
     progress: Progress | None,
+    texts: str,
 ) -> dict[str, Any]:
     replay = Replay(year, as_of, zone, gather_amendments(store, watermark))
     feed = replay.feed
@@ -192,7 +196,7 @@ def _replay(
                 progress(replay.replayed, watermark)
         if progress is not None and watermark == 0:
             progress(0, 0)
-        return replay.result(rulebook)
+        return replay.result(rulebook, texts)
     finally:
         if collecting:
             gc.enable()
@@ -287,19 +291,17 @@ def reproduce(
     store: EventStore, records: Records, assessment_id: str, zone: ZoneInfo
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Re-run a stored assessment from the log: (as stored, as recomputed). Equal digests
-    mean the same rulebook, the same events up to the same chain head, the same result."""
+    mean the same rulebook, the same events up to the same chain head, the same result.
+    One made before the Chinese explanations is re-run in its own (English) words."""
     stored = records.assessment(assessment_id, with_result=False)
     if stored is None:
         raise LookupError(f"no assessment {assessment_id}")
     watermark = stored["chain_head_position"]
     rulebook = rulebooks.in_force(store, watermark, stored["rulebook_version"])
-    again = compute(
-        store,
-        stored["year"],
-        parse_instant(stored["as_of"]),
-        parse_instant(stored["known_at"]),
-        watermark,
-        rulebook,
-        zone,
-    )
+    asked = (stored["year"], parse_instant(stored["as_of"]), parse_instant(stored["known_at"]))
+    again = compute(store, *asked, watermark, rulebook, zone)
+    if again["digest"] != stored["digest"]:
+        legacy = compute(store, *asked, watermark, rulebook, zone, texts=LEGACY_EN)
+        if legacy["digest"] == stored["digest"]:
+            return stored, legacy
     return stored, again

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from shared.history import AMENDMENTS, Amendments, within
 from shared.history import Event as HistoryEvent
 
+from .explanations import ZH
 from .facts import ProjectFacts
 from .rollup import (
     advanced_units,
@@ -105,14 +106,14 @@ class Replay:
             on = occurred_at.astimezone(self.zone).date()
             facts.apply(event.type, payload, on, evidence)
 
-    def result(self, rulebook: Rulebook) -> dict[str, Any]:
+    def result(self, rulebook: Rulebook, texts: str = ZH) -> dict[str, Any]:
         """Projects, units, leaders and campaign totals; plain JSON values only.
 
         Consumes the facts: each project's are dropped once scored, so the facts and the
         result are not both held whole."""
         period = Period(self.year, self.as_of.astimezone(self.zone).date())
         projects = [
-            score_project(self.projects.pop(project_id), rulebook, period)
+            score_project(self.projects.pop(project_id), rulebook, period, texts)
             for project_id in sorted(self.projects)
         ]
         rank_projects(projects)

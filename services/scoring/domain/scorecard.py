@@ -8,8 +8,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from shared.i18n import has_label, label, month_range, percent, points_text, short_date, wan
-
+from .explanations import ZH, explanation, retracted
 from .facts import Evidence, ProjectFacts
 from .rulebook import Rulebook
 
@@ -46,33 +45,30 @@ def _line(
     name: str,
     points: Decimal,
     maximum: Decimal,
-    explanation: str,
+    said: tuple[dict[str, Any], str],
     figures: dict[str, Any],
     evidence: Evidence,
 ) -> dict[str, Any]:
+    """One line; ``said`` is (the facts its explanation states, the wording)."""
+    facts, texts = said
     return {
         "line": name,
         "points": str(points_of(points)),
         "max": str(points_of(maximum)),
-        "explanation": explanation,
+        "explanation": explanation(name, facts, texts),
         "figures": figures,
         "evidence": sorted(set(evidence)),
     }
 
 
-def score_project(f: ProjectFacts, rb: Rulebook, period: Period) -> dict[str, Any]:
-    lines = [
-        _target(f, rb, period),
-        _investment(f, rb, period),
-        _milestones(f, rb, period),
-        _issues(f, rb, period),
-        _supervision(f, rb, period),
-    ]
-    for line in lines:
-        retracted = f.retracted.get(line["line"])
-        if retracted:
-            line["evidence"] = sorted(set(line["evidence"]) | set(retracted))
-            line["explanation"] += f"；{len(retracted) // 2}个已撤回的事件不再计入"
+def score_project(f: ProjectFacts, rb: Rulebook, period: Period, texts: str = ZH) -> dict[str, Any]:
+    """The project's five lines, explained in the wording ``texts`` (`explanations`)."""
+    lines = [line(f, rb, period, texts) for line in LINES]
+    for line_ in lines:
+        withdrawn = f.retracted.get(line_["line"])
+        if withdrawn:
+            line_["evidence"] = sorted(set(line_["evidence"]) | set(withdrawn))
+            line_["explanation"] += retracted(len(withdrawn) // 2, texts)
     vetoes = [
         {"kind": i.kind, "on": i.on.isoformat(), "evidence": sorted(i.evidence)}
         for i in f.incidents
@@ -97,25 +93,28 @@ def score_project(f: ProjectFacts, rb: Rulebook, period: Period) -> dict[str, An
     }
 
 
-def _target(f: ProjectFacts, rb: Rulebook, period: Period) -> dict[str, Any]:
+def _target(f: ProjectFacts, rb: Rulebook, period: Period, texts: str) -> dict[str, Any]:
     maximum = rb.points["target_attainment"]
     table = rb.targets[f.category]
-    best, basis, evidence = Decimal(0), "尚无实质进展", []
+    best, evidence = Decimal(0), []
+    said: dict[str, Any] = {"category": f.category, "basis": "none"}
     for kind, (on, ev) in sorted(f.achievements.items()):
         fraction = getattr(table, kind)
         if fraction > best:
-            best, basis, evidence = fraction, f"{short_date(on)}{label('achievement', kind)}", ev
+            best, evidence = fraction, ev
+            said.update(basis="achievement", kind=kind, on=on)
     approvals = len(f.approvals)
     by_approvals = min(table.per_approval * approvals, table.approvals_max)
     if by_approvals > best:
-        best, basis = by_approvals, f"已批复前期手续{approvals}项"
+        best = by_approvals
+        said.update(basis="approvals", approvals=approvals)
         evidence = [p for ev in f.approvals.values() for p in ev]
     fraction = min(best, Decimal(1))
     return _line(
         "target_attainment",
         maximum * fraction,
         maximum,
-        f"{label('category', f.category)}类项目：{basis}，得本项分值的{percent(fraction * 100)}",
+        ({**said, "fraction": fraction}, texts),
         {"fraction": str(fraction), "approvals_granted": approvals},
         evidence,
     )
@@ -130,25 +129,27 @@ def _completed(f: ProjectFacts, period: Period) -> str:
     return money(sum((a for _, a, _ in _completed_months(f, period)), Decimal(0)))
 
 
-def _investment(f: ProjectFacts, rb: Rulebook, period: Period) -> dict[str, Any]:
+def _investment(f: ProjectFacts, rb: Rulebook, period: Period, texts: str) -> dict[str, Any]:
     maximum = rb.points["investment"]
     months = period.months_elapsed
     reports = _completed_months(f, period)
     completed = sum((a for _, a, _ in reports), Decimal(0))
     if rb.investment_basis == "annual":
-        due, basis = f.annual_plan, "按年度计划"
+        due, basis = f.annual_plan, "annual"
     elif f.monthly_plan:
-        due, basis = sum(f.monthly_plan[:months], Decimal(0)), f"按{_months(months)}月度计划"
+        due, basis = sum(f.monthly_plan[:months], Decimal(0)), "monthly"
     else:
-        due = f.annual_plan * months / 12
-        basis = f"按序时进度（{_months(months)}，年度计划的{months}/12）"
+        due, basis = f.annual_plan * months / 12, "proportional"
     ratio = completed / due if due > 0 else Decimal(1)
     share = min(ratio, Decimal(1))
     return _line(
         "investment",
         maximum * share,
         maximum,
-        f"完成投资{wan(completed)}，{basis}应完成{wan(due)}，完成率{percent(ratio * 100)}",
+        (
+            {"completed": completed, "due": due, "ratio": ratio, "basis": basis, "months": months},
+            texts,
+        ),
         {
             "completed": money(completed),
             "due": money(due),
@@ -163,11 +164,7 @@ def _investment(f: ProjectFacts, rb: Rulebook, period: Period) -> dict[str, Any]
     )
 
 
-def _months(months: int) -> str:
-    return month_range(1, months) if months else "年初"
-
-
-def _milestones(f: ProjectFacts, rb: Rulebook, period: Period) -> dict[str, Any]:
+def _milestones(f: ProjectFacts, rb: Rulebook, period: Period, texts: str) -> dict[str, Any]:
     maximum = rb.points["milestones"]
     on_time: list[str] = []
     late: list[str] = []
@@ -184,22 +181,17 @@ def _milestones(f: ProjectFacts, rb: Rulebook, period: Period) -> dict[str, Any]
         evidence.extend(m.evidence)
     counted = len(on_time) + len(late)
     share = Decimal(len(on_time)) / counted if counted else Decimal(1)
-    explanation = (
-        f"到期节点{counted}个，按期完成{len(on_time)}个" if counted else "本年度无到期节点，得满分"
-    )
-    if late:
-        explanation += f"；逾期或未完成：{'、'.join(late)}"
     return _line(
         "milestones",
         maximum * share,
         maximum,
-        explanation,
+        ({"good": on_time, "bad": late}, texts),
         {"on_time": on_time, "late": late},
         evidence,
     )
 
 
-def _issues(f: ProjectFacts, rb: Rulebook, period: Period) -> dict[str, Any]:
+def _issues(f: ProjectFacts, rb: Rulebook, period: Period, texts: str) -> dict[str, Any]:
     maximum = rb.points["issues"]
     in_time: list[str] = []
     overdue: list[str] = []
@@ -216,24 +208,17 @@ def _issues(f: ProjectFacts, rb: Rulebook, period: Period) -> dict[str, Any]:
         evidence.extend(issue.evidence)
     counted = len(in_time) + len(overdue)
     share = Decimal(len(in_time)) / counted if counted else Decimal(1)
-    explanation = (
-        f"到期问题{counted}个，限期内解决{len(in_time)}个"
-        if counted
-        else "本年度无到期问题，得满分"
-    )
-    if overdue:
-        explanation += f"；超期未解决：{'、'.join(overdue)}"
     return _line(
         "issues",
         maximum * share,
         maximum,
-        explanation,
+        ({"good": in_time, "bad": overdue}, texts),
         {"in_time": in_time, "overdue": overdue},
         evidence,
     )
 
 
-def _supervision(f: ProjectFacts, rb: Rulebook, period: Period) -> dict[str, Any]:
+def _supervision(f: ProjectFacts, rb: Rulebook, period: Period, texts: str) -> dict[str, Any]:
     maximum = rb.points["supervision"]
     total = maximum
     evidence: Evidence = []
@@ -249,19 +234,15 @@ def _supervision(f: ProjectFacts, rb: Rulebook, period: Period) -> dict[str, Any
         if table[finding.kind] != 0:
             evidence.extend(finding.evidence)
     score = max(Decimal(0), min(total, maximum))
-    parts = "、".join(f"{_finding(kind)}{n}次" for kind, n in sorted(counts.items()))
     return _line(
         "supervision",
         score,
         maximum,
-        f"{parts or '无督查检查和通报'}：本项{points_text(maximum)}分，计{points_text(score)}分",
+        ({"counts": dict(counts), "maximum": maximum, "score": score}, texts),
         {"counts": counts},
         evidence,
     )
 
 
-def _finding(kind: str) -> str:
-    """督查合格 / 督查不合格 / 通报批评 …: an inspection result or a notice kind."""
-    if has_label("inspection_result", kind):
-        return f"督查{label('inspection_result', kind)}"
-    return label("notice_kind", kind)
+LINES = (_target, _investment, _milestones, _issues, _supervision)
+"""The five lines of a score, in the rulebook's order."""

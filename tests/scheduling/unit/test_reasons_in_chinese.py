@@ -10,12 +10,11 @@ from decimal import Decimal
 from services.scheduling.domain.calendar import WorkingCalendar
 from services.scheduling.domain.periods import Period
 from services.scheduling.domain.plan import OpenAction, PlanInputs, build_plan
+from services.scheduling.domain.reasons import LEGACY_EN, reason
 from services.scheduling.domain.rules import (
     AGENDA_RULES,
-    InvestmentLag,
     Thresholds,
     findings,
-    investment_lag_text,
 )
 
 from .facts import fact, registered, state_of
@@ -61,12 +60,17 @@ def test_a_carried_action_says_in_chinese_since_when_it_is_open():
     )
     items = [i for g in plan["groups"] for i in g["items"] if i["rule"] == "follow_up"]
     assert items[0]["reason"] == "2024年第9周交办事项尚未办结（应于2024年3月1日前完成）：协调"
-    assert plan["scope"]["rule"] == "weekly"
+    assert plan["scope"]["rule"] == "重大项目、周调度项目及全部红色项目"
 
 
 def test_the_investment_reason_reads_as_the_office_writes_it():
-    lag = InvestmentLag(10, Decimal("65490900.00"), Decimal(0), Decimal("83.3"))
-    assert investment_lag_text(lag) == (
+    facts = {
+        "months": 10,
+        "planned": Decimal("65490900.00"),
+        "actual": Decimal(0),
+        "behind_pp": Decimal("83.3"),
+    }
+    assert reason("investment_behind", facts) == (
         "1—10月计划投资6,549.09万元，完成0万元，落后序时进度83.3个百分点"
     )
 
@@ -77,3 +81,10 @@ def test_an_overdue_milestone_names_its_due_date_in_chinese():
         f for f in findings(state, date(2024, 3, 11), Thresholds()) if f.rule == "milestone_overdue"
     ]
     assert overdue[0].reason == "节点“主体封顶”应于2024年2月1日完成，已逾期39天"
+
+
+def test_plans_made_before_the_chinese_texts_keep_their_english_wording():
+    facts = {"name": "m1", "late": 69, "due": date(2024, 2, 1)}
+    assert reason("milestone_overdue", facts, LEGACY_EN) == (
+        "milestone 'm1' overdue by 69 days (due 2024-02-01)"
+    )

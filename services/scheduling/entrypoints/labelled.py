@@ -1,0 +1,77 @@
+"""Response schemas of scheduling's HTTP API: each code with its Chinese label beside it."""
+
+from __future__ import annotations
+
+from marshmallow import fields
+
+from shared.http.labels import LabelledSchema, coded, yes_no
+
+
+class BoardReason(LabelledSchema):
+    rule = coded("agenda_rule")
+    colour = coded("colour", allow_none=True)
+
+
+class BoardRow(LabelledSchema):
+    category = coded("category")
+    sector = coded("sector")
+    phase = coded("phase")
+    status = coded("colour")
+    major = yes_no()
+    reasons = fields.List(fields.Nested(BoardReason))
+
+
+class BoardResponse(LabelledSchema):
+    projects = fields.List(fields.Nested(BoardRow))
+
+
+class ItemAction(LabelledSchema):
+    status = coded("action_status")
+
+
+class AgendaItem(LabelledSchema):
+    rule = coded("agenda_rule")
+    colour = coded("colour", allow_none=True)
+    escalate = yes_no()
+    action = fields.Nested(ItemAction)
+
+
+class AgendaGroup(LabelledSchema):
+    items = fields.List(fields.Nested(AgendaItem))
+
+
+class PlanBody(LabelledSchema):
+    cadence = coded("cadence")
+    groups = fields.List(fields.Nested(AgendaGroup))
+
+
+class PlanResponse(LabelledSchema):
+    """A stored plan version; ``plan`` is the plan itself (its digest is over the codes)."""
+
+    cadence = coded("cadence")
+    plan = fields.Nested(PlanBody)
+
+
+class PlanSummary(LabelledSchema):
+    cadence = coded("cadence")
+
+
+class PlansResponse(LabelledSchema):
+    plans = fields.List(fields.Nested(PlanSummary))
+
+
+class VersionsResponse(LabelledSchema):
+    cadence = coded("cadence")
+    versions = fields.List(fields.Nested(PlanSummary))
+
+
+class ActionView(LabelledSchema):
+    status = coded("action_status")
+
+
+class ActionsResponse(LabelledSchema):
+    actions = fields.List(fields.Nested(ActionView))
+
+
+class ClosedResponse(LabelledSchema):
+    action = fields.Nested(ActionView)

@@ -1,0 +1,45 @@
+"""Response schemas of scoring's HTTP API: each code with its Chinese label beside it."""
+
+from __future__ import annotations
+
+from marshmallow import fields
+
+from shared.http.labels import LabelledSchema, coded, yes_no
+
+
+class JobView(LabelledSchema):
+    status = coded("assessment_job_status")
+
+
+class LineView(LabelledSchema):
+    line = coded("score_line")
+
+
+class VetoView(LabelledSchema):
+    kind = coded("incident_kind")
+
+
+class ProjectScore(LabelledSchema):
+    category = coded("category")
+    grade = coded("grade")
+    lines = fields.List(fields.Nested(LineView))
+    vetoes = fields.List(fields.Nested(VetoView))
+
+
+class HolderScore(LabelledSchema):
+    """A unit's or a leader's rolled-up score."""
+
+    grade = coded("grade")
+    vetoed = yes_no()
+
+
+class AssessmentResult(LabelledSchema):
+    projects = fields.List(fields.Nested(ProjectScore))
+    units = fields.List(fields.Nested(HolderScore))
+    leaders = fields.List(fields.Nested(HolderScore))
+
+
+class AssessmentResponse(LabelledSchema):
+    """An assessment record; ``result`` is what its digest is over (codes only)."""
+
+    result = fields.Nested(AssessmentResult)
