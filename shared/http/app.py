@@ -17,6 +17,8 @@ from prometheus_client import (
 )
 from sqlalchemy import text
 
+from ..events.docs import payload_components
+from ..events.fields import Money
 from ..metrics import RuntimeCollector, exposition
 from .problems import register_problem_handlers
 
@@ -54,10 +56,18 @@ def create_base_app(
             "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}}
         },
     )
+    _document_event_payloads(api)
     register_problem_handlers(app)
     _add_health(app, runtime, readiness or [])
     _add_metrics(app, runtime)
     return app, api
+
+
+def _document_event_payloads(api: Api) -> None:
+    """Every event type's payload schema as a component ``<Type>Payload``."""
+    api.register_field(Money, "string", "decimal")
+    for name, component in payload_components().items():
+        api.spec.components.schema(name, component=component)
 
 
 def _add_health(app: Flask, runtime: Runtime, checks: list[ReadinessCheck]) -> None:

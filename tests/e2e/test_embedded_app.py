@@ -80,3 +80,14 @@ def test_unknown_paths_are_problems_too(client):
     response = client.get("/v1/nowhere")
     assert response.status_code == 404
     assert response.content_type == "application/problem+json"
+
+
+def test_openapi_documents_every_event_payload_with_its_chinese_labels(client):
+    from shared.events import CATALOGUE
+
+    schemas = client.get("/openapi.json").json["components"]["schemas"]
+    for event_type in CATALOGUE:
+        payload = schemas[f"{event_type.name}Payload"]
+        assert payload["properties"] and "example" in payload
+    kind = schemas["IssueRaisedPayload"]["properties"]["kind"]
+    assert kind["x-enum-labels"]["land"] == "用地"
