@@ -23,6 +23,7 @@ _TYPES: tuple[tuple[type[fields.Field], dict[str, Any]], ...] = (
     (Money, {"type": "string", "format": "decimal", "x-unit": "元"}),
     (Month, {"type": "string", "pattern": "^\\d{4}-(0[1-9]|1[0-2])$"}),
     (fields.UUID, {"type": "string", "format": "uuid"}),
+    (fields.DateTime, {"type": "string", "format": "date-time"}),
     (fields.Date, {"type": "string", "format": "date"}),
     (fields.Boolean, {"type": "boolean"}),
     (fields.Integer, {"type": "integer"}),
@@ -34,7 +35,7 @@ _TYPES: tuple[tuple[type[fields.Field], dict[str, Any]], ...] = (
 
 def field_spec(name: str, field: fields.Field) -> dict[str, Any]:
     """The JSON-Schema description of one payload field."""
-    spec = dict(next(s for cls, s in _TYPES if isinstance(field, cls)))
+    spec = dict(next((s for cls, s in _TYPES if isinstance(field, cls)), {"type": "string"}))
     spec["description"] = FIELD_NOTES.get(name, ("", None))[0]
     if isinstance(field, fields.List):
         spec["items"] = field_spec(name, field.inner)

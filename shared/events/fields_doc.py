@@ -58,6 +58,10 @@ FIELD_NOTES: dict[str, tuple[str, Any]] = {
         "更正后的完整载荷（按被更正事件类型的结构）",
         {"month": "2026-03", "amount": "6549090.00"},
     ),
+    "occurred_at": (
+        "更正后的业务发生时点（RFC 3339，含时区；不填则沿用原事件）",
+        "2026-03-31T02:00:00Z",
+    ),
     "retracted_event_id": (
         "被撤回事件的 event_id（同一项目）",
         "0b6f3c1e-4d1a-4c55-9a57-3f0d2b7c9e10",
