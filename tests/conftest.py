@@ -1,20 +1,26 @@
 """Fixtures for both backends and both brokers.
 
-PostgreSQL and Redis tests use ``GONGJIAN_TEST_POSTGRES_URL`` (a server URL; each test
-session creates and drops its own database) and ``GONGJIAN_TEST_REDIS_URL``. Where they
+PostgreSQL and Redis tests use ``GONGJIAN_TEST_POSTGRES_URL`` (a server URL: each run migrates
+one template database there and each test gets its own clone of it) and
+``GONGJIAN_TEST_REDIS_URL``. SQLite tests get a copy of a database migrated once per run. Where they
 are unset the tests skip, except with ``GONGJIAN_REQUIRE_SERVICES=1`` (CI), where a
 missing service fails them.
 """
 
 from __future__ import annotations
 
+import collections
 import os
+import sqlite3
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from shared.config import Settings
 from shared.db import create_db_engine
@@ -38,61 +44,121 @@ def migration_locations() -> list:
 
 
 @pytest.fixture(scope="session")
-def postgres_server_url() -> Iterator[str]:
+def postgres_server_url() -> str:
+    """The PostgreSQL server to make this run's databases on (its own database unused)."""
     url = os.environ.get("GONGJIAN_TEST_POSTGRES_URL")
     if not url:
         _service_missing("PostgreSQL (GONGJIAN_TEST_POSTGRES_URL)")
     server = make_url(url).set(drivername="postgresql+psycopg")
-    name = f"gj_test_{uuid.uuid4().hex[:10]}"
+    return server.render_as_string(hide_password=False)
+
+
+class _PostgresClones:
+    """Fresh databases cloned from one migrated template (``CREATE DATABASE … TEMPLATE``).
+
+    Clones are made ``ahead`` of the tests that take them, and used ones are dropped
+    ``batch`` at a time in parallel, in the background: a clone is cheap, but PostgreSQL
+    checkpoints for every ``DROP DATABASE``, and drops that run together share one."""
+
+    def __init__(self, server_url: str, template: str, ahead: int = 3, batch: int = 8) -> None:
+        self._server = make_url(server_url)
+        self._admin = create_engine(self._server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+        self._template = template
+        self._work = ThreadPoolExecutor(max_workers=ahead + batch, thread_name_prefix="pg-clones")
+        self._ready = collections.deque(self._work.submit(self._clone) for _ in range(ahead))
+        self._used: list[str] = []
+        self._batch = batch
+
+    def url(self, name: str) -> str:
+        return self._server.set(database=name).render_as_string(hide_password=False)
+
+    def take(self) -> str:
+        self._ready.append(self._work.submit(self._clone))
+        return self._ready.popleft().result(timeout=300)
+
+    def give_back(self, name: str) -> None:
+        self._used.append(name)
+        if len(self._used) >= self._batch:
+            self._drop_all(wait=False)
+
+    def _clone(self) -> str:
+        name = f"{self._template}_{uuid.uuid4().hex[:8]}"
+        self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{self._template}"')
+        return name
+
+    def _drop_all(self, *, wait: bool) -> None:
+        drops = [self._work.submit(self._drop, name) for name in self._used]
+        self._used = []
+        for drop in drops if wait else ():
+            drop.result()
+
+    def _drop(self, name: str) -> None:
+        self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def _execute(self, statement: str) -> None:
+        with self._admin.connect() as conn:
+            conn.execute(text(statement))
+
+    def close(self) -> None:
+        self._used += [clone.result() for clone in self._ready]
+        self._used.append(self._template)  # no clone is being made from it any more
+        self._drop_all(wait=True)
+        self._work.shutdown()
+        self._admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_clones(postgres_server_url) -> Iterator[_PostgresClones]:
+    """A template database migrated once for the run; each test gets a clone of it."""
+    server = make_url(postgres_server_url)
+    template = f"gj_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{template}"'))
     except Exception as exc:  # noqa: BLE001
         if REQUIRE_SERVICES:
             raise
         pytest.skip(f"service: PostgreSQL unreachable: {exc}")
-    test_url = server.set(database=name).render_as_string(hide_password=False)
-    upgrade(test_url, migration_locations())
-    yield test_url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    finally:
+        admin.dispose()
+    # Migrated before the first clone is made; alembic disposes its engine, so no session
+    # holds the template open (CREATE DATABASE … TEMPLATE refuses a template in use).
+    upgrade(
+        server.set(database=template).render_as_string(hide_password=False), migration_locations()
+    )
+    clones = _PostgresClones(postgres_server_url, template)
+    yield clones
+    clones.close()
 
 
-def _truncate_all(url: str) -> None:
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        tables = (
-            conn.execute(
-                text(
-                    "SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'"
-                )
-            )
-            .scalars()
-            .all()
-        )
-        if tables:
-            conn.execute(
-                text(
-                    "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
-                )
-            )
-    engine.dispose()
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A SQLite database migrated once for the run; each test gets a copy of it."""
+    path = tmp_path_factory.mktemp("template") / "gongjian.db"
+    upgrade(f"sqlite:///{path}", migration_locations())
+    return path
 
 
-@pytest.fixture
-def sqlite_url(tmp_path) -> str:
-    url = f"sqlite:///{tmp_path / 'gongjian.db'}"
-    upgrade(url, migration_locations())
-    return url
+def copy_sqlite(template: Path, path: Path) -> str:
+    """A migrated SQLite database at ``path``, copied from the template; its URL."""
+    with sqlite3.connect(template) as source, sqlite3.connect(path) as target:
+        source.backup(target)
+    source.close()
+    target.close()
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture
-def postgres_url(request) -> str:
-    url = request.getfixturevalue("postgres_server_url")
-    _truncate_all(url)
-    return url
+def sqlite_url(sqlite_template, tmp_path) -> str:
+    return copy_sqlite(sqlite_template, tmp_path / "gongjian.db")
+
+
+@pytest.fixture
+def postgres_url(postgres_clones) -> Iterator[str]:
+    name = postgres_clones.take()
+    yield postgres_clones.url(name)
+    postgres_clones.give_back(name)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -134,3 +200,22 @@ def redis_url() -> str:
 @pytest.fixture
 def settings(database_url, tmp_path) -> Settings:
     return Settings.from_env(database_url=database_url, redis_url="", data_dir=tmp_path)
+
+
+_NEEDS = {
+    "postgres": {"postgres_url", "postgres_clones", "postgres_server_url"},
+    "redis": {"redis_url"},
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by these markers
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marks each test by the services it needs (``-m "not postgres and not redis"`` runs
+    the embedded part alone), whether it asks for them by fixture or by parameter."""
+    for item in items:
+        params = getattr(item, "callspec", None)
+        chosen = [v for v in params.params.values() if isinstance(v, str)] if params else []
+        names = set(getattr(item, "fixturenames", ()))
+        for marker, fixtures in _NEEDS.items():
+            if names & fixtures or marker in chosen:
+                item.add_marker(marker)

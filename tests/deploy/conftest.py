@@ -10,13 +10,11 @@ import pytest
 
 
 @pytest.fixture
-def container_env(monkeypatch, tmp_path):
+def container_env(monkeypatch, tmp_path, sqlite_template):
     """A role's configuration from the environment, on a migrated SQLite database."""
-    from shared.migrations import upgrade
-    from tests.conftest import migration_locations
+    from tests.conftest import copy_sqlite
 
-    url = f"sqlite:///{tmp_path / 'role.db'}"
-    upgrade(url, migration_locations())
+    url = copy_sqlite(sqlite_template, tmp_path / "role.db")
     for name in ("GONGJIAN_REDIS_URL", "GONGJIAN_SERVICE", "PROMETHEUS_MULTIPROC_DIR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GONGJIAN_DATABASE_URL", url)

@@ -137,6 +137,7 @@ def test_a_scrape_answers_with_the_broker_down_and_says_so(settings):
     assert metrics["gongjian_dependency_up"][(("dependency", "database"),)] == 1
 
 
+@pytest.mark.slow
 def test_request_counts_are_summed_over_gunicorn_processes(tmp_path, sqlite_url):
     """Under gunicorn each worker process counts its own requests; a scrape answered by
     any one of them reports the sum (PROMETHEUS_MULTIPROC_DIR), once."""

@@ -73,6 +73,7 @@ def served(settings):
     runtime.close()
 
 
+@pytest.mark.slow
 def test_the_demo_loads_over_http_with_nothing_rejected_and_reloads_as_duplicates(served):
     runtime, url = served
     assert not has_projects(runtime)

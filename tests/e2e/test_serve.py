@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.request
 
+import pytest
 from sqlalchemy import create_engine, text
 
 
@@ -28,6 +29,7 @@ def _get(url: str) -> tuple[int, bytes]:
         return 0, b""
 
 
+@pytest.mark.slow
 def test_serve_migrates_serves_and_plans_the_open_periods(tmp_path):
     port = _free_port()
     database = tmp_path / "serve.db"

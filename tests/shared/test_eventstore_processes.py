@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import multiprocessing
 
+import pytest
+
 from shared.db import create_db_engine
 from shared.events import build_registry
 from shared.eventstore import ConcurrencyConflict, EventStore
@@ -28,6 +30,7 @@ def _writer(url: str, worker: int, rounds: int, results) -> None:  # type: ignor
     results.put((worker, wins, conflicts))
 
 
+@pytest.mark.slow
 def test_four_processes_appending_leave_positions_one_to_n_and_a_valid_chain(postgres_url):
     context = multiprocessing.get_context("spawn")
     results = context.Queue()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import uuid
 
+import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
@@ -16,6 +17,7 @@ def _migrate(url: str) -> None:
     upgrade(url, migration_locations())
 
 
+@pytest.mark.slow
 def test_two_processes_migrating_one_database_at_once_both_succeed(postgres_server_url):
     server = make_url(postgres_server_url)
     name = f"gj_mig_{uuid.uuid4().hex[:8]}"

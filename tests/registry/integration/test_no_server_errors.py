@@ -38,12 +38,10 @@ event_like = st.fixed_dictionaries(
 
 
 @pytest.fixture(scope="module")
-def fuzz_target(tmp_path_factory):
-    from shared.migrations import upgrade
-    from tests.conftest import migration_locations
+def fuzz_target(tmp_path_factory, sqlite_template):
+    from tests.conftest import copy_sqlite
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'g.db'}"
-    upgrade(url, migration_locations())
+    url = copy_sqlite(sqlite_template, tmp_path_factory.mktemp("fuzz") / "g.db")
     runtime = runtime_for(Settings.from_env(database_url=url))
     client = create_app(runtime, ("registry",)).test_client()
     office = {"Authorization": f"Bearer {runtime.tokens.create('office', 'office')}"}
