@@ -12,7 +12,8 @@ import yaml
 
 from shared.eventstore import EventStore, NewEvent, now_utc
 
-from ..domain.rulebook import Rulebook, RulebookInvalid, parse_rulebook
+from ..domain.rulebook import Rulebook, RulebookInvalid
+from .rulebook_document import parse_rulebook
 
 __all__ = ["RulebookInvalid", "parse_rulebook"]
 

@@ -6,8 +6,13 @@ import copy
 
 import pytest
 
-from services.scoring.application.rulebooks import DEFAULT_RULEBOOK, default_rulebook, read_document
-from services.scoring.domain.rulebook import RulebookInvalid, parse_rulebook, rulebook_hash
+from services.scoring.application.rulebooks import (
+    DEFAULT_RULEBOOK,
+    default_rulebook,
+    parse_rulebook,
+    read_document,
+)
+from services.scoring.domain.rulebook import RulebookInvalid, rulebook_hash
 
 
 def default_document():
@@ -88,3 +93,21 @@ def test_an_unknown_veto_kind_is_refused():
 
 def test_a_document_that_is_not_a_mapping_is_refused():
     assert refused(["not", "a", "rulebook"]) == {"(document)": "must be a mapping"}
+
+
+def test_a_band_minimum_that_is_not_a_number_is_refused_by_its_path():
+    document = default_document()
+    document["grades"][1]["min"] = "NaN"
+    assert refused(document) == {"grades.1.min": "must be between 0 and 1000"}
+
+
+def test_a_missing_section_is_named_once_not_field_by_field():
+    document = default_document()
+    del document["vetoes"]
+    assert refused(document) == {"vetoes": "missing"}
+
+
+def test_a_section_that_is_not_a_mapping_is_refused_by_its_path():
+    document = default_document()
+    document["lines"]["supervision"] = ["inspection"]
+    assert refused(document) == {"lines.supervision": "must be a mapping"}

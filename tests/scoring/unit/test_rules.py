@@ -163,7 +163,7 @@ def test_milestones_are_judged_on_time_against_their_original_due_date():
 
 
 def test_a_slipped_milestone_is_on_time_when_the_rulebook_judges_the_latest_due_date():
-    from services.scoring.domain.rulebook import parse_rulebook
+    from services.scoring.application.rulebooks import parse_rulebook
 
     document = default_rulebook().document | {"version": "latest-due"}
     document["lines"] = {
