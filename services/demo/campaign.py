@@ -143,10 +143,30 @@ def at(day: date, hour: int = 10) -> datetime:
 
 
 def _project(index, category, annual, year, rng, new_id) -> DemoProject:  # type: ignore[no-untyped-def]
-    project_id = f"XM{year}{index + 1:03d}"
+    """One project's registration and year; each step draws from ``rng`` in a fixed order, so
+    the same seed gives the same campaign."""
     registered_on = date(year, 3, 1) + timedelta(days=rng.randrange(0, 20))
-    registration = {
-        "project_id": project_id,
+    year_of = _ProjectYear(
+        DemoProject(_registration(index, category, annual, year, rng), registered_on),
+        category=category,
+        annual=annual,
+        year=year,
+        rng=rng,
+        new_id=new_id,
+        pace=rng.choice([1.05, 1.0, 0.95, 0.85, 0.7, 0.5]),  # how well this project performs
+    )
+    year_of.plan_milestones()
+    year_of.seek_approvals()
+    year_of.report_investment(year_of.start_construction())
+    year_of.meet_or_slip_milestones()
+    year_of.raise_and_resolve_issues()
+    year_of.inspect_and_notify()
+    return year_of.project
+
+
+def _registration(index, category, annual, year, rng) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    return {
+        "project_id": f"XM{year}{index + 1:03d}",
         "national_code": f"{year}-{331000 + index:06d}-{rng.randrange(10, 99)}-01-{rng.randrange(100000, 999999)}",
         "name": f"{TOWNS[index % len(TOWNS)][:2]}{NAMES[index % len(NAMES)]}",
         "category": category,
@@ -167,43 +187,63 @@ def _project(index, category, annual, year, rng, new_id) -> DemoProject:  # type
         if category == "breakthrough"
         else None,
     }
-    project = DemoProject(registration, registered_on)
-    pace = rng.choice([1.05, 1.0, 0.95, 0.85, 0.7, 0.5])  # how well this project performs
-    add = project.events.append
 
-    def event(type_: str, day: date, payload: dict[str, Any], late: bool = False) -> None:
-        add(DemoEvent(project_id, type_, at(day), payload, new_id(), late))
 
-    start = registered_on + timedelta(days=3)
-    milestones = [
-        ("m1", "完成前期手续", date(year, 5, 31), "preliminary"),
-        (
-            "m2",
-            "主体工程开工" if category != "breakthrough" else "主体结构封顶",
-            date(year, 8, 31),
-            "start" if category != "breakthrough" else "progress",
-        ),
-        (
-            "m3",
-            "设备安装调试" if category == "breakthrough" else "完成年度形象进度",
-            date(year, 11, 30),
-            "completion" if category == "breakthrough" else "progress",
-        ),
-    ]
-    for milestone_id, name, due, kind in milestones:
-        event(
-            "MilestonePlanned",
-            start,
-            {"milestone_id": milestone_id, "name": name, "due": due.isoformat(), "kind": kind},
+@dataclass
+class _ProjectYear:
+    """A project's events through the year, step by step; ``pace`` is how well it performs."""
+
+    project: DemoProject
+    category: str
+    annual: Decimal
+    year: int
+    rng: random.Random
+    new_id: Any
+    pace: float
+
+    @property
+    def start(self) -> date:
+        return self.project.registered_on + timedelta(days=3)
+
+    def event(self, type_: str, day: date, payload: dict[str, Any], late: bool = False) -> None:
+        self.project.events.append(
+            DemoEvent(self.project.project_id, type_, at(day), payload, self.new_id(), late)
         )
 
-    if category in ("preliminary", "new_start"):
-        for n, kind in enumerate(
-            PRELIMINARY_APPROVALS + (("construction_permit",) if category == "new_start" else ())
-        ):
-            requested = start + timedelta(days=7 + 12 * n)
-            approval_id = f"{project_id}-{kind}"
-            event(
+    def milestones(self) -> list[tuple[str, str, date, str]]:
+        year, breakthrough = self.year, self.category == "breakthrough"
+        return [
+            ("m1", "完成前期手续", date(year, 5, 31), "preliminary"),
+            (
+                "m2",
+                "主体结构封顶" if breakthrough else "主体工程开工",
+                date(year, 8, 31),
+                "progress" if breakthrough else "start",
+            ),
+            (
+                "m3",
+                "设备安装调试" if breakthrough else "完成年度形象进度",
+                date(year, 11, 30),
+                "completion" if breakthrough else "progress",
+            ),
+        ]
+
+    def plan_milestones(self) -> None:
+        for milestone_id, name, due, kind in self.milestones():
+            self.event(
+                "MilestonePlanned",
+                self.start,
+                {"milestone_id": milestone_id, "name": name, "due": due.isoformat(), "kind": kind},
+            )
+
+    def seek_approvals(self) -> None:
+        if self.category not in ("preliminary", "new_start"):
+            return
+        permit = ("construction_permit",) if self.category == "new_start" else ()
+        for n, kind in enumerate(PRELIMINARY_APPROVALS + permit):
+            requested = self.start + timedelta(days=7 + 12 * n)
+            approval_id = f"{self.project.project_id}-{kind}"
+            self.event(
                 "ApprovalRequested",
                 requested,
                 {
@@ -213,143 +253,136 @@ def _project(index, category, annual, year, rng, new_id) -> DemoProject:  # type
                     "allowed_days": 20,
                 },
             )
-            delay = int(rng.choice([8, 12, 15, 25, 40]) / max(pace, 0.5))
+            delay = int(self.rng.choice([8, 12, 15, 25, 40]) / max(self.pace, 0.5))
             granted = requested + timedelta(days=delay)
-            if granted < date(year, 12, 20) and rng.random() < 0.9:
+            if granted < date(self.year, 12, 20) and self.rng.random() < 0.9:
                 # Approval systems report some grants weeks late.
-                event(
+                self.event(
                     "ApprovalGranted",
                     granted,
                     {
                         "approval_id": approval_id,
                         "kind": kind,
-                        "document_no": f"审批〔{year}〕{rng.randrange(1, 999)}号",
+                        "document_no": f"审批〔{self.year}〕{self.rng.randrange(1, 999)}号",
                     },
-                    late=rng.random() < 0.15,
+                    late=self.rng.random() < 0.15,
                 )
-    started = None
-    if category == "breakthrough":
-        # Continuing projects (续建) broke ground in earlier years; the year opens with work resuming.
-        event("ConstructionStarted", start, {"note": "续建项目,年度复工"})
-    if category == "new_start":
-        planned = date.fromisoformat(registration["planned_start"])
-        slip = int(rng.choice([0, 10, 20, 45, 100]) * (1.2 - pace))
+
+    def start_construction(self) -> date | None:
+        """The day a new start broke ground this year (None otherwise)."""
+        if self.category == "breakthrough":
+            # Continuing projects (续建) broke ground in earlier years; the year opens with work resuming.
+            self.event("ConstructionStarted", self.start, {"note": "续建项目,年度复工"})
+        if self.category != "new_start":
+            return None
+        planned = date.fromisoformat(self.project.registration["planned_start"])
+        slip = int(self.rng.choice([0, 10, 20, 45, 100]) * (1.2 - self.pace))
         started = planned + timedelta(days=max(slip, 0))
-        if started < date(year, 12, 25):
-            event("ConstructionStarted", started, {"note": "举行开工仪式"})
-        else:
-            started = None
-    first_month = 3 if category == "breakthrough" else (started.month + 1 if started else 13)
-    for month in range(first_month, 13):
-        if rng.random() < 0.08:
-            continue  # a month with no report
-        amount = (annual / 10 * Decimal(str(round(pace * rng.uniform(0.8, 1.2), 3)))).quantize(
-            Decimal("0.01")
+        if started >= date(self.year, 12, 25):
+            return None
+        self.event("ConstructionStarted", started, {"note": "举行开工仪式"})
+        return started
+
+    def report_investment(self, started: date | None) -> None:
+        year = self.year
+        first_month = (
+            3 if self.category == "breakthrough" else (started.month + 1 if started else 13)
         )
-        event(
-            "InvestmentReported",
-            date(year, month, 1) + timedelta(days=rng.randrange(27, 31))
-            if month < 12
-            else date(year, 12, 18),
-            {"month": f"{year}-{month:02d}", "amount": f"{amount:.2f}"},
-            late=month == 11 and rng.random() < 0.2,
+        for month in range(first_month, 13):
+            if self.rng.random() < 0.08:
+                continue  # a month with no report
+            share = Decimal(str(round(self.pace * self.rng.uniform(0.8, 1.2), 3)))
+            amount = (self.annual / 10 * share).quantize(Decimal("0.01"))
+            self.event(
+                "InvestmentReported",
+                date(year, month, 1) + timedelta(days=self.rng.randrange(27, 31))
+                if month < 12
+                else date(year, 12, 18),
+                {"month": f"{year}-{month:02d}", "amount": f"{amount:.2f}"},
+                late=month == 11 and self.rng.random() < 0.2,
+            )
+
+    def meet_or_slip_milestones(self) -> None:
+        for milestone_id, _name, due, _kind in self.milestones():
+            if self.pace >= 0.95:
+                done = due - timedelta(days=self.rng.randrange(0, 10))
+                self.event("MilestoneCompleted", done, {"milestone_id": milestone_id})
+            elif self.pace >= 0.7:
+                self.slip(milestone_id, due, due + timedelta(days=30), "施工进度滞后")
+                if due + timedelta(days=25) < date(self.year, 12, 28):
+                    done = due + timedelta(days=25)
+                    self.event("MilestoneCompleted", done, {"milestone_id": milestone_id})
+            else:
+                for n in range(2 if due.month < 10 else 1):
+                    slipped_on = due + timedelta(days=30 * n)
+                    new_due = due + timedelta(days=30 * (n + 1))
+                    self.slip(milestone_id, slipped_on, new_due, "要素保障不到位")
+
+    def slip(self, milestone_id: str, day: date, new_due: date, reason: str) -> None:
+        self.event(
+            "MilestoneSlipped",
+            day,
+            {"milestone_id": milestone_id, "new_due": new_due.isoformat(), "reason": reason},
         )
 
-    for milestone_id, _name, due, _kind in milestones:
-        if pace >= 0.95:
-            event(
-                "MilestoneCompleted",
-                due - timedelta(days=rng.randrange(0, 10)),
-                {"milestone_id": milestone_id},
-            )
-        elif pace >= 0.7:
-            event(
-                "MilestoneSlipped",
-                due,
+    def raise_and_resolve_issues(self) -> None:
+        for n in range(self.rng.randrange(0, 3)):
+            raised = self.start + timedelta(days=self.rng.randrange(20, 200))
+            issue_id = f"{self.project.project_id}-issue{n + 1}"
+            kind, label = self.rng.choice(list(ISSUE_LABELS.items()))
+            self.event(
+                "IssueRaised",
+                raised,
                 {
-                    "milestone_id": milestone_id,
-                    "new_due": (due + timedelta(days=30)).isoformat(),
-                    "reason": "施工进度滞后",
+                    "issue_id": issue_id,
+                    "kind": kind,
+                    "description": f"项目{label}要素保障存在问题,需协调解决",
+                    "allowed_days": 15,
+                    "owner": self.project.registration["lead_unit"],
                 },
             )
-            if due + timedelta(days=25) < date(year, 12, 28):
-                event(
-                    "MilestoneCompleted", due + timedelta(days=25), {"milestone_id": milestone_id}
-                )
-        else:
-            for n in range(2 if due.month < 10 else 1):
-                new_due = due + timedelta(days=30 * (n + 1))
-                event(
-                    "MilestoneSlipped",
-                    due + timedelta(days=30 * n),
-                    {
-                        "milestone_id": milestone_id,
-                        "new_due": new_due.isoformat(),
-                        "reason": "要素保障不到位",
-                    },
+            took = int(self.rng.choice([5, 10, 20, 40]) / max(self.pace, 0.5))
+            resolved = raised + timedelta(days=took)
+            if resolved < date(self.year, 12, 28):
+                self.event(
+                    "IssueResolved",
+                    resolved,
+                    {"issue_id": issue_id, "resolution": "经调度会协调已解决"},
                 )
 
-    for n in range(rng.randrange(0, 3)):
-        raised = start + timedelta(days=rng.randrange(20, 200))
-        issue_id = f"{project_id}-issue{n + 1}"
-        kind, label = rng.choice(list(ISSUE_LABELS.items()))
-        event(
-            "IssueRaised",
-            raised,
+    def inspect_and_notify(self) -> None:
+        year, pace, project_id = self.year, self.pace, self.project.project_id
+        inspected = date(year, 10, 10) + timedelta(days=self.rng.randrange(0, 15))
+        result = "passed" if pace >= 0.9 else ("passed_with_issues" if pace >= 0.7 else "failed")
+        self.event(
+            "InspectionCompleted",
+            inspected,
             {
-                "issue_id": issue_id,
+                "inspection_id": f"{project_id}-insp",
+                "result": result,
+                "inspector": "县人大代表视察组",
+                "findings": "" if result == "passed" else "进度滞后于序时",
+            },
+        )
+        if pace >= 1.05:
+            self.notice("praise", "commendation", "重点项目建设进度快,予以通报表扬")
+        elif pace <= 0.5:
+            self.notice("critic", "criticism", "重点项目推进缓慢,予以通报批评")
+        if self.category == "breakthrough" and pace >= 1.0:
+            self.event("ProjectCompleted", date(year, 12, 10), {"note": "主体工程完工"})
+            self.event("ProjectCommissioned", date(year, 12, 20), {"note": "竣工投产"})
+
+    def notice(self, suffix: str, kind: str, title: str) -> None:
+        self.event(
+            "SupervisionNoticeIssued",
+            date(self.year, 9, 15),
+            {
+                "notice_id": f"{self.project.project_id}-{suffix}",
                 "kind": kind,
-                "description": f"项目{label}要素保障存在问题,需协调解决",
-                "allowed_days": 15,
-                "owner": registration["lead_unit"],
+                "title": title,
+                "unit": self.project.registration["lead_unit"],
             },
         )
-        resolved = raised + timedelta(days=int(rng.choice([5, 10, 20, 40]) / max(pace, 0.5)))
-        if resolved < date(year, 12, 28):
-            event(
-                "IssueResolved",
-                resolved,
-                {"issue_id": issue_id, "resolution": "经调度会协调已解决"},
-            )
-
-    inspected = date(year, 10, 10) + timedelta(days=rng.randrange(0, 15))
-    result = "passed" if pace >= 0.9 else ("passed_with_issues" if pace >= 0.7 else "failed")
-    event(
-        "InspectionCompleted",
-        inspected,
-        {
-            "inspection_id": f"{project_id}-insp",
-            "result": result,
-            "inspector": "县人大代表视察组",
-            "findings": "" if result == "passed" else "进度滞后于序时",
-        },
-    )
-    if pace >= 1.05:
-        event(
-            "SupervisionNoticeIssued",
-            date(year, 9, 15),
-            {
-                "notice_id": f"{project_id}-praise",
-                "kind": "commendation",
-                "title": "重点项目建设进度快,予以通报表扬",
-                "unit": registration["lead_unit"],
-            },
-        )
-    elif pace <= 0.5:
-        event(
-            "SupervisionNoticeIssued",
-            date(year, 9, 15),
-            {
-                "notice_id": f"{project_id}-critic",
-                "kind": "criticism",
-                "title": "重点项目推进缓慢,予以通报批评",
-                "unit": registration["lead_unit"],
-            },
-        )
-    if category == "breakthrough" and pace >= 1.0:
-        event("ProjectCompleted", date(year, 12, 10), {"note": "主体工程完工"})
-        event("ProjectCommissioned", date(year, 12, 20), {"note": "竣工投产"})
-    return project
 
 
 def _add_one_correction_and_one_veto(

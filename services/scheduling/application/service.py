@@ -319,38 +319,15 @@ class SchedulingService:
         expected: dict[str, int | None] = {stream: version - 1}
         self.catch_up()
         taken = queries.action_ids_taken(self.store.engine)
-        for action in new_actions(body):
-            if action["action_id"] in taken:
-                continue  # assigned meanwhile by another version of this period
-            events.append(
-                NewEvent(
-                    stream_id=f"actions-{action['project_id']}",
-                    type="ActionAssigned",
-                    occurred_at=now,
-                    event_id=str(uuid.uuid5(_IDS, f"action|{action['action_id']}")),
-                    payload={
-                        "action_id": action["action_id"],
-                        "project_id": action["project_id"],
-                        "item": action["item"],
-                        "assignee": action["assignee"],
-                        "due": action["due"],
-                        "period": period.label,
-                        "description": action["reason"][:2000],
-                    },
-                )
-            )
+        events += [
+            _action_assigned(action, period, now)
+            for action in new_actions(body)
+            if action["action_id"] not in taken  # else assigned meanwhile by another version
+        ]
         spot = body.get("spot_check")
         spot_stream = f"spotcheck-{period.label}"
         if spot is not None and self.store.stream_version(spot_stream) == 0:
-            events.append(
-                NewEvent(
-                    stream_id=spot_stream,
-                    type="SpotCheckScheduled",
-                    occurred_at=now,
-                    event_id=str(uuid.uuid5(_IDS, f"spot|{period.label}|{spot['seed']}")),
-                    payload=dict(spot),
-                )
-            )
+            events.append(_spot_check_scheduled(spot_stream, spot, period, now))
             expected[spot_stream] = 0
         return events, expected
 
@@ -420,6 +397,38 @@ class SchedulingService:
         self.store.append([event])
         self.catch_up()
         return queries.get_action(self.store.engine, action_id) or action, True
+
+
+def _action_assigned(action: dict[str, Any], period: Period, now: datetime) -> NewEvent:
+    """The event that assigns a plan's new follow-up action to its unit."""
+    return NewEvent(
+        stream_id=f"actions-{action['project_id']}",
+        type="ActionAssigned",
+        occurred_at=now,
+        event_id=str(uuid.uuid5(_IDS, f"action|{action['action_id']}")),
+        payload={
+            "action_id": action["action_id"],
+            "project_id": action["project_id"],
+            "item": action["item"],
+            "assignee": action["assignee"],
+            "due": action["due"],
+            "period": period.label,
+            "description": action["reason"][:2000],
+        },
+    )
+
+
+def _spot_check_scheduled(
+    stream: str, spot: dict[str, Any], period: Period, now: datetime
+) -> NewEvent:
+    """The event that records a weekly plan's spot-check sample, once per period."""
+    return NewEvent(
+        stream_id=stream,
+        type="SpotCheckScheduled",
+        occurred_at=now,
+        event_id=str(uuid.uuid5(_IDS, f"spot|{period.label}|{spot['seed']}")),
+        payload=dict(spot),
+    )
 
 
 def _attributed(event: NewEvent, actor: str, source: str) -> NewEvent:

@@ -106,45 +106,14 @@ def build_plan(inputs: PlanInputs) -> dict[str, Any]:
     active = sorted((s for s in inputs.states if s.active), key=lambda s: s.project_id)
     evaluated = [(s, findings(s, meeting_on, inputs.thresholds, period)) for s in active]
     colours = {s.project_id: status(f) for s, f in evaluated}
-
     in_scope = [(s, f) for s, f in evaluated if _in_scope(inputs.cadence, s, colours)]
-    open_by_key = {(a.project_id, a.item): a for a in inputs.open_actions}
-    by_project: dict[str, list[OpenAction]] = {}
-    for action in inputs.open_actions:
-        by_project.setdefault(action.project_id, []).append(action)
-
-    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    agenda_projects: dict[str, ProjectState] = {}
-    for state, found in in_scope:
-        items = [
-            _item(state, f, open_by_key, period, due_on, inputs)
-            for f in found
-            if f.agenda and _on_agenda(inputs.cadence, f, colours[state.project_id])
-        ]
-        current = {f.key for f in found}
-        items += [
-            _carried(state, a, inputs.texts)
-            for a in sorted(by_project.get(state.project_id, []), key=lambda a: a.item)
-            if a.item not in current
-        ]
-        if items:
-            agenda_projects[state.project_id] = state
-            groups.setdefault((state.leader, state.lead_unit), []).extend(items)
-
-    sources = {calendar.source_of(day)[1] for day in period.days()}
+    groups, agenda_projects = _agenda(inputs, in_scope, colours, due_on)
     plan: dict[str, Any] = {
         "cadence": inputs.cadence,
         "period": period.label,
         "period_start": period.start.isoformat(),
         "period_end": period.end.isoformat(),
-        "meeting": {
-            "date": meeting_on.isoformat(),
-            "time": inputs.meeting.time,
-            "chair": inputs.meeting.chair,
-            "attendees": _attendees(agenda_projects.values()),
-            "calendar": sorted(sources),
-            "warnings": calendar.warnings(inputs.texts),
-        },
+        "meeting": _meeting(inputs, meeting_on, agenda_projects.values()),
         "scope": {
             "rule": scope(inputs.cadence, inputs.texts),
             "projects": len(in_scope),
@@ -168,6 +137,52 @@ def build_plan(inputs: PlanInputs) -> dict[str, Any]:
             active, period, meeting_on, inputs.targets, inputs.thresholds.report_grace_days
         )
     return plan
+
+
+def _agenda(
+    inputs: PlanInputs,
+    in_scope: list[tuple[ProjectState, list[Finding]]],
+    colours: dict[str, str],
+    due_on: date,
+) -> tuple[dict[tuple[str, str], list[dict[str, Any]]], dict[str, ProjectState]]:
+    """The agenda items grouped by (leader, unit), and the projects that have any: each
+    project's findings for this cadence, then its open actions no finding names again."""
+    open_by_key = {(a.project_id, a.item): a for a in inputs.open_actions}
+    by_project: dict[str, list[OpenAction]] = {}
+    for action in inputs.open_actions:
+        by_project.setdefault(action.project_id, []).append(action)
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    agenda_projects: dict[str, ProjectState] = {}
+    for state, found in in_scope:
+        items = [
+            _item(state, f, open_by_key, inputs.period, due_on, inputs)
+            for f in found
+            if f.agenda and _on_agenda(inputs.cadence, f, colours[state.project_id])
+        ]
+        current = {f.key for f in found}
+        items += [
+            _carried(state, a, inputs.texts)
+            for a in sorted(by_project.get(state.project_id, []), key=lambda a: a.item)
+            if a.item not in current
+        ]
+        if items:
+            agenda_projects[state.project_id] = state
+            groups.setdefault((state.leader, state.lead_unit), []).extend(items)
+    return groups, agenda_projects
+
+
+def _meeting(
+    inputs: PlanInputs, meeting_on: date, agenda_projects: Iterable[ProjectState]
+) -> dict[str, Any]:
+    calendar = inputs.calendar
+    return {
+        "date": meeting_on.isoformat(),
+        "time": inputs.meeting.time,
+        "chair": inputs.meeting.chair,
+        "attendees": _attendees(agenda_projects),
+        "calendar": sorted({calendar.source_of(day)[1] for day in inputs.period.days()}),
+        "warnings": calendar.warnings(inputs.texts),
+    }
 
 
 def _in_scope(cadence: str, state: ProjectState, colours: dict[str, str]) -> bool:

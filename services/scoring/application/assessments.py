@@ -139,30 +139,22 @@ def compute(
         "advanced_units": scored["advanced_units"],
         "criticised_units": scored["criticised_units"],
     }
-    result = {
-        "assessment": {
-            "year": year,
-            "as_of": format_instant(as_of),
-            "known_at": format_instant(known_at),
-            "rulebook_version": rulebook.version,
-            "rulebook_hash": rulebook.hash,
-            "chain_head": {"position": watermark, "hash": head_hash},
-        },
-        **scored,
-    }
-    del scored
-    result_text = canonical_json(result)
-    del result  # the text is all that is kept: halve the peak for a large result
-    result_hash = hashlib.sha256(result_text.encode()).hexdigest()
-    digest = hashlib.sha256(
-        canonical_json([rulebook.hash, watermark, head_hash, result_hash]).encode()
-    ).hexdigest()
-    return {
+    asked = {
         "year": year,
         "as_of": format_instant(as_of),
         "known_at": format_instant(known_at),
         "rulebook_version": rulebook.version,
         "rulebook_hash": rulebook.hash,
+    }
+    head = {"position": watermark, "hash": head_hash}
+    result_text = canonical_json({"assessment": {**asked, "chain_head": head}, **scored})
+    del scored  # the text is all that is kept: halve the peak for a large result
+    result_hash = hashlib.sha256(result_text.encode()).hexdigest()
+    digest = hashlib.sha256(
+        canonical_json([rulebook.hash, watermark, head_hash, result_hash]).encode()
+    ).hexdigest()
+    return {
+        **asked,
         "chain_head_position": watermark,
         "chain_head_hash": head_hash,
         "result_hash": result_hash,

@@ -17,6 +17,9 @@ depends_on = "shared_0001"
 
 
 def upgrade() -> None:
+    """Creates the registry's tables.
+
+    Long because it lists every table's columns and indexes, one statement each."""
     op.create_table(
         "registry_projects",
         sa.Column("project_id", sa.String(64), primary_key=True),
