@@ -212,7 +212,7 @@ check_ports_free() {
 
 # --- 5. the stack: compose.yaml + compose.test.yaml -------------------------------------
 start_stack() {
-    export GONGJIAN_IMAGE="$IMAGE" POSTGRES_PASSWORD="unused-by-the-test"
+    export GONGJIAN_IMAGE="$IMAGE" POSTGRES_PASSWORD="unused-by-the-test" POSTGRES_APP_PASSWORD="unused-by-the-test"
     export GONGJIAN_ENV_FILE="$WORK/test.env"
     export GONGJIAN_TEST_DATABASE_URL="${PG_SERVER%/*}/$TEST_DB"
     export GONGJIAN_TEST_REDIS_URL="$REDIS_URL" GONGJIAN_TEST_REDIS_NAMESPACE="$REDIS_NAMESPACE"

@@ -8,9 +8,11 @@ from pathlib import Path
 from flask import Flask
 
 from shared.config import Settings
+from shared.db import create_db_engine
 from shared.events import build_registry
 from shared.http import create_base_app
 from shared.migrations import pending, upgrade
+from shared.migrations.roles import application_role, grant_application_role
 from shared.runtime import Runtime, build_runtime
 
 from . import console
@@ -29,8 +31,16 @@ def migration_locations() -> list[Path]:
 
 
 def migrate(settings: Settings) -> None:
-    """Bring the database to the head of every migration branch."""
-    upgrade(settings.database_url, migration_locations())
+    """Bring the database to the head of every migration branch (as the tables' owner),
+    then give the application role its privileges (PostgreSQL, when it is another role)."""
+    upgrade(settings.migration_url, migration_locations())
+    role = application_role(settings.database_url, settings.migration_url)
+    if role is not None:
+        owner = create_db_engine(settings.migration_url, pool_size=1)
+        try:
+            grant_application_role(owner, role)
+        finally:
+            owner.dispose()
 
 
 def runtime_for(settings: Settings | None = None) -> Runtime:

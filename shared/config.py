@@ -24,6 +24,7 @@ class Settings:
     """Everything the services read from the environment; see README's table."""
 
     database_url: str = "sqlite:///var/gongjian.db"
+    migrate_database_url: str = ""  # the owner's URL for migrations; empty: database_url
     redis_url: str = ""  # empty: dramatiq's in-memory broker with an in-process worker
     timezone: str = "Asia/Shanghai"
     host: str = "127.0.0.1"
@@ -43,6 +44,7 @@ class Settings:
         settings = cls(
             database_url=env.get("GONGJIAN_DATABASE_URL")
             or f"sqlite:///{data_dir / 'gongjian.db'}",
+            migrate_database_url=env.get("GONGJIAN_MIGRATE_DATABASE_URL", ""),
             redis_url=env.get("GONGJIAN_REDIS_URL", ""),
             timezone=env.get("GONGJIAN_TIMEZONE", "Asia/Shanghai"),
             host=env.get("GONGJIAN_HOST", "127.0.0.1"),
@@ -57,6 +59,11 @@ class Settings:
         )
         ZoneInfo(settings.timezone)  # fail fast on a bad zone name
         return replace(settings, **overrides) if overrides else settings
+
+    @property
+    def migration_url(self) -> str:
+        """Migrations run as the tables' owner; the services connect as the application."""
+        return self.migrate_database_url or self.database_url
 
     @property
     def zone(self) -> ZoneInfo:

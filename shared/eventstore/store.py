@@ -56,6 +56,9 @@ log = logging.getLogger(__name__)
 
 ExpectedVersions = Mapping[str, int | None]
 
+EVENT_LOG_LOCK_KEY = 7_246_150_312
+"""PostgreSQL advisory lock held by the one writer that appends (until it commits)."""
+
 _COLUMNS = (
     events_table.c.event_id,
     events_table.c.stream_id,
@@ -267,14 +270,16 @@ class EventStore:
     def _lock_log(self, conn: Connection) -> None:
         # One writer at a time assigns positions and hashes, and commits before the
         # next one starts: positions are gapless and in commit order. Readers are not
-        # blocked (EXCLUSIVE still admits ACCESS SHARE). SQLite: BEGIN IMMEDIATE.
+        # blocked. On PostgreSQL a transaction-scoped advisory lock: the application
+        # role may only INSERT and SELECT events, and LOCK TABLE in EXCLUSIVE mode would
+        # need UPDATE or DELETE. SQLite: BEGIN IMMEDIATE.
         if is_postgres(conn.engine):
             # One round trip. Custom plans: a generic plan for the id lookups below
             # compares every row with every id when the table looks small to the planner.
             conn.exec_driver_sql(
                 f"SET LOCAL lock_timeout = '{int(self.lock_timeout_ms)}ms';"
                 " SET LOCAL plan_cache_mode = force_custom_plan;"
-                " LOCK TABLE events IN EXCLUSIVE MODE"
+                f" SELECT pg_advisory_xact_lock({EVENT_LOG_LOCK_KEY})"
             )
 
     def _probe(

@@ -115,13 +115,25 @@ def test_compose_runs_every_role_from_one_image_after_the_migrate_job():
     assert {"pgdata", "redisdata"} <= set(config["volumes"])
 
 
-def test_compose_takes_the_database_password_from_the_environment_only():
+def test_compose_takes_the_database_passwords_from_the_environment_only():
     services = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]
-    required = "${POSTGRES_PASSWORD:?"
-    assert services["postgres"]["environment"]["POSTGRES_PASSWORD"].startswith(required)
+    owner, app = "${POSTGRES_PASSWORD:?", "${POSTGRES_APP_PASSWORD:?"
+    assert services["postgres"]["environment"]["POSTGRES_PASSWORD"].startswith(owner)
+    assert services["postgres"]["environment"]["POSTGRES_APP_PASSWORD"].startswith(app)
     for role in ROLES:
         url = services[role]["environment"]["GONGJIAN_DATABASE_URL"]
-        assert url.startswith(f"postgresql://gongjian:{required}"), role
+        assert url.startswith(f"postgresql://gongjian_app:{app}"), role
+
+
+def test_compose_migrates_as_the_owner_and_serves_as_the_application_role():
+    services = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]
+    migrate_url = services["migrate"]["environment"]["GONGJIAN_MIGRATE_DATABASE_URL"]
+    assert migrate_url.startswith("postgresql://gongjian:${POSTGRES_PASSWORD:?")
+    for role in set(ROLES) - {"migrate"}:
+        assert "GONGJIAN_MIGRATE_DATABASE_URL" not in services[role]["environment"], role
+    init = services["postgres"]["volumes"]
+    assert "./postgres-init:/docker-entrypoint-initdb.d:ro" in init
+    assert "gongjian_app" in (DEPLOY / "postgres-init" / "10-application-role.sh").read_text()
 
 
 def test_the_test_stack_drops_what_the_host_provides_and_keeps_the_migrate_dependency():

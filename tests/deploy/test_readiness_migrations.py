@@ -9,6 +9,7 @@ import textwrap
 
 import pytest
 from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 
 from shared.migrations import alembic_config, pending, upgrade
@@ -73,6 +74,7 @@ def test_a_database_upgraded_to_every_head_has_nothing_pending(service_branch, d
 
 def test_a_missing_migration_of_a_service_branch_is_pending(service_branch, database):
     url, engine = database
+    command.upgrade(alembic_config(url, [service_branch]), "shared@head")
     command.upgrade(alembic_config(url, [service_branch]), "demo_0001")
 
     assert pending(engine, url, [service_branch]) == {"demo_0002"}
@@ -80,7 +82,7 @@ def test_a_missing_migration_of_a_service_branch_is_pending(service_branch, data
 
 def test_a_database_with_only_the_shared_branch_lacks_the_service_head(service_branch, database):
     url, engine = database
-    command.upgrade(alembic_config(url, [service_branch]), "shared_0001")
+    command.upgrade(alembic_config(url, [service_branch]), "shared@head")
 
     assert pending(engine, url, [service_branch]) == {"demo_0002"}
 
@@ -88,7 +90,8 @@ def test_a_database_with_only_the_shared_branch_lacks_the_service_head(service_b
 def test_an_empty_database_lacks_every_head(service_branch, database):
     url, engine = database
 
-    assert pending(engine, url, [service_branch]) == {"shared_0001", "demo_0002"}
+    shared_head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    assert pending(engine, url, [service_branch]) == {shared_head, "demo_0002"}
 
 
 def test_the_previous_release_stays_ready_on_a_database_a_newer_release_migrated(
@@ -97,6 +100,11 @@ def test_the_previous_release_stays_ready_on_a_database_a_newer_release_migrated
     url, engine = database
     upgrade(url, [service_branch])
     with engine.begin() as conn:  # the new release's demo_0003 has run
-        conn.execute(text("UPDATE alembic_version SET version_num = 'demo_0003'"))
+        conn.execute(
+            text(
+                "UPDATE alembic_version SET version_num = 'demo_0003'"
+                " WHERE version_num = 'demo_0002'"
+            )
+        )
 
     assert pending(engine, url, [service_branch]) == set()

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
+from sqlalchemy import Connection, Engine
+
 from shared.eventstore import NewEvent
+from shared.migrations.append_only import create_triggers, drop_triggers
 
 T0 = datetime(2024, 3, 1, 2, 0, tzinfo=UTC)
 
@@ -27,3 +32,18 @@ def note(
         actor="tester",
         **kwargs,
     )
+
+
+@contextmanager
+def tampering(engine: Engine) -> Iterator[Connection]:
+    """A transaction in which the append-only triggers are off: what someone who owns
+    the tables (or the file) can do, and what verification must then catch."""
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("ALTER TABLE events DISABLE TRIGGER USER")
+            yield conn
+            conn.exec_driver_sql("ALTER TABLE events ENABLE TRIGGER USER")
+            return
+        drop_triggers(conn, "events")
+        yield conn
+        create_triggers(conn, "events")

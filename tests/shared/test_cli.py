@@ -12,7 +12,7 @@ from shared.db import create_db_engine
 from shared.events import build_registry
 from shared.eventstore import EventStore
 
-from .helpers import note
+from .helpers import note, tampering
 
 
 @pytest.fixture
@@ -64,7 +64,7 @@ def test_verify_reports_the_head_of_an_intact_chain(cli, filled_store):
 def test_verify_exits_non_zero_and_names_the_first_bad_position(cli, filled_store):
     from sqlalchemy import text
 
-    with filled_store.engine.begin() as conn:
+    with tampering(filled_store.engine) as conn:
         conn.execute(text("UPDATE events SET actor = 'someone else' WHERE global_position = 2"))
     result = cli("verify")
     assert result.exit_code == 1

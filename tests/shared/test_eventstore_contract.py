@@ -18,7 +18,7 @@ from shared.eventstore import (
     UnknownEventType,
 )
 
-from .helpers import T0, note
+from .helpers import T0, note, tampering
 
 
 def positions(store) -> list[int]:
@@ -318,7 +318,7 @@ class TestVerification:
 
     def test_a_changed_payload_is_named_by_position(self, store):
         self._fill(store)
-        with store.engine.begin() as conn:
+        with tampering(store.engine) as conn:
             conn.execute(
                 text('UPDATE events SET payload = \'{"note":"forged"}\' WHERE global_position = 4')
             )
@@ -328,7 +328,7 @@ class TestVerification:
 
     def test_a_deleted_event_is_named_by_position(self, store):
         self._fill(store)
-        with store.engine.begin() as conn:
+        with tampering(store.engine) as conn:
             conn.execute(text("DELETE FROM events WHERE global_position = 3"))
         result = store.verify()
         assert (result.ok, result.bad_position) == (False, 3)
@@ -336,7 +336,7 @@ class TestVerification:
 
     def test_two_swapped_events_are_named_by_the_first_position(self, store):
         self._fill(store)
-        with store.engine.begin() as conn:
+        with tampering(store.engine) as conn:
             conn.execute(text("UPDATE events SET global_position = -2 WHERE global_position = 2"))
             conn.execute(text("UPDATE events SET global_position = 2 WHERE global_position = 5"))
             conn.execute(text("UPDATE events SET global_position = 5 WHERE global_position = -2"))
@@ -351,12 +351,13 @@ def test_a_stuck_writer_produces_a_lock_timeout_not_a_hang(postgres_url):
     from shared.db import create_db_engine
     from shared.events import build_registry
     from shared.eventstore import EventStore, LockTimeout
+    from shared.eventstore.store import EVENT_LOG_LOCK_KEY
 
     engine = create_db_engine(postgres_url)
     store = EventStore(engine, build_registry(), lock_timeout_ms=300)
     blocker = engine.connect()
     blocker.begin()
-    blocker.execute(text("LOCK TABLE events IN EXCLUSIVE MODE"))
+    blocker.execute(text(f"SELECT pg_advisory_xact_lock({EVENT_LOG_LOCK_KEY})"))
     try:
         started = time.monotonic()
         with pytest.raises(LockTimeout):

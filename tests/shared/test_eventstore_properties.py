@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from shared.eventstore import ConcurrencyConflict, DuplicateEventConflict
 
-from .helpers import note
+from .helpers import note, tampering
 
 STREAMS = ["project-a", "project-b", "project-c"]
 
@@ -22,7 +22,7 @@ operation = st.one_of(
 def _clear(store) -> None:
     from sqlalchemy import text
 
-    with store.engine.begin() as conn:
+    with tampering(store.engine) as conn:
         conn.execute(text("DELETE FROM events"))
 
 
