@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import threading
 from pathlib import Path
@@ -11,10 +12,10 @@ from pathlib import Path
 import click
 
 from shared.config import Settings
-from shared.eventstore import verify_chain
+from shared.eventstore.export_check import verify_export
+from shared.eventstore.signed import CheckpointError, SignedCheckpoint, SigningKey, public_key_line
 from shared.heartbeat import MAX_AGE_SECONDS, heartbeat_age, heartbeat_path
 from shared.logging import configure_logging
-from shared.metrics import record_verification
 from shared.runtime import Runtime
 
 from .console.cli import user as user_cli
@@ -229,40 +230,105 @@ def demo(obj: CliContext, projects: int, year: int, seed: int, url: str | None) 
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Verify an exported NDJSON log offline instead of the database.",
 )
-def verify(path: Path | None) -> None:
-    """Verify the hash chain; exits 1 and names the first bad position if broken."""
+@click.option(
+    "--checkpoint",
+    "held",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A signed checkpoint you kept (JSON): the log must still pass through it.",
+)
+@click.option(
+    "--public-keys",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Trusted public keys, one `ed25519 <base64>` a line (besides the configured ones).",
+)
+@click.pass_obj
+def verify(obj: CliContext, path: Path | None, held: Path | None, public_keys: Path | None) -> None:
+    """Verify the hash chain and the signed checkpoints; exits 1 and names the first bad
+    position if anything fails."""
+    from shared.checkpointing import keyring
+    from shared.eventstore.audit import verify_log
+
+    try:
+        ring = keyring(obj.settings, public_keys)
+        checkpoints = [_read_checkpoint(held)] if held is not None else []
+    except CheckpointError as exc:
+        raise click.ClickException(str(exc)) from exc
     if path is not None:
-        result = _verify_file(path)
+        result = verify_export(path, ring, held=checkpoints)
     else:
-        store = click.get_current_context().obj.runtime().store
-        result = store.verify()
-        record_verification(store, result)  # the metric gongjian_chain_verified_position
+        result = verify_log(obj.runtime().store, ring, held=checkpoints)
     click.echo(result.describe())
     if not result.ok:
         sys.exit(1)
 
 
-def _verify_file(path: Path):  # type: ignore[no-untyped-def]
-    """An export is one envelope per line, optionally ending with {"chain_head": {...}}."""
-    head: tuple[int, str] | None = None
+def _read_checkpoint(path: Path) -> SignedCheckpoint:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CheckpointError(f"{path}: 不是签名检查点 JSON (not JSON: {exc})") from exc
+    if isinstance(data, dict) and "checkpoint" in data:
+        data = data["checkpoint"]
+    if not isinstance(data, dict):
+        raise CheckpointError(f"{path}: 不是签名检查点 (not a signed checkpoint)")
+    return SignedCheckpoint.from_dict(data)
 
-    def events():  # type: ignore[no-untyped-def]
-        nonlocal head
-        with path.open(encoding="utf-8") as lines:
-            for number, line in enumerate(lines, 1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise click.ClickException(f"{path}:{number}: not JSON ({exc.msg})") from exc
-                if "chain_head" in record:
-                    head = (record["chain_head"]["position"], record["chain_head"]["hash"])
-                    continue
-                yield record
 
-    records = list(events())
-    return verify_chain(records, expected_head=head)
+@main.group(invoke_without_command=True)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the signed checkpoint (JSON) to this file, for an auditor to keep.",
+)
+@click.pass_context
+def checkpoint(ctx: click.Context, out: Path | None) -> None:
+    """Sign the head of the log {position, head hash, count, time} with the Ed25519 key."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from shared.checkpointing import sign_head, signing_key
+
+    obj: CliContext = ctx.obj
+    try:
+        key = signing_key(obj.settings, create=True)
+        if key is None:
+            raise CheckpointError(
+                "没有签名私钥：设置 GONGJIAN_CHECKPOINT_KEY 或 GONGJIAN_CHECKPOINT_KEY_FILE"
+                " (no signing key configured)"
+            )
+        signed = sign_head(obj.runtime().store, key)
+    except CheckpointError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if out is not None:
+        out.write_text(json.dumps(signed.to_dict(), ensure_ascii=False) + "\n", encoding="utf-8")
+    click.echo(
+        f"已签名检查点：位置 {signed.position}，事件 {signed.count} 个，哈希 {signed.head_hash}，"
+        f"密钥 {signed.key_id}（signed checkpoint）"
+    )
+
+
+@checkpoint.command("public-key")
+@click.pass_obj
+def checkpoint_public_key(obj: CliContext) -> None:
+    """Print the signing key's public line, for auditors and the public-keys file."""
+    from shared.checkpointing import signing_key
+
+    key = signing_key(obj.settings)
+    if key is None:
+        raise click.ClickException("没有签名私钥 (no signing key configured)")
+    click.echo(public_key_line(key.public))
+
+
+@checkpoint.command("new-key")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def checkpoint_new_key(path: Path) -> None:
+    """Write a new private key to PATH (for rotation; see docs/operations.md)."""
+    if path.exists():
+        raise click.ClickException(f"{path} 已存在，不覆盖 (exists; not overwritten)")
+    key = SigningKey.generate()
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(key.pem())
+    click.echo(public_key_line(key.public))
 
 
 @main.command("worker-health")

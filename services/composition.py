@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from shared.checkpointing import serving_problem
 from shared.config import Settings
 from shared.db import create_db_engine
 from shared.events import build_registry
@@ -61,7 +62,10 @@ def readiness(runtime: Runtime) -> list:
             client.ping()
         return None
 
-    return [migrations, broker]
+    def chain() -> str | None:
+        return serving_problem(runtime.store, runtime.settings)
+
+    return [migrations, broker, chain]
 
 
 def create_app(runtime: Runtime, services: tuple[str, ...] = (*SERVICES, CONSOLE)) -> Flask:

@@ -36,6 +36,7 @@ class Settings:
     max_body_bytes: int = 5 * 1024 * 1024
     data_dir: Path = field(default_factory=lambda: Path("var"))
     redis_namespace: str = "gongjian"
+    campaign: str = ""  # named in exports' headers, e.g. "某县2026年项目攻坚年"
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
@@ -56,6 +57,7 @@ class Settings:
             max_body_bytes=_int("GONGJIAN_MAX_BODY_BYTES", 5 * 1024 * 1024),
             data_dir=data_dir,
             redis_namespace=env.get("GONGJIAN_REDIS_NAMESPACE", "gongjian"),
+            campaign=env.get("GONGJIAN_CAMPAIGN", ""),
         )
         ZoneInfo(settings.timezone)  # fail fast on a bad zone name
         return replace(settings, **overrides) if overrides else settings

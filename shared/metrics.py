@@ -18,7 +18,8 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from .eventstore.consumer import all_checkpoints, load_checkpoint, save_checkpoint
+from .eventstore.audit import VERIFIED, save_verified_head
+from .eventstore.consumer import all_checkpoints
 
 if TYPE_CHECKING:
     from .eventstore import EventStore, Verification
@@ -26,21 +27,19 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-VERIFIED_CHECKPOINT = "chain.verified"
-"""The checkpoint row that holds the last global position whose chain verified OK.
-
-It lives beside the consumers' checkpoints but is no consumer: relay lag leaves it out."""
+VERIFIED_CHECKPOINT = VERIFIED
+"""The checkpoint row that holds the last global position (and its hash) whose chain
+verified OK; see `shared.eventstore.audit`. Relay lag leaves it out."""
 
 
 def record_verification(store: EventStore, result: Verification) -> bool:
-    """Remember how far the chain verified OK; False when it could not be written
-    (a read-only replica, say): verification itself does not depend on it."""
+    """Remember how far the chain verified OK (position and hash, never backwards); False
+    when it could not be written (a read-only replica, say): verification itself does
+    not depend on it."""
     if not result.ok:
         return False
     try:
-        with store.engine.begin() as conn:
-            load_checkpoint(conn, VERIFIED_CHECKPOINT)
-            save_checkpoint(conn, VERIFIED_CHECKPOINT, result.head_position)
+        save_verified_head(store, result.head_position, result.head_hash)
     except Exception:  # noqa: BLE001 - a metric must never fail the verification
         log.warning("could not record the verified chain position", exc_info=True)
         return False

@@ -36,7 +36,16 @@ def register_routes(api: Api, runtime: Runtime) -> None:
 
 
 def declare_actors(runtime: Runtime) -> None:
-    """The registry has no actors: it is the source of truth and follows no log."""
+    """``registry.verify_chain(job_id)``: a full verification of the log with progress.
+    The registry follows no log (it is the source of truth), so it has no catch-up."""
+    from shared.checkpointing import keyring
+    from shared.eventstore.status import run_verification
+    from shared.messaging import declare_actor
+
+    def verify_chain(job_id: str) -> None:
+        run_verification(runtime.store, keyring(runtime.settings), job_id)
+
+    declare_actor(runtime.broker, verify_chain, service="registry", verb="verify_chain")
 
 
 def create_app(runtime: Runtime) -> Flask:

@@ -30,7 +30,9 @@ from .envelope import (
     canonical_json,
     chain_hash,
     format_instant,
+    hashed_text,
     parse_instant,
+    stored_text,
     utc,
 )
 from .errors import (
@@ -54,6 +56,8 @@ __all__ = [
     "GENESIS_HASH",
     "canonical_json",
     "chain_hash",
+    "hashed_text",
+    "stored_text",
     "format_instant",
     "parse_instant",
     "utc",

@@ -165,11 +165,35 @@ def envelope_dict(event: Any) -> dict[str, Any]:
 
 
 def chain_hash(prev_hash: str, fields: Mapping[str, Any]) -> str:
-    """``SHA-256(prev_hash ‖ canonical JSON of the envelope without hash)``."""
-    body = {name: fields[name] for name in HASHED_FIELDS}
-    for name in ("occurred_at", "recorded_at"):
-        if isinstance(body[name], datetime):
-            body[name] = format_instant(body[name])
+    """``SHA-256(prev_hash ‖ canonical JSON of the envelope without hash)``, where the
+    payload is the stored text itself when ``fields["payload"]`` is a string (payloads are
+    JSON objects, so a string can only be their stored text): a stored byte that changes
+    changes the hash, even where the parsed value would be equal."""
     digest = hashlib.sha256(prev_hash.encode())
-    digest.update(canonical_json(body).encode())
+    digest.update(hashed_text(fields).encode())
     return digest.hexdigest()
+
+
+def hashed_text(fields: Mapping[str, Any]) -> str:
+    """The text that is hashed: the canonical JSON of the envelope without ``hash``, its
+    ``payload`` spliced in as stored. Keys sort ``…occurred_at, payload, prev_hash…``, so
+    this is exactly ``canonical_json`` of the envelope when the stored text is canonical
+    (as the store writes it): stores from before this rule verify unchanged."""
+    return _spliced(fields, HASHED_FIELDS)
+
+
+def stored_text(fields: Mapping[str, Any]) -> str:
+    """One stored event as canonical JSON with its ``hash``: a line of an export."""
+    return _spliced(fields, (*HASHED_FIELDS, "hash"))
+
+
+def _spliced(fields: Mapping[str, Any], names: tuple[str, ...]) -> str:
+    payload = fields["payload"]
+    text = payload if isinstance(payload, str) else canonical_json(payload)
+    before = {name: _hashed_value(fields[name]) for name in names if name < "payload"}
+    after = {name: _hashed_value(fields[name]) for name in names if name > "payload"}
+    return f'{canonical_json(before)[:-1]},"payload":{text},{canonical_json(after)[1:]}'
+
+
+def _hashed_value(value: Any) -> Any:
+    return format_instant(value) if isinstance(value, datetime) else value

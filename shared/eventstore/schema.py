@@ -56,4 +56,31 @@ checkpoints = Table(
     Column("consumer", String(100), primary_key=True),
     Column("position", BigInteger, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # The hash at ``position``: kept by the verifier (``chain.verified``), not by consumers.
+    Column("hash", String(64)),
+)
+
+signed_checkpoints = Table(
+    "signed_checkpoints",
+    metadata,
+    Column("sequence", Integer, primary_key=True, autoincrement=True),
+    Column("position", BigInteger, nullable=False),
+    Column("head_hash", String(64), nullable=False),
+    Column("count", BigInteger, nullable=False),
+    Column("signed_at", UTCDateTime, nullable=False),
+    Column("key_id", String(64), nullable=False),
+    Column("signature", String(200), nullable=False),
+    Index("ix_signed_checkpoints_position", "position"),
+)
+
+verification_jobs = Table(
+    "verification_jobs",
+    metadata,
+    Column("job_id", String(36), primary_key=True),
+    Column("status", String(20), nullable=False),  # queued | running | done | failed
+    Column("verified", BigInteger, nullable=False),
+    Column("total", BigInteger, nullable=False),
+    Column("result", Text),  # the Verification as JSON once done
+    Column("requested_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
 )

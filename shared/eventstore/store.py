@@ -257,11 +257,11 @@ class EventStore:
                 "actor": event.actor,
                 "correlation_id": event.correlation_id,
                 "causation_id": event.causation_id,
-                "payload": event.payload,
+                # Stored as canonical text, and that very text is hashed.
+                "payload": canonical_json(event.payload),
                 "prev_hash": prev_hash,
             }
             row["hash"] = prev_hash = chain_hash(prev_hash, row)
-            row["payload"] = canonical_json(event.payload)
             rows.append(row)
             positions.append(StoredPosition(event.event_id, event.stream_id, version, position))
         _insert(conn, rows)
@@ -578,10 +578,10 @@ class EventStore:
         return found
 
     def iter_stored(
-        self, *, up_to: int | None = None, page_size: int = 5000
+        self, *, after: int = 0, up_to: int | None = None, page_size: int = 5000
     ) -> Iterator[dict[str, Any]]:
-        """Rows exactly as stored and hashed (no upcasting): for verification and export."""
-        after = 0
+        """Rows exactly as stored and hashed (no upcasting, the payload the stored text
+        itself): for verification and export."""
         while True:
             query = (
                 select(*_COLUMNS)
@@ -596,9 +596,7 @@ class EventStore:
                     conn.exec_driver_sql(_POSITION_ORDER)
                 rows = conn.execute(query).all()
             for row in rows:
-                stored = row._asdict()
-                stored["payload"] = json.loads(stored["payload"])
-                yield stored
+                yield row._asdict()
             if len(rows) < page_size:
                 return
             after = rows[-1].global_position

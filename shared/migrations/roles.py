@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
-APPEND_ONLY_TABLES = ("events",)
+APPEND_ONLY_TABLES = ("events", "signed_checkpoints")
 """Tables the application may only append to and read."""
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Engine
 
 from shared.eventstore import NewEvent
 from shared.migrations.append_only import create_triggers, drop_triggers
+from shared.migrations.roles import APPEND_ONLY_TABLES
 
 T0 = datetime(2024, 3, 1, 2, 0, tzinfo=UTC)
 
@@ -39,11 +40,14 @@ def tampering(engine: Engine) -> Iterator[Connection]:
     """A transaction in which the append-only triggers are off: what someone who owns
     the tables (or the file) can do, and what verification must then catch."""
     with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql("ALTER TABLE events DISABLE TRIGGER USER")
-            yield conn
-            conn.exec_driver_sql("ALTER TABLE events ENABLE TRIGGER USER")
-            return
-        drop_triggers(conn, "events")
+        for table in APPEND_ONLY_TABLES:
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+            else:
+                drop_triggers(conn, table)
         yield conn
-        create_triggers(conn, "events")
+        for table in APPEND_ONLY_TABLES:
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+            else:
+                create_triggers(conn, table)

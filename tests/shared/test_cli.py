@@ -6,11 +6,15 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import text
 
 from services.cli import main
+from shared.checkpointing import export_signer
+from shared.config import Settings
 from shared.db import create_db_engine
 from shared.events import build_registry
-from shared.eventstore import EventStore
+from shared.eventstore import EventStore, canonical_json
+from shared.eventstore.export import export_lines
 
 from .helpers import note, tampering
 
@@ -18,6 +22,9 @@ from .helpers import note, tampering
 @pytest.fixture
 def cli(tmp_path, monkeypatch):
     monkeypatch.setenv("GONGJIAN_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("GONGJIAN_DATA_DIR", str(tmp_path))  # the signing key lives here
+    monkeypatch.delenv("GONGJIAN_CHECKPOINT_KEY", raising=False)
+    monkeypatch.delenv("GONGJIAN_CHECKPOINT_KEY_FILE", raising=False)
     runner = CliRunner()
 
     def run(*args: str):
@@ -38,15 +45,8 @@ def filled_store(cli, tmp_path):
 
 
 def export(store, path) -> None:
-    head = store.head()
-    with path.open("w", encoding="utf-8") as out:
-        for row in store.iter_stored():
-            record = {
-                k: (v.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if hasattr(v, "strftime") else v)
-                for k, v in row.items()
-            }
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        out.write(json.dumps({"chain_head": {"position": head.position, "hash": head.hash}}) + "\n")
+    sign = export_signer(store, Settings.from_env())
+    path.write_text("".join(export_lines(store.iter_stored(), "", sign)), encoding="utf-8")
 
 
 def test_db_upgrade_can_run_twice(cli):
@@ -62,13 +62,11 @@ def test_verify_reports_the_head_of_an_intact_chain(cli, filled_store):
 
 
 def test_verify_exits_non_zero_and_names_the_first_bad_position(cli, filled_store):
-    from sqlalchemy import text
-
     with tampering(filled_store.engine) as conn:
         conn.execute(text("UPDATE events SET actor = 'someone else' WHERE global_position = 2"))
     result = cli("verify")
     assert result.exit_code == 1
-    assert "BROKEN at position 2" in result.output
+    assert "链条损坏：位置 2" in result.output and "BROKEN at position 2" in result.output
 
 
 def test_an_export_verifies_offline_until_one_line_is_tampered(cli, filled_store, tmp_path):
@@ -77,32 +75,64 @@ def test_an_export_verifies_offline_until_one_line_is_tampered(cli, filled_store
     assert cli("verify", "--file", str(path)).exit_code == 0
 
     lines = path.read_text(encoding="utf-8").splitlines()
-    record = json.loads(lines[2])
+    record = json.loads(lines[3])
     record["payload"]["note"] = "forged"
-    lines[2] = json.dumps(record, ensure_ascii=False)
+    lines[3] = canonical_json(record)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = cli("verify", "--file", str(path))
-    assert result.exit_code == 1 and "position 3" in result.output
+    assert result.exit_code == 1 and "链条损坏：位置 3，内容被改动" in result.output
 
 
-def test_an_export_with_its_tail_cut_off_fails_against_its_recorded_head(
-    cli, filled_store, tmp_path
-):
+def test_an_export_with_its_tail_cut_off_fails_against_its_trailer(cli, filled_store, tmp_path):
     path = tmp_path / "log.ndjson"
     export(filled_store, path)
     lines = path.read_text(encoding="utf-8").splitlines()
-    del lines[3]  # the last event, keeping the chain_head line
+    del lines[4]  # the last event, keeping the trailer
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = cli("verify", "--file", str(path))
-    assert result.exit_code == 1 and "missing" in result.output
+    assert result.exit_code == 1 and "position 4" in result.output
 
 
-def test_a_file_that_is_not_json_is_a_one_line_error(cli, tmp_path):
+def test_a_file_that_is_not_an_export_is_a_one_line_failure(cli, tmp_path):
     path = tmp_path / "bad.ndjson"
     path.write_text("not json\n")
     result = CliRunner().invoke(main, ["verify", "--file", str(path)])
     assert result.exit_code == 1
-    assert "bad.ndjson:1: not JSON" in result.output
+    assert "位置 1" in result.output and "line 1" in result.output
+
+
+def test_a_kept_checkpoint_catches_a_deleted_tail(cli, filled_store, tmp_path):
+    kept = tmp_path / "checkpoint.json"
+    signed = cli("checkpoint", "--out", str(kept))
+    assert signed.exit_code == 0 and "已签名检查点：位置 4" in signed.output
+    assert cli("verify", "--checkpoint", str(kept)).exit_code == 0
+    with tampering(filled_store.engine) as conn:
+        conn.execute(text("DELETE FROM events WHERE global_position > 2"))
+        conn.execute(text("DELETE FROM signed_checkpoints"))
+        conn.execute(text("DELETE FROM checkpoints"))  # the verifier's own, too
+    result = cli("verify", "--checkpoint", str(kept))
+    assert result.exit_code == 1
+    assert (
+        "位置 3，日志被截断" in result.output
+        and "below the signed checkpoint at 4" in result.output
+    )
+
+
+def test_the_verifier_says_when_the_log_was_rolled_back(cli, filled_store):
+    assert cli("verify").exit_code == 0
+    with tampering(filled_store.engine) as conn:
+        conn.execute(text("DELETE FROM events WHERE global_position > 2"))
+    result = cli("verify")
+    assert result.exit_code == 1 and "the log was rolled back from 4 to 2" in result.output
+
+
+def test_the_public_key_verifies_an_export_elsewhere(cli, filled_store, tmp_path, monkeypatch):
+    path, keys = tmp_path / "log.ndjson", tmp_path / "trusted.keys"
+    export(filled_store, path)
+    keys.write_text(cli("checkpoint", "public-key").output)
+    monkeypatch.setenv("GONGJIAN_DATA_DIR", str(tmp_path / "elsewhere"))
+    assert cli("verify", "--file", str(path)).exit_code == 1  # no trusted key here
+    assert cli("verify", "--file", str(path), "--public-keys", str(keys)).exit_code == 0
 
 
 def test_a_token_is_printed_once_and_names_are_unique(cli):

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from flask import current_app
-from flask_smorest import Blueprint
+from datetime import datetime
+from typing import Any
+
+from flask import current_app, url_for
+from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
 from shared.auth import require_role
+from shared.checkpointing import keyring
+from shared.eventstore import format_instant
+from shared.eventstore.audit import signed_after
+from shared.eventstore.status import chain_status, request_verification, verification_job
 
 blp = Blueprint(
     "feed", __name__, url_prefix="/v1", description="The global event feed and chain verification"
@@ -39,6 +46,63 @@ def feed(query):  # type: ignore[no-untyped-def]
 @require_role("office", "auditor")
 @blp.doc(security=[{"bearer": []}])
 def chain():  # type: ignore[no-untyped-def]
-    """Recompute the hash chain over the whole log."""
-    store = current_app.extensions["gongjian.runtime"].store
-    return store.verify().to_dict()
+    """The chain's status: from the last verified position to the head, and the latest
+    signed checkpoint (cheap; `POST /v1/chain/verifications` walks the whole log)."""
+    runtime = _runtime()
+    return chain_status(runtime.store, keyring(runtime.settings))
+
+
+@blp.post("/chain/verifications")
+@require_role("office", "auditor")
+@blp.doc(security=[{"bearer": []}])
+def start_verification():  # type: ignore[no-untyped-def]
+    """Queue a full verification of the whole log; follow its progress at the Location."""
+    runtime = _runtime()
+    job_id = request_verification(runtime.store)
+    runtime.broker.get_actor("registry.verify_chain").send(job_id)
+    location = url_for("feed.verification", job_id=job_id)
+    return _job(verification_job(runtime.store, job_id)), 202, {"Location": location}
+
+
+@blp.get("/chain/verifications/<job_id>")
+@require_role("office", "auditor")
+@blp.doc(security=[{"bearer": []}])
+def verification(job_id: str):  # type: ignore[no-untyped-def]
+    """A verification job: status, events verified of the total, and the result."""
+    job = verification_job(_runtime().store, job_id)
+    if job is None:
+        abort(404, message=f"no verification job {job_id}")
+    return _job(job)
+
+
+def _job(job: dict[str, Any] | None) -> dict[str, Any]:
+    assert job is not None
+    return {k: format_instant(v) if isinstance(v, datetime) else v for k, v in job.items()}
+
+
+class CheckpointQuery(Schema):
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
+
+
+@blp.get("/checkpoints")
+@require_role("office", "auditor", "viewer")
+@blp.arguments(CheckpointQuery, location="query")
+@blp.doc(security=[{"bearer": []}])
+def checkpoints(query):  # type: ignore[no-untyped-def]
+    """Signed checkpoints, oldest first, a page after the sequence number ``after``."""
+    page = signed_after(_runtime().store, after=query["after"], limit=query["limit"])
+    next_after = page[-1][0] if len(page) == query["limit"] else None
+    body = {
+        "checkpoints": [{"sequence": sequence, **c.to_dict()} for sequence, c in page],
+        "next_after": next_after,
+    }
+    headers = {}
+    if next_after is not None:
+        link = url_for("feed.checkpoints", after=next_after, limit=query["limit"])
+        headers["Link"] = f'<{link}>; rel="next"'
+    return body, 200, headers
+
+
+def _runtime():  # type: ignore[no-untyped-def]
+    return current_app.extensions["gongjian.runtime"]

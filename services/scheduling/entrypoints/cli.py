@@ -52,6 +52,8 @@ def run_scheduler(  # type: ignore[no-untyped-def]
 ) -> None:
     """The scheduler's loop: catch the read model up, claim and request every period
     that has opened, then wait a tick (the `scheduler` command, or a thread of `serve`)."""
+    from shared.checkpointing import sign_if_due
+
     from .wiring import config_for, scheduler_for, service_for
 
     every = interval or config_for(runtime).scheduler_interval_seconds
@@ -59,6 +61,7 @@ def run_scheduler(  # type: ignore[no-untyped-def]
         service_for(runtime).catch_up()
         for cadence, period in scheduler_for(runtime).tick():
             click.echo(f"planning {cadence} {period}")
+        sign_if_due(runtime.store, runtime.settings)  # the daily signed checkpoint
         if once or stop.wait(every):
             return
 

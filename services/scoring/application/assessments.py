@@ -201,8 +201,11 @@ def run(
     zone: ZoneInfo,
     *,
     progress: Progress | None = None,
+    on_published: Callable[[int], None] | None = None,
 ) -> dict[str, Any] | None:
-    """Run (or finish) a job; a finished job is left as it is. Returns the job."""
+    """Run (or finish) a job; a finished job is left as it is. Returns the job.
+    ``on_published(position)`` follows the ``AssessmentPublished`` append (the deployment
+    signs a checkpoint of the head there)."""
     job = records.job(job_id)
     if job is None:
         log.warning("no such assessment job", extra={"job_id": job_id})
@@ -238,6 +241,8 @@ def run(
     position = publish(store, assessment_id, record, summary)
     records.mark_published(assessment_id, position)
     records.update_job(job_id, status="done", assessment_id=assessment_id, error=None)
+    if on_published is not None:
+        on_published(position)
     return records.job(job_id)
 
 

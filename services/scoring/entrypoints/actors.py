@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import dramatiq
 
+from shared.checkpointing import sign_if_due
 from shared.messaging import declare_actor
 from shared.runtime import Runtime
 
@@ -13,6 +15,16 @@ from ..application import assessments
 from ..readmodel.records import Records
 
 log = logging.getLogger(__name__)
+
+
+def checkpoint_after(runtime: Runtime) -> Callable[[int], None]:
+    """Sign a checkpoint of the head once an assessment is published (never fails it)."""
+
+    def sign(_position: int) -> None:
+        sign_if_due(runtime.store, runtime.settings, force=True)
+
+    return sign
+
 
 MAX_RETRIES = 5
 FAULT_HOOK = "scoring.fault"
@@ -31,7 +43,12 @@ def declare(runtime: Runtime) -> dramatiq.Actor:
 
         try:
             assessments.run(
-                runtime.store, records, job_id, runtime.settings.zone, progress=progress
+                runtime.store,
+                records,
+                job_id,
+                runtime.settings.zone,
+                progress=progress,
+                on_published=checkpoint_after(runtime),
             )
         except Exception as exc:
             # The job stays unfinished; dramatiq retries it from the start of the replay

@@ -15,6 +15,7 @@ from ..application import assessments, rulebooks
 from ..domain.rulebook import RulebookInvalid
 from ..readmodel.records import Records
 from . import reports
+from .actors import checkpoint_after
 
 
 def _date_or_instant(value: str | None) -> date | datetime | None:
@@ -82,7 +83,12 @@ def assess(
 
         try:
             job = assessments.run(
-                runtime.store, records, job["job_id"], runtime.settings.zone, progress=progress
+                runtime.store,
+                records,
+                job["job_id"],
+                runtime.settings.zone,
+                progress=progress,
+                on_published=checkpoint_after(runtime),
             )
         except rulebooks.UnknownRulebook as exc:
             raise click.ClickException(str(exc)) from exc

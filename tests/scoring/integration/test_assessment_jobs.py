@@ -290,3 +290,20 @@ def test_a_job_that_keeps_failing_is_marked_failed_and_asking_again_sends_it_aga
     )
     assert response.status_code == 202 and response.json["status"] == "failed"
     assert runtime.broker.queues["scoring"].qsize() == 1
+
+
+def test_a_published_assessment_is_followed_by_a_signed_checkpoint_of_the_head(
+    runtime, records, history
+):
+    from services.scoring.entrypoints.actors import checkpoint_after
+    from shared.eventstore.audit import latest_signed
+
+    county(history)
+    job, _ = assessments.submit(records, request())
+    assessments.run(
+        runtime.store, records, job["job_id"], ZONE, on_published=checkpoint_after(runtime)
+    )
+    signed = latest_signed(runtime.store)
+    head = runtime.store.head()
+    assert signed is not None and (signed.position, signed.head_hash) == (head.position, head.hash)
+    assert published(runtime.store)[-1].global_position == head.position

@@ -1,0 +1,103 @@
+"""The chain's status for the API, cheaply, and full verification as a job with progress.
+
+`chain_status` starts from the verifier's checkpoint (the last position and hash that
+verified OK) and walks only the events after it, then checks the latest signed
+checkpoint: at a million events it reads what was appended since, not the whole log.
+A full walk (`run_verification`) records its progress in ``verification_jobs``."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from .audit import (
+    check_signed,
+    latest_signed,
+    save_verified_head,
+    verified_head,
+    verify_log,
+    verify_since,
+)
+from .clocks import now_utc
+from .envelope import GENESIS_HASH
+from .schema import verification_jobs
+from .signed import Keyring
+from .store import EventStore
+
+PROGRESS_EVERY = 10_000
+"""Events between two progress writes of a verification job."""
+
+
+def chain_status(store: EventStore, keyring: Keyring) -> dict[str, Any]:
+    """The chain from the verifier's checkpoint to the head, and the latest signed
+    checkpoint; moves the verifier's checkpoint forward when all holds."""
+    position, hash_ = verified_head(store)
+    start = (position, hash_) if hash_ is not None else (0, GENESIS_HASH)
+    result = verify_since(store, start)
+    last = latest_signed(store)
+    if result.ok:
+        head = (result.head_position, result.head_hash)
+        problem = check_signed(store, last, keyring, head) if last is not None else None
+        if problem is None:
+            save_verified_head(store, *head)
+        result = problem or result
+    return result.to_dict() | {
+        "verified_from": start[0],
+        "checkpoint": None if last is None else last.to_dict(),
+    }
+
+
+def request_verification(store: EventStore) -> str:
+    """A queued full-verification job; returns its id."""
+    job_id = str(uuid.uuid4())
+    with store.engine.begin() as conn:
+        conn.execute(
+            insert(verification_jobs).values(
+                job_id=job_id,
+                status="queued",
+                verified=0,
+                total=store.head().position,
+                requested_at=now_utc(),
+            )
+        )
+    return job_id
+
+
+def run_verification(store: EventStore, keyring: Keyring, job_id: str) -> dict[str, Any] | None:
+    """Walk the whole log for the job, writing progress; safe to run again."""
+    job = verification_job(store, job_id)
+    if job is None or job["status"] == "done":
+        return job
+    _update(store, job_id, status="running", verified=0, total=store.head().position)
+    result = verify_log(store, keyring, progress=lambda n: _update(store, job_id, verified=n))
+    _update(
+        store,
+        job_id,
+        status="done",
+        verified=result.count,
+        result=json.dumps(result.to_dict(), ensure_ascii=False),
+        finished_at=now_utc(),
+    )
+    return verification_job(store, job_id)
+
+
+def verification_job(store: EventStore, job_id: str) -> dict[str, Any] | None:
+    with store.reading() as conn:
+        row = conn.execute(
+            select(verification_jobs).where(verification_jobs.c.job_id == job_id)
+        ).first()
+    if row is None:
+        return None
+    job = dict(row._mapping)
+    job["result"] = None if job["result"] is None else json.loads(job["result"])
+    return job
+
+
+def _update(store: EventStore, job_id: str, **values: Any) -> None:
+    with store.engine.begin() as conn:
+        conn.execute(
+            update(verification_jobs).where(verification_jobs.c.job_id == job_id).values(**values)
+        )
