@@ -16,6 +16,8 @@ from services.cli import main
 from services.composition import create_app, runtime_for
 from services.demo.push import Api
 from services.demo.runner import DemoOptions, load_demo
+from shared.checkpointing import signing_key
+from shared.eventstore.signed import public_key_line
 from shared.messaging import start_worker
 
 YEAR = 2025
@@ -138,6 +140,11 @@ def test_an_auditor_exports_the_log_and_verifies_it_offline(campaign, tmp_path):
     )
     with urllib.request.urlopen(request) as response:
         (tmp_path / "log.ndjson").write_bytes(response.read())
-    result = CliRunner().invoke(main, ["verify", "--file", str(tmp_path / "log.ndjson")])
+    # The office hands the auditor its public key; the auditor verifies on their own machine.
+    keys = tmp_path / "gongjian-public.keys"
+    keys.write_text(public_key_line(signing_key(runtime.settings).public) + "\n")
+    result = CliRunner().invoke(
+        main, ["verify", "--file", str(tmp_path / "log.ndjson"), "--public-keys", str(keys)]
+    )
     assert result.exit_code == 0, result.output
     assert f"head {chain['head_position']}" in result.output
