@@ -150,10 +150,11 @@ def sign_if_due(
 
 
 def _due(store: EventStore, every: timedelta) -> bool:
-    last = latest_signed(store)
+    """A day (``every``) since the last checkpoint, and events since it."""
+    last, head = latest_signed(store), store.head().position
     if last is None:
-        return True
-    return now_utc() - last.signed_at >= every and store.head().position != last.position
+        return head > 0
+    return now_utc() - last.signed_at >= every and head != last.position
 
 
 def export_signer(

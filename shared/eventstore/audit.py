@@ -11,6 +11,7 @@ from sqlalchemy import insert, select, update
 
 from .clocks import now_utc
 from .consumer import load_checkpoint
+from .envelope import GENESIS_HASH
 from .schema import checkpoints, signed_checkpoints
 from .schema import events as events_table
 from .signed import Keyring, SignedCheckpoint
@@ -63,7 +64,10 @@ def _checkpoint(row: Any) -> SignedCheckpoint:
 
 
 def hash_at(store: EventStore, position: int) -> str | None:
-    """The stored hash of the event at ``position`` (None when there is none)."""
+    """The stored hash of the event at ``position`` (None when there is none); position
+    0, before the first event, has the genesis hash."""
+    if position == 0:
+        return GENESIS_HASH
     with store.reading() as conn:
         return conn.execute(
             select(events_table.c.hash).where(events_table.c.global_position == position)

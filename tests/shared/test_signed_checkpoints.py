@@ -124,3 +124,11 @@ def test_a_broken_chain_is_never_signed(store):
     with pytest.raises(CheckpointError, match="拒绝签名"):
         sign_head(store, KEY)
     assert signed_after(store) == []
+
+
+def test_a_checkpoint_of_the_empty_log_holds_the_genesis_hash(store):
+    signed = sign_head(store, KEY)
+    assert (signed.position, signed.head_hash) == (0, "0" * 64)
+    assert verify_log(store, TRUSTED).ok
+    fill(store, 2)
+    assert verify_log(store, TRUSTED).ok
