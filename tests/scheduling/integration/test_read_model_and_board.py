@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from services.scheduling.readmodel import queries
@@ -107,6 +108,29 @@ def test_a_correction_is_applied_by_the_read_model_exactly_as_by_replay(service,
     assert board_status(board, "p1") == "green" and board["source"] == "read model"
     replay = service.board(as_of=_end_of("2024-04-10"))
     assert replay["projects"] == board["projects"]
+
+
+@pytest.mark.parametrize(
+    ("resolved_on", "moved_to", "as_of", "open_then"),
+    [
+        ("2024-04-01", "2024-03-01", "2024-03-20", False),  # moved back before as_of
+        ("2024-03-01", "2024-05-01", "2024-04-01", True),  # moved on past as_of
+    ],
+)
+def test_a_correction_that_moves_an_event_across_as_of_moves_what_counts(
+    service, project, clock, resolved_on, moved_to, as_of, open_then
+):
+    p = project("p1")
+    p.register()
+    p.issue("i1", "2024-02-01")
+    resolved = p.resolve("i1", resolved_on)
+    clock.set("2024-05-10")
+    p.correct(resolved, {"issue_id": "i1"}, on="2024-05-10", moved_to=_end_of(moved_to))
+    service.catch_up()
+    board = service.board(as_of=_end_of(as_of))
+    assert ("issue_open" in {r["rule"] for r in board["projects"][0]["reasons"]}) == open_then
+    (state,) = queries.current_states(service.store.engine)
+    assert state.issues["i1"].resolved_on.isoformat() == moved_to
 
 
 def test_rebuilding_the_read_model_gives_the_same_states(service, project, clock):
