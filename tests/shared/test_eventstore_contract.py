@@ -370,6 +370,28 @@ def test_a_stuck_writer_produces_a_lock_timeout_not_a_hang(postgres_url):
     engine.dispose()
 
 
+def test_a_stuck_writer_times_out_a_transaction_of_the_callers_own_as_lock_timeout(postgres_url):
+    from shared.db import create_db_engine
+    from shared.events import build_registry
+    from shared.eventstore import EventStore, LockTimeout
+
+    engine = create_db_engine(postgres_url)
+    store = EventStore(engine, build_registry(), lock_timeout_ms=300)
+    blocker = engine.connect()
+    blocker.begin()
+    blocker.execute(text("LOCK TABLE events IN EXCLUSIVE MODE"))
+    try:
+        with pytest.raises(LockTimeout), store.writing() as conn:
+            store.append([note()], connection=conn)
+    finally:
+        blocker.rollback()
+        blocker.close()
+    with store.writing() as conn:
+        store.append([note()], connection=conn)
+    assert store.head().position == 1
+    engine.dispose()
+
+
 def test_record_time_is_stamped_under_the_lock(store):
     before = datetime.now(UTC) - timedelta(seconds=1)
     store.append([note()])
