@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from shared.events import project_stream
+from shared.events import project_id_of, project_stream
 from shared.eventstore import (
     ConcurrencyConflict,
     Cutoff,
@@ -345,7 +345,7 @@ class Registry:
         if stored != fingerprint:
             raise DuplicateEventConflict(row.event_id)
         outcome.status = DUPLICATE
-        outcome.project_id = row.stream_id.removeprefix("project-")
+        outcome.project_id = project_id_of(row.stream_id)
         outcome.stream_version = row.stream_version
         outcome.global_position = row.global_position
 
