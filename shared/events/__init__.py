@@ -7,7 +7,27 @@ one-line meaning. Streams: ``project-<project_id>`` (registry),
 Money is a decimal amount in yuan, written as a JSON string ("1250000.00"), never a float.
 """
 
-from .catalogue import CATALOGUE, PROJECT_EVENT_TYPES, build_registry, project_stream
+from .catalogue import CATALOGUE, PROJECT_EVENT_TYPES, build_registry
+from .codes import (
+    INCIDENT_KINDS,
+    PROJECT_STREAM_PREFIX,
+    VETO_INCIDENTS,
+    is_project_stream,
+    project_id_of,
+    project_stream,
+)
 from .fields import Money
 
-__all__ = ["CATALOGUE", "PROJECT_EVENT_TYPES", "Money", "build_registry", "project_stream"]
+__all__ = [
+    "CATALOGUE",
+    "PROJECT_EVENT_TYPES",
+    "Money",
+    "build_registry",
+    # shared names and codes (`codes`: importable from domain code)
+    "PROJECT_STREAM_PREFIX",
+    "INCIDENT_KINDS",
+    "VETO_INCIDENTS",
+    "project_stream",
+    "project_id_of",
+    "is_project_stream",
+]

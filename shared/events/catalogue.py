@@ -10,6 +10,7 @@ from marshmallow import Schema, fields, validate
 
 from shared.eventstore import EventType, EventTypeRegistry
 
+from .codes import INCIDENT_KINDS as INCIDENT_KINDS  # written once there; re-exported
 from .fields import Money, Month
 
 CATEGORIES = ("breakthrough", "new_start", "preliminary")
@@ -26,7 +27,6 @@ ISSUE_KINDS = (
     "road",
     "other",
 )
-INCIDENT_KINDS = ("major_safety_accident", "ecological_red_line", "illegal_farmland", "other")
 MILESTONE_KINDS = ("preliminary", "start", "progress", "completion", "commissioning")
 INSPECTION_RESULTS = ("passed", "passed_with_issues", "failed")
 NOTICE_KINDS = ("commendation", "criticism")
@@ -43,8 +43,6 @@ SECTORS = (
     "other",
 )
 """Sector codes from the plans; a sector may also be given as free text (e.g. 制造业)."""
-VETO_INCIDENTS = ("major_safety_accident", "ecological_red_line", "illegal_farmland")
-"""一票否决: any one caps the grade."""
 
 _id = fields.String(required=True, validate=validate.Length(1, 64))
 _text = fields.String(validate=validate.Length(0, 2000), load_default="")
@@ -54,10 +52,6 @@ _name = fields.String(required=True, validate=validate.Length(1, 200))
 def _one_of(choices: tuple[str, ...], kind: str, **kwargs: object) -> fields.String:
     """A code from ``choices``; ``kind`` names its labels in the catalogue (shared.i18n)."""
     return fields.String(validate=validate.OneOf(choices), metadata={"label": kind}, **kwargs)  # type: ignore[arg-type]
-
-
-def project_stream(project_id: str) -> str:
-    return f"project-{project_id}"
 
 
 class ProjectRegistered(Schema):

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-try:
-    from orjson import OPT_SORT_KEYS as _SORTED
-    from orjson import dumps as _orjson_dumps
-except ImportError:  # pragma: no cover - a dependency; the standard library gives the same text
-    _SORTED, _orjson_dumps = 0, None  # type: ignore[assignment]
+from .canonical import canonical_json
 
 GENESIS_HASH = "0" * 64
 """``prev_hash`` of the event at global position 1."""
@@ -45,40 +40,6 @@ def format_instant(instant: datetime) -> str:
 def parse_instant(text: str) -> datetime:
     parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     return utc(parsed)
-
-
-def canonical_json(value: Any) -> str:
-    """Sorted keys, no spaces, UTF-8 kept: the same value always gives the same text.
-
-    The text is exactly ``json.dumps(value, sort_keys=True, separators=(",", ":"),
-    ensure_ascii=False)``, which auditors can reproduce with the standard library. For
-    plain JSON without floats orjson writes the same bytes some fifteen times faster, so
-    it is used there; anything else (floats, whose exponent orjson writes differently,
-    non-string keys, other types) takes the standard library's path."""
-    if _orjson_dumps is not None and _plain_json(value):
-        try:
-            return _orjson_dumps(value, option=_SORTED).decode()
-        except (TypeError, ValueError):  # e.g. a lone surrogate: json decides
-            pass
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def _plain_json(value: Any) -> bool:
-    """Only str/int/bool/None inside dicts with str keys and lists: no floats."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        kind = type(item)
-        if kind is dict:
-            for key, inner in item.items():
-                if type(key) is not str:
-                    return False
-                stack.append(inner)
-        elif kind is list:
-            stack.extend(item)
-        elif kind is not str and kind is not int and kind is not bool and item is not None:
-            return False
-    return True
 
 
 @dataclass(frozen=True, slots=True)

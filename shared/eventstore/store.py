@@ -176,18 +176,26 @@ class EventStore:
         prepared = [self._prepare(e) for e in events]
         if connection is not None:
             return self._append_in(connection, prepared, expected_versions or {})
+        with self.writing() as conn:
+            result = self._append_in(conn, prepared, expected_versions or {})
+        if not result.duplicate:
+            self.notify(result.last_position)
+        return result
+
+    @contextmanager
+    def writing(self) -> Iterator[Connection]:
+        """A write transaction for an append and the caller's own writes beside it
+        (committed together). A lock timeout inside it raises `LockTimeout`, whichever
+        backend and driver reported it."""
         try:
             with self.engine.begin() as conn:
-                result = self._append_in(conn, prepared, expected_versions or {})
+                yield conn
         except OperationalError as exc:
             if _is_lock_timeout(exc):
                 raise LockTimeout(
                     f"the event log stayed locked for more than {self.lock_timeout_ms} ms"
                 ) from exc
             raise
-        if not result.duplicate:
-            self.notify(result.last_position)
-        return result
 
     def append_to_stream(
         self, stream_id: str, expected_version: int | None, events: Sequence[NewEvent]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -345,30 +346,59 @@ class TestVerification:
         assert result.reason.startswith("out of order")
 
 
-def test_a_stuck_writer_produces_a_lock_timeout_not_a_hang(postgres_url):
-    import time
-
+@pytest.fixture
+def quick_timeout_store(postgres_url):
+    """A PostgreSQL store that waits at most 300 ms for the log's lock."""
     from shared.db import create_db_engine
     from shared.events import build_registry
-    from shared.eventstore import EventStore, LockTimeout
-    from shared.eventstore.store import EVENT_LOG_LOCK_KEY
+    from shared.eventstore import EventStore
 
     engine = create_db_engine(postgres_url)
-    store = EventStore(engine, build_registry(), lock_timeout_ms=300)
-    blocker = engine.connect()
+    yield EventStore(engine, build_registry(), lock_timeout_ms=300)
+    engine.dispose()
+
+
+@contextmanager
+def stuck_writer(store):
+    """Another transaction holding the log's lock until the block ends."""
+    from shared.eventstore.store import EVENT_LOG_LOCK_KEY
+
+    blocker = store.engine.connect()
     blocker.begin()
     blocker.execute(text(f"SELECT pg_advisory_xact_lock({EVENT_LOG_LOCK_KEY})"))
     try:
+        yield
+    finally:
+        blocker.rollback()
+        blocker.close()
+
+
+def test_a_stuck_writer_produces_a_lock_timeout_not_a_hang(quick_timeout_store):
+    import time
+
+    from shared.eventstore import LockTimeout
+
+    store = quick_timeout_store
+    with stuck_writer(store):
         started = time.monotonic()
         with pytest.raises(LockTimeout):
             store.append([note()])
         assert time.monotonic() - started < 5
-    finally:
-        blocker.rollback()
-        blocker.close()
     store.append([note()])
     assert store.head().position == 1
-    engine.dispose()
+
+
+def test_a_stuck_writer_times_out_a_transaction_of_the_callers_own_as_lock_timeout(
+    quick_timeout_store,
+):
+    from shared.eventstore import LockTimeout
+
+    store = quick_timeout_store
+    with stuck_writer(store), pytest.raises(LockTimeout), store.writing() as conn:
+        store.append([note()], connection=conn)
+    with store.writing() as conn:
+        store.append([note()], connection=conn)
+    assert store.head().position == 1
 
 
 def test_record_time_is_stamped_under_the_lock(store):

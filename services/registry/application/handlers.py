@@ -12,9 +12,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 
-from shared.events import project_stream
+from shared.events import project_id_of, project_stream
 from shared.eventstore import (
     ConcurrencyConflict,
     Cutoff,
@@ -22,7 +22,6 @@ from shared.eventstore import (
     EventStore,
     EventStoreError,
     EventTypeRegistry,
-    LockTimeout,
     NewEvent,
     RecordedEvent,
 )
@@ -341,7 +340,7 @@ class Registry:
         if stored != fingerprint:
             raise DuplicateEventConflict(row.event_id)
         outcome.status = DUPLICATE
-        outcome.project_id = row.stream_id.removeprefix("project-")
+        outcome.project_id = project_id_of(row.stream_id)
         outcome.stream_version = row.stream_version
         outcome.global_position = row.global_position
 
@@ -349,17 +348,7 @@ class Registry:
         return self.store.get_many(event_ids) if event_ids else {}
 
     def _commit(self, batch: _Batch) -> list[Outcome]:
-        try:
-            return self._commit_in_transaction(batch)
-        except OperationalError as exc:
-            if _is_lock_timeout(exc):
-                raise LockTimeout(
-                    f"the event log stayed locked for more than {self.store.lock_timeout_ms} ms"
-                ) from exc
-            raise
-
-    def _commit_in_transaction(self, batch: _Batch) -> list[Outcome]:
-        with self.store.engine.begin() as conn:
+        with self.store.writing() as conn:
             result = self.validated.append(batch.events, batch.expected, connection=conn)
             appended = Counter(p.stream_id for p in result.positions)
             for stream_id, count in appended.items():
@@ -384,15 +373,6 @@ class Registry:
         for stream_id, project in batch.states.items():
             if project.registered:
                 self.latest.keep(stream_id, project)
-
-
-def _is_lock_timeout(exc: OperationalError) -> bool:
-    message = str(exc.orig).lower()
-    return (
-        "lock timeout" in message
-        or "database is locked" in message
-        or ("locknotavailable" in type(exc.orig).__name__.lower())
-    )
 
 
 def _new_event(stream_id: str, item: Submission, schema_version: int) -> NewEvent:

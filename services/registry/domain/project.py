@@ -13,10 +13,11 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
+from shared.events.codes import VETO_INCIDENTS
+
 from .events import ProjectEvent
 
 PHASES = ("preliminary", "started", "completed", "commissioned", "suspended")
-VETO_INCIDENTS = ("major_safety_accident", "ecological_red_line", "illegal_farmland")
 MILESTONE_STATUSES = ("planned", "slipped", "completed")
 APPROVAL_STATUSES = ("requested", "granted", "rejected")
 ISSUE_STATUSES = ("open", "resolved")

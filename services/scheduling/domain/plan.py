@@ -8,13 +8,14 @@ actions, spot checks, and for the leading group the campaign's totals against ta
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
+
+from shared.eventstore.canonical import canonical_json
 
 from .calendar import WorkingCalendar
 from .periods import Period
@@ -69,12 +70,8 @@ class PlanInputs:
     """The wording of the reasons (`reasons.TEXTS`)."""
 
 
-def canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
 def digest_of(plan: dict[str, Any]) -> str:
-    return hashlib.sha256(canonical(plan).encode()).hexdigest()
+    return hashlib.sha256(canonical_json(plan).encode()).hexdigest()
 
 
 def action_id_for(project_id: str, item: str, period: str) -> str:
@@ -333,7 +330,9 @@ def changes_between(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str
         "added": sorted(set(after) - set(before)),
         "removed": sorted(set(before) - set(after)),
         "changed": sorted(
-            k for k in set(before) & set(after) if canonical(before[k]) != canonical(after[k])
+            k
+            for k in set(before) & set(after)
+            if canonical_json(before[k]) != canonical_json(after[k])
         ),
         "meeting_changed": old.get("meeting") != new.get("meeting"),
     }

@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 from shared.history import AMENDMENTS, Amendments, Event, Standing, effective, within
 
 ACTIVE_PHASES = ("preliminary", "started", "completed")
-VETO_INCIDENTS = ("major_safety_accident", "ecological_red_line", "illegal_farmland")
 
 
 Fact = Event
@@ -252,10 +251,6 @@ def _encode(value: Any) -> Any:
 
 def _day(value: Any) -> Any:
     return date.fromisoformat(value) if isinstance(value, str) else value
-
-
-def project_id_of(stream_id: str) -> str:
-    return stream_id.removeprefix("project-")
 
 
 def fold(facts: Iterable[Fact], zone: ZoneInfo) -> ProjectState | None:

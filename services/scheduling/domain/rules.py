@@ -8,8 +8,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from shared.events.codes import VETO_INCIDENTS
+
 from .periods import Period, previous_month
-from .project import VETO_INCIDENTS, ProjectState
+from .project import ProjectState
 from .reasons import ZH, reason
 
 GREEN, YELLOW, RED = "green", "yellow", "red"

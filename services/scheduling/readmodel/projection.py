@@ -16,6 +16,7 @@ from sqlalchemy import Connection, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from shared.db import is_postgres
+from shared.events import is_project_stream, project_id_of
 from shared.eventstore import (
     CatchUp,
     EventStore,
@@ -61,7 +62,7 @@ def rebuild(store: EventStore, zone: ZoneInfo) -> CatchUp:
 def apply_page(
     conn: Connection, store: EventStore, page: list[RecordedEvent], zone: ZoneInfo
 ) -> None:
-    project_events = [e for e in page if e.stream_id.startswith("project-")]
+    project_events = [e for e in page if is_project_stream(e.stream_id)]
     if project_events:
         _apply_projects(conn, store, project_events, zone)
     assigned = [_assigned_row(e) for e in page if e.type == "ActionAssigned"]
@@ -78,7 +79,7 @@ def apply_page(
 def _apply_projects(
     conn: Connection, store: EventStore, events: list[RecordedEvent], zone: ZoneInfo
 ) -> None:
-    ids = sorted({e.stream_id.removeprefix("project-") for e in events})
+    ids = sorted({project_id_of(e.stream_id) for e in events})
     loaded: dict[str, tuple[ProjectState | None, datetime | None]] = {}
     for chunk in _chunks(ids, 500):
         for row in conn.execute(select(projects).where(projects.c.project_id.in_(chunk))):
@@ -88,7 +89,7 @@ def _apply_projects(
             )
     touched: dict[str, int] = {}
     for event in events:
-        pid = event.stream_id.removeprefix("project-")
+        pid = project_id_of(event.stream_id)
         state, last = loaded.get(pid, (None, None))
         if event.type in AMENDMENTS:
             facts = [

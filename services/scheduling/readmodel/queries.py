@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, func, select
 
-from shared.events import PROJECT_EVENT_TYPES
+from shared.events import PROJECT_EVENT_TYPES, is_project_stream, project_id_of
 from shared.eventstore import Cutoff, EventStore, RecordedEvent, checkpoint_of
 from shared.history import AMENDMENTS, Amendments
 
@@ -76,13 +76,13 @@ def replayed_states(store: EventStore, cutoff: Cutoff, zone: ZoneInfo) -> list[P
     for event in store.iter_all(types=facts, cutoff=known):
         fact = amended_fact(amendments, event, cutoff.as_of) if _is_project(event) else None
         if fact is not None:
-            pid = fact.stream_id.removeprefix("project-")
+            pid = project_id_of(fact.stream_id)
             states[pid] = apply(states.get(pid), fact, zone)
     return [state for _, state in sorted(states.items()) if state is not None]
 
 
 def _is_project(event: RecordedEvent) -> bool:
-    return event.stream_id.startswith("project-")
+    return is_project_stream(event.stream_id)
 
 
 def current_open_actions(engine: Engine) -> list[OpenAction]:

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from shared.events.codes import PROJECT_STREAM_PREFIX as PROJECT_PREFIX
 from shared.history import AMENDMENTS, Amendments, within
 from shared.history import Event as HistoryEvent
 
@@ -28,8 +29,6 @@ from .rollup import (
 )
 from .rulebook import Rulebook
 from .scorecard import Period, score_project
-
-PROJECT_PREFIX = "project-"
 
 
 class Event(HistoryEvent, Protocol):

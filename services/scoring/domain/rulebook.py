@@ -9,15 +9,16 @@ is over the canonical JSON of the document as adopted.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from shared.events.codes import INCIDENT_KINDS as INCIDENT_KINDS  # the one list; re-exported
+from shared.eventstore.canonical import canonical_json
+
 CATEGORIES = ("breakthrough", "new_start", "preliminary")
 LINES = ("target_attainment", "investment", "milestones", "issues", "supervision")
 GRADES = ("excellent", "good", "qualified", "unqualified")
-INCIDENT_KINDS = ("major_safety_accident", "ecological_red_line", "illegal_farmland", "other")
 INSPECTION_RESULTS = ("passed", "passed_with_issues", "failed")
 NOTICE_KINDS = ("commendation", "criticism")
 ACHIEVEMENTS = ("commissioned", "completed", "started")
@@ -81,5 +82,4 @@ class Rulebook:
 
 
 def rulebook_hash(document: dict[str, Any]) -> str:
-    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(canonical_json(document).encode()).hexdigest()
