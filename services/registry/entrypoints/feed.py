@@ -8,6 +8,8 @@ from marshmallow import Schema, fields, validate
 
 from shared.auth import require_role
 
+from .labelled import EventsResponse
+
 blp = Blueprint(
     "feed", __name__, url_prefix="/v1", description="The global event feed and chain verification"
 )
@@ -22,6 +24,7 @@ class FeedQuery(Schema):
 @blp.get("/events")
 @require_role("office", "auditor", "viewer", "integration")
 @blp.arguments(FeedQuery, location="query")
+@blp.response(200, EventsResponse)
 @blp.doc(security=[{"bearer": []}])
 def feed(query):  # type: ignore[no-untyped-def]
     """Events after a global position, in global order."""
