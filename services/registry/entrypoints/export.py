@@ -12,7 +12,7 @@ from flask import Response, current_app
 from flask_smorest import Blueprint
 
 from shared.auth import require_role
-from shared.eventstore import GENESIS_HASH, Cutoff, format_instant
+from shared.eventstore import GENESIS_HASH, format_instant
 
 from .schemas import ExportQuery
 
@@ -26,19 +26,20 @@ blp = Blueprint("export", __name__, url_prefix="/v1", description="Export of the
 def export(query: dict[str, Any]) -> Response:
     """Every stored event recorded by ``known_at`` (default: now), one per line, as
     stored and hashed; the last line is ``{"chain_head": {"position", "hash"}}``."""
-    runtime = current_app.extensions["gongjian.runtime"]
-    store = runtime.store
-    known_at = Cutoff.of(None, query["known_at"], runtime.settings.zone).known_at
-    up_to = store.position_known_at(known_at) if known_at else store.head().position
-    response = Response(_lines(store, up_to), mimetype="application/x-ndjson")
-    response.headers["Content-Disposition"] = f'attachment; filename="gongjian-log-{up_to}.ndjson"'
-    response.headers["X-Chain-Head-Position"] = str(up_to)
+    store = current_app.extensions["gongjian.runtime"].store
+    known_at = query["known_at"]
+    head_position = store.position_known_at(known_at) if known_at else store.head().position
+    response = Response(_lines(store, head_position), mimetype="application/x-ndjson")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="gongjian-log-{head_position}.ndjson"'
+    )
+    response.headers["X-Chain-Head-Position"] = str(head_position)
     return response
 
 
-def _lines(store: Any, up_to: int) -> Iterator[str]:
+def _lines(store: Any, last_position: int) -> Iterator[str]:
     head_position, head_hash = 0, GENESIS_HASH
-    for row in store.iter_stored(up_to=up_to):
+    for row in store.iter_stored(up_to=last_position):
         record = {k: format_instant(v) if isinstance(v, datetime) else v for k, v in row.items()}
         head_position, head_hash = record["global_position"], record["hash"]
         yield json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"

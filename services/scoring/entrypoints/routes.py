@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
 from flask import Response, current_app, request
 from flask_smorest import Blueprint
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
 from shared.auth import current_principal, require_role
-from shared.eventstore import RecordedEvent, now_utc
-from shared.http import Problem
+from shared.eventstore import RecordedEvent, format_instant, now_utc
+from shared.http import AsOf, KnownAt, PageQuery, Problem, next_link, page_after
 from shared.runtime import Runtime
 
 from ..application import assessments, rulebooks
@@ -24,31 +23,26 @@ blp = Blueprint("scoring", __name__, url_prefix="/v1", description="Year-end ass
 READERS = ("office", "auditor")
 
 
-class DateOrInstant(fields.Field):
-    """``YYYY-MM-DD`` (end of that day in the campaign zone) or an ISO instant with offset."""
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> date | datetime:
-        text = str(value).strip()
-        try:
-            if len(text) == 10:
-                return date.fromisoformat(text)
-            instant = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            raise ValidationError("must be a date YYYY-MM-DD or an ISO instant") from None
-        if instant.tzinfo is None:
-            raise ValidationError("an instant needs a time zone offset (or Z)")
-        return instant
-
-
 class AssessmentAsked(Schema):
     year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
     rulebook_version = fields.String(load_default=None, validate=validate.Length(1, 64))
-    as_of = DateOrInstant(load_default=None)
-    known_at = DateOrInstant(load_default=None)
+    as_of = AsOf(load_default=None)
+    known_at = KnownAt(load_default=None)
 
 
-class ListQuery(Schema):
+class ListQuery(PageQuery):
     year = fields.Integer(load_default=None, validate=validate.Range(2000, 2100))
+    after = fields.String(
+        load_default=None, metadata={"description": "the last assessment id of the page before"}
+    )
+
+
+class RulebooksQuery(PageQuery):
+    after = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=0),
+        metadata={"description": "the adoption position the page before ended at"},
+    )
 
 
 def _runtime() -> Runtime:
@@ -141,8 +135,14 @@ def get_job(job_id: str):  # type: ignore[no-untyped-def]
 @blp.arguments(ListQuery, location="query")
 @blp.doc(security=[{"bearer": []}])
 def list_assessments(query):  # type: ignore[no-untyped-def]
-    """Assessments with their digests (without the results)."""
-    return {"assessments": _records().assessments(query["year"])}
+    """Assessments with their digests (without the results), oldest first."""
+    items, next_after = page_after(
+        _records().assessments(query["year"]),
+        query["after"],
+        query["limit"],
+        key=lambda assessment: assessment["assessment_id"],
+    )
+    return {"assessments": items, "next_after": next_after}, 200, next_link(next_after)
 
 
 def _assessment(assessment_id: str) -> dict[str, Any]:
@@ -170,8 +170,8 @@ def _event_view(event: RecordedEvent) -> dict[str, Any]:
         "global_position": event.global_position,
         "event_id": event.event_id,
         "type": event.type,
-        "occurred_at": event.occurred_at.isoformat(),
-        "recorded_at": event.recorded_at.isoformat(),
+        "occurred_at": format_instant(event.occurred_at),
+        "recorded_at": format_instant(event.recorded_at),
         "source": event.source,
         "payload": event.payload,
         "hash": event.hash,
@@ -255,10 +255,11 @@ def get_report(assessment_id: str, fmt: str):  # type: ignore[no-untyped-def]
 
 @blp.get("/rulebooks")
 @require_role(*READERS)
+@blp.arguments(RulebooksQuery, location="query")
 @blp.doc(security=[{"bearer": []}])
-def list_rulebooks():  # type: ignore[no-untyped-def]
-    """The bundled default and every adopted rulebook (the last adopted is in force)."""
-    store = _runtime().store
+def list_rulebooks(query):  # type: ignore[no-untyped-def]
+    """The bundled default and every adopted rulebook in adoption order, paged (the last
+    adopted is in force)."""
     default = rulebooks.default_rulebook()
     adopted = [
         {
@@ -266,15 +267,20 @@ def list_rulebooks():  # type: ignore[no-untyped-def]
             "hash": rb.hash,
             "title": rb.title,
             "position": position,
-            "adopted_at": at.isoformat(),
+            "adopted_at": format_instant(at),
         }
-        for position, at, rb in rulebooks.adopted(store)
+        for position, at, rb in rulebooks.adopted(_runtime().store)
     ]
-    return {
+    page, next_after = page_after(
+        adopted, query["after"], query["limit"], key=lambda rulebook: rulebook["position"]
+    )
+    body = {
         "default": {"version": default.version, "hash": default.hash, "title": default.title},
-        "adopted": adopted,
+        "adopted": page,
         "in_force": adopted[-1]["version"] if adopted else default.version,
+        "next_after": next_after,
     }
+    return body, 200, next_link(next_after)
 
 
 @blp.post("/rulebooks")
