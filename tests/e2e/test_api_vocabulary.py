@@ -31,13 +31,13 @@ def runtime(sqlite_url, tmp_path):
 
 
 @pytest.fixture
-def client(runtime):
-    return create_app(runtime).test_client()
+def office(runtime):
+    return {"Authorization": f"Bearer {runtime.tokens.create('office-1', 'office')}"}
 
 
 @pytest.fixture
-def office(runtime):
-    return {"Authorization": f"Bearer {runtime.tokens.create('office-1', 'office')}"}
+def client(runtime):
+    return create_app(runtime).test_client()
 
 
 def _register(client, office, *project_ids: str) -> None:
