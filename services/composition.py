@@ -33,11 +33,15 @@ def migrate(settings: Settings) -> None:
     upgrade(settings.database_url, migration_locations())
 
 
-def runtime_for(settings: Settings | None = None) -> Runtime:
-    runtime = build_runtime(settings or Settings.from_env(), build_registry())
+def wire(runtime: Runtime) -> Runtime:
+    """Attach each service's parts (its typed dataclass of wired objects) to the runtime."""
     for module in SERVICES.values():
-        module.declare_actors(runtime)
+        runtime.attach(module.wire(runtime))
     return runtime
+
+
+def runtime_for(settings: Settings | None = None) -> Runtime:
+    return wire(build_runtime(settings or Settings.from_env(), build_registry()))
 
 
 def readiness(runtime: Runtime) -> list:

@@ -15,10 +15,9 @@ from marshmallow import ValidationError
 
 from shared.http import Problem
 
-from ..application.handlers import Registry
-from ..application.integrations import Integrations
 from ..application.signing import SignatureError
 from ..application.submissions import REJECTED, Outcome, Submission
+from ..wiring import RegistryParts
 from .schemas import IngestBatch, IngestBody, IngestItem, event_id_text
 
 blp = Blueprint(
@@ -40,7 +39,8 @@ def ingest() -> Response:
     """A batch of events: each accepted, a duplicate (with its stored position) or
     rejected with the field and the reason."""
     runtime = current_app.extensions["gongjian.runtime"]
-    integrations: Integrations = runtime.extras["integrations"]
+    parts = RegistryParts.of(runtime)
+    integrations = parts.integrations
     body = request.get_data(cache=True)
     try:
         integration = integrations.authenticate(
@@ -53,7 +53,7 @@ def ingest() -> Response:
     except SignatureError as exc:
         raise Problem(401, "Unauthorized", str(exc)) from None
     items = _items(body)
-    registry: Registry = runtime.extras["registry"]
+    registry = parts.registry
     outcomes: list[Outcome | None] = []
     submissions: list[Submission] = []
     for raw in items:

@@ -19,6 +19,7 @@ from shared.http import ClockQuery, Problem, clock_text, next_link
 from ..application.handlers import Registry
 from ..application.submissions import DUPLICATE, Outcome, Submission
 from ..readmodel import projects as project_list
+from ..wiring import RegistryParts
 from .schemas import (
     DiffQuery,
     EventBody,
@@ -41,7 +42,7 @@ SECURITY = [{"bearer": []}]
 
 
 def registry() -> Registry:
-    return current_app.extensions["gongjian.runtime"].extras["registry"]
+    return RegistryParts.of(current_app.extensions["gongjian.runtime"]).registry
 
 
 def cutoff(as_of: date | datetime | None, known_at: date | datetime | None) -> Cutoff:

@@ -16,6 +16,12 @@ def _runtime(obj):  # type: ignore[no-untyped-def]
     return obj.runtime()
 
 
+def _service(obj):  # type: ignore[no-untyped-def]
+    from ..wiring import SchedulingParts
+
+    return SchedulingParts.of(_runtime(obj)).service
+
+
 @click.command("scheduler")
 @click.option("--once", is_flag=True, help="Claim and request due periods once, then exit.")
 @click.option(
@@ -52,12 +58,13 @@ def run_scheduler(  # type: ignore[no-untyped-def]
 ) -> None:
     """The scheduler's loop: catch the read model up, claim and request every period
     that has opened, then wait a tick (the `scheduler` command, or a thread of `serve`)."""
-    from .wiring import config_for, scheduler_for, service_for
+    from ..wiring import SchedulingParts
 
-    every = interval or config_for(runtime).scheduler_interval_seconds
+    parts = SchedulingParts.of(runtime)
+    every = interval or parts.config.scheduler_interval_seconds
     while True:
-        service_for(runtime).catch_up()
-        for cadence, period in scheduler_for(runtime).tick():
+        parts.service.catch_up()
+        for cadence, period in parts.scheduler.tick():
             click.echo(f"planning {cadence} {period}")
         if once or stop.wait(every):
             return
@@ -72,9 +79,7 @@ def scheduling() -> None:
 @click.pass_obj
 def rebuild(obj) -> None:  # type: ignore[no-untyped-def]
     """Drop the read model and replay the whole log into it."""
-    from .wiring import service_for
-
-    result = service_for(_runtime(obj)).rebuild()
+    result = _service(obj).rebuild()
     click.echo(f"read model rebuilt: {result.processed} events, checkpoint {result.position}")
 
 
@@ -82,9 +87,7 @@ def rebuild(obj) -> None:  # type: ignore[no-untyped-def]
 @click.pass_obj
 def catch_up(obj) -> None:  # type: ignore[no-untyped-def]
     """Apply the events after the read model's checkpoint."""
-    from .wiring import service_for
-
-    result = service_for(_runtime(obj)).catch_up()
+    result = _service(obj).catch_up()
     click.echo(f"caught up: {result.processed} events, checkpoint {result.position}")
 
 
@@ -99,11 +102,10 @@ def plan(obj, cadence: str, period: str, known_at: str | None, replan: bool) -> 
     from shared.eventstore import utc
 
     from ..domain.periods import InvalidPeriod
-    from .wiring import service_for
 
     try:
         instant = utc(datetime.fromisoformat(known_at.replace("Z", "+00:00"))) if known_at else None
-        record, created = service_for(_runtime(obj)).plan(
+        record, created = _service(obj).plan(
             cadence, period, known_at=instant, replan=replan, actor="cli"
         )
     except (InvalidPeriod, ValueError) as exc:

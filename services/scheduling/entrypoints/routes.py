@@ -27,8 +27,8 @@ from shared.http.problems import problem_response
 
 from ..domain.errors import ActionNotFound, PlanNotFound
 from ..domain.periods import CADENCES, InvalidPeriod, Period
+from ..wiring import SchedulingParts
 from . import exports
-from .wiring import service_for
 
 blp = Blueprint(
     "scheduling",
@@ -97,7 +97,7 @@ class CloseBody(Schema):
 
 
 def _service():  # type: ignore[no-untyped-def]
-    return service_for(current_app.extensions["gongjian.runtime"])
+    return SchedulingParts.of(current_app.extensions["gongjian.runtime"]).service
 
 
 def _instant(value: date | datetime | None) -> datetime | None:

@@ -11,13 +11,11 @@ from shared.runtime import Runtime
 
 from ..application import assessments
 from ..readmodel.records import Records
+from ..wiring import ScoringParts
 
 log = logging.getLogger(__name__)
 
 MAX_RETRIES = 5
-FAULT_HOOK = "scoring.fault"
-"""``runtime.extras[FAULT_HOOK](replayed, total)``, if set, is called on progress: tests
-use it to kill a job half-way."""
 
 
 def declare(runtime: Runtime) -> dramatiq.Actor:
@@ -25,7 +23,7 @@ def declare(runtime: Runtime) -> dramatiq.Actor:
 
     def assess(job_id: str) -> None:
         def progress(replayed: int, total: int) -> None:
-            hook = runtime.extras.get(FAULT_HOOK)
+            hook = ScoringParts.of(runtime).on_progress
             if hook is not None:
                 hook(replayed, total)
 

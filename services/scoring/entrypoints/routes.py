@@ -17,6 +17,7 @@ from ..application import assessments, rulebooks
 from ..domain.diff import diff_results
 from ..domain.rulebook import RulebookInvalid
 from ..readmodel.records import Records
+from ..wiring import ScoringParts
 from . import reports
 
 blp = Blueprint("scoring", __name__, url_prefix="/v1", description="Year-end assessment (年终考核)")
@@ -113,7 +114,7 @@ def post_assessment(body):  # type: ignore[no-untyped-def]
     records = _records()
     job, created = assessments.submit(records, request_, requested_by=current_principal().name)
     if created or job["status"] == "failed":
-        runtime.extras["scoring.assess"].send(job["job_id"])
+        ScoringParts.of(runtime).assess.send(job["job_id"])
     view = job_view(job)
     status = 200 if job["status"] == "done" else 202
     return view, status, {"Location": f"/v1/assessments/jobs/{job['job_id']}"}
