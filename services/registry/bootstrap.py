@@ -19,7 +19,7 @@ from .wiring import RegistryParts
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
 
-errors.register_error_handlers(projects.blp)
+errors.register()
 
 
 def wire(runtime: Runtime) -> RegistryParts:

@@ -10,10 +10,12 @@ from flask_smorest import Api
 from shared.http import create_base_app
 from shared.runtime import Runtime
 
-from .entrypoints import actors, routes
+from .entrypoints import actors, errors, routes
 from .wiring import SchedulingParts
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
+
+errors.register()
 
 
 def register_routes(api: Api, runtime: Runtime) -> None:

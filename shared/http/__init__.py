@@ -12,6 +12,7 @@ from .params import (
     clock_text,
     limit_field,
     next_link,
+    not_in_future,
     page_after,
     renamed,
 )
@@ -32,5 +33,6 @@ __all__ = [
     "limit_field",
     "next_link",
     "page_after",
+    "not_in_future",
     "clock_text",
 ]

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, has_app_context, request
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 
-from ..eventstore import end_of_day, format_instant, parse_instant
+from ..eventstore import end_of_day, format_instant, now_utc, parse_instant
 from .deprecation import deprecated_parameters, note_deprecated
 from .problems import Problem
 
@@ -75,6 +75,12 @@ class AsOf(DateOrInstant):
         if isinstance(loaded, datetime):
             note_deprecated("as_of as an instant", "as_of as a date (YYYY-MM-DD)")
         return loaded
+
+
+def not_in_future(instant: datetime) -> None:
+    """For ``known_at`` where only what is already recorded may count."""
+    if instant > now_utc():
+        raise ValidationError("must not be in the future: only what is recorded so far counts")
 
 
 class KnownAt(DateOrInstant):

@@ -21,11 +21,10 @@ from shared.http import (
     clock_text,
     limit_field,
     next_link,
+    not_in_future,
     page_after,
 )
-from shared.http.problems import problem_response
 
-from ..domain.errors import ActionNotFound, PlanNotFound
 from ..domain.periods import CADENCES, InvalidPeriod, Period
 from ..wiring import SchedulingParts
 from . import exports
@@ -59,7 +58,7 @@ class BoardQuery(ClockQuery, PageQuery):
 class PlanBody(Schema):
     cadence = fields.String(required=True, validate=validate.OneOf(CADENCES))
     period = fields.String(required=True)
-    known_at = KnownAt(load_default=None)
+    known_at = KnownAt(load_default=None, validate=not_in_future)
     replan = fields.Boolean(load_default=False)
 
     @validates_schema
@@ -105,20 +104,6 @@ def _instant(value: date | datetime | None) -> datetime | None:
     return Cutoff.of(as_of=value, zone=zone).as_of
 
 
-def _period(cadence: str, period: str) -> Period:
-    try:
-        return Period.parse(cadence, period)
-    except InvalidPeriod as exc:
-        field = "cadence" if cadence not in CADENCES else "period"
-        raise Problem(422, "Unprocessable Content", str(exc), errors={field: [str(exc)]}) from None
-
-
-@blp.errorhandler(PlanNotFound)
-@blp.errorhandler(ActionNotFound)
-def _not_found(exc: Exception) -> Response:
-    return problem_response(404, "Not Found", str(exc))
-
-
 @blp.get("/board")
 @require_role(*READERS)
 @blp.arguments(BoardQuery, location="query")
@@ -145,19 +130,11 @@ def board(query):  # type: ignore[no-untyped-def]
 def plan_now(body):  # type: ignore[no-untyped-def]
     """The period's plan: returned if it exists, otherwise made and stored (201). With
     ``known_at`` or ``replan`` a new version is stored when the plan changed."""
-    known_at = body["known_at"]
-    if known_at is not None and known_at > now_utc():
-        raise Problem(
-            422,
-            "Unprocessable Content",
-            "known_at is in the future",
-            errors={"known_at": ["must not be in the future"]},
-        )
     principal = current_principal()
     record, created = _service().plan(
         body["cadence"],
         body["period"],
-        known_at=known_at,
+        known_at=body["known_at"],
         replan=body["replan"],
         actor=principal.name,
         source=principal.source,
@@ -189,7 +166,7 @@ def list_plans(query):  # type: ignore[no-untyped-def]
 @blp.doc(security=[{"bearer": []}])
 def get_plan(query, cadence: str, period: str):  # type: ignore[no-untyped-def]
     """The latest version of a period's plan, or ``?version=``."""
-    _period(cadence, period)
+    Period.parse(cadence, period)  # an InvalidPeriod is a 422 naming the field
     return _service().get_plan(cadence, period, query["version"]).to_dict()
 
 
@@ -199,7 +176,7 @@ def get_plan(query, cadence: str, period: str):  # type: ignore[no-untyped-def]
 @blp.doc(security=[{"bearer": []}])
 def plan_versions(query, cadence: str, period: str):  # type: ignore[no-untyped-def]
     """Every version of a period's plan with what each changed, in version order."""
-    _period(cadence, period)
+    Period.parse(cadence, period)  # an InvalidPeriod is a 422 naming the field
     records, next_after = page_after(
         _service().versions(cadence, period),
         query["after"],
@@ -234,7 +211,7 @@ def agenda(query, cadence: str, period: str, fmt: str):  # type: ignore[no-untyp
     """The agenda, printable (md, html) or as rows (csv, xlsx)."""
     if fmt not in _FORMATS:
         raise Problem(404, "Not Found", f"no agenda format {fmt!r}; one of md, html, csv, xlsx")
-    _period(cadence, period)
+    Period.parse(cadence, period)  # an InvalidPeriod is a 422 naming the field
     record = _service().get_plan(cadence, period, query["version"]).to_dict()
     content_type, render = _FORMATS[fmt]
     response = Response(render(record), content_type=content_type)

@@ -9,13 +9,12 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from shared.auth import current_principal, require_role
-from shared.eventstore import RecordedEvent, format_instant, now_utc
-from shared.http import AsOf, KnownAt, PageQuery, Problem, next_link, page_after
+from shared.eventstore import RecordedEvent, format_instant
+from shared.http import AsOf, KnownAt, PageQuery, Problem, next_link, not_in_future, page_after
 from shared.runtime import Runtime
 
 from ..application import assessments, rulebooks
 from ..domain.diff import diff_results
-from ..domain.rulebook import RulebookInvalid
 from ..readmodel.records import Records
 from ..wiring import ScoringParts
 from . import reports
@@ -28,7 +27,7 @@ class AssessmentAsked(Schema):
     year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
     rulebook_version = fields.String(load_default=None, validate=validate.Length(1, 64))
     as_of = AsOf(load_default=None)
-    known_at = KnownAt(load_default=None)
+    known_at = KnownAt(load_default=None, validate=not_in_future)
 
 
 class ListQuery(PageQuery):
@@ -93,24 +92,9 @@ def post_assessment(body):  # type: ignore[no-untyped-def]
         rulebook_version=body["rulebook_version"],
         zone=runtime.settings.zone,
     )
-    if request_.known_at > now_utc():
-        raise Problem(
-            422,
-            "Unprocessable Content",
-            "known_at is in the future: an assessment can only use what is already recorded",
-            errors={"known_at": ["must not be in the future"]},
-        )
-    if request_.rulebook_version is not None:
-        watermark = runtime.store.position_known_at(request_.known_at)
-        try:
-            rulebooks.in_force(runtime.store, watermark, request_.rulebook_version)
-        except rulebooks.UnknownRulebook as exc:
-            raise Problem(
-                422,
-                "Unprocessable Content",
-                str(exc),
-                errors={"rulebook_version": [str(exc)]},
-            ) from None
+    if request_.rulebook_version is not None:  # an unknown version is a 422 (errors.py)
+        head_position = runtime.store.position_known_at(request_.known_at)
+        rulebooks.in_force(runtime.store, head_position, request_.rulebook_version)
     records = _records()
     job, created = assessments.submit(records, request_, requested_by=current_principal().name)
     if created or job["status"] == "failed":
@@ -297,18 +281,8 @@ def adopt_rulebook():  # type: ignore[no-untyped-def]
             "send the rulebook as a JSON object",
             errors={"(document)": ["must be a JSON object"]},
         )
-    try:
-        rulebook, position, created = rulebooks.adopt(
-            _runtime().store, document, actor=current_principal().name
-        )
-    except RulebookInvalid as exc:
-        raise Problem(
-            422,
-            "Unprocessable Content",
-            "the rulebook is invalid: " + ", ".join(sorted(exc.errors)),
-            errors={path: [why] for path, why in exc.errors.items()},
-        ) from None
-    except rulebooks.RulebookConflict as exc:
-        raise Problem(409, "Conflict", str(exc)) from None
+    rulebook, position, created = rulebooks.adopt(
+        _runtime().store, document, actor=current_principal().name
+    )
     body = {"version": rulebook.version, "hash": rulebook.hash, "position": position}
     return body, 201 if created else 200
