@@ -14,6 +14,7 @@ from shared.migrations import pending, upgrade
 from shared.runtime import Runtime, build_runtime
 
 from . import console
+from .console import gateway as console_gateway
 from .console.app import mount as mount_console
 from .registry import bootstrap as registry
 from .scheduling import bootstrap as scheduling
@@ -34,9 +35,11 @@ def migrate(settings: Settings) -> None:
 
 
 def wire(runtime: Runtime) -> Runtime:
-    """Attach each service's parts (its typed dataclass of wired objects) to the runtime."""
+    """Attach each service's parts (its typed dataclass of wired objects) to the runtime,
+    then the console's gateway to them."""
     for module in SERVICES.values():
         runtime.attach(module.wire(runtime))
+    runtime.attach(console_gateway.Services(runtime))
     return runtime
 
 
