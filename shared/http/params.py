@@ -14,6 +14,7 @@ answer carries a ``Deprecation`` header (see `deprecation`).
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -35,9 +36,12 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def campaign_zone() -> ZoneInfo:
-    """The time zone of the campaign served by this app (Asia/Shanghai by default)."""
+    """The campaign's time zone: the serving app's, or else ``GONGJIAN_TIMEZONE`` (the
+    command line), Asia/Shanghai by default."""
     runtime = current_app.extensions.get("gongjian.runtime") if has_app_context() else None
-    return runtime.settings.zone if runtime is not None else ZoneInfo(DEFAULT_ZONE)
+    if runtime is not None:
+        return runtime.settings.zone
+    return ZoneInfo(os.environ.get("GONGJIAN_TIMEZONE") or DEFAULT_ZONE)
 
 
 def _instant(text: str) -> datetime:

@@ -9,6 +9,7 @@ from datetime import datetime
 
 import click
 
+from shared.commandline import KNOWN_AT
 from shared.logging import configure_logging
 
 
@@ -94,19 +95,21 @@ def catch_up(obj) -> None:  # type: ignore[no-untyped-def]
 @scheduling.command("plan")
 @click.option("--cadence", required=True, type=click.Choice(["weekly", "monthly", "quarterly"]))
 @click.option("--period", required=True, help="2024-W10, 2024-03 or 2024-Q1")
-@click.option("--known-at", default=None, help="ISO instant; default now")
+@click.option(
+    "--known-at",
+    default=None,
+    type=KNOWN_AT,
+    help="An RFC 3339 instant, or YYYY-MM-DD for the end of that day; default now.",
+)
 @click.option("--replan", is_flag=True, help="Write a new version if the plan changed.")
 @click.pass_obj
-def plan(obj, cadence: str, period: str, known_at: str | None, replan: bool) -> None:  # type: ignore[no-untyped-def]
+def plan(obj, cadence: str, period: str, known_at: datetime | None, replan: bool) -> None:  # type: ignore[no-untyped-def]
     """Make (or show) a period's plan and print its version and digest."""
-    from shared.eventstore import utc
-
     from ..domain.periods import InvalidPeriod
 
     try:
-        instant = utc(datetime.fromisoformat(known_at.replace("Z", "+00:00"))) if known_at else None
         record, created = _service(obj).plan(
-            cadence, period, known_at=instant, replan=replan, actor="cli"
+            cadence, period, known_at=known_at, replan=replan, actor="cli"
         )
     except (InvalidPeriod, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
