@@ -153,25 +153,35 @@ class ClockQuery(Query):
 
 
 def page_after(
-    items: Sequence[T], after: Any, limit: int, key: Callable[[T], Any]
+    items: Sequence[T],
+    after: Any,
+    limit: int,
+    key: Callable[[T], Any],
+    *,
+    ordered: bool = False,
 ) -> tuple[list[T], Any]:
-    """A page of a short list held in memory: the items after the one whose ``key`` is
-    ``after``, at most ``limit``, and the next cursor (``None`` on the last page). The
-    lists paged this way only grow, so a cursor stays valid."""
-    start = 0
-    if after is not None:
-        keys = [str(key(item)) for item in items]
-        if str(after) not in keys:
-            raise Problem(
-                422,
-                "Unprocessable Content",
-                f"no item {after!r} to continue after",
-                errors={"after": ["not a cursor of this list (use the next_after given)"]},
-            )
-        start = keys.index(str(after)) + 1
+    """A page of a list held in memory: at most ``limit`` items after the cursor, and the
+    next cursor (``None`` on the last page). With ``ordered`` (the items sorted by ``key``)
+    the page starts at the first key above ``after``, whether or not that item is still
+    there; otherwise after the item whose key is ``after`` (lists that only grow)."""
+    start = 0 if after is None else _start_after(items, after, key, ordered)
     page = list(items[start : start + limit])
     more = start + limit < len(items)
     return page, key(page[-1]) if more and page else None
+
+
+def _start_after(items: Sequence[T], after: Any, key: Callable[[T], Any], ordered: bool) -> int:
+    if ordered:
+        return next((i for i, item in enumerate(items) if key(item) > after), len(items))
+    keys = [str(key(item)) for item in items]
+    if str(after) not in keys:
+        raise Problem(
+            422,
+            "Unprocessable Content",
+            f"no item {after!r} to continue after",
+            errors={"after": ["not a cursor of this list (use the next_after given)"]},
+        )
+    return keys.index(str(after)) + 1
 
 
 def clock_text(value: date | datetime | None) -> str | None:

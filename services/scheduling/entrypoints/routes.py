@@ -117,7 +117,7 @@ def board(query):  # type: ignore[no-untyped-def]
         known_at = None  # nothing is known beyond now
     board = _service().board(as_of, known_at, query)
     board["projects"], next_after = page_after(
-        board["projects"], after, limit, key=lambda row: row["project_id"]
+        board["projects"], after, limit, key=lambda row: row["project_id"], ordered=True
     )
     board["next_after"] = next_after
     return board, 200, next_link(next_after)
@@ -182,6 +182,7 @@ def plan_versions(query, cadence: str, period: str):  # type: ignore[no-untyped-
         query["after"],
         query["limit"],
         key=lambda record: record.version,
+        ordered=True,
     )
     versions = []
     for record in records:

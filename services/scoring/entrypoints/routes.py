@@ -257,7 +257,11 @@ def list_rulebooks(query):  # type: ignore[no-untyped-def]
         for position, at, rb in rulebooks.adopted(_runtime().store)
     ]
     page, next_after = page_after(
-        adopted, query["after"], query["limit"], key=lambda rulebook: rulebook["position"]
+        adopted,
+        query["after"],
+        query["limit"],
+        key=lambda rulebook: rulebook["position"],
+        ordered=True,
     )
     body = {
         "default": {"version": default.version, "hash": default.hash, "title": default.title},
