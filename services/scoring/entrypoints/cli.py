@@ -80,6 +80,11 @@ def assess(
     assert job is not None
     record = records.assessment(job["assessment_id"])
     assert record is not None
+    _report(record, out, fmt)
+
+
+def _report(record: dict[str, Any], out: Path | None, fmt: str | None) -> None:
+    """Print the digest and the grade counts; write the report if asked."""
     campaign = record["result"]["campaign"]
     click.echo(f"assessment {record['assessment_id']}  digest {record['digest']}")
     click.echo(
