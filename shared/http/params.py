@@ -145,6 +145,15 @@ class PageQuery(Query):
     limit = limit_field()
 
 
+class PageBody(Schema):
+    """Base of a list endpoint's response schema: the next cursor beside the items."""
+
+    next_after = fields.Raw(
+        allow_none=True,
+        metadata={"description": "the `after` of the next page; null on the last page"},
+    )
+
+
 class ClockQuery(Query):
     """The two clocks of a question about the past."""
 

@@ -14,6 +14,7 @@ from services.registry.domain.errors import ProjectNotFound, RegistryError, Rule
 from services.scheduling.domain.errors import SchedulingError
 from services.scheduling.domain.periods import InvalidPeriod
 from services.scoring.application.rulebooks import RulebookConflict, UnknownRulebook
+from services.scoring.domain.errors import ScoringError
 from services.scoring.domain.rulebook import RulebookInvalid
 from shared.eventstore import ConcurrencyConflict, EventStoreError, LockTimeout
 from shared.http.problems import PROBLEM_TYPES, register_problem_handlers
@@ -55,9 +56,10 @@ def test_every_domain_error_of_every_service_has_a_problem_type():
         _subclasses(RegistryError)
         | _subclasses(SchedulingError)
         | _subclasses(EventStoreError)
+        | _subclasses(ScoringError)
         | {InvalidPeriod, RulebookInvalid, UnknownRulebook, RulebookConflict, SignatureError}
     )
-    bases = {RegistryError, SchedulingError, EventStoreError}
+    bases = {RegistryError, SchedulingError, EventStoreError, ScoringError}
     unmapped = sorted(k.__name__ for k in domain_errors - bases if not _mapped(k))
     assert unmapped == []
 

@@ -15,6 +15,7 @@ from shared.runtime import Runtime
 
 from ..application import assessments, rulebooks
 from ..domain.diff import diff_results
+from ..domain.errors import AssessmentJobNotFound, AssessmentNotFound, ProjectNotAssessed
 from ..readmodel.records import Records
 from ..wiring import ScoringParts
 from . import reports
@@ -111,7 +112,7 @@ def get_job(job_id: str):  # type: ignore[no-untyped-def]
     """A job's status and progress (events replayed / total)."""
     job = _records().job(job_id)
     if job is None:
-        raise Problem(404, "Not Found", f"no assessment job {job_id}")
+        raise AssessmentJobNotFound(job_id)
     return job_view(job)
 
 
@@ -133,7 +134,7 @@ def list_assessments(query):  # type: ignore[no-untyped-def]
 def _assessment(assessment_id: str) -> dict[str, Any]:
     record = _records().assessment(assessment_id)
     if record is None:
-        raise Problem(404, "Not Found", f"no assessment {assessment_id}")
+        raise AssessmentNotFound(assessment_id)
     return record
 
 
@@ -171,9 +172,7 @@ def get_project_score(assessment_id: str, project_id: str):  # type: ignore[no-u
     result = _assessment(assessment_id)["result"]
     project = next((p for p in result["projects"] if p["project_id"] == project_id), None)
     if project is None:
-        raise Problem(
-            404, "Not Found", f"project {project_id} is not in assessment {assessment_id}"
-        )
+        raise ProjectNotAssessed(assessment_id, project_id)
     positions = sorted(
         {p for line in project["lines"] for p in line["evidence"]}
         | set(project["evidence"])
