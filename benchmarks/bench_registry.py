@@ -64,12 +64,9 @@ def throwaway_database(server_url: str) -> Iterator[str]:
 
 def _registry(url: str):  # type: ignore[no-untyped-def]
     from services.composition import runtime_for
-    from services.registry.bootstrap import wire
     from shared.config import Settings
 
-    runtime = runtime_for(Settings.from_env(database_url=url))
-    wire(runtime)
-    return runtime
+    return runtime_for(Settings.from_env(database_url=url))
 
 
 def _registration(project_id: str, national_code: str | None = None) -> dict:
@@ -104,11 +101,13 @@ def _percentiles(samples: list[float]) -> str:
 def bench_ingest(url: str, clients: int, batches: int, workers: int) -> None:
     from services.registry.application.signing import sign
     from services.registry.application.submissions import Submission
+    from services.registry.wiring import RegistryParts
 
     runtime = _registry(url)
     projects_per_client = 10
-    secret = runtime.extras["integrations"].create("bench", ["InspectionCompleted"])
-    runtime.extras["registry"].submit_batch(
+    parts = RegistryParts.of(runtime)
+    secret = parts.integrations.create("bench", ["InspectionCompleted"])
+    parts.registry.submit_batch(
         [
             Submission(
                 str(uuid.uuid4()), "ProjectRegistered", START, _registration(f"p{n}", _code(n))
@@ -259,9 +258,10 @@ def _long_history(n: int) -> Iterator[tuple[str, dict]]:
 def bench_as_of(url: str, events: int, queries: int) -> None:
     from services.composition import create_app
     from services.registry.application.submissions import Submission
+    from services.registry.wiring import RegistryParts
 
     runtime = _registry(url)
-    registry = runtime.extras["registry"]
+    registry = RegistryParts.of(runtime).registry
     registry.submit(Submission(str(uuid.uuid4()), "ProjectRegistered", START, _registration("big")))
     step = timedelta(minutes=50)
     pending: list[Submission] = []

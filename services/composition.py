@@ -17,6 +17,7 @@ from shared.migrations.roles import application_role, grant_application_role
 from shared.runtime import Runtime, build_runtime
 
 from . import console
+from .console import gateway as console_gateway
 from .console.app import mount as mount_console
 from .registry import bootstrap as registry
 from .scheduling import bootstrap as scheduling
@@ -44,11 +45,17 @@ def migrate(settings: Settings) -> None:
             owner.dispose()
 
 
-def runtime_for(settings: Settings | None = None) -> Runtime:
-    runtime = build_runtime(settings or Settings.from_env(), build_registry())
+def wire(runtime: Runtime) -> Runtime:
+    """Attach each service's parts (its typed dataclass of wired objects) to the runtime,
+    then the console's gateway to them."""
     for module in SERVICES.values():
-        module.declare_actors(runtime)
+        runtime.attach(module.wire(runtime))
+    runtime.attach(console_gateway.Services(runtime))
     return runtime
+
+
+def runtime_for(settings: Settings | None = None) -> Runtime:
+    return wire(build_runtime(settings or Settings.from_env(), build_registry()))
 
 
 def readiness(runtime: Runtime) -> list:

@@ -1,9 +1,10 @@
-"""The wired objects a process runs with: engine, store, broker, tokens."""
+"""The wired objects a process runs with: engine, store, broker, tokens, and each
+service's own wired objects (its *parts*), attached by the composition root."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import dramatiq
 from sqlalchemy import Engine
@@ -14,6 +15,8 @@ from .db import create_db_engine
 from .eventstore import EventStore, EventTypeRegistry
 from .messaging import EventBus, create_broker
 
+Part = TypeVar("Part")
+
 
 @dataclass
 class Runtime:
@@ -23,7 +26,24 @@ class Runtime:
     broker: dramatiq.Broker
     bus: EventBus
     tokens: TokenStore
-    extras: dict[str, Any] = field(default_factory=dict)
+    _parts: dict[type[Any], Any] = field(default_factory=dict, repr=False)
+
+    def attach(self, part: object) -> None:
+        """Keep one service's wired objects (a dataclass of its own, e.g. ``RegistryParts``).
+
+        ``shared`` may not name the services' types (an import-linter contract), so the
+        runtime keeps each part under its class, and `part` hands it back typed."""
+        self._parts[type(part)] = part
+
+    def part(self, kind: type[Part]) -> Part:
+        """The attached part of class ``kind``; a `LookupError` names what was not wired."""
+        found = self._parts.get(kind)
+        if found is None:
+            raise LookupError(
+                f"{kind.__name__} is not wired into this runtime "
+                "(services.composition.runtime_for wires every service)"
+            )
+        return cast(Part, found)
 
     def close(self) -> None:
         self.broker.close()

@@ -10,28 +10,25 @@ from typing import Any
 from shared.eventstore import Cutoff, EventStore, RecordedEvent, now_utc
 from shared.runtime import Runtime
 
-from ..registry import bootstrap as registry_bootstrap
-from ..registry.application.handlers import Registry
-from ..registry.application.integrations import Integrations
 from ..registry.application.submissions import Submission
-from ..scheduling.application import SchedulingService
+from ..registry.wiring import RegistryParts
 from ..scheduling.domain.project import ProjectState
-from ..scheduling.entrypoints.wiring import service_for
+from ..scheduling.wiring import SchedulingParts
 from ..scoring.application import assessments
 from ..scoring.domain.diff import diff_results
 from ..scoring.readmodel.records import Records
+from ..scoring.wiring import ScoringParts
 
 
 class Services:
     """What the console may call, built once per runtime."""
 
     def __init__(self, runtime: Runtime) -> None:
-        registry_bootstrap.wire(runtime)
         self.runtime = runtime
         self.zone = runtime.settings.zone
-        self.registry: Registry = runtime.extras["registry"]
-        self.integrations: Integrations = runtime.extras["integrations"]
-        self.scheduling: SchedulingService = service_for(runtime)
+        self.registry = RegistryParts.of(runtime).registry
+        self.integrations = RegistryParts.of(runtime).integrations
+        self.scheduling = SchedulingParts.of(runtime).service
         self.records = Records(runtime.engine)
         self.tokens = runtime.tokens
 
@@ -79,7 +76,7 @@ class Services:
             )
         job, created = assessments.submit(self.records, request, requested_by=requested_by)
         if created or job["status"] == "failed":
-            self.runtime.extras["scoring.assess"].send(job["job_id"])
+            ScoringParts.of(self.runtime).assess.send(job["job_id"])
         return job
 
     def assessment_diff(self, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
@@ -92,7 +89,5 @@ class Services:
 
 
 def services(runtime: Runtime) -> Services:
-    found = runtime.extras.get("console.services")
-    if found is None:
-        found = runtime.extras["console.services"] = Services(runtime)
-    return found
+    """The console's gateway, attached by the composition root (``services.composition``)."""
+    return runtime.part(Services)

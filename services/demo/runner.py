@@ -10,7 +10,7 @@ from pathlib import Path
 
 from shared.runtime import Runtime
 
-from ..registry import bootstrap as registry
+from ..registry.wiring import RegistryParts
 from .campaign import generate
 from .push import Api, Loaded, load
 
@@ -30,8 +30,7 @@ def has_projects(runtime: Runtime) -> bool:
 
 def integration_secret(runtime: Runtime) -> str:
     """A secret for the demo's approval system: a new integration, or a rotated secret."""
-    registry.wire(runtime)
-    integrations = runtime.extras["integrations"]
+    integrations = RegistryParts.of(runtime).integrations
     if integrations.get(INTEGRATION) is None:
         return str(integrations.create(INTEGRATION, list(integrations.known_types)))
     integrations.rotate(INTEGRATION, retire_old=True)  # at most one old secret stays active

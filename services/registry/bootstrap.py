@@ -1,4 +1,5 @@
-"""Wiring of the registry service."""
+"""Wiring of the registry service: its parts (no actors: it is the source of truth and
+follows no log) and its routes."""
 
 from __future__ import annotations
 
@@ -14,23 +15,23 @@ from shared.runtime import Runtime
 from .application.handlers import Registry
 from .application.integrations import Integrations
 from .entrypoints import errors, export, feed, ingest, projects
+from .wiring import RegistryParts
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
 
-errors.register_error_handlers(projects.blp)
+errors.register()
 
 
-def wire(runtime: Runtime) -> None:
-    """The registry's use cases, kept on the runtime for routes and commands."""
-    runtime.extras.setdefault(
-        "registry",
+def wire(runtime: Runtime) -> RegistryParts:
+    """The registry's use cases (the composition root attaches them to the runtime)."""
+    declare_actors(runtime)
+    return RegistryParts(
         Registry(runtime.store, max_skew_seconds=runtime.settings.max_clock_skew_seconds),
+        Integrations(runtime.engine, PROJECT_EVENT_TYPES),
     )
-    runtime.extras.setdefault("integrations", Integrations(runtime.engine, PROJECT_EVENT_TYPES))
 
 
 def register_routes(api: Api, runtime: Runtime) -> None:
-    wire(runtime)
     for blueprint in (feed.blp, projects.blp, ingest.blp, export.blp):
         api.register_blueprint(blueprint)
 

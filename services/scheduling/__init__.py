@@ -5,4 +5,6 @@ streams, and its read model of every project (tables ``scheduling_*``).
 Publishes: DispatchPlanned, SpotCheckScheduled, ActionAssigned, ActionClosed.
 Consumes: every project event (actor ``scheduling.catch_up`` on queue ``scheduling``);
 plans on request of the scheduler (actor ``scheduling.plan``).
+
+The parts, who may call whom, the vocabulary and where each rule lives: docs/architecture.md.
 """

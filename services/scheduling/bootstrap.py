@@ -10,19 +10,23 @@ from flask_smorest import Api
 from shared.http import create_base_app
 from shared.runtime import Runtime
 
-from .entrypoints import actors, routes
+from .entrypoints import actors, errors, routes
+from .wiring import SchedulingParts
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
+
+errors.register()
 
 
 def register_routes(api: Api, runtime: Runtime) -> None:
     api.register_blueprint(routes.blp)
 
 
-def declare_actors(runtime: Runtime) -> None:
-    """``scheduling.catch_up(position)`` (nudged after appends) and
-    ``scheduling.plan(cadence, period)`` (sent by the scheduler)."""
+def wire(runtime: Runtime) -> SchedulingParts:
+    """The service and the scheduler; declares ``scheduling.catch_up(position)`` (nudged
+    after appends) and ``scheduling.plan(cadence, period)`` (sent by the scheduler)."""
     actors.declare(runtime)
+    return SchedulingParts.build(runtime)
 
 
 def create_app(runtime: Runtime) -> Flask:

@@ -10,17 +10,21 @@ from flask_smorest import Api
 from shared.http import create_base_app
 from shared.runtime import Runtime
 
-from .entrypoints import actors, routes
+from .entrypoints import actors, errors, routes
+from .wiring import ScoringParts
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
+
+errors.register()
 
 
 def register_routes(api: Api, runtime: Runtime) -> None:
     api.register_blueprint(routes.blp)
 
 
-def declare_actors(runtime: Runtime) -> None:
-    runtime.extras["scoring.assess"] = actors.declare(runtime)
+def wire(runtime: Runtime) -> ScoringParts:
+    """Declares ``scoring.assess(job_id)``."""
+    return ScoringParts(assess=actors.declare(runtime))
 
 
 def create_app(runtime: Runtime) -> Flask:

@@ -1,6 +1,40 @@
-"""HTTP plumbing every service shares: RFC 9457 problems, the base app, health."""
+"""HTTP plumbing every service shares: RFC 9457 problems, the query parameters of the
+shared vocabulary (the two clocks, paging), deprecation headers, the base app, health."""
 
 from .app import create_base_app
+from .params import (
+    AsOf,
+    ClockQuery,
+    DateOrInstant,
+    KnownAt,
+    PageBody,
+    PageQuery,
+    Query,
+    clock_text,
+    limit_field,
+    next_link,
+    not_in_future,
+    page_after,
+    renamed,
+)
 from .problems import Problem
 
-__all__ = ["Problem", "create_base_app"]
+__all__ = [
+    "create_base_app",
+    # problems
+    "Problem",
+    # shared query parameters
+    "AsOf",
+    "KnownAt",
+    "DateOrInstant",
+    "Query",
+    "ClockQuery",
+    "PageQuery",
+    "PageBody",
+    "renamed",
+    "limit_field",
+    "next_link",
+    "page_after",
+    "not_in_future",
+    "clock_text",
+]

@@ -20,6 +20,7 @@ from sqlalchemy import text
 from ..events.docs import payload_components
 from ..events.fields import Money
 from ..metrics import RuntimeCollector, exposition
+from .deprecation import add_deprecation_headers
 from .problems import register_problem_handlers
 
 if TYPE_CHECKING:
@@ -58,6 +59,7 @@ def create_base_app(
     )
     _document_event_payloads(api)
     register_problem_handlers(app)
+    app.after_request(add_deprecation_headers)
     _add_health(app, runtime, readiness or [])
     _add_metrics(app, runtime)
     return app, api

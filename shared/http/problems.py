@@ -1,8 +1,16 @@
-"""Every error over HTTP is one shape: RFC 9457 ``application/problem+json``."""
+"""Every error over HTTP is one shape: RFC 9457 ``application/problem+json``.
+
+Errors reach it one way: `PROBLEM_TYPES`, the one table from an error class to its
+problem type. The store's errors are registered here; each service registers its domain
+errors from its ``entrypoints/errors.py``; routes raise domain errors and never translate
+them. `Problem` is for what only HTTP knows (a bad header, an unknown format)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, json, request
@@ -33,9 +41,12 @@ class Problem(Exception):
         self.extra = extra
 
 
-def problem_response(status: int, title: str, detail: str = "", **extra: Any) -> Response:
+def problem_response(
+    status: int, title: str, detail: str = "", *, problem_type: str | None = None, **extra: Any
+) -> Response:
+    """A problem document; ``problem_type`` defaults to the title's slug."""
     body = {
-        "type": PROBLEM_TYPE_BASE + title.lower().replace(" ", "-"),
+        "type": PROBLEM_TYPE_BASE + (problem_type or title.lower().replace(" ", "-")),
         "title": title,
         "status": status,
         "detail": detail,
@@ -47,47 +58,89 @@ def problem_response(status: int, title: str, detail: str = "", **extra: Any) ->
     return response
 
 
+@dataclass(frozen=True)
+class ProblemType:
+    """How one error class is answered: its status, its problem type (the last part of
+    the ``type`` URI), and the members it adds to the document."""
+
+    status: int
+    slug: str
+    extra: Callable[[Any], dict[str, Any]] = field(default=lambda exc: {})
+    detail: Callable[[Any], str] = str
+    retry_after: int | None = None
+
+    def response(self, exc: BaseException) -> Response:
+        response = problem_response(
+            self.status,
+            HTTPStatus(self.status).phrase,
+            self.detail(exc),
+            problem_type=self.slug,
+            **self.extra(exc),
+        )
+        if self.retry_after is not None:
+            response.headers["Retry-After"] = str(self.retry_after)
+        return response
+
+
+PROBLEM_TYPES: dict[type[BaseException], ProblemType] = {}
+"""The one table from errors to problem types: the store's errors below, each service's
+domain errors registered by its bootstrap (``entrypoints/errors.py``)."""
+
+
+def register_problem_types(table: Mapping[type[BaseException], ProblemType]) -> None:
+    for error, problem_type in table.items():
+        known = PROBLEM_TYPES.setdefault(error, problem_type)
+        if known != problem_type:
+            raise ValueError(f"{error.__name__} is already mapped to {known.slug}")
+
+
+def problem_type_of(exc: BaseException) -> ProblemType | None:
+    """The problem type of ``exc``'s class or of its nearest registered base class."""
+    for kind in type(exc).__mro__:
+        found = PROBLEM_TYPES.get(kind)
+        if found is not None:
+            return found
+    return None
+
+
+def field_errors(name: str) -> Callable[[Any], dict[str, Any]]:
+    """``errors: {name: [the error's text]}``: the field at fault, for 422 answers."""
+    return lambda exc: {"errors": {name: [str(exc)]}}
+
+
+register_problem_types(
+    {
+        ValidationError: ProblemType(
+            422,
+            "invalid-request",
+            extra=lambda exc: {"errors": exc.messages},
+            detail=lambda exc: "the request body is invalid",
+        ),
+        ConcurrencyConflict: ProblemType(
+            409,
+            "version-conflict",
+            extra=lambda exc: {
+                "stream_id": exc.stream_id,
+                "expected_version": exc.expected,
+                "current_version": exc.actual,
+            },
+        ),
+        DuplicateEventConflict: ProblemType(
+            409, "duplicate-event", extra=lambda exc: {"event_id": exc.event_id}
+        ),
+        UnknownEventType: ProblemType(422, "unknown-event-type", extra=field_errors("type")),
+        InvalidEventPayload: ProblemType(
+            422, "invalid-payload", extra=lambda exc: {"errors": {"payload": exc.errors}}
+        ),
+        LockTimeout: ProblemType(503, "busy", retry_after=1),
+    }
+)
+
+
 def register_problem_handlers(app: Flask) -> None:
     @app.errorhandler(Problem)
     def _problem(exc: Problem) -> Response:
         return problem_response(exc.status, exc.title, exc.detail, **exc.extra)
-
-    @app.errorhandler(ValidationError)
-    def _invalid(exc: ValidationError) -> Response:
-        return problem_response(
-            422, "Unprocessable Content", "the request body is invalid", errors=exc.messages
-        )
-
-    @app.errorhandler(ConcurrencyConflict)
-    def _conflict(exc: ConcurrencyConflict) -> Response:
-        return problem_response(
-            409,
-            "Conflict",
-            str(exc),
-            stream_id=exc.stream_id,
-            expected_version=exc.expected,
-            current_version=exc.actual,
-        )
-
-    @app.errorhandler(DuplicateEventConflict)
-    def _duplicate(exc: DuplicateEventConflict) -> Response:
-        return problem_response(409, "Conflict", str(exc), event_id=exc.event_id)
-
-    @app.errorhandler(UnknownEventType)
-    def _unknown_type(exc: UnknownEventType) -> Response:
-        return problem_response(422, "Unprocessable Content", str(exc), errors={"type": [str(exc)]})
-
-    @app.errorhandler(InvalidEventPayload)
-    def _invalid_payload(exc: InvalidEventPayload) -> Response:
-        return problem_response(
-            422, "Unprocessable Content", str(exc), errors={"payload": exc.errors}
-        )
-
-    @app.errorhandler(LockTimeout)
-    def _busy(exc: LockTimeout) -> Response:
-        response = problem_response(503, "Service Unavailable", str(exc))
-        response.headers["Retry-After"] = "1"
-        return response
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:
@@ -101,7 +154,10 @@ def register_problem_handlers(app: Flask) -> None:
         return problem_response(exc.code or 500, exc.name, detail, **extra)
 
     @app.errorhandler(Exception)
-    def _unexpected(exc: Exception) -> Response:
+    def _mapped_or_unexpected(exc: Exception) -> Response:
+        problem_type = problem_type_of(exc)
+        if problem_type is not None:
+            return problem_type.response(exc)
         log.exception("unhandled error", extra={"path": request.path})
         return problem_response(500, "Internal Server Error", "an unexpected error was logged")
 

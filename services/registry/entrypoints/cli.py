@@ -10,11 +10,9 @@ from shared.events import PROJECT_EVENT_TYPES
 
 
 def _integrations(obj):  # type: ignore[no-untyped-def]
-    from ..bootstrap import wire
+    from ..wiring import RegistryParts
 
-    runtime = obj.runtime()
-    wire(runtime)
-    return runtime.extras["integrations"]
+    return RegistryParts.of(obj.runtime()).integrations
 
 
 @click.group()

@@ -11,7 +11,6 @@ from flask_smorest import Blueprint
 
 from shared.auth import require_role
 from shared.checkpointing import export_signer
-from shared.eventstore import Cutoff
 from shared.eventstore.export import export_lines
 
 from .schemas import ExportQuery
@@ -28,12 +27,14 @@ def export(query: dict[str, Any]) -> Response:
     and hashed, between a header line and a trailer (count, head, signed checkpoint)."""
     runtime = current_app.extensions["gongjian.runtime"]
     store, settings = runtime.store, runtime.settings
-    known_at = Cutoff.of(None, query["known_at"], settings.zone).known_at
-    up_to = store.position_known_at(known_at) if known_at else store.head().position
+    known_at = query["known_at"]
+    head_position = store.position_known_at(known_at) if known_at else store.head().position
     lines = export_lines(
-        store.iter_stored(up_to=up_to), settings.campaign, export_signer(store, settings)
+        store.iter_stored(up_to=head_position), settings.campaign, export_signer(store, settings)
     )
     response = Response(lines, mimetype="application/x-ndjson")
-    response.headers["Content-Disposition"] = f'attachment; filename="gongjian-log-{up_to}.ndjson"'
-    response.headers["X-Chain-Head-Position"] = str(up_to)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="gongjian-log-{head_position}.ndjson"'
+    )
+    response.headers["X-Chain-Head-Position"] = str(head_position)
     return response

@@ -7,13 +7,14 @@ from typing import Any
 
 from flask import current_app, url_for
 from flask_smorest import Blueprint, abort
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from shared.auth import require_role
 from shared.checkpointing import keyring
 from shared.eventstore import format_instant
 from shared.eventstore.audit import signed_after
 from shared.eventstore.status import chain_status, request_verification, verification_job
+from shared.http import PageQuery, next_link
 
 from .labelled import EventsResponse
 
@@ -22,9 +23,12 @@ blp = Blueprint(
 )
 
 
-class FeedQuery(Schema):
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0))
-    limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
+class FeedQuery(PageQuery):
+    after = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=0),
+        metadata={"description": "the global position the page before ended at"},
+    )
     type = fields.List(fields.String(), load_default=None)
 
 
@@ -34,15 +38,20 @@ class FeedQuery(Schema):
 @blp.response(200, EventsResponse)
 @blp.doc(security=[{"bearer": []}])
 def feed(query):  # type: ignore[no-untyped-def]
-    """Events after a global position, in global order."""
+    """Events after a global position, in global order. The feed is a live log:
+    ``next_after`` is always where to continue (poll it later when the page was not
+    full); ``Link: rel="next"`` is sent when the page was full."""
     store = current_app.extensions["gongjian.runtime"].store
-    page = store.read_all(after=query["after"], limit=query["limit"], types=query["type"])
+    after = query["after"] or 0
+    page = store.read_all(after=after, limit=query["limit"], types=query["type"])
     head = store.head()
-    return {
+    next_after = page[-1].global_position if page else after
+    body = {
         "events": [e.to_dict() for e in page],
-        "next_after": page[-1].global_position if page else query["after"],
+        "next_after": next_after,
         "head_position": head.position,
     }
+    return body, 200, next_link(next_after if len(page) == query["limit"] else None)
 
 
 @blp.get("/chain")
@@ -83,9 +92,12 @@ def _job(job: dict[str, Any] | None) -> dict[str, Any]:
     return {k: format_instant(v) if isinstance(v, datetime) else v for k, v in job.items()}
 
 
-class CheckpointQuery(Schema):
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0))
-    limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
+class CheckpointQuery(PageQuery):
+    after = fields.Integer(
+        load_default=0,
+        validate=validate.Range(min=0),
+        metadata={"description": "the sequence number the page before ended at"},
+    )
 
 
 @blp.get("/checkpoints")
@@ -100,11 +112,7 @@ def checkpoints(query):  # type: ignore[no-untyped-def]
         "checkpoints": [{"sequence": sequence, **c.to_dict()} for sequence, c in page],
         "next_after": next_after,
     }
-    headers = {}
-    if next_after is not None:
-        link = url_for("feed.checkpoints", after=next_after, limit=query["limit"])
-        headers["Link"] = f'<{link}>; rel="next"'
-    return body, 200, headers
+    return body, 200, next_link(next_after)
 
 
 def _runtime():  # type: ignore[no-untyped-def]

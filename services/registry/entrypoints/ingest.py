@@ -15,10 +15,8 @@ from marshmallow import ValidationError
 
 from shared.http import Problem
 
-from ..application.handlers import Registry
-from ..application.integrations import Integrations
-from ..application.signing import SignatureError
 from ..application.submissions import REJECTED, Outcome, Submission
+from ..wiring import RegistryParts
 from .schemas import IngestBatch, IngestBody, IngestItem, event_id_text
 
 blp = Blueprint(
@@ -39,47 +37,26 @@ HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature", "gongjian-int
 def ingest() -> Response:
     """A batch of events: each accepted, a duplicate (with its stored position) or
     rejected with the field and the reason."""
-    runtime = current_app.extensions["gongjian.runtime"]
-    integrations: Integrations = runtime.extras["integrations"]
+    parts = RegistryParts.of(current_app.extensions["gongjian.runtime"])
     body = request.get_data(cache=True)
-    try:
-        integration = integrations.authenticate(
-            request.headers.get("gongjian-integration", ""),
-            request.headers.get("webhook-id", ""),
-            request.headers.get("webhook-timestamp", ""),
-            request.headers.get("webhook-signature", ""),
-            body,
-        )
-    except SignatureError as exc:
-        raise Problem(401, "Unauthorized", str(exc)) from None
-    items = _items(body)
-    registry: Registry = runtime.extras["registry"]
+    integration = parts.integrations.authenticate(
+        request.headers.get("gongjian-integration", ""),
+        request.headers.get("webhook-id", ""),
+        request.headers.get("webhook-timestamp", ""),
+        request.headers.get("webhook-signature", ""),
+        body,
+    )
     outcomes: list[Outcome | None] = []
     submissions: list[Submission] = []
-    for raw in items:
+    for raw in _items(body):
         try:
-            item = ITEM.load(raw)
+            submissions.append(_submission(ITEM.load(raw), raw, integration.name))
+            outcomes.append(None)
         except ValidationError as exc:
             event_id = raw.get("event_id") if isinstance(raw.get("event_id"), str) else None
             outcomes.append(_invalid(event_id, exc.messages))
-            continue
-        outcomes.append(None)
-        submissions.append(
-            Submission(
-                event_id=event_id_text(item["event_id"]) or "",
-                type=item["type"],
-                occurred_at=item["occurred_at"],
-                payload=raw["payload"],
-                project_id=item["project_id"],
-                national_code=item["national_code"],
-                actor=item["actor"] or integration.name,
-                source=integration.name,
-                correlation_id=item["correlation_id"],
-                causation_id=item["causation_id"] or request.headers.get("webhook-id"),
-            )
-        )
     decided = iter(
-        registry.submit_batch(
+        parts.registry.submit_batch(
             submissions, allowed_types=integration.types, own_source=integration.name
         )
     )
@@ -93,6 +70,21 @@ def ingest() -> Response:
         accepted=counts["accepted"],
         duplicates=counts["duplicate"],
         rejected=counts["rejected"],
+    )
+
+
+def _submission(item: dict[str, Any], raw: dict[str, Any], source: str) -> Submission:
+    return Submission(
+        event_id=event_id_text(item["event_id"]) or "",
+        type=item["type"],
+        occurred_at=item["occurred_at"],
+        payload=raw["payload"],
+        project_id=item["project_id"],
+        national_code=item["national_code"],
+        actor=item["actor"] or source,
+        source=source,
+        correlation_id=item["correlation_id"],
+        causation_id=item["causation_id"] or request.headers.get("webhook-id"),
     )
 
 

@@ -13,15 +13,15 @@ from flask_smorest import Blueprint
 
 from shared.auth import current_principal, require_role
 from shared.events import project_stream
-from shared.eventstore import Cutoff, format_instant, now_utc
-from shared.http import Problem
+from shared.eventstore import Cutoff, now_utc
+from shared.http import ClockQuery, Problem, clock_text, next_link
 
 from ..application.handlers import Registry
 from ..application.submissions import DUPLICATE, Outcome, Submission
 from ..readmodel import projects as project_list
+from ..wiring import RegistryParts
 from .labelled import EventsResponse, ProjectListResponse, ProjectResponse
 from .schemas import (
-    Cutoffs,
     DiffQuery,
     EventBody,
     HistoryQuery,
@@ -43,16 +43,12 @@ SECURITY = [{"bearer": []}]
 
 
 def registry() -> Registry:
-    return current_app.extensions["gongjian.runtime"].extras["registry"]
+    return RegistryParts.of(current_app.extensions["gongjian.runtime"]).registry
 
 
 def cutoff(as_of: date | datetime | None, known_at: date | datetime | None) -> Cutoff:
     zone = current_app.extensions["gongjian.runtime"].settings.zone
     return Cutoff.of(as_of, known_at, zone)
-
-
-def _clock_text(instant: datetime | None) -> str | None:
-    return format_instant(instant) if instant is not None else None
 
 
 @blp.post("/projects")
@@ -85,15 +81,17 @@ def register(body: dict[str, Any]) -> Response:
 @blp.response(200, ProjectListResponse)
 @blp.doc(security=SECURITY)
 def list_projects(query: dict[str, Any]) -> dict[str, Any]:
-    """Projects, filtered, in id order; follow ``next_cursor`` for the next page."""
+    """Projects, filtered, in id order, ``limit`` at a time; follow ``next_after`` (or the
+    ``Link: rel="next"`` header). ``next_cursor`` repeats it until the next release."""
     with registry().store.reading() as conn:
-        page = project_list.page(conn, query, query["cursor"], query["limit"])
-    return {"projects": page.items, "next_cursor": page.next_cursor}
+        page = project_list.page(conn, query, query["after"], query["limit"])
+    body = {"projects": page.items, "next_after": page.next_cursor, "next_cursor": page.next_cursor}
+    return body, 200, next_link(page.next_cursor)
 
 
 @blp.get("/projects/<project_id>")
 @require_role(*READERS)
-@blp.arguments(Cutoffs, location="query")
+@blp.arguments(ClockQuery, location="query")
 @blp.response(200, ProjectResponse)
 @blp.doc(security=SECURITY)
 def get_project(query: dict[str, Any], project_id: str) -> Response:
@@ -103,8 +101,8 @@ def get_project(query: dict[str, Any], project_id: str) -> Response:
     if not project.registered:
         raise Problem(404, "Not Found", f"project {project_id} was not registered as of that date")
     body = {
-        "as_of": _clock_text(bounds.as_of),
-        "known_at": _clock_text(bounds.known_at),
+        "as_of": clock_text(query["as_of"]),
+        "known_at": clock_text(bounds.known_at),
         "project": project.to_dict(),
     }
     response = _json(ProjectResponse().dump(body))
@@ -119,20 +117,25 @@ def get_project(query: dict[str, Any], project_id: str) -> Response:
 @blp.doc(security=SECURITY)
 def project_events(query: dict[str, Any], project_id: str) -> Response:
     """A project's events in stream order, each with both clocks, ``limit`` stream
-    versions at a time; follow ``next_after_version``."""
+    versions at a time; follow ``next_after`` (or the ``Link: rel="next"`` header).
+    ``next_after_version`` repeats it until the next release."""
     bounds = cutoff(query["as_of"], query["known_at"])
-    after, limit = query["after_version"], query["limit"]
+    after, limit = query["after"] or 0, query["limit"]
     events = registry().history(project_id, bounds, after_version=after, limit=limit)
     version = registry().store.stream_version(project_stream(project_id))
-    return _json(
+    next_after = after + limit if version > after + limit else None
+    response = _json(
         EventsResponse().dump(
             {
                 "project_id": project_id,
                 "events": [e.to_dict() for e in events],
-                "next_after_version": after + limit if version > after + limit else None,
+                "next_after": next_after,
+                "next_after_version": next_after,
             }
         )
     )
+    response.headers.update(next_link(next_after))
+    return response
 
 
 @blp.get("/projects/<project_id>/diff")
@@ -142,7 +145,8 @@ def project_events(query: dict[str, Any], project_id: str) -> Response:
 def project_diff(query: dict[str, Any], project_id: str) -> dict[str, Any]:
     """The baseline comparison: every field that differs between two dates, and the
     events that changed it."""
-    if query["clock"] == "business":
+    business = query["clock"] == "business"
+    if business:
         before = cutoff(query["from_"], query["known_at"])
         after = cutoff(query["to"], query["known_at"])
     else:
@@ -151,8 +155,14 @@ def project_diff(query: dict[str, Any], project_id: str) -> dict[str, Any]:
     return {
         "project_id": project_id,
         "clock": query["clock"],
-        "from": {"as_of": _clock_text(before.as_of), "known_at": _clock_text(before.known_at)},
-        "to": {"as_of": _clock_text(after.as_of), "known_at": _clock_text(after.known_at)},
+        "from": {
+            "as_of": clock_text(query["from_"] if business else None),
+            "known_at": clock_text(before.known_at),
+        },
+        "to": {
+            "as_of": clock_text(query["to"] if business else None),
+            "known_at": clock_text(after.known_at),
+        },
         "changes": [c.to_dict() for c in changes],
     }
 

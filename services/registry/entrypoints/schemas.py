@@ -2,58 +2,47 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.events.catalogue import CATEGORIES
 from shared.events.catalogue import ProjectRegistered as ProjectRegisteredPayload
-from shared.eventstore import parse_instant
+from shared.http import (
+    ClockQuery,
+    DateOrInstant,
+    KnownAt,
+    PageQuery,
+    Query,
+    limit_field,
+    renamed,
+)
 
 from ..domain import PHASES
-
-
-class Clock(fields.Field):
-    """A date (``YYYY-MM-DD``: the end of that day in the campaign's zone) or an
-    ISO instant with its offset."""
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> date | datetime:
-        text = str(value).strip()
-        try:
-            if len(text) == 10:
-                return date.fromisoformat(text)
-            return parse_instant(text)
-        except ValueError:
-            raise ValidationError(
-                "must be a date YYYY-MM-DD or an ISO instant with a time zone offset"
-            ) from None
 
 
 def _uuid_text(value: Any) -> str:
     return str(value).lower()
 
 
-class Cutoffs(Schema):
-    as_of = Clock(load_default=None)
-    known_at = Clock(load_default=None)
-
-
-class ProjectListQuery(Schema):
+class ProjectListQuery(PageQuery):
     category = fields.String(validate=validate.OneOf(CATEGORIES))
     sector = fields.String()
     town = fields.String()
     leader = fields.String()
     unit = fields.String(metadata={"description": "lead unit or owner unit"})
     phase = fields.String(validate=validate.OneOf(PHASES))
-    cursor = fields.String(load_default=None)
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 500))
+    after = fields.String(
+        load_default=None, metadata={"description": "the last project id of the page before"}
+    )
+    cursor = renamed(fields.String(), "after")
+    limit = limit_field(50, 500)
 
 
-class DiffQuery(Schema):
-    from_ = Clock(required=True, data_key="from")
-    to = Clock(required=True)
-    known_at = Clock(load_default=None)
+class DiffQuery(Query):
+    from_ = DateOrInstant(required=True, data_key="from")
+    to = DateOrInstant(required=True)
+    known_at = KnownAt(load_default=None)
     clock = fields.String(
         load_default="business",
         validate=validate.OneOf(("business", "record")),
@@ -117,13 +106,18 @@ class IngestBatch(Schema):
     )
 
 
-class ExportQuery(Schema):
-    known_at = Clock(load_default=None)
+class ExportQuery(Query):
+    known_at = KnownAt(load_default=None)
 
 
-class HistoryQuery(Cutoffs):
-    after_version = fields.Integer(load_default=0, validate=validate.Range(min=0))
-    limit = fields.Integer(load_default=1000, validate=validate.Range(1, 5000))
+class HistoryQuery(ClockQuery, PageQuery):
+    after = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=0),
+        metadata={"description": "the stream version the page before ended at"},
+    )
+    after_version = renamed(fields.Integer(validate=validate.Range(min=0)), "after")
+    limit = limit_field(1000, 5000)
 
 
 def event_id_text(value: Any) -> str | None:

@@ -189,7 +189,8 @@ class SchedulingService:
             "as_of": today.isoformat(),
             "known_at": format_instant(known),
             "source": snap.source,
-            "watermark": snap.watermark,
+            "head_position": snap.watermark,
+            "watermark": snap.watermark,  # deprecated: head_position (CHANGELOG.md)
             "counts": {
                 c: sum(1 for r in rows if r["status"] == c) for c in ("green", "yellow", "red")
             },

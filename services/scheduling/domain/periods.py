@@ -17,7 +17,11 @@ _PATTERNS = {
 
 
 class InvalidPeriod(ValueError):
-    """A cadence or period that cannot be read."""
+    """A cadence or period that cannot be read; ``field`` names which."""
+
+    def __init__(self, message: str, field: str = "period") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True, order=True)
@@ -32,7 +36,7 @@ class Period:
     @classmethod
     def parse(cls, cadence: str, label: str) -> Period:
         if cadence not in CADENCES:
-            raise InvalidPeriod(f"cadence must be one of {', '.join(CADENCES)}")
+            raise InvalidPeriod(f"cadence must be one of {', '.join(CADENCES)}", "cadence")
         match = _PATTERNS[cadence].match(label or "")
         if not match:
             example = {"weekly": "2024-W10", "monthly": "2024-03", "quarterly": "2024-Q1"}
@@ -71,7 +75,7 @@ class Period:
             return cls.month(day.year, day.month)
         if cadence == "quarterly":
             return cls.quarter(day.year, (day.month - 1) // 3 + 1)
-        raise InvalidPeriod(f"cadence must be one of {', '.join(CADENCES)}")
+        raise InvalidPeriod(f"cadence must be one of {', '.join(CADENCES)}", "cadence")
 
     def next(self) -> Period:
         return Period.containing(self.cadence, self.end + timedelta(days=1))

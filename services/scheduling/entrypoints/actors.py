@@ -8,21 +8,22 @@ from shared.messaging import declare_actor
 from shared.runtime import Runtime
 
 from ..readmodel import queries
-from .wiring import scheduler_for, service_for
+from ..wiring import SchedulingParts
 
 
 def declare(runtime: Runtime) -> dict[str, dramatiq.Actor]:
     def catch_up(position: int = 0) -> None:
         """Bring the read model up to at least ``position`` (a nudge after an append)."""
-        service = service_for(runtime)
+        service = SchedulingParts.of(runtime).service
         if position and queries.checkpoint(runtime.store) >= position:
             return
         service.catch_up()
 
     def plan(cadence: str, period: str) -> None:
         """Make the period's plan unless it exists; mark the scheduler's claim done."""
-        service_for(runtime).plan(cadence, period, actor="scheduler", source="scheduling")
-        scheduler_for(runtime).mark_planned(cadence, period)
+        parts = SchedulingParts.of(runtime)
+        parts.service.plan(cadence, period, actor="scheduler", source="scheduling")
+        parts.scheduler.mark_planned(cadence, period)
 
     return {
         "catch_up": declare_actor(

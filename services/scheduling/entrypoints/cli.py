@@ -9,12 +9,19 @@ from datetime import datetime
 
 import click
 
+from shared.commandline import KNOWN_AT
 from shared.i18n import label, period_text
 from shared.logging import configure_logging
 
 
 def _runtime(obj):  # type: ignore[no-untyped-def]
     return obj.runtime()
+
+
+def _service(obj):  # type: ignore[no-untyped-def]
+    from ..wiring import SchedulingParts
+
+    return SchedulingParts.of(_runtime(obj)).service
 
 
 @click.command("scheduler")
@@ -55,12 +62,13 @@ def run_scheduler(  # type: ignore[no-untyped-def]
     that has opened, then wait a tick (the `scheduler` command, or a thread of `serve`)."""
     from shared.checkpointing import sign_if_due
 
-    from .wiring import config_for, scheduler_for, service_for
+    from ..wiring import SchedulingParts
 
-    every = interval or config_for(runtime).scheduler_interval_seconds
+    parts = SchedulingParts.of(runtime)
+    every = interval or parts.config.scheduler_interval_seconds
     while True:
-        service_for(runtime).catch_up()
-        for cadence, period in scheduler_for(runtime).tick():
+        parts.service.catch_up()
+        for cadence, period in parts.scheduler.tick():
             click.echo(f"正在制定{label('cadence', cadence)}计划：{period_text(period)}")
         sign_if_due(runtime.store, runtime.settings)  # the daily signed checkpoint
         if once or stop.wait(every):
@@ -76,9 +84,7 @@ def scheduling() -> None:
 @click.pass_obj
 def rebuild(obj) -> None:  # type: ignore[no-untyped-def]
     """Drop the read model and replay the whole log into it."""
-    from .wiring import service_for
-
-    result = service_for(_runtime(obj)).rebuild()
+    result = _service(obj).rebuild()
     click.echo(f"读模型已重建：处理事件{result.processed}个，检查点 {result.position}")
 
 
@@ -86,29 +92,28 @@ def rebuild(obj) -> None:  # type: ignore[no-untyped-def]
 @click.pass_obj
 def catch_up(obj) -> None:  # type: ignore[no-untyped-def]
     """Apply the events after the read model's checkpoint."""
-    from .wiring import service_for
-
-    result = service_for(_runtime(obj)).catch_up()
+    result = _service(obj).catch_up()
     click.echo(f"读模型已追上：处理事件{result.processed}个，检查点 {result.position}")
 
 
 @scheduling.command("plan")
 @click.option("--cadence", required=True, type=click.Choice(["weekly", "monthly", "quarterly"]))
 @click.option("--period", required=True, help="2024-W10, 2024-03 or 2024-Q1")
-@click.option("--known-at", default=None, help="ISO instant; default now")
+@click.option(
+    "--known-at",
+    default=None,
+    type=KNOWN_AT,
+    help="An RFC 3339 instant, or YYYY-MM-DD for the end of that day; default now.",
+)
 @click.option("--replan", is_flag=True, help="Write a new version if the plan changed.")
 @click.pass_obj
-def plan(obj, cadence: str, period: str, known_at: str | None, replan: bool) -> None:  # type: ignore[no-untyped-def]
+def plan(obj, cadence: str, period: str, known_at: datetime | None, replan: bool) -> None:  # type: ignore[no-untyped-def]
     """Make (or show) a period's plan and print its version and digest."""
-    from shared.eventstore import utc
-
     from ..domain.periods import InvalidPeriod
-    from .wiring import service_for
 
     try:
-        instant = utc(datetime.fromisoformat(known_at.replace("Z", "+00:00"))) if known_at else None
-        record, created = service_for(_runtime(obj)).plan(
-            cadence, period, known_at=instant, replan=replan, actor="cli"
+        record, created = _service(obj).plan(
+            cadence, period, known_at=known_at, replan=replan, actor="cli"
         )
     except (InvalidPeriod, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc

@@ -3,7 +3,6 @@ and follow-up actions (list, close)."""
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from typing import Any
 
@@ -12,12 +11,22 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.auth import current_principal, require_role
-from shared.eventstore import Cutoff, now_utc, utc
-from shared.http import Problem
-from shared.http.problems import problem_response
+from shared.eventstore import Cutoff, format_instant, now_utc
+from shared.http import (
+    ClockQuery,
+    KnownAt,
+    PageQuery,
+    Problem,
+    Query,
+    clock_text,
+    limit_field,
+    next_link,
+    not_in_future,
+    page_after,
+)
 
-from ..domain.errors import ActionNotFound, PlanNotFound
 from ..domain.periods import CADENCES, InvalidPeriod, Period
+from ..wiring import SchedulingParts
 from . import exports
 from .labelled import (
     ActionsResponse,
@@ -27,7 +36,6 @@ from .labelled import (
     PlansResponse,
     VersionsResponse,
 )
-from .wiring import service_for
 
 blp = Blueprint(
     "scheduling",
@@ -39,24 +47,11 @@ blp = Blueprint(
 READERS = ("office", "auditor", "viewer")
 
 
-class DateOrInstant(fields.Field):
-    """``YYYY-MM-DD`` (the end of that day in the campaign's time zone) or an ISO instant."""
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> date | datetime:
-        text = str(value).strip()
-        try:
-            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-                return date.fromisoformat(text)
-            return utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
-        except ValueError:
-            raise ValidationError(
-                "must be a date YYYY-MM-DD or an ISO instant with a time zone"
-            ) from None
-
-
-class BoardQuery(Schema):
-    as_of = DateOrInstant(load_default=None)
-    known_at = DateOrInstant(load_default=None)
+class BoardQuery(ClockQuery, PageQuery):
+    after = fields.String(
+        load_default=None, metadata={"description": "the last project id of the page before"}
+    )
+    limit = limit_field(1000, 10000)
     status = fields.String(load_default=None, validate=validate.OneOf(("green", "yellow", "red")))
     leader = fields.String(load_default=None)
     unit = fields.String(load_default=None)
@@ -71,7 +66,7 @@ class BoardQuery(Schema):
 class PlanBody(Schema):
     cadence = fields.String(required=True, validate=validate.OneOf(CADENCES))
     period = fields.String(required=True)
-    known_at = DateOrInstant(load_default=None)
+    known_at = KnownAt(load_default=None, validate=not_in_future)
     replan = fields.Boolean(load_default=False)
 
     @validates_schema
@@ -82,20 +77,26 @@ class PlanBody(Schema):
             raise ValidationError({"period": [str(exc)]}) from None
 
 
-class PlansQuery(Schema):
+class PlansQuery(PageQuery):
     cadence = fields.String(load_default=None, validate=validate.OneOf(CADENCES))
     period = fields.String(load_default=None)
 
 
-class VersionQuery(Schema):
+class VersionQuery(Query):
     version = fields.Integer(load_default=None, validate=validate.Range(min=1))
 
 
-class ActionsQuery(Schema):
+class VersionsQuery(PageQuery):
+    after = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=0),
+        metadata={"description": "the plan version the page before ended at"},
+    )
+
+
+class ActionsQuery(PageQuery):
     status = fields.String(load_default="open", validate=validate.OneOf(("open", "closed", "all")))
     project_id = fields.String(load_default=None)
-    limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
-    after = fields.String(load_default=None)
 
 
 class CloseBody(Schema):
@@ -103,26 +104,12 @@ class CloseBody(Schema):
 
 
 def _service():  # type: ignore[no-untyped-def]
-    return service_for(current_app.extensions["gongjian.runtime"])
+    return SchedulingParts.of(current_app.extensions["gongjian.runtime"]).service
 
 
 def _instant(value: date | datetime | None) -> datetime | None:
     zone = current_app.extensions["gongjian.runtime"].settings.zone
     return Cutoff.of(as_of=value, zone=zone).as_of
-
-
-def _period(cadence: str, period: str) -> Period:
-    try:
-        return Period.parse(cadence, period)
-    except InvalidPeriod as exc:
-        field = "cadence" if cadence not in CADENCES else "period"
-        raise Problem(422, "Unprocessable Content", str(exc), errors={field: [str(exc)]}) from None
-
-
-@blp.errorhandler(PlanNotFound)
-@blp.errorhandler(ActionNotFound)
-def _not_found(exc: Exception) -> Response:
-    return problem_response(404, "Not Found", str(exc))
 
 
 @blp.get("/board")
@@ -131,11 +118,18 @@ def _not_found(exc: Exception) -> Response:
 @blp.response(200, BoardResponse)
 @blp.doc(security=[{"bearer": []}])
 def board(query):  # type: ignore[no-untyped-def]
-    """Green/yellow/red for every project, with the reasons and their evidence."""
-    as_of, known_at = _instant(query.pop("as_of")), _instant(query.pop("known_at"))
+    """Green/yellow/red for every project, with the reasons and their evidence; the
+    counts cover every project that matches, ``projects`` are paged by id."""
+    after, limit = query.pop("after"), query.pop("limit")
+    as_of, known_at = _instant(query.pop("as_of")), query.pop("known_at")
     if known_at is not None and known_at > now_utc():
         known_at = None  # nothing is known beyond now
-    return _service().board(as_of, known_at, query)
+    board = _service().board(as_of, known_at, query)
+    board["projects"], next_after = page_after(
+        board["projects"], after, limit, key=lambda row: row["project_id"], ordered=True
+    )
+    board["next_after"] = next_after
+    return board, 200, next_link(next_after)
 
 
 @blp.post("/plans")
@@ -146,19 +140,11 @@ def board(query):  # type: ignore[no-untyped-def]
 def plan_now(body):  # type: ignore[no-untyped-def]
     """The period's plan: returned if it exists, otherwise made and stored (201). With
     ``known_at`` or ``replan`` a new version is stored when the plan changed."""
-    known_at = _instant(body["known_at"])
-    if known_at is not None and known_at > now_utc():
-        raise Problem(
-            422,
-            "Unprocessable Content",
-            "known_at is in the future",
-            errors={"known_at": ["must not be in the future"]},
-        )
     principal = current_principal()
     record, created = _service().plan(
         body["cadence"],
         body["period"],
-        known_at=known_at,
+        known_at=body["known_at"],
         replan=body["replan"],
         actor=principal.name,
         source=principal.source,
@@ -172,11 +158,17 @@ def plan_now(body):  # type: ignore[no-untyped-def]
 @blp.response(200, PlansResponse)
 @blp.doc(security=[{"bearer": []}])
 def list_plans(query):  # type: ignore[no-untyped-def]
-    """Every stored plan version (index), optionally of one cadence or period."""
-    plans = _service().list_plans(query["cadence"], query["period"])
+    """Every stored plan version (index), optionally of one cadence or period, in the
+    order cadence, period, version."""
+    plans, next_after = page_after(
+        _service().list_plans(query["cadence"], query["period"]),
+        query["after"],
+        query["limit"],
+        key=lambda plan: f"{plan['cadence']}/{plan['period']}/{plan['version']}",
+    )
     for plan in plans:
-        plan["recorded_at"] = plan["recorded_at"].isoformat()
-    return {"plans": plans}
+        plan["recorded_at"] = format_instant(plan["recorded_at"])
+    return {"plans": plans, "next_after": next_after}, 200, next_link(next_after)
 
 
 @blp.get("/plans/<cadence>/<period>")
@@ -186,23 +178,32 @@ def list_plans(query):  # type: ignore[no-untyped-def]
 @blp.doc(security=[{"bearer": []}])
 def get_plan(query, cadence: str, period: str):  # type: ignore[no-untyped-def]
     """The latest version of a period's plan, or ``?version=``."""
-    _period(cadence, period)
+    Period.parse(cadence, period)  # an InvalidPeriod is a 422 naming the field
     return _service().get_plan(cadence, period, query["version"]).to_dict()
 
 
 @blp.get("/plans/<cadence>/<period>/versions")
 @require_role(*READERS)
+@blp.arguments(VersionsQuery, location="query")
 @blp.response(200, VersionsResponse)
 @blp.doc(security=[{"bearer": []}])
-def plan_versions(cadence: str, period: str):  # type: ignore[no-untyped-def]
-    """Every version of a period's plan with what each changed."""
-    _period(cadence, period)
+def plan_versions(query, cadence: str, period: str):  # type: ignore[no-untyped-def]
+    """Every version of a period's plan with what each changed, in version order."""
+    Period.parse(cadence, period)  # an InvalidPeriod is a 422 naming the field
+    records, next_after = page_after(
+        _service().versions(cadence, period),
+        query["after"],
+        query["limit"],
+        key=lambda record: record.version,
+        ordered=True,
+    )
     versions = []
-    for record in _service().versions(cadence, period):
+    for record in records:
         summary = record.to_dict()
         summary.pop("plan")
         versions.append(summary)
-    return {"cadence": cadence, "period": period, "versions": versions}
+    body = {"cadence": cadence, "period": period, "versions": versions, "next_after": next_after}
+    return body, 200, next_link(next_after)
 
 
 _FORMATS = {
@@ -224,7 +225,7 @@ def agenda(query, cadence: str, period: str, fmt: str):  # type: ignore[no-untyp
     """The agenda, printable (md, html) or as rows (csv, xlsx)."""
     if fmt not in _FORMATS:
         raise Problem(404, "Not Found", f"no agenda format {fmt!r}; one of md, html, csv, xlsx")
-    _period(cadence, period)
+    Period.parse(cadence, period)  # an InvalidPeriod is a 422 naming the field
     record = _service().get_plan(cadence, period, query["version"]).to_dict()
     content_type, render = _FORMATS[fmt]
     response = Response(render(record), content_type=content_type)
@@ -245,10 +246,9 @@ def list_actions(query):  # type: ignore[no-untyped-def]
     actions = _service().actions(
         status=status, project_id=query["project_id"], limit=query["limit"], after=query["after"]
     )
-    return {
-        "actions": [_action_json(a) for a in actions],
-        "next_after": actions[-1]["action_id"] if len(actions) == query["limit"] else None,
-    }
+    next_after = actions[-1]["action_id"] if len(actions) == query["limit"] else None
+    body = {"actions": [_action_json(a) for a in actions], "next_after": next_after}
+    return body, 200, next_link(next_after)
 
 
 @blp.post("/actions/<action_id>/close")
@@ -269,5 +269,5 @@ def _action_json(action: dict[str, Any]) -> dict[str, Any]:
     out = dict(action)
     for name in ("due", "assigned_at", "closed_at"):
         if out.get(name) is not None:
-            out[name] = out[name].isoformat()
+            out[name] = clock_text(out[name])
     return out

@@ -13,6 +13,7 @@ from shared.runtime import Runtime
 
 from ..application import assessments
 from ..readmodel.records import Records
+from ..wiring import ScoringParts
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +28,6 @@ def checkpoint_after(runtime: Runtime) -> Callable[[int], None]:
 
 
 MAX_RETRIES = 5
-FAULT_HOOK = "scoring.fault"
-"""``runtime.extras[FAULT_HOOK](replayed, total)``, if set, is called on progress: tests
-use it to kill a job half-way."""
 
 
 def declare(runtime: Runtime) -> dramatiq.Actor:
@@ -37,7 +35,7 @@ def declare(runtime: Runtime) -> dramatiq.Actor:
 
     def assess(job_id: str) -> None:
         def progress(replayed: int, total: int) -> None:
-            hook = runtime.extras.get(FAULT_HOOK)
+            hook = ScoringParts.of(runtime).on_progress
             if hook is not None:
                 hook(replayed, total)
 

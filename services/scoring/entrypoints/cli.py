@@ -9,6 +9,7 @@ from typing import Any
 import click
 from tqdm import tqdm
 
+from shared.commandline import AS_OF, KNOWN_AT
 from shared.eventstore import now_utc
 from shared.i18n import label
 
@@ -19,27 +20,17 @@ from . import reports
 from .actors import checkpoint_after
 
 
-def _date_or_instant(value: str | None) -> date | datetime | None:
-    if value is None:
-        return None
-    try:
-        if len(value) == 10:
-            return date.fromisoformat(value)
-        instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise click.BadParameter("must be YYYY-MM-DD or an ISO instant") from None
-    if instant.tzinfo is None:
-        raise click.BadParameter("an instant needs a time zone offset (or Z)")
-    return instant
-
-
 @click.command()
 @click.option("--year", required=True, type=click.IntRange(2000, 2100))
 @click.option(
-    "--as-of", "as_of", help="Business-time cut-off: YYYY-MM-DD or instant (default: 31 Dec)."
+    "--as-of", "as_of", type=AS_OF, help="Business-time cut-off: YYYY-MM-DD (default: 31 Dec)."
 )
 @click.option(
-    "--known-at", "known_at", help="Record-time cut-off: YYYY-MM-DD or instant (default: now)."
+    "--known-at",
+    "known_at",
+    type=KNOWN_AT,
+    help="Record-time cut-off: an RFC 3339 instant, or YYYY-MM-DD for the end of that day "
+    "(default: now).",
 )
 @click.option(
     "--rulebook-version", default=None, help="An adopted rulebook (default: the one in force)."
@@ -53,8 +44,8 @@ def _date_or_instant(value: str | None) -> date | datetime | None:
 def assess(
     obj: Any,
     year: int,
-    as_of: str | None,
-    known_at: str | None,
+    as_of: date | None,
+    known_at: datetime | None,
     rulebook_version: str | None,
     out: Path | None,
 ) -> None:
@@ -67,8 +58,8 @@ def assess(
     runtime = obj.runtime()
     request = assessments.AssessmentRequest.of(
         year,
-        as_of=_date_or_instant(as_of),
-        known_at=_date_or_instant(known_at),
+        as_of=as_of,
+        known_at=known_at,
         rulebook_version=rulebook_version,
         zone=runtime.settings.zone,
     )
@@ -96,6 +87,11 @@ def assess(
     assert job is not None
     record = records.assessment(job["assessment_id"])
     assert record is not None
+    _report(record, out, fmt)
+
+
+def _report(record: dict[str, Any], out: Path | None, fmt: str | None) -> None:
+    """Print the digest and the grade counts; write the report if asked."""
     campaign = record["result"]["campaign"]
     click.echo(f"年终考核 {record['assessment_id']}  摘要 {record['digest']}")
     click.echo(

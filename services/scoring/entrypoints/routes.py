@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
 from flask import Response, current_app, request
 from flask_smorest import Blueprint
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
 from shared.auth import current_principal, require_role
-from shared.eventstore import RecordedEvent, now_utc
-from shared.http import Problem
+from shared.eventstore import RecordedEvent, format_instant
+from shared.http import AsOf, KnownAt, PageQuery, Problem, next_link, not_in_future, page_after
 from shared.runtime import Runtime
 
 from ..application import assessments, rulebooks
 from ..domain.diff import diff_results
-from ..domain.rulebook import RulebookInvalid
+from ..domain.errors import AssessmentJobNotFound, AssessmentNotFound, ProjectNotAssessed
 from ..readmodel.records import Records
+from ..wiring import ScoringParts
 from . import reports
 from .labelled import AssessmentResponse, JobView, ProjectScore
 
@@ -25,31 +25,26 @@ blp = Blueprint("scoring", __name__, url_prefix="/v1", description="Year-end ass
 READERS = ("office", "auditor")
 
 
-class DateOrInstant(fields.Field):
-    """``YYYY-MM-DD`` (end of that day in the campaign zone) or an ISO instant with offset."""
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> date | datetime:
-        text = str(value).strip()
-        try:
-            if len(text) == 10:
-                return date.fromisoformat(text)
-            instant = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            raise ValidationError("must be a date YYYY-MM-DD or an ISO instant") from None
-        if instant.tzinfo is None:
-            raise ValidationError("an instant needs a time zone offset (or Z)")
-        return instant
-
-
 class AssessmentAsked(Schema):
     year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
     rulebook_version = fields.String(load_default=None, validate=validate.Length(1, 64))
-    as_of = DateOrInstant(load_default=None)
-    known_at = DateOrInstant(load_default=None)
+    as_of = AsOf(load_default=None)
+    known_at = KnownAt(load_default=None, validate=not_in_future)
 
 
-class ListQuery(Schema):
+class ListQuery(PageQuery):
     year = fields.Integer(load_default=None, validate=validate.Range(2000, 2100))
+    after = fields.String(
+        load_default=None, metadata={"description": "the last assessment id of the page before"}
+    )
+
+
+class RulebooksQuery(PageQuery):
+    after = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=0),
+        metadata={"description": "the adoption position the page before ended at"},
+    )
 
 
 def _runtime() -> Runtime:
@@ -100,28 +95,13 @@ def post_assessment(body):  # type: ignore[no-untyped-def]
         rulebook_version=body["rulebook_version"],
         zone=runtime.settings.zone,
     )
-    if request_.known_at > now_utc():
-        raise Problem(
-            422,
-            "Unprocessable Content",
-            "known_at is in the future: an assessment can only use what is already recorded",
-            errors={"known_at": ["must not be in the future"]},
-        )
-    if request_.rulebook_version is not None:
-        watermark = runtime.store.position_known_at(request_.known_at)
-        try:
-            rulebooks.in_force(runtime.store, watermark, request_.rulebook_version)
-        except rulebooks.UnknownRulebook as exc:
-            raise Problem(
-                422,
-                "Unprocessable Content",
-                str(exc),
-                errors={"rulebook_version": [str(exc)]},
-            ) from None
+    if request_.rulebook_version is not None:  # an unknown version is a 422 (errors.py)
+        head_position = runtime.store.position_known_at(request_.known_at)
+        rulebooks.in_force(runtime.store, head_position, request_.rulebook_version)
     records = _records()
     job, created = assessments.submit(records, request_, requested_by=current_principal().name)
     if created or job["status"] == "failed":
-        runtime.extras["scoring.assess"].send(job["job_id"])
+        ScoringParts.of(runtime).assess.send(job["job_id"])
     view = job_view(job)
     status = 200 if job["status"] == "done" else 202
     return view, status, {"Location": f"/v1/assessments/jobs/{job['job_id']}"}
@@ -135,7 +115,7 @@ def get_job(job_id: str):  # type: ignore[no-untyped-def]
     """A job's status and progress (events replayed / total)."""
     job = _records().job(job_id)
     if job is None:
-        raise Problem(404, "Not Found", f"no assessment job {job_id}")
+        raise AssessmentJobNotFound(job_id)
     return job_view(job)
 
 
@@ -144,14 +124,20 @@ def get_job(job_id: str):  # type: ignore[no-untyped-def]
 @blp.arguments(ListQuery, location="query")
 @blp.doc(security=[{"bearer": []}])
 def list_assessments(query):  # type: ignore[no-untyped-def]
-    """Assessments with their digests (without the results)."""
-    return {"assessments": _records().assessments(query["year"])}
+    """Assessments with their digests (without the results), oldest first."""
+    items, next_after = page_after(
+        _records().assessments(query["year"]),
+        query["after"],
+        query["limit"],
+        key=lambda assessment: assessment["assessment_id"],
+    )
+    return {"assessments": items, "next_after": next_after}, 200, next_link(next_after)
 
 
 def _assessment(assessment_id: str) -> dict[str, Any]:
     record = _records().assessment(assessment_id)
     if record is None:
-        raise Problem(404, "Not Found", f"no assessment {assessment_id}")
+        raise AssessmentNotFound(assessment_id)
     return record
 
 
@@ -174,8 +160,8 @@ def _event_view(event: RecordedEvent) -> dict[str, Any]:
         "global_position": event.global_position,
         "event_id": event.event_id,
         "type": event.type,
-        "occurred_at": event.occurred_at.isoformat(),
-        "recorded_at": event.recorded_at.isoformat(),
+        "occurred_at": format_instant(event.occurred_at),
+        "recorded_at": format_instant(event.recorded_at),
         "source": event.source,
         "payload": event.payload,
         "hash": event.hash,
@@ -191,9 +177,7 @@ def get_project_score(assessment_id: str, project_id: str):  # type: ignore[no-u
     result = _assessment(assessment_id)["result"]
     project = next((p for p in result["projects"] if p["project_id"] == project_id), None)
     if project is None:
-        raise Problem(
-            404, "Not Found", f"project {project_id} is not in assessment {assessment_id}"
-        )
+        raise ProjectNotAssessed(assessment_id, project_id)
     positions = sorted(
         {p for line in project["lines"] for p in line["evidence"]}
         | set(project["evidence"])
@@ -260,10 +244,11 @@ def get_report(assessment_id: str, fmt: str):  # type: ignore[no-untyped-def]
 
 @blp.get("/rulebooks")
 @require_role(*READERS)
+@blp.arguments(RulebooksQuery, location="query")
 @blp.doc(security=[{"bearer": []}])
-def list_rulebooks():  # type: ignore[no-untyped-def]
-    """The bundled default and every adopted rulebook (the last adopted is in force)."""
-    store = _runtime().store
+def list_rulebooks(query):  # type: ignore[no-untyped-def]
+    """The bundled default and every adopted rulebook in adoption order, paged (the last
+    adopted is in force)."""
     default = rulebooks.default_rulebook()
     adopted = [
         {
@@ -271,15 +256,24 @@ def list_rulebooks():  # type: ignore[no-untyped-def]
             "hash": rb.hash,
             "title": rb.title,
             "position": position,
-            "adopted_at": at.isoformat(),
+            "adopted_at": format_instant(at),
         }
-        for position, at, rb in rulebooks.adopted(store)
+        for position, at, rb in rulebooks.adopted(_runtime().store)
     ]
-    return {
+    page, next_after = page_after(
+        adopted,
+        query["after"],
+        query["limit"],
+        key=lambda rulebook: rulebook["position"],
+        ordered=True,
+    )
+    body = {
         "default": {"version": default.version, "hash": default.hash, "title": default.title},
-        "adopted": adopted,
+        "adopted": page,
         "in_force": adopted[-1]["version"] if adopted else default.version,
+        "next_after": next_after,
     }
+    return body, 200, next_link(next_after)
 
 
 @blp.post("/rulebooks")
@@ -295,18 +289,8 @@ def adopt_rulebook():  # type: ignore[no-untyped-def]
             "send the rulebook as a JSON object",
             errors={"(document)": ["must be a JSON object"]},
         )
-    try:
-        rulebook, position, created = rulebooks.adopt(
-            _runtime().store, document, actor=current_principal().name
-        )
-    except RulebookInvalid as exc:
-        raise Problem(
-            422,
-            "Unprocessable Content",
-            "the rulebook is invalid: " + ", ".join(sorted(exc.errors)),
-            errors={path: [why] for path, why in exc.errors.items()},
-        ) from None
-    except rulebooks.RulebookConflict as exc:
-        raise Problem(409, "Conflict", str(exc)) from None
+    rulebook, position, created = rulebooks.adopt(
+        _runtime().store, document, actor=current_principal().name
+    )
     body = {"version": rulebook.version, "hash": rulebook.hash, "position": position}
     return body, 201 if created else 200

@@ -11,6 +11,7 @@ import pytest
 
 from services.composition import create_app, runtime_for
 from services.registry.application.signing import sign
+from services.registry.wiring import RegistryParts
 from tests.registry.unit.builders import registration
 
 ROLES = ("admin", "office", "integration", "auditor", "viewer")
@@ -91,7 +92,7 @@ class Integrator:
 
 @pytest.fixture
 def integrator(client, runtime) -> Integrator:
-    secret = runtime.extras["integrations"].create(
+    secret = RegistryParts.of(runtime).integrations.create(
         "provincial-approvals",
         ["ApprovalGranted", "ApprovalRequested", "InvestmentReported", "EventCorrected"],
     )

@@ -6,6 +6,8 @@ import json
 import time
 import uuid
 
+from services.registry.wiring import RegistryParts
+
 from .conftest import Integrator, item, post_event, register
 
 
@@ -149,7 +151,7 @@ class TestSignatures:
         self, client, office, integrator, runtime
     ):
         register(client, office)
-        integrations = runtime.extras["integrations"]
+        integrations = RegistryParts.of(runtime).integrations
         new_secret = integrations.rotate("provincial-approvals")
         granted = [item("ApprovalGranted", {"approval_id": "a1", "kind": "eia"})]
         assert integrator.post(granted).status_code == 200
@@ -186,7 +188,7 @@ def test_an_oversized_batch_is_413(settings):
     runtime = runtime_for(dataclasses.replace(settings, max_body_bytes=4000))
     try:
         client = create_app(runtime, ("registry",)).test_client()
-        secret = runtime.extras["integrations"].create("big", ["InvestmentReported"])
+        secret = RegistryParts.of(runtime).integrations.create("big", ["InvestmentReported"])
         events = [item("InvestmentReported", {"month": "2024-02", "amount": "1.00"})] * 40
         response = Integrator(client, "big", secret).post(events)
         assert response.status_code == 413

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from services.composition import create_app, runtime_for
+from services.registry.wiring import RegistryParts
 from shared.config import Settings
 
 from .conftest import Integrator, register
@@ -46,7 +47,9 @@ def fuzz_target(tmp_path_factory, sqlite_template):
     client = create_app(runtime, ("registry",)).test_client()
     office = {"Authorization": f"Bearer {runtime.tokens.create('office', 'office')}"}
     register(client, office)
-    secret = runtime.extras["integrations"].create("fuzz", ["InvestmentReported", "EventCorrected"])
+    secret = RegistryParts.of(runtime).integrations.create(
+        "fuzz", ["InvestmentReported", "EventCorrected"]
+    )
     yield client, office, Integrator(client, "fuzz", secret)
     runtime.close()
 

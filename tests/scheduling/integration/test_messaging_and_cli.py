@@ -59,14 +59,11 @@ def test_an_append_nudges_the_read_model_to_catch_up(settings, broker):
 
 
 def _with_broker(settings, broker):
-    from services.composition import SERVICES
+    from services.composition import wire
     from shared.events import build_registry
     from shared.runtime import build_runtime
 
-    runtime = build_runtime(settings, build_registry(), broker=broker)
-    for module in SERVICES.values():
-        module.declare_actors(runtime)
-    return runtime
+    return wire(build_runtime(settings, build_registry(), broker=broker))
 
 
 @pytest.fixture

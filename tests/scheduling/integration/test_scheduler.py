@@ -116,6 +116,7 @@ def test_a_claim_without_a_plan_is_sent_again_once_it_is_stale(engine):
 
 def test_the_plan_actor_plans_each_claimed_period_once(service, project, clock):
     from services.scheduling.entrypoints.actors import declare
+    from services.scheduling.wiring import SchedulingParts
 
     project("p1").register(major=True)
     clock.set("2024-03-04", hour=1)
@@ -126,7 +127,11 @@ def test_the_plan_actor_plans_each_claimed_period_once(service, project, clock):
         store = service.store
         engine = service.store.engine
         settings = type("S", (), {"zone": ZONE})()
-        extras = {"scheduling.service": service}
+        parts: SchedulingParts | None = None
+
+        def part(self, kind):  # type: ignore[no-untyped-def]
+            assert kind is SchedulingParts
+            return self.parts
 
     runtime = FakeRuntime()
     runtime.broker = broker  # type: ignore[attr-defined]
@@ -138,7 +143,7 @@ def test_the_plan_actor_plans_each_claimed_period_once(service, project, clock):
         since=clock.now.astimezone(ZONE).date(),
         clock=clock,
     )
-    runtime.extras["scheduling.scheduler"] = s
+    runtime.parts = SchedulingParts(service.config, service, s)
     s.tick()
     s.tick()
     from dramatiq import Worker

@@ -10,7 +10,7 @@ import pytest
 
 from services.scoring.application import assessments, rulebooks
 from services.scoring.domain.diff import diff_results
-from services.scoring.entrypoints.actors import FAULT_HOOK
+from services.scoring.wiring import ScoringParts
 from shared.eventstore import end_of_day
 from tests.scoring.builders import ZONE, History
 
@@ -230,11 +230,11 @@ def test_a_job_killed_half_way_is_retried_and_finishes_with_one_result(
             kills.append(replayed)
             raise RuntimeError("worker killed")
 
-    runtime.extras[FAULT_HOOK] = kill_once
+    ScoringParts.of(runtime).on_progress = kill_once
     job, _ = assessments.submit(records, request())
     worker = start_worker(runtime.broker, threads=1)
     try:
-        runtime.extras["scoring.assess"].send(job["job_id"])
+        ScoringParts.of(runtime).assess.send(job["job_id"])
         runtime.broker.join("scoring")
         worker.join()
     finally:
@@ -265,13 +265,13 @@ def test_a_job_that_keeps_failing_is_marked_failed_and_asking_again_sends_it_aga
     from services.composition import create_app
 
     county(history)
-    actor = runtime.extras["scoring.assess"]
+    actor = ScoringParts.of(runtime).assess
     job, _ = assessments.submit(records, request())
 
     def always(replayed, total):
         raise RuntimeError("database went away")
 
-    runtime.extras[FAULT_HOOK] = always
+    ScoringParts.of(runtime).on_progress = always
     with pytest.raises(RuntimeError):
         actor.fn(job["job_id"])
     assert records.job(job["job_id"])["status"] == "retrying"
@@ -280,7 +280,7 @@ def test_a_job_that_keeps_failing_is_marked_failed_and_asking_again_sends_it_aga
         actor.fn(job["job_id"])
     failed = records.job(job["job_id"])
     assert failed["status"] == "failed" and "database went away" in failed["error"]
-    del runtime.extras[FAULT_HOOK]
+    ScoringParts.of(runtime).on_progress = None
     client = create_app(runtime).test_client()
     token = runtime.tokens.create("office-user", "office")
     response = client.post(

@@ -12,6 +12,7 @@ import pytest
 from services.composition import runtime_for
 from services.scoring.application import assessments
 from services.scoring.readmodel.records import Records
+from services.scoring.wiring import ScoringParts
 from tests.scoring.builders import History
 from tests.scoring.integration.test_assessment_jobs import county, request
 
@@ -27,8 +28,8 @@ def test_a_redis_worker_runs_the_job_and_publishes_once(settings, redis_url):
         county(History(runtime.store))
         records = Records(runtime.engine)
         job, _ = assessments.submit(records, request())
-        runtime.extras["scoring.assess"].send(job["job_id"])
-        runtime.extras["scoring.assess"].send(job["job_id"])  # a duplicate delivery
+        ScoringParts.of(runtime).assess.send(job["job_id"])
+        ScoringParts.of(runtime).assess.send(job["job_id"])  # a duplicate delivery
         worker.start()
         deadline = time.monotonic() + 30
         while records.job(job["job_id"])["status"] != "done" and time.monotonic() < deadline:
@@ -47,7 +48,6 @@ def test_a_redis_worker_runs_the_job_and_publishes_once(settings, redis_url):
 def test_a_job_killed_half_way_on_a_redis_worker_is_retried_to_one_result(
     settings, redis_url, monkeypatch
 ):
-    from services.scoring.entrypoints.actors import FAULT_HOOK
 
     monkeypatch.setattr(assessments, "PROGRESS_EVERY", 5)
     runtime = runtime_for(
@@ -61,12 +61,12 @@ def test_a_job_killed_half_way_on_a_redis_worker_is_retried_to_one_result(
             kills.append(replayed)
             raise RuntimeError("worker killed")
 
-    runtime.extras[FAULT_HOOK] = kill_once
+    ScoringParts.of(runtime).on_progress = kill_once
     try:
         county(History(runtime.store))
         records = Records(runtime.engine)
         job, _ = assessments.submit(records, request())
-        runtime.extras["scoring.assess"].send(job["job_id"])
+        ScoringParts.of(runtime).assess.send(job["job_id"])
         worker.start()
         deadline = time.monotonic() + 30
         while records.job(job["job_id"])["status"] != "done" and time.monotonic() < deadline:

@@ -1,0 +1,22 @@
+"""The registry's wired objects, built once by `bootstrap.wire` and kept on the runtime."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shared.runtime import Runtime
+
+from .application.handlers import Registry
+from .application.integrations import Integrations
+
+
+@dataclass(frozen=True)
+class RegistryParts:
+    registry: Registry
+    """Commands and queries on key projects."""
+    integrations: Integrations
+    """Approval systems, their secrets and the event types each may send."""
+
+    @classmethod
+    def of(cls, runtime: Runtime) -> RegistryParts:
+        return runtime.part(cls)

@@ -1,0 +1,22 @@
+"""Scheduling's errors in the one table of problem types (shared/http/problems.py)."""
+
+from __future__ import annotations
+
+from shared.http.problems import ProblemType, register_problem_types
+
+from ..domain.errors import ActionNotFound, PlanNotFound
+from ..domain.periods import InvalidPeriod
+
+PROBLEM_TYPES = {
+    PlanNotFound: ProblemType(404, "plan-not-found"),
+    ActionNotFound: ProblemType(
+        404, "action-not-found", extra=lambda exc: {"action_id": exc.action_id}
+    ),
+    InvalidPeriod: ProblemType(
+        422, "invalid-period", extra=lambda exc: {"errors": {exc.field: [str(exc)]}}
+    ),
+}
+
+
+def register() -> None:
+    register_problem_types(PROBLEM_TYPES)

@@ -1,0 +1,35 @@
+"""Scoring's errors in the one table of problem types (shared/http/problems.py)."""
+
+from __future__ import annotations
+
+from shared.http.problems import ProblemType, field_errors, register_problem_types
+
+from ..application.rulebooks import RulebookConflict, UnknownRulebook
+from ..domain.errors import AssessmentJobNotFound, AssessmentNotFound, ProjectNotAssessed
+from ..domain.rulebook import RulebookInvalid
+
+PROBLEM_TYPES = {
+    RulebookInvalid: ProblemType(
+        422,
+        "invalid-rulebook",
+        detail=lambda exc: "the rulebook is invalid: " + ", ".join(sorted(exc.errors)),
+        extra=lambda exc: {"errors": {path: [why] for path, why in exc.errors.items()}},
+    ),
+    UnknownRulebook: ProblemType(422, "unknown-rulebook", extra=field_errors("rulebook_version")),
+    RulebookConflict: ProblemType(409, "rulebook-conflict"),
+    AssessmentNotFound: ProblemType(
+        404, "assessment-not-found", extra=lambda exc: {"assessment_id": exc.assessment_id}
+    ),
+    AssessmentJobNotFound: ProblemType(
+        404, "assessment-job-not-found", extra=lambda exc: {"job_id": exc.job_id}
+    ),
+    ProjectNotAssessed: ProblemType(
+        404,
+        "project-not-in-assessment",
+        extra=lambda exc: {"assessment_id": exc.assessment_id, "project_id": exc.project_id},
+    ),
+}
+
+
+def register() -> None:
+    register_problem_types(PROBLEM_TYPES)
