@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -114,6 +114,8 @@ class SchedulingService:
     config: SchedulingConfig = field(default_factory=SchedulingConfig)
     clock: Callable[[], datetime] = now_utc
     states: queries.StateCache = field(default_factory=queries.StateCache)
+    chairs: Mapping[str, str] = field(default_factory=dict)
+    """The chair of each meeting level (documents configuration); else the meeting's chair."""
     _board_memo: tuple[Any, list] = field(default=(None, []), repr=False)
 
     # -- the read model ---------------------------------------------------------------
@@ -230,7 +232,9 @@ class SchedulingService:
                 calendar=calendar,
                 thresholds=self.config.thresholds,
                 targets=self.config.targets,
-                meeting=self.config.meeting,
+                meeting=replace(
+                    self.config.meeting, chair=self.chairs.get(cadence, self.config.meeting.chair)
+                ),
                 taken_action_ids=snap.taken_action_ids,
                 texts=texts,
             )

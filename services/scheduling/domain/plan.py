@@ -128,6 +128,9 @@ def build_plan(inputs: PlanInputs) -> dict[str, Any]:
             for (leader, unit), items in sorted(groups.items())
         ],
     }
+    plan["progress"] = progress_rows(
+        [s for s, _ in in_scope], meeting_on, colours, inputs.thresholds.report_grace_days
+    )
     if inputs.cadence == "weekly":
         plan["spot_check"] = spot_check_sample(
             period, (s.project_id for s in active), inputs.meeting.spot_check_size
@@ -265,6 +268,36 @@ def _attendees(states: Iterable[ProjectState]) -> list[str]:
     for s in states:
         people.update((s.leader, s.lead_unit, s.owner_unit))
     return sorted(people)
+
+
+def progress_rows(
+    states: list[ProjectState], today: date, colours: dict[str, str], grace_days: int
+) -> list[dict[str, Any]]:
+    """The progress table (进展情况表) of the projects a meeting takes up: investment this
+    year against the annual plan and its time-proportional share (序时进度), in yuan."""
+    rows = []
+    for s in states:
+        lag = investment_lag(s, today, grace_days)
+        completed = sum(
+            (v.amount for m, v in s.investments.items() if m.startswith(f"{s.year}-")), Decimal(0)
+        )
+        rows.append(
+            {
+                "project_id": s.project_id,
+                "project": s.name,
+                "leader": s.leader,
+                "lead_unit": s.lead_unit,
+                "category": s.category,
+                "phase": s.phase,
+                "colour": colours.get(s.project_id),
+                "annual_plan": f"{s.annual_plan:.2f}",
+                "months": lag.months if lag else 0,
+                "planned_to_date": f"{lag.planned:.2f}" if lag else "0.00",
+                "completed": f"{completed:.2f}",
+                "behind_points": str(lag.behind_pp) if lag else "0.0",
+            }
+        )
+    return rows
 
 
 def campaign_totals(

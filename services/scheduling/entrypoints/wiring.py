@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from shared.documents import office_config_for
 from shared.runtime import Runtime
 
 from ..application import Scheduler, SchedulingService
@@ -20,7 +21,12 @@ def config_for(runtime: Runtime) -> SchedulingConfig:
 def service_for(runtime: Runtime) -> SchedulingService:
     service = runtime.extras.get("scheduling.service")
     if service is None:
-        service = SchedulingService(runtime.store, runtime.settings.zone, config_for(runtime))
+        service = SchedulingService(
+            runtime.store,
+            runtime.settings.zone,
+            config_for(runtime),
+            chairs=dict(office_config_for(runtime).chairs),
+        )
         runtime.extras["scheduling.service"] = service
     return service
 
