@@ -7,6 +7,7 @@ configured installed ones (``altName`` in the font table)."""
 from __future__ import annotations
 
 import io
+import zipfile
 from datetime import datetime, time
 
 from docx import Document
@@ -14,6 +15,8 @@ from docx.document import Document as DocxDocument
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.opc.packuri import PackURI
+from docx.opc.part import Part
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
@@ -334,6 +337,41 @@ def _properties(doc: DocxDocument, document: OfficialDocument) -> None:
     properties.identifier = document.number or ""
     properties.language = "zh-CN"
     properties.keywords = document.kind
-    properties.comments = "\n".join(f"{k}：{v}" for k, v in document.metadata.items())
+    _custom_properties(doc, document.metadata)
     properties.created = properties.modified = datetime.combine(document.signed_on, time())
     properties.revision = 1
+
+
+_CUSTOM = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
+_VT = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
+
+
+def _custom_properties(doc: DocxDocument, metadata: dict[str, str]) -> None:
+    """The metadata as the document's custom properties (文件 → 属性 → 自定义)."""
+    root = etree.Element(f"{{{_CUSTOM}}}Properties", nsmap={None: _CUSTOM, "vt": _VT})
+    for pid, (name, value) in enumerate(metadata.items(), 2):
+        prop = etree.SubElement(
+            root,
+            f"{{{_CUSTOM}}}property",
+            fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}",
+            pid=str(pid),
+            name=name,
+        )
+        etree.SubElement(prop, f"{{{_VT}}}lpwstr").text = value
+    blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    package = doc.part.package
+    part = Part(PackURI("/docProps/custom.xml"), f"{_CUSTOM_TYPE}", blob, package)
+    package.relate_to(part, f"{_RELATIONSHIPS}/custom-properties")
+
+
+def custom_properties(data: bytes) -> dict[str, str]:
+    """Read back what `_custom_properties` wrote (for tests and verifiers)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        if "docProps/custom.xml" not in archive.namelist():
+            return {}
+        root = etree.fromstring(archive.read("docProps/custom.xml"))
+    return {p.get("name"): p[0].text or "" for p in root}
+
+
+_CUSTOM_TYPE = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
+_RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

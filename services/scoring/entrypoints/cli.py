@@ -9,6 +9,7 @@ from typing import Any
 import click
 from tqdm import tqdm
 
+from shared.documents import OfficeConfig
 from shared.eventstore import now_utc
 
 from ..application import assessments, rulebooks
@@ -45,7 +46,7 @@ def _date_or_instant(value: str | None) -> date | datetime | None:
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the report; .csv, .xlsx or .html by the suffix.",
+    help="Write the assessment bulletin (考核通报); .docx, .html, .xlsx, .md or .csv by the suffix.",
 )
 @click.pass_obj
 def assess(
@@ -96,7 +97,8 @@ def assess(
         + ", ".join(f"{g} {n}" for g, n in campaign["grade_counts"].items())
     )
     if out is not None and fmt is not None:
-        body, _ = reports.render(record, fmt)
+        rendered = reports.render(record, fmt, OfficeConfig.load(), runtime.settings.zone)
+        body = rendered.body
         if isinstance(body, bytes):
             out.write_bytes(body)
         else:
