@@ -26,7 +26,6 @@ from shared.eventstore import (
     LockTimeout,
     NewEvent,
     RecordedEvent,
-    now_utc,
 )
 
 EVENT_TYPE = "DocumentIssued"
@@ -98,7 +97,7 @@ class DocumentRegister:
     attempts: int = 200
 
     def _now(self) -> datetime:
-        return (self.clock or self.store.clock or now_utc)()
+        return (self.clock or self.store.clock)()
 
     def find(self, key: str) -> IssuedDocument | None:
         """The document's number if it was issued."""

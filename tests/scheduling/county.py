@@ -33,7 +33,9 @@ def build_county(store, clock: Clock) -> dict[str, Project]:
             annual_plan=plan,
         )
         projects[project_id] = project
-    projects["p-factory"].milestone("m-steel", f"{YEAR}-02-10", on=f"{YEAR}-01-06", name="主体钢结构封顶")
+    projects["p-factory"].milestone(
+        "m-steel", f"{YEAR}-02-10", on=f"{YEAR}-01-06", name="主体钢结构封顶"
+    )
     projects["p-factory"].invest(f"{YEAR}-01", "1000000.00")
     projects["p-logistics"].invest(f"{YEAR}-01", "3750000.00")
     projects["p-mall"].invest(f"{YEAR}-01", "3000000.00")

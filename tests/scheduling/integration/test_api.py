@@ -126,7 +126,10 @@ def test_the_agenda_is_served_as_the_offices_notice_in_every_format(client, toke
     assert docx.status_code == 200 and docx.data[:2] == b"PK"
     assert "filename*=UTF-8''" in docx.headers["Content-Disposition"]
     assert client.get(f"{base}.pdf", headers=tokens["viewer"]).status_code == 404
-    assert client.get("/v1/plans/weekly/2024-W10/minutes.md", headers=tokens["viewer"]).status_code == 404
+    assert (
+        client.get("/v1/plans/weekly/2024-W10/minutes.md", headers=tokens["viewer"]).status_code
+        == 404
+    )
 
 
 def test_issuing_a_document_numbers_it_once_and_the_number_is_printed(
