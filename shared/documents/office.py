@@ -75,8 +75,9 @@ class OfficeConfig:
     leaders: tuple[Leader, ...] = ()
     fonts: Fonts = field(default_factory=Fonts)
 
-    def chair_for(self, cadence: str) -> str:
-        return self.chairs.get(cadence) or self.chairs.get("monthly") or self.leading_group
+    def chair_for(self, cadence: str, default: str) -> str:
+        """Who chairs a meeting of this level; ``default`` (the plan's) when not configured."""
+        return self.chairs.get(cadence) or default
 
     @classmethod
     def load(cls, env: Mapping[str, str] | None = None) -> OfficeConfig:

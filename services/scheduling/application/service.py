@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,6 +25,7 @@ from shared.eventstore import (
     RecordedEvent,
     format_instant,
     now_utc,
+    parse_instant,
 )
 
 from ..config import SchedulingConfig
@@ -37,6 +38,7 @@ from ..domain.plan import (
     changes_between,
     digest_of,
     new_actions,
+    progress_rows,
 )
 from ..domain.project import ProjectState
 from ..domain.reasons import LEGACY_EN, ZH
@@ -114,8 +116,6 @@ class SchedulingService:
     config: SchedulingConfig = field(default_factory=SchedulingConfig)
     clock: Callable[[], datetime] = now_utc
     states: queries.StateCache = field(default_factory=queries.StateCache)
-    chairs: Mapping[str, str] = field(default_factory=dict)
-    """The chair of each meeting level (documents configuration); else the meeting's chair."""
     _board_memo: tuple[Any, list] = field(default=(None, []), repr=False)
 
     # -- the read model ---------------------------------------------------------------
@@ -232,9 +232,7 @@ class SchedulingService:
                 calendar=calendar,
                 thresholds=self.config.thresholds,
                 targets=self.config.targets,
-                meeting=replace(
-                    self.config.meeting, chair=self.chairs.get(cadence, self.config.meeting.chair)
-                ),
+                meeting=self.config.meeting,
                 taken_action_ids=snap.taken_action_ids,
                 texts=texts,
             )
@@ -279,6 +277,14 @@ class SchedulingService:
         period = Period.parse(latest.cadence, latest.period)
         legacy, _ = self.compute_plan(latest.cadence, period, known, texts=LEGACY_EN)
         return latest.digest == digest_of(legacy)
+
+    def progress(self, record: PlanRecord) -> list[dict[str, Any]]:
+        """The progress table of a stored plan's meeting, from what was known when it was
+        planned (its ``known_at``), as it stood on the meeting day."""
+        meeting_on = date.fromisoformat(record.plan["meeting"]["date"])
+        as_of = Cutoff.of(as_of=meeting_on, zone=self.zone).as_of
+        snap = self.snapshot(as_of, parse_instant(record.known_at), with_actions=False)
+        return progress_rows(record.cadence, snap.states, meeting_on, self.config.thresholds)
 
     def latest(self, cadence: str, period_label: str) -> PlanRecord | None:
         """The latest stored version, reading only that event of the stream."""

@@ -128,9 +128,6 @@ def build_plan(inputs: PlanInputs) -> dict[str, Any]:
             for (leader, unit), items in sorted(groups.items())
         ],
     }
-    plan["progress"] = progress_rows(
-        [s for s, _ in in_scope], meeting_on, colours, inputs.thresholds.report_grace_days
-    )
     if inputs.cadence == "weekly":
         plan["spot_check"] = spot_check_sample(
             period, (s.project_id for s in active), inputs.meeting.spot_check_size
@@ -271,13 +268,17 @@ def _attendees(states: Iterable[ProjectState]) -> list[str]:
 
 
 def progress_rows(
-    states: list[ProjectState], today: date, colours: dict[str, str], grace_days: int
+    cadence: str, states: Iterable[ProjectState], meeting_on: date, thresholds: Thresholds
 ) -> list[dict[str, Any]]:
-    """The progress table (进展情况表) of the projects a meeting takes up: investment this
-    year against the annual plan and its time-proportional share (序时进度), in yuan."""
+    """The progress table (进展情况表) of the projects a meeting takes up, as they stood
+    on the meeting day: colour, and investment this year against the annual plan and its
+    time-proportional share (序时进度), in yuan. Not part of the stored plan (whose digest
+    stays what it was); the documents compute it at the plan's ``known_at``."""
+    active = sorted((s for s in states if s.active), key=lambda s: s.project_id)
+    colours = {s.project_id: status(findings(s, meeting_on, thresholds)) for s in active}
     rows = []
-    for s in states:
-        lag = investment_lag(s, today, grace_days)
+    for s in (s for s in active if _in_scope(cadence, s, colours)):
+        lag = investment_lag(s, meeting_on, thresholds.report_grace_days)
         completed = sum(
             (v.amount for m, v in s.investments.items() if m.startswith(f"{s.year}-")), Decimal(0)
         )
@@ -287,14 +288,11 @@ def progress_rows(
                 "project": s.name,
                 "leader": s.leader,
                 "lead_unit": s.lead_unit,
-                "category": s.category,
-                "phase": s.phase,
-                "colour": colours.get(s.project_id),
+                "colour": colours[s.project_id],
                 "annual_plan": f"{s.annual_plan:.2f}",
-                "months": lag.months if lag else 0,
-                "planned_to_date": f"{lag.planned:.2f}" if lag else "0.00",
+                "planned_to_date": f"{lag.planned:.2f}" if lag else None,
                 "completed": f"{completed:.2f}",
-                "behind_points": str(lag.behind_pp) if lag else "0.0",
+                "behind_points": str(lag.behind_pp) if lag else None,
             }
         )
     return rows

@@ -200,10 +200,13 @@ def _plan_document(kind: str, cadence: str, period: str, version: int | None):  
         raise Problem(404, "Not Found", f"no document {kind!r}; one of agenda, supervision")
     _period(cadence, period)
     runtime = current_app.extensions["gongjian.runtime"]
-    record = _service().get_plan(cadence, period, version).to_dict()
+    stored = _service().get_plan(cadence, period, version)
+    record = stored.to_dict()
     issued = register_for(runtime).find(documents.document_key(kind, record))
     office = office_config_for(runtime)
-    return documents.build(kind, record, office, runtime.settings.zone, issued), record, office
+    progress = _service().progress(stored)
+    document = documents.build(kind, record, office, runtime.settings.zone, issued, progress)
+    return document, record, office
 
 
 @blp.get("/plans/<cadence>/<period>/<kind>.<fmt>")

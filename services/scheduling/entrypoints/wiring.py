@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from shared.documents import office_config_for
 from shared.runtime import Runtime
 
 from ..application import Scheduler, SchedulingService
@@ -21,12 +20,7 @@ def config_for(runtime: Runtime) -> SchedulingConfig:
 def service_for(runtime: Runtime) -> SchedulingService:
     service = runtime.extras.get("scheduling.service")
     if service is None:
-        service = SchedulingService(
-            runtime.store,
-            runtime.settings.zone,
-            config_for(runtime),
-            chairs=dict(office_config_for(runtime).chairs),
-        )
+        service = SchedulingService(runtime.store, runtime.settings.zone, config_for(runtime))
         runtime.extras["scheduling.service"] = service
     return service
 

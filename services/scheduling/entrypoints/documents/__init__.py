@@ -31,8 +31,9 @@ def build(
     office: OfficeConfig,
     zone: ZoneInfo,
     issued: IssuedDocument | None = None,
+    progress: list[dict[str, Any]] | None = None,
 ) -> OfficialDocument:
-    return KINDS[kind].build(PlanDocument(record, office, zone, issued))
+    return KINDS[kind].build(PlanDocument(record, office, zone, issued, progress))
 
 
 __all__ = ["KINDS", "build", "document_key", "title_of", "period_text", "PlanDocument"]

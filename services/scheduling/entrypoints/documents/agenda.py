@@ -49,7 +49,7 @@ def build(doc: PlanDocument) -> OfficialDocument:
     sections = [
         ("会议时间", [Paragraph(when)]),
         ("会议地点", [Paragraph(doc.office.meeting_place)]),
-        ("会议主持", [Paragraph(meeting["chair"])]),
+        ("会议主持", [Paragraph(doc.chair)]),
         ("参会人员", attendees(doc)),
         ("会议议程", programme(doc)),
         ("调度事项", agenda_items(doc)),
@@ -77,7 +77,7 @@ def attendees(doc: PlanDocument) -> list[Block]:
 
 
 def programme(doc: PlanDocument) -> list[Block]:
-    chair = doc.plan["meeting"]["chair"]
+    chair = doc.chair
     steps = (
         ("汇报", "各承办单位主要负责同志汇报分包项目进展情况、存在问题及下步打算。"),
         ("协调", "分包县领导协调解决所分包项目推进中的困难和问题，明确责任单位和完成时限。"),

@@ -36,10 +36,17 @@ class PlanDocument:
     office: OfficeConfig
     zone: ZoneInfo
     issued: IssuedDocument | None = None
+    progress_rows: list[dict[str, Any]] | None = None
+    """The meeting's progress table (`SchedulingService.progress`); else from the agenda."""
 
     @property
     def plan(self) -> dict[str, Any]:
         return self.record["plan"]
+
+    @property
+    def chair(self) -> str:
+        """The chair of this meeting level as configured, else as the plan recorded it."""
+        return self.office.chair_for(self.plan["cadence"], self.plan["meeting"]["chair"])
 
     @property
     def period(self) -> str:
@@ -122,8 +129,8 @@ def ordered_groups(doc: PlanDocument) -> list[tuple[str, list[dict[str, Any]]]]:
 
 
 def progress(doc: PlanDocument) -> list[dict[str, Any]]:
-    """The plan's progress rows (plans stored before they had them: from the agenda)."""
-    rows = doc.plan.get("progress")
+    """The progress rows in leader rank order (without them: the agenda's projects)."""
+    rows = doc.progress_rows
     if rows is None:
         seen: dict[str, dict[str, Any]] = {}
         for group in doc.plan["groups"]:
@@ -168,7 +175,7 @@ def progress_table(doc: PlanDocument, title: str) -> Table:
     rows = []
     for index, row in enumerate(progress(doc), 1):
         reasons = "；".join(i["reason"] for i in items.get(row["project_id"], []))
-        behind = Decimal(row["behind_points"]) if "behind_points" in row else None
+        behind = Decimal(row["behind_points"]) if row.get("behind_points") else None
         rows.append(
             (
                 index,
