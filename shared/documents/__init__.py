@@ -16,7 +16,7 @@ from .model import (
 from .numerals import chinese_number, level1, level2, level3, level4
 from .office import CADENCES, Fonts, Leader, OfficeConfig
 from .page import print_css, to_html
-from .ranks import LeaderRanks
+from .ranks import LeaderRanks, person
 from .register import (
     DocumentRegister,
     IssuedDocument,
@@ -44,6 +44,7 @@ __all__ = [
     "Fonts",
     "CADENCES",
     "LeaderRanks",
+    "person",
     "chinese_number",
     "level1",
     "level2",

@@ -44,3 +44,8 @@ class LeaderRanks:
         """Distinct leaders, highest rank first; ties keep their first appearance."""
         seen = list(dict.fromkeys(leaders))
         return sorted(seen, key=lambda name: (self.key(name), seen.index(name)))
+
+
+def person(name: str) -> str:
+    """A name as a document prints it: ``王建国(县长)`` → ``王建国（县长）`` (full-width)."""
+    return name.replace("(", "（").replace(")", "）")

@@ -25,6 +25,7 @@ from shared.documents import (
     Table,
     level1,
     level2,
+    person,
 )
 from shared.i18n import instant_text_of, label, percent, points_text, yes_no, yi
 
@@ -245,7 +246,7 @@ def project_table(b: Bulletin) -> Table:
                     p["rank"],
                     p["name"],
                     p["lead_unit"],
-                    p["leader"],
+                    person(p["leader"]),
                     Decimal(p["annual_plan"]),
                     Decimal(p["completed_investment"]),
                     *(points.get(line) for line in LINES),
@@ -312,7 +313,7 @@ def leader_table(b: Bulletin) -> Table:
     leaders = {h["name"]: h for h in b.result["leaders"]}
     rows = [
         (
-            name,
+            person(name),
             Decimal(h["total"]),
             h["rank"],
             label("grade", h["grade"]),

@@ -38,7 +38,7 @@ OFFICE = OfficeConfig.from_mapping(
         "number_prefix": "桐攻坚办",
         "meeting_place": "县政府三楼会议室",
         "chairs": {"weekly": "李红梅（常务副县长）", "monthly": "王建国（县长）"},
-        "leaders": [{"name": "张志强(副县长)", "title": "副县长"}],
+        "leaders": [{"name": "张志强（副县长）", "title": "副县长"}],
     }
 )
 
@@ -78,7 +78,7 @@ def mm(length: int) -> float:
 
 
 TITLE = "关于召开2026年第10周重点项目调度会议的通知"
-LEADERS_BY_RANK = "陈明(县委书记)、王建国(县长)"
+LEADERS_BY_RANK = "陈明（县委书记）、王建国（县长）"
 
 
 def test_the_weekly_notice_docx_has_the_gbt_9704_frame(week):
@@ -113,22 +113,22 @@ def test_the_weekly_notice_names_chair_place_leaders_by_rank_and_agenda(week):
     programme = [p[:6] for p in paragraphs if p[:3] in ("（一）", "（二）", "（三）", "（四）")]
     assert programme[:4] == ["（一）汇报。", "（二）协调。", "（三）点评。", "（四）部署。"]
     groups = [p for p in paragraphs if p.endswith("分包项目")]
-    assert groups == ["（一）陈明(县委书记)分包项目", "（二）王建国(县长)分包项目"]
+    assert groups == ["（一）陈明（县委书记）分包项目", "（二）王建国（县长）分包项目"]
     assert "附件：1. 2026年第10周重点项目调度事项清单" in paragraphs
 
 
 def test_the_weekly_notice_attaches_the_progress_table_in_wan_yuan(week):
     items, progress = docx_tables(rendered(week, "agenda", "docx"))
     assert items[0][:4] == ["序号", "分包领导", "承办单位", "项目名称"]
-    assert [row[1] for row in items[1:]] == ["陈明(县委书记)", "王建国(县长)", "王建国(县长)"]
+    assert [row[1] for row in items[1:]] == ["陈明（县委书记）", "王建国（县长）", "王建国（县长）"]
     assert progress[0][5] == "年度计划投资（万元）"
     leaders = [row[1] for row in progress[1:]]
     assert leaders == [
-        "陈明(县委书记)",
-        "王建国(县长)",
-        "王建国(县长)",
-        "李红梅(常务副县长)",
-        "张志强(副县长)",
+        "陈明（县委书记）",
+        "王建国（县长）",
+        "王建国（县长）",
+        "李红梅（常务副县长）",
+        "张志强（副县长）",
     ]
     factory = next(row for row in progress if row[3] == "智能装备产业园")
     assert factory[5:9] == ["12,000.00", "1,000.00", "100.00", "7.5"]
@@ -141,7 +141,7 @@ def test_the_weekly_notice_html_prints_on_a4_with_the_same_content(week):
     body = html_body(page)
     assert "桐攻坚办〔2026〕1号" in body and TITLE in body.replace("\n", "")
     assert "李红梅（常务副县长）" in body and f"县领导：{LEADERS_BY_RANK}。" in body
-    assert body.index("陈明(县委书记)分包项目") < body.index("王建国(县长)分包项目")
+    assert body.index("陈明（县委书记）分包项目") < body.index("王建国（县长）分包项目")
     assert "12,000.00" in body
     assert f"name='gongjian:计划摘要（SHA-256）' content='{week['record']['digest']}'" in page
 

@@ -35,10 +35,10 @@ TITLE = "关于2024年度重点项目建设攻坚行动年终考核结果的通�
 def chinese_county(history: History) -> None:
     history.record_on("2024-03-01")
     projects = [
-        ("p1", "智能装备产业园", "县发改局", "王建国(县长)", "breakthrough", "1200000.00"),
-        ("p2", "冷链物流园", "城关镇", "张志强(副县长)", "breakthrough", "600000.00"),
-        ("p3", "商贸综合体", "县商务局", "陈明(县委书记)", "new_start", "900000.00"),
-        ("p4", "康养中心", "县民政局", "李红梅(常务副县长)", "preliminary", "300000.00"),
+        ("p1", "智能装备产业园", "县发改局", "王建国（县长）", "breakthrough", "1200000.00"),
+        ("p2", "冷链物流园", "城关镇", "张志强（副县长）", "breakthrough", "600000.00"),
+        ("p3", "商贸综合体", "县商务局", "陈明（县委书记）", "new_start", "900000.00"),
+        ("p4", "康养中心", "县民政局", "李红梅（常务副县长）", "preliminary", "300000.00"),
     ]
     for pid, name, unit, leader, category, plan in projects:
         history.register(
@@ -153,10 +153,10 @@ def test_the_bulletin_ranks_by_category_and_lists_advanced_and_criticised_units(
 def test_the_leaders_table_lists_leaders_by_rank_not_by_score(assessed):
     *_, leaders = docx_tables(rendered(assessed, "docx"))
     assert [row[0] for row in leaders[1:]] == [
-        "陈明(县委书记)",
-        "王建国(县长)",
-        "李红梅(常务副县长)",
-        "张志强(副县长)",
+        "陈明（县委书记）",
+        "王建国（县长）",
+        "李红梅（常务副县长）",
+        "张志强（副县长）",
     ]
     assert leaders[0][:3] == ["分包领导", "总分", "得分排名"]
 

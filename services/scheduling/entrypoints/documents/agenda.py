@@ -16,6 +16,7 @@ from shared.documents import (
     level2,
     level3,
     level4,
+    person,
 )
 from shared.i18n import label, short_date
 
@@ -66,7 +67,7 @@ def build(doc: PlanDocument) -> OfficialDocument:
 
 def attendees(doc: PlanDocument) -> list[Block]:
     groups = ordered_groups(doc)
-    leaders = [leader for leader, _ in groups]
+    leaders = [person(leader) for leader, _ in groups]
     units = list(dict.fromkeys(g["unit"] for _, unit_groups in groups for g in unit_groups))
     return [
         Paragraph("、".join(leaders) + "。" if leaders else "分包县领导。", lead="县领导："),
@@ -100,7 +101,7 @@ def agenda_items(doc: PlanDocument) -> list[Block]:
     if not groups:
         blocks.append(Paragraph("本期无需调度的事项。"))
     for n, (leader, unit_groups) in enumerate(groups, 1):
-        blocks.append(Heading(f"{level2(n)}{leader}分包项目", level=2))
+        blocks.append(Heading(f"{level2(n)}{person(leader)}分包项目", level=2))
         for m, group in enumerate(unit_groups, 1):
             blocks.append(Heading(f"{level3(m)}承办单位：{group['unit']}", level=3))
             blocks += [_item(k, item) for k, item in enumerate(group["items"], 1)]

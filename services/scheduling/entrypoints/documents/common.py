@@ -21,6 +21,7 @@ from shared.documents import (
     Paragraph,
     Table,
     chinese_number,
+    person,
 )
 from shared.i18n import date_text, instant_text_of, label, month_text, percent, yes_no, yi
 
@@ -179,7 +180,7 @@ def progress_table(doc: PlanDocument, title: str) -> Table:
         rows.append(
             (
                 index,
-                row["leader"],
+                person(row["leader"]),
                 row["lead_unit"],
                 row["project"],
                 label("colour", row.get("colour")),
@@ -220,7 +221,7 @@ def item_table(doc: PlanDocument, title: str) -> Table:
                 rows.append(
                     (
                         index,
-                        leader,
+                        person(leader),
                         group["unit"],
                         item["project"],
                         label("agenda_rule", item["rule"]),

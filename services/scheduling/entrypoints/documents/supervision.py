@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from shared.documents import Block, Heading, OfficialDocument, Paragraph, level1, level2
+from shared.documents import Block, Heading, OfficialDocument, Paragraph, level1, level2, person
 from shared.i18n import label, percent, wan
 
 from .common import (
@@ -88,7 +88,7 @@ def problems(doc: PlanDocument) -> list[Block]:
             reasons = "；".join(i["reason"] for i in items.get(row["project_id"], []))
             blocks.append(
                 Paragraph(
-                    f"{row['project']}（承办单位：{row['lead_unit']}；分包领导：{row['leader']}）："
+                    f"{row['project']}（承办单位：{row['lead_unit']}；分包领导：{person(row['leader'])}）："
                     f"{reasons or '进度滞后'}。",
                     lead=f"{k}.",
                 )
