@@ -17,16 +17,12 @@ from services.scheduling.config import SchedulingConfig
 from services.scheduling.entrypoints import documents
 from shared.db import create_db_engine
 from shared.documents import DocumentRegister, Leader, OfficeConfig, render
-from shared.documents.word import custom_properties
 from shared.events import build_registry
 from shared.eventstore import EventStore
 from tests.documents.reading import (
-    docx_body,
     docx_paragraphs,
     docx_tables,
     html_body,
-    what_an_office_would_not_print,
-    xlsx_body,
 )
 
 from ..county import build_county
@@ -201,20 +197,6 @@ def test_the_supervision_notice_commends_criticises_and_attaches_progress(week):
     assert "四、通报批评" in page and "24,300.00万元" in page
     book = load_workbook(io.BytesIO(rendered(week, "supervision", "xlsx")))
     assert book.sheetnames == ["进展情况表", "文件信息"]
-
-
-@pytest.mark.parametrize("kind", ["agenda", "supervision"])
-def test_no_english_boolean_utc_instant_or_digest_in_the_body(week, kind):
-    bodies = {
-        "docx": docx_body(rendered(week, kind, "docx")),
-        "html": html_body(rendered(week, kind, "html")),
-        "xlsx": xlsx_body(rendered(week, kind, "xlsx")),
-        "md": rendered(week, kind, "md"),
-    }
-    for fmt, body in bodies.items():
-        assert what_an_office_would_not_print(body) == [], fmt
-    properties = custom_properties(rendered(week, kind, "docx"))
-    assert properties["计划摘要（SHA-256）"] == week["record"]["digest"]
 
 
 def test_leaders_rank_comes_from_configuration_when_names_do_not_say_it():
