@@ -4,6 +4,7 @@ printable HTML, XLSX, Markdown, CSV), the office's configuration (issuing office
 leaders by rank, meeting chairs, number prefix) and the register that numbers each
 issued document once (``攻坚办〔2026〕12号``)."""
 
+from .compose import numbered_sections, office_document, signing_date
 from .model import (
     Attachment,
     Block,
@@ -38,6 +39,9 @@ __all__ = [
     "Heading",
     "Paragraph",
     "Table",
+    "numbered_sections",
+    "office_document",
+    "signing_date",
     # configuration
     "OfficeConfig",
     "Leader",

@@ -7,13 +7,12 @@ numbering are `shared.documents`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from shared.documents import (
-    Attachment,
     Block,
     Column,
     Heading,
@@ -23,9 +22,11 @@ from shared.documents import (
     OfficialDocument,
     Paragraph,
     Table,
-    level1,
     level2,
+    numbered_sections,
+    office_document,
     person,
+    signing_date,
 )
 from shared.i18n import instant_text_of, label, percent, points_text, yes_no, yi
 
@@ -59,14 +60,7 @@ class Bulletin:
 
     @property
     def signed_on(self) -> date:
-        if self.issued is not None:
-            return self.issued.issued_on
-        created = self.record.get("created_at")
-        if isinstance(created, str):
-            created = datetime.fromisoformat(created.replace("Z", "+00:00"))
-        if isinstance(created, datetime):
-            return created.astimezone(self.zone).date()
-        return date(self.year, 12, 31)
+        return signing_date(self.issued, self.record.get("created_at"), self.zone)
 
 
 def build(
@@ -84,21 +78,17 @@ def build(
         ("通报批评", criticised(b)),
         ("有关要求", requirements(b)),
     ]
-    for index, (heading, blocks) in enumerate(sections, 1):
-        body += [Heading(level1(index) + heading), *blocks]
+    body += numbered_sections(sections)
     tables = [project_table(b), unit_table(b), leader_table(b)]
-    return OfficialDocument(
+    return office_document(
+        office,
         kind=KIND,
-        issuing_office=office.issuing_office,
         title=b.title,
-        addressees=office.addressees,
-        body=tuple(body),
+        body=body,
+        tables=tables,
         signed_on=b.signed_on,
-        number=issued.number if issued else None,
-        attachments=tuple(Attachment(t.title, t) for t in tables),
-        copy_to=office.copy_to,
+        issued=issued,
         metadata=metadata(b),
-        main_table=tables[0],
     )
 
 
@@ -115,8 +105,6 @@ def metadata(b: Bulletin) -> dict[str, str]:
         "结果摘要（SHA-256）": r["result_hash"],
         "考核摘要（SHA-256）": r["digest"],
     }
-    if b.issued is not None:
-        out["发文登记事件编号"] = b.issued.event_id
     return out
 
 

@@ -12,10 +12,10 @@ from shared.documents import (
     Heading,
     OfficialDocument,
     Paragraph,
-    level1,
     level2,
     level3,
     level4,
+    numbered_sections,
     person,
 )
 from shared.i18n import label, short_date
@@ -56,8 +56,7 @@ def build(doc: PlanDocument) -> OfficialDocument:
         ("调度事项", agenda_items(doc)),
         ("有关要求", requirements(doc)),
     ]
-    for index, (heading, blocks) in enumerate(sections, 1):
-        body += [Heading(level1(index) + heading), *blocks]
+    body += numbered_sections(sections)
     tables = [
         item_table(doc, f"{doc.period}重点项目调度事项清单"),
         progress_table(doc, f"{doc.period}重点项目进展情况表"),

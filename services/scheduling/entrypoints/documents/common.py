@@ -5,13 +5,12 @@ tables."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from shared.documents import (
-    Attachment,
     Block,
     Column,
     IssuedDocument,
@@ -21,12 +20,11 @@ from shared.documents import (
     Paragraph,
     Table,
     chinese_number,
+    office_document,
     person,
+    signing_date,
 )
 from shared.i18n import date_text, instant_text_of, label, month_text, percent, yes_no, yi
-
-AGENDA, SUPERVISION = "agenda", "supervision"
-KINDS = (AGENDA, SUPERVISION)
 
 
 @dataclass(frozen=True)
@@ -57,28 +55,18 @@ class PlanDocument:
     def ranks(self) -> LeaderRanks:
         return LeaderRanks(self.office)
 
-    @property
-    def signed_on(self) -> date:
-        if self.issued is not None:
-            return self.issued.issued_on
-        recorded = datetime.fromisoformat(self.record["recorded_at"].replace("Z", "+00:00"))
-        return recorded.astimezone(self.zone).date()
-
     def frame(
         self, kind: str, title: str, body: list[Block], tables: list[Table]
     ) -> OfficialDocument:
-        return OfficialDocument(
+        return office_document(
+            self.office,
             kind=kind,
-            issuing_office=self.office.issuing_office,
             title=title,
-            addressees=self.office.addressees,
-            body=tuple(body),
-            signed_on=self.signed_on,
-            number=self.issued.number if self.issued else None,
-            attachments=tuple(Attachment(t.title, t) for t in tables),
-            copy_to=self.office.copy_to,
+            body=body,
+            tables=tables,
+            signed_on=signing_date(self.issued, self.record["recorded_at"], self.zone),
+            issued=self.issued,
             metadata=self.metadata(),
-            main_table=tables[0] if tables else None,
         )
 
     def metadata(self) -> dict[str, str]:
@@ -94,8 +82,6 @@ class PlanDocument:
         warnings = self.plan["meeting"].get("warnings") or []
         if warnings:
             out["工作日历提示"] = "；".join(warnings)
-        if self.issued is not None:
-            out["发文登记事件编号"] = self.issued.event_id
         return out
 
 

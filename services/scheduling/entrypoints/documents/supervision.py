@@ -6,7 +6,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from shared.documents import Block, Heading, OfficialDocument, Paragraph, level1, level2, person
+from shared.documents import (
+    Block,
+    Heading,
+    OfficialDocument,
+    Paragraph,
+    level2,
+    numbered_sections,
+    person,
+)
 from shared.i18n import label, percent, wan
 
 from .common import (
@@ -32,8 +40,7 @@ def build(doc: PlanDocument) -> OfficialDocument:
         ("通报批评", criticised(doc)),
         ("下步要求", requirements(doc)),
     ]
-    for index, (heading, blocks) in enumerate(sections, 1):
-        body += [Heading(level1(index) + heading), *blocks]
+    body += numbered_sections(sections)
     tables = [progress_table(doc, f"{doc.period}重点项目督查进展情况表")]
     return doc.frame("通报", title(doc), body, tables)
 
