@@ -27,6 +27,7 @@ from shared.eventstore import (
     NewEvent,
     RecordedEvent,
 )
+from shared.i18n import label
 
 EVENT_TYPE = "DocumentIssued"
 STREAM_PREFIX = "document-register-"
@@ -71,6 +72,7 @@ def issued_json(issued: IssuedDocument, issued_now: bool) -> dict[str, object]:
     return {
         "document_key": issued.key,
         "kind": issued.kind,
+        "kind_label": label("document_kind", issued.kind),
         "title": issued.title,
         "number": issued.number,
         "year": issued.year,
@@ -107,7 +109,8 @@ class DocumentRegister:
     def issue(
         self, key: str, kind: str, title: str, *, actor: str = "", source: str = ""
     ) -> tuple[IssuedDocument, bool]:
-        """The document's number, assigned now if it has none; True when assigned now."""
+        """The document's number, assigned now if it has none; True when assigned now.
+        ``kind`` is a code of ``DOCUMENT_KINDS`` (agenda, supervision, bulletin)."""
         for attempt in range(self.attempts):
             issued = self.find(key)
             if issued is not None:

@@ -32,6 +32,8 @@ INSPECTION_RESULTS = ("passed", "passed_with_issues", "failed")
 NOTICE_KINDS = ("commendation", "criticism")
 PROJECT_CADENCES = ("weekly", "monthly")
 DISPATCH_CADENCES = ("weekly", "monthly", "quarterly")
+DOCUMENT_KINDS = ("agenda", "supervision", "bulletin")
+"""The office's documents: meeting notice with agenda, 督查通报, 考核通报."""
 SECTORS = (
     "manufacturing",
     "logistics",
@@ -263,7 +265,7 @@ class AssessmentPublished(Schema):
 class DocumentIssued(Schema):
     document_key = fields.String(required=True, validate=validate.Length(1, 200))
     """What was issued, e.g. ``agenda:weekly:2026-W10:v1`` (one number per key)."""
-    kind = fields.String(required=True, validate=validate.Length(1, 40))
+    kind = _one_of(DOCUMENT_KINDS, "document_kind", required=True)
     title = fields.String(required=True, validate=validate.Length(1, 500))
     year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
     sequence = fields.Integer(required=True, validate=validate.Range(min=1))

@@ -23,15 +23,15 @@ def test_numbers_run_per_year_and_issuing_again_returns_the_first(store):
     clock = Clock()
     clock.set("2026-12-31", hour=20)
     register = DocumentRegister(store, "攻坚办", ZONE, clock=clock)
-    first, created = register.issue("agenda:weekly:2026-W53:v1", "通知", "甲")
+    first, created = register.issue("agenda:weekly:2026-W53:v1", "agenda", "甲")
     assert created and first.number == "攻坚办〔2026〕1号" and first.sequence == 1
-    again, created = register.issue("agenda:weekly:2026-W53:v1", "通知", "甲")
+    again, created = register.issue("agenda:weekly:2026-W53:v1", "agenda", "甲")
     assert not created and again == first
-    second, _ = register.issue("supervision:weekly:2026-W53:v1", "通报", "乙")
+    second, _ = register.issue("supervision:weekly:2026-W53:v1", "supervision", "乙")
     assert second.number == "攻坚办〔2026〕2号"
     # 31 December 16:30 UTC is already 1 January in the campaign's time zone.
     clock.now = datetime(2026, 12, 31, 16, 30, tzinfo=UTC)
-    new_year, _ = register.issue("agenda:weekly:2027-W01:v1", "通知", "丙")
+    new_year, _ = register.issue("agenda:weekly:2027-W01:v1", "agenda", "丙")
     assert (new_year.number, new_year.issued_on.isoformat()) == ("攻坚办〔2027〕1号", "2027-01-01")
     assert [d.number for d in register.issued(2026)] == ["攻坚办〔2026〕1号", "攻坚办〔2026〕2号"]
     assert register.find("agenda:weekly:2026-W53:v1") == first
@@ -55,7 +55,7 @@ def test_concurrent_issuing_on_postgresql_gives_unique_gapless_numbers(postgres_
             for i in range(per_thread):
                 # Every clerk also races to issue one shared document.
                 for key in (f"notice-{n}-{i}", "shared-notice"):
-                    issued, _ = register.issue(key, "通知", key)
+                    issued, _ = register.issue(key, "agenda", key)
                     with lock:
                         assert numbers.setdefault(key, issued.number) == issued.number
         except BaseException as exc:  # noqa: BLE001 - reported below

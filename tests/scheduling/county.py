@@ -40,7 +40,7 @@ def build_county(store, clock: Clock) -> dict[str, Project]:
     projects["p-logistics"].invest(f"{YEAR}-01", "3750000.00")
     projects["p-mall"].invest(f"{YEAR}-01", "3000000.00")
     projects["p-care"].invest(f"{YEAR}-01", "1500000.00")
-    projects["p-care"].issue("i-land", f"{YEAR}-01-10", allowed_days=15, owner="县自然资源局")
-    projects["p-tourism"].request_approval("a-eia", f"{YEAR}-01-08", allowed_days=20)
+    projects["p-care"].issue("w1", f"{YEAR}-01-10", allowed_days=15, owner="县自然资源局")
+    projects["p-tourism"].request_approval("h1", f"{YEAR}-01-08", allowed_days=20)
     projects["p-tourism"].invest(f"{YEAR}-01", "2000000.00")
     return projects

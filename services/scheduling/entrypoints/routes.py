@@ -238,7 +238,7 @@ def issue_plan_document(query, cadence: str, period: str, kind: str):  # type: i
     principal = current_principal()
     issued, now = register_for(current_app.extensions["gongjian.runtime"]).issue(
         documents.document_key(kind, record),
-        document.kind,
+        kind,
         document.title,
         actor=principal.name,
         source=principal.source,

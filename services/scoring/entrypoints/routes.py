@@ -271,7 +271,7 @@ def issue_bulletin(assessment_id: str):  # type: ignore[no-untyped-def]
     principal = current_principal()
     issued, now = register_for(runtime).issue(
         bulletin.document_key(record),
-        document.kind,
+        "bulletin",
         document.title,
         actor=principal.name,
         source=principal.source,

@@ -17,12 +17,16 @@ from services.scheduling.config import SchedulingConfig
 from services.scheduling.entrypoints import documents
 from shared.db import create_db_engine
 from shared.documents import DocumentRegister, Leader, OfficeConfig, render
+from shared.documents.word import custom_properties
 from shared.events import build_registry
 from shared.eventstore import EventStore
 from tests.documents.reading import (
+    docx_body,
     docx_paragraphs,
     docx_tables,
     html_body,
+    what_an_office_would_not_print,
+    xlsx_body,
 )
 
 from ..county import build_county
@@ -56,7 +60,7 @@ def week(tmp_path_factory):
     stored, _ = service.plan("weekly", "2026-W10")
     record, progress = stored.to_dict(), service.progress(stored)
     register = DocumentRegister(store, OFFICE.number_prefix, ZONE)
-    issued, _ = register.issue(documents.document_key("agenda", record), "通知", "议程")
+    issued, _ = register.issue(documents.document_key("agenda", record), "agenda", "议程")
     yield {"record": record, "progress": progress, "issued": issued}
     engine.dispose()
 
@@ -211,3 +215,17 @@ def test_leaders_rank_comes_from_configuration_when_names_do_not_say_it():
         "赵六(副县长)",
     ]
     assert Leader("老周", "县长") in office.leaders
+
+
+@pytest.mark.parametrize("kind", ["agenda", "supervision"])
+def test_no_english_boolean_utc_instant_or_digest_in_the_body(week, kind):
+    bodies = {
+        "docx": docx_body(rendered(week, kind, "docx")),
+        "html": html_body(rendered(week, kind, "html")),
+        "xlsx": xlsx_body(rendered(week, kind, "xlsx")),
+        "md": rendered(week, kind, "md"),
+    }
+    for fmt, body in bodies.items():
+        assert what_an_office_would_not_print(body) == [], fmt
+    properties = custom_properties(rendered(week, kind, "docx"))
+    assert properties["计划摘要（SHA-256）"] == week["record"]["digest"]

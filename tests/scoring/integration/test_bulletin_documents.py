@@ -95,7 +95,7 @@ def assessed(tmp_path_factory):
     record = records.assessment(job["assessment_id"])
     history.record_on("2025-01-06")
     register = DocumentRegister(runtime.store, OFFICE.number_prefix, ZONE)
-    issued, _ = register.issue(bulletin.document_key(record), bulletin.KIND, TITLE)
+    issued, _ = register.issue(bulletin.document_key(record), "bulletin", TITLE)
     yield record, issued
     runtime.close()
 
