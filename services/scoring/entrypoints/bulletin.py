@@ -158,7 +158,7 @@ def by_category(b: Bulletin) -> list[Block]:
     targets = b.result["campaign"].get("by_category") or {}
     blocks: list[Block] = []
     for n, (category, members) in enumerate(_categories(b), 1):
-        blocks.append(Heading(f"{level2(n)}{label('category', category)}项目", level=2))
+        blocks.append(Heading(f"{level2(n)}{label('category', category)}类", level=2))
         target = targets.get(category)
         counted = (
             f"目标{target['target']}个，纳入考核{target['registered']}个，目标全面完成{target['full_attainment']}个。"

@@ -225,8 +225,8 @@ def item_table(doc: PlanDocument, title: str) -> Table:
 def board_sentence(doc: PlanDocument) -> str:
     board, scope = doc.plan["board"], doc.plan["scope"]
     return (
-        f"本期调度范围为{label('agenda_scope', doc.plan['cadence'])}，共{scope['projects']}个项目，"
-        f"其中列入调度事项的{scope['on_agenda']}个；挂图作战红色{board['red']}个、"
+        f"本期调度范围：{label('agenda_scope', doc.plan['cadence'])}。纳入本期调度的项目"
+        f"{scope['projects']}个，其中列入调度事项的{scope['on_agenda']}个；挂图作战红色{board['red']}个、"
         f"黄色{board['yellow']}个、绿色{board['green']}个。"
     )
 
@@ -241,7 +241,7 @@ def totals_paragraph(doc: PlanDocument) -> Paragraph | None:
     if not totals:
         return None
     parts = [
-        f"{label('category', name)}项目目标{c['target']}个、在库{c['projects']}个、已实现{c['achieved']}个"
+        f"{label('category', name)}类目标{c['target']}个、在库{c['projects']}个、已实现{c['achieved']}个"
         for name, c in totals["categories"].items()
     ]
     inv = totals["investment"]
