@@ -32,6 +32,8 @@ INSPECTION_RESULTS = ("passed", "passed_with_issues", "failed")
 NOTICE_KINDS = ("commendation", "criticism")
 PROJECT_CADENCES = ("weekly", "monthly")
 DISPATCH_CADENCES = ("weekly", "monthly", "quarterly")
+DOCUMENT_KINDS = ("agenda", "supervision", "bulletin")
+"""The office's documents: meeting notice with agenda, 督查通报, 考核通报."""
 SECTORS = (
     "manufacturing",
     "logistics",
@@ -254,6 +256,19 @@ class AssessmentPublished(Schema):
     summary = fields.Dict(load_default=dict)
 
 
+class DocumentIssued(Schema):
+    document_key = fields.String(required=True, validate=validate.Length(1, 200))
+    """What was issued, e.g. ``agenda:weekly:2026-W10:v1`` (one number per key)."""
+    kind = _one_of(DOCUMENT_KINDS, "document_kind", required=True)
+    title = fields.String(required=True, validate=validate.Length(1, 500))
+    year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
+    sequence = fields.Integer(required=True, validate=validate.Range(min=1))
+    number = fields.String(required=True, validate=validate.Length(1, 100))
+    """``攻坚办〔2026〕12号``."""
+    issued_on = fields.String(required=True)
+    """The issuing date in the campaign's time zone (``YYYY-MM-DD``)."""
+
+
 CATALOGUE: tuple[EventType, ...] = (
     EventType("ProjectRegistered", ProjectRegistered, meaning="a key project enters the campaign"),
     EventType(
@@ -325,6 +340,11 @@ CATALOGUE: tuple[EventType, ...] = (
     ),
     # Added after the first release; appended so that the slices above stay stable.
     EventType("ProjectResumed", ProjectResumed, meaning="a suspended project resumes"),
+    EventType(
+        "DocumentIssued",
+        DocumentIssued,
+        meaning="an office document gets its number (发文字号), once",
+    ),
 )
 
 PROJECT_EVENT_TYPES = (*(t.name for t in CATALOGUE[:20]), "ProjectResumed")

@@ -87,5 +87,12 @@ FIELD_NOTES: dict[str, tuple[str, Any]] = {
     "chain_head_hash": ("该位置的链哈希", "c0ffee…"),
     "result_hash": ("考核结果 SHA-256", "be11…"),
     "summary": ("考核结果摘要（项目数、等次分布、先进与通报批评单位）", {}),
+    "document_key": (
+        "所发公文（agenda/supervision:期间:版本，assessment:考核编号），一文一号",
+        "agenda:weekly:2026-W10:v1",
+    ),
+    "sequence": ("年度内发文顺序号（1, 2, 3 …，不重复、不跳号）", 12),
+    "number": ("发文字号", "攻坚办〔2026〕12号"),
+    "issued_on": ("发文日期（项目所在时区，YYYY-MM-DD）", "2026-03-02"),
 }
 """Field name → (Chinese description, example value); None: derived from the field."""

@@ -25,6 +25,7 @@ from shared.eventstore import (
     RecordedEvent,
     format_instant,
     now_utc,
+    parse_instant,
 )
 
 from ..config import SchedulingConfig
@@ -37,6 +38,7 @@ from ..domain.plan import (
     changes_between,
     digest_of,
     new_actions,
+    progress_rows,
 )
 from ..domain.project import ProjectState
 from ..domain.reasons import LEGACY_EN, ZH
@@ -276,6 +278,14 @@ class SchedulingService:
         period = Period.parse(latest.cadence, latest.period)
         legacy, _ = self.compute_plan(latest.cadence, period, known, texts=LEGACY_EN)
         return latest.digest == digest_of(legacy)
+
+    def progress(self, record: PlanRecord) -> list[dict[str, Any]]:
+        """The progress table of a stored plan's meeting, from what was known when it was
+        planned (its ``known_at``), as it stood on the meeting day."""
+        meeting_on = date.fromisoformat(record.plan["meeting"]["date"])
+        as_of = Cutoff.of(as_of=meeting_on, zone=self.zone).as_of
+        snap = self.snapshot(as_of, parse_instant(record.known_at), with_actions=False)
+        return progress_rows(record.cadence, snap.states, meeting_on, self.config.thresholds)
 
     def latest(self, cadence: str, period_label: str) -> PlanRecord | None:
         """The latest stored version, reading only that event of the stream."""

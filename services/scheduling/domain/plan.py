@@ -264,6 +264,37 @@ def _attendees(states: Iterable[ProjectState]) -> list[str]:
     return sorted(people)
 
 
+def progress_rows(
+    cadence: str, states: Iterable[ProjectState], meeting_on: date, thresholds: Thresholds
+) -> list[dict[str, Any]]:
+    """The progress table (进展情况表) of the projects a meeting takes up, as they stood
+    on the meeting day: colour, and investment this year against the annual plan and its
+    time-proportional share (序时进度), in yuan. Not part of the stored plan (whose digest
+    stays what it was); the documents compute it at the plan's ``known_at``."""
+    active = sorted((s for s in states if s.active), key=lambda s: s.project_id)
+    colours = {s.project_id: status(findings(s, meeting_on, thresholds)) for s in active}
+    rows = []
+    for s in (s for s in active if _in_scope(cadence, s, colours)):
+        lag = investment_lag(s, meeting_on, thresholds.report_grace_days)
+        completed = sum(
+            (v.amount for m, v in s.investments.items() if m.startswith(f"{s.year}-")), Decimal(0)
+        )
+        rows.append(
+            {
+                "project_id": s.project_id,
+                "project": s.name,
+                "leader": s.leader,
+                "lead_unit": s.lead_unit,
+                "colour": colours[s.project_id],
+                "annual_plan": f"{s.annual_plan:.2f}",
+                "planned_to_date": f"{lag.planned:.2f}" if lag else None,
+                "completed": f"{completed:.2f}",
+                "behind_points": str(lag.behind_pp) if lag else None,
+            }
+        )
+    return rows
+
+
 def campaign_totals(
     states: list[ProjectState], period: Period, today: date, targets: Targets, grace_days: int = 5
 ) -> dict[str, Any]:

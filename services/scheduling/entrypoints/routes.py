@@ -1,5 +1,5 @@
-"""HTTP API under /v1: the board, plans (list, get, versions, plan now, agenda exports)
-and follow-up actions (list, close)."""
+"""HTTP API under /v1: the board, plans (list, get, versions, plan now), the plan's
+documents (meeting notice with agenda, 督查通报: render, issue) and follow-up actions."""
 
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.auth import current_principal, require_role
+from shared.documents import FORMATS as DOCUMENT_FORMATS
+from shared.documents import issued_json, office_config_for, register_for
+from shared.documents import render as render_document
 from shared.eventstore import Cutoff, format_instant, now_utc
 from shared.http import (
     ClockQuery,
@@ -27,7 +30,7 @@ from shared.http import (
 
 from ..domain.periods import CADENCES, InvalidPeriod, Period
 from ..wiring import SchedulingParts
-from . import exports
+from . import documents
 from .labelled import (
     ActionsResponse,
     BoardResponse,
@@ -206,33 +209,55 @@ def plan_versions(query, cadence: str, period: str):  # type: ignore[no-untyped-
     return body, 200, next_link(next_after)
 
 
-_FORMATS = {
-    "md": ("text/markdown; charset=utf-8", exports.markdown),
-    "html": ("text/html; charset=utf-8", exports.html_page),
-    "csv": ("text/csv; charset=utf-8", exports.csv_text),
-    "xlsx": (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        exports.xlsx_bytes,
-    ),
-}
+def _plan_document(kind: str, cadence: str, period: str, version: int | None):  # type: ignore[no-untyped-def]
+    if kind not in documents.KINDS:
+        raise Problem(404, "Not Found", f"no document {kind!r}; one of agenda, supervision")
+    Period.parse(cadence, period)  # an InvalidPeriod is a 422 naming the field
+    runtime = current_app.extensions["gongjian.runtime"]
+    stored = _service().get_plan(cadence, period, version)
+    record = stored.to_dict()
+    issued = register_for(runtime).find(documents.document_key(kind, record))
+    office = office_config_for(runtime)
+    progress = _service().progress(stored)
+    document = documents.build(kind, record, office, runtime.settings.zone, issued, progress)
+    return document, record, office
 
 
-@blp.get("/plans/<cadence>/<period>/agenda.<fmt>")
+@blp.get("/plans/<cadence>/<period>/<kind>.<fmt>")
 @require_role(*READERS)
 @blp.arguments(VersionQuery, location="query")
 @blp.doc(security=[{"bearer": []}])
-def agenda(query, cadence: str, period: str, fmt: str):  # type: ignore[no-untyped-def]
-    """The agenda, printable (md, html) or as rows (csv, xlsx)."""
-    if fmt not in _FORMATS:
-        raise Problem(404, "Not Found", f"no agenda format {fmt!r}; one of md, html, csv, xlsx")
-    Period.parse(cadence, period)  # an InvalidPeriod is a 422 naming the field
-    record = _service().get_plan(cadence, period, query["version"]).to_dict()
-    content_type, render = _FORMATS[fmt]
-    response = Response(render(record), content_type=content_type)
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="agenda-{cadence}-{period}-v{record["version"]}.{fmt}"'
-    )
+def plan_document(query, cadence: str, period: str, kind: str, fmt: str):  # type: ignore[no-untyped-def]
+    """The plan's documents as the office sends them: ``agenda`` (the meeting notice with
+    its agenda) or ``supervision`` (督查通报), as docx, html (printable), xlsx, md or csv.
+    Shows the document number once the document is issued (else 未编号)."""
+    if fmt not in DOCUMENT_FORMATS:
+        raise Problem(404, "Not Found", f"no format {fmt!r}; one of {', '.join(DOCUMENT_FORMATS)}")
+    document, record, office = _plan_document(kind, cadence, period, query["version"])
+    stem = f"{kind}-{cadence}-{period}-v{record['version']}"
+    rendered = render_document(document, fmt, office, stem)
+    response = Response(rendered.body, content_type=rendered.content_type)
+    response.headers["Content-Disposition"] = rendered.content_disposition
     return response
+
+
+@blp.post("/plans/<cadence>/<period>/<kind>/issue")
+@require_role("office")
+@blp.arguments(VersionQuery, location="query")
+@blp.doc(security=[{"bearer": []}])
+def issue_plan_document(query, cadence: str, period: str, kind: str):  # type: ignore[no-untyped-def]
+    """Issue the document of this plan version: it gets the next number of the year
+    (``攻坚办〔2026〕12号``, recorded as ``DocumentIssued``) once; issuing again returns it."""
+    document, record, _ = _plan_document(kind, cadence, period, query["version"])
+    principal = current_principal()
+    issued, now = register_for(current_app.extensions["gongjian.runtime"]).issue(
+        documents.document_key(kind, record),
+        kind,
+        document.title,
+        actor=principal.name,
+        source=principal.source,
+    )
+    return issued_json(issued, now), 201 if now else 200
 
 
 @blp.get("/actions")

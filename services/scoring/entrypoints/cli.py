@@ -10,6 +10,7 @@ import click
 from tqdm import tqdm
 
 from shared.commandline import AS_OF, KNOWN_AT
+from shared.documents import OfficeConfig
 from shared.eventstore import now_utc
 from shared.i18n import label
 
@@ -38,7 +39,7 @@ from .actors import checkpoint_after
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the report; .csv, .xlsx or .html by the suffix.",
+    help="Write the assessment bulletin (考核通报); .docx, .html, .xlsx, .md or .csv by the suffix.",
 )
 @click.pass_obj
 def assess(
@@ -87,10 +88,10 @@ def assess(
     assert job is not None
     record = records.assessment(job["assessment_id"])
     assert record is not None
-    _report(record, out, fmt)
+    _report(record, out, fmt, runtime.settings.zone)
 
 
-def _report(record: dict[str, Any], out: Path | None, fmt: str | None) -> None:
+def _report(record: dict[str, Any], out: Path | None, fmt: str | None, zone: Any) -> None:
     """Print the digest and the grade counts; write the report if asked."""
     campaign = record["result"]["campaign"]
     click.echo(f"年终考核 {record['assessment_id']}  摘要 {record['digest']}")
@@ -99,7 +100,8 @@ def _report(record: dict[str, Any], out: Path | None, fmt: str | None) -> None:
         + "、".join(f"{label('grade', g)}{n}个" for g, n in campaign["grade_counts"].items())
     )
     if out is not None and fmt is not None:
-        body, _ = reports.render(record, fmt)
+        rendered = reports.render(record, fmt, OfficeConfig.load(), zone)
+        body = rendered.body
         if isinstance(body, bytes):
             out.write_bytes(body)
         else:

@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from shared.auth import current_principal, require_role
+from shared.documents import issued_json, office_config_for, register_for
 from shared.eventstore import RecordedEvent, format_instant
 from shared.http import AsOf, KnownAt, PageQuery, Problem, next_link, not_in_future, page_after
 from shared.runtime import Runtime
@@ -18,7 +19,7 @@ from ..domain.diff import diff_results
 from ..domain.errors import AssessmentJobNotFound, AssessmentNotFound, ProjectNotAssessed
 from ..readmodel.records import Records
 from ..wiring import ScoringParts
-from . import reports
+from . import bulletin, reports
 from .labelled import AssessmentResponse, JobView, ProjectScore
 
 blp = Blueprint("scoring", __name__, url_prefix="/v1", description="Year-end assessment (年终考核)")
@@ -228,18 +229,43 @@ def get_diff(assessment_id: str, other_id: str):  # type: ignore[no-untyped-def]
 @require_role(*READERS)
 @blp.doc(security=[{"bearer": []}])
 def get_report(assessment_id: str, fmt: str):  # type: ignore[no-untyped-def]
-    """The assessment as CSV, XLSX or a printable HTML report."""
+    """The assessment bulletin (考核通报) as docx, html (printable), xlsx, md or csv; with
+    its document number once issued (else 未编号)."""
     if fmt not in reports.FORMATS:
         raise Problem(
             404, "Not Found", f"no report format {fmt!r}; one of {', '.join(reports.FORMATS)}"
         )
     record = _assessment(assessment_id)
-    body, mimetype = reports.render(record, fmt)
-    return Response(
-        body,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="assessment-{assessment_id}.{fmt}"'},
+    runtime = _runtime()
+    issued = register_for(runtime).find(bulletin.document_key(record))
+    rendered = reports.render(
+        record, fmt, office_config_for(runtime), runtime.settings.zone, issued
     )
+    return Response(
+        rendered.body,
+        content_type=rendered.content_type,
+        headers={"Content-Disposition": rendered.content_disposition},
+    )
+
+
+@blp.post("/assessments/<assessment_id>/bulletin/issue")
+@require_role("office")
+@blp.doc(security=[{"bearer": []}])
+def issue_bulletin(assessment_id: str):  # type: ignore[no-untyped-def]
+    """Issue the assessment bulletin: it gets the next number of the year (recorded as
+    ``DocumentIssued``) once; issuing again returns it."""
+    record = _assessment(assessment_id)
+    runtime = _runtime()
+    document = bulletin.build(record, office_config_for(runtime), runtime.settings.zone)
+    principal = current_principal()
+    issued, now = register_for(runtime).issue(
+        bulletin.document_key(record),
+        "bulletin",
+        document.title,
+        actor=principal.name,
+        source=principal.source,
+    )
+    return issued_json(issued, now), 201 if now else 200
 
 
 @blp.get("/rulebooks")

@@ -96,7 +96,7 @@ def test_an_unknown_plan_is_a_404_problem(client, tokens):
     assert response.status_code == 422 and "period" in response.json["errors"]
 
 
-def test_the_agenda_exports_as_markdown_html_csv_and_xlsx(client, tokens, county, clock):
+def test_the_agenda_is_served_as_the_offices_notice_in_every_format(client, tokens, county, clock):
     clock.set("2024-03-04", hour=8)
     client.post(
         "/v1/plans", json={"cadence": "weekly", "period": "2024-W10"}, headers=tokens["office"]
@@ -104,9 +104,10 @@ def test_the_agenda_exports_as_markdown_html_csv_and_xlsx(client, tokens, county
     base = "/v1/plans/weekly/2024-W10/agenda"
     md = client.get(f"{base}.md", headers=tokens["viewer"])
     assert md.status_code == 200 and md.content_type.startswith("text/markdown")
+    assert "# 关于召开2024年第10周重点项目调度会议的通知" in md.get_data(as_text=True)
     assert "节点“m1”应于2024年1月20日完成，已逾期44天" in md.get_data(as_text=True)
     html = client.get(f"{base}.html", headers=tokens["viewer"]).get_data(as_text=True)
-    assert "<h2>张县长 — 发改局</h2>" in html
+    assert "张县长分包项目" in html and "承办单位：发改局" in html
     rows = list(
         csv.DictReader(
             io.StringIO(
@@ -116,12 +117,38 @@ def test_the_agenda_exports_as_markdown_html_csv_and_xlsx(client, tokens, county
             )
         )
     )
-    assert [(r["project_id"], r["rule"], r["assignee"]) for r in rows] == [
-        ("late", "milestone_overdue", "发改局")
+    assert [(r["项目名称"], r["事项类别"], r["责任单位"]) for r in rows] == [
+        ("项目 late", "节点逾期", "发改局")
     ]
     book = load_workbook(io.BytesIO(client.get(f"{base}.xlsx", headers=tokens["viewer"]).data))
-    assert book["agenda"]["C2"].value == "late"
+    assert book.sheetnames[0] == "调度事项清单" and book["调度事项清单"]["D3"].value == "项目 late"
+    docx = client.get(f"{base}.docx", headers=tokens["viewer"])
+    assert docx.status_code == 200 and docx.data[:2] == b"PK"
+    assert "filename*=UTF-8''" in docx.headers["Content-Disposition"]
     assert client.get(f"{base}.pdf", headers=tokens["viewer"]).status_code == 404
+    assert (
+        client.get("/v1/plans/weekly/2024-W10/minutes.md", headers=tokens["viewer"]).status_code
+        == 404
+    )
+
+
+def test_issuing_a_document_numbers_it_once_and_the_number_is_printed(
+    client, tokens, county, clock
+):
+    clock.set("2024-03-04", hour=8)
+    client.post(
+        "/v1/plans", json={"cadence": "weekly", "period": "2024-W10"}, headers=tokens["office"]
+    )
+    path = "/v1/plans/weekly/2024-W10/agenda/issue"
+    assert client.post(path, headers=tokens["viewer"]).status_code == 403
+    first = client.post(path, headers=tokens["office"])
+    assert first.status_code == 201 and first.json["number"] == "攻坚办〔2024〕1号"
+    again = client.post(path, headers=tokens["office"])
+    assert again.status_code == 200 and again.json["number"] == "攻坚办〔2024〕1号"
+    notice = client.post("/v1/plans/weekly/2024-W10/supervision/issue", headers=tokens["office"])
+    assert notice.json["number"] == "攻坚办〔2024〕2号"
+    md = client.get("/v1/plans/weekly/2024-W10/agenda.md", headers=tokens["viewer"])
+    assert "攻坚办〔2024〕1号" in md.get_data(as_text=True)
 
 
 def test_actions_are_listed_and_closed_by_the_office(client, tokens, county, clock):
@@ -159,6 +186,12 @@ def test_spreadsheet_exports_never_start_a_cell_with_a_formula(client, tokens, r
         as_text=True
     )
     assert "'=HYPERLINK(1)" in text and ",=HYPERLINK" not in text
+    book = load_workbook(
+        io.BytesIO(
+            client.get("/v1/plans/monthly/2024-03/agenda.xlsx", headers=tokens["viewer"]).data
+        )
+    )
+    assert book["调度事项清单"]["D3"].value == "'=HYPERLINK(1)"
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,7 @@ def test_assess_prints_the_digest_and_writes_the_xlsx_report(sqlite_url, tmp_pat
     )
     assert result.exit_code == 0, result.output
     assert "digest" in result.output
-    assert load_workbook(out)["Projects"].max_row == 4
+    assert load_workbook(out)["项目分类排名"].max_row == 2 + 3
     again = CliRunner().invoke(main, ["assess", "--year", "2024", "--known-at", "2024-12-31"])
     assert again.output.splitlines()[0] == result.output.splitlines()[0]
 

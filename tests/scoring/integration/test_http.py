@@ -10,7 +10,6 @@ from openpyxl import load_workbook
 
 from services.composition import create_app
 from services.scoring.application import rulebooks
-from services.scoring.entrypoints.reports import PROJECT_COLUMNS
 from shared.messaging import start_worker
 from tests.scoring.integration.test_assessment_jobs import county
 
@@ -79,8 +78,8 @@ def test_the_diff_of_two_runs_names_the_late_event(client, runtime, history, wor
     assert [e["event_id"] for e in line["events_added"]] == [late]
 
 
-@pytest.mark.parametrize("fmt", ["csv", "xlsx", "html"])
-def test_reports_are_served_in_each_format(client, runtime, history, worker, fmt):
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "html", "docx", "md"])
+def test_the_bulletin_is_served_in_each_format(client, runtime, history, worker, fmt):
     county(history)
     job = assess(client, runtime, bearer(runtime, "office"), known_at="2024-12-31")
     response = client.get(
@@ -88,18 +87,32 @@ def test_reports_are_served_in_each_format(client, runtime, history, worker, fmt
     )
     assert response.status_code == 200
     if fmt == "csv":
-        assert response.data.decode().splitlines()[0].startswith("category,rank,project_id")
+        assert response.data.decode().lstrip("\ufeff").startswith("考核类别,排名,项目名称")
     elif fmt == "xlsx":
         book = load_workbook(io.BytesIO(response.data))
-        assert book.sheetnames == ["Summary", "Projects", "Units", "Leaders"]
-        assert book["Projects"].max_row == 4
-        totals = [
-            row[PROJECT_COLUMNS.index("total")]
-            for row in book["Projects"].iter_rows(min_row=2, values_only=True)
-        ]
+        assert book.sheetnames == ["项目分类排名", "承办单位排名", "分包县领导", "文件信息"]
+        assert book["项目分类排名"].max_row == 2 + 3
+        totals = [row[-3] for row in book["项目分类排名"].iter_rows(min_row=3, values_only=True)]
         assert all(isinstance(total, int | float) for total in totals)
+    elif fmt == "docx":
+        assert response.data[:2] == b"PK"
     else:
         assert "先进单位" in response.data.decode() and "通报批评" in response.data.decode()
+
+
+def test_issuing_the_bulletin_numbers_it_once(client, runtime, history, worker):
+    county(history)
+    office = bearer(runtime, "office")
+    job = assess(client, runtime, office, known_at="2024-12-31")
+    path = f"/v1/assessments/{job['assessment_id']}/bulletin/issue"
+    assert client.post(path, headers=bearer(runtime, "auditor")).status_code == 403
+    first = client.post(path, headers=office)
+    assert first.status_code == 201 and first.json["sequence"] == 1
+    again = client.post(path, headers=office)
+    assert again.status_code == 200 and again.json["number"] == first.json["number"]
+    html = client.get(f"/v1/assessments/{job['assessment_id']}/report.html", headers=office)
+    assert first.json["number"] in html.data.decode()
+    assert client.post("/v1/assessments/nope/bulletin/issue", headers=office).status_code == 404
 
 
 def test_bad_requests_are_problems_naming_the_field(client, runtime):

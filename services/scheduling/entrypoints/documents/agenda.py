@@ -1,0 +1,130 @@
+"""The meeting notice with its agenda (关于召开2026年第10周重点项目调度会议的通知):
+time, place, chair, leaders in rank order and units, 议程 (汇报、协调、点评、部署), the
+agenda items by leader and unit, requirements; 附件 the item list and progress table."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from shared.documents import (
+    Block,
+    Heading,
+    OfficialDocument,
+    Paragraph,
+    level2,
+    level3,
+    level4,
+    numbered_sections,
+    person,
+)
+from shared.i18n import label, short_date
+
+from .common import (
+    PlanDocument,
+    board_sentence,
+    item_table,
+    meeting_time,
+    ordered_groups,
+    progress_table,
+    project_names,
+    totals_paragraph,
+)
+
+
+def title(doc: PlanDocument) -> str:
+    if doc.plan["cadence"] == "quarterly":
+        return f"关于召开{doc.period}重点项目建设攻坚行动领导小组调度会议的通知"
+    return f"关于召开{doc.period}重点项目调度会议的通知"
+
+
+def build(doc: PlanDocument) -> OfficialDocument:
+    meeting = doc.plan["meeting"]
+    when = meeting_time(meeting["date"], meeting["time"])
+    body: list[Block] = [
+        Paragraph(
+            "为全面掌握重点项目建设攻坚行动进展情况，协调解决项目推进中的困难和问题，"
+            f"定于{when}召开{doc.period}重点项目调度会议。现将有关事项通知如下："
+        )
+    ]
+    sections = [
+        ("会议时间", [Paragraph(when)]),
+        ("会议地点", [Paragraph(doc.office.meeting_place)]),
+        ("会议主持", [Paragraph(doc.chair)]),
+        ("参会人员", attendees(doc)),
+        ("会议议程", programme(doc)),
+        ("调度事项", agenda_items(doc)),
+        ("有关要求", requirements(doc)),
+    ]
+    body += numbered_sections(sections)
+    tables = [
+        item_table(doc, f"{doc.period}重点项目调度事项清单"),
+        progress_table(doc, f"{doc.period}重点项目进展情况表"),
+    ]
+    return doc.frame("通知", title(doc), body, tables)
+
+
+def attendees(doc: PlanDocument) -> list[Block]:
+    groups = ordered_groups(doc)
+    leaders = [person(leader) for leader, _ in groups]
+    units = list(dict.fromkeys(g["unit"] for _, unit_groups in groups for g in unit_groups))
+    return [
+        Paragraph("、".join(leaders) + "。" if leaders else "分包县领导。", lead="县领导："),
+        Paragraph(
+            "、".join([*units, doc.office.issuing_office]) + "主要负责同志。", lead="参会单位："
+        ),
+    ]
+
+
+def programme(doc: PlanDocument) -> list[Block]:
+    chair = doc.chair
+    steps = (
+        ("汇报", "各承办单位主要负责同志汇报分包项目进展情况、存在问题及下步打算。"),
+        ("协调", "分包县领导协调解决所分包项目推进中的困难和问题，明确责任单位和完成时限。"),
+        ("点评", f"{doc.office.issuing_office}通报挂图作战红、黄牌项目情况，{chair}点评。"),
+        ("部署", f"{chair}对下一阶段重点项目建设工作进行部署。"),
+    )
+    return [Paragraph(text, lead=f"{level2(i)}{step}。") for i, (step, text) in enumerate(steps, 1)]
+
+
+def agenda_items(doc: PlanDocument) -> list[Block]:
+    blocks: list[Block] = [Paragraph(board_sentence(doc))]
+    spot = doc.plan.get("spot_check")
+    if spot and spot["project_ids"]:
+        names = "、".join(project_names(doc, spot["project_ids"]))
+        blocks.append(Paragraph(f"本周随机抽查项目：{names}。"))
+    totals = totals_paragraph(doc)
+    if totals is not None:
+        blocks.append(totals)
+    groups = ordered_groups(doc)
+    if not groups:
+        blocks.append(Paragraph("本期无需调度的事项。"))
+    for n, (leader, unit_groups) in enumerate(groups, 1):
+        blocks.append(Heading(f"{level2(n)}{person(leader)}分包项目", level=2))
+        for m, group in enumerate(unit_groups, 1):
+            blocks.append(Heading(f"{level3(m)}承办单位：{group['unit']}", level=3))
+            blocks += [_item(k, item) for k, item in enumerate(group["items"], 1)]
+    return blocks
+
+
+def _item(k: int, item: dict[str, Any]) -> Paragraph:
+    action = item["action"]
+    escalate = "提请领导小组协调。" if item["escalate"] else ""
+    due = short_date(date.fromisoformat(action["due"]))
+    return Paragraph(
+        f"{item['project']}：{item['reason']}。{escalate}责任单位：{action['assignee']}；"
+        f"完成时限：{due}；{label('action_status', action['status'])}。",
+        lead=level4(k),
+    )
+
+
+def requirements(doc: PlanDocument) -> list[Block]:
+    office = doc.office.issuing_office
+    texts = (
+        f"请各承办单位对照调度事项逐项准备书面汇报材料，于会前一个工作日报送{office}。",
+        "请参会人员准时参会，不得缺席；确因特殊情况不能参会的，须向会议主持人请假，"
+        "并委托相关负责同志参会。",
+        "会议交办事项实行台账管理，责任单位须在完成时限内办结并报送办理情况，"
+        "未办结事项转入下次调度。",
+    )
+    return [Paragraph(text, lead=level2(i)) for i, text in enumerate(texts, 1)]

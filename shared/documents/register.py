@@ -1,0 +1,173 @@
+"""The office's register of issued documents (发文登记): each document gets its number
+(``攻坚办〔2026〕12号``) once, when it is issued, as a ``DocumentIssued`` event.
+
+Numbers run 1, 2, 3 … per calendar year (campaign time zone) in the stream
+``document-register-<year>``: a document's sequence number *is* its stream version, so
+the store's optimistic concurrency makes them unique and gapless — of two offices'
+clerks issuing at once exactly one wins each version and the other retries with the next.
+The event id is derived from the document's key, so issuing the same document again (or
+racing to) returns its first number; a number is never reused.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from shared.eventstore import (
+    ConcurrencyConflict,
+    DuplicateEventConflict,
+    EventStore,
+    LockTimeout,
+    NewEvent,
+    RecordedEvent,
+)
+from shared.i18n import label
+
+EVENT_TYPE = "DocumentIssued"
+STREAM_PREFIX = "document-register-"
+_IDS = uuid.UUID("3f0b7c52-9d1e-4a8b-b6f4-2c7e5a1d9e30")
+"""Namespace of the issue events' ids: one id per document key."""
+
+
+class RegisterBusy(RuntimeError):
+    """Too many concurrent issues in a row; the caller may retry (HTTP 409)."""
+
+
+@dataclass(frozen=True)
+class IssuedDocument:
+    key: str
+    kind: str
+    title: str
+    number: str
+    year: int
+    sequence: int
+    issued_on: date
+    event_id: str
+    global_position: int
+
+    @classmethod
+    def of(cls, event: RecordedEvent) -> IssuedDocument:
+        p = event.payload
+        return cls(
+            p["document_key"],
+            p["kind"],
+            p["title"],
+            p["number"],
+            p["year"],
+            p["sequence"],
+            date.fromisoformat(p["issued_on"]),
+            event.event_id,
+            event.global_position,
+        )
+
+
+def issued_json(issued: IssuedDocument, issued_now: bool) -> dict[str, object]:
+    """The API's answer to issuing: the number and where it is recorded."""
+    return {
+        "document_key": issued.key,
+        "kind": issued.kind,
+        "kind_label": label("document_kind", issued.kind),
+        "title": issued.title,
+        "number": issued.number,
+        "year": issued.year,
+        "sequence": issued.sequence,
+        "issued_on": issued.issued_on.isoformat(),
+        "event_id": issued.event_id,
+        "global_position": issued.global_position,
+        "issued_now": issued_now,
+    }
+
+
+def document_number(prefix: str, year: int, sequence: int) -> str:
+    """``攻坚办〔2026〕12号``: the year in 六角括号, the sequence without leading zeros."""
+    return f"{prefix}〔{year}〕{sequence}号"
+
+
+@dataclass
+class DocumentRegister:
+    store: EventStore
+    prefix: str
+    zone: ZoneInfo
+    clock: Callable[[], datetime] | None = None
+    """Default: the store's record clock (the issuing date is when the event is recorded)."""
+    attempts: int = 200
+
+    def _now(self) -> datetime:
+        return (self.clock or self.store.clock)()
+
+    def find(self, key: str) -> IssuedDocument | None:
+        """The document's number if it was issued."""
+        event = self.store.get(_event_id(key))
+        return IssuedDocument.of(event) if event is not None else None
+
+    def issue(
+        self, key: str, kind: str, title: str, *, actor: str = "", source: str = ""
+    ) -> tuple[IssuedDocument, bool]:
+        """The document's number, assigned now if it has none; True when assigned now.
+        ``kind`` is a code of ``DOCUMENT_KINDS`` (agenda, supervision, bulletin)."""
+        for attempt in range(self.attempts):
+            issued = self.find(key)
+            if issued is not None:
+                return issued, False
+            now = self._now()
+            year = now.astimezone(self.zone).year
+            stream = f"{STREAM_PREFIX}{year}"
+            version = self.store.stream_version(stream)
+            event = self._event(key, kind, title, now, year, version + 1, actor, source)
+            try:
+                self.store.append([event], {stream: version})
+            except (ConcurrencyConflict, DuplicateEventConflict, LockTimeout):
+                # Someone took this number (or issued this very document): look again.
+                time.sleep(random.uniform(0, 0.002 * min(attempt + 1, 25)))
+                continue
+            return self._issued_now(key), True
+        raise RegisterBusy(f"could not assign a number to {key} after {self.attempts} attempts")
+
+    def _issued_now(self, key: str) -> IssuedDocument:
+        found = self.find(key)
+        if found is None:  # the append committed, so only a broken store gets here
+            raise RuntimeError(f"document {key} was issued but cannot be read back")
+        return found
+
+    def issued(self, year: int) -> list[IssuedDocument]:
+        """Every document issued in ``year``, by number."""
+        return [IssuedDocument.of(e) for e in self.store.read_stream(f"{STREAM_PREFIX}{year}")]
+
+    def _event(
+        self,
+        key: str,
+        kind: str,
+        title: str,
+        now: datetime,
+        year: int,
+        sequence: int,
+        actor: str,
+        source: str,
+    ) -> NewEvent:
+        return NewEvent(
+            stream_id=f"{STREAM_PREFIX}{year}",
+            type=EVENT_TYPE,
+            occurred_at=now,
+            event_id=_event_id(key),
+            payload={
+                "document_key": key,
+                "kind": kind,
+                "title": title,
+                "year": year,
+                "sequence": sequence,
+                "number": document_number(self.prefix, year, sequence),
+                "issued_on": now.astimezone(self.zone).date().isoformat(),
+            },
+            actor=actor,
+            source=source,
+        )
+
+
+def _event_id(key: str) -> str:
+    return str(uuid.uuid5(_IDS, f"document|{key}"))

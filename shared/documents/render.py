@@ -1,0 +1,71 @@
+"""One entry point for the routes: a document in a format, with its content type and a
+download name; the office configuration and the register, built once per runtime."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from shared.runtime import Runtime
+
+from .model import OfficialDocument
+from .office import OfficeConfig
+from .page import to_html
+from .register import DocumentRegister
+from .sheet import to_xlsx
+from .text import to_csv, to_markdown
+from .word import to_docx
+
+_Renderer = Callable[[OfficialDocument, OfficeConfig], str | bytes]
+
+_RENDERERS: dict[str, tuple[str, _Renderer]] = {
+    "docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        lambda d, c: to_docx(d, c.fonts),
+    ),
+    "html": ("text/html; charset=utf-8", lambda d, c: to_html(d, c.fonts)),
+    "xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        lambda d, c: to_xlsx(d, c.fonts.body_fallback),
+    ),
+    "md": ("text/markdown; charset=utf-8", lambda d, c: to_markdown(d)),
+    "csv": ("text/csv; charset=utf-8", lambda d, c: to_csv(d.main_table or d.tables[0])),
+}
+FORMATS = tuple(_RENDERERS)
+
+
+@dataclass(frozen=True)
+class RenderedDocument:
+    body: str | bytes
+    content_type: str
+    content_disposition: str
+
+
+def render(
+    document: OfficialDocument, fmt: str, config: OfficeConfig, file_stem: str
+) -> RenderedDocument:
+    """``file_stem`` is the ASCII download name; browsers that can show the Chinese title
+    get that (RFC 6266 ``filename*``)."""
+    content_type, renderer = _RENDERERS[fmt]
+    chinese = f"{document.title}.{fmt}"
+    disposition = f"attachment; filename=\"{file_stem}.{fmt}\"; filename*=UTF-8''{quote(chinese)}"
+    return RenderedDocument(renderer(document, config), content_type, disposition)
+
+
+def office_config_for(runtime: Runtime) -> OfficeConfig:
+    config: Any = runtime.extras.get("documents.office")
+    if config is None:
+        config = runtime.extras["documents.office"] = OfficeConfig.load()
+    return config
+
+
+def register_for(runtime: Runtime) -> DocumentRegister:
+    register: Any = runtime.extras.get("documents.register")
+    if register is None:
+        register = DocumentRegister(
+            runtime.store, office_config_for(runtime).number_prefix, runtime.settings.zone
+        )
+        runtime.extras["documents.register"] = register
+    return register
