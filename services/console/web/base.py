@@ -114,9 +114,9 @@ def page(template: str, title: str, **context: Any) -> str:
     return render_template(f"console/{template}.html", title=title, **context)
 
 
-def day_argument(name: str, default: date | None = None) -> date | None:
-    """A ``YYYY-MM-DD`` query argument; anything else is the default."""
-    raw = (request.args.get(name) or "").strip()
+def day_argument(name: str, default: date | None = None, *, form: bool = False) -> date | None:
+    """A ``YYYY-MM-DD`` query (or form) argument; anything else is the default."""
+    raw = ((request.form if form else request.args).get(name) or "").strip()
     try:
         return date.fromisoformat(raw) if raw else default
     except ValueError:

@@ -30,13 +30,14 @@ def export(query: dict[str, Any]) -> Response:
     store = runtime.store
     known_at = Cutoff.of(None, query["known_at"], runtime.settings.zone).known_at
     up_to = store.position_known_at(known_at) if known_at else store.head().position
-    response = Response(_lines(store, up_to), mimetype="application/x-ndjson")
+    response = Response(ndjson_lines(store, up_to), mimetype="application/x-ndjson")
     response.headers["Content-Disposition"] = f'attachment; filename="gongjian-log-{up_to}.ndjson"'
     response.headers["X-Chain-Head-Position"] = str(up_to)
     return response
 
 
-def _lines(store: Any, up_to: int) -> Iterator[str]:
+def ndjson_lines(store: Any, up_to: int) -> Iterator[str]:
+    """The export's lines: one stored envelope each, then the chain head."""
     head_position, head_hash = 0, GENESIS_HASH
     for row in store.iter_stored(up_to=up_to):
         record = {k: format_instant(v) if isinstance(v, datetime) else v for k, v in row.items()}
