@@ -18,7 +18,8 @@ ACHIEVED = {
     "preliminary": ("started", "completed", "commissioned"),
 }
 """A project meets its category's target when it reaches one of these phases: 完工投产 for
-突破性进展, 开工 for 开工建设, and 具备落地条件 (started) for 前期谋划."""
+突破性进展, 开工 for 开工建设, and 具备落地条件 (started) for 前期谋划 — as the default
+rulebook's full target attainment counts them."""
 
 GROUPS = {"leader": "分包领导", "lead_unit": "牵头单位", "town": "乡镇"}
 STATUS_ORDER = {"red": 0, "yellow": 1, "green": 2}
@@ -44,9 +45,21 @@ class Card:
     major: bool
 
 
+APPROVALS_FOR_PRELIMINARY = 4
+"""A preliminary project also meets its target with this many approvals granted (the
+default rulebook's 0.25 points each, up to the whole target line)."""
+
+
+def achieved(state: ProjectState) -> bool:
+    if state.phase in ACHIEVED.get(state.category, ()):
+        return True
+    granted = sum(1 for a in state.approvals.values() if a.outcome == "granted")
+    return state.category == "preliminary" and granted >= APPROVALS_FOR_PRELIMINARY
+
+
 def targets(states: list[ProjectState]) -> list[Target]:
     counts = Counter(s.category for s in states)
-    done = Counter(s.category for s in states if s.phase in ACHIEVED.get(s.category, ()))
+    done = Counter(s.category for s in states if achieved(s))
     return [Target(c, counts[c], done[c]) for c in ACHIEVED if counts[c]]
 
 

@@ -5,6 +5,7 @@ var/screenshots/ for people to look at."""
 from __future__ import annotations
 
 import pytest
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -25,6 +26,16 @@ class Console:
     def open(self, path: str) -> None:
         self.driver.get_log("browser")  # forget what earlier pages logged
         self.driver.get(self.base + path)
+        self.wait_for("h1")
+
+    def wait_for(self, css: str, seconds: float = 30) -> None:
+        try:
+            WebDriverWait(self.driver, seconds).until(
+                lambda d: d.find_elements(By.CSS_SELECTOR, css)
+            )
+        except TimeoutException:
+            page = self.driver.page_source[:2000]
+            raise AssertionError(f"no {css} at {self.driver.current_url}: {page}") from None
 
     def errors(self) -> list[str]:
         return [e["message"] for e in self.driver.get_log("browser") if e["level"] == "SEVERE"]

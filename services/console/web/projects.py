@@ -80,6 +80,7 @@ def _milestones(state: KeyProject) -> list[dict[str, Any]]:
         {
             "name": m["name"],
             "due": _day(m.get("planned_due") or m.get("due")),
+            "now": _day(m.get("due")),
             "completed_on": _day(m.get("completed_at")),
             "slips": m.get("slips", 0),
         }
