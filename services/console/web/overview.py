@@ -23,11 +23,12 @@ def overview_data(clocks: Clocks, filters: dict[str, str], group: str) -> dict[s
     mine = [s for s in states if s.year == year]
     by_id = {s.project_id: s for s in mine}
     rows = [r for r in board["projects"] if r["project_id"] in by_id]
-    wall = campaign.cards(rows, by_id)
+    wall = campaign.cards(rows, by_id, clocks.as_of)
     plan, actual = campaign.monthly(mine, year, clocks.as_of)
     return {
         "year": year,
-        "targets": campaign.targets(mine),
+        "targets": campaign.targets(mine, services.scheduling.config.targets),
+        "investment_target": services.scheduling.config.targets.investment,
         "annual_plan": sum((s.annual_plan for s in mine), start=plan[0] * 0),
         "invested": sum((a or 0 for a in actual), start=plan[0] * 0),
         "chart": charts.month_chart(plan, actual),
