@@ -11,7 +11,7 @@ from flask import abort, jsonify, redirect, request, url_for
 
 from shared.eventstore import now_utc
 
-from .base import bp, campaign_year, current_user, day_argument, gateway, page, signed_in
+from .base import bp, current_user, day_argument, gateway, page, signed_in
 
 READERS = ("office", "auditor")
 
@@ -42,13 +42,12 @@ def job_progress(job: dict[str, Any]) -> dict[str, Any]:
 def assessments():  # type: ignore[no-untyped-def]
     services = gateway()
     today = now_utc().astimezone(services.zone).date()
-    _, states = services.board(services.cutoff(None, None))
     return page(
         "assessments",
         "考核",
         runs=services.records.assessments(None),
         jobs=[job_progress(j) for j in services.records.jobs(limit=20)],
-        year=campaign_year(states, today),
+        year=services.campaign_year(today),
     )
 
 

@@ -21,7 +21,6 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError
 
-from ...scheduling.domain.project import ProjectState
 from .. import text
 from ..accounts import Accounts, User
 from ..gateway import Services, services
@@ -121,15 +120,6 @@ def day_argument(name: str, default: date | None = None, *, form: bool = False) 
         return date.fromisoformat(raw) if raw else default
     except ValueError:
         return default
-
-
-def campaign_year(states: list[ProjectState], today: date) -> int:
-    """The current campaign: this year's projects, or (before any is registered) the
-    latest year that has some. Issue 12 (the campaign year) will answer this instead."""
-    years = {state.year for state in states if state.year <= today.year}
-    if today.year in years or not years:
-        return today.year
-    return max(years)
 
 
 def _error_page(status: int, title: str, detail: str) -> tuple[str, int]:

@@ -10,7 +10,7 @@ from flask import request
 from shared.eventstore import now_utc
 
 from .. import campaign, charts
-from .base import bp, campaign_year, gateway, page, signed_in
+from .base import bp, gateway, page, signed_in
 from .clocks import Clocks, clocks_from_request
 
 FILTERS = ("category", "sector", "unit", "leader", "status")
@@ -55,8 +55,7 @@ def _choices(states: list) -> dict[str, list[str]]:
 def _request_view() -> dict[str, Any]:
     services = gateway()
     today = now_utc().astimezone(services.zone).date()
-    board, states = services.board(services.cutoff(None, None))
-    year = campaign_year(states, today)
+    year = services.campaign_year(today)
     default_as_of = min(today, date(year, 12, 31))
     clocks = clocks_from_request(services, year, default_as_of)
     filters = {k: request.args[k] for k in FILTERS if request.args.get(k)}
