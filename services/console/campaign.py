@@ -49,6 +49,14 @@ class Card:
     town: str
     major: bool
 
+    @property
+    def colour_label(self) -> str:
+        return label("colour", self.status)
+
+    @property
+    def phase_label(self) -> str:
+        return label("phase", self.phase)
+
 
 APPROVALS_FOR_PRELIMINARY = 4
 """A preliminary project also meets its target with this many approvals granted (the

@@ -16,6 +16,10 @@ PROJECT = "XM2025003"
         ("/print/a3", ["挂图作战（A3）"]),
         ("/projects", ["共 29 个项目"]),
         (f"/projects/{PROJECT}", ["责任体系", "倒排工期", "事件记录"]),
+        (
+            f"/projects/{PROJECT}?as_of=2025-12-31&compare=2025-06-30",
+            ["投资完成 · 2025-07", "万元"],
+        ),
         (f"/public/projects/{PROJECT}", ["项目建设公示牌", "<svg"]),
         ("/dispatch", ["会议日历", "督办事项"]),
         ("/assessments", ["发起考核", "考核结果"]),
@@ -113,3 +117,21 @@ def test_an_assessment_started_from_the_page_finishes_and_ranks_by_category(sign
     assert "突破性进展" in ranking and "名次" in ranking
     card = client.get(f"{job['href']}/projects/{PROJECT}").text
     assert "年度投资计划完成" in card and f"/projects/{PROJECT}#e-" in card
+
+
+def test_the_auditor_verifies_the_chain_and_downloads_the_log(signed_in):
+    import json
+    import time
+
+    client = signed_in("auditor")
+    token = csrf_of(client.get("/audit").text)
+    assert client.post("/audit/verify", data={"csrf_token": token}).status_code == 302
+    for _ in range(100):
+        html = client.get("/audit").text
+        if 'class="badge green">完整' in html:
+            break
+        time.sleep(0.2)
+    assert 'class="badge green">完整' in html and "已校验至第" in html
+    lines = client.get("/audit/export").text.splitlines()
+    head = json.loads(lines[-1])["chain_head"]
+    assert head["position"] == len(lines) - 1 and head["hash"] == json.loads(lines[-2])["hash"]

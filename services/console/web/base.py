@@ -106,6 +106,8 @@ def _page_context() -> dict[str, Any]:
         "yi": text.yi,
         "day": text.day,
         "moment": text.moment,
+        "field_text": text.field_text,
+        "value_text": text.value_text,
     }
 
 
