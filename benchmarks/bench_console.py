@@ -135,4 +135,6 @@ def main(argv: list[str]) -> None:
         _report(f"挂图作战 page, {args.projects} projects", _timed(client, "/", args.runs), 300)
         path = f"/projects/p00000?as_of={YEAR}-12-31"
         _report(f"project page, {args.events} events", _timed(client, path, args.runs), 150)
+        everything = _timed(client, path + "&all=1", args.runs)
+        _report(f"project page, all {args.events} events listed (显示全部)", everything, 150)
         runtime.close()
