@@ -135,3 +135,11 @@ def test_the_auditor_verifies_the_chain_and_downloads_the_log(signed_in):
     lines = client.get("/audit/export").text.splitlines()
     head = json.loads(lines[-1])["chain_head"]
     assert head["position"] == len(lines) - 1 and head["hash"] == json.loads(lines[-2])["hash"]
+
+
+def test_an_admin_cannot_disable_their_own_account(signed_in):
+    client = signed_in("admin")
+    token = csrf_of(client.get("/admin").text)
+    refused = client.post("/admin/users/admin1/disable", data={"csrf_token": token})
+    assert refused.status_code == 422 and "不能停用自己的账号" in refused.text
+    assert client.get("/admin").status_code == 200
