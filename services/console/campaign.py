@@ -9,7 +9,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from shared.i18n import decimal1
+
+from ..scheduling.domain.plan import Targets
 from ..scheduling.domain.project import ProjectState
+from ..scheduling.domain.rules import investment_lag
 from .text import label
 
 ACHIEVED = {
@@ -18,7 +22,8 @@ ACHIEVED = {
     "preliminary": ("started", "completed", "commissioned"),
 }
 """A project meets its category's target when it reaches one of these phases: 完工投产 for
-突破性进展, 开工 for 开工建设, and 具备落地条件 (started) for 前期谋划."""
+突破性进展, 开工 for 开工建设, and 具备落地条件 (started) for 前期谋划 — as the default
+rulebook's full target attainment counts them."""
 
 GROUPS = {"leader": "分包领导", "lead_unit": "牵头单位", "town": "乡镇"}
 STATUS_ORDER = {"red": 0, "yellow": 1, "green": 2}
@@ -27,6 +32,7 @@ STATUS_ORDER = {"red": 0, "yellow": 1, "green": 2}
 @dataclass(frozen=True)
 class Target:
     category: str
+    target: int
     projects: int
     achieved: int
 
@@ -43,11 +49,32 @@ class Card:
     town: str
     major: bool
 
+    @property
+    def colour_label(self) -> str:
+        return label("colour", self.status)
 
-def targets(states: list[ProjectState]) -> list[Target]:
+    @property
+    def phase_label(self) -> str:
+        return label("phase", self.phase)
+
+
+APPROVALS_FOR_PRELIMINARY = 4
+"""A preliminary project also meets its target with this many approvals granted (the
+default rulebook's 0.25 points each, up to the whole target line)."""
+
+
+def achieved(state: ProjectState) -> bool:
+    if state.phase in ACHIEVED.get(state.category, ()):
+        return True
+    granted = sum(1 for a in state.approvals.values() if a.outcome == "granted")
+    return state.category == "preliminary" and granted >= APPROVALS_FOR_PRELIMINARY
+
+
+def targets(states: list[ProjectState], goals: Targets) -> list[Target]:
+    """Per category: the campaign's target (configured), projects registered, achieved."""
     counts = Counter(s.category for s in states)
-    done = Counter(s.category for s in states if s.phase in ACHIEVED.get(s.category, ()))
-    return [Target(c, counts[c], done[c]) for c in ACHIEVED if counts[c]]
+    done = Counter(s.category for s in states if achieved(s))
+    return [Target(c, getattr(goals, c), counts[c], done[c]) for c in ACHIEVED]
 
 
 def monthly(states: list[ProjectState], year: int, as_of: date) -> tuple[list, list]:
@@ -68,11 +95,14 @@ def monthly(states: list[ProjectState], year: int, as_of: date) -> tuple[list, l
     return plan, [a if i < reached else None for i, a in enumerate(actual)]
 
 
-def reason_text(reason: dict[str, Any], state: ProjectState | None) -> str:
+def reason_text(reason: dict[str, Any], state: ProjectState | None, today: date) -> str:
     """The one line on a card, in Chinese: the rule, and what it is about."""
     rule, subject = reason["rule"], reason["subject"]
     what = ""
-    if state is not None:
+    if state is not None and rule == "investment_behind":
+        lag = investment_lag(state, today)
+        what = f"落后{decimal1(lag.behind_pp)}个百分点" if lag else ""
+    elif state is not None:
         if subject in state.milestones:
             what = state.milestones[subject].name
         elif subject in state.approvals:
@@ -82,7 +112,7 @@ def reason_text(reason: dict[str, Any], state: ProjectState | None) -> str:
     return f"{label('agenda_rule', rule)}：{what}" if what else label("agenda_rule", rule)
 
 
-def cards(rows: list[dict[str, Any]], states: dict[str, ProjectState]) -> list[Card]:
+def cards(rows: list[dict[str, Any]], states: dict[str, ProjectState], today: date) -> list[Card]:
     out = []
     for row in rows:
         worst = sorted(row["reasons"], key=lambda r: STATUS_ORDER.get(r["colour"], 3))
@@ -92,7 +122,9 @@ def cards(rows: list[dict[str, Any]], states: dict[str, ProjectState]) -> list[C
                 row["name"],
                 row["status"],
                 row["phase"],
-                reason_text(worst[0], states.get(row["project_id"])) if worst else "按计划推进",
+                reason_text(worst[0], states.get(row["project_id"]), today)
+                if worst
+                else "按计划推进",
                 row["leader"],
                 row["lead_unit"],
                 row["town"],

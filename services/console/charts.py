@@ -83,14 +83,17 @@ def month_chart(
 
 @dataclass(frozen=True)
 class Span:
-    """One milestone on the 倒排工期 chart: planned due day and the day it was done."""
+    """One milestone on the 倒排工期 chart: the planned due day, the day it is due now
+    (after slips) and the day it was done."""
 
     name: str
     due_x: float
+    now_x: float
     done_x: float | None
     late: bool
     slips: int
     due: date
+    now: date
     done: date | None
 
 
@@ -102,18 +105,21 @@ def timeline_x(day: date, year: int, width: float) -> float:
 
 
 def milestone_spans(milestones: list[dict], year: int, width: float = 600) -> list[Span]:
-    """``milestones``: dicts with name, due (date), completed_on (date or None), slips."""
+    """``milestones``: dicts with name, due (planned), now (due after slips), completed_on
+    (or None) and slips."""
     spans = []
     for m in sorted(milestones, key=lambda m: m["due"]):
-        done = m.get("completed_on")
+        done, now = m.get("completed_on"), m.get("now") or m["due"]
         spans.append(
             Span(
                 m["name"],
                 timeline_x(m["due"], year, width),
+                timeline_x(now, year, width),
                 timeline_x(done, year, width) if done else None,
                 bool(done and done > m["due"]),
                 m.get("slips", 0),
                 m["due"],
+                now,
                 done,
             )
         )

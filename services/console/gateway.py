@@ -31,6 +31,7 @@ class Services:
         self.scheduling = SchedulingParts.of(runtime).service
         self.records = Records(runtime.engine)
         self.tokens = runtime.tokens
+        self._campaign: tuple[Any, int] = (None, 0)
 
     @property
     def store(self) -> EventStore:
@@ -55,6 +56,19 @@ class Services:
 
     def submit(self, submission: Submission) -> Any:
         return self.registry.submit(submission)
+
+    def campaign_year(self, today: date) -> int:
+        """The current campaign: this year's projects, or (before any is registered) the
+        latest year that has some. Issue 12 (the campaign year) will answer this instead.
+        Remembered while the log does not grow."""
+        key = (self.store.head().position, today)
+        if self._campaign[0] != key:
+            now = now_utc()
+            states = self.scheduling.snapshot(None, now, with_actions=False).states
+            years = {state.year for state in states if state.year <= today.year}
+            year = today.year if today.year in years or not years else max(years)
+            self._campaign = (key, year)
+        return self._campaign[1]
 
     # -- scheduling -------------------------------------------------------------------
 

@@ -8,9 +8,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from shared.i18n import instant_text, label, short_date, wan_number, yi
+from shared.i18n import instant_text, label, short_date, wan_number, yes_no, yi
 
-__all__ = ["label", "wan", "yi", "yi_number", "day", "moment"]
+__all__ = ["label", "wan", "yi", "yi_number", "day", "moment", "field_text", "value_text"]
 
 
 def wan(amount: Decimal | int | str | None) -> str:
@@ -46,3 +46,25 @@ def moment(value: datetime | str | None, zone: ZoneInfo | None = None) -> str:
     if isinstance(value, str):
         value = datetime.fromisoformat(value.replace("Z", "+00:00"))
     return instant_text(value, zone)
+
+
+def field_text(path: str) -> str:
+    """A compared field in Chinese: ``milestones.m1.due`` → ``里程碑 · m1 · 计划完成``."""
+    return " · ".join(label("project_field", part) for part in path.split("."))
+
+
+MONEY_FIELDS = ("total_investment", "annual_plan", "investment", "investment_reported")
+
+
+def value_text(path: str, value: object) -> str:
+    """A compared value as a person reads it: money in 万元, 是/否, codes labelled."""
+    if value is None or value == "":
+        return "—"
+    top = path.split(".")[0]
+    if isinstance(value, bool):
+        return yes_no(value)
+    if top in MONEY_FIELDS and isinstance(value, str | int | Decimal):
+        return f"{wan(value)}万元"
+    if top in ("phase", "category"):
+        return label(top, value)
+    return str(value)

@@ -16,7 +16,15 @@ PROJECT = "XM2025003"
         ("/print/a3", ["挂图作战（A3）"]),
         ("/projects", ["共 29 个项目"]),
         (f"/projects/{PROJECT}", ["责任体系", "倒排工期", "事件记录"]),
+        (
+            f"/projects/{PROJECT}?as_of=2025-12-31&compare=2025-06-30",
+            ["投资完成 · 2025-07", "万元"],
+        ),
         (f"/public/projects/{PROJECT}", ["项目建设公示牌", "<svg"]),
+        ("/dispatch", ["会议日历", "督办事项"]),
+        ("/assessments", ["发起考核", "考核结果"]),
+        ("/audit", ["哈希链", "事件查询"]),
+        ("/audit?project=XM2025003&type=MilestoneSlipped", ["查询结果（", "节点延期"]),
     ],
 )
 def test_pages_render_for_the_office(signed_in, path, words):
@@ -58,3 +66,80 @@ def test_the_admin_page_lists_users_tokens_and_integrations(signed_in):
 def test_roles_are_refused_pages_above_them(signed_in):
     assert signed_in("office").get("/admin").status_code == 403
     assert signed_in("auditor").get("/admin").status_code == 403
+
+
+def test_the_office_plans_a_month_and_closes_an_action_it_assigned(signed_in, site):
+    client = signed_in("office")
+    token = csrf_of(client.get("/dispatch").text)
+    made = client.post(
+        "/dispatch/plans", data={"cadence": "monthly", "period": "2025-11", "csrf_token": token}
+    )
+    assert made.status_code == 302 and made.location == "/dispatch/plans/monthly/2025-11"
+    plan = client.get(made.location).text
+    assert "议程" in plan and "第1版" in plan
+    assert client.get(made.location + "/agenda.xlsx").status_code == 200
+    scheduling = site.runtime.extras["console.services"].scheduling
+    action = scheduling.actions(status="open", limit=1)[0]
+    closed = client.post(
+        f"/dispatch/actions/{action['action_id']}/close",
+        data={"note": "已协调解决", "csrf_token": token},
+    )
+    assert closed.status_code == 302
+    assert (
+        scheduling.actions(status="closed", project_id=action["project_id"])[0]["close_note"]
+        == "已协调解决"
+    )
+    assert f"action-{action['action_id']}" not in client.get("/dispatch").text
+
+
+def test_a_viewer_may_not_close_actions_or_start_assessments(signed_in):
+    client = signed_in("viewer")
+    token = csrf_of(client.get("/dispatch").text)
+    assert client.post("/dispatch/actions/A1/close", data={"csrf_token": token}).status_code == 403
+    assert client.get("/assessments").status_code == 403
+
+
+def test_an_assessment_started_from_the_page_finishes_and_ranks_by_category(signed_in):
+    import time
+
+    client = signed_in("office")
+    token = csrf_of(client.get("/assessments").text)
+    started = client.post("/assessments", data={"year": "2025", "csrf_token": token})
+    assert started.status_code == 302
+    job_url = started.location + ".json"
+    for _ in range(120):
+        job = client.get(job_url).json
+        if job["status"] == "done":
+            break
+        time.sleep(0.25)
+    assert job["status"] == "done" and job["percent"] == 100.0
+    ranking = client.get(job["href"]).text
+    assert "突破性进展" in ranking and "名次" in ranking
+    card = client.get(f"{job['href']}/projects/{PROJECT}").text
+    assert "年度投资计划完成" in card and f"/projects/{PROJECT}#e-" in card
+
+
+def test_the_auditor_verifies_the_chain_and_downloads_the_log(signed_in):
+    import json
+    import time
+
+    client = signed_in("auditor")
+    token = csrf_of(client.get("/audit").text)
+    assert client.post("/audit/verify", data={"csrf_token": token}).status_code == 302
+    for _ in range(100):
+        html = client.get("/audit").text
+        if 'class="badge green">完整' in html:
+            break
+        time.sleep(0.2)
+    assert 'class="badge green">完整' in html and "已校验至第" in html
+    lines = client.get("/audit/export").text.splitlines()
+    head = json.loads(lines[-1])["chain_head"]
+    assert head["position"] == len(lines) - 1 and head["hash"] == json.loads(lines[-2])["hash"]
+
+
+def test_an_admin_cannot_disable_their_own_account(signed_in):
+    client = signed_in("admin")
+    token = csrf_of(client.get("/admin").text)
+    refused = client.post("/admin/users/admin1/disable", data={"csrf_token": token})
+    assert refused.status_code == 422 and "不能停用自己的账号" in refused.text
+    assert client.get("/admin").status_code == 200

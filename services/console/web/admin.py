@@ -10,7 +10,7 @@ from flask import redirect, request, url_for
 from ...registry.application.integrations import Integrations
 from ..accounts import ROLES as PEOPLE_ROLES
 from ..accounts import AccountError
-from .base import accounts, bp, gateway, page, signed_in
+from .base import accounts, bp, current_user, gateway, page, signed_in
 
 TOKEN_ROLES = ("admin", "office", "integration", "auditor", "viewer")
 
@@ -56,6 +56,9 @@ def admin_user_create():  # type: ignore[no-untyped-def]
 @bp.post("/admin/users/<username>/disable")
 @signed_in("admin")
 def admin_user_disable(username: str):  # type: ignore[no-untyped-def]
+    user = current_user()
+    if user is not None and user.username == username:
+        return _admin_page(error="不能停用自己的账号")
     accounts().disable(username)
     return redirect(url_for("console.admin"))
 

@@ -21,7 +21,6 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError
 
-from ...scheduling.domain.project import ProjectState
 from .. import text
 from ..accounts import Accounts, User
 from ..gateway import Services, services
@@ -107,6 +106,8 @@ def _page_context() -> dict[str, Any]:
         "yi": text.yi,
         "day": text.day,
         "moment": text.moment,
+        "field_text": text.field_text,
+        "value_text": text.value_text,
     }
 
 
@@ -114,22 +115,13 @@ def page(template: str, title: str, **context: Any) -> str:
     return render_template(f"console/{template}.html", title=title, **context)
 
 
-def day_argument(name: str, default: date | None = None) -> date | None:
-    """A ``YYYY-MM-DD`` query argument; anything else is the default."""
-    raw = (request.args.get(name) or "").strip()
+def day_argument(name: str, default: date | None = None, *, form: bool = False) -> date | None:
+    """A ``YYYY-MM-DD`` query (or form) argument; anything else is the default."""
+    raw = ((request.form if form else request.args).get(name) or "").strip()
     try:
         return date.fromisoformat(raw) if raw else default
     except ValueError:
         return default
-
-
-def campaign_year(states: list[ProjectState], today: date) -> int:
-    """The current campaign: this year's projects, or (before any is registered) the
-    latest year that has some. Issue 12 (the campaign year) will answer this instead."""
-    years = {state.year for state in states if state.year <= today.year}
-    if today.year in years or not years:
-        return today.year
-    return max(years)
 
 
 def _error_page(status: int, title: str, detail: str) -> tuple[str, int]:

@@ -10,7 +10,7 @@ from flask import request
 from shared.eventstore import now_utc
 
 from .. import campaign, charts
-from .base import bp, campaign_year, gateway, page, signed_in
+from .base import bp, gateway, page, signed_in
 from .clocks import Clocks, clocks_from_request
 
 FILTERS = ("category", "sector", "unit", "leader", "status")
@@ -23,11 +23,12 @@ def overview_data(clocks: Clocks, filters: dict[str, str], group: str) -> dict[s
     mine = [s for s in states if s.year == year]
     by_id = {s.project_id: s for s in mine}
     rows = [r for r in board["projects"] if r["project_id"] in by_id]
-    wall = campaign.cards(rows, by_id)
+    wall = campaign.cards(rows, by_id, clocks.as_of)
     plan, actual = campaign.monthly(mine, year, clocks.as_of)
     return {
         "year": year,
-        "targets": campaign.targets(mine),
+        "targets": campaign.targets(mine, services.scheduling.config.targets),
+        "investment_target": services.scheduling.config.targets.investment,
         "annual_plan": sum((s.annual_plan for s in mine), start=plan[0] * 0),
         "invested": sum((a or 0 for a in actual), start=plan[0] * 0),
         "chart": charts.month_chart(plan, actual),
@@ -54,8 +55,7 @@ def _choices(states: list) -> dict[str, list[str]]:
 def _request_view() -> dict[str, Any]:
     services = gateway()
     today = now_utc().astimezone(services.zone).date()
-    board, states = services.board(services.cutoff(None, None))
-    year = campaign_year(states, today)
+    year = services.campaign_year(today)
     default_as_of = min(today, date(year, 12, 31))
     clocks = clocks_from_request(services, year, default_as_of)
     filters = {k: request.args[k] for k in FILTERS if request.args.get(k)}

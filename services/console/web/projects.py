@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import abort, request
 
@@ -13,7 +14,8 @@ from shared.eventstore import RecordedEvent, now_utc
 
 from ...registry.domain import KeyProject, ProjectNotFound
 from .. import charts
-from .base import bp, campaign_year, day_argument, gateway, page, signed_in
+from ..text import label, moment
+from .base import bp, day_argument, gateway, page, signed_in
 from .clocks import Clocks, clocks_from_request
 
 READERS = ("office", "auditor", "viewer")
@@ -42,7 +44,7 @@ def project_clocks(project_id: str) -> tuple[Clocks, KeyProject]:
         latest = services.registry.state(project_id)
     except ProjectNotFound:
         abort(404)
-    year = latest.year or campaign_year([], today)
+    year = latest.year or services.campaign_year(today)
     clocks = clocks_from_request(services, year, min(today, date(year, 12, 31)))
     return clocks, latest
 
@@ -53,7 +55,9 @@ def project(project_id: str):  # type: ignore[no-untyped-def]
     clocks, latest = project_clocks(project_id)
     services = gateway()
     state = services.registry.state(project_id, clocks.cutoff.as_of, clocks.cutoff.known_at)
-    events = services.history(project_id, clocks.cutoff)
+    everything = bool(request.args.get("all"))
+    after = 0 if everything else max(0, latest.version - TIMELINE_ROWS)
+    events = services.registry.history(project_id, clocks.cutoff, after_version=after)
     actions = services.scheduling.actions(status="open", project_id=project_id)
     return page(
         "project",
@@ -64,7 +68,10 @@ def project(project_id: str):  # type: ignore[no-untyped-def]
         spans=charts.milestone_spans(_milestones(state), clocks.year),
         months=_months(state, clocks.year),
         chart=charts.month_chart(*_chart_series(state, clocks), in_yi=False),
-        timeline=timeline(events),
+        timeline=timeline(
+            events if request.args.get("all") else events[-TIMELINE_ROWS:], services.zone
+        ),
+        events_total=len(events),
         issues=[(k, v) for k, v in state.issues.items() if v.get("status") != "resolved"],
         actions=actions,
         compare=_comparison(project_id, clocks),
@@ -80,6 +87,7 @@ def _milestones(state: KeyProject) -> list[dict[str, Any]]:
         {
             "name": m["name"],
             "due": _day(m.get("planned_due") or m.get("due")),
+            "now": _day(m.get("due")),
             "completed_on": _day(m.get("completed_at")),
             "slips": m.get("slips", 0),
         }
@@ -108,17 +116,28 @@ def _chart_series(state: KeyProject, clocks: Clocks) -> tuple[list, list]:
     return _plan(state), actual
 
 
-def timeline(events: list[RecordedEvent]) -> list[dict[str, Any]]:
-    """Events newest first, each with the events that correct or retract it."""
-    amended: dict[str, list[RecordedEvent]] = {}
+TIMELINE_ROWS = 200
+"""The stream versions shown at first, newest first; ``?all=1`` shows every one."""
+
+
+def timeline(events: list[RecordedEvent], zone: ZoneInfo) -> list[dict[str, Any]]:
+    """Events newest first, ready to show: both clocks, and the links between a
+    correction and the event it corrects."""
+    amended: dict[str, list[tuple[str, str]]] = {}
     for event in events:
         target = event.payload.get("corrected_event_id") or event.payload.get("retracted_event_id")
         if event.type in ("EventCorrected", "EventRetracted") and target:
-            amended.setdefault(str(target), []).append(event)
+            amended.setdefault(str(target), []).append(
+                (event.event_id, label("event_type", event.type))
+            )
     return [
         {
-            "event": e,
+            "id": e.event_id,
+            "occurred": moment(e.occurred_at, zone),
+            "recorded": moment(e.recorded_at, zone),
             "late": (e.recorded_at - e.occurred_at).days >= 3,
+            "type": label("event_type", e.type),
+            "source": e.source,
             "amended_by": amended.get(e.event_id, []),
             "amends": e.payload.get("corrected_event_id") or e.payload.get("retracted_event_id"),
         }

@@ -34,7 +34,7 @@ def public_view(project: KeyProject) -> dict[str, Any]:
         "planned_start": project.planned_start or (project.started_at or "")[:10] or None,
         "planned_completion": project.planned_completion,
         "phase": project.phase,
-        "progress": f"{done}/{len(project.milestones)}" if project.milestones else "",
+        "progress": f"已完成{done}个，共{len(project.milestones)}个" if project.milestones else "",
         "contact": project.lead_unit,
     }
 

@@ -4,6 +4,7 @@ event per line and a trailer with the head and a signed checkpoint, for
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from flask import Response, current_app
@@ -29,12 +30,18 @@ def export(query: dict[str, Any]) -> Response:
     store, settings = runtime.store, runtime.settings
     known_at = query["known_at"]
     head_position = store.position_known_at(known_at) if known_at else store.head().position
-    lines = export_lines(
-        store.iter_stored(up_to=head_position), settings.campaign, export_signer(store, settings)
+    response = Response(
+        ndjson_lines(store, settings, head_position), mimetype="application/x-ndjson"
     )
-    response = Response(lines, mimetype="application/x-ndjson")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="gongjian-log-{head_position}.ndjson"'
     )
     response.headers["X-Chain-Head-Position"] = str(head_position)
     return response
+
+
+def ndjson_lines(store: Any, settings: Any, up_to: int) -> Iterator[str]:
+    """The export's lines up to a position: header, one stored event each, signed trailer."""
+    return export_lines(
+        store.iter_stored(up_to=up_to), settings.campaign, export_signer(store, settings)
+    )

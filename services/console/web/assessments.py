@@ -1,0 +1,156 @@
+"""考核: assessment runs, starting one and watching its progress, the ranking by category
+with grades and vetoes, scorecards whose lines link to their events, and the difference
+between two runs line by line."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from flask import abort, jsonify, redirect, request, url_for
+
+from shared.eventstore import now_utc
+
+from .base import bp, current_user, day_argument, gateway, page, signed_in
+
+READERS = ("office", "auditor")
+
+
+def _assessment(assessment_id: str) -> dict[str, Any]:
+    record = gateway().records.assessment(assessment_id)
+    if record is None:
+        abort(404)
+    return record
+
+
+def job_progress(job: dict[str, Any]) -> dict[str, Any]:
+    total, done = job["events_total"] or 0, job["events_replayed"] or 0
+    percent = 100.0 if job["status"] == "done" else (round(100 * done / total, 1) if total else 0.0)
+    return {
+        "job_id": job["job_id"],
+        "status": job["status"],
+        "percent": percent,
+        "replayed": done,
+        "total": total,
+        "assessment_id": job["assessment_id"],
+        "error": job["error"],
+    }
+
+
+@bp.get("/assessments")
+@signed_in(*READERS)
+def assessments():  # type: ignore[no-untyped-def]
+    services = gateway()
+    today = now_utc().astimezone(services.zone).date()
+    return page(
+        "assessments",
+        "考核",
+        runs=services.records.assessments(None),
+        jobs=[job_progress(j) for j in services.records.jobs(limit=20)],
+        year=services.campaign_year(today),
+    )
+
+
+@bp.post("/assessments")
+@signed_in("office")
+def start_assessment():  # type: ignore[no-untyped-def]
+    user = current_user()
+    assert user is not None
+    year = request.form.get("year", type=int)
+    if year is None or not 2000 <= year <= 2100:
+        return page("error", "考核", status=422, detail="请填写考核年度"), 422
+    as_of, known_at = day_argument("as_of", form=True), day_argument("known_at", form=True)
+    job = gateway().start_assessment(year, as_of, known_at, user.username)
+    return redirect(url_for("console.assessment_job", job_id=job["job_id"]))
+
+
+@bp.get("/assessments/jobs/<job_id>")
+@signed_in(*READERS)
+def assessment_job(job_id: str):  # type: ignore[no-untyped-def]
+    job = gateway().records.job(job_id)
+    if job is None:
+        abort(404)
+    return page("assessment_job", "考核进度", job=job_progress(job))
+
+
+@bp.get("/assessments/jobs/<job_id>.json")
+@signed_in(*READERS)
+def assessment_job_json(job_id: str):  # type: ignore[no-untyped-def]
+    job = gateway().records.job(job_id)
+    if job is None:
+        abort(404)
+    view = job_progress(job)
+    if view["assessment_id"]:
+        view["href"] = url_for("console.assessment", assessment_id=view["assessment_id"])
+    return jsonify(view)
+
+
+@bp.get("/assessments/<assessment_id>")
+@signed_in(*READERS)
+def assessment(assessment_id: str):  # type: ignore[no-untyped-def]
+    record = _assessment(assessment_id)
+    result = record["result"]
+    by_category: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for project in sorted(result["projects"], key=lambda p: p["rank"]):
+        by_category[project["category"]].append(project)
+    others = [
+        r
+        for r in gateway().records.assessments(record["year"])
+        if r["assessment_id"] != assessment_id
+    ]
+    return page(
+        "assessment",
+        f"{record['year']}年度考核",
+        record=record,
+        result=result,
+        by_category=dict(by_category),
+        others=others,
+    )
+
+
+def _evidence(positions: set[int]) -> dict[int, Any]:
+    return gateway().store.at_positions(sorted(positions))
+
+
+@bp.get("/assessments/<assessment_id>/projects/<project_id>")
+@signed_in(*READERS)
+def scorecard(assessment_id: str, project_id: str):  # type: ignore[no-untyped-def]
+    record = _assessment(assessment_id)
+    project = next((p for p in record["result"]["projects"] if p["project_id"] == project_id), None)
+    if project is None:
+        abort(404)
+    positions = {p for line in project["lines"] for p in line["evidence"]}
+    positions |= {p for veto in project["vetoes"] for p in veto.get("evidence", [])}
+    return page(
+        "scorecard",
+        f"评分表 · {project['name']}",
+        record=record,
+        project=project,
+        events=_evidence(positions),
+    )
+
+
+@bp.get("/assessments/<assessment_id>/<kind>/<name>")
+@signed_in(*READERS)
+def holder_scorecard(assessment_id: str, kind: str, name: str):  # type: ignore[no-untyped-def]
+    """A unit's (``units``) or a leader's (``leaders``) scorecard: its projects, weighted."""
+    if kind not in ("units", "leaders"):
+        abort(404)
+    record = _assessment(assessment_id)
+    holder = next((h for h in record["result"][kind] if h["name"] == name), None)
+    if holder is None:
+        abort(404)
+    projects = {p["project_id"]: p for p in record["result"]["projects"]}
+    rows = [
+        (projects[pid], holder["weights"].get(pid)) for pid in holder["projects"] if pid in projects
+    ]
+    return page("holder", f"评分表 · {name}", record=record, holder=holder, rows=rows, kind=kind)
+
+
+@bp.get("/assessments/<assessment_id>/diff")
+@signed_in(*READERS)
+def assessment_diff(assessment_id: str):  # type: ignore[no-untyped-def]
+    other = request.args.get("other", "")
+    before, after = _assessment(assessment_id), _assessment(other)
+    diff = gateway().assessment_diff(before, after)
+    return page("assessment_diff", "两次考核比较", before=before, after=after, diff=diff)

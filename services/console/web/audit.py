@@ -1,0 +1,115 @@
+"""审计: the chain's status, verification now (in the background), the log's export, and
+an event search by project, type and date."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from flask import Response, current_app, redirect, request, url_for
+
+from shared.eventstore import Cutoff, RecordedEvent
+from shared.eventstore.consumer import checkpoint_of
+from shared.metrics import VERIFIED_CHECKPOINT, record_verification
+
+from ...registry.domain import ProjectNotFound
+from ...registry.entrypoints.export import ndjson_lines
+from .base import bp, day_argument, gateway, page, signed_in
+
+AUDITORS = ("office", "auditor")
+SEARCH_LIMIT = 500
+
+
+@dataclass
+class VerifyJob:
+    """The last verification started from this process."""
+
+    running: bool = False
+    checked: int = 0
+    result: Any = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _job() -> VerifyJob:
+    return current_app.extensions.setdefault("console.verify", VerifyJob())
+
+
+@bp.get("/audit")
+@signed_in(*AUDITORS)
+def audit():  # type: ignore[no-untyped-def]
+    services = gateway()
+    found, searched = search_events()
+    return page(
+        "audit",
+        "审计",
+        head=services.store.head(),
+        verified=checkpoint_of(services.store, VERIFIED_CHECKPOINT),
+        job=_job(),
+        found=found,
+        searched=searched,
+        types=sorted(services.integrations.known_types),
+        query=request.args,
+    )
+
+
+@bp.post("/audit/verify")
+@signed_in(*AUDITORS)
+def verify():  # type: ignore[no-untyped-def]
+    job, store = _job(), gateway().store
+    with job.lock:
+        if not job.running:
+            job.running, job.checked, job.result = True, 0, None
+            threading.Thread(target=_verify, args=(job, store), daemon=True).start()
+    return redirect(url_for("console.audit"))
+
+
+def _verify(job: VerifyJob, store: Any) -> None:
+    def progress(count: int) -> None:
+        job.checked = count
+
+    try:
+        job.result = store.verify(progress=progress)
+        record_verification(store, job.result)
+    finally:
+        job.running = False
+
+
+@bp.get("/audit/export")
+@signed_in(*AUDITORS)
+def export():  # type: ignore[no-untyped-def]
+    runtime = gateway().runtime
+    store = runtime.store
+    up_to = store.head().position
+    return Response(
+        ndjson_lines(store, runtime.settings, up_to),
+        mimetype="application/x-ndjson",
+        headers={
+            "Content-Disposition": f'attachment; filename="gongjian-log-{up_to}.ndjson"',
+            "X-Chain-Head-Position": str(up_to),
+        },
+    )
+
+
+def search_events() -> tuple[list[RecordedEvent], bool]:
+    """Events of one project and/or type, whose business date falls in the range."""
+    project = (request.args.get("project") or "").strip()
+    kind = (request.args.get("type") or "").strip()
+    since, until = day_argument("from"), day_argument("to")
+    if not (project or kind or since or until):
+        return [], False
+    services = gateway()
+    cutoff = services.cutoff(until, None) if until else Cutoff()
+    if project:
+        try:
+            events = services.history(project, cutoff)
+        except ProjectNotFound:
+            return [], True
+        events = [e for e in events if not kind or e.type == kind]
+    else:
+        events = services.store.read_all(limit=5000, types=[kind] if kind else None, cutoff=cutoff)
+    if since:
+        start = services.cutoff(since - timedelta(days=1), None).as_of
+        events = [e for e in events if start is None or e.occurred_at > start]
+    return events[:SEARCH_LIMIT], True

@@ -1,0 +1,167 @@
+"""调度: the meeting calendar, each plan with its agenda, versions and downloads, and the
+open follow-up actions with a close form for the office."""
+
+from __future__ import annotations
+
+import calendar as month_grid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask import Response, abort, redirect, request, url_for
+
+from shared.eventstore import now_utc
+
+from ...scheduling.domain.errors import ActionNotFound, PlanNotFound
+from ...scheduling.domain.periods import CADENCES, InvalidPeriod, Period
+from ...scheduling.entrypoints import exports
+from .base import bp, current_user, gateway, page, signed_in
+
+READERS = ("office", "auditor", "viewer")
+DOWNLOADS = {
+    "html": ("text/html; charset=utf-8", exports.html_page),
+    "xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        exports.xlsx_bytes,
+    ),
+    "csv": ("text/csv; charset=utf-8", exports.csv_text),
+    "md": ("text/markdown; charset=utf-8", exports.markdown),
+}
+
+
+@dataclass(frozen=True)
+class Day:
+    day: date | None
+    working: bool
+    meetings: list[dict[str, Any]]
+
+
+def month_days(year: int, month: int, plans: list[dict[str, Any]]) -> list[list[Day]]:
+    """Weeks (Monday first) of one month, each day with its meetings and whether it is a
+    working day by China's official calendar (调休 included)."""
+    work = gateway().scheduling.config.calendar()
+    by_day: dict[str, list[dict[str, Any]]] = {}
+    for plan in plans:
+        by_day.setdefault(plan["meeting_date"], []).append(plan)
+    return [
+        [
+            Day(d, work.is_working_day(d), by_day.get(d.isoformat(), []))
+            if d.month == month
+            else Day(None, True, [])
+            for d in week
+        ]
+        for week in month_grid.Calendar().monthdatescalendar(year, month)
+    ]
+
+
+def _latest_versions(plans: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    for plan in plans:
+        key = (plan["cadence"], plan["period"])
+        if key not in latest or plan["version"] > latest[key]["version"]:
+            latest[key] = plan
+    return sorted(latest.values(), key=lambda p: p["meeting_date"] or "", reverse=True)
+
+
+@bp.get("/dispatch")
+@signed_in(*READERS)
+def dispatch():  # type: ignore[no-untyped-def]
+    services = gateway()
+    plans = _latest_versions(services.scheduling.list_plans(None, None))
+    today = now_utc().astimezone(services.zone).date()
+    shown = _month_argument(plans[0]["meeting_date"] if plans else today.isoformat())
+    return page(
+        "dispatch",
+        "调度",
+        plans=plans,
+        weeks=month_days(shown.year, shown.month, plans),
+        month=shown,
+        actions=services.scheduling.actions(status="open", limit=200),
+        cadences=CADENCES,
+        today=today,
+    )
+
+
+def _month_argument(fallback: str) -> date:
+    raw = request.args.get("month") or fallback[:7]
+    try:
+        return date.fromisoformat(raw[:7] + "-01")
+    except ValueError:
+        return date.fromisoformat(fallback[:7] + "-01")
+
+
+@bp.get("/dispatch/plans/<cadence>/<period>")
+@signed_in(*READERS)
+def plan(cadence: str, period: str):  # type: ignore[no-untyped-def]
+    scheduling = gateway().scheduling
+    version = request.args.get("version", type=int)
+    try:
+        Period.parse(cadence, period)
+        record = scheduling.get_plan(cadence, period, version)
+    except (InvalidPeriod, PlanNotFound):
+        abort(404)
+    versions = [(v, version_change(v.changes)) for v in scheduling.versions(cadence, period)]
+    return page(
+        "plan", "调度计划", record=record, plan=record.plan, versions=versions, formats=DOWNLOADS
+    )
+
+
+def version_change(changes: dict[str, Any]) -> str:
+    """What a version changed, in one line (the first version changed nothing)."""
+    parts = [
+        f"{word}{len(changes.get(key) or [])}项"
+        for key, word in (("added", "新增"), ("removed", "移除"), ("changed", "变化"))
+        if changes.get(key)
+    ]
+    if changes.get("meeting_changed"):
+        parts.append("会议安排变化")
+    return "，".join(parts) or "—"
+
+
+@bp.get("/dispatch/plans/<cadence>/<period>/agenda.<fmt>")
+@signed_in(*READERS)
+def agenda_download(cadence: str, period: str, fmt: str):  # type: ignore[no-untyped-def]
+    if fmt not in DOWNLOADS:
+        abort(404)
+    try:
+        record = gateway().scheduling.get_plan(
+            cadence, period, request.args.get("version", type=int)
+        )
+    except PlanNotFound:
+        abort(404)
+    content_type, render = DOWNLOADS[fmt]
+    name = f"agenda-{cadence}-{period}-v{record.version}.{fmt}"
+    return Response(
+        render(record.to_dict()),
+        content_type=content_type,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.post("/dispatch/plans")
+@signed_in("office")
+def plan_now():  # type: ignore[no-untyped-def]
+    cadence, period = request.form.get("cadence", ""), request.form.get("period", "").strip()
+    try:
+        Period.parse(cadence, period)
+    except InvalidPeriod:
+        return page(
+            "error", "调度计划", status=422, detail=f"期间 {period} 不符合{cadence}的格式"
+        ), 422
+    user = current_user()
+    assert user is not None
+    record, _ = gateway().scheduling.plan(cadence, period, actor=user.username, source=user.source)
+    return redirect(url_for("console.plan", cadence=cadence, period=period))
+
+
+@bp.post("/dispatch/actions/<action_id>/close")
+@signed_in("office")
+def close_action(action_id: str):  # type: ignore[no-untyped-def]
+    user = current_user()
+    assert user is not None
+    note = request.form.get("note", "").strip()[:2000]
+    try:
+        gateway().close_action(action_id, note, user.username, user.source)
+    except ActionNotFound:
+        abort(404)
+    return redirect(url_for("console.dispatch", _anchor="actions"))
