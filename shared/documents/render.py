@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import quote
 
 from shared.runtime import Runtime
@@ -54,18 +53,29 @@ def render(
     return RenderedDocument(renderer(document, config), content_type, disposition)
 
 
+@dataclass(frozen=True)
+class DocumentParts:
+    """The office's document configuration and its numbering register, wired once per
+    runtime (a typed part, like each service's)."""
+
+    office: OfficeConfig
+    register: DocumentRegister
+
+
+def _parts(runtime: Runtime) -> DocumentParts:
+    try:
+        return runtime.part(DocumentParts)
+    except LookupError:
+        office = OfficeConfig.load()
+        register = DocumentRegister(runtime.store, office.number_prefix, runtime.settings.zone)
+        parts = DocumentParts(office, register)
+        runtime.attach(parts)
+        return parts
+
+
 def office_config_for(runtime: Runtime) -> OfficeConfig:
-    config: Any = runtime.extras.get("documents.office")
-    if config is None:
-        config = runtime.extras["documents.office"] = OfficeConfig.load()
-    return config
+    return _parts(runtime).office
 
 
 def register_for(runtime: Runtime) -> DocumentRegister:
-    register: Any = runtime.extras.get("documents.register")
-    if register is None:
-        register = DocumentRegister(
-            runtime.store, office_config_for(runtime).number_prefix, runtime.settings.zone
-        )
-        runtime.extras["documents.register"] = register
-    return register
+    return _parts(runtime).register
