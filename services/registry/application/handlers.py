@@ -267,12 +267,7 @@ class Registry:
             self._repeated(batch, index, seen[item.event_id], fingerprint)
             return
         project = self._state_of(conn, batch, project_id, stream_id)
-        if item.type == "ProjectRegistered" and project.registered:
-            raise AlreadyRegistered("project_id", project_id, project_id)
-        if item.type != "ProjectRegistered" and not project.registered:
-            raise ProjectNotFound(project_id)
-        if item.expected_version is not None and item.expected_version != project.version:
-            raise ConcurrencyConflict(stream_id, item.expected_version, project.version)
+        _refuse_out_of_turn(item, project, project_id, stream_id)
         event = ProjectEvent(
             item.event_id,
             item.type,
@@ -441,3 +436,16 @@ class _NationalCodes:
         if holder is not None and holder != project_id:
             raise AlreadyRegistered("national_code", national_code, holder)
         self.claimed[national_code] = project_id
+
+
+def _refuse_out_of_turn(
+    item: Submission, project: KeyProject, project_id: str, stream_id: str
+) -> None:
+    """An event the project cannot take now: a second registration, an event before the
+    registration, or one written against a version that is no longer the latest."""
+    if item.type == "ProjectRegistered" and project.registered:
+        raise AlreadyRegistered("project_id", project_id, project_id)
+    if item.type != "ProjectRegistered" and not project.registered:
+        raise ProjectNotFound(project_id)
+    if item.expected_version is not None and item.expected_version != project.version:
+        raise ConcurrencyConflict(stream_id, item.expected_version, project.version)

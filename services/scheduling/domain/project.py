@@ -155,7 +155,10 @@ class ProjectState:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ProjectState:
-        # Written out field by field: the read model parses thousands of these per plan.
+        """The state `to_dict` wrote.
+
+        Long because it is written out field by field: the read model parses thousands of
+        these per plan, and a generic decoder costs more than the lines do."""
         day = _day
         return cls(
             project_id=data["project_id"],
