@@ -235,8 +235,8 @@ start_stack() {
     migrate=$(docker ps -a --filter "label=com.docker.compose.project=$PROJECT" \
         --filter "label=com.docker.compose.service=migrate" --format '{{.Names}}' | head -1)
     [ "$(docker inspect -f '{{.State.ExitCode}}' "$migrate")" = "0" ] || die "the migrate job failed"
-    docker logs "$migrate" 2>&1 | grep -q "database at head" || die "the migrate job said nothing of the head"
-    say "PASS: migrate job exited 0 ($(docker logs "$migrate" 2>&1 | grep -m1 'database at head'))"
+    docker logs "$migrate" 2>&1 | grep -q "数据库已迁移到最新版本" || die "the migrate job said nothing of the head"
+    say "PASS: migrate job exited 0 ($(docker logs "$migrate" 2>&1 | grep -m1 '数据库已迁移到最新版本'))"
     # An upgrade runs the job again: it must find nothing to do and exit 0.
     compose -f "$WORK/compose.yaml" run --rm --no-deps migrate >"$WORK/migrate-again.log" 2>&1 \
         || { cat "$WORK/migrate-again.log"; die "running the migrate job a second time failed"; }

@@ -96,7 +96,7 @@ def db_upgrade() -> None:
     settings = _settings()
     configure_logging(settings.log_level, "text")
     migrate(settings)
-    click.echo(f"database at head: {_redact(settings.database_url)}")
+    click.echo(f"数据库已迁移到最新版本（head）：{_redact(settings.database_url)}")
 
 
 @main.command()
@@ -127,10 +127,9 @@ def serve(
     host, port = host or settings.host, port or settings.port
     server = make_server(host, port, create_app(runtime), threaded=True)
     base = f"http://{host}:{port}"
-    click.echo(f"Gongjian serving on {base}  (OpenAPI: {base}/openapi.json)")
-    click.echo(
-        f"  store: {_redact(settings.database_url)}  broker: {'redis' if settings.redis_url else 'in-memory'}"
-    )
+    click.echo(f"攻坚系统已启动：{base}（接口说明 OpenAPI：{base}/openapi.json）")
+    broker = "Redis" if settings.redis_url else "进程内"
+    click.echo(f"  事件库：{_redact(settings.database_url)}  消息代理：{broker}")
     if demo:
         threading.Thread(target=_demo_on_first_start, args=(runtime, base), daemon=True).start()
     stop = threading.Event()
@@ -154,13 +153,11 @@ def _demo_on_first_start(runtime: Runtime, base: str) -> None:
 
     options = DemoOptions()
     if has_projects(runtime):
-        click.echo("  data found: reusing it (the demo loads only into an empty store)")
+        click.echo("  库中已有数据：直接使用（演示数据只载入空库）")
     else:
-        click.echo(
-            f"  loading the demo campaign ({options.projects} projects, {options.year}) over HTTP …"
-        )
+        click.echo(f"  正在通过 HTTP 载入演示活动（{options.projects}个项目，{options.year}年）…")
         loaded = load_demo(runtime, base, options, lambda line: click.echo(f"    {line}"))
-        click.echo(f"  demo loaded: {loaded.accepted} events, {len(loaded.rejected)} rejected")
+        click.echo(f"  演示数据已载入：接收事件{loaded.accepted}个，拒收{len(loaded.rejected)}个")
     token_file = runtime.settings.data_dir / "demo-admin.token"
     demo_admin_token(runtime, token_file)
     click.echo(_examples(base, token_file, options.year))
@@ -169,7 +166,7 @@ def _demo_on_first_start(runtime: Runtime, base: str) -> None:
 def _examples(base: str, token_file: Path, year: int) -> str:
     auth = '-H "Authorization: Bearer $TOKEN"'
     return f"""
-Try (an admin token for the demo is kept in {token_file}):
+试用（演示用管理员令牌保存在 {token_file}）：
   TOKEN=$(cat {token_file})
   curl -s {auth} '{base}/v1/board?as_of={year}-12-31'
   curl -s {auth} -X POST -H 'Content-Type: application/json' -d '{{"cadence": "monthly", "period": "{year}-12"}}' {base}/v1/plans
@@ -215,12 +212,12 @@ def demo(obj: CliContext, projects: int, year: int, seed: int, url: str | None) 
         if server is not None:
             server.shutdown()
     click.echo(
-        f"{loaded.projects} projects registered, {loaded.accepted} events accepted, "
-        f"{loaded.duplicates} duplicates, {len(loaded.rejected)} rejected"
+        f"登记项目{loaded.projects}个，接收事件{loaded.accepted}个，"
+        f"重复{loaded.duplicates}个，拒收{len(loaded.rejected)}个"
     )
-    click.echo(f"first wave known at {loaded.first_wave_known_at.isoformat()} (use it as known_at)")
+    click.echo(f"第一批事件知情时点 {loaded.first_wave_known_at.isoformat()}（可作 known_at 使用）")
     for rejection in loaded.rejected[:5]:
-        click.echo(f"  rejected: {rejection}")
+        click.echo(f"  拒收：{rejection}")
 
 
 @main.command()
@@ -343,12 +340,12 @@ def worker_health(max_age: float) -> None:
     """Exit 0 when this container's worker beat recently (its liveness check), else 1."""
     age = heartbeat_age()
     if age is None:
-        click.echo(f"no heartbeat at {heartbeat_path()}: the worker has not booted", err=True)
+        click.echo(f"无心跳文件 {heartbeat_path()}：后台任务进程尚未启动", err=True)
         sys.exit(1)
     if age > max_age:
-        click.echo(f"last heartbeat {age:.0f} s ago (limit {max_age:g} s)", err=True)
+        click.echo(f"最近一次心跳在{age:.0f}秒前（上限{max_age:g}秒）", err=True)
         sys.exit(1)
-    click.echo(f"worker alive: last heartbeat {age:.1f} s ago")
+    click.echo(f"后台任务进程正常：最近一次心跳在{age:.1f}秒前")
 
 
 @main.group()

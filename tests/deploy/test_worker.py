@@ -119,7 +119,7 @@ def test_a_running_worker_beats_and_reports_alive(tmp_path, monkeypatch):
         broker.close()
 
     assert result.exit_code == 0, result.output
-    assert "worker alive" in result.output
+    assert "后台任务进程正常" in result.output
 
 
 def test_a_stale_or_missing_heartbeat_is_reported_dead(tmp_path, monkeypatch):
@@ -132,7 +132,7 @@ def test_a_stale_or_missing_heartbeat_is_reported_dead(tmp_path, monkeypatch):
     os.utime(path, (time.time() - 120, time.time() - 120))
     stale = runner.invoke(main, ["worker-health", "--max-age", "60"])
 
-    assert missing.exit_code == 1 and "no heartbeat" in missing.output
+    assert missing.exit_code == 1 and "无心跳文件" in missing.output
     assert stale.exit_code == 1 and "limit 60" in stale.output
 
 

@@ -45,7 +45,7 @@ def main(release: str, out: Path) -> None:
 
     run("db", "upgrade")
     loaded = run("demo", "--projects", "5", "--year", str(questions.YEAR), "--seed", "11")
-    first_wave = re.search(r"first wave known at (\S+)", loaded).group(1)  # type: ignore[union-attr]
+    first_wave = re.search(r"(?:first wave known at|第一批事件知情时点) (\S+)", loaded).group(1)  # type: ignore[union-attr]
     for cadence, period in questions.PLANS:
         run("scheduling", "plan", "--cadence", cadence, "--period", period)
     _close_an_action()

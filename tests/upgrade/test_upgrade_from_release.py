@@ -74,7 +74,7 @@ def test_the_assessments_recomputed_from_the_upgraded_log_keep_their_digests(upg
         result = gongjian("assessment", "verify", assessment_id)
         assert result.exit_code == 0, result.output
         digest = EXPECTED["answers"][f"assessment {assessment_id}"]["digest"]
-        assert f"recomputed {digest}" in result.output
+        assert f"重算摘要 {digest}" in result.output
 
 
 def test_the_plans_remade_as_known_then_keep_their_digests_and_write_nothing(api):

@@ -52,7 +52,7 @@ def rotate(obj, name: str, retire_old: bool) -> None:  # type: ignore[no-untyped
         secret = _integrations(obj).rotate(name, retire_old=retire_old)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(secret if secret is not None else f"{name}: only the newest secret is active")
+    click.echo(secret if secret is not None else f"{name}：只保留最新的密钥")
 
 
 @integration.command("list")

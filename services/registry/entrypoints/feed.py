@@ -15,6 +15,8 @@ from shared.eventstore import format_instant
 from shared.eventstore.audit import signed_after
 from shared.eventstore.status import chain_status, request_verification, verification_job
 
+from .labelled import EventsResponse
+
 blp = Blueprint(
     "feed", __name__, url_prefix="/v1", description="The global event feed and chain verification"
 )
@@ -29,6 +31,7 @@ class FeedQuery(Schema):
 @blp.get("/events")
 @require_role("office", "auditor", "viewer", "integration")
 @blp.arguments(FeedQuery, location="query")
+@blp.response(200, EventsResponse)
 @blp.doc(security=[{"bearer": []}])
 def feed(query):  # type: ignore[no-untyped-def]
     """Events after a global position, in global order."""

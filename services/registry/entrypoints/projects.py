@@ -19,6 +19,7 @@ from shared.http import Problem
 from ..application.handlers import Registry
 from ..application.submissions import DUPLICATE, Outcome, Submission
 from ..readmodel import projects as project_list
+from .labelled import EventsResponse, ProjectListResponse, ProjectResponse
 from .schemas import (
     Cutoffs,
     DiffQuery,
@@ -81,6 +82,7 @@ def register(body: dict[str, Any]) -> Response:
 @blp.get("/projects")
 @require_role(*READERS)
 @blp.arguments(ProjectListQuery, location="query")
+@blp.response(200, ProjectListResponse)
 @blp.doc(security=SECURITY)
 def list_projects(query: dict[str, Any]) -> dict[str, Any]:
     """Projects, filtered, in id order; follow ``next_cursor`` for the next page."""
@@ -92,6 +94,7 @@ def list_projects(query: dict[str, Any]) -> dict[str, Any]:
 @blp.get("/projects/<project_id>")
 @require_role(*READERS)
 @blp.arguments(Cutoffs, location="query")
+@blp.response(200, ProjectResponse)
 @blp.doc(security=SECURITY)
 def get_project(query: dict[str, Any], project_id: str) -> Response:
     """A project's state as of a business date, as known at a record date."""
@@ -104,7 +107,7 @@ def get_project(query: dict[str, Any], project_id: str) -> Response:
         "known_at": _clock_text(bounds.known_at),
         "project": project.to_dict(),
     }
-    response = _json(body)
+    response = _json(ProjectResponse().dump(body))
     response.headers["ETag"] = f'"{project.version}"'
     return response
 
@@ -112,6 +115,7 @@ def get_project(query: dict[str, Any], project_id: str) -> Response:
 @blp.get("/projects/<project_id>/events")
 @require_role(*READERS)
 @blp.arguments(HistoryQuery, location="query")
+@blp.response(200, EventsResponse)
 @blp.doc(security=SECURITY)
 def project_events(query: dict[str, Any], project_id: str) -> Response:
     """A project's events in stream order, each with both clocks, ``limit`` stream
@@ -121,11 +125,13 @@ def project_events(query: dict[str, Any], project_id: str) -> Response:
     events = registry().history(project_id, bounds, after_version=after, limit=limit)
     version = registry().store.stream_version(project_stream(project_id))
     return _json(
-        {
-            "project_id": project_id,
-            "events": [e.to_dict() for e in events],
-            "next_after_version": after + limit if version > after + limit else None,
-        }
+        EventsResponse().dump(
+            {
+                "project_id": project_id,
+                "events": [e.to_dict() for e in events],
+                "next_after_version": after + limit if version > after + limit else None,
+            }
+        )
     )
 
 
@@ -213,7 +219,7 @@ def _expected_version(from_body: int | None) -> int | None:
 def _written(outcome: Outcome) -> Response:
     project_id = outcome.project_id or ""
     project = registry().state(project_id)
-    body = {**outcome.to_dict(), "project": project.to_dict()}
+    body = ProjectResponse().dump({**outcome.to_dict(), "project": project.to_dict()})
     response = jsonify(body)
     response.status_code = 200 if outcome.status == DUPLICATE else 201
     response.headers["ETag"] = f'"{project.version}"'

@@ -9,6 +9,7 @@ from datetime import datetime
 
 import click
 
+from shared.i18n import label, period_text
 from shared.logging import configure_logging
 
 
@@ -60,7 +61,7 @@ def run_scheduler(  # type: ignore[no-untyped-def]
     while True:
         service_for(runtime).catch_up()
         for cadence, period in scheduler_for(runtime).tick():
-            click.echo(f"planning {cadence} {period}")
+            click.echo(f"正在制定{label('cadence', cadence)}计划：{period_text(period)}")
         sign_if_due(runtime.store, runtime.settings)  # the daily signed checkpoint
         if once or stop.wait(every):
             return
@@ -78,7 +79,7 @@ def rebuild(obj) -> None:  # type: ignore[no-untyped-def]
     from .wiring import service_for
 
     result = service_for(_runtime(obj)).rebuild()
-    click.echo(f"read model rebuilt: {result.processed} events, checkpoint {result.position}")
+    click.echo(f"读模型已重建：处理事件{result.processed}个，检查点 {result.position}")
 
 
 @scheduling.command("catch-up")
@@ -88,7 +89,7 @@ def catch_up(obj) -> None:  # type: ignore[no-untyped-def]
     from .wiring import service_for
 
     result = service_for(_runtime(obj)).catch_up()
-    click.echo(f"caught up: {result.processed} events, checkpoint {result.position}")
+    click.echo(f"读模型已追上：处理事件{result.processed}个，检查点 {result.position}")
 
 
 @scheduling.command("plan")
@@ -111,8 +112,11 @@ def plan(obj, cadence: str, period: str, known_at: str | None, replan: bool) -> 
         )
     except (InvalidPeriod, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
-    state = "written" if created else "existing"
-    click.echo(f"{cadence} {period} v{record.version} ({state}) digest {record.digest}")
+    state = "新制定" if created else "已存在"
+    click.echo(
+        f"{period_text(period)}{label('cadence', cadence)}计划 第{record.version}版（{state}）"
+        f" 摘要 {record.digest}"
+    )
 
 
 def commands() -> list[click.Command]:

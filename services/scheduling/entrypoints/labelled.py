@@ -40,7 +40,7 @@ class AgendaGroup(LabelledSchema):
     items = fields.List(fields.Nested(AgendaItem))
 
 
-class PlanBody(LabelledSchema):
+class PlanContent(LabelledSchema):
     cadence = coded("cadence")
     groups = fields.List(fields.Nested(AgendaGroup))
 
@@ -49,7 +49,7 @@ class PlanResponse(LabelledSchema):
     """A stored plan version; ``plan`` is the plan itself (its digest is over the codes)."""
 
     cadence = coded("cadence")
-    plan = fields.Nested(PlanBody)
+    plan = fields.Nested(PlanContent)
 
 
 class PlanSummary(LabelledSchema):

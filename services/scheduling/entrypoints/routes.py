@@ -19,6 +19,14 @@ from shared.http.problems import problem_response
 from ..domain.errors import ActionNotFound, PlanNotFound
 from ..domain.periods import CADENCES, InvalidPeriod, Period
 from . import exports
+from .labelled import (
+    ActionsResponse,
+    BoardResponse,
+    ClosedResponse,
+    PlanResponse,
+    PlansResponse,
+    VersionsResponse,
+)
 from .wiring import service_for
 
 blp = Blueprint(
@@ -120,6 +128,7 @@ def _not_found(exc: Exception) -> Response:
 @blp.get("/board")
 @require_role(*READERS)
 @blp.arguments(BoardQuery, location="query")
+@blp.response(200, BoardResponse)
 @blp.doc(security=[{"bearer": []}])
 def board(query):  # type: ignore[no-untyped-def]
     """Green/yellow/red for every project, with the reasons and their evidence."""
@@ -132,6 +141,7 @@ def board(query):  # type: ignore[no-untyped-def]
 @blp.post("/plans")
 @require_role("office")
 @blp.arguments(PlanBody)
+@blp.response(200, PlanResponse)
 @blp.doc(security=[{"bearer": []}])
 def plan_now(body):  # type: ignore[no-untyped-def]
     """The period's plan: returned if it exists, otherwise made and stored (201). With
@@ -159,6 +169,7 @@ def plan_now(body):  # type: ignore[no-untyped-def]
 @blp.get("/plans")
 @require_role(*READERS)
 @blp.arguments(PlansQuery, location="query")
+@blp.response(200, PlansResponse)
 @blp.doc(security=[{"bearer": []}])
 def list_plans(query):  # type: ignore[no-untyped-def]
     """Every stored plan version (index), optionally of one cadence or period."""
@@ -171,6 +182,7 @@ def list_plans(query):  # type: ignore[no-untyped-def]
 @blp.get("/plans/<cadence>/<period>")
 @require_role(*READERS)
 @blp.arguments(VersionQuery, location="query")
+@blp.response(200, PlanResponse)
 @blp.doc(security=[{"bearer": []}])
 def get_plan(query, cadence: str, period: str):  # type: ignore[no-untyped-def]
     """The latest version of a period's plan, or ``?version=``."""
@@ -180,6 +192,7 @@ def get_plan(query, cadence: str, period: str):  # type: ignore[no-untyped-def]
 
 @blp.get("/plans/<cadence>/<period>/versions")
 @require_role(*READERS)
+@blp.response(200, VersionsResponse)
 @blp.doc(security=[{"bearer": []}])
 def plan_versions(cadence: str, period: str):  # type: ignore[no-untyped-def]
     """Every version of a period's plan with what each changed."""
@@ -224,6 +237,7 @@ def agenda(query, cadence: str, period: str, fmt: str):  # type: ignore[no-untyp
 @blp.get("/actions")
 @require_role(*READERS)
 @blp.arguments(ActionsQuery, location="query")
+@blp.response(200, ActionsResponse)
 @blp.doc(security=[{"bearer": []}])
 def list_actions(query):  # type: ignore[no-untyped-def]
     """Follow-up actions (open by default), in id order; page with ``after``."""
@@ -240,6 +254,7 @@ def list_actions(query):  # type: ignore[no-untyped-def]
 @blp.post("/actions/<action_id>/close")
 @require_role("office")
 @blp.arguments(CloseBody)
+@blp.response(200, ClosedResponse)
 @blp.doc(security=[{"bearer": []}])
 def close_action(body, action_id: str):  # type: ignore[no-untyped-def]
     """Close a follow-up action (records ``ActionClosed``); closing twice changes nothing."""

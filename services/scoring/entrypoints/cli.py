@@ -10,6 +10,7 @@ import click
 from tqdm import tqdm
 
 from shared.eventstore import now_utc
+from shared.i18n import label
 
 from ..application import assessments, rulebooks
 from ..domain.rulebook import RulebookInvalid
@@ -96,10 +97,10 @@ def assess(
     record = records.assessment(job["assessment_id"])
     assert record is not None
     campaign = record["result"]["campaign"]
-    click.echo(f"assessment {record['assessment_id']}  digest {record['digest']}")
+    click.echo(f"年终考核 {record['assessment_id']}  摘要 {record['digest']}")
     click.echo(
-        f"  {campaign['projects']} projects; grades "
-        + ", ".join(f"{g} {n}" for g, n in campaign["grade_counts"].items())
+        f"  项目{campaign['projects']}个；等次："
+        + "、".join(f"{label('grade', g)}{n}个" for g, n in campaign["grade_counts"].items())
     )
     if out is not None and fmt is not None:
         body, _ = reports.render(record, fmt)
@@ -107,7 +108,7 @@ def assess(
             out.write_bytes(body)
         else:
             out.write_text(body, encoding="utf-8")
-        click.echo(f"  report written to {out}")
+        click.echo(f"  报告已写入 {out}")
 
 
 @click.group()
@@ -127,18 +128,18 @@ def assessment_verify(obj: Any, assessment_id: str) -> None:
         )
     except (LookupError, rulebooks.UnknownRulebook) as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"stored     {stored['digest']}")
-    click.echo(f"recomputed {again['digest']}")
+    click.echo(f"存档摘要 {stored['digest']}")
+    click.echo(f"重算摘要 {again['digest']}")
     differing = [
         part
         for part in ("rulebook_hash", "chain_head_hash", "result_hash", "digest")
         if stored[part] != again[part]
     ]
     for part in differing:
-        click.echo(f"  {part} differs: stored {stored[part]}, recomputed {again[part]}")
+        click.echo(f"  {part} 不一致：存档 {stored[part]}，重算 {again[part]}")
     if differing:
         raise SystemExit(1)
-    click.echo("the assessment reproduces")
+    click.echo("重算结果与存档一致")
 
 
 @click.group()
@@ -168,8 +169,8 @@ def rulebook_adopt(obj: Any, path: Path) -> None:
         )
     except (RulebookInvalid, rulebooks.RulebookConflict) as exc:
         raise click.ClickException(f"{path}: {exc}") from exc
-    state = "adopted" if created else "already adopted"
-    click.echo(f"{parsed.version} {state} at position {position} ({parsed.hash})")
+    state = "已启用" if created else "此前已启用"
+    click.echo(f"考核细则 {parsed.version} {state}，全局位置 {position}（{parsed.hash}）")
 
 
 def commands() -> list[click.Command]:

@@ -19,6 +19,7 @@ from ..domain.diff import diff_results
 from ..domain.rulebook import RulebookInvalid
 from ..readmodel.records import Records
 from . import reports
+from .labelled import AssessmentResponse, JobView, ProjectScore
 
 blp = Blueprint("scoring", __name__, url_prefix="/v1", description="Year-end assessment (年终考核)")
 READERS = ("office", "auditor")
@@ -87,6 +88,7 @@ def job_view(job: dict[str, Any]) -> dict[str, Any]:
 @blp.post("/assessments")
 @require_role("office")
 @blp.arguments(AssessmentAsked)
+@blp.response(202, JobView)
 @blp.doc(security=[{"bearer": []}])
 def post_assessment(body):  # type: ignore[no-untyped-def]
     """Start (or find) the assessment job for a year and cut-off: 202 with the job."""
@@ -127,6 +129,7 @@ def post_assessment(body):  # type: ignore[no-untyped-def]
 
 @blp.get("/assessments/jobs/<job_id>")
 @require_role(*READERS)
+@blp.response(200, JobView)
 @blp.doc(security=[{"bearer": []}])
 def get_job(job_id: str):  # type: ignore[no-untyped-def]
     """A job's status and progress (events replayed / total)."""
@@ -154,6 +157,7 @@ def _assessment(assessment_id: str) -> dict[str, Any]:
 
 @blp.get("/assessments/<assessment_id>")
 @require_role(*READERS)
+@blp.response(200, AssessmentResponse)
 @blp.doc(security=[{"bearer": []}])
 def get_assessment(assessment_id: str):  # type: ignore[no-untyped-def]
     """The assessment: digest, projects with their lines, units, leaders, campaign totals."""
@@ -180,6 +184,7 @@ def _event_view(event: RecordedEvent) -> dict[str, Any]:
 
 @blp.get("/assessments/<assessment_id>/projects/<project_id>")
 @require_role(*READERS)
+@blp.response(200, ProjectScore)
 @blp.doc(security=[{"bearer": []}])
 def get_project_score(assessment_id: str, project_id: str):  # type: ignore[no-untyped-def]
     """One project's score: each line with its explanation and the events behind it."""

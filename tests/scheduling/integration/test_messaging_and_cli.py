@@ -14,6 +14,7 @@ from services.cli import main
 from services.composition import runtime_for
 from services.scheduling.readmodel import queries
 from shared.config import Settings
+from shared.i18n import period_text
 from shared.messaging import start_worker
 
 from ..helpers import ZONE, Project
@@ -82,7 +83,7 @@ def test_the_read_model_is_rebuilt_with_one_command(env):
     runtime.close()
     result = CliRunner().invoke(main, ["scheduling", "rebuild"])
     assert result.exit_code == 0, result.output
-    assert "read model rebuilt: 1 events, checkpoint 1" in result.output
+    assert "读模型已重建：处理事件1个，检查点 1" in result.output
 
 
 def test_the_scheduler_plans_the_periods_that_opened(env, monkeypatch):
@@ -94,7 +95,7 @@ def test_the_scheduler_plans_the_periods_that_opened(env, monkeypatch):
     runtime.close()
     result = CliRunner().invoke(main, ["scheduler", "--once"])
     assert result.exit_code == 0, result.output
-    assert f"planning monthly {month}" in result.output
+    assert f"正在制定月调度计划：{period_text(month)}" in result.output
     runtime = runtime_for(Settings.from_env(database_url=env))
     try:
         stored = runtime.store.read_stream(f"dispatch-monthly-{month}")
