@@ -133,7 +133,7 @@ def test_a_stale_or_missing_heartbeat_is_reported_dead(tmp_path, monkeypatch):
     stale = runner.invoke(main, ["worker-health", "--max-age", "60"])
 
     assert missing.exit_code == 1 and "无心跳文件" in missing.output
-    assert stale.exit_code == 1 and "limit 60" in stale.output
+    assert stale.exit_code == 1 and "上限60秒" in stale.output
 
 
 def test_a_worker_waiting_for_redis_stops_at_once_on_sigterm(

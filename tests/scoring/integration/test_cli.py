@@ -50,7 +50,7 @@ def test_rulebook_check_names_the_bad_field_and_adopt_adopts(sqlite_url, tmp_pat
         encoding="utf-8",
     )
     adopted = CliRunner().invoke(main, ["rulebook", "adopt", str(good)])
-    assert adopted.exit_code == 0 and "2025.1 adopted" in adopted.output
+    assert adopted.exit_code == 0 and "考核细则 2025.1 已启用" in adopted.output
 
 
 def test_a_stored_assessment_verifies_and_a_tampered_result_does_not(sqlite_url, monkeypatch):
@@ -64,10 +64,10 @@ def test_a_stored_assessment_verifies_and_a_tampered_result_does_not(sqlite_url,
     assessment_id = first.output.split()[1]
     verified = CliRunner().invoke(main, ["assessment", "verify", assessment_id])
     assert verified.exit_code == 0, verified.output
-    assert "reproduces" in verified.output
+    assert "重算结果与存档一致" in verified.output
     engine = create_engine(sqlite_url)
     with engine.begin() as conn:
         conn.execute(text("UPDATE scoring_assessments SET result_hash = :h"), {"h": "0" * 64})
     engine.dispose()
     tampered = CliRunner().invoke(main, ["assessment", "verify", assessment_id])
-    assert tampered.exit_code == 1 and "result_hash differs" in tampered.output
+    assert tampered.exit_code == 1 and "result_hash 不一致" in tampered.output
