@@ -18,8 +18,6 @@ from shared.http import PageQuery, next_link
 
 from .labelled import EventsResponse
 
-from .labelled import EventsResponse
-
 blp = Blueprint(
     "feed", __name__, url_prefix="/v1", description="The global event feed and chain verification"
 )
