@@ -10,7 +10,7 @@ Create Date: 2026-12-03
 import sqlalchemy as sa
 from alembic import op
 
-from shared.eventstore.schema import UTCDateTime
+from shared.db import UTCDateTime
 from shared.migrations.append_only import create_triggers, drop_triggers
 
 revision = "shared_0003"
