@@ -19,6 +19,7 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 from shared.eventstore.envelope import GENESIS_HASH, HASHED_FIELDS, format_instant
+from shared.eventstore.store import EVENT_LOG_LOCK_KEY
 
 COLUMNS = (*HASHED_FIELDS, "hash")  # the envelope, in the events table's column order
 _SELECT = (
@@ -49,7 +50,7 @@ class PostgresLog:
     def append(self, rows: Sequence[Row]) -> None:
         values = ", ".join(["(" + ", ".join(["%s"] * len(COLUMNS)) + ")"] * len(rows))
         with self.conn.transaction(), self.conn.cursor() as cur:
-            cur.execute("LOCK TABLE events IN EXCLUSIVE MODE")
+            cur.execute(f"SELECT pg_advisory_xact_lock({EVENT_LOG_LOCK_KEY})")
             cur.execute(
                 f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES {values}",
                 [value for row in rows for value in row],

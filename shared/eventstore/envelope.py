@@ -153,7 +153,20 @@ def _spliced(fields: Mapping[str, Any], names: tuple[str, ...]) -> str:
     text = payload if isinstance(payload, str) else canonical_json(payload)
     before = {name: _hashed_value(fields[name]) for name in names if name < "payload"}
     after = {name: _hashed_value(fields[name]) for name in names if name > "payload"}
-    return f'{canonical_json(before)[:-1]},"payload":{text},{canonical_json(after)[1:]}'
+    return f'{_fields_json(before)[:-1]},"payload":{text},{_fields_json(after)[1:]}'
+
+
+def _fields_json(fields: dict[str, Any]) -> str:
+    """`canonical_json` of envelope fields: strings, whole numbers and nulls only, which
+    orjson writes exactly as the standard library does, so the check of `_plain_json`
+    (a fifth of a verification's time) is skipped; anything else takes the general path."""
+    if _orjson_dumps is not None:
+        try:
+            if all(type(v) is str or type(v) is int or v is None for v in fields.values()):
+                return _orjson_dumps(fields, option=_SORTED).decode()
+        except (TypeError, ValueError):  # e.g. a lone surrogate: json decides
+            pass
+    return canonical_json(fields)
 
 
 def _hashed_value(value: Any) -> Any:

@@ -41,8 +41,8 @@ def chain_status(store: EventStore, keyring: Keyring) -> dict[str, Any]:
     if result.ok:
         head = (result.head_position, result.head_hash)
         problem = check_signed(store, last, keyring, head) if last is not None else None
-        if problem is None:
-            save_verified_head(store, *head)
+        if problem is None and head[0] > start[0]:
+            save_verified_head(store, *head)  # a write (and a commit) only when it moves
         result = problem or result
     return result.to_dict() | {
         "verified_from": start[0],
