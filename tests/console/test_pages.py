@@ -133,8 +133,10 @@ def test_the_auditor_verifies_the_chain_and_downloads_the_log(signed_in):
         time.sleep(0.2)
     assert 'class="badge green">完整' in html and "已校验至第" in html
     lines = client.get("/audit/export").text.splitlines()
-    head = json.loads(lines[-1])["chain_head"]
-    assert head["position"] == len(lines) - 1 and head["hash"] == json.loads(lines[-2])["hash"]
+    assert json.loads(lines[0])["header"]["format"] == "gongjian-log"
+    trailer = json.loads(lines[-1])["trailer"]
+    assert trailer["count"] == len(lines) - 2
+    assert trailer["head_hash"] == json.loads(lines[-2])["hash"]
 
 
 def test_an_admin_cannot_disable_their_own_account(signed_in):
