@@ -47,3 +47,17 @@ def _plain_json(value: Any) -> bool:
         elif kind is not str and kind is not int and kind is not bool and item is not None:
             return False
     return True
+
+
+def canonical_flat_json(fields: dict[str, Any]) -> str:
+    """`canonical_json` of a flat mapping of strings, whole numbers and nulls (an event
+    envelope's fields): orjson writes those exactly as the standard library does, so the
+    `_plain_json` walk (a fifth of a verification's time) is skipped; anything else takes
+    the general path."""
+    if _orjson_dumps is not None:
+        try:
+            if all(type(v) is str or type(v) is int or v is None for v in fields.values()):
+                return _orjson_dumps(fields, option=_SORTED).decode()
+        except (TypeError, ValueError):  # e.g. a lone surrogate: json decides
+            pass
+    return canonical_json(fields)
