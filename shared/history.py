@@ -152,6 +152,9 @@ class Amendments(Generic[E]):
         for (stream_id, root), amendments in _by_root(chain, roots).items():
             amended = _decide(root, amendments, withdrawn)
             self._amended.setdefault(root, {})[stream_id] = amended
+        self.targets = self._amended.keys()
+        """Ids of the events some amendment aims at: ``in`` is the cheapest test of all
+        for a replay that streams millions of events (most of them in no amendment)."""
 
     def __len__(self) -> int:
         return len(self._amended)

@@ -10,8 +10,10 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from shared.history import corrected_time
+
 from .errors import RuleViolation
-from .events import AMENDMENTS, RETRACTED, ProjectEvent
+from .events import AMENDMENTS, CORRECTED, RETRACTED, ProjectEvent
 from .history import admitted
 from .project import KeyProject, instant_text
 
@@ -27,12 +29,10 @@ def check(
 ) -> None:
     """Refuse ``event`` if the project, as it stands, does not allow it. ``now``
     (the store's clock) bounds business time; None skips that rule (replays)."""
-    if now is not None and event.occurred_at > now + max_skew:
-        raise RuleViolation(
-            "occurred_at",
-            f"{event.occurred_at.isoformat()} lies in the future "
-            f"(more than {int(max_skew.total_seconds())} s after now)",
-        )
+    if now is not None:
+        _not_in_future("occurred_at", event.occurred_at, now + max_skew, max_skew)
+        if event.type == CORRECTED and (moved := corrected_time(event)) is not None:
+            _not_in_future("payload.occurred_at", moved, now + max_skew, max_skew)
     if event.type == "ProjectRegistered":
         if project.registered:
             raise RuleViolation("project_id", f"project {project.project_id} is already registered")
@@ -50,6 +50,15 @@ def check(
     rule = RULES.get(event.type)
     if rule is not None:
         rule(project, event)
+
+
+def _not_in_future(field: str, instant: datetime, latest: datetime, skew: timedelta) -> None:
+    if instant > latest:
+        raise RuleViolation(
+            field,
+            f"{instant.isoformat()} lies in the future "
+            f"(more than {int(skew.total_seconds())} s after now)",
+        )
 
 
 def _after_closing(project: KeyProject, event: ProjectEvent) -> bool:

@@ -53,7 +53,7 @@ class Replay:
         self.as_of = as_of
         self.zone = zone
         self.amendments: Amendments[Event] = amendments or Amendments()
-        self._amended = self.amendments.of
+        self._targets = self.amendments.targets
         self.projects: dict[str, ProjectFacts] = {}
         self.replayed = 0
 
@@ -63,7 +63,7 @@ class Replay:
         if not stream_id.startswith(PROJECT_PREFIX) or event.type in AMENDMENTS:
             return
         project_id = stream_id[len(PROJECT_PREFIX) :]
-        if self._amended(event) is not None:
+        if event.event_id in self._targets:
             self._feed_amended(project_id, event)
         elif event.occurred_at <= self.as_of:  # as recorded: `within`, inlined (hot path)
             self._take(project_id, event, event.payload, event.occurred_at, [event.global_position])

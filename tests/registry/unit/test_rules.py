@@ -45,6 +45,18 @@ class TestClock:
         )
         assert error.field == "occurred_at" and "future" in error.message
 
+    def test_a_correction_cannot_move_an_event_into_the_future(self):
+        history = History().registered()
+        report = history.add("InvestmentReported", {"month": "2024-03", "amount": "1.00"})
+        correction = {
+            "corrected_event_id": report.event_id,
+            "payload": report.payload,
+            "reason": "wrong date",
+            "occurred_at": (NOW + timedelta(days=2)).isoformat(),
+        }
+        error = refused(history, "EventCorrected", correction)
+        assert error.field == "payload.occurred_at" and "future" in error.message
+
 
 class TestMilestones:
     def test_a_milestone_must_be_planned_before_it_completes(self):
