@@ -138,9 +138,18 @@ class Project:
     def start(self, on: str) -> str:
         return self.event("ConstructionStarted", on)
 
-    def correct(self, event_id: str, payload: dict[str, Any], on: str) -> str:
+    def correct(
+        self, event_id: str, payload: dict[str, Any], on: str, moved_to: datetime | None = None
+    ) -> str:
+        """``moved_to``: the corrected business time of the event, if that was wrong too."""
+        moved = {"occurred_at": moved_to.isoformat()} if moved_to is not None else {}
         return self.event(
-            "EventCorrected", on, corrected_event_id=event_id, payload=payload, reason="typo"
+            "EventCorrected",
+            on,
+            corrected_event_id=event_id,
+            payload=payload,
+            reason="typo",
+            **moved,
         )
 
     def retract(self, event_id: str, on: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from services.scheduling.readmodel import queries
@@ -109,51 +110,27 @@ def test_a_correction_is_applied_by_the_read_model_exactly_as_by_replay(service,
     assert replay["projects"] == board["projects"]
 
 
-def test_a_correction_that_moves_an_event_back_in_business_time_counts_as_of_then(
-    service, project, clock
+@pytest.mark.parametrize(
+    ("resolved_on", "moved_to", "as_of", "open_then"),
+    [
+        ("2024-04-01", "2024-03-01", "2024-03-20", False),  # moved back before as_of
+        ("2024-03-01", "2024-05-01", "2024-04-01", True),  # moved on past as_of
+    ],
+)
+def test_a_correction_that_moves_an_event_across_as_of_moves_what_counts(
+    service, project, clock, resolved_on, moved_to, as_of, open_then
 ):
     p = project("p1")
     p.register()
     p.issue("i1", "2024-02-01")
-    resolved = p.resolve("i1", "2024-04-01")
-    clock.set("2024-04-10")
-    p.event(
-        "EventCorrected",
-        "2024-04-10",
-        corrected_event_id=resolved,
-        payload={"issue_id": "i1"},
-        reason="解决日期报错",
-        occurred_at=_end_of("2024-03-01").isoformat(),
-    )
-    # the read model's latest business time is now 1 March: it answers for 20 March
-    after = service.board(as_of=_end_of("2024-03-20"))
-    assert "issue_open" not in {r["rule"] for r in after["projects"][0]["reasons"]}
-    before = service.board(as_of=_end_of("2024-02-25"))
-    assert before["source"] == "replay"
-    assert "issue_open" in {r["rule"] for r in before["projects"][0]["reasons"]}
-    service.catch_up()
-    (state,) = queries.current_states(service.store.engine)
-    assert state.issues["i1"].resolved_on.isoformat() == "2024-03-01"
-
-
-def test_a_correction_that_moves_an_event_later_is_not_counted_before_then(service, project, clock):
-    p = project("p1")
-    p.register()
-    p.issue("i1", "2024-02-01")
-    resolved = p.resolve("i1", "2024-03-01")
+    resolved = p.resolve("i1", resolved_on)
     clock.set("2024-05-10")
-    p.event(
-        "EventCorrected",
-        "2024-05-10",
-        corrected_event_id=resolved,
-        payload={"issue_id": "i1"},
-        reason="解决日期报错",
-        occurred_at=_end_of("2024-05-01").isoformat(),
-    )
+    p.correct(resolved, {"issue_id": "i1"}, on="2024-05-10", moved_to=_end_of(moved_to))
     service.catch_up()
-    board = service.board(as_of=_end_of("2024-04-01"))
-    assert board["source"] == "replay"  # the read model knows business time up to 1 May
-    assert "issue_open" in {r["rule"] for r in board["projects"][0]["reasons"]}
+    board = service.board(as_of=_end_of(as_of))
+    assert ("issue_open" in {r["rule"] for r in board["projects"][0]["reasons"]}) == open_then
+    (state,) = queries.current_states(service.store.engine)
+    assert state.issues["i1"].resolved_on.isoformat() == moved_to
 
 
 def test_rebuilding_the_read_model_gives_the_same_states(service, project, clock):
