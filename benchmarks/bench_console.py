@@ -24,6 +24,7 @@ from services.composition import create_app, migrate, runtime_for
 from services.console.accounts import Accounts
 from services.registry.application.handlers import Registry
 from services.registry.application.submissions import Submission
+from services.registry.wiring import RegistryParts
 from shared.config import Settings
 from shared.eventstore import NewEvent
 
@@ -118,7 +119,7 @@ def main(argv: list[str]) -> None:
         runtime = runtime_for(settings)
         app = create_app(runtime)
         started = time.perf_counter()
-        refused = _load(runtime.extras["registry"], args.projects, args.events)
+        refused = _load(RegistryParts.of(runtime).registry, args.projects, args.events)
         print(
             f"loaded {args.projects} projects ({YEAR}) in {time.perf_counter() - started:.1f} s"
             f" ({refused} synthetic events refused by the registry's rules)"

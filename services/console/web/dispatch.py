@@ -10,23 +10,19 @@ from typing import Any
 
 from flask import Response, abort, redirect, request, url_for
 
+from shared.documents import FORMATS as DOCUMENT_FORMATS
+from shared.documents import office_config_for, register_for
+from shared.documents import render as render_document
 from shared.eventstore import now_utc
 
 from ...scheduling.domain.errors import ActionNotFound, PlanNotFound
 from ...scheduling.domain.periods import CADENCES, InvalidPeriod, Period
-from ...scheduling.entrypoints import exports
+from ...scheduling.entrypoints import documents
 from .base import bp, current_user, gateway, page, signed_in
 
 READERS = ("office", "auditor", "viewer")
-DOWNLOADS = {
-    "html": ("text/html; charset=utf-8", exports.html_page),
-    "xlsx": (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        exports.xlsx_bytes,
-    ),
-    "csv": ("text/csv; charset=utf-8", exports.csv_text),
-    "md": ("text/markdown; charset=utf-8", exports.markdown),
-}
+DOWNLOADS = ("docx", *(f for f in DOCUMENT_FORMATS if f != "docx"))
+"""The meeting notice with its agenda, as the office files it (docs/documents.md)."""
 
 
 @dataclass(frozen=True)
@@ -129,12 +125,18 @@ def agenda_download(cadence: str, period: str, fmt: str):  # type: ignore[no-unt
         )
     except PlanNotFound:
         abort(404)
-    content_type, render = DOWNLOADS[fmt]
-    name = f"agenda-{cadence}-{period}-v{record.version}.{fmt}"
+    runtime = gateway().runtime
+    office = office_config_for(runtime)
+    plan = record.to_dict()
+    issued = register_for(runtime).find(documents.document_key("agenda", plan))
+    progress = gateway().scheduling.progress(record)
+    document = documents.build("agenda", plan, office, runtime.settings.zone, issued, progress)
+    stem = f"agenda-{cadence}-{period}-v{record.version}"
+    rendered = render_document(document, fmt, office, stem)
     return Response(
-        render(record.to_dict()),
-        content_type=content_type,
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        rendered.body,
+        content_type=rendered.content_type,
+        headers={"Content-Disposition": rendered.content_disposition},
     )
 
 
