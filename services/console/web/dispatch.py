@@ -10,23 +10,18 @@ from typing import Any
 
 from flask import Response, abort, redirect, request, url_for
 
+from shared.documents import FORMATS as DOCUMENT_FORMATS
+from shared.documents import render as render_document
 from shared.eventstore import now_utc
 
 from ...scheduling.domain.errors import ActionNotFound, PlanNotFound
 from ...scheduling.domain.periods import CADENCES, InvalidPeriod, Period
-from ...scheduling.entrypoints import exports
+from ...scheduling.entrypoints.routes import _plan_document
 from .base import bp, current_user, gateway, page, signed_in
 
 READERS = ("office", "auditor", "viewer")
-DOWNLOADS = {
-    "html": ("text/html; charset=utf-8", exports.html_page),
-    "xlsx": (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        exports.xlsx_bytes,
-    ),
-    "csv": ("text/csv; charset=utf-8", exports.csv_text),
-    "md": ("text/markdown; charset=utf-8", exports.markdown),
-}
+DOWNLOADS = DOCUMENT_FORMATS
+"""The plan's meeting notice with its agenda, as the API's documents render it."""
 
 
 @dataclass(frozen=True)
@@ -124,17 +119,18 @@ def agenda_download(cadence: str, period: str, fmt: str):  # type: ignore[no-unt
     if fmt not in DOWNLOADS:
         abort(404)
     try:
-        record = gateway().scheduling.get_plan(
-            cadence, period, request.args.get("version", type=int)
+        document, record, office = _plan_document(
+            "agenda", cadence, period, request.args.get("version", type=int)
         )
     except PlanNotFound:
         abort(404)
-    content_type, render = DOWNLOADS[fmt]
-    name = f"agenda-{cadence}-{period}-v{record.version}.{fmt}"
+    rendered = render_document(
+        document, fmt, office, f"agenda-{cadence}-{period}-v{record['version']}"
+    )
     return Response(
-        render(record.to_dict()),
-        content_type=content_type,
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        rendered.body,
+        content_type=rendered.content_type,
+        headers={"Content-Disposition": rendered.content_disposition},
     )
 
 
