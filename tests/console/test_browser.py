@@ -9,7 +9,7 @@ from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from services.console.gateway import Services
+from services.console.gateway import services as console_services
 from services.console.text import label, wan
 
 from .conftest import PASSWORD, SCREENSHOTS
@@ -160,7 +160,7 @@ def test_the_office_closes_an_action_in_the_browser(console, site):
     WebDriverWait(console.driver, 20).until(
         lambda d: not d.find_elements(By.ID, f"action-{action_id}")
     )
-    closed = site.runtime.part(Services).scheduling.actions(status="closed", limit=1000)
+    closed = console_services(site.runtime).scheduling.actions(status="closed", limit=1000)
     assert any(a["action_id"] == action_id and a["close_note"] == "已现场协调解决" for a in closed)
     assert console.errors() == []
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.console.gateway import Services
+from services.console.gateway import services as console_services
 
 from .conftest import csrf_of
 
@@ -80,7 +80,7 @@ def test_the_office_plans_a_month_and_closes_an_action_it_assigned(signed_in, si
     plan = client.get(made.location).text
     assert "议程" in plan and "第1版" in plan
     assert client.get(made.location + "/agenda.xlsx").status_code == 200
-    scheduling = site.runtime.part(Services).scheduling
+    scheduling = console_services(site.runtime).scheduling
     action = scheduling.actions(status="open", limit=1)[0]
     closed = client.post(
         f"/dispatch/actions/{action['action_id']}/close",

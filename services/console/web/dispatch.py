@@ -11,18 +11,17 @@ from typing import Any
 from flask import Response, abort, redirect, request, url_for
 
 from shared.documents import FORMATS as DOCUMENT_FORMATS
-from shared.documents import office_config_for, register_for
 from shared.documents import render as render_document
 from shared.eventstore import now_utc
 
 from ...scheduling.domain.errors import ActionNotFound, PlanNotFound
 from ...scheduling.domain.periods import CADENCES, InvalidPeriod, Period
-from ...scheduling.entrypoints import documents
+from ...scheduling.entrypoints.routes import _plan_document
 from .base import bp, current_user, gateway, page, signed_in
 
 READERS = ("office", "auditor", "viewer")
-DOWNLOADS = ("docx", *(f for f in DOCUMENT_FORMATS if f != "docx"))
-"""The meeting notice with its agenda, as the office files it (docs/documents.md)."""
+DOWNLOADS = DOCUMENT_FORMATS
+"""The plan's meeting notice with its agenda, as the API's documents render it."""
 
 
 @dataclass(frozen=True)
@@ -120,19 +119,14 @@ def agenda_download(cadence: str, period: str, fmt: str):  # type: ignore[no-unt
     if fmt not in DOWNLOADS:
         abort(404)
     try:
-        record = gateway().scheduling.get_plan(
-            cadence, period, request.args.get("version", type=int)
+        document, record, office = _plan_document(
+            "agenda", cadence, period, request.args.get("version", type=int)
         )
     except PlanNotFound:
         abort(404)
-    runtime = gateway().runtime
-    office = office_config_for(runtime)
-    plan = record.to_dict()
-    issued = register_for(runtime).find(documents.document_key("agenda", plan))
-    progress = gateway().scheduling.progress(record)
-    document = documents.build("agenda", plan, office, runtime.settings.zone, issued, progress)
-    stem = f"agenda-{cadence}-{period}-v{record.version}"
-    rendered = render_document(document, fmt, office, stem)
+    rendered = render_document(
+        document, fmt, office, f"agenda-{cadence}-{period}-v{record['version']}"
+    )
     return Response(
         rendered.body,
         content_type=rendered.content_type,
