@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from typing import Any
 
+from shared.campaign import Campaign
 from shared.eventstore import Cutoff, EventStore, RecordedEvent, now_utc
 from shared.runtime import Runtime
 
@@ -31,7 +32,6 @@ class Services:
         self.scheduling = SchedulingParts.of(runtime).service
         self.records = Records(runtime.engine)
         self.tokens = runtime.tokens
-        self._campaign: tuple[Any, int] = (None, 0)
 
     @property
     def store(self) -> EventStore:
@@ -57,18 +57,15 @@ class Services:
     def submit(self, submission: Submission) -> Any:
         return self.registry.submit(submission)
 
+    def campaign(self, today: date) -> Campaign:
+        """The campaign current on ``today`` (`shared.campaign.current_campaign`): the one
+        whose dates contain it, else the latest that started before it, else the calendar
+        year's with the configured default targets."""
+        return self.scheduling.campaign(on=today)
+
     def campaign_year(self, today: date) -> int:
-        """The current campaign: this year's projects, or (before any is registered) the
-        latest year that has some. Issue 12 (the campaign year) will answer this instead.
-        Remembered while the log does not grow."""
-        key = (self.store.head().position, today)
-        if self._campaign[0] != key:
-            now = now_utc()
-            states = self.scheduling.snapshot(None, now, with_actions=False).states
-            years = {state.year for state in states if state.year <= today.year}
-            year = today.year if today.year in years or not years else max(years)
-            self._campaign = (key, year)
-        return self._campaign[1]
+        """The current campaign's year."""
+        return self.campaign(today).year
 
     # -- scheduling -------------------------------------------------------------------
 

@@ -8,13 +8,15 @@ from pathlib import Path
 from flask import Flask
 from flask_smorest import Api
 
+from shared.campaign_log import CampaignBook
 from shared.events import PROJECT_EVENT_TYPES
 from shared.http import create_base_app
 from shared.runtime import Runtime
 
+from .application.campaigns import Campaigns
 from .application.handlers import Registry
 from .application.integrations import Integrations
-from .entrypoints import errors, export, feed, ingest, projects
+from .entrypoints import campaigns, errors, export, feed, ingest, projects
 from .wiring import RegistryParts
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
@@ -25,14 +27,16 @@ errors.register()
 def wire(runtime: Runtime) -> RegistryParts:
     """The registry's use cases (the composition root attaches them to the runtime)."""
     declare_actors(runtime)
+    registry = Registry(runtime.store, max_skew_seconds=runtime.settings.max_clock_skew_seconds)
     return RegistryParts(
-        Registry(runtime.store, max_skew_seconds=runtime.settings.max_clock_skew_seconds),
+        registry,
         Integrations(runtime.engine, PROJECT_EVENT_TYPES),
+        Campaigns(runtime.store, registry, CampaignBook(runtime.store)),
     )
 
 
 def register_routes(api: Api, runtime: Runtime) -> None:
-    for blueprint in (feed.blp, projects.blp, ingest.blp, export.blp):
+    for blueprint in (feed.blp, projects.blp, campaigns.blp, ingest.blp, export.blp):
         api.register_blueprint(blueprint)
 
 

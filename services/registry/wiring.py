@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from shared.runtime import Runtime
 
+from .application.campaigns import Campaigns
 from .application.handlers import Registry
 from .application.integrations import Integrations
 
@@ -16,6 +17,8 @@ class RegistryParts:
     """Commands and queries on key projects."""
     integrations: Integrations
     """Approval systems, their secrets and the event types each may send."""
+    campaigns: Campaigns
+    """Campaigns (项目攻坚年) and carrying projects over."""
 
     @classmethod
     def of(cls, runtime: Runtime) -> RegistryParts:

@@ -6,7 +6,7 @@ granted, when a milestone was met); payloads carry only what the envelope does n
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.eventstore import EventType, EventTypeRegistry
 
@@ -256,6 +256,38 @@ class AssessmentPublished(Schema):
     summary = fields.Dict(load_default=dict)
 
 
+class CampaignTargets(Schema):
+    breakthrough = fields.Integer(required=True, validate=validate.Range(0, 100000))
+    new_start = fields.Integer(required=True, validate=validate.Range(0, 100000))
+    preliminary = fields.Integer(required=True, validate=validate.Range(0, 100000))
+    investment = Money(required=True)
+
+
+class CampaignDefined(Schema):
+    year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
+    name = _name
+    county = fields.String(required=True, validate=validate.Length(1, 100))
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    targets = fields.Nested(CampaignTargets, required=True)
+
+    @validates_schema
+    def _dates_in_order(self, data: dict, **kwargs: object) -> None:
+        if data["ends_on"] < data["starts_on"]:
+            raise ValidationError("must not be before starts_on", "ends_on")
+
+
+class ProjectCarriedOver(Schema):
+    from_year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
+    to_year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
+    reason = fields.String(required=True, validate=validate.Length(1, 2000))
+
+    @validates_schema
+    def _forward(self, data: dict, **kwargs: object) -> None:
+        if data["to_year"] <= data["from_year"]:
+            raise ValidationError("must be later than from_year", "to_year")
+
+
 class DocumentIssued(Schema):
     document_key = fields.String(required=True, validate=validate.Length(1, 200))
     """What was issued, e.g. ``agenda:weekly:2026-W10:v1`` (one number per key)."""
@@ -345,9 +377,19 @@ CATALOGUE: tuple[EventType, ...] = (
         DocumentIssued,
         meaning="an office document gets its number (发文字号), once",
     ),
+    EventType(
+        "CampaignDefined",
+        CampaignDefined,
+        meaning="a year's campaign (项目攻坚年): its county, dates and targets; a later one amends it",
+    ),
+    EventType(
+        "ProjectCarriedOver",
+        ProjectCarriedOver,
+        meaning="a project is carried over into a later year's campaign (结转)",
+    ),
 )
 
-PROJECT_EVENT_TYPES = (*(t.name for t in CATALOGUE[:20]), "ProjectResumed")
+PROJECT_EVENT_TYPES = (*(t.name for t in CATALOGUE[:20]), "ProjectResumed", "ProjectCarriedOver")
 """Types that live in ``project-<id>`` streams (registry's categories)."""
 
 

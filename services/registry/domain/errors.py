@@ -30,3 +30,9 @@ class AlreadyRegistered(RegistryError):
         self.field = field
         self.value = value
         self.project_id = project_id
+
+
+class CampaignNotFound(RegistryError):
+    def __init__(self, year: int) -> None:
+        super().__init__(f"{year}年攻坚年尚未设定")
+        self.year = year

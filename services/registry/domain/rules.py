@@ -248,6 +248,19 @@ def _resumed(project: KeyProject, event: ProjectEvent) -> None:
         raise RuleViolation("type", "the project is not suspended")
 
 
+def _carried_over(project: KeyProject, event: ProjectEvent) -> None:
+    """Carried from a campaign the project is in to a later one it is not in yet."""
+    years = project.campaign_years
+    from_year, to_year = int(event.payload["from_year"]), int(event.payload["to_year"])
+    if from_year not in years:
+        raise RuleViolation(
+            "from_year",
+            f"项目不属于{from_year}年攻坚年（所属年度：{'、'.join(map(str, sorted(years)))}）",
+        )
+    if to_year in years:
+        raise RuleViolation("to_year", f"项目已属于{to_year}年攻坚年")
+
+
 RULES: dict[str, Rule] = {
     "ResponsibilityAssigned": _responsibility,
     "MilestonePlanned": _milestone_planned,
@@ -267,4 +280,5 @@ RULES: dict[str, Rule] = {
     "ProjectCommissioned": _commissioned,
     "ProjectSuspended": _suspended,
     "ProjectResumed": _resumed,
+    "ProjectCarriedOver": _carried_over,
 }

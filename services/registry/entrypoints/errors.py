@@ -5,7 +5,7 @@ from __future__ import annotations
 from shared.http.problems import ProblemType, register_problem_types
 
 from ..application.signing import SignatureError
-from ..domain import AlreadyRegistered, ProjectNotFound, RuleViolation
+from ..domain import AlreadyRegistered, CampaignNotFound, ProjectNotFound, RuleViolation
 
 PROBLEM_TYPES = {
     RuleViolation: ProblemType(
@@ -19,6 +19,7 @@ PROBLEM_TYPES = {
         "already-registered",
         extra=lambda exc: {"errors": {exc.field: [str(exc)]}, "project_id": exc.project_id},
     ),
+    CampaignNotFound: ProblemType(404, "campaign-not-found", extra=lambda exc: {"year": exc.year}),
     SignatureError: ProblemType(401, "bad-signature"),
 }
 

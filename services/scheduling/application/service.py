@@ -15,6 +15,8 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from shared.campaign import Campaign, campaign_of_day
+from shared.campaign_log import CampaignBook
 from shared.eventstore import (
     CatchUp,
     ConcurrencyConflict,
@@ -34,6 +36,7 @@ from ..domain.periods import Period
 from ..domain.plan import (
     OpenAction,
     PlanInputs,
+    as_first_released,
     build_plan,
     changes_between,
     digest_of,
@@ -116,7 +119,29 @@ class SchedulingService:
     config: SchedulingConfig = field(default_factory=SchedulingConfig)
     clock: Callable[[], datetime] = now_utc
     states: queries.StateCache = field(default_factory=queries.StateCache)
+    campaigns: CampaignBook | None = None
+    """The campaigns as the log states them (default targets: the configured ones)."""
     _board_memo: tuple[Any, list] = field(default=(None, []), repr=False)
+
+    def __post_init__(self) -> None:
+        if self.campaigns is None:
+            self.campaigns = CampaignBook(self.store, self.config.targets)
+
+    @property
+    def book(self) -> CampaignBook:
+        assert self.campaigns is not None  # set in __post_init__
+        return self.campaigns
+
+    # -- the campaign -----------------------------------------------------------------
+
+    def campaign(
+        self, year: int | None = None, on: date | None = None, known_at: datetime | None = None
+    ) -> Campaign:
+        """Campaign ``year``, or the campaign current on ``on`` (default: today)."""
+        if year is not None:
+            return self.book.year(year, known_at=known_at)
+        day = on or (known_at or self.clock()).astimezone(self.zone).date()
+        return self.book.current(day, known_at=known_at)
 
     # -- the read model ---------------------------------------------------------------
 
@@ -177,17 +202,28 @@ class SchedulingService:
         known_at: datetime | None = None,
         filters: Mapping[str, Any] | None = None,
     ) -> tuple[dict[str, Any], list[ProjectState]]:
-        """The board, and every project's state it was judged on (unfiltered)."""
+        """The board of one campaign (default: the current one), and the state of each of
+        its projects it was judged on (not filtered further)."""
         now = self.clock()
         known = known_at or now
+        filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
+        chosen = self.campaign(
+            filters.pop("campaign", None),
+            as_of.astimezone(self.zone).date() if as_of else None,
+            known,
+        )
+        if as_of is None and chosen.closed_on(known.astimezone(self.zone).date()):
+            # A closed campaign is shown as it ended, not as overdue ever since.
+            as_of = Cutoff.of(as_of=chosen.ends_on, zone=self.zone).as_of
         snap = self.snapshot(as_of, known, with_actions=False)
         # Without as_of the board is judged on the day it was known at (today by default).
         today = (as_of or known).astimezone(self.zone).date()
-        filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
-        rows = [
-            row for state, row in self._board_rows(snap, today) if _matches(row, state, filters)
+        judged = [
+            (s, row) for s, row in self._board_rows(snap, today) if s.in_campaign(chosen.year)
         ]
+        rows = [row for state, row in judged if _matches(row, state, filters)]
         board = {
+            "campaign": chosen.to_dict(),
             "as_of": today.isoformat(),
             "known_at": format_instant(known),
             "source": snap.source,
@@ -198,7 +234,7 @@ class SchedulingService:
             },
             "projects": rows,
         }
-        return board, snap.states
+        return board, [state for state, _ in judged]
 
     def _board_rows(self, snap: Snapshot, today: date) -> list[tuple[ProjectState, dict]]:
         # The read model at one watermark gives the same board all day: keep the last one.
@@ -224,15 +260,21 @@ class SchedulingService:
         meeting_on = calendar.first_working_day(period.start, period.end) or period.start
         as_of = Cutoff.of(as_of=meeting_on, zone=self.zone).as_of
         snap = self.snapshot(as_of, known_at)
+        campaign = campaign_of_day(
+            self.book.all(known_at=known_at), meeting_on, self.config.targets
+        )
+        states = [s for s in snap.states if s.in_campaign(campaign.year)]
+        members = {s.project_id for s in states}
         plan = build_plan(
             PlanInputs(
                 cadence=cadence,
                 period=period,
-                states=snap.states,
-                open_actions=snap.open_actions,
+                states=states,
+                open_actions=[a for a in snap.open_actions if a.project_id in members],
                 calendar=calendar,
+                campaign=campaign.year,
                 thresholds=self.config.thresholds,
-                targets=self.config.targets,
+                targets=campaign.targets,
                 meeting=self.config.meeting,
                 taken_action_ids=snap.taken_action_ids,
                 texts=texts,
@@ -272,12 +314,15 @@ class SchedulingService:
 
     def _unchanged(self, latest: PlanRecord, digest: str, known: datetime) -> bool:
         """Whether a new plan with ``digest`` says what ``latest`` says. A plan made before
-        the Chinese reasons is the same plan in other words: wording is never a version."""
+        the Chinese reasons is the same plan in other words, and one made before the
+        campaign and the date rule were stated says the same less fully: neither is a
+        version."""
         if latest.digest == digest:
             return True
         period = Period.parse(latest.cadence, latest.period)
-        legacy, _ = self.compute_plan(latest.cadence, period, known, texts=LEGACY_EN)
-        return latest.digest == digest_of(legacy)
+        current = self.compute_plan(latest.cadence, period, known)[0]
+        legacy = self.compute_plan(latest.cadence, period, known, texts=LEGACY_EN)[0]
+        return latest.digest in {digest_of(as_first_released(p)) for p in (current, legacy)}
 
     def progress(self, record: PlanRecord) -> list[dict[str, Any]]:
         """The progress table of a stored plan's meeting, from what was known when it was
@@ -381,9 +426,25 @@ class SchedulingService:
         project_id: str | None = None,
         limit: int = 100,
         after: str | None = None,
+        campaign: int | None = None,
     ) -> list[dict[str, Any]]:
+        """Follow-up actions of one campaign's projects (default: the current campaign),
+        assigned in that campaign's year or before (an open action of a project carried
+        over is still the new campaign's)."""
+        year = self.campaign(campaign).year
+        self.catch_up()
+        members = [
+            s.project_id
+            for s in queries.current_states(self.store.engine, self.states)
+            if s.in_campaign(year)
+        ]
         return queries.list_actions(
-            self.store.engine, status=status, project_id=project_id, limit=limit, after=after
+            self.store.engine,
+            status=status,
+            project_id=project_id,
+            limit=limit,
+            after=after,
+            campaign=(year, members),
         )
 
     def close_action(

@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from shared.campaign import Targets
 from shared.eventstore.canonical import canonical_json
 
 from .calendar import WorkingCalendar
@@ -22,16 +23,6 @@ from .periods import Period
 from .project import ProjectState
 from .reasons import ZH, reason, scope
 from .rules import RED, Finding, Thresholds, findings, investment_lag, status
-
-
-@dataclass(frozen=True)
-class Targets:
-    """The campaign's targets (18/5/6 projects by category, 4.5 billion yuan a year)."""
-
-    breakthrough: int = 18
-    new_start: int = 5
-    preliminary: int = 6
-    investment: Decimal = Decimal("4500000000")
 
 
 @dataclass(frozen=True)
@@ -61,6 +52,8 @@ class PlanInputs:
     states: Iterable[ProjectState]
     open_actions: Iterable[OpenAction]
     calendar: WorkingCalendar
+    campaign: int | None = None
+    """The campaign year the plan belongs to (its projects are that campaign's)."""
     thresholds: Thresholds = field(default_factory=Thresholds)
     targets: Targets = field(default_factory=Targets)
     meeting: MeetingSettings = field(default_factory=MeetingSettings)
@@ -72,6 +65,22 @@ class PlanInputs:
 
 def digest_of(plan: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json(plan).encode()).hexdigest()
+
+
+LATER_KEYS = ("campaign",)
+"""Keys a plan gained after the first release (issue 12)."""
+LATER_MEETING_KEYS = ("date_rule", "date_rule_label")
+"""Keys a plan's meeting gained after the first release (issue 12)."""
+
+
+def as_first_released(plan: dict[str, Any]) -> dict[str, Any]:
+    """The plan without what later releases added to every plan: a plan made before
+    them says the same when this form of the new one has its digest."""
+    out = {k: v for k, v in plan.items() if k not in LATER_KEYS}
+    meeting = out.get("meeting")
+    if isinstance(meeting, dict):
+        out["meeting"] = {k: v for k, v in meeting.items() if k not in LATER_MEETING_KEYS}
+    return out
 
 
 def action_id_for(project_id: str, item: str, period: str) -> str:
@@ -106,6 +115,7 @@ def build_plan(inputs: PlanInputs) -> dict[str, Any]:
     in_scope = [(s, f) for s, f in evaluated if _in_scope(inputs.cadence, s, colours)]
     groups, agenda_projects = _agenda(inputs, in_scope, colours, due_on)
     plan: dict[str, Any] = {
+        "campaign": inputs.campaign if inputs.campaign is not None else period.start.year,
         "cadence": inputs.cadence,
         "period": period.label,
         "period_start": period.start.isoformat(),
@@ -131,7 +141,12 @@ def build_plan(inputs: PlanInputs) -> dict[str, Any]:
         )
     if inputs.cadence == "quarterly":
         plan["totals"] = campaign_totals(
-            active, period, meeting_on, inputs.targets, inputs.thresholds.report_grace_days
+            active,
+            period,
+            meeting_on,
+            inputs.targets,
+            inputs.thresholds.report_grace_days,
+            campaign=plan["campaign"],
         )
     return plan
 
@@ -296,36 +311,26 @@ def progress_rows(
 
 
 def campaign_totals(
-    states: list[ProjectState], period: Period, today: date, targets: Targets, grace_days: int = 5
+    states: list[ProjectState],
+    period: Period,
+    today: date,
+    targets: Targets,
+    grace_days: int = 5,
+    *,
+    campaign: int | None = None,
 ) -> dict[str, Any]:
-    """The leading group's view: projects by category against 18/5/6, investment against
-    the annual target and its time-proportional share."""
-    year = [s for s in states if s.year == period.start.year]
-    achieved = {
-        "breakthrough": lambda s: s.phase in ("completed", "commissioned"),
-        "new_start": lambda s: s.started_on is not None,
-        "preliminary": lambda s: (
-            s.started_on is not None or any(a.outcome == "granted" for a in s.approvals.values())
-        ),
-    }
-    categories = {}
-    for name, target in (
-        ("breakthrough", targets.breakthrough),
-        ("new_start", targets.new_start),
-        ("preliminary", targets.preliminary),
-    ):
-        members = [s for s in year if s.category == name]
-        categories[name] = {
-            "target": target,
-            "projects": len(members),
-            "achieved": sum(1 for s in members if achieved[name](s)),
-        }
+    """The leading group's view of campaign ``campaign`` (default: the period's year):
+    its projects by category against 18/5/6, investment against the annual target and
+    its time-proportional share."""
+    campaign = period.start.year if campaign is None else campaign
+    year = [s for s in states if s.in_campaign(campaign)]
+    categories = _by_category(year, targets)
     reported = sum(
         (
             inv.amount
             for s in year
             for month, inv in s.investments.items()
-            if month.startswith(f"{period.start.year}-")
+            if month.startswith(f"{campaign}-")
         ),
         Decimal(0),
     )
@@ -333,7 +338,7 @@ def campaign_totals(
     months = max((lag.months for lag in lags), default=0)
     proportional = targets.investment * months / 12
     return {
-        "year": period.start.year,
+        "year": campaign,
         "categories": categories,
         "investment": {
             "target": f"{targets.investment:.2f}",
@@ -344,6 +349,28 @@ def campaign_totals(
             else "0.0",
         },
     }
+
+
+_ACHIEVED = {
+    "breakthrough": lambda s: s.phase in ("completed", "commissioned"),
+    "new_start": lambda s: s.started_on is not None,
+    "preliminary": lambda s: (
+        s.started_on is not None or any(a.outcome == "granted" for a in s.approvals.values())
+    ),
+}
+
+
+def _by_category(states: list[ProjectState], targets: Targets) -> dict[str, dict[str, int]]:
+    """Per target category: the target, the campaign's projects, those that achieved it."""
+    categories = {}
+    for name, achieved in _ACHIEVED.items():
+        members = [s for s in states if s.category == name]
+        categories[name] = {
+            "target": getattr(targets, name),
+            "projects": len(members),
+            "achieved": sum(1 for s in members if achieved(s)),
+        }
+    return categories
 
 
 def changes_between(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:

@@ -50,6 +50,14 @@ blp = Blueprint(
 READERS = ("office", "auditor", "viewer")
 
 
+def campaign_field() -> fields.Integer:
+    return fields.Integer(
+        load_default=None,
+        validate=validate.Range(2000, 2100),
+        metadata={"description": "the campaign year (default: the current campaign)"},
+    )
+
+
 class BoardQuery(ClockQuery, PageQuery):
     after = fields.String(
         load_default=None, metadata={"description": "the last project id of the page before"}
@@ -64,6 +72,7 @@ class BoardQuery(ClockQuery, PageQuery):
     sector = fields.String(load_default=None)
     phase = fields.String(load_default=None)
     major = fields.Boolean(load_default=None)
+    campaign = campaign_field()
 
 
 class PlanBody(Schema):
@@ -100,6 +109,7 @@ class VersionsQuery(PageQuery):
 class ActionsQuery(PageQuery):
     status = fields.String(load_default="open", validate=validate.OneOf(("open", "closed", "all")))
     project_id = fields.String(load_default=None)
+    campaign = campaign_field()
 
 
 class CloseBody(Schema):
@@ -121,8 +131,9 @@ def _instant(value: date | datetime | None) -> datetime | None:
 @blp.response(200, BoardResponse)
 @blp.doc(security=[{"bearer": []}])
 def board(query):  # type: ignore[no-untyped-def]
-    """Green/yellow/red for every project, with the reasons and their evidence; the
-    counts cover every project that matches, ``projects`` are paged by id."""
+    """Green/yellow/red for every project of one campaign (default: the current one; a
+    closed campaign as of its end), with the reasons and their evidence; the counts
+    cover every project that matches, ``projects`` are paged by id."""
     after, limit = query.pop("after"), query.pop("limit")
     as_of, known_at = _instant(query.pop("as_of")), query.pop("known_at")
     if known_at is not None and known_at > now_utc():
@@ -266,10 +277,15 @@ def issue_plan_document(query, cadence: str, period: str, kind: str):  # type: i
 @blp.response(200, ActionsResponse)
 @blp.doc(security=[{"bearer": []}])
 def list_actions(query):  # type: ignore[no-untyped-def]
-    """Follow-up actions (open by default), in id order; page with ``after``."""
+    """Follow-up actions (open by default) of one campaign's projects (default: the
+    current campaign), in id order; page with ``after``."""
     status = None if query["status"] == "all" else query["status"]
     actions = _service().actions(
-        status=status, project_id=query["project_id"], limit=query["limit"], after=query["after"]
+        status=status,
+        project_id=query["project_id"],
+        limit=query["limit"],
+        after=query["after"],
+        campaign=query["campaign"],
     )
     next_after = actions[-1]["action_id"] if len(actions) == query["limit"] else None
     body = {"actions": [_action_json(a) for a in actions], "next_after": next_after}

@@ -127,9 +127,23 @@ def action_ids_taken(engine: Engine) -> set[str]:
 
 
 def list_actions(
-    engine: Engine, *, status: str | None, project_id: str | None, limit: int, after: str | None
+    engine: Engine,
+    *,
+    status: str | None,
+    project_id: str | None,
+    limit: int,
+    after: str | None,
+    campaign: tuple[int, list[str]] | None = None,
 ) -> list[dict[str, Any]]:
+    """``campaign``: (year, its projects): their actions assigned in a period of that year
+    or before (a period's label begins with its year)."""
     query = select(actions).order_by(actions.c.action_id).limit(limit)
+    if campaign is not None:
+        year, members = campaign
+        query = query.where(
+            actions.c.project_id.in_(members),
+            func.substr(actions.c.period, 1, 4) <= f"{year:04d}",
+        )
     if status:
         query = query.where(actions.c.status == status)
     if project_id:

@@ -12,11 +12,13 @@ import hashlib
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from shared.campaign import CARRIED_OVER, campaign_for_year
+from shared.campaign_log import defined_campaigns
 from shared.eventstore import (
     GENESIS_HASH,
     EventStore,
@@ -30,7 +32,7 @@ from shared.eventstore import (
 from shared.history import AMENDMENTS, Amendments
 
 from ..domain.explanations import LEGACY_EN, ZH
-from ..domain.replay import Event, Replay
+from ..domain.replay import Event, Replay, carried_over
 from ..domain.rulebook import Rulebook
 from ..readmodel.records import Records
 from . import rulebooks
@@ -164,6 +166,26 @@ def compute(
     }
 
 
+def with_campaign_targets(
+    rulebook: Rulebook, store: EventStore, year: int, watermark: int
+) -> Rulebook:
+    """The rulebook with campaign ``year``'s targets when the campaign is defined by the
+    watermark (the rulebook's own targets are the default)."""
+    campaign = campaign_for_year(defined_campaigns(store, up_to=watermark), year)
+    if not campaign.defined:
+        return rulebook
+    targets = campaign.targets
+    return replace(
+        rulebook,
+        investment_target=targets.investment,
+        project_targets={
+            "breakthrough": targets.breakthrough,
+            "new_start": targets.new_start,
+            "preliminary": targets.preliminary,
+        },
+    )
+
+
 def _replay(
     store: EventStore,
     year: int,
@@ -174,7 +196,10 @@ def _replay(
     progress: Progress | None,
     texts: str,
 ) -> dict[str, Any]:
-    replay = Replay(year, as_of, zone, gather_amendments(store, watermark))
+    amendments = gather_amendments(store, watermark)
+    carried = carried_over(store.iter_all(types=[CARRIED_OVER], up_to=watermark), amendments, as_of)
+    replay = Replay(year, as_of, zone, amendments, carried)
+    rulebook = with_campaign_targets(rulebook, store, year, watermark)
     feed = replay.feed
     # The facts are millions of small objects that live to the end and hold no cycles:
     # the cyclic collector would re-scan them over and over for nothing.

@@ -156,14 +156,18 @@ def test_actions_are_listed_and_closed_by_the_office(client, tokens, county, clo
     client.post(
         "/v1/plans", json={"cadence": "monthly", "period": "2024-03"}, headers=tokens["office"]
     )
-    (action,) = client.get("/v1/actions?status=open", headers=tokens["viewer"]).json["actions"]
+    listed = client.get("/v1/actions?status=open&campaign=2024", headers=tokens["viewer"])
+    (action,) = listed.json["actions"]
     path = f"/v1/actions/{action['action_id']}/close"
     assert client.post(path, json={"note": "x"}, headers=tokens["viewer"]).status_code == 403
     closed = client.post(path, json={"note": "已解决"}, headers=tokens["office"])
     assert closed.status_code == 200 and closed.json["closed_now"] is True
     assert closed.json["action"]["status"] == "closed"
-    assert client.get("/v1/actions", headers=tokens["viewer"]).json["actions"] == []
-    assert len(client.get("/v1/actions?status=all", headers=tokens["viewer"]).json["actions"]) == 1
+    assert client.get("/v1/actions?campaign=2024", headers=tokens["viewer"]).json["actions"] == []
+    every = client.get("/v1/actions?status=all&campaign=2024", headers=tokens["viewer"])
+    assert len(every.json["actions"]) == 1
+    # The current campaign (this calendar year's) has none of 2024's projects.
+    assert client.get("/v1/actions?status=all", headers=tokens["viewer"]).json["actions"] == []
     missing = client.post("/v1/actions/nope/close", json={}, headers=tokens["office"])
     assert missing.status_code == 404
 
