@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from .domain.calendar import WorkingCalendar, parse_overrides
+from .domain.calendar import WorkingCalendar, parse_holiday_file
 from .domain.plan import MeetingSettings, Targets
 from .domain.rules import Thresholds
 
@@ -33,13 +33,16 @@ class SchedulingConfig:
     targets: Targets = field(default_factory=Targets)
     meeting: MeetingSettings = field(default_factory=MeetingSettings)
     calendar_overrides: Mapping[date, bool] = field(default_factory=dict)
+    """The administrator's holiday file: working day or not, by date."""
+    holiday_names: Mapping[date, str] = field(default_factory=dict)
+    """The administrator's holiday file: the holidays' names, by date."""
     scheduler_interval_seconds: int = 60
     scheduler_since: date | None = None
     """First period the scheduler plans when it has never run (default: the current one)."""
     stale_claim_seconds: int = 600
 
     def calendar(self) -> WorkingCalendar:
-        return WorkingCalendar(dict(self.calendar_overrides))
+        return WorkingCalendar(dict(self.calendar_overrides), holiday_names=self.holiday_names)
 
     @classmethod
     def load(cls, env: Mapping[str, str] | None = None) -> SchedulingConfig:
@@ -72,18 +75,20 @@ class SchedulingConfig:
         cls, raw: Mapping[str, Any], overrides: Mapping[str, Any] = ()
     ) -> SchedulingConfig:  # type: ignore[assignment]
         try:
+            days, names = parse_holiday_file(dict(overrides or {}))
             return cls(
                 thresholds=_section(Thresholds, raw.get("thresholds") or {}),
                 targets=_section(Targets, raw.get("targets") or {}),
                 meeting=_section(MeetingSettings, raw.get("meeting") or {}),
-                calendar_overrides=parse_overrides(dict(overrides or {})),
+                calendar_overrides=days,
+                holiday_names=names,
                 scheduler_interval_seconds=int(raw.get("scheduler_interval_seconds", 60)),
                 scheduler_since=date.fromisoformat(str(raw["scheduler_since"]))
                 if raw.get("scheduler_since")
                 else None,
                 stale_claim_seconds=int(raw.get("stale_claim_seconds", 600)),
             )
-        except (ValueError, TypeError, InvalidOperation) as exc:
+        except (ValueError, TypeError, KeyError, InvalidOperation) as exc:
             raise ValueError(f"scheduling configuration: {exc}") from exc
 
 

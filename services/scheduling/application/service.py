@@ -327,7 +327,9 @@ class SchedulingService:
     def progress(self, record: PlanRecord) -> list[dict[str, Any]]:
         """The progress table of a stored plan's meeting, from what was known when it was
         planned (its ``known_at``), as it stood on the meeting day."""
-        meeting_on = date.fromisoformat(record.plan["meeting"]["date"])
+        held_on = record.plan["meeting"]["date"]
+        period = Period.parse(record.cadence, record.period)
+        meeting_on = date.fromisoformat(held_on) if held_on else period.start
         as_of = Cutoff.of(as_of=meeting_on, zone=self.zone).as_of
         snap = self.snapshot(as_of, parse_instant(record.known_at), with_actions=False)
         return progress_rows(record.cadence, snap.states, meeting_on, self.config.thresholds)

@@ -17,6 +17,7 @@ from typing import Any
 
 from shared.campaign import Targets
 from shared.eventstore.canonical import canonical_json
+from shared.i18n import short_date
 
 from .calendar import WorkingCalendar
 from .periods import Period
@@ -69,7 +70,7 @@ def digest_of(plan: dict[str, Any]) -> str:
 
 LATER_KEYS = ("campaign",)
 """Keys a plan gained after the first release (issue 12)."""
-LATER_MEETING_KEYS = ("date_rule", "date_rule_label")
+LATER_MEETING_KEYS = ("date_rule", "date_source")
 """Keys a plan's meeting gained after the first release (issue 12)."""
 
 
@@ -107,7 +108,8 @@ def spot_check_sample(period: Period, project_ids: Iterable[str], size: int) -> 
 def build_plan(inputs: PlanInputs) -> dict[str, Any]:
     period = inputs.period
     calendar = inputs.calendar
-    meeting_on = calendar.first_working_day(period.start, period.end) or period.start
+    held_on = calendar.first_working_day(period.start, period.end)
+    meeting_on = held_on or period.start  # no meeting: the period is judged as it opens
     due_on = calendar.last_working_day(meeting_on, period.end) or period.end
     active = sorted((s for s in inputs.states if s.active), key=lambda s: s.project_id)
     evaluated = [(s, findings(s, meeting_on, inputs.thresholds, period)) for s in active]
@@ -120,7 +122,7 @@ def build_plan(inputs: PlanInputs) -> dict[str, Any]:
         "period": period.label,
         "period_start": period.start.isoformat(),
         "period_end": period.end.isoformat(),
-        "meeting": _meeting(inputs, meeting_on, agenda_projects.values()),
+        "meeting": _meeting(inputs, held_on, agenda_projects.values()),
         "scope": {
             "rule": scope(inputs.cadence, inputs.texts),
             "projects": len(in_scope),
@@ -135,6 +137,8 @@ def build_plan(inputs: PlanInputs) -> dict[str, Any]:
             for (leader, unit), items in sorted(groups.items())
         ],
     }
+    if held_on is None:
+        _carry_to_next_meeting(plan, period)
     if inputs.cadence == "weekly":
         plan["spot_check"] = spot_check_sample(
             period, (s.project_id for s in active), inputs.meeting.spot_check_size
@@ -184,17 +188,48 @@ def _agenda(
 
 
 def _meeting(
-    inputs: PlanInputs, meeting_on: date, agenda_projects: Iterable[ProjectState]
+    inputs: PlanInputs, held_on: date | None, agenda_projects: Iterable[ProjectState]
 ) -> dict[str, Any]:
-    calendar = inputs.calendar
-    return {
-        "date": meeting_on.isoformat(),
+    """The meeting: on the period's first working day (``date_rule``), by the calendar
+    that said so (``date_source``); with no working day in the period, none is held."""
+    calendar, period = inputs.calendar, inputs.period
+    meeting: dict[str, Any] = {
+        "date": held_on.isoformat() if held_on else None,
         "time": inputs.meeting.time,
         "chair": inputs.meeting.chair,
-        "attendees": _attendees(agenda_projects),
-        "calendar": sorted({calendar.source_of(day)[1] for day in inputs.period.days()}),
-        "warnings": calendar.warnings(inputs.texts),
+        "attendees": _attendees(agenda_projects) if held_on else [],
+        "calendar": sorted({calendar.source_of(day)[1] for day in period.days()}),
+        "date_rule": "first_working_day" if held_on else "no_working_day",
+        "date_source": calendar.source_of(held_on or period.start)[1],
     }
+    if held_on is None:
+        holidays = calendar.holidays_between(period.start, period.end)
+        meeting["held"] = False
+        meeting["holidays"] = holidays
+        meeting["reason"] = no_meeting_reason(period, holidays)
+    meeting["warnings"] = calendar.warnings(inputs.texts)
+    return meeting
+
+
+def no_meeting_reason(period: Period, holidays: list[str]) -> str:
+    """``2026年2月16日至2月22日均为春节假期，本期不召开调度会议，议题顺延至下次会议``."""
+    why = "、".join(holidays) or "休息日"
+    return (
+        f"{short_date(period.start)}至{short_date(period.end)}均为{why}，"
+        "本期不召开调度会议，议题顺延至下次会议"
+    )
+
+
+def _carry_to_next_meeting(plan: dict[str, Any], period: Period) -> None:
+    """No meeting: the agenda's items go to the next meeting (they are listed, without
+    actions: the next plan finds them again, and open actions stay open)."""
+    items = [i for group in plan["groups"] for i in group["items"]]
+    plan["groups"] = []
+    plan["carried_to"] = period.next().label
+    plan["carried_items"] = [
+        {k: item[k] for k in ("project_id", "project", "item", "rule", "reason", "colour")}
+        for item in items
+    ]
 
 
 def _in_scope(cadence: str, state: ProjectState, colours: dict[str, str]) -> bool:

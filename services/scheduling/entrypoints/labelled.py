@@ -40,9 +40,21 @@ class AgendaGroup(LabelledSchema):
     items = fields.List(fields.Nested(AgendaItem))
 
 
+class Meeting(LabelledSchema):
+    date_rule = coded("meeting_date_rule")
+    date_source = coded("calendar_source")
+
+
+class CarriedItem(LabelledSchema):
+    rule = coded("agenda_rule")
+    colour = coded("colour", allow_none=True)
+
+
 class PlanContent(LabelledSchema):
     cadence = coded("cadence")
+    meeting = fields.Nested(Meeting)
     groups = fields.List(fields.Nested(AgendaGroup))
+    carried_items = fields.List(fields.Nested(CarriedItem))
 
 
 class PlanResponse(LabelledSchema):

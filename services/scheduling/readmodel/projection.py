@@ -193,7 +193,7 @@ def _plan_recorded(conn: Connection, event: RecordedEvent) -> None:
             version=p["plan_version"],
             digest=p["digest"],
             known_at=p["known_at"],
-            meeting_date=p["plan"]["meeting"]["date"],
+            meeting_date=p["plan"]["meeting"]["date"] or "",  # "": no meeting held
             items=items,
             event_id=event.event_id,
             global_position=event.global_position,

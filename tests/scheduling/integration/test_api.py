@@ -8,22 +8,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from services.composition import create_app, runtime_for
-
 from ..helpers import Project
-
-
-@pytest.fixture
-def runtime(settings, clock):
-    runtime = runtime_for(settings)
-    runtime.store.clock = clock
-    yield runtime
-    runtime.close()
-
-
-@pytest.fixture
-def client(runtime):
-    return create_app(runtime).test_client()
 
 
 @pytest.fixture
