@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -130,13 +131,20 @@ def serve(
     click.echo(f"攻坚系统已启动：{base}（接口说明 OpenAPI：{base}/openapi.json）")
     broker = "Redis" if settings.redis_url else "进程内"
     click.echo(f"  事件库：{_redact(settings.database_url)}  消息代理：{broker}")
-    if demo:
-        threading.Thread(target=_demo_on_first_start, args=(runtime, base), daemon=True).start()
     stop = threading.Event()
-    if not settings.redis_url:  # embedded: this process is the scheduler too
+
+    def start_scheduler() -> None:
+        if not settings.redis_url:  # embedded: this process is the scheduler too
+            threading.Thread(
+                target=run_scheduler, args=(runtime, stop), name="scheduler", daemon=True
+            ).start()
+
+    if demo:  # the scheduler starts once the demo is in: no plan is made of an empty store
         threading.Thread(
-            target=run_scheduler, args=(runtime, stop), name="scheduler", daemon=True
+            target=_demo_on_first_start, args=(runtime, base, start_scheduler), daemon=True
         ).start()
+    else:
+        start_scheduler()
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -148,16 +156,24 @@ def serve(
             worker.stop()
 
 
-def _demo_on_first_start(runtime: Runtime, base: str) -> None:
+def _demo_on_first_start(runtime: Runtime, base: str, then: Callable[[], None]) -> None:
+    """Load the demo into an empty store, then call ``then`` (start the scheduler)."""
     from .demo.runner import DemoOptions, demo_admin_token, has_projects, load_demo
 
     options = DemoOptions()
-    if has_projects(runtime):
-        click.echo("  库中已有数据：直接使用（演示数据只载入空库）")
-    else:
-        click.echo(f"  正在通过 HTTP 载入演示活动（{options.projects}个项目，{options.year}年）…")
-        loaded = load_demo(runtime, base, options, lambda line: click.echo(f"    {line}"))
-        click.echo(f"  演示数据已载入：接收事件{loaded.accepted}个，拒收{len(loaded.rejected)}个")
+    try:
+        if has_projects(runtime):
+            click.echo("  库中已有数据：直接使用（演示数据只载入空库）")
+        else:
+            click.echo(
+                f"  正在通过 HTTP 载入演示活动（{options.projects}个项目，{options.year}年）…"
+            )
+            loaded = load_demo(runtime, base, options, lambda line: click.echo(f"    {line}"))
+            click.echo(
+                f"  演示数据已载入：接收事件{loaded.accepted}个，拒收{len(loaded.rejected)}个"
+            )
+    finally:
+        then()
     token_file = runtime.settings.data_dir / "demo-admin.token"
     demo_admin_token(runtime, token_file)
     click.echo(_examples(base, token_file, options.year))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
@@ -40,6 +41,9 @@ class SchedulingConfig:
     scheduler_since: date | None = None
     """First period the scheduler plans when it has never run (default: the current one)."""
     stale_claim_seconds: int = 600
+    replan_cutoff: str = "08:00"
+    """When a period is re-planned before its meeting: a time on the meeting day in the
+    campaign zone (``08:00``), hours before the meeting (``2h``), or ``off``."""
 
     def calendar(self) -> WorkingCalendar:
         return WorkingCalendar(dict(self.calendar_overrides), holiday_names=self.holiday_names)
@@ -60,7 +64,12 @@ class SchedulingConfig:
                 value = env.get(f"{ENV_PREFIX}{f.name.upper()}")
                 if value not in (None, ""):
                     raw.setdefault(section, {})[f.name] = value
-        for name in ("scheduler_interval_seconds", "scheduler_since", "stale_claim_seconds"):
+        for name in (
+            "scheduler_interval_seconds",
+            "scheduler_since",
+            "stale_claim_seconds",
+            "replan_cutoff",
+        ):
             value = env.get(f"{ENV_PREFIX}{name.upper()}")
             if value not in (None, ""):
                 raw[name] = value
@@ -87,9 +96,22 @@ class SchedulingConfig:
                 if raw.get("scheduler_since")
                 else None,
                 stale_claim_seconds=int(raw.get("stale_claim_seconds", 600)),
+                replan_cutoff=checked_cutoff(str(raw.get("replan_cutoff", "08:00"))),
             )
         except (ValueError, TypeError, KeyError, InvalidOperation) as exc:
             raise ValueError(f"scheduling configuration: {exc}") from exc
+
+
+_CUTOFF = re.compile(r"^(off|([01]\d|2[0-3]):[0-5]\d|\d{1,2}(\.\d+)?h)$")
+
+
+def checked_cutoff(text: str) -> str:
+    """``08:00``, ``2h`` (or ``1.5h``) or ``off``; anything else names the key."""
+    if not _CUTOFF.match(text.strip()):
+        raise ValueError(
+            f"replan_cutoff: say a time (08:00), hours before (2h) or off, not {text!r}"
+        )
+    return text.strip()
 
 
 def _read_file(path: Path) -> dict[str, Any]:

@@ -15,8 +15,9 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from shared.campaign import Campaign, campaign_of_day
+from shared.campaign import DEFINED, Campaign, campaign_of_day
 from shared.campaign_log import CampaignBook
+from shared.events import PROJECT_EVENT_TYPES
 from shared.eventstore import (
     CatchUp,
     ConcurrencyConflict,
@@ -40,8 +41,10 @@ from ..domain.plan import (
     build_plan,
     changes_between,
     digest_of,
+    meeting_instant,
     new_actions,
     progress_rows,
+    replan_cutoff,
 )
 from ..domain.project import ProjectState
 from ..domain.reasons import LEGACY_EN, ZH
@@ -50,6 +53,10 @@ from ..readmodel import projection, queries
 
 _IDS = uuid.UUID("6d1c8a2e-3f54-4b7e-9a0c-5e2f7b9d4c11")
 """Namespace of scheduling's deterministic event ids (a retry writes the same id)."""
+
+
+_PLAN_INPUTS = (*PROJECT_EVENT_TYPES, DEFINED, "ActionClosed")
+"""The event types a plan is made from (its own and other plans' events are not)."""
 
 
 @dataclass(frozen=True)
@@ -186,6 +193,21 @@ class SchedulingService:
             watermark,
         )
 
+    def campaign_of_period(self, period: Period, known_at: datetime | None = None) -> Campaign:
+        """The campaign a period's plan is of: the one whose dates contain its meeting day
+        (or its first day when it has no meeting), else the calendar year's."""
+        day = self.config.calendar().first_working_day(period.start, period.end) or period.start
+        return campaign_of_day(self.book.all(known_at=known_at), day, self.config.targets)
+
+    def has_projects(self, period: Period) -> bool:
+        """Whether the period's campaign has any project yet (a plan without one is empty:
+        the scheduler does not make it)."""
+        self.catch_up()
+        year = self.campaign_of_period(period).year
+        return any(
+            s.in_campaign(year) for s in queries.current_states(self.store.engine, self.states)
+        )
+
     # -- the board --------------------------------------------------------------------
 
     def board(
@@ -260,9 +282,7 @@ class SchedulingService:
         meeting_on = calendar.first_working_day(period.start, period.end) or period.start
         as_of = Cutoff.of(as_of=meeting_on, zone=self.zone).as_of
         snap = self.snapshot(as_of, known_at)
-        campaign = campaign_of_day(
-            self.book.all(known_at=known_at), meeting_on, self.config.targets
-        )
+        campaign = self.campaign_of_period(period, known_at)
         states = [s for s in snap.states if s.in_campaign(campaign.year)]
         members = {s.project_id for s in states}
         plan = build_plan(
@@ -311,6 +331,51 @@ class SchedulingService:
             return self.get_plan(cadence, period.label), False
         self.catch_up()
         return self.get_plan(cadence, period.label), True
+
+    # -- the morning of the meeting ----------------------------------------------------
+
+    def due_for_refresh(self, cadence: str, now: datetime) -> str | None:
+        """The period of ``cadence`` whose plan is to be brought up to date now: today is
+        its meeting day, the cut-off (`replan_cutoff`) has passed and the meeting has not
+        begun, and its latest version was made before the cut-off with the log grown
+        since (or it has no plan yet and its campaign has projects)."""
+        period = Period.containing(cadence, now.astimezone(self.zone).date())
+        window = self._refresh_window(period)
+        if window is None or not window[0] <= now < window[1]:
+            return None
+        latest = self.latest(cadence, period.label)
+        if latest is None:
+            return period.label if self.has_projects(period) else None
+        if parse_instant(latest.known_at) >= window[0]:
+            return None  # already made after the cut-off
+        return period.label if self._changed_since(latest.watermark or 0, now) else None
+
+    def _changed_since(self, watermark: int, now: datetime) -> bool:
+        """Whether anything a plan reads (a project's events, a campaign, a closed action)
+        was recorded after ``watermark``; plans of other periods do not count."""
+        up_to = self.store.position_known_at(now)
+        return up_to > watermark and bool(
+            self.store.read_all(after=watermark, limit=1, types=_PLAN_INPUTS, up_to=up_to)
+        )
+
+    def _refresh_window(self, period: Period) -> tuple[datetime, datetime] | None:
+        """From the cut-off to the start of the period's meeting (None: no meeting, or
+        re-planning is off)."""
+        day = self.config.calendar().first_working_day(period.start, period.end)
+        if day is None:
+            return None
+        meeting_at = meeting_instant(day, self.config.meeting, self.zone)
+        cutoff = replan_cutoff(meeting_at, self.config.replan_cutoff)
+        return None if cutoff is None else (cutoff, meeting_at)
+
+    def refresh_before_meeting(
+        self, cadence: str, period_label: str
+    ) -> tuple[PlanRecord | None, bool]:
+        """Re-plan the period at the cut-off before its meeting if it is still due (a new
+        version, with what changed, only when the plan changed); True when written."""
+        if self.due_for_refresh(cadence, self.clock()) != period_label:
+            return self.latest(cadence, period_label), False
+        return self.plan(cadence, period_label, replan=True, actor="scheduler")
 
     def _unchanged(self, latest: PlanRecord, digest: str, known: datetime) -> bool:
         """Whether a new plan with ``digest`` says what ``latest`` says. A plan made before

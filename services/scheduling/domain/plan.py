@@ -11,7 +11,7 @@ import hashlib
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -31,6 +31,24 @@ class MeetingSettings:
     time: str = "09:00"
     chair: str = "领导小组组长"
     spot_check_size: int = 3
+
+
+def meeting_instant(day: date, settings: MeetingSettings, zone: tzinfo) -> datetime:
+    """When a meeting on ``day`` begins, in the campaign's zone."""
+    hours, minutes = (int(part) for part in settings.time.split(":"))
+    return datetime.combine(day, time(hours, minutes), tzinfo=zone)
+
+
+def replan_cutoff(meeting_at: datetime, rule: str) -> datetime | None:
+    """The cut-off before a meeting at which its plan is brought up to date: ``08:00``
+    (that time on the meeting day, at the latest the meeting's start), ``2h`` (hours before
+    the meeting), ``off`` (None)."""
+    if rule == "off":
+        return None
+    if rule.endswith("h"):
+        return meeting_at - timedelta(hours=float(rule[:-1]))
+    hours, minutes = (int(part) for part in rule.split(":"))
+    return min(meeting_at, meeting_at.replace(hour=hours, minute=minutes))
 
 
 @dataclass(frozen=True)
@@ -428,6 +446,7 @@ def changes_between(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str
             if canonical_json(before[k]) != canonical_json(after[k])
         ),
         "meeting_changed": old.get("meeting") != new.get("meeting"),
+        "scope_changed": old.get("scope") != new.get("scope"),
     }
 
 

@@ -70,6 +70,8 @@ def run_scheduler(  # type: ignore[no-untyped-def]
         parts.service.catch_up()
         for cadence, period in parts.scheduler.tick():
             click.echo(f"正在制定{label('cadence', cadence)}计划：{period_text(period)}")
+        for cadence, period in parts.scheduler.refresh():
+            click.echo(f"会前更新{label('cadence', cadence)}计划：{period_text(period)}")
         sign_if_due(runtime.store, runtime.settings)  # the daily signed checkpoint
         if once or stop.wait(every):
             return
