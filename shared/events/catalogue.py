@@ -274,7 +274,7 @@ class CampaignDefined(Schema):
     @validates_schema
     def _dates_in_order(self, data: dict, **kwargs: object) -> None:
         if data["ends_on"] < data["starts_on"]:
-            raise ValidationError("must not be before starts_on", "ends_on")
+            raise ValidationError("结束日期不得早于开始日期（starts_on）", "ends_on")
 
 
 class ProjectCarriedOver(Schema):
@@ -285,7 +285,7 @@ class ProjectCarriedOver(Schema):
     @validates_schema
     def _forward(self, data: dict, **kwargs: object) -> None:
         if data["to_year"] <= data["from_year"]:
-            raise ValidationError("must be later than from_year", "to_year")
+            raise ValidationError("结转进入的年度须晚于结转前年度（from_year）", "to_year")
 
 
 class DocumentIssued(Schema):

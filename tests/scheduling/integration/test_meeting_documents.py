@@ -59,3 +59,16 @@ def test_an_ordinary_plan_states_its_date_rule_in_the_notice(client, office, clo
     assert (meeting["date"], meeting["date_source_label"]) == ("2026-10-08", "国家法定工作日历")
     text = client.get("/v1/plans/weekly/2026-W41/agenda.md", headers=office).get_data(as_text=True)
     assert "（本期第一个工作日）" in text and "工作日历提示" not in text
+
+
+def test_the_supervision_notice_and_the_console_page_of_a_week_without_a_meeting(
+    client, office, runtime, clock
+):
+    clock.set("2026-02-16", hour=7)
+    Project(runtime.store, "p").register(on="2026-01-05", year=2026, major=True)
+    client.post("/v1/plans", json={"cadence": "weekly", "period": "2026-W08"}, headers=office)
+    for fmt in ("md", "html", "docx", "xlsx", "csv"):
+        path = f"/v1/plans/weekly/2026-W08/supervision.{fmt}"
+        assert client.get(path, headers=office).status_code == 200, fmt
+    index = client.get("/v1/plans?cadence=weekly", headers=office).json["plans"]
+    assert [(p["period"], p["meeting_date"]) for p in index] == [("2026-W08", "")]
