@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from services.console.gateway import services as console_services
@@ -94,6 +96,44 @@ def test_the_office_plans_a_month_and_closes_an_action_it_assigned(signed_in, si
     assert f"action-{action['action_id']}" not in client.get("/dispatch").text
 
 
+def test_the_office_issues_a_plans_supervision_notice_once_and_downloads_it(signed_in):
+    import io
+
+    from docx import Document
+
+    client = signed_in("office")
+    token = csrf_of(client.get("/dispatch").text)
+    made = client.post(
+        "/dispatch/plans", data={"cadence": "monthly", "period": "2025-10", "csrf_token": token}
+    )
+    page = client.get(made.location).text
+    assert "督查通报" in page and "未编号" in page and "编号印发" in page
+    issue = made.location + "/supervision/issue"
+    assert client.post(issue, data={"csrf_token": token, "version": "1"}).status_code == 302
+    page = client.get(made.location).text
+    number = re.search(r"〔\d{4}〕\d+号", page)
+    assert number, "the issued number is shown beside the document"
+    assert client.post(issue, data={"csrf_token": token, "version": "1"}).status_code == 302
+    again = client.get(made.location).text
+    assert again.count(number.group(0)) == 1, "issuing twice keeps the one number"
+    docx = client.get(made.location + "/supervision.docx?version=1")
+    assert docx.status_code == 200
+    text = "\n".join(p.text for p in Document(io.BytesIO(docx.data)).paragraphs)
+    assert number.group(0) in text and "督查情况的通报" in text
+
+
+def test_a_viewer_sees_the_documents_but_may_not_issue_them(signed_in):
+    client = signed_in("viewer")
+    plans = client.get("/dispatch").text
+    link = re.search(r'href="(/dispatch/plans/[^/"]+/[^/"?]+)"', plans)
+    assert link, "the calendar links to a plan"
+    page = client.get(link.group(1)).text
+    assert "督查通报" in page and "编号印发" not in page
+    refused = client.post(link.group(1) + "/supervision/issue", data={"version": "1"})
+    assert refused.status_code in (400, 403)
+    assert client.get(link.group(1) + "/supervision.html").status_code == 200
+
+
 def test_a_viewer_may_not_close_actions_or_start_assessments(signed_in):
     client = signed_in("viewer")
     token = csrf_of(client.get("/dispatch").text)
@@ -121,9 +161,11 @@ def test_an_assessment_started_from_the_page_finishes_and_ranks_by_category(sign
     assert "年度投资计划完成" in card and f"/projects/{PROJECT}#e-" in card
 
 
-def test_the_auditor_verifies_the_chain_and_downloads_the_log(signed_in):
+def test_the_auditor_verifies_the_chain_and_downloads_the_log(signed_in, site):
     import json
     import time
+
+    from shared.eventstore.status import latest_verification_job
 
     client = signed_in("auditor")
     token = csrf_of(client.get("/audit").text)
@@ -134,6 +176,9 @@ def test_the_auditor_verifies_the_chain_and_downloads_the_log(signed_in):
             break
         time.sleep(0.2)
     assert 'class="badge green">完整' in html and "已校验至第" in html
+    job = latest_verification_job(site.runtime.store)  # the registry's job, as the API runs it
+    assert job["status"] == "done" and job["result"]["ok"]
+    assert job["verified"] == job["total"] == job["result"]["count"]
     lines = client.get("/audit/export").text.splitlines()
     assert json.loads(lines[0])["header"]["format"] == "gongjian-log"
     trailer = json.loads(lines[-1])["trailer"]

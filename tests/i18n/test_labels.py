@@ -21,6 +21,7 @@ from services.scoring.readmodel.records import JOB_STATUSES
 from shared.auth import ROLES
 from shared.events import CATALOGUE
 from shared.events import catalogue as events
+from shared.eventstore import status as verification
 from shared.i18n import has_label, label, labels, yes_no
 
 ENUMERATIONS = {
@@ -45,6 +46,7 @@ ENUMERATIONS = {
     "score_line": (rulebook.LINES,),
     "achievement": (rulebook.ACHIEVEMENTS, tuple(facts.ACHIEVEMENT_OF_TYPE.values())),
     "assessment_job_status": (JOB_STATUSES,),
+    "verification_job_status": (verification.JOB_STATUSES,),
     "role": (ROLES,),
     "event_type": (tuple(t.name for t in CATALOGUE),),
 }

@@ -21,6 +21,8 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError
 
+from shared.i18n import period_text
+
 from .. import text
 from ..accounts import Accounts, User
 from ..gateway import Services, services
@@ -106,6 +108,7 @@ def _page_context() -> dict[str, Any]:
         "yi": text.yi,
         "day": text.day,
         "moment": text.moment,
+        "period_text": period_text,
         "field_text": text.field_text,
         "value_text": text.value_text,
     }
