@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
+import uuid
+from datetime import UTC, datetime
 
 import pytest
 
 from services.console.gateway import services as console_services
+from services.registry.application.submissions import Submission
+from shared.eventstore.errors import InvalidEventPayload
 
 from .conftest import csrf_of
 
@@ -47,6 +51,44 @@ def test_the_wall_groups_by_unit_and_filters_by_status(signed_in):
     html = signed_in("viewer").get("/?group=lead_unit&status=red").text
     assert "县发改局" in html
     assert 'class="badge green">绿</span>\n  <a' not in html
+
+
+def _assign(site, payload: dict) -> object:  # type: ignore[no-untyped-def]
+    """An office's ResponsibilityAssigned for XM2025007, dated inside its campaign year."""
+    return console_services(site.runtime).submit(
+        Submission(
+            event_id=str(uuid.uuid4()),
+            type="ResponsibilityAssigned",
+            occurred_at=datetime(2025, 6, 1, 2, tzinfo=UTC),
+            project_id="XM2025007",
+            payload=payload,
+            actor="office1",
+            source="console",
+        )
+    )
+
+
+def test_a_projects_team_and_contact_show_on_its_page_and_only_the_contact_on_its_board(
+    signed_in, site
+):
+    team = [
+        {"name": "周海燕", "unit": "县发改局", "duty": "专班组长"},
+        {"name": "吴国栋", "unit": "县住建局"},
+    ]
+    contact = {"name": "吴国栋", "phone": "0558-6612345"}
+    outcome = _assign(site, {"team": team, "contact": contact, "reason": "组建工作专班"})
+    assert outcome.status == "accepted", outcome
+    page = signed_in("viewer").get("/projects/XM2025007").text
+    assert "周海燕（县发改局，专班组长）、吴国栋（县住建局）" in page
+    assert "吴国栋　0558-6612345" in page
+    board = site.client().get("/public/projects/XM2025007").text
+    assert "吴国栋　0558-6612345" in board and "周海燕" not in board
+
+
+def test_a_team_member_without_a_name_or_a_phone_in_letters_is_refused(site):
+    with pytest.raises(InvalidEventPayload) as refused:
+        _assign(site, {"team": [{"unit": "县发改局"}], "contact": {"name": "某", "phone": "电话"}})
+    assert set(refused.value.errors) == {"team", "contact"}
 
 
 def test_the_public_board_needs_no_sign_in_and_shows_no_internal_fields(site):
