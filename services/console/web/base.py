@@ -21,6 +21,8 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError
 
+from shared.eventstore import FutureKnownAt
+
 from .. import text
 from ..accounts import Accounts, User
 from ..gateway import Services, services
@@ -136,6 +138,11 @@ def _forbidden(_: Exception) -> tuple[str, int]:
 @bp.errorhandler(404)
 def _missing(_: Exception) -> tuple[str, int]:
     return _error_page(404, "未找到", "没有这个页面或项目。")
+
+
+@bp.errorhandler(FutureKnownAt)
+def _future_known_at(error: FutureKnownAt) -> tuple[str, int]:
+    return _error_page(422, "知悉日期有误", str(error))
 
 
 @bp.errorhandler(CSRFError)
