@@ -129,8 +129,9 @@ def test_as_of_given_as_an_instant_still_answers_but_is_deprecated(client, offic
 
 def test_a_bare_date_known_at_is_the_end_of_that_day_in_shanghai(client, office):
     _register(client, office, "p1")
-    response = client.get("/v1/projects/p1?known_at=2099-03-02", headers=office)
-    assert response.json["known_at"] == "2099-03-02T15:59:59.999999Z"
+    path = "/v1/projects/p1/diff?from=2024-03-01&to=2024-03-10&known_at=2025-03-02"
+    response = client.get(path, headers=office)
+    assert response.json["to"]["known_at"] == "2025-03-02T15:59:59.999999Z"
 
 
 def test_the_known_at_field_reads_dates_in_the_campaign_zone_and_instants_with_offsets():
