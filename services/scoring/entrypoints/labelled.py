@@ -33,7 +33,7 @@ class HolderScore(LabelledSchema):
     vetoed = yes_no()
 
 
-class CampaignTotals(LabelledSchema):
+class AssessmentTotals(LabelledSchema):
     """The campaign's totals; counts and targets keyed by grade and category codes."""
 
     by_category = coded_keys("category")
@@ -44,11 +44,11 @@ class AssessmentResult(LabelledSchema):
     projects = fields.List(fields.Nested(ProjectScore))
     units = fields.List(fields.Nested(HolderScore))
     leaders = fields.List(fields.Nested(HolderScore))
-    campaign = fields.Nested(CampaignTotals)
+    campaign = fields.Nested(AssessmentTotals)
 
 
 class AssessmentResponse(LabelledSchema):
     """An assessment record; ``result`` is what its digest is over (codes only)."""
 
     result = fields.Nested(AssessmentResult)
-    summary = fields.Nested(CampaignTotals)
+    summary = fields.Nested(AssessmentTotals)
