@@ -16,7 +16,8 @@ from shared.runtime import Runtime
 from .application.campaigns import Campaigns
 from .application.handlers import Registry
 from .application.integrations import Integrations
-from .entrypoints import campaigns, errors, export, feed, ingest, projects
+from .application.spreadsheets import SpreadsheetImports
+from .entrypoints import campaigns, errors, export, feed, imports, ingest, projects
 from .wiring import RegistryParts
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
@@ -31,12 +32,13 @@ def wire(runtime: Runtime) -> RegistryParts:
     return RegistryParts(
         registry,
         Integrations(runtime.engine, PROJECT_EVENT_TYPES),
+        SpreadsheetImports(registry),
         Campaigns(runtime.store, registry, CampaignBook(runtime.store)),
     )
 
 
 def register_routes(api: Api, runtime: Runtime) -> None:
-    for blueprint in (feed.blp, projects.blp, campaigns.blp, ingest.blp, export.blp):
+    for blueprint in (feed.blp, projects.blp, campaigns.blp, ingest.blp, export.blp, imports.blp):
         api.register_blueprint(blueprint)
 
 

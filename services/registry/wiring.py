@@ -9,6 +9,7 @@ from shared.runtime import Runtime
 from .application.campaigns import Campaigns
 from .application.handlers import Registry
 from .application.integrations import Integrations
+from .application.spreadsheets import SpreadsheetImports
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,8 @@ class RegistryParts:
     """Commands and queries on key projects."""
     integrations: Integrations
     """Approval systems, their secrets and the event types each may send."""
+    spreadsheets: SpreadsheetImports
+    """The office's 台账 and 填报表 (XLSX): preview, then confirm by digest."""
     campaigns: Campaigns
     """Campaigns (项目攻坚年) and carrying projects over."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from shared.documents import office_config_for
 from shared.runtime import Runtime
 
 from .application import Scheduler, SchedulingService
@@ -33,7 +34,8 @@ class SchedulingParts:
         def request_refresh(cadence: str, period: str) -> None:
             runtime.broker.get_actor("scheduling.refresh").send(cadence, period)
 
-        service = SchedulingService(runtime.store, runtime.settings.zone, config)
+        office = office_config_for(runtime)
+        service = SchedulingService(runtime.store, runtime.settings.zone, config, office)
         scheduler = Scheduler(
             runtime.engine,
             runtime.settings.zone,

@@ -1,18 +1,22 @@
-"""`gongjian` subcommands of the registry service: integrations and their secrets."""
+"""`gongjian` subcommands of the registry service: integrations and their secrets, the
+office's spreadsheets (`gongjian import ledger|monthly-report FILE [--confirm]`)."""
 
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
+from typing import Any
 
 import click
 
 from shared.events import PROJECT_EVENT_TYPES
 
+from .campaign_cli import campaign, project
+
 
 def _integrations(obj):  # type: ignore[no-untyped-def]
-    from ..wiring import RegistryParts
-
-    return RegistryParts.of(obj.runtime()).integrations
+    return _parts(obj).integrations
 
 
 @click.group()
@@ -61,95 +65,98 @@ def list_(obj) -> None:  # type: ignore[no-untyped-def]
         click.echo(json.dumps(row, ensure_ascii=False))
 
 
-def _campaigns(obj):  # type: ignore[no-untyped-def]
+@click.group("import")
+def import_() -> None:
+    """The office's spreadsheets: 重点项目台账 (ledger) and monthly 填报表 (monthly-report)."""
+
+
+def _import_command(kind: str) -> click.Command:
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--confirm", is_flag=True, help="Import the file if it has no problem.")
+    @click.option("--year", type=int, default=None, help="Campaign year (default: this year).")
+    @click.option("--actor", default="cli", show_default=True, help="Who imports (the actor).")
+    @click.pass_obj
+    def run(obj, file: Path, confirm: bool, year: int | None, actor: str) -> None:  # type: ignore[no-untyped-def]
+        from ..application.spreadsheets import ImportHasProblems, digest_of
+        from .imports import LAYOUTS
+
+        runtime, layout, data = obj.runtime(), LAYOUTS[kind], file.read_bytes()
+        imports = _parts(obj).spreadsheets
+        context = _context(runtime, year, actor)
+        with _progress("读取", layout.title) as bar:
+            preview = imports.preview(layout, data, context, bar)
+        for problem in preview.problems:
+            click.echo(problem.text)
+        events = preview.to_dict()["events"]
+        click.echo(
+            f"{layout.title}：{preview.rows} 行，{len(preview.problems)} 处问题；"
+            f"新事件 {events['new']} 个，已导入 {events['duplicate']} 个；摘要 {preview.digest}"
+        )
+        if not preview.clean:
+            raise click.ClickException("文件有问题，未导入任何内容")
+        if not confirm:
+            click.echo("未导入：确认无误后加 --confirm")
+            return
+        try:
+            with _progress("导入", layout.title) as bar:
+                done = imports.confirm(layout, data, digest_of(data), context, bar)
+        except ImportHasProblems as exc:  # changed between the preview and the import
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"已导入：新事件 {done.accepted} 个，重复 {done.duplicates} 个")
+
+    run.__doc__ = f"Preview (and with --confirm import) a {kind} XLSX; problems in Chinese."
+    return click.command(kind)(run)
+
+
+@import_.command("template")
+@click.argument("kind", type=click.Choice(["ledger", "monthly-report"]))
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+def template_(kind: str, out: Path) -> None:
+    """Write the empty template of KIND (Chinese headers, an example row) to OUT."""
+    from ..application.spreadsheets import template
+    from .imports import LAYOUTS
+
+    out.write_bytes(template(LAYOUTS[kind]))
+    click.echo(str(out))
+
+
+for _kind in ("ledger", "monthly-report"):
+    import_.add_command(_import_command(_kind))
+
+
+def _parts(obj):  # type: ignore[no-untyped-def]
     from ..wiring import RegistryParts
 
-    return RegistryParts.of(obj.runtime()).campaigns
+    return RegistryParts.of(obj.runtime())
 
 
-@click.group()
-def campaign() -> None:
-    """攻坚年：年度、县、起止日期、目标（定义后看板、调度计划、考核按攻坚年取项目）。"""
+def _context(runtime: Any, year: int | None, actor: str) -> Any:
+    from ..application.spreadsheets import ImportContext
+
+    zone, now = runtime.settings.zone, runtime.store.clock()
+    return ImportContext(year or now.astimezone(zone).year, f"office:{actor}", actor, now, zone)
 
 
-@campaign.command("define")
-@click.option("--year", required=True, type=click.IntRange(2000, 2100))
-@click.option("--name", required=True, help="名称，例如 某某县2026年项目攻坚年")
-@click.option("--county", required=True)
-@click.option("--starts-on", required=True, help="YYYY-MM-DD")
-@click.option("--ends-on", required=True, help="YYYY-MM-DD")
-@click.option("--breakthrough", default=18, show_default=True, type=click.IntRange(0))
-@click.option("--new-start", default=5, show_default=True, type=click.IntRange(0))
-@click.option("--preliminary", default=6, show_default=True, type=click.IntRange(0))
-@click.option("--investment", default="4500000000.00", show_default=True, help="元")
-@click.pass_obj
-def campaign_define(obj, year: int, **given: str) -> None:  # type: ignore[no-untyped-def]
-    """设定（或修改）一个攻坚年；内容相同则不再记录。"""
-    from shared.eventstore import EventStoreError
+class _progress:
+    """A progress bar on stderr, drawn once the import reports progress."""
 
-    body = {
-        "name": given["name"],
-        "county": given["county"],
-        "starts_on": given["starts_on"],
-        "ends_on": given["ends_on"],
-        "targets": {k: given[k] for k in ("breakthrough", "new_start", "preliminary")}
-        | {"investment": given["investment"]},
-    }
-    try:
-        defined, written = _campaigns(obj).define(year, body, actor="cli", source="cli")
-    except EventStoreError as exc:
-        raise click.ClickException(f"攻坚年设定有误：{exc}") from exc
-    click.echo(("已设定 " if written else "未变化 ") + _campaign_line(defined))
+    def __init__(self, verb: str, title: str) -> None:
+        self.label, self.bar = f"{verb}{title}", None
 
+    def __enter__(self) -> _progress:
+        return self
 
-@campaign.command("list")
-@click.pass_obj
-def campaign_list(obj) -> None:  # type: ignore[no-untyped-def]
-    """列出已设定的攻坚年。"""
-    found = _campaigns(obj).list()
-    if not found:
-        click.echo("尚未设定攻坚年（按日历年度和默认目标计）")
-    for item in found:
-        click.echo(_campaign_line(item))
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
 
-
-def _campaign_line(item) -> str:  # type: ignore[no-untyped-def]
-    from shared.i18n import date_text, yi
-
-    t = item.targets
-    return (
-        f"{item.year} {item.name}（{item.county}）{date_text(item.starts_on)}至"
-        f"{date_text(item.ends_on)}；目标：突破性进展或完工投产{t.breakthrough}个、"
-        f"开工建设{t.new_start}个、前期谋划{t.preliminary}个，年度投资{yi(t.investment)}"
-    )
-
-
-@click.group()
-def project() -> None:
-    """重点项目的操作。"""
-
-
-@project.command("carry-over")
-@click.argument("project_id")
-@click.option("--to-year", required=True, type=click.IntRange(2000, 2100))
-@click.option("--reason", required=True, help="结转原因，例如 续建项目")
-@click.option("--from-year", default=None, type=click.IntRange(2000, 2100))
-@click.pass_obj
-def project_carry_over(obj, project_id: str, to_year: int, reason: str, from_year) -> None:  # type: ignore[no-untyped-def]
-    """把项目结转到以后年度的攻坚年（记录 ProjectCarriedOver）。"""
-    from shared.eventstore import EventStoreError
-
-    from ..domain import RegistryError
-
-    try:
-        outcome = _campaigns(obj).carry_over(
-            project_id, to_year, reason, from_year=from_year, actor="cli", source="cli"
-        )
-    except (RegistryError, EventStoreError) as exc:
-        raise click.ClickException(f"不能结转：{exc}") from exc
-    click.echo(f"项目 {project_id} 已结转到{to_year}年攻坚年（事件位置 {outcome.global_position}）")
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
 
 
 def commands() -> list[click.Command]:
     """The commands this service adds to `gongjian`."""
-    return [integration, campaign, project]
+    return [integration, import_, campaign, project]

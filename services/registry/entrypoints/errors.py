@@ -5,6 +5,7 @@ from __future__ import annotations
 from shared.http.problems import ProblemType, register_problem_types
 
 from ..application.signing import SignatureError
+from ..application.spreadsheets import DigestMismatch, ImportHasProblems, SpreadsheetUnreadable
 from ..domain import AlreadyRegistered, CampaignNotFound, ProjectNotFound, RuleViolation
 
 PROBLEM_TYPES = {
@@ -21,6 +22,13 @@ PROBLEM_TYPES = {
     ),
     CampaignNotFound: ProblemType(404, "campaign-not-found", extra=lambda exc: {"year": exc.year}),
     SignatureError: ProblemType(401, "bad-signature"),
+    SpreadsheetUnreadable: ProblemType(422, "unreadable-spreadsheet"),
+    DigestMismatch: ProblemType(
+        409, "digest-mismatch", extra=lambda exc: {"digest": exc.actual, "given": exc.given}
+    ),
+    ImportHasProblems: ProblemType(
+        422, "import-has-problems", extra=lambda exc: exc.preview.to_dict()
+    ),
 }
 
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from shared.campaign import DEFINED, Campaign, campaign_of_day
 from shared.campaign_log import CampaignBook
+from shared.documents import LeaderRanks, OfficeConfig
 from shared.events import PROJECT_EVENT_TYPES
 from shared.eventstore import (
     CatchUp,
@@ -37,10 +38,12 @@ from ..domain.periods import Period
 from ..domain.plan import (
     OpenAction,
     PlanInputs,
+    Roster,
     as_first_released,
     build_plan,
     changes_between,
     digest_of,
+    legacy_meeting,
     meeting_instant,
     new_actions,
     progress_rows,
@@ -124,6 +127,9 @@ class SchedulingService:
     store: EventStore
     zone: ZoneInfo
     config: SchedulingConfig = field(default_factory=SchedulingConfig)
+    office: OfficeConfig = field(default_factory=OfficeConfig)
+    """The office's meeting chairs and leader ranks: a plan's meeting names them as the
+    documents do."""
     clock: Callable[[], datetime] = now_utc
     states: queries.StateCache = field(default_factory=queries.StateCache)
     campaigns: CampaignBook | None = None
@@ -296,6 +302,7 @@ class SchedulingService:
                 thresholds=self.config.thresholds,
                 targets=campaign.targets,
                 meeting=self.config.meeting,
+                roster=Roster(dict(self.office.chairs), LeaderRanks(self.office).ordered),
                 taken_action_ids=snap.taken_action_ids,
                 texts=texts,
             )
@@ -321,7 +328,7 @@ class SchedulingService:
         known = known_at or self.clock()
         body, snap = self.compute_plan(cadence, period, known)
         digest = digest_of(body)
-        if latest is not None and self._unchanged(latest, digest, known):
+        if latest is not None and self._unchanged(latest, body, known):
             return latest, False
         events, expected = self._plan_events(cadence, period, body, digest, known, snap, latest)
         try:
@@ -377,17 +384,20 @@ class SchedulingService:
             return self.latest(cadence, period_label), False
         return self.plan(cadence, period_label, replan=True, actor="scheduler")
 
-    def _unchanged(self, latest: PlanRecord, digest: str, known: datetime) -> bool:
-        """Whether a new plan with ``digest`` says what ``latest`` says. A plan made before
-        the Chinese reasons is the same plan in other words, and one made before the
-        campaign and the date rule were stated says the same less fully: neither is a
+    def _unchanged(self, latest: PlanRecord, body: dict[str, Any], known: datetime) -> bool:
+        """Whether a new plan ``body`` says what ``latest`` says. A plan made before
+        the Chinese reasons, or before the configured chairs and rank order, is the same
+        plan in other words, and one made before the campaign and the date rule were
+        stated says the same less fully: wording, order and fuller statement are never a
         version."""
-        if latest.digest == digest:
+        if latest.digest == digest_of(body):
             return True
         period = Period.parse(latest.cadence, latest.period)
-        current = self.compute_plan(latest.cadence, period, known)[0]
-        legacy = self.compute_plan(latest.cadence, period, known, texts=LEGACY_EN)[0]
-        return latest.digest in {digest_of(as_first_released(p)) for p in (current, legacy)}
+        english, _ = self.compute_plan(latest.cadence, period, known, texts=LEGACY_EN)
+        chair = self.config.meeting.chair  # what every level's chair was before
+        variants = [english, legacy_meeting(body, chair), legacy_meeting(english, chair)]
+        earlier = [as_first_released(v) for v in (body, *variants)]
+        return latest.digest in {digest_of(v) for v in (*variants, *earlier)}
 
     def progress(self, record: PlanRecord) -> list[dict[str, Any]]:
         """The progress table of a stored plan's meeting, from what was known when it was

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
@@ -25,11 +25,15 @@ from .project import ProjectState
 from .reasons import ZH, reason, scope
 from .rules import RED, Finding, Thresholds, findings, investment_lag, status
 
+LEGACY_CHAIR = "领导小组组长"
+"""The chair every plan recorded before the chairs of the meeting levels were configured."""
+
 
 @dataclass(frozen=True)
 class MeetingSettings:
     time: str = "09:00"
-    chair: str = "领导小组组长"
+    chair: str = LEGACY_CHAIR
+    """The chair when the office configures none for the meeting level."""
     spot_check_size: int = 3
 
 
@@ -49,6 +53,18 @@ def replan_cutoff(meeting_at: datetime, rule: str) -> datetime | None:
         return meeting_at - timedelta(hours=float(rule[:-1]))
     hours, minutes = (int(part) for part in rule.split(":"))
     return min(meeting_at, meeting_at.replace(hour=hours, minute=minutes))
+
+
+@dataclass(frozen=True)
+class Roster:
+    """Who chairs and who attends a meeting, as the office configures it: the chair of each
+    level (weekly, monthly, quarterly) and the leaders' rank order (documents' ``LeaderRanks``)."""
+
+    chairs: dict[str, str] = field(default_factory=dict)
+    by_rank: Callable[[Iterable[str]], list[str]] = sorted
+
+    def chair_for(self, cadence: str, default: str) -> str:
+        return self.chairs.get(cadence) or default
 
 
 @dataclass(frozen=True)
@@ -76,6 +92,7 @@ class PlanInputs:
     thresholds: Thresholds = field(default_factory=Thresholds)
     targets: Targets = field(default_factory=Targets)
     meeting: MeetingSettings = field(default_factory=MeetingSettings)
+    roster: Roster = field(default_factory=Roster)
     taken_action_ids: frozenset[str] = frozenset()
     """Every action id known then, open or closed: a new action never reuses one."""
     texts: str = ZH
@@ -214,8 +231,8 @@ def _meeting(
     meeting: dict[str, Any] = {
         "date": held_on.isoformat() if held_on else None,
         "time": inputs.meeting.time,
-        "chair": inputs.meeting.chair,
-        "attendees": _attendees(agenda_projects) if held_on else [],
+        "chair": inputs.roster.chair_for(inputs.cadence, inputs.meeting.chair),
+        "attendees": _attendees(agenda_projects, inputs.roster) if held_on else [],
         "calendar": sorted({calendar.source_of(day)[1] for day in period.days()}),
         "date_rule": "first_working_day" if held_on else "no_working_day",
         "date_source": calendar.source_of(held_on or period.start)[1],
@@ -325,11 +342,22 @@ def _action_dict(action: OpenAction, status_: str) -> dict[str, Any]:
     }
 
 
-def _attendees(states: Iterable[ProjectState]) -> list[str]:
-    people: set[str] = set()
-    for s in states:
-        people.update((s.leader, s.lead_unit, s.owner_unit))
-    return sorted(people)
+def _attendees(states: Iterable[ProjectState], roster: Roster) -> list[str]:
+    """The leaders by rank, then the units of their projects in that order (lead units
+    before owners, each unit once), as the meeting notice lists them."""
+    states = list(states)
+    leaders = roster.by_rank(s.leader for s in states)
+    rank = {leader: i for i, leader in enumerate(leaders)}
+    ordered = sorted(states, key=lambda s: (rank[s.leader], s.lead_unit, s.project_id))
+    units = [s.lead_unit for s in ordered] + [s.owner_unit for s in ordered]
+    return list(dict.fromkeys(u for u in [*leaders, *units] if u))
+
+
+def legacy_meeting(plan: dict[str, Any], chair: str) -> dict[str, Any]:
+    """The plan as it was recorded before the configured chairs and rank order: one chair
+    for every level, attendees in character order. Only for comparing digests."""
+    meeting = {**plan["meeting"], "chair": chair, "attendees": sorted(plan["meeting"]["attendees"])}
+    return {**plan, "meeting": meeting}
 
 
 def progress_rows(

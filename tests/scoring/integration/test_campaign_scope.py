@@ -46,24 +46,24 @@ def scored(record) -> set[str]:
     return {p["project_id"] for p in record["result"]["projects"]}
 
 
-def test_a_2026_assessment_takes_2026_projects_and_those_carried_over(runtime, records):
-    history = History(runtime.store, recorded="2025-03-01")
-    history.register("old", "2025-03-01", year=2025)
-    history.register("kept", "2025-03-01", year=2025)
+def test_an_assessment_takes_its_year_s_projects_and_those_carried_over(runtime, records):
+    history = History(runtime.store, recorded="2024-03-01")
+    history.register("old", "2024-03-01", year=2024)
+    history.register("kept", "2024-03-01", year=2024)
+    history.record_on("2025-01-05")
+    carry = {"from_year": 2024, "to_year": 2025, "reason": "续建"}
+    carried = history.add("kept", "ProjectCarriedOver", carry, "2025-01-05")
+    history.register("new", "2025-03-01", year=2025)
+    define(runtime.store, 2025, new_start=7)
     history.record_on("2026-01-05")
-    carry = {"from_year": 2025, "to_year": 2026, "reason": "续建"}
-    carried = history.add("kept", "ProjectCarriedOver", carry, "2026-01-05")
-    history.register("new", "2026-03-01", year=2026)
-    define(runtime.store, 2026, new_start=7)
-    history.record_on("2027-01-05")
-    assert scored(assess(runtime, records, 2025, "2026-01-04")) == {"old", "kept"}
-    record = assess(runtime, records, 2026, "2027-01-04")
+    assert scored(assess(runtime, records, 2024, "2025-01-04")) == {"old", "kept"}
+    record = assess(runtime, records, 2025, "2026-01-04")
     assert scored(record) == {"kept", "new"}
     assert record["result"]["campaign"]["by_category"]["new_start"]["target"] == 7
     history.add(
-        "kept", "EventRetracted", {"retracted_event_id": carried, "reason": "误报"}, "2027-01-05"
+        "kept", "EventRetracted", {"retracted_event_id": carried, "reason": "误报"}, "2026-01-05"
     )
-    assert scored(assess(runtime, records, 2026, "2027-01-06")) == {"new"}
+    assert scored(assess(runtime, records, 2025, "2026-01-06")) == {"new"}
 
 
 def test_without_a_defined_campaign_the_rulebook_s_targets_stand(runtime, records):
