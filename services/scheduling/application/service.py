@@ -401,13 +401,19 @@ class SchedulingService:
 
     def progress(self, record: PlanRecord) -> list[dict[str, Any]]:
         """The progress table of a stored plan's meeting, from what was known when it was
-        planned (its ``known_at``), as it stood on the meeting day."""
+        planned (its ``known_at``), as it stood on the meeting day: its campaign's projects."""
         held_on = record.plan["meeting"]["date"]
         period = Period.parse(record.cadence, record.period)
         meeting_on = date.fromisoformat(held_on) if held_on else period.start
         as_of = Cutoff.of(as_of=meeting_on, zone=self.zone).as_of
-        snap = self.snapshot(as_of, parse_instant(record.known_at), with_actions=False)
-        return progress_rows(record.cadence, snap.states, meeting_on, self.config.thresholds)
+        known_at = parse_instant(record.known_at)
+        snap = self.snapshot(as_of, known_at, with_actions=False)
+        # The plan's campaign (a plan made before it was stated: as it would be now).
+        year = record.plan.get("campaign") or self.campaign_of_period(period, known_at).year
+        states = [s for s in snap.states if s.in_campaign(year)]
+        return progress_rows(
+            record.cadence, states, meeting_on, self.config.thresholds, campaign=year
+        )
 
     def latest(self, cadence: str, period_label: str) -> PlanRecord | None:
         """The latest stored version, reading only that event of the stream."""

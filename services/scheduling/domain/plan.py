@@ -361,19 +361,26 @@ def legacy_meeting(plan: dict[str, Any], chair: str) -> dict[str, Any]:
 
 
 def progress_rows(
-    cadence: str, states: Iterable[ProjectState], meeting_on: date, thresholds: Thresholds
+    cadence: str,
+    states: Iterable[ProjectState],
+    meeting_on: date,
+    thresholds: Thresholds,
+    *,
+    campaign: int | None = None,
 ) -> list[dict[str, Any]]:
     """The progress table (进展情况表) of the projects a meeting takes up, as they stood
-    on the meeting day: colour, and investment this year against the annual plan and its
-    time-proportional share (序时进度), in yuan. Not part of the stored plan (whose digest
-    stays what it was); the documents compute it at the plan's ``known_at``."""
+    on the meeting day: colour, and investment in the campaign's year (default: each
+    project's own) against the annual plan and its time-proportional share (序时进度), in
+    yuan. Not part of the stored plan (whose digest stays what it was); the documents
+    compute it at the plan's ``known_at``."""
     active = sorted((s for s in states if s.active), key=lambda s: s.project_id)
     colours = {s.project_id: status(findings(s, meeting_on, thresholds)) for s in active}
     rows = []
     for s in (s for s in active if _in_scope(cadence, s, colours)):
         lag = investment_lag(s, meeting_on, thresholds.report_grace_days)
         completed = sum(
-            (v.amount for m, v in s.investments.items() if m.startswith(f"{s.year}-")), Decimal(0)
+            (v.amount for m, v in s.investments.items() if m.startswith(f"{campaign or s.year}-")),
+            Decimal(0),
         )
         rows.append(
             {

@@ -129,3 +129,9 @@ def test_actions_are_listed_by_campaign(service, two_years, clock):
     in_2026 = {a["project_id"] for a in service.actions()}
     assert in_2025 == {"old2025", "kept2025"}
     assert in_2026 == {"kept2025", "new2026"}
+
+
+def test_the_progress_table_of_a_2026_plan_has_the_campaign_s_projects_only(service, two_years):
+    record, _ = service.plan("monthly", "2026-03")
+    rows = service.progress(record)
+    assert {row["project_id"] for row in rows} == {"kept2025", "new2026"}
