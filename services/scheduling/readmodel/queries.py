@@ -8,12 +8,13 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, or_, select
 
 from shared.events import PROJECT_EVENT_TYPES, is_project_stream, project_id_of
 from shared.eventstore import Cutoff, EventStore, RecordedEvent, checkpoint_of
 from shared.history import AMENDMENTS, Amendments
 
+from ..domain.periods import Period
 from ..domain.plan import OpenAction
 from ..domain.project import ProjectState, amended_fact, apply
 from .tables import CONSUMER, actions, plans, projects
@@ -135,14 +136,19 @@ def list_actions(
     after: str | None,
     campaign: tuple[int, list[str]] | None = None,
 ) -> list[dict[str, Any]]:
-    """``campaign``: (year, its projects): their actions assigned in a period of that year
-    or before (a period's label begins with its year)."""
+    """``campaign``: (year, its projects): their actions assigned in a period that began in
+    that year or before (a period's label begins with its year, but for an ISO week 1 that
+    begins in the December before)."""
     query = select(actions).order_by(actions.c.action_id).limit(limit)
     if campaign is not None:
         year, members = campaign
+        week_one = Period.parse("weekly", f"{year + 1}-W01")
         query = query.where(
             actions.c.project_id.in_(members),
-            func.substr(actions.c.period, 1, 4) <= f"{year:04d}",
+            or_(
+                func.substr(actions.c.period, 1, 4) <= f"{year:04d}",
+                actions.c.period == (week_one.label if week_one.start.year == year else ""),
+            ),
         )
     if status:
         query = query.where(actions.c.status == status)

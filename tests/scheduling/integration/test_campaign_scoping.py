@@ -135,3 +135,18 @@ def test_the_progress_table_of_a_2026_plan_has_the_campaign_s_projects_only(serv
     record, _ = service.plan("monthly", "2026-03")
     rows = service.progress(record)
     assert {row["project_id"] for row in rows} == {"kept2025", "new2026"}
+
+
+def test_an_action_of_a_week_one_that_began_in_december_is_of_the_old_campaign(
+    service, project, clock, clocked_store
+):
+    clock.set("2025-03-01")
+    define_campaign(clocked_store, 2025, "2025-03-01", "2025-12-31")
+    old = project("old2025")
+    old.register(on="2025-03-02", year=2025, major=True, cadence="weekly")
+    old.milestone("m1", "2025-06-30", on="2025-03-03")
+    clock.set("2025-12-29", hour=7)  # 2026-W01 opens on Monday 29 December 2025
+    record, _ = service.plan("weekly", "2026-W01")
+    assert record.plan["campaign"] == 2025
+    assert {a["period"] for a in service.actions(campaign=2025)} == {"2026-W01"}
+    assert service.actions(campaign=2026) == []
