@@ -13,7 +13,7 @@ from typing import Any
 
 from shared.campaign import CARRIED_OVER, DEFINED, Campaign, campaign_stream
 from shared.campaign_log import CampaignBook
-from shared.eventstore import EventStore, NewEvent, now_utc
+from shared.eventstore import EventStore, NewEvent
 
 from ..domain.errors import CampaignNotFound, RuleViolation
 from .handlers import Registry
@@ -50,7 +50,7 @@ class Campaigns:
             stream_id=stream,
             type=DEFINED,
             payload=payload,
-            occurred_at=now_utc(),
+            occurred_at=self.store.clock(),
             event_id=str(uuid.uuid4()),
             actor=actor,
             source=source,
@@ -89,7 +89,7 @@ class Campaigns:
             Submission(
                 event_id=event_id or str(uuid.uuid4()),
                 type=CARRIED_OVER,
-                occurred_at=occurred_at or now_utc(),
+                occurred_at=occurred_at or self.store.clock(),
                 payload={"from_year": start, "to_year": to_year, "reason": reason},
                 project_id=project_id,
                 actor=actor,
