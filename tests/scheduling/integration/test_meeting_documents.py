@@ -61,7 +61,7 @@ def test_an_ordinary_plan_states_its_date_rule_in_the_notice(client, office, clo
     assert "（本期第一个工作日）" in text and "工作日历提示" not in text
 
 
-def test_the_supervision_notice_and_the_console_page_of_a_week_without_a_meeting(
+def test_the_supervision_notice_and_the_plan_index_of_a_week_without_a_meeting(
     client, office, runtime, clock
 ):
     clock.set("2026-02-16", hour=7)
