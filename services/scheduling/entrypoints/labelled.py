@@ -46,7 +46,7 @@ class Meeting(LabelledSchema):
     """Where the period's working days came from (official calendar, override, Mon–Fri)."""
 
 
-class CampaignTotals(LabelledSchema):
+class PlanTotals(LabelledSchema):
     categories = coded_keys("category")
 
 
@@ -55,7 +55,7 @@ class PlanContent(LabelledSchema):
     groups = fields.List(fields.Nested(AgendaGroup))
     meeting = fields.Nested(Meeting)
     board = coded_keys("colour")
-    totals = fields.Nested(CampaignTotals)
+    totals = fields.Nested(PlanTotals)
 
 
 class PlanResponse(LabelledSchema):
@@ -88,3 +88,11 @@ class ActionsResponse(LabelledSchema):
 
 class ClosedResponse(LabelledSchema):
     action = fields.Nested(ActionView)
+
+
+class IssuedDocumentView(LabelledSchema):
+    kind = coded("document_kind")
+
+
+class DocumentsResponse(LabelledSchema):
+    documents = fields.List(fields.Nested(IssuedDocumentView))

@@ -264,6 +264,7 @@ def issue_bulletin(assessment_id: str):  # type: ignore[no-untyped-def]
         document.title,
         actor=principal.name,
         source=principal.source,
+        digest=record["digest"],
     )
     return issued_json(issued, now), 201 if now else 200
 
