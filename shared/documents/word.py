@@ -27,7 +27,7 @@ from shared.i18n import short_date
 
 from . import layout
 from .cells import cell_text, is_numeric
-from .model import Attachment, Heading, OfficialDocument, Paragraph, Table
+from .model import APPENDIX_TITLE, Attachment, Heading, OfficialDocument, Paragraph, Table
 from .office import Fonts
 
 _ALIGN = {
@@ -49,6 +49,8 @@ def to_docx(document: OfficialDocument, fonts: Fonts) -> bytes:
     for index, attachment in enumerate(document.attachments, 1):
         _attachment(doc, attachment, index, len(document.attachments), fonts)
     _colophon(doc, document, fonts)
+    if document.appendix:
+        _appendix(doc, document.appendix, fonts)
     _properties(doc, document)
     out = io.BytesIO()
     doc.save(out)
@@ -228,6 +230,15 @@ def _attachment(
     _title(doc, attachment.title, fonts)
     _paragraph(doc, "", fonts.body, line=layout.TABLE_PT * 1.5)
     _table(doc, attachment.table, fonts)
+
+
+def _appendix(doc: DocxDocument, tables: tuple[Table, ...], fonts: Fonts) -> None:
+    """The 审计附录 after the 版记, on a page of its own."""
+    _page(doc.add_section(WD_SECTION.NEW_PAGE), landscape=False)
+    _paragraph(doc, APPENDIX_TITLE, fonts.heading, align="left")
+    for table in tables:
+        _paragraph(doc, table.title, fonts.heading, layout.SIZE_PT["四号"], align="left")
+        _table(doc, table, fonts)
 
 
 def _table(doc: DocxDocument, table: Table, fonts: Fonts) -> None:

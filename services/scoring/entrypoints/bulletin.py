@@ -6,6 +6,7 @@ numbering are `shared.documents`."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -22,12 +23,14 @@ from shared.documents import (
     OfficialDocument,
     Paragraph,
     Table,
+    checkpoint_tables,
     level2,
     numbered_sections,
     office_document,
     person,
     signing_date,
 )
+from shared.eventstore.signed import SignedCheckpoint
 from shared.i18n import instant_text_of, label, percent, points_text, yes_no, yi
 
 from ..domain.rulebook import GRADES, LINES
@@ -68,7 +71,10 @@ def build(
     office: OfficeConfig,
     zone: ZoneInfo,
     issued: IssuedDocument | None = None,
+    checkpoints: Sequence[SignedCheckpoint] = (),
 ) -> OfficialDocument:
+    """``checkpoints``: the log's signed checkpoints taken for the published assessment
+    and since (`signed_covering`), printed in the 审计附录."""
     b = Bulletin(record, office, zone, issued)
     body: list[Block] = [Paragraph(_opening(b))]
     sections = [
@@ -89,6 +95,7 @@ def build(
         signed_on=b.signed_on,
         issued=issued,
         metadata=metadata(b),
+        appendix=checkpoint_tables(checkpoints, zone),
     )
 
 

@@ -238,9 +238,9 @@ def get_report(assessment_id: str, fmt: str):  # type: ignore[no-untyped-def]
     record = _assessment(assessment_id)
     runtime = _runtime()
     issued = register_for(runtime).find(bulletin.document_key(record))
-    rendered = reports.render(
-        record, fmt, office_config_for(runtime), runtime.settings.zone, issued
-    )
+    office, zone = office_config_for(runtime), runtime.settings.zone
+    checkpoints = reports.checkpoints_for(runtime.store, record)
+    rendered = reports.render(record, fmt, office, zone, issued, checkpoints)
     return Response(
         rendered.body,
         content_type=rendered.content_type,
