@@ -245,11 +245,14 @@ def _table(doc: DocxDocument, table: Table, fonts: Fonts) -> None:
     grid = doc.add_table(rows=1, cols=len(table.columns))
     grid.style = "Table Grid"
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    grid.autofit = False  # the widths below, not the contents, size the columns
     _repeat_header(grid.rows[0])
     for cell, column in zip(grid.rows[0].cells, table.columns, strict=True):
         _cell(cell, column.title, fonts.heading, "center")
     for row in table.rows:
-        cells = grid.add_row().cells
+        added = grid.add_row()
+        _keep_together(added)
+        cells = added.cells
         for cell, value, column in zip(cells, row, table.columns, strict=True):
             _cell(
                 cell,
@@ -261,6 +264,7 @@ def _table(doc: DocxDocument, table: Table, fonts: Fonts) -> None:
     usable = _usable_width(doc)
     for column, docx_column in zip(table.columns, grid.columns, strict=True):
         width = int(usable * column.width / total)
+        docx_column.width = width  # the table grid: what LibreOffice and WPS lay out by
         for cell in docx_column.cells:
             cell.width = width
 
@@ -282,6 +286,11 @@ def _cell(cell, text: str, font: str, align: str) -> None:  # type: ignore[no-un
     _run(paragraph, text, font, layout.TABLE_PT)
 
 
+def _keep_together(row) -> None:  # type: ignore[no-untyped-def]
+    """A row is never split across two pages (a leader's name cut in half)."""
+    row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+
+
 def _repeat_header(row) -> None:  # type: ignore[no-untyped-def]
     tr_pr = row._tr.get_or_add_trPr()
     header = OxmlElement("w:tblHeader")
@@ -292,9 +301,11 @@ def _repeat_header(row) -> None:  # type: ignore[no-untyped-def]
 def _colophon(doc: DocxDocument, document: OfficialDocument, fonts: Fonts) -> None:
     """版记: 抄送 and 印发机关/印发日期 between rules, at the end of the document."""
     size = layout.SIZE_PT["四号"]
-    _paragraph(doc, "", fonts.body)
+    # The 版记 stays in one piece on the last page (keep each line with the next).
+    _paragraph(doc, "", fonts.body).paragraph_format.keep_with_next = True
     if document.copy_to:
         copied = _paragraph(doc, "抄送：" + "，".join(document.copy_to) + "。", fonts.body, size)
+        copied.paragraph_format.keep_with_next = True
         _rule(copied, top=True)
     printed = _paragraph(doc, "", fonts.body, size)
     _run(printed, document.printed_by or document.issuing_office, fonts.body, size)
