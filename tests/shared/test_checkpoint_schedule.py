@@ -36,9 +36,7 @@ def test_a_broken_chain_is_not_signed_and_the_caller_goes_on(store, tmp_path):
     assert signed_after(store) == []
 
 
-def test_the_tail_is_verified_every_few_minutes_so_the_chain_status_hashes_little(
-    store, tmp_path
-):
+def test_the_tail_is_verified_every_few_minutes_so_the_chain_status_hashes_little(store, tmp_path):
     """The scheduler's `TailVerification` moves the verifier's checkpoint (position and
     hash) to the head when due, never more often, and never backwards."""
     from datetime import UTC, datetime
