@@ -246,6 +246,7 @@ def _table(doc: DocxDocument, table: Table, fonts: Fonts) -> None:
     grid.style = "Table Grid"
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
     grid.autofit = False  # the widths below, not the contents, size the columns
+    _narrow_cell_margins(grid)
     _repeat_header(grid.rows[0])
     for cell, column in zip(grid.rows[0].cells, table.columns, strict=True):
         _cell(cell, column.title, fonts.heading, "center")
@@ -284,6 +285,18 @@ def _cell(cell, text: str, font: str, align: str) -> None:  # type: ignore[no-un
     paragraph.paragraph_format.line_spacing = Pt(layout.TABLE_PT * 1.4)
     paragraph.paragraph_format.first_line_indent = None
     _run(paragraph, text, font, layout.TABLE_PT)
+
+
+def _narrow_cell_margins(grid) -> None:  # type: ignore[no-untyped-def]
+    """1 mm left and right inside each cell (Word's default is 1.9 mm): a wide table's
+    figures (``97.92``, ``12,000.00``) stay on one line."""
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        margin = OxmlElement(f"w:{side}")
+        margin.set(qn("w:w"), str(layout.CELL_MARGIN_TWIPS))
+        margin.set(qn("w:type"), "dxa")
+        margins.append(margin)
+    grid._tbl.tblPr.append(margins)
 
 
 def _keep_together(row) -> None:  # type: ignore[no-untyped-def]

@@ -217,17 +217,18 @@ def requirements(b: Bulletin) -> list[Block]:
 
 
 def project_table(b: Bulletin) -> Table:
+    # Widths in proportion: ``97.92`` and ``不合格`` on one line in a landscape 版心.
     columns = (
-        Column("考核类别", 8),
-        Column("排名", 3, "number"),
-        Column("项目名称", 10),
+        Column("考核类别", 6),
+        Column("排名", 4, "number"),
+        Column("项目名称", 9),
         Column("承办单位", 7),
         Column("分包领导", 7),
-        Column("年度计划投资", 6, "money"),
-        Column("完成投资", 6, "money"),
-        *(Column(label("score_line", line), 4, "points") for line in LINES),
-        Column("总分", 4, "points"),
-        Column("等次", 4),
+        Column("年度计划投资", 7, "money"),
+        Column("完成投资", 7, "money"),
+        *(Column(label("score_line", line), 6, "points") for line in LINES),
+        Column("总分", 6, "points"),
+        Column("等次", 6),
         Column("一票否决", 6),
     )
     rows = []
@@ -261,11 +262,11 @@ def unit_table(b: Bulletin) -> Table:
         set(b.result["criticised_units"]),
     )
     columns = (
-        Column("排名", 3, "number"),
+        Column("排名", 4, "number"),
         Column("承办单位", 10),
         Column("总分", 5, "points"),
-        Column("等次", 4),
-        Column("一票否决", 4),
+        Column("等次", 5),
+        Column("一票否决", 5),
         Column("年度计划投资", 7, "money"),
         Column("项目数", 4, "number"),
         Column("考核结果", 6),
