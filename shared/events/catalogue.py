@@ -340,6 +340,9 @@ class DocumentIssued(Schema):
     """``攻坚办〔2026〕12号``."""
     issued_on = fields.String(required=True)
     """The issuing date in the campaign's time zone (``YYYY-MM-DD``)."""
+    digest = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=128))
+    """SHA-256 of what the document was made from (the plan version's or the assessment's
+    digest); absent on documents issued before it was recorded."""
 
 
 CATALOGUE: tuple[EventType, ...] = (

@@ -57,6 +57,28 @@ def latest_signed(store: EventStore, *, up_to: int | None = None) -> SignedCheck
     return None if row is None else _checkpoint(row)
 
 
+def signed_covering(store: EventStore, position: int) -> list[SignedCheckpoint]:
+    """The first signed checkpoint at or after ``position`` (the one taken for what was
+    recorded there, e.g. a published assessment) and the latest one, when it is later."""
+    table = signed_checkpoints.c
+    first = (
+        select(signed_checkpoints)
+        .where(table.position >= position)
+        .order_by(table.position, table.sequence)
+        .limit(1)
+    )
+    with store.reading() as conn:
+        row = conn.execute(first).first()
+    if row is None:
+        return []
+    found, latest = _checkpoint(row), latest_signed(store)
+    later = latest is not None and (latest.position, latest.signed_at) > (
+        found.position,
+        found.signed_at,
+    )
+    return [found, latest] if later and latest is not None else [found]
+
+
 def _checkpoint(row: Any) -> SignedCheckpoint:
     return SignedCheckpoint(
         row.position, row.head_hash, row.count, row.signed_at, row.key_id, row.signature

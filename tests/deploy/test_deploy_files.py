@@ -125,6 +125,17 @@ def test_compose_takes_the_database_passwords_from_the_environment_only():
         assert url.startswith(f"postgresql://gongjian_app:{app}"), role
 
 
+def test_every_container_signs_and_verifies_checkpoints_with_the_one_configured_key():
+    """Without it each container would make a key of its own, and the checkpoints one
+    signs would fail the others' verification (found by `make deploy-test`)."""
+    services = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]
+    for role in ROLES:
+        key = services[role]["environment"]["GONGJIAN_CHECKPOINT_KEY"]
+        assert key.startswith("${GONGJIAN_CHECKPOINT_KEY:?"), role
+    test_override = yaml.safe_load((DEPLOY / "compose.test.yaml").read_text())["services"]
+    assert set(ROLES) <= set(test_override), "every role runs on the host's network in the test"
+
+
 def test_compose_migrates_as_the_owner_and_serves_as_the_application_role():
     services = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]
     migrate_url = services["migrate"]["environment"]["GONGJIAN_MIGRATE_DATABASE_URL"]

@@ -48,6 +48,7 @@ ENUMERATIONS = {
     "assessment_job_status": (JOB_STATUSES,),
     "verification_job_status": (verification.JOB_STATUSES,),
     "calendar_source": (calendar.SOURCES,),
+    "document_kind": (events.DOCUMENT_KINDS,),
     "role": (ROLES,),
     "event_type": (tuple(t.name for t in CATALOGUE),),
 }

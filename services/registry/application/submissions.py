@@ -59,6 +59,9 @@ class Outcome:
             "global_position": self.global_position,
         }
         if self.error is not None:
+            code = getattr(self.error, "code", None)
+            if isinstance(code, str):
+                out["code"] = code
             out["reason"] = str(self.error)
             out["errors"] = self.errors
         return out

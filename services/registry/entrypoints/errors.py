@@ -9,16 +9,26 @@ from ..application.spreadsheets import DigestMismatch, ImportHasProblems, Spread
 from ..domain import AlreadyRegistered, CampaignNotFound, ProjectNotFound, RuleViolation
 
 PROBLEM_TYPES = {
+    # ``code`` is for programs; ``detail`` and ``errors`` are Chinese, for people.
     RuleViolation: ProblemType(
-        422, "rule-violation", extra=lambda exc: {"errors": {exc.field: [exc.message]}}
+        422,
+        "rule-violation",
+        extra=lambda exc: {"code": exc.code, "errors": {exc.field: [exc.message]}},
+        detail=lambda exc: exc.message,
     ),
     ProjectNotFound: ProblemType(
-        404, "project-not-found", extra=lambda exc: {"project_id": exc.project_id}
+        404,
+        "project-not-found",
+        extra=lambda exc: {"code": exc.code, "project_id": exc.project_id},
     ),
     AlreadyRegistered: ProblemType(
         409,
         "already-registered",
-        extra=lambda exc: {"errors": {exc.field: [str(exc)]}, "project_id": exc.project_id},
+        extra=lambda exc: {
+            "code": exc.code,
+            "errors": {exc.field: [str(exc)]},
+            "project_id": exc.project_id,
+        },
     ),
     CampaignNotFound: ProblemType(404, "campaign-not-found", extra=lambda exc: {"year": exc.year}),
     SignatureError: ProblemType(401, "bad-signature"),

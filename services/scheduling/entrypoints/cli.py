@@ -60,18 +60,20 @@ def run_scheduler(  # type: ignore[no-untyped-def]
 ) -> None:
     """The scheduler's loop: catch the read model up, claim and request every period
     that has opened, then wait a tick (the `scheduler` command, or a thread of `serve`)."""
-    from shared.checkpointing import sign_if_due
+    from shared.checkpointing import TailVerification, sign_if_due
 
     from ..wiring import SchedulingParts
 
     parts = SchedulingParts.of(runtime)
     every = interval or parts.config.scheduler_interval_seconds
+    verify_tail = TailVerification.configured(runtime.store, runtime.settings)
     while True:
         parts.service.catch_up()
         for cadence, period in parts.scheduler.tick():
             click.echo(f"正在制定{label('cadence', cadence)}计划：{period_text(period)}")
         for cadence, period in parts.scheduler.refresh():
             click.echo(f"会前更新{label('cadence', cadence)}计划：{period_text(period)}")
+        verify_tail()  # every few minutes: /v1/chain stays cheap
         sign_if_due(runtime.store, runtime.settings)  # the daily signed checkpoint
         if once or stop.wait(every):
             return

@@ -53,7 +53,7 @@ class CarriedItem(LabelledSchema):
     colour = coded("colour", allow_none=True)
 
 
-class CampaignTotals(LabelledSchema):
+class PlanTotals(LabelledSchema):
     categories = coded_keys("category")
 
 
@@ -63,7 +63,7 @@ class PlanContent(LabelledSchema):
     groups = fields.List(fields.Nested(AgendaGroup))
     carried_items = fields.List(fields.Nested(CarriedItem))
     board = coded_keys("colour")
-    totals = fields.Nested(CampaignTotals)
+    totals = fields.Nested(PlanTotals)
 
 
 class PlanResponse(LabelledSchema):
@@ -96,3 +96,11 @@ class ActionsResponse(LabelledSchema):
 
 class ClosedResponse(LabelledSchema):
     action = fields.Nested(ActionView)
+
+
+class IssuedDocumentView(LabelledSchema):
+    kind = coded("document_kind")
+
+
+class DocumentsResponse(LabelledSchema):
+    documents = fields.List(fields.Nested(IssuedDocumentView))

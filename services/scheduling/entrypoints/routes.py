@@ -12,8 +12,9 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from shared.auth import current_principal, require_role
 from shared.documents import FORMATS as DOCUMENT_FORMATS
-from shared.documents import issued_json
+from shared.documents import issued_json, register_for
 from shared.documents import render as render_document
+from shared.events.catalogue import DOCUMENT_KINDS
 from shared.eventstore import Cutoff, format_instant
 from shared.http import (
     ClockQuery,
@@ -26,6 +27,7 @@ from shared.http import (
     next_link,
     page_after,
 )
+from shared.i18n import instant_text
 from shared.runtime import Runtime
 
 from ..domain.periods import CADENCES, InvalidPeriod, Period
@@ -36,6 +38,7 @@ from .labelled import (
     ActionsResponse,
     BoardResponse,
     ClosedResponse,
+    DocumentsResponse,
     PlanResponse,
     PlansResponse,
     VersionsResponse,
@@ -271,6 +274,41 @@ def issue_plan_document(query, cadence: str, period: str, kind: str):  # type: i
         source=principal.source,
     )
     return issued_json(issued, now), 201 if now else 200
+
+
+class DocumentsQuery(PageQuery):
+    after = fields.Integer(
+        load_default=0,
+        validate=validate.Range(min=0),
+        metadata={"description": "the global position of the last document of the page before"},
+    )
+    limit = limit_field(100, 1000)
+    year = fields.Integer(load_default=None, validate=validate.Range(2000, 2100))
+    kind = fields.String(load_default=None, validate=validate.OneOf(DOCUMENT_KINDS))
+
+
+@blp.get("/documents")
+@require_role(*READERS)
+@blp.arguments(DocumentsQuery, location="query")
+@blp.response(200, DocumentsResponse)
+@blp.doc(security=[{"bearer": []}])
+def list_documents(query):  # type: ignore[no-untyped-def]
+    """The register of issued documents (发文登记) of every kind — meeting notices, 督查通报,
+    考核通报 — in the order they were issued: number, title, kind, when (``issued_at``, and
+    ``issued_at_label`` in the campaign's time zone) and by whom, and the digest of what
+    each was made from. Filter by ``year`` and ``kind``; page with ``after``."""
+    runtime = _runtime()
+    found = register_for(runtime).listing(
+        year=query["year"], kind=query["kind"], after=query["after"], limit=query["limit"]
+    )
+    zone = runtime.settings.zone
+    items = [issued_json(d) | {"issued_at_label": _local(d.issued_at, zone)} for d in found]
+    next_after = found[-1].global_position if len(found) == query["limit"] else None
+    return {"documents": items, "next_after": next_after}, 200, next_link(next_after)
+
+
+def _local(at: datetime | None, zone: Any) -> str | None:
+    return None if at is None else instant_text(at, zone)
 
 
 @blp.get("/actions")

@@ -85,10 +85,10 @@ def assess(
     assert job is not None
     record = records.assessment(job["assessment_id"])
     assert record is not None
-    _report(record, out, fmt, runtime.settings.zone)
+    _report(record, out, fmt, runtime)
 
 
-def _report(record: dict[str, Any], out: Path | None, fmt: str | None, zone: Any) -> None:
+def _report(record: dict[str, Any], out: Path | None, fmt: str | None, runtime: Any) -> None:
     """Print the digest and the grade counts; write the report if asked."""
     campaign = record["result"]["campaign"]
     click.echo(f"年终考核 {record['assessment_id']}  摘要 {record['digest']}")
@@ -97,7 +97,10 @@ def _report(record: dict[str, Any], out: Path | None, fmt: str | None, zone: Any
         + "、".join(f"{label('grade', g)}{n}个" for g, n in campaign["grade_counts"].items())
     )
     if out is not None and fmt is not None:
-        rendered = reports.render(record, fmt, OfficeConfig.load(), zone)
+        checkpoints = reports.checkpoints_for(runtime.store, record)
+        rendered = reports.render(
+            record, fmt, OfficeConfig.load(), runtime.settings.zone, None, checkpoints
+        )
         body = rendered.body
         if isinstance(body, bytes):
             out.write_bytes(body)

@@ -238,9 +238,9 @@ def get_report(assessment_id: str, fmt: str):  # type: ignore[no-untyped-def]
     record = _assessment(assessment_id)
     runtime = _runtime()
     issued = register_for(runtime).find(bulletin.document_key(record))
-    rendered = reports.render(
-        record, fmt, office_config_for(runtime), runtime.settings.zone, issued
-    )
+    office, zone = office_config_for(runtime), runtime.settings.zone
+    checkpoints = reports.checkpoints_for(runtime.store, record)
+    rendered = reports.render(record, fmt, office, zone, issued, checkpoints)
     return Response(
         rendered.body,
         content_type=rendered.content_type,
@@ -264,6 +264,7 @@ def issue_bulletin(assessment_id: str):  # type: ignore[no-untyped-def]
         document.title,
         actor=principal.name,
         source=principal.source,
+        digest=record["digest"],
     )
     return issued_json(issued, now), 201 if now else 200
 

@@ -232,3 +232,36 @@ def test_the_plan_and_its_agenda_name_the_same_chair_and_attendees_in_rank_order
     assert "县领导：陈明（县委书记）、张县长、李副县长。" in text
     units = "、".join(meeting["attendees"][3:])
     assert f"参会单位：{units}、县重点项目建设攻坚行动领导小组办公室主要负责同志。" in text
+
+
+def test_the_register_of_issued_documents_is_listed_by_year_and_kind_and_paged(
+    client, tokens, county, clock
+):
+    clock.set("2024-03-04", hour=8)
+    plan = client.post(
+        "/v1/plans", json={"cadence": "weekly", "period": "2024-W10"}, headers=tokens["office"]
+    ).json
+    for kind in ("agenda", "supervision"):
+        client.post(f"/v1/plans/weekly/2024-W10/{kind}/issue", headers=tokens["office"])
+    listed = client.get("/v1/documents", headers=tokens["viewer"])
+    assert listed.status_code == 200
+    first, second = listed.json["documents"]
+    assert (first["number"], second["number"]) == ("攻坚办〔2024〕1号", "攻坚办〔2024〕2号")
+    assert first["kind"] == "agenda" and first["kind_label"] == "调度会议通知"
+    assert first["title"] == "关于召开2024年第10周重点项目调度会议的通知"
+    assert first["issued_by"] == "office" and first["digest"] == plan["digest"]
+    assert first["issued_at"] == "2024-03-04T00:00:00.000000Z"
+    assert first["issued_at_label"] == "2024年3月4日（星期一）08:00"
+    only = client.get("/v1/documents?kind=supervision&year=2024", headers=tokens["auditor"])
+    assert [d["number"] for d in only.json["documents"]] == ["攻坚办〔2024〕2号"]
+    assert client.get("/v1/documents?year=2025", headers=tokens["viewer"]).json == {
+        "documents": [],
+        "next_after": None,
+    }
+    page = client.get("/v1/documents?limit=1", headers=tokens["viewer"])
+    assert page.json["next_after"] == first["global_position"]
+    assert 'rel="next"' in page.headers["Link"]
+    rest = client.get(f"/v1/documents?after={first['global_position']}", headers=tokens["viewer"])
+    assert [d["number"] for d in rest.json["documents"]] == ["攻坚办〔2024〕2号"]
+    assert client.get("/v1/documents?kind=minutes", headers=tokens["viewer"]).status_code == 422
+    assert client.get("/v1/documents").status_code == 401
