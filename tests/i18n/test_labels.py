@@ -15,7 +15,7 @@ import yaml
 from marshmallow import validate
 
 from services.registry.domain import project as registry_project
-from services.scheduling.domain import calendar, periods, rules
+from services.scheduling.domain import calendar, periods, plan, rules
 from services.scoring.domain import facts, rulebook
 from services.scoring.readmodel.records import JOB_STATUSES
 from shared.auth import ROLES
@@ -48,6 +48,7 @@ ENUMERATIONS = {
     "assessment_job_status": (JOB_STATUSES,),
     "verification_job_status": (verification.JOB_STATUSES,),
     "calendar_source": (calendar.SOURCES,),
+    "meeting_date_rule": (plan.DATE_RULES,),
     "document_kind": (events.DOCUMENT_KINDS,),
     "role": (ROLES,),
     "event_type": (tuple(t.name for t in CATALOGUE),),

@@ -25,6 +25,9 @@ from .project import ProjectState
 from .reasons import ZH, reason, scope
 from .rules import RED, Finding, Thresholds, findings, investment_lag, status
 
+DATE_RULES = ("first_working_day", "no_working_day")
+"""How a meeting's date was chosen: the period's first working day, or none (no meeting)."""
+
 LEGACY_CHAIR = "领导小组组长"
 """The chair every plan recorded before the chairs of the meeting levels were configured."""
 
@@ -234,7 +237,7 @@ def _meeting(
         "chair": inputs.roster.chair_for(inputs.cadence, inputs.meeting.chair),
         "attendees": _attendees(agenda_projects, inputs.roster) if held_on else [],
         "calendar": sorted({calendar.source_of(day)[1] for day in period.days()}),
-        "date_rule": "first_working_day" if held_on else "no_working_day",
+        "date_rule": DATE_RULES[0] if held_on else DATE_RULES[1],
         "date_source": calendar.source_of(held_on or period.start)[1],
     }
     if held_on is None:
