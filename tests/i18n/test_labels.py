@@ -161,6 +161,6 @@ def test_counts_keyed_by_code_and_lists_of_codes_get_their_labels_beside_them() 
             "board": {"yellow": 0},
         }
     )
-    assert plan["meeting"]["calendar_labels"] == ["国家法定工作日历", "管理员调整"]
+    assert plan["meeting"]["calendar_labels"] == ["国家法定工作日历", "管理员节假日文件"]
     assert plan["board_labels"] == {"yellow": "黄"}
     assert "totals" not in plan
