@@ -68,7 +68,9 @@ class Campaigns:
         project = self.registry.state(project_id)
         earlier = [y for y in project.campaign_years if y < to_year]
         if not earlier:
-            raise RuleViolation("to_year", f"项目登记于{project.year}年，不能结转到{to_year}年")
+            raise RuleViolation(
+                "to_year", "carry_backwards", f"项目登记于{project.year}年，不能结转到{to_year}年"
+            )
         return max(earlier)
 
     def carry_over(

@@ -282,10 +282,11 @@ def _carried_over(project: KeyProject, event: ProjectEvent) -> None:
     if from_year not in years:
         raise RuleViolation(
             "from_year",
+            "not_in_campaign",
             f"项目不属于{from_year}年攻坚年（所属年度：{'、'.join(map(str, sorted(years)))}）",
         )
     if to_year in years:
-        raise RuleViolation("to_year", f"项目已属于{to_year}年攻坚年")
+        raise RuleViolation("to_year", "already_in_campaign", f"项目已属于{to_year}年攻坚年")
 
 
 RULES: dict[str, Rule] = {
