@@ -176,7 +176,7 @@ def _examples(base: str, token_file: Path, year: int) -> str:
     return f"""
 试用（演示用管理员令牌保存在 {token_file}）：
   TOKEN=$(cat {token_file})
-  curl -s {auth} '{base}/v1/board?as_of={year}-12-31'
+  curl -s {auth} '{base}/v1/board'
   curl -s {auth} -X POST -H 'Content-Type: application/json' -d '{{"cadence": "monthly", "period": "{year}-12"}}' {base}/v1/plans
   curl -s {auth} '{base}/v1/plans/monthly/{year}-12/agenda.md'
   curl -s {auth} -X POST -H 'Content-Type: application/json' -d '{{"year": {year}}}' {base}/v1/assessments

@@ -14,6 +14,8 @@ from shared.runtime import Runtime
 
 from .application.handlers import Registry
 from .application.integrations import Integrations
+from .application.ledger import LEDGER
+from .application.monthly_report import MONTHLY_REPORT
 from .application.spreadsheets import SpreadsheetImports
 from .entrypoints import errors, export, feed, imports, ingest, projects
 from .wiring import RegistryParts
@@ -28,7 +30,9 @@ def wire(runtime: Runtime) -> RegistryParts:
     declare_actors(runtime)
     registry = Registry(runtime.store, max_skew_seconds=runtime.settings.max_clock_skew_seconds)
     return RegistryParts(
-        registry, Integrations(runtime.engine, PROJECT_EVENT_TYPES), SpreadsheetImports(registry)
+        registry,
+        Integrations(runtime.engine, PROJECT_EVENT_TYPES),
+        SpreadsheetImports(registry, (LEDGER, MONTHLY_REPORT)),
     )
 
 

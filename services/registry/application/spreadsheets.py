@@ -212,8 +212,10 @@ def event_id(kind: str, project_id: str, what: str) -> str:
 class SpreadsheetImports:
     """Preview and confirm a spreadsheet through the registry's use cases."""
 
-    def __init__(self, registry: Registry) -> None:
+    def __init__(self, registry: Registry, layouts: Sequence[Layout]) -> None:
         self.registry = registry
+        self.layouts = {layout.kind: layout for layout in layouts}
+        """The sheets the office imports, by kind (``ledger``, ``monthly-report``)."""
 
     def preview(
         self,
