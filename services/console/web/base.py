@@ -21,6 +21,9 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError
 
+from shared.eventstore import FutureKnownAt
+from shared.i18n import period_text
+
 from .. import text
 from ..accounts import Accounts, User
 from ..gateway import Services, services
@@ -107,6 +110,7 @@ def _page_context() -> dict[str, Any]:
         "yi": text.yi,
         "day": text.day,
         "moment": text.moment,
+        "period_text": period_text,
         "field_text": text.field_text,
         "value_text": text.value_text,
     }
@@ -137,6 +141,11 @@ def _forbidden(_: Exception) -> tuple[str, int]:
 @bp.errorhandler(404)
 def _missing(_: Exception) -> tuple[str, int]:
     return _error_page(404, "未找到", "没有这个页面或项目。")
+
+
+@bp.errorhandler(FutureKnownAt)
+def _future_known_at(error: FutureKnownAt) -> tuple[str, int]:
+    return _error_page(422, "知悉日期有误", str(error))
 
 
 @bp.errorhandler(CSRFError)

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from shared.events import project_id_of, project_stream
 from shared.eventstore import (
+    AppendResult,
     ConcurrencyConflict,
     Cutoff,
     DuplicateEventConflict,
@@ -147,10 +148,11 @@ class Registry:
         for _ in range(RETRIES):
             batch = self._decide(prepared, own_source)
             if not batch.events:
+                self._settle_refusals(prepared, batch)
                 self._keep_latest(batch)
                 return batch.outcomes
             try:
-                return self._commit(batch)
+                return self._commit(prepared, batch)
             except ConcurrencyConflict as exc:
                 explicit = [s for s in prepared if isinstance(s, Submission)]
                 if len(explicit) == 1 and explicit[0].expected_version is not None:
@@ -353,27 +355,65 @@ class Registry:
     def _stored(self, event_ids: list[str]) -> dict[str, RecordedEvent]:
         return self.store.get_many(event_ids) if event_ids else {}
 
-    def _commit(self, batch: _Batch) -> list[Outcome]:
+    def _commit(self, prepared: list[Submission | Outcome], batch: _Batch) -> list[Outcome]:
+        """Append the decided events; the store's own answer, given under the log's lock,
+        says whether they are new or were stored by a concurrent request meanwhile."""
         with self.store.writing() as conn:
             result = self.validated.append(batch.events, batch.expected, connection=conn)
-            appended = Counter(p.stream_id for p in result.positions)
-            for stream_id, count in appended.items():
-                project = batch.states[stream_id]
-                if project_list.listed(project) != batch.listed.get(stream_id):
-                    project_list.save(conn, project)
-                if snapshot_due(project.version, count):
-                    self.streams.save_snapshot(conn, stream_id, project)
+            if not result.duplicate:
+                self._save_listings(conn, batch, result)
+            self._settle_refusals(prepared, batch, conn)
+        status = DUPLICATE if result.duplicate else ACCEPTED
         for index, event_index in batch.pending.items():
             if event_index < 0:
                 continue
             outcome, position = batch.outcomes[index], result.positions[event_index]
             if outcome.status != DUPLICATE:
-                outcome.status = ACCEPTED
+                outcome.status = status
             outcome.stream_version = position.stream_version
             outcome.global_position = position.global_position
-        self._keep_latest(batch)
-        self.store.notify(result.last_position)
+        if not result.duplicate:
+            self._keep_latest(batch)
+            self.store.notify(result.last_position)
         return batch.outcomes
+
+    def _save_listings(self, conn: Any, batch: _Batch, result: AppendResult) -> None:
+        appended = Counter(p.stream_id for p in result.positions)
+        for stream_id, count in appended.items():
+            project = batch.states[stream_id]
+            if project_list.listed(project) != batch.listed.get(stream_id):
+                project_list.save(conn, project)
+            if snapshot_due(project.version, count):
+                self.streams.save_snapshot(conn, stream_id, project)
+
+    def _settle_refusals(
+        self, prepared: list[Submission | Outcome], batch: _Batch, conn: Any = None
+    ) -> None:
+        """A refused event that is stored by now was refused on a state that already held
+        it (a concurrent request stored it after this one looked for its id): it is a
+        duplicate, answered with its stored positions. Read after the states were."""
+        refused = {
+            index: item
+            for index, item in enumerate(prepared)
+            if isinstance(item, Submission) and batch.outcomes[index].error is not None
+        }
+        if not refused:
+            return
+        stored = self.store.get_many([s.event_id for s in refused.values()], connection=conn)
+        for index, item in refused.items():
+            row = stored.get(item.event_id)
+            if row is None:
+                continue
+            version = self.types.current_version(item.type)
+            fingerprint = content_fingerprint(
+                row.stream_id, item.type, version, item.occurred_at, item.payload
+            )
+            outcome = Outcome(item.event_id, REJECTED, item.project_id)
+            try:
+                self._duplicate(outcome, row, fingerprint)
+            except DuplicateEventConflict as exc:
+                outcome.error = exc
+            batch.outcomes[index] = outcome
 
     def _keep_latest(self, batch: _Batch) -> None:
         for stream_id, project in batch.states.items():
