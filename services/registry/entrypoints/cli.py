@@ -71,7 +71,12 @@ def import_() -> None:
 def _import_command(kind: str) -> click.Command:
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--confirm", is_flag=True, help="Import the file if it has no problem.")
-    @click.option("--year", type=int, default=None, help="Campaign year (default: this year).")
+    @click.option(
+        "--year",
+        type=click.IntRange(2000, 2100),
+        default=None,
+        help="Campaign year (default: this year).",
+    )
     @click.option("--actor", default="cli", show_default=True, help="Who imports (the actor).")
     @click.pass_obj
     def run(obj, file: Path, confirm: bool, year: int | None, actor: str) -> None:  # type: ignore[no-untyped-def]
