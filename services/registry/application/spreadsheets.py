@@ -12,7 +12,7 @@ import io
 import re
 import uuid
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -304,16 +304,15 @@ def read_rows(
     if len(data) > MAX_BYTES:
         raise SpreadsheetUnreadable(f"文件超过 {MAX_BYTES // 1024 // 1024} MB")
     sheet = _first_sheet(data)
-    lines = sheet.iter_rows(values_only=True)
-    header = next(lines, None) or ()
-    letters, problems = _find_columns(layout, header)
+    lines = enumerate(sheet.iter_rows(values_only=True), start=1)
+    heading, letters, problems = _header(layout, lines)
     if problems:
         return [], problems
-    total = max((sheet.max_row or 1) - 1, 0)
+    total = max((sheet.max_row or 1) - heading, 0)
     rows = []
-    for number, values in enumerate(lines, start=2):
+    for number, values in lines:
         if progress is not None and number % 100 == 0:
-            progress(number - 1, total)
+            progress(number - heading, total)
         if all(_blank(v) for v in values):
             continue
         cells = {key: values[i] if i < len(values) else None for key, i in letters.items()}
@@ -321,6 +320,26 @@ def read_rows(
         if len(rows) > MAX_ROWS:
             raise SpreadsheetUnreadable(f"一次最多导入 {MAX_ROWS} 行")
     return rows, problems
+
+
+HEADER_SEARCH = 10
+"""The office's sheets often open with a title row or two (``2026年重点项目台账``, 单位：万元):
+the header is the first of these rows that names any of the layout's columns."""
+
+
+def _header(
+    layout: Layout, lines: Iterator[tuple[int, tuple[Any, ...]]]
+) -> tuple[int, dict[str, int], list[RowProblem]]:
+    """The header row's number, the column of each key, or what is missing."""
+    known = {_header_text(c.header) for c in layout.columns} | {c.name for c in layout.columns}
+    for number, values in lines:
+        if any(_header_text(v) in known for v in values if not _blank(v)):
+            letters, problems = _find_columns(layout, values, number)
+            return number, letters, problems
+        if number >= HEADER_SEARCH:
+            break
+    _, problems = _find_columns(layout, (), 1)
+    return 1, {}, problems
 
 
 def _first_sheet(data: bytes) -> Any:
@@ -331,7 +350,9 @@ def _first_sheet(data: bytes) -> Any:
     return book.worksheets[0]
 
 
-def _find_columns(layout: Layout, header: Sequence[Any]) -> tuple[dict[str, int], list[RowProblem]]:
+def _find_columns(
+    layout: Layout, header: Sequence[Any], number: int
+) -> tuple[dict[str, int], list[RowProblem]]:
     """Columns are found by their headers, wherever the office put them."""
     found = {_header_text(v): i for i, v in enumerate(header) if not _blank(v)}
     letters: dict[str, int] = {}
@@ -341,7 +362,7 @@ def _find_columns(layout: Layout, header: Sequence[Any]) -> tuple[dict[str, int]
         if index is not None:
             letters[column.key] = index
         elif column.required:
-            problems.append(RowProblem(1, None, None, f"缺少“{column.header}”列（见模板）"))
+            problems.append(RowProblem(number, None, None, f"缺少“{column.header}”列（见模板）"))
     return letters, problems
 
 

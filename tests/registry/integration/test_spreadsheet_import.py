@@ -266,3 +266,18 @@ def test_an_upload_without_a_file_or_with_a_bad_digest_is_a_422_naming_the_field
     data = xlsx(LEDGER_HEADERS, [ledger_row("XM2026001")])
     bad = upload(client, office, "/v1/imports/ledger", data, digest="abc")
     assert bad.status_code == 422 and "digest" in str(bad.json)
+
+
+def test_a_title_row_above_the_headers_is_read_past_and_rows_keep_their_numbers(client, office):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["2026年重点项目台账"])
+    sheet.append(["单位：万元"])
+    sheet.append(LEDGER_HEADERS)
+    sheet.append(ledger_row("XM2026001"))
+    sheet.append(ledger_row("XM2026002", **{"总投资（万元）": "三亿"}))
+    out = io.BytesIO()
+    book.save(out)
+    preview = upload(client, office, "/v1/imports/ledger/preview", out.getvalue())
+    assert preview.json["rows"] == 2
+    assert [p["text"] for p in preview.json["problems"]] == ["第5行 I列（总投资）：不是数字"]
