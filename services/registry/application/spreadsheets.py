@@ -23,7 +23,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from shared.eventstore import DuplicateEventConflict, EventStoreError
+from shared.eventstore import DuplicateEventConflict, EventStoreError, RecordedEvent
+from shared.history import Amendments
 from shared.i18n import labels
 
 from ..domain import AlreadyRegistered, ProjectNotFound, RegistryError, RuleViolation
@@ -133,6 +134,9 @@ class Layout:
     """Said at a row that repeats an earlier one; ``{}`` is the earlier row's number."""
     check: Callable[[Row], list[tuple[str, str]]] = lambda row: []
     """Problems between cells of one row: (column key, message)."""
+    corrects: bool = False
+    """A row imported before and sent again with other content corrects what was
+    imported (``EventCorrected``); otherwise that is a problem."""
     example: tuple[Any, ...] = ()
 
 
@@ -172,6 +176,7 @@ class Preview:
             "events": {
                 "new": len(self.submissions) - self.duplicates,
                 "duplicate": self.duplicates,
+                "correction": sum(s.type == "EventCorrected" for _, s in self.submissions),
             },
             "projects": sorted({s.project_id or "" for _, s in self.submissions}),
         }
@@ -227,7 +232,7 @@ class SpreadsheetImports:
         rows, problems = read_rows(layout, data, progress)
         preview = Preview(layout.kind, digest_of(data), len(rows), problems)
         planned = _plan(layout, rows, context, preview.problems)
-        planned = self._keep_first_business_time(planned)
+        planned = self._keep_first_business_time(layout, planned)
         self._try(layout, rows, planned, preview)
         preview.problems.sort(key=lambda p: (p.row or 0, p.column or ""))
         return preview
@@ -251,17 +256,46 @@ class SpreadsheetImports:
         return Imported(layout.kind, actual, preview.rows, accepted, duplicates, projects)
 
     def _keep_first_business_time(
-        self, planned: list[tuple[int, Submission]]
+        self, layout: Layout, planned: list[tuple[int, Submission]]
     ) -> list[tuple[int, Submission]]:
         """An event already imported keeps the business time it was first stored with, so
-        that importing the file again is the same event to the store (a duplicate)."""
+        that importing the file again is the same event to the store (a duplicate); with
+        other content, in a sheet that `Layout.corrects`, it becomes a correction."""
         stored = self.registry.store.get_many([s.event_id for _, s in planned])
-        return [
-            (row, replace(s, occurred_at=stored[s.event_id].occurred_at))
-            if s.event_id in stored
-            else (row, s)
-            for row, s in planned
-        ]
+        out = []
+        for row, submission in planned:
+            original = stored.get(submission.event_id)
+            if original is not None:
+                submission = replace(submission, occurred_at=original.occurred_at)
+                if layout.corrects:
+                    submission = self._correction_if_changed(layout, submission, original, row)
+            out.append((row, submission))
+        return out
+
+    def _correction_if_changed(
+        self, layout: Layout, submission: Submission, original: RecordedEvent, row: int
+    ) -> Submission:
+        """The correction that makes ``original`` say what the row says now, numbered after
+        the corrections it already has; ``submission`` itself if it already says that."""
+        try:
+            wanted = self.registry.types.validate(submission.type, submission.payload)
+        except EventStoreError:
+            return submission  # the trial names what is wrong with it
+        events = self.registry.history(submission.project_id or "")
+        standing = Amendments(events).standing(original)
+        if dict(standing.payload) == wanted:  # as corrected before: the stored original
+            return replace(submission, payload=original.payload)  # is answered a duplicate
+        return replace(
+            submission,
+            event_id=str(uuid.uuid5(EVENT_IDS, f"{original.event_id}/{len(standing.amendments)}")),
+            type="EventCorrected",
+            occurred_at=self.registry.store.clock(),
+            payload={
+                "corrected_event_id": original.event_id,
+                "payload": wanted,
+                "reason": f"重新导入的{layout.title}第{row}行与已导入的不同",
+            },
+        )
 
     def _try(
         self, layout: Layout, rows: list[Row], planned: list[tuple[int, Submission]], out: Preview
