@@ -36,6 +36,7 @@ def test_the_campaign_has_the_plans_projects_sectors_units_and_leaders():
         assert r["owner_unit"].endswith(("有限公司", "股份有限公司", "医院")), r["owner_unit"]
     assert {r["owner_unit"] for r in registrations} >= {p.owner_unit for p in PROJECTS[:5]}
     assert "北湖农产品加工有限公司" in {r["owner_unit"] for r in registrations}
+    assert {r["name"] for r in registrations} == {p.name for p in PROJECTS}  # none cut
     ranks = LeaderRanks(OfficeConfig())
     titles = Counter(ranks.title_of(r["leader"]) for r in registrations)
     assert set(titles) <= set(DEFAULT_RANKS) and titles["县委书记"] >= 1 and titles["县长"] >= 1
