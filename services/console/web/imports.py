@@ -11,6 +11,8 @@ from typing import Any
 
 from flask import Response, abort, request
 
+from shared.eventstore import EventStoreError
+
 from ...registry.application.spreadsheets import (
     ImportContext,
     Layout,
@@ -82,6 +84,8 @@ def import_confirm():  # type: ignore[no-untyped-def]
         return _page(422, error="表单中的文件内容已损坏，请重新上传预览")
     except RegistryError as exc:
         return _page(422, error=str(exc))
+    except EventStoreError as exc:  # another import got there first: preview again
+        return _page(409, error=f"导入时与其他写入冲突，未导入：{exc}；请重新预览")
     notice = f"{layout.title}已导入：新事件 {done.accepted} 个，已导入过 {done.duplicates} 个"
     return _page(notice=notice, imported=done.projects)
 
