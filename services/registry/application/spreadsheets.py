@@ -276,7 +276,8 @@ class SpreadsheetImports:
         self, layout: Layout, submission: Submission, original: RecordedEvent, row: int
     ) -> Submission:
         """The correction that makes ``original`` say what the row says now, numbered after
-        the corrections it already has; ``submission`` itself if it already says that."""
+        the corrections it already has; if it already says that (as first imported or as
+        corrected since), ``original`` again, which the store answers as a duplicate."""
         try:
             wanted = self.registry.types.validate(submission.type, submission.payload)
         except EventStoreError:
