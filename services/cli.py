@@ -7,7 +7,6 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -131,6 +130,8 @@ def serve(
     click.echo(f"攻坚系统已启动：{base}（接口说明 OpenAPI：{base}/openapi.json）")
     broker = "Redis" if settings.redis_url else "进程内"
     click.echo(f"  事件库：{_redact(settings.database_url)}  消息代理：{broker}")
+    if demo:  # before the scheduler's first plan: the plans see the demo's projects
+        _demo_on_first_start(runtime, base)
     stop = threading.Event()
 
     def start_scheduler() -> None:
@@ -139,12 +140,7 @@ def serve(
                 target=run_scheduler, args=(runtime, stop), name="scheduler", daemon=True
             ).start()
 
-    if demo:  # the scheduler starts once the demo is in: no plan is made of an empty store
-        threading.Thread(
-            target=_demo_on_first_start, args=(runtime, base, start_scheduler), daemon=True
-        ).start()
-    else:
-        start_scheduler()
+    start_scheduler()  # after the demo (above): no plan is made of an empty store
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -156,24 +152,24 @@ def serve(
             worker.stop()
 
 
-def _demo_on_first_start(runtime: Runtime, base: str, then: Callable[[], None]) -> None:
-    """Load the demo into an empty store, then call ``then`` (start the scheduler)."""
+def _demo_on_first_start(runtime: Runtime, base: str) -> None:
+    from .demo.push import DemoError
     from .demo.runner import DemoOptions, demo_admin_token, has_projects, load_demo
 
     options = DemoOptions()
-    try:
-        if has_projects(runtime):
-            click.echo("  库中已有数据：直接使用（演示数据只载入空库）")
-        else:
-            click.echo(
-                f"  正在通过 HTTP 载入演示活动（{options.projects}个项目，{options.year}年）…"
-            )
-            loaded = load_demo(runtime, base, options, lambda line: click.echo(f"    {line}"))
-            click.echo(
-                f"  演示数据已载入：接收事件{loaded.accepted}个，拒收{len(loaded.rejected)}个"
-            )
-    finally:
-        then()
+    if has_projects(runtime):
+        click.echo("  库中已有数据：直接使用（演示数据只载入空库）")
+    else:
+        click.echo(
+            f"  正在按模拟时钟载入演示活动（{options.projects}个项目，{options.year}年，"
+            "各事件按送达办公室的日期记录）…"
+        )
+        try:
+            loaded = load_demo(runtime, None, options, lambda line: click.echo(f"    {line}"))
+        except DemoError as exc:
+            click.echo(f"  未载入演示数据：{exc}")
+            return
+        click.echo(f"  演示数据已载入：接收事件{loaded.accepted}个，拒收{len(loaded.rejected)}个")
     token_file = runtime.settings.data_dir / "demo-admin.token"
     demo_admin_token(runtime, token_file)
     click.echo(_examples(base, token_file, options.year))
@@ -184,11 +180,12 @@ def _examples(base: str, token_file: Path, year: int) -> str:
     return f"""
 试用（演示用管理员令牌保存在 {token_file}）：
   TOKEN=$(cat {token_file})
-  curl -s {auth} '{base}/v1/board?as_of={year}-12-31'
+  curl -s {auth} '{base}/v1/board'
   curl -s {auth} -X POST -H 'Content-Type: application/json' -d '{{"cadence": "monthly", "period": "{year}-12"}}' {base}/v1/plans
   curl -s {auth} '{base}/v1/plans/monthly/{year}-12/agenda.md'
   curl -s {auth} -X POST -H 'Content-Type: application/json' -d '{{"year": {year}}}' {base}/v1/assessments
-  curl -s {auth} '{base}/v1/projects/XM{year}001?as_of={year}-06-30'
+  curl -s {auth} '{base}/v1/projects/XM{year}001?as_of={year}-04-30&known_at={year}-05-10'
+  curl -s {auth} '{base}/v1/projects/XM{year}001?as_of={year}-04-30'
   curl -s {auth} '{base}/v1/projects/XM{year}001/diff?from={year}-06-30&to={year}-12-31'
   curl -s {auth} {base}/v1/chain
   .venv/bin/gongjian verify
@@ -197,41 +194,42 @@ def _examples(base: str, token_file: Path, year: int) -> str:
 
 @main.command()
 @click.option("--projects", default=29, show_default=True, type=click.IntRange(1, 10_000))
-@click.option("--year", default=2025, show_default=True, type=click.IntRange(2000, 2100))
+@click.option(
+    "--year",
+    default=None,
+    type=click.IntRange(2000, 2100),
+    help="The campaign year (default: this year in the campaign's zone).",
+)
 @click.option("--seed", default=2024, show_default=True, type=int, help="Same seed, same campaign.")
 @click.option(
     "--url",
     default=None,
-    help="A running server to push to; default: a temporary one on 127.0.0.1.",
+    help="A running server to push to over HTTP (recorded on its clock, now); default: play "
+    "the year in this process on a simulated clock, each event on the day it reaches the office.",
 )
 @click.pass_obj
-def demo(obj: CliContext, projects: int, year: int, seed: int, url: str | None) -> None:
-    """Generate a campaign year and push it through the real HTTP API (signed ingest)."""
-    from werkzeug.serving import make_server
-
-    from .composition import create_app
+def demo(obj: CliContext, projects: int, year: int | None, seed: int, url: str | None) -> None:
+    """Generate a campaign year and load it: on a simulated clock (source demo-simulated),
+    or through a server's HTTP API (signed ingest) with --url."""
     from .demo.push import DemoError
     from .demo.runner import DemoOptions, load_demo
 
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per batch is noise here
-    runtime = obj.runtime()
-    server = None
-    if url is None:
-        server = make_server("127.0.0.1", 0, create_app(runtime), threaded=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        url = f"http://127.0.0.1:{server.server_port}"
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    options = DemoOptions(projects, year or DemoOptions().year, seed)
     try:
-        loaded = load_demo(runtime, url, DemoOptions(projects, year, seed), click.echo)
+        loaded = load_demo(obj.runtime(), url, options, click.echo)
     except DemoError as exc:
         raise click.ClickException(str(exc)) from exc
-    finally:
-        if server is not None:
-            server.shutdown()
     click.echo(
         f"登记项目{loaded.projects}个，接收事件{loaded.accepted}个，"
         f"重复{loaded.duplicates}个，拒收{len(loaded.rejected)}个"
     )
-    click.echo(f"第一批事件知情时点 {loaded.first_wave_known_at.isoformat()}（可作 known_at 使用）")
+    if url is not None:
+        click.echo(
+            f"第一批事件知情时点 {loaded.first_wave_known_at.isoformat()}（可作 known_at 使用）"
+        )
+    else:
+        click.echo(f"模拟时钟停在 {loaded.first_wave_known_at.isoformat()}（最后送达的事件）")
     for rejection in loaded.rejected[:5]:
         click.echo(f"  拒收：{rejection}")
 

@@ -31,6 +31,7 @@ class Services:
         self.zone = runtime.settings.zone
         self.registry = RegistryParts.of(runtime).registry
         self.integrations = RegistryParts.of(runtime).integrations
+        self.spreadsheets = RegistryParts.of(runtime).spreadsheets
         self.scheduling = SchedulingParts.of(runtime).service
         self.records = Records(runtime.engine)
         self.tokens = runtime.tokens

@@ -16,6 +16,8 @@ from shared.runtime import Runtime
 from .application.campaigns import Campaigns
 from .application.handlers import Registry
 from .application.integrations import Integrations
+from .application.ledger import LEDGER
+from .application.monthly_report import MONTHLY_REPORT
 from .application.spreadsheets import SpreadsheetImports
 from .entrypoints import campaigns, errors, export, feed, imports, ingest, projects
 from .wiring import RegistryParts
@@ -32,7 +34,7 @@ def wire(runtime: Runtime) -> RegistryParts:
     return RegistryParts(
         registry,
         Integrations(runtime.engine, PROJECT_EVENT_TYPES),
-        SpreadsheetImports(registry),
+        SpreadsheetImports(registry, (LEDGER, MONTHLY_REPORT)),
         Campaigns(runtime.store, registry, CampaignBook(runtime.store)),
     )
 

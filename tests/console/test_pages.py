@@ -58,7 +58,7 @@ def test_the_wall_writes_each_colour_as_a_word_too(signed_in):
 
 def test_the_wall_groups_by_unit_and_filters_by_status(signed_in):
     html = signed_in("viewer").get("/?group=lead_unit&status=red").text
-    assert "县发改局" in html
+    assert "县工信局" in html
     assert 'class="badge green">绿</span>\n  <a' not in html
 
 
@@ -102,8 +102,8 @@ def test_a_team_member_without_a_name_or_a_phone_in_letters_is_refused(site):
 
 def test_the_public_board_needs_no_sign_in_and_shows_no_internal_fields(site):
     html = site.client().get(f"/public/projects/{PROJECT}").text
-    assert "嘴东商贸综合体" in html and "商贸综合有限公司" in html
-    for internal in ("张志强", "融资", "通报批评", "事件记录"):
+    assert "年产5万吨新型绿色建材项目" in html and "皖材新型建材科技有限公司" in html
+    for internal in ("王海涛", "常务副县长", "节点延期", "事件记录"):
         assert internal not in html
 
 

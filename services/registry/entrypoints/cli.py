@@ -73,15 +73,19 @@ def import_() -> None:
 def _import_command(kind: str) -> click.Command:
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--confirm", is_flag=True, help="Import the file if it has no problem.")
-    @click.option("--year", type=int, default=None, help="Campaign year (default: this year).")
+    @click.option(
+        "--year",
+        type=click.IntRange(2000, 2100),
+        default=None,
+        help="Campaign year (default: this year).",
+    )
     @click.option("--actor", default="cli", show_default=True, help="Who imports (the actor).")
     @click.pass_obj
     def run(obj, file: Path, confirm: bool, year: int | None, actor: str) -> None:  # type: ignore[no-untyped-def]
         from ..application.spreadsheets import ImportHasProblems, digest_of
-        from .imports import LAYOUTS
 
-        runtime, layout, data = obj.runtime(), LAYOUTS[kind], file.read_bytes()
-        imports = _parts(obj).spreadsheets
+        runtime, imports, data = obj.runtime(), _parts(obj).spreadsheets, file.read_bytes()
+        layout = imports.layouts[kind]
         context = _context(runtime, year, actor)
         with _progress("读取", layout.title) as bar:
             preview = imports.preview(layout, data, context, bar)
@@ -111,12 +115,12 @@ def _import_command(kind: str) -> click.Command:
 @import_.command("template")
 @click.argument("kind", type=click.Choice(["ledger", "monthly-report"]))
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
-def template_(kind: str, out: Path) -> None:
+@click.pass_obj
+def template_(obj, kind: str, out: Path) -> None:  # type: ignore[no-untyped-def]
     """Write the empty template of KIND (Chinese headers, an example row) to OUT."""
     from ..application.spreadsheets import template
-    from .imports import LAYOUTS
 
-    out.write_bytes(template(LAYOUTS[kind]))
+    out.write_bytes(template(_parts(obj).spreadsheets.layouts[kind]))
     click.echo(str(out))
 
 
