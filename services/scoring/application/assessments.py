@@ -150,10 +150,7 @@ def compute(
     head = {"position": watermark, "hash": head_hash}
     result_text = canonical_json({"assessment": {**asked, "chain_head": head}, **scored})
     del scored  # the text is all that is kept: halve the peak for a large result
-    result_hash = hashlib.sha256(result_text.encode()).hexdigest()
-    digest = hashlib.sha256(
-        canonical_json([rulebook.hash, watermark, head_hash, result_hash]).encode()
-    ).hexdigest()
+    result_hash, digest = seal(rulebook.hash, watermark, head_hash, result_text)
     return {
         **asked,
         "chain_head_position": watermark,
@@ -163,6 +160,16 @@ def compute(
         "result": result_text,
         "summary": summary,
     }
+
+
+def seal(rulebook_hash: str, watermark: int, head_hash: str, result_text: str) -> tuple[str, str]:
+    """(result hash, digest) of a result: the digest binds the rulebook, the chain head
+    and the result, so that a changed line, total or rank shows in both."""
+    result_hash = hashlib.sha256(result_text.encode()).hexdigest()
+    digest = hashlib.sha256(
+        canonical_json([rulebook_hash, watermark, head_hash, result_hash]).encode()
+    ).hexdigest()
+    return result_hash, digest
 
 
 def _replay(
@@ -285,15 +292,9 @@ def publish(
     return appended.last_position
 
 
-def reproduce(
-    store: EventStore, records: Records, assessment_id: str, zone: ZoneInfo
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Re-run a stored assessment from the log: (as stored, as recomputed). Equal digests
-    mean the same rulebook, the same events up to the same chain head, the same result.
-    One made before the Chinese explanations is re-run in its own (English) words."""
-    stored = records.assessment(assessment_id, with_result=False)
-    if stored is None:
-        raise LookupError(f"no assessment {assessment_id}")
+def recompute(store: EventStore, stored: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:
+    """The stored assessment computed again from the log, with its stored rulebook and
+    what it was asked (year, ``as_of``, ``known_at``, watermark)."""
     watermark = stored["chain_head_position"]
     rulebook = rulebooks.in_force(store, watermark, stored["rulebook_version"])
     asked = (stored["year"], parse_instant(stored["as_of"]), parse_instant(stored["known_at"]))
@@ -301,5 +302,5 @@ def reproduce(
     if again["digest"] != stored["digest"]:
         legacy = compute(store, *asked, watermark, rulebook, zone, texts=LEGACY_EN)
         if legacy["digest"] == stored["digest"]:
-            return stored, legacy
-    return stored, again
+            return legacy
+    return again

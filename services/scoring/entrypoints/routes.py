@@ -14,9 +14,9 @@ from shared.eventstore import RecordedEvent, format_instant
 from shared.http import AsOf, KnownAt, PageQuery, Problem, next_link, page_after
 from shared.runtime import Runtime
 
-from ..application import assessments, rulebooks
+from ..application import assessments, rulebooks, verification
 from ..domain.diff import diff_results
-from ..domain.errors import AssessmentJobNotFound, AssessmentNotFound, ProjectNotAssessed
+from ..domain.errors import AssessmentJobNotFound, ProjectNotAssessed
 from ..readmodel.records import Records
 from ..wiring import ScoringParts
 from . import bulletin, reports
@@ -136,10 +136,8 @@ def list_assessments(query):  # type: ignore[no-untyped-def]
 
 
 def _assessment(assessment_id: str) -> dict[str, Any]:
-    record = _records().assessment(assessment_id)
-    if record is None:
-        raise AssessmentNotFound(assessment_id)
-    return record
+    """The stored assessment, served only when it passes its digest check."""
+    return verification.read(_records(), assessment_id)
 
 
 @blp.get("/assessments/<assessment_id>")
