@@ -12,7 +12,7 @@ import hashlib
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,7 +32,7 @@ from shared.history import AMENDMENTS, Amendments
 
 from ..domain.explanations import LEGACY_EN, ZH
 from ..domain.replay import Event, Replay
-from ..domain.rulebook import Rulebook
+from ..domain.rulebook import DEFAULT_REPORT_DUE_DAY, Rulebook
 from ..readmodel.records import Records
 from . import rulebooks
 
@@ -61,12 +61,16 @@ class AssessmentRequest:
         known_at: datetime | date | None,
         rulebook_version: str | None,
         zone: ZoneInfo,
+        report_due_day: int = DEFAULT_REPORT_DUE_DAY,
     ) -> AssessmentRequest:
-        """Dates end at midnight in the campaign zone; ``as_of`` defaults to the year's end,
-        ``known_at`` to now (now or the past: `known_at_bound` refuses the future)."""
+        """Dates end at midnight in the campaign zone; ``as_of`` defaults to the first day
+        after December's investment report was due (``report_due_day`` of January next
+        year), when the board, too, counts every month of the year as reported or
+        missing; ``known_at`` to now (now or the past: `known_at_bound` refuses the
+        future)."""
         return cls(
             year,
-            _instant(as_of, zone) if as_of is not None else end_of_day(date(year, 12, 31), zone),
+            _instant(as_of if as_of is not None else default_as_of(year, report_due_day), zone),
             known_at_bound(known_at, zone) if known_at is not None else now_utc(),
             rulebook_version,
         )
@@ -84,6 +88,31 @@ class AssessmentRequest:
 
 def _instant(value: datetime | date, zone: ZoneInfo) -> datetime:
     return value if isinstance(value, datetime) else end_of_day(value, zone)
+
+
+def request_for(
+    store: EventStore,
+    year: int,
+    *,
+    as_of: datetime | date | None,
+    known_at: datetime | date | None,
+    rulebook_version: str | None,
+    zone: ZoneInfo,
+) -> AssessmentRequest:
+    """The request, its default ``as_of`` the day after the December report deadline that
+    the rulebook in force at ``known_at`` names."""
+    asked = AssessmentRequest.of(
+        year, as_of=as_of, known_at=known_at, rulebook_version=rulebook_version, zone=zone
+    )
+    if as_of is not None:
+        return asked
+    rulebook = rulebooks.in_force(store, store.position_known_at(asked.known_at), rulebook_version)
+    return replace(asked, as_of=_instant(default_as_of(year, rulebook.report_due_day), zone))
+
+
+def default_as_of(year: int, report_due_day: int) -> date:
+    """The first day after December's investment report was due."""
+    return date(year + 1, 1, report_due_day + 1)
 
 
 def submit(

@@ -16,6 +16,9 @@ from typing import Any
 from shared.events.codes import INCIDENT_KINDS as INCIDENT_KINDS  # the one list; re-exported
 from shared.eventstore.canonical import canonical_json
 
+DEFAULT_REPORT_DUE_DAY = 5
+"""As the board's ``report_grace_days``: a month's report is due by the 5th of the next."""
+
 CATEGORIES = ("breakthrough", "new_start", "preliminary")
 LINES = ("target_attainment", "investment", "milestones", "issues", "supervision")
 GRADES = ("excellent", "good", "qualified", "unqualified")
@@ -70,6 +73,11 @@ class Rulebook:
     criticism_share: Decimal
     investment_target: Decimal
     project_targets: dict[str, int]
+    approvals_before_campaign: bool = False
+    """Whether approvals granted before the campaign's start (1 January) score for it."""
+    report_due_day: int = DEFAULT_REPORT_DUE_DAY
+    """A month's investment report is due by this day of the next month; the default
+    cut-off of an assessment is the day December's report is due in January."""
 
     def grade_of(self, score: Decimal, *, vetoed: bool = False) -> str:
         grade = next((b.grade for b in self.grades if score >= b.min), self.grades[-1].grade)

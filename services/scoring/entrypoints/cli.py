@@ -24,7 +24,11 @@ from .actors import checkpoint_after
 @click.command()
 @click.option("--year", required=True, type=click.IntRange(2000, 2100))
 @click.option(
-    "--as-of", "as_of", type=AS_OF, help="Business-time cut-off: YYYY-MM-DD (default: 31 Dec)."
+    "--as-of",
+    "as_of",
+    type=AS_OF,
+    help="Business-time cut-off: YYYY-MM-DD (default: the day December's report is due "
+    "in January, as the rulebook names it).",
 )
 @click.option(
     "--known-at",
@@ -57,7 +61,8 @@ def assess(
             f"the suffix must be one of {', '.join(reports.FORMATS)}", param_hint="--out"
         )
     runtime = obj.runtime()
-    request = assessments.AssessmentRequest.of(
+    request = assessments.request_for(
+        runtime.store,
         year,
         as_of=as_of,
         known_at=known_at,

@@ -89,14 +89,16 @@ def job_view(job: dict[str, Any]) -> dict[str, Any]:
 def post_assessment(body):  # type: ignore[no-untyped-def]
     """Start (or find) the assessment job for a year and cut-off: 202 with the job."""
     runtime = _runtime()
-    request_ = assessments.AssessmentRequest.of(
+    # An unknown rulebook version is a 422 (errors.py).
+    request_ = assessments.request_for(
+        runtime.store,
         body["year"],
         as_of=body["as_of"],
         known_at=body["known_at"],
         rulebook_version=body["rulebook_version"],
         zone=runtime.settings.zone,
     )
-    if request_.rulebook_version is not None:  # an unknown version is a 422 (errors.py)
+    if request_.rulebook_version is not None:
         head_position = runtime.store.position_known_at(request_.known_at)
         rulebooks.in_force(runtime.store, head_position, request_.rulebook_version)
     records = _records()
