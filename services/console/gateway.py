@@ -9,6 +9,7 @@ from typing import Any
 
 from shared.eventstore import Cutoff, EventStore, RecordedEvent, known_at_bound, now_utc
 from shared.eventstore.clocks import as_instant
+from shared.eventstore.status import latest_verification_job, request_verification
 from shared.runtime import Runtime
 
 from ..registry.application.submissions import Submission
@@ -69,6 +70,16 @@ class Services:
             year = today.year if today.year in years or not years else max(years)
             self._campaign = (key, year)
         return self._campaign[1]
+
+    def start_verification(self) -> str:
+        """A full verification of the log as the registry's job (the API's
+        ``POST /v1/chain/verifications``): queued, then run by a worker with progress."""
+        job_id = request_verification(self.store)
+        self.runtime.broker.get_actor("registry.verify_chain").send(job_id)
+        return job_id
+
+    def last_verification(self) -> dict[str, Any] | None:
+        return latest_verification_job(self.store)
 
     # -- scheduling -------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from shared.documents import office_config_for
 from shared.runtime import Runtime
 
 from .application import Scheduler, SchedulingService
@@ -37,5 +38,6 @@ class SchedulingParts:
             since=config.scheduler_since,
             stale_after=timedelta(seconds=config.stale_claim_seconds),
         )
-        service = SchedulingService(runtime.store, runtime.settings.zone, config)
+        office = office_config_for(runtime)
+        service = SchedulingService(runtime.store, runtime.settings.zone, config, office)
         return cls(config, service, scheduler)

@@ -86,10 +86,49 @@ class ProjectRegistered(Schema):
     planned_completion = fields.Date(load_default=None, allow_none=True)
 
 
+class TeamMember(Schema):
+    """One member of a project's 工作专班."""
+
+    name = fields.String(required=True, validate=validate.Length(1, 50), metadata={"note": "姓名"})
+    unit = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(1, 200),
+        metadata={"note": "所在单位"},
+    )
+    duty = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(1, 50),
+        metadata={"note": "专班职责（组长、成员、联络员等）"},
+    )
+
+
+class Contact(Schema):
+    """The person a project names to be reached (指定专人), as a site board posts it."""
+
+    name = fields.String(required=True, validate=validate.Length(1, 50), metadata={"note": "姓名"})
+    phone = fields.String(
+        required=True,
+        metadata={"note": "联系电话"},
+        validate=validate.Regexp(
+            r"^[0-9][0-9-]{4,19}$", error="digits and hyphens, e.g. 0558-1234567"
+        ),
+    )
+
+
 class ResponsibilityAssigned(Schema):
     leader = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 200))
     lead_unit = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 200))
     owner_unit = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 200))
+    team = fields.List(
+        fields.Nested(TeamMember),
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(1, 50),
+        metadata={"description": "the project's 工作专班, replacing the one before"},
+    )
+    contact = fields.Nested(Contact, load_default=None, allow_none=True)
     reason = _text
 
 
@@ -137,6 +176,8 @@ class ConstructionStarted(Schema):
 class InvestmentReported(Schema):
     month = Month(required=True)
     amount = Money(required=True)
+    progress = fields.String(validate=validate.Length(0, 2000))
+    """形象进度 as the unit wrote it (optional; absent from reports that do not say)."""
 
 
 class InspectionCompleted(Schema):

@@ -36,7 +36,12 @@ _TYPES: tuple[tuple[type[fields.Field], dict[str, Any]], ...] = (
 def field_spec(name: str, field: fields.Field) -> dict[str, Any]:
     """The JSON-Schema description of one payload field."""
     spec = dict(next((s for cls, s in _TYPES if isinstance(field, cls)), {"type": "string"}))
-    spec["description"] = FIELD_NOTES.get(name, ("", None))[0]
+    spec["description"] = field.metadata.get("note") or FIELD_NOTES.get(name, ("", None))[0]
+    if isinstance(field, fields.Nested):
+        nested = field.schema
+        spec = {"type": "object", "description": spec["description"]}
+        spec["properties"] = {n: field_spec(n, f) for n, f in nested.fields.items()}
+        spec["required"] = [n for n, f in nested.fields.items() if f.required]
     if isinstance(field, fields.List):
         spec["items"] = field_spec(name, field.inner)
         spec["items"].pop("description", None)
@@ -66,6 +71,13 @@ def example(event_type: EventType) -> dict[str, Any]:
 def _derived_example(name: str, field: fields.Field) -> Any:
     if name == "monthly_plan":
         return ["6549090.00"] * 11 + ["6549091.00"]
+    if name == "team":
+        return [
+            {"name": "王建国", "unit": "县发改局", "duty": "专班组长"},
+            {"name": "李娜", "unit": "县自然资源局", "duty": "联络员"},
+        ]
+    if name == "contact":
+        return {"name": "李娜", "phone": "0558-1234567"}
     choices = [v.choices for v in field.validators if isinstance(v, validate.OneOf)]
     return list(choices[0])[0] if choices else None
 

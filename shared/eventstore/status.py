@@ -27,6 +27,9 @@ from .schema import verification_jobs
 from .signed import Keyring
 from .store import EventStore
 
+JOB_STATUSES = ("queued", "running", "done", "failed")
+"""A verification job's states, in order."""
+
 PROGRESS_EVERY = 10_000
 """Events between two progress writes of a verification job."""
 
@@ -94,6 +97,17 @@ def verification_job(store: EventStore, job_id: str) -> dict[str, Any] | None:
     job = dict(row._mapping)
     job["result"] = None if job["result"] is None else json.loads(job["result"])
     return job
+
+
+def latest_verification_job(store: EventStore) -> dict[str, Any] | None:
+    """The job requested last (queued, running or done), for a page that shows it."""
+    with store.reading() as conn:
+        job_id = conn.execute(
+            select(verification_jobs.c.job_id)
+            .order_by(verification_jobs.c.requested_at.desc())
+            .limit(1)
+        ).scalar()
+    return None if job_id is None else verification_job(store, job_id)
 
 
 def _update(store: EventStore, job_id: str, **values: Any) -> None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import re
+import uuid
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from services.console.gateway import services as console_services
+from services.registry.application.submissions import Submission
 from shared.eventstore import KNOWN_AT_IN_FUTURE
+from shared.eventstore.errors import InvalidEventPayload
 
 from .conftest import csrf_of
 
@@ -48,6 +52,44 @@ def test_the_wall_groups_by_unit_and_filters_by_status(signed_in):
     html = signed_in("viewer").get("/?group=lead_unit&status=red").text
     assert "县发改局" in html
     assert 'class="badge green">绿</span>\n  <a' not in html
+
+
+def _assign(site, payload: dict) -> object:  # type: ignore[no-untyped-def]
+    """An office's ResponsibilityAssigned for XM2025007, dated inside its campaign year."""
+    return console_services(site.runtime).submit(
+        Submission(
+            event_id=str(uuid.uuid4()),
+            type="ResponsibilityAssigned",
+            occurred_at=datetime(2025, 6, 1, 2, tzinfo=UTC),
+            project_id="XM2025007",
+            payload=payload,
+            actor="office1",
+            source="console",
+        )
+    )
+
+
+def test_a_projects_team_and_contact_show_on_its_page_and_only_the_contact_on_its_board(
+    signed_in, site
+):
+    team = [
+        {"name": "周海燕", "unit": "县发改局", "duty": "专班组长"},
+        {"name": "吴国栋", "unit": "县住建局"},
+    ]
+    contact = {"name": "吴国栋", "phone": "0558-6612345"}
+    outcome = _assign(site, {"team": team, "contact": contact, "reason": "组建工作专班"})
+    assert outcome.status == "accepted", outcome
+    page = signed_in("viewer").get("/projects/XM2025007").text
+    assert "周海燕（县发改局，专班组长）、吴国栋（县住建局）" in page
+    assert "吴国栋　0558-6612345" in page
+    board = site.client().get("/public/projects/XM2025007").text
+    assert "吴国栋　0558-6612345" in board and "周海燕" not in board
+
+
+def test_a_team_member_without_a_name_or_a_phone_in_letters_is_refused(site):
+    with pytest.raises(InvalidEventPayload) as refused:
+        _assign(site, {"team": [{"unit": "县发改局"}], "contact": {"name": "某", "phone": "电话"}})
+    assert set(refused.value.errors) == {"team", "contact"}
 
 
 def test_the_public_board_needs_no_sign_in_and_shows_no_internal_fields(site):
@@ -97,6 +139,44 @@ def test_the_office_plans_a_month_and_closes_an_action_it_assigned(signed_in, si
     assert f"action-{action['action_id']}" not in client.get("/dispatch").text
 
 
+def test_the_office_issues_a_plans_supervision_notice_once_and_downloads_it(signed_in):
+    import io
+
+    from docx import Document
+
+    client = signed_in("office")
+    token = csrf_of(client.get("/dispatch").text)
+    made = client.post(
+        "/dispatch/plans", data={"cadence": "monthly", "period": "2025-10", "csrf_token": token}
+    )
+    page = client.get(made.location).text
+    assert "督查通报" in page and "未编号" in page and "编号印发" in page
+    issue = made.location + "/supervision/issue"
+    assert client.post(issue, data={"csrf_token": token, "version": "1"}).status_code == 302
+    page = client.get(made.location).text
+    number = re.search(r"〔\d{4}〕\d+号", page)
+    assert number, "the issued number is shown beside the document"
+    assert client.post(issue, data={"csrf_token": token, "version": "1"}).status_code == 302
+    again = client.get(made.location).text
+    assert again.count(number.group(0)) == 1, "issuing twice keeps the one number"
+    docx = client.get(made.location + "/supervision.docx?version=1")
+    assert docx.status_code == 200
+    text = "\n".join(p.text for p in Document(io.BytesIO(docx.data)).paragraphs)
+    assert number.group(0) in text and "督查情况的通报" in text
+
+
+def test_a_viewer_sees_the_documents_but_may_not_issue_them(signed_in):
+    client = signed_in("viewer")
+    plans = client.get("/dispatch").text
+    link = re.search(r'href="(/dispatch/plans/[^/"]+/[^/"?]+)"', plans)
+    assert link, "the calendar links to a plan"
+    page = client.get(link.group(1)).text
+    assert "督查通报" in page and "编号印发" not in page
+    refused = client.post(link.group(1) + "/supervision/issue", data={"version": "1"})
+    assert refused.status_code in (400, 403)
+    assert client.get(link.group(1) + "/supervision.html").status_code == 200
+
+
 def test_a_viewer_may_not_close_actions_or_start_assessments(signed_in):
     client = signed_in("viewer")
     token = csrf_of(client.get("/dispatch").text)
@@ -124,9 +204,11 @@ def test_an_assessment_started_from_the_page_finishes_and_ranks_by_category(sign
     assert "年度投资计划完成" in card and f"/projects/{PROJECT}#e-" in card
 
 
-def test_the_auditor_verifies_the_chain_and_downloads_the_log(signed_in):
+def test_the_auditor_verifies_the_chain_and_downloads_the_log(signed_in, site):
     import json
     import time
+
+    from shared.eventstore.status import latest_verification_job
 
     client = signed_in("auditor")
     token = csrf_of(client.get("/audit").text)
@@ -137,6 +219,9 @@ def test_the_auditor_verifies_the_chain_and_downloads_the_log(signed_in):
             break
         time.sleep(0.2)
     assert 'class="badge green">完整' in html and "已校验至第" in html
+    job = latest_verification_job(site.runtime.store)  # the registry's job, as the API runs it
+    assert job["status"] == "done" and job["result"]["ok"]
+    assert job["verified"] == job["total"] == job["result"]["count"]
     lines = client.get("/audit/export").text.splitlines()
     assert json.loads(lines[0])["header"]["format"] == "gongjian-log"
     trailer = json.loads(lines[-1])["trailer"]

@@ -73,6 +73,17 @@ def test_every_list_endpoint_in_the_spec_takes_after_and_limit(client):
         assert {"after", "limit"} <= names, f"{path} does not page with after + limit"
 
 
+def test_every_schema_of_the_spec_has_a_name_of_its_own(runtime):
+    """Two marshmallow schemas of one name would be renamed silently (Foo1) by apispec."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        create_app(runtime).test_client().get("/openapi.json")
+    clashes = [str(w.message) for w in caught if "Multiple schemas resolved" in str(w.message)]
+    assert not clashes
+
+
 def test_old_parameter_names_are_documented_as_deprecated(client):
     spec = client.get("/openapi.json").json
     params = {p["name"]: p for p in spec["paths"]["/v1/projects"]["get"]["parameters"]}

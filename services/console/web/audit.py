@@ -1,18 +1,16 @@
 """审计: the chain's status, verification now (in the background), the log's export, and
-an event search by project, type and date."""
+an event search by project, type and date. Verification is the registry's job (the
+same as ``POST /v1/chain/verifications``), run by a worker and shown with its progress."""
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
-from flask import Response, current_app, redirect, request, url_for
+from flask import Response, redirect, request, url_for
 
 from shared.eventstore import Cutoff, RecordedEvent
 from shared.eventstore.consumer import checkpoint_of
-from shared.metrics import VERIFIED_CHECKPOINT, record_verification
+from shared.metrics import VERIFIED_CHECKPOINT
 
 from ...registry.domain import ProjectNotFound
 from ...registry.entrypoints.export import ndjson_lines
@@ -20,20 +18,6 @@ from .base import bp, day_argument, gateway, page, signed_in
 
 AUDITORS = ("office", "auditor")
 SEARCH_LIMIT = 500
-
-
-@dataclass
-class VerifyJob:
-    """The last verification started from this process."""
-
-    running: bool = False
-    checked: int = 0
-    result: Any = None
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-def _job() -> VerifyJob:
-    return current_app.extensions.setdefault("console.verify", VerifyJob())
 
 
 @bp.get("/audit")
@@ -46,7 +30,7 @@ def audit():  # type: ignore[no-untyped-def]
         "审计",
         head=services.store.head(),
         verified=checkpoint_of(services.store, VERIFIED_CHECKPOINT),
-        job=_job(),
+        job=services.last_verification(),
         found=found,
         searched=searched,
         types=sorted(services.integrations.known_types),
@@ -57,23 +41,12 @@ def audit():  # type: ignore[no-untyped-def]
 @bp.post("/audit/verify")
 @signed_in(*AUDITORS)
 def verify():  # type: ignore[no-untyped-def]
-    job, store = _job(), gateway().store
-    with job.lock:
-        if not job.running:
-            job.running, job.checked, job.result = True, 0, None
-            threading.Thread(target=_verify, args=(job, store), daemon=True).start()
+    """Queue the registry's full verification unless one is already queued or running."""
+    services = gateway()
+    job = services.last_verification()
+    if job is None or job["status"] == "done":
+        services.start_verification()
     return redirect(url_for("console.audit"))
-
-
-def _verify(job: VerifyJob, store: Any) -> None:
-    def progress(count: int) -> None:
-        job.checked = count
-
-    try:
-        job.result = store.verify(progress=progress)
-        record_verification(store, job.result)
-    finally:
-        job.running = False
 
 
 @bp.get("/audit/export")

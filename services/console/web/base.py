@@ -22,6 +22,7 @@ from flask import (
 from flask_wtf.csrf import CSRFError
 
 from shared.eventstore import FutureKnownAt
+from shared.i18n import period_text
 
 from .. import text
 from ..accounts import Accounts, User
@@ -108,6 +109,7 @@ def _page_context() -> dict[str, Any]:
         "yi": text.yi,
         "day": text.day,
         "moment": text.moment,
+        "period_text": period_text,
         "field_text": text.field_text,
         "value_text": text.value_text,
     }

@@ -11,17 +11,21 @@ from typing import Any
 from flask import Response, abort, redirect, request, url_for
 
 from shared.documents import FORMATS as DOCUMENT_FORMATS
+from shared.documents import register_for
 from shared.documents import render as render_document
 from shared.eventstore import now_utc
 
 from ...scheduling.domain.errors import ActionNotFound, PlanNotFound
 from ...scheduling.domain.periods import CADENCES, InvalidPeriod, Period
-from ...scheduling.entrypoints.routes import _plan_document
+from ...scheduling.entrypoints.documents import KINDS as DOCUMENTS
+from ...scheduling.entrypoints.documents import document_key
+from ...scheduling.entrypoints.documents.issuing import issue_plan_document, plan_document
 from .base import bp, current_user, gateway, page, signed_in
 
 READERS = ("office", "auditor", "viewer")
 DOWNLOADS = DOCUMENT_FORMATS
-"""The plan's meeting notice with its agenda, as the API's documents render it."""
+"""The formats of a plan's documents (the meeting notice with its agenda, 督查通报), as the
+API's documents render them."""
 
 
 @dataclass(frozen=True)
@@ -96,8 +100,16 @@ def plan(cadence: str, period: str):  # type: ignore[no-untyped-def]
     except (InvalidPeriod, PlanNotFound):
         abort(404)
     versions = [(v, version_change(v.changes)) for v in scheduling.versions(cadence, period)]
+    register = register_for(gateway().runtime)
+    issued = {kind: register.find(document_key(kind, record.to_dict())) for kind in DOCUMENTS}
     return page(
-        "plan", "调度计划", record=record, plan=record.plan, versions=versions, formats=DOWNLOADS
+        "plan",
+        "调度计划",
+        record=record,
+        plan=record.plan,
+        versions=versions,
+        formats=DOWNLOADS,
+        issued=issued,
     )
 
 
@@ -113,25 +125,56 @@ def version_change(changes: dict[str, Any]) -> str:
     return "，".join(parts) or "—"
 
 
-@bp.get("/dispatch/plans/<cadence>/<period>/agenda.<fmt>")
+@bp.get("/dispatch/plans/<cadence>/<period>/<kind>.<fmt>")
 @signed_in(*READERS)
-def agenda_download(cadence: str, period: str, fmt: str):  # type: ignore[no-untyped-def]
-    if fmt not in DOWNLOADS:
+def document_download(cadence: str, period: str, kind: str, fmt: str):  # type: ignore[no-untyped-def]
+    """The plan's 通知 (agenda) or 督查通报 (supervision), as the API renders it."""
+    if fmt not in DOWNLOADS or kind not in DOCUMENTS:
         abort(404)
+    services = gateway()
     try:
-        document, record, office = _plan_document(
-            "agenda", cadence, period, request.args.get("version", type=int)
+        document, record, office = plan_document(
+            services.runtime,
+            services.scheduling,
+            kind,
+            cadence,
+            period,
+            request.args.get("version", type=int),
         )
-    except PlanNotFound:
+    except (InvalidPeriod, PlanNotFound):
         abort(404)
-    rendered = render_document(
-        document, fmt, office, f"agenda-{cadence}-{period}-v{record['version']}"
-    )
+    stem = f"{kind}-{cadence}-{period}-v{record['version']}"
+    rendered = render_document(document, fmt, office, stem)
     return Response(
         rendered.body,
         content_type=rendered.content_type,
         headers={"Content-Disposition": rendered.content_disposition},
     )
+
+
+@bp.post("/dispatch/plans/<cadence>/<period>/<kind>/issue")
+@signed_in("office")
+def document_issue(cadence: str, period: str, kind: str):  # type: ignore[no-untyped-def]
+    """发文: the document of this plan version takes the year's next number, once."""
+    if kind not in DOCUMENTS:
+        abort(404)
+    services, user = gateway(), current_user()
+    assert user is not None
+    version = request.form.get("version", type=int)
+    try:
+        issue_plan_document(
+            services.runtime,
+            services.scheduling,
+            kind,
+            cadence,
+            period,
+            version,
+            actor=user.username,
+            source=user.source,
+        )
+    except (InvalidPeriod, PlanNotFound):
+        abort(404)
+    return redirect(url_for("console.plan", cadence=cadence, period=period, version=version))
 
 
 @bp.post("/dispatch/plans")

@@ -21,6 +21,7 @@ PUBLIC_FIELDS = (
     "phase",
     "progress",
     "contact",
+    "contact_unit",
 )
 
 
@@ -35,8 +36,16 @@ def public_view(project: KeyProject) -> dict[str, Any]:
         "planned_completion": project.planned_completion,
         "phase": project.phase,
         "progress": f"已完成{done}个，共{len(project.milestones)}个" if project.milestones else "",
-        "contact": project.lead_unit,
+        "contact": _contact(project),
+        "contact_unit": project.lead_unit,
     }
+
+
+def _contact(project: KeyProject) -> str:
+    """The project's named contact (指定专人) and phone, as a site board posts them."""
+    if not project.contact:
+        return ""
+    return f"{project.contact['name']}　{project.contact['phone']}"
 
 
 def qr_svg(address: str) -> Markup:

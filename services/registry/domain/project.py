@@ -65,6 +65,10 @@ class KeyProject:
     owner_unit: str = ""
     planned_start: str | None = None
     planned_completion: str | None = None
+    team: list[dict[str, Any]] = field(default_factory=list)
+    """The 工作专班: name, unit and duty of each member."""
+    contact: dict[str, Any] | None = None
+    """指定专人: name and phone, as the site board posts them."""
     registered_at: str | None = None
     started_at: str | None = None
     completed_at: str | None = None
@@ -174,9 +178,9 @@ class KeyProject:
             self.touch(name, event)
 
     def _responsibility(self, event: ProjectEvent, p: Any) -> None:
-        for name in ("leader", "lead_unit", "owner_unit"):
+        for name in ("leader", "lead_unit", "owner_unit", "team", "contact"):
             if p.get(name):
-                setattr(self, name, p[name])
+                setattr(self, name, copy.deepcopy(p[name]))
                 self.touch(name, event)
 
     def _milestone_planned(self, event: ProjectEvent, p: Any) -> None:

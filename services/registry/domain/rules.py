@@ -119,7 +119,7 @@ def _latest(events: list[ProjectEvent]) -> datetime | None:
 
 def _responsibility(project: KeyProject, event: ProjectEvent) -> None:
     p = event.payload
-    if not any(p.get(name) for name in ("leader", "lead_unit", "owner_unit")):
+    if not any(p.get(name) for name in ("leader", "lead_unit", "owner_unit", "team", "contact")):
         raise RuleViolation("leader", "name at least one of leader, lead_unit, owner_unit")
 
 

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from shared.documents import LeaderRanks, OfficeConfig
 from shared.eventstore import (
     CatchUp,
     ConcurrencyConflict,
@@ -34,9 +35,11 @@ from ..domain.periods import Period
 from ..domain.plan import (
     OpenAction,
     PlanInputs,
+    Roster,
     build_plan,
     changes_between,
     digest_of,
+    legacy_meeting,
     new_actions,
     progress_rows,
 )
@@ -114,6 +117,9 @@ class SchedulingService:
     store: EventStore
     zone: ZoneInfo
     config: SchedulingConfig = field(default_factory=SchedulingConfig)
+    office: OfficeConfig = field(default_factory=OfficeConfig)
+    """The office's meeting chairs and leader ranks: a plan's meeting names them as the
+    documents do."""
     clock: Callable[[], datetime] = now_utc
     states: queries.StateCache = field(default_factory=queries.StateCache)
     _board_memo: tuple[Any, list] = field(default=(None, []), repr=False)
@@ -234,6 +240,7 @@ class SchedulingService:
                 thresholds=self.config.thresholds,
                 targets=self.config.targets,
                 meeting=self.config.meeting,
+                roster=Roster(dict(self.office.chairs), LeaderRanks(self.office).ordered),
                 taken_action_ids=snap.taken_action_ids,
                 texts=texts,
             )
@@ -259,7 +266,7 @@ class SchedulingService:
         known = known_at or self.clock()
         body, snap = self.compute_plan(cadence, period, known)
         digest = digest_of(body)
-        if latest is not None and self._unchanged(latest, digest, known):
+        if latest is not None and self._unchanged(latest, body, known):
             return latest, False
         events, expected = self._plan_events(cadence, period, body, digest, known, snap, latest)
         try:
@@ -270,14 +277,17 @@ class SchedulingService:
         self.catch_up()
         return self.get_plan(cadence, period.label), True
 
-    def _unchanged(self, latest: PlanRecord, digest: str, known: datetime) -> bool:
-        """Whether a new plan with ``digest`` says what ``latest`` says. A plan made before
-        the Chinese reasons is the same plan in other words: wording is never a version."""
-        if latest.digest == digest:
+    def _unchanged(self, latest: PlanRecord, body: dict[str, Any], known: datetime) -> bool:
+        """Whether a new plan ``body`` says what ``latest`` says. A plan made before
+        the Chinese reasons, or before the configured chairs and rank order, is the same
+        plan in other words: wording and order are never a version."""
+        if latest.digest == digest_of(body):
             return True
         period = Period.parse(latest.cadence, latest.period)
-        legacy, _ = self.compute_plan(latest.cadence, period, known, texts=LEGACY_EN)
-        return latest.digest == digest_of(legacy)
+        english, _ = self.compute_plan(latest.cadence, period, known, texts=LEGACY_EN)
+        chair = self.config.meeting.chair  # what every level's chair was before
+        variants = [english, legacy_meeting(body, chair), legacy_meeting(english, chair)]
+        return latest.digest in {digest_of(v) for v in variants}
 
     def progress(self, record: PlanRecord) -> list[dict[str, Any]]:
         """The progress table of a stored plan's meeting, from what was known when it was

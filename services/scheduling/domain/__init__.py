@@ -4,7 +4,15 @@ folded from events, the board and agenda rules, and the dispatch plan."""
 from .calendar import WorkingCalendar
 from .errors import ActionNotFound, PlanNotFound, SchedulingError
 from .periods import CADENCES, InvalidPeriod, Period
-from .plan import MeetingSettings, OpenAction, PlanInputs, Targets, build_plan, digest_of
+from .plan import (
+    MeetingSettings,
+    OpenAction,
+    PlanInputs,
+    Roster,
+    Targets,
+    build_plan,
+    digest_of,
+)
 from .project import ProjectState, apply, effective_facts, fold
 from .rules import Finding, Thresholds, findings, status
 
@@ -27,6 +35,7 @@ __all__ = [
     "PlanInputs",
     "OpenAction",
     "MeetingSettings",
+    "Roster",
     "Targets",
     "build_plan",
     "digest_of",

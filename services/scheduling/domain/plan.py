@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -34,11 +34,28 @@ class Targets:
     investment: Decimal = Decimal("4500000000")
 
 
+LEGACY_CHAIR = "领导小组组长"
+"""The chair every plan recorded before the chairs of the meeting levels were configured."""
+
+
 @dataclass(frozen=True)
 class MeetingSettings:
     time: str = "09:00"
-    chair: str = "领导小组组长"
+    chair: str = LEGACY_CHAIR
+    """The chair when the office configures none for the meeting level."""
     spot_check_size: int = 3
+
+
+@dataclass(frozen=True)
+class Roster:
+    """Who chairs and who attends a meeting, as the office configures it: the chair of each
+    level (weekly, monthly, quarterly) and the leaders' rank order (documents' ``LeaderRanks``)."""
+
+    chairs: dict[str, str] = field(default_factory=dict)
+    by_rank: Callable[[Iterable[str]], list[str]] = sorted
+
+    def chair_for(self, cadence: str, default: str) -> str:
+        return self.chairs.get(cadence) or default
 
 
 @dataclass(frozen=True)
@@ -64,6 +81,7 @@ class PlanInputs:
     thresholds: Thresholds = field(default_factory=Thresholds)
     targets: Targets = field(default_factory=Targets)
     meeting: MeetingSettings = field(default_factory=MeetingSettings)
+    roster: Roster = field(default_factory=Roster)
     taken_action_ids: frozenset[str] = frozenset()
     """Every action id known then, open or closed: a new action never reuses one."""
     texts: str = ZH
@@ -175,8 +193,8 @@ def _meeting(
     return {
         "date": meeting_on.isoformat(),
         "time": inputs.meeting.time,
-        "chair": inputs.meeting.chair,
-        "attendees": _attendees(agenda_projects),
+        "chair": inputs.roster.chair_for(inputs.cadence, inputs.meeting.chair),
+        "attendees": _attendees(agenda_projects, inputs.roster),
         "calendar": sorted({calendar.source_of(day)[1] for day in inputs.period.days()}),
         "warnings": calendar.warnings(inputs.texts),
     }
@@ -257,11 +275,22 @@ def _action_dict(action: OpenAction, status_: str) -> dict[str, Any]:
     }
 
 
-def _attendees(states: Iterable[ProjectState]) -> list[str]:
-    people: set[str] = set()
-    for s in states:
-        people.update((s.leader, s.lead_unit, s.owner_unit))
-    return sorted(people)
+def _attendees(states: Iterable[ProjectState], roster: Roster) -> list[str]:
+    """The leaders by rank, then the units of their projects in that order (lead units
+    before owners, each unit once), as the meeting notice lists them."""
+    states = list(states)
+    leaders = roster.by_rank(s.leader for s in states)
+    rank = {leader: i for i, leader in enumerate(leaders)}
+    ordered = sorted(states, key=lambda s: (rank[s.leader], s.lead_unit, s.project_id))
+    units = [s.lead_unit for s in ordered] + [s.owner_unit for s in ordered]
+    return list(dict.fromkeys(u for u in [*leaders, *units] if u))
+
+
+def legacy_meeting(plan: dict[str, Any], chair: str) -> dict[str, Any]:
+    """The plan as it was recorded before the configured chairs and rank order: one chair
+    for every level, attendees in character order. Only for comparing digests."""
+    meeting = {**plan["meeting"], "chair": chair, "attendees": sorted(plan["meeting"]["attendees"])}
+    return {**plan, "meeting": meeting}
 
 
 def progress_rows(

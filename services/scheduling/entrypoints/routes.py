@@ -12,7 +12,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from shared.auth import current_principal, require_role
 from shared.documents import FORMATS as DOCUMENT_FORMATS
-from shared.documents import issued_json, office_config_for, register_for
+from shared.documents import issued_json
 from shared.documents import render as render_document
 from shared.eventstore import Cutoff, format_instant
 from shared.http import (
@@ -26,10 +26,12 @@ from shared.http import (
     next_link,
     page_after,
 )
+from shared.runtime import Runtime
 
 from ..domain.periods import CADENCES, InvalidPeriod, Period
 from ..wiring import SchedulingParts
 from . import documents
+from .documents import issuing
 from .labelled import (
     ActionsResponse,
     BoardResponse,
@@ -105,8 +107,12 @@ class CloseBody(Schema):
     note = fields.String(load_default="", validate=validate.Length(0, 2000))
 
 
+def _runtime() -> Runtime:
+    return current_app.extensions["gongjian.runtime"]  # type: ignore[no-any-return]
+
+
 def _service():  # type: ignore[no-untyped-def]
-    return SchedulingParts.of(current_app.extensions["gongjian.runtime"]).service
+    return SchedulingParts.of(_runtime()).service
 
 
 def _instant(value: date | datetime | None) -> datetime | None:
@@ -207,17 +213,13 @@ def plan_versions(query, cadence: str, period: str):  # type: ignore[no-untyped-
 
 
 def _plan_document(kind: str, cadence: str, period: str, version: int | None):  # type: ignore[no-untyped-def]
+    _known_kind(kind)  # and an InvalidPeriod is a 422 naming the field
+    return issuing.plan_document(_runtime(), _service(), kind, cadence, period, version)
+
+
+def _known_kind(kind: str) -> None:
     if kind not in documents.KINDS:
         raise Problem(404, "Not Found", f"no document {kind!r}; one of agenda, supervision")
-    Period.parse(cadence, period)  # an InvalidPeriod is a 422 naming the field
-    runtime = current_app.extensions["gongjian.runtime"]
-    stored = _service().get_plan(cadence, period, version)
-    record = stored.to_dict()
-    issued = register_for(runtime).find(documents.document_key(kind, record))
-    office = office_config_for(runtime)
-    progress = _service().progress(stored)
-    document = documents.build(kind, record, office, runtime.settings.zone, issued, progress)
-    return document, record, office
 
 
 @blp.get("/plans/<cadence>/<period>/<kind>.<fmt>")
@@ -245,12 +247,15 @@ def plan_document(query, cadence: str, period: str, kind: str, fmt: str):  # typ
 def issue_plan_document(query, cadence: str, period: str, kind: str):  # type: ignore[no-untyped-def]
     """Issue the document of this plan version: it gets the next number of the year
     (``攻坚办〔2026〕12号``, recorded as ``DocumentIssued``) once; issuing again returns it."""
-    document, record, _ = _plan_document(kind, cadence, period, query["version"])
+    _known_kind(kind)
     principal = current_principal()
-    issued, now = register_for(current_app.extensions["gongjian.runtime"]).issue(
-        documents.document_key(kind, record),
+    issued, now = issuing.issue_plan_document(
+        _runtime(),
+        _service(),
         kind,
-        document.title,
+        cadence,
+        period,
+        query["version"],
         actor=principal.name,
         source=principal.source,
     )

@@ -214,3 +214,32 @@ def test_bad_input_is_a_named_422_never_a_500(client, tokens, method, path, body
     response = getattr(client, method)(path, json=body, headers=tokens["office"])
     assert response.status_code == 422, response.json
     assert response.json["errors"]
+
+
+def test_the_plan_and_its_agenda_name_the_same_chair_and_attendees_in_rank_order(
+    client, tokens, runtime, county, clock
+):
+    for project_id, leader, unit in (
+        ("roads", "李副县长", "交通局"),
+        ("park", "陈明(县委书记)", "工信局"),
+    ):
+        other = Project(runtime.store, project_id)
+        other.register(major=True, leader=leader, lead_unit=unit)
+        other.milestone("m1", "2024-01-20")
+    clock.set("2024-03-04", hour=8)
+    plan = client.post(
+        "/v1/plans", json={"cadence": "weekly", "period": "2024-W10"}, headers=tokens["office"]
+    ).json["plan"]
+    meeting = plan["meeting"]
+    assert meeting["calendar_labels"] == ["国家法定工作日历"]
+    assert plan["board_labels"] == {"green": "绿", "yellow": "黄", "red": "红"}
+    assert meeting["chair"] == "常务副县长"  # the office's weekly chair, not 领导小组组长
+    leaders = ["陈明(县委书记)", "张县长", "李副县长"]
+    assert meeting["attendees"][:3] == leaders
+    assert meeting["attendees"][3:6] == ["工信局", "发改局", "交通局"]
+    md = client.get("/v1/plans/weekly/2024-W10/agenda.md", headers=tokens["viewer"])
+    text = md.get_data(as_text=True).replace("**", "")
+    assert "## 三、会议主持\n\n常务副县长\n" in text
+    assert "县领导：陈明（县委书记）、张县长、李副县长。" in text
+    units = "、".join(meeting["attendees"][3:])
+    assert f"参会单位：{units}、县重点项目建设攻坚行动领导小组办公室主要负责同志。" in text

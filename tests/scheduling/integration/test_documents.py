@@ -56,7 +56,7 @@ def week(tmp_path_factory):
     store = EventStore(engine, build_registry(), clock=clock)
     build_county(store, clock)
     clock.set("2026-03-02", hour=8)
-    service = SchedulingService(store, ZONE, SchedulingConfig(), clock=clock)
+    service = SchedulingService(store, ZONE, SchedulingConfig(), OFFICE, clock=clock)
     stored, _ = service.plan("weekly", "2026-W10")
     record, progress = stored.to_dict(), service.progress(stored)
     register = DocumentRegister(store, OFFICE.number_prefix, ZONE)

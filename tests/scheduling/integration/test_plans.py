@@ -173,3 +173,24 @@ def test_the_spring_festival_and_national_day_plans_meet_on_the_official_working
     assert festival.plan["meeting"]["calendar"] == ["official"]
     assert national_day.plan["meeting"]["date"] == "2024-10-08"
     assert national_day.plan["groups"][0]["items"][0]["action"]["due"] == "2024-10-31"
+
+
+def test_a_plan_stored_before_the_configured_chairs_stays_the_same_version(
+    service, county, clock, monkeypatch
+):
+    from services.scheduling.application import service as module
+    from services.scheduling.domain import plan as plans
+
+    def by_character(states, roster):
+        return sorted({name for s in states for name in (s.leader, s.lead_unit, s.owner_unit)})
+
+    with monkeypatch.context() as old_code:  # one chair for all, attendees by character
+        old_code.setattr(module, "Roster", lambda chairs, by_rank: plans.Roster())
+        old_code.setattr(plans, "_attendees", by_character)
+        old, _ = service.plan("monthly", "2024-03")
+    assert old.plan["meeting"]["chair"] == plans.LEGACY_CHAIR
+    clock.advance(hours=1)
+    again, created = service.plan("monthly", "2024-03", replan=True)
+    assert not created and again.version == 1
+    fresh, _ = service.compute_plan("monthly", _period("monthly", "2024-03"), clock.now)
+    assert fresh["meeting"]["chair"] == "县长"

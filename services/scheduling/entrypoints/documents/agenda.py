@@ -65,9 +65,8 @@ def build(doc: PlanDocument) -> OfficialDocument:
 
 
 def attendees(doc: PlanDocument) -> list[Block]:
-    groups = ordered_groups(doc)
-    leaders = [person(leader) for leader, _ in groups]
-    units = list(dict.fromkeys(g["unit"] for _, unit_groups in groups for g in unit_groups))
+    ranked, units = doc.attendees
+    leaders = [person(leader) for leader in ranked]
     return [
         Paragraph("、".join(leaders) + "。" if leaders else "分包县领导。", lead="县领导："),
         Paragraph(

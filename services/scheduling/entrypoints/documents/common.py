@@ -26,6 +26,8 @@ from shared.documents import (
 )
 from shared.i18n import date_text, instant_text_of, label, month_text, percent, yes_no, yi
 
+from ...domain.plan import LEGACY_CHAIR
+
 
 @dataclass(frozen=True)
 class PlanDocument:
@@ -44,8 +46,23 @@ class PlanDocument:
 
     @property
     def chair(self) -> str:
-        """The chair of this meeting level as configured, else as the plan recorded it."""
-        return self.office.chair_for(self.plan["cadence"], self.plan["meeting"]["chair"])
+        """The chair the plan recorded (the office's chair of the level when it was made);
+        for a plan made before the levels had chairs, the one configured now."""
+        recorded = self.plan["meeting"]["chair"]
+        if recorded != LEGACY_CHAIR:
+            return recorded
+        return self.office.chair_for(self.plan["cadence"], recorded)
+
+    @property
+    def attendees(self) -> tuple[list[str], list[str]]:
+        """The plan's attendees split into leaders (by rank) and units (in the plan's order:
+        lead units by their leader's rank, then owners)."""
+        leaders = {group["leader"] for group in self.plan["groups"]}
+        listed = self.plan["meeting"]["attendees"]
+        return (
+            self.ranks.ordered(a for a in listed if a in leaders),
+            [a for a in listed if a not in leaders],
+        )
 
     @property
     def period(self) -> str:
