@@ -323,13 +323,23 @@ def publish(
 
 def recompute(store: EventStore, stored: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:
     """The stored assessment computed again from the log, with its stored rulebook and
-    what it was asked (year, ``as_of``, ``known_at``, watermark)."""
+    what it was asked (year, ``as_of``, ``known_at``, watermark). One stored before the
+    Chinese explanations, or before this release's scoring rules, is re-run in its own
+    words and rules when the current ones do not give its digest; failing all, the
+    current computation is the answer (and names what differs)."""
     watermark = stored["chain_head_position"]
     rulebook = rulebooks.in_force(store, watermark, stored["rulebook_version"])
     asked = (stored["year"], parse_instant(stored["as_of"]), parse_instant(stored["known_at"]))
     again = compute(store, *asked, watermark, rulebook, zone)
-    if again["digest"] != stored["digest"]:
-        legacy = compute(store, *asked, watermark, rulebook, zone, texts=LEGACY_EN)
-        if legacy["digest"] == stored["digest"]:
-            return legacy
+    variants = (
+        (rulebook, LEGACY_EN),
+        (rulebook.as_legacy(), ZH),
+        (rulebook.as_legacy(), LEGACY_EN),
+    )
+    for variant, texts in variants:
+        if again["digest"] == stored["digest"]:
+            break
+        earlier = compute(store, *asked, watermark, variant, zone, texts=texts)
+        if earlier["digest"] == stored["digest"]:
+            return earlier
     return again

@@ -16,21 +16,26 @@ def vetoed(item: dict[str, Any]) -> bool:
     return bool(item.get("vetoes") or item.get("vetoed"))
 
 
-def competition_ranks(items: list[dict[str, Any]], key: str) -> None:
+def competition_ranks(items: list[dict[str, Any]], key: str, rb: Rulebook) -> None:
     """Sort best first and set ``rank``: every vetoed item after every unvetoed one,
-    whatever its total; ties share a rank, the next rank skips (1, 1, 3)."""
-    items.sort(key=lambda item: (vetoed(item), -Decimal(item["total"]), item[key]))
+    whatever its total (not under the legacy rules); ties share a rank, the next rank
+    skips (1, 1, 3)."""
+
+    def last_if_vetoed(item: dict[str, Any]) -> bool:
+        return vetoed(item) and not rb.legacy
+
+    items.sort(key=lambda item: (last_if_vetoed(item), -Decimal(item["total"]), item[key]))
     previous, rank = None, 0
     for index, item in enumerate(items, 1):
-        standing = (vetoed(item), item["total"])
+        standing = (last_if_vetoed(item), item["total"])
         if standing != previous:
             rank, previous = index, standing
         item["rank"] = rank
 
 
-def rank_projects(projects: list[dict[str, Any]]) -> None:
+def rank_projects(projects: list[dict[str, Any]], rb: Rulebook) -> None:
     for category in sorted({p["category"] for p in projects}):
-        competition_ranks([p for p in projects if p["category"] == category], "project_id")
+        competition_ranks([p for p in projects if p["category"] == category], "project_id", rb)
 
 
 def roll_up(
@@ -66,7 +71,7 @@ def roll_up(
                 "annual_plan": money(sum((Decimal(p["annual_plan"]) for p in members), Decimal(0))),
             }
         )
-    competition_ranks(out, "name")
+    competition_ranks(out, "name", rb)
     return out
 
 
@@ -84,7 +89,7 @@ def advanced_units(units: list[dict[str, Any]], rb: Rulebook) -> list[str]:
 def criticised_units(units: list[dict[str, Any]], rb: Rulebook) -> list[str]:
     """Every vetoed unit, and the bottom share of the unvetoed ones by rank (ties at the
     boundary included)."""
-    clean = [u for u in units if not u["vetoed"]]
+    clean = [u for u in units if not u["vetoed"] or rb.legacy]
     k = _count(rb.criticism_share, len(clean))
     boundary = clean[-k]["rank"] if k else None
     return [

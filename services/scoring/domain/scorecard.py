@@ -31,11 +31,15 @@ class Period:
 
     year: int
     as_of: date
+    closes_on_31_december: bool = True
+    """False under the legacy rules: the year was judged up to ``as_of`` itself."""
 
     @property
     def year_end(self) -> date:
         """The last day that counts for the year: ``as_of``, or 31 December when the
         cut-off lies in the next year (December's reports are due in January)."""
+        if not self.closes_on_31_december:
+            return self.as_of
         return min(self.as_of, date(self.year, 12, 31))
 
     @property
@@ -83,7 +87,7 @@ def score_project(f: ProjectFacts, rb: Rulebook, period: Period, texts: str = ZH
         if i.kind in rb.veto_incidents and i.on.year == period.year
     ]
     for line_ in lines:
-        if Decimal(line_["points"]) == 0:
+        if Decimal(line_["points"]) == 0 and not rb.legacy:
             _say_why_zero(line_)
     total = points_of(sum((Decimal(line["points"]) for line in lines), Decimal(0)))
     grade = rb.grade_of(total, vetoed=bool(vetoes))
@@ -135,7 +139,7 @@ def _target(f: ProjectFacts, rb: Rulebook, period: Period, texts: str) -> dict[s
     granted = counted_approvals(f, rb, period)
     approvals = len(granted)
     by_approvals = min(table.per_approval * approvals, table.approvals_max)
-    if by_approvals > best or (best == 0 and approvals):
+    if by_approvals > best or (best == 0 and approvals and not rb.legacy):
         # Also when approvals earn nothing: they are the events behind a zero.
         best = by_approvals
         said.update(basis="approvals", approvals=approvals)
