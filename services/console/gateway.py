@@ -90,8 +90,8 @@ class Services:
         self, year: int, as_of: date | None, known_at: date | None, requested_by: str
     ) -> dict[str, Any]:
         """The API's POST /v1/assessments: find or create the job and send it to a worker."""
-        request = assessments.AssessmentRequest.of(
-            year, as_of=as_of, known_at=known_at, rulebook_version=None, zone=self.zone
+        request = assessments.request_for(
+            self.store, year, as_of=as_of, known_at=known_at, rulebook_version=None, zone=self.zone
         )
         job, created = assessments.submit(self.records, request, requested_by=requested_by)
         if created or job["status"] == "failed":

@@ -254,6 +254,8 @@ class DispatchPlanned(Schema):
     changes = fields.Dict(load_default=dict)
     watermark = fields.Integer(load_default=None, allow_none=True)
     """The last global position known at ``known_at``."""
+    audit = fields.Boolean()
+    """True on an audit view (stream ``dispatch-audit-<cadence>-<period>``)."""
 
 
 class SpotCheckScheduled(Schema):

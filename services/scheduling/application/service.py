@@ -48,6 +48,8 @@ from ..domain.plan import (
     new_actions,
     progress_rows,
     replan_cutoff,
+    repointed,
+    visible_to,
 )
 from ..domain.project import ProjectState
 from ..domain.reasons import LEGACY_EN, ZH
@@ -88,6 +90,9 @@ class PlanRecord:
     recorded_at: datetime
     changes: dict[str, Any]
     plan: dict[str, Any]
+    audit: bool = False
+    """An audit view: the plan as it would have been made with what was known at an
+    earlier ``known_at``; never the period's current version, never opens an action."""
 
     @classmethod
     def of(cls, event: RecordedEvent) -> PlanRecord:
@@ -104,6 +109,7 @@ class PlanRecord:
             event.recorded_at,
             p.get("changes") or {},
             p["plan"],
+            bool(p.get("audit")),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -119,7 +125,20 @@ class PlanRecord:
             "recorded_at": format_instant(self.recorded_at),
             "changes": self.changes,
             "plan": self.plan,
+            "audit": self.audit,
         }
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """A plan computed for a period, on its way to be stored as the next version."""
+
+    cadence: str
+    period: Period
+    body: dict[str, Any]
+    known: datetime
+    snap: Snapshot
+    latest: PlanRecord | None
 
 
 @dataclass
@@ -296,7 +315,11 @@ class SchedulingService:
                 cadence=cadence,
                 period=period,
                 states=states,
-                open_actions=[a for a in snap.open_actions if a.project_id in members],
+                open_actions=[
+                    a
+                    for a in snap.open_actions
+                    if a.project_id in members and visible_to(a, period)
+                ],
                 calendar=calendar,
                 campaign=campaign.year,
                 thresholds=self.config.thresholds,
@@ -320,22 +343,33 @@ class SchedulingService:
         source: str = "scheduling",
     ) -> tuple[PlanRecord, bool]:
         """The period's plan: the stored one if it exists (unless re-planning or asked for
-        another ``known_at``), otherwise a new version. True when a version was written."""
+        another ``known_at``), otherwise a new version. True when something was written.
+
+        A ``known_at`` before the latest knowledge (events were recorded after it) gives
+        an audit view: returned, stored only when re-planning is asked (in its own
+        stream), never the current version, never opening an action."""
         period = Period.parse(cadence, period_label)
         latest = self.latest(cadence, period.label)
         if latest is not None and known_at is None and not replan:
             return latest, False
         known = known_at or self.clock()
         body, snap = self.compute_plan(cadence, period, known)
-        digest = digest_of(body)
+        if known_at is not None and self._before_latest_knowledge(known):
+            if latest is not None and self._made_with(latest, body, known):
+                return latest, False  # the current version was made with that knowledge
+            return self._audit_view(
+                cadence, period, (body, snap), known, keep=replan, attributed=(actor, source)
+            )
         if latest is not None and self._unchanged(latest, body, known):
             return latest, False
-        events, expected = self._plan_events(cadence, period, body, digest, known, snap, latest)
         try:
-            self.store.append([_attributed(e, actor, source) for e in events], expected)
+            draft = _Draft(cadence, period, body, known, snap, latest)
+            written = self._write_plan(draft, (actor, source))
         except (ConcurrencyConflict, DuplicateEventConflict):
             # Another planner wrote this period first: its version is the answer.
             return self.get_plan(cadence, period.label), False
+        if not written:
+            return latest or self.get_plan(cadence, period.label), False
         self.catch_up()
         return self.get_plan(cadence, period.label), True
 
@@ -384,6 +418,78 @@ class SchedulingService:
             return self.latest(cadence, period_label), False
         return self.plan(cadence, period_label, replan=True, actor="scheduler")
 
+    def _before_latest_knowledge(self, known: datetime) -> bool:
+        return self.store.position_known_at(known) < self.store.head().position
+
+    def _made_with(self, record: PlanRecord, body: dict[str, Any], known: datetime) -> bool:
+        return parse_instant(record.known_at) == known and self._unchanged(record, body, known)
+
+    def _write_plan(self, draft: _Draft, attributed: tuple[str, str]) -> bool:
+        """In one transaction: hold each new action's agenda item (the unique key decides,
+        see `projection.open_action`), point the plan at the actions that hold its items,
+        append the plan and the actions it opened. False when, so pointed, the plan is the
+        latest version again (nothing is written)."""
+        now = self.clock()
+        with self.store.writing() as conn:
+            opened = self._hold_items(conn, draft.body, draft.period, now)
+            if draft.latest is not None and draft.latest.digest == digest_of(draft.body):
+                conn.rollback()
+                return False
+            events, expected = self._plan_events(draft, now)
+            events += [_action_assigned(action, draft.period, now) for action in opened]
+            result = self.store.append(
+                [_attributed(e, *attributed) for e in events], expected, connection=conn
+            )
+            self._date_actions(conn, opened)
+        self.store.notify(result.last_position)
+        return True
+
+    def _hold_items(
+        self, conn: Any, body: dict[str, Any], period: Period, now: datetime
+    ) -> list[dict[str, Any]]:
+        """The plan's new actions this plan opens; an item another plan holds already is
+        pointed at that plan's action (or at none, when a later period's plan opened it).
+        Items in a fixed order, so that concurrent planners never wait on each other in a
+        cycle."""
+        opened = []
+        for action in sorted(new_actions(body), key=lambda a: (a["project_id"], a["item"])):
+            event_id = _action_event_id(action["action_id"])
+            payload = _action_payload(action, period)
+            if projection.open_action(conn, projection.assigned_row(payload, now, event_id)):
+                opened.append(action)
+                continue
+            holder = queries.open_action_for(conn, action["project_id"], action["item"])
+            if holder is None or holder.action_id != action["action_id"]:
+                repointed(body, action["project_id"], action["item"], holder, period)
+        return opened
+
+    def _date_actions(self, conn: Any, opened: list[dict[str, Any]]) -> None:
+        """Give the opened actions' rows the record time of their stored events."""
+        ids = [_action_event_id(a["action_id"]) for a in opened]
+        for event in self.store.get_many(ids, connection=conn).values():
+            projection.date_assignment(conn, event.payload["action_id"], event.recorded_at)
+
+    def _audit_view(
+        self,
+        cadence: str,
+        period: Period,
+        computed: tuple[dict[str, Any], Snapshot],
+        known: datetime,
+        *,
+        keep: bool,
+        attributed: tuple[str, str],
+    ) -> tuple[PlanRecord, bool]:
+        body, snap = computed
+        stream = f"dispatch-audit-{cadence}-{period.label}"
+        now = self.clock()
+        version = self.store.stream_version(stream) + 1
+        event = _audit_event(stream, cadence, period, body, known, snap.watermark, version, now)
+        if not keep:
+            return _unstored(event, now), False
+        self.store.append([_attributed(event, *attributed)])
+        (stored,) = self.store.read_stream(stream, from_version=version, to_version=version)
+        return PlanRecord.of(stored), True
+
     def _unchanged(self, latest: PlanRecord, body: dict[str, Any], known: datetime) -> bool:
         """Whether a new plan ``body`` says what ``latest`` says. A plan made before
         the Chinese reasons, or before the configured chairs and rank order, is the same
@@ -425,44 +531,15 @@ class SchedulingService:
         return PlanRecord.of(event)
 
     def _plan_events(
-        self,
-        cadence: str,
-        period: Period,
-        body: dict[str, Any],
-        digest: str,
-        known: datetime,
-        snap: Snapshot,
-        latest: PlanRecord | None,
+        self, draft: _Draft, now: datetime
     ) -> tuple[list[NewEvent], dict[str, int | None]]:
-        now = self.clock()
+        cadence, period, body, latest = draft.cadence, draft.period, draft.body, draft.latest
         version = (latest.version if latest else 0) + 1
         stream = f"dispatch-{cadence}-{period.label}"
-        events = [
-            NewEvent(
-                stream_id=stream,
-                type="DispatchPlanned",
-                occurred_at=now,
-                event_id=str(uuid.uuid5(_IDS, f"plan|{cadence}|{period.label}|{version}|{digest}")),
-                payload={
-                    "cadence": cadence,
-                    "period": period.label,
-                    "plan_version": version,
-                    "known_at": format_instant(known),
-                    "digest": digest,
-                    "plan": body,
-                    "changes": changes_between(latest.plan if latest else None, body),
-                    "watermark": snap.watermark,
-                },
-            )
-        ]
+        payload = _plan_payload(cadence, period, body, draft.known, draft.snap.watermark, version)
+        payload["changes"] = changes_between(latest.plan if latest else None, body)
+        events = [_dispatch_planned(stream, payload, now)]
         expected: dict[str, int | None] = {stream: version - 1}
-        self.catch_up()
-        taken = queries.action_ids_taken(self.store.engine)
-        events += [
-            _action_assigned(action, period, now)
-            for action in new_actions(body)
-            if action["action_id"] not in taken  # else assigned meanwhile by another version
-        ]
         spot = body.get("spot_check")
         spot_stream = f"spotcheck-{period.label}"
         if spot is not None and self.store.stream_version(spot_stream) == 0:
@@ -549,9 +626,97 @@ class SchedulingService:
             actor=actor,
             source=source,
         )
-        self.store.append([event])
+        # The row is closed with the event, in its transaction: a plan made next finds the
+        # item free at once, not after the read model catches up.
+        with self.store.writing() as conn:
+            result = self.store.append([event], connection=conn)
+            (stored,) = self.store.get_many([str(event.event_id)], connection=conn).values()
+            projection.close_action(conn, projection.closed_row(stored))
+        self.store.notify(result.last_position)
         self.catch_up()
         return queries.get_action(self.store.engine, action_id) or action, True
+
+
+def _plan_payload(
+    cadence: str,
+    period: Period,
+    body: dict[str, Any],
+    known: datetime,
+    watermark: int,
+    version: int,
+) -> dict[str, Any]:
+    return {
+        "cadence": cadence,
+        "period": period.label,
+        "plan_version": version,
+        "known_at": format_instant(known),
+        "digest": digest_of(body),
+        "plan": body,
+        "changes": {},
+        "watermark": watermark,
+    }
+
+
+def _dispatch_planned(stream: str, payload: dict[str, Any], now: datetime) -> NewEvent:
+    key = f"{payload['cadence']}|{payload['period']}|{payload['plan_version']}|{payload['digest']}"
+    prefix = "audit" if payload.get("audit") else "plan"
+    return NewEvent(
+        stream_id=stream,
+        type="DispatchPlanned",
+        occurred_at=now,
+        event_id=str(uuid.uuid5(_IDS, f"{prefix}|{key}")),
+        payload=payload,
+    )
+
+
+def _audit_event(
+    stream: str,
+    cadence: str,
+    period: Period,
+    body: dict[str, Any],
+    known: datetime,
+    watermark: int,
+    version: int,
+    now: datetime,
+) -> NewEvent:
+    """An audit view as a ``DispatchPlanned`` of its own stream, marked ``audit``."""
+    payload = {**_plan_payload(cadence, period, body, known, watermark, version), "audit": True}
+    return _dispatch_planned(stream, payload, now)
+
+
+def _unstored(event: NewEvent, now: datetime) -> PlanRecord:
+    """An audit view returned without being stored: no position."""
+    p = event.payload
+    return PlanRecord(
+        p["cadence"],
+        p["period"],
+        p["plan_version"],
+        p["digest"],
+        p["known_at"],
+        p["watermark"],
+        str(event.event_id),
+        0,
+        now,
+        {},
+        p["plan"],
+        True,
+    )
+
+
+def _action_event_id(action_id: str) -> str:
+    return str(uuid.uuid5(_IDS, f"action|{action_id}"))
+
+
+def _action_payload(action: dict[str, Any], period: Period) -> dict[str, Any]:
+    return {
+        "action_id": action["action_id"],
+        "project_id": action["project_id"],
+        "item": action["item"],
+        "assignee": action["assignee"],
+        "due": action["due"],
+        "period": period.label,
+        "description": action["reason"][:2000],
+    }
 
 
 def _action_assigned(action: dict[str, Any], period: Period, now: datetime) -> NewEvent:
@@ -560,16 +725,8 @@ def _action_assigned(action: dict[str, Any], period: Period, now: datetime) -> N
         stream_id=f"actions-{action['project_id']}",
         type="ActionAssigned",
         occurred_at=now,
-        event_id=str(uuid.uuid5(_IDS, f"action|{action['action_id']}")),
-        payload={
-            "action_id": action["action_id"],
-            "project_id": action["project_id"],
-            "item": action["item"],
-            "assignee": action["assignee"],
-            "due": action["due"],
-            "period": period.label,
-            "description": action["reason"][:2000],
-        },
+        event_id=_action_event_id(action["action_id"]),
+        payload=_action_payload(action, period),
     )
 
 

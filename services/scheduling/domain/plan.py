@@ -20,7 +20,7 @@ from shared.eventstore.canonical import canonical_json
 from shared.i18n import short_date
 
 from .calendar import WorkingCalendar
-from .periods import Period
+from .periods import Period, period_of_label
 from .project import ProjectState
 from .reasons import ZH, reason, scope
 from .rules import RED, Finding, Thresholds, findings, investment_lag, status
@@ -100,6 +100,29 @@ class PlanInputs:
     """Every action id known then, open or closed: a new action never reuses one."""
     texts: str = ZH
     """The wording of the reasons (`reasons.TEXTS`)."""
+
+
+def visible_to(action: OpenAction, period: Period) -> bool:
+    """Whether a plan for ``period`` may see (carry, point at) ``action``: it was opened by
+    a plan of an earlier period or of one that began within this one (the cadences
+    overlap), never by a plan of a later period, whatever order the plans are built in."""
+    return period_of_label(action.period).start <= period.end
+
+
+def repointed(
+    plan: dict[str, Any], project_id: str, item: str, holder: OpenAction | None, period: Period
+) -> None:
+    """Point the plan's item at the action that holds it (another plan opened it first),
+    or at none when that action was opened by a plan of a later period."""
+    for group in plan["groups"]:
+        for entry in group["items"]:
+            if (entry["project_id"], entry["item"]) != (project_id, item):
+                continue
+            if holder is not None and visible_to(holder, period):
+                status_ = "new" if holder.period == period.label else "carried"
+                entry["action"] = _action_dict(holder, status_)
+            else:
+                entry["action"] = {**entry["action"], "action_id": None, "status": "none"}
 
 
 def digest_of(plan: dict[str, Any]) -> str:

@@ -159,7 +159,10 @@ def board(query):  # type: ignore[no-untyped-def]
 @blp.doc(security=[{"bearer": []}])
 def plan_now(body):  # type: ignore[no-untyped-def]
     """The period's plan: returned if it exists, otherwise made and stored (201). With
-    ``known_at`` or ``replan`` a new version is stored when the plan changed."""
+    ``known_at`` or ``replan`` a new version is stored when the plan changed. A
+    ``known_at`` before the latest knowledge gives an audit view (``audit``: true):
+    returned, stored (201) only with ``replan``, never the current version, never opening
+    an action."""
     principal = current_principal()
     record, created = _service().plan(
         body["cadence"],

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, func, or_, select
+from sqlalchemy import Connection, Engine, func, or_, select
 
 from shared.events import PROJECT_EVENT_TYPES, is_project_stream, project_id_of
 from shared.eventstore import Cutoff, EventStore, RecordedEvent, checkpoint_of
@@ -97,9 +97,14 @@ def current_open_actions(engine: Engine) -> list[OpenAction]:
 def replayed_actions(store: EventStore, known_at: datetime | None) -> dict[str, dict[str, Any]]:
     """Every action as known at ``known_at``: id → its assignment and, if closed, closure."""
     out: dict[str, dict[str, Any]] = {}
+    holders: dict[tuple[str, str], str] = {}
     for event in store.iter_all(types=ACTION_TYPES, cutoff=Cutoff(known_at=known_at)):
         p = event.payload
         if event.type == "ActionAssigned":
+            holder = holders.get((p["project_id"], p["item"]))
+            if holder is not None and out[holder]["status"] == "open":
+                continue  # the item has its open action: as the read model's unique key
+            holders[(p["project_id"], p["item"])] = p["action_id"]
             out.setdefault(
                 p["action_id"],
                 {
@@ -158,6 +163,16 @@ def list_actions(
         query = query.where(actions.c.action_id > after)
     with engine.connect() as conn:
         return [row._asdict() for row in conn.execute(query)]
+
+
+def open_action_for(conn: Connection, project_id: str, item: str) -> OpenAction | None:
+    """The open action that holds an agenda item, if any."""
+    row = conn.execute(
+        select(actions).where(
+            actions.c.project_id == project_id, actions.c.item == item, actions.c.status == "open"
+        )
+    ).first()
+    return open_action_of(row._asdict()) if row is not None else None
 
 
 def get_action(engine: Engine, action_id: str) -> dict[str, Any] | None:

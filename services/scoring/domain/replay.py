@@ -116,12 +116,12 @@ class Replay:
 
         Consumes the facts: each project's are dropped once scored, so the facts and the
         result are not both held whole."""
-        period = Period(self.year, self.as_of.astimezone(self.zone).date())
+        period = Period(self.year, self.as_of.astimezone(self.zone).date(), not rulebook.legacy)
         projects = [
             score_project(self.projects.pop(project_id), rulebook, period, texts)
             for project_id in sorted(self.projects)
         ]
-        rank_projects(projects)
+        rank_projects(projects, rulebook)
         units = roll_up(projects, rulebook, lambda p: p["lead_unit"])
         leaders = roll_up(projects, rulebook, lambda p: p["leader"])
         return {

@@ -11,7 +11,7 @@ from shared.checkpointing import sign_if_due
 from shared.messaging import declare_actor
 from shared.runtime import Runtime
 
-from ..application import assessments
+from ..application import assessments, verification
 from ..readmodel.records import Records
 from ..wiring import ScoringParts
 
@@ -69,5 +69,28 @@ def declare(runtime: Runtime) -> dramatiq.Actor:
         max_retries=MAX_RETRIES,
         min_backoff=200,
         max_backoff=5000,
+        time_limit=3_600_000,
+    )
+
+
+def declare_verify(runtime: Runtime) -> dramatiq.Actor:
+    records = Records(runtime.engine)
+
+    def verify_assessment(verification_id: str) -> None:
+        try:
+            verification.run(runtime.store, records, verification_id, runtime.settings.zone)
+        except Exception as exc:
+            log.exception("verification failed", extra={"verification_id": verification_id})
+            records.update_verification(
+                verification_id, status="failed", difference=f"{type(exc).__name__}: {exc}"
+            )
+            raise
+
+    return declare_actor(
+        runtime.broker,
+        verify_assessment,
+        service="scoring",
+        verb="verify_assessment",
+        max_retries=3,
         time_limit=3_600_000,
     )

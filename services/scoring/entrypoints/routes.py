@@ -14,9 +14,9 @@ from shared.eventstore import RecordedEvent, format_instant
 from shared.http import AsOf, KnownAt, PageQuery, Problem, next_link, page_after
 from shared.runtime import Runtime
 
-from ..application import assessments, rulebooks
+from ..application import assessments, rulebooks, verification
 from ..domain.diff import diff_results
-from ..domain.errors import AssessmentJobNotFound, AssessmentNotFound, ProjectNotAssessed
+from ..domain.errors import AssessmentJobNotFound, ProjectNotAssessed
 from ..readmodel.records import Records
 from ..wiring import ScoringParts
 from . import bulletin, reports
@@ -89,14 +89,16 @@ def job_view(job: dict[str, Any]) -> dict[str, Any]:
 def post_assessment(body):  # type: ignore[no-untyped-def]
     """Start (or find) the assessment job for a year and cut-off: 202 with the job."""
     runtime = _runtime()
-    request_ = assessments.AssessmentRequest.of(
+    # An unknown rulebook version is a 422 (errors.py).
+    request_ = assessments.request_for(
+        runtime.store,
         body["year"],
         as_of=body["as_of"],
         known_at=body["known_at"],
         rulebook_version=body["rulebook_version"],
         zone=runtime.settings.zone,
     )
-    if request_.rulebook_version is not None:  # an unknown version is a 422 (errors.py)
+    if request_.rulebook_version is not None:
         head_position = runtime.store.position_known_at(request_.known_at)
         rulebooks.in_force(runtime.store, head_position, request_.rulebook_version)
     records = _records()
@@ -136,10 +138,8 @@ def list_assessments(query):  # type: ignore[no-untyped-def]
 
 
 def _assessment(assessment_id: str) -> dict[str, Any]:
-    record = _records().assessment(assessment_id)
-    if record is None:
-        raise AssessmentNotFound(assessment_id)
-    return record
+    """The stored assessment, served only when it passes its digest check."""
+    return verification.read(_records(), assessment_id)
 
 
 @blp.get("/assessments/<assessment_id>")

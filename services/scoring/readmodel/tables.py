@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, Integer, MetaData, String, Table, Text
 
 from shared.db import UTCDateTime
 
@@ -46,3 +46,18 @@ assessments = Table(
     Column("published_position", BigInteger),
     Column("created_at", UTCDateTime, nullable=False),
 )
+
+verifications = Table(
+    "scoring_verifications",
+    metadata,
+    Column("verification_id", String(64), primary_key=True),
+    Column("assessment_id", String(64), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("ok", Boolean),
+    Column("recomputed_digest", String(64)),
+    Column("difference", Text),
+    Column("requested_by", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+"""Verification jobs: a stored assessment recomputed from the log and compared."""

@@ -11,7 +11,7 @@ import pytest
 from services.scoring.application import assessments, rulebooks
 from services.scoring.domain.diff import diff_results
 from services.scoring.wiring import ScoringParts
-from shared.eventstore import end_of_day
+from shared.eventstore import end_of_day, format_instant
 from tests.scoring.builders import ZONE, History
 
 
@@ -102,10 +102,12 @@ def test_re_running_an_assessment_gives_the_same_digest_byte_for_byte(runtime, r
     county(history)
     record = run(runtime, records, request())
     watermark = record["chain_head_position"]
+    # The default cut-off: the day after December's report deadline (rulebook).
+    assert record["as_of"] == format_instant(end_of_day(date(2025, 1, 6), ZONE))
     rerun = assessments.compute(
         runtime.store,
         2024,
-        end_of_day(date(2024, 12, 31), ZONE),
+        end_of_day(date(2025, 1, 6), ZONE),
         end_of_day(date(2024, 12, 31), ZONE),
         watermark,
         rulebooks.in_force(runtime.store, watermark),
