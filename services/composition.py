@@ -63,16 +63,20 @@ def readiness(runtime: Runtime) -> list:
         missing = pending(runtime.engine, runtime.settings.database_url, migration_locations())
         return f"migrations not at head: {', '.join(sorted(missing))}" if missing else None
 
-    def broker() -> str | None:
-        client = getattr(runtime.broker, "client", None)
-        if client is not None:
-            client.ping()
-        return None
-
     def chain() -> str | None:
         return serving_problem(runtime.store, runtime.settings)
 
-    return [migrations, broker, chain]
+    return [migrations, chain]
+
+
+def degradations(runtime: Runtime) -> list:
+    """What a web process serves without: the broker (appends go on, the log is the
+    outbox; nudges wait for it)."""
+
+    def broker() -> str | None:
+        return runtime.bus.health()
+
+    return [broker]
 
 
 def create_app(runtime: Runtime, services: tuple[str, ...] = (*SERVICES, CONSOLE)) -> Flask:
@@ -83,7 +87,9 @@ def create_app(runtime: Runtime, services: tuple[str, ...] = (*SERVICES, CONSOLE
         raise ValueError(f"unknown service(s): {', '.join(sorted(unknown))}")
     apis = tuple(name for name in services if name in SERVICES)
     title = "all services" if len(apis) == len(SERVICES) else "+".join(services)
-    app, api = create_base_app(runtime, title=title, readiness=readiness(runtime))
+    app, api = create_base_app(
+        runtime, title=title, readiness=readiness(runtime), degradations=degradations(runtime)
+    )
     for name in apis:
         SERVICES[name].register_routes(api, runtime)
     if CONSOLE in services:

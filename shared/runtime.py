@@ -46,6 +46,7 @@ class Runtime:
         return cast(Part, found)
 
     def close(self) -> None:
+        self.bus.close()
         self.broker.close()
         self.engine.dispose()
 
