@@ -115,7 +115,7 @@ def serve(
 
     from shared.messaging import start_worker
 
-    from .composition import create_app, migrate
+    from .composition import create_app, migrate, worker_timer
 
     settings = obj.settings
     configure_logging(settings.log_level, settings.log_format)
@@ -123,7 +123,10 @@ def serve(
     if not no_migrate:
         migrate(settings)
     runtime = obj.runtime()
-    worker = start_worker(runtime.broker) if not settings.redis_url else None
+    worker = None
+    if not settings.redis_url:  # embedded: this process is the worker too
+        runtime.broker.add_middleware(worker_timer(runtime))
+        worker = start_worker(runtime.broker)
     host, port = host or settings.host, port or settings.port
     server = make_server(host, port, create_app(runtime), threaded=True)
     base = f"http://{host}:{port}"

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -12,6 +13,7 @@ from shared.config import Settings
 from shared.db import create_db_engine
 from shared.events import build_registry
 from shared.http import create_base_app
+from shared.messaging import CATCH_UP_SECONDS, TimedActors, catch_up_actors
 from shared.migrations import pending, upgrade
 from shared.migrations.roles import application_role, grant_application_role
 from shared.runtime import Runtime, build_runtime
@@ -56,6 +58,17 @@ def wire(runtime: Runtime) -> Runtime:
 
 def runtime_for(settings: Settings | None = None) -> Runtime:
     return wire(build_runtime(settings or Settings.from_env(), build_registry()))
+
+
+TIMED_ACTORS = ("scoring.take_up_lost_jobs",)
+"""Besides every subscriber's catch-up: what each worker runs on its timer."""
+
+
+def worker_timer(runtime: Runtime, interval: float | None = None) -> TimedActors:
+    """The timer each worker runs (``GONGJIAN_CATCH_UP_SECONDS``, default 15 s): every
+    read model's catch-up and the reaper of lost assessment jobs."""
+    every = interval or float(os.environ.get("GONGJIAN_CATCH_UP_SECONDS") or CATCH_UP_SECONDS)
+    return TimedActors([*catch_up_actors(runtime.bus.subscribers), *TIMED_ACTORS], every)
 
 
 def readiness(runtime: Runtime) -> list:

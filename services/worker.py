@@ -26,10 +26,9 @@ from dramatiq.errors import BrokerConnectionError
 from shared.config import Settings
 from shared.heartbeat import Heartbeat
 from shared.logging import configure_logging, once_a_minute
-from shared.messaging import CATCH_UP_SECONDS, CatchUpTimer
 from shared.runtime import Runtime
 
-from .composition import runtime_for
+from .composition import runtime_for, worker_timer
 
 log = logging.getLogger("gongjian.worker")
 waiting_log = once_a_minute(logging.getLogger("gongjian.worker.broker"))
@@ -100,11 +99,6 @@ def _stoppable_while_waiting() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def catch_up_interval() -> float:
-    """Seconds between timed catch-ups (``GONGJIAN_CATCH_UP_SECONDS``, default 15)."""
-    return float(os.environ.get("GONGJIAN_CATCH_UP_SECONDS") or CATCH_UP_SECONDS)
-
-
 def setup(settings: Settings | None = None) -> Runtime:
     """Build the worker's runtime and make its broker dramatiq's global one."""
     settings = settings or Settings.from_env()
@@ -118,7 +112,7 @@ def setup(settings: Settings | None = None) -> Runtime:
         attempts = wait_for_broker(settings.redis_url, timeout=timeout)
     runtime = runtime_for(settings)
     runtime.broker.add_middleware(Heartbeat())
-    runtime.broker.add_middleware(CatchUpTimer(runtime.bus.subscribers, catch_up_interval()))
+    runtime.broker.add_middleware(worker_timer(runtime))
     dramatiq.set_broker(runtime.broker)
     log.info(
         "worker ready",

@@ -9,7 +9,7 @@ service has its own queue (named after the service).
 When the broker is away, appends go on (the log is the outbox): the bus holds the highest
 position it could not send, warns once a minute, and a thread of its own sends that one
 nudge as soon as the broker answers again. Workers also catch up on a timer
-(`CatchUpTimer`), so a read model follows the log without any nudge.
+(`TimedActors`), so a read model follows the log without any nudge.
 """
 
 from __future__ import annotations
@@ -201,40 +201,55 @@ class EventBus:
         return True
 
 
-class CatchUpTimer(dramatiq.Middleware):
-    """Runs every subscriber's ``<service>.catch_up`` in the worker every ``interval``
-    seconds, straight from the database: read models follow the log with no nudge at all
-    (a broker outage, a lost message)."""
+class TimedActors(dramatiq.Middleware):
+    """Runs the named actors' functions in the worker every ``interval`` seconds, straight,
+    not through the broker: each subscriber's ``<service>.catch_up`` (read models follow
+    the log with no nudge at all, through a broker outage or a lost message) and the
+    reapers of jobs whose worker died."""
 
-    def __init__(self, subscribers: Iterable[str], interval: float = CATCH_UP_SECONDS) -> None:
-        self.subscribers = tuple(subscribers)
+    def __init__(self, actor_names: Iterable[str], interval: float = CATCH_UP_SECONDS) -> None:
+        self.actor_names = tuple(actor_names)
         self.interval = interval
         self._stop = threading.Event()
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: Any) -> None:
         self._stop.clear()
         threading.Thread(
-            target=self._run, args=(broker,), name="gongjian-catch-up", daemon=True
+            target=self._run, args=(broker,), name="gongjian-timed-actors", daemon=True
         ).start()
 
     def before_worker_shutdown(self, broker: dramatiq.Broker, worker: Any) -> None:
         self._stop.set()
 
     def run_once(self, broker: dramatiq.Broker) -> None:
-        for service in self.subscribers:
-            name = f"{service}.catch_up"
+        for name in self.actor_names:
             if name not in broker.actors:
                 continue
             try:
                 broker.get_actor(name).fn()
             except Exception as exc:  # noqa: BLE001 - the next tick tries again
                 outage_log.warning(
-                    "timed catch-up failed", extra={"service": service, "reason": str(exc)[:200]}
+                    "timed actor failed", extra={"actor": name, "reason": str(exc)[:200]}
                 )
 
     def _run(self, broker: dramatiq.Broker) -> None:
         while not self._stop.wait(self.interval):
             self.run_once(broker)
+
+
+def catch_up_actors(subscribers: Iterable[str]) -> list[str]:
+    return [f"{service}.catch_up" for service in subscribers]
+
+
+def send_or_leave(actor: dramatiq.Actor, *args: Any) -> bool:
+    """Send a job's message; with the broker away, log it (once a minute) and leave the
+    job to the reaper that sends waiting jobs again (the job itself is in the database)."""
+    try:
+        actor.send(*args)
+    except Exception as exc:  # noqa: BLE001 - any failure to enqueue means the broker is away
+        outage_log.warning(BROKER_AWAY, extra={"actor": actor.actor_name, "reason": str(exc)[:200]})
+        return False
+    return True
 
 
 def start_worker(broker: dramatiq.Broker, threads: int = 2) -> dramatiq.Worker:

@@ -9,9 +9,8 @@ import threading
 
 import pytest
 
-from services.composition import create_app, runtime_for
+from services.composition import create_app, runtime_for, worker_timer
 from services.scheduling.readmodel import queries
-from shared.messaging import CatchUpTimer
 from tests.registry.integration.conftest import register
 from tests.shared.helpers import note
 
@@ -87,7 +86,7 @@ def test_read_models_catch_up_on_the_workers_timer_without_any_nudge(runtime, pr
 
     private_redis.stop()
     runtime.store.append([note("project-a", str(i)) for i in range(4)])
-    timer = CatchUpTimer(runtime.bus.subscribers, interval=0.2)
+    timer = worker_timer(runtime, interval=0.2)
 
     class Worker:  # what the middleware reads of a dramatiq worker: nothing
         pass
