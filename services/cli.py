@@ -91,11 +91,16 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Migrate the database to the head of every branch (safe to run twice)."""
+    from shared.migrations import UnsuitableDatabase
+
     from .composition import migrate
 
     settings = _settings()
-    configure_logging(settings.log_level, "text")
-    migrate(settings)
+    configure_logging(settings.log_level, settings.log_format)
+    try:
+        migrate(settings)
+    except UnsuitableDatabase as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"数据库已迁移到最新版本（head）：{_redact(settings.database_url)}")
 
 

@@ -39,7 +39,7 @@ class ZonedTextFormatter(logging.Formatter):
 
 
 def json_formatter() -> logging.Formatter:
-    return ZonedJsonFormatter(JSON_FIELDS, rename_fields=RENAMED)
+    return ZonedJsonFormatter(JSON_FIELDS, rename_fields=RENAMED, json_ensure_ascii=False)
 
 
 def text_formatter() -> logging.Formatter:

@@ -114,5 +114,5 @@ def test_the_scheduler_keeps_ticking_through_a_redis_outage(runtime, private_red
         loop.join(timeout=10)
 
     assert alive, "the scheduler exited while Redis was away"
-    failures = [r for r in caplog.records if r.name == "gongjian.scheduler"]
+    failures = [r for r in caplog.records if r.name == "gongjian.scheduler.outage"]
     assert len(failures) == 1  # a warning a minute, however many ticks failed

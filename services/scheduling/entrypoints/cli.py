@@ -17,7 +17,8 @@ from shared.commandline import KNOWN_AT
 from shared.i18n import label, period_text
 from shared.logging import configure_logging, once_a_minute
 
-outage_log = once_a_minute(logging.getLogger("gongjian.scheduler"))
+log = logging.getLogger("gongjian.scheduler")
+outage_log = once_a_minute(logging.getLogger("gongjian.scheduler.outage"))
 OUTAGES = (OperationalError, InterfaceError, redis.RedisError, DramatiqError, OSError)
 """What a scheduler tick may meet while a dependency is away: it waits and tries again."""
 
@@ -100,7 +101,12 @@ def _tick(runtime, parts) -> None:  # type: ignore[no-untyped-def]
 
     parts.service.catch_up()
     for cadence, period in parts.scheduler.tick():
-        click.echo(f"正在制定{label('cadence', cadence)}计划：{period_text(period)}")
+        log.info(
+            "正在制定%s计划：%s",
+            label("cadence", cadence),
+            period_text(period),
+            extra={"cadence": cadence, "period": period},
+        )
     sign_if_due(runtime.store, runtime.settings)  # the daily signed checkpoint
 
 
