@@ -10,7 +10,8 @@ from flask_smorest import Api
 from shared.http import create_base_app
 from shared.runtime import Runtime
 
-from .entrypoints import actors, errors, routes
+from .entrypoints import actors, errors, metrics, routes
+from .readmodel.leases import JobLeases
 from .wiring import ScoringParts
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
@@ -23,7 +24,8 @@ def register_routes(api: Api, runtime: Runtime) -> None:
 
 
 def wire(runtime: Runtime) -> ScoringParts:
-    """Declares ``scoring.assess(job_id)``."""
+    """Declares ``scoring.assess(job_id)`` and adds the job gauges to the metrics."""
+    runtime.gauges.append(metrics.job_gauges(JobLeases(runtime.engine)))
     return ScoringParts(assess=actors.declare(runtime))
 
 

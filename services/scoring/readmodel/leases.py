@@ -8,11 +8,12 @@ killed mid-job stops renewing, and `JobLeases.expired` finds its job for the rea
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, select, update
+from sqlalchemy import Connection, Engine, Row, func, select, update
 
 from shared.db import is_postgres
 
@@ -42,6 +43,15 @@ def _alive(job: Row[Any], now: datetime) -> bool:
     return (
         job.status == "running" and job.lease_expires_at is not None and job.lease_expires_at > now
     )
+
+
+@dataclass(frozen=True)
+class JobSummary:
+    by_status: dict[str, int]
+    oldest_seconds: dict[str, float]
+    live_leases: int
+    expired_leases: int
+    takeovers: int
 
 
 class JobLeases:
@@ -151,13 +161,36 @@ class JobLeases:
                 conn.execute(update(jobs).where(jobs.c.job_id.in_(stale)).values(updated_at=now))
         return stale
 
-    def counts(self) -> dict[str, int]:
-        """Jobs by status (for the metrics)."""
-        from sqlalchemy import func
-
+    def summary(self, now: datetime) -> JobSummary:
+        """Jobs by status, the oldest unfinished one's age by status, leases alive and
+        run out, and takeovers so far (for the metrics)."""
+        unfinished = jobs.c.status.in_(("queued", "retrying", "running"))
+        alive = (jobs.c.status == "running") & (jobs.c.lease_expires_at > now)
         with self.engine.connect() as conn:
-            rows = conn.execute(select(jobs.c.status, func.count()).group_by(jobs.c.status)).all()
-        return {status: int(count) for status, count in rows}
+            rows = conn.execute(
+                select(jobs.c.status, func.count(), func.min(jobs.c.created_at)).group_by(
+                    jobs.c.status
+                )
+            ).all()
+            leases = conn.execute(
+                select(
+                    func.count().filter(alive),
+                    func.count().filter((jobs.c.status == "running") & ~alive),
+                    func.coalesce(func.sum(jobs.c.takeovers), 0),
+                ).where(unfinished | (jobs.c.takeovers > 0))
+            ).one()
+        oldest = {
+            status: (now - first).total_seconds()
+            for status, _, first in rows
+            if status in ("queued", "retrying", "running") and first is not None
+        }
+        return JobSummary(
+            by_status={status: int(count) for status, count, _ in rows},
+            oldest_seconds=oldest,
+            live_leases=int(leases[0]),
+            expired_leases=int(leases[1]),
+            takeovers=int(leases[2]),
+        )
 
     def _lock_group(self, conn: Connection, job: Row[Any]) -> list[Row[Any]]:
         """Every job of the group, locked in one order (two claimers serialise here)."""
