@@ -8,8 +8,6 @@ import uuid
 from dataclasses import replace
 from datetime import timedelta
 
-import pytest
-
 from services.composition import runtime_for
 from services.scoring.application import assessments, jobs
 from services.scoring.readmodel.leases import JobLeases
@@ -24,14 +22,8 @@ from tests.shared.helpers import note
 LEASE = timedelta(seconds=30)
 
 
-@pytest.fixture
-def runtime(settings):
-    runtime = runtime_for(settings)
-    yield runtime
-    runtime.close()
-
-
-def test_jobs_are_counted_by_state_with_the_oldest_ones_age_and_their_leases(runtime):
+def test_jobs_are_counted_by_state_with_the_oldest_ones_age_and_their_leases(wired_runtime):
+    runtime = wired_runtime
     records, leases = Records(runtime.engine), JobLeases(runtime.engine)
     running, _ = assessments.submit(records, request(known_at="2024-12-29"))
     lost, _ = assessments.submit(records, request(year=2023, known_at="2023-12-31"))
@@ -58,7 +50,8 @@ def test_jobs_are_counted_by_state_with_the_oldest_ones_age_and_their_leases(run
     assert after["gongjian_job_leases"][(("kind", "assessment"), ("state", "expired"))] == 0
 
 
-def test_the_time_of_the_last_good_chain_verification_is_exposed(runtime):
+def test_the_time_of_the_last_good_chain_verification_is_exposed(wired_runtime):
+    runtime = wired_runtime
     assert scrape(runtime)["gongjian_chain_verified_timestamp_seconds"] == {(): 0}
     runtime.store.append([note()])
     record_verification(runtime.store, runtime.store.verify())

@@ -3,7 +3,7 @@ job's age, leases alive and run out, and takeovers (jobs whose worker was lost).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
@@ -13,33 +13,38 @@ from ..readmodel.leases import JobLeases
 from ..readmodel.records import JOB_STATUSES
 
 KIND = "assessment"
+UNFINISHED = ("queued", "retrying", "running")
+
+
+def _by(name: str, documentation: str, label: str, values: Mapping[str, float]) -> Metric:
+    """A gauge of assessment jobs with one more label, a sample per value."""
+    family = GaugeMetricFamily(name, documentation, labels=["kind", label])
+    for key, value in values.items():
+        family.add_metric([KIND, key], value)
+    return family
 
 
 def job_gauges(leases: JobLeases) -> Callable[[], Iterator[Metric]]:
     def collect() -> Iterator[Metric]:
         summary = leases.summary(now_utc())
-        by_state = GaugeMetricFamily(
-            "gongjian_jobs", "Jobs by kind and status", labels=["kind", "status"]
+        yield _by(
+            "gongjian_jobs",
+            "Jobs by kind and status",
+            "status",
+            {status: summary.by_status.get(status, 0) for status in JOB_STATUSES},
         )
-        for status in JOB_STATUSES:
-            by_state.add_metric([KIND, status], summary.by_status.get(status, 0))
-        yield by_state
-        age = GaugeMetricFamily(
+        yield _by(
             "gongjian_job_oldest_age_seconds",
             "Age of the oldest job in a status that is not final (0: none)",
-            labels=["kind", "status"],
+            "status",
+            {status: summary.oldest_seconds.get(status, 0.0) for status in UNFINISHED},
         )
-        for status in ("queued", "retrying", "running"):
-            age.add_metric([KIND, status], summary.oldest_seconds.get(status, 0.0))
-        yield age
-        leased = GaugeMetricFamily(
+        yield _by(
             "gongjian_job_leases",
             "Running jobs whose worker's lease is alive, or has run out (worker lost)",
-            labels=["kind", "state"],
+            "state",
+            {"live": summary.live_leases, "expired": summary.expired_leases},
         )
-        leased.add_metric([KIND, "live"], summary.live_leases)
-        leased.add_metric([KIND, "expired"], summary.expired_leases)
-        yield leased
         takeovers = CounterMetricFamily(
             "gongjian_job_lease_expiries",
             "Jobs taken up again because their worker's lease ran out",
