@@ -377,6 +377,28 @@ def token_create(obj: CliContext, role: str, name: str) -> None:
         raise click.ClickException(str(exc)) from exc
 
 
+@token.command("list")
+@click.pass_obj
+def token_list(obj: CliContext) -> None:
+    """Every token's holder, role and dates, one JSON object a line (never the token)."""
+    for row in obj.runtime().tokens.list():
+        click.echo(json.dumps(row, ensure_ascii=False, default=str))
+
+
+@token.command("revoke")
+@click.option("--name", required=True, help="The token's holder, as listed.")
+@click.pass_obj
+def token_revoke(obj: CliContext, name: str) -> None:
+    """Revoke a token: it fails from the next request on; recorded as TokenRevoked."""
+    from shared.auth.administration import revoke_token
+    from shared.commandline import operator
+
+    runtime = obj.runtime()
+    if not revoke_token(runtime.store, runtime.tokens, name, operator()):
+        raise click.ClickException(f"没有名为 {name} 的有效令牌")
+    click.echo(f"令牌 {name} 已吊销")
+
+
 main.add_command(user_cli)
 
 for _service_cli in (registry_cli, scheduling_cli, scoring_cli):

@@ -11,10 +11,11 @@ from flask_smorest import Api
 from shared.events import PROJECT_EVENT_TYPES
 from shared.http import create_base_app
 from shared.runtime import Runtime
+from shared.secrets import lazy_secrets_box
 
 from .application.handlers import Registry
 from .application.integrations import Integrations
-from .entrypoints import errors, export, feed, ingest, projects
+from .entrypoints import admin, errors, export, feed, ingest, projects
 from .wiring import RegistryParts
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
@@ -27,12 +28,12 @@ def wire(runtime: Runtime) -> RegistryParts:
     declare_actors(runtime)
     return RegistryParts(
         Registry(runtime.store, max_skew_seconds=runtime.settings.max_clock_skew_seconds),
-        Integrations(runtime.engine, PROJECT_EVENT_TYPES),
+        Integrations(runtime.engine, PROJECT_EVENT_TYPES, lazy_secrets_box(runtime.settings)),
     )
 
 
 def register_routes(api: Api, runtime: Runtime) -> None:
-    for blueprint in (feed.blp, projects.blp, ingest.blp, export.blp):
+    for blueprint in (feed.blp, projects.blp, ingest.blp, export.blp, admin.blp):
         api.register_blueprint(blueprint)
 
 
