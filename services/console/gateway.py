@@ -7,7 +7,8 @@ from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from shared.eventstore import Cutoff, EventStore, RecordedEvent, now_utc
+from shared.eventstore import Cutoff, EventStore, RecordedEvent, known_at_bound, now_utc
+from shared.eventstore.clocks import as_instant
 from shared.eventstore.status import latest_verification_job, request_verification
 from shared.messaging import send_or_leave
 from shared.runtime import Runtime
@@ -40,18 +41,17 @@ class Services:
         return self.runtime.store
 
     def cutoff(self, as_of: date | datetime | None, known_at: date | datetime | None) -> Cutoff:
-        """The two clocks as the API reads them: dates end at midnight in the campaign zone."""
-        return Cutoff.of(as_of, known_at, self.zone)
+        """The two clocks as the API reads them: dates end at midnight in the campaign zone;
+        ``known_at`` now or the past (`known_at_bound`: today is now, the future refused)."""
+        bound = known_at_bound(known_at, self.zone) if known_at is not None else None
+        return Cutoff(as_instant(as_of, self.zone), bound)
 
     # -- registry ---------------------------------------------------------------------
 
     def board(
         self, cutoff: Cutoff, filters: Mapping[str, Any] | None = None
     ) -> tuple[dict[str, Any], list[ProjectState]]:
-        known_at = cutoff.known_at
-        if known_at is not None and known_at > now_utc():
-            known_at = None  # nothing is known beyond now (as the API says)
-        return self.scheduling.board_and_states(cutoff.as_of, known_at, filters)
+        return self.scheduling.board_and_states(cutoff.as_of, cutoff.known_at, filters)
 
     def history(self, project_id: str, cutoff: Cutoff | None = None) -> list[RecordedEvent]:
         return self.registry.history(project_id, cutoff)
@@ -96,10 +96,6 @@ class Services:
         request = assessments.AssessmentRequest.of(
             year, as_of=as_of, known_at=known_at, rulebook_version=None, zone=self.zone
         )
-        if request.known_at > now_utc():
-            request = assessments.AssessmentRequest.of(
-                year, as_of=as_of, known_at=None, rulebook_version=None, zone=self.zone
-            )
         job, created = assessments.submit(self.records, request, requested_by=requested_by)
         if jobs.needs_sending(job, created):
             send_or_leave(ScoringParts.of(self.runtime).assess, job["job_id"])

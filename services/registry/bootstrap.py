@@ -15,7 +15,8 @@ from shared.secrets import lazy_secrets_box
 
 from .application.handlers import Registry
 from .application.integrations import Integrations
-from .entrypoints import admin, errors, export, feed, ingest, projects
+from .application.spreadsheets import SpreadsheetImports
+from .entrypoints import admin, errors, export, feed, imports, ingest, projects
 from .wiring import RegistryParts
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
@@ -26,14 +27,16 @@ errors.register()
 def wire(runtime: Runtime) -> RegistryParts:
     """The registry's use cases (the composition root attaches them to the runtime)."""
     declare_actors(runtime)
+    registry = Registry(runtime.store, max_skew_seconds=runtime.settings.max_clock_skew_seconds)
     return RegistryParts(
-        Registry(runtime.store, max_skew_seconds=runtime.settings.max_clock_skew_seconds),
+        registry,
         Integrations(runtime.engine, PROJECT_EVENT_TYPES, lazy_secrets_box(runtime.settings)),
+        SpreadsheetImports(registry),
     )
 
 
 def register_routes(api: Api, runtime: Runtime) -> None:
-    for blueprint in (feed.blp, projects.blp, ingest.blp, export.blp, admin.blp):
+    for blueprint in (feed.blp, projects.blp, ingest.blp, export.blp, imports.blp, admin.blp):
         api.register_blueprint(blueprint)
 
 

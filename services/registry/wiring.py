@@ -8,6 +8,7 @@ from shared.runtime import Runtime
 
 from .application.handlers import Registry
 from .application.integrations import Integrations
+from .application.spreadsheets import SpreadsheetImports
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,8 @@ class RegistryParts:
     """Commands and queries on key projects."""
     integrations: Integrations
     """Approval systems, their secrets and the event types each may send."""
+    spreadsheets: SpreadsheetImports
+    """The office's 台账 and 填报表 (XLSX): preview, then confirm by digest."""
 
     @classmethod
     def of(cls, runtime: Runtime) -> RegistryParts:

@@ -176,6 +176,8 @@ class ConstructionStarted(Schema):
 class InvestmentReported(Schema):
     month = Month(required=True)
     amount = Money(required=True)
+    progress = fields.String(validate=validate.Length(0, 2000))
+    """形象进度 as the unit wrote it (optional; absent from reports that do not say)."""
 
 
 class InspectionCompleted(Schema):

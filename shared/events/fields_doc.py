@@ -39,6 +39,7 @@ FIELD_NOTES: dict[str, tuple[str, Any]] = {
     "document_no": ("批复文号", "环审〔2026〕15号"),
     "month": ("月份，YYYY-MM", "2026-03"),
     "amount": (f"当月完成投资，{_MONEY}", "6549090.00"),
+    "progress": ("形象进度（填报单位所写，可省略）", "主体结构完成60%"),
     "inspection_id": ("督查编号", "DC2026-05"),
     "result": ("督查结果", "passed"),
     "inspector": ("督查组", "县攻坚行动专项督查组"),

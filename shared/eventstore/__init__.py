@@ -10,7 +10,14 @@
 - *chain*: ``hash = SHA-256(prev_hash ‖ canonical JSON of the envelope without hash)``.
 """
 
-from .clocks import Cutoff, end_of_day, now_utc
+from .clocks import (
+    KNOWN_AT_IN_FUTURE,
+    Cutoff,
+    FutureKnownAt,
+    end_of_day,
+    known_at_bound,
+    now_utc,
+)
 from .consumer import (
     CatchUp,
     Projection,
@@ -70,6 +77,9 @@ __all__ = [
     "Cutoff",
     "end_of_day",
     "now_utc",
+    "known_at_bound",
+    "FutureKnownAt",
+    "KNOWN_AT_IN_FUTURE",
     # types
     "EventType",
     "EventTypeRegistry",

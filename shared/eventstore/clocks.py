@@ -21,6 +21,30 @@ def end_of_day(day: date, zone: ZoneInfo) -> datetime:
     return (start_next - timedelta(microseconds=1)).astimezone(UTC)
 
 
+KNOWN_AT_IN_FUTURE = "known_at 不能晚于现在：只计到现在为止已记录的事件"
+"""The one refusal of a ``known_at`` in the future, in every endpoint and command."""
+
+
+class FutureKnownAt(ValueError):
+    """A ``known_at`` after now: nothing is known beyond now."""
+
+    def __init__(self) -> None:
+        super().__init__(KNOWN_AT_IN_FUTURE)
+
+
+def known_at_bound(value: date | datetime, zone: ZoneInfo, now: datetime | None = None) -> datetime:
+    """The one ``known_at`` rule: now or the past. An instant after now is refused; a
+    date is the end of that day in ``zone``, today's is now, a later day is refused."""
+    now = now or now_utc()
+    if isinstance(value, datetime):
+        if utc(value) > now:
+            raise FutureKnownAt()
+        return utc(value)
+    if value > now.astimezone(zone).date():
+        raise FutureKnownAt()
+    return min(end_of_day(value, zone), now)
+
+
 def as_instant(value: date | datetime | None, zone: ZoneInfo) -> datetime | None:
     if value is None:
         return None

@@ -13,7 +13,6 @@ from .params import (
     clock_text,
     limit_field,
     next_link,
-    not_in_future,
     page_after,
     renamed,
 )
@@ -35,6 +34,5 @@ __all__ = [
     "limit_field",
     "next_link",
     "page_after",
-    "not_in_future",
     "clock_text",
 ]

@@ -2,7 +2,8 @@
 
 A response keeps its stable English codes; beside each coded field the schema adds
 ``<field>_label`` (``"grade": "excellent", "grade_label": "优秀"``) from the one catalogue
-(``shared.i18n``). A schema declares the coded fields (and what it documents); every other
+(``shared.i18n``); beside a list of codes or a mapping keyed by codes (counts, totals) it
+adds ``<field>_labels`` (``"counts": {"red": 2}, "counts_labels": {"red": "红"}``). A schema declares the coded fields (and what it documents); every other
 key of the body passes through unchanged, so a schema never drops what a route returns.
 """
 
@@ -25,6 +26,26 @@ def coded(kind: str, field: type[fields.Field] = fields.String, **kwargs: Any) -
     return field(metadata=metadata, **kwargs)
 
 
+def coded_list(kind: str, **kwargs: Any) -> fields.Field:
+    """A list of codes with their Chinese labels, in the same order, in ``<name>_labels``."""
+    return fields.List(fields.String(), metadata=_many(kind, "list of codes"), **kwargs)
+
+
+def coded_keys(kind: str, values: fields.Field | None = None, **kwargs: Any) -> fields.Field:
+    """A mapping keyed by codes (counts, totals), with ``<name>_labels``: code → label."""
+    return fields.Dict(
+        keys=fields.String(),
+        values=values or fields.Raw(),
+        metadata=_many(kind, "keyed by code"),
+        **kwargs,
+    )
+
+
+def _many(kind: str, shape: str) -> dict[str, Any]:
+    choices = "; ".join(f"{code}: {text}" for code, text in labels(kind).items())
+    return {"labels": kind, "description": f"{shape}; its Chinese labels are beside it ({choices})"}
+
+
 def yes_no(**kwargs: Any) -> fields.Field:
     """A boolean with ``是``/``否`` beside it."""
     return coded("boolean", fields.Boolean, **kwargs)
@@ -37,12 +58,17 @@ class _LabelledMeta(SchemaMeta):
         klass = super().__new__(mcs, name, bases, attrs)
         declared = klass._declared_fields
         for field_name, field in list(declared.items()):
-            key = f"{field.data_key or field_name}_label"
-            if field.metadata.get("label") and key not in declared:
-                declared[key] = fields.String(
+            name = field.data_key or field_name
+            if field.metadata.get("label") and f"{name}_label" not in declared:
+                declared[f"{name}_label"] = fields.String(
                     dump_only=True,
                     allow_none=True,
-                    metadata={"description": f"Chinese label of {field.data_key or field_name}"},
+                    metadata={"description": f"Chinese label of {name}"},
+                )
+            if field.metadata.get("labels") and f"{name}_labels" not in declared:
+                declared[f"{name}_labels"] = fields.Raw(
+                    dump_only=True,
+                    metadata={"description": f"Chinese labels of the codes in {name}"},
                 )
         return klass
 
@@ -58,4 +84,14 @@ class LabelledSchema(Schema, metaclass=_LabelledMeta):
             kind = field.metadata.get("label")
             if kind and name in out:
                 out[f"{name}_label"] = None if out[name] is None else label(kind, out[name])
+            many = field.metadata.get("labels")
+            if many and out.get(name) is not None:
+                out[f"{name}_labels"] = _labels_of(many, out[name])
         return out
+
+
+def _labels_of(kind: str, codes: Any) -> Any:
+    """The labels of a list of codes (a list), or of a mapping's keys (code → label)."""
+    if isinstance(codes, Mapping):
+        return {code: label(kind, code) for code in codes}
+    return [label(kind, code) for code in codes]

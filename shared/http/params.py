@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, has_app_context, request
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 
-from ..eventstore import end_of_day, format_instant, now_utc, parse_instant
+from ..eventstore import FutureKnownAt, format_instant, known_at_bound, parse_instant
 from .deprecation import deprecated_parameters, note_deprecated
 from .problems import Problem
 
@@ -81,21 +81,17 @@ class AsOf(DateOrInstant):
         return loaded
 
 
-def not_in_future(instant: datetime) -> None:
-    """For ``known_at`` where only what is already recorded may count."""
-    if instant > now_utc():
-        raise ValidationError("must not be in the future: only what is recorded so far counts")
-
-
 class KnownAt(DateOrInstant):
     """Record-time bound: an instant (UTC); a bare date is the end of that day in the
-    campaign's time zone."""
+    campaign's time zone (today: now). Now or the past; the future is refused
+    (`known_at_bound`, the one rule for every endpoint and command)."""
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> datetime:
         loaded = super()._deserialize(value, attr, data, **kwargs)
-        if isinstance(loaded, datetime):
-            return loaded
-        return end_of_day(loaded, campaign_zone())
+        try:
+            return known_at_bound(loaded, campaign_zone())
+        except FutureKnownAt as exc:
+            raise ValidationError(str(exc)) from None
 
 
 def renamed(field: fields.Field, to: str) -> fields.Field:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from services.console.gateway import services as console_services
 from services.registry.application.submissions import Submission
+from shared.eventstore import KNOWN_AT_IN_FUTURE
 from shared.eventstore.errors import InvalidEventPayload
 
 from .conftest import csrf_of
@@ -258,3 +259,10 @@ def test_an_admin_cannot_disable_their_own_account(signed_in):
     refused = client.post("/admin/users/admin1/disable", data={"csrf_token": token})
     assert refused.status_code == 422 and "不能停用自己的账号" in refused.text
     assert client.get("/admin").status_code == 200
+
+
+def test_a_page_asked_about_a_future_known_at_says_the_one_refusal(signed_in):
+    tomorrow = (date.today() + timedelta(days=2)).isoformat()
+    response = signed_in("viewer").get(f"/projects/{PROJECT}?known_at={tomorrow}")
+    assert response.status_code == 422
+    assert KNOWN_AT_IN_FUTURE in response.text

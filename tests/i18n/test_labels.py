@@ -15,7 +15,7 @@ import yaml
 from marshmallow import validate
 
 from services.registry.domain import project as registry_project
-from services.scheduling.domain import periods, rules
+from services.scheduling.domain import calendar, periods, rules
 from services.scoring.domain import facts, rulebook
 from services.scoring.readmodel.records import JOB_STATUSES
 from shared.auth import ROLES
@@ -47,6 +47,7 @@ ENUMERATIONS = {
     "achievement": (rulebook.ACHIEVEMENTS, tuple(facts.ACHIEVEMENT_OF_TYPE.values())),
     "assessment_job_status": (JOB_STATUSES,),
     "verification_job_status": (verification.JOB_STATUSES,),
+    "calendar_source": (calendar.SOURCES,),
     "role": (ROLES,),
     "event_type": (tuple(t.name for t in CATALOGUE),),
 }
@@ -114,3 +115,50 @@ def test_free_text_without_a_code_is_shown_as_it_is() -> None:
     assert label("sector", "制造业") == "制造业"
     assert label("sector", "manufacturing") == "制造业"
     assert label("phase", None) == ""
+
+
+def _labelled_schemas() -> list[type]:
+    from services.registry.entrypoints import labelled as registry_labelled  # noqa: F401
+    from services.scheduling.entrypoints import labelled as scheduling_labelled  # noqa: F401
+    from services.scoring.entrypoints import labelled as scoring_labelled  # noqa: F401
+    from shared.http.labels import LabelledSchema
+
+    found, todo = [], [LabelledSchema]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            found.append(sub)
+            todo.append(sub)
+    return found
+
+
+def test_every_coded_field_of_an_answer_is_enumerated_here_so_its_codes_are_checked() -> None:
+    """A field of an API answer that carries codes (one, a list, or the keys of counts and
+    totals) names a kind whose codes the test above walks."""
+    schemas = _labelled_schemas()
+    kinds = {
+        (schema.__name__, name): field.metadata.get("label") or field.metadata.get("labels")
+        for schema in schemas
+        for name, field in schema._declared_fields.items()
+        if field.metadata.get("label") or field.metadata.get("labels")
+    }
+    assert ("BoardResponse", "counts") in kinds and ("Meeting", "calendar") in kinds
+    unchecked = {where: kind for where, kind in kinds.items() if kind not in ENUMERATIONS}
+    assert set(unchecked.values()) <= {"boolean"}, unchecked
+
+
+def test_counts_keyed_by_code_and_lists_of_codes_get_their_labels_beside_them() -> None:
+    from services.scheduling.entrypoints.labelled import BoardResponse, PlanContent
+
+    board = BoardResponse().dump({"counts": {"green": 1, "red": 2}, "projects": []})
+    assert board["counts_labels"] == {"green": "绿", "red": "红"}
+    plan = PlanContent().dump(
+        {
+            "cadence": "weekly",
+            "groups": [],
+            "meeting": {"calendar": ["official", "override"]},
+            "board": {"yellow": 0},
+        }
+    )
+    assert plan["meeting"]["calendar_labels"] == ["国家法定工作日历", "管理员调整"]
+    assert plan["board_labels"] == {"yellow": "黄"}
+    assert "totals" not in plan

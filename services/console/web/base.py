@@ -21,6 +21,7 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError
 
+from shared.eventstore import FutureKnownAt
 from shared.i18n import period_text
 
 from .. import text
@@ -139,6 +140,11 @@ def _forbidden(_: Exception) -> tuple[str, int]:
 @bp.errorhandler(404)
 def _missing(_: Exception) -> tuple[str, int]:
     return _error_page(404, "未找到", "没有这个页面或项目。")
+
+
+@bp.errorhandler(FutureKnownAt)
+def _future_known_at(error: FutureKnownAt) -> tuple[str, int]:
+    return _error_page(422, "知悉日期有误", str(error))
 
 
 @bp.errorhandler(CSRFError)

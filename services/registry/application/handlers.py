@@ -167,6 +167,12 @@ class Registry:
             time.sleep(random.uniform(0, 0.01))  # let the winner's commit land
         raise last
 
+    def trial(self, submissions: Sequence[Submission]) -> list[Outcome]:
+        """What `submit_batch` would answer now, appending nothing: an outcome with no
+        error and not a duplicate would be accepted (a spreadsheet's preview)."""
+        prepared = [self._prepare(s, None) for s in submissions]
+        return self._decide(prepared, None).outcomes
+
     def _prepare(
         self, submission: Submission, allowed_types: Sequence[str] | None
     ) -> Submission | Outcome:

@@ -1,8 +1,12 @@
-"""`gongjian` subcommands of the registry service: integrations and their secrets."""
+"""`gongjian` subcommands of the registry service: integrations and their secrets, the
+office's spreadsheets (`gongjian import ledger|monthly-report FILE [--confirm]`)."""
 
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
+from typing import Any
 
 import click
 
@@ -10,9 +14,7 @@ from shared.events import PROJECT_EVENT_TYPES
 
 
 def _integrations(obj):  # type: ignore[no-untyped-def]
-    from ..wiring import RegistryParts
-
-    return RegistryParts.of(obj.runtime()).integrations
+    return _parts(obj).integrations
 
 
 @click.group()
@@ -105,6 +107,98 @@ def reseal(obj) -> None:  # type: ignore[no-untyped-def]
     click.echo(f"已用当前密钥重新加密 {count} 个接入密钥")
 
 
+@click.group("import")
+def import_() -> None:
+    """The office's spreadsheets: 重点项目台账 (ledger) and monthly 填报表 (monthly-report)."""
+
+
+def _import_command(kind: str) -> click.Command:
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--confirm", is_flag=True, help="Import the file if it has no problem.")
+    @click.option("--year", type=int, default=None, help="Campaign year (default: this year).")
+    @click.option("--actor", default="cli", show_default=True, help="Who imports (the actor).")
+    @click.pass_obj
+    def run(obj, file: Path, confirm: bool, year: int | None, actor: str) -> None:  # type: ignore[no-untyped-def]
+        from ..application.spreadsheets import ImportHasProblems, digest_of
+        from .imports import LAYOUTS
+
+        runtime, layout, data = obj.runtime(), LAYOUTS[kind], file.read_bytes()
+        imports = _parts(obj).spreadsheets
+        context = _context(runtime, year, actor)
+        with _progress("读取", layout.title) as bar:
+            preview = imports.preview(layout, data, context, bar)
+        for problem in preview.problems:
+            click.echo(problem.text)
+        events = preview.to_dict()["events"]
+        click.echo(
+            f"{layout.title}：{preview.rows} 行，{len(preview.problems)} 处问题；"
+            f"新事件 {events['new']} 个，已导入 {events['duplicate']} 个；摘要 {preview.digest}"
+        )
+        if not preview.clean:
+            raise click.ClickException("文件有问题，未导入任何内容")
+        if not confirm:
+            click.echo("未导入：确认无误后加 --confirm")
+            return
+        try:
+            with _progress("导入", layout.title) as bar:
+                done = imports.confirm(layout, data, digest_of(data), context, bar)
+        except ImportHasProblems as exc:  # changed between the preview and the import
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"已导入：新事件 {done.accepted} 个，重复 {done.duplicates} 个")
+
+    run.__doc__ = f"Preview (and with --confirm import) a {kind} XLSX; problems in Chinese."
+    return click.command(kind)(run)
+
+
+@import_.command("template")
+@click.argument("kind", type=click.Choice(["ledger", "monthly-report"]))
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+def template_(kind: str, out: Path) -> None:
+    """Write the empty template of KIND (Chinese headers, an example row) to OUT."""
+    from ..application.spreadsheets import template
+    from .imports import LAYOUTS
+
+    out.write_bytes(template(LAYOUTS[kind]))
+    click.echo(str(out))
+
+
+for _kind in ("ledger", "monthly-report"):
+    import_.add_command(_import_command(_kind))
+
+
+def _parts(obj):  # type: ignore[no-untyped-def]
+    from ..wiring import RegistryParts
+
+    return RegistryParts.of(obj.runtime())
+
+
+def _context(runtime: Any, year: int | None, actor: str) -> Any:
+    from ..application.spreadsheets import ImportContext
+
+    zone, now = runtime.settings.zone, runtime.store.clock()
+    return ImportContext(year or now.astimezone(zone).year, f"office:{actor}", actor, now, zone)
+
+
+class _progress:
+    """A progress bar on stderr, drawn once the import reports progress."""
+
+    def __init__(self, verb: str, title: str) -> None:
+        self.label, self.bar = f"{verb}{title}", None
+
+    def __enter__(self) -> _progress:
+        return self
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+
 def commands() -> list[click.Command]:
     """The commands this service adds to `gongjian`."""
-    return [integration]
+    return [integration, import_]

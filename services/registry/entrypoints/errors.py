@@ -5,6 +5,7 @@ from __future__ import annotations
 from shared.http.problems import ProblemType, register_problem_types
 
 from ..application.signing import SignatureError
+from ..application.spreadsheets import DigestMismatch, ImportHasProblems, SpreadsheetUnreadable
 from ..domain import AlreadyRegistered, ProjectNotFound, RuleViolation
 
 PROBLEM_TYPES = {
@@ -20,6 +21,13 @@ PROBLEM_TYPES = {
         extra=lambda exc: {"errors": {exc.field: [str(exc)]}, "project_id": exc.project_id},
     ),
     SignatureError: ProblemType(401, "bad-signature"),
+    SpreadsheetUnreadable: ProblemType(422, "unreadable-spreadsheet"),
+    DigestMismatch: ProblemType(
+        409, "digest-mismatch", extra=lambda exc: {"digest": exc.actual, "given": exc.given}
+    ),
+    ImportHasProblems: ProblemType(
+        422, "import-has-problems", extra=lambda exc: exc.preview.to_dict()
+    ),
 }
 
 

@@ -9,12 +9,12 @@ from flask import current_app, url_for
 from flask_smorest import Blueprint, abort
 from marshmallow import fields, validate
 
-from shared.auth import require_role
+from shared.auth import current_principal, readable_types, require_role
 from shared.checkpointing import keyring
 from shared.eventstore import format_instant
 from shared.eventstore.audit import signed_after
 from shared.eventstore.status import chain_status, request_verification, verification_job
-from shared.http import PageQuery, next_link
+from shared.http import PageQuery, Problem, next_link
 from shared.messaging import send_or_leave
 
 from .labelled import EventsResponse
@@ -41,10 +41,12 @@ class FeedQuery(PageQuery):
 def feed(query):  # type: ignore[no-untyped-def]
     """Events after a global position, in global order. The feed is a live log:
     ``next_after`` is always where to continue (poll it later when the page was not
-    full); ``Link: rel="next"`` is sent when the page was full."""
+    full); ``Link: rel="next"`` is sent when the page was full. Each role sees only the
+    event types the role matrix lets it read (`shared.auth.reading`)."""
     store = current_app.extensions["gongjian.runtime"].store
     after = query["after"] or 0
-    page = store.read_all(after=after, limit=query["limit"], types=query["type"])
+    types = _types_for(current_principal().role, query["type"])
+    page = store.read_all(after=after, limit=query["limit"], types=types)
     head = store.head()
     next_after = page[-1].global_position if page else after
     body = {
@@ -53,6 +55,23 @@ def feed(query):  # type: ignore[no-untyped-def]
         "head_position": head.position,
     }
     return body, 200, next_link(next_after if len(page) == query["limit"] else None)
+
+
+def _types_for(role: str, asked: list[str] | None) -> list[str] | None:
+    """The asked types (all by default) that ``role`` may read; asking for one it may not
+    read is refused, never answered with a silently empty page."""
+    readable = readable_types(role)
+    if readable is None:
+        return asked
+    refused = sorted(set(asked or ()) - set(readable))
+    if refused:
+        raise Problem(
+            403,
+            "Forbidden",
+            f"role {role!r} may not read events of type {', '.join(refused)}",
+            errors={"type": [f"不可读取的事件类型：{', '.join(refused)}"]},
+        )
+    return list(asked or readable)
 
 
 @blp.get("/chain")

@@ -12,6 +12,10 @@ from datetime import date
 
 from .reasons import ZH, calendar_warning
 
+SOURCES = ("override", "official", "weekday")
+"""Where a day's answer came from, strongest first: the administrator, the official
+calendar, or Monday–Friday for a year the official data does not cover."""
+
 OfficialLookup = Callable[[date], bool | None]
 """True: a working day; False: a holiday or weekend; None: the year is not covered."""
 
@@ -37,13 +41,15 @@ class WorkingCalendar:
         return self.source_of(day)[0]
 
     def source_of(self, day: date) -> tuple[bool, str]:
+        """Whether ``day`` is a working day, and which of ``SOURCES`` said so."""
+        override, official, weekday = SOURCES
         if day in self.overrides:
-            return self.overrides[day], "override"
-        official = self.official(day)
-        if official is not None:
-            return official, "official"
+            return self.overrides[day], override
+        answer = self.official(day)
+        if answer is not None:
+            return answer, official
         self.uncovered_years.add(day.year)
-        return day.weekday() < 5, "weekday"
+        return day.weekday() < 5, weekday
 
     def first_working_day(self, start: date, end: date) -> date | None:
         day = start

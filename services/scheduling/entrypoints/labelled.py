@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from shared.http.labels import LabelledSchema, coded, yes_no
+from shared.http.labels import LabelledSchema, coded, coded_keys, coded_list, yes_no
 
 
 class BoardReason(LabelledSchema):
@@ -23,6 +23,7 @@ class BoardRow(LabelledSchema):
 
 class BoardResponse(LabelledSchema):
     projects = fields.List(fields.Nested(BoardRow))
+    counts = coded_keys("colour")
 
 
 class ItemAction(LabelledSchema):
@@ -40,9 +41,21 @@ class AgendaGroup(LabelledSchema):
     items = fields.List(fields.Nested(AgendaItem))
 
 
+class Meeting(LabelledSchema):
+    calendar = coded_list("calendar_source")
+    """Where the period's working days came from (official calendar, override, Mon–Fri)."""
+
+
+class CampaignTotals(LabelledSchema):
+    categories = coded_keys("category")
+
+
 class PlanContent(LabelledSchema):
     cadence = coded("cadence")
     groups = fields.List(fields.Nested(AgendaGroup))
+    meeting = fields.Nested(Meeting)
+    board = coded_keys("colour")
+    totals = fields.Nested(CampaignTotals)
 
 
 class PlanResponse(LabelledSchema):

@@ -14,7 +14,7 @@ from shared.auth import current_principal, require_role
 from shared.documents import FORMATS as DOCUMENT_FORMATS
 from shared.documents import issued_json
 from shared.documents import render as render_document
-from shared.eventstore import Cutoff, format_instant, now_utc
+from shared.eventstore import Cutoff, format_instant
 from shared.http import (
     ClockQuery,
     KnownAt,
@@ -24,7 +24,6 @@ from shared.http import (
     clock_text,
     limit_field,
     next_link,
-    not_in_future,
     page_after,
 )
 from shared.runtime import Runtime
@@ -71,7 +70,7 @@ class BoardQuery(ClockQuery, PageQuery):
 class PlanBody(Schema):
     cadence = fields.String(required=True, validate=validate.OneOf(CADENCES))
     period = fields.String(required=True)
-    known_at = KnownAt(load_default=None, validate=not_in_future)
+    known_at = KnownAt(load_default=None)
     replan = fields.Boolean(load_default=False)
 
     @validates_schema
@@ -131,8 +130,6 @@ def board(query):  # type: ignore[no-untyped-def]
     counts cover every project that matches, ``projects`` are paged by id."""
     after, limit = query.pop("after"), query.pop("limit")
     as_of, known_at = _instant(query.pop("as_of")), query.pop("known_at")
-    if known_at is not None and known_at > now_utc():
-        known_at = None  # nothing is known beyond now
     board = _service().board(as_of, known_at, query)
     board["projects"], next_after = page_after(
         board["projects"], after, limit, key=lambda row: row["project_id"], ordered=True

@@ -24,6 +24,7 @@ from shared.eventstore import (
     canonical_json,
     end_of_day,
     format_instant,
+    known_at_bound,
     now_utc,
     parse_instant,
 )
@@ -62,11 +63,11 @@ class AssessmentRequest:
         zone: ZoneInfo,
     ) -> AssessmentRequest:
         """Dates end at midnight in the campaign zone; ``as_of`` defaults to the year's end,
-        ``known_at`` to now."""
+        ``known_at`` to now (now or the past: `known_at_bound` refuses the future)."""
         return cls(
             year,
             _instant(as_of, zone) if as_of is not None else end_of_day(date(year, 12, 31), zone),
-            _instant(known_at, zone) if known_at is not None else now_utc(),
+            known_at_bound(known_at, zone) if known_at is not None else now_utc(),
             rulebook_version,
         )
 

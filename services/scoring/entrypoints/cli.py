@@ -11,7 +11,6 @@ from tqdm import tqdm
 
 from shared.commandline import AS_OF, KNOWN_AT
 from shared.documents import OfficeConfig
-from shared.eventstore import now_utc
 from shared.i18n import label
 
 from ..application import assessments, rulebooks
@@ -64,8 +63,6 @@ def assess(
         rulebook_version=rulebook_version,
         zone=runtime.settings.zone,
     )
-    if request.known_at > now_utc():
-        raise click.BadParameter("must not be in the future", param_hint="--known-at")
     records = Records(runtime.engine)
     job, _ = assessments.submit(records, request, requested_by="cli")
     with tqdm(total=0, unit="event", desc=f"assess {year}", disable=None) as bar:

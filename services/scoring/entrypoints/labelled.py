@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from shared.http.labels import LabelledSchema, coded, yes_no
+from shared.http.labels import LabelledSchema, coded, coded_keys, yes_no
 
 
 class JobView(LabelledSchema):
@@ -33,13 +33,22 @@ class HolderScore(LabelledSchema):
     vetoed = yes_no()
 
 
+class AssessmentTotals(LabelledSchema):
+    """The campaign's totals; counts and targets keyed by grade and category codes."""
+
+    by_category = coded_keys("category")
+    grade_counts = coded_keys("grade")
+
+
 class AssessmentResult(LabelledSchema):
     projects = fields.List(fields.Nested(ProjectScore))
     units = fields.List(fields.Nested(HolderScore))
     leaders = fields.List(fields.Nested(HolderScore))
+    campaign = fields.Nested(AssessmentTotals)
 
 
 class AssessmentResponse(LabelledSchema):
     """An assessment record; ``result`` is what its digest is over (codes only)."""
 
     result = fields.Nested(AssessmentResult)
+    summary = fields.Nested(AssessmentTotals)

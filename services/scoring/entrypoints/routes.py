@@ -11,7 +11,7 @@ from marshmallow import Schema, fields, validate
 from shared.auth import current_principal, require_role
 from shared.documents import issued_json, office_config_for, register_for
 from shared.eventstore import RecordedEvent, format_instant
-from shared.http import AsOf, KnownAt, PageQuery, Problem, next_link, not_in_future, page_after
+from shared.http import AsOf, KnownAt, PageQuery, Problem, next_link, page_after
 from shared.messaging import send_or_leave
 from shared.runtime import Runtime
 
@@ -31,7 +31,7 @@ class AssessmentAsked(Schema):
     year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
     rulebook_version = fields.String(load_default=None, validate=validate.Length(1, 64))
     as_of = AsOf(load_default=None)
-    known_at = KnownAt(load_default=None, validate=not_in_future)
+    known_at = KnownAt(load_default=None)
 
 
 class ListQuery(PageQuery):

@@ -231,6 +231,8 @@ def test_the_plan_and_its_agenda_name_the_same_chair_and_attendees_in_rank_order
         "/v1/plans", json={"cadence": "weekly", "period": "2024-W10"}, headers=tokens["office"]
     ).json["plan"]
     meeting = plan["meeting"]
+    assert meeting["calendar_labels"] == ["国家法定工作日历"]
+    assert plan["board_labels"] == {"green": "绿", "yellow": "黄", "red": "红"}
     assert meeting["chair"] == "常务副县长"  # the office's weekly chair, not 领导小组组长
     leaders = ["陈明(县委书记)", "张县长", "李副县长"]
     assert meeting["attendees"][:3] == leaders

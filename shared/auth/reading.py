@@ -1,0 +1,27 @@
+"""The role matrix of the log: which event types each role may read (the feed
+``GET /v1/events`` shows a role nothing else). It follows the routes: project events are
+read by every role that reads projects and by integrations (their own contract);
+plans, spot checks and actions by the readers of plans; rulebooks, assessments and the
+office's documents only by the office and auditors, as the scoring routes are."""
+
+from __future__ import annotations
+
+from ..events import PROJECT_EVENT_TYPES
+
+DISPATCH_EVENT_TYPES = ("DispatchPlanned", "SpotCheckScheduled", "ActionAssigned", "ActionClosed")
+OFFICE_EVENT_TYPES = ("RulebookAdopted", "AssessmentPublished", "DocumentIssued")
+
+READABLE_TYPES: dict[str, tuple[str, ...]] = {
+    "office": (*PROJECT_EVENT_TYPES, *DISPATCH_EVENT_TYPES, *OFFICE_EVENT_TYPES),
+    "auditor": (*PROJECT_EVENT_TYPES, *DISPATCH_EVENT_TYPES, *OFFICE_EVENT_TYPES),
+    "viewer": (*PROJECT_EVENT_TYPES, *DISPATCH_EVENT_TYPES),
+    "integration": PROJECT_EVENT_TYPES,
+}
+"""Role → the event types it may read; ``admin`` reads every type."""
+
+
+def readable_types(role: str) -> tuple[str, ...] | None:
+    """The event types ``role`` may read; None: every type (admin)."""
+    if role == "admin":
+        return None
+    return READABLE_TYPES.get(role, ())
