@@ -91,11 +91,16 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Migrate the database to the head of every branch (safe to run twice)."""
+    from shared.migrations import UnsuitableDatabase
+
     from .composition import migrate
 
     settings = _settings()
-    configure_logging(settings.log_level, "text")
-    migrate(settings)
+    configure_logging(settings.log_level, settings.log_format)
+    try:
+        migrate(settings)
+    except UnsuitableDatabase as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"数据库已迁移到最新版本（head）：{_redact(settings.database_url)}")
 
 
@@ -115,7 +120,7 @@ def serve(
 
     from shared.messaging import start_worker
 
-    from .composition import create_app, migrate
+    from .composition import create_app, migrate, worker_timer
 
     settings = obj.settings
     configure_logging(settings.log_level, settings.log_format)
@@ -123,7 +128,10 @@ def serve(
     if not no_migrate:
         migrate(settings)
     runtime = obj.runtime()
-    worker = start_worker(runtime.broker) if not settings.redis_url else None
+    worker = None
+    if not settings.redis_url:  # embedded: this process is the worker too
+        runtime.broker.add_middleware(worker_timer(runtime))
+        worker = start_worker(runtime.broker)
     host, port = host or settings.host, port or settings.port
     server = make_server(host, port, create_app(runtime), threaded=True)
     base = f"http://{host}:{port}"
@@ -381,6 +389,28 @@ def token_create(obj: CliContext, role: str, name: str) -> None:
         click.echo(obj.runtime().tokens.create(name, role))
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+@token.command("list")
+@click.pass_obj
+def token_list(obj: CliContext) -> None:
+    """Every token's holder, role and dates, one JSON object a line (never the token)."""
+    for row in obj.runtime().tokens.list():
+        click.echo(json.dumps(row, ensure_ascii=False, default=str))
+
+
+@token.command("revoke")
+@click.option("--name", required=True, help="The token's holder, as listed.")
+@click.pass_obj
+def token_revoke(obj: CliContext, name: str) -> None:
+    """Revoke a token: it fails from the next request on; recorded as TokenRevoked."""
+    from shared.auth.administration import revoke_token
+    from shared.commandline import operator
+
+    runtime = obj.runtime()
+    if not revoke_token(runtime.store, runtime.tokens, name, operator()):
+        raise click.ClickException(f"没有名为 {name} 的有效令牌")
+    click.echo(f"令牌 {name} 已吊销")
 
 
 main.add_command(user_cli)

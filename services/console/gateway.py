@@ -11,13 +11,14 @@ from shared.campaign import Campaign
 from shared.eventstore import Cutoff, EventStore, RecordedEvent, known_at_bound
 from shared.eventstore.clocks import as_instant
 from shared.eventstore.status import latest_verification_job, request_verification
+from shared.messaging import send_or_leave
 from shared.runtime import Runtime
 
 from ..registry.application.submissions import Submission
 from ..registry.wiring import RegistryParts
 from ..scheduling.domain.project import ProjectState
 from ..scheduling.wiring import SchedulingParts
-from ..scoring.application import assessments
+from ..scoring.application import assessments, jobs
 from ..scoring.domain.diff import diff_results
 from ..scoring.readmodel.records import Records
 from ..scoring.wiring import ScoringParts
@@ -73,7 +74,7 @@ class Services:
         """A full verification of the log as the registry's job (the API's
         ``POST /v1/chain/verifications``): queued, then run by a worker with progress."""
         job_id = request_verification(self.store)
-        self.runtime.broker.get_actor("registry.verify_chain").send(job_id)
+        send_or_leave(self.runtime.broker.get_actor("registry.verify_chain"), job_id)
         return job_id
 
     def last_verification(self) -> dict[str, Any] | None:
@@ -94,8 +95,8 @@ class Services:
             self.store, year, as_of=as_of, known_at=known_at, rulebook_version=None, zone=self.zone
         )
         job, created = assessments.submit(self.records, request, requested_by=requested_by)
-        if created or job["status"] == "failed":
-            ScoringParts.of(self.runtime).assess.send(job["job_id"])
+        if jobs.needs_sending(job, created):
+            send_or_leave(ScoringParts.of(self.runtime).assess, job["job_id"])
         return job
 
     def assessment_diff(self, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:

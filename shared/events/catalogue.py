@@ -347,6 +347,29 @@ class DocumentIssued(Schema):
     digest); absent on documents issued before it was recorded."""
 
 
+class TokenRevoked(Schema):
+    name = fields.String(
+        required=True,
+        validate=validate.Length(1, 100),
+        metadata={"note": "令牌持有人（令牌名称；令牌本身从不记录）"},
+    )
+    role = fields.String(
+        required=True,
+        validate=validate.OneOf(("admin", "office", "integration", "auditor", "viewer")),
+        metadata={"label": "role", "note": "令牌的角色"},
+    )
+
+
+class IntegrationDisabled(Schema):
+    name = fields.String(
+        required=True, validate=validate.Length(1, 100), metadata={"note": "接入系统名称"}
+    )
+
+
+class IntegrationEnabled(IntegrationDisabled):
+    pass
+
+
 CATALOGUE: tuple[EventType, ...] = (
     EventType("ProjectRegistered", ProjectRegistered, meaning="a key project enters the campaign"),
     EventType(
@@ -432,6 +455,21 @@ CATALOGUE: tuple[EventType, ...] = (
         "ProjectCarriedOver",
         ProjectCarriedOver,
         meaning="a project is carried over into a later year's campaign (结转)",
+    ),
+    EventType(
+        "TokenRevoked",
+        TokenRevoked,
+        meaning="an administrator revokes an API token (stream ``admin-tokens``)",
+    ),
+    EventType(
+        "IntegrationDisabled",
+        IntegrationDisabled,
+        meaning="an administrator stops an integration (stream ``admin-integrations``)",
+    ),
+    EventType(
+        "IntegrationEnabled",
+        IntegrationEnabled,
+        meaning="an administrator lets a stopped integration send again",
     ),
 )
 

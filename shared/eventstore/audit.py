@@ -5,9 +5,10 @@ the checks of the log against both."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from .clocks import now_utc
 from .consumer import load_checkpoint
@@ -105,6 +106,13 @@ def verified_head(store: EventStore) -> tuple[int, str | None]:
             )
         ).first()
     return (0, None) if row is None else (int(row.position), row.hash)
+
+
+def verified_at(conn: Connection) -> datetime | None:
+    """When the verifier's checkpoint was last saved (the chain last verified OK)."""
+    return conn.execute(
+        select(checkpoints.c.updated_at).where(checkpoints.c.consumer == VERIFIED)
+    ).scalar()
 
 
 def save_verified_head(store: EventStore, position: int, hash_: str) -> None:

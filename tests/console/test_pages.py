@@ -118,6 +118,30 @@ def test_the_admin_page_lists_users_tokens_and_integrations(signed_in):
     assert made.status_code == 200 and 'id="secret">gj_' in made.text
 
 
+def test_the_admin_page_revokes_tokens_and_stops_and_restarts_integrations_on_the_record(
+    signed_in, site
+):
+    client = signed_in("admin")
+    token = site.runtime.tokens.create("页面吊销测试", "viewer")
+    site.runtime.tokens.create("页面吊销测试-2", "viewer")
+    csrf = csrf_of(client.get("/admin").text)
+
+    client.post("/admin/tokens/页面吊销测试/revoke", data={"csrf_token": csrf})
+    client.post("/admin/integrations/demo-approval-system/disable", data={"csrf_token": csrf})
+    stopped = client.get("/admin").text
+    client.post("/admin/integrations/demo-approval-system/enable", data={"csrf_token": csrf})
+
+    assert site.runtime.tokens.authenticate(token) is None
+    assert "admin/integrations/demo-approval-system/enable" in stopped
+    recorded = [
+        (e.type, e.actor)
+        for stream in ("admin-tokens", "admin-integrations")
+        for e in site.runtime.store.read_stream(stream)
+    ]
+    assert ("TokenRevoked", "admin1") in recorded
+    assert recorded[-2:] == [("IntegrationDisabled", "admin1"), ("IntegrationEnabled", "admin1")]
+
+
 def test_roles_are_refused_pages_above_them(signed_in):
     assert signed_in("office").get("/admin").status_code == 403
     assert signed_in("auditor").get("/admin").status_code == 403

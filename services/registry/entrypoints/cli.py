@@ -65,6 +65,50 @@ def list_(obj) -> None:  # type: ignore[no-untyped-def]
         click.echo(json.dumps(row, ensure_ascii=False))
 
 
+def _set_enabled(obj, name: str, enabled: bool) -> bool:  # type: ignore[no-untyped-def]
+    from shared.commandline import operator
+
+    from ..application.integration_admin import NoSuchIntegration, set_enabled
+
+    try:
+        return set_enabled(obj.runtime().store, _integrations(obj), name, enabled, operator())
+    except NoSuchIntegration as exc:
+        raise click.ClickException(f"没有名为 {name} 的接入系统") from exc
+
+
+STATES = {False: "停用", True: "启用"}
+
+
+def _switch(enabled: bool) -> click.Command:
+    verb = "enable" if enabled else "disable"
+
+    @click.option("--name", required=True)
+    @click.pass_obj
+    def command(obj, name: str) -> None:  # type: ignore[no-untyped-def]
+        changed = _set_enabled(obj, name, enabled)
+        state = STATES[enabled]
+        click.echo(f"接入系统 {name} 已{state}" if changed else f"接入系统 {name} 原已{state}")
+
+    command.__doc__ = (
+        "Accept the integration's requests again; recorded as IntegrationEnabled."
+        if enabled
+        else "Refuse the integration's requests from now on; recorded as IntegrationDisabled."
+    )
+    return integration.command(verb)(command)
+
+
+disable, enable = _switch(False), _switch(True)
+
+
+@integration.command("reseal")
+@click.pass_obj
+def reseal(obj) -> None:  # type: ignore[no-untyped-def]
+    """Encrypt every stored secret under the first key of GONGJIAN_SECRETS_KEY (the last
+    step of a key rotation; docs/operations.md)."""
+    count = _integrations(obj).reseal()
+    click.echo(f"已用当前密钥重新加密 {count} 个接入密钥")
+
+
 @click.group("import")
 def import_() -> None:
     """The office's spreadsheets: 重点项目台账 (ledger) and monthly 填报表 (monthly-report)."""

@@ -12,9 +12,10 @@ from shared.auth import current_principal, require_role
 from shared.documents import issued_json, office_config_for, register_for
 from shared.eventstore import RecordedEvent, format_instant
 from shared.http import AsOf, KnownAt, PageQuery, Problem, next_link, page_after
+from shared.messaging import send_or_leave
 from shared.runtime import Runtime
 
-from ..application import assessments, rulebooks, verification
+from ..application import assessments, jobs, rulebooks, verification
 from ..domain.diff import diff_results
 from ..domain.errors import AssessmentJobNotFound, ProjectNotAssessed
 from ..readmodel.records import Records
@@ -56,6 +57,16 @@ def _records() -> Records:
     return Records(_runtime().engine)
 
 
+def _lease_view(job: dict[str, Any]) -> dict[str, Any] | None:
+    """The running worker's lease: until when, and its last heartbeat."""
+    if not job.get("lease_expires_at"):
+        return None
+    return {
+        "expires_at": format_instant(job["lease_expires_at"]),
+        "heartbeat_at": format_instant(job["heartbeat_at"]) if job.get("heartbeat_at") else None,
+    }
+
+
 def job_view(job: dict[str, Any]) -> dict[str, Any]:
     total, replayed = job["events_total"], job["events_replayed"]
     view = {
@@ -75,6 +86,8 @@ def job_view(job: dict[str, Any]) -> dict[str, Any]:
         "attempts": job["attempts"],
         "error": job["error"],
         "assessment_id": job["assessment_id"],
+        "takeovers": job.get("takeovers") or 0,
+        "lease": _lease_view(job),
     }
     if job["assessment_id"]:
         view["links"] = {"assessment": f"/v1/assessments/{job['assessment_id']}"}
@@ -103,8 +116,8 @@ def post_assessment(body):  # type: ignore[no-untyped-def]
         rulebooks.in_force(runtime.store, head_position, request_.rulebook_version)
     records = _records()
     job, created = assessments.submit(records, request_, requested_by=current_principal().name)
-    if created or job["status"] == "failed":
-        ScoringParts.of(runtime).assess.send(job["job_id"])
+    if jobs.needs_sending(job, created):
+        send_or_leave(ScoringParts.of(runtime).assess, job["job_id"])
     view = job_view(job)
     status = 200 if job["status"] == "done" else 202
     return view, status, {"Location": f"/v1/assessments/jobs/{job['job_id']}"}

@@ -26,6 +26,12 @@ jobs = Table(
     Column("requested_by", String(200), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # The lease of the worker running the job, renewed by its heartbeat; a job whose
+    # lease ran out is taken up again (``takeovers`` counts how often).
+    Column("lease_owner", String(64)),
+    Column("lease_expires_at", UTCDateTime),
+    Column("heartbeat_at", UTCDateTime),
+    Column("takeovers", Integer, nullable=False, server_default="0"),
 )
 
 assessments = Table(

@@ -1,0 +1,118 @@
+"""Redis lost: web processes keep serving and appending (the log is the outbox),
+``/readyz`` stays ready and names the broker as degraded, warnings come once a minute,
+the scheduler keeps going, and read models catch up on a timer and when Redis returns."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import pytest
+
+from services.composition import create_app, runtime_for, worker_timer
+from services.scheduling.readmodel import queries
+from tests.registry.integration.conftest import register
+from tests.shared.helpers import note
+
+from .conftest import wait_until
+
+
+@pytest.fixture
+def runtime(settings, private_redis):
+    runtime = runtime_for(
+        settings.__class__(**{**settings.__dict__, "redis_url": private_redis.url})
+    )
+    runtime.bus.retry_pauses = (0.1,)
+    yield runtime
+    runtime.close()
+
+
+@pytest.fixture
+def client(runtime):
+    return create_app(runtime).test_client()
+
+
+def office(runtime) -> dict[str, str]:
+    return {"Authorization": f"Bearer {runtime.tokens.create('office-1', 'office')}"}
+
+
+def queued(private_redis_client, runtime) -> int:
+    return int(private_redis_client.llen(f"{runtime.settings.redis_namespace}:scheduling"))
+
+
+def test_with_redis_gone_the_web_process_serves_reads_and_writes_and_stays_ready(
+    runtime, client, private_redis, caplog
+):
+    headers = office(runtime)
+    private_redis.stop()
+
+    with caplog.at_level(logging.WARNING, logger="gongjian.broker"):
+        for number in range(5):
+            register(
+                client, headers, f"p{number}", national_code=f"2403-330000-04-01-00000{number}"
+            )
+        ready = client.get("/readyz")
+
+    assert runtime.store.head().position == 5
+    assert client.get("/v1/projects/p3", headers=headers).status_code == 200
+    assert ready.status_code == 200
+    assert ready.json["status"] == "ready"
+    assert "unreachable" in ready.json["degraded"]["broker"]
+    assert ready.json["problems"] == {}
+    warnings = [r for r in caplog.records if r.name == "gongjian.broker"]
+    assert len(warnings) == 1, [r.getMessage() for r in warnings]
+    assert all(r.exc_info is None for r in caplog.records)  # no traceback per append
+    assert runtime.bus.held_position == 5
+
+
+def test_when_redis_returns_the_held_nudge_is_sent_at_once(runtime, client, private_redis):
+    import redis
+
+    private_redis.stop()
+    runtime.store.append([note("project-a", str(i)) for i in range(3)])
+    assert runtime.bus.held_position == 3
+
+    private_redis.start()
+
+    client_ = redis.Redis.from_url(private_redis.url)
+    assert wait_until(lambda: runtime.bus.held_position is None, timeout=10)
+    assert queued(client_, runtime) == 1  # one nudge for everything held, up to position 3
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json["degraded"] == {}
+
+
+def test_read_models_catch_up_on_the_workers_timer_without_any_nudge(runtime, private_redis):
+    from services.scheduling.entrypoints import actors  # noqa: F401 - declared by wiring
+
+    private_redis.stop()
+    runtime.store.append([note("project-a", str(i)) for i in range(4)])
+    timer = worker_timer(runtime, interval=0.2)
+
+    class Worker:  # what the middleware reads of a dramatiq worker: nothing
+        pass
+
+    timer.after_worker_boot(runtime.broker, Worker())
+    try:
+        assert wait_until(lambda: queries.checkpoint(runtime.store) == 4, timeout=10)
+    finally:
+        timer.before_worker_shutdown(runtime.broker, Worker())
+
+
+def test_the_scheduler_keeps_ticking_through_a_redis_outage(runtime, private_redis, caplog):
+    from services.scheduling.entrypoints.cli import run_scheduler
+
+    private_redis.stop()
+    runtime.store.append([note("project-a", "x")])
+    stop = threading.Event()
+    loop = threading.Thread(target=run_scheduler, args=(runtime, stop), kwargs={"interval": 1})
+    with caplog.at_level(logging.WARNING):
+        loop.start()
+        assert wait_until(lambda: queries.checkpoint(runtime.store) == 1, timeout=10)
+        stop.wait(2.5)
+        alive = loop.is_alive()
+        stop.set()
+        loop.join(timeout=10)
+
+    assert alive, "the scheduler exited while Redis was away"
+    failures = [r for r in caplog.records if r.name == "gongjian.scheduler.outage"]
+    assert len(failures) == 1  # a warning a minute, however many ticks failed
