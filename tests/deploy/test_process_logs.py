@@ -92,7 +92,7 @@ def test_the_scheduler_logs_json_with_a_time_zone(monkeypatch, sqlite_url, tmp_p
     )
     assert done.returncode == 0, done.stderr
     records = json_lines(done.stderr)
-    assert any(r["message"].startswith("正在制定") for r in records)
+    assert any(r["message"].startswith("调度器已启动") for r in records)
     assert done.stdout.strip() == ""
 
 

@@ -83,8 +83,8 @@ def test_serve_migrates_serves_and_stores_no_plan_of_an_empty_store(tmp_path):
 
 @pytest.mark.slow
 def test_a_fresh_start_with_the_demo_loads_it_before_any_plan_is_written(tmp_path):
-    # The demo is of 2025; the scheduler starts from December 2025 so that it has periods
-    # of the demo's campaign to plan (the current ones are of a campaign without projects).
+    # The scheduler starts from December 2025, so that it has many periods to plan: those
+    # before the demo's first project get no plan, the others only once the demo is in.
     process, _, engine = _serve(
         tmp_path, "--demo", GONGJIAN_SCHEDULING_SCHEDULER_SINCE="2025-12-01"
     )
@@ -99,8 +99,11 @@ def test_a_fresh_start_with_the_demo_loads_it_before_any_plan_is_written(tmp_pat
             "OR stream_id LIKE 'campaign-%'",
         )[0][0]
         assert min(position for position, _ in plans) > demo  # the demo came first
-        scopes = [json.loads(payload)["plan"]["scope"]["projects"] for _, payload in plans]
-        assert all(n > 0 for n in scopes), scopes  # no empty plan
+        scopes = {
+            json.loads(payload)["plan"]["period"]: json.loads(payload)["plan"]["scope"]["projects"]
+            for _, payload in plans
+        }
+        assert all(n > 0 for n in scopes.values()), scopes  # no empty plan
     finally:
         engine.dispose()
         process.terminate()

@@ -98,11 +98,20 @@ def test_read_models_catch_up_on_the_workers_timer_without_any_nudge(runtime, pr
         timer.before_worker_shutdown(runtime.broker, Worker())
 
 
-def test_the_scheduler_keeps_ticking_through_a_redis_outage(runtime, private_redis, caplog):
+def test_the_scheduler_keeps_ticking_through_a_redis_outage(runtime, client, private_redis, caplog):
+    from datetime import datetime
+
     from services.scheduling.entrypoints.cli import run_scheduler
 
+    this_year = datetime.now(runtime.settings.zone).year  # periods open: plans to request
+    register(
+        client,
+        office(runtime),
+        "p1",
+        year=this_year,
+        occurred_at=f"{this_year}-01-02T09:00:00+08:00",
+    )
     private_redis.stop()
-    runtime.store.append([note("project-a", "x")])
     stop = threading.Event()
     loop = threading.Thread(target=run_scheduler, args=(runtime, stop), kwargs={"interval": 1})
     with caplog.at_level(logging.WARNING):

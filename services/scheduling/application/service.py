@@ -225,12 +225,14 @@ class SchedulingService:
         return campaign_of_day(self.book.all(known_at=known_at), day, self.config.targets)
 
     def has_projects(self, period: Period) -> bool:
-        """Whether the period's campaign has any project yet (a plan without one is empty:
-        the scheduler does not make it)."""
+        """Whether the period's campaign has any project registered by the period's
+        meeting day (a plan without one is empty: the scheduler does not make it)."""
         self.catch_up()
         year = self.campaign_of_period(period).year
+        day = self.config.calendar().first_working_day(period.start, period.end) or period.end
         return any(
-            s.in_campaign(year) for s in queries.current_states(self.store.engine, self.states)
+            s.in_campaign(year) and s.registered_on <= day
+            for s in queries.current_states(self.store.engine, self.states)
         )
 
     # -- the board --------------------------------------------------------------------

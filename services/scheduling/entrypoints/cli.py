@@ -82,6 +82,7 @@ def run_scheduler(  # type: ignore[no-untyped-def]
     parts = SchedulingParts.of(runtime)
     every = interval or parts.config.scheduler_interval_seconds
     verify_tail = TailVerification.configured(runtime.store, runtime.settings)
+    log.info("调度器已启动，每%s秒检查一次", every, extra={"interval_seconds": every})
     failures = 0
     while True:
         try:
