@@ -5,19 +5,6 @@ from __future__ import annotations
 
 from services.scoring.domain.verification import first_difference
 
-STORED = {
-    "projects": [
-        {
-            "project_id": "p1",
-            "total": "97.92",
-            "rank": 1,
-            "lines": [{"line": "investment", "points": "22.92"}],
-        },
-        {"project_id": "p3", "total": "94.50", "rank": 1, "lines": []},
-    ],
-    "units": [{"name": "县发改局", "rank": 1}],
-}
-
 
 def recomputed(**changes):
     again = {
@@ -41,7 +28,9 @@ def test_equal_results_have_no_difference():
 
 
 def test_a_changed_total_is_named_by_project_and_field_with_both_values():
-    difference = first_difference(STORED, recomputed())
+    stored = recomputed()
+    stored["projects"][1]["total"] = "94.50"  # edited in the database
+    difference = first_difference(stored, recomputed())
     assert difference.path == "projects[p3].total"
     assert str(difference) == "projects[p3].total 不一致：存档 94.50，重算 54.50"
 
