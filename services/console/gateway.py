@@ -100,7 +100,8 @@ class Services:
         return job
 
     def assessment_diff(self, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-        return diff_results(before["result"], after["result"])
+        recorded = assessments.recorded_between(self.store, before, after)
+        return diff_results(before["result"], after["result"], recorded)
 
     # -- the log ------------------------------------------------------------------------
 

@@ -453,23 +453,32 @@ class SchedulingService:
         pointed at that plan's action (or at none, when a later period's plan opened it).
         Items in a fixed order, so that concurrent planners never wait on each other in a
         cycle."""
-        opened = []
-        for action in sorted(new_actions(body), key=lambda a: (a["project_id"], a["item"])):
-            event_id = _action_event_id(action["action_id"])
-            payload = _action_payload(action, period)
-            if projection.open_action(conn, projection.assigned_row(payload, now, event_id)):
-                opened.append(action)
-                continue
-            holder = queries.open_action_for(conn, action["project_id"], action["item"])
-            if holder is None or holder.action_id != action["action_id"]:
-                repointed(body, action["project_id"], action["item"], holder, period)
-        return opened
+        wanted = sorted(new_actions(body), key=lambda a: (a["project_id"], a["item"]))
+        rows = [
+            projection.assigned_row(
+                _action_payload(a, period), now, _action_event_id(a["action_id"])
+            )
+            for a in wanted
+        ]
+        inserted = projection.open_actions(conn, rows)
+        lost = {(a["project_id"], a["item"]): a for a in wanted if a["action_id"] not in inserted}
+        holders = queries.open_actions_for(conn, set(lost))
+        repointed(
+            body,
+            {
+                key: holders.get(key)
+                for key, action in lost.items()
+                if key not in holders or holders[key].action_id != action["action_id"]
+            },
+            period,
+        )
+        return [a for a in wanted if a["action_id"] in inserted]
 
     def _date_actions(self, conn: Any, opened: list[dict[str, Any]]) -> None:
         """Give the opened actions' rows the record time of their stored events."""
         ids = [_action_event_id(a["action_id"]) for a in opened]
-        for event in self.store.get_many(ids, connection=conn).values():
-            projection.date_assignment(conn, event.payload["action_id"], event.recorded_at)
+        stored = self.store.get_many(ids, connection=conn).values()
+        projection.date_assignments(conn, {e.payload["action_id"]: e.recorded_at for e in stored})
 
     def _audit_view(
         self,

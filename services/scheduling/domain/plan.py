@@ -110,14 +110,19 @@ def visible_to(action: OpenAction, period: Period) -> bool:
 
 
 def repointed(
-    plan: dict[str, Any], project_id: str, item: str, holder: OpenAction | None, period: Period
+    plan: dict[str, Any], holders: dict[tuple[str, str], OpenAction | None], period: Period
 ) -> None:
-    """Point the plan's item at the action that holds it (another plan opened it first),
-    or at none when that action was opened by a plan of a later period."""
+    """Point each of the plan's items in ``holders`` (project, item) at the action that
+    holds it (another plan opened it first), or at none when that action was opened by a
+    plan of a later period (or is gone)."""
+    if not holders:
+        return
     for group in plan["groups"]:
         for entry in group["items"]:
-            if (entry["project_id"], entry["item"]) != (project_id, item):
+            key = (entry["project_id"], entry["item"])
+            if key not in holders:
                 continue
+            holder = holders[key]
             if holder is not None and visible_to(holder, period):
                 status_ = "new" if holder.period == period.label else "carried"
                 entry["action"] = _action_dict(holder, status_)

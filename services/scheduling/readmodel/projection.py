@@ -159,11 +159,28 @@ def open_action(conn: Connection, row: dict) -> bool:
     return conn.execute(statement.returning(actions.c.action_id)).first() is not None
 
 
-def date_assignment(conn: Connection, action_id: str, recorded_at: datetime) -> None:
-    """The record time of an action opened by a planner, once its event is stored."""
-    conn.execute(
-        actions.update().where(actions.c.action_id == action_id).values(assigned_at=recorded_at)
-    )
+def open_actions(conn: Connection, rows: list[dict]) -> set[str]:
+    """`open_action` for many rows at once, a few hundred per statement, in the given
+    order (callers sort them: concurrent planners then never wait on each other in a
+    cycle). The ids of the rows inserted."""
+    dialect_insert = postgresql.insert if is_postgres(conn.engine) else sqlite.insert
+    inserted: set[str] = set()
+    for start in range(0, len(rows), 500):
+        statement = dialect_insert(actions).values(rows[start : start + 500])
+        returning = statement.on_conflict_do_nothing().returning(actions.c.action_id)
+        inserted.update(conn.execute(returning).scalars())
+    return inserted
+
+
+def date_assignments(conn: Connection, recorded: dict[str, datetime]) -> None:
+    """The record time of actions opened by a planner, once their events are stored."""
+    if recorded:
+        conn.execute(
+            actions.update()
+            .where(actions.c.action_id == bindparam("target"))
+            .values(assigned_at=bindparam("recorded_at")),
+            [{"target": k, "recorded_at": v} for k, v in recorded.items()],
+        )
 
 
 def closed_row(event: RecordedEvent) -> dict:

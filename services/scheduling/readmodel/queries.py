@@ -165,14 +165,20 @@ def list_actions(
         return [row._asdict() for row in conn.execute(query)]
 
 
-def open_action_for(conn: Connection, project_id: str, item: str) -> OpenAction | None:
-    """The open action that holds an agenda item, if any."""
-    row = conn.execute(
-        select(actions).where(
-            actions.c.project_id == project_id, actions.c.item == item, actions.c.status == "open"
+def open_actions_for(
+    conn: Connection, keys: set[tuple[str, str]]
+) -> dict[tuple[str, str], OpenAction]:
+    """The open actions that hold these agenda items (project, item), by item."""
+    found: dict[tuple[str, str], OpenAction] = {}
+    projects = sorted({project_id for project_id, _ in keys})
+    for start in range(0, len(projects), 500):
+        query = select(actions).where(
+            actions.c.status == "open", actions.c.project_id.in_(projects[start : start + 500])
         )
-    ).first()
-    return open_action_of(row._asdict()) if row is not None else None
+        for row in conn.execute(query):
+            if (row.project_id, row.item) in keys:
+                found[(row.project_id, row.item)] = open_action_of(row._asdict())
+    return found
 
 
 def get_action(engine: Engine, action_id: str) -> dict[str, Any] | None:

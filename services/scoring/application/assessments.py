@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from shared.campaign import CARRIED_OVER, campaign_for_year
 from shared.campaign_log import defined_campaigns
+from shared.events import PROJECT_EVENT_TYPES, project_id_of
 from shared.eventstore import (
     GENESIS_HASH,
     EventStore,
@@ -368,3 +369,15 @@ def recompute(store: EventStore, stored: dict[str, Any], zone: ZoneInfo) -> dict
         if earlier["digest"] == stored["digest"]:
             return earlier
     return again
+
+
+def recorded_between(
+    store: EventStore, before: dict[str, Any], after: dict[str, Any]
+) -> dict[str, list[int]]:
+    """Each project's events recorded between two stored assessments' watermarks (either
+    order), by project id: what changed a line its evidence does not explain."""
+    low, high = sorted((before["chain_head_position"], after["chain_head_position"]))
+    out: dict[str, list[int]] = {}
+    for event in store.iter_all(after=low, up_to=high, types=PROJECT_EVENT_TYPES):
+        out.setdefault(project_id_of(event.stream_id), []).append(event.global_position)
+    return out

@@ -217,20 +217,24 @@ def get_project_score(assessment_id: str, project_id: str):  # type: ignore[no-u
 def get_diff(assessment_id: str, other_id: str):  # type: ignore[no-untyped-def]
     """What changed from this assessment to the other, line by line, with the events."""
     before, after = _assessment(assessment_id), _assessment(other_id)
-    diff = diff_results(before["result"], after["result"])
+    recorded = assessments.recorded_between(_runtime().store, before, after)
+    diff = diff_results(before["result"], after["result"], recorded)
+    keys = ("events_added", "events_removed", "events_changed_by")
     positions = sorted(
         {
             p
             for project in diff["projects"]
-            for line in project["lines"]
-            for p in (*line["events_added"], *line["events_removed"])
+            for part in (project, *project["lines"])
+            for key in keys
+            for p in part.get(key, ())
         }
     )
     events = {e["global_position"]: e for e in _events(positions)}
     for project in diff["projects"]:
-        for line in project["lines"]:
-            for key in ("events_added", "events_removed"):
-                line[key] = [events.get(p, {"global_position": p}) for p in line[key]]
+        for part in (project, *project["lines"]):
+            for key in keys:
+                if key in part:
+                    part[key] = [events.get(p, {"global_position": p}) for p in part[key]]
     return {
         "from": {k: before[k] for k in ("assessment_id", "as_of", "known_at", "digest")},
         "to": {k: after[k] for k in ("assessment_id", "as_of", "known_at", "digest")},
