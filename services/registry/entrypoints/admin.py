@@ -14,7 +14,7 @@ from marshmallow import Schema, fields
 from shared.auth import current_principal, require_role
 from shared.auth.administration import revoke_token
 from shared.eventstore import format_instant
-from shared.http import Problem
+from shared.http import PageBody, PageQuery, Problem, next_link, page_after
 from shared.i18n import label
 
 from ..application.integration_admin import set_enabled
@@ -34,7 +34,7 @@ class TokenView(Schema):
     revoked_at = fields.String(allow_none=True)
 
 
-class TokenList(Schema):
+class TokenList(PageBody):
     tokens = fields.List(fields.Nested(TokenView))
 
 
@@ -45,7 +45,7 @@ class IntegrationView(Schema):
     disabled = fields.Boolean()
 
 
-class IntegrationList(Schema):
+class IntegrationList(PageBody):
     integrations = fields.List(fields.Nested(IntegrationView))
 
 
@@ -72,13 +72,23 @@ def _token_view(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _page(items: list[dict[str, Any]], query: dict[str, Any]) -> tuple[list[Any], Any]:
+    """A page of a list sorted by name."""
+    return page_after(
+        items, query["after"], query["limit"], key=lambda row: row["name"], ordered=True
+    )
+
+
 @blp.get("/tokens")
 @require_role("admin")
+@blp.arguments(PageQuery, location="query")
 @blp.response(200, TokenList)
 @blp.doc(security=[{"bearer": []}])
-def list_tokens():  # type: ignore[no-untyped-def]
-    """Every API token's holder, role and dates (never the token)."""
-    return {"tokens": [_token_view(row) for row in _runtime().tokens.list()]}
+def list_tokens(query):  # type: ignore[no-untyped-def]
+    """API tokens by holder: name, role and dates (never the token)."""
+    page, next_after = _page(_runtime().tokens.list(), query)
+    body = {"tokens": [_token_view(row) for row in page], "next_after": next_after}
+    return body, 200, next_link(next_after)
 
 
 @blp.post("/tokens/<name>/revoke")
@@ -101,11 +111,13 @@ def revoke(name: str):  # type: ignore[no-untyped-def]
 
 @blp.get("/integrations")
 @require_role("admin")
+@blp.arguments(PageQuery, location="query")
 @blp.response(200, IntegrationList)
 @blp.doc(security=[{"bearer": []}])
-def list_integrations():  # type: ignore[no-untyped-def]
-    """Integrations, their event types, active secrets and state (never the secrets)."""
-    return {"integrations": RegistryParts.of(_runtime()).integrations.list()}
+def list_integrations(query):  # type: ignore[no-untyped-def]
+    """Integrations by name: event types, active secrets and state (never the secrets)."""
+    page, next_after = _page(RegistryParts.of(_runtime()).integrations.list(), query)
+    return {"integrations": page, "next_after": next_after}, 200, next_link(next_after)
 
 
 def _set(name: str, enabled: bool) -> dict[str, Any]:
