@@ -107,7 +107,7 @@ def start_worker(runtime, tmp_path: Path, *modules: str, **env: str) -> subproce
         "GONGJIAN_LOG_FORMAT": "text",
         **env,
     }
-    command = [sys.executable, "-m", "dramatiq", "services.worker", *modules]
+    command = [sys.executable, "-m", "services.worker_main", "services.worker", *modules]
     return subprocess.Popen(
         [*command, "--processes", "1", "--threads", "1"],
         env=env,
