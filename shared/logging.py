@@ -18,7 +18,8 @@ JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s"
 RENAMED = {"asctime": "time", "levelname": "level", "name": "logger"}
 
 REPEATING_LOGGERS = ("dramatiq.worker.ConsumerThread", "dramatiq.worker.WorkerThread")
-"""dramatiq's threads that log the same error every few seconds while Redis is away."""
+"""dramatiq's threads (one logger per queue, ``…ConsumerThread(<queue>)``) that log the
+same error every few seconds while Redis is away: a line a minute for all queues."""
 
 
 def iso_time(record: logging.LogRecord) -> str:
@@ -48,12 +49,20 @@ def text_formatter() -> logging.Formatter:
 
 class OncePerInterval(logging.Filter):
     """Lets each recurring message (by logger and message template) through once per
-    ``seconds``; the next one that passes says how many were held back."""
+    ``seconds``; the next one that passes says how many were held back. With
+    ``prefixes`` (on a handler), only records of loggers named so are limited, and all
+    the loggers under one prefix count as one."""
 
-    def __init__(self, seconds: float = 60.0, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        seconds: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+        prefixes: tuple[str, ...] = (),
+    ):
         super().__init__()
         self.seconds = seconds
         self.clock = clock
+        self.prefixes = prefixes
         self._last: dict[tuple[str, Any], float] = {}
         self._held: dict[tuple[str, Any], int] = {}
         self._lock = threading.Lock()
@@ -65,7 +74,12 @@ class OncePerInterval(logging.Filter):
             self._held.clear()
 
     def filter(self, record: logging.LogRecord) -> bool:
-        key = (record.name, record.msg)
+        name = record.name
+        if self.prefixes:
+            name = next((p for p in self.prefixes if record.name.startswith(p)), "")
+            if not name:
+                return True
+        key = (name, record.msg)
         now = self.clock()
         with self._lock:
             last = self._last.get(key)
@@ -87,10 +101,9 @@ def once_a_minute(logger: logging.Logger) -> logging.Logger:
 def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(json_formatter() if fmt == "json" else text_formatter())
+    handler.addFilter(OncePerInterval(60.0, prefixes=REPEATING_LOGGERS))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
     # Alembic narrates every readiness probe's version check at INFO.
     logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))
-    for name in REPEATING_LOGGERS:
-        once_a_minute(logging.getLogger(name))

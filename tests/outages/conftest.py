@@ -3,16 +3,22 @@ free port, no persistence)."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import redis
 
 from tests.conftest import REQUIRE_SERVICES
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
@@ -84,3 +90,35 @@ def wait_until(condition, timeout: float = 15.0, every: float = 0.1) -> bool:  #
             return True
         time.sleep(every)
     return bool(condition())
+
+
+def start_worker(runtime, tmp_path: Path, *modules: str, **env: str) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "GONGJIAN_DATABASE_URL": runtime.settings.database_url,
+        "GONGJIAN_REDIS_URL": runtime.settings.redis_url,
+        "GONGJIAN_REDIS_NAMESPACE": runtime.settings.redis_namespace,
+        "GONGJIAN_DATA_DIR": str(tmp_path),
+        "GONGJIAN_JOB_LEASE_SECONDS": "6",
+        "GONGJIAN_CATCH_UP_SECONDS": "2",
+        "GONGJIAN_HEARTBEAT_FILE": str(tmp_path / f"beat-{len(modules)}"),
+        "GONGJIAN_TEST_STALL_MARKER": str(tmp_path / "stalled"),
+        "GONGJIAN_LOG_FORMAT": "text",
+        **env,
+    }
+    command = [sys.executable, "-m", "services.worker_main", "services.worker", *modules]
+    return subprocess.Popen(
+        [*command, "--processes", "1", "--threads", "1"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=open(tmp_path / f"worker-{len(modules)}.log", "wb"),  # noqa: SIM115
+        start_new_session=True,  # its own process group: killed whole, like `docker kill`
+    )
+
+
+def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, sig)
+        process.wait(timeout=60)

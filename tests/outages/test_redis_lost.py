@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import pytest
 
@@ -125,3 +126,36 @@ def test_the_scheduler_keeps_ticking_through_a_redis_outage(runtime, client, pri
     assert alive, "the scheduler exited while Redis was away"
     failures = [r for r in caplog.records if r.name == "gongjian.scheduler.outage"]
     assert len(failures) == 1  # a warning a minute, however many ticks failed
+
+
+def test_a_worker_process_rides_out_a_redis_outage_and_keeps_the_read_model_current(
+    postgres_url, private_redis, tmp_path
+):
+    from shared.config import Settings
+
+    from .conftest import start_worker, stop
+
+    runtime = runtime_for(
+        Settings.from_env(database_url=postgres_url, redis_url=private_redis.url, data_dir=tmp_path)
+    )
+    worker = start_worker(runtime, tmp_path)
+    try:
+        assert wait_until(lambda: (tmp_path / "beat-0").exists(), timeout=60), "no boot"
+        private_redis.stop()
+        runtime.store.append([note("project-a", str(i)) for i in range(3)])
+
+        assert wait_until(lambda: queries.checkpoint(runtime.store) == 3, timeout=30)
+        time.sleep(8)  # dramatiq's consumers fail and restart every few seconds meanwhile
+        alive_through_the_outage = worker.poll() is None
+
+        private_redis.start()
+        assert wait_until(lambda: runtime.bus.held_position is None, timeout=15)
+        runtime.store.append([note("project-a", "after")])
+        assert wait_until(lambda: queries.checkpoint(runtime.store) == 4, timeout=30)
+    finally:
+        stop(worker)
+        runtime.close()
+    log = (tmp_path / "worker-0.log").read_text()
+    assert alive_through_the_outage
+    assert log.count("Consumer encountered a connection error") <= 1  # a line a minute
+    assert "Traceback" not in log

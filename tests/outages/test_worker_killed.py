@@ -4,13 +4,9 @@ ends with one assessment and one ``AssessmentPublished`` event."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
@@ -20,9 +16,7 @@ from shared.config import Settings
 from tests.scoring.builders import History
 from tests.scoring.integration.test_assessment_jobs import county, published
 
-from .conftest import wait_until
-
-ROOT = Path(__file__).resolve().parents[2]
+from .conftest import start_worker, stop, wait_until
 
 
 @pytest.fixture
@@ -31,37 +25,6 @@ def runtime(postgres_url, private_redis, tmp_path):
     runtime = runtime_for(replace(settings, redis_url=private_redis.url))
     yield runtime
     runtime.close()
-
-
-def start_worker(runtime, tmp_path: Path, *modules: str) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "GONGJIAN_DATABASE_URL": runtime.settings.database_url,
-        "GONGJIAN_REDIS_URL": runtime.settings.redis_url,
-        "GONGJIAN_REDIS_NAMESPACE": runtime.settings.redis_namespace,
-        "GONGJIAN_DATA_DIR": str(tmp_path),
-        "GONGJIAN_JOB_LEASE_SECONDS": "6",
-        "GONGJIAN_CATCH_UP_SECONDS": "2",
-        "GONGJIAN_HEARTBEAT_FILE": str(tmp_path / f"beat-{len(modules)}"),
-        "GONGJIAN_TEST_STALL_MARKER": str(tmp_path / "stalled"),
-        "GONGJIAN_LOG_FORMAT": "text",
-    }
-    command = [sys.executable, "-m", "dramatiq", "services.worker", *modules]
-    return subprocess.Popen(
-        [*command, "--processes", "1", "--threads", "1"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=open(tmp_path / f"worker-{len(modules)}.log", "wb"),  # noqa: SIM115
-        start_new_session=True,  # its own process group: killed whole, like `docker kill`
-    )
-
-
-def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, sig)
-        process.wait(timeout=60)
 
 
 def test_a_job_whose_worker_was_killed_is_taken_up_within_a_minute_to_one_result(runtime, tmp_path):

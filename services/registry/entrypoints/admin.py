@@ -72,13 +72,11 @@ def _token_view(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _page(items: list[dict[str, Any]], query: dict[str, Any]):  # type: ignore[no-untyped-def]
-    """A page of a list sorted by name, after the name ``after``."""
-    ordered = sorted(items, key=lambda item: str(item["name"]))
-    page, next_after = page_after(
-        ordered, query["after"], query["limit"], key=lambda item: str(item["name"]), ordered=True
+def _page(items: list[dict[str, Any]], query: dict[str, Any]) -> tuple[list[Any], Any]:
+    """A page of a list sorted by name."""
+    return page_after(
+        items, query["after"], query["limit"], key=lambda row: row["name"], ordered=True
     )
-    return page, next_after
 
 
 @blp.get("/tokens")
@@ -87,8 +85,7 @@ def _page(items: list[dict[str, Any]], query: dict[str, Any]):  # type: ignore[n
 @blp.response(200, TokenList)
 @blp.doc(security=[{"bearer": []}])
 def list_tokens(query):  # type: ignore[no-untyped-def]
-    """API tokens by holder name — holder, role and dates (never the token); page with
-    ``after`` (the last name of the page before) and ``limit``."""
+    """API tokens by holder: name, role and dates (never the token)."""
     page, next_after = _page(_runtime().tokens.list(), query)
     body = {"tokens": [_token_view(row) for row in page], "next_after": next_after}
     return body, 200, next_link(next_after)
@@ -118,8 +115,7 @@ def revoke(name: str):  # type: ignore[no-untyped-def]
 @blp.response(200, IntegrationList)
 @blp.doc(security=[{"bearer": []}])
 def list_integrations(query):  # type: ignore[no-untyped-def]
-    """Integrations by name — event types, active secrets and state (never the secrets);
-    page with ``after`` and ``limit``."""
+    """Integrations by name: event types, active secrets and state (never the secrets)."""
     page, next_after = _page(RegistryParts.of(_runtime()).integrations.list(), query)
     return {"integrations": page, "next_after": next_after}, 200, next_link(next_after)
 

@@ -31,6 +31,9 @@ def test_an_admin_lists_tokens_without_ever_seeing_one(client, tokens):
     assert names["office-1"]["role_label"] == "领导小组办公室"
     assert "gj_" not in listed.get_data(as_text=True)
     assert client.get("/v1/tokens", headers=tokens["office"]).status_code == 403
+    first = client.get("/v1/tokens?limit=2", headers=tokens["admin"]).json
+    rest = client.get(f"/v1/tokens?after={first['next_after']}", headers=tokens["admin"]).json
+    assert [t["name"] for t in first["tokens"] + rest["tokens"]] == sorted(names)
 
 
 def test_a_revoked_token_fails_at_once_and_the_revocation_is_recorded(client, tokens, runtime):
