@@ -1,7 +1,7 @@
 """Scoring: a lease with a heartbeat on each running assessment job.
 
-Revision ID: scoring_0002_leases
-Revises: scoring_0001
+Revision ID: scoring_0003
+Revises: scoring_0002
 Create Date: 2026-12-03
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 from shared.db import UTCDateTime
 
-revision = "scoring_0002_leases"
-down_revision = "scoring_0001"
+revision = "scoring_0003"
+down_revision = "scoring_0002"
 branch_labels = None
 depends_on = None
 
