@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -85,6 +86,25 @@ class Campaign:
     year: int
     seed: int
     projects: list[DemoProject]
+
+    def definition(self) -> dict[str, Any]:
+        """The demo county's campaign year as a ``CampaignDefined`` body (without the year)."""
+        return {
+            "name": f"{county.COUNTY}{self.year}年项目攻坚年",
+            "county": county.COUNTY,
+            "starts_on": f"{self.year}-03-01",
+            "ends_on": f"{self.year}-12-31",
+            "targets": {
+                **{category: 0 for category, _ in CATEGORY_SHARES},
+                **Counter(str(p.registration["category"]) for p in self.projects),
+                "investment": f"{ANNUAL_TARGET * len(self.projects) / 29:.2f}",
+            },
+        }
+
+    @property
+    def defined_at(self) -> datetime:
+        """When the county decides its campaign: before the mobilisation in March."""
+        return at(date(self.year, 2, 26), 9)
 
     def events(self, *, late: bool) -> list[DemoEvent]:
         """All project events of one wave, in business-time order (the HTTP load sends

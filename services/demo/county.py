@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+COUNTY = "示范县"
+"""The demo county's name (an invented one)."""
+
 
 @dataclass(frozen=True)
 class PlannedProject:

@@ -66,18 +66,7 @@ class Loaded:
 
 def define_campaign(api: Api, office_token: str, campaign: Campaign) -> None:
     """The demo county's campaign year (PUT: defining it again changes nothing)."""
-    body = {
-        "name": f"示范县{campaign.year}年项目攻坚年",
-        "county": "示范县",
-        "starts_on": f"{campaign.year}-03-01",
-        "ends_on": f"{campaign.year}-12-31",
-        "targets": {
-            "breakthrough": 18,
-            "new_start": 5,
-            "preliminary": 6,
-            "investment": "4500000000.00",
-        },
-    }
+    body = campaign.definition()
     status, answer = api.call(
         "PUT",
         f"/v1/campaigns/{campaign.year}",

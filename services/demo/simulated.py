@@ -11,12 +11,14 @@ from collections.abc import Callable
 from datetime import datetime
 from itertools import groupby
 
+from services.registry.application.campaigns import Campaigns
 from services.registry.application.handlers import Registry
 from services.registry.application.submissions import DUPLICATE, REJECTED, Submission
+from shared.campaign_log import CampaignBook
 from shared.eventstore import now_utc
 from shared.runtime import Runtime
 
-from .campaign import ZONE, Campaign, DemoEvent
+from .campaign import OFFICE, ZONE, Campaign, DemoEvent
 from .push import DemoError, Loaded
 
 SOURCE = "demo-simulated"
@@ -50,9 +52,13 @@ def play(
     arrived = [e for e in campaign.in_arrival_order() if e.arrives <= until]
     if not arrived:
         raise DemoError(f"{campaign.year}年的演示事件尚未发生（模拟时钟不超过现在）")
-    clock = SimulatedClock(arrived[0].arrives)
-    registry = Registry(runtime.store.with_clock(clock))
+    clock = SimulatedClock(min(campaign.defined_at, arrived[0].arrives))
+    store = runtime.store.with_clock(clock)
+    registry = Registry(store)
     _refuse_a_later_log(runtime, registry, arrived)
+    # The campaign year first (defining it again writes nothing), then the year's events.
+    campaigns = Campaigns(store, registry, CampaignBook(store))
+    campaigns.define(campaign.year, campaign.definition(), actor=OFFICE, source=SOURCE)
     accepted = duplicates = 0
     rejected: list[dict[str, object]] = []
     for day, events in groupby(arrived, key=lambda e: e.arrives.astimezone(ZONE).date()):

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from services.composition import create_app, runtime_for
-from services.demo.campaign import generate
+from services.demo.campaign import ZONE, generate
 from services.demo.county import LEAD_UNITS, PROJECTS
 from services.demo.push import DemoError
 from services.demo.runner import DemoOptions, load_demo
@@ -80,8 +80,12 @@ def wait_for_board(client, office, as_of: str) -> dict:
 def test_the_played_year_ends_two_thirds_green_and_at_most_five_red(played):
     runtime, client, office, loaded = played
     assert loaded.rejected == [] and loaded.projects == 29
-    sources = {e.source for e in runtime.store.iter_all()}
-    assert sources == {"demo-simulated"}
+    stored = list(runtime.store.iter_all())
+    assert {e.source for e in stored} == {"demo-simulated"}
+    defined = stored[0]  # the campaign year first, decided before the March mobilisation
+    assert (defined.type, defined.payload["year"]) == ("CampaignDefined", YEAR)
+    assert defined.recorded_at.astimezone(ZONE).date().isoformat() == f"{YEAR}-02-26"
+    assert defined.payload["targets"]["breakthrough"] == 18
     board = wait_for_board(client, office, f"{YEAR}-12-31")
     statuses = Counter(p["status"] for p in board["projects"])
     assert statuses["red"] <= 5, board["projects"]
