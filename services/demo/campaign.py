@@ -153,7 +153,33 @@ def generate(*, projects: int = 29, year: int | None = None, seed: int = 2024) -
         built.append(_project(number, index, planned, annual, year, rng, new_id))
     _add_corrections(built, new_id)
     _add_veto(built, new_id)
+    _add_teams(built, new_id)
     return Campaign(year, seed, built)
+
+
+def _add_teams(projects: list[DemoProject], new_id: Any) -> None:
+    """Each project's 工作专班 and named contact, set up the week after it is registered
+    (added last, so the events drawn before keep their ids)."""
+    for number, project in enumerate(projects):
+        r = project.registration
+        team = county.team_of(number, r["lead_unit"], r["owner_unit"], r["town"])
+        occurred = at(project.registered_on + timedelta(days=7), 15)
+        payload = {
+            "team": team,
+            "contact": {"name": team[-1]["name"], "phone": county.contact_phone(number)},
+            "reason": "成立项目工作专班，指定专人联络",
+        }
+        project.events.append(
+            DemoEvent(
+                project.project_id,
+                "ResponsibilityAssigned",
+                occurred,
+                payload,
+                new_id(),
+                occurred + timedelta(hours=1),
+                OFFICE,
+            )
+        )
 
 
 def _categories(n: int) -> list[str]:

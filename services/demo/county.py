@@ -35,6 +35,31 @@ LEAD_UNITS = {
 }
 """The department that leads a project of each sector (牵头单位)."""
 
+STAFF_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹"
+STAFF_GIVEN = ("建军", "晓燕", "国强", "丽娟", "志勇", "海燕", "文斌", "秀兰", "明辉", "春梅")
+
+
+def staff_name(number: int, role: int) -> str:
+    """An ordinary invented name for the ``role``-th member of project ``number``'s team."""
+    surname = STAFF_SURNAMES[(number * 3 + role * 7) % len(STAFF_SURNAMES)]
+    return surname + STAFF_GIVEN[(number + role * 3) % len(STAFF_GIVEN)]
+
+
+def team_of(number: int, lead_unit: str, owner_unit: str, town: str) -> list[dict[str, str]]:
+    """A project's 工作专班 (一个责任单位联系、一个专门小组落实): the lead department's deputy
+    head as 组长, the town's and the owner's people, and the owner's 联络员."""
+    return [
+        {"name": staff_name(number, 0), "unit": lead_unit, "duty": "专班组长"},
+        {"name": staff_name(number, 1), "unit": f"{town}人民政府", "duty": "专班成员"},
+        {"name": staff_name(number, 2), "unit": owner_unit, "duty": "联络员"},
+    ]
+
+
+def contact_phone(number: int) -> str:
+    """An invented office number in the demo county's exchange."""
+    return f"0558-66{number * 37 % 100:02d}{number * 53 % 100:02d}"
+
+
 SECRETARY = "周建华（县委书记）"
 MAGISTRATE = "陈立平（县长）"
 LEADERS_BY_SECTOR = {

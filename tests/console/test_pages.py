@@ -51,6 +51,14 @@ def test_pages_render_for_the_office(signed_in, path, words):
         assert word in response.text
 
 
+def test_sectors_are_written_in_chinese_on_the_wall_and_the_project_page(signed_in):
+    client = signed_in("office")
+    page, wall = client.get(f"/projects/{PROJECT}").text, client.get("/").text
+    for html in (page, wall):
+        assert "manufacturing" not in html.replace('value="manufacturing"', "")
+    assert "突破性进展或完工投产 · 制造业" in page
+
+
 def test_the_wall_writes_each_colour_as_a_word_too(signed_in):
     html = signed_in("viewer").get("/").text
     assert 'class="badge red">红<' in html and 'class="badge green">绿<' in html

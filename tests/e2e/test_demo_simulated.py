@@ -43,6 +43,17 @@ def test_the_campaign_has_the_plans_projects_sectors_units_and_leaders():
     assert sum(sum(map(float, r["monthly_plan"])) for r in registrations) == pytest.approx(4.5e9)
 
 
+def test_every_project_has_its_team_and_a_named_contact_with_ordinary_names():
+    campaign = generate(year=2026)
+    for project in campaign.projects:
+        (assigned,) = [e for e in project.events if e.type == "ResponsibilityAssigned"]
+        team, contact = assigned.payload["team"], assigned.payload["contact"]
+        assert [m["duty"] for m in team] == ["专班组长", "专班成员", "联络员"]
+        assert team[0]["unit"] == project.registration["lead_unit"]
+        assert contact["name"] == team[-1]["name"] and contact["phone"].startswith("0558-")
+        assert all(2 <= len(m["name"]) <= 3 for m in team)
+
+
 def test_reports_reach_the_office_after_the_month_some_late_and_two_are_corrected():
     events = generate(year=2026).in_arrival_order()
     reports = [e for e in events if e.type == "InvestmentReported"]
