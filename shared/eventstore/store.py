@@ -47,6 +47,7 @@ from .envelope import (
     utc,
 )
 from .errors import ConcurrencyConflict, DuplicateEventConflict, LockTimeout
+from .limits import check_envelope, check_payload_size
 from .paging import prefetched
 from .schema import events as events_table
 from .types import EventTypeRegistry
@@ -211,6 +212,17 @@ class EventStore:
                 log.exception("nudge failed", extra={"position": position})
 
     def _prepare(self, event: NewEvent) -> NewEvent:
+        check_envelope(
+            occurred_at=event.occurred_at,
+            payload=event.payload,
+            event_id=str(event.event_id),
+            stream_id=event.stream_id,
+            type=event.type,
+            source=event.source,
+            actor=event.actor,
+            correlation_id=event.correlation_id,
+            causation_id=event.causation_id,
+        )
         occurred_at = utc(event.occurred_at)
         payload, version = event.payload, event.schema_version or 1
         if self.registry is not None:
@@ -252,6 +264,8 @@ class EventStore:
             position += 1
             version = current.get(event.stream_id, 0) + 1
             current[event.stream_id] = version
+            payload_text = canonical_json(event.payload)
+            check_payload_size(payload_text)
             row = {
                 "event_id": event.event_id,
                 "stream_id": event.stream_id,
@@ -266,7 +280,7 @@ class EventStore:
                 "correlation_id": event.correlation_id,
                 "causation_id": event.causation_id,
                 # Stored as canonical text, and that very text is hashed.
-                "payload": canonical_json(event.payload),
+                "payload": payload_text,
                 "prev_hash": prev_hash,
             }
             row["hash"] = prev_hash = chain_hash(prev_hash, row)

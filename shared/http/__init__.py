@@ -2,6 +2,7 @@
 shared vocabulary (the two clocks, paging), deprecation headers, the base app, health."""
 
 from .app import create_base_app
+from .inputs import strict_json
 from .params import (
     AsOf,
     ClockQuery,
@@ -22,6 +23,8 @@ __all__ = [
     "create_base_app",
     # problems
     "Problem",
+    # request inputs
+    "strict_json",
     # shared query parameters
     "AsOf",
     "KnownAt",

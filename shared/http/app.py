@@ -21,6 +21,7 @@ from ..events.docs import payload_components
 from ..events.fields import Money
 from ..metrics import RuntimeCollector, exposition
 from .deprecation import add_deprecation_headers
+from .inputs import check_inputs
 from .problems import register_problem_handlers
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ def create_base_app(
     )
     _document_event_payloads(api)
     register_problem_handlers(app)
+    check_inputs(app)
     app.after_request(add_deprecation_headers)
     _add_health(app, runtime, readiness or [])
     _add_metrics(app, runtime)

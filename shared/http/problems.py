@@ -24,6 +24,7 @@ from ..eventstore.errors import (
     LockTimeout,
     UnknownEventType,
 )
+from ..eventstore.limits import InvalidEnvelope
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,11 @@ register_problem_types(
             422, "invalid-payload", extra=lambda exc: {"errors": {"payload": exc.errors}}
         ),
         LockTimeout: ProblemType(503, "busy", retry_after=1),
+        InvalidEnvelope: ProblemType(
+            422,
+            "invalid-envelope",
+            extra=lambda exc: {"code": exc.code, "errors": {exc.field: [exc.message]}},
+        ),
     }
 )
 

@@ -23,8 +23,13 @@ from shared.eventstore import (
     EventStore,
     EventStoreError,
     EventTypeRegistry,
+    InvalidEnvelope,
     NewEvent,
     RecordedEvent,
+    canonical_json,
+    check_envelope,
+    check_payload_size,
+    text_problem,
 )
 from shared.eventstore.envelope import content_fingerprint
 
@@ -177,8 +182,17 @@ class Registry:
         self, submission: Submission, allowed_types: Sequence[str] | None
     ) -> Submission | Outcome:
         def refuse(error: Exception) -> Outcome:
-            return Outcome(submission.event_id, REJECTED, submission.project_id, error=error)
+            return Outcome(
+                _echoed(submission.event_id) or "",
+                REJECTED,
+                _echoed(submission.project_id),
+                error=error,
+            )
 
+        try:
+            self._check_limits(submission)
+        except InvalidEnvelope as exc:
+            return refuse(exc)
         if allowed_types is not None and submission.type not in allowed_types:
             return refuse(
                 RuleViolation(
@@ -197,6 +211,22 @@ class Registry:
                 return refuse(RuleViolation("project_id", "differs from payload.project_id"))
             return replace(submission, payload=payload, project_id=project_id)
         return replace(submission, payload=payload)
+
+    def _check_limits(self, submission: Submission) -> None:
+        """The store's limits, checked before the database: a bad item is refused alone."""
+        check_envelope(
+            occurred_at=submission.occurred_at,
+            payload=submission.payload,
+            event_id=submission.event_id,
+            type=submission.type,
+            actor=submission.actor,
+            source=submission.source,
+            correlation_id=submission.correlation_id,
+            causation_id=submission.causation_id,
+            project_id=submission.project_id,
+            national_code=submission.national_code,
+        )
+        check_payload_size(canonical_json(submission.payload))
 
     def _decide(self, prepared: list[Submission | Outcome], own_source: str | None) -> _Batch:
         outcomes: list[Outcome] = []
@@ -475,3 +505,8 @@ def _refuse_out_of_turn(
         raise ProjectNotFound(project_id)
     if item.expected_version is not None and item.expected_version != project.version:
         raise ConcurrencyConflict(stream_id, item.expected_version, project.version)
+
+
+def _echoed(text: str | None) -> str | None:
+    """A refused item's own id, echoed only when it can be written back as text."""
+    return text if text is None or text_problem(text) is None else None

@@ -9,6 +9,7 @@ from typing import Any
 from shared.eventstore import (
     ConcurrencyConflict,
     DuplicateEventConflict,
+    InvalidEnvelope,
     InvalidEventPayload,
     UnknownEventType,
 )
@@ -60,8 +61,29 @@ class Outcome:
         }
         if self.error is not None:
             out["reason"] = str(self.error)
+            out["code"] = code_of(self.error)
             out["errors"] = self.errors
         return out
+
+
+_CODES: tuple[tuple[type[Exception], str], ...] = (
+    (RuleViolation, "rule-violation"),
+    (InvalidEventPayload, "invalid-payload"),
+    (UnknownEventType, "unknown-event-type"),
+    (AlreadyRegistered, "already-registered"),
+    (ProjectNotFound, "project-not-found"),
+    (DuplicateEventConflict, "duplicate-event"),
+    (ConcurrencyConflict, "version-conflict"),
+)
+
+
+def code_of(error: Exception) -> str:
+    """The machine code beside a refusal's reason: the problem type an API answer about
+    it would carry (``shared/http/problems.py``)."""
+    code = getattr(error, "code", None)
+    if isinstance(code, str):
+        return code
+    return next((c for kind, c in _CODES if isinstance(error, kind)), "invalid-item")
 
 
 def errors_of(error: Exception) -> dict[str, Any]:
@@ -69,6 +91,8 @@ def errors_of(error: Exception) -> dict[str, Any]:
     messages = getattr(error, "messages", None)
     if isinstance(messages, dict):
         return messages
+    if isinstance(error, InvalidEnvelope):
+        return {error.field: [error.message]}
     if isinstance(error, RuleViolation):
         return {error.field: [error.message]}
     if isinstance(error, InvalidEventPayload):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from shared.http.problems import ProblemType, register_problem_types
 
-from ..application.signing import SignatureError
+from ..application.signing import RequestIdRefused, SignatureError
 from ..application.spreadsheets import DigestMismatch, ImportHasProblems, SpreadsheetUnreadable
 from ..domain import AlreadyRegistered, ProjectNotFound, RuleViolation
 
@@ -21,6 +21,7 @@ PROBLEM_TYPES = {
         extra=lambda exc: {"errors": {exc.field: [str(exc)]}, "project_id": exc.project_id},
     ),
     SignatureError: ProblemType(401, "bad-signature"),
+    RequestIdRefused: ProblemType(400, "bad-webhook-id", extra=lambda exc: {"code": exc.code}),
     SpreadsheetUnreadable: ProblemType(422, "unreadable-spreadsheet"),
     DigestMismatch: ProblemType(
         409, "digest-mismatch", extra=lambda exc: {"digest": exc.actual, "given": exc.given}

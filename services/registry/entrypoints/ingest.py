@@ -6,14 +6,14 @@ token; the integration's name is the ``source`` of every event it sends.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Response, current_app, jsonify, request
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
-from shared.http import Problem
+from shared.eventstore import text_problem
+from shared.http import Problem, strict_json
 
 from ..application.submissions import REJECTED, Outcome, Submission
 from ..wiring import RegistryParts
@@ -54,6 +54,7 @@ def ingest() -> Response:
             outcomes.append(None)
         except ValidationError as exc:
             event_id = raw.get("event_id") if isinstance(raw.get("event_id"), str) else None
+            event_id = event_id if event_id and text_problem(event_id) is None else None
             outcomes.append(_invalid(event_id, exc.messages))
     decided = iter(
         parts.registry.submit_batch(
@@ -89,10 +90,7 @@ def _submission(item: dict[str, Any], raw: dict[str, Any], source: str) -> Submi
 
 
 def _items(body: bytes) -> list[Any]:
-    try:
-        document = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Problem(400, "Bad Request", f"the body is not JSON: {exc}") from None
+    document = strict_json(body)
     try:
         return IngestBody().load(document if isinstance(document, dict) else {"_": document})[
             "events"
@@ -108,7 +106,9 @@ def _invalid(event_id: str | None, messages: Any) -> Outcome:
 
 
 class _ItemInvalid(ValueError):
+    code = "invalid-item"
+
     def __init__(self, messages: Any) -> None:
         fields = ", ".join(sorted(map(str, messages))) if isinstance(messages, dict) else "event"
-        super().__init__(f"invalid: {fields}")
+        super().__init__(f"条目无效：{fields}")
         self.messages = messages

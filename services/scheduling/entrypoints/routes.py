@@ -14,6 +14,7 @@ from shared.auth import current_principal, require_role
 from shared.documents import FORMATS as DOCUMENT_FORMATS
 from shared.documents import issued_json
 from shared.documents import render as render_document
+from shared.events.fields import Whole
 from shared.eventstore import Cutoff, format_instant
 from shared.http import (
     ClockQuery,
@@ -87,11 +88,12 @@ class PlansQuery(PageQuery):
 
 
 class VersionQuery(Query):
-    version = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    version = Whole(from_text=True, load_default=None, validate=validate.Range(min=1))
 
 
 class VersionsQuery(PageQuery):
-    after = fields.Integer(
+    after = Whole(
+        from_text=True,
         load_default=None,
         validate=validate.Range(min=0),
         metadata={"description": "the plan version the page before ended at"},
