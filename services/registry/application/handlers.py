@@ -24,6 +24,7 @@ from shared.eventstore import (
     EventStoreError,
     EventTypeRegistry,
     InvalidEnvelope,
+    LockTimeout,
     NewEvent,
     RecordedEvent,
     canonical_json,
@@ -49,7 +50,7 @@ from ..domain import (
 )
 from ..readmodel import projects as project_list
 from ..readmodel.streams import LatestStates, ProjectStreams, snapshot_due
-from .submissions import ACCEPTED, DUPLICATE, REJECTED, Outcome, Submission
+from .submissions import ACCEPTED, DUPLICATE, REJECTED, RETRY, Contended, Outcome, Submission
 
 RETRIES = 10
 """Attempts of a batch that lost a race for a stream's next version."""
@@ -169,8 +170,10 @@ class Registry:
                 # A concurrent registration took the same national code first; deciding
                 # again finds it and refuses ours.
                 last = EventStoreError("a concurrent registration took the same national code")
+            except LockTimeout as exc:
+                return _retry_later(batch, exc)  # the log stayed locked: waiting more won't do
             time.sleep(random.uniform(0, 0.01))  # let the winner's commit land
-        raise last
+        return _retry_later(batch, Contended(RETRIES, last))
 
     def trial(self, submissions: Sequence[Submission]) -> list[Outcome]:
         """What `submit_batch` would answer now, appending nothing: an outcome with no
@@ -510,3 +513,13 @@ def _refuse_out_of_turn(
 def _echoed(text: str | None) -> str | None:
     """A refused item's own id, echoed only when it can be written back as text."""
     return text if text is None or text_problem(text) is None else None
+
+
+def _retry_later(batch: _Batch, error: EventStoreError) -> list[Outcome]:
+    """The items that were to be stored are answered ``retry`` (nothing of them is): the
+    sender sends them again, with the same ids, after a moment."""
+    for index in batch.pending:
+        outcome = batch.outcomes[index]
+        if outcome.status != DUPLICATE and outcome.error is None:
+            outcome.status, outcome.error = RETRY, error
+    return batch.outcomes

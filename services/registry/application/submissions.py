@@ -9,14 +9,28 @@ from typing import Any
 from shared.eventstore import (
     ConcurrencyConflict,
     DuplicateEventConflict,
+    EventStoreError,
     InvalidEnvelope,
     InvalidEventPayload,
+    LockTimeout,
     UnknownEventType,
 )
 
 from ..domain import AlreadyRegistered, ProjectNotFound, RuleViolation
 
-ACCEPTED, DUPLICATE, REJECTED = "accepted", "duplicate", "rejected"
+ACCEPTED, DUPLICATE, REJECTED, RETRY = "accepted", "duplicate", "rejected", "retry"
+"""``retry``: not stored because concurrent writers held the log; send it again."""
+
+
+class Contended(EventStoreError):
+    """Concurrent writers kept taking the versions a batch was decided on."""
+
+    code = "contended"
+
+    def __init__(self, attempts: int, last: Exception) -> None:
+        super().__init__(
+            f"并发写入冲突：尝试 {attempts} 次仍未写入，请稍后用同一 event_id 重发（{last}）"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +88,7 @@ _CODES: tuple[tuple[type[Exception], str], ...] = (
     (ProjectNotFound, "project-not-found"),
     (DuplicateEventConflict, "duplicate-event"),
     (ConcurrencyConflict, "version-conflict"),
+    (LockTimeout, "busy"),
 )
 
 

@@ -6,6 +6,7 @@ from shared.http.problems import ProblemType, register_problem_types
 
 from ..application.signing import RequestIdRefused, SignatureError
 from ..application.spreadsheets import DigestMismatch, ImportHasProblems, SpreadsheetUnreadable
+from ..application.submissions import Contended
 from ..domain import AlreadyRegistered, ProjectNotFound, RuleViolation
 
 PROBLEM_TYPES = {
@@ -21,6 +22,7 @@ PROBLEM_TYPES = {
         extra=lambda exc: {"errors": {exc.field: [str(exc)]}, "project_id": exc.project_id},
     ),
     SignatureError: ProblemType(401, "bad-signature"),
+    Contended: ProblemType(503, "contended", retry_after=1),
     RequestIdRefused: ProblemType(400, "bad-webhook-id", extra=lambda exc: {"code": exc.code}),
     SpreadsheetUnreadable: ProblemType(422, "unreadable-spreadsheet"),
     DigestMismatch: ProblemType(

@@ -6,6 +6,7 @@ token; the integration's name is the ``source`` of every event it sends.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from flask import Response, current_app, jsonify, request
@@ -15,7 +16,7 @@ from marshmallow import ValidationError
 from shared.eventstore import text_problem
 from shared.http import Problem, strict_json
 
-from ..application.submissions import REJECTED, Outcome, Submission
+from ..application.submissions import ACCEPTED, DUPLICATE, REJECTED, RETRY, Outcome, Submission
 from ..wiring import RegistryParts
 from .schemas import IngestBatch, IngestBody, IngestItem, event_id_text
 
@@ -24,6 +25,8 @@ blp = Blueprint(
 )
 
 ITEM = IngestItem()
+RETRY_AFTER_SECONDS = 1
+"""When items are answered ``retry``: send them again after this many seconds."""
 HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature", "gongjian-integration")
 
 
@@ -62,16 +65,22 @@ def ingest() -> Response:
         )
     )
     results = [o if o is not None else next(decided) for o in outcomes]
-    counts = {
-        s: sum(1 for r in results if r.status == s) for s in ("accepted", "duplicate", "rejected")
-    }
-    return jsonify(
-        integration=integration.name,
+    return _answer(integration.name, results)
+
+
+def _answer(integration: str, results: list[Outcome]) -> Response:
+    counts = Counter(r.status for r in results)
+    response = jsonify(
+        integration=integration,
         results=[{"index": i, **r.to_dict()} for i, r in enumerate(results)],
-        accepted=counts["accepted"],
-        duplicates=counts["duplicate"],
-        rejected=counts["rejected"],
+        accepted=counts[ACCEPTED],
+        duplicates=counts[DUPLICATE],
+        rejected=counts[REJECTED],
+        retry=counts[RETRY],
     )
+    if counts[RETRY]:
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def _submission(item: dict[str, Any], raw: dict[str, Any], source: str) -> Submission:
