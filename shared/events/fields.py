@@ -67,7 +67,8 @@ class Money(fields.Field):
     def __init__(self, *, allow_negative: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.allow_negative = allow_negative
-        self.metadata = {"pattern": MONEY_PATTERN, **self.metadata}
+        pattern = MONEY_PATTERN if allow_negative else MONEY_PATTERN.replace("-?", "")
+        self.metadata = {"type": "string", "pattern": pattern, **self.metadata}
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Decimal:
         if not isinstance(value, str):

@@ -79,7 +79,7 @@ def check_occurred_at(value: datetime) -> None:
     """From 2000-01-01 to the end of 2099 (UTC): any date of a campaign, none that
     overflows when turned into UTC."""
     if value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidEnvelope("occurred_at", "naive-instant", "须带时区偏移，如 +08:00")
+        return  # refused by `utc` as it always was: a naive datetime is a caller's bug
     if not EARLIEST_OCCURRED_AT <= value < LATEST_OCCURRED_AT:
         raise InvalidEnvelope(
             "occurred_at",

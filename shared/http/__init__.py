@@ -3,6 +3,7 @@ shared vocabulary (the two clocks, paging), deprecation headers, the base app, h
 
 from .app import create_base_app
 from .inputs import strict_json
+from .openapi import download
 from .params import (
     AsOf,
     ClockQuery,
@@ -25,6 +26,8 @@ __all__ = [
     "Problem",
     # request inputs
     "strict_json",
+    # OpenAPI
+    "download",
     # shared query parameters
     "AsOf",
     "KnownAt",

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from flask import Flask, Response, g, jsonify, request
-from flask_smorest import Api
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -22,6 +21,7 @@ from ..events.fields import Money
 from ..metrics import RuntimeCollector, exposition
 from .deprecation import add_deprecation_headers
 from .inputs import check_inputs
+from .openapi import DocumentedApi
 from .problems import register_problem_handlers
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ def create_base_app(
     *,
     title: str,
     readiness: list[ReadinessCheck] | None = None,
-) -> tuple[Flask, Api]:
+) -> tuple[Flask, DocumentedApi]:
     app = Flask(title)
     app.config.update(
         API_TITLE=f"Gongjian {title}",
@@ -52,7 +52,7 @@ def create_base_app(
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["gongjian.runtime"] = runtime
     app.extensions["gongjian.tokens"] = runtime.tokens
-    api = Api(
+    api = DocumentedApi(
         app,
         spec_kwargs={
             "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}}
@@ -67,7 +67,7 @@ def create_base_app(
     return app, api
 
 
-def _document_event_payloads(api: Api) -> None:
+def _document_event_payloads(api: DocumentedApi) -> None:
     """Every event type's payload schema as a component ``<Type>Payload``."""
     api.register_field(Money, "string", "decimal")
     for name, component in payload_components().items():

@@ -34,7 +34,7 @@ T = TypeVar("T")
 
 DEFAULT_ZONE = "Asia/Shanghai"
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-EARLIEST_CLOCK, LATEST_CLOCK = date(1900, 1, 1), date(9998, 12, 31)
+EARLIEST_CLOCK, LATEST_CLOCK = date(1900, 1, 1), date(2199, 12, 31)
 """The dates a clock may name: any question about the campaign, none that overflows."""
 CLOCK_OUT_OF_RANGE = f"须在 {EARLIEST_CLOCK} 与 {LATEST_CLOCK} 之间"
 
@@ -67,8 +67,20 @@ def _in_range(value: T) -> T:
     return value
 
 
+_YEAR = "(19|20|21)[0-9]{2}"
+DATE_PATTERN = f"^{_YEAR}-[0-9]{{2}}-[0-9]{{2}}$"
+DATE_OR_INSTANT_PATTERN = (
+    f"^{_YEAR}-[0-9]{{2}}-[0-9]{{2}}"
+    "([Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,6})?([Zz]|[+-][0-9]{2}:[0-9]{2}))?$"
+)
+
+
 class DateOrInstant(fields.Field):
     """``YYYY-MM-DD`` (a `date`) or an RFC 3339 instant with its offset (a UTC `datetime`)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.metadata = {"type": "string", "pattern": DATE_OR_INSTANT_PATTERN, **self.metadata}
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> date | datetime:
         if not isinstance(value, str):

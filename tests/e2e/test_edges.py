@@ -139,3 +139,42 @@ class TestNoSilentCoercion:
     @pytest.mark.parametrize("year", [2024.0, "2024", True, "２０２４"])
     def test_a_year_in_a_body_is_a_json_integer(self, client, office, year):
         a_problem(client.post("/v1/assessments", json={"year": year}, headers=office), 422)
+
+
+class TestTheOpenApiDocumentDescribesEveryAnswer:
+    def test_every_operation_documents_its_problem_answers(self, client):
+        spec = client.get("/openapi.json").json
+        for path, item in spec["paths"].items():
+            for method, operation in item.items():
+                if method == "parameters":
+                    continue
+                responses = operation["responses"]
+                for status in ("400", "401", "403", "404", "409", "422", "503"):
+                    content = responses[status]["content"]
+                    assert list(content) == ["application/problem+json"], (path, method, status)
+                assert "Retry-After" in responses["503"]["headers"]
+                assert any(code.startswith("2") for code in responses), (path, method)
+
+    def test_downloads_document_their_content_types(self, client):
+        paths = client.get("/openapi.json").json["paths"]
+        documents = {
+            "text/csv",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        }
+        export = paths["/v1/export"]["get"]["responses"]["200"]["content"]
+        assert "application/x-ndjson" in export
+        for path in (
+            "/v1/plans/{cadence}/{period}/{kind}.{fmt}",
+            "/v1/assessments/{assessment_id}/report.{fmt}",
+        ):
+            assert documents <= set(paths[path]["get"]["responses"]["200"]["content"]), path
+
+    def test_a_nameless_field_error_is_answered_not_a_500(self, runtime):
+        from flask import Flask
+
+        from shared.http.problems import problem_response
+
+        with Flask("t").test_request_context("/"):
+            response = problem_response(422, "x", errors={None: ["Unknown field."], "a": []})
+        assert response.get_json()["errors"] == {"(unnamed)": ["Unknown field."], "a": []}

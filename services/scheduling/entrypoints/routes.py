@@ -11,8 +11,8 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.auth import current_principal, require_role
+from shared.documents import CONTENT_TYPES, issued_json
 from shared.documents import FORMATS as DOCUMENT_FORMATS
-from shared.documents import issued_json
 from shared.documents import render as render_document
 from shared.events.fields import Whole
 from shared.eventstore import Cutoff, format_instant
@@ -23,6 +23,7 @@ from shared.http import (
     Problem,
     Query,
     clock_text,
+    download,
     limit_field,
     next_link,
     page_after,
@@ -227,7 +228,7 @@ def _known_kind(kind: str) -> None:
 @blp.get("/plans/<cadence>/<period>/<kind>.<fmt>")
 @require_role(*READERS)
 @blp.arguments(VersionQuery, location="query")
-@blp.doc(security=[{"bearer": []}])
+@blp.doc(security=[{"bearer": []}], responses=download(*CONTENT_TYPES, description="the document"))
 def plan_document(query, cadence: str, period: str, kind: str, fmt: str):  # type: ignore[no-untyped-def]
     """The plan's documents as the office sends them: ``agenda`` (the meeting notice with
     its agenda) or ``supervision`` (督查通报), as docx, html (printable), xlsx, md or csv.

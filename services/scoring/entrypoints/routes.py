@@ -9,10 +9,10 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from shared.auth import current_principal, require_role
-from shared.documents import issued_json, office_config_for, register_for
+from shared.documents import CONTENT_TYPES, issued_json, office_config_for, register_for
 from shared.events.fields import Whole
 from shared.eventstore import RecordedEvent, format_instant
-from shared.http import AsOf, KnownAt, PageQuery, Problem, next_link, page_after
+from shared.http import AsOf, KnownAt, PageQuery, Problem, download, next_link, page_after
 from shared.runtime import Runtime
 
 from ..application import assessments, rulebooks
@@ -229,7 +229,7 @@ def get_diff(assessment_id: str, other_id: str):  # type: ignore[no-untyped-def]
 
 @blp.get("/assessments/<assessment_id>/report.<fmt>")
 @require_role(*READERS)
-@blp.doc(security=[{"bearer": []}])
+@blp.doc(security=[{"bearer": []}], responses=download(*CONTENT_TYPES, description="the bulletin"))
 def get_report(assessment_id: str, fmt: str):  # type: ignore[no-untyped-def]
     """The assessment bulletin (考核通报) as docx, html (printable), xlsx, md or csv; with
     its document number once issued (else 未编号)."""
