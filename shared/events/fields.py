@@ -8,12 +8,17 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate
 
+from ..eventstore.limits import MAX_VERSION
+
 # ASCII digits only: ``\d`` would take full-width "１２" and other scripts' digits.
 _MONEY = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,2})?")
 MONEY_PATTERN = "^-?[0-9]{1,15}(\\.[0-9]{1,2})?$"
 MONTH_PATTERN = "^[0-9]{4}-(0[1-9]|1[0-2])$"
 _MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
 _WHOLE = re.compile(r"-?[0-9]{1,16}")
+
+VERSION_RANGE = validate.Range(0, MAX_VERSION)
+"""A version, sequence number or cursor over them: what a 32-bit column holds."""
 
 SAFE_INTEGER = 2**53 - 1
 """The largest integer every JSON reader keeps exact (and far inside SQLite's and

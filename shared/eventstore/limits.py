@@ -32,6 +32,10 @@ MAX_LENGTHS = {
 }
 """The envelope's text fields and their column sizes (``shared/eventstore/schema.py``)."""
 
+MAX_VERSION = 2**31 - 1
+"""The largest stream version (and any other number kept in a 32-bit column: plan
+versions, checkpoint sequence numbers): PostgreSQL's ``integer``."""
+
 MAX_PAYLOAD_DEPTH = 16
 """Objects and arrays nested in a payload, the payload itself counting as 1."""
 

@@ -47,7 +47,7 @@ from .envelope import (
     utc,
 )
 from .errors import ConcurrencyConflict, DuplicateEventConflict, LockTimeout
-from .limits import check_envelope, check_payload_size
+from .limits import MAX_VERSION, check_envelope, check_payload_size
 from .paging import prefetched
 from .schema import events as events_table
 from .types import EventTypeRegistry
@@ -419,6 +419,8 @@ class EventStore:
         connection: Connection | None = None,
     ) -> list[RecordedEvent]:
         """A stream's events in version order, only those ``as_of``/``known_at`` admit."""
+        if from_version > MAX_VERSION:
+            return []  # no stream gets that far (and PostgreSQL's column cannot compare it)
         query = (
             select(*_DECODED_COLUMNS)
             .where(events_table.c.stream_id == stream_id)
@@ -426,7 +428,7 @@ class EventStore:
             .order_by(events_table.c.stream_version)
         )
         if to_version is not None:
-            query = query.where(events_table.c.stream_version <= to_version)
+            query = query.where(events_table.c.stream_version <= min(to_version, MAX_VERSION))
         query = _apply_cutoff(query, self._bounds(cutoff, as_of, known_at))
         with self.reading(connection) as conn:
             return self._decode_all(conn.execute(query).all())

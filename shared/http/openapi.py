@@ -91,9 +91,13 @@ def complete(spec: dict[str, Any]) -> dict[str, Any]:
     _open_answer_schemas(spec)
     for parameter in _parameters(spec):
         schema = parameter.get("schema", {})
-        if schema.get("type") == "string" and not {"pattern", "enum", "format"} & set(schema):
-            schema["pattern"] = NO_NUL
+        _forbid_nul(schema.get("items", {}) if schema.get("type") == "array" else schema)
     return spec
+
+
+def _forbid_nul(schema: dict[str, Any]) -> None:
+    if schema.get("type") == "string" and not {"pattern", "enum", "format"} & set(schema):
+        schema["pattern"] = NO_NUL
 
 
 def _parameters(spec: dict[str, Any]) -> Iterator[dict[str, Any]]:

@@ -25,6 +25,7 @@ from ..eventstore.errors import (
     UnknownEventType,
 )
 from ..eventstore.limits import InvalidEnvelope
+from ..i18n.validation import in_chinese
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ def problem_response(
 ) -> Response:
     """A problem document; ``problem_type`` defaults to the title's slug."""
     if "errors" in extra:
-        extra["errors"] = _with_text_keys(extra["errors"])
+        extra["errors"] = in_chinese(_with_text_keys(extra["errors"]))
     body = {
         "type": PROBLEM_TYPE_BASE + (problem_type or title.lower().replace(" ", "-")),
         "title": title,

@@ -44,6 +44,9 @@ ODD_QUERIES = [
     "/v1/projects/p1/events?after=%EF%BC%95",  # full-width 5
     "/v1/projects/p1/events?after=2.5",
     "/v1/events?after=99999999999999999999",
+    "/v1/checkpoints?after=2147483648",  # past PostgreSQL's integer column
+    "/v1/plans/weekly/2024-W10?version=2147483648",
+    "/v1/plans/weekly/2024-W10/versions?after=2147483648",
     "/v1/events?after=-99999999999999999999",
     "/v1/projects?leader=a%00b",
     "/v1/projects/p%001",
@@ -56,6 +59,11 @@ class TestNoInputGivesA500:
     def test_odd_paths_and_parameters_are_answered_with_a_problem(self, client, office, path):
         register(client, office)
         a_problem(client.get(path, headers=office), 400, 404, 422)
+
+    def test_a_page_after_the_last_possible_version_is_empty(self, client, office):
+        register(client, office)
+        response = client.get("/v1/projects/p1/events?after=2147483647&limit=5000", headers=office)
+        assert (response.status_code, response.json["events"]) == (200, [])
 
     def test_a_nul_in_a_header_is_a_400(self, client, office):
         headers = {**office, "X-Request-Id": "a\x00b"}
@@ -177,4 +185,7 @@ class TestTheOpenApiDocumentDescribesEveryAnswer:
 
         with Flask("t").test_request_context("/"):
             response = problem_response(422, "x", errors={None: ["Unknown field."], "a": []})
-        assert response.get_json()["errors"] == {"(unnamed)": ["Unknown field."], "a": []}
+        assert response.get_json()["errors"] == {
+            "(unnamed)": ["未知字段（不接受未列出的字段）"],
+            "a": [],
+        }

@@ -22,8 +22,9 @@ from shared.config import Settings
 from tests.conftest import copy_sqlite
 from tests.registry.integration.conftest import register
 
-EXAMPLES = int(os.environ.get("GONGJIAN_FUZZ_EXAMPLES", "30"))
-"""Generated requests per operation (35 operations: about a thousand cases, under a minute)."""
+EXAMPLES = int(os.environ.get("GONGJIAN_FUZZ_EXAMPLES", "15"))
+"""Generated requests per operation and backend (35 operations: about a thousand cases,
+under a minute)."""
 CONFIG = SchemathesisConfig.from_dict(
     {
         "checks": {
@@ -35,9 +36,22 @@ CONFIG = SchemathesisConfig.from_dict(
 )
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def fuzzed_database(request, tmp_path_factory):
+    """One database per backend for the whole run (the cases share it, as clients would)."""
+    if request.param == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        yield copy_sqlite(template, tmp_path_factory.mktemp("fuzz") / "g.db")
+        return
+    clones = request.getfixturevalue("postgres_clones")
+    name = clones.take()
+    yield clones.url(name)
+    clones.give_back(name)
+
+
 @pytest.fixture(scope="module")
-def embedded(tmp_path_factory, sqlite_template):
-    url = copy_sqlite(sqlite_template, tmp_path_factory.mktemp("fuzz") / "g.db")
+def embedded(tmp_path_factory, fuzzed_database):
+    url = fuzzed_database
     data_dir = tmp_path_factory.mktemp("fuzz-data")
     runtime = runtime_for(Settings.from_env(database_url=url, redis_url="", data_dir=data_dir))
     app = create_app(runtime)

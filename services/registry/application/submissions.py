@@ -15,6 +15,7 @@ from shared.eventstore import (
     LockTimeout,
     UnknownEventType,
 )
+from shared.i18n.validation import in_chinese
 
 from ..domain import AlreadyRegistered, ProjectNotFound, RuleViolation
 
@@ -63,7 +64,7 @@ class Outcome:
 
     @property
     def errors(self) -> dict[str, Any] | None:
-        return None if self.error is None else errors_of(self.error)
+        return None if self.error is None else in_chinese(errors_of(self.error))
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {

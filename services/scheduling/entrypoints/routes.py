@@ -14,7 +14,7 @@ from shared.auth import current_principal, require_role
 from shared.documents import CONTENT_TYPES, issued_json
 from shared.documents import FORMATS as DOCUMENT_FORMATS
 from shared.documents import render as render_document
-from shared.events.fields import Whole
+from shared.events.fields import VERSION_RANGE, Whole
 from shared.eventstore import Cutoff, format_instant
 from shared.http import (
     ClockQuery,
@@ -89,14 +89,16 @@ class PlansQuery(PageQuery):
 
 
 class VersionQuery(Query):
-    version = Whole(from_text=True, load_default=None, validate=validate.Range(min=1))
+    version = Whole(
+        from_text=True, load_default=None, validate=[validate.Range(min=1), VERSION_RANGE]
+    )
 
 
 class VersionsQuery(PageQuery):
     after = Whole(
         from_text=True,
         load_default=None,
-        validate=validate.Range(min=0),
+        validate=VERSION_RANGE,
         metadata={"description": "the plan version the page before ended at"},
     )
 
