@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench deploy-test clean db-upgrade fuzz fuzz-long
+.PHONY: run test lint bench deploy-test soak clean db-upgrade fuzz fuzz-long
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,13 @@ lint: $(STAMP)
 bench: $(STAMP)
 	GONGJIAN_BENCH_POSTGRES_URL=$${GONGJIAN_BENCH_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/postgres} \
 	  $(BIN)/python -m benchmarks $(BENCH)
+
+## soak: the fault suite for 5 minutes on PostgreSQL and a private Redis (writers with duplicates
+## and stale versions; connections cut every 2 s, Redis stopped and started, a worker killed);
+## the test suite runs the same for 15 s (tests/outages/test_fault_suite.py)
+soak: $(STAMP)
+	GONGJIAN_SOAK_SECONDS=$${GONGJIAN_SOAK_SECONDS:-300} $(BIN)/python -m pytest -p no:cacheprovider -q -s \
+	  tests/outages/test_fault_suite.py
 
 ## deploy-test: build the image, run the stack in containers, smoke-test it (minutes; see deploy/README.md)
 deploy-test: $(STAMP)

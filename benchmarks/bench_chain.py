@@ -1,11 +1,14 @@
-"""`/v1/chain` at a province's size: the chain status from the verifier's checkpoint.
+"""`/v1/chain` at a province's size: 10⁶ events whose chain verifies, a full verification,
+then a day's worth of appends since it, and the chain status over HTTP.
 
-The log is pre-filled in the database (10⁶ events by default, `_eventstore_growth.fill`),
-verified up to its head and signed there, as the nightly verification and the daily
-checkpoint leave it; then the store appends a day's events on top. Measured: the chain
-status (`shared.eventstore.status.chain_status`, what `GET /v1/chain` returns) with a
-day's events since the last verification, and with none.
-Run alone: ``python -m benchmarks.bench_chain [--events N] [--day N]``.
+The log is filled with correctly chained events (`_chained_fill`: hashed in Python with the
+store's `chain_hash`, streamed in with ``COPY``); `gongjian verify`'s full verification
+(`verify_log`) walks it and leaves the verifier's checkpoint at the head; a checkpoint is
+signed there; the store appends ``--since`` events (1,000 by default) on top. Measured:
+``GET /v1/chain`` through the registry's app (median of 9 calls, each with those events
+since the last verified position: the verifier's checkpoint is put back before each), and
+with nothing new (median of 21). Run alone: ``python -m benchmarks.bench_chain
+[--events N] [--since N] [--backends postgresql,sqlite]``.
 """
 
 from __future__ import annotations
@@ -14,21 +17,28 @@ import argparse
 import os
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 from sqlalchemy import text
 
-from shared.db import create_db_engine
-from shared.events import build_registry
-from shared.eventstore import EventStore
-from shared.eventstore.audit import VERIFIED, hash_at, save_signed, save_verified_head
+from shared.config import Settings
+from shared.eventstore.audit import VERIFIED, save_signed, verify_log
 from shared.eventstore.signed import Keyring, SigningKey
-from shared.eventstore.status import chain_status
 
-from ._eventstore_growth import fill
+from ._chained_fill import fill_chained
 from ._eventstore_workload import postgres_database, sqlite_database, workload
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@dataclass(frozen=True)
+class ChainFigures:
+    fill_s: float
+    verify_s: float
+    since_ms: float
+    nothing_new_ms: float
 
 
 def _median_ms(times: int, work: Callable[[], object], before: Callable[[], object]) -> float:
@@ -41,47 +51,80 @@ def _median_ms(times: int, work: Callable[[], object], before: Callable[[], obje
     return statistics.median(samples)
 
 
-def measure(url: str, events: int, day: int) -> tuple[float, float]:
-    """(ms with ``day`` events since the last verification, ms with none)."""
-    engine = create_db_engine(url)
-    store = EventStore(engine, build_registry())
-    key = SigningKey.generate()
+@contextmanager
+def _signing_key(key: SigningKey) -> Iterator[None]:
+    """The registry's process verifies with this key (as ``GONGJIAN_CHECKPOINT_KEY``)."""
+    before = os.environ.get("GONGJIAN_CHECKPOINT_KEY")
+    os.environ["GONGJIAN_CHECKPOINT_KEY"] = key.pem()
     try:
-        fill(engine, events)
-        verified = (events, hash_at(store, events) or "")
-        save_verified_head(store, *verified)
-        save_signed(store, key.sign(*verified, events, store.head().recorded_at))  # type: ignore[arg-type]
-        batch = workload(day, start=events)
-        for offset in range(0, day, 100):
-            store.append(batch[offset : offset + 100])
-        ring = Keyring([key.public])
-
-        def back_to_fill() -> None:  # the nightly verification's state
-            with engine.begin() as conn:
-                conn.execute(
-                    text("UPDATE checkpoints SET position = :p, hash = :h WHERE consumer = :c"),
-                    {"p": verified[0], "h": verified[1], "c": VERIFIED},
-                )
-
-        since = _median_ms(7, lambda: chain_status(store, ring), back_to_fill)
-        assert chain_status(store, ring)["ok"]
-        none = _median_ms(21, lambda: chain_status(store, ring), lambda: None)
-        return since, none
+        yield
     finally:
-        engine.dispose()
+        if before is None:
+            os.environ.pop("GONGJIAN_CHECKPOINT_KEY", None)
+        else:
+            os.environ["GONGJIAN_CHECKPOINT_KEY"] = before
+
+
+def measure(url: str, events: int, since: int) -> ChainFigures:
+    from services.composition import create_app, runtime_for
+
+    key = SigningKey.generate()
+    with _signing_key(key):
+        runtime = runtime_for(Settings.from_env(database_url=url, redis_url=""))
+        try:
+            return _measure(runtime, create_app, key, events, since)
+        finally:
+            runtime.close()
+
+
+def _measure(runtime, create_app, key: SigningKey, events: int, since: int) -> ChainFigures:  # type: ignore[no-untyped-def]
+    store, engine = runtime.store, runtime.engine
+    started = time.perf_counter()
+    fill_chained(engine, events)
+    fill_s = time.perf_counter() - started
+    started = time.perf_counter()
+    verified = verify_log(store, Keyring([key.public]))
+    verify_s = time.perf_counter() - started
+    assert verified.ok and verified.head_position == events, verified.describe()
+    head = (verified.head_position, verified.head_hash)
+    save_signed(store, key.sign(*head, events, store.head().recorded_at))  # type: ignore[arg-type]
+    batch = workload(since, start=events)
+    for offset in range(0, since, 100):
+        store.append(batch[offset : offset + 100])
+    client = create_app(runtime, ("registry",)).test_client()
+    headers = {"Authorization": f"Bearer {runtime.tokens.create('bench', 'auditor')}"}
+
+    def chain() -> None:
+        answer = client.get("/v1/chain", headers=headers)
+        assert answer.status_code == 200 and answer.json["ok"], answer.json
+
+    def back_to_the_verification() -> None:
+        with engine.begin() as conn:
+            conn.execute(
+                text("UPDATE checkpoints SET position = :p, hash = :h WHERE consumer = :c"),
+                {"p": head[0], "h": head[1], "c": VERIFIED},
+            )
+
+    since_ms = _median_ms(9, chain, back_to_the_verification)
+    chain()
+    nothing_new_ms = _median_ms(21, chain, lambda: None)
+    return ChainFigures(fill_s, verify_s, since_ms, nothing_new_ms)
 
 
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="bench_chain")
     parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--day", type=int, default=2_700, help="events appended since")
-    parser.add_argument("--backends", default="postgresql,sqlite")
+    parser.add_argument("--since", type=int, default=1_000, help="events appended since")
+    parser.add_argument("--backends", default="postgresql")
     args = parser.parse_args(argv)
     from services.composition import migration_locations
 
     server = os.environ.get("GONGJIAN_BENCH_POSTGRES_URL", DEFAULT_POSTGRES)
-    print("| backend | events in log | since last verification | `/v1/chain` ms | nothing new ms |")
-    print("|---|---:|---:|---:|---:|")
+    print(
+        "| backend | events in log | fill s | full verification s | appended since |"
+        " `GET /v1/chain` ms | nothing new ms |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for backend in args.backends.split(","):
         database = (
             postgres_database(server, migration_locations())
@@ -89,8 +132,11 @@ def main(argv: list[str]) -> None:
             else sqlite_database(migration_locations())
         )
         with database as url:
-            since, none = measure(url, args.events, args.day)
-        print(f"| {backend} | {args.events:,} | {args.day:,} | {since:.1f} | {none:.1f} |")
+            f = measure(url, args.events, args.since)
+        print(
+            f"| {backend} | {args.events:,} | {f.fill_s:.0f} | {f.verify_s:.0f} | {args.since:,} |"
+            f" {f.since_ms:.1f} | {f.nothing_new_ms:.1f} |"
+        )
 
 
 if __name__ == "__main__":

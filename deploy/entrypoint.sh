@@ -41,7 +41,8 @@ worker)
     # compose.yaml and the Kubernetes manifests): messages still running are requeued.
     # dramatiq's main process heeds no signal until its workers have booted or the fork
     # timeout has passed; a worker may wait minutes for Redis, so keep that short.
-    exec dramatiq services.worker \
+    # services.worker_main: dramatiq's command line with JSON logs in every process.
+    exec python -m services.worker_main services.worker \
         --processes "${GONGJIAN_WORKER_PROCESSES:-1}" \
         --threads "${GONGJIAN_WORKER_THREADS:-4}" \
         --worker-shutdown-timeout "${GONGJIAN_WORKER_SHUTDOWN_TIMEOUT_MS:-45000}" \

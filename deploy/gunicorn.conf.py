@@ -33,6 +33,45 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("GONGJIAN_LOG_LEVEL", "info").lower()
+# Gunicorn's own lines (boot, worker exits, timeouts) in the app's format: one JSON object a
+# line with a time-zone-aware time (GONGJIAN_LOG_FORMAT=text for people).
+_formatter = (
+    "shared.logging.text_formatter"
+    if os.environ.get("GONGJIAN_LOG_FORMAT", "json") == "text"
+    else "shared.logging.json_formatter"
+)
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"gongjian": {"()": _formatter}},
+    "handlers": {
+        "error_console": {
+            "class": "logging.StreamHandler",
+            "formatter": "gongjian",
+            "stream": "ext://sys.stderr",
+        },
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "gongjian",
+            "stream": "ext://sys.stdout",
+        },
+    },
+    "loggers": {
+        "gunicorn.error": {
+            "level": loglevel.upper(),
+            "handlers": ["error_console"],
+            "propagate": False,
+            "qualname": "gunicorn.error",
+        },
+        "gunicorn.access": {
+            "level": "INFO",
+            "handlers": ["console"],
+            "propagate": False,
+            "qualname": "gunicorn.access",
+        },
+    },
+    "root": {"level": loglevel.upper(), "handlers": ["error_console"]},
+}
 # A reverse proxy in front sets X-Forwarded-*; trust it only where it runs.
 forwarded_allow_ips = os.environ.get("GONGJIAN_FORWARDED_ALLOW_IPS", "127.0.0.1")
 proc_name = f"gongjian-{os.environ.get('GONGJIAN_SERVICE', 'web')}"

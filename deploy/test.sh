@@ -16,8 +16,8 @@
 #                                (default postgresql://postgres@127.0.0.1:5432/postgres)
 #   GONGJIAN_DEPLOY_REDIS_URL    Redis URL and DB (default redis://127.0.0.1:6379/4)
 #   GONGJIAN_DEPLOY_BASE_IMAGE   base image (default local/bookworm-python:1, made here)
-#   GONGJIAN_DEPLOY_PORTS        three ports for registry, scheduling, scoring
-#                                (default "18401 18402 18403")
+#   GONGJIAN_DEPLOY_PORTS        four ports for registry, scheduling, scoring, console
+#                                (default "18401 18402 18403 18404")
 #   GONGJIAN_DEPLOY_CACHE        where the base image tarball is cached
 #                                (default ~/.cache/gongjian-deploy)
 #   GONGJIAN_DEPLOY_KEEP=1       leave the stack running after the test (for debugging)
@@ -35,7 +35,9 @@ PG_SERVER="${GONGJIAN_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/po
 REDIS_URL="${GONGJIAN_DEPLOY_REDIS_URL:-redis://127.0.0.1:6379/4}"
 REDIS_NAMESPACE="gj-deploy-${ID}"
 TEST_DB="gj_deploy_${ID}"
-read -r REGISTRY_PORT SCHEDULING_PORT SCORING_PORT <<<"${GONGJIAN_DEPLOY_PORTS:-18401 18402 18403}"
+read -r REGISTRY_PORT SCHEDULING_PORT SCORING_PORT CONSOLE_PORT \
+    <<<"${GONGJIAN_DEPLOY_PORTS:-18401 18402 18403 18404}"
+CONSOLE_PORT="${CONSOLE_PORT:-$((SCORING_PORT + 1))}"
 CACHE="${GONGJIAN_DEPLOY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gongjian-deploy}"
 PY="${ROOT}/.venv/bin/python"
 [ -x "$PY" ] || PY=python3
@@ -203,7 +205,7 @@ EOF
 
 check_ports_free() {
     local port
-    for port in "$REGISTRY_PORT" "$SCHEDULING_PORT" "$SCORING_PORT"; do
+    for port in "$REGISTRY_PORT" "$SCHEDULING_PORT" "$SCORING_PORT" "$CONSOLE_PORT"; do
         if "$PY" -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1', $port)) != 0)"; then
             die "port $port is in use; set GONGJIAN_DEPLOY_PORTS"
         fi
@@ -217,7 +219,11 @@ start_stack() {
     export GONGJIAN_TEST_DATABASE_URL="${PG_SERVER%/*}/$TEST_DB"
     export GONGJIAN_TEST_REDIS_URL="$REDIS_URL" GONGJIAN_TEST_REDIS_NAMESPACE="$REDIS_NAMESPACE"
     export GONGJIAN_TEST_REGISTRY_PORT="$REGISTRY_PORT" GONGJIAN_TEST_SCHEDULING_PORT="$SCHEDULING_PORT"
-    export GONGJIAN_TEST_SCORING_PORT="$SCORING_PORT"
+    export GONGJIAN_TEST_SCORING_PORT="$SCORING_PORT" GONGJIAN_TEST_CONSOLE_PORT="$CONSOLE_PORT"
+    # One checkpoint signing key for every container, as deploy/.env.example asks: without
+    # it each container would sign with a key of its own that the others do not trust.
+    GONGJIAN_CHECKPOINT_KEY=$("$PY" -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')
+    export GONGJIAN_CHECKPOINT_KEY
     printf 'GONGJIAN_LOG_LEVEL=INFO\nGONGJIAN_TIMEZONE=Asia/Shanghai\n' >"$GONGJIAN_ENV_FILE"
     local without=()
     if ! docker run --rm --network none "$IMAGE" gongjian scheduler --help >/dev/null 2>&1; then
@@ -244,6 +250,7 @@ start_stack() {
     wait_ready registry "$REGISTRY_PORT"
     wait_ready scheduling "$SCHEDULING_PORT"
     wait_ready scoring "$SCORING_PORT"
+    wait_ready console "$CONSOLE_PORT"
 }
 
 wait_ready() {

@@ -91,11 +91,16 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Migrate the database to the head of every branch (safe to run twice)."""
+    from shared.migrations import UnsuitableDatabase
+
     from .composition import migrate
 
     settings = _settings()
-    configure_logging(settings.log_level, "text")
-    migrate(settings)
+    configure_logging(settings.log_level, settings.log_format)
+    try:
+        migrate(settings)
+    except UnsuitableDatabase as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"数据库已迁移到最新版本（head）：{_redact(settings.database_url)}")
 
 
@@ -115,7 +120,7 @@ def serve(
 
     from shared.messaging import start_worker
 
-    from .composition import create_app, migrate
+    from .composition import create_app, migrate, worker_timer
 
     settings = obj.settings
     configure_logging(settings.log_level, settings.log_format)
@@ -123,20 +128,27 @@ def serve(
     if not no_migrate:
         migrate(settings)
     runtime = obj.runtime()
-    worker = start_worker(runtime.broker) if not settings.redis_url else None
+    worker = None
+    if not settings.redis_url:  # embedded: this process is the worker too
+        runtime.broker.add_middleware(worker_timer(runtime))
+        worker = start_worker(runtime.broker)
     host, port = host or settings.host, port or settings.port
     server = make_server(host, port, create_app(runtime), threaded=True)
     base = f"http://{host}:{port}"
     click.echo(f"攻坚系统已启动：{base}（接口说明 OpenAPI：{base}/openapi.json）")
     broker = "Redis" if settings.redis_url else "进程内"
     click.echo(f"  事件库：{_redact(settings.database_url)}  消息代理：{broker}")
-    if demo:
-        threading.Thread(target=_demo_on_first_start, args=(runtime, base), daemon=True).start()
+    if demo:  # before the scheduler's first plan: the plans see the demo's projects
+        _demo_on_first_start(runtime, base)
     stop = threading.Event()
-    if not settings.redis_url:  # embedded: this process is the scheduler too
-        threading.Thread(
-            target=run_scheduler, args=(runtime, stop), name="scheduler", daemon=True
-        ).start()
+
+    def start_scheduler() -> None:
+        if not settings.redis_url:  # embedded: this process is the scheduler too
+            threading.Thread(
+                target=run_scheduler, args=(runtime, stop), name="scheduler", daemon=True
+            ).start()
+
+    start_scheduler()  # after the demo (above): no plan is made of an empty store
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -149,14 +161,22 @@ def serve(
 
 
 def _demo_on_first_start(runtime: Runtime, base: str) -> None:
+    from .demo.push import DemoError
     from .demo.runner import DemoOptions, demo_admin_token, has_projects, load_demo
 
     options = DemoOptions()
     if has_projects(runtime):
         click.echo("  库中已有数据：直接使用（演示数据只载入空库）")
     else:
-        click.echo(f"  正在通过 HTTP 载入演示活动（{options.projects}个项目，{options.year}年）…")
-        loaded = load_demo(runtime, base, options, lambda line: click.echo(f"    {line}"))
+        click.echo(
+            f"  正在按模拟时钟载入演示活动（{options.projects}个项目，{options.year}年，"
+            "各事件按送达办公室的日期记录）…"
+        )
+        try:
+            loaded = load_demo(runtime, None, options, lambda line: click.echo(f"    {line}"))
+        except DemoError as exc:
+            click.echo(f"  未载入演示数据：{exc}")
+            return
         click.echo(f"  演示数据已载入：接收事件{loaded.accepted}个，拒收{len(loaded.rejected)}个")
     token_file = runtime.settings.data_dir / "demo-admin.token"
     demo_admin_token(runtime, token_file)
@@ -168,11 +188,12 @@ def _examples(base: str, token_file: Path, year: int) -> str:
     return f"""
 试用（演示用管理员令牌保存在 {token_file}）：
   TOKEN=$(cat {token_file})
-  curl -s {auth} '{base}/v1/board?as_of={year}-12-31'
+  curl -s {auth} '{base}/v1/board'
   curl -s {auth} -X POST -H 'Content-Type: application/json' -d '{{"cadence": "monthly", "period": "{year}-12"}}' {base}/v1/plans
   curl -s {auth} '{base}/v1/plans/monthly/{year}-12/agenda.md'
   curl -s {auth} -X POST -H 'Content-Type: application/json' -d '{{"year": {year}}}' {base}/v1/assessments
-  curl -s {auth} '{base}/v1/projects/XM{year}001?as_of={year}-06-30'
+  curl -s {auth} '{base}/v1/projects/XM{year}001?as_of={year}-04-30&known_at={year}-05-10'
+  curl -s {auth} '{base}/v1/projects/XM{year}001?as_of={year}-04-30'
   curl -s {auth} '{base}/v1/projects/XM{year}001/diff?from={year}-06-30&to={year}-12-31'
   curl -s {auth} {base}/v1/chain
   .venv/bin/gongjian verify
@@ -181,41 +202,42 @@ def _examples(base: str, token_file: Path, year: int) -> str:
 
 @main.command()
 @click.option("--projects", default=29, show_default=True, type=click.IntRange(1, 10_000))
-@click.option("--year", default=2025, show_default=True, type=click.IntRange(2000, 2100))
+@click.option(
+    "--year",
+    default=None,
+    type=click.IntRange(2000, 2100),
+    help="The campaign year (default: this year in the campaign's zone).",
+)
 @click.option("--seed", default=2024, show_default=True, type=int, help="Same seed, same campaign.")
 @click.option(
     "--url",
     default=None,
-    help="A running server to push to; default: a temporary one on 127.0.0.1.",
+    help="A running server to push to over HTTP (recorded on its clock, now); default: play "
+    "the year in this process on a simulated clock, each event on the day it reaches the office.",
 )
 @click.pass_obj
-def demo(obj: CliContext, projects: int, year: int, seed: int, url: str | None) -> None:
-    """Generate a campaign year and push it through the real HTTP API (signed ingest)."""
-    from werkzeug.serving import make_server
-
-    from .composition import create_app
+def demo(obj: CliContext, projects: int, year: int | None, seed: int, url: str | None) -> None:
+    """Generate a campaign year and load it: on a simulated clock (source demo-simulated),
+    or through a server's HTTP API (signed ingest) with --url."""
     from .demo.push import DemoError
     from .demo.runner import DemoOptions, load_demo
 
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per batch is noise here
-    runtime = obj.runtime()
-    server = None
-    if url is None:
-        server = make_server("127.0.0.1", 0, create_app(runtime), threaded=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        url = f"http://127.0.0.1:{server.server_port}"
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    options = DemoOptions(projects, year or DemoOptions().year, seed)
     try:
-        loaded = load_demo(runtime, url, DemoOptions(projects, year, seed), click.echo)
+        loaded = load_demo(obj.runtime(), url, options, click.echo)
     except DemoError as exc:
         raise click.ClickException(str(exc)) from exc
-    finally:
-        if server is not None:
-            server.shutdown()
     click.echo(
         f"登记项目{loaded.projects}个，接收事件{loaded.accepted}个，"
         f"重复{loaded.duplicates}个，拒收{len(loaded.rejected)}个"
     )
-    click.echo(f"第一批事件知情时点 {loaded.first_wave_known_at.isoformat()}（可作 known_at 使用）")
+    if url is not None:
+        click.echo(
+            f"第一批事件知情时点 {loaded.first_wave_known_at.isoformat()}（可作 known_at 使用）"
+        )
+    else:
+        click.echo(f"模拟时钟停在 {loaded.first_wave_known_at.isoformat()}（最后送达的事件）")
     for rejection in loaded.rejected[:5]:
         click.echo(f"  拒收：{rejection}")
 
@@ -367,6 +389,28 @@ def token_create(obj: CliContext, role: str, name: str) -> None:
         click.echo(obj.runtime().tokens.create(name, role))
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+@token.command("list")
+@click.pass_obj
+def token_list(obj: CliContext) -> None:
+    """Every token's holder, role and dates, one JSON object a line (never the token)."""
+    for row in obj.runtime().tokens.list():
+        click.echo(json.dumps(row, ensure_ascii=False, default=str))
+
+
+@token.command("revoke")
+@click.option("--name", required=True, help="The token's holder, as listed.")
+@click.pass_obj
+def token_revoke(obj: CliContext, name: str) -> None:
+    """Revoke a token: it fails from the next request on; recorded as TokenRevoked."""
+    from shared.auth.administration import revoke_token
+    from shared.commandline import operator
+
+    runtime = obj.runtime()
+    if not revoke_token(runtime.store, runtime.tokens, name, operator()):
+        raise click.ClickException(f"没有名为 {name} 的有效令牌")
+    click.echo(f"令牌 {name} 已吊销")
 
 
 main.add_command(user_cli)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -12,6 +13,7 @@ from shared.config import Settings
 from shared.db import create_db_engine
 from shared.events import build_registry
 from shared.http import create_base_app
+from shared.messaging import CATCH_UP_SECONDS, TimedActors, catch_up_actors
 from shared.migrations import pending, upgrade
 from shared.migrations.roles import application_role, grant_application_role
 from shared.runtime import Runtime, build_runtime
@@ -58,21 +60,36 @@ def runtime_for(settings: Settings | None = None) -> Runtime:
     return wire(build_runtime(settings or Settings.from_env(), build_registry()))
 
 
+TIMED_ACTORS = ("scoring.take_up_lost_jobs",)
+"""Besides every subscriber's catch-up: what each worker runs on its timer."""
+
+
+def worker_timer(runtime: Runtime, interval: float | None = None) -> TimedActors:
+    """The timer each worker runs (``GONGJIAN_CATCH_UP_SECONDS``, default 15 s): every
+    read model's catch-up and the reaper of lost assessment jobs."""
+    every = interval or float(os.environ.get("GONGJIAN_CATCH_UP_SECONDS") or CATCH_UP_SECONDS)
+    return TimedActors([*catch_up_actors(runtime.bus.subscribers), *TIMED_ACTORS], every)
+
+
 def readiness(runtime: Runtime) -> list:
     def migrations() -> str | None:
         missing = pending(runtime.engine, runtime.settings.database_url, migration_locations())
         return f"migrations not at head: {', '.join(sorted(missing))}" if missing else None
 
-    def broker() -> str | None:
-        client = getattr(runtime.broker, "client", None)
-        if client is not None:
-            client.ping()
-        return None
-
     def chain() -> str | None:
         return serving_problem(runtime.store, runtime.settings)
 
-    return [migrations, broker, chain]
+    return [migrations, chain]
+
+
+def degradations(runtime: Runtime) -> list:
+    """What a web process serves without: the broker (appends go on, the log is the
+    outbox; nudges wait for it)."""
+
+    def broker() -> str | None:
+        return runtime.bus.health()
+
+    return [broker]
 
 
 def create_app(runtime: Runtime, services: tuple[str, ...] = (*SERVICES, CONSOLE)) -> Flask:
@@ -83,7 +100,9 @@ def create_app(runtime: Runtime, services: tuple[str, ...] = (*SERVICES, CONSOLE
         raise ValueError(f"unknown service(s): {', '.join(sorted(unknown))}")
     apis = tuple(name for name in services if name in SERVICES)
     title = "all services" if len(apis) == len(SERVICES) else "+".join(services)
-    app, api = create_base_app(runtime, title=title, readiness=readiness(runtime))
+    app, api = create_base_app(
+        runtime, title=title, readiness=readiness(runtime), degradations=degradations(runtime)
+    )
     for name in apis:
         SERVICES[name].register_routes(api, runtime)
     if CONSOLE in services:

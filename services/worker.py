@@ -2,9 +2,11 @@
 
 Importing it is the worker's start-up (dramatiq's CLI knows no other hook): it reads the
 settings from the environment, waits for Redis with a growing pause between attempts (the
-broker may start after the worker, or be restarting), builds the runtime, declares every
-service's actors on the Redis broker, adds the heartbeat that `gongjian worker-health`
-reads, and hands the broker to dramatiq.
+broker may start after the worker, or be restarting; by default for as long as it takes),
+builds the runtime, declares every service's actors on the Redis broker, adds the
+heartbeat that `gongjian worker-health` reads and the timer that catches every read model
+up without nudges, and hands the broker to dramatiq. Once running, dramatiq's consumers
+reconnect to a Redis that went away by themselves; the worker never exits for it.
 """
 
 from __future__ import annotations
@@ -23,16 +25,17 @@ from dramatiq.errors import BrokerConnectionError
 
 from shared.config import Settings
 from shared.heartbeat import Heartbeat
-from shared.logging import configure_logging
+from shared.logging import configure_logging, once_a_minute
 from shared.runtime import Runtime
 
-from .composition import runtime_for
+from .composition import runtime_for, worker_timer
 
 log = logging.getLogger("gongjian.worker")
+waiting_log = once_a_minute(logging.getLogger("gongjian.worker.broker"))
 
 CONNECT_TIMEOUT_VARIABLE = "GONGJIAN_BROKER_CONNECT_TIMEOUT"
-"""Seconds to keep trying Redis at start before giving up (exit 1: the orchestrator
-restarts the container)."""
+"""Seconds to keep trying Redis at start before giving up (exit 1); unset or 0: keep
+trying (a warning a minute)."""
 
 
 class BrokerUnreachable(BrokerConnectionError):
@@ -42,14 +45,14 @@ class BrokerUnreachable(BrokerConnectionError):
 def wait_for_broker(
     url: str,
     *,
-    timeout: float,
+    timeout: float | None,
     ping: Callable[[str], object] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> int:
-    """Ping Redis until it answers; the number of attempts it took."""
+    """Ping Redis until it answers (or ``timeout`` seconds pass); the attempts it took."""
     ping = ping or _ping
-    deadline = clock() + timeout
+    deadline = clock() + timeout if timeout else float("inf")
     pause, attempt = 0.5, 0
     while True:
         attempt += 1
@@ -62,7 +65,7 @@ def wait_for_broker(
                 raise BrokerUnreachable(
                     f"Redis did not answer in {timeout:g} s ({attempt} attempts): {exc}"
                 ) from exc
-            log.warning(
+            waiting_log.warning(
                 "broker not reachable yet; retrying",
                 extra={"attempt": attempt, "retry_in_s": round(min(pause, left), 2)},
             )
@@ -104,11 +107,12 @@ def setup(settings: Settings | None = None) -> Runtime:
         raise RuntimeError(
             "the worker needs a broker it shares with the web services: set GONGJIAN_REDIS_URL"
         )
-    timeout = float(os.environ.get(CONNECT_TIMEOUT_VARIABLE) or 120)
+    timeout = float(os.environ.get(CONNECT_TIMEOUT_VARIABLE) or 0) or None
     with _stoppable_while_waiting():
         attempts = wait_for_broker(settings.redis_url, timeout=timeout)
     runtime = runtime_for(settings)
     runtime.broker.add_middleware(Heartbeat())
+    runtime.broker.add_middleware(worker_timer(runtime))
     dramatiq.set_broker(runtime.broker)
     log.info(
         "worker ready",

@@ -3,11 +3,13 @@ same fields as the API (`shared.http.params`), so a date means the same everywhe
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import click
 from marshmallow import ValidationError, fields
 
+from .auth import Principal
 from .http.params import AsOf, KnownAt
 
 
@@ -32,3 +34,15 @@ AS_OF = FieldParam(AsOf(), "date")
 
 KNOWN_AT = FieldParam(KnownAt(), "instant")
 """An RFC 3339 instant with its offset, or ``YYYY-MM-DD`` (the end of that day)."""
+
+
+def operator() -> Principal:
+    """Who runs an administrative command here: the machine's user, as an administrator
+    (recorded as the ``actor`` of the event the command writes)."""
+    import getpass
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # a container's uid without a passwd entry
+        user = str(os.getuid())
+    return Principal(name=f"cli:{user}", role="admin", source="cli")

@@ -5,12 +5,19 @@ append commits, `EventBus.nudge` enqueues ``<service>.catch_up(position)`` for e
 subscribing service; the actor reads the log from its own checkpoint, so a lost or
 repeated nudge loses or doubles nothing. Actors are named ``<service>.<verb>`` and each
 service has its own queue (named after the service).
+
+When the broker is away, appends go on (the log is the outbox): the bus holds the highest
+position it could not send, warns once a minute, and a thread of its own sends that one
+nudge as soon as the broker answers again. Workers also catch up on a timer
+(`TimedActors`), so a read model follows the log without any nudge.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -19,8 +26,22 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.message import Message
 
 from .config import Settings
+from .logging import once_a_minute
 
 log = logging.getLogger(__name__)
+outage_log = once_a_minute(logging.getLogger("gongjian.broker"))
+"""Warnings about an unreachable broker: once a minute, whatever the request rate."""
+
+BROKER_AWAY = "broker unreachable; appends go on, nudges wait for it"
+"""One message template for every warning of an outage, so they share one a minute."""
+CONNECT_TIMEOUT_SECONDS = 2.0
+"""How long a nudge may wait for Redis to accept a connection before the broker counts
+as away (an append must not hang on a host that drops packets)."""
+SOCKET_TIMEOUT_SECONDS = 5.0
+RETRY_PAUSES = (0.5, 1.0, 2.0)
+"""Pauses between attempts to reach the broker again; the last one repeats."""
+CATCH_UP_SECONDS = 15.0
+"""How often a worker catches every read model up without a nudge."""
 
 DEFAULT_SUBSCRIBERS: tuple[str, ...] = ("scheduling",)
 """Services with a read model that follows the log (the message contract)."""
@@ -29,11 +50,15 @@ DEFAULT_SUBSCRIBERS: tuple[str, ...] = ("scheduling",)
 def create_broker(settings: Settings) -> dramatiq.Broker:
     """Redis when ``GONGJIAN_REDIS_URL`` is set, otherwise the in-memory broker."""
     if settings.redis_url:
+        import redis
         from dramatiq.brokers.redis import RedisBroker
 
-        broker: dramatiq.Broker = RedisBroker(
-            url=settings.redis_url, namespace=settings.redis_namespace
+        client = redis.Redis.from_url(
+            settings.redis_url,
+            socket_connect_timeout=CONNECT_TIMEOUT_SECONDS,
+            socket_timeout=SOCKET_TIMEOUT_SECONDS,
         )
+        broker: dramatiq.Broker = RedisBroker(client=client, namespace=settings.redis_namespace)
     else:
         broker = StubBroker()
         broker.emit_after("process_boot")
@@ -60,13 +85,54 @@ def declare_actor(
 
 
 class EventBus:
-    """Sends the small "new events up to position P" message to each subscriber."""
+    """Sends the small "new events up to position P" message to each subscriber; while
+    the broker is away, holds the highest position and sends it when the broker is back."""
 
     def __init__(self, broker: dramatiq.Broker, subscribers: Iterable[str] | None = None) -> None:
         self.broker = broker
         self.subscribers = tuple(subscribers) if subscribers is not None else subscribers_from_env()
+        self.retry_pauses = RETRY_PAUSES
+        self._lock = threading.Lock()
+        self._held: int | None = None  # the position not yet sent, while the broker is away
+        self._away_since: float | None = None
+        self._reason = ""
+        self._closed = threading.Event()
+
+    def close(self) -> None:
+        """Stop trying to reach a broker that is away (the process is shutting down)."""
+        self._closed.set()
 
     def nudge(self, position: int) -> None:
+        with self._lock:
+            if self._away_since is not None:  # the retry thread sends it when it can
+                self._held = max(self._held or 0, position)
+                return
+        try:
+            self._send(position)
+        except Exception as exc:  # noqa: BLE001 - any failure to enqueue means the broker is away
+            self._went_away(exc, position)
+
+    def health(self) -> str | None:
+        """None while the broker answers; otherwise why not (for ``/readyz``'s body)."""
+        with self._lock:
+            if self._away_since is not None:
+                return self._reason
+        client = getattr(self.broker, "client", None)
+        if client is None:
+            return None
+        try:
+            client.ping()
+        except Exception as exc:  # noqa: BLE001
+            self._went_away(exc, None)
+            return self._reason
+        return None
+
+    @property
+    def held_position(self) -> int | None:
+        """The highest position whose nudge waits for the broker, if any."""
+        return self._held
+
+    def _send(self, position: int) -> None:
         for service in self.subscribers:
             self.broker.declare_queue(service)
             self.broker.enqueue(
@@ -78,6 +144,112 @@ class EventBus:
                     options={},
                 )
             )
+
+    def _went_away(self, exc: Exception, position: int | None) -> None:
+        reason = (
+            f"broker unreachable: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+        )
+        with self._lock:
+            if position is not None:
+                self._held = max(self._held or 0, position)
+            if self._away_since is not None:
+                return
+            self._away_since = time.monotonic()
+            self._reason = reason
+        outage_log.warning(
+            BROKER_AWAY,
+            extra={"reason": reason, "held_position": self._held},
+        )
+        threading.Thread(target=self._retry, name="gongjian-nudge-retry", daemon=True).start()
+
+    def _retry(self) -> None:
+        """Until the broker answers: try again, growing the pause; then send the held nudge."""
+        attempt = 0
+        while not self._closed.wait(self.retry_pauses[min(attempt, len(self.retry_pauses) - 1)]):
+            attempt += 1
+            with self._lock:
+                held = self._held
+            try:
+                client = getattr(self.broker, "client", None)
+                if client is not None:
+                    client.ping()
+                if held is not None:
+                    self._send(held)
+            except Exception as exc:  # noqa: BLE001
+                outage_log.warning(
+                    BROKER_AWAY,
+                    extra={
+                        "reason": str(exc).splitlines()[0] if str(exc) else "",
+                        "held_position": held,
+                    },
+                )
+                continue
+            if self._back(held):
+                return
+
+    def _back(self, sent: int | None) -> bool:
+        """Mark the broker back unless a newer position was held meanwhile."""
+        with self._lock:
+            if self._held != sent:
+                return False
+            away = time.monotonic() - (self._away_since or time.monotonic())
+            self._held = self._away_since = None
+        log.warning(
+            "broker reachable again; nudged the held position",
+            extra={"held_position": sent, "away_seconds": round(away, 1)},
+        )
+        return True
+
+
+class TimedActors(dramatiq.Middleware):
+    """Runs the named actors' functions in the worker every ``interval`` seconds, straight,
+    not through the broker: each subscriber's ``<service>.catch_up`` (read models follow
+    the log with no nudge at all, through a broker outage or a lost message) and the
+    reapers of jobs whose worker died."""
+
+    def __init__(self, actor_names: Iterable[str], interval: float = CATCH_UP_SECONDS) -> None:
+        self.actor_names = tuple(actor_names)
+        self.interval = interval
+        self._stop = threading.Event()
+
+    def after_worker_boot(self, broker: dramatiq.Broker, worker: Any) -> None:
+        self._stop.clear()
+        threading.Thread(
+            target=self._run, args=(broker,), name="gongjian-timed-actors", daemon=True
+        ).start()
+
+    def before_worker_shutdown(self, broker: dramatiq.Broker, worker: Any) -> None:
+        self._stop.set()
+
+    def run_once(self, broker: dramatiq.Broker) -> None:
+        for name in self.actor_names:
+            if name not in broker.actors:
+                continue
+            try:
+                broker.get_actor(name).fn()
+            except Exception as exc:  # noqa: BLE001 - the next tick tries again
+                outage_log.warning(
+                    "timed actor failed", extra={"actor": name, "reason": str(exc)[:200]}
+                )
+
+    def _run(self, broker: dramatiq.Broker) -> None:
+        while not self._stop.wait(self.interval):
+            self.run_once(broker)
+
+
+def catch_up_actors(subscribers: Iterable[str]) -> list[str]:
+    return [f"{service}.catch_up" for service in subscribers]
+
+
+def send_or_leave(actor: dramatiq.Actor, *args: Any) -> bool:
+    """Send a job's message; with the broker away, log it (once a minute) and leave the
+    job to the reaper that sends waiting jobs again (the job itself is in the database)."""
+    try:
+        actor.send(*args)
+    except Exception as exc:  # noqa: BLE001 - any failure to enqueue means the broker is away
+        outage_log.warning(BROKER_AWAY, extra={"actor": actor.actor_name, "reason": str(exc)[:200]})
+        return False
+    return True
 
 
 def start_worker(broker: dramatiq.Broker, threads: int = 2) -> dramatiq.Worker:

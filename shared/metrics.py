@@ -18,8 +18,9 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from .eventstore.audit import VERIFIED, save_verified_head
+from .eventstore.audit import VERIFIED, save_verified_head, verified_at
 from .eventstore.consumer import all_checkpoints
+from .heartbeat import live_workers
 
 if TYPE_CHECKING:
     from .eventstore import EventStore, Verification
@@ -58,6 +59,8 @@ class RuntimeCollector(Collector):
         "gongjian_queue_delayed",
         "gongjian_queue_dead_letters",
         "gongjian_dependency_up",
+        "gongjian_chain_verified_timestamp_seconds",
+        "gongjian_live_workers",
     )
 
     def __init__(self, runtime: Runtime) -> None:
@@ -88,13 +91,24 @@ class RuntimeCollector(Collector):
             log.warning("metrics: the broker could not be read", exc_info=True)
             up.add_metric(["broker"], 0)
         yield up
+        for gauges in self.runtime.gauges:
+            try:
+                yield from gauges()
+            except Exception:  # noqa: BLE001 - a service's gauges must not fail the scrape
+                log.warning("metrics: a service's gauges could not be read", exc_info=True)
 
     def _store_metrics(self) -> Iterator[Metric]:
         store = self.runtime.store
         with store.reading() as conn:
             head = store.head(connection=conn).position
             positions = all_checkpoints(conn)
+            last_verified = verified_at(conn)
         verified = positions.pop(VERIFIED_CHECKPOINT, 0)
+        yield GaugeMetricFamily(
+            "gongjian_chain_verified_timestamp_seconds",
+            "When the chain last verified OK (Unix time; 0: never)",
+            value=last_verified.timestamp() if last_verified is not None else 0,
+        )
         yield GaugeMetricFamily(
             "gongjian_event_head_position", "Global position of the last event", value=head
         )
@@ -136,6 +150,13 @@ class RuntimeCollector(Collector):
         yield depth
         yield delayed
         yield dead
+        workers = live_workers(self.runtime.broker)
+        if workers is not None:
+            yield GaugeMetricFamily(
+                "gongjian_live_workers",
+                "Worker processes that beat within the last minute",
+                value=workers,
+            )
 
 
 def queue_names(runtime: Runtime) -> set[str]:

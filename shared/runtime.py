@@ -3,6 +3,7 @@ service's own wired objects (its *parts*), attached by the composition root."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
@@ -26,6 +27,8 @@ class Runtime:
     broker: dramatiq.Broker
     bus: EventBus
     tokens: TokenStore
+    gauges: list[Callable[[], Iterable[Any]]] = field(default_factory=list, repr=False)
+    """Metric families a service adds to every scrape (e.g. scoring's jobs by state)."""
     _parts: dict[type[Any], Any] = field(default_factory=dict, repr=False)
 
     def attach(self, part: object) -> None:
@@ -46,6 +49,7 @@ class Runtime:
         return cast(Part, found)
 
     def close(self) -> None:
+        self.bus.close()
         self.broker.close()
         self.engine.dispose()
 

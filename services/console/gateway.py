@@ -7,16 +7,18 @@ from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from shared.eventstore import Cutoff, EventStore, RecordedEvent, known_at_bound, now_utc
+from shared.campaign import Campaign
+from shared.eventstore import Cutoff, EventStore, RecordedEvent, known_at_bound
 from shared.eventstore.clocks import as_instant
 from shared.eventstore.status import latest_verification_job, request_verification
+from shared.messaging import send_or_leave
 from shared.runtime import Runtime
 
 from ..registry.application.submissions import Submission
 from ..registry.wiring import RegistryParts
 from ..scheduling.domain.project import ProjectState
 from ..scheduling.wiring import SchedulingParts
-from ..scoring.application import assessments
+from ..scoring.application import assessments, jobs
 from ..scoring.domain.diff import diff_results
 from ..scoring.readmodel.records import Records
 from ..scoring.wiring import ScoringParts
@@ -30,10 +32,10 @@ class Services:
         self.zone = runtime.settings.zone
         self.registry = RegistryParts.of(runtime).registry
         self.integrations = RegistryParts.of(runtime).integrations
+        self.spreadsheets = RegistryParts.of(runtime).spreadsheets
         self.scheduling = SchedulingParts.of(runtime).service
         self.records = Records(runtime.engine)
         self.tokens = runtime.tokens
-        self._campaign: tuple[Any, int] = (None, 0)
 
     @property
     def store(self) -> EventStore:
@@ -58,24 +60,21 @@ class Services:
     def submit(self, submission: Submission) -> Any:
         return self.registry.submit(submission)
 
+    def campaign(self, today: date) -> Campaign:
+        """The campaign current on ``today`` (`shared.campaign.current_campaign`): the one
+        whose dates contain it, else the latest that started before it, else the calendar
+        year's with the configured default targets."""
+        return self.scheduling.campaign(on=today)
+
     def campaign_year(self, today: date) -> int:
-        """The current campaign: this year's projects, or (before any is registered) the
-        latest year that has some. Issue 12 (the campaign year) will answer this instead.
-        Remembered while the log does not grow."""
-        key = (self.store.head().position, today)
-        if self._campaign[0] != key:
-            now = now_utc()
-            states = self.scheduling.snapshot(None, now, with_actions=False).states
-            years = {state.year for state in states if state.year <= today.year}
-            year = today.year if today.year in years or not years else max(years)
-            self._campaign = (key, year)
-        return self._campaign[1]
+        """The current campaign's year."""
+        return self.campaign(today).year
 
     def start_verification(self) -> str:
         """A full verification of the log as the registry's job (the API's
         ``POST /v1/chain/verifications``): queued, then run by a worker with progress."""
         job_id = request_verification(self.store)
-        self.runtime.broker.get_actor("registry.verify_chain").send(job_id)
+        send_or_leave(self.runtime.broker.get_actor("registry.verify_chain"), job_id)
         return job_id
 
     def last_verification(self) -> dict[str, Any] | None:
@@ -92,16 +91,17 @@ class Services:
         self, year: int, as_of: date | None, known_at: date | None, requested_by: str
     ) -> dict[str, Any]:
         """The API's POST /v1/assessments: find or create the job and send it to a worker."""
-        request = assessments.AssessmentRequest.of(
-            year, as_of=as_of, known_at=known_at, rulebook_version=None, zone=self.zone
+        request = assessments.request_for(
+            self.store, year, as_of=as_of, known_at=known_at, rulebook_version=None, zone=self.zone
         )
         job, created = assessments.submit(self.records, request, requested_by=requested_by)
-        if created or job["status"] == "failed":
-            ScoringParts.of(self.runtime).assess.send(job["job_id"])
+        if jobs.needs_sending(job, created):
+            send_or_leave(ScoringParts.of(self.runtime).assess, job["job_id"])
         return job
 
     def assessment_diff(self, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-        return diff_results(before["result"], after["result"])
+        recorded = assessments.recorded_between(self.store, before, after)
+        return diff_results(before["result"], after["result"], recorded)
 
     # -- the log ------------------------------------------------------------------------
 

@@ -1,3 +1,5 @@
-"""The demo campaign: a realistic year of a county's key-project campaign, generated
-from a seed and pushed through the real HTTP API (office registration, signed ingest)
-as the leading-group office and an approval system would."""
+"""The demo campaign: an invented but ordinary county's key-project year (`county.py`),
+generated from a seed (`campaign.py`), and loaded either in this process on a simulated
+clock, each event recorded when it reached the office (`simulated.py`, source
+``demo-simulated``), or through a server's real HTTP API as the office and an approval
+system would (`push.py`). `runner.py` chooses."""

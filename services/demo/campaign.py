@@ -1,5 +1,9 @@
-"""Generating a campaign year: 29 projects (18 breakthrough, 5 new start, 6 preliminary)
-by default, 4.5 billion yuan planned, and the year's events. Same seed, same campaign."""
+"""Generating a campaign year: the county's 29 projects (18 breakthrough, 5 new start, 6
+preliminary) by default, 4.5 billion yuan planned, and the year's events, each with the
+instant it reaches the office (``arrives``): monthly reports around the 5th of the next
+month, some late, approvals reported days or weeks after the grant, a correction or two.
+About two thirds of the projects keep to plan, a few fall a little behind, at most five
+far behind (`county.py`). Same seed, same campaign."""
 
 from __future__ import annotations
 
@@ -11,49 +15,16 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from . import county
+
 ZONE = ZoneInfo("Asia/Shanghai")
 ANNUAL_TARGET = Decimal("4500000000")
 CATEGORY_SHARES = (("breakthrough", 18), ("new_start", 5), ("preliminary", 6))
-SECTORS = ("制造业", "现代物流", "商贸", "文化旅游", "健康养老", "金融", "科技信息服务")
-TOWNS = ("城关镇", "桐木镇", "嘴东镇", "南港镇", "北湖乡", "西山镇", "临河镇")
-LEADERS = (
-    "王建国(县长)",
-    "李红梅(常务副县长)",
-    "张志强(副县长)",
-    "刘德华(副县长)",
-    "陈立新(县委常委)",
-    "杨秀英(县人大副主任)",
-    "赵国庆(县政协副主席)",
-)
-UNITS = (
-    "县发改局",
-    "县工信局",
-    "县商务局",
-    "县文旅局",
-    "县卫健局",
-    "县自然资源局",
-    "城关镇政府",
-    "桐木镇政府",
-    "嘴东镇政府",
-    "南港镇政府",
-)
-NAMES = (
-    "新能源电池材料产业园",
-    "冷链物流中心",
-    "商贸综合体",
-    "滨海文旅小镇",
-    "康养中心",
-    "智能装备制造基地",
-    "农产品加工园",
-    "数据中心",
-    "港口物流园",
-    "精细化工升级改造",
-    "绿色建材产业园",
-    "医药产业园",
-    "电商产业园",
-    "新型纺织产业园",
-    "光伏发电项目",
-)
+OFFICE = "县发改局（领导小组办公室）"
+APPROVALS = "县行政审批局"
+INSPECTORS = "县攻坚行动专项督查组"
+LATE_AFTER = timedelta(days=7)
+"""An event that reaches the office more than this after it happened is a late report."""
 ISSUE_LABELS = {
     "land": "用地",
     "energy": "用能",
@@ -65,24 +36,43 @@ ISSUE_LABELS = {
     "road": "道路",
 }
 PRELIMINARY_APPROVALS = ("filing", "planning", "eia", "land", "energy")
+PACES = {"good": (1.0, 1.02, 1.05), "fair": (0.8,), "poor": (0.55,), "vetoed": (1.0,)}
+"""How well a project of each fate performs: the share of its plan it achieves."""
+
+
+def this_year() -> int:
+    """The campaign year of today's date in the campaign's zone (the demo's default)."""
+    return datetime.now(ZONE).year
+
+
+def at(day: date, hour: int = 10, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=ZONE)
 
 
 @dataclass(frozen=True)
 class DemoEvent:
-    """One event as an approval system or the office sends it."""
+    """One event as an approval system, a unit or the office sends it."""
 
     project_id: str
     type: str
     occurred_at: datetime
     payload: dict[str, Any]
     event_id: str
-    late: bool = False  # reported in the second wave, after the office's first look
+    arrives: datetime
+    """When it reaches the office: its record time on the demo's simulated clock."""
+    actor: str = ""
+
+    @property
+    def late(self) -> bool:
+        return self.arrives - self.occurred_at > LATE_AFTER
 
 
 @dataclass
 class DemoProject:
     registration: dict[str, Any]
     registered_on: date
+    fate: str
+    """good, fair, poor or vetoed (`county.py`)."""
     events: list[DemoEvent] = field(default_factory=list)
 
     @property
@@ -97,26 +87,52 @@ class Campaign:
     projects: list[DemoProject]
 
     def events(self, *, late: bool) -> list[DemoEvent]:
-        """All project events of one wave, in business-time order."""
-        chosen = [e for p in self.projects for e in p.events if e.late == late]
+        """All project events of one wave, in business-time order (the HTTP load sends
+        the punctual ones first, the late reports after)."""
+        everything = [e for p in self.projects for e in p.events]
+        # Corrections go with the late wave: after the reports they correct, which the
+        # registry must have stored before it takes a correction of them.
+        chosen = [e for e in everything if (e.late or e.type == "EventCorrected") == late]
         return sorted(chosen, key=lambda e: (e.occurred_at, e.project_id, e.event_id))
 
+    def in_arrival_order(self) -> list[DemoEvent]:
+        """Registrations and events in the order they reach the office."""
+        everything = [_registered(p, self.seed) for p in self.projects]
+        everything += [e for p in self.projects for e in p.events]
+        return sorted(everything, key=lambda e: (e.arrives, e.occurred_at, e.event_id))
 
-def generate(*, projects: int = 29, year: int = 2025, seed: int = 2024) -> Campaign:
+
+def _registered(project: DemoProject, seed: int) -> DemoEvent:
+    registered = at(project.registered_on, 9)
+    event_id = uuid.uuid5(uuid.NAMESPACE_URL, f"gongjian-demo/{seed}/{project.project_id}")
+    return DemoEvent(
+        project.project_id,
+        "ProjectRegistered",
+        registered,
+        project.registration,
+        str(event_id),
+        registered,
+        OFFICE,
+    )
+
+
+def generate(*, projects: int = 29, year: int | None = None, seed: int = 2024) -> Campaign:
     if projects < 1:
         raise ValueError("a campaign needs at least one project")
+    year = year or this_year()
     rng = random.Random(seed)
     counter = iter(range(10**9))
 
     def new_id() -> str:
         return str(uuid.uuid5(uuid.NAMESPACE_URL, f"gongjian-demo/{seed}/{year}/{next(counter)}"))
 
-    categories = _categories(projects)
+    chosen = county.select(projects, _categories(projects))
     plans = _split(ANNUAL_TARGET * projects / 29, projects, rng)
     built = []
-    for index, (category, annual) in enumerate(zip(categories, plans, strict=True)):
-        built.append(_project(index, category, annual, year, rng, new_id))
-    _add_one_correction_and_one_veto(built, rng, new_id)
+    for number, ((index, planned), annual) in enumerate(zip(chosen, plans, strict=True)):
+        built.append(_project(number, index, planned, annual, year, rng, new_id))
+    _add_corrections(built, new_id)
+    _add_veto(built, new_id)
     return Campaign(year, seed, built)
 
 
@@ -138,63 +154,74 @@ def _split(total: Decimal, n: int, rng: random.Random) -> list[Decimal]:
     return amounts
 
 
-def at(day: date, hour: int = 10) -> datetime:
-    return datetime.combine(day, time(hour), tzinfo=ZONE)
+def fate_of(index: int) -> str:
+    if index == county.VETOED:
+        return "vetoed"
+    if index in county.POOR:
+        return "poor"
+    return "fair" if index in county.FAIR else "good"
 
 
-def _project(index, category, annual, year, rng, new_id) -> DemoProject:  # type: ignore[no-untyped-def]
-    """One project's registration and year; each step draws from ``rng`` in a fixed order, so
-    the same seed gives the same campaign."""
+def _project(number, index, planned, annual, year, rng, new_id) -> DemoProject:  # type: ignore[no-untyped-def]
+    """One project's registration and year; each step draws from ``rng`` in a fixed order,
+    so the same seed gives the same campaign."""
     registered_on = date(year, 3, 1) + timedelta(days=rng.randrange(0, 20))
-    year_of = _ProjectYear(
-        DemoProject(_registration(index, category, annual, year, rng), registered_on),
-        category=category,
-        annual=annual,
-        year=year,
-        rng=rng,
-        new_id=new_id,
-        pace=rng.choice([1.05, 1.0, 0.95, 0.85, 0.7, 0.5]),  # how well this project performs
+    fate = fate_of(index)
+    project = DemoProject(
+        _registration(number, index, planned, annual, year, rng), registered_on, fate
     )
+    year_of = _ProjectYear(project, annual, year, rng, new_id, rng.choice(PACES[fate]))
     year_of.plan_milestones()
     year_of.seek_approvals()
     year_of.report_investment(year_of.start_construction())
     year_of.meet_or_slip_milestones()
     year_of.raise_and_resolve_issues()
     year_of.inspect_and_notify()
-    return year_of.project
+    return project
 
 
-def _registration(index, category, annual, year, rng) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def _registration(number, index, planned, annual, year, rng) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    category = planned.category
+    start = date(year, 4, 1) + timedelta(days=rng.randrange(0, 120))
     return {
-        "project_id": f"XM{year}{index + 1:03d}",
-        "national_code": f"{year}-{331000 + index:06d}-{rng.randrange(10, 99)}-01-{rng.randrange(100000, 999999)}",
-        "name": f"{TOWNS[index % len(TOWNS)][:2]}{NAMES[index % len(NAMES)]}",
+        "project_id": f"XM{year}{number + 1:03d}",
+        "national_code": f"{year % 100:02d}{number % 12 + 1:02d}-341122-04-01-"
+        f"{rng.randrange(100, 999)}{number % 1000:03d}",
+        "name": planned.name,
         "category": category,
-        "sector": SECTORS[index % len(SECTORS)],
-        "town": TOWNS[index % len(TOWNS)],
+        "sector": planned.sector,
+        "town": planned.town,
         "year": year,
         "total_investment": f"{annual * rng.choice([2, 3, 4]):.2f}",
         "annual_plan": f"{annual:.2f}",
-        "major": index % 3 == 0,
-        "cadence": "weekly" if index % 3 == 0 else "monthly",
-        "leader": LEADERS[index % len(LEADERS)],
-        "lead_unit": UNITS[index % len(UNITS)],
-        "owner_unit": f"{NAMES[index % len(NAMES)][:4]}有限公司",
-        "planned_start": (date(year, 4, 1) + timedelta(days=rng.randrange(0, 120))).isoformat()
-        if category == "new_start"
-        else None,
-        "planned_completion": date(year, 12, 20).isoformat()
+        "monthly_plan": _monthly_plan(annual, start.month if category == "new_start" else 3),
+        "major": number % 3 == 0,
+        "cadence": "weekly" if number % 3 == 0 else "monthly",
+        "leader": county.leader_of(index, planned),
+        "lead_unit": county.LEAD_UNITS[planned.sector],
+        "owner_unit": planned.owner_unit,
+        "planned_start": start.isoformat() if category == "new_start" else None,
+        "planned_completion": date(year, 12, 28).isoformat()
         if category == "breakthrough"
         else None,
     }
 
 
+def _monthly_plan(annual: Decimal, first_month: int) -> list[str]:
+    """The annual plan spread evenly over the months from ``first_month``; exact in fen."""
+    months = 13 - first_month
+    share = (annual / months).quantize(Decimal("0.01"))
+    plan = [Decimal(0)] * (first_month - 1) + [share] * months
+    plan[-1] += annual - sum(plan)
+    return [f"{amount:.2f}" for amount in plan]
+
+
 @dataclass
 class _ProjectYear:
-    """A project's events through the year, step by step; ``pace`` is how well it performs."""
+    """A project's events through the year, step by step; ``pace`` is how well it performs
+    and its fate (`county.py`) how punctually it reports."""
 
     project: DemoProject
-    category: str
     annual: Decimal
     year: int
     rng: random.Random
@@ -205,9 +232,29 @@ class _ProjectYear:
     def start(self) -> date:
         return self.project.registered_on + timedelta(days=3)
 
-    def event(self, type_: str, day: date, payload: dict[str, Any], late: bool = False) -> None:
+    @property
+    def fate(self) -> str:
+        return self.project.fate
+
+    @property
+    def category(self) -> str:
+        return str(self.project.registration["category"])
+
+    def event(
+        self,
+        type_: str,
+        occurred: datetime,
+        payload: dict[str, Any],
+        *,
+        arrives: datetime | None = None,
+        actor: str = OFFICE,
+    ) -> None:
+        """An event; unless said otherwise it reaches the office an hour or two later."""
+        arrives = arrives or occurred + timedelta(minutes=self.rng.randrange(30, 150))
         self.project.events.append(
-            DemoEvent(self.project.project_id, type_, at(day), payload, self.new_id(), late)
+            DemoEvent(
+                self.project.project_id, type_, occurred, payload, self.new_id(), arrives, actor
+            )
         )
 
     def milestones(self) -> list[tuple[str, str, date, str]]:
@@ -232,7 +279,7 @@ class _ProjectYear:
         for milestone_id, name, due, kind in self.milestones():
             self.event(
                 "MilestonePlanned",
-                self.start,
+                at(self.start, 9),
                 {"milestone_id": milestone_id, "name": name, "due": due.isoformat(), "kind": kind},
             )
 
@@ -240,78 +287,99 @@ class _ProjectYear:
         if self.category not in ("preliminary", "new_start"):
             return
         permit = ("construction_permit",) if self.category == "new_start" else ()
-        for n, kind in enumerate(PRELIMINARY_APPROVALS + permit):
+        kinds = PRELIMINARY_APPROVALS + permit
+        for n, kind in enumerate(kinds):
             requested = self.start + timedelta(days=7 + 12 * n)
             approval_id = f"{self.project.project_id}-{kind}"
             self.event(
                 "ApprovalRequested",
-                requested,
+                at(requested, 10),
                 {
                     "approval_id": approval_id,
                     "kind": kind,
-                    "authority": "县行政审批局",
+                    "authority": APPROVALS,
                     "allowed_days": 20,
                 },
+                actor=APPROVALS,
             )
-            delay = int(self.rng.choice([8, 12, 15, 25, 40]) / max(self.pace, 0.5))
-            granted = requested + timedelta(days=delay)
-            if granted < date(self.year, 12, 20) and self.rng.random() < 0.9:
-                # Approval systems report some grants weeks late.
-                self.event(
-                    "ApprovalGranted",
-                    granted,
-                    {
-                        "approval_id": approval_id,
-                        "kind": kind,
-                        "document_no": f"审批〔{self.year}〕{self.rng.randrange(1, 999)}号",
-                    },
-                    late=self.rng.random() < 0.15,
-                )
+            if self.fate == "poor" and n == len(kinds) - 1:
+                continue  # still waiting at year end
+            self.grant(approval_id, kind, requested)
+
+    def grant(self, approval_id: str, kind: str, requested: date) -> None:
+        delays = {"good": (6, 9, 12, 15, 18), "fair": (12, 18, 25, 30), "poor": (25, 40, 60)}
+        granted = requested + timedelta(days=self.rng.choice(delays.get(self.fate, delays["good"])))
+        if granted >= date(self.year, 12, 20):
+            return
+        # The approval system sends most grants the same day, some weeks late.
+        delay = timedelta(days=self.rng.choice((0, 0, 0, 1, 1, 12, 21)), hours=3)
+        self.event(
+            "ApprovalGranted",
+            at(granted, 15),
+            {
+                "approval_id": approval_id,
+                "kind": kind,
+                "document_no": f"审批〔{self.year}〕{self.rng.randrange(1, 999)}号",
+            },
+            arrives=at(granted, 15) + delay,
+            actor=APPROVALS,
+        )
 
     def start_construction(self) -> date | None:
         """The day a new start broke ground this year (None otherwise)."""
         if self.category == "breakthrough":
-            # Continuing projects (续建) broke ground in earlier years; the year opens with work resuming.
-            self.event("ConstructionStarted", self.start, {"note": "续建项目,年度复工"})
+            # Continuing projects (续建) broke ground in earlier years; work resumes.
+            self.event("ConstructionStarted", at(self.start, 9), {"note": "续建项目，年度复工"})
         if self.category != "new_start":
             return None
         planned = date.fromisoformat(self.project.registration["planned_start"])
-        slip = int(self.rng.choice([0, 10, 20, 45, 100]) * (1.2 - self.pace))
-        started = planned + timedelta(days=max(slip, 0))
+        slip = {"good": 0, "vetoed": 0, "fair": 20, "poor": 100}[self.fate]
+        started = planned + timedelta(days=slip + self.rng.randrange(0, 5))
         if started >= date(self.year, 12, 25):
             return None
-        self.event("ConstructionStarted", started, {"note": "举行开工仪式"})
+        self.event("ConstructionStarted", at(started, 9), {"note": "举行开工仪式"})
         return started
 
     def report_investment(self, started: date | None) -> None:
+        """The unit's monthly report, sent around the 5th of the next month."""
+        plan = [Decimal(m) for m in self.project.registration["monthly_plan"]]
+        first = started.month if self.category == "new_start" and started else 3
+        if self.category == "new_start" and started is None:
+            return
+        skipped = self.rng.randrange(5, 10) if self.fate == "poor" else None
+        for month in range(first, 13):
+            noise = Decimal(str(round(self.pace * self.rng.uniform(0.94, 1.06), 3)))
+            amount = (plan[month - 1] * noise).quantize(Decimal("0.01"))
+            if month == skipped or (amount == 0 and month < 12):
+                continue
+            self.report(month, amount)
+
+    def report(self, month: int, amount: Decimal) -> None:
         year = self.year
-        first_month = (
-            3 if self.category == "breakthrough" else (started.month + 1 if started else 13)
+        end = date(year, 12, 25) if month == 12 else date(year, month + 1, 1) - timedelta(days=1)
+        first_of_next = date(year + month // 12, month % 12 + 1, 1)
+        days = {"good": (0, 4), "vetoed": (0, 4), "fair": (1, 9), "poor": (5, 20)}[self.fate]
+        arrives = first_of_next + timedelta(days=self.rng.randint(*days))
+        if self.rng.random() < 0.06:
+            arrives += timedelta(days=self.rng.randrange(12, 25))  # forgotten, sent late
+        self.event(
+            "InvestmentReported",
+            at(end, 18),
+            {"month": f"{year}-{month:02d}", "amount": f"{amount:.2f}"},
+            arrives=at(arrives, 9, self.rng.randrange(0, 59)),
+            actor=str(self.project.registration["owner_unit"]),
         )
-        for month in range(first_month, 13):
-            if self.rng.random() < 0.08:
-                continue  # a month with no report
-            share = Decimal(str(round(self.pace * self.rng.uniform(0.8, 1.2), 3)))
-            amount = (self.annual / 10 * share).quantize(Decimal("0.01"))
-            self.event(
-                "InvestmentReported",
-                date(year, month, 1) + timedelta(days=self.rng.randrange(27, 31))
-                if month < 12
-                else date(year, 12, 18),
-                {"month": f"{year}-{month:02d}", "amount": f"{amount:.2f}"},
-                late=month == 11 and self.rng.random() < 0.2,
-            )
 
     def meet_or_slip_milestones(self) -> None:
         for milestone_id, _name, due, _kind in self.milestones():
             if self.pace >= 0.95:
-                done = due - timedelta(days=self.rng.randrange(0, 10))
-                self.event("MilestoneCompleted", done, {"milestone_id": milestone_id})
+                done = due - timedelta(days=self.rng.randrange(1, 10))
+                self.event("MilestoneCompleted", at(done, 16), {"milestone_id": milestone_id})
             elif self.pace >= 0.7:
                 self.slip(milestone_id, due, due + timedelta(days=30), "施工进度滞后")
                 if due + timedelta(days=25) < date(self.year, 12, 28):
                     done = due + timedelta(days=25)
-                    self.event("MilestoneCompleted", done, {"milestone_id": milestone_id})
+                    self.event("MilestoneCompleted", at(done, 16), {"milestone_id": milestone_id})
             else:
                 for n in range(2 if due.month < 10 else 1):
                     slipped_on = due + timedelta(days=30 * n)
@@ -321,61 +389,65 @@ class _ProjectYear:
     def slip(self, milestone_id: str, day: date, new_due: date, reason: str) -> None:
         self.event(
             "MilestoneSlipped",
-            day,
+            at(day, 11),
             {"milestone_id": milestone_id, "new_due": new_due.isoformat(), "reason": reason},
         )
 
     def raise_and_resolve_issues(self) -> None:
-        for n in range(self.rng.randrange(0, 3)):
+        count = {"good": (0, 1), "vetoed": (0, 1), "fair": (1, 2), "poor": (2, 2)}[self.fate]
+        took = {"good": (4, 12), "vetoed": (4, 12), "fair": (10, 25), "poor": (20, 40)}[self.fate]
+        for n in range(self.rng.randint(*count)):
             raised = self.start + timedelta(days=self.rng.randrange(20, 200))
             issue_id = f"{self.project.project_id}-issue{n + 1}"
             kind, label = self.rng.choice(list(ISSUE_LABELS.items()))
             self.event(
                 "IssueRaised",
-                raised,
+                at(raised, 10),
                 {
                     "issue_id": issue_id,
                     "kind": kind,
-                    "description": f"项目{label}要素保障存在问题,需协调解决",
+                    "description": f"项目{label}要素保障存在问题，需协调解决",
                     "allowed_days": 15,
                     "owner": self.project.registration["lead_unit"],
                 },
             )
-            took = int(self.rng.choice([5, 10, 20, 40]) / max(self.pace, 0.5))
-            resolved = raised + timedelta(days=took)
+            resolved = raised + timedelta(days=self.rng.randint(*took))
+            if self.fate == "poor" and n == 1:
+                continue  # still open at year end
             if resolved < date(self.year, 12, 28):
                 self.event(
                     "IssueResolved",
-                    resolved,
+                    at(resolved, 17),
                     {"issue_id": issue_id, "resolution": "经调度会协调已解决"},
                 )
 
     def inspect_and_notify(self) -> None:
-        year, pace, project_id = self.year, self.pace, self.project.project_id
+        year, project_id = self.year, self.project.project_id
         inspected = date(year, 10, 10) + timedelta(days=self.rng.randrange(0, 15))
-        result = "passed" if pace >= 0.9 else ("passed_with_issues" if pace >= 0.7 else "failed")
+        result = {"fair": "passed_with_issues", "poor": "failed"}.get(self.fate, "passed")
         self.event(
             "InspectionCompleted",
-            inspected,
+            at(inspected, 15),
             {
                 "inspection_id": f"{project_id}-insp",
                 "result": result,
-                "inspector": "县人大代表视察组",
+                "inspector": INSPECTORS,
                 "findings": "" if result == "passed" else "进度滞后于序时",
             },
+            actor=INSPECTORS,
         )
-        if pace >= 1.05:
-            self.notice("praise", "commendation", "重点项目建设进度快,予以通报表扬")
-        elif pace <= 0.5:
-            self.notice("critic", "criticism", "重点项目推进缓慢,予以通报批评")
-        if self.category == "breakthrough" and pace >= 1.0:
-            self.event("ProjectCompleted", date(year, 12, 10), {"note": "主体工程完工"})
-            self.event("ProjectCommissioned", date(year, 12, 20), {"note": "竣工投产"})
+        if self.pace >= 1.05:
+            self.notice("praise", "commendation", "重点项目建设进度快，予以通报表扬")
+        elif self.fate == "poor":
+            self.notice("critic", "criticism", "重点项目推进缓慢，予以通报批评")
+        if self.category == "breakthrough" and self.pace >= 1.02:
+            self.event("ProjectCompleted", at(date(year, 12, 22), 10), {"note": "主体工程完工"})
+            self.event("ProjectCommissioned", at(date(year, 12, 28), 10), {"note": "竣工投产"})
 
     def notice(self, suffix: str, kind: str, title: str) -> None:
         self.event(
             "SupervisionNoticeIssued",
-            date(self.year, 9, 15),
+            at(date(self.year, 9, 15), 10),
             {
                 "notice_id": f"{self.project.project_id}-{suffix}",
                 "kind": kind,
@@ -385,43 +457,63 @@ class _ProjectYear:
         )
 
 
-def _add_one_correction_and_one_veto(
-    projects: list[DemoProject], rng: random.Random, new_id
-) -> None:  # type: ignore[no-untyped-def]
-    reports = [
-        e for p in projects for e in p.events if e.type == "InvestmentReported" and not e.late
-    ]
-    if reports:
-        wrong = rng.choice(reports)
-        fixed = dict(
-            wrong.payload, amount=f"{Decimal(wrong.payload['amount']) * Decimal('0.8'):.2f}"
+CORRECTIONS = (
+    # (the project's place in the list, month, factor, days after the report, reason)
+    (0, 4, Decimal("0.8"), 15, "统计口径更正，核减重复计算部分"),
+    (9, 7, Decimal("1.15"), 12, "补录漏统的设备购置款"),
+)
+"""The corrections the office makes to monthly reports (the auditor's walk-through reads
+the first: XM<year>001's April, as known on 10 May and as known now)."""
+
+
+def _add_corrections(projects: list[DemoProject], new_id: Any) -> None:
+    for number, month, factor, days, reason in CORRECTIONS:
+        if number >= len(projects):
+            continue
+        project = projects[number]
+        wanted = f"{project.registration['year']}-{month:02d}"
+        report = next(
+            (
+                e
+                for e in project.events
+                if e.type == "InvestmentReported" and e.payload["month"] == wanted
+            ),
+            None,
         )
-        owner = next(p for p in projects if p.project_id == wrong.project_id)
-        owner.events.append(
+        if report is None:
+            continue
+        fixed = dict(report.payload, amount=f"{Decimal(report.payload['amount']) * factor:.2f}")
+        corrected = report.arrives + timedelta(days=days)
+        project.events.append(
             DemoEvent(
-                wrong.project_id,
+                project.project_id,
                 "EventCorrected",
-                wrong.occurred_at + timedelta(days=5),
-                {
-                    "corrected_event_id": wrong.event_id,
-                    "payload": fixed,
-                    "reason": "统计口径更正,核减重复计算部分",
-                },
+                corrected,
+                {"corrected_event_id": report.event_id, "payload": fixed, "reason": reason},
                 new_id(),
-                late=True,
+                corrected + timedelta(minutes=20),
+                OFFICE,
             )
         )
-    vetoed = projects[min(len(projects) - 1, 7)]
+
+
+def _add_veto(projects: list[DemoProject], new_id: Any) -> None:
+    vetoed = next((p for p in projects if p.fate == "vetoed"), None)
+    if vetoed is None:
+        return
+    occurred = at(date(vetoed.registered_on.year, 7, 18), 14)
     vetoed.events.append(
         DemoEvent(
             vetoed.project_id,
             "SafetyIncidentReported",
-            at(date(vetoed.registered_on.year, 7, 18)),
+            occurred,
             {
                 "incident_id": f"{vetoed.project_id}-incident",
                 "kind": "major_safety_accident",
                 "description": "施工现场发生较大安全生产事故",
             },
             new_id(),
+            occurred + timedelta(hours=3),
+            "县应急管理局",
         )
     )

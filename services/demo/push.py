@@ -64,6 +64,30 @@ class Loaded:
     first_wave_known_at: datetime
 
 
+def define_campaign(api: Api, office_token: str, campaign: Campaign) -> None:
+    """The demo county's campaign year (PUT: defining it again changes nothing)."""
+    body = {
+        "name": f"示范县{campaign.year}年项目攻坚年",
+        "county": "示范县",
+        "starts_on": f"{campaign.year}-03-01",
+        "ends_on": f"{campaign.year}-12-31",
+        "targets": {
+            "breakthrough": 18,
+            "new_start": 5,
+            "preliminary": 6,
+            "investment": "4500000000.00",
+        },
+    }
+    status, answer = api.call(
+        "PUT",
+        f"/v1/campaigns/{campaign.year}",
+        json.dumps(body, ensure_ascii=False).encode(),
+        {"Authorization": f"Bearer {office_token}"},
+    )
+    if status >= 300:
+        raise DemoError(f"defining the {campaign.year} campaign failed ({status}): {answer}")
+
+
 def register_projects(api: Api, office_token: str, campaign: Campaign) -> int:
     registered = 0
     for project in campaign.projects:
@@ -146,6 +170,7 @@ def load(
     def due(events: list[DemoEvent]) -> list[DemoEvent]:
         return [e for e in events if e.occurred_at <= now]  # nothing from the future
 
+    define_campaign(api, office_token, campaign)
     registered = register_projects(api, office_token, campaign)
     progress(f"registered {registered} projects")
     accepted, duplicates, rejected = push_events(

@@ -1,18 +1,20 @@
-"""Loading the demo into a running system: credentials made in the database, every
-event sent over HTTP to the registry's API."""
+"""Loading the demo: played on a simulated clock in this process (the default, so that
+record time means something), or sent over HTTP to a running server's API (``--url``),
+with credentials made in its database."""
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from shared.runtime import Runtime
 
 from ..registry.wiring import RegistryParts
-from .campaign import generate
+from .campaign import generate, this_year
 from .push import Api, Loaded, load
+from .simulated import play
 
 INTEGRATION = "demo-approval-system"
 
@@ -20,7 +22,8 @@ INTEGRATION = "demo-approval-system"
 @dataclass
 class DemoOptions:
     projects: int = 29
-    year: int = 2025
+    year: int = field(default_factory=this_year)
+    """The campaign year; by default the year of today's date in the campaign's zone."""
     seed: int = 2024
 
 
@@ -38,10 +41,17 @@ def integration_secret(runtime: Runtime) -> str:
 
 
 def load_demo(
-    runtime: Runtime, base_url: str, options: DemoOptions, progress: Callable[[str], None]
+    runtime: Runtime,
+    base_url: str | None,
+    options: DemoOptions,
+    progress: Callable[[str], None],
 ) -> Loaded:
-    office = runtime.tokens.create(f"demo-office-{secrets.token_hex(3)}", "office")
+    """Without ``base_url``, play the year on the simulated clock in this process; with
+    it, push the events to that server over HTTP (recorded on its clock, now)."""
     campaign = generate(projects=options.projects, year=options.year, seed=options.seed)
+    if base_url is None:
+        return play(runtime, campaign, progress)
+    office = runtime.tokens.create(f"demo-office-{secrets.token_hex(3)}", "office")
     return load(
         Api(base_url),
         office_token=office,

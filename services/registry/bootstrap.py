@@ -8,14 +8,19 @@ from pathlib import Path
 from flask import Flask
 from flask_smorest import Api
 
+from shared.campaign_log import CampaignBook
 from shared.events import PROJECT_EVENT_TYPES
 from shared.http import create_base_app
 from shared.runtime import Runtime
+from shared.secrets import lazy_secrets_box
 
+from .application.campaigns import Campaigns
 from .application.handlers import Registry
 from .application.integrations import Integrations
+from .application.ledger import LEDGER
+from .application.monthly_report import MONTHLY_REPORT
 from .application.spreadsheets import SpreadsheetImports
-from .entrypoints import errors, export, feed, imports, ingest, projects
+from .entrypoints import admin, campaigns, errors, export, feed, imports, ingest, projects
 from .wiring import RegistryParts
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
@@ -28,12 +33,16 @@ def wire(runtime: Runtime) -> RegistryParts:
     declare_actors(runtime)
     registry = Registry(runtime.store, max_skew_seconds=runtime.settings.max_clock_skew_seconds)
     return RegistryParts(
-        registry, Integrations(runtime.engine, PROJECT_EVENT_TYPES), SpreadsheetImports(registry)
+        registry,
+        Integrations(runtime.engine, PROJECT_EVENT_TYPES, lazy_secrets_box(runtime.settings)),
+        SpreadsheetImports(registry, (LEDGER, MONTHLY_REPORT)),
+        Campaigns(runtime.store, registry, CampaignBook(runtime.store)),
     )
 
 
 def register_routes(api: Api, runtime: Runtime) -> None:
-    for blueprint in (feed.blp, projects.blp, ingest.blp, export.blp, imports.blp):
+    blueprints = (feed.blp, projects.blp, campaigns.blp, ingest.blp, export.blp, imports.blp)
+    for blueprint in (*blueprints, admin.blp):
         api.register_blueprint(blueprint)
 
 

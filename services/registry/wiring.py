@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from shared.runtime import Runtime
 
+from .application.campaigns import Campaigns
 from .application.handlers import Registry
 from .application.integrations import Integrations
 from .application.spreadsheets import SpreadsheetImports
@@ -19,6 +20,8 @@ class RegistryParts:
     """Approval systems, their secrets and the event types each may send."""
     spreadsheets: SpreadsheetImports
     """The office's 台账 and 填报表 (XLSX): preview, then confirm by digest."""
+    campaigns: Campaigns
+    """Campaigns (项目攻坚年) and carrying projects over."""
 
     @classmethod
     def of(cls, runtime: Runtime) -> RegistryParts:

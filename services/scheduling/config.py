@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
@@ -18,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from .domain.calendar import WorkingCalendar, parse_overrides
+from .domain.calendar import WorkingCalendar, parse_holiday_file
 from .domain.plan import MeetingSettings, Targets
 from .domain.rules import Thresholds
 
@@ -33,13 +34,19 @@ class SchedulingConfig:
     targets: Targets = field(default_factory=Targets)
     meeting: MeetingSettings = field(default_factory=MeetingSettings)
     calendar_overrides: Mapping[date, bool] = field(default_factory=dict)
+    """The administrator's holiday file: working day or not, by date."""
+    holiday_names: Mapping[date, str] = field(default_factory=dict)
+    """The administrator's holiday file: the holidays' names, by date."""
     scheduler_interval_seconds: int = 60
     scheduler_since: date | None = None
     """First period the scheduler plans when it has never run (default: the current one)."""
     stale_claim_seconds: int = 600
+    replan_cutoff: str = "08:00"
+    """When a period is re-planned before its meeting: a time on the meeting day in the
+    campaign zone (``08:00``), hours before the meeting (``2h``), or ``off``."""
 
     def calendar(self) -> WorkingCalendar:
-        return WorkingCalendar(dict(self.calendar_overrides))
+        return WorkingCalendar(dict(self.calendar_overrides), holiday_names=self.holiday_names)
 
     @classmethod
     def load(cls, env: Mapping[str, str] | None = None) -> SchedulingConfig:
@@ -57,7 +64,12 @@ class SchedulingConfig:
                 value = env.get(f"{ENV_PREFIX}{f.name.upper()}")
                 if value not in (None, ""):
                     raw.setdefault(section, {})[f.name] = value
-        for name in ("scheduler_interval_seconds", "scheduler_since", "stale_claim_seconds"):
+        for name in (
+            "scheduler_interval_seconds",
+            "scheduler_since",
+            "stale_claim_seconds",
+            "replan_cutoff",
+        ):
             value = env.get(f"{ENV_PREFIX}{name.upper()}")
             if value not in (None, ""):
                 raw[name] = value
@@ -72,19 +84,34 @@ class SchedulingConfig:
         cls, raw: Mapping[str, Any], overrides: Mapping[str, Any] = ()
     ) -> SchedulingConfig:  # type: ignore[assignment]
         try:
+            days, names = parse_holiday_file(dict(overrides or {}))
             return cls(
                 thresholds=_section(Thresholds, raw.get("thresholds") or {}),
                 targets=_section(Targets, raw.get("targets") or {}),
                 meeting=_section(MeetingSettings, raw.get("meeting") or {}),
-                calendar_overrides=parse_overrides(dict(overrides or {})),
+                calendar_overrides=days,
+                holiday_names=names,
                 scheduler_interval_seconds=int(raw.get("scheduler_interval_seconds", 60)),
                 scheduler_since=date.fromisoformat(str(raw["scheduler_since"]))
                 if raw.get("scheduler_since")
                 else None,
                 stale_claim_seconds=int(raw.get("stale_claim_seconds", 600)),
+                replan_cutoff=checked_cutoff(str(raw.get("replan_cutoff", "08:00"))),
             )
-        except (ValueError, TypeError, InvalidOperation) as exc:
+        except (ValueError, TypeError, KeyError, InvalidOperation) as exc:
             raise ValueError(f"scheduling configuration: {exc}") from exc
+
+
+_CUTOFF = re.compile(r"^(off|([01]\d|2[0-3]):[0-5]\d|\d{1,2}(\.\d+)?h)$")
+
+
+def checked_cutoff(text: str) -> str:
+    """``08:00``, ``2h`` (or ``1.5h``) or ``off``; anything else names the key."""
+    if not _CUTOFF.match(text.strip()):
+        raise ValueError(
+            f"replan_cutoff: say a time (08:00), hours before (2h) or off, not {text!r}"
+        )
+    return text.strip()
 
 
 def _read_file(path: Path) -> dict[str, Any]:

@@ -31,13 +31,19 @@ class SchedulingParts:
         def request_plan(cadence: str, period: str) -> None:
             runtime.broker.get_actor("scheduling.plan").send(cadence, period)
 
+        def request_refresh(cadence: str, period: str) -> None:
+            runtime.broker.get_actor("scheduling.refresh").send(cadence, period)
+
+        office = office_config_for(runtime)
+        service = SchedulingService(runtime.store, runtime.settings.zone, config, office)
         scheduler = Scheduler(
             runtime.engine,
             runtime.settings.zone,
             request_plan,
             since=config.scheduler_since,
             stale_after=timedelta(seconds=config.stale_claim_seconds),
+            ready=service.has_projects,
+            due_for_refresh=service.due_for_refresh,
+            request_refresh=request_refresh,
         )
-        office = office_config_for(runtime)
-        service = SchedulingService(runtime.store, runtime.settings.zone, config, office)
         return cls(config, service, scheduler)

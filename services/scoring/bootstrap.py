@@ -10,7 +10,8 @@ from flask_smorest import Api
 from shared.http import create_base_app
 from shared.runtime import Runtime
 
-from .entrypoints import actors, errors, routes
+from .entrypoints import actors, errors, metrics, routes, verifications
+from .readmodel.leases import JobLeases
 from .wiring import ScoringParts
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
@@ -20,11 +21,14 @@ errors.register()
 
 def register_routes(api: Api, runtime: Runtime) -> None:
     api.register_blueprint(routes.blp)
+    api.register_blueprint(verifications.blp)
 
 
 def wire(runtime: Runtime) -> ScoringParts:
-    """Declares ``scoring.assess(job_id)``."""
-    return ScoringParts(assess=actors.declare(runtime))
+    """Declares ``scoring.assess(job_id)`` and ``scoring.verify_assessment``, and adds the
+    job gauges to the metrics."""
+    runtime.gauges.append(metrics.job_gauges(JobLeases(runtime.engine)))
+    return ScoringParts(assess=actors.declare(runtime), verify=actors.declare_verify(runtime))
 
 
 def create_app(runtime: Runtime) -> Flask:

@@ -16,6 +16,9 @@ Progress = Callable[[int, int], None]
 class ScoringParts:
     assess: dramatiq.Actor
     """``scoring.assess(job_id)``: runs one assessment job."""
+    verify: dramatiq.Actor
+    """``scoring.verify_assessment(verification_id)``: recomputes one stored assessment
+    from the log and records how it compares."""
     on_progress: Progress | None = None
     """Called with (events replayed, total) as a job runs: tests use it to kill a job
     half-way."""

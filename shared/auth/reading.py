@@ -2,7 +2,8 @@
 ``GET /v1/events`` shows a role nothing else). It follows the routes: project events are
 read by every role that reads projects and by integrations (their own contract);
 plans, spot checks and actions by the readers of plans; rulebooks, assessments and the
-office's documents only by the office and auditors, as the scoring routes are."""
+office's documents only by the office and auditors, as the scoring routes are; who
+revoked a token or stopped an integration by auditors (and admins)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,16 @@ from ..events import PROJECT_EVENT_TYPES
 
 DISPATCH_EVENT_TYPES = ("DispatchPlanned", "SpotCheckScheduled", "ActionAssigned", "ActionClosed")
 OFFICE_EVENT_TYPES = ("RulebookAdopted", "AssessmentPublished", "DocumentIssued")
+ADMIN_EVENT_TYPES = ("TokenRevoked", "IntegrationDisabled", "IntegrationEnabled")
 
 READABLE_TYPES: dict[str, tuple[str, ...]] = {
     "office": (*PROJECT_EVENT_TYPES, *DISPATCH_EVENT_TYPES, *OFFICE_EVENT_TYPES),
-    "auditor": (*PROJECT_EVENT_TYPES, *DISPATCH_EVENT_TYPES, *OFFICE_EVENT_TYPES),
+    "auditor": (
+        *PROJECT_EVENT_TYPES,
+        *DISPATCH_EVENT_TYPES,
+        *OFFICE_EVENT_TYPES,
+        *ADMIN_EVENT_TYPES,
+    ),
     "viewer": (*PROJECT_EVENT_TYPES, *DISPATCH_EVENT_TYPES),
     "integration": PROJECT_EVENT_TYPES,
 }

@@ -6,7 +6,17 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Column, Engine, MetaData, String, Table, insert, select, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    MetaData,
+    String,
+    Table,
+    insert,
+    select,
+    update,
+)
 
 from ..db import UTCDateTime
 from ..eventstore.clocks import now_utc
@@ -69,14 +79,25 @@ class TokenStore:
             )
         return token
 
-    def revoke(self, name: str) -> bool:
-        with self.engine.begin() as conn:
-            result = conn.execute(
-                update(api_tokens)
-                .where(api_tokens.c.name == name, api_tokens.c.revoked_at.is_(None))
-                .values(revoked_at=now_utc())
+    def revoke(self, name: str, *, connection: Connection | None = None) -> str | None:
+        """Revoke the named token at once (every request checks it); its role, or None
+        when there is no such live token."""
+        if connection is None:
+            with self.engine.begin() as own:
+                return self.revoke(name, connection=own)
+        role = connection.execute(
+            select(api_tokens.c.role).where(
+                api_tokens.c.name == name, api_tokens.c.revoked_at.is_(None)
             )
-        return result.rowcount > 0
+        ).scalar()
+        if role is None:
+            return None
+        connection.execute(
+            update(api_tokens)
+            .where(api_tokens.c.name == name, api_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=now_utc())
+        )
+        return str(role)
 
     def list(self) -> list[dict[str, object]]:
         """Every token's name, role, source and dates (never the token)."""

@@ -4,8 +4,10 @@ printable HTML, XLSX, Markdown, CSV), the office's configuration (issuing office
 leaders by rank, meeting chairs, number prefix) and the register that numbers each
 issued document once (``攻坚办〔2026〕12号``)."""
 
+from .audit import checkpoint_tables
 from .compose import numbered_sections, office_document, signing_date
 from .model import (
+    APPENDIX_TITLE,
     Attachment,
     Block,
     Column,
@@ -40,6 +42,7 @@ from .word import to_docx
 __all__ = [
     # the frame
     "OfficialDocument",
+    "APPENDIX_TITLE",
     "Attachment",
     "Block",
     "Column",
@@ -49,6 +52,7 @@ __all__ = [
     "numbered_sections",
     "office_document",
     "signing_date",
+    "checkpoint_tables",
     # configuration
     "OfficeConfig",
     "Leader",

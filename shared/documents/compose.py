@@ -43,6 +43,7 @@ def office_document(
     signed_on: date,
     issued: IssuedDocument | None,
     metadata: dict[str, str],
+    appendix: tuple[Table, ...] = (),
 ) -> OfficialDocument:
     """The office's document: its addressees and copy-to, the tables as 附件 (the first is
     what a spreadsheet opens on), the number once issued."""
@@ -60,4 +61,5 @@ def office_document(
         copy_to=office.copy_to,
         metadata=metadata,
         main_table=tables[0] if tables else None,
+        appendix=appendix,
     )

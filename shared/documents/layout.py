@@ -17,6 +17,8 @@ TITLE_PT = SIZE_PT["二号"]
 BODY_PT = SIZE_PT["三号"]
 """正文: 仿宋_GB2312 三号; 22 lines of 28 characters fill the 版心."""
 TABLE_PT = SIZE_PT["五号"]
+CELL_MARGIN_TWIPS = 57
+"""1 mm: the space left and right inside a table cell."""
 LINE_PT = 28.95
 """Fixed line pitch: 22 lines in 225 mm."""
 TITLE_LINE_PT = 35.0

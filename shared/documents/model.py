@@ -61,6 +61,10 @@ class Paragraph:
 Block = Heading | Paragraph | Table
 
 
+APPENDIX_TITLE = "审计附录"
+"""The heading of `OfficialDocument.appendix` in every format."""
+
+
 @dataclass(frozen=True)
 class Attachment:
     title: str
@@ -84,6 +88,9 @@ class OfficialDocument:
     metadata: dict[str, str] = field(default_factory=dict)
     main_table: Table | None = None
     """The table a spreadsheet opens on (usually the first attachment's)."""
+    appendix: tuple[Table, ...] = ()
+    """The 审计附录: what an auditor verifies (signed checkpoints of the event log), printed
+    after the 版记 on its own page — outside the body and the numbered 附件."""
 
     @property
     def tables(self) -> tuple[Table, ...]:

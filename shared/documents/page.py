@@ -10,7 +10,7 @@ from shared.i18n import short_date
 
 from . import layout
 from .cells import cell_text, is_numeric
-from .model import Heading, OfficialDocument, Paragraph, Table
+from .model import APPENDIX_TITLE, Heading, OfficialDocument, Paragraph, Table
 from .office import Fonts
 
 
@@ -39,6 +39,7 @@ def to_html(document: OfficialDocument, fonts: Fonts) -> str:
         ),
         _colophon(document),
         "</section>" if document.attachments else "</article>",
+        _appendix(document.appendix),
         "</body></html>",
     ]
     return "".join(parts)
@@ -161,6 +162,14 @@ def _attachment(title: str, table: Table, index: int, count: int) -> str:
         f"{close}<section class='attachment{wide}'><p class='label'>{label}</p>"
         f"<h1>{_title(title)}</h1>{_table(table)}"
     )
+
+
+def _appendix(tables: tuple[Table, ...]) -> str:
+    """The 审计附录 after the 版记, on a page of its own."""
+    if not tables:
+        return ""
+    parts = "".join(f"<h3>{escape(table.title)}</h3>{_table(table)}" for table in tables)
+    return f"<section class='attachment appendix'><p class='label'>{APPENDIX_TITLE}</p>{parts}</section>"
 
 
 def _title(title: str) -> str:

@@ -14,8 +14,8 @@ from __future__ import annotations
 import random
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -26,6 +26,7 @@ from shared.eventstore import (
     LockTimeout,
     NewEvent,
     RecordedEvent,
+    format_instant,
 )
 from shared.i18n import label
 
@@ -50,6 +51,10 @@ class IssuedDocument:
     issued_on: date
     event_id: str
     global_position: int
+    issued_at: datetime | None = None
+    issued_by: str = ""
+    digest: str | None = None
+    """What the document was made from (a plan version's or an assessment's digest)."""
 
     @classmethod
     def of(cls, event: RecordedEvent) -> IssuedDocument:
@@ -64,12 +69,16 @@ class IssuedDocument:
             date.fromisoformat(p["issued_on"]),
             event.event_id,
             event.global_position,
+            event.recorded_at,
+            event.actor,
+            p.get("digest"),
         )
 
 
-def issued_json(issued: IssuedDocument, issued_now: bool) -> dict[str, object]:
-    """The API's answer to issuing: the number and where it is recorded."""
-    return {
+def issued_json(issued: IssuedDocument, issued_now: bool | None = None) -> dict[str, object]:
+    """The API's answer to issuing (with ``issued_now``) and an entry of the register's
+    list: the number, who issued it when, what it was made from, where it is recorded."""
+    out: dict[str, object] = {
         "document_key": issued.key,
         "kind": issued.kind,
         "kind_label": label("document_kind", issued.kind),
@@ -78,10 +87,15 @@ def issued_json(issued: IssuedDocument, issued_now: bool) -> dict[str, object]:
         "year": issued.year,
         "sequence": issued.sequence,
         "issued_on": issued.issued_on.isoformat(),
+        "issued_at": None if issued.issued_at is None else format_instant(issued.issued_at),
+        "issued_by": issued.issued_by,
+        "digest": issued.digest,
         "event_id": issued.event_id,
         "global_position": issued.global_position,
-        "issued_now": issued_now,
     }
+    if issued_now is not None:
+        out["issued_now"] = issued_now
+    return out
 
 
 def document_number(prefix: str, year: int, sequence: int) -> str:
@@ -107,10 +121,18 @@ class DocumentRegister:
         return IssuedDocument.of(event) if event is not None else None
 
     def issue(
-        self, key: str, kind: str, title: str, *, actor: str = "", source: str = ""
+        self,
+        key: str,
+        kind: str,
+        title: str,
+        *,
+        actor: str = "",
+        source: str = "",
+        digest: str | None = None,
     ) -> tuple[IssuedDocument, bool]:
         """The document's number, assigned now if it has none; True when assigned now.
-        ``kind`` is a code of ``DOCUMENT_KINDS`` (agenda, supervision, bulletin)."""
+        ``kind`` is a code of ``DOCUMENT_KINDS`` (agenda, supervision, bulletin);
+        ``digest`` is that of the record the document is made from."""
         for attempt in range(self.attempts):
             issued = self.find(key)
             if issued is not None:
@@ -119,7 +141,8 @@ class DocumentRegister:
             year = now.astimezone(self.zone).year
             stream = f"{STREAM_PREFIX}{year}"
             version = self.store.stream_version(stream)
-            event = self._event(key, kind, title, now, year, version + 1, actor, source)
+            event = self._event(key, kind, title, now, (year, version + 1), digest)
+            event = replace(event, actor=actor, source=source)
             try:
                 self.store.append([event], {stream: version})
             except (ConcurrencyConflict, DuplicateEventConflict, LockTimeout):
@@ -139,17 +162,37 @@ class DocumentRegister:
         """Every document issued in ``year``, by number."""
         return [IssuedDocument.of(e) for e in self.store.read_stream(f"{STREAM_PREFIX}{year}")]
 
+    def listing(
+        self, *, year: int | None = None, kind: str | None = None, after: int = 0, limit: int = 100
+    ) -> list[IssuedDocument]:
+        """Issued documents in the order they were issued (by global position, after
+        ``after``), of ``year`` and ``kind`` when given; at most ``limit``."""
+        found: list[IssuedDocument] = []
+        for issued in self._all_issued(after):
+            if (year is None or issued.year == year) and (kind is None or issued.kind == kind):
+                found.append(issued)
+                if len(found) == limit:
+                    break
+        return found
+
+    def _all_issued(self, after: int) -> Iterator[IssuedDocument]:
+        while True:
+            page = self.store.read_all(after=after, limit=500, types=[EVENT_TYPE])
+            yield from (IssuedDocument.of(e) for e in page)
+            if len(page) < 500:
+                return
+            after = page[-1].global_position
+
     def _event(
         self,
         key: str,
         kind: str,
         title: str,
         now: datetime,
-        year: int,
-        sequence: int,
-        actor: str,
-        source: str,
+        number: tuple[int, int],
+        digest: str | None,
     ) -> NewEvent:
+        year, sequence = number
         return NewEvent(
             stream_id=f"{STREAM_PREFIX}{year}",
             type=EVENT_TYPE,
@@ -163,9 +206,8 @@ class DocumentRegister:
                 "sequence": sequence,
                 "number": document_number(self.prefix, year, sequence),
                 "issued_on": now.astimezone(self.zone).date().isoformat(),
+                "digest": digest,
             },
-            actor=actor,
-            source=source,
         )
 
 

@@ -16,8 +16,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from shared.i18n import short_date
 
 from . import layout
-from .cells import NUMBER_FORMATS, cell_value, is_numeric
-from .model import OfficialDocument, Table
+from .cells import NUMBER_FORMATS, cell_text, cell_value, is_numeric
+from .model import APPENDIX_TITLE, OfficialDocument, Table
 
 INFO_SHEET = "文件信息"
 HEADER_ROW = 2
@@ -122,6 +122,12 @@ def _info(sheet: Worksheet, document: OfficialDocument) -> None:
         sheet.append(["附录：文件元数据（供核验，不属正文）"])
         for key, value in document.metadata.items():
             sheet.append([key, value])
+    for table in document.appendix:
+        sheet.append([])
+        sheet.append([f"{APPENDIX_TITLE}：{table.title}"])
+        sheet.append([column.title for column in table.columns])
+        for cells in table.rows:
+            sheet.append([cell_text(v, c) for v, c in zip(cells, table.columns, strict=True)])
     sheet.column_dimensions["A"].width = 24
     sheet.column_dimensions["B"].width = 90
     for (cell,) in sheet.iter_rows(min_col=1, max_col=1):

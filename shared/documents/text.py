@@ -9,7 +9,7 @@ import io
 from shared.i18n import short_date
 
 from .cells import cell_text, cell_value
-from .model import Heading, OfficialDocument, Paragraph, Table
+from .model import APPENDIX_TITLE, Heading, OfficialDocument, Paragraph, Table
 
 
 def to_markdown(document: OfficialDocument) -> str:
@@ -30,6 +30,10 @@ def to_markdown(document: OfficialDocument) -> str:
     for index, attachment in enumerate(document.attachments, 1):
         label = "附件" if len(document.attachments) == 1 else f"附件{index}"
         out += ["", "---", "", label, "", f"## {attachment.title}", "", *_table(attachment.table)]
+    if document.appendix:
+        out += ["", "---", "", f"## {APPENDIX_TITLE}"]
+    for table in document.appendix:
+        out += ["", f"### {table.title}", "", *_table(table)]
     return "\n".join(out) + "\n"
 
 

@@ -27,7 +27,7 @@ from shared.i18n import short_date
 
 from . import layout
 from .cells import cell_text, is_numeric
-from .model import Attachment, Heading, OfficialDocument, Paragraph, Table
+from .model import APPENDIX_TITLE, Attachment, Heading, OfficialDocument, Paragraph, Table
 from .office import Fonts
 
 _ALIGN = {
@@ -49,6 +49,8 @@ def to_docx(document: OfficialDocument, fonts: Fonts) -> bytes:
     for index, attachment in enumerate(document.attachments, 1):
         _attachment(doc, attachment, index, len(document.attachments), fonts)
     _colophon(doc, document, fonts)
+    if document.appendix:
+        _appendix(doc, document.appendix, fonts)
     _properties(doc, document)
     out = io.BytesIO()
     doc.save(out)
@@ -230,15 +232,28 @@ def _attachment(
     _table(doc, attachment.table, fonts)
 
 
+def _appendix(doc: DocxDocument, tables: tuple[Table, ...], fonts: Fonts) -> None:
+    """The 审计附录 after the 版记, on a page of its own."""
+    _page(doc.add_section(WD_SECTION.NEW_PAGE), landscape=False)
+    _paragraph(doc, APPENDIX_TITLE, fonts.heading, align="left")
+    for table in tables:
+        _paragraph(doc, table.title, fonts.heading, layout.SIZE_PT["四号"], align="left")
+        _table(doc, table, fonts)
+
+
 def _table(doc: DocxDocument, table: Table, fonts: Fonts) -> None:
     grid = doc.add_table(rows=1, cols=len(table.columns))
     grid.style = "Table Grid"
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    grid.autofit = False  # the widths below, not the contents, size the columns
+    _narrow_cell_margins(grid)
     _repeat_header(grid.rows[0])
     for cell, column in zip(grid.rows[0].cells, table.columns, strict=True):
         _cell(cell, column.title, fonts.heading, "center")
     for row in table.rows:
-        cells = grid.add_row().cells
+        added = grid.add_row()
+        _keep_together(added)
+        cells = added.cells
         for cell, value, column in zip(cells, row, table.columns, strict=True):
             _cell(
                 cell,
@@ -250,6 +265,7 @@ def _table(doc: DocxDocument, table: Table, fonts: Fonts) -> None:
     usable = _usable_width(doc)
     for column, docx_column in zip(table.columns, grid.columns, strict=True):
         width = int(usable * column.width / total)
+        docx_column.width = width  # the table grid: what LibreOffice and WPS lay out by
         for cell in docx_column.cells:
             cell.width = width
 
@@ -271,6 +287,23 @@ def _cell(cell, text: str, font: str, align: str) -> None:  # type: ignore[no-un
     _run(paragraph, text, font, layout.TABLE_PT)
 
 
+def _narrow_cell_margins(grid) -> None:  # type: ignore[no-untyped-def]
+    """1 mm left and right inside each cell (Word's default is 1.9 mm): a wide table's
+    figures (``97.92``, ``12,000.00``) stay on one line."""
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        margin = OxmlElement(f"w:{side}")
+        margin.set(qn("w:w"), str(layout.CELL_MARGIN_TWIPS))
+        margin.set(qn("w:type"), "dxa")
+        margins.append(margin)
+    grid._tbl.tblPr.append(margins)
+
+
+def _keep_together(row) -> None:  # type: ignore[no-untyped-def]
+    """A row is never split across two pages (a leader's name cut in half)."""
+    row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+
+
 def _repeat_header(row) -> None:  # type: ignore[no-untyped-def]
     tr_pr = row._tr.get_or_add_trPr()
     header = OxmlElement("w:tblHeader")
@@ -281,9 +314,11 @@ def _repeat_header(row) -> None:  # type: ignore[no-untyped-def]
 def _colophon(doc: DocxDocument, document: OfficialDocument, fonts: Fonts) -> None:
     """版记: 抄送 and 印发机关/印发日期 between rules, at the end of the document."""
     size = layout.SIZE_PT["四号"]
-    _paragraph(doc, "", fonts.body)
+    # The 版记 stays in one piece on the last page (keep each line with the next).
+    _paragraph(doc, "", fonts.body).paragraph_format.keep_with_next = True
     if document.copy_to:
         copied = _paragraph(doc, "抄送：" + "，".join(document.copy_to) + "。", fonts.body, size)
+        copied.paragraph_format.keep_with_next = True
         _rule(copied, top=True)
     printed = _paragraph(doc, "", fonts.body, size)
     _run(printed, document.printed_by or document.issuing_office, fonts.body, size)

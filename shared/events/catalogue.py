@@ -6,7 +6,7 @@ granted, when a milestone was met); payloads carry only what the envelope does n
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.eventstore import EventType, EventTypeRegistry
 
@@ -254,6 +254,8 @@ class DispatchPlanned(Schema):
     changes = fields.Dict(load_default=dict)
     watermark = Whole(load_default=None, allow_none=True)
     """The last global position known at ``known_at``."""
+    audit = fields.Boolean()
+    """True on an audit view (stream ``dispatch-audit-<cadence>-<period>``)."""
 
 
 class SpotCheckScheduled(Schema):
@@ -297,6 +299,38 @@ class AssessmentPublished(Schema):
     summary = fields.Dict(load_default=dict)
 
 
+class CampaignTargets(Schema):
+    breakthrough = fields.Integer(required=True, validate=validate.Range(0, 100000))
+    new_start = fields.Integer(required=True, validate=validate.Range(0, 100000))
+    preliminary = fields.Integer(required=True, validate=validate.Range(0, 100000))
+    investment = Money(required=True)
+
+
+class CampaignDefined(Schema):
+    year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
+    name = _name
+    county = fields.String(required=True, validate=validate.Length(1, 100))
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    targets = fields.Nested(CampaignTargets, required=True)
+
+    @validates_schema
+    def _dates_in_order(self, data: dict, **kwargs: object) -> None:
+        if data["ends_on"] < data["starts_on"]:
+            raise ValidationError("结束日期不得早于开始日期（starts_on）", "ends_on")
+
+
+class ProjectCarriedOver(Schema):
+    from_year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
+    to_year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
+    reason = fields.String(required=True, validate=validate.Length(1, 2000))
+
+    @validates_schema
+    def _forward(self, data: dict, **kwargs: object) -> None:
+        if data["to_year"] <= data["from_year"]:
+            raise ValidationError("结转进入的年度须晚于结转前年度（from_year）", "to_year")
+
+
 class DocumentIssued(Schema):
     document_key = fields.String(required=True, validate=validate.Length(1, 200))
     """What was issued, e.g. ``agenda:weekly:2026-W10:v1`` (one number per key)."""
@@ -308,6 +342,32 @@ class DocumentIssued(Schema):
     """``攻坚办〔2026〕12号``."""
     issued_on = fields.String(required=True)
     """The issuing date in the campaign's time zone (``YYYY-MM-DD``)."""
+    digest = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=128))
+    """SHA-256 of what the document was made from (the plan version's or the assessment's
+    digest); absent on documents issued before it was recorded."""
+
+
+class TokenRevoked(Schema):
+    name = fields.String(
+        required=True,
+        validate=validate.Length(1, 100),
+        metadata={"note": "令牌持有人（令牌名称；令牌本身从不记录）"},
+    )
+    role = fields.String(
+        required=True,
+        validate=validate.OneOf(("admin", "office", "integration", "auditor", "viewer")),
+        metadata={"label": "role", "note": "令牌的角色"},
+    )
+
+
+class IntegrationDisabled(Schema):
+    name = fields.String(
+        required=True, validate=validate.Length(1, 100), metadata={"note": "接入系统名称"}
+    )
+
+
+class IntegrationEnabled(IntegrationDisabled):
+    pass
 
 
 CATALOGUE: tuple[EventType, ...] = (
@@ -386,9 +446,34 @@ CATALOGUE: tuple[EventType, ...] = (
         DocumentIssued,
         meaning="an office document gets its number (发文字号), once",
     ),
+    EventType(
+        "CampaignDefined",
+        CampaignDefined,
+        meaning="a year's campaign (项目攻坚年): its county, dates and targets; a later one amends it",
+    ),
+    EventType(
+        "ProjectCarriedOver",
+        ProjectCarriedOver,
+        meaning="a project is carried over into a later year's campaign (结转)",
+    ),
+    EventType(
+        "TokenRevoked",
+        TokenRevoked,
+        meaning="an administrator revokes an API token (stream ``admin-tokens``)",
+    ),
+    EventType(
+        "IntegrationDisabled",
+        IntegrationDisabled,
+        meaning="an administrator stops an integration (stream ``admin-integrations``)",
+    ),
+    EventType(
+        "IntegrationEnabled",
+        IntegrationEnabled,
+        meaning="an administrator lets a stopped integration send again",
+    ),
 )
 
-PROJECT_EVENT_TYPES = (*(t.name for t in CATALOGUE[:20]), "ProjectResumed")
+PROJECT_EVENT_TYPES = (*(t.name for t in CATALOGUE[:20]), "ProjectResumed", "ProjectCarriedOver")
 """Types that live in ``project-<id>`` streams (registry's categories)."""
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from marshmallow import fields, validate
+from marshmallow import Schema, fields, validate
 
 from shared.eventstore import EventType
 from shared.i18n import label, labels
@@ -30,6 +30,7 @@ _TYPES: tuple[tuple[type[fields.Field], dict[str, Any]], ...] = (
     (fields.String, {"type": "string"}),
     (fields.List, {"type": "array"}),
     (fields.Dict, {"type": "object"}),
+    (fields.Nested, {"type": "object"}),
 )
 
 
@@ -45,6 +46,10 @@ def field_spec(name: str, field: fields.Field) -> dict[str, Any]:
     if isinstance(field, fields.List):
         spec["items"] = field_spec(name, field.inner)
         spec["items"].pop("description", None)
+    if isinstance(field, fields.Nested) and isinstance(field.schema, Schema):
+        inner = field.schema.fields.items()
+        spec["properties"] = {n: field_spec(n, f) for n, f in inner}
+        spec["required"] = sorted(n for n, f in inner if f.required)
     kind = field.metadata.get("label")
     choices = [v.choices for v in field.validators if isinstance(v, validate.OneOf)]
     if choices:
@@ -61,7 +66,8 @@ def example(event_type: EventType) -> dict[str, Any]:
     """A payload the event's schema accepts."""
     out = {}
     for name, field in event_type.schema().fields.items():
-        value = FIELD_NOTES.get(name, ("", None))[1]
+        note = FIELD_NOTES.get(f"{event_type.name}.{name}") or FIELD_NOTES.get(name, ("", None))
+        value = note[1]
         if value is None:
             value = _derived_example(name, field)
         out[name] = value

@@ -5,9 +5,10 @@ the checks of the log against both."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from .clocks import now_utc
 from .consumer import load_checkpoint
@@ -57,6 +58,28 @@ def latest_signed(store: EventStore, *, up_to: int | None = None) -> SignedCheck
     return None if row is None else _checkpoint(row)
 
 
+def signed_covering(store: EventStore, position: int) -> list[SignedCheckpoint]:
+    """The first signed checkpoint at or after ``position`` (the one taken for what was
+    recorded there, e.g. a published assessment) and the latest one, when it is later."""
+    table = signed_checkpoints.c
+    first = (
+        select(signed_checkpoints)
+        .where(table.position >= position)
+        .order_by(table.position, table.sequence)
+        .limit(1)
+    )
+    with store.reading() as conn:
+        row = conn.execute(first).first()
+    if row is None:
+        return []
+    found, latest = _checkpoint(row), latest_signed(store)
+    later = latest is not None and (latest.position, latest.signed_at) > (
+        found.position,
+        found.signed_at,
+    )
+    return [found, latest] if later and latest is not None else [found]
+
+
 def _checkpoint(row: Any) -> SignedCheckpoint:
     return SignedCheckpoint(
         row.position, row.head_hash, row.count, row.signed_at, row.key_id, row.signature
@@ -83,6 +106,13 @@ def verified_head(store: EventStore) -> tuple[int, str | None]:
             )
         ).first()
     return (0, None) if row is None else (int(row.position), row.hash)
+
+
+def verified_at(conn: Connection) -> datetime | None:
+    """When the verifier's checkpoint was last saved (the chain last verified OK)."""
+    return conn.execute(
+        select(checkpoints.c.updated_at).where(checkpoints.c.consumer == VERIFIED)
+    ).scalar()
 
 
 def save_verified_head(store: EventStore, position: int, hash_: str) -> None:

@@ -57,12 +57,12 @@ class InvalidEnvelope(EventStoreError):
 def text_problem(text: str) -> tuple[str, str] | None:
     """``(code, message)`` when ``text`` holds what no backend stores as text, else None."""
     if "\x00" in text:
-        return "nul-character", "不能含有 NUL 字符（U+0000）"
+        return "nul_character", "不能含有 NUL 字符（U+0000）"
     if not text.isascii():
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:
-            return "lone-surrogate", "不能含有孤立的代理字符（U+D800–U+DFFF）：文本须是有效的 UTF-8"
+            return "lone_surrogate", "不能含有孤立的代理字符（U+D800–U+DFFF）：文本须是有效的 UTF-8"
     return None
 
 
@@ -75,7 +75,7 @@ def check_text(field: str, value: str | None, max_length: int | None = None) -> 
         raise InvalidEnvelope(field, *problem)
     if max_length is not None and len(value) > max_length:
         raise InvalidEnvelope(
-            field, "too-long", f"至多 {max_length} 个字符（收到 {len(value)} 个）"
+            field, "too_long", f"至多 {max_length} 个字符（收到 {len(value)} 个）"
         )
 
 
@@ -87,7 +87,7 @@ def check_occurred_at(value: datetime) -> None:
     if not EARLIEST_OCCURRED_AT <= value < LATEST_OCCURRED_AT:
         raise InvalidEnvelope(
             "occurred_at",
-            "occurred-at-out-of-range",
+            "occurred_at_out_of_range",
             "须在 2000-01-01T00:00:00Z 与 2100-01-01T00:00:00Z 之间",
         )
 
@@ -103,7 +103,7 @@ def check_payload(payload: Any) -> None:
         if not isinstance(value, dict | list):
             continue
         if depth > MAX_PAYLOAD_DEPTH:
-            raise InvalidEnvelope("payload", "too-deep", f"{path}：嵌套至多 {MAX_PAYLOAD_DEPTH} 层")
+            raise InvalidEnvelope("payload", "too_deep", f"{path}：嵌套至多 {MAX_PAYLOAD_DEPTH} 层")
         items = value.items() if isinstance(value, dict) else enumerate(value)
         for key, inner in items:
             if isinstance(key, str):
@@ -115,7 +115,7 @@ def check_payload_size(canonical_text: str) -> None:
     size = len(canonical_text.encode("utf-8"))
     if size > MAX_PAYLOAD_BYTES:
         raise InvalidEnvelope(
-            "payload", "too-large", f"至多 {MAX_PAYLOAD_BYTES} 字节（收到 {size} 字节）"
+            "payload", "too_large", f"至多 {MAX_PAYLOAD_BYTES} 字节（收到 {size} 字节）"
         )
 
 

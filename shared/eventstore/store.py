@@ -158,6 +158,20 @@ class EventStore:
         self.zone = zone or ZoneInfo("Asia/Shanghai")
         self.on_appended: list[Callable[[int], None]] = []
 
+    def with_clock(self, clock: Callable[[], datetime]) -> EventStore:
+        """The same store (engine, types, zone, subscribers) recording with ``clock``: the
+        clock is a port, for a simulation that plays a year on its own time (the demo);
+        the processes never pass one. Record time still never decreases with position."""
+        twin = EventStore(
+            self.engine,
+            self.registry,
+            lock_timeout_ms=self.lock_timeout_ms,
+            clock=clock,
+            zone=self.zone,
+        )
+        twin.on_appended = self.on_appended
+        return twin
+
     # -- appending ----------------------------------------------------------------
 
     def append(

@@ -38,7 +38,10 @@ def create_base_app(
     *,
     title: str,
     readiness: list[ReadinessCheck] | None = None,
+    degradations: list[ReadinessCheck] | None = None,
 ) -> tuple[Flask, DocumentedApi]:
+    """The base app. ``readiness`` checks make ``/readyz`` answer 503 when they fail;
+    ``degradations`` are only reported in its body (a web process serves without them)."""
     app = Flask(title)
     app.config.update(
         API_TITLE=f"Gongjian {title}",
@@ -62,7 +65,7 @@ def create_base_app(
     register_problem_handlers(app)
     check_inputs(app)
     app.after_request(add_deprecation_headers)
-    _add_health(app, runtime, readiness or [])
+    _add_health(app, runtime, readiness or [], degradations or [])
     _add_metrics(app, runtime)
     return app, api
 
@@ -74,28 +77,46 @@ def _document_event_payloads(api: DocumentedApi) -> None:
         api.spec.components.schema(name, component=component)
 
 
-def _add_health(app: Flask, runtime: Runtime, checks: list[ReadinessCheck]) -> None:
+def _add_health(
+    app: Flask, runtime: Runtime, checks: list[ReadinessCheck], optional: list[ReadinessCheck]
+) -> None:
     @app.get("/livez")
     def livez():  # type: ignore[no-untyped-def]
         return jsonify(status="ok")
 
     @app.get("/readyz")
     def readyz():  # type: ignore[no-untyped-def]
-        problems: dict[str, str] = {}
-        try:
-            with runtime.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-        except Exception as exc:  # noqa: BLE001 - any failure means not ready
-            problems["database"] = str(exc).splitlines()[0]
-        for check in checks:
-            try:
-                reason = check()
-            except Exception as exc:  # noqa: BLE001
-                reason = str(exc).splitlines()[0]
-            if reason:
-                problems[getattr(check, "__name__", "check")] = reason
+        problems = _failures([_database_check(runtime), *checks])
+        degraded = _failures(optional)
         status = 200 if not problems else 503
-        return jsonify(status="ready" if status == 200 else "not ready", problems=problems), status
+        body = {
+            "status": "ready" if status == 200 else "not ready",
+            "problems": problems,
+            "degraded": degraded,
+        }
+        return jsonify(body), status
+
+
+def _database_check(runtime: Runtime) -> ReadinessCheck:
+    def database() -> str | None:
+        with runtime.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return None
+
+    return database
+
+
+def _failures(checks: list[ReadinessCheck]) -> dict[str, str]:
+    """Each failing check's name and reason (an exception's first line is its reason)."""
+    found: dict[str, str] = {}
+    for check in checks:
+        try:
+            reason = check()
+        except Exception as exc:  # noqa: BLE001 - any failure means not ready
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if reason:
+            found[getattr(check, "__name__", "check")] = reason
+    return found
 
 
 def _add_metrics(app: Flask, runtime: Runtime) -> None:

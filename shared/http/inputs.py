@@ -41,17 +41,17 @@ def strict_json(body: bytes | str) -> Any:
     try:
         text = body if isinstance(body, str) else body.decode("utf-8")
     except UnicodeDecodeError:
-        raise _bad_body("body-not-utf8", "请求体须是 UTF-8 编码的 JSON") from None
+        raise _bad_body("body_not_utf8", "请求体须是 UTF-8 编码的 JSON") from None
     try:
         value = json.loads(text, parse_constant=_refuse_constant)
     except RecursionError:
-        raise _bad_body("body-too-deep", f"请求体嵌套过深（至多 {MAX_BODY_DEPTH} 层）") from None
+        raise _bad_body("body_too_deep", f"请求体嵌套过深（至多 {MAX_BODY_DEPTH} 层）") from None
     except ValueError as exc:
         raise _bad_body(
-            "body-not-json", f"请求体不是标准 JSON（不接受 NaN、Infinity）：{exc}"
+            "body_not_json", f"请求体不是标准 JSON（不接受 NaN、Infinity）：{exc}"
         ) from None
     if _depth_exceeds(value, MAX_BODY_DEPTH):
-        raise _bad_body("body-too-deep", f"请求体嵌套过深（至多 {MAX_BODY_DEPTH} 层）")
+        raise _bad_body("body_too_deep", f"请求体嵌套过深（至多 {MAX_BODY_DEPTH} 层）")
     return value
 
 

@@ -15,6 +15,8 @@ from typing import Any
 
 from flask import Flask, Response, json, request
 from marshmallow import ValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from ..eventstore.errors import (
@@ -26,8 +28,15 @@ from ..eventstore.errors import (
 )
 from ..eventstore.limits import InvalidEnvelope
 from ..i18n.validation import in_chinese
+from ..logging import once_a_minute
 
 log = logging.getLogger(__name__)
+outage_log = once_a_minute(logging.getLogger("gongjian.database"))
+"""The database being away is logged once a minute, not once a request."""
+
+DATABASE_RETRY_AFTER = 5
+"""Seconds a client is asked to wait when the database is unreachable or the connection
+was cut mid-request (the pool reconnects; pre-ping finds dead connections)."""
 
 PROBLEM_TYPE_BASE = "https://gongjian.example/problems/"
 
@@ -155,6 +164,18 @@ register_problem_types(
     }
 )
 
+UNAVAILABLE = ProblemType(
+    503,
+    "database-unavailable",
+    detail=lambda exc: "the database is unreachable or the connection was cut; try again shortly",
+    retry_after=DATABASE_RETRY_AFTER,
+)
+register_problem_types(
+    # A driver's connection errors, a query cancelled by the server and a full pool:
+    # nothing the client did wrong, and a retry will do.
+    {OperationalError: UNAVAILABLE, InterfaceError: UNAVAILABLE, PoolTimeout: UNAVAILABLE}
+)
+
 
 def register_problem_handlers(app: Flask) -> None:
     @app.errorhandler(Problem)
@@ -179,10 +200,19 @@ def register_problem_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _mapped_or_unexpected(exc: Exception) -> Response:
         problem_type = problem_type_of(exc)
+        if problem_type is UNAVAILABLE:
+            outage_log.warning(
+                "database unavailable", extra={"path": request.path, "reason": _first_line(exc)}
+            )
         if problem_type is not None:
             return problem_type.response(exc)
         log.exception("unhandled error", extra={"path": request.path})
         return problem_response(500, "Internal Server Error", "an unexpected error was logged")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc)
+    return text.splitlines()[0][:300] if text else type(exc).__name__
 
 
 def _flatten_locations(messages: Any) -> Any:

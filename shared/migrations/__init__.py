@@ -26,7 +26,33 @@ def alembic_config(url: str, version_locations: Iterable[Path] = ()) -> Config:
     return config
 
 
+class UnsuitableDatabase(RuntimeError):
+    """The database cannot hold this system's data (e.g. not UTF-8): nothing was migrated."""
+
+
+def require_utf8(url: str) -> None:
+    """Refuse a PostgreSQL database whose encoding is not UTF8: Chinese names, units and
+    notes must be stored as they were sent (SQL_ASCII would store bytes unchecked). Asked
+    of the driver directly: SQLAlchemy's first connect already fails on such a database."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        return
+    import psycopg
+
+    conninfo = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, connect_timeout=10) as conn:
+        encoding = conn.info.parameter_status("server_encoding") or "?"
+    if encoding.upper() not in ("UTF8", "UTF-8"):
+        raise UnsuitableDatabase(
+            f"the database must use UTF8 encoding, it uses {encoding} "
+            "(create it with: CREATE DATABASE … ENCODING 'UTF8' TEMPLATE template0)"
+        )
+
+
 def upgrade(url: str, version_locations: Iterable[Path] = ()) -> None:
+    require_utf8(url)
     command.upgrade(alembic_config(url, version_locations), "heads")
 
 

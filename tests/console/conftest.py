@@ -54,7 +54,7 @@ def site(tmp_path_factory) -> Iterator[Site]:
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
-    load_demo(runtime, base, DemoOptions(), lambda _: None)
+    load_demo(runtime, base, DemoOptions(year=2025), lambda _: None)
     for role in ROLES:
         accounts.create(f"{role}1", role, PASSWORD, f"{role}测试")
     yield Site(runtime, app, base)

@@ -21,7 +21,15 @@ PROJECT = "XM2025003"
 @pytest.mark.parametrize(
     "path, words",
     [
-        ("/", ["2025年目标与完成", "投资完成与序时进度", "按状态"]),
+        (
+            "/",
+            [
+                "示范县2025年项目攻坚年目标与完成",
+                "2025年3月1日至2025年12月31日",
+                "投资完成与序时进度",
+                "按状态",
+            ],
+        ),
         ("/print/a3", ["挂图作战（A3）"]),
         ("/projects", ["共 29 个项目"]),
         (f"/projects/{PROJECT}", ["责任体系", "倒排工期", "事件记录"]),
@@ -50,7 +58,7 @@ def test_the_wall_writes_each_colour_as_a_word_too(signed_in):
 
 def test_the_wall_groups_by_unit_and_filters_by_status(signed_in):
     html = signed_in("viewer").get("/?group=lead_unit&status=red").text
-    assert "县发改局" in html
+    assert "县工信局" in html
     assert 'class="badge green">绿</span>\n  <a' not in html
 
 
@@ -94,8 +102,8 @@ def test_a_team_member_without_a_name_or_a_phone_in_letters_is_refused(site):
 
 def test_the_public_board_needs_no_sign_in_and_shows_no_internal_fields(site):
     html = site.client().get(f"/public/projects/{PROJECT}").text
-    assert "嘴东商贸综合体" in html and "商贸综合有限公司" in html
-    for internal in ("张志强", "融资", "通报批评", "事件记录"):
+    assert "年产5万吨新型绿色建材项目" in html and "皖材新型建材科技有限公司" in html
+    for internal in ("王海涛", "常务副县长", "节点延期", "事件记录"):
         assert internal not in html
 
 
@@ -108,6 +116,30 @@ def test_the_admin_page_lists_users_tokens_and_integrations(signed_in):
         data={"name": "审批系统令牌", "role": "viewer", "csrf_token": csrf_of(html)},
     )
     assert made.status_code == 200 and 'id="secret">gj_' in made.text
+
+
+def test_the_admin_page_revokes_tokens_and_stops_and_restarts_integrations_on_the_record(
+    signed_in, site
+):
+    client = signed_in("admin")
+    token = site.runtime.tokens.create("页面吊销测试", "viewer")
+    site.runtime.tokens.create("页面吊销测试-2", "viewer")
+    csrf = csrf_of(client.get("/admin").text)
+
+    client.post("/admin/tokens/页面吊销测试/revoke", data={"csrf_token": csrf})
+    client.post("/admin/integrations/demo-approval-system/disable", data={"csrf_token": csrf})
+    stopped = client.get("/admin").text
+    client.post("/admin/integrations/demo-approval-system/enable", data={"csrf_token": csrf})
+
+    assert site.runtime.tokens.authenticate(token) is None
+    assert "admin/integrations/demo-approval-system/enable" in stopped
+    recorded = [
+        (e.type, e.actor)
+        for stream in ("admin-tokens", "admin-integrations")
+        for e in site.runtime.store.read_stream(stream)
+    ]
+    assert ("TokenRevoked", "admin1") in recorded
+    assert recorded[-2:] == [("IntegrationDisabled", "admin1"), ("IntegrationEnabled", "admin1")]
 
 
 def test_roles_are_refused_pages_above_them(signed_in):

@@ -43,3 +43,13 @@ def global_broker_restored():
     previous = dramatiq.broker.global_broker
     yield
     dramatiq.broker.global_broker = previous
+
+
+@pytest.fixture
+def wired_runtime(settings):
+    """Every service wired over the test's database (embedded broker)."""
+    from services.composition import runtime_for
+
+    runtime = runtime_for(settings)
+    yield runtime
+    runtime.close()

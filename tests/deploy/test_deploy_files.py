@@ -125,6 +125,37 @@ def test_compose_takes_the_database_passwords_from_the_environment_only():
         assert url.startswith(f"postgresql://gongjian_app:{app}"), role
 
 
+def test_every_container_signs_and_verifies_checkpoints_with_the_one_configured_key():
+    """Without it each container would make a key of its own, and the checkpoints one
+    signs would fail the others' verification (found by `make deploy-test`)."""
+    services = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]
+    for role in set(ROLES) - {"migrate"}:
+        key = services[role]["environment"]["GONGJIAN_CHECKPOINT_KEY"]
+        assert key.startswith("${GONGJIAN_CHECKPOINT_KEY:?"), role
+    test_override = yaml.safe_load((DEPLOY / "compose.test.yaml").read_text())["services"]
+    assert set(ROLES) <= set(test_override), "every role runs on the host's network in the test"
+
+
+SECRETS_BY_ROLE = {
+    "GONGJIAN_MIGRATE_DATABASE_URL": {"migrate"},
+    "GONGJIAN_CHECKPOINT_KEY": set(ROLES) - {"migrate"},
+    "GONGJIAN_SECRET_KEY": {"console"},
+    "GONGJIAN_SECRETS_KEY": {"registry", "console", "migrate"},
+}
+
+
+def test_each_container_gets_only_the_secrets_it_uses_and_never_the_whole_env_file():
+    services = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]
+    for role in ROLES:
+        assert services[role]["env_file"] == "${GONGJIAN_ENV_FILE:-gongjian.env}", role
+        variables = set(services[role]["environment"])
+        for secret, roles in SECRETS_BY_ROLE.items():
+            assert (secret in variables) == (role in roles), (role, secret)
+    assert "GONGJIAN_REDIS_URL" not in services["migrate"]["environment"]
+    settings = (DEPLOY / "gongjian.env").read_text()
+    assert not re.search(r"(?im)^\s*#?\s*\w*(PASSWORD|_KEY|SECRET)\w*\s*=", settings)
+
+
 def test_compose_migrates_as_the_owner_and_serves_as_the_application_role():
     services = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]
     migrate_url = services["migrate"]["environment"]["GONGJIAN_MIGRATE_DATABASE_URL"]

@@ -151,3 +151,18 @@ def test_a_worker_waiting_for_redis_stops_at_once_on_sigterm(
 
     assert time.monotonic() - started < 5
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_without_a_timeout_the_worker_waits_for_redis_as_long_as_it_takes(wait_for_broker):
+    clock = FakeClock()
+    answers = iter([redis.ConnectionError("refused")] * 40 + [None])
+
+    def ping(url: str) -> None:
+        answer = next(answers)
+        if answer is not None:
+            raise answer
+
+    attempts = wait_for_broker("redis://x", timeout=None, ping=ping, sleep=clock.sleep, clock=clock)
+
+    assert attempts == 41
+    assert sum(clock.pauses) > 300 and max(clock.pauses) == 10.0

@@ -1,6 +1,7 @@
 """Reading rendered documents back as a county office would see them: the body text of
 a .docx (paragraphs and tables, not its properties), of an HTML page (not its head), of
-a workbook's sheets (not 文件信息, the appendix with the metadata)."""
+a workbook's sheets (not 文件信息, the appendix with the metadata); none of them with the
+审计附录 (signed checkpoints for auditors) that follows the 版记."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ import re
 from html.parser import HTMLParser
 
 from docx import Document
+from docx.table import Table as DocxTable
+from docx.text.paragraph import Paragraph as DocxParagraph
 from openpyxl import load_workbook
 
+from shared.documents import APPENDIX_TITLE
 from shared.documents.sheet import INFO_SHEET
 
 
@@ -19,15 +23,50 @@ def docx_paragraphs(data: bytes) -> list[str]:
 
 
 def docx_tables(data: bytes) -> list[list[list[str]]]:
+    """The tables of the body and the 附件 (not the 审计附录)."""
     return [
-        [[cell.text for cell in row.cells] for row in table.rows]
-        for table in Document(io.BytesIO(data)).tables
+        part
+        for part, in_appendix in _docx_parts(data)
+        if isinstance(part, list) and not in_appendix
+    ]
+
+
+def docx_appendix(data: bytes) -> list[list[list[str]]]:
+    """The tables of the 审计附录."""
+    return [
+        part for part, in_appendix in _docx_parts(data) if isinstance(part, list) and in_appendix
     ]
 
 
 def docx_body(data: bytes) -> str:
-    tables = ["\n".join("\t".join(r) for r in t) for t in docx_tables(data)]
-    return "\n".join(docx_paragraphs(data) + tables)
+    """Paragraphs and tables in reading order, up to the 审计附录."""
+    parts = [
+        part if isinstance(part, str) else "\n".join("\t".join(row) for row in part)
+        for part, in_appendix in _docx_parts(data)
+        if not in_appendix
+    ]
+    return "\n".join(parts)
+
+
+def _docx_parts(data: bytes) -> list[tuple[str | list[list[str]], bool]]:
+    """Paragraph texts and tables (rows of cell texts) in reading order, each marked
+    whether it is in the 审计附录."""
+    doc = Document(io.BytesIO(data))
+    parts: list[tuple[str | list[list[str]], bool]] = []
+    in_appendix = False
+    for element in doc.element.body.iterchildren():
+        if element.tag.endswith("}p"):
+            text = DocxParagraph(element, doc).text
+            in_appendix = in_appendix or text == APPENDIX_TITLE
+            parts.append((text, in_appendix))
+        elif element.tag.endswith("}tbl"):
+            rows = [[cell.text for cell in row.cells] for row in DocxTable(element, doc).rows]
+            parts.append((rows, in_appendix))
+    return parts
+
+
+def markdown_body(text: str) -> str:
+    return text.split(f"## {APPENDIX_TITLE}")[0]
 
 
 class _BodyText(HTMLParser):
@@ -40,6 +79,8 @@ class _BodyText(HTMLParser):
     def handle_starttag(self, tag: str, attrs) -> None:  # type: ignore[no-untyped-def]
         self._in_body = self._in_body or tag == "body"
         self._skip += tag in ("style", "script")
+        if "appendix" in (dict(attrs).get("class") or "").split():
+            self._in_body = False  # the 审计附录 is the last thing on the page
         if tag in ("p", "h1", "h2", "h3", "h4", "tr", "br", "li"):
             self.parts.append("\n")
         elif tag in ("td", "th"):

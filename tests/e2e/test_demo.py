@@ -80,7 +80,9 @@ def test_the_demo_loads_over_http_with_nothing_rejected_and_reloads_as_duplicate
     first = load_demo(runtime, url, DemoOptions(projects=8, year=2025, seed=11), lambda _: None)
     assert first.rejected == [] and first.projects == 8 and first.accepted > 100
     stored = list(runtime.store.iter_all())
-    assert {e.source for e in stored if e.type != "ProjectRegistered"} == {"demo-approval-system"}
+    by_office = ("ProjectRegistered", "CampaignDefined")
+    assert {e.source for e in stored if e.type not in by_office} == {"demo-approval-system"}
+    assert [e.payload["year"] for e in stored if e.type == "CampaignDefined"] == [2025]
     assert runtime.store.verify().ok
 
     again = load_demo(runtime, url, DemoOptions(projects=8, year=2025, seed=11), lambda _: None)

@@ -68,7 +68,7 @@ class TestNoInputGivesA500:
     def test_a_nul_in_a_header_is_a_400(self, client, office):
         headers = {**office, "X-Request-Id": "a\x00b"}
         assert a_problem(client.get("/v1/projects", headers=headers), 400)["code"] == (
-            "nul-character"
+            "nul_character"
         )
 
 
@@ -78,7 +78,7 @@ class TestStrictBodies:
         response = client.post(
             "/v1/assessments", data=body, headers={**office, "Content-Type": "application/json"}
         )
-        assert a_problem(response, 400)["code"] == "body-not-utf8"
+        assert a_problem(response, 400)["code"] == "body_not_utf8"
 
     @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
     def test_nan_and_infinity_are_not_json(self, client, office, constant):
@@ -92,7 +92,7 @@ class TestStrictBodies:
             data=body,
             headers={**office, "Content-Type": "application/json"},
         )
-        assert a_problem(response, 400)["code"] == "body-not-json"
+        assert a_problem(response, 400)["code"] == "body_not_json"
 
 
 class TestNoSilentCoercion:

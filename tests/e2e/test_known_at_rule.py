@@ -60,6 +60,7 @@ def _asks(known_at: str) -> list[tuple[str, str, dict | None]]:
         ("get", f"/v1/projects/p1/events?known_at={known_at}", None),
         ("get", f"/v1/export?known_at={known_at}", None),
         ("get", f"/v1/board?known_at={known_at}", None),
+        ("get", f"/v1/projects/p1/diff?clock=record&from=2024-03-01&to={known_at}", None),
         ("post", "/v1/plans", {"cadence": "monthly", "period": "2024-03", "known_at": known_at}),
         ("post", "/v1/assessments", {"year": 2024, "known_at": known_at}),
     ]
@@ -77,7 +78,8 @@ def test_every_endpoint_refuses_a_future_known_at_with_the_same_message(client):
         response = getattr(client, method)(path, json=body)
         assert response.status_code == 422, (path, response.status_code)
         assert response.content_type == "application/problem+json"
-        assert response.json["errors"]["known_at"] == [KNOWN_AT_IN_FUTURE], path
+        field = "to" if "clock=record" in path else "known_at"
+        assert response.json["errors"][field] == [KNOWN_AT_IN_FUTURE], path
 
 
 @pytest.mark.parametrize(

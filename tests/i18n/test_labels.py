@@ -15,7 +15,7 @@ import yaml
 from marshmallow import validate
 
 from services.registry.domain import project as registry_project
-from services.scheduling.domain import calendar, periods, rules
+from services.scheduling.domain import calendar, periods, plan, rules
 from services.scoring.domain import facts, rulebook
 from services.scoring.readmodel.records import JOB_STATUSES
 from shared.auth import ROLES
@@ -48,6 +48,8 @@ ENUMERATIONS = {
     "assessment_job_status": (JOB_STATUSES,),
     "verification_job_status": (verification.JOB_STATUSES,),
     "calendar_source": (calendar.SOURCES,),
+    "meeting_date_rule": (plan.DATE_RULES,),
+    "document_kind": (events.DOCUMENT_KINDS,),
     "role": (ROLES,),
     "event_type": (tuple(t.name for t in CATALOGUE),),
 }
@@ -159,6 +161,6 @@ def test_counts_keyed_by_code_and_lists_of_codes_get_their_labels_beside_them() 
             "board": {"yellow": 0},
         }
     )
-    assert plan["meeting"]["calendar_labels"] == ["国家法定工作日历", "管理员调整"]
+    assert plan["meeting"]["calendar_labels"] == ["国家法定工作日历", "管理员节假日文件"]
     assert plan["board_labels"] == {"yellow": "黄"}
     assert "totals" not in plan

@@ -42,7 +42,7 @@ def client():
     def _raise(kind: str):  # type: ignore[no-untyped-def]
         raise {
             "missing": ProjectNotFound("p9"),
-            "rule": RuleViolation("amount", "must be positive"),
+            "rule": RuleViolation("amount", "negative", "投资额不能为负数"),
             "period": InvalidPeriod("no such monthly period '2024-13'"),
             "busy": LockTimeout("the stream is locked"),
             "conflict": ConcurrencyConflict("project-p1", 2, 3),
@@ -75,7 +75,8 @@ def test_a_domain_error_is_answered_with_its_own_problem_type_and_members(client
 def test_a_rule_violation_names_the_field_at_fault(client):
     response = client.get("/raise/rule")
     assert response.status_code == 422
-    assert response.json["errors"] == {"amount": ["must be positive"]}
+    assert response.json["errors"] == {"amount": ["投资额不能为负数"]}
+    assert response.json["code"] == "negative" and response.json["detail"] == "投资额不能为负数"
     period = client.get("/raise/period").json
     assert period["status"] == 422 and list(period["errors"]) == ["period"]
 

@@ -46,7 +46,8 @@ def ask(client: Any, token: str, first_wave_known_at: str, known_at: str) -> dic
             "digest": plan["digest"],
             "known_at": plan["known_at"],
         }
-    actions = get("/v1/actions?status=all&limit=500")["actions"]
+    # The campaign is named since issue 12 (the default became the current campaign).
+    actions = get(f"/v1/actions?status=all&limit=500&campaign={YEAR}")["actions"]
     answers["actions"] = {a["action_id"]: a["status"] for a in actions}
     assessments = get("/v1/assessments")["assessments"]
     for assessment in assessments:

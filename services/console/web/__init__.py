@@ -1,6 +1,16 @@
 """The console's pages, one module per page; all on one blueprint."""
 
-from . import admin, assessments, audit, auth, dispatch, overview, projects, public  # noqa: F401  (registers the views)
+from . import (  # noqa: F401  (registers the views)
+    admin,
+    assessments,
+    audit,
+    auth,
+    dispatch,
+    imports,
+    overview,
+    projects,
+    public,
+)
 from .base import bp
 
 __all__ = ["bp"]

@@ -7,6 +7,10 @@ from typing import Any
 
 from flask import redirect, request, url_for
 
+from shared.auth import Principal
+from shared.auth.administration import revoke_token
+
+from ...registry.application.integration_admin import NoSuchIntegration, set_enabled
 from ...registry.application.integrations import Integrations
 from ..accounts import ROLES as PEOPLE_ROLES
 from ..accounts import AccountError
@@ -74,10 +78,18 @@ def admin_token_create():  # type: ignore[no-untyped-def]
     return _admin_page(secret=token, notice=f"令牌 {name} 已创建，只显示这一次：")
 
 
+def _acting() -> Principal:
+    """The signed-in administrator, as the actor of what the page records."""
+    user = current_user()
+    assert user is not None  # signed_in("admin") let the request through
+    return Principal(name=user.username, role=user.role, source=user.source)
+
+
 @bp.post("/admin/tokens/<name>/revoke")
 @signed_in("admin")
 def admin_token_revoke(name: str):  # type: ignore[no-untyped-def]
-    gateway().tokens.revoke(name)
+    services = gateway()
+    revoke_token(services.runtime.store, services.tokens, name, _acting())
     return redirect(url_for("console.admin"))
 
 
@@ -109,10 +121,11 @@ def admin_integration_change(name: str, verb: str):  # type: ignore[no-untyped-d
             )
         if verb == "retire-old":
             integrations.rotate(name, retire_old=True)
-        elif verb == "disable":
-            integrations.disable(name)
+        elif verb in ("disable", "enable"):
+            store = gateway().runtime.store
+            set_enabled(store, integrations, name, verb == "enable", _acting())
         else:
             return _admin_page(error=f"未知操作 {verb}")
-    except ValueError as exc:
+    except (ValueError, NoSuchIntegration) as exc:
         return _admin_page(error=str(exc))
     return redirect(url_for("console.admin"))

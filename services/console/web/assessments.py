@@ -11,16 +11,20 @@ from flask import abort, jsonify, redirect, request, url_for
 
 from shared.eventstore import now_utc
 
+from ...scoring.application import verification
+from ...scoring.domain.errors import AssessmentAltered, AssessmentNotFound
 from .base import bp, current_user, day_argument, gateway, page, signed_in
 
 READERS = ("office", "auditor")
 
 
 def _assessment(assessment_id: str) -> dict[str, Any]:
-    record = gateway().records.assessment(assessment_id)
-    if record is None:
+    try:
+        return verification.read(gateway().records, assessment_id)
+    except AssessmentNotFound:
         abort(404)
-    return record
+    except AssessmentAltered as exc:
+        abort(409, str(exc))
 
 
 def job_progress(job: dict[str, Any]) -> dict[str, Any]:

@@ -68,7 +68,7 @@ def dispatch():  # type: ignore[no-untyped-def]
     services = gateway()
     plans = _latest_versions(services.scheduling.list_plans(None, None))
     today = now_utc().astimezone(services.zone).date()
-    shown = _month_argument(plans[0]["meeting_date"] if plans else today.isoformat())
+    shown = _month_argument((plans[0]["meeting_date"] if plans else "") or today.isoformat())
     return page(
         "dispatch",
         "调度",

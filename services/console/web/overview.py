@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import request
@@ -18,17 +17,18 @@ FILTERS = ("category", "sector", "unit", "leader", "status")
 
 def overview_data(clocks: Clocks, filters: dict[str, str], group: str) -> dict[str, Any]:
     services = gateway()
-    board, states = services.board(clocks.cutoff, filters)
     year = clocks.year
-    mine = [s for s in states if s.year == year]
+    board, mine = services.board(clocks.cutoff, {**filters, "campaign": year})
     by_id = {s.project_id: s for s in mine}
     rows = [r for r in board["projects"] if r["project_id"] in by_id]
     wall = campaign.cards(rows, by_id, clocks.as_of)
     plan, actual = campaign.monthly(mine, year, clocks.as_of)
+    goals = services.scheduling.campaign(year)
     return {
         "year": year,
-        "targets": campaign.targets(mine, services.scheduling.config.targets),
-        "investment_target": services.scheduling.config.targets.investment,
+        "campaign": goals,
+        "targets": campaign.targets(mine, goals.targets),
+        "investment_target": goals.targets.investment,
         "annual_plan": sum((s.annual_plan for s in mine), start=plan[0] * 0),
         "invested": sum((a or 0 for a in actual), start=plan[0] * 0),
         "chart": charts.month_chart(plan, actual),
@@ -55,9 +55,9 @@ def _choices(states: list) -> dict[str, list[str]]:
 def _request_view() -> dict[str, Any]:
     services = gateway()
     today = now_utc().astimezone(services.zone).date()
-    year = services.campaign_year(today)
-    default_as_of = min(today, date(year, 12, 31))
-    clocks = clocks_from_request(services, year, default_as_of)
+    current = services.campaign(today)
+    default_as_of = min(today, current.ends_on)
+    clocks = clocks_from_request(services, current.year, default_as_of)
     filters = {k: request.args[k] for k in FILTERS if request.args.get(k)}
     group = request.args.get("group", "leader")
     return overview_data(clocks, filters, group if group in campaign.GROUPS else "leader")

@@ -200,8 +200,9 @@ class Registry:
             return refuse(
                 RuleViolation(
                     "type",
-                    f"{submission.type} is not among the types this integration may send: "
-                    f"{', '.join(allowed_types) or 'none'}",
+                    "type_not_allowed",
+                    f"本接入系统不能报送 {submission.type}；可报送的类型："
+                    f"{'、'.join(allowed_types) or '无'}",
                 )
             )
         try:
@@ -211,7 +212,11 @@ class Registry:
         if submission.type == "ProjectRegistered":
             project_id = payload["project_id"]
             if submission.project_id not in (None, project_id):
-                return refuse(RuleViolation("project_id", "differs from payload.project_id"))
+                return refuse(
+                    RuleViolation(
+                        "project_id", "project_id_differs", "与 payload.project_id 不一致"
+                    )
+                )
             return replace(submission, payload=payload, project_id=project_id)
         return replace(submission, payload=payload)
 
@@ -363,7 +368,7 @@ class Registry:
         target = next((e for e in history if e.event_id == event.target), None)
         if target is not None and own_source is not None and target.source != own_source:
             raise RuleViolation(
-                field, f"an integration may amend only its own events ({own_source})"
+                field, "not_own_event", f"接入系统只能更正或撤回自己报送的事件（{own_source}）"
             )
         if target is not None and event.type == "EventCorrected":
             corrected = self.types.validate(target.type, event.payload["payload"])
@@ -478,12 +483,20 @@ class _NationalCodes:
 
     def project_of(self, national_code: str | None) -> str:
         if national_code is None:
-            raise RuleViolation("project_id", "give project_id or national_code")
+            raise RuleViolation(
+                "project_id",
+                "no_project",
+                "请给出项目编号（project_id）或国家项目代码（national_code）",
+            )
         project_id = self.claimed.get(national_code) or project_list.by_national_code(
             self.conn, national_code
         )
         if project_id is None:
-            raise RuleViolation("national_code", f"no project has national code {national_code}")
+            raise RuleViolation(
+                "national_code",
+                "unknown_national_code",
+                f"没有国家项目代码为 {national_code} 的项目",
+            )
         return project_id
 
     def claim(self, national_code: str | None, project_id: str) -> None:

@@ -1,17 +1,20 @@
 """Integrations: approval systems that push events, each with the event types it may
-send and one or two active secrets (two while a secret is being rotated)."""
+send and one or two active secrets (two while a secret is being rotated). Secrets are
+stored encrypted (`shared.secrets`): they must be read back to check a signature."""
 
 from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from shared.eventstore import now_utc
+from shared.secrets import SecretBox
 
 from ..readmodel.tables import ingest_requests, integration_secrets, integrations
 from .signing import TOLERANCE_SECONDS, SignatureError, new_secret, verify
@@ -29,9 +32,13 @@ class Integration:
 
 
 class Integrations:
-    def __init__(self, engine: Engine, known_types: tuple[str, ...]) -> None:
+    def __init__(
+        self, engine: Engine, known_types: tuple[str, ...], box: Callable[[], SecretBox]
+    ) -> None:
         self.engine = engine
         self.known_types = known_types
+        self.box = box
+        """The secrets' key, asked for when a secret is written or read (not at start)."""
 
     def create(self, name: str, types: list[str]) -> str:
         """Register an integration; returns its first secret (shown once)."""
@@ -53,7 +60,7 @@ class Integrations:
                 )
                 conn.execute(
                     insert(integration_secrets).values(
-                        integration=name, secret=secret, created_at=now_utc()
+                        integration=name, secret=self.box().seal(secret), created_at=now_utc()
                     )
                 )
         except IntegrityError:
@@ -80,7 +87,7 @@ class Integrations:
             secret = new_secret()
             conn.execute(
                 insert(integration_secrets).values(
-                    integration=name, secret=secret, created_at=now_utc()
+                    integration=name, secret=self.box().seal(secret), created_at=now_utc()
                 )
             )
             return secret
@@ -99,7 +106,8 @@ class Integrations:
             )
             .order_by(integration_secrets.c.secret_id)
         ).all()
-        return [(r.secret_id, r.secret) for r in rows]
+        box = self.box() if rows else None
+        return [(r.secret_id, box.open(r.secret)) for r in rows if box is not None]
 
     def get(self, name: str) -> Integration | None:
         with self.engine.connect() as conn:
@@ -113,15 +121,47 @@ class Integrations:
             active = self._active(conn, name)
         return Integration(name, tuple(json.loads(row.types)), tuple(s for _, s in active))
 
-    def disable(self, name: str) -> bool:
+    def disable(self, name: str, *, connection: Connection | None = None) -> bool:
         """Refuse the integration's requests from now on (its events stay in the log)."""
-        with self.engine.begin() as conn:
-            result = conn.execute(
-                update(integrations)
-                .where(integrations.c.name == name, integrations.c.disabled_at.is_(None))
-                .values(disabled_at=now_utc())
-            )
+        return self._set_disabled(name, now_utc(), connection)
+
+    def enable(self, name: str, *, connection: Connection | None = None) -> bool:
+        """Accept the integration's requests again, with the secrets it had."""
+        return self._set_disabled(name, None, connection)
+
+    def _set_disabled(self, name: str, when: datetime | None, conn: Connection | None) -> bool:
+        """True when the integration changed (it exists and was in the other state)."""
+        if conn is None:
+            with self.engine.begin() as own:
+                return self._set_disabled(name, when, own)
+        was = (
+            integrations.c.disabled_at.is_(None) if when else integrations.c.disabled_at.isnot(None)
+        )
+        result = conn.execute(
+            update(integrations).where(integrations.c.name == name, was).values(disabled_at=when)
+        )
         return result.rowcount > 0
+
+    def exists(self, name: str) -> bool:
+        with self.engine.connect() as conn:
+            query = select(integrations.c.name).where(integrations.c.name == name)
+            return conn.execute(query).first() is not None
+
+    def reseal(self) -> int:
+        """Encrypt every stored secret under the first configured key (after a key
+        rotation, or secrets stored in clear); the number rewritten."""
+        box = self.box()
+        with self.engine.begin() as conn:
+            rows = conn.execute(
+                select(integration_secrets.c.secret_id, integration_secrets.c.secret)
+            ).all()
+            for secret_id, stored in rows:
+                conn.execute(
+                    update(integration_secrets)
+                    .where(integration_secrets.c.secret_id == secret_id)
+                    .values(secret=box.reseal(stored))
+                )
+        return len(rows)
 
     def list(self) -> list[dict[str, object]]:
         with self.engine.connect() as conn:

@@ -86,6 +86,7 @@ MONTHLY_REPORT = Layout(
     events=events,
     key_of=lambda row: f"{row.values['project_id']}/{row.values['month']}",
     duplicate_message="同一项目同一月份与第{}行重复",
+    corrects=True,
     example=(
         "2026-03",
         "XM2026001",

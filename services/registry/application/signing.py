@@ -63,7 +63,7 @@ def check_request_id(request_id: str) -> None:
         raise RequestIdRefused(*problem)
     if len(request_id) > MAX_REQUEST_ID:
         raise RequestIdRefused(
-            "too-long", f"至多 {MAX_REQUEST_ID} 个字符（收到 {len(request_id)} 个）"
+            "too_long", f"至多 {MAX_REQUEST_ID} 个字符（收到 {len(request_id)} 个）"
         )
 
 

@@ -12,7 +12,7 @@ import io
 import re
 import uuid
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -23,7 +23,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from shared.eventstore import DuplicateEventConflict, EventStoreError
+from shared.eventstore import DuplicateEventConflict, EventStoreError, RecordedEvent
+from shared.history import Amendments
 from shared.i18n import labels
 
 from ..domain import AlreadyRegistered, ProjectNotFound, RegistryError, RuleViolation
@@ -133,6 +134,9 @@ class Layout:
     """Said at a row that repeats an earlier one; ``{}`` is the earlier row's number."""
     check: Callable[[Row], list[tuple[str, str]]] = lambda row: []
     """Problems between cells of one row: (column key, message)."""
+    corrects: bool = False
+    """A row imported before and sent again with other content corrects what was
+    imported (``EventCorrected``); otherwise that is a problem."""
     example: tuple[Any, ...] = ()
 
 
@@ -172,6 +176,7 @@ class Preview:
             "events": {
                 "new": len(self.submissions) - self.duplicates,
                 "duplicate": self.duplicates,
+                "correction": sum(s.type == "EventCorrected" for _, s in self.submissions),
             },
             "projects": sorted({s.project_id or "" for _, s in self.submissions}),
         }
@@ -212,8 +217,10 @@ def event_id(kind: str, project_id: str, what: str) -> str:
 class SpreadsheetImports:
     """Preview and confirm a spreadsheet through the registry's use cases."""
 
-    def __init__(self, registry: Registry) -> None:
+    def __init__(self, registry: Registry, layouts: Sequence[Layout]) -> None:
         self.registry = registry
+        self.layouts = {layout.kind: layout for layout in layouts}
+        """The sheets the office imports, by kind (``ledger``, ``monthly-report``)."""
 
     def preview(
         self,
@@ -225,7 +232,7 @@ class SpreadsheetImports:
         rows, problems = read_rows(layout, data, progress)
         preview = Preview(layout.kind, digest_of(data), len(rows), problems)
         planned = _plan(layout, rows, context, preview.problems)
-        planned = self._keep_first_business_time(planned)
+        planned = self._keep_first_business_time(layout, planned)
         self._try(layout, rows, planned, preview)
         preview.problems.sort(key=lambda p: (p.row or 0, p.column or ""))
         return preview
@@ -249,17 +256,47 @@ class SpreadsheetImports:
         return Imported(layout.kind, actual, preview.rows, accepted, duplicates, projects)
 
     def _keep_first_business_time(
-        self, planned: list[tuple[int, Submission]]
+        self, layout: Layout, planned: list[tuple[int, Submission]]
     ) -> list[tuple[int, Submission]]:
         """An event already imported keeps the business time it was first stored with, so
-        that importing the file again is the same event to the store (a duplicate)."""
+        that importing the file again is the same event to the store (a duplicate); with
+        other content, in a sheet that `Layout.corrects`, it becomes a correction."""
         stored = self.registry.store.get_many([s.event_id for _, s in planned])
-        return [
-            (row, replace(s, occurred_at=stored[s.event_id].occurred_at))
-            if s.event_id in stored
-            else (row, s)
-            for row, s in planned
-        ]
+        out = []
+        for row, submission in planned:
+            original = stored.get(submission.event_id)
+            if original is not None:
+                submission = replace(submission, occurred_at=original.occurred_at)
+                if layout.corrects:
+                    submission = self._correction_if_changed(layout, submission, original, row)
+            out.append((row, submission))
+        return out
+
+    def _correction_if_changed(
+        self, layout: Layout, submission: Submission, original: RecordedEvent, row: int
+    ) -> Submission:
+        """The correction that makes ``original`` say what the row says now, numbered after
+        the corrections it already has; if it already says that (as first imported or as
+        corrected since), ``original`` again, which the store answers as a duplicate."""
+        try:
+            wanted = self.registry.types.validate(submission.type, submission.payload)
+        except EventStoreError:
+            return submission  # the trial names what is wrong with it
+        events = self.registry.history(submission.project_id or "")
+        standing = Amendments(events).standing(original)
+        if dict(standing.payload) == wanted:  # as corrected before: the stored original
+            return replace(submission, payload=original.payload)  # is answered a duplicate
+        return replace(
+            submission,
+            event_id=str(uuid.uuid5(EVENT_IDS, f"{original.event_id}/{len(standing.amendments)}")),
+            type="EventCorrected",
+            occurred_at=self.registry.store.clock(),
+            payload={
+                "corrected_event_id": original.event_id,
+                "payload": wanted,
+                "reason": f"重新导入的{layout.title}第{row}行与已导入的不同",
+            },
+        )
 
     def _try(
         self, layout: Layout, rows: list[Row], planned: list[tuple[int, Submission]], out: Preview
@@ -302,16 +339,15 @@ def read_rows(
     if len(data) > MAX_BYTES:
         raise SpreadsheetUnreadable(f"文件超过 {MAX_BYTES // 1024 // 1024} MB")
     sheet = _first_sheet(data)
-    lines = sheet.iter_rows(values_only=True)
-    header = next(lines, None) or ()
-    letters, problems = _find_columns(layout, header)
+    lines = enumerate(sheet.iter_rows(values_only=True), start=1)
+    heading, letters, problems = _header(layout, lines)
     if problems:
         return [], problems
-    total = max((sheet.max_row or 1) - 1, 0)
+    total = max((sheet.max_row or 1) - heading, 0)
     rows = []
-    for number, values in enumerate(lines, start=2):
+    for number, values in lines:
         if progress is not None and number % 100 == 0:
-            progress(number - 1, total)
+            progress(number - heading, total)
         if all(_blank(v) for v in values):
             continue
         cells = {key: values[i] if i < len(values) else None for key, i in letters.items()}
@@ -319,6 +355,26 @@ def read_rows(
         if len(rows) > MAX_ROWS:
             raise SpreadsheetUnreadable(f"一次最多导入 {MAX_ROWS} 行")
     return rows, problems
+
+
+HEADER_SEARCH = 10
+"""The office's sheets often open with a title row or two (``2026年重点项目台账``, 单位：万元):
+the header is the first of these rows that names any of the layout's columns."""
+
+
+def _header(
+    layout: Layout, lines: Iterator[tuple[int, tuple[Any, ...]]]
+) -> tuple[int, dict[str, int], list[RowProblem]]:
+    """The header row's number, the column of each key, or what is missing."""
+    known = {_header_text(c.header) for c in layout.columns} | {c.name for c in layout.columns}
+    for number, values in lines:
+        if any(_header_text(v) in known for v in values if not _blank(v)):
+            letters, problems = _find_columns(layout, values, number)
+            return number, letters, problems
+        if number >= HEADER_SEARCH:
+            break
+    _, problems = _find_columns(layout, (), 1)
+    return 1, {}, problems
 
 
 def _first_sheet(data: bytes) -> Any:
@@ -329,7 +385,9 @@ def _first_sheet(data: bytes) -> Any:
     return book.worksheets[0]
 
 
-def _find_columns(layout: Layout, header: Sequence[Any]) -> tuple[dict[str, int], list[RowProblem]]:
+def _find_columns(
+    layout: Layout, header: Sequence[Any], number: int
+) -> tuple[dict[str, int], list[RowProblem]]:
     """Columns are found by their headers, wherever the office put them."""
     found = {_header_text(v): i for i, v in enumerate(header) if not _blank(v)}
     letters: dict[str, int] = {}
@@ -339,7 +397,7 @@ def _find_columns(layout: Layout, header: Sequence[Any]) -> tuple[dict[str, int]
         if index is not None:
             letters[column.key] = index
         elif column.required:
-            problems.append(RowProblem(1, None, None, f"缺少“{column.header}”列（见模板）"))
+            problems.append(RowProblem(number, None, None, f"缺少“{column.header}”列（见模板）"))
     return letters, problems
 
 

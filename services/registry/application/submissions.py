@@ -82,13 +82,13 @@ class Outcome:
 
 
 _CODES: tuple[tuple[type[Exception], str], ...] = (
-    (RuleViolation, "rule-violation"),
-    (InvalidEventPayload, "invalid-payload"),
-    (UnknownEventType, "unknown-event-type"),
-    (AlreadyRegistered, "already-registered"),
-    (ProjectNotFound, "project-not-found"),
-    (DuplicateEventConflict, "duplicate-event"),
-    (ConcurrencyConflict, "version-conflict"),
+    (RuleViolation, "rule_violation"),
+    (InvalidEventPayload, "invalid_payload"),
+    (UnknownEventType, "unknown_event_type"),
+    (AlreadyRegistered, "already_registered"),
+    (ProjectNotFound, "project_not_found"),
+    (DuplicateEventConflict, "duplicate_event"),
+    (ConcurrencyConflict, "version_conflict"),
     (LockTimeout, "busy"),
 )
 
@@ -99,7 +99,7 @@ def code_of(error: Exception) -> str:
     code = getattr(error, "code", None)
     if isinstance(code, str):
         return code
-    return next((c for kind, c in _CODES if isinstance(error, kind)), "invalid-item")
+    return next((c for kind, c in _CODES if isinstance(error, kind)), "invalid_item")
 
 
 def errors_of(error: Exception) -> dict[str, Any]:

@@ -1,7 +1,13 @@
 """The key-project domain: the `KeyProject` aggregate, its rules, and its history
 under the two clocks. Plain Python: no framework is imported here."""
 
-from .errors import AlreadyRegistered, ProjectNotFound, RegistryError, RuleViolation
+from .errors import (
+    AlreadyRegistered,
+    CampaignNotFound,
+    ProjectNotFound,
+    RegistryError,
+    RuleViolation,
+)
 from .events import AMENDMENTS, CORRECTED, RETRACTED, ProjectEvent
 from .history import Change, admitted, compare, state_at
 from .project import PHASES, KeyProject
@@ -29,4 +35,5 @@ __all__ = [
     "RuleViolation",
     "ProjectNotFound",
     "AlreadyRegistered",
+    "CampaignNotFound",
 ]

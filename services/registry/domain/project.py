@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
+from shared.campaign import campaign_years
 from shared.events.codes import VETO_INCIDENTS
 
 from .events import ProjectEvent
@@ -83,6 +84,8 @@ class KeyProject:
     notices: dict[str, dict[str, Any]] = field(default_factory=dict)
     incidents: dict[str, dict[str, Any]] = field(default_factory=dict)
     corrections: list[dict[str, Any]] = field(default_factory=list)
+    carried_into: list[int] = field(default_factory=list)
+    """Later campaign years the project was carried into (`shared.campaign`)."""
     version: int = 0
     """Stream version of the last event folded in."""
     last_occurred_at: str | None = None
@@ -258,6 +261,16 @@ class KeyProject:
         self.touch("suspended_at", event)
         self.touch("suspension_reason", event)
 
+    def _carried_over(self, event: ProjectEvent, p: Any) -> None:
+        if int(p["to_year"]) not in self.carried_into:
+            self.carried_into = sorted((*self.carried_into, int(p["to_year"])))
+        self.touch("carried_into", event)
+
+    @property
+    def campaign_years(self) -> frozenset[int]:
+        """The campaign years the project belongs to (`shared.campaign`)."""
+        return campaign_years(self.year, self.carried_into) if self.year else frozenset()
+
     def _resumed(self, event: ProjectEvent, p: Any) -> None:
         self.suspended_at = None
         self.suspension_reason = None
@@ -315,6 +328,7 @@ class KeyProject:
             "incidents": self.incidents,
             "vetoed": self.vetoed,
             "corrections": self.corrections,
+            "carried_into": self.carried_into,
             "version": self.version,
             "last_occurred_at": self.last_occurred_at,
         }
@@ -403,6 +417,7 @@ _APPLY: dict[str, Callable[[KeyProject, ProjectEvent, Any], None]] = {
     "ProjectCommissioned": _fact("commissioned_at"),
     "ProjectSuspended": KeyProject._suspended,
     "ProjectResumed": KeyProject._resumed,
+    "ProjectCarriedOver": KeyProject._carried_over,
     "EventCorrected": KeyProject._amended,
     "EventRetracted": KeyProject._amended,
 }

@@ -1,6 +1,7 @@
 """The rules a new project event must satisfy against the project's current state.
 
-Each rule raises `RuleViolation` naming the field at fault and saying what to do.
+Each rule raises `RuleViolation` naming the field at fault, a machine code, and in Chinese
+what is wrong and what to do.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from shared.history import corrected_time
+from shared.i18n import label
 
 from .errors import RuleViolation
 from .events import AMENDMENTS, CORRECTED, RETRACTED, ProjectEvent
@@ -35,17 +37,26 @@ def check(
             _not_in_future("payload.occurred_at", moved, now + max_skew, max_skew)
     if event.type == "ProjectRegistered":
         if project.registered:
-            raise RuleViolation("project_id", f"project {project.project_id} is already registered")
+            raise RuleViolation(
+                "project_id",
+                "already_registered",
+                f"项目 {project.project_id} 已登记，不能重复登记",
+            )
         return
     if not project.registered:
-        raise RuleViolation("project_id", f"project {project.project_id} is not registered")
+        raise RuleViolation(
+            "project_id",
+            "not_registered",
+            f"项目 {project.project_id} 尚未登记（先报送 ProjectRegistered）",
+        )
     # Closed means closed in business time: a fact from before commissioning that an
     # approval system reports late is still accepted.
     if project.closed and event.type not in AMENDMENTS and _after_closing(project, event):
         raise RuleViolation(
             "type",
-            f"the project was commissioned on {project.commissioned_at} and is closed; "
-            "only EventCorrected and EventRetracted are accepted",
+            "project_closed",
+            f"项目已于 {project.commissioned_at} 投产并关闭，只接受更正（EventCorrected）"
+            "和撤回（EventRetracted）",
         )
     rule = RULES.get(event.type)
     if rule is not None:
@@ -56,8 +67,8 @@ def _not_in_future(field: str, instant: datetime, latest: datetime, skew: timede
     if instant > latest:
         raise RuleViolation(
             field,
-            f"{instant.isoformat()} lies in the future "
-            f"(more than {int(skew.total_seconds())} s after now)",
+            "in_future",
+            f"业务时间 {instant.isoformat()} 晚于当前时间（允许误差 {int(skew.total_seconds())} 秒）",
         )
 
 
@@ -75,18 +86,20 @@ def check_amendment(
     history with the amendment in effect must still obey every rule."""
     field = "retracted_event_id" if amendment.type == RETRACTED else "corrected_event_id"
     if target is None:
-        raise RuleViolation(field, f"no event {amendment.target} in project {project.project_id}")
+        raise RuleViolation(
+            field, "no_such_event", f"项目 {project.project_id} 中没有事件 {amendment.target}"
+        )
     if target.is_amendment:
-        raise RuleViolation(field, "amend the original event, not a correction of it")
+        raise RuleViolation(field, "amends_an_amendment", "请更正或撤回原始事件，而不是对它的更正")
     if target.type == "ProjectRegistered" and amendment.type == RETRACTED:
-        raise RuleViolation(field, "a registration cannot be retracted; correct it instead")
+        raise RuleViolation(field, "registration_retracted", "项目登记不能撤回，请改为更正")
     last = project.amended_ids.get(target.event_id)
     if last == RETRACTED:
-        raise RuleViolation(field, f"event {target.event_id} is already retracted")
+        raise RuleViolation(field, "already_retracted", f"事件 {target.event_id} 已撤回")
     if target.type == "ProjectRegistered":
         new_id = amendment.payload["payload"].get("project_id")
         if new_id != project.project_id:
-            raise RuleViolation("payload.project_id", "a project's id cannot be corrected")
+            raise RuleViolation("payload.project_id", "project_id_changed", "项目编号不能更正")
     events = list(history)
     trial = admitted([*events, replace(amendment, recorded_at=_latest(events))])
     replay_strictly(project.project_id, trial)
@@ -102,8 +115,8 @@ def replay_strictly(project_id: str, events: Iterable[ProjectEvent]) -> KeyProje
             except RuleViolation as exc:
                 raise RuleViolation(
                     exc.field,
-                    f"with this amendment, the {event.type} at version "
-                    f"{event.stream_version} would break a rule: {exc.message}",
+                    exc.code,
+                    f"按此更正，第 {event.stream_version} 版的 {event.type} 将违反规则：{exc.message}",
                 ) from None
         project.apply(event)
     return project
@@ -120,7 +133,11 @@ def _latest(events: list[ProjectEvent]) -> datetime | None:
 def _responsibility(project: KeyProject, event: ProjectEvent) -> None:
     p = event.payload
     if not any(p.get(name) for name in ("leader", "lead_unit", "owner_unit", "team", "contact")):
-        raise RuleViolation("leader", "name at least one of leader, lead_unit, owner_unit")
+        raise RuleViolation(
+            "leader",
+            "no_one_responsible",
+            "分包领导、承办单位、业主单位、专班、联系人至少填写一项",
+        )
 
 
 def _milestone(project: KeyProject, event: ProjectEvent) -> dict[str, Any]:
@@ -128,12 +145,15 @@ def _milestone(project: KeyProject, event: ProjectEvent) -> dict[str, Any]:
     milestone = project.milestones.get(milestone_id)
     if milestone is None:
         raise RuleViolation(
-            "milestone_id", f"milestone {milestone_id!r} has not been planned (MilestonePlanned)"
+            "milestone_id",
+            "milestone_not_planned",
+            f"节点“{milestone_id}”尚未计划（先报送 MilestonePlanned）",
         )
     if milestone["status"] == "completed":
         raise RuleViolation(
             "milestone_id",
-            f"milestone {milestone_id!r} was completed on {milestone['completed_at']}",
+            "milestone_completed",
+            f"节点“{milestone_id}”已于 {milestone['completed_at']} 完成",
         )
     return milestone
 
@@ -147,7 +167,8 @@ def _milestone_planned(project: KeyProject, event: ProjectEvent) -> None:
     if milestone_id in project.milestones:
         raise RuleViolation(
             "milestone_id",
-            f"milestone {milestone_id!r} is already planned; send MilestoneSlipped to move it",
+            "milestone_planned",
+            f"节点“{milestone_id}”已计划；调整时限请报送 MilestoneSlipped",
         )
 
 
@@ -155,16 +176,14 @@ def _milestone_slipped(project: KeyProject, event: ProjectEvent) -> None:
     milestone = _milestone(project, event)
     new_due = date.fromisoformat(event.payload["new_due"])
     if new_due <= date.fromisoformat(milestone["due"]):
-        raise RuleViolation(
-            "new_due", f"must be later than the current due date {milestone['due']}"
-        )
+        raise RuleViolation("new_due", "not_later", f"新的完成时限须晚于现时限 {milestone['due']}")
 
 
 def _approval_requested(project: KeyProject, event: ProjectEvent) -> None:
     approval_id = event.payload["approval_id"]
     if approval_id in project.approvals:
         raise RuleViolation(
-            "approval_id", f"approval {approval_id!r} is already on record; use a new id"
+            "approval_id", "duplicate_id", f"审批事项“{approval_id}”已登记，请使用新的编号"
         )
 
 
@@ -175,15 +194,21 @@ def _approval_decided(project: KeyProject, event: ProjectEvent) -> None:
     if approval["status"] != "requested":
         raise RuleViolation(
             "approval_id",
-            f"approval {event.payload['approval_id']!r} was already {approval['status']}",
+            "approval_decided",
+            f"审批事项“{event.payload['approval_id']}”已有结果："
+            f"{label('approval_status', approval['status'])}",
         )
     if approval["kind"] != event.payload["kind"]:
-        raise RuleViolation("kind", f"the approval was requested as {approval['kind']!r}")
+        raise RuleViolation(
+            "kind",
+            "approval_kind_differs",
+            f"该审批事项申请时的类别为“{label('approval_kind', approval['kind'])}”",
+        )
 
 
 def _construction_started(project: KeyProject, event: ProjectEvent) -> None:
     if project.started_at is not None:
-        raise RuleViolation("type", f"construction already started on {project.started_at}")
+        raise RuleViolation("type", "already_started", f"项目已于 {project.started_at} 开工")
 
 
 def _investment(project: KeyProject, event: ProjectEvent) -> None:
@@ -191,17 +216,17 @@ def _investment(project: KeyProject, event: ProjectEvent) -> None:
     if month in project.investment:
         raise RuleViolation(
             "month",
-            f"investment for {month} is already reported ({project.investment[month]:.2f}); "
-            "send EventCorrected to replace it",
+            "already_reported",
+            f"{month} 的投资已报送（{project.investment[month]:.2f}元）；修改请报送 EventCorrected",
         )
     if event.payload["amount"].startswith("-"):
-        raise RuleViolation("amount", "must not be negative")
+        raise RuleViolation("amount", "negative", "投资额不能为负数")
     # The latest local month anywhere on Earth at that instant (UTC+14): a month that
     # has not begun yet cannot have had investment.
     latest_month = (event.occurred_at + timedelta(hours=14)).strftime("%Y-%m")
     if month > latest_month:
         raise RuleViolation(
-            "month", f"{month} had not begun when the report occurred ({latest_month})"
+            "month", "month_not_begun", f"报送时 {month} 尚未开始（当时最晚为 {latest_month}）"
         )
 
 
@@ -209,7 +234,7 @@ def _new_record(collection: str, key: str) -> Rule:
     def rule(project: KeyProject, event: ProjectEvent) -> None:
         value = event.payload[key]
         if value in getattr(project, collection):
-            raise RuleViolation(key, f"{value!r} is already recorded; use a new id")
+            raise RuleViolation(key, "duplicate_id", f"“{value}”已登记，请使用新的编号")
 
     return rule
 
@@ -217,35 +242,51 @@ def _new_record(collection: str, key: str) -> Rule:
 def _issue_resolved(project: KeyProject, event: ProjectEvent) -> None:
     issue = project.issues.get(event.payload["issue_id"])
     if issue is None:
-        raise RuleViolation("issue_id", f"issue {event.payload['issue_id']!r} was never raised")
+        raise RuleViolation(
+            "issue_id", "issue_not_raised", f"问题“{event.payload['issue_id']}”从未提出"
+        )
     if issue["status"] == "resolved":
         raise RuleViolation(
-            "issue_id", f"issue {event.payload['issue_id']!r} was resolved {issue['resolved_at']}"
+            "issue_id",
+            "issue_resolved",
+            f"问题“{event.payload['issue_id']}”已于 {issue['resolved_at']} 解决",
         )
 
 
 def _completed(project: KeyProject, event: ProjectEvent) -> None:
     if project.started_at is None:
-        raise RuleViolation("type", "construction has not started (ConstructionStarted)")
+        raise RuleViolation("type", "not_started", "项目尚未开工（先报送 ConstructionStarted）")
     if project.completed_at is not None:
-        raise RuleViolation("type", f"the project was already completed on {project.completed_at}")
+        raise RuleViolation("type", "already_completed", f"项目已于 {project.completed_at} 竣工")
 
 
 def _commissioned(project: KeyProject, event: ProjectEvent) -> None:
     if project.completed_at is None:
-        raise RuleViolation("type", "the project is not completed (ProjectCompleted)")
+        raise RuleViolation("type", "not_completed", "项目尚未竣工（先报送 ProjectCompleted）")
 
 
 def _suspended(project: KeyProject, event: ProjectEvent) -> None:
     if project.suspended_at is not None:
-        raise RuleViolation(
-            "type", f"the project is already suspended since {project.suspended_at}"
-        )
+        raise RuleViolation("type", "already_suspended", f"项目自 {project.suspended_at} 起已停工")
 
 
 def _resumed(project: KeyProject, event: ProjectEvent) -> None:
     if project.suspended_at is None:
-        raise RuleViolation("type", "the project is not suspended")
+        raise RuleViolation("type", "not_suspended", "项目未停工")
+
+
+def _carried_over(project: KeyProject, event: ProjectEvent) -> None:
+    """Carried from a campaign the project is in to a later one it is not in yet."""
+    years = project.campaign_years
+    from_year, to_year = int(event.payload["from_year"]), int(event.payload["to_year"])
+    if from_year not in years:
+        raise RuleViolation(
+            "from_year",
+            "not_in_campaign",
+            f"项目不属于{from_year}年攻坚年（所属年度：{'、'.join(map(str, sorted(years)))}）",
+        )
+    if to_year in years:
+        raise RuleViolation("to_year", "already_in_campaign", f"项目已属于{to_year}年攻坚年")
 
 
 RULES: dict[str, Rule] = {
@@ -267,4 +308,5 @@ RULES: dict[str, Rule] = {
     "ProjectCommissioned": _commissioned,
     "ProjectSuspended": _suspended,
     "ProjectResumed": _resumed,
+    "ProjectCarriedOver": _carried_over,
 }

@@ -12,6 +12,8 @@ import click
 
 from shared.events import PROJECT_EVENT_TYPES
 
+from .campaign_cli import campaign, project
+
 
 def _integrations(obj):  # type: ignore[no-untyped-def]
     return _parts(obj).integrations
@@ -63,6 +65,50 @@ def list_(obj) -> None:  # type: ignore[no-untyped-def]
         click.echo(json.dumps(row, ensure_ascii=False))
 
 
+def _set_enabled(obj, name: str, enabled: bool) -> bool:  # type: ignore[no-untyped-def]
+    from shared.commandline import operator
+
+    from ..application.integration_admin import NoSuchIntegration, set_enabled
+
+    try:
+        return set_enabled(obj.runtime().store, _integrations(obj), name, enabled, operator())
+    except NoSuchIntegration as exc:
+        raise click.ClickException(f"没有名为 {name} 的接入系统") from exc
+
+
+STATES = {False: "停用", True: "启用"}
+
+
+def _switch(enabled: bool) -> click.Command:
+    verb = "enable" if enabled else "disable"
+
+    @click.option("--name", required=True)
+    @click.pass_obj
+    def command(obj, name: str) -> None:  # type: ignore[no-untyped-def]
+        changed = _set_enabled(obj, name, enabled)
+        state = STATES[enabled]
+        click.echo(f"接入系统 {name} 已{state}" if changed else f"接入系统 {name} 原已{state}")
+
+    command.__doc__ = (
+        "Accept the integration's requests again; recorded as IntegrationEnabled."
+        if enabled
+        else "Refuse the integration's requests from now on; recorded as IntegrationDisabled."
+    )
+    return integration.command(verb)(command)
+
+
+disable, enable = _switch(False), _switch(True)
+
+
+@integration.command("reseal")
+@click.pass_obj
+def reseal(obj) -> None:  # type: ignore[no-untyped-def]
+    """Encrypt every stored secret under the first key of GONGJIAN_SECRETS_KEY (the last
+    step of a key rotation; docs/operations.md)."""
+    count = _integrations(obj).reseal()
+    click.echo(f"已用当前密钥重新加密 {count} 个接入密钥")
+
+
 @click.group("import")
 def import_() -> None:
     """The office's spreadsheets: 重点项目台账 (ledger) and monthly 填报表 (monthly-report)."""
@@ -71,15 +117,19 @@ def import_() -> None:
 def _import_command(kind: str) -> click.Command:
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--confirm", is_flag=True, help="Import the file if it has no problem.")
-    @click.option("--year", type=int, default=None, help="Campaign year (default: this year).")
+    @click.option(
+        "--year",
+        type=click.IntRange(2000, 2100),
+        default=None,
+        help="Campaign year (default: this year).",
+    )
     @click.option("--actor", default="cli", show_default=True, help="Who imports (the actor).")
     @click.pass_obj
     def run(obj, file: Path, confirm: bool, year: int | None, actor: str) -> None:  # type: ignore[no-untyped-def]
         from ..application.spreadsheets import ImportHasProblems, digest_of
-        from .imports import LAYOUTS
 
-        runtime, layout, data = obj.runtime(), LAYOUTS[kind], file.read_bytes()
-        imports = _parts(obj).spreadsheets
+        runtime, imports, data = obj.runtime(), _parts(obj).spreadsheets, file.read_bytes()
+        layout = imports.layouts[kind]
         context = _context(runtime, year, actor)
         with _progress("读取", layout.title) as bar:
             preview = imports.preview(layout, data, context, bar)
@@ -109,12 +159,12 @@ def _import_command(kind: str) -> click.Command:
 @import_.command("template")
 @click.argument("kind", type=click.Choice(["ledger", "monthly-report"]))
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
-def template_(kind: str, out: Path) -> None:
+@click.pass_obj
+def template_(obj, kind: str, out: Path) -> None:  # type: ignore[no-untyped-def]
     """Write the empty template of KIND (Chinese headers, an example row) to OUT."""
     from ..application.spreadsheets import template
-    from .imports import LAYOUTS
 
-    out.write_bytes(template(LAYOUTS[kind]))
+    out.write_bytes(template(_parts(obj).spreadsheets.layouts[kind]))
     click.echo(str(out))
 
 
@@ -157,4 +207,4 @@ class _progress:
 
 def commands() -> list[click.Command]:
     """The commands this service adds to `gongjian`."""
-    return [integration, import_]
+    return [integration, import_, campaign, project]

@@ -7,20 +7,31 @@ from shared.http.problems import ProblemType, register_problem_types
 from ..application.signing import RequestIdRefused, SignatureError
 from ..application.spreadsheets import DigestMismatch, ImportHasProblems, SpreadsheetUnreadable
 from ..application.submissions import Contended
-from ..domain import AlreadyRegistered, ProjectNotFound, RuleViolation
+from ..domain import AlreadyRegistered, CampaignNotFound, ProjectNotFound, RuleViolation
 
 PROBLEM_TYPES = {
+    # ``code`` is for programs; ``detail`` and ``errors`` are Chinese, for people.
     RuleViolation: ProblemType(
-        422, "rule-violation", extra=lambda exc: {"errors": {exc.field: [exc.message]}}
+        422,
+        "rule-violation",
+        extra=lambda exc: {"code": exc.code, "errors": {exc.field: [exc.message]}},
+        detail=lambda exc: exc.message,
     ),
     ProjectNotFound: ProblemType(
-        404, "project-not-found", extra=lambda exc: {"project_id": exc.project_id}
+        404,
+        "project-not-found",
+        extra=lambda exc: {"code": exc.code, "project_id": exc.project_id},
     ),
     AlreadyRegistered: ProblemType(
         409,
         "already-registered",
-        extra=lambda exc: {"errors": {exc.field: [str(exc)]}, "project_id": exc.project_id},
+        extra=lambda exc: {
+            "code": exc.code,
+            "errors": {exc.field: [str(exc)]},
+            "project_id": exc.project_id,
+        },
     ),
+    CampaignNotFound: ProblemType(404, "campaign-not-found", extra=lambda exc: {"year": exc.year}),
     SignatureError: ProblemType(401, "bad-signature"),
     Contended: ProblemType(503, "contended", retry_after=1),
     RequestIdRefused: ProblemType(400, "bad-webhook-id", extra=lambda exc: {"code": exc.code}),

@@ -16,6 +16,7 @@ from shared.eventstore import format_instant
 from shared.eventstore.audit import signed_after
 from shared.eventstore.status import chain_status, request_verification, verification_job
 from shared.http import PageQuery, Problem, next_link
+from shared.messaging import send_or_leave
 
 from .labelled import EventsResponse
 
@@ -92,7 +93,7 @@ def start_verification():  # type: ignore[no-untyped-def]
     """Queue a full verification of the whole log; follow its progress at the Location."""
     runtime = _runtime()
     job_id = request_verification(runtime.store)
-    runtime.broker.get_actor("registry.verify_chain").send(job_id)
+    send_or_leave(runtime.broker.get_actor("registry.verify_chain"), job_id)
     location = url_for("feed.verification", job_id=job_id)
     return _job(verification_job(runtime.store, job_id)), 202, {"Location": location}
 

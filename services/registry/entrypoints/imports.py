@@ -14,9 +14,7 @@ from marshmallow import Schema, fields, validate
 from shared.auth import current_principal, require_role
 from shared.events.fields import Whole
 
-from ..application.ledger import LEDGER
-from ..application.monthly_report import MONTHLY_REPORT
-from ..application.spreadsheets import ImportContext, Layout, template
+from ..application.spreadsheets import ImportContext, Layout, SpreadsheetImports, template
 from ..wiring import RegistryParts
 
 blp = Blueprint(
@@ -26,7 +24,6 @@ blp = Blueprint(
     description="The office's spreadsheets: 重点项目台账 and monthly 填报表 (XLSX)",
 )
 
-LAYOUTS = {layout.kind: layout for layout in (LEDGER, MONTHLY_REPORT)}
 KIND = '<any(ledger, "monthly-report"):kind>'
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SECURITY = [{"bearer": []}]
@@ -84,7 +81,7 @@ def _upload(schema: type[Schema]) -> dict[str, Any]:
 def download_template(kind: str) -> Response:
     """The empty sheet with its Chinese headers, an example row, drop-down lists and a
     second sheet 填写说明 that explains every column."""
-    layout = LAYOUTS[kind]
+    layout = _imports().layouts[kind]
     response = Response(template(layout), mimetype=XLSX)
     response.headers["Content-Disposition"] = _attachment(layout)
     return response
@@ -98,7 +95,7 @@ def preview(kind: str) -> dict[str, Any]:
     events a confirmation would append (new, and duplicates of earlier imports); nothing
     is stored. ``digest`` is what the confirmation must send back with the same file."""
     form = _upload(PreviewUpload)
-    layout, data = LAYOUTS[kind], form["file"].read()
+    layout, data = _imports().layouts[kind], form["file"].read()
     return _imports().preview(layout, data, _context(form)).to_dict()
 
 
@@ -110,12 +107,12 @@ def confirm(kind: str) -> tuple[dict[str, Any], int]:
     A file with any problem imports nothing (422 with every problem); the same file
     again appends nothing (its events are duplicates)."""
     form = _upload(ConfirmUpload)
-    layout, data = LAYOUTS[kind], form["file"].read()
+    layout, data = _imports().layouts[kind], form["file"].read()
     imported = _imports().confirm(layout, data, form["digest"], _context(form))
     return imported.to_dict(), 201 if imported.accepted else 200
 
 
-def _imports() -> Any:
+def _imports() -> SpreadsheetImports:
     return RegistryParts.of(current_app.extensions["gongjian.runtime"]).spreadsheets
 
 

@@ -115,7 +115,7 @@ def _invalid(event_id: str | None, messages: Any) -> Outcome:
 
 
 class _ItemInvalid(ValueError):
-    code = "invalid-item"
+    code = "invalid_item"
 
     def __init__(self, messages: Any) -> None:
         fields = ", ".join(sorted(map(str, messages))) if isinstance(messages, dict) else "event"

@@ -13,7 +13,7 @@ from flask_smorest import Blueprint
 
 from shared.auth import current_principal, require_role
 from shared.events import project_stream
-from shared.eventstore import Cutoff, now_utc
+from shared.eventstore import Cutoff, FutureKnownAt, known_at_bound, now_utc
 from shared.http import ClockQuery, Problem, clock_text, next_link
 
 from ..application.handlers import Registry
@@ -149,8 +149,9 @@ def project_diff(query: dict[str, Any], project_id: str) -> dict[str, Any]:
     if business:
         before = cutoff(query["from_"], query["known_at"])
         after = cutoff(query["to"], query["known_at"])
-    else:
-        before, after = cutoff(None, query["from_"]), cutoff(None, query["to"])
+    else:  # from and to are known_at values: the one known_at rule holds for them too
+        before = cutoff(None, _known_at("from", query["from_"]))
+        after = cutoff(None, _known_at("to", query["to"]))
     old, new, changes = registry().diff(project_id, before, after)
     return {
         "project_id": project_id,
@@ -196,6 +197,14 @@ def append_event(body: dict[str, Any], project_id: str) -> Response:
         )
     )
     return _written(outcome)
+
+
+def _known_at(name: str, value: date | datetime) -> datetime:
+    zone = current_app.extensions["gongjian.runtime"].settings.zone
+    try:
+        return known_at_bound(value, zone)
+    except FutureKnownAt as exc:
+        raise Problem(422, "Unprocessable Content", str(exc), errors={name: [str(exc)]}) from None
 
 
 def _json(body: dict[str, Any]) -> Response:

@@ -1,9 +1,14 @@
-"""The scheduler: when a period opens, claim it and ask a worker to plan it.
+"""The scheduler: when a period opens, claim it and ask a worker to plan it; on the
+morning of each meeting, ask for the plan to be brought up to date.
 
 A claim is a row keyed by (cadence, period): of two schedulers racing, exactly one
 inserts it, so each period is planned once. After downtime the scheduler claims every
 period that opened meanwhile. A claim whose plan never arrived (a lost message, a dead
 worker) is sent again after ``stale_claim_seconds``; planning is idempotent.
+
+A period whose campaign has no project yet is not planned (a plan of nothing helps no
+one, and a fresh start would store one before its data arrived): the current period
+waits unclaimed until it has projects; a past one is marked done without a plan.
 """
 
 from __future__ import annotations
@@ -39,6 +44,12 @@ class Scheduler:
     stale_after: timedelta = timedelta(minutes=10)
     name: str = field(default_factory=lambda: f"{socket.gethostname()}")
     clock: Callable[[], datetime] = now_utc
+    ready: Callable[[Period], bool] = lambda period: True
+    """Whether a period has something to plan (`SchedulingService.has_projects`)."""
+    due_for_refresh: Callable[[str, datetime], str | None] = lambda cadence, now: None
+    """The period to bring up to date before its meeting (`SchedulingService.due_for_refresh`)."""
+    request_refresh: PlanRequest | None = None
+    """Sends one "bring (cadence, period) up to date", e.g. to ``scheduling.refresh``."""
 
     def tick(self) -> list[tuple[str, str]]:
         """Claim and request every period that has opened and is not claimed yet."""
@@ -47,13 +58,31 @@ class Scheduler:
         claimed: list[tuple[str, str]] = []
         for cadence in CADENCES:
             for period in self.due(cadence, today):
-                if self._claim(cadence, period.label, now):
+                if not self.ready(period):
+                    if period.end >= today:
+                        break  # the current period waits for its campaign's projects
+                    self._claim(cadence, period.label, now, planned=True)
+                elif self._claim(cadence, period.label, now):
                     claimed.append((cadence, period.label))
                     self.request_plan(cadence, period.label)
         for cadence, label in self._stale(now):
             log.warning("plan not made in time, asking again", extra={"period": label})
             self.request_plan(cadence, label)
         return claimed
+
+    def refresh(self) -> list[tuple[str, str]]:
+        """Ask for each plan whose meeting's cut-off has passed to be brought up to date
+        (the worker re-checks and writes a version only if the plan changed)."""
+        if self.request_refresh is None:
+            return []
+        now = self.clock()
+        asked = []
+        for cadence in CADENCES:
+            label = self.due_for_refresh(cadence, now)
+            if label is not None:
+                self.request_refresh(cadence, label)
+                asked.append((cadence, label))
+        return asked
 
     def due(self, cadence: str, today: date) -> list[Period]:
         """Periods of ``cadence`` opened by ``today`` after the last one claimed."""
@@ -84,12 +113,19 @@ class Scheduler:
             periods = [Period.parse(cadence, label) for label in labels]
         return max(periods).label if periods else None
 
-    def _claim(self, cadence: str, period: str, now: datetime) -> bool:
+    def _claim(self, cadence: str, period: str, now: datetime, *, planned: bool = False) -> bool:
+        """Insert the claim; ``planned``: a period passed over, done without a plan."""
         dialect_insert = postgresql.insert if is_postgres(self.engine) else sqlite.insert
         with self.engine.begin() as conn:
             inserted = conn.execute(
                 dialect_insert(plan_runs)
-                .values(cadence=cadence, period=period, claimed_at=now, claimed_by=self.name)
+                .values(
+                    cadence=cadence,
+                    period=period,
+                    claimed_at=now,
+                    claimed_by=self.name,
+                    planned_at=now if planned else None,
+                )
                 .on_conflict_do_nothing(index_elements=["cadence", "period"])
                 .returning(plan_runs.c.period)
             ).first()

@@ -15,7 +15,10 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from shared.campaign import DEFINED, Campaign, campaign_of_day
+from shared.campaign_log import CampaignBook
 from shared.documents import LeaderRanks, OfficeConfig
+from shared.events import PROJECT_EVENT_TYPES
 from shared.eventstore import (
     CatchUp,
     ConcurrencyConflict,
@@ -36,12 +39,17 @@ from ..domain.plan import (
     OpenAction,
     PlanInputs,
     Roster,
+    as_first_released,
     build_plan,
     changes_between,
     digest_of,
     legacy_meeting,
+    meeting_instant,
     new_actions,
     progress_rows,
+    replan_cutoff,
+    repointed,
+    visible_to,
 )
 from ..domain.project import ProjectState
 from ..domain.reasons import LEGACY_EN, ZH
@@ -50,6 +58,10 @@ from ..readmodel import projection, queries
 
 _IDS = uuid.UUID("6d1c8a2e-3f54-4b7e-9a0c-5e2f7b9d4c11")
 """Namespace of scheduling's deterministic event ids (a retry writes the same id)."""
+
+
+_PLAN_INPUTS = (*PROJECT_EVENT_TYPES, DEFINED, "ActionClosed")
+"""The event types a plan is made from (its own and other plans' events are not)."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +90,9 @@ class PlanRecord:
     recorded_at: datetime
     changes: dict[str, Any]
     plan: dict[str, Any]
+    audit: bool = False
+    """An audit view: the plan as it would have been made with what was known at an
+    earlier ``known_at``; never the period's current version, never opens an action."""
 
     @classmethod
     def of(cls, event: RecordedEvent) -> PlanRecord:
@@ -94,6 +109,7 @@ class PlanRecord:
             event.recorded_at,
             p.get("changes") or {},
             p["plan"],
+            bool(p.get("audit")),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -109,7 +125,20 @@ class PlanRecord:
             "recorded_at": format_instant(self.recorded_at),
             "changes": self.changes,
             "plan": self.plan,
+            "audit": self.audit,
         }
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """A plan computed for a period, on its way to be stored as the next version."""
+
+    cadence: str
+    period: Period
+    body: dict[str, Any]
+    known: datetime
+    snap: Snapshot
+    latest: PlanRecord | None
 
 
 @dataclass
@@ -122,7 +151,29 @@ class SchedulingService:
     documents do."""
     clock: Callable[[], datetime] = now_utc
     states: queries.StateCache = field(default_factory=queries.StateCache)
+    campaigns: CampaignBook | None = None
+    """The campaigns as the log states them (default targets: the configured ones)."""
     _board_memo: tuple[Any, list] = field(default=(None, []), repr=False)
+
+    def __post_init__(self) -> None:
+        if self.campaigns is None:
+            self.campaigns = CampaignBook(self.store, self.config.targets)
+
+    @property
+    def book(self) -> CampaignBook:
+        assert self.campaigns is not None  # set in __post_init__
+        return self.campaigns
+
+    # -- the campaign -----------------------------------------------------------------
+
+    def campaign(
+        self, year: int | None = None, on: date | None = None, known_at: datetime | None = None
+    ) -> Campaign:
+        """Campaign ``year``, or the campaign current on ``on`` (default: today)."""
+        if year is not None:
+            return self.book.year(year, known_at=known_at)
+        day = on or (known_at or self.clock()).astimezone(self.zone).date()
+        return self.book.current(day, known_at=known_at)
 
     # -- the read model ---------------------------------------------------------------
 
@@ -167,6 +218,23 @@ class SchedulingService:
             watermark,
         )
 
+    def campaign_of_period(self, period: Period, known_at: datetime | None = None) -> Campaign:
+        """The campaign a period's plan is of: the one whose dates contain its meeting day
+        (or its first day when it has no meeting), else the calendar year's."""
+        day = self.config.calendar().first_working_day(period.start, period.end) or period.start
+        return campaign_of_day(self.book.all(known_at=known_at), day, self.config.targets)
+
+    def has_projects(self, period: Period) -> bool:
+        """Whether the period's campaign has any project registered by the period's
+        meeting day (a plan without one is empty: the scheduler does not make it)."""
+        self.catch_up()
+        year = self.campaign_of_period(period).year
+        day = self.config.calendar().first_working_day(period.start, period.end) or period.end
+        return any(
+            s.in_campaign(year) and s.registered_on <= day
+            for s in queries.current_states(self.store.engine, self.states)
+        )
+
     # -- the board --------------------------------------------------------------------
 
     def board(
@@ -183,17 +251,28 @@ class SchedulingService:
         known_at: datetime | None = None,
         filters: Mapping[str, Any] | None = None,
     ) -> tuple[dict[str, Any], list[ProjectState]]:
-        """The board, and every project's state it was judged on (unfiltered)."""
+        """The board of one campaign (default: the current one), and the state of each of
+        its projects it was judged on (not filtered further)."""
         now = self.clock()
         known = known_at or now
+        filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
+        chosen = self.campaign(
+            filters.pop("campaign", None),
+            as_of.astimezone(self.zone).date() if as_of else None,
+            known,
+        )
+        if as_of is None and chosen.closed_on(known.astimezone(self.zone).date()):
+            # A closed campaign is shown as it ended, not as overdue ever since.
+            as_of = Cutoff.of(as_of=chosen.ends_on, zone=self.zone).as_of
         snap = self.snapshot(as_of, known, with_actions=False)
         # Without as_of the board is judged on the day it was known at (today by default).
         today = (as_of or known).astimezone(self.zone).date()
-        filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
-        rows = [
-            row for state, row in self._board_rows(snap, today) if _matches(row, state, filters)
+        judged = [
+            (s, row) for s, row in self._board_rows(snap, today) if s.in_campaign(chosen.year)
         ]
+        rows = [row for state, row in judged if _matches(row, state, filters)]
         board = {
+            "campaign": chosen.to_dict(),
             "as_of": today.isoformat(),
             "known_at": format_instant(known),
             "source": snap.source,
@@ -204,7 +283,7 @@ class SchedulingService:
             },
             "projects": rows,
         }
-        return board, snap.states
+        return board, [state for state, _ in judged]
 
     def _board_rows(self, snap: Snapshot, today: date) -> list[tuple[ProjectState, dict]]:
         # The read model at one watermark gives the same board all day: keep the last one.
@@ -230,15 +309,23 @@ class SchedulingService:
         meeting_on = calendar.first_working_day(period.start, period.end) or period.start
         as_of = Cutoff.of(as_of=meeting_on, zone=self.zone).as_of
         snap = self.snapshot(as_of, known_at)
+        campaign = self.campaign_of_period(period, known_at)
+        states = [s for s in snap.states if s.in_campaign(campaign.year)]
+        members = {s.project_id for s in states}
         plan = build_plan(
             PlanInputs(
                 cadence=cadence,
                 period=period,
-                states=snap.states,
-                open_actions=snap.open_actions,
+                states=states,
+                open_actions=[
+                    a
+                    for a in snap.open_actions
+                    if a.project_id in members and visible_to(a, period)
+                ],
                 calendar=calendar,
+                campaign=campaign.year,
                 thresholds=self.config.thresholds,
-                targets=self.config.targets,
+                targets=campaign.targets,
                 meeting=self.config.meeting,
                 roster=Roster(dict(self.office.chairs), LeaderRanks(self.office).ordered),
                 taken_action_ids=snap.taken_action_ids,
@@ -258,44 +345,192 @@ class SchedulingService:
         source: str = "scheduling",
     ) -> tuple[PlanRecord, bool]:
         """The period's plan: the stored one if it exists (unless re-planning or asked for
-        another ``known_at``), otherwise a new version. True when a version was written."""
+        another ``known_at``), otherwise a new version. True when something was written.
+
+        A ``known_at`` before the latest knowledge (events were recorded after it) gives
+        an audit view: returned, stored only when re-planning is asked (in its own
+        stream), never the current version, never opening an action."""
         period = Period.parse(cadence, period_label)
         latest = self.latest(cadence, period.label)
         if latest is not None and known_at is None and not replan:
             return latest, False
         known = known_at or self.clock()
         body, snap = self.compute_plan(cadence, period, known)
-        digest = digest_of(body)
+        if known_at is not None and self._before_latest_knowledge(known):
+            if latest is not None and self._made_with(latest, body, known):
+                return latest, False  # the current version was made with that knowledge
+            return self._audit_view(
+                cadence, period, (body, snap), known, keep=replan, attributed=(actor, source)
+            )
         if latest is not None and self._unchanged(latest, body, known):
             return latest, False
-        events, expected = self._plan_events(cadence, period, body, digest, known, snap, latest)
         try:
-            self.store.append([_attributed(e, actor, source) for e in events], expected)
+            draft = _Draft(cadence, period, body, known, snap, latest)
+            written = self._write_plan(draft, (actor, source))
         except (ConcurrencyConflict, DuplicateEventConflict):
             # Another planner wrote this period first: its version is the answer.
             return self.get_plan(cadence, period.label), False
+        if not written:
+            return latest or self.get_plan(cadence, period.label), False
         self.catch_up()
         return self.get_plan(cadence, period.label), True
+
+    # -- the morning of the meeting ----------------------------------------------------
+
+    def due_for_refresh(self, cadence: str, now: datetime) -> str | None:
+        """The period of ``cadence`` whose plan is to be brought up to date now: today is
+        its meeting day, the cut-off (`replan_cutoff`) has passed and the meeting has not
+        begun, and its latest version was made before the cut-off with the log grown
+        since (or it has no plan yet and its campaign has projects)."""
+        period = Period.containing(cadence, now.astimezone(self.zone).date())
+        window = self._refresh_window(period)
+        if window is None or not window[0] <= now < window[1]:
+            return None
+        latest = self.latest(cadence, period.label)
+        if latest is None:
+            return period.label if self.has_projects(period) else None
+        if parse_instant(latest.known_at) >= window[0]:
+            return None  # already made after the cut-off
+        return period.label if self._changed_since(latest.watermark or 0, now) else None
+
+    def _changed_since(self, watermark: int, now: datetime) -> bool:
+        """Whether anything a plan reads (a project's events, a campaign, a closed action)
+        was recorded after ``watermark``; plans of other periods do not count."""
+        up_to = self.store.position_known_at(now)
+        return up_to > watermark and bool(
+            self.store.read_all(after=watermark, limit=1, types=_PLAN_INPUTS, up_to=up_to)
+        )
+
+    def _refresh_window(self, period: Period) -> tuple[datetime, datetime] | None:
+        """From the cut-off to the start of the period's meeting (None: no meeting, or
+        re-planning is off)."""
+        day = self.config.calendar().first_working_day(period.start, period.end)
+        if day is None:
+            return None
+        meeting_at = meeting_instant(day, self.config.meeting, self.zone)
+        cutoff = replan_cutoff(meeting_at, self.config.replan_cutoff)
+        return None if cutoff is None else (cutoff, meeting_at)
+
+    def refresh_before_meeting(
+        self, cadence: str, period_label: str
+    ) -> tuple[PlanRecord | None, bool]:
+        """Re-plan the period at the cut-off before its meeting if it is still due (a new
+        version, with what changed, only when the plan changed); True when written."""
+        if self.due_for_refresh(cadence, self.clock()) != period_label:
+            return self.latest(cadence, period_label), False
+        return self.plan(cadence, period_label, replan=True, actor="scheduler")
+
+    def _before_latest_knowledge(self, known: datetime) -> bool:
+        return self.store.position_known_at(known) < self.store.head().position
+
+    def _made_with(self, record: PlanRecord, body: dict[str, Any], known: datetime) -> bool:
+        return parse_instant(record.known_at) == known and self._unchanged(record, body, known)
+
+    def _write_plan(self, draft: _Draft, attributed: tuple[str, str]) -> bool:
+        """In one transaction: hold each new action's agenda item (the unique key decides,
+        see `projection.open_action`), point the plan at the actions that hold its items,
+        append the plan and the actions it opened. False when, so pointed, the plan is the
+        latest version again (nothing is written)."""
+        now = self.clock()
+        with self.store.writing() as conn:
+            opened = self._hold_items(conn, draft.body, draft.period, now)
+            if draft.latest is not None and draft.latest.digest == digest_of(draft.body):
+                conn.rollback()
+                return False
+            events, expected = self._plan_events(draft, now)
+            events += [_action_assigned(action, draft.period, now) for action in opened]
+            result = self.store.append(
+                [_attributed(e, *attributed) for e in events], expected, connection=conn
+            )
+            self._date_actions(conn, opened)
+        self.store.notify(result.last_position)
+        return True
+
+    def _hold_items(
+        self, conn: Any, body: dict[str, Any], period: Period, now: datetime
+    ) -> list[dict[str, Any]]:
+        """The plan's new actions this plan opens; an item another plan holds already is
+        pointed at that plan's action (or at none, when a later period's plan opened it).
+        Items in a fixed order, so that concurrent planners never wait on each other in a
+        cycle."""
+        wanted = sorted(new_actions(body), key=lambda a: (a["project_id"], a["item"]))
+        rows = [
+            projection.assigned_row(
+                _action_payload(a, period), now, _action_event_id(a["action_id"])
+            )
+            for a in wanted
+        ]
+        inserted = projection.open_actions(conn, rows)
+        lost = {(a["project_id"], a["item"]): a for a in wanted if a["action_id"] not in inserted}
+        holders = queries.open_actions_for(conn, set(lost))
+        repointed(
+            body,
+            {
+                key: holders.get(key)
+                for key, action in lost.items()
+                if key not in holders or holders[key].action_id != action["action_id"]
+            },
+            period,
+        )
+        return [a for a in wanted if a["action_id"] in inserted]
+
+    def _date_actions(self, conn: Any, opened: list[dict[str, Any]]) -> None:
+        """Give the opened actions' rows the record time of their stored events."""
+        ids = [_action_event_id(a["action_id"]) for a in opened]
+        stored = self.store.get_many(ids, connection=conn).values()
+        projection.date_assignments(conn, {e.payload["action_id"]: e.recorded_at for e in stored})
+
+    def _audit_view(
+        self,
+        cadence: str,
+        period: Period,
+        computed: tuple[dict[str, Any], Snapshot],
+        known: datetime,
+        *,
+        keep: bool,
+        attributed: tuple[str, str],
+    ) -> tuple[PlanRecord, bool]:
+        body, snap = computed
+        stream = f"dispatch-audit-{cadence}-{period.label}"
+        now = self.clock()
+        version = self.store.stream_version(stream) + 1
+        event = _audit_event(stream, cadence, period, body, known, snap.watermark, version, now)
+        if not keep:
+            return _unstored(event, now), False
+        self.store.append([_attributed(event, *attributed)])
+        (stored,) = self.store.read_stream(stream, from_version=version, to_version=version)
+        return PlanRecord.of(stored), True
 
     def _unchanged(self, latest: PlanRecord, body: dict[str, Any], known: datetime) -> bool:
         """Whether a new plan ``body`` says what ``latest`` says. A plan made before
         the Chinese reasons, or before the configured chairs and rank order, is the same
-        plan in other words: wording and order are never a version."""
+        plan in other words, and one made before the campaign and the date rule were
+        stated says the same less fully: wording, order and fuller statement are never a
+        version."""
         if latest.digest == digest_of(body):
             return True
         period = Period.parse(latest.cadence, latest.period)
         english, _ = self.compute_plan(latest.cadence, period, known, texts=LEGACY_EN)
         chair = self.config.meeting.chair  # what every level's chair was before
         variants = [english, legacy_meeting(body, chair), legacy_meeting(english, chair)]
-        return latest.digest in {digest_of(v) for v in variants}
+        earlier = [as_first_released(v) for v in (body, *variants)]
+        return latest.digest in {digest_of(v) for v in (*variants, *earlier)}
 
     def progress(self, record: PlanRecord) -> list[dict[str, Any]]:
         """The progress table of a stored plan's meeting, from what was known when it was
-        planned (its ``known_at``), as it stood on the meeting day."""
-        meeting_on = date.fromisoformat(record.plan["meeting"]["date"])
+        planned (its ``known_at``), as it stood on the meeting day: its campaign's projects."""
+        held_on = record.plan["meeting"]["date"]
+        period = Period.parse(record.cadence, record.period)
+        meeting_on = date.fromisoformat(held_on) if held_on else period.start
         as_of = Cutoff.of(as_of=meeting_on, zone=self.zone).as_of
-        snap = self.snapshot(as_of, parse_instant(record.known_at), with_actions=False)
-        return progress_rows(record.cadence, snap.states, meeting_on, self.config.thresholds)
+        known_at = parse_instant(record.known_at)
+        snap = self.snapshot(as_of, known_at, with_actions=False)
+        # The plan's campaign (a plan made before it was stated: as it would be now).
+        year = record.plan.get("campaign") or self.campaign_of_period(period, known_at).year
+        states = [s for s in snap.states if s.in_campaign(year)]
+        return progress_rows(
+            record.cadence, states, meeting_on, self.config.thresholds, campaign=year
+        )
 
     def latest(self, cadence: str, period_label: str) -> PlanRecord | None:
         """The latest stored version, reading only that event of the stream."""
@@ -307,44 +542,15 @@ class SchedulingService:
         return PlanRecord.of(event)
 
     def _plan_events(
-        self,
-        cadence: str,
-        period: Period,
-        body: dict[str, Any],
-        digest: str,
-        known: datetime,
-        snap: Snapshot,
-        latest: PlanRecord | None,
+        self, draft: _Draft, now: datetime
     ) -> tuple[list[NewEvent], dict[str, int | None]]:
-        now = self.clock()
+        cadence, period, body, latest = draft.cadence, draft.period, draft.body, draft.latest
         version = (latest.version if latest else 0) + 1
         stream = f"dispatch-{cadence}-{period.label}"
-        events = [
-            NewEvent(
-                stream_id=stream,
-                type="DispatchPlanned",
-                occurred_at=now,
-                event_id=str(uuid.uuid5(_IDS, f"plan|{cadence}|{period.label}|{version}|{digest}")),
-                payload={
-                    "cadence": cadence,
-                    "period": period.label,
-                    "plan_version": version,
-                    "known_at": format_instant(known),
-                    "digest": digest,
-                    "plan": body,
-                    "changes": changes_between(latest.plan if latest else None, body),
-                    "watermark": snap.watermark,
-                },
-            )
-        ]
+        payload = _plan_payload(cadence, period, body, draft.known, draft.snap.watermark, version)
+        payload["changes"] = changes_between(latest.plan if latest else None, body)
+        events = [_dispatch_planned(stream, payload, now)]
         expected: dict[str, int | None] = {stream: version - 1}
-        self.catch_up()
-        taken = queries.action_ids_taken(self.store.engine)
-        events += [
-            _action_assigned(action, period, now)
-            for action in new_actions(body)
-            if action["action_id"] not in taken  # else assigned meanwhile by another version
-        ]
         spot = body.get("spot_check")
         spot_stream = f"spotcheck-{period.label}"
         if spot is not None and self.store.stream_version(spot_stream) == 0:
@@ -391,9 +597,25 @@ class SchedulingService:
         project_id: str | None = None,
         limit: int = 100,
         after: str | None = None,
+        campaign: int | None = None,
     ) -> list[dict[str, Any]]:
+        """Follow-up actions of one campaign's projects (default: the current campaign),
+        assigned in that campaign's year or before (an open action of a project carried
+        over is still the new campaign's)."""
+        year = self.campaign(campaign).year
+        self.catch_up()
+        members = [
+            s.project_id
+            for s in queries.current_states(self.store.engine, self.states)
+            if s.in_campaign(year)
+        ]
         return queries.list_actions(
-            self.store.engine, status=status, project_id=project_id, limit=limit, after=after
+            self.store.engine,
+            status=status,
+            project_id=project_id,
+            limit=limit,
+            after=after,
+            campaign=(year, members),
         )
 
     def close_action(
@@ -415,9 +637,97 @@ class SchedulingService:
             actor=actor,
             source=source,
         )
-        self.store.append([event])
+        # The row is closed with the event, in its transaction: a plan made next finds the
+        # item free at once, not after the read model catches up.
+        with self.store.writing() as conn:
+            result = self.store.append([event], connection=conn)
+            (stored,) = self.store.get_many([str(event.event_id)], connection=conn).values()
+            projection.close_action(conn, projection.closed_row(stored))
+        self.store.notify(result.last_position)
         self.catch_up()
         return queries.get_action(self.store.engine, action_id) or action, True
+
+
+def _plan_payload(
+    cadence: str,
+    period: Period,
+    body: dict[str, Any],
+    known: datetime,
+    watermark: int,
+    version: int,
+) -> dict[str, Any]:
+    return {
+        "cadence": cadence,
+        "period": period.label,
+        "plan_version": version,
+        "known_at": format_instant(known),
+        "digest": digest_of(body),
+        "plan": body,
+        "changes": {},
+        "watermark": watermark,
+    }
+
+
+def _dispatch_planned(stream: str, payload: dict[str, Any], now: datetime) -> NewEvent:
+    key = f"{payload['cadence']}|{payload['period']}|{payload['plan_version']}|{payload['digest']}"
+    prefix = "audit" if payload.get("audit") else "plan"
+    return NewEvent(
+        stream_id=stream,
+        type="DispatchPlanned",
+        occurred_at=now,
+        event_id=str(uuid.uuid5(_IDS, f"{prefix}|{key}")),
+        payload=payload,
+    )
+
+
+def _audit_event(
+    stream: str,
+    cadence: str,
+    period: Period,
+    body: dict[str, Any],
+    known: datetime,
+    watermark: int,
+    version: int,
+    now: datetime,
+) -> NewEvent:
+    """An audit view as a ``DispatchPlanned`` of its own stream, marked ``audit``."""
+    payload = {**_plan_payload(cadence, period, body, known, watermark, version), "audit": True}
+    return _dispatch_planned(stream, payload, now)
+
+
+def _unstored(event: NewEvent, now: datetime) -> PlanRecord:
+    """An audit view returned without being stored: no position."""
+    p = event.payload
+    return PlanRecord(
+        p["cadence"],
+        p["period"],
+        p["plan_version"],
+        p["digest"],
+        p["known_at"],
+        p["watermark"],
+        str(event.event_id),
+        0,
+        now,
+        {},
+        p["plan"],
+        True,
+    )
+
+
+def _action_event_id(action_id: str) -> str:
+    return str(uuid.uuid5(_IDS, f"action|{action_id}"))
+
+
+def _action_payload(action: dict[str, Any], period: Period) -> dict[str, Any]:
+    return {
+        "action_id": action["action_id"],
+        "project_id": action["project_id"],
+        "item": action["item"],
+        "assignee": action["assignee"],
+        "due": action["due"],
+        "period": period.label,
+        "description": action["reason"][:2000],
+    }
 
 
 def _action_assigned(action: dict[str, Any], period: Period, now: datetime) -> NewEvent:
@@ -426,16 +736,8 @@ def _action_assigned(action: dict[str, Any], period: Period, now: datetime) -> N
         stream_id=f"actions-{action['project_id']}",
         type="ActionAssigned",
         occurred_at=now,
-        event_id=str(uuid.uuid5(_IDS, f"action|{action['action_id']}")),
-        payload={
-            "action_id": action["action_id"],
-            "project_id": action["project_id"],
-            "item": action["item"],
-            "assignee": action["assignee"],
-            "due": action["due"],
-            "period": period.label,
-            "description": action["reason"][:2000],
-        },
+        event_id=_action_event_id(action["action_id"]),
+        payload=_action_payload(action, period),
     )
 
 

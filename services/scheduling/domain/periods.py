@@ -96,6 +96,15 @@ class Period:
         return self.label
 
 
+def period_of_label(label: str) -> Period:
+    """The period a label names, whatever its cadence (``2024-W10``, ``2024-03``,
+    ``2024-Q1``)."""
+    for cadence, pattern in _PATTERNS.items():
+        if pattern.match(label):
+            return Period.parse(cadence, label)
+    raise InvalidPeriod(f"not a period: {label!r}")
+
+
 def periods_between(cadence: str, first: date, last: date) -> list[Period]:
     """Every period of ``cadence`` that opens on or after ``first`` and on or before ``last``,
     plus the one containing ``first``."""

@@ -11,28 +11,22 @@ import hashlib
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
+from shared.campaign import Targets
 from shared.eventstore.canonical import canonical_json
+from shared.i18n import short_date
 
 from .calendar import WorkingCalendar
-from .periods import Period
+from .periods import Period, period_of_label
 from .project import ProjectState
 from .reasons import ZH, reason, scope
 from .rules import RED, Finding, Thresholds, findings, investment_lag, status
 
-
-@dataclass(frozen=True)
-class Targets:
-    """The campaign's targets (18/5/6 projects by category, 4.5 billion yuan a year)."""
-
-    breakthrough: int = 18
-    new_start: int = 5
-    preliminary: int = 6
-    investment: Decimal = Decimal("4500000000")
-
+DATE_RULES = ("first_working_day", "no_working_day")
+"""How a meeting's date was chosen: the period's first working day, or none (no meeting)."""
 
 LEGACY_CHAIR = "领导小组组长"
 """The chair every plan recorded before the chairs of the meeting levels were configured."""
@@ -44,6 +38,24 @@ class MeetingSettings:
     chair: str = LEGACY_CHAIR
     """The chair when the office configures none for the meeting level."""
     spot_check_size: int = 3
+
+
+def meeting_instant(day: date, settings: MeetingSettings, zone: tzinfo) -> datetime:
+    """When a meeting on ``day`` begins, in the campaign's zone."""
+    hours, minutes = (int(part) for part in settings.time.split(":"))
+    return datetime.combine(day, time(hours, minutes), tzinfo=zone)
+
+
+def replan_cutoff(meeting_at: datetime, rule: str) -> datetime | None:
+    """The cut-off before a meeting at which its plan is brought up to date: ``08:00``
+    (that time on the meeting day, at the latest the meeting's start), ``2h`` (hours before
+    the meeting), ``off`` (None)."""
+    if rule == "off":
+        return None
+    if rule.endswith("h"):
+        return meeting_at - timedelta(hours=float(rule[:-1]))
+    hours, minutes = (int(part) for part in rule.split(":"))
+    return min(meeting_at, meeting_at.replace(hour=hours, minute=minutes))
 
 
 @dataclass(frozen=True)
@@ -78,6 +90,8 @@ class PlanInputs:
     states: Iterable[ProjectState]
     open_actions: Iterable[OpenAction]
     calendar: WorkingCalendar
+    campaign: int | None = None
+    """The campaign year the plan belongs to (its projects are that campaign's)."""
     thresholds: Thresholds = field(default_factory=Thresholds)
     targets: Targets = field(default_factory=Targets)
     meeting: MeetingSettings = field(default_factory=MeetingSettings)
@@ -88,8 +102,52 @@ class PlanInputs:
     """The wording of the reasons (`reasons.TEXTS`)."""
 
 
+def visible_to(action: OpenAction, period: Period) -> bool:
+    """Whether a plan for ``period`` may see (carry, point at) ``action``: it was opened by
+    a plan of an earlier period or of one that began within this one (the cadences
+    overlap), never by a plan of a later period, whatever order the plans are built in."""
+    return period_of_label(action.period).start <= period.end
+
+
+def repointed(
+    plan: dict[str, Any], holders: dict[tuple[str, str], OpenAction | None], period: Period
+) -> None:
+    """Point each of the plan's items in ``holders`` (project, item) at the action that
+    holds it (another plan opened it first), or at none when that action was opened by a
+    plan of a later period (or is gone)."""
+    if not holders:
+        return
+    for group in plan["groups"]:
+        for entry in group["items"]:
+            key = (entry["project_id"], entry["item"])
+            if key not in holders:
+                continue
+            holder = holders[key]
+            if holder is not None and visible_to(holder, period):
+                status_ = "new" if holder.period == period.label else "carried"
+                entry["action"] = _action_dict(holder, status_)
+            else:
+                entry["action"] = {**entry["action"], "action_id": None, "status": "none"}
+
+
 def digest_of(plan: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json(plan).encode()).hexdigest()
+
+
+LATER_KEYS = ("campaign",)
+"""Keys a plan gained after the first release (issue 12)."""
+LATER_MEETING_KEYS = ("date_rule", "date_source")
+"""Keys a plan's meeting gained after the first release (issue 12)."""
+
+
+def as_first_released(plan: dict[str, Any]) -> dict[str, Any]:
+    """The plan without what later releases added to every plan: a plan made before
+    them says the same when this form of the new one has its digest."""
+    out = {k: v for k, v in plan.items() if k not in LATER_KEYS}
+    meeting = out.get("meeting")
+    if isinstance(meeting, dict):
+        out["meeting"] = {k: v for k, v in meeting.items() if k not in LATER_MEETING_KEYS}
+    return out
 
 
 def action_id_for(project_id: str, item: str, period: str) -> str:
@@ -116,7 +174,8 @@ def spot_check_sample(period: Period, project_ids: Iterable[str], size: int) -> 
 def build_plan(inputs: PlanInputs) -> dict[str, Any]:
     period = inputs.period
     calendar = inputs.calendar
-    meeting_on = calendar.first_working_day(period.start, period.end) or period.start
+    held_on = calendar.first_working_day(period.start, period.end)
+    meeting_on = held_on or period.start  # no meeting: the period is judged as it opens
     due_on = calendar.last_working_day(meeting_on, period.end) or period.end
     active = sorted((s for s in inputs.states if s.active), key=lambda s: s.project_id)
     evaluated = [(s, findings(s, meeting_on, inputs.thresholds, period)) for s in active]
@@ -124,11 +183,12 @@ def build_plan(inputs: PlanInputs) -> dict[str, Any]:
     in_scope = [(s, f) for s, f in evaluated if _in_scope(inputs.cadence, s, colours)]
     groups, agenda_projects = _agenda(inputs, in_scope, colours, due_on)
     plan: dict[str, Any] = {
+        "campaign": inputs.campaign if inputs.campaign is not None else period.start.year,
         "cadence": inputs.cadence,
         "period": period.label,
         "period_start": period.start.isoformat(),
         "period_end": period.end.isoformat(),
-        "meeting": _meeting(inputs, meeting_on, agenda_projects.values()),
+        "meeting": _meeting(inputs, held_on, agenda_projects.values()),
         "scope": {
             "rule": scope(inputs.cadence, inputs.texts),
             "projects": len(in_scope),
@@ -143,13 +203,20 @@ def build_plan(inputs: PlanInputs) -> dict[str, Any]:
             for (leader, unit), items in sorted(groups.items())
         ],
     }
+    if held_on is None:
+        _carry_to_next_meeting(plan, period)
     if inputs.cadence == "weekly":
         plan["spot_check"] = spot_check_sample(
             period, (s.project_id for s in active), inputs.meeting.spot_check_size
         )
     if inputs.cadence == "quarterly":
         plan["totals"] = campaign_totals(
-            active, period, meeting_on, inputs.targets, inputs.thresholds.report_grace_days
+            active,
+            period,
+            meeting_on,
+            inputs.targets,
+            inputs.thresholds.report_grace_days,
+            campaign=plan["campaign"],
         )
     return plan
 
@@ -187,17 +254,48 @@ def _agenda(
 
 
 def _meeting(
-    inputs: PlanInputs, meeting_on: date, agenda_projects: Iterable[ProjectState]
+    inputs: PlanInputs, held_on: date | None, agenda_projects: Iterable[ProjectState]
 ) -> dict[str, Any]:
-    calendar = inputs.calendar
-    return {
-        "date": meeting_on.isoformat(),
+    """The meeting: on the period's first working day (``date_rule``), by the calendar
+    that said so (``date_source``); with no working day in the period, none is held."""
+    calendar, period = inputs.calendar, inputs.period
+    meeting: dict[str, Any] = {
+        "date": held_on.isoformat() if held_on else None,
         "time": inputs.meeting.time,
         "chair": inputs.roster.chair_for(inputs.cadence, inputs.meeting.chair),
-        "attendees": _attendees(agenda_projects, inputs.roster),
-        "calendar": sorted({calendar.source_of(day)[1] for day in inputs.period.days()}),
-        "warnings": calendar.warnings(inputs.texts),
+        "attendees": _attendees(agenda_projects, inputs.roster) if held_on else [],
+        "calendar": sorted({calendar.source_of(day)[1] for day in period.days()}),
+        "date_rule": DATE_RULES[0] if held_on else DATE_RULES[1],
+        "date_source": calendar.source_of(held_on or period.start)[1],
     }
+    if held_on is None:
+        holidays = calendar.holidays_between(period.start, period.end)
+        meeting["held"] = False
+        meeting["holidays"] = holidays
+        meeting["reason"] = no_meeting_reason(period, holidays)
+    meeting["warnings"] = calendar.warnings(inputs.texts)
+    return meeting
+
+
+def no_meeting_reason(period: Period, holidays: list[str]) -> str:
+    """``2026年2月16日至2月22日均为春节假期，本期不召开调度会议，议题顺延至下次会议``."""
+    why = "、".join(holidays) or "休息日"
+    return (
+        f"{short_date(period.start)}至{short_date(period.end)}均为{why}，"
+        "本期不召开调度会议，议题顺延至下次会议"
+    )
+
+
+def _carry_to_next_meeting(plan: dict[str, Any], period: Period) -> None:
+    """No meeting: the agenda's items go to the next meeting (they are listed, without
+    actions: the next plan finds them again, and open actions stay open)."""
+    items = [i for group in plan["groups"] for i in group["items"]]
+    plan["groups"] = []
+    plan["carried_to"] = period.next().label
+    plan["carried_items"] = [
+        {k: item[k] for k in ("project_id", "project", "item", "rule", "reason", "colour")}
+        for item in items
+    ]
 
 
 def _in_scope(cadence: str, state: ProjectState, colours: dict[str, str]) -> bool:
@@ -294,19 +392,26 @@ def legacy_meeting(plan: dict[str, Any], chair: str) -> dict[str, Any]:
 
 
 def progress_rows(
-    cadence: str, states: Iterable[ProjectState], meeting_on: date, thresholds: Thresholds
+    cadence: str,
+    states: Iterable[ProjectState],
+    meeting_on: date,
+    thresholds: Thresholds,
+    *,
+    campaign: int | None = None,
 ) -> list[dict[str, Any]]:
     """The progress table (进展情况表) of the projects a meeting takes up, as they stood
-    on the meeting day: colour, and investment this year against the annual plan and its
-    time-proportional share (序时进度), in yuan. Not part of the stored plan (whose digest
-    stays what it was); the documents compute it at the plan's ``known_at``."""
+    on the meeting day: colour, and investment in the campaign's year (default: each
+    project's own) against the annual plan and its time-proportional share (序时进度), in
+    yuan. Not part of the stored plan (whose digest stays what it was); the documents
+    compute it at the plan's ``known_at``."""
     active = sorted((s for s in states if s.active), key=lambda s: s.project_id)
     colours = {s.project_id: status(findings(s, meeting_on, thresholds)) for s in active}
     rows = []
     for s in (s for s in active if _in_scope(cadence, s, colours)):
         lag = investment_lag(s, meeting_on, thresholds.report_grace_days)
         completed = sum(
-            (v.amount for m, v in s.investments.items() if m.startswith(f"{s.year}-")), Decimal(0)
+            (v.amount for m, v in s.investments.items() if m.startswith(f"{campaign or s.year}-")),
+            Decimal(0),
         )
         rows.append(
             {
@@ -325,36 +430,26 @@ def progress_rows(
 
 
 def campaign_totals(
-    states: list[ProjectState], period: Period, today: date, targets: Targets, grace_days: int = 5
+    states: list[ProjectState],
+    period: Period,
+    today: date,
+    targets: Targets,
+    grace_days: int = 5,
+    *,
+    campaign: int | None = None,
 ) -> dict[str, Any]:
-    """The leading group's view: projects by category against 18/5/6, investment against
-    the annual target and its time-proportional share."""
-    year = [s for s in states if s.year == period.start.year]
-    achieved = {
-        "breakthrough": lambda s: s.phase in ("completed", "commissioned"),
-        "new_start": lambda s: s.started_on is not None,
-        "preliminary": lambda s: (
-            s.started_on is not None or any(a.outcome == "granted" for a in s.approvals.values())
-        ),
-    }
-    categories = {}
-    for name, target in (
-        ("breakthrough", targets.breakthrough),
-        ("new_start", targets.new_start),
-        ("preliminary", targets.preliminary),
-    ):
-        members = [s for s in year if s.category == name]
-        categories[name] = {
-            "target": target,
-            "projects": len(members),
-            "achieved": sum(1 for s in members if achieved[name](s)),
-        }
+    """The leading group's view of campaign ``campaign`` (default: the period's year):
+    its projects by category against 18/5/6, investment against the annual target and
+    its time-proportional share."""
+    campaign = period.start.year if campaign is None else campaign
+    year = [s for s in states if s.in_campaign(campaign)]
+    categories = _by_category(year, targets)
     reported = sum(
         (
             inv.amount
             for s in year
             for month, inv in s.investments.items()
-            if month.startswith(f"{period.start.year}-")
+            if month.startswith(f"{campaign}-")
         ),
         Decimal(0),
     )
@@ -362,7 +457,7 @@ def campaign_totals(
     months = max((lag.months for lag in lags), default=0)
     proportional = targets.investment * months / 12
     return {
-        "year": period.start.year,
+        "year": campaign,
         "categories": categories,
         "investment": {
             "target": f"{targets.investment:.2f}",
@@ -373,6 +468,28 @@ def campaign_totals(
             else "0.0",
         },
     }
+
+
+_ACHIEVED = {
+    "breakthrough": lambda s: s.phase in ("completed", "commissioned"),
+    "new_start": lambda s: s.started_on is not None,
+    "preliminary": lambda s: (
+        s.started_on is not None or any(a.outcome == "granted" for a in s.approvals.values())
+    ),
+}
+
+
+def _by_category(states: list[ProjectState], targets: Targets) -> dict[str, dict[str, int]]:
+    """Per target category: the target, the campaign's projects, those that achieved it."""
+    categories = {}
+    for name, achieved in _ACHIEVED.items():
+        members = [s for s in states if s.category == name]
+        categories[name] = {
+            "target": getattr(targets, name),
+            "projects": len(members),
+            "achieved": sum(1 for s in members if achieved(s)),
+        }
+    return categories
 
 
 def changes_between(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
@@ -395,6 +512,7 @@ def changes_between(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str
             if canonical_json(before[k]) != canonical_json(after[k])
         ),
         "meeting_changed": old.get("meeting") != new.get("meeting"),
+        "scope_changed": old.get("scope") != new.get("scope"),
     }
 
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from shared.campaign import belongs_to
 from shared.history import AMENDMENTS, Amendments, Event, Standing, effective, within
 
 ACTIVE_PHASES = ("preliminary", "started", "completed")
@@ -142,10 +143,16 @@ class ProjectState:
     inspections: list[Inspection] = field(default_factory=list)
     investments: dict[str, Investment] = field(default_factory=dict)
     incidents: list[Incident] = field(default_factory=list)
+    carried_into: list[int] = field(default_factory=list)
+    """Later campaign years the project was carried into (``ProjectCarriedOver``)."""
 
     @property
     def active(self) -> bool:
         return self.phase in ACTIVE_PHASES
+
+    def in_campaign(self, year: int) -> bool:
+        """Whether the project is one of campaign ``year``'s (`shared.campaign`)."""
+        return belongs_to(self.year, self.carried_into, year)
 
     # -- JSON form kept by the read model ------------------------------------------------
 
@@ -232,6 +239,7 @@ class ProjectState:
                 Incident(v["incident_id"], v["kind"], day(v["on"]), v["event_id"])
                 for v in data["incidents"]
             ],
+            carried_into=list(data.get("carried_into") or ()),
         )
 
 
@@ -354,6 +362,11 @@ def _construction_started(state: ProjectState, fact: Fact, p: dict[str, Any], on
     _phase(state, "started", fact)
 
 
+def _carried_over(state: ProjectState, fact: Fact, p: dict[str, Any], on: date) -> None:
+    if int(p["to_year"]) not in state.carried_into:
+        state.carried_into = sorted((*state.carried_into, int(p["to_year"])))
+
+
 def _resumed(state: ProjectState, fact: Fact, p: dict[str, Any], on: date) -> None:
     _phase(state, "started" if state.started_on is not None else "preliminary", fact)
 
@@ -420,4 +433,5 @@ _HANDLERS = {
     "ProjectCommissioned": _phase_change("commissioned"),
     "ProjectSuspended": _phase_change("suspended"),
     "ProjectResumed": _resumed,
+    "ProjectCarriedOver": _carried_over,
 }

@@ -25,7 +25,14 @@ def declare(runtime: Runtime) -> dict[str, dramatiq.Actor]:
         parts.service.plan(cadence, period, actor="scheduler", source="scheduling")
         parts.scheduler.mark_planned(cadence, period)
 
+    def refresh(cadence: str, period: str) -> None:
+        """Bring the period's plan up to date before its meeting (only if still due)."""
+        SchedulingParts.of(runtime).service.refresh_before_meeting(cadence, period)
+
     return {
+        "refresh": declare_actor(
+            runtime.broker, refresh, service="scheduling", verb="refresh", max_retries=3
+        ),
         "catch_up": declare_actor(
             runtime.broker, catch_up, service="scheduling", verb="catch_up", max_retries=3
         ),

@@ -3,15 +3,24 @@ model's maintenance."""
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from datetime import datetime
 
 import click
+import redis
+from dramatiq.errors import DramatiqError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from shared.commandline import KNOWN_AT
 from shared.i18n import label, period_text
-from shared.logging import configure_logging
+from shared.logging import configure_logging, once_a_minute
+
+log = logging.getLogger("gongjian.scheduler")
+outage_log = once_a_minute(logging.getLogger("gongjian.scheduler.outage"))
+OUTAGES = (OperationalError, InterfaceError, redis.RedisError, DramatiqError, OSError)
+"""What a scheduler tick may meet while a dependency is away: it waits and tries again."""
 
 
 def _runtime(obj):  # type: ignore[no-untyped-def]
@@ -55,24 +64,61 @@ def scheduler(obj, once: bool, interval: int | None) -> None:  # type: ignore[no
             worker.stop()
 
 
+OUTAGE_PAUSES = (1, 2, 5, 10, 30)
+"""Seconds between tries while the database or the broker is away; the last repeats."""
+
+
 def run_scheduler(  # type: ignore[no-untyped-def]
     runtime, stop: threading.Event, *, interval: int | None = None, once: bool = False
 ) -> None:
     """The scheduler's loop: catch the read model up, claim and request every period
-    that has opened, then wait a tick (the `scheduler` command, or a thread of `serve`)."""
-    from shared.checkpointing import sign_if_due
+    that has opened, then wait a tick (the `scheduler` command, or a thread of `serve`).
+    While the database or the broker is away it tries again, pausing longer each time,
+    and never exits for it (a warning a minute)."""
+    from shared.checkpointing import TailVerification
 
     from ..wiring import SchedulingParts
 
     parts = SchedulingParts.of(runtime)
     every = interval or parts.config.scheduler_interval_seconds
+    verify_tail = TailVerification.configured(runtime.store, runtime.settings)
+    log.info("调度器已启动，每%s秒检查一次", every, extra={"interval_seconds": every})
+    failures = 0
     while True:
-        parts.service.catch_up()
-        for cadence, period in parts.scheduler.tick():
-            click.echo(f"正在制定{label('cadence', cadence)}计划：{period_text(period)}")
-        sign_if_due(runtime.store, runtime.settings)  # the daily signed checkpoint
-        if once or stop.wait(every):
+        try:
+            _tick(runtime, parts, verify_tail)
+            failures = 0
+        except OUTAGES as exc:
+            if once:
+                raise
+            outage_log.warning(
+                "scheduler tick failed; trying again", extra={"reason": str(exc)[:300]}
+            )
+            failures += 1
+        pause = every if not failures else min(every, OUTAGE_PAUSES[min(failures, 5) - 1])
+        if once or stop.wait(pause):
             return
+
+
+def _tick(runtime, parts, verify_tail) -> None:  # type: ignore[no-untyped-def]
+    from shared.checkpointing import sign_if_due
+
+    parts.service.catch_up()
+    for cadence, period in parts.scheduler.tick():
+        _planned("正在制定%s计划：%s", cadence, period)
+    for cadence, period in parts.scheduler.refresh():
+        _planned("会前更新%s计划：%s", cadence, period)
+    verify_tail()  # every few minutes: /v1/chain stays cheap
+    sign_if_due(runtime.store, runtime.settings)  # the daily signed checkpoint
+
+
+def _planned(message: str, cadence: str, period: str) -> None:
+    log.info(
+        message,
+        label("cadence", cadence),
+        period_text(period),
+        extra={"cadence": cadence, "period": period},
+    )
 
 
 @click.group("scheduling")

@@ -44,18 +44,26 @@ class AgendaGroup(LabelledSchema):
 class Meeting(LabelledSchema):
     calendar = coded_list("calendar_source")
     """Where the period's working days came from (official calendar, override, Mon–Fri)."""
+    date_rule = coded("meeting_date_rule")
+    date_source = coded("calendar_source")
 
 
-class CampaignTotals(LabelledSchema):
+class CarriedItem(LabelledSchema):
+    rule = coded("agenda_rule")
+    colour = coded("colour", allow_none=True)
+
+
+class PlanTotals(LabelledSchema):
     categories = coded_keys("category")
 
 
 class PlanContent(LabelledSchema):
     cadence = coded("cadence")
-    groups = fields.List(fields.Nested(AgendaGroup))
     meeting = fields.Nested(Meeting)
+    groups = fields.List(fields.Nested(AgendaGroup))
+    carried_items = fields.List(fields.Nested(CarriedItem))
     board = coded_keys("colour")
-    totals = fields.Nested(CampaignTotals)
+    totals = fields.Nested(PlanTotals)
 
 
 class PlanResponse(LabelledSchema):
@@ -88,3 +96,11 @@ class ActionsResponse(LabelledSchema):
 
 class ClosedResponse(LabelledSchema):
     action = fields.Nested(ActionView)
+
+
+class IssuedDocumentView(LabelledSchema):
+    kind = coded("document_kind")
+
+
+class DocumentsResponse(LabelledSchema):
+    documents = fields.List(fields.Nested(IssuedDocumentView))

@@ -11,9 +11,10 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.auth import current_principal, require_role
-from shared.documents import CONTENT_TYPES, issued_json
+from shared.documents import CONTENT_TYPES, issued_json, register_for
 from shared.documents import FORMATS as DOCUMENT_FORMATS
 from shared.documents import render as render_document
+from shared.events.catalogue import DOCUMENT_KINDS
 from shared.events.fields import VERSION_RANGE, Whole
 from shared.eventstore import Cutoff, format_instant
 from shared.http import (
@@ -28,6 +29,7 @@ from shared.http import (
     next_link,
     page_after,
 )
+from shared.i18n import instant_text
 from shared.runtime import Runtime
 
 from ..domain.periods import CADENCES, InvalidPeriod, Period
@@ -38,6 +40,7 @@ from .labelled import (
     ActionsResponse,
     BoardResponse,
     ClosedResponse,
+    DocumentsResponse,
     PlanResponse,
     PlansResponse,
     VersionsResponse,
@@ -51,6 +54,14 @@ blp = Blueprint(
 )
 
 READERS = ("office", "auditor", "viewer")
+
+
+def campaign_field() -> fields.Integer:
+    return fields.Integer(
+        load_default=None,
+        validate=validate.Range(2000, 2100),
+        metadata={"description": "the campaign year (default: the current campaign)"},
+    )
 
 
 class BoardQuery(ClockQuery, PageQuery):
@@ -67,6 +78,7 @@ class BoardQuery(ClockQuery, PageQuery):
     sector = fields.String(load_default=None)
     phase = fields.String(load_default=None)
     major = fields.Boolean(load_default=None)
+    campaign = campaign_field()
 
 
 class PlanBody(Schema):
@@ -106,6 +118,7 @@ class VersionsQuery(PageQuery):
 class ActionsQuery(PageQuery):
     status = fields.String(load_default="open", validate=validate.OneOf(("open", "closed", "all")))
     project_id = fields.String(load_default=None)
+    campaign = campaign_field()
 
 
 class CloseBody(Schema):
@@ -131,8 +144,9 @@ def _instant(value: date | datetime | None) -> datetime | None:
 @blp.response(200, BoardResponse)
 @blp.doc(security=[{"bearer": []}])
 def board(query):  # type: ignore[no-untyped-def]
-    """Green/yellow/red for every project, with the reasons and their evidence; the
-    counts cover every project that matches, ``projects`` are paged by id."""
+    """Green/yellow/red for every project of one campaign (default: the current one; a
+    closed campaign as of its end), with the reasons and their evidence; the counts
+    cover every project that matches, ``projects`` are paged by id."""
     after, limit = query.pop("after"), query.pop("limit")
     as_of, known_at = _instant(query.pop("as_of")), query.pop("known_at")
     board = _service().board(as_of, known_at, query)
@@ -150,7 +164,10 @@ def board(query):  # type: ignore[no-untyped-def]
 @blp.doc(security=[{"bearer": []}])
 def plan_now(body):  # type: ignore[no-untyped-def]
     """The period's plan: returned if it exists, otherwise made and stored (201). With
-    ``known_at`` or ``replan`` a new version is stored when the plan changed."""
+    ``known_at`` or ``replan`` a new version is stored when the plan changed. A
+    ``known_at`` before the latest knowledge gives an audit view (``audit``: true):
+    returned, stored (201) only with ``replan``, never the current version, never opening
+    an action."""
     principal = current_principal()
     record, created = _service().plan(
         body["cadence"],
@@ -267,16 +284,56 @@ def issue_plan_document(query, cadence: str, period: str, kind: str):  # type: i
     return issued_json(issued, now), 201 if now else 200
 
 
+class DocumentsQuery(PageQuery):
+    after = fields.Integer(
+        load_default=0,
+        validate=validate.Range(min=0),
+        metadata={"description": "the global position of the last document of the page before"},
+    )
+    limit = limit_field(100, 1000)
+    year = fields.Integer(load_default=None, validate=validate.Range(2000, 2100))
+    kind = fields.String(load_default=None, validate=validate.OneOf(DOCUMENT_KINDS))
+
+
+@blp.get("/documents")
+@require_role(*READERS)
+@blp.arguments(DocumentsQuery, location="query")
+@blp.response(200, DocumentsResponse)
+@blp.doc(security=[{"bearer": []}])
+def list_documents(query):  # type: ignore[no-untyped-def]
+    """The register of issued documents (发文登记) of every kind — meeting notices, 督查通报,
+    考核通报 — in the order they were issued: number, title, kind, when (``issued_at``, and
+    ``issued_at_label`` in the campaign's time zone) and by whom, and the digest of what
+    each was made from. Filter by ``year`` and ``kind``; page with ``after``."""
+    runtime = _runtime()
+    found = register_for(runtime).listing(
+        year=query["year"], kind=query["kind"], after=query["after"], limit=query["limit"]
+    )
+    zone = runtime.settings.zone
+    items = [issued_json(d) | {"issued_at_label": _local(d.issued_at, zone)} for d in found]
+    next_after = found[-1].global_position if len(found) == query["limit"] else None
+    return {"documents": items, "next_after": next_after}, 200, next_link(next_after)
+
+
+def _local(at: datetime | None, zone: Any) -> str | None:
+    return None if at is None else instant_text(at, zone)
+
+
 @blp.get("/actions")
 @require_role(*READERS)
 @blp.arguments(ActionsQuery, location="query")
 @blp.response(200, ActionsResponse)
 @blp.doc(security=[{"bearer": []}])
 def list_actions(query):  # type: ignore[no-untyped-def]
-    """Follow-up actions (open by default), in id order; page with ``after``."""
+    """Follow-up actions (open by default) of one campaign's projects (default: the
+    current campaign), in id order; page with ``after``."""
     status = None if query["status"] == "all" else query["status"]
     actions = _service().actions(
-        status=status, project_id=query["project_id"], limit=query["limit"], after=query["after"]
+        status=status,
+        project_id=query["project_id"],
+        limit=query["limit"],
+        after=query["after"],
+        campaign=query["campaign"],
     )
     next_after = actions[-1]["action_id"] if len(actions) == query["limit"] else None
     body = {"actions": [_action_json(a) for a in actions], "next_after": next_after}

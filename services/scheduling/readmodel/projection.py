@@ -65,14 +65,12 @@ def apply_page(
     project_events = [e for e in page if is_project_stream(e.stream_id)]
     if project_events:
         _apply_projects(conn, store, project_events, zone)
-    assigned = [_assigned_row(e) for e in page if e.type == "ActionAssigned"]
-    if assigned:
-        _insert_actions(conn, assigned)
-    closed = [_closed_row(e) for e in page if e.type == "ActionClosed"]
-    if closed:
-        _close_actions(conn, closed)
-    for event in page:
-        if event.type == "DispatchPlanned":
+    for event in page:  # in log order: an item's action closed, then a new one opened
+        if event.type == "ActionAssigned":
+            open_action(conn, assigned_row(event.payload, event.recorded_at, event.event_id))
+        elif event.type == "ActionClosed":
+            close_action(conn, closed_row(event))
+        elif event.type == "DispatchPlanned" and not event.payload.get("audit"):
             _plan_recorded(conn, event)
 
 
@@ -136,8 +134,8 @@ def _upsert(conn: Connection, rows: list[dict]) -> None:
     )
 
 
-def _assigned_row(event: RecordedEvent) -> dict:
-    p = event.payload
+def assigned_row(p: dict, recorded_at: datetime, event_id: str) -> dict:
+    """The action table's row of an ``ActionAssigned`` payload."""
     return {
         "action_id": p["action_id"],
         "project_id": p["project_id"],
@@ -147,17 +145,45 @@ def _assigned_row(event: RecordedEvent) -> dict:
         "period": p["period"],
         "description": p.get("description") or "",
         "status": "open",
-        "assigned_at": event.recorded_at,
-        "assigned_event_id": event.event_id,
+        "assigned_at": recorded_at,
+        "assigned_event_id": event_id,
     }
 
 
-def _insert_actions(conn: Connection, rows: list[dict]) -> None:
+def open_action(conn: Connection, row: dict) -> bool:
+    """Insert an open action unless its id is taken or its agenda item (project + rule +
+    subject) already has an open action: the unique key decides, in one statement (an
+    upsert, never a read before the write). True when this row is the one inserted."""
     dialect_insert = postgresql.insert if is_postgres(conn.engine) else sqlite.insert
-    conn.execute(dialect_insert(actions).on_conflict_do_nothing(index_elements=["action_id"]), rows)
+    statement = dialect_insert(actions).values(**row).on_conflict_do_nothing()
+    return conn.execute(statement.returning(actions.c.action_id)).first() is not None
 
 
-def _closed_row(event: RecordedEvent) -> dict:
+def open_actions(conn: Connection, rows: list[dict]) -> set[str]:
+    """`open_action` for many rows at once, a few hundred per statement, in the given
+    order (callers sort them: concurrent planners then never wait on each other in a
+    cycle). The ids of the rows inserted."""
+    dialect_insert = postgresql.insert if is_postgres(conn.engine) else sqlite.insert
+    inserted: set[str] = set()
+    for start in range(0, len(rows), 500):
+        statement = dialect_insert(actions).values(rows[start : start + 500])
+        returning = statement.on_conflict_do_nothing().returning(actions.c.action_id)
+        inserted.update(conn.execute(returning).scalars())
+    return inserted
+
+
+def date_assignments(conn: Connection, recorded: dict[str, datetime]) -> None:
+    """The record time of actions opened by a planner, once their events are stored."""
+    if recorded:
+        conn.execute(
+            actions.update()
+            .where(actions.c.action_id == bindparam("target"))
+            .values(assigned_at=bindparam("recorded_at")),
+            [{"target": k, "recorded_at": v} for k, v in recorded.items()],
+        )
+
+
+def closed_row(event: RecordedEvent) -> dict:
     return {
         "target": event.payload["action_id"],
         "closed_at": event.recorded_at,
@@ -166,7 +192,8 @@ def _closed_row(event: RecordedEvent) -> dict:
     }
 
 
-def _close_actions(conn: Connection, rows: list[dict]) -> None:
+def close_action(conn: Connection, row: dict) -> None:
+    """Close an open action (a closed one stays as it was)."""
     conn.execute(
         actions.update()
         .where(actions.c.action_id == bindparam("target"))
@@ -177,7 +204,7 @@ def _close_actions(conn: Connection, rows: list[dict]) -> None:
             closed_event_id=bindparam("closed_event_id"),
             close_note=bindparam("close_note"),
         ),
-        rows,
+        row,
     )
 
 
@@ -193,7 +220,7 @@ def _plan_recorded(conn: Connection, event: RecordedEvent) -> None:
             version=p["plan_version"],
             digest=p["digest"],
             known_at=p["known_at"],
-            meeting_date=p["plan"]["meeting"]["date"],
+            meeting_date=p["plan"]["meeting"]["date"] or "",  # "": no meeting held
             items=items,
             event_id=event.event_id,
             global_position=event.global_position,

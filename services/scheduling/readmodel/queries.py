@@ -8,12 +8,13 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, or_, select
 
 from shared.events import PROJECT_EVENT_TYPES, is_project_stream, project_id_of
 from shared.eventstore import Cutoff, EventStore, RecordedEvent, checkpoint_of
 from shared.history import AMENDMENTS, Amendments
 
+from ..domain.periods import Period
 from ..domain.plan import OpenAction
 from ..domain.project import ProjectState, amended_fact, apply
 from .tables import CONSUMER, actions, plans, projects
@@ -96,9 +97,14 @@ def current_open_actions(engine: Engine) -> list[OpenAction]:
 def replayed_actions(store: EventStore, known_at: datetime | None) -> dict[str, dict[str, Any]]:
     """Every action as known at ``known_at``: id → its assignment and, if closed, closure."""
     out: dict[str, dict[str, Any]] = {}
+    holders: dict[tuple[str, str], str] = {}
     for event in store.iter_all(types=ACTION_TYPES, cutoff=Cutoff(known_at=known_at)):
         p = event.payload
         if event.type == "ActionAssigned":
+            holder = holders.get((p["project_id"], p["item"]))
+            if holder is not None and out[holder]["status"] == "open":
+                continue  # the item has its open action: as the read model's unique key
+            holders[(p["project_id"], p["item"])] = p["action_id"]
             out.setdefault(
                 p["action_id"],
                 {
@@ -127,9 +133,28 @@ def action_ids_taken(engine: Engine) -> set[str]:
 
 
 def list_actions(
-    engine: Engine, *, status: str | None, project_id: str | None, limit: int, after: str | None
+    engine: Engine,
+    *,
+    status: str | None,
+    project_id: str | None,
+    limit: int,
+    after: str | None,
+    campaign: tuple[int, list[str]] | None = None,
 ) -> list[dict[str, Any]]:
+    """``campaign``: (year, its projects): their actions assigned in a period that began in
+    that year or before (a period's label begins with its year, but for an ISO week 1 that
+    begins in the December before)."""
     query = select(actions).order_by(actions.c.action_id).limit(limit)
+    if campaign is not None:
+        year, members = campaign
+        week_one = Period.parse("weekly", f"{year + 1}-W01")
+        query = query.where(
+            actions.c.project_id.in_(members),
+            or_(
+                func.substr(actions.c.period, 1, 4) <= f"{year:04d}",
+                actions.c.period == (week_one.label if week_one.start.year == year else ""),
+            ),
+        )
     if status:
         query = query.where(actions.c.status == status)
     if project_id:
@@ -138,6 +163,22 @@ def list_actions(
         query = query.where(actions.c.action_id > after)
     with engine.connect() as conn:
         return [row._asdict() for row in conn.execute(query)]
+
+
+def open_actions_for(
+    conn: Connection, keys: set[tuple[str, str]]
+) -> dict[tuple[str, str], OpenAction]:
+    """The open actions that hold these agenda items (project, item), by item."""
+    found: dict[tuple[str, str], OpenAction] = {}
+    projects = sorted({project_id for project_id, _ in keys})
+    for start in range(0, len(projects), 500):
+        query = select(actions).where(
+            actions.c.status == "open", actions.c.project_id.in_(projects[start : start + 500])
+        )
+        for row in conn.execute(query):
+            if (row.project_id, row.item) in keys:
+                found[(row.project_id, row.item)] = open_action_of(row._asdict())
+    return found
 
 
 def get_action(engine: Engine, action_id: str) -> dict[str, Any] | None:

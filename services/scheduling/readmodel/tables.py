@@ -6,6 +6,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     Date,
+    Index,
     Integer,
     MetaData,
     String,
@@ -46,6 +47,17 @@ actions = Table(
     Column("closed_event_id", String(36)),
     Column("close_note", Text),
 )
+
+OPEN_ITEM = Index(
+    "uq_scheduling_actions_open_item",
+    actions.c.project_id,
+    actions.c.item,
+    unique=True,
+    postgresql_where=actions.c.status == "open",
+    sqlite_where=actions.c.status == "open",
+)
+"""One open action per agenda item (project + rule + subject): planners and the
+projection insert with ON CONFLICT DO NOTHING, and this key decides who holds the item."""
 
 plans = Table(
     "scheduling_plans",

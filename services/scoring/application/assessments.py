@@ -12,11 +12,14 @@ import hashlib
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from shared.campaign import CARRIED_OVER, campaign_for_year
+from shared.campaign_log import defined_campaigns
+from shared.events import PROJECT_EVENT_TYPES, project_id_of
 from shared.eventstore import (
     GENESIS_HASH,
     EventStore,
@@ -31,8 +34,8 @@ from shared.eventstore import (
 from shared.history import AMENDMENTS, Amendments
 
 from ..domain.explanations import LEGACY_EN, ZH
-from ..domain.replay import Event, Replay
-from ..domain.rulebook import Rulebook
+from ..domain.replay import Event, Replay, carried_over
+from ..domain.rulebook import DEFAULT_REPORT_DUE_DAY, Rulebook
 from ..readmodel.records import Records
 from . import rulebooks
 
@@ -61,12 +64,16 @@ class AssessmentRequest:
         known_at: datetime | date | None,
         rulebook_version: str | None,
         zone: ZoneInfo,
+        report_due_day: int = DEFAULT_REPORT_DUE_DAY,
     ) -> AssessmentRequest:
-        """Dates end at midnight in the campaign zone; ``as_of`` defaults to the year's end,
-        ``known_at`` to now (now or the past: `known_at_bound` refuses the future)."""
+        """Dates end at midnight in the campaign zone; ``as_of`` defaults to the first day
+        after December's investment report was due (``report_due_day`` of January next
+        year), when the board, too, counts every month of the year as reported or
+        missing; ``known_at`` to now (now or the past: `known_at_bound` refuses the
+        future)."""
         return cls(
             year,
-            _instant(as_of, zone) if as_of is not None else end_of_day(date(year, 12, 31), zone),
+            _instant(as_of if as_of is not None else default_as_of(year, report_due_day), zone),
             known_at_bound(known_at, zone) if known_at is not None else now_utc(),
             rulebook_version,
         )
@@ -84,6 +91,31 @@ class AssessmentRequest:
 
 def _instant(value: datetime | date, zone: ZoneInfo) -> datetime:
     return value if isinstance(value, datetime) else end_of_day(value, zone)
+
+
+def request_for(
+    store: EventStore,
+    year: int,
+    *,
+    as_of: datetime | date | None,
+    known_at: datetime | date | None,
+    rulebook_version: str | None,
+    zone: ZoneInfo,
+) -> AssessmentRequest:
+    """The request, its default ``as_of`` the day after the December report deadline that
+    the rulebook in force at ``known_at`` names."""
+    asked = AssessmentRequest.of(
+        year, as_of=as_of, known_at=known_at, rulebook_version=rulebook_version, zone=zone
+    )
+    if as_of is not None:
+        return asked
+    rulebook = rulebooks.in_force(store, store.position_known_at(asked.known_at), rulebook_version)
+    return replace(asked, as_of=_instant(default_as_of(year, rulebook.report_due_day), zone))
+
+
+def default_as_of(year: int, report_due_day: int) -> date:
+    """The first day after December's investment report was due."""
+    return date(year + 1, 1, report_due_day + 1)
 
 
 def submit(
@@ -150,10 +182,7 @@ def compute(
     head = {"position": watermark, "hash": head_hash}
     result_text = canonical_json({"assessment": {**asked, "chain_head": head}, **scored})
     del scored  # the text is all that is kept: halve the peak for a large result
-    result_hash = hashlib.sha256(result_text.encode()).hexdigest()
-    digest = hashlib.sha256(
-        canonical_json([rulebook.hash, watermark, head_hash, result_hash]).encode()
-    ).hexdigest()
+    result_hash, digest = seal(rulebook.hash, watermark, head_hash, result_text)
     return {
         **asked,
         "chain_head_position": watermark,
@@ -163,6 +192,36 @@ def compute(
         "result": result_text,
         "summary": summary,
     }
+
+
+def with_campaign_targets(
+    rulebook: Rulebook, store: EventStore, year: int, watermark: int
+) -> Rulebook:
+    """The rulebook with campaign ``year``'s targets when the campaign is defined by the
+    watermark (the rulebook's own targets are the default)."""
+    campaign = campaign_for_year(defined_campaigns(store, up_to=watermark), year)
+    if not campaign.defined:
+        return rulebook
+    targets = campaign.targets
+    return replace(
+        rulebook,
+        investment_target=targets.investment,
+        project_targets={
+            "breakthrough": targets.breakthrough,
+            "new_start": targets.new_start,
+            "preliminary": targets.preliminary,
+        },
+    )
+
+
+def seal(rulebook_hash: str, watermark: int, head_hash: str, result_text: str) -> tuple[str, str]:
+    """(result hash, digest) of a result: the digest binds the rulebook, the chain head
+    and the result, so that a changed line, total or rank shows in both."""
+    result_hash = hashlib.sha256(result_text.encode()).hexdigest()
+    digest = hashlib.sha256(
+        canonical_json([rulebook_hash, watermark, head_hash, result_hash]).encode()
+    ).hexdigest()
+    return result_hash, digest
 
 
 def _replay(
@@ -175,7 +234,10 @@ def _replay(
     progress: Progress | None,
     texts: str,
 ) -> dict[str, Any]:
-    replay = Replay(year, as_of, zone, gather_amendments(store, watermark))
+    amendments = gather_amendments(store, watermark)
+    carried = carried_over(store.iter_all(types=[CARRIED_OVER], up_to=watermark), amendments, as_of)
+    replay = Replay(year, as_of, zone, amendments, carried)
+    rulebook = with_campaign_targets(rulebook, store, year, watermark)
     feed = replay.feed
     # The facts are millions of small objects that live to the end and hold no cycles:
     # the cyclic collector would re-scan them over and over for nothing.
@@ -285,21 +347,37 @@ def publish(
     return appended.last_position
 
 
-def reproduce(
-    store: EventStore, records: Records, assessment_id: str, zone: ZoneInfo
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Re-run a stored assessment from the log: (as stored, as recomputed). Equal digests
-    mean the same rulebook, the same events up to the same chain head, the same result.
-    One made before the Chinese explanations is re-run in its own (English) words."""
-    stored = records.assessment(assessment_id, with_result=False)
-    if stored is None:
-        raise LookupError(f"no assessment {assessment_id}")
+def recompute(store: EventStore, stored: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:
+    """The stored assessment computed again from the log, with its stored rulebook and
+    what it was asked (year, ``as_of``, ``known_at``, watermark). One stored before the
+    Chinese explanations, or before this release's scoring rules, is re-run in its own
+    words and rules when the current ones do not give its digest; failing all, the
+    current computation is the answer (and names what differs)."""
     watermark = stored["chain_head_position"]
     rulebook = rulebooks.in_force(store, watermark, stored["rulebook_version"])
     asked = (stored["year"], parse_instant(stored["as_of"]), parse_instant(stored["known_at"]))
     again = compute(store, *asked, watermark, rulebook, zone)
-    if again["digest"] != stored["digest"]:
-        legacy = compute(store, *asked, watermark, rulebook, zone, texts=LEGACY_EN)
-        if legacy["digest"] == stored["digest"]:
-            return stored, legacy
-    return stored, again
+    variants = (
+        (rulebook, LEGACY_EN),
+        (rulebook.as_legacy(), ZH),
+        (rulebook.as_legacy(), LEGACY_EN),
+    )
+    for variant, texts in variants:
+        if again["digest"] == stored["digest"]:
+            break
+        earlier = compute(store, *asked, watermark, variant, zone, texts=texts)
+        if earlier["digest"] == stored["digest"]:
+            return earlier
+    return again
+
+
+def recorded_between(
+    store: EventStore, before: dict[str, Any], after: dict[str, Any]
+) -> dict[str, list[int]]:
+    """Each project's events recorded between two stored assessments' watermarks (either
+    order), by project id: what changed a line its evidence does not explain."""
+    low, high = sorted((before["chain_head_position"], after["chain_head_position"]))
+    out: dict[str, list[int]] = {}
+    for event in store.iter_all(after=low, up_to=high, types=PROJECT_EVENT_TYPES):
+        out.setdefault(project_id_of(event.stream_id), []).append(event.global_position)
+    return out

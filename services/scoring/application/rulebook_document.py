@@ -15,6 +15,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from ..domain.rulebook import (
     ACHIEVEMENTS,
     CATEGORIES,
+    DEFAULT_REPORT_DUE_DAY,
     GRADES,
     INCIDENT_KINDS,
     INSPECTION_RESULTS,
@@ -132,11 +133,15 @@ _CategoryTarget = _table(
 class _TargetAttainment(_Document):
     points = _Amount("0", "1000")
     categories = _section(_Document.from_dict({c: _section(_CategoryTarget) for c in CATEGORIES}))
+    approvals_before_campaign = fields.Boolean(load_default=False)
 
 
 class _Investment(_Document):
     points = _Amount("0", "1000")
     basis = _Choice(("time_proportional", "annual"))
+    report_due_day = fields.Integer(
+        load_default=DEFAULT_REPORT_DUE_DAY, validate=validate.Range(1, 28)
+    )
 
 
 class _Milestones(_Document):
@@ -250,6 +255,8 @@ def parse_rulebook(document: Any) -> Rulebook:
         criticism_share=data["rollup"]["criticism_share"],
         investment_target=data["campaign"]["investment_target"],
         project_targets=dict(data["campaign"]["projects"]),
+        approvals_before_campaign=lines["target_attainment"]["approvals_before_campaign"],
+        report_due_day=lines["investment"]["report_due_day"],
     )
 
 

@@ -2,10 +2,15 @@
 
 A line changed because events came into its evidence (late reports, corrections) or
 went out of it (retracted, or beyond the new cut-off): those positions are the cause.
+A line whose evidence stayed the same but whose points did not (a corrected annual plan),
+and every line of a project that came into or went out of the year (a correction that
+moved or removed it, down to a line that went to nothing), names the project's events
+recorded between the two assessments (``recorded_between``) in ``events_changed_by``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +20,7 @@ def _by(items: list[dict[str, Any]], key: str) -> dict[str, dict[str, Any]]:
 
 
 def _line_changes(
-    before: dict[str, Any] | None, after: dict[str, Any] | None
+    before: dict[str, Any] | None, after: dict[str, Any] | None, recorded: list[int]
 ) -> list[dict[str, Any]]:
     old_lines = _by(before["lines"], "line") if before else {}
     new_lines = _by(after["lines"], "line") if after else {}
@@ -28,6 +33,7 @@ def _line_changes(
         new_evidence = set(new["evidence"]) if new else set()
         if old_points == new_points and old_evidence == new_evidence:
             continue
+        moved = before is None or after is None or old_evidence == new_evidence
         changes.append(
             {
                 "line": name,
@@ -38,19 +44,27 @@ def _line_changes(
                 "explanation_after": new["explanation"] if new else None,
                 "events_added": sorted(new_evidence - old_evidence),
                 "events_removed": sorted(old_evidence - new_evidence),
+                "events_changed_by": recorded if moved else [],
             }
         )
     return changes
 
 
-def diff_results(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    """What changed from ``before`` to ``after``: projects (by line), units and leaders."""
+def diff_results(
+    before: dict[str, Any],
+    after: dict[str, Any],
+    recorded_between: Mapping[str, list[int]] | None = None,
+) -> dict[str, Any]:
+    """What changed from ``before`` to ``after``: projects (by line), units and leaders.
+    ``recorded_between``: each project's events recorded between the two assessments'
+    watermarks (global positions), the causes of changes their evidence does not show."""
+    recorded_between = recorded_between or {}
     old_projects = _by(before["projects"], "project_id")
     new_projects = _by(after["projects"], "project_id")
     projects = []
     for project_id in sorted(set(old_projects) | set(new_projects)):
         old, new = old_projects.get(project_id), new_projects.get(project_id)
-        lines = _line_changes(old, new)
+        lines = _line_changes(old, new, sorted(recorded_between.get(project_id, [])))
         grade_changed = (old or {}).get("grade") != (new or {}).get("grade")
         if not lines and not grade_changed:
             continue
@@ -58,6 +72,9 @@ def diff_results(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any
             {
                 "project_id": project_id,
                 "status": "added" if old is None else "removed" if new is None else "changed",
+                "events_changed_by": sorted(recorded_between.get(project_id, []))
+                if old is None or new is None
+                else [],
                 "total_before": old["total"] if old else None,
                 "total_after": new["total"] if new else None,
                 "grade_before": old["grade"] if old else None,

@@ -24,3 +24,13 @@ class ProjectNotAssessed(ScoringError):
         super().__init__(f"project {project_id} is not in assessment {assessment_id}")
         self.assessment_id = assessment_id
         self.project_id = project_id
+
+
+class AssessmentAltered(ScoringError):
+    """A stored assessment whose result no longer matches its own hashes: it was changed
+    after it was computed, and is not served."""
+
+    def __init__(self, assessment_id: str, difference: str) -> None:
+        super().__init__(f"assessment {assessment_id} fails its digest check: {difference}")
+        self.assessment_id = assessment_id
+        self.difference = difference

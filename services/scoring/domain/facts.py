@@ -77,7 +77,8 @@ class ProjectFacts:
     owner_unit: str
     evidence: Evidence
     achievements: dict[str, tuple[date, Evidence]] = field(default_factory=dict)
-    approvals: dict[str, Evidence] = field(default_factory=dict)
+    approvals: dict[str, tuple[date, Evidence]] = field(default_factory=dict)
+    """Approvals granted: the day of the grant and its evidence."""
     investment: dict[str, tuple[Decimal, Evidence]] = field(default_factory=dict)
     milestones: dict[str, Milestone] = field(default_factory=dict)
     issues: dict[str, Issue] = field(default_factory=dict)
@@ -132,7 +133,7 @@ def _achievement(type_: str):  # type: ignore[no-untyped-def]
 
 
 def _approval(f: ProjectFacts, p: Mapping[str, Any], on: date, ev: Evidence) -> None:
-    f.approvals.setdefault(p["approval_id"], list(ev))
+    f.approvals.setdefault(p["approval_id"], (on, list(ev)))
 
 
 def _investment(f: ProjectFacts, p: Mapping[str, Any], on: date, ev: Evidence) -> None:

@@ -9,11 +9,12 @@ applied when the replay meets the amended event.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from shared.campaign import CARRIED_OVER, belongs_to
 from shared.events.codes import PROJECT_STREAM_PREFIX as PROJECT_PREFIX
 from shared.history import AMENDMENTS, Amendments, within
 from shared.history import Event as HistoryEvent
@@ -47,8 +48,11 @@ class Replay:
         as_of: datetime,
         zone: ZoneInfo,
         amendments: Amendments[Event] | None = None,
+        carried: Mapping[str, Iterable[int]] | None = None,
     ) -> None:
         self.year = year
+        self.carried = carried or {}
+        """Project id → the later campaign years it was carried into."""
         self.as_of = as_of
         self.zone = zone
         self.amendments: Amendments[Event] = amendments or Amendments()
@@ -97,7 +101,9 @@ class Replay:
         evidence: list[int],
     ) -> None:
         if event.type == "ProjectRegistered":
-            if payload.get("year") == self.year and project_id not in self.projects:
+            carried = self.carried.get(project_id, ())
+            member = belongs_to(int(payload.get("year") or 0), carried, self.year)
+            if member and project_id not in self.projects:
                 self.projects[project_id] = ProjectFacts.registered(payload, evidence)
             return
         facts = self.projects.get(project_id)
@@ -110,12 +116,12 @@ class Replay:
 
         Consumes the facts: each project's are dropped once scored, so the facts and the
         result are not both held whole."""
-        period = Period(self.year, self.as_of.astimezone(self.zone).date())
+        period = Period(self.year, self.as_of.astimezone(self.zone).date(), not rulebook.legacy)
         projects = [
             score_project(self.projects.pop(project_id), rulebook, period, texts)
             for project_id in sorted(self.projects)
         ]
-        rank_projects(projects)
+        rank_projects(projects, rulebook)
         units = roll_up(projects, rulebook, lambda p: p["lead_unit"])
         leaders = roll_up(projects, rulebook, lambda p: p["leader"])
         return {
@@ -127,3 +133,20 @@ class Replay:
             "campaign": campaign_totals(projects, rulebook),
             "events_replayed": self.replayed,
         }
+
+
+def carried_over(
+    events: Iterable[Event], amendments: Amendments[Event], as_of: datetime
+) -> dict[str, list[int]]:
+    """Project id → the campaign years it was carried into by ``as_of``, from its
+    ``ProjectCarriedOver`` events as amended (`shared.history`)."""
+    carried: dict[str, list[int]] = {}
+    for event in events:
+        if event.type != CARRIED_OVER or not event.stream_id.startswith(PROJECT_PREFIX):
+            continue
+        standing = amendments.standing(event)
+        if standing.retracted or not within(standing.occurred_at, as_of):
+            continue
+        project_id = event.stream_id[len(PROJECT_PREFIX) :]
+        carried.setdefault(project_id, []).append(int(standing.payload["to_year"]))
+    return carried

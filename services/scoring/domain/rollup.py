@@ -11,19 +11,31 @@ from .rulebook import GRADES, Rulebook
 from .scorecard import money, points_of
 
 
-def competition_ranks(items: list[dict[str, Any]], key: str) -> None:
-    """Sort best first and set ``rank``: ties share a rank, the next rank skips (1, 1, 3)."""
-    items.sort(key=lambda item: (-Decimal(item["total"]), item[key]))
+def vetoed(item: dict[str, Any]) -> bool:
+    """A project with a veto (一票否决), or a unit or leader holding one."""
+    return bool(item.get("vetoes") or item.get("vetoed"))
+
+
+def competition_ranks(items: list[dict[str, Any]], key: str, rb: Rulebook) -> None:
+    """Sort best first and set ``rank``: every vetoed item after every unvetoed one,
+    whatever its total (not under the legacy rules); ties share a rank, the next rank
+    skips (1, 1, 3)."""
+
+    def last_if_vetoed(item: dict[str, Any]) -> bool:
+        return vetoed(item) and not rb.legacy
+
+    items.sort(key=lambda item: (last_if_vetoed(item), -Decimal(item["total"]), item[key]))
     previous, rank = None, 0
     for index, item in enumerate(items, 1):
-        if item["total"] != previous:
-            rank, previous = index, item["total"]
+        standing = (last_if_vetoed(item), item["total"])
+        if standing != previous:
+            rank, previous = index, standing
         item["rank"] = rank
 
 
-def rank_projects(projects: list[dict[str, Any]]) -> None:
+def rank_projects(projects: list[dict[str, Any]], rb: Rulebook) -> None:
     for category in sorted({p["category"] for p in projects}):
-        competition_ranks([p for p in projects if p["category"] == category], "project_id")
+        competition_ranks([p for p in projects if p["category"] == category], "project_id", rb)
 
 
 def roll_up(
@@ -59,7 +71,7 @@ def roll_up(
                 "annual_plan": money(sum((Decimal(p["annual_plan"]) for p in members), Decimal(0))),
             }
         )
-    competition_ranks(out, "name")
+    competition_ranks(out, "name", rb)
     return out
 
 
@@ -68,17 +80,20 @@ def _count(share: Decimal, n: int) -> int:
 
 
 def advanced_units(units: list[dict[str, Any]], rb: Rulebook) -> list[str]:
-    """The top share by rank (ties at the boundary included); a vetoed unit never is."""
+    """The top share by rank (ties at the boundary included); a vetoed unit never is, nor
+    does it take a place (vetoed units rank after every unvetoed one)."""
     k = _count(rb.advanced_share, len(units))
     return [u["name"] for u in units if k and u["rank"] <= k and not u["vetoed"]]
 
 
 def criticised_units(units: list[dict[str, Any]], rb: Rulebook) -> list[str]:
-    """The bottom share by rank (ties at the boundary included), and every vetoed unit."""
-    k = _count(rb.criticism_share, len(units))
-    boundary = units[-k]["rank"] if k else None
+    """Every vetoed unit, and the bottom share of the unvetoed ones by rank (ties at the
+    boundary included)."""
+    clean = [u for u in units if not u["vetoed"] or rb.legacy]
+    k = _count(rb.criticism_share, len(clean))
+    boundary = clean[-k]["rank"] if k else None
     return [
-        u["name"] for u in units if (boundary is not None and u["rank"] >= boundary) or u["vetoed"]
+        u["name"] for u in units if u["vetoed"] or (boundary is not None and u["rank"] >= boundary)
     ]
 
 

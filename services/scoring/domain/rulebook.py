@@ -9,12 +9,22 @@ is over the canonical JSON of the document as adopted.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
 from shared.events.codes import INCIDENT_KINDS as INCIDENT_KINDS  # the one list; re-exported
 from shared.eventstore.canonical import canonical_json
+
+RULES = "2026.12"
+"""The scoring rules of this release: vetoes rank last, zero lines say why, approvals from
+the campaign's start, the year judged to 31 December."""
+LEGACY_RULES = "2026.11"
+"""The rules before: an assessment stored then is re-run with them (its digest covers
+them)."""
+
+DEFAULT_REPORT_DUE_DAY = 5
+"""As the board's ``report_grace_days``: a month's report is due by the 5th of the next."""
 
 CATEGORIES = ("breakthrough", "new_start", "preliminary")
 LINES = ("target_attainment", "investment", "milestones", "issues", "supervision")
@@ -70,6 +80,22 @@ class Rulebook:
     criticism_share: Decimal
     investment_target: Decimal
     project_targets: dict[str, int]
+    approvals_before_campaign: bool = False
+    """Whether approvals granted before the campaign's start (1 January) score for it."""
+    report_due_day: int = DEFAULT_REPORT_DUE_DAY
+    """A month's investment report is due by this day of the next month; the default
+    cut-off of an assessment is the day after December's report is due in January."""
+    rules: str = RULES
+    """Which scoring rules apply (`RULES`, or `LEGACY_RULES` to re-run an assessment
+    stored before them); not part of the document or its hash."""
+
+    @property
+    def legacy(self) -> bool:
+        return self.rules == LEGACY_RULES
+
+    def as_legacy(self) -> Rulebook:
+        """This rulebook under the rules before this release."""
+        return replace(self, rules=LEGACY_RULES, approvals_before_campaign=True)
 
     def grade_of(self, score: Decimal, *, vetoed: bool = False) -> str:
         grade = next((b.grade for b in self.grades if score >= b.min), self.grades[-1].grade)

@@ -8,6 +8,8 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from shared.i18n import label
+
 from .explanations import ZH, explanation, retracted
 from .facts import Evidence, ProjectFacts
 from .rulebook import Rulebook
@@ -29,6 +31,16 @@ class Period:
 
     year: int
     as_of: date
+    closes_on_31_december: bool = True
+    """False under the legacy rules: the year was judged up to ``as_of`` itself."""
+
+    @property
+    def year_end(self) -> date:
+        """The last day that counts for the year: ``as_of``, or 31 December when the
+        cut-off lies in the next year (December's reports are due in January)."""
+        if not self.closes_on_31_december:
+            return self.as_of
+        return min(self.as_of, date(self.year, 12, 31))
 
     @property
     def months_elapsed(self) -> int:
@@ -74,6 +86,9 @@ def score_project(f: ProjectFacts, rb: Rulebook, period: Period, texts: str = ZH
         for i in f.incidents
         if i.kind in rb.veto_incidents and i.on.year == period.year
     ]
+    for line_ in lines:
+        if Decimal(line_["points"]) == 0 and not rb.legacy:
+            _say_why_zero(line_)
     total = points_of(sum((Decimal(line["points"]) for line in lines), Decimal(0)))
     grade = rb.grade_of(total, vetoed=bool(vetoes))
     return {
@@ -93,6 +108,24 @@ def score_project(f: ProjectFacts, rb: Rulebook, period: Period, texts: str = ZH
     }
 
 
+def _say_why_zero(line: dict[str, Any]) -> None:
+    """A line worth nothing says why: the events that gave zero (its evidence), or that
+    nothing was recorded for it."""
+    line["zero_reason"] = "events" if line["evidence"] else "no_record"
+    line["zero_reason_label"] = label("zero_reason", line["zero_reason"])
+
+
+def counted_approvals(f: ProjectFacts, rb: Rulebook, period: Period) -> dict[str, Evidence]:
+    """The approvals granted within the campaign (from 1 January of its year to the year's
+    end), or also earlier ones when the rulebook says they count."""
+    start = None if rb.approvals_before_campaign else date(period.year, 1, 1)
+    return {
+        approval_id: ev
+        for approval_id, (on, ev) in sorted(f.approvals.items())
+        if (start is None or on >= start) and on <= period.year_end
+    }
+
+
 def _target(f: ProjectFacts, rb: Rulebook, period: Period, texts: str) -> dict[str, Any]:
     maximum = rb.points["target_attainment"]
     table = rb.targets[f.category]
@@ -100,15 +133,17 @@ def _target(f: ProjectFacts, rb: Rulebook, period: Period, texts: str) -> dict[s
     said: dict[str, Any] = {"category": f.category, "basis": "none"}
     for kind, (on, ev) in sorted(f.achievements.items()):
         fraction = getattr(table, kind)
-        if fraction > best:
+        if fraction > best and on <= period.year_end:
             best, evidence = fraction, ev
             said.update(basis="achievement", kind=kind, on=on)
-    approvals = len(f.approvals)
+    granted = counted_approvals(f, rb, period)
+    approvals = len(granted)
     by_approvals = min(table.per_approval * approvals, table.approvals_max)
-    if by_approvals > best:
+    if by_approvals > best or (best == 0 and approvals and not rb.legacy):
+        # Also when approvals earn nothing: they are the events behind a zero.
         best = by_approvals
         said.update(basis="approvals", approvals=approvals)
-        evidence = [p for ev in f.approvals.values() for p in ev]
+        evidence = [p for ev in granted.values() for p in ev]
     fraction = min(best, Decimal(1))
     return _line(
         "target_attainment",
@@ -173,7 +208,7 @@ def _milestones(f: ProjectFacts, rb: Rulebook, period: Period, texts: str) -> di
         due = m.original_due if rb.milestones_judged_against == "original_due" else m.due
         if due is None or due.year != period.year:
             continue
-        if m.completed_on is None and due > period.as_of:
+        if m.completed_on is None and due > period.year_end:
             continue  # not due yet
         (on_time if m.completed_on is not None and m.completed_on <= due else late).append(
             milestone_id
@@ -201,7 +236,7 @@ def _issues(f: ProjectFacts, rb: Rulebook, period: Period, texts: str) -> dict[s
             continue
         deadline = issue.raised_on + timedelta(days=issue.allowed_days)
         settled = issue.resolved_on or deadline
-        if (issue.resolved_on is None and deadline > period.as_of) or settled.year < period.year:
+        if (issue.resolved_on is None and deadline > period.year_end) or settled.year < period.year:
             continue  # still within its allowance, or settled before this year
         ok = issue.resolved_on is not None and issue.resolved_on <= deadline
         (in_time if ok else overdue).append(issue_id)

@@ -6,6 +6,7 @@ numbering are `shared.documents`."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -22,12 +23,14 @@ from shared.documents import (
     OfficialDocument,
     Paragraph,
     Table,
+    checkpoint_tables,
     level2,
     numbered_sections,
     office_document,
     person,
     signing_date,
 )
+from shared.eventstore.signed import SignedCheckpoint
 from shared.i18n import instant_text_of, label, percent, points_text, yes_no, yi
 
 from ..domain.rulebook import GRADES, LINES
@@ -68,7 +71,10 @@ def build(
     office: OfficeConfig,
     zone: ZoneInfo,
     issued: IssuedDocument | None = None,
+    checkpoints: Sequence[SignedCheckpoint] = (),
 ) -> OfficialDocument:
+    """``checkpoints``: the log's signed checkpoints taken for the published assessment
+    and since (`signed_covering`), printed in the 审计附录."""
     b = Bulletin(record, office, zone, issued)
     body: list[Block] = [Paragraph(_opening(b))]
     sections = [
@@ -89,6 +95,7 @@ def build(
         signed_on=b.signed_on,
         issued=issued,
         metadata=metadata(b),
+        appendix=checkpoint_tables(checkpoints, zone),
     )
 
 
@@ -210,17 +217,18 @@ def requirements(b: Bulletin) -> list[Block]:
 
 
 def project_table(b: Bulletin) -> Table:
+    # Widths in proportion: ``97.92`` and ``不合格`` on one line in a landscape 版心.
     columns = (
-        Column("考核类别", 8),
-        Column("排名", 3, "number"),
-        Column("项目名称", 10),
+        Column("考核类别", 6),
+        Column("排名", 4, "number"),
+        Column("项目名称", 9),
         Column("承办单位", 7),
         Column("分包领导", 7),
-        Column("年度计划投资", 6, "money"),
-        Column("完成投资", 6, "money"),
-        *(Column(label("score_line", line), 4, "points") for line in LINES),
-        Column("总分", 4, "points"),
-        Column("等次", 4),
+        Column("年度计划投资", 7, "money"),
+        Column("完成投资", 7, "money"),
+        *(Column(label("score_line", line), 6, "points") for line in LINES),
+        Column("总分", 6, "points"),
+        Column("等次", 6),
         Column("一票否决", 6),
     )
     rows = []
@@ -254,11 +262,11 @@ def unit_table(b: Bulletin) -> Table:
         set(b.result["criticised_units"]),
     )
     columns = (
-        Column("排名", 3, "number"),
+        Column("排名", 4, "number"),
         Column("承办单位", 10),
         Column("总分", 5, "points"),
-        Column("等次", 4),
-        Column("一票否决", 4),
+        Column("等次", 5),
+        Column("一票否决", 5),
         Column("年度计划投资", 7, "money"),
         Column("项目数", 4, "number"),
         Column("考核结果", 6),

@@ -13,7 +13,8 @@ from shared.commandline import AS_OF, KNOWN_AT
 from shared.documents import OfficeConfig
 from shared.i18n import label
 
-from ..application import assessments, rulebooks
+from ..application import assessments, rulebooks, verification
+from ..domain.errors import AssessmentNotFound
 from ..domain.rulebook import RulebookInvalid
 from ..readmodel.records import Records
 from . import reports
@@ -23,7 +24,11 @@ from .actors import checkpoint_after
 @click.command()
 @click.option("--year", required=True, type=click.IntRange(2000, 2100))
 @click.option(
-    "--as-of", "as_of", type=AS_OF, help="Business-time cut-off: YYYY-MM-DD (default: 31 Dec)."
+    "--as-of",
+    "as_of",
+    type=AS_OF,
+    help="Business-time cut-off: YYYY-MM-DD (default: the day December's report is due "
+    "in January, as the rulebook names it).",
 )
 @click.option(
     "--known-at",
@@ -56,7 +61,8 @@ def assess(
             f"the suffix must be one of {', '.join(reports.FORMATS)}", param_hint="--out"
         )
     runtime = obj.runtime()
-    request = assessments.AssessmentRequest.of(
+    request = assessments.request_for(
+        runtime.store,
         year,
         as_of=as_of,
         known_at=known_at,
@@ -85,10 +91,10 @@ def assess(
     assert job is not None
     record = records.assessment(job["assessment_id"])
     assert record is not None
-    _report(record, out, fmt, runtime.settings.zone)
+    _report(record, out, fmt, runtime)
 
 
-def _report(record: dict[str, Any], out: Path | None, fmt: str | None, zone: Any) -> None:
+def _report(record: dict[str, Any], out: Path | None, fmt: str | None, runtime: Any) -> None:
     """Print the digest and the grade counts; write the report if asked."""
     campaign = record["result"]["campaign"]
     click.echo(f"年终考核 {record['assessment_id']}  摘要 {record['digest']}")
@@ -97,7 +103,10 @@ def _report(record: dict[str, Any], out: Path | None, fmt: str | None, zone: Any
         + "、".join(f"{label('grade', g)}{n}个" for g, n in campaign["grade_counts"].items())
     )
     if out is not None and fmt is not None:
-        rendered = reports.render(record, fmt, OfficeConfig.load(), zone)
+        checkpoints = reports.checkpoints_for(runtime.store, record)
+        rendered = reports.render(
+            record, fmt, OfficeConfig.load(), runtime.settings.zone, None, checkpoints
+        )
         body = rendered.body
         if isinstance(body, bytes):
             out.write_bytes(body)
@@ -112,29 +121,31 @@ def assessment() -> None:
 
 
 @assessment.command("verify")
-@click.argument("assessment_id")
+@click.argument("assessment_id", required=False)
 @click.pass_obj
-def assessment_verify(obj: Any, assessment_id: str) -> None:
-    """Re-run a stored assessment from the log and compare digests; exit 1 if they differ."""
+def assessment_verify(obj: Any, assessment_id: str | None) -> None:
+    """Recompute stored assessments (one, or every one) from the log with their stored
+    rulebook and inputs, compare every line, total, rank and digest, and name the first
+    difference; exit 1 if any differs."""
     runtime = obj.runtime()
+    records, zone = Records(runtime.engine), runtime.settings.zone
     try:
-        stored, again = assessments.reproduce(
-            runtime.store, Records(runtime.engine), assessment_id, runtime.settings.zone
+        outcomes = (
+            [verification.verify(runtime.store, records, assessment_id, zone)]
+            if assessment_id
+            else verification.verify_all(runtime.store, records, zone)
         )
-    except (LookupError, rulebooks.UnknownRulebook) as exc:
+    except (AssessmentNotFound, rulebooks.UnknownRulebook) as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"存档摘要 {stored['digest']}")
-    click.echo(f"重算摘要 {again['digest']}")
-    differing = [
-        part
-        for part in ("rulebook_hash", "chain_head_hash", "result_hash", "digest")
-        if stored[part] != again[part]
-    ]
-    for part in differing:
-        click.echo(f"  {part} 不一致：存档 {stored[part]}，重算 {again[part]}")
-    if differing:
+    for outcome in outcomes:
+        click.echo(f"考核 {outcome.assessment_id}")
+        click.echo(f"  存档摘要 {outcome.stored_digest}")
+        click.echo(f"  重算摘要 {outcome.recomputed_digest}")
+        click.echo(f"  {outcome.difference}" if outcome.difference else "  重算结果与存档一致")
+    if not outcomes:
+        click.echo("尚无已存档的考核")
+    if any(not outcome.ok for outcome in outcomes):
         raise SystemExit(1)
-    click.echo("重算结果与存档一致")
 
 
 @click.group()

@@ -5,7 +5,12 @@ from __future__ import annotations
 from shared.http.problems import ProblemType, field_errors, register_problem_types
 
 from ..application.rulebooks import RulebookConflict, UnknownRulebook
-from ..domain.errors import AssessmentJobNotFound, AssessmentNotFound, ProjectNotAssessed
+from ..domain.errors import (
+    AssessmentAltered,
+    AssessmentJobNotFound,
+    AssessmentNotFound,
+    ProjectNotAssessed,
+)
 from ..domain.rulebook import RulebookInvalid
 
 PROBLEM_TYPES = {
@@ -19,6 +24,14 @@ PROBLEM_TYPES = {
     RulebookConflict: ProblemType(409, "rulebook-conflict"),
     AssessmentNotFound: ProblemType(
         404, "assessment-not-found", extra=lambda exc: {"assessment_id": exc.assessment_id}
+    ),
+    AssessmentAltered: ProblemType(
+        409,
+        "assessment-altered",
+        detail=lambda exc: (
+            f"考核结果 {exc.assessment_id} 未通过摘要校验，不予提供：{exc.difference}"
+        ),
+        extra=lambda exc: {"assessment_id": exc.assessment_id, "difference": exc.difference},
     ),
     AssessmentJobNotFound: ProblemType(
         404, "assessment-job-not-found", extra=lambda exc: {"job_id": exc.job_id}

@@ -13,11 +13,12 @@ from shared.documents import CONTENT_TYPES, issued_json, office_config_for, regi
 from shared.events.fields import Whole
 from shared.eventstore import RecordedEvent, format_instant
 from shared.http import AsOf, KnownAt, PageQuery, Problem, download, next_link, page_after
+from shared.messaging import send_or_leave
 from shared.runtime import Runtime
 
-from ..application import assessments, rulebooks
+from ..application import assessments, jobs, rulebooks, verification
 from ..domain.diff import diff_results
-from ..domain.errors import AssessmentJobNotFound, AssessmentNotFound, ProjectNotAssessed
+from ..domain.errors import AssessmentJobNotFound, ProjectNotAssessed
 from ..readmodel.records import Records
 from ..wiring import ScoringParts
 from . import bulletin, reports
@@ -58,6 +59,16 @@ def _records() -> Records:
     return Records(_runtime().engine)
 
 
+def _lease_view(job: dict[str, Any]) -> dict[str, Any] | None:
+    """The running worker's lease: until when, and its last heartbeat."""
+    if not job.get("lease_expires_at"):
+        return None
+    return {
+        "expires_at": format_instant(job["lease_expires_at"]),
+        "heartbeat_at": format_instant(job["heartbeat_at"]) if job.get("heartbeat_at") else None,
+    }
+
+
 def job_view(job: dict[str, Any]) -> dict[str, Any]:
     total, replayed = job["events_total"], job["events_replayed"]
     view = {
@@ -77,6 +88,8 @@ def job_view(job: dict[str, Any]) -> dict[str, Any]:
         "attempts": job["attempts"],
         "error": job["error"],
         "assessment_id": job["assessment_id"],
+        "takeovers": job.get("takeovers") or 0,
+        "lease": _lease_view(job),
     }
     if job["assessment_id"]:
         view["links"] = {"assessment": f"/v1/assessments/{job['assessment_id']}"}
@@ -91,20 +104,22 @@ def job_view(job: dict[str, Any]) -> dict[str, Any]:
 def post_assessment(body):  # type: ignore[no-untyped-def]
     """Start (or find) the assessment job for a year and cut-off: 202 with the job."""
     runtime = _runtime()
-    request_ = assessments.AssessmentRequest.of(
+    # An unknown rulebook version is a 422 (errors.py).
+    request_ = assessments.request_for(
+        runtime.store,
         body["year"],
         as_of=body["as_of"],
         known_at=body["known_at"],
         rulebook_version=body["rulebook_version"],
         zone=runtime.settings.zone,
     )
-    if request_.rulebook_version is not None:  # an unknown version is a 422 (errors.py)
+    if request_.rulebook_version is not None:
         head_position = runtime.store.position_known_at(request_.known_at)
         rulebooks.in_force(runtime.store, head_position, request_.rulebook_version)
     records = _records()
     job, created = assessments.submit(records, request_, requested_by=current_principal().name)
-    if created or job["status"] == "failed":
-        ScoringParts.of(runtime).assess.send(job["job_id"])
+    if jobs.needs_sending(job, created):
+        send_or_leave(ScoringParts.of(runtime).assess, job["job_id"])
     view = job_view(job)
     status = 200 if job["status"] == "done" else 202
     return view, status, {"Location": f"/v1/assessments/jobs/{job['job_id']}"}
@@ -138,10 +153,8 @@ def list_assessments(query):  # type: ignore[no-untyped-def]
 
 
 def _assessment(assessment_id: str) -> dict[str, Any]:
-    record = _records().assessment(assessment_id)
-    if record is None:
-        raise AssessmentNotFound(assessment_id)
-    return record
+    """The stored assessment, served only when it passes its digest check."""
+    return verification.read(_records(), assessment_id)
 
 
 @blp.get("/assessments/<assessment_id>")
@@ -206,20 +219,24 @@ def get_project_score(assessment_id: str, project_id: str):  # type: ignore[no-u
 def get_diff(assessment_id: str, other_id: str):  # type: ignore[no-untyped-def]
     """What changed from this assessment to the other, line by line, with the events."""
     before, after = _assessment(assessment_id), _assessment(other_id)
-    diff = diff_results(before["result"], after["result"])
+    recorded = assessments.recorded_between(_runtime().store, before, after)
+    diff = diff_results(before["result"], after["result"], recorded)
+    keys = ("events_added", "events_removed", "events_changed_by")
     positions = sorted(
         {
             p
             for project in diff["projects"]
-            for line in project["lines"]
-            for p in (*line["events_added"], *line["events_removed"])
+            for part in (project, *project["lines"])
+            for key in keys
+            for p in part.get(key, ())
         }
     )
     events = {e["global_position"]: e for e in _events(positions)}
     for project in diff["projects"]:
-        for line in project["lines"]:
-            for key in ("events_added", "events_removed"):
-                line[key] = [events.get(p, {"global_position": p}) for p in line[key]]
+        for part in (project, *project["lines"]):
+            for key in keys:
+                if key in part:
+                    part[key] = [events.get(p, {"global_position": p}) for p in part[key]]
     return {
         "from": {k: before[k] for k in ("assessment_id", "as_of", "known_at", "digest")},
         "to": {k: after[k] for k in ("assessment_id", "as_of", "known_at", "digest")},
@@ -240,9 +257,9 @@ def get_report(assessment_id: str, fmt: str):  # type: ignore[no-untyped-def]
     record = _assessment(assessment_id)
     runtime = _runtime()
     issued = register_for(runtime).find(bulletin.document_key(record))
-    rendered = reports.render(
-        record, fmt, office_config_for(runtime), runtime.settings.zone, issued
-    )
+    office, zone = office_config_for(runtime), runtime.settings.zone
+    checkpoints = reports.checkpoints_for(runtime.store, record)
+    rendered = reports.render(record, fmt, office, zone, issued, checkpoints)
     return Response(
         rendered.body,
         content_type=rendered.content_type,
@@ -266,6 +283,7 @@ def issue_bulletin(assessment_id: str):  # type: ignore[no-untyped-def]
         document.title,
         actor=principal.name,
         source=principal.source,
+        digest=record["digest"],
     )
     return issued_json(issued, now), 201 if now else 200
 

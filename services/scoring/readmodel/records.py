@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from shared.eventstore import now_utc
 
-from .tables import assessments, jobs
+from .tables import assessments, jobs, verifications
 
 JOB_STATUSES = ("queued", "running", "retrying", "done", "failed")
 """The states of an assessment job."""
@@ -96,7 +96,11 @@ class Records:
                 .values(published_position=position)
             )
 
-    def assessment(self, assessment_id: str, *, with_result: bool = True) -> dict[str, Any] | None:
+    def assessment(
+        self, assessment_id: str, *, with_result: bool = True, parsed: bool = True
+    ) -> dict[str, Any] | None:
+        """The stored assessment; its ``result`` parsed, or as the stored text
+        (``parsed=False``: what its ``result_hash`` covers)."""
         columns = [c for c in assessments.c if with_result or c.name != "result"]
         with self.engine.connect() as conn:
             row = conn.execute(
@@ -105,7 +109,7 @@ class Records:
         if row is None:
             return None
         record = row._asdict()
-        if with_result:
+        if with_result and parsed:
             record["result"] = json.loads(record["result"])
         return record
 
@@ -116,3 +120,33 @@ class Records:
             query = query.where(assessments.c.year == year)
         with self.engine.connect() as conn:
             return [r._asdict() for r in conn.execute(query)]
+
+    # -- verifications ---------------------------------------------------------------
+
+    def create_verification(self, verification_id: str, assessment_id: str, by: str) -> None:
+        now = now_utc()
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(verifications).values(
+                    verification_id=verification_id,
+                    assessment_id=assessment_id,
+                    status="queued",
+                    requested_by=by,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+
+    def update_verification(self, verification_id: str, **values: Any) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(verifications)
+                .where(verifications.c.verification_id == verification_id)
+                .values(updated_at=now_utc(), **values)
+            )
+
+    def verification(self, verification_id: str) -> dict[str, Any] | None:
+        query = select(verifications).where(verifications.c.verification_id == verification_id)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return row._asdict() if row is not None else None

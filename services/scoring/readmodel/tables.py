@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, Integer, MetaData, String, Table, Text
 
 from shared.db import UTCDateTime
 
@@ -26,6 +26,12 @@ jobs = Table(
     Column("requested_by", String(200), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # The lease of the worker running the job, renewed by its heartbeat; a job whose
+    # lease ran out is taken up again (``takeovers`` counts how often).
+    Column("lease_owner", String(64)),
+    Column("lease_expires_at", UTCDateTime),
+    Column("heartbeat_at", UTCDateTime),
+    Column("takeovers", Integer, nullable=False, server_default="0"),
 )
 
 assessments = Table(
@@ -46,3 +52,18 @@ assessments = Table(
     Column("published_position", BigInteger),
     Column("created_at", UTCDateTime, nullable=False),
 )
+
+verifications = Table(
+    "scoring_verifications",
+    metadata,
+    Column("verification_id", String(64), primary_key=True),
+    Column("assessment_id", String(64), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("ok", Boolean),
+    Column("recomputed_digest", String(64)),
+    Column("difference", Text),
+    Column("requested_by", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+"""Verification jobs: a stored assessment recomputed from the log and compared."""

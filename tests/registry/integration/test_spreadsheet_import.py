@@ -78,7 +78,7 @@ def test_a_clean_ledger_registers_its_projects_in_yuan_with_codes_once_confirmed
     data = xlsx(LEDGER_HEADERS, [ledger_row("XM2026001"), ledger_row("XM2026002", 行业="文化旅游")])
     preview = upload(client, office, "/v1/imports/ledger/preview", data)
     assert preview.json["clean"] is True, preview.json
-    assert preview.json["events"] == {"new": 6, "duplicate": 0}
+    assert preview.json["events"] == {"new": 6, "duplicate": 0, "correction": 0}
     assert client.get("/v1/projects/XM2026001", headers=office).status_code == 404  # not yet
 
     confirmed = upload(client, office, "/v1/imports/ledger", data, digest=preview.json["digest"])
@@ -133,14 +133,18 @@ def test_the_same_ledger_twice_changes_nothing(client, office):
     before = events_in(client, office, "XM2026001")
 
     again = upload(client, office, "/v1/imports/ledger/preview", data)
-    assert again.json["clean"] is True and again.json["events"] == {"new": 0, "duplicate": 3}
+    assert again.json["clean"] is True and again.json["events"] == {
+        "new": 0,
+        "duplicate": 3,
+        "correction": 0,
+    }
     second = upload(client, office, "/v1/imports/ledger", data, digest=digest)
     assert second.status_code == 200, second.json
     assert (second.json["accepted"], second.json["duplicates"]) == (0, 3)
     assert events_in(client, office, "XM2026001") == before
 
 
-def test_a_changed_row_of_an_imported_ledger_is_a_problem_not_a_silent_change(client, office):
+def test_a_changed_row_of_an_imported_ledger_is_a_problem_not_a_correction(client, office):
     first = xlsx(LEDGER_HEADERS, [ledger_row("XM2026001")])
     digest = upload(client, office, "/v1/imports/ledger/preview", first).json["digest"]
     upload(client, office, "/v1/imports/ledger", first, digest=digest)
@@ -266,3 +270,47 @@ def test_an_upload_without_a_file_or_with_a_bad_digest_is_a_422_naming_the_field
     data = xlsx(LEDGER_HEADERS, [ledger_row("XM2026001")])
     bad = upload(client, office, "/v1/imports/ledger", data, digest="abc")
     assert bad.status_code == 422 and "digest" in str(bad.json)
+
+
+def test_a_title_row_above_the_headers_is_read_past_and_rows_keep_their_numbers(client, office):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["2026年重点项目台账"])
+    sheet.append(["单位：万元"])
+    sheet.append(LEDGER_HEADERS)
+    sheet.append(ledger_row("XM2026001"))
+    sheet.append(ledger_row("XM2026002", **{"总投资（万元）": "三亿"}))
+    out = io.BytesIO()
+    book.save(out)
+    preview = upload(client, office, "/v1/imports/ledger/preview", out.getvalue())
+    assert preview.json["rows"] == 2
+    assert [p["text"] for p in preview.json["problems"]] == ["第5行 I列（总投资）：不是数字"]
+
+
+def test_a_revised_monthly_report_corrects_what_was_imported_once(client, office):
+    ledger = xlsx(LEDGER_HEADERS, [ledger_row("XM2026001")])
+    digest = upload(client, office, "/v1/imports/ledger/preview", ledger).json["digest"]
+    upload(client, office, "/v1/imports/ledger", ledger, digest=digest)
+    path = "/v1/imports/monthly-report"
+
+    def report(amount: Any) -> None:
+        data = xlsx(REPORT_HEADERS, [["2026-03", "XM2026001", "", amount, "", "", ""]])
+        digest = upload(client, office, f"{path}/preview", data).json["digest"]
+        done = upload(client, office, path, data, digest=digest)
+        assert done.status_code in (200, 201), done.json
+        return client.get("/v1/projects/XM2026001", headers=office).json["project"]
+
+    assert report(100)["investment"] == {"2026-03": "1000000.00"}
+    revised = xlsx(REPORT_HEADERS, [["2026-03", "XM2026001", "", 90, "", "", ""]])
+    preview = upload(client, office, f"{path}/preview", revised).json
+    assert preview["events"] == {"new": 1, "duplicate": 0, "correction": 1}
+    assert report(90)["investment"] == {"2026-03": "900000.00"}
+    versions = len(events_in(client, office, "XM2026001"))
+    assert report(90)["investment"] == {"2026-03": "900000.00"}
+    assert len(events_in(client, office, "XM2026001")) == versions  # the same file: nothing
+    assert report(100)["investment"] == {"2026-03": "1000000.00"}  # back again: corrected
+    corrections = [
+        e for e in events_in(client, office, "XM2026001") if e["type"] == "EventCorrected"
+    ]
+    assert [c["payload"]["payload"]["amount"] for c in corrections] == ["900000.00", "1000000.00"]
+    assert corrections[0]["payload"]["reason"] == "重新导入的月度填报表第2行与已导入的不同"

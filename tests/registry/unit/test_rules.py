@@ -23,11 +23,13 @@ class TestRegistration:
 
     def test_a_project_cannot_be_registered_twice(self):
         error = refused(History().registered(), "ProjectRegistered", registration())
-        assert error.field == "project_id" and "already registered" in error.message
+        assert error.field == "project_id" and error.code == "already_registered"
+        assert error.message == "项目 p1 已登记，不能重复登记"
 
     def test_nothing_but_a_registration_starts_a_stream(self):
         error = refused(History(), "ConstructionStarted", {"note": ""})
-        assert error.field == "project_id" and "not registered" in error.message
+        assert error.field == "project_id" and error.code == "not_registered"
+        assert "尚未登记" in error.message
 
 
 class TestClock:
@@ -43,7 +45,7 @@ class TestClock:
         error = refused(
             History().registered(), "ConstructionStarted", {}, occurred_at=NOW + timedelta(hours=1)
         )
-        assert error.field == "occurred_at" and "future" in error.message
+        assert error.field == "occurred_at" and "晚于当前时间" in error.message
 
     def test_a_correction_cannot_move_an_event_into_the_future(self):
         history = History().registered()
@@ -55,13 +57,13 @@ class TestClock:
             "occurred_at": (NOW + timedelta(days=2)).isoformat(),
         }
         error = refused(history, "EventCorrected", correction)
-        assert error.field == "payload.occurred_at" and "future" in error.message
+        assert error.field == "payload.occurred_at" and error.code == "in_future"
 
 
 class TestMilestones:
     def test_a_milestone_must_be_planned_before_it_completes(self):
         error = refused(History().registered(), "MilestoneCompleted", {"milestone_id": "m1"})
-        assert error.field == "milestone_id" and "not been planned" in error.message
+        assert error.field == "milestone_id" and "尚未计划" in error.message
 
     def test_a_milestone_must_be_planned_before_it_slips(self):
         error = refused(
@@ -96,12 +98,12 @@ class TestMilestones:
         history = History().registered()
         history.add("MilestonePlanned", {"milestone_id": "m1", "name": "开工", "due": "2024-05-01"})
         history.add("MilestoneCompleted", {"milestone_id": "m1"})
-        assert "completed" in refused(history, "MilestoneCompleted", {"milestone_id": "m1"}).message
+        assert "已于" in refused(history, "MilestoneCompleted", {"milestone_id": "m1"}).message
         assert (
-            "completed"
-            in refused(
+            refused(
                 history, "MilestoneSlipped", {"milestone_id": "m1", "new_due": "2024-09-01"}
-            ).message
+            ).code
+            == "milestone_completed"
         )
 
 
@@ -119,7 +121,7 @@ class TestApprovals:
         history = History().registered()
         history.add("ApprovalGranted", {"approval_id": "a1", "kind": "eia"})
         error = refused(history, "ApprovalRejected", {"approval_id": "a1", "kind": "eia"})
-        assert "already granted" in error.message
+        assert error.code == "approval_decided" and error.message.endswith("已有结果：已批复")
 
     def test_a_decision_must_match_the_requested_kind(self):
         history = History().registered()
@@ -133,15 +135,15 @@ class TestLifecycle:
         history = History().registered()
         history.add("ConstructionStarted", {})
         error = refused(history, "ConstructionStarted", {})
-        assert "already started" in error.message
+        assert error.code == "already_started" and "已于" in error.message
 
     def test_completion_needs_a_start(self):
-        assert "not started" in refused(History().registered(), "ProjectCompleted", {}).message
+        assert "尚未开工" in refused(History().registered(), "ProjectCompleted", {}).message
 
     def test_commissioning_needs_completion(self):
         history = History().registered()
         history.add("ConstructionStarted", {})
-        assert "not completed" in refused(history, "ProjectCommissioned", {}).message
+        assert refused(history, "ProjectCommissioned", {}).message.startswith("项目尚未竣工")
 
     def test_nothing_but_corrections_after_the_project_is_closed(self):
         history = History().registered()
@@ -149,7 +151,7 @@ class TestLifecycle:
         history.add("ProjectCompleted", {})
         history.add("ProjectCommissioned", {})
         error = refused(history, "InvestmentReported", {"month": "2024-05", "amount": "1.00"})
-        assert error.field == "type" and "closed" in error.message
+        assert error.field == "type" and "投产并关闭" in error.message
         check(
             history.project(),
             candidate(
@@ -161,10 +163,10 @@ class TestLifecycle:
 
     def test_suspension_and_resumption_alternate(self):
         history = History().registered()
-        assert "not suspended" in refused(history, "ProjectResumed", {}).message
+        assert refused(history, "ProjectResumed", {}).code == "not_suspended"
         history.add("ProjectSuspended", {"reason": "financing"})
         assert history.project().phase == "suspended"
-        assert "already suspended" in refused(history, "ProjectSuspended", {"reason": "x"}).message
+        assert "已停工" in refused(history, "ProjectSuspended", {"reason": "x"}).message
         history.add("ProjectResumed", {})
         assert history.project().phase == "preliminary"
 
@@ -180,7 +182,11 @@ class TestInvestment:
         error = refused(
             History().registered(), "InvestmentReported", {"month": "2024-05", "amount": "5.00"}
         )
-        assert error.field == "month" and "had not begun" in error.message
+        assert (
+            error.field == "month"
+            and error.code == "month_not_begun"
+            and "尚未开始" in error.message
+        )
 
     def test_a_negative_amount_is_refused(self):
         error = refused(
@@ -203,17 +209,17 @@ class TestRecords:
         history = History().registered()
         history.add(type_, payload)
         error = refused(history, type_, payload)
-        assert "already recorded" in error.message
+        assert error.code == "duplicate_id" and "已登记" in error.message
 
     def test_an_issue_must_be_raised_before_it_is_resolved(self):
         error = refused(History().registered(), "IssueResolved", {"issue_id": "q1"})
-        assert error.field == "issue_id" and "never raised" in error.message
+        assert error.field == "issue_id" and "从未提出" in error.message
 
     def test_an_issue_is_resolved_once(self):
         history = History().registered()
         history.add("IssueRaised", {"issue_id": "q1", "kind": "land", "description": "x"})
         history.add("IssueResolved", {"issue_id": "q1"})
-        assert "resolved" in refused(history, "IssueResolved", {"issue_id": "q1"}).message
+        assert "已于" in refused(history, "IssueResolved", {"issue_id": "q1"}).message
 
     def test_a_responsibility_change_names_someone(self):
         error = refused(History().registered(), "ResponsibilityAssigned", {"reason": "x"})
@@ -252,7 +258,7 @@ class TestAmendments:
             self.amend(
                 history, "EventRetracted", {"retracted_event_id": fix.event_id, "reason": "x"}
             )
-        assert "original event" in caught.value.message
+        assert "原始事件" in caught.value.message
 
     def test_a_registration_cannot_be_retracted(self):
         history = History().registered()
@@ -271,7 +277,7 @@ class TestAmendments:
             self.amend(
                 history, "EventRetracted", {"retracted_event_id": start.event_id, "reason": "y"}
             )
-        assert "already retracted" in caught.value.message
+        assert caught.value.code == "already_retracted" and "已撤回" in caught.value.message
 
     def test_a_retraction_that_would_orphan_a_later_event_is_refused(self):
         history = History().registered()

@@ -8,22 +8,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from services.composition import create_app, runtime_for
-
 from ..helpers import Project
-
-
-@pytest.fixture
-def runtime(settings, clock):
-    runtime = runtime_for(settings)
-    runtime.store.clock = clock
-    yield runtime
-    runtime.close()
-
-
-@pytest.fixture
-def client(runtime):
-    return create_app(runtime).test_client()
 
 
 @pytest.fixture
@@ -156,14 +141,18 @@ def test_actions_are_listed_and_closed_by_the_office(client, tokens, county, clo
     client.post(
         "/v1/plans", json={"cadence": "monthly", "period": "2024-03"}, headers=tokens["office"]
     )
-    (action,) = client.get("/v1/actions?status=open", headers=tokens["viewer"]).json["actions"]
+    listed = client.get("/v1/actions?status=open&campaign=2024", headers=tokens["viewer"])
+    (action,) = listed.json["actions"]
     path = f"/v1/actions/{action['action_id']}/close"
     assert client.post(path, json={"note": "x"}, headers=tokens["viewer"]).status_code == 403
     closed = client.post(path, json={"note": "已解决"}, headers=tokens["office"])
     assert closed.status_code == 200 and closed.json["closed_now"] is True
     assert closed.json["action"]["status"] == "closed"
-    assert client.get("/v1/actions", headers=tokens["viewer"]).json["actions"] == []
-    assert len(client.get("/v1/actions?status=all", headers=tokens["viewer"]).json["actions"]) == 1
+    assert client.get("/v1/actions?campaign=2024", headers=tokens["viewer"]).json["actions"] == []
+    every = client.get("/v1/actions?status=all&campaign=2024", headers=tokens["viewer"])
+    assert len(every.json["actions"]) == 1
+    # The current campaign (this calendar year's) has none of 2024's projects.
+    assert client.get("/v1/actions?status=all", headers=tokens["viewer"]).json["actions"] == []
     missing = client.post("/v1/actions/nope/close", json={}, headers=tokens["office"])
     assert missing.status_code == 404
 
@@ -243,3 +232,36 @@ def test_the_plan_and_its_agenda_name_the_same_chair_and_attendees_in_rank_order
     assert "县领导：陈明（县委书记）、张县长、李副县长。" in text
     units = "、".join(meeting["attendees"][3:])
     assert f"参会单位：{units}、县重点项目建设攻坚行动领导小组办公室主要负责同志。" in text
+
+
+def test_the_register_of_issued_documents_is_listed_by_year_and_kind_and_paged(
+    client, tokens, county, clock
+):
+    clock.set("2024-03-04", hour=8)
+    plan = client.post(
+        "/v1/plans", json={"cadence": "weekly", "period": "2024-W10"}, headers=tokens["office"]
+    ).json
+    for kind in ("agenda", "supervision"):
+        client.post(f"/v1/plans/weekly/2024-W10/{kind}/issue", headers=tokens["office"])
+    listed = client.get("/v1/documents", headers=tokens["viewer"])
+    assert listed.status_code == 200
+    first, second = listed.json["documents"]
+    assert (first["number"], second["number"]) == ("攻坚办〔2024〕1号", "攻坚办〔2024〕2号")
+    assert first["kind"] == "agenda" and first["kind_label"] == "调度会议通知"
+    assert first["title"] == "关于召开2024年第10周重点项目调度会议的通知"
+    assert first["issued_by"] == "office" and first["digest"] == plan["digest"]
+    assert first["issued_at"] == "2024-03-04T00:00:00.000000Z"
+    assert first["issued_at_label"] == "2024年3月4日（星期一）08:00"
+    only = client.get("/v1/documents?kind=supervision&year=2024", headers=tokens["auditor"])
+    assert [d["number"] for d in only.json["documents"]] == ["攻坚办〔2024〕2号"]
+    assert client.get("/v1/documents?year=2025", headers=tokens["viewer"]).json == {
+        "documents": [],
+        "next_after": None,
+    }
+    page = client.get("/v1/documents?limit=1", headers=tokens["viewer"])
+    assert page.json["next_after"] == first["global_position"]
+    assert 'rel="next"' in page.headers["Link"]
+    rest = client.get(f"/v1/documents?after={first['global_position']}", headers=tokens["viewer"])
+    assert [d["number"] for d in rest.json["documents"]] == ["攻坚办〔2024〕2号"]
+    assert client.get("/v1/documents?kind=minutes", headers=tokens["viewer"]).status_code == 422
+    assert client.get("/v1/documents").status_code == 401

@@ -229,3 +229,18 @@ def test_no_english_boolean_utc_instant_or_digest_in_the_body(week, kind):
         assert what_an_office_would_not_print(body) == [], fmt
     properties = custom_properties(rendered(week, kind, "docx"))
     assert properties["计划摘要（SHA-256）"] == week["record"]["digest"]
+
+
+def test_table_columns_keep_their_widths_in_the_grid_and_rows_never_split(week):
+    """LibreOffice and WPS lay a table out by its grid (``w:gridCol``), not the cells'
+    widths: without it every column was equally narrow and ``12,000.00`` broke in two
+    (seen by rendering the notice to PDF with LibreOffice)."""
+    doc = Document(io.BytesIO(rendered(week, "agenda", "docx")))
+    progress = doc.tables[1]
+    grid = [int(col.get(qn("w:w"))) for col in progress._tbl.tblGrid.findall(qn("w:gridCol"))]
+    assert len(grid) == 10 and grid[5] > 2 * grid[0] and grid[9] > grid[5]
+    section = doc.sections[2]
+    usable = section.page_width - section.left_margin - section.right_margin
+    assert abs(sum(grid) * 635 - usable) < usable / 50  # twips → EMU: the 版心's width
+    for row in progress.rows[1:]:
+        assert row._tr.trPr.find(qn("w:cantSplit")) is not None

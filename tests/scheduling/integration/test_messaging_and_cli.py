@@ -88,7 +88,8 @@ def test_the_scheduler_plans_the_periods_that_opened(env, monkeypatch):
     monkeypatch.setenv("GONGJIAN_SCHEDULING_SCHEDULER_SINCE", today.isoformat())
     month = f"{today:%Y-%m}"
     runtime = runtime_for(Settings.from_env(database_url=env))
-    Project(runtime.store, "p1").register(major=True)
+    # A project of this year's campaign: a period is planned only when it has projects.
+    Project(runtime.store, "p1").register(major=True, year=today.year)
     runtime.close()
     result = CliRunner().invoke(main, ["scheduler", "--once"])
     assert result.exit_code == 0, result.output

@@ -11,7 +11,7 @@ import pytest
 from services.scoring.application import assessments, rulebooks
 from services.scoring.domain.diff import diff_results
 from services.scoring.wiring import ScoringParts
-from shared.eventstore import end_of_day
+from shared.eventstore import end_of_day, format_instant
 from tests.scoring.builders import ZONE, History
 
 
@@ -102,10 +102,12 @@ def test_re_running_an_assessment_gives_the_same_digest_byte_for_byte(runtime, r
     county(history)
     record = run(runtime, records, request())
     watermark = record["chain_head_position"]
+    # The default cut-off: the day after December's report deadline (rulebook).
+    assert record["as_of"] == format_instant(end_of_day(date(2025, 1, 6), ZONE))
     rerun = assessments.compute(
         runtime.store,
         2024,
-        end_of_day(date(2024, 12, 31), ZONE),
+        end_of_day(date(2025, 1, 6), ZONE),
         end_of_day(date(2024, 12, 31), ZONE),
         watermark,
         rulebooks.in_force(runtime.store, watermark),
@@ -307,3 +309,35 @@ def test_a_published_assessment_is_followed_by_a_signed_checkpoint_of_the_head(
     head = runtime.store.head()
     assert signed is not None and (signed.position, signed.head_hash) == (head.position, head.hash)
     assert published(runtime.store)[-1].global_position == head.position
+
+
+def test_the_diff_names_the_correction_that_moved_a_project_out_of_the_year_on_every_line(
+    runtime, records, history
+):
+    county(history)
+    december = run(runtime, records, request(known_at="2024-12-31"))
+    registered = next(
+        e for e in runtime.store.read_stream("project-p3") if e.type == "ProjectRegistered"
+    )
+    history.record_on("2025-02-03")
+    moved = history.add(
+        "p3",
+        "EventCorrected",
+        {
+            "corrected_event_id": registered.event_id,
+            "payload": {**registered.payload, "year": 2025},
+            "reason": "a 2025 project",
+        },
+        "2025-02-03",
+    )
+    february = run(runtime, records, request(known_at="2025-02-20"))
+    recorded = assessments.recorded_between(runtime.store, december, february)
+    diff = diff_results(december["result"], february["result"], recorded)
+    (p3,) = [p for p in diff["projects"] if p["project_id"] == "p3"]
+    assert p3["status"] == "removed"
+    assert p3["events_changed_by"] == [history.position_of(moved)]
+    assert {line["line"] for line in p3["lines"]} >= {"supervision", "target_attainment"}
+    for line in p3["lines"]:  # down to the supervision line that went to nothing
+        assert line["events_changed_by"] == [history.position_of(moved)], line
+    supervision = next(line for line in p3["lines"] if line["line"] == "supervision")
+    assert (supervision["before"], supervision["after"]) == ("10.00", None)

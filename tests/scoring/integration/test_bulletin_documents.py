@@ -5,7 +5,7 @@ of the body."""
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -15,14 +15,18 @@ from services.composition import runtime_for
 from services.scoring.application import assessments
 from services.scoring.entrypoints import bulletin, reports
 from services.scoring.readmodel.records import Records
+from shared.checkpointing import sign_head
 from shared.config import Settings
 from shared.documents import DocumentRegister, OfficeConfig
 from shared.documents.word import custom_properties
+from shared.eventstore.signed import SigningKey
 from tests.documents.reading import (
+    docx_appendix,
     docx_body,
     docx_paragraphs,
     docx_tables,
     html_body,
+    markdown_body,
     what_an_office_would_not_print,
     xlsx_body,
 )
@@ -93,16 +97,20 @@ def assessed(tmp_path_factory):
     job, _ = assessments.submit(records, request)
     job = assessments.run(runtime.store, records, job["job_id"], ZONE)
     record = records.assessment(job["assessment_id"])
+    signed_at = datetime(2025, 1, 5, 10, 30, 15, tzinfo=UTC)  # as after each publication
+    signed = sign_head(runtime.store, SigningKey.generate(), at=signed_at)
     history.record_on("2025-01-06")
     register = DocumentRegister(runtime.store, OFFICE.number_prefix, ZONE)
     issued, _ = register.issue(bulletin.document_key(record), "bulletin", TITLE)
-    yield record, issued
+    checkpoints = reports.checkpoints_for(runtime.store, record)
+    assert checkpoints == [signed]
+    yield record, issued, checkpoints
     runtime.close()
 
 
 def rendered(assessed, fmt: str):
-    record, issued = assessed
-    return reports.render(record, fmt, OFFICE, ZONE, issued).body
+    record, issued, checkpoints = assessed
+    return reports.render(record, fmt, OFFICE, ZONE, issued, checkpoints).body
 
 
 def test_the_bulletin_docx_has_number_title_sections_and_attachments(assessed):
@@ -125,7 +133,7 @@ def test_the_bulletin_docx_has_number_title_sections_and_attachments(assessed):
 
 
 def test_the_bulletin_ranks_by_category_and_lists_advanced_and_criticised_units(assessed):
-    record, _ = assessed
+    record, _, _ = assessed
     projects, units, leaders = docx_tables(rendered(assessed, "docx"))
     assert projects[0][:3] == ["考核类别", "排名", "项目名称"]
     assert projects[0][5] == "年度计划投资（万元）"
@@ -162,7 +170,7 @@ def test_the_leaders_table_lists_leaders_by_rank_not_by_score(assessed):
 
 
 def test_the_bulletin_html_and_xlsx_carry_the_same_content(assessed):
-    record, _ = assessed
+    record, _, _ = assessed
     body = html_body(rendered(assessed, "html"))
     assert "攻坚办〔2025〕1号" in body and TITLE in body.replace("\n", "")
     assert "四、通报批评" in body and "120.00" in body
@@ -179,13 +187,41 @@ def test_the_bulletin_html_and_xlsx_carry_the_same_content(assessed):
 
 
 def test_no_english_boolean_utc_instant_or_digest_in_the_bulletin_body(assessed):
-    record, _ = assessed
+    record, _, _ = assessed
     for fmt, body in {
         "docx": docx_body(rendered(assessed, "docx")),
         "html": html_body(rendered(assessed, "html")),
         "xlsx": xlsx_body(rendered(assessed, "xlsx")),
-        "md": rendered(assessed, "md"),
+        "md": markdown_body(rendered(assessed, "md")),
     }.items():
         assert what_an_office_would_not_print(body) == [], fmt
         assert record["digest"] not in body
     assert custom_properties(rendered(assessed, "docx"))["考核摘要（SHA-256）"] == record["digest"]
+
+
+def test_the_appendix_prints_the_signed_checkpoint_taken_for_the_published_assessment(assessed):
+    """An auditor keeps the bulletin: its 审计附录 holds the checkpoint signed after the
+    assessment was published, in every format, after the 版记."""
+    record, _, (checkpoint,) = assessed
+    assert checkpoint.position >= record["published_position"]
+    expected = [
+        ["项目", "内容"],
+        ["全局位置（链头）", str(checkpoint.position)],
+        ["事件数", str(checkpoint.count)],
+        ["链头哈希（SHA-256）", checkpoint.head_hash],
+        ["签名时间", "2025年1月5日（星期日）18:30:15"],
+        ["签名密钥编号", checkpoint.key_id],
+        ["签名（Ed25519）", checkpoint.signature],
+    ]
+    assert docx_appendix(rendered(assessed, "docx")) == [expected]
+    assert docx_paragraphs(rendered(assessed, "docx"))[-2:] == ["审计附录", "事件日志签名检查点1"]
+    page = rendered(assessed, "html")
+    appendix = page[page.index("class='attachment appendix'") :]
+    assert page.index("class='colophon'") < page.index("class='attachment appendix'")
+    assert all(value in appendix for _, value in expected[1:])
+    markdown = rendered(assessed, "md").split("## 审计附录")[1]
+    assert f"| 签名（Ed25519） | {checkpoint.signature} |" in markdown
+    book = load_workbook(io.BytesIO(rendered(assessed, "xlsx")))
+    rows = [list(r) for r in book["文件信息"].iter_rows(values_only=True) if r and r[0]]
+    at = rows.index(["审计附录：事件日志签名检查点1", None])
+    assert rows[at + 1 : at + 8] == expected

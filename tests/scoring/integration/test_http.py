@@ -154,3 +154,17 @@ def test_a_rulebook_is_adopted_over_http_and_an_invalid_one_names_the_bad_path(c
     assert refused.status_code == 422
     assert refused.content_type == "application/problem+json"
     assert "grades.0.min" in refused.json["errors"]
+
+
+def test_the_bulletin_prints_the_checkpoint_signed_after_publishing(
+    client, runtime, history, worker
+):
+    county(history)
+    job = assess(client, runtime, bearer(runtime, "office"), known_at="2024-12-31")
+    auditor = bearer(runtime, "auditor")
+    (signed,) = client.get("/v1/checkpoints", headers=auditor).json["checkpoints"]
+    report = client.get(f"/v1/assessments/{job['assessment_id']}/report.md", headers=auditor)
+    appendix = report.data.decode().split("## 审计附录")[1]
+    assert f"| 全局位置（链头） | {signed['position']} |" in appendix
+    assert f"| 签名（Ed25519） | {signed['signature']} |" in appendix
+    assert signed["key_id"] in appendix and signed["head_hash"] in appendix

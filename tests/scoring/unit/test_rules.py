@@ -365,10 +365,12 @@ def test_advanced_units_are_the_top_share_and_the_bottom_share_is_listed_for_cri
         "2024-06-01",
     )
     result = assess(log)
-    # 20% of 5 units is one; Unit 5 is best but vetoed, so no unit is advanced.
-    assert result["advanced_units"] == []
+    # 20% of 5 units is one; Unit 5 has the most points but is vetoed: it ranks last
+    # and takes no place, so Unit 4 is advanced; 10% of the 4 others is one (Unit 1).
+    assert result["advanced_units"] == ["Unit 4"]
     assert sorted(result["criticised_units"]) == ["Unit 1", "Unit 5"]
-    assert result["units"][0]["name"] == "Unit 5" and result["units"][0]["vetoed"]
+    assert result["units"][-1]["name"] == "Unit 5" and result["units"][-1]["vetoed"]
+    assert result["units"][-1]["rank"] == 5
 
 
 def test_campaign_totals_count_grades_and_compare_investment_with_the_target():

@@ -26,6 +26,7 @@ from .common import (
     item_table,
     meeting_time,
     ordered_groups,
+    period_text,
     progress_table,
     project_names,
     totals_paragraph,
@@ -33,6 +34,8 @@ from .common import (
 
 
 def title(doc: PlanDocument) -> str:
+    if doc.plan["meeting"]["date"] is None:
+        return f"关于{doc.period}不召开重点项目调度会议的通知"
     if doc.plan["cadence"] == "quarterly":
         return f"关于召开{doc.period}重点项目建设攻坚行动领导小组调度会议的通知"
     return f"关于召开{doc.period}重点项目调度会议的通知"
@@ -40,12 +43,17 @@ def title(doc: PlanDocument) -> str:
 
 def build(doc: PlanDocument) -> OfficialDocument:
     meeting = doc.plan["meeting"]
+    if meeting["date"] is None:
+        return _no_meeting(doc)
     when = meeting_time(meeting["date"], meeting["time"])
     body: list[Block] = [
+        *calendar_warnings(doc),
         Paragraph(
             "为全面掌握重点项目建设攻坚行动进展情况，协调解决项目推进中的困难和问题，"
-            f"定于{when}召开{doc.period}重点项目调度会议。现将有关事项通知如下："
-        )
+            f"定于{when}召开{doc.period}重点项目调度会议"
+            f"（{label('meeting_date_rule', meeting.get('date_rule') or 'first_working_day')}）。"
+            "现将有关事项通知如下："
+        ),
     ]
     sections = [
         ("会议时间", [Paragraph(when)]),
@@ -62,6 +70,33 @@ def build(doc: PlanDocument) -> OfficialDocument:
         progress_table(doc, f"{doc.period}重点项目进展情况表"),
     ]
     return doc.frame("通知", title(doc), body, tables)
+
+
+def calendar_warnings(doc: PlanDocument) -> list[Block]:
+    """The calendar's warning (a year guessed Monday to Friday), where all can see it."""
+    warnings = doc.plan["meeting"].get("warnings") or []
+    return [Paragraph("；".join(warnings) + "。", lead="工作日历提示：")] if warnings else []
+
+
+def _no_meeting(doc: PlanDocument) -> OfficialDocument:
+    """A period without a working day: no meeting; why, and where its items go."""
+    plan = doc.plan
+    carried = plan.get("carried_items") or []
+    body: list[Block] = [
+        *calendar_warnings(doc),
+        Paragraph(plan["meeting"]["reason"] + "。"),
+        Paragraph(
+            f"本期{len(carried)}项调度事项顺延至{period_text(plan['cadence'], plan['carried_to'])}调度会议；"
+            "已交办未办结的事项继续按原完成时限办理。"
+            if carried
+            else "本期无需顺延的调度事项。"
+        ),
+    ]
+    body += [
+        Paragraph(f"{item['project']}：{item['reason']}。", lead=level4(k))
+        for k, item in enumerate(carried, 1)
+    ]
+    return doc.frame("通知", title(doc), body, [])
 
 
 def attendees(doc: PlanDocument) -> list[Block]:

@@ -165,16 +165,17 @@ def items_by_project(doc: PlanDocument) -> dict[str, list[dict[str, Any]]]:
 def progress_table(doc: PlanDocument, title: str) -> Table:
     items = items_by_project(doc)
     columns = (
-        Column("序号", 3, "number"),
+        # Widths in proportion, for ``12,000.00`` on one line in a landscape 版心.
+        Column("序号", 4, "number"),
         Column("分包领导", 8),
         Column("承办单位", 8),
         Column("项目名称", 12),
-        Column("挂图状态", 4),
-        Column("年度计划投资", 7, "money"),
-        Column("序时计划投资", 7, "money"),
-        Column("累计完成投资", 7, "money"),
+        Column("挂图状态", 5),
+        Column("年度计划投资", 9, "money"),
+        Column("序时计划投资", 9, "money"),
+        Column("累计完成投资", 9, "money"),
         Column("落后序时进度（百分点）", 6, "percent"),
-        Column("调度事项", 22),
+        Column("调度事项", 18),
     )
     rows = []
     for index, row in enumerate(progress(doc), 1):
@@ -203,7 +204,7 @@ def _money(row: dict[str, Any], key: str) -> Decimal | None:
 
 def item_table(doc: PlanDocument, title: str) -> Table:
     columns = (
-        Column("序号", 3, "number"),
+        Column("序号", 4, "number"),
         Column("分包领导", 8),
         Column("承办单位", 8),
         Column("项目名称", 12),

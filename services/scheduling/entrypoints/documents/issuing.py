@@ -51,8 +51,14 @@ def issue_plan_document(
     actor: str,
     source: str,
 ) -> tuple[IssuedDocument, bool]:
-    """Number the document once (``DocumentIssued``); issuing again returns the number."""
+    """Number the document once (``DocumentIssued``, with the plan version's digest);
+    issuing again returns the number."""
     document, record, _ = plan_document(runtime, service, kind, cadence, period, version)
     return register_for(runtime).issue(
-        document_key(kind, record), kind, document.title, actor=actor, source=source
+        document_key(kind, record),
+        kind,
+        document.title,
+        actor=actor,
+        source=source,
+        digest=record["digest"],
     )

@@ -1,0 +1,65 @@
+"""HTTP: verifying a stored assessment against the log, as a job (``scoring.verify_assessment``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, url_for
+from flask_smorest import Blueprint
+
+from shared.auth import current_principal, require_role
+from shared.eventstore import format_instant
+from shared.http import Problem
+
+from ..application import verification
+from ..readmodel.records import Records
+from ..wiring import ScoringParts
+
+blp = Blueprint(
+    "scoring-verifications",
+    __name__,
+    url_prefix="/v1",
+    description="Verifying stored assessments against the log",
+)
+VERIFIERS = ("office", "auditor")
+
+
+def _records() -> Records:
+    return Records(current_app.extensions["gongjian.runtime"].engine)
+
+
+def _view(job: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **{k: format_instant(v) if k.endswith("_at") else v for k, v in job.items()},
+        "links": {"assessment": f"/v1/assessments/{job['assessment_id']}"},
+    }
+
+
+@blp.post("/assessments/<assessment_id>/verifications")
+@require_role(*VERIFIERS)
+@blp.doc(security=[{"bearer": []}])
+def start(assessment_id: str):  # type: ignore[no-untyped-def]
+    """Queue a verification: the assessment recomputed from the log with its stored
+    rulebook and inputs, every line, total, rank and digest compared; 202 with the job,
+    whose ``difference`` names the first difference (``ok`` false) once done."""
+    runtime = current_app.extensions["gongjian.runtime"]
+    job = verification.request(_records(), assessment_id, current_principal().name)
+    ScoringParts.of(runtime).verify.send(job["verification_id"])
+    location = url_for(
+        "scoring-verifications.get",
+        assessment_id=assessment_id,
+        verification_id=job["verification_id"],
+    )
+    return _view(job), 202, {"Location": location}
+
+
+@blp.get("/assessments/<assessment_id>/verifications/<verification_id>")
+@require_role(*VERIFIERS)
+@blp.doc(security=[{"bearer": []}])
+def get(assessment_id: str, verification_id: str):  # type: ignore[no-untyped-def]
+    """A verification job: queued, running, done (with ``ok`` and the first
+    ``difference``) or failed."""
+    job = _records().verification(verification_id)
+    if job is None or job["assessment_id"] != assessment_id:
+        raise Problem(404, "Not Found", f"no verification {verification_id} of {assessment_id}")
+    return _view(job)

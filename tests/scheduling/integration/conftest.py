@@ -1,0 +1,20 @@
+"""The embedded app (all services, one store) on the test clock, for the API tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.composition import create_app, runtime_for
+
+
+@pytest.fixture
+def runtime(settings, clock):
+    runtime = runtime_for(settings)
+    runtime.store.clock = clock
+    yield runtime
+    runtime.close()
+
+
+@pytest.fixture
+def client(runtime):
+    return create_app(runtime).test_client()
