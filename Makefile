@@ -28,7 +28,7 @@ fuzz: $(STAMP)
 
 ## fuzz-long: the same with many more examples per operation (minutes; not in `make test`)
 fuzz-long: $(STAMP)
-	GONGJIAN_FUZZ_EXAMPLES=$${GONGJIAN_FUZZ_EXAMPLES:-1000} $(BIN)/python -m pytest tests/fuzz -q -s --timeout=3600 $(PYTEST_ARGS)
+	GONGJIAN_FUZZ_EXAMPLES=$${GONGJIAN_FUZZ_EXAMPLES:-1000} $(BIN)/python -m pytest tests/fuzz -q -s --timeout=7200 $(PYTEST_ARGS)
 
 ## lint: ruff, mypy on shared/ and every domain/, import-linter
 lint: $(STAMP)
