@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench deploy-test soak clean db-upgrade
+.PHONY: run test lint bench deploy-test soak clean db-upgrade fuzz fuzz-long
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,14 @@ run: $(STAMP)
 ## test: set up and run the whole suite (PostgreSQL/Redis tests run when their URLs are set)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## fuzz: schemathesis over every operation, every check, bounded (also part of `make test`)
+fuzz: $(STAMP)
+	$(BIN)/python -m pytest tests/fuzz -q -s $(PYTEST_ARGS)
+
+## fuzz-long: the same with many more examples per operation (minutes; not in `make test`)
+fuzz-long: $(STAMP)
+	GONGJIAN_FUZZ_EXAMPLES=$${GONGJIAN_FUZZ_EXAMPLES:-1000} $(BIN)/python -m pytest tests/fuzz -q -s --timeout=7200 $(PYTEST_ARGS)
 
 ## lint: ruff, mypy on shared/ and every domain/, import-linter
 lint: $(STAMP)

@@ -27,7 +27,14 @@ from .register import (
     document_number,
     issued_json,
 )
-from .render import FORMATS, RenderedDocument, office_config_for, register_for, render
+from .render import (
+    CONTENT_TYPES,
+    FORMATS,
+    RenderedDocument,
+    office_config_for,
+    register_for,
+    render,
+)
 from .sheet import to_xlsx
 from .text import to_csv, to_markdown
 from .word import to_docx
@@ -68,6 +75,7 @@ __all__ = [
     "register_for",
     # formats
     "FORMATS",
+    "CONTENT_TYPES",
     "RenderedDocument",
     "render",
     "to_docx",

@@ -33,6 +33,7 @@ _RENDERERS: dict[str, tuple[str, _Renderer]] = {
     "csv": ("text/csv; charset=utf-8", lambda d, c: to_csv(d.main_table or d.tables[0])),
 }
 FORMATS = tuple(_RENDERERS)
+CONTENT_TYPES = tuple(content_type for content_type, _ in _RENDERERS.values())
 
 
 @dataclass(frozen=True)

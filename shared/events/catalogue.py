@@ -11,7 +11,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from shared.eventstore import EventType, EventTypeRegistry
 
 from .codes import INCIDENT_KINDS as INCIDENT_KINDS  # written once there; re-exported
-from .fields import Money, Month
+from .fields import Money, Month, Whole
 
 CATEGORIES = ("breakthrough", "new_start", "preliminary")
 """突破性进展或完工投产 / 开工建设 / 前期谋划项目取得实质性进展."""
@@ -71,7 +71,7 @@ class ProjectRegistered(Schema):
         required=True, validate=validate.Length(1, 100), metadata={"label": "sector"}
     )
     town = fields.String(required=True, validate=validate.Length(1, 100))
-    year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
+    year = Whole(required=True, validate=validate.Range(2000, 2100))
     total_investment = Money(required=True)
     annual_plan = Money(required=True)
     monthly_plan = fields.List(
@@ -154,7 +154,7 @@ class ApprovalRequested(Schema):
     approval_id = _id
     kind = _one_of(APPROVAL_KINDS, "approval_kind", required=True)
     authority = _text
-    allowed_days = fields.Integer(load_default=20, validate=validate.Range(1, 365))
+    allowed_days = Whole(load_default=20, validate=validate.Range(1, 365))
 
 
 class ApprovalGranted(Schema):
@@ -191,7 +191,7 @@ class IssueRaised(Schema):
     issue_id = _id
     kind = _one_of(ISSUE_KINDS, "issue_kind", required=True)
     description = fields.String(required=True, validate=validate.Length(1, 2000))
-    allowed_days = fields.Integer(load_default=15, validate=validate.Range(1, 365))
+    allowed_days = Whole(load_default=15, validate=validate.Range(1, 365))
     owner = _text
 
 
@@ -247,12 +247,12 @@ class EventRetracted(Schema):
 class DispatchPlanned(Schema):
     cadence = _one_of(DISPATCH_CADENCES, "cadence", required=True)
     period = fields.String(required=True)
-    plan_version = fields.Integer(required=True)
+    plan_version = Whole(required=True)
     known_at = fields.String(required=True)
     digest = fields.String(required=True)
     plan = fields.Dict(required=True)
     changes = fields.Dict(load_default=dict)
-    watermark = fields.Integer(load_default=None, allow_none=True)
+    watermark = Whole(load_default=None, allow_none=True)
     """The last global position known at ``known_at``."""
     audit = fields.Boolean()
     """True on an audit view (stream ``dispatch-audit-<cadence>-<period>``)."""
@@ -287,12 +287,12 @@ class RulebookAdopted(Schema):
 
 class AssessmentPublished(Schema):
     assessment_id = _id
-    year = fields.Integer(required=True)
+    year = Whole(required=True)
     as_of = fields.String(required=True)
     known_at = fields.String(required=True)
     rulebook_version = fields.String(required=True)
     rulebook_hash = fields.String(required=True)
-    chain_head_position = fields.Integer(required=True)
+    chain_head_position = Whole(required=True)
     chain_head_hash = fields.String(required=True)
     result_hash = fields.String(required=True)
     digest = fields.String(required=True)
@@ -336,8 +336,8 @@ class DocumentIssued(Schema):
     """What was issued, e.g. ``agenda:weekly:2026-W10:v1`` (one number per key)."""
     kind = _one_of(DOCUMENT_KINDS, "document_kind", required=True)
     title = fields.String(required=True, validate=validate.Length(1, 500))
-    year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
-    sequence = fields.Integer(required=True, validate=validate.Range(min=1))
+    year = Whole(required=True, validate=validate.Range(2000, 2100))
+    sequence = Whole(required=True, validate=validate.Range(min=1))
     number = fields.String(required=True, validate=validate.Length(1, 100))
     """``攻坚办〔2026〕12号``."""
     issued_on = fields.String(required=True)

@@ -16,12 +16,12 @@ from shared.eventstore import EventType
 from shared.i18n import label, labels
 
 from .catalogue import CATALOGUE
-from .fields import Money, Month
+from .fields import MONEY_PATTERN, MONTH_PATTERN, Money, Month
 from .fields_doc import FIELD_NOTES
 
 _TYPES: tuple[tuple[type[fields.Field], dict[str, Any]], ...] = (
-    (Money, {"type": "string", "format": "decimal", "x-unit": "元"}),
-    (Month, {"type": "string", "pattern": "^\\d{4}-(0[1-9]|1[0-2])$"}),
+    (Money, {"type": "string", "format": "decimal", "pattern": MONEY_PATTERN, "x-unit": "元"}),
+    (Month, {"type": "string", "pattern": MONTH_PATTERN}),
     (fields.UUID, {"type": "string", "format": "uuid"}),
     (fields.DateTime, {"type": "string", "format": "date-time"}),
     (fields.Date, {"type": "string", "format": "date"}),

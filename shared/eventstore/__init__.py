@@ -50,6 +50,7 @@ from .errors import (
     LockTimeout,
     UnknownEventType,
 )
+from .limits import MAX_LENGTHS, InvalidEnvelope, check_envelope, check_payload_size, text_problem
 from .store import AppendResult, EventStore, Head, StoredPosition
 from .types import EventType, EventTypeRegistry
 from .verify import Verification, verify_chain
@@ -102,4 +103,10 @@ __all__ = [
     "LockTimeout",
     "UnknownEventType",
     "InvalidEventPayload",
+    "InvalidEnvelope",
+    # limits
+    "MAX_LENGTHS",
+    "check_envelope",
+    "check_payload_size",
+    "text_problem",
 ]

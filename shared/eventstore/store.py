@@ -47,6 +47,7 @@ from .envelope import (
     utc,
 )
 from .errors import ConcurrencyConflict, DuplicateEventConflict, LockTimeout
+from .limits import MAX_VERSION, check_envelope, check_payload_size
 from .paging import prefetched
 from .schema import events as events_table
 from .types import EventTypeRegistry
@@ -225,6 +226,17 @@ class EventStore:
                 log.exception("nudge failed", extra={"position": position})
 
     def _prepare(self, event: NewEvent) -> NewEvent:
+        check_envelope(
+            occurred_at=event.occurred_at,
+            payload=event.payload,
+            event_id=str(event.event_id),
+            stream_id=event.stream_id,
+            type=event.type,
+            source=event.source,
+            actor=event.actor,
+            correlation_id=event.correlation_id,
+            causation_id=event.causation_id,
+        )
         occurred_at = utc(event.occurred_at)
         payload, version = event.payload, event.schema_version or 1
         if self.registry is not None:
@@ -266,6 +278,8 @@ class EventStore:
             position += 1
             version = current.get(event.stream_id, 0) + 1
             current[event.stream_id] = version
+            payload_text = canonical_json(event.payload)
+            check_payload_size(payload_text)
             row = {
                 "event_id": event.event_id,
                 "stream_id": event.stream_id,
@@ -280,7 +294,7 @@ class EventStore:
                 "correlation_id": event.correlation_id,
                 "causation_id": event.causation_id,
                 # Stored as canonical text, and that very text is hashed.
-                "payload": canonical_json(event.payload),
+                "payload": payload_text,
                 "prev_hash": prev_hash,
             }
             row["hash"] = prev_hash = chain_hash(prev_hash, row)
@@ -419,6 +433,8 @@ class EventStore:
         connection: Connection | None = None,
     ) -> list[RecordedEvent]:
         """A stream's events in version order, only those ``as_of``/``known_at`` admit."""
+        if from_version > MAX_VERSION:
+            return []  # no stream gets that far (and PostgreSQL's column cannot compare it)
         query = (
             select(*_DECODED_COLUMNS)
             .where(events_table.c.stream_id == stream_id)
@@ -426,7 +442,7 @@ class EventStore:
             .order_by(events_table.c.stream_version)
         )
         if to_version is not None:
-            query = query.where(events_table.c.stream_version <= to_version)
+            query = query.where(events_table.c.stream_version <= min(to_version, MAX_VERSION))
         query = _apply_cutoff(query, self._bounds(cutoff, as_of, known_at))
         with self.reading(connection) as conn:
             return self._decode_all(conn.execute(query).all())

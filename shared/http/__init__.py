@@ -2,6 +2,8 @@
 shared vocabulary (the two clocks, paging), deprecation headers, the base app, health."""
 
 from .app import create_base_app
+from .inputs import strict_json
+from .openapi import download
 from .params import (
     AsOf,
     ClockQuery,
@@ -22,6 +24,10 @@ __all__ = [
     "create_base_app",
     # problems
     "Problem",
+    # request inputs
+    "strict_json",
+    # OpenAPI
+    "download",
     # shared query parameters
     "AsOf",
     "KnownAt",

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from flask import Flask, Response, g, jsonify, request
-from flask_smorest import Api
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -21,6 +20,8 @@ from ..events.docs import payload_components
 from ..events.fields import Money
 from ..metrics import RuntimeCollector, exposition
 from .deprecation import add_deprecation_headers
+from .inputs import check_inputs
+from .openapi import DocumentedApi
 from .problems import register_problem_handlers
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ def create_base_app(
     title: str,
     readiness: list[ReadinessCheck] | None = None,
     degradations: list[ReadinessCheck] | None = None,
-) -> tuple[Flask, Api]:
+) -> tuple[Flask, DocumentedApi]:
     """The base app. ``readiness`` checks make ``/readyz`` answer 503 when they fail;
     ``degradations`` are only reported in its body (a web process serves without them)."""
     app = Flask(title)
@@ -54,7 +55,7 @@ def create_base_app(
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["gongjian.runtime"] = runtime
     app.extensions["gongjian.tokens"] = runtime.tokens
-    api = Api(
+    api = DocumentedApi(
         app,
         spec_kwargs={
             "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}}
@@ -62,13 +63,14 @@ def create_base_app(
     )
     _document_event_payloads(api)
     register_problem_handlers(app)
+    check_inputs(app)
     app.after_request(add_deprecation_headers)
     _add_health(app, runtime, readiness or [], degradations or [])
     _add_metrics(app, runtime)
     return app, api
 
 
-def _document_event_payloads(api: Api) -> None:
+def _document_event_payloads(api: DocumentedApi) -> None:
     """Every event type's payload schema as a component ``<Type>Payload``."""
     api.register_field(Money, "string", "decimal")
     for name, component in payload_components().items():

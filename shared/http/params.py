@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, has_app_context, request
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 
+from ..events.fields import LOOK_ALIKE_DIGITS, Whole, look_alike_digits
 from ..eventstore import FutureKnownAt, format_instant, known_at_bound, parse_instant
 from .deprecation import deprecated_parameters, note_deprecated
 from .problems import Problem
@@ -32,7 +33,10 @@ from .problems import Problem
 T = TypeVar("T")
 
 DEFAULT_ZONE = "Asia/Shanghai"
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+EARLIEST_CLOCK, LATEST_CLOCK = date(1900, 1, 1), date(2199, 12, 31)
+"""The dates a clock may name: any question about the campaign, none that overflows."""
+CLOCK_OUT_OF_RANGE = f"须在 {EARLIEST_CLOCK} 与 {LATEST_CLOCK} 之间"
 
 
 def campaign_zone() -> ZoneInfo:
@@ -46,27 +50,51 @@ def campaign_zone() -> ZoneInfo:
 
 def _instant(text: str) -> datetime:
     try:
-        return parse_instant(text)
+        instant = parse_instant(text)
     except ValueError:
         raise ValidationError(
-            "must be an RFC 3339 instant with its offset, e.g. 2026-03-02T09:30:00+08:00"
+            "须是带时区偏移的 RFC 3339 时刻，如 2026-03-02T09:30:00+08:00"
         ) from None
+    except OverflowError:
+        raise ValidationError(CLOCK_OUT_OF_RANGE) from None
+    return _in_range(instant)
+
+
+def _in_range(value: T) -> T:
+    day = value.date() if isinstance(value, datetime) else value
+    if not EARLIEST_CLOCK <= day <= LATEST_CLOCK:  # type: ignore[operator]
+        raise ValidationError(CLOCK_OUT_OF_RANGE)
+    return value
+
+
+_YEAR = "(19|20|21)[0-9]{2}"
+DATE_PATTERN = f"^{_YEAR}-[0-9]{{2}}-[0-9]{{2}}$"
+DATE_OR_INSTANT_PATTERN = (
+    f"^{_YEAR}-[0-9]{{2}}-[0-9]{{2}}"
+    "([Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,6})?([Zz]|[+-][0-9]{2}:[0-9]{2}))?$"
+)
 
 
 class DateOrInstant(fields.Field):
     """``YYYY-MM-DD`` (a `date`) or an RFC 3339 instant with its offset (a UTC `datetime`)."""
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.metadata = {"type": "string", "pattern": DATE_OR_INSTANT_PATTERN, **self.metadata}
+
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> date | datetime:
-        text = str(value).strip()
+        if not isinstance(value, str):
+            raise ValidationError("须是日期 YYYY-MM-DD 或带时区偏移的 RFC 3339 时刻")
+        text = value.strip()
+        if look_alike_digits(text):
+            raise ValidationError(LOOK_ALIKE_DIGITS)
         if _DATE.fullmatch(text):
             try:
-                return date.fromisoformat(text)
+                return _in_range(date.fromisoformat(text))
             except ValueError:
-                raise ValidationError("not a calendar date (YYYY-MM-DD)") from None
+                raise ValidationError("不是有效的日历日期（YYYY-MM-DD）") from None
         if "T" not in text.upper() and " " not in text:
-            raise ValidationError(
-                "must be a date YYYY-MM-DD or an RFC 3339 instant with its offset"
-            )
+            raise ValidationError("须是日期 YYYY-MM-DD 或带时区偏移的 RFC 3339 时刻")
         return _instant(text)
 
 
@@ -124,7 +152,8 @@ class Query(Schema):
 
 
 def limit_field(default: int = 100, maximum: int = 1000) -> fields.Integer:
-    return fields.Integer(
+    return Whole(
+        from_text=True,
         load_default=default,
         validate=validate.Range(1, maximum),
         metadata={"description": f"at most this many items (1–{maximum}, default {default})"},

@@ -26,6 +26,8 @@ from ..eventstore.errors import (
     LockTimeout,
     UnknownEventType,
 )
+from ..eventstore.limits import InvalidEnvelope
+from ..i18n.validation import in_chinese
 from ..logging import once_a_minute
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,8 @@ def problem_response(
     status: int, title: str, detail: str = "", *, problem_type: str | None = None, **extra: Any
 ) -> Response:
     """A problem document; ``problem_type`` defaults to the title's slug."""
+    if "errors" in extra:
+        extra["errors"] = in_chinese(_with_text_keys(extra["errors"]))
     body = {
         "type": PROBLEM_TYPE_BASE + (problem_type or title.lower().replace(" ", "-")),
         "title": title,
@@ -65,6 +69,16 @@ def problem_response(
     response = Response(json.dumps(body, ensure_ascii=False), status=status)
     response.content_type = "application/problem+json"
     return response
+
+
+def _with_text_keys(errors: Any) -> Any:
+    """Field errors keyed by text only (marshmallow keys a nameless form field ``None``)."""
+    if isinstance(errors, dict):
+        return {
+            "(unnamed)" if key is None else str(key): _with_text_keys(value)
+            for key, value in errors.items()
+        }
+    return errors
 
 
 @dataclass(frozen=True)
@@ -142,6 +156,11 @@ register_problem_types(
             422, "invalid-payload", extra=lambda exc: {"errors": {"payload": exc.errors}}
         ),
         LockTimeout: ProblemType(503, "busy", retry_after=1),
+        InvalidEnvelope: ProblemType(
+            422,
+            "invalid-envelope",
+            extra=lambda exc: {"code": exc.code, "errors": {exc.field: [exc.message]}},
+        ),
     }
 )
 
@@ -172,7 +191,11 @@ def register_problem_handlers(app: Flask) -> None:
         detail = exc.description or ""
         if exc.code == 422 and extra:
             detail = "the request is invalid: " + ", ".join(sorted(map(str, extra["errors"])))
-        return problem_response(exc.code or 500, exc.name, detail, **extra)
+        response = problem_response(exc.code or 500, exc.name, detail, **extra)
+        allow = dict(exc.get_headers()).get("Allow")
+        if allow:  # a 405 names the methods the resource has
+            response.headers["Allow"] = allow
+        return response
 
     @app.errorhandler(Exception)
     def _mapped_or_unexpected(exc: Exception) -> Response:

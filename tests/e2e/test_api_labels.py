@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.scoring.entrypoints.labelled import AssessmentResponse, JobView
-from tests.e2e.test_embedded_app import bearer, client, runtime  # noqa: F401 - fixtures
+from tests.e2e.conftest import bearer
 from tests.scheduling.helpers import registration
 
 

@@ -2,26 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
 from services.composition import create_app, runtime_for
 from tests.shared.helpers import note
 
-
-@pytest.fixture
-def runtime(settings):
-    runtime = runtime_for(settings)
-    yield runtime
-    runtime.close()
-
-
-@pytest.fixture
-def client(runtime):
-    return create_app(runtime).test_client()
-
-
-def bearer(runtime, role: str, name: str | None = None) -> dict[str, str]:
-    return {"Authorization": f"Bearer {runtime.tokens.create(name or role, role)}"}
+from .conftest import bearer
 
 
 def test_liveness_and_readiness_answer(client):

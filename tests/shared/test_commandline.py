@@ -30,4 +30,4 @@ def test_a_bare_date_known_at_on_the_command_line_is_the_end_of_that_day_in_shan
 def test_an_instant_without_an_offset_is_refused_naming_the_option():
     result = CliRunner().invoke(show, ["--known-at", "2025-02-20T10:00:00"])
     assert result.exit_code == 2
-    assert "--known-at" in result.output and "offset" in result.output
+    assert "--known-at" in result.output and "时区偏移" in result.output

@@ -23,8 +23,14 @@ from shared.eventstore import (
     EventStore,
     EventStoreError,
     EventTypeRegistry,
+    InvalidEnvelope,
+    LockTimeout,
     NewEvent,
     RecordedEvent,
+    canonical_json,
+    check_envelope,
+    check_payload_size,
+    text_problem,
 )
 from shared.eventstore.envelope import content_fingerprint
 
@@ -44,7 +50,7 @@ from ..domain import (
 )
 from ..readmodel import projects as project_list
 from ..readmodel.streams import LatestStates, ProjectStreams, snapshot_due
-from .submissions import ACCEPTED, DUPLICATE, REJECTED, Outcome, Submission
+from .submissions import ACCEPTED, DUPLICATE, REJECTED, RETRY, Contended, Outcome, Submission
 
 RETRIES = 10
 """Attempts of a batch that lost a race for a stream's next version."""
@@ -164,8 +170,10 @@ class Registry:
                 # A concurrent registration took the same national code first; deciding
                 # again finds it and refuses ours.
                 last = EventStoreError("a concurrent registration took the same national code")
+            except LockTimeout as exc:
+                return _retry_later(batch, exc)  # the log stayed locked: waiting more won't do
             time.sleep(random.uniform(0, 0.01))  # let the winner's commit land
-        raise last
+        return _retry_later(batch, Contended(RETRIES, last))
 
     def trial(self, submissions: Sequence[Submission]) -> list[Outcome]:
         """What `submit_batch` would answer now, appending nothing: an outcome with no
@@ -177,8 +185,17 @@ class Registry:
         self, submission: Submission, allowed_types: Sequence[str] | None
     ) -> Submission | Outcome:
         def refuse(error: Exception) -> Outcome:
-            return Outcome(submission.event_id, REJECTED, submission.project_id, error=error)
+            return Outcome(
+                _echoed(submission.event_id) or "",
+                REJECTED,
+                _echoed(submission.project_id),
+                error=error,
+            )
 
+        try:
+            self._check_limits(submission)
+        except InvalidEnvelope as exc:
+            return refuse(exc)
         if allowed_types is not None and submission.type not in allowed_types:
             return refuse(
                 RuleViolation(
@@ -202,6 +219,22 @@ class Registry:
                 )
             return replace(submission, payload=payload, project_id=project_id)
         return replace(submission, payload=payload)
+
+    def _check_limits(self, submission: Submission) -> None:
+        """The store's limits, checked before the database: a bad item is refused alone."""
+        check_envelope(
+            occurred_at=submission.occurred_at,
+            payload=submission.payload,
+            event_id=submission.event_id,
+            type=submission.type,
+            actor=submission.actor,
+            source=submission.source,
+            correlation_id=submission.correlation_id,
+            causation_id=submission.causation_id,
+            project_id=submission.project_id,
+            national_code=submission.national_code,
+        )
+        check_payload_size(canonical_json(submission.payload))
 
     def _decide(self, prepared: list[Submission | Outcome], own_source: str | None) -> _Batch:
         outcomes: list[Outcome] = []
@@ -488,3 +521,18 @@ def _refuse_out_of_turn(
         raise ProjectNotFound(project_id)
     if item.expected_version is not None and item.expected_version != project.version:
         raise ConcurrencyConflict(stream_id, item.expected_version, project.version)
+
+
+def _echoed(text: str | None) -> str | None:
+    """A refused item's own id, echoed only when it can be written back as text."""
+    return text if text is None or text_problem(text) is None else None
+
+
+def _retry_later(batch: _Batch, error: EventStoreError) -> list[Outcome]:
+    """The items that were to be stored are answered ``retry`` (nothing of them is): the
+    sender sends them again, with the same ids, after a moment."""
+    for index in batch.pending:
+        outcome = batch.outcomes[index]
+        if outcome.status != DUPLICATE and outcome.error is None:
+            outcome.status, outcome.error = RETRY, error
+    return batch.outcomes

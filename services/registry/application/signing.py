@@ -16,13 +16,26 @@ import hmac
 import secrets
 from collections.abc import Iterable
 
+from shared.eventstore import text_problem
+
 SECRET_PREFIX = "whsec_"
 SIGNATURE_VERSION = "v1"
 TOLERANCE_SECONDS = 300
+MAX_REQUEST_ID = 100
+"""Characters of a ``webhook-id``: it becomes the events' ``causation_id`` (100 characters
+on every backend)."""
 
 
 class SignatureError(Exception):
     """A request whose signature, timestamp or id is refused."""
+
+
+class RequestIdRefused(SignatureError):
+    """A ``webhook-id`` that cannot be stored as it was sent."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"webhook-id {message}")
+        self.code = code
 
 
 def new_secret() -> str:
@@ -43,6 +56,17 @@ def sign(secret: str, request_id: str, timestamp: int, body: bytes) -> str:
     return f"{SIGNATURE_VERSION},{base64.b64encode(digest).decode()}"
 
 
+def check_request_id(request_id: str) -> None:
+    """At most `MAX_REQUEST_ID` characters, no NUL, no lone surrogate."""
+    problem = text_problem(request_id)
+    if problem is not None:
+        raise RequestIdRefused(*problem)
+    if len(request_id) > MAX_REQUEST_ID:
+        raise RequestIdRefused(
+            "too_long", f"至多 {MAX_REQUEST_ID} 个字符（收到 {len(request_id)} 个）"
+        )
+
+
 def verify(
     secrets_: Iterable[str],
     request_id: str,
@@ -56,6 +80,7 @@ def verify(
     """Pass if any of the sent signatures matches any active secret; else raise."""
     if not request_id:
         raise SignatureError("the webhook-id header is missing")
+    check_request_id(request_id)
     try:
         stamp = int(timestamp)
     except ValueError:

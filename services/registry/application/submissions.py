@@ -9,13 +9,29 @@ from typing import Any
 from shared.eventstore import (
     ConcurrencyConflict,
     DuplicateEventConflict,
+    EventStoreError,
+    InvalidEnvelope,
     InvalidEventPayload,
+    LockTimeout,
     UnknownEventType,
 )
+from shared.i18n.validation import in_chinese
 
 from ..domain import AlreadyRegistered, ProjectNotFound, RuleViolation
 
-ACCEPTED, DUPLICATE, REJECTED = "accepted", "duplicate", "rejected"
+ACCEPTED, DUPLICATE, REJECTED, RETRY = "accepted", "duplicate", "rejected", "retry"
+"""``retry``: not stored because concurrent writers held the log; send it again."""
+
+
+class Contended(EventStoreError):
+    """Concurrent writers kept taking the versions a batch was decided on."""
+
+    code = "contended"
+
+    def __init__(self, attempts: int, last: Exception) -> None:
+        super().__init__(
+            f"并发写入冲突：尝试 {attempts} 次仍未写入，请稍后用同一 event_id 重发（{last}）"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +64,7 @@ class Outcome:
 
     @property
     def errors(self) -> dict[str, Any] | None:
-        return None if self.error is None else errors_of(self.error)
+        return None if self.error is None else in_chinese(errors_of(self.error))
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -59,12 +75,31 @@ class Outcome:
             "global_position": self.global_position,
         }
         if self.error is not None:
-            code = getattr(self.error, "code", None)
-            if isinstance(code, str):
-                out["code"] = code
             out["reason"] = str(self.error)
+            out["code"] = code_of(self.error)
             out["errors"] = self.errors
         return out
+
+
+_CODES: tuple[tuple[type[Exception], str], ...] = (
+    (RuleViolation, "rule_violation"),
+    (InvalidEventPayload, "invalid_payload"),
+    (UnknownEventType, "unknown_event_type"),
+    (AlreadyRegistered, "already_registered"),
+    (ProjectNotFound, "project_not_found"),
+    (DuplicateEventConflict, "duplicate_event"),
+    (ConcurrencyConflict, "version_conflict"),
+    (LockTimeout, "busy"),
+)
+
+
+def code_of(error: Exception) -> str:
+    """The machine code beside a refusal's reason: the problem type an API answer about
+    it would carry (``shared/http/problems.py``)."""
+    code = getattr(error, "code", None)
+    if isinstance(code, str):
+        return code
+    return next((c for kind, c in _CODES if isinstance(error, kind)), "invalid_item")
 
 
 def errors_of(error: Exception) -> dict[str, Any]:
@@ -72,6 +107,8 @@ def errors_of(error: Exception) -> dict[str, Any]:
     messages = getattr(error, "messages", None)
     if isinstance(messages, dict):
         return messages
+    if isinstance(error, InvalidEnvelope):
+        return {error.field: [error.message]}
     if isinstance(error, RuleViolation):
         return {error.field: [error.message]}
     if isinstance(error, InvalidEventPayload):

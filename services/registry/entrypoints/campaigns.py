@@ -94,7 +94,8 @@ def get_campaign(year: int) -> dict[str, Any]:
 @blp.put("/campaigns/<int:year>")
 @require_role(*DEFINERS)
 @blp.arguments(CampaignBody)
-@blp.response(200, CampaignView)
+@blp.response(200, CampaignView, description="the campaign already said exactly this")
+@blp.alt_response(201, schema=CampaignView, description="the campaign as written now")
 @blp.doc(security=SECURITY)
 def define_campaign(body: dict[str, Any], year: int) -> tuple[dict[str, Any], int]:
     """Define the year's campaign, or amend it (a new ``CampaignDefined``); 201 when

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from shared.http.problems import ProblemType, register_problem_types
 
-from ..application.signing import SignatureError
+from ..application.signing import RequestIdRefused, SignatureError
 from ..application.spreadsheets import DigestMismatch, ImportHasProblems, SpreadsheetUnreadable
+from ..application.submissions import Contended
 from ..domain import AlreadyRegistered, CampaignNotFound, ProjectNotFound, RuleViolation
 
 PROBLEM_TYPES = {
@@ -32,6 +33,8 @@ PROBLEM_TYPES = {
     ),
     CampaignNotFound: ProblemType(404, "campaign-not-found", extra=lambda exc: {"year": exc.year}),
     SignatureError: ProblemType(401, "bad-signature"),
+    Contended: ProblemType(503, "contended", retry_after=1),
+    RequestIdRefused: ProblemType(400, "bad-webhook-id", extra=lambda exc: {"code": exc.code}),
     SpreadsheetUnreadable: ProblemType(422, "unreadable-spreadsheet"),
     DigestMismatch: ProblemType(
         409, "digest-mismatch", extra=lambda exc: {"digest": exc.actual, "given": exc.given}

@@ -13,6 +13,7 @@ from flask_smorest import Blueprint
 from shared.auth import require_role
 from shared.checkpointing import export_signer
 from shared.eventstore.export import export_lines
+from shared.http import download
 
 from .schemas import ExportQuery
 
@@ -22,7 +23,10 @@ blp = Blueprint("export", __name__, url_prefix="/v1", description="Export of the
 @blp.get("/export")
 @require_role("office", "auditor")
 @blp.arguments(ExportQuery, location="query")
-@blp.doc(security=[{"bearer": []}])
+@blp.doc(
+    security=[{"bearer": []}],
+    responses=download("application/x-ndjson", description="the log, one event a line"),
+)
 def export(query: dict[str, Any]) -> Response:
     """Every stored event recorded by ``known_at`` (default: now), one per line as stored
     and hashed, between a header line and a trailer (count, head, signed checkpoint)."""

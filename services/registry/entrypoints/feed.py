@@ -11,6 +11,7 @@ from marshmallow import fields, validate
 
 from shared.auth import current_principal, readable_types, require_role
 from shared.checkpointing import keyring
+from shared.events.fields import VERSION_RANGE, Whole
 from shared.eventstore import format_instant
 from shared.eventstore.audit import signed_after
 from shared.eventstore.status import chain_status, request_verification, verification_job
@@ -25,7 +26,8 @@ blp = Blueprint(
 
 
 class FeedQuery(PageQuery):
-    after = fields.Integer(
+    after = Whole(
+        from_text=True,
         load_default=None,
         validate=validate.Range(min=0),
         metadata={"description": "the global position the page before ended at"},
@@ -113,9 +115,10 @@ def _job(job: dict[str, Any] | None) -> dict[str, Any]:
 
 
 class CheckpointQuery(PageQuery):
-    after = fields.Integer(
+    after = Whole(
+        from_text=True,
         load_default=0,
-        validate=validate.Range(min=0),
+        validate=VERSION_RANGE,
         metadata={"description": "the sequence number the page before ended at"},
     )
 

@@ -12,6 +12,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from shared.auth import current_principal, require_role
+from shared.events.fields import Whole
 
 from ..application.spreadsheets import ImportContext, Layout, SpreadsheetImports, template
 from ..wiring import RegistryParts
@@ -32,7 +33,8 @@ class PreviewUpload(Schema):
     """The multipart body of a preview: the file, and the campaign year."""
 
     file = Upload(required=True, metadata={"description": "the XLSX file"})
-    year = fields.Integer(
+    year = Whole(
+        from_text=True,
         load_default=None,
         validate=validate.Range(2000, 2100),
         metadata={"description": "the campaign year (default: this year in the campaign zone)"},

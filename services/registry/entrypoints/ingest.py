@@ -6,16 +6,17 @@ token; the integration's name is the ``source`` of every event it sends.
 
 from __future__ import annotations
 
-import json
+from collections import Counter
 from typing import Any
 
 from flask import Response, current_app, jsonify, request
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
-from shared.http import Problem
+from shared.eventstore import text_problem
+from shared.http import Problem, strict_json
 
-from ..application.submissions import REJECTED, Outcome, Submission
+from ..application.submissions import ACCEPTED, DUPLICATE, REJECTED, RETRY, Outcome, Submission
 from ..wiring import RegistryParts
 from .schemas import IngestBatch, IngestBody, IngestItem, event_id_text
 
@@ -24,6 +25,8 @@ blp = Blueprint(
 )
 
 ITEM = IngestItem()
+RETRY_AFTER_SECONDS = 1
+"""When items are answered ``retry``: send them again after this many seconds."""
 HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature", "gongjian-integration")
 
 
@@ -54,6 +57,7 @@ def ingest() -> Response:
             outcomes.append(None)
         except ValidationError as exc:
             event_id = raw.get("event_id") if isinstance(raw.get("event_id"), str) else None
+            event_id = event_id if event_id and text_problem(event_id) is None else None
             outcomes.append(_invalid(event_id, exc.messages))
     decided = iter(
         parts.registry.submit_batch(
@@ -61,16 +65,22 @@ def ingest() -> Response:
         )
     )
     results = [o if o is not None else next(decided) for o in outcomes]
-    counts = {
-        s: sum(1 for r in results if r.status == s) for s in ("accepted", "duplicate", "rejected")
-    }
-    return jsonify(
-        integration=integration.name,
+    return _answer(integration.name, results)
+
+
+def _answer(integration: str, results: list[Outcome]) -> Response:
+    counts = Counter(r.status for r in results)
+    response = jsonify(
+        integration=integration,
         results=[{"index": i, **r.to_dict()} for i, r in enumerate(results)],
-        accepted=counts["accepted"],
-        duplicates=counts["duplicate"],
-        rejected=counts["rejected"],
+        accepted=counts[ACCEPTED],
+        duplicates=counts[DUPLICATE],
+        rejected=counts[REJECTED],
+        retry=counts[RETRY],
     )
+    if counts[RETRY]:
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def _submission(item: dict[str, Any], raw: dict[str, Any], source: str) -> Submission:
@@ -89,10 +99,7 @@ def _submission(item: dict[str, Any], raw: dict[str, Any], source: str) -> Submi
 
 
 def _items(body: bytes) -> list[Any]:
-    try:
-        document = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Problem(400, "Bad Request", f"the body is not JSON: {exc}") from None
+    document = strict_json(body)
     try:
         return IngestBody().load(document if isinstance(document, dict) else {"_": document})[
             "events"
@@ -108,7 +115,9 @@ def _invalid(event_id: str | None, messages: Any) -> Outcome:
 
 
 class _ItemInvalid(ValueError):
+    code = "invalid_item"
+
     def __init__(self, messages: Any) -> None:
         fields = ", ".join(sorted(map(str, messages))) if isinstance(messages, dict) else "event"
-        super().__init__(f"invalid: {fields}")
+        super().__init__(f"条目无效：{fields}")
         self.messages = messages

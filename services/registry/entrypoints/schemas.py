@@ -8,6 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from shared.events.catalogue import CATEGORIES
 from shared.events.catalogue import ProjectRegistered as ProjectRegisteredPayload
+from shared.events.fields import VERSION_RANGE, Whole
 from shared.http import (
     ClockQuery,
     DateOrInstant,
@@ -65,7 +66,7 @@ class EventBody(Schema):
     occurred_at = fields.AwareDateTime(required=True)
     payload = fields.Dict(required=True)
     event_id = fields.UUID(load_default=None)
-    expected_version = fields.Integer(load_default=None, validate=validate.Range(min=0))
+    expected_version = Whole(load_default=None, validate=VERSION_RANGE)
     correlation_id = fields.String(load_default=None, validate=validate.Length(1, 100))
     causation_id = fields.String(load_default=None, validate=validate.Length(1, 100))
 
@@ -111,12 +112,13 @@ class ExportQuery(Query):
 
 
 class HistoryQuery(ClockQuery, PageQuery):
-    after = fields.Integer(
+    after = Whole(
+        from_text=True,
         load_default=None,
-        validate=validate.Range(min=0),
+        validate=VERSION_RANGE,
         metadata={"description": "the stream version the page before ended at"},
     )
-    after_version = renamed(fields.Integer(validate=validate.Range(min=0)), "after")
+    after_version = renamed(Whole(from_text=True, validate=VERSION_RANGE), "after")
     limit = limit_field(1000, 5000)
 
 

@@ -11,10 +11,11 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.auth import current_principal, require_role
+from shared.documents import CONTENT_TYPES, issued_json, register_for
 from shared.documents import FORMATS as DOCUMENT_FORMATS
-from shared.documents import issued_json, register_for
 from shared.documents import render as render_document
 from shared.events.catalogue import DOCUMENT_KINDS
+from shared.events.fields import VERSION_RANGE, Whole
 from shared.eventstore import Cutoff, format_instant
 from shared.http import (
     ClockQuery,
@@ -23,6 +24,7 @@ from shared.http import (
     Problem,
     Query,
     clock_text,
+    download,
     limit_field,
     next_link,
     page_after,
@@ -99,13 +101,16 @@ class PlansQuery(PageQuery):
 
 
 class VersionQuery(Query):
-    version = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    version = Whole(
+        from_text=True, load_default=None, validate=[validate.Range(min=1), VERSION_RANGE]
+    )
 
 
 class VersionsQuery(PageQuery):
-    after = fields.Integer(
+    after = Whole(
+        from_text=True,
         load_default=None,
-        validate=validate.Range(min=0),
+        validate=VERSION_RANGE,
         metadata={"description": "the plan version the page before ended at"},
     )
 
@@ -242,7 +247,7 @@ def _known_kind(kind: str) -> None:
 @blp.get("/plans/<cadence>/<period>/<kind>.<fmt>")
 @require_role(*READERS)
 @blp.arguments(VersionQuery, location="query")
-@blp.doc(security=[{"bearer": []}])
+@blp.doc(security=[{"bearer": []}], responses=download(*CONTENT_TYPES, description="the document"))
 def plan_document(query, cadence: str, period: str, kind: str, fmt: str):  # type: ignore[no-untyped-def]
     """The plan's documents as the office sends them: ``agenda`` (the meeting notice with
     its agenda) or ``supervision`` (督查通报), as docx, html (printable), xlsx, md or csv.

@@ -9,9 +9,10 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from shared.auth import current_principal, require_role
-from shared.documents import issued_json, office_config_for, register_for
+from shared.documents import CONTENT_TYPES, issued_json, office_config_for, register_for
+from shared.events.fields import Whole
 from shared.eventstore import RecordedEvent, format_instant
-from shared.http import AsOf, KnownAt, PageQuery, Problem, next_link, page_after
+from shared.http import AsOf, KnownAt, PageQuery, Problem, download, next_link, page_after
 from shared.messaging import send_or_leave
 from shared.runtime import Runtime
 
@@ -28,21 +29,22 @@ READERS = ("office", "auditor")
 
 
 class AssessmentAsked(Schema):
-    year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
+    year = Whole(required=True, validate=validate.Range(2000, 2100))
     rulebook_version = fields.String(load_default=None, validate=validate.Length(1, 64))
     as_of = AsOf(load_default=None)
     known_at = KnownAt(load_default=None)
 
 
 class ListQuery(PageQuery):
-    year = fields.Integer(load_default=None, validate=validate.Range(2000, 2100))
+    year = Whole(from_text=True, load_default=None, validate=validate.Range(2000, 2100))
     after = fields.String(
         load_default=None, metadata={"description": "the last assessment id of the page before"}
     )
 
 
 class RulebooksQuery(PageQuery):
-    after = fields.Integer(
+    after = Whole(
+        from_text=True,
         load_default=None,
         validate=validate.Range(min=0),
         metadata={"description": "the adoption position the page before ended at"},
@@ -244,7 +246,7 @@ def get_diff(assessment_id: str, other_id: str):  # type: ignore[no-untyped-def]
 
 @blp.get("/assessments/<assessment_id>/report.<fmt>")
 @require_role(*READERS)
-@blp.doc(security=[{"bearer": []}])
+@blp.doc(security=[{"bearer": []}], responses=download(*CONTENT_TYPES, description="the bulletin"))
 def get_report(assessment_id: str, fmt: str):  # type: ignore[no-untyped-def]
     """The assessment bulletin (考核通报) as docx, html (printable), xlsx, md or csv; with
     its document number once issued (else 未编号)."""

@@ -1,0 +1,144 @@
+"""What an event's envelope may hold: the same limits on SQLite and PostgreSQL, checked
+before the database (docs/integration.md, "Limits").
+
+PostgreSQL refuses a NUL character in text and a string longer than its column, SQLite
+keeps both; neither can store a lone surrogate as UTF-8, and a date before year 1 in
+UTC cannot be written at all. Each limit refuses with the field, a machine code and a
+Chinese message (`InvalidEnvelope`), so that one bad item of a batch is rejected alone.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from .errors import EventStoreError
+
+EARLIEST_OCCURRED_AT = datetime(2000, 1, 1, tzinfo=UTC)
+"""No campaign event happened before this instant."""
+
+LATEST_OCCURRED_AT = datetime(2100, 1, 1, tzinfo=UTC)
+"""Nothing is stored as happening from this instant on (how far in the future a sender
+may date an event is the registry's rule: ``services/registry/domain/rules.py``)."""
+
+MAX_LENGTHS = {
+    "event_id": 36,
+    "stream_id": 200,
+    "type": 100,
+    "source": 200,
+    "actor": 200,
+    "correlation_id": 100,
+    "causation_id": 100,
+}
+"""The envelope's text fields and their column sizes (``shared/eventstore/schema.py``)."""
+
+MAX_VERSION = 2**31 - 1
+"""The largest stream version (and any other number kept in a 32-bit column: plan
+versions, checkpoint sequence numbers): PostgreSQL's ``integer``."""
+
+MAX_PAYLOAD_DEPTH = 16
+"""Objects and arrays nested in a payload, the payload itself counting as 1."""
+
+MAX_PAYLOAD_BYTES = 64 * 1024
+"""A payload's canonical JSON, in UTF-8 bytes."""
+
+
+class InvalidEnvelope(EventStoreError):
+    """An envelope field beyond the store's limits: ``field``, a machine ``code``, and the
+    Chinese message people read."""
+
+    def __init__(self, field: str, code: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.code = code
+        self.message = message
+
+
+def text_problem(text: str) -> tuple[str, str] | None:
+    """``(code, message)`` when ``text`` holds what no backend stores as text, else None."""
+    if "\x00" in text:
+        return "nul_character", "不能含有 NUL 字符（U+0000）"
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return "lone_surrogate", "不能含有孤立的代理字符（U+D800–U+DFFF）：文本须是有效的 UTF-8"
+    return None
+
+
+def check_text(field: str, value: str | None, max_length: int | None = None) -> None:
+    """Refuse NUL, lone surrogates, and more than ``max_length`` characters."""
+    if value is None:
+        return
+    problem = text_problem(value)
+    if problem is not None:
+        raise InvalidEnvelope(field, *problem)
+    if max_length is not None and len(value) > max_length:
+        raise InvalidEnvelope(
+            field, "too_long", f"至多 {max_length} 个字符（收到 {len(value)} 个）"
+        )
+
+
+def check_occurred_at(value: datetime) -> None:
+    """From 2000-01-01 to the end of 2099 (UTC): any date of a campaign, none that
+    overflows when turned into UTC."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        return  # refused by `utc` as it always was: a naive datetime is a caller's bug
+    if not EARLIEST_OCCURRED_AT <= value < LATEST_OCCURRED_AT:
+        raise InvalidEnvelope(
+            "occurred_at",
+            "occurred_at_out_of_range",
+            "须在 2000-01-01T00:00:00Z 与 2100-01-01T00:00:00Z 之间",
+        )
+
+
+def check_payload(payload: Any) -> None:
+    """Nesting at most `MAX_PAYLOAD_DEPTH`; no NUL or lone surrogate in a key or a string."""
+    stack: list[tuple[Any, int, str]] = [(payload, 1, "payload")]
+    while stack:
+        value, depth, path = stack.pop()
+        if isinstance(value, str):
+            _check_payload_text(path, value)
+            continue
+        if not isinstance(value, dict | list):
+            continue
+        if depth > MAX_PAYLOAD_DEPTH:
+            raise InvalidEnvelope("payload", "too_deep", f"{path}：嵌套至多 {MAX_PAYLOAD_DEPTH} 层")
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, inner in items:
+            if isinstance(key, str):
+                _check_payload_text(f"{path}.{key[:40]}", key)
+            stack.append((inner, depth + 1, f"{path}.{key}"[:200]))
+
+
+def check_payload_size(canonical_text: str) -> None:
+    size = len(canonical_text.encode("utf-8"))
+    if size > MAX_PAYLOAD_BYTES:
+        raise InvalidEnvelope(
+            "payload", "too_large", f"至多 {MAX_PAYLOAD_BYTES} 字节（收到 {size} 字节）"
+        )
+
+
+def _check_payload_text(path: str, text: str) -> None:
+    problem = text_problem(text)
+    if problem is not None:
+        code, message = problem
+        raise InvalidEnvelope("payload", code, f"{text_problem_path(path)}：{message}")
+
+
+def text_problem_path(path: str) -> str:
+    """A path as people read it, its own bad characters shown escaped."""
+    return path.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+
+
+def check_envelope(
+    *,
+    occurred_at: datetime,
+    payload: Any,
+    **texts: str | None,
+) -> None:
+    """Every limit of one envelope; ``texts`` by field name (`MAX_LENGTHS`)."""
+    for field, value in texts.items():
+        check_text(field, value, MAX_LENGTHS.get(field))
+    check_occurred_at(occurred_at)
+    check_payload(payload)

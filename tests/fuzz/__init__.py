@@ -1,0 +1,1 @@
+"""Schemathesis over /openapi.json (`make fuzz`, `make fuzz-long`)."""
