@@ -279,6 +279,57 @@ class ActionClosed(Schema):
     note = _text
 
 
+SET_PIECES = (
+    "publicity",
+    "mobilisation_meeting",
+    "progress_boards",
+    "site_supervision",
+    "concentrated_dispatch",
+    "concentrated_inspection",
+    "site_dispatch",
+    "deputies_inspection",
+    "full_check",
+    "year_end_review",
+    "commendation_meeting",
+)
+"""The campaign calendar's set pieces (plan 2), in calendar order."""
+SITE_MEETING_KINDS = ("site_office", "site_supervision")
+"""现场办公 / 现场督办."""
+
+
+class SetPieceHeld(Schema):
+    code = _one_of(SET_PIECES, "set_piece", required=True)
+    year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
+    held_on = fields.Date(required=True)
+    outcome = fields.String(required=True, validate=validate.Length(1, 2000))
+    note = _text
+
+
+class SetPieceMissed(Schema):
+    code = _one_of(SET_PIECES, "set_piece", required=True)
+    year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
+    note = fields.String(required=True, validate=validate.Length(1, 2000))
+
+
+class SiteDecision(Schema):
+    number = fields.Integer(required=True, validate=validate.Range(min=1))
+    text = fields.String(required=True, validate=validate.Length(1, 1000))
+    owner = _name
+    due = fields.Date(required=True)
+    action_id = _id
+
+
+class SiteMeetingRecorded(Schema):
+    record_id = _id
+    kind = _one_of(SITE_MEETING_KINDS, "site_meeting_kind", required=True)
+    project_id = _id
+    place = _name
+    held_on = fields.Date(required=True)
+    attendees = fields.List(_name, required=True, validate=validate.Length(min=1))
+    problems = fields.List(fields.String(validate=validate.Length(1, 1000)), load_default=list)
+    decisions = fields.List(fields.Nested(SiteDecision), load_default=list)
+
+
 class RulebookAdopted(Schema):
     rulebook_version = fields.String(required=True)
     rulebook_hash = fields.String(required=True, validate=validate.Length(equal=64))
@@ -470,6 +521,21 @@ CATALOGUE: tuple[EventType, ...] = (
         "IntegrationEnabled",
         IntegrationEnabled,
         meaning="an administrator lets a stopped integration send again",
+    ),
+    EventType(
+        "SetPieceHeld",
+        SetPieceHeld,
+        meaning="a set piece of the campaign calendar was held, with its outcome",
+    ),
+    EventType(
+        "SetPieceMissed",
+        SetPieceMissed,
+        meaning="a set piece of the campaign calendar was not held, and why",
+    ),
+    EventType(
+        "SiteMeetingRecorded",
+        SiteMeetingRecorded,
+        meaning="a 现场办公/现场督办: where, who, the problems, decisions with owners and deadlines",
     ),
 )
 
