@@ -112,6 +112,9 @@ def test_plans_show_the_set_pieces_of_their_months_and_the_quarter_reports_the_m
         "progress_boards": "逾期未开展",
         "site_supervision": "逾期未开展",
     }
+    notice = client.get("/v1/plans/quarterly/2024-Q3/agenda.md", headers=tokens["viewer"]).text
+    assert "**本期重点活动：**集中调度（2024年6月1日至2024年7月31日" in notice
+    assert "**未按期开展的重点活动：**宣传动员（应于2024年4月30日前开展，逾期未开展）" in notice
 
 
 SITE_MEETING = {
