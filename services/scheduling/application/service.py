@@ -40,6 +40,7 @@ from ..domain.plan import (
     PlanInputs,
     Roster,
     as_first_released,
+    before_set_pieces,
     build_plan,
     changes_between,
     digest_of,
@@ -47,6 +48,7 @@ from ..domain.plan import (
     meeting_instant,
     new_actions,
     progress_rows,
+    records_in,
     replan_cutoff,
     repointed,
     visible_to,
@@ -516,16 +518,18 @@ class SchedulingService:
     def _unchanged(self, latest: PlanRecord, body: dict[str, Any], known: datetime) -> bool:
         """Whether a new plan ``body`` says what ``latest`` says. A plan made before
         the Chinese reasons, or before the configured chairs and rank order, is the same
-        plan in other words, and one made before the campaign and the date rule were
-        stated says the same less fully: wording, order and fuller statement are never a
-        version."""
+        plan in other words, and one made before the campaign and the date rule (or the
+        set pieces) were stated says the same less fully: wording, order and fuller
+        statement are never a version."""
         if latest.digest == digest_of(body):
             return True
         period = Period.parse(latest.cadence, latest.period)
         english, _ = self.compute_plan(latest.cadence, period, known, texts=LEGACY_EN)
         chair = self.config.meeting.chair  # what every level's chair was before
         variants = [english, legacy_meeting(body, chair), legacy_meeting(english, chair)]
-        earlier = [as_first_released(v) for v in (body, *variants)]
+        # A record of a set piece is news; the calendar alone is a fuller statement.
+        strip = (as_first_released, before_set_pieces) if not records_in(body) else ()
+        earlier = [stated(v) for stated in strip for v in (body, *variants)]
         return latest.digest in {digest_of(v) for v in (*variants, *earlier)}
 
     def progress(self, record: PlanRecord) -> list[dict[str, Any]]:

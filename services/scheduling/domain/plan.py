@@ -139,10 +139,25 @@ def digest_of(plan: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json(plan).encode()).hexdigest()
 
 
-LATER_KEYS = ("campaign", "set_pieces", "set_pieces_missed")
+SET_PIECE_KEYS = ("set_pieces", "set_pieces_missed")
+"""Keys a monthly or quarterly plan gained with the set pieces (issue 17)."""
+LATER_KEYS = ("campaign", *SET_PIECE_KEYS)
 """Keys a plan gained after the first release (issues 12 and 17)."""
 LATER_MEETING_KEYS = ("date_rule", "date_source")
 """Keys a plan's meeting gained after the first release (issue 12)."""
+
+
+def before_set_pieces(plan: dict[str, Any]) -> dict[str, Any]:
+    """The plan as a release after issue 12 and before issue 17 made it (with its
+    ``campaign``, without the set pieces)."""
+    return {k: v for k, v in plan.items() if k not in SET_PIECE_KEYS}
+
+
+def records_in(plan: dict[str, Any]) -> bool:
+    """Whether the plan's set pieces state a record (held or not held), not only the
+    calendar."""
+    pieces = [*plan.get("set_pieces", ()), *plan.get("set_pieces_missed", ())]
+    return any(p["state"] in ("held", "not_held") for p in pieces)
 
 
 def as_first_released(plan: dict[str, Any]) -> dict[str, Any]:
