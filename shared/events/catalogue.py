@@ -297,37 +297,68 @@ SITE_MEETING_KINDS = ("site_office", "site_supervision")
 """现场办公 / 现场督办."""
 
 
+def _noted(field: fields.Field, note: str) -> fields.Field:
+    """``field`` with its description for integrators (docs/events.md)."""
+    field.metadata = {**field.metadata, "note": note}
+    return field
+
+
+def _set_piece() -> fields.Field:
+    return _noted(_one_of(SET_PIECES, "set_piece", required=True), "重点活动（活动日程）")
+
+
 class SetPieceHeld(Schema):
-    code = _one_of(SET_PIECES, "set_piece", required=True)
+    code = _set_piece()
     year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
-    held_on = fields.Date(required=True)
-    outcome = fields.String(required=True, validate=validate.Length(1, 2000))
+    held_on = _noted(fields.Date(required=True), "开展日期")
+    outcome = _noted(
+        fields.String(required=True, validate=validate.Length(1, 2000)), "开展情况和成果"
+    )
     note = _text
 
 
 class SetPieceMissed(Schema):
-    code = _one_of(SET_PIECES, "set_piece", required=True)
+    code = _set_piece()
     year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
-    note = fields.String(required=True, validate=validate.Length(1, 2000))
+    note = _noted(fields.String(required=True, validate=validate.Length(1, 2000)), "未开展原因")
 
 
 class SiteDecision(Schema):
-    number = fields.Integer(required=True, validate=validate.Range(min=1))
-    text = fields.String(required=True, validate=validate.Length(1, 1000))
-    owner = _name
-    due = fields.Date(required=True)
-    action_id = _id
+    number = _noted(fields.Integer(required=True, validate=validate.Range(min=1)), "决定事项序号")
+    text = _noted(fields.String(required=True, validate=validate.Length(1, 1000)), "决定事项")
+    owner = _noted(fields.String(required=True, validate=validate.Length(1, 200)), "责任单位")
+    due = _noted(fields.Date(required=True), "完成期限")
+    action_id = _noted(
+        fields.String(required=True, validate=validate.Length(1, 64)), "督办事项编号"
+    )
 
 
 class SiteMeetingRecorded(Schema):
-    record_id = _id
-    kind = _one_of(SITE_MEETING_KINDS, "site_meeting_kind", required=True)
+    record_id = _noted(
+        fields.String(required=True, validate=validate.Length(1, 64)), "现场办公记录编号"
+    )
+    kind = _noted(
+        _one_of(SITE_MEETING_KINDS, "site_meeting_kind", required=True), "现场办公或现场督办"
+    )
     project_id = _id
-    place = _name
-    held_on = fields.Date(required=True)
-    attendees = fields.List(_name, required=True, validate=validate.Length(min=1))
-    problems = fields.List(fields.String(validate=validate.Length(1, 1000)), load_default=list)
-    decisions = fields.List(fields.Nested(SiteDecision), load_default=list)
+    place = _noted(fields.String(required=True, validate=validate.Length(1, 200)), "地点")
+    held_on = _noted(fields.Date(required=True), "日期")
+    attendees = _noted(
+        fields.List(
+            fields.String(validate=validate.Length(1, 200)),
+            required=True,
+            validate=validate.Length(min=1),
+        ),
+        "参加人员",
+    )
+    problems = _noted(
+        fields.List(fields.String(validate=validate.Length(1, 1000)), load_default=list),
+        "协调的问题",
+    )
+    decisions = _noted(
+        fields.List(fields.Nested(SiteDecision), load_default=list),
+        "决定事项：序号、内容、责任单位、完成期限、对应的督办事项编号",
+    )
 
 
 class RulebookAdopted(Schema):
