@@ -707,6 +707,7 @@ class SchedulingService:
         known = {s.project_id for s in queries.current_states(self.store.engine, self.states)}
         if body["project_id"] not in known:
             raise InvalidRecord("project_id", f"没有项目“{body['project_id']}”")
+        site_meetings.checked(body, self.store.clock().astimezone(self.zone).date())
         record_id = body.get("record_id") or site_meetings.record_id_for(body)
         payload = site_meetings.recorded_payload(record_id, body)
         stream = site_meetings.site_meeting_stream(record_id)

@@ -16,6 +16,7 @@ from shared.eventstore import NewEvent
 from shared.eventstore.canonical import canonical_json
 from shared.i18n import short_date
 
+from ..domain.errors import InvalidRecord
 from ..domain.periods import Period
 from ..domain.plan import action_id_for
 from ..domain.rules import RECORDED_ITEMS
@@ -39,6 +40,16 @@ def record_id_for(body: dict[str, Any]) -> str:
     stated = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)  # dates as ISO
     digest = hashlib.sha256(stated.encode()).hexdigest()
     return "S" + digest[:15]
+
+
+def checked(body: dict[str, Any], today: date) -> None:
+    """A record states a meeting that was held (not one to come), and decisions due on
+    or after it."""
+    if body["held_on"] > today:
+        raise InvalidRecord("held_on", "现场办公日期不能晚于今天")
+    for number, decision in enumerate(body.get("decisions") or [], start=1):
+        if decision["due"] < body["held_on"]:
+            raise InvalidRecord("decisions", f"决定事项第{number}项的完成期限早于现场办公日期")
 
 
 def recorded_payload(record_id: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -177,6 +177,17 @@ def test_a_site_meeting_of_an_unknown_project_or_without_attendees_is_refused(
         "/v1/site-meetings", json={**SITE_MEETING, "attendees": []}, headers=tokens["office"]
     )
     assert empty.status_code == 422 and "attendees" in empty.json["errors"]
+    future = client.post(
+        "/v1/site-meetings",
+        json={**SITE_MEETING, "held_on": "2024-05-15"},
+        headers=tokens["office"],
+    )
+    assert future.status_code == 422 and "held_on" in future.json["errors"]
+    early = {"text": "补办手续", "owner": "发改局", "due": "2024-05-01"}
+    late = client.post(
+        "/v1/site-meetings", json={**SITE_MEETING, "decisions": [early]}, headers=tokens["office"]
+    )
+    assert late.status_code == 422 and "第1项的完成期限早于" in late.json["errors"]["decisions"][0]
     other = client.post(
         "/v1/site-meetings",
         json={**SITE_MEETING, "record_id": "R1"},
