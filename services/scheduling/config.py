@@ -22,6 +22,7 @@ import yaml
 from .domain.calendar import WorkingCalendar, parse_holiday_file
 from .domain.plan import MeetingSettings, Targets
 from .domain.rules import Thresholds
+from .domain.set_pieces import SetPiece, SetPieceCalendar
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,8 @@ class SchedulingConfig:
     replan_cutoff: str = "08:00"
     """When a period is re-planned before its meeting: a time on the meeting day in the
     campaign zone (``08:00``), hours before the meeting (``2h``), or ``off``."""
+    set_pieces: SetPieceCalendar = field(default_factory=SetPieceCalendar)
+    """The campaign calendar's set pieces (``set_pieces``, ``set_pieces_by_year``)."""
 
     def calendar(self) -> WorkingCalendar:
         return WorkingCalendar(dict(self.calendar_overrides), holiday_names=self.holiday_names)
@@ -97,9 +100,62 @@ class SchedulingConfig:
                 else None,
                 stale_claim_seconds=int(raw.get("stale_claim_seconds", 600)),
                 replan_cutoff=checked_cutoff(str(raw.get("replan_cutoff", "08:00"))),
+                set_pieces=set_piece_calendar(
+                    raw.get("set_pieces") or {}, raw.get("set_pieces_by_year") or {}
+                ),
             )
         except (ValueError, TypeError, KeyError, InvalidOperation) as exc:
             raise ValueError(f"scheduling configuration: {exc}") from exc
+
+
+_MONTH_DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+_PIECE_KEYS = ("window", "owner", "produces")
+
+
+def set_piece_calendar(
+    pieces: Mapping[str, Any], by_year: Mapping[Any, Mapping[str, Any]]
+) -> SetPieceCalendar:
+    """The defaults changed by ``set_pieces`` (code → window, owner, produces), and each
+    year's changes (``set_pieces_by_year``: year → code → the same keys)."""
+    base = SetPieceCalendar()
+    known = {p.code: p for p in base.pieces}
+    changed = tuple(
+        SetPiece(p.code, **{**_piece_fields(p), **_piece_changes(p.code, pieces.get(p.code))})
+        for p in base.pieces
+    )
+    unknown = (set(pieces) | {c for year in by_year.values() for c in year}) - set(known)
+    if unknown:
+        raise ValueError(f"set_pieces: unknown set piece(s): {', '.join(sorted(unknown))}")
+    years = {
+        int(year): {code: _piece_changes(code, values) for code, values in codes.items()}
+        for year, codes in by_year.items()
+    }
+    return SetPieceCalendar(changed, years)
+
+
+def _piece_fields(piece: SetPiece) -> dict[str, str]:
+    return {
+        "starts": piece.starts,
+        "ends": piece.ends,
+        "owner": piece.owner,
+        "produces": piece.produces,
+    }
+
+
+def _piece_changes(code: str, values: Mapping[str, Any] | None) -> dict[str, str]:
+    values = dict(values or {})
+    unknown = set(values) - set(_PIECE_KEYS)
+    if unknown:
+        raise ValueError(f"set_pieces.{code}: unknown key(s): {', '.join(sorted(unknown))}")
+    out = {k: str(values[k]) for k in ("owner", "produces") if k in values}
+    if "window" in values:
+        window = [str(day) for day in values["window"]]
+        if len(window) != 2 or not all(_MONTH_DAY.match(day) for day in window):
+            raise ValueError(f"set_pieces.{code}.window: say [MM-DD, MM-DD], not {window!r}")
+        if window[0] > window[1]:
+            raise ValueError(f"set_pieces.{code}.window: it ends before it starts")
+        out["starts"], out["ends"] = window
+    return out
 
 
 _CUTOFF = re.compile(r"^(off|([01]\d|2[0-3]):[0-5]\d|\d{1,2}(\.\d+)?h)$")

@@ -1,7 +1,7 @@
 """The role matrix of the log: which event types each role may read (the feed
 ``GET /v1/events`` shows a role nothing else). It follows the routes: project events are
 read by every role that reads projects and by integrations (their own contract);
-plans, spot checks and actions by the readers of plans; rulebooks, assessments and the
+plans, spot checks, actions, set pieces and site meetings by the readers of plans; rulebooks, assessments and the
 office's documents only by the office and auditors, as the scoring routes are; who
 revoked a token or stopped an integration by auditors (and admins)."""
 
@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from ..events import PROJECT_EVENT_TYPES
 
-DISPATCH_EVENT_TYPES = ("DispatchPlanned", "SpotCheckScheduled", "ActionAssigned", "ActionClosed")
+DISPATCH_EVENT_TYPES = (
+    "DispatchPlanned",
+    "SpotCheckScheduled",
+    "ActionAssigned",
+    "ActionClosed",
+    "SetPieceHeld",
+    "SetPieceMissed",
+    "SiteMeetingRecorded",
+)
 OFFICE_EVENT_TYPES = ("RulebookAdopted", "AssessmentPublished", "DocumentIssued")
 ADMIN_EVENT_TYPES = ("TokenRevoked", "IntegrationDisabled", "IntegrationEnabled")
 

@@ -279,6 +279,88 @@ class ActionClosed(Schema):
     note = _text
 
 
+SET_PIECES = (
+    "publicity",
+    "mobilisation_meeting",
+    "progress_boards",
+    "site_supervision",
+    "concentrated_dispatch",
+    "concentrated_inspection",
+    "site_dispatch",
+    "deputies_inspection",
+    "full_check",
+    "year_end_review",
+    "commendation_meeting",
+)
+"""The campaign calendar's set pieces (plan 2), in calendar order."""
+SITE_MEETING_KINDS = ("site_office", "site_supervision")
+"""现场办公 / 现场督办."""
+
+
+def _noted(field: fields.Field, note: str) -> fields.Field:
+    """``field`` with its description for integrators (docs/events.md)."""
+    field.metadata = {**field.metadata, "note": note}
+    return field
+
+
+def _set_piece() -> fields.Field:
+    return _noted(_one_of(SET_PIECES, "set_piece", required=True), "重点活动（活动日程）")
+
+
+class SetPieceHeld(Schema):
+    code = _set_piece()
+    year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
+    held_on = _noted(fields.Date(required=True), "开展日期")
+    outcome = _noted(
+        fields.String(required=True, validate=validate.Length(1, 2000)), "开展情况和成果"
+    )
+    note = _text
+
+
+class SetPieceMissed(Schema):
+    code = _set_piece()
+    year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
+    note = _noted(fields.String(required=True, validate=validate.Length(1, 2000)), "未开展原因")
+
+
+class SiteDecision(Schema):
+    number = _noted(fields.Integer(required=True, validate=validate.Range(min=1)), "决定事项序号")
+    text = _noted(fields.String(required=True, validate=validate.Length(1, 1000)), "决定事项")
+    owner = _noted(fields.String(required=True, validate=validate.Length(1, 200)), "责任单位")
+    due = _noted(fields.Date(required=True), "完成期限")
+    action_id = _noted(
+        fields.String(required=True, validate=validate.Length(1, 64)), "督办事项编号"
+    )
+
+
+class SiteMeetingRecorded(Schema):
+    record_id = _noted(
+        fields.String(required=True, validate=validate.Length(1, 64)), "现场办公记录编号"
+    )
+    kind = _noted(
+        _one_of(SITE_MEETING_KINDS, "site_meeting_kind", required=True), "现场办公或现场督办"
+    )
+    project_id = _id
+    place = _noted(fields.String(required=True, validate=validate.Length(1, 200)), "地点")
+    held_on = _noted(fields.Date(required=True), "日期")
+    attendees = _noted(
+        fields.List(
+            fields.String(validate=validate.Length(1, 200)),
+            required=True,
+            validate=validate.Length(min=1),
+        ),
+        "参加人员",
+    )
+    problems = _noted(
+        fields.List(fields.String(validate=validate.Length(1, 1000)), load_default=list),
+        "协调的问题",
+    )
+    decisions = _noted(
+        fields.List(fields.Nested(SiteDecision), load_default=list),
+        "决定事项：序号、内容、责任单位、完成期限、对应的督办事项编号",
+    )
+
+
 class RulebookAdopted(Schema):
     rulebook_version = fields.String(required=True)
     rulebook_hash = fields.String(required=True, validate=validate.Length(equal=64))
@@ -470,6 +552,21 @@ CATALOGUE: tuple[EventType, ...] = (
         "IntegrationEnabled",
         IntegrationEnabled,
         meaning="an administrator lets a stopped integration send again",
+    ),
+    EventType(
+        "SetPieceHeld",
+        SetPieceHeld,
+        meaning="a set piece of the campaign calendar was held, with its outcome",
+    ),
+    EventType(
+        "SetPieceMissed",
+        SetPieceMissed,
+        meaning="a set piece of the campaign calendar was not held, and why",
+    ),
+    EventType(
+        "SiteMeetingRecorded",
+        SiteMeetingRecorded,
+        meaning="a 现场办公/现场督办: where, who, the problems, decisions with owners and deadlines",
     ),
 )
 

@@ -112,5 +112,28 @@ FIELD_NOTES: dict[str, tuple[str, Any]] = {
     "sequence": ("年度内发文顺序号（1, 2, 3 …，不重复、不跳号）", 12),
     "number": ("发文字号", "攻坚办〔2026〕12号"),
     "issued_on": ("发文日期（项目所在时区，YYYY-MM-DD）", "2026-03-02"),
+    "SetPieceHeld.code": ("重点活动（活动日程）", "mobilisation_meeting"),
+    "SetPieceHeld.held_on": ("开展日期", "2026-03-20"),
+    "SetPieceHeld.outcome": ("开展情况和成果", "召开全县重点项目建设动员大会，部署29个项目"),
+    "SetPieceMissed.code": ("重点活动（活动日程）", "deputies_inspection"),
+    "SetPieceMissed.note": ("未开展原因", "因防汛工作推迟至11月"),
+    "SiteMeetingRecorded.record_id": ("现场办公记录编号", "S3f9a0c1d2e4b5a6"),
+    "SiteMeetingRecorded.kind": ("现场办公或现场督办", "site_supervision"),
+    "SiteMeetingRecorded.place": ("地点", "城关镇项目现场"),
+    "SiteMeetingRecorded.held_on": ("日期", "2026-05-14"),
+    "SiteMeetingRecorded.attendees": ("参加人员", ["张县长", "县发改局", "县自然资源局"]),
+    "SiteMeetingRecorded.problems": ("协调的问题", ["用地指标未落实"]),
+    "SiteMeetingRecorded.decisions": (
+        "决定事项：编号、内容、责任单位、完成期限、对应的督办事项编号",
+        [
+            {
+                "number": 1,
+                "text": "落实用地指标",
+                "owner": "县自然资源局",
+                "due": "2026-05-31",
+                "action_id": "A4e31ba33eb71cdb",
+            }
+        ],
+    ),
 }
 """Field name → (Chinese description, example value); None: derived from the field."""

@@ -205,6 +205,42 @@ def test_the_office_issues_a_plans_supervision_notice_once_and_downloads_it(sign
     assert number.group(0) in text and "督查情况的通报" in text
 
 
+def test_the_office_records_a_set_piece_and_a_site_meeting_whose_decisions_are_actions(
+    signed_in, site
+):
+    client = signed_in("office")
+    page = client.get("/dispatch").text
+    assert "重点活动（活动日程）" in page and "总结表彰大会" in page and "现场办公" in page
+    token = csrf_of(page)
+    held = client.post(
+        "/dispatch/set-pieces/mobilisation_meeting/held",
+        data={"held_on": "2025-03-20", "outcome": "召开全县动员大会", "csrf_token": token},
+    )
+    assert held.status_code == 302 and held.location.endswith("#set-pieces")
+    page = client.get("/dispatch").text
+    row = page[page.index('id="set-piece-mobilisation_meeting"') :][:1500]
+    assert "已开展" in row and "召开全县动员大会" in row
+    form = {
+        "kind": "site_supervision",
+        "project_id": PROJECT,
+        "place": "项目施工现场",
+        "held_on": "2025-05-20",
+        "attendees": "张县长、发改局",
+        "problems": "施工用电未接通",
+        "decisions": "接通施工用电｜供电公司｜2025-06-30",
+        "csrf_token": token,
+    }
+    made = client.post("/dispatch/site-meetings", data=form)
+    assert made.status_code == 302 and made.location.endswith("#site-meetings")
+    page = client.get("/dispatch").text
+    assert "接通施工用电（供电公司，2025年6月30日" in page and "未办结 1 项" in page
+    actions = console_services(site.runtime).scheduling.actions(project_id=PROJECT, limit=500)
+    assert any(a["item"].startswith("site_decision:") for a in actions)
+    assert "现场办公决定事项" in page
+    bad = client.post("/dispatch/site-meetings", data={**form, "decisions": "只有事项"})
+    assert bad.status_code == 422 and "未能记录" in bad.text
+
+
 def test_a_viewer_sees_the_documents_but_may_not_issue_them(signed_in):
     client = signed_in("viewer")
     plans = client.get("/dispatch").text

@@ -15,7 +15,7 @@ import yaml
 from marshmallow import validate
 
 from services.registry.domain import project as registry_project
-from services.scheduling.domain import calendar, periods, plan, rules
+from services.scheduling.domain import calendar, periods, plan, rules, set_pieces
 from services.scoring.domain import facts, rulebook
 from services.scoring.readmodel.records import JOB_STATUSES
 from shared.auth import ROLES
@@ -39,7 +39,7 @@ ENUMERATIONS = {
     "incident_kind": (events.INCIDENT_KINDS, rulebook.INCIDENT_KINDS),
     "colour": (rules.COLOURS,),
     "cadence": (periods.CADENCES, events.PROJECT_CADENCES, events.DISPATCH_CADENCES),
-    "agenda_rule": (rules.AGENDA_RULES,),
+    "agenda_rule": (rules.AGENDA_RULES, rules.RECORDED_ITEMS),
     "agenda_scope": (periods.CADENCES,),
     "action_status": (rules.ACTION_STATUSES, rules.ITEM_ACTION_STATUSES),
     "grade": (rulebook.GRADES,),
@@ -50,6 +50,9 @@ ENUMERATIONS = {
     "calendar_source": (calendar.SOURCES,),
     "meeting_date_rule": (plan.DATE_RULES,),
     "document_kind": (events.DOCUMENT_KINDS,),
+    "set_piece": (events.SET_PIECES, set_pieces.SET_PIECE_CODES),
+    "set_piece_state": (set_pieces.STATES,),
+    "site_meeting_kind": (events.SITE_MEETING_KINDS,),
     "role": (ROLES,),
     "event_type": (tuple(t.name for t in CATALOGUE),),
 }

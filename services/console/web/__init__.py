@@ -10,6 +10,7 @@ from . import (  # noqa: F401  (registers the views)
     overview,
     projects,
     public,
+    site_meetings,
 )
 from .base import bp
 

@@ -13,6 +13,7 @@ from flask import Response, abort, redirect, request, url_for
 from shared.documents import FORMATS as DOCUMENT_FORMATS
 from shared.documents import register_for
 from shared.documents import render as render_document
+from shared.events.catalogue import SITE_MEETING_KINDS
 from shared.eventstore import now_utc
 
 from ...scheduling.domain.errors import ActionNotFound, PlanNotFound
@@ -78,6 +79,9 @@ def dispatch():  # type: ignore[no-untyped-def]
         actions=services.scheduling.actions(status="open", limit=200),
         cadences=CADENCES,
         today=today,
+        set_pieces=services.scheduling.set_pieces()[1],
+        site_meetings=services.scheduling.site_meetings()[:20],
+        site_meeting_kinds=SITE_MEETING_KINDS,
     )
 
 

@@ -33,13 +33,14 @@ from shared.eventstore import (
 )
 
 from ..config import SchedulingConfig
-from ..domain.errors import ActionNotFound, PlanNotFound
+from ..domain.errors import ActionNotFound, InvalidRecord, PlanNotFound, SiteMeetingNotFound
 from ..domain.periods import Period
 from ..domain.plan import (
     OpenAction,
     PlanInputs,
     Roster,
     as_first_released,
+    before_set_pieces,
     build_plan,
     changes_between,
     digest_of,
@@ -47,6 +48,7 @@ from ..domain.plan import (
     meeting_instant,
     new_actions,
     progress_rows,
+    records_in,
     replan_cutoff,
     repointed,
     visible_to,
@@ -55,12 +57,20 @@ from ..domain.project import ProjectState
 from ..domain.reasons import LEGACY_EN, ZH
 from ..domain.rules import findings, status
 from ..readmodel import projection, queries
+from . import set_pieces, site_meetings
+from .set_pieces import SET_PIECE_TYPES
 
 _IDS = uuid.UUID("6d1c8a2e-3f54-4b7e-9a0c-5e2f7b9d4c11")
 """Namespace of scheduling's deterministic event ids (a retry writes the same id)."""
 
 
-_PLAN_INPUTS = (*PROJECT_EVENT_TYPES, DEFINED, "ActionClosed")
+_PLAN_INPUTS = (
+    *PROJECT_EVENT_TYPES,
+    DEFINED,
+    "ActionClosed",
+    *SET_PIECE_TYPES,
+    "SiteMeetingRecorded",
+)
 """The event types a plan is made from (its own and other plans' events are not)."""
 
 
@@ -330,6 +340,10 @@ class SchedulingService:
                 roster=Roster(dict(self.office.chairs), LeaderRanks(self.office).ordered),
                 taken_action_ids=snap.taken_action_ids,
                 texts=texts,
+                set_pieces=tuple(self.config.set_pieces.of_year(campaign.year)),
+                set_piece_records=set_pieces.records_of(
+                    self.store, campaign.year, Cutoff(as_of, known_at)
+                ),
             )
         )
         return plan, snap
@@ -504,16 +518,18 @@ class SchedulingService:
     def _unchanged(self, latest: PlanRecord, body: dict[str, Any], known: datetime) -> bool:
         """Whether a new plan ``body`` says what ``latest`` says. A plan made before
         the Chinese reasons, or before the configured chairs and rank order, is the same
-        plan in other words, and one made before the campaign and the date rule were
-        stated says the same less fully: wording, order and fuller statement are never a
-        version."""
+        plan in other words, and one made before the campaign and the date rule (or the
+        set pieces) were stated says the same less fully: wording, order and fuller
+        statement are never a version."""
         if latest.digest == digest_of(body):
             return True
         period = Period.parse(latest.cadence, latest.period)
         english, _ = self.compute_plan(latest.cadence, period, known, texts=LEGACY_EN)
         chair = self.config.meeting.chair  # what every level's chair was before
         variants = [english, legacy_meeting(body, chair), legacy_meeting(english, chair)]
-        earlier = [as_first_released(v) for v in (body, *variants)]
+        # A record of a set piece is news; the calendar alone is a fuller statement.
+        strip = (as_first_released, before_set_pieces) if not records_in(body) else ()
+        earlier = [stated(v) for stated in strip for v in (body, *variants)]
         return latest.digest in {digest_of(v) for v in (*variants, *earlier)}
 
     def progress(self, record: PlanRecord) -> list[dict[str, Any]]:
@@ -647,6 +663,121 @@ class SchedulingService:
         self.catch_up()
         return queries.get_action(self.store.engine, action_id) or action, True
 
+    # -- the campaign calendar's set pieces ---------------------------------------------
+
+    def set_pieces(self, campaign: int | None = None) -> tuple[Campaign, list[dict[str, Any]]]:
+        """The campaign's set pieces (default: the current campaign's) with their state
+        today: upcoming, open, held, not held, or overdue."""
+        today = self.store.clock().astimezone(self.zone).date()
+        chosen = self.campaign(campaign, on=today)
+        pieces = set_pieces.calendar_of(self.store, self.config.set_pieces, chosen.year, today)
+        return chosen, pieces
+
+    def record_set_piece(
+        self, code: str, record: dict[str, Any], *, actor: str = "", source: str = ""
+    ) -> tuple[dict[str, Any], bool]:
+        """Record a set piece held (``held_on``, ``outcome``, ``note``) or not held
+        (``note``: why) in campaign ``record["campaign"]`` (default: the current one); the
+        same record again changes nothing. The piece as it stands, and True when written."""
+        now = self.store.clock()
+        year = self.campaign(record.get("campaign"), on=now.astimezone(self.zone).date()).year
+        event = set_pieces.record_event(
+            self.config.set_pieces,
+            year,
+            code,
+            record,
+            today=now.astimezone(self.zone).date(),
+            zone=self.zone,
+            now=now,
+        )
+        known = self.store.get(str(event.event_id))
+        if known is None:
+            self.store.append([_attributed(event, actor, source)])
+        _, pieces = self.set_pieces(year)
+        return next(p for p in pieces if p["code"] == code), known is None
+
+    # -- 现场办公 / 现场督办 --------------------------------------------------------------
+
+    def record_site_meeting(
+        self, body: dict[str, Any], *, actor: str = "", source: str = ""
+    ) -> tuple[dict[str, Any], bool]:
+        """Record a site meeting and open one follow-up action per decision (in one
+        transaction); the same record again changes nothing. True when written."""
+        self.catch_up()
+        known = {s.project_id for s in queries.current_states(self.store.engine, self.states)}
+        if body["project_id"] not in known:
+            raise InvalidRecord("project_id", f"没有项目“{body['project_id']}”")
+        site_meetings.checked(body, self.store.clock().astimezone(self.zone).date())
+        record_id = body.get("record_id") or site_meetings.record_id_for(body)
+        payload = site_meetings.recorded_payload(record_id, body)
+        stream = site_meetings.site_meeting_stream(record_id)
+        existing = self.store.read_stream(stream)
+        if existing and existing[0].payload == payload:
+            return self.site_meeting(record_id), False
+        self._write_site_meeting(payload, (actor, source))
+        self.catch_up()
+        return self.site_meeting(record_id), True
+
+    def _write_site_meeting(self, payload: dict[str, Any], attributed: tuple[str, str]) -> None:
+        """The record and the actions of its decisions, each decision's item held by its
+        action through the unique key (`projection.open_actions`)."""
+        now = self.store.clock()
+        wanted = site_meetings.decision_actions(payload)
+        with self.store.writing() as conn:
+            rows = [
+                projection.assigned_row(a, now, _action_event_id(a["action_id"])) for a in wanted
+            ]
+            inserted = projection.open_actions(conn, rows)
+            opened = [a for a in wanted if a["action_id"] in inserted]
+            events = [site_meetings.recorded_event(payload, now)]
+            events += [_assigned(a, now) for a in opened]
+            stream = site_meetings.site_meeting_stream(payload["record_id"])
+            result = self.store.append(
+                [_attributed(e, *attributed) for e in events], {stream: 0}, connection=conn
+            )
+            self._date_actions(conn, opened)
+        self.store.notify(result.last_position)
+
+    def site_meeting(self, record_id: str) -> dict[str, Any]:
+        events = self.store.read_stream(site_meetings.site_meeting_stream(record_id))
+        if not events:
+            raise SiteMeetingNotFound(record_id)
+        return self._with_actions(events[0].payload)
+
+    def site_meetings(
+        self, *, campaign: int | None = None, project_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The site meetings of a campaign's year (default: the current campaign), latest
+        first, each decision with its action's status."""
+        year = self.campaign(campaign).year
+        self.catch_up()
+        found = [
+            e.payload
+            for e in self.store.iter_all(types=["SiteMeetingRecorded"])
+            if e.payload["held_on"].startswith(f"{year}-")
+            and project_id in (None, e.payload["project_id"])
+        ]
+        found.sort(key=lambda p: (p["held_on"], p["record_id"]), reverse=True)
+        return [self._with_actions(p) for p in found]
+
+    def _with_actions(self, payload: dict[str, Any]) -> dict[str, Any]:
+        engine = self.store.engine
+        statuses = {}
+        for decision in payload["decisions"]:
+            row = queries.get_action(engine, decision["action_id"])
+            statuses[decision["action_id"]] = row["status"] if row else None
+        return site_meetings.with_action_states(payload, statuses)
+
+
+def _assigned(action: dict[str, Any], now: datetime) -> NewEvent:
+    return NewEvent(
+        stream_id=f"actions-{action['project_id']}",
+        type="ActionAssigned",
+        occurred_at=now,
+        event_id=_action_event_id(action["action_id"]),
+        payload=action,
+    )
+
 
 def _plan_payload(
     cadence: str,
@@ -732,13 +863,7 @@ def _action_payload(action: dict[str, Any], period: Period) -> dict[str, Any]:
 
 def _action_assigned(action: dict[str, Any], period: Period, now: datetime) -> NewEvent:
     """The event that assigns a plan's new follow-up action to its unit."""
-    return NewEvent(
-        stream_id=f"actions-{action['project_id']}",
-        type="ActionAssigned",
-        occurred_at=now,
-        event_id=_action_event_id(action["action_id"]),
-        payload=_action_payload(action, period),
-    )
+    return _assigned(_action_payload(action, period), now)
 
 
 def _spot_check_scheduled(

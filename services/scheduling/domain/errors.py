@@ -17,3 +17,23 @@ class ActionNotFound(SchedulingError):
     def __init__(self, action_id: str) -> None:
         super().__init__(f"no follow-up action {action_id!r}")
         self.action_id = action_id
+
+
+class SetPieceNotFound(SchedulingError):
+    def __init__(self, code: str) -> None:
+        super().__init__(f"活动日程中没有重点活动“{code}”")
+        self.code = code
+
+
+class InvalidRecord(SchedulingError):
+    """A record (a set piece held, a site meeting) the office cannot keep as stated."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class SiteMeetingNotFound(SchedulingError):
+    def __init__(self, record_id: str) -> None:
+        super().__init__(f"没有现场办公记录“{record_id}”")
+        self.record_id = record_id

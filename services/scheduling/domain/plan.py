@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
@@ -24,6 +24,7 @@ from .periods import Period, period_of_label
 from .project import ProjectState
 from .reasons import ZH, reason, scope
 from .rules import RED, Finding, Thresholds, findings, investment_lag, status
+from .set_pieces import SetPiece, SetPieceRecord, plan_sections
 
 DATE_RULES = ("first_working_day", "no_working_day")
 """How a meeting's date was chosen: the period's first working day, or none (no meeting)."""
@@ -100,6 +101,10 @@ class PlanInputs:
     """Every action id known then, open or closed: a new action never reuses one."""
     texts: str = ZH
     """The wording of the reasons (`reasons.TEXTS`)."""
+    set_pieces: tuple[SetPiece, ...] = ()
+    """The campaign year's set pieces (none: the plan states none)."""
+    set_piece_records: Mapping[str, SetPieceRecord] = field(default_factory=dict)
+    """What was recorded of them (held or not), as known then, by code."""
 
 
 def visible_to(action: OpenAction, period: Period) -> bool:
@@ -134,10 +139,25 @@ def digest_of(plan: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json(plan).encode()).hexdigest()
 
 
-LATER_KEYS = ("campaign",)
-"""Keys a plan gained after the first release (issue 12)."""
+SET_PIECE_KEYS = ("set_pieces", "set_pieces_missed")
+"""Keys a monthly or quarterly plan gained with the set pieces (issue 17)."""
+LATER_KEYS = ("campaign", *SET_PIECE_KEYS)
+"""Keys a plan gained after the first release (issues 12 and 17)."""
 LATER_MEETING_KEYS = ("date_rule", "date_source")
 """Keys a plan's meeting gained after the first release (issue 12)."""
+
+
+def before_set_pieces(plan: dict[str, Any]) -> dict[str, Any]:
+    """The plan as a release after issue 12 and before issue 17 made it (with its
+    ``campaign``, without the set pieces)."""
+    return {k: v for k, v in plan.items() if k not in SET_PIECE_KEYS}
+
+
+def records_in(plan: dict[str, Any]) -> bool:
+    """Whether the plan's set pieces state a record (held or not held), not only the
+    calendar."""
+    pieces = [*plan.get("set_pieces", ()), *plan.get("set_pieces_missed", ())]
+    return any(p["state"] in ("held", "not_held") for p in pieces)
 
 
 def as_first_released(plan: dict[str, Any]) -> dict[str, Any]:
@@ -209,6 +229,8 @@ def build_plan(inputs: PlanInputs) -> dict[str, Any]:
         plan["spot_check"] = spot_check_sample(
             period, (s.project_id for s in active), inputs.meeting.spot_check_size
         )
+    if inputs.cadence != "weekly" and inputs.set_pieces:
+        plan.update(_set_pieces(inputs, plan["campaign"], meeting_on))
     if inputs.cadence == "quarterly":
         plan["totals"] = campaign_totals(
             active,
@@ -219,6 +241,18 @@ def build_plan(inputs: PlanInputs) -> dict[str, Any]:
             campaign=plan["campaign"],
         )
     return plan
+
+
+def _set_pieces(inputs: PlanInputs, year: int, meeting_on: date) -> dict[str, Any]:
+    """The set pieces of the plan's months (and, for the leading group, those missed)."""
+    return plan_sections(
+        list(inputs.set_pieces),
+        year,
+        inputs.set_piece_records,
+        (inputs.period.start, inputs.period.end),
+        meeting_on,
+        quarterly=inputs.cadence == "quarterly",
+    )
 
 
 def _agenda(

@@ -30,6 +30,9 @@ AGENDA_RULES = (
     "follow_up",
 )
 """Why a project is on an agenda: the ``rule`` code of each agenda item."""
+RECORDED_ITEMS = ("site_decision",)
+"""Agenda items no rule finds, the office records them: a site meeting's decision (its
+action's item is ``site_decision:<record>#<number>``, carried as ``follow_up``)."""
 ACTION_STATUSES = ("open", "closed")
 """A follow-up action as the read model keeps it."""
 ITEM_ACTION_STATUSES = ("new", "carried")

@@ -170,6 +170,86 @@ def plan(obj, cadence: str, period: str, known_at: datetime | None, replan: bool
     )
 
 
+@scheduling.command("set-pieces")
+@click.option("--campaign", type=int, default=None, help="The campaign year (default: current).")
+@click.pass_obj
+def set_pieces(obj, campaign: int | None) -> None:  # type: ignore[no-untyped-def]
+    """List the campaign calendar's set pieces with their windows, owners and state."""
+    chosen, pieces = _service(obj).set_pieces(campaign)
+    click.echo(f"{chosen.year}年重点活动：")
+    for p in pieces:
+        done = f"，{p['held_on']} {p['outcome']}" if p["held_on"] else ""
+        click.echo(
+            f"  {label('set_piece', p['code'])}（{p['code']}） {p['starts_on']}至{p['ends_on']}"
+            f" 责任：{p['owner']} 成果：{p['produces']} —— "
+            f"{label('set_piece_state', p['state'])}{done}"
+        )
+
+
+@scheduling.command("set-piece-held")
+@click.argument("code")
+@click.option("--held-on", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--outcome", required=True, help="What it produced (成果).")
+@click.option("--note", default="")
+@click.option("--campaign", type=int, default=None)
+@click.pass_obj
+def set_piece_held(obj, code, held_on, outcome, note, campaign) -> None:  # type: ignore[no-untyped-def]
+    """Record a set piece held on a day, with its outcome (SetPieceHeld)."""
+    record = {"held_on": held_on.date(), "outcome": outcome, "note": note, "campaign": campaign}
+    _record_set_piece(obj, code, record)
+
+
+@scheduling.command("set-piece-missed")
+@click.argument("code")
+@click.option("--note", required=True, help="Why it was not held.")
+@click.option("--campaign", type=int, default=None)
+@click.pass_obj
+def set_piece_missed(obj, code, note, campaign) -> None:  # type: ignore[no-untyped-def]
+    """Record a set piece not held, and why (SetPieceMissed)."""
+    _record_set_piece(obj, code, {"note": note, "campaign": campaign})
+
+
+def _record_set_piece(obj, code: str, record: dict) -> None:  # type: ignore[no-untyped-def]
+    from ..domain.errors import InvalidRecord, SetPieceNotFound
+
+    try:
+        piece, written = _service(obj).record_set_piece(code, record, actor="cli", source="cli")
+    except (InvalidRecord, SetPieceNotFound) as exc:
+        raise click.ClickException(str(exc)) from exc
+    state = "已记录" if written else "此前已记录"
+    click.echo(f"{label('set_piece', code)}：{label('set_piece_state', piece['state'])}（{state}）")
+
+
+@scheduling.command("site-meeting")
+@click.argument("record_file", type=click.Path(exists=True, dir_okay=False))
+@click.pass_obj
+def site_meeting(obj, record_file: str) -> None:  # type: ignore[no-untyped-def]
+    """Record a 现场办公/现场督办 from a YAML or JSON file (the API's body,
+    docs/scheduling.md); each decision opens a follow-up action."""
+    import json
+
+    import yaml
+    from marshmallow import ValidationError
+
+    from ..domain.errors import InvalidRecord
+    from .routes import SiteMeetingBody
+
+    with open(record_file, encoding="utf-8") as handle:
+        raw = yaml.safe_load(handle)
+    try:
+        body = SiteMeetingBody().load(json.loads(json.dumps(raw, default=str)))  # dates: text
+        record, written = _service(obj).record_site_meeting(body, actor="cli", source="cli")
+    except ValidationError as exc:
+        raise click.ClickException(f"现场办公记录有误：{exc.messages}") from exc
+    except InvalidRecord as exc:
+        raise click.ClickException(str(exc)) from exc
+    state = "已记录" if written else "此前已记录"
+    click.echo(
+        f"现场办公记录 {record['record_id']}（{state}）：决定事项{len(record['decisions'])}项，"
+        f"未办结{record['open_decisions']}项"
+    )
+
+
 def commands() -> list[click.Command]:
     """The commands this service adds to `gongjian`."""
     return [scheduler, scheduling]

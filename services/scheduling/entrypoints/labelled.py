@@ -57,6 +57,11 @@ class PlanTotals(LabelledSchema):
     categories = coded_keys("category")
 
 
+class SetPieceView(LabelledSchema):
+    code = coded("set_piece")
+    state = coded("set_piece_state")
+
+
 class PlanContent(LabelledSchema):
     cadence = coded("cadence")
     meeting = fields.Nested(Meeting)
@@ -64,6 +69,8 @@ class PlanContent(LabelledSchema):
     carried_items = fields.List(fields.Nested(CarriedItem))
     board = coded_keys("colour")
     totals = fields.Nested(PlanTotals)
+    set_pieces = fields.List(fields.Nested(SetPieceView))
+    set_pieces_missed = fields.List(fields.Nested(SetPieceView))
 
 
 class PlanResponse(LabelledSchema):
@@ -104,3 +111,24 @@ class IssuedDocumentView(LabelledSchema):
 
 class DocumentsResponse(LabelledSchema):
     documents = fields.List(fields.Nested(IssuedDocumentView))
+
+
+class SetPiecesResponse(LabelledSchema):
+    set_pieces = fields.List(fields.Nested(SetPieceView))
+
+
+class SetPieceRecorded(LabelledSchema):
+    set_piece = fields.Nested(SetPieceView)
+
+
+class SiteDecisionView(LabelledSchema):
+    status = coded("action_status")
+
+
+class SiteMeetingView(LabelledSchema):
+    kind = coded("site_meeting_kind")
+    decisions = fields.List(fields.Nested(SiteDecisionView))
+
+
+class SiteMeetingsResponse(LabelledSchema):
+    site_meetings = fields.List(fields.Nested(SiteMeetingView))

@@ -14,7 +14,7 @@ from shared.auth import current_principal, require_role
 from shared.documents import CONTENT_TYPES, issued_json, register_for
 from shared.documents import FORMATS as DOCUMENT_FORMATS
 from shared.documents import render as render_document
-from shared.events.catalogue import DOCUMENT_KINDS
+from shared.events.catalogue import DOCUMENT_KINDS, SITE_MEETING_KINDS
 from shared.events.fields import VERSION_RANGE, Whole
 from shared.eventstore import Cutoff, format_instant
 from shared.http import (
@@ -43,6 +43,10 @@ from .labelled import (
     DocumentsResponse,
     PlanResponse,
     PlansResponse,
+    SetPieceRecorded,
+    SetPiecesResponse,
+    SiteMeetingsResponse,
+    SiteMeetingView,
     VersionsResponse,
 )
 
@@ -360,3 +364,140 @@ def _action_json(action: dict[str, Any]) -> dict[str, Any]:
         if out.get(name) is not None:
             out[name] = clock_text(out[name])
     return out
+
+
+class SetPiecesQuery(PageQuery):
+    after = fields.String(
+        load_default=None, metadata={"description": "the last code of the page before"}
+    )
+    campaign = campaign_field()
+
+
+class HeldBody(Schema):
+    campaign = campaign_field()
+    held_on = fields.Date(required=True)
+    outcome = fields.String(required=True, validate=validate.Length(1, 2000))
+    note = fields.String(load_default="", validate=validate.Length(0, 2000))
+
+
+class MissedBody(Schema):
+    campaign = campaign_field()
+    note = fields.String(required=True, validate=validate.Length(1, 2000))
+
+
+@blp.get("/set-pieces")
+@require_role(*READERS)
+@blp.arguments(SetPiecesQuery, location="query")
+@blp.response(200, SetPiecesResponse)
+@blp.doc(security=[{"bearer": []}])
+def list_set_pieces(query):  # type: ignore[no-untyped-def]
+    """The campaign calendar's set pieces (default: the current campaign's) in calendar
+    order: window, owner, what each must produce, and its state today (upcoming, open,
+    held, not held, overdue) with the outcome recorded."""
+    campaign, pieces = _service().set_pieces(query["campaign"])
+    pieces, next_after = page_after(
+        pieces, query["after"], query["limit"], key=lambda piece: piece["code"], ordered=False
+    )
+    body = {"campaign": campaign.year, "set_pieces": pieces, "next_after": next_after}
+    return body, 200, next_link(next_after)
+
+
+@blp.post("/set-pieces/<code>/held")
+@require_role("office")
+@blp.arguments(HeldBody)
+@blp.response(200, SetPieceRecorded)
+@blp.doc(security=[{"bearer": []}])
+def set_piece_held(body, code: str):  # type: ignore[no-untyped-def]
+    """Record a set piece held (``SetPieceHeld``): on which day, with what outcome (201;
+    the same record again: 200)."""
+    return _record_set_piece(code, body)
+
+
+@blp.post("/set-pieces/<code>/missed")
+@require_role("office")
+@blp.arguments(MissedBody)
+@blp.response(200, SetPieceRecorded)
+@blp.doc(security=[{"bearer": []}])
+def set_piece_missed(body, code: str):  # type: ignore[no-untyped-def]
+    """Record a set piece not held (``SetPieceMissed``), and why (201; again: 200)."""
+    return _record_set_piece(code, body)
+
+
+def _record_set_piece(code: str, body: dict[str, Any]):  # type: ignore[no-untyped-def]
+    principal = current_principal()
+    piece, written = _service().record_set_piece(
+        code, body, actor=principal.name, source=principal.source
+    )
+    return {"set_piece": piece, "recorded_now": written}, 201 if written else 200
+
+
+class DecisionBody(Schema):
+    text = fields.String(required=True, validate=validate.Length(1, 1000))
+    owner = fields.String(required=True, validate=validate.Length(1, 200))
+    due = fields.Date(required=True)
+
+
+class SiteMeetingBody(Schema):
+    record_id = fields.String(load_default=None, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$"))
+    kind = fields.String(load_default="site_office", validate=validate.OneOf(SITE_MEETING_KINDS))
+    project_id = fields.String(required=True, validate=validate.Length(1, 64))
+    place = fields.String(required=True, validate=validate.Length(1, 200))
+    held_on = fields.Date(required=True)
+    attendees = fields.List(
+        fields.String(validate=validate.Length(1, 200)),
+        required=True,
+        validate=validate.Length(1, 200),
+    )
+    problems = fields.List(fields.String(validate=validate.Length(1, 1000)), load_default=list)
+    decisions = fields.List(
+        fields.Nested(DecisionBody), load_default=list, validate=validate.Length(0, 100)
+    )
+
+
+class SiteMeetingsQuery(PageQuery):
+    after = fields.String(
+        load_default=None, metadata={"description": "the last record id of the page before"}
+    )
+    campaign = campaign_field()
+    project_id = fields.String(load_default=None)
+
+
+@blp.post("/site-meetings")
+@require_role("office")
+@blp.arguments(SiteMeetingBody)
+@blp.response(200, SiteMeetingView)
+@blp.doc(security=[{"bearer": []}])
+def record_site_meeting(body):  # type: ignore[no-untyped-def]
+    """Record a 现场办公 / 现场督办 (``SiteMeetingRecorded``): where, who attended, the
+    problems taken up, decisions with owners and deadlines. Each decision opens a
+    follow-up action (``ActionAssigned``, item ``site_decision:<record>#<n>``), carried on
+    the next plans' agendas until closed. 201; the same record again: 200."""
+    principal = current_principal()
+    record, written = _service().record_site_meeting(
+        body, actor=principal.name, source=principal.source
+    )
+    return record, 201 if written else 200
+
+
+@blp.get("/site-meetings")
+@require_role(*READERS)
+@blp.arguments(SiteMeetingsQuery, location="query")
+@blp.response(200, SiteMeetingsResponse)
+@blp.doc(security=[{"bearer": []}])
+def list_site_meetings(query):  # type: ignore[no-untyped-def]
+    """The campaign's site meetings (default: the current campaign's), latest first, each
+    decision with its action's status and ``open_decisions``."""
+    found = _service().site_meetings(campaign=query["campaign"], project_id=query["project_id"])
+    records, next_after = page_after(
+        found, query["after"], query["limit"], key=lambda r: r["record_id"], ordered=False
+    )
+    return {"site_meetings": records, "next_after": next_after}, 200, next_link(next_after)
+
+
+@blp.get("/site-meetings/<record_id>")
+@require_role(*READERS)
+@blp.response(200, SiteMeetingView)
+@blp.doc(security=[{"bearer": []}])
+def get_site_meeting(record_id: str):  # type: ignore[no-untyped-def]
+    """One site meeting record, each decision with its action's status."""
+    return _service().site_meeting(record_id)

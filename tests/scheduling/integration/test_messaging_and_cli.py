@@ -107,3 +107,32 @@ def test_plan_from_the_command_line_names_a_bad_period(env):
         main, ["scheduling", "plan", "--cadence", "weekly", "--period", "2024-13"]
     )
     assert result.exit_code == 1 and "2024-W10" in result.output
+
+
+def test_set_pieces_and_site_meetings_from_the_command_line(env, tmp_path):
+    runtime = runtime_for(Settings.from_env(database_url=env))
+    Project(runtime.store, "p1").register()
+    runtime.close()
+    runner = CliRunner()
+    held = runner.invoke(
+        main,
+        ["scheduling", "set-piece-held", "full_check", "--held-on", "2026-11-20"]
+        + ["--outcome", "全面检查29个项目", "--campaign", "2026"],
+    )
+    assert held.exit_code == 0, held.output
+    assert "全面检查：已开展（已记录）" in held.output
+    listed = runner.invoke(main, ["scheduling", "set-pieces", "--campaign", "2026"])
+    assert "动员大会" in listed.output and "全面检查29个项目" in listed.output
+    unknown = runner.invoke(main, ["scheduling", "set-piece-missed", "parade", "--note", "x"])
+    assert unknown.exit_code == 1 and "parade" in unknown.output
+    record = tmp_path / "site.yaml"
+    record.write_text(
+        "project_id: p1\nplace: 项目现场\nheld_on: 2026-11-20\nattendees: [张县长, 发改局]\n"
+        "decisions:\n  - {text: 落实用地, owner: 自然资源局, due: 2026-12-20}\n",
+        encoding="utf-8",
+    )
+    first = runner.invoke(main, ["scheduling", "site-meeting", str(record)])
+    assert first.exit_code == 0, first.output
+    assert "已记录）：决定事项1项，未办结1项" in first.output
+    again = runner.invoke(main, ["scheduling", "site-meeting", str(record)])
+    assert "此前已记录" in again.output

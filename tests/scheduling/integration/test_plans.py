@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from services.scheduling.domain.errors import ActionNotFound, PlanNotFound
@@ -196,3 +198,25 @@ def test_a_plan_stored_before_the_configured_chairs_stays_the_same_version(
     assert not created and again.version == 1
     fresh, _ = service.compute_plan("monthly", _period("monthly", "2024-03"), clock.now)
     assert fresh["meeting"]["chair"] == "县长"
+
+
+def test_a_plan_stored_before_the_set_pieces_stays_the_same_version(service, county, clock):
+    from dataclasses import replace
+
+    from services.scheduling.domain.set_pieces import SetPieceCalendar
+
+    configured = service.config
+    service.config = replace(configured, set_pieces=SetPieceCalendar(()))  # the old code
+    old, _ = service.plan("monthly", "2024-03")
+    assert "set_pieces" not in old.plan and old.plan["campaign"] == 2024
+    service.config = configured
+    clock.advance(hours=1)
+    again, created = service.plan("monthly", "2024-03", replan=True)
+    assert not created and again.version == 1
+    fresh, _ = service.compute_plan("monthly", _period("monthly", "2024-03"), clock.now)
+    assert [p["code"] for p in fresh["set_pieces"]][:2] == ["publicity", "mobilisation_meeting"]
+    service.record_set_piece("publicity", {"held_on": date(2024, 3, 1), "outcome": "已宣传"})
+    clock.advance(hours=1)
+    changed, created = service.plan("monthly", "2024-03", replan=True)
+    assert created and changed.version == 2
+    assert changed.plan["set_pieces"][0]["state"] == "held"

@@ -66,3 +66,41 @@ def test_an_unknown_key_in_the_file_is_refused(tmp_path):
     path.write_text("thresholds:\n  investment_yelow_pp: 15\n", encoding="utf-8")
     with pytest.raises(ValueError, match="investment_yelow_pp"):
         SchedulingConfig.load({"GONGJIAN_SCHEDULING_CONFIG": str(path)})
+
+
+def test_the_set_pieces_are_plan_2s_calendar_unless_the_county_changes_them() -> None:
+    from services.scheduling.domain.set_pieces import SET_PIECE_CODES
+    from shared.events.catalogue import SET_PIECES
+
+    assert SET_PIECE_CODES == SET_PIECES
+    config = SchedulingConfig.from_mapping(
+        {
+            "set_pieces": {
+                "mobilisation_meeting": {"owner": "县委办", "window": ["03-10", "03-31"]}
+            },
+            "set_pieces_by_year": {2026: {"mobilisation_meeting": {"window": ["04-01", "04-15"]}}},
+        }
+    )
+    meeting = config.set_pieces.find(2025, "mobilisation_meeting")
+    assert meeting is not None and (meeting.owner, meeting.starts, meeting.ends) == (
+        "县委办",
+        "03-10",
+        "03-31",
+    )
+    in_2026 = config.set_pieces.find(2026, "mobilisation_meeting")
+    assert in_2026 is not None and (in_2026.owner, in_2026.starts) == ("县委办", "04-01")
+    assert config.set_pieces.find(2026, "full_check").ends == "11-30"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "raw, named",
+    [
+        ({"set_pieces": {"parade": {}}}, "parade"),
+        ({"set_pieces": {"full_check": {"window": ["13-01", "13-02"]}}}, "full_check.window"),
+        ({"set_pieces": {"full_check": {"when": "11"}}}, "full_check"),
+        ({"set_pieces_by_year": {2026: {"full_check": {"window": ["11-30", "11-01"]}}}}, "ends"),
+    ],
+)
+def test_a_bad_set_piece_setting_names_its_key(raw, named) -> None:
+    with pytest.raises(ValueError, match=named):
+        SchedulingConfig.from_mapping(raw)

@@ -130,6 +130,7 @@ def agenda_items(doc: PlanDocument) -> list[Block]:
     totals = totals_paragraph(doc)
     if totals is not None:
         blocks.append(totals)
+    blocks += set_piece_paragraphs(doc.plan)
     groups = ordered_groups(doc)
     if not groups:
         blocks.append(Paragraph("本期无需调度的事项。"))
@@ -139,6 +140,35 @@ def agenda_items(doc: PlanDocument) -> list[Block]:
             blocks.append(Heading(f"{level3(m)}承办单位：{group['unit']}", level=3))
             blocks += [_item(k, item) for k, item in enumerate(group["items"], 1)]
     return blocks
+
+
+def set_piece_paragraphs(plan: dict[str, Any]) -> list[Block]:
+    """The campaign calendar's set pieces of the period, and (for the leading group) those
+    past their window without being held."""
+    blocks: list[Block] = []
+    due = plan.get("set_pieces") or []
+    if due:
+        blocks.append(Paragraph("；".join(_piece(p) for p in due) + "。", lead="本期重点活动："))
+    missed = plan.get("set_pieces_missed")
+    if missed:
+        text = "、".join(
+            f"{label('set_piece', p['code'])}（应于{short_date(date.fromisoformat(p['ends_on']))}前开展，"
+            f"{label('set_piece_state', p['state'])}）"
+            for p in missed
+        )
+        blocks.append(Paragraph(text + "。", lead="未按期开展的重点活动："))
+    elif missed is not None:
+        blocks.append(Paragraph("重点活动均已按期开展或尚未到期。"))
+    return blocks
+
+
+def _piece(piece: dict[str, Any]) -> str:
+    starts, ends = (date.fromisoformat(piece[k]) for k in ("starts_on", "ends_on"))
+    return (
+        f"{label('set_piece', piece['code'])}（{short_date(starts)}至{short_date(ends)}，"
+        f"责任：{piece['owner']}，成果：{piece['produces']}，"
+        f"{label('set_piece_state', piece['state'])}）"
+    )
 
 
 def _item(k: int, item: dict[str, Any]) -> Paragraph:
