@@ -12,6 +12,7 @@ from decimal import Decimal
 from services.scheduling.domain.rules import investment_lag
 from services.scheduling.wiring import SchedulingParts
 from services.scoring.application import assessments
+from services.scoring.domain.diff import diff_results
 from shared.eventstore import end_of_day
 from tests.scoring.builders import ZONE, registration
 
@@ -22,13 +23,25 @@ KNOWN = date(2026, 12, 2)
 not due, the milestones all are)."""
 
 
-def assessed(runtime, records, year: int, as_of: date | None, known_at: date):
+def stored(runtime, records, year: int, as_of: date | None, known_at: date):
+    """The stored assessment of ``year`` (run now)."""
     request = assessments.request_for(
         runtime.store, year, as_of=as_of, known_at=known_at, rulebook_version=None, zone=ZONE
     )
     job, _ = assessments.submit(records, request)
     job = assessments.run(runtime.store, records, job["job_id"], ZONE)
-    return records.assessment(job["assessment_id"])["result"]
+    return records.assessment(job["assessment_id"])
+
+
+def assessed(runtime, records, year: int, as_of: date | None, known_at: date):
+    return stored(runtime, records, year, as_of, known_at)["result"]
+
+
+def project_diff(runtime, before, after, project_id: str):
+    recorded = assessments.recorded_between(runtime.store, before, after)
+    diff = diff_results(before["result"], after["result"], recorded)
+    (found,) = [p for p in diff["projects"] if p["project_id"] == project_id]
+    return found
 
 
 def line(project, name: str):
@@ -124,7 +137,7 @@ def test_a_slipped_milestone_is_late_in_the_year_it_was_first_due_and_only_there
     runtime, records, history
 ):
     slipped_into_next_year(history)
-    history.record_on("2026-01-10")
+    history.record_on("2026-07-20")
     carry = {"from_year": 2025, "to_year": 2026, "reason": "续建"}
     history.add("moved", "ProjectCarriedOver", carry, "2026-01-10")
     history.record_on("2026-12-01")
@@ -142,13 +155,13 @@ def test_a_project_moved_into_the_next_year_by_a_correction_still_counts_its_lat
     runtime, records, history
 ):
     events = slipped_into_next_year(history)
-    history.record_on("2026-02-01")
+    history.record_on("2026-08-02")
     moved = {
         "corrected_event_id": events["registered"],
         "payload": registration("moved", year=2026, lead_unit="Unit A"),
         "reason": "项目应纳入2026年攻坚年",
     }
-    history.add("moved", "EventCorrected", moved, "2026-02-01")
+    history.add("moved", "EventCorrected", moved, "2026-08-02")
     history.record_on("2026-12-01")
     last_year = assessed(runtime, records, 2025, None, KNOWN)
     assert "moved" not in by_id(last_year)
@@ -157,3 +170,54 @@ def test_a_project_moved_into_the_next_year_by_a_correction_still_counts_its_lat
     assert milestones(this_year, "steady") == (["a"], ["b"])
     assert this_year["advanced_units"] == ["Unit B"]
     assert this_year["criticised_units"] == ["Unit A"]
+
+
+def test_the_diff_names_the_correction_that_moved_a_project_on_every_line_of_both_years(
+    runtime, records, history
+):
+    events = slipped_into_next_year(history)
+    history.record_on("2026-08-01")
+    last_year_before = stored(runtime, records, 2025, None, date(2026, 8, 1))
+    this_year_before = stored(runtime, records, 2026, None, date(2026, 8, 1))
+    history.record_on("2026-08-02")
+    moved = {
+        "corrected_event_id": events["registered"],
+        "payload": registration("moved", year=2026, lead_unit="Unit A"),
+        "reason": "项目应纳入2026年攻坚年",
+    }
+    correction = history.position_of(history.add("moved", "EventCorrected", moved, "2026-08-02"))
+    history.record_on("2026-08-03")
+    last_year_after = stored(runtime, records, 2025, None, date(2026, 8, 3))
+    this_year_after = stored(runtime, records, 2026, None, date(2026, 8, 3))
+
+    removed = project_diff(runtime, last_year_before, last_year_after, "moved")
+    added = project_diff(runtime, this_year_before, this_year_after, "moved")
+    assert (removed["status"], added["status"]) == ("removed", "added")
+    for changed in (removed, added):
+        assert changed["events_changed_by"] == [correction]
+        assert {line["line"] for line in changed["lines"]} >= {"milestones", "supervision"}
+        for line_ in changed["lines"]:
+            assert line_["events_changed_by"] == [correction], line_
+    went = next(line_ for line_ in removed["lines"] if line_["line"] == "supervision")
+    assert (went["before"], went["after"]) == ("10.00", None)  # a line that went to nothing
+    came = next(line_ for line_ in added["lines"] if line_["line"] == "milestones")
+    assert (came["before"], came["after"]) == (None, "0.00")
+
+
+def test_the_diff_names_the_retraction_that_took_a_carried_project_out_of_the_year(
+    runtime, records, history
+):
+    carried = carried_with_a_new_plan(history)
+    before = stored(runtime, records, 2026, CUT_OFF, CUT_OFF)
+    history.record_on("2026-11-20")
+    withdrawn = {"retracted_event_id": carried, "reason": "误报结转"}
+    retraction = history.position_of(
+        history.add("kept", "EventRetracted", withdrawn, CUT_OFF.isoformat())
+    )
+    after = stored(runtime, records, 2026, CUT_OFF, date(2026, 11, 20))
+    removed = project_diff(runtime, before, after, "kept")
+    assert removed["status"] == "removed"
+    assert removed["events_changed_by"] == [retraction]
+    assert len(removed["lines"]) == 5
+    for line_ in removed["lines"]:
+        assert line_["after"] is None and line_["events_changed_by"] == [retraction], line_
