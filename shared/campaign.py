@@ -24,12 +24,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 CAMPAIGN_STREAM_PREFIX = "campaign-"
 """The registry's campaign streams are ``campaign-<year>``."""
 DEFINED = "CampaignDefined"
 CARRIED_OVER = "ProjectCarriedOver"
+P = TypeVar("P")
 
 
 @dataclass(frozen=True)
@@ -180,9 +181,10 @@ class YearPlan:
         return self.annual * months / 12
 
 
-def plan_for_year(registered: YearPlan, carried: Mapping[int, YearPlan], year: int) -> YearPlan:
+def plan_for_year(registered: P, carried: Mapping[int, P], year: int) -> P:
     """The plan a project is judged by in campaign ``year``: the one stated by the latest
-    carry-over into a year up to ``year`` that states one, else its registration's."""
+    carry-over into a year up to ``year`` that states one, else its registration's. (A
+    plan, or anything kept with it, e.g. the event that stated it.)"""
     stated = [y for y in carried if y <= year]
     return carried[max(stated)] if stated else registered
 

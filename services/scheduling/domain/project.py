@@ -163,10 +163,19 @@ class ProjectState:
 
     def plan_for(self, year: int) -> YearPlan:
         """The investment plan of campaign ``year`` (`shared.campaign.plan_for_year`)."""
+        return self.plan_and_event(year)[0]
+
+    def plan_and_event(self, year: int) -> tuple[YearPlan, str]:
+        """The investment plan of campaign ``year`` and the event that stated it (the
+        registration, or a carry-over)."""
         monthly = tuple(self.monthly_plan) if self.monthly_plan else None
-        carried = {int(y): YearPlan.stated(p) for y, p in self.carried_plans.items()}
-        stated = {y: plan for y, plan in carried.items() if plan is not None}
-        return plan_for_year(YearPlan(self.annual_plan, monthly), stated, year)
+        registered = (YearPlan(self.annual_plan, monthly), self.registered_event)
+        stated = {
+            int(y): (plan, str(p.get("event_id") or self.registered_event))
+            for y, p in self.carried_plans.items()
+            if (plan := YearPlan.stated(p)) is not None
+        }
+        return plan_for_year(registered, stated, year)
 
     # -- JSON form kept by the read model ------------------------------------------------
 
@@ -381,7 +390,11 @@ def _carried_over(state: ProjectState, fact: Fact, p: dict[str, Any], on: date) 
     if int(p["to_year"]) not in state.carried_into:
         state.carried_into = sorted((*state.carried_into, int(p["to_year"])))
     if p.get("annual_plan") is not None:
-        plan = {"annual_plan": p["annual_plan"], "monthly_plan": p.get("monthly_plan")}
+        plan = {
+            "annual_plan": p["annual_plan"],
+            "monthly_plan": p.get("monthly_plan"),
+            "event_id": fact.event_id,
+        }
         state.carried_plans[str(p["to_year"])] = plan
 
 

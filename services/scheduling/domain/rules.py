@@ -91,6 +91,8 @@ class InvestmentLag:
     evidence: tuple[str, ...] = field(default=())
     year: int = 0
     """The campaign year judged (`shared.campaign.year_judged`)."""
+    plan_event: str = ""
+    """The event that stated that year's plan (the registration, or a carry-over)."""
 
 
 def last_reported_month(today: date, grace_days: int) -> str:
@@ -107,7 +109,7 @@ def investment_lag(state: ProjectState, today: date, grace_days: int = 5) -> Inv
     judged = year_judged(state.campaign_years, year)
     if judged is None:
         return None
-    plan = state.plan_for(judged)
+    plan, stated_by = state.plan_and_event(judged)
     if plan.annual <= 0:
         return None
     months = 12 if year > judged else month
@@ -119,7 +121,7 @@ def investment_lag(state: ProjectState, today: date, grace_days: int = 5) -> Inv
             actual += investment.amount
             evidence.append(investment.event_id)
     behind = ((planned - actual) / plan.annual * 100).quantize(Decimal("0.1"))
-    return InvestmentLag(months, planned, actual, behind, tuple(evidence), judged)
+    return InvestmentLag(months, planned, actual, behind, tuple(evidence), judged, stated_by)
 
 
 def findings(
@@ -276,7 +278,7 @@ def _investment(state: ProjectState, today: date, t: Thresholds) -> list[Finding
                 "actual": lag.actual,
                 "behind_pp": lag.behind_pp,
             },
-            (state.registered_event, *lag.evidence),
+            tuple(dict.fromkeys((state.registered_event, lag.plan_event, *lag.evidence))),
             RED if lag.behind_pp > t.investment_red_pp else YELLOW,
             assignee=state.owner_unit,
         )

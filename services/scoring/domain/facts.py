@@ -100,10 +100,11 @@ class ProjectFacts:
     def plan_for(self, year: int) -> tuple[YearPlan, Evidence]:
         """The investment plan of campaign ``year`` (`shared.campaign.plan_for_year`) and
         the carry-over that stated it (none: the registration's)."""
-        registered = YearPlan(self.annual_plan, tuple(self.monthly_plan or ()) or None)
-        stated = {y: plan for y, (plan, _) in self.carried_plans.items()}
-        plan = plan_for_year(registered, stated, year)
-        evidence = next((ev for p, ev in self.carried_plans.values() if p is plan), [])
+        registered: tuple[YearPlan, Evidence] = (
+            YearPlan(self.annual_plan, tuple(self.monthly_plan or ()) or None),
+            [],
+        )
+        plan, evidence = plan_for_year(registered, self.carried_plans, year)
         return plan, list(evidence)
 
     @classmethod
