@@ -8,6 +8,11 @@ Plain Python (no framework, nothing of the event store): domain code imports it.
   a later one on the same stream amends it (the latest stands).
 - A project belongs to the campaign of its registration ``year`` and to every year it was
   carried into by a ``ProjectCarriedOver`` event (`campaign_years`).
+- In a calendar year a project is judged as one of the campaign of that year if it
+  belongs to it, else of its latest earlier one (`year_judged`), by the investment plan
+  stated for that campaign year (`plan_for_year`: the carry-over's, else the
+  registration's); a milestone is judged once, in the campaign of the year it was first
+  due, or the project's first campaign after it (`milestone_year`).
 - The current campaign on a date is the one whose dates contain it; else the latest that
   started before it; with none defined (or none started yet), the calendar year's
   campaign with the configured default targets (`current_campaign`), so nothing breaks.
@@ -19,12 +24,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 CAMPAIGN_STREAM_PREFIX = "campaign-"
 """The registry's campaign streams are ``campaign-<year>``."""
 DEFINED = "CampaignDefined"
 CARRIED_OVER = "ProjectCarriedOver"
+P = TypeVar("P")
 
 
 @dataclass(frozen=True)
@@ -129,6 +135,58 @@ def campaign_years(registered_year: int, carried_into: Iterable[int] = ()) -> fr
 def belongs_to(registered_year: int, carried_into: Iterable[int], year: int) -> bool:
     """Whether a project is one of campaign ``year``'s projects."""
     return year in campaign_years(registered_year, carried_into)
+
+
+def year_judged(years: Iterable[int], year: int) -> int | None:
+    """The campaign year by which a project is judged in calendar ``year``: ``year`` if it
+    belongs to it, else its latest earlier campaign year (judged to that year's end);
+    None before its first."""
+    earlier = [y for y in years if y <= year]
+    return max(earlier) if earlier else None
+
+
+def milestone_year(years: Iterable[int], first_due_year: int) -> int | None:
+    """The one campaign year a milestone first due in ``first_due_year`` is judged in:
+    that year if the project belongs to it, else the project's first campaign year after
+    it (a project moved into a later year takes what fell due before); None if none."""
+    later = [y for y in years if y >= first_due_year]
+    return min(later) if later else None
+
+
+@dataclass(frozen=True)
+class YearPlan:
+    """A project's investment plan for one campaign year, in yuan: the annual amount and,
+    when stated, the twelve monthly amounts."""
+
+    annual: Decimal
+    monthly: tuple[Decimal, ...] | None = None
+
+    @classmethod
+    def stated(cls, payload: Mapping[str, Any]) -> YearPlan | None:
+        """The plan a ``ProjectRegistered`` or ``ProjectCarriedOver`` payload states
+        (None: a carry-over that states none)."""
+        if payload.get("annual_plan") is None:
+            return None
+        monthly = payload.get("monthly_plan")
+        return cls(
+            Decimal(str(payload["annual_plan"])),
+            tuple(Decimal(str(m)) for m in monthly) if monthly else None,
+        )
+
+    def due_by(self, months: int) -> Decimal:
+        """The plan of the year's first ``months`` months: the monthly amounts, or the
+        time-proportional share (序时进度) of the annual one."""
+        if self.monthly:
+            return sum(self.monthly[:months], Decimal(0))
+        return self.annual * months / 12
+
+
+def plan_for_year(registered: P, carried: Mapping[int, P], year: int) -> P:
+    """The plan a project is judged by in campaign ``year``: the one stated by the latest
+    carry-over into a year up to ``year`` that states one, else its registration's. (A
+    plan, or anything kept with it, e.g. the event that stated it.)"""
+    stated = [y for y in carried if y <= year]
+    return carried[max(stated)] if stated else registered
 
 
 def current_campaign(

@@ -82,11 +82,12 @@ def monthly(states: list[ProjectState], year: int, as_of: date) -> tuple[list, l
     plan = [Decimal(0)] * 12
     actual: list[Decimal | None] = [Decimal(0)] * 12
     for state in states:
+        year_plan = state.plan_for(year)  # a carried project's plan of ``year``
         for month in range(12):
-            if state.monthly_plan:
-                plan[month] += state.monthly_plan[month]
+            if year_plan.monthly:
+                plan[month] += year_plan.monthly[month]
             else:
-                plan[month] += state.annual_plan / 12
+                plan[month] += year_plan.annual / 12
         for key, investment in state.investments.items():
             if key.startswith(f"{year}-"):
                 index = int(key[5:]) - 1

@@ -406,6 +406,18 @@ class ProjectCarriedOver(Schema):
     from_year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
     to_year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
     reason = fields.String(required=True, validate=validate.Length(1, 2000))
+    annual_plan = Money(
+        load_default=None,
+        allow_none=True,
+        metadata={"note": "结转进入年度的年度计划投资；不填则沿用登记时的计划"},
+    )
+    monthly_plan = fields.List(
+        Money(),
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(equal=12),
+        metadata={"note": "结转进入年度的1—12月计划投资"},
+    )
 
     @validates_schema
     def _forward(self, data: dict, **kwargs: object) -> None:

@@ -65,6 +65,13 @@ def test_monthly_investment_leaves_months_after_as_of_empty():
     assert actual[2] == Decimal("300") and actual[5] == Decimal(0) and actual[6] is None
 
 
+def test_a_carried_project_s_months_follow_the_plan_of_the_year_shown():
+    kept = state("k1", "breakthrough", "started", carried_into=[2026])
+    kept.carried_plans = {"2026": {"annual_plan": "2400.00", "monthly_plan": None}}
+    assert campaign.monthly([kept], 2025, date(2025, 6, 30))[0] == [Decimal("100")] * 12
+    assert campaign.monthly([kept], 2026, date(2026, 6, 30))[0] == [Decimal("200")] * 12
+
+
 def test_the_wall_puts_red_first_and_groups_with_most_red_first():
     rows = [
         {

@@ -4,7 +4,11 @@ appends, late reports, corrections, plans, action closings and assessments keeps
 - every read model equal to a rebuild from the log (scheduling's projects and actions);
 - every ``as_of``/``known_at`` answer equal to a replay of the log (registry and
   scheduling, at any earlier moment of the run);
-- every stored assessment's digest reproducible from the log (``assessment verify``).
+- every stored assessment's digest reproducible from the log (``assessment verify``);
+- across two campaign years (projects carried into 2025, with or without a new plan, or
+  moved there by a correction of their registration): a milestone counted in one year's
+  assessment at most, and the board and the assessment of the current year agreeing on
+  every project's plan and reported investment to date.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import itertools
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -28,13 +33,14 @@ from services.registry.readmodel.streams import to_domain
 from services.scheduling.application import SchedulingService
 from services.scheduling.config import SchedulingConfig
 from services.scheduling.domain.periods import Period
+from services.scheduling.domain.rules import investment_lag
 from services.scheduling.readmodel import queries
 from services.scheduling.readmodel.tables import actions
 from services.scoring.application import assessments, verification
 from services.scoring.readmodel.records import Records
 from shared.db import create_db_engine
 from shared.events import build_registry
-from shared.eventstore import Cutoff, EventStore
+from shared.eventstore import Cutoff, EventStore, end_of_day
 from tests.conftest import copy_sqlite
 from tests.scheduling.helpers import ZONE, registration
 
@@ -62,9 +68,12 @@ class Campaign(RuleBasedStateMachine):
         self.records = Records(self.engine)
         self.moments = [START]
         self.reports: list[tuple[str, str]] = []
+        self.registrations: dict[str, str | None] = {}
         for project_id in PROJECTS:  # each with an overdue milestone: plans have items
             payload = registration(project_id, major=project_id == "p1")
-            self._submit(project_id, "ProjectRegistered", payload, START - timedelta(days=20))
+            self.registrations[project_id] = self._submit(
+                project_id, "ProjectRegistered", payload, START - timedelta(days=20)
+            )
             overdue = {"milestone_id": "m0", "name": "节点0", "due": "2024-01-20"}
             self._submit(project_id, "MilestonePlanned", overdue, START - timedelta(days=19))
 
@@ -116,6 +125,40 @@ class Campaign(RuleBasedStateMachine):
         payload = {"milestone_id": f"m{n}", "name": f"节点{n}", "due": due}
         self._submit(project, "MilestonePlanned", payload, self.now)
 
+    @rule()
+    def the_year_turns(self):
+        """On to mid-January of the next year (at most once: two campaign years)."""
+        if self._today().year == START.year:
+            self.now = datetime(START.year + 1, 1, 15, 2, 0, tzinfo=UTC)
+            self.moments.append(self.now)
+
+    @rule(project=st.sampled_from(PROJECTS), plan=st.none() | st.integers(1, 50))
+    def carried_over(self, project, plan):
+        payload = {"from_year": START.year, "to_year": START.year + 1, "reason": "续建"}
+        if plan is not None:
+            payload["annual_plan"] = f"{plan * 1000000}.00"
+        self._submit(project, "ProjectCarriedOver", payload, self.now)
+
+    @rule(project=st.sampled_from(PROJECTS))
+    def moved_into_next_year(self, project):
+        """A correction of the registration: the project is one of next year's."""
+        registered = self.registrations[project]
+        if registered is None:
+            return
+        payload = {**self.store.get(registered).payload, "year": START.year + 1}
+        amendment = {"corrected_event_id": registered, "payload": payload, "reason": "更正年度"}
+        self._submit(project, "EventCorrected", amendment, self.now)
+
+    @rule(project=st.sampled_from(PROJECTS), n=st.integers(1, 9), months=st.integers(1, 8))
+    def milestone_slipped(self, project, n, months):
+        new_due = (self.now + timedelta(days=30 * months)).astimezone(ZONE).date().isoformat()
+        payload = {"milestone_id": f"m{n}", "new_due": new_due, "reason": "顺延"}
+        self._submit(project, "MilestoneSlipped", payload, self.now)
+
+    @rule(project=st.sampled_from(PROJECTS), n=st.integers(0, 9))
+    def milestone_completed(self, project, n):
+        self._submit(project, "MilestoneCompleted", {"milestone_id": f"m{n}"}, self.now)
+
     @rule(cadence=st.sampled_from(["weekly", "monthly", "quarterly"]))
     def period_planned(self, cadence):
         period = Period.containing(cadence, self.now.astimezone(ZONE).date())
@@ -130,11 +173,50 @@ class Campaign(RuleBasedStateMachine):
 
     @rule()
     def assessed(self):
+        """Both years as known now: each milestone counted in one of them at most."""
+        years = [self._assess(year, None)["projects"] for year in (START.year, START.year + 1)]
+        for project_id in PROJECTS:
+            counted = [
+                m
+                for projects in years
+                for p in projects
+                if p["project_id"] == project_id
+                for m in _milestone_ids(p)
+            ]
+            assert len(counted) == len(set(counted)), (project_id, counted)
+
+    @rule()
+    def board_and_assessment_compared(self):
+        """The current year's board and its assessment as of today: the same plan and
+        reported investment to date for every project (between the 6th, when last
+        month's report is due, and the month's last day, when it is over for scoring)."""
+        today = self._today()
+        last_day = (today.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        grace = self.scheduling.config.thresholds.report_grace_days
+        if today.month == 1 or not grace < today.day < last_day.day:
+            return  # in January the board still judges last December
+        scored = {p["project_id"]: p for p in self._assess(today.year, today)["projects"]}
+        _, states = self.scheduling.board_and_states(
+            end_of_day(today, ZONE), self.now, {"campaign": today.year}
+        )
+        assert {s.project_id for s in states} == set(scored)
+        for state in states:
+            lag = investment_lag(state, today, grace)
+            assert lag is not None, state.project_id
+            line = next(x for x in scored[state.project_id]["lines"] if x["line"] == "investment")
+            figures = (Decimal(line["figures"]["due"]), Decimal(line["figures"]["completed"]))
+            assert (lag.planned, lag.actual) == figures, state.project_id
+
+    def _assess(self, year, as_of):
         request = assessments.AssessmentRequest.of(
-            2024, as_of=None, known_at=self.now, rulebook_version=None, zone=ZONE
+            year, as_of=as_of, known_at=self.now, rulebook_version=None, zone=ZONE
         )
         job, _ = assessments.submit(self.records, request)
-        assessments.run(self.store, self.records, job["job_id"], ZONE)
+        job = assessments.run(self.store, self.records, job["job_id"], ZONE)
+        return self.records.assessment(job["assessment_id"])["result"]
+
+    def _today(self):
+        return self.now.astimezone(ZONE).date()
 
     # -- what must hold after every step ----------------------------------------------
 
@@ -182,6 +264,11 @@ class Campaign(RuleBasedStateMachine):
             key=lambda s: s["project_id"],
         )
         return states, [tuple(r) for r in rows]
+
+
+def _milestone_ids(project):
+    figures = next(x for x in project["lines"] if x["line"] == "milestones")["figures"]
+    return [*figures["on_time"], *figures["late"]]
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -29,7 +29,7 @@ def overview_data(clocks: Clocks, filters: dict[str, str], group: str) -> dict[s
         "campaign": goals,
         "targets": campaign.targets(mine, goals.targets),
         "investment_target": goals.targets.investment,
-        "annual_plan": sum((s.annual_plan for s in mine), start=plan[0] * 0),
+        "annual_plan": sum((s.plan_for(year).annual for s in mine), start=plan[0] * 0),
         "invested": sum((a or 0 for a in actual), start=plan[0] * 0),
         "chart": charts.month_chart(plan, actual),
         "counts": {c: sum(1 for r in rows if r["status"] == c) for c in ("red", "yellow", "green")},

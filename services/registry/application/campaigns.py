@@ -7,8 +7,10 @@ The registry owns the ``campaign-<year>`` streams: defining a campaign appends a
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from shared.campaign import CARRIED_OVER, DEFINED, Campaign, campaign_stream
@@ -84,17 +86,31 @@ class Campaigns:
         event_id: str | None = None,
         actor: str = "",
         source: str = "",
+        plan: Mapping[str, Any] | None = None,
     ) -> Outcome:
-        """Carry a project into campaign ``to_year`` (from its latest campaign year)."""
+        """Carry a project into campaign ``to_year`` (from its latest campaign year), with
+        its investment plan for that year (``annual_plan``, ``monthly_plan``) if stated."""
         start = from_year if from_year is not None else self._from_year(project_id, to_year)
+        stated = {k: _yuan(v) for k, v in (plan or {}).items() if v is not None}
         return self.registry.submit(
             Submission(
                 event_id=event_id or str(uuid.uuid4()),
                 type=CARRIED_OVER,
                 occurred_at=occurred_at or self.store.clock(),
-                payload={"from_year": start, "to_year": to_year, "reason": reason},
+                payload={"from_year": start, "to_year": to_year, "reason": reason, **stated},
                 project_id=project_id,
                 actor=actor,
                 source=source,
             )
         )
+
+
+def _yuan(amounts: Any) -> Any:
+    """A plan's amounts as the payload writes money: decimal strings with two places
+    (text that is no amount is left for the payload's validation to name)."""
+    if isinstance(amounts, list | tuple):
+        return [_yuan(a) for a in amounts]
+    try:
+        return f"{Decimal(str(amounts)):.2f}"
+    except InvalidOperation:
+        return amounts

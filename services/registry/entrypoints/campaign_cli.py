@@ -79,8 +79,13 @@ def project() -> None:
 @click.option("--to-year", required=True, type=click.IntRange(2000, 2100))
 @click.option("--reason", required=True, help="结转原因，例如 续建项目")
 @click.option("--from-year", default=None, type=click.IntRange(2000, 2100))
+@click.option(
+    "--annual-plan", default=None, help="结转进入年度的年度计划投资（元）；不填沿用登记时的计划"
+)
 @click.pass_obj
-def project_carry_over(obj, project_id: str, to_year: int, reason: str, from_year) -> None:  # type: ignore[no-untyped-def]
+def project_carry_over(
+    obj, project_id: str, to_year: int, reason: str, from_year, annual_plan
+) -> None:  # type: ignore[no-untyped-def]
     """把项目结转到以后年度的攻坚年（记录 ProjectCarriedOver）。"""
     from shared.eventstore import EventStoreError
 
@@ -88,7 +93,13 @@ def project_carry_over(obj, project_id: str, to_year: int, reason: str, from_yea
 
     try:
         outcome = _campaigns(obj).carry_over(
-            project_id, to_year, reason, from_year=from_year, actor="cli", source="cli"
+            project_id,
+            to_year,
+            reason,
+            from_year=from_year,
+            actor="cli",
+            source="cli",
+            plan={"annual_plan": annual_plan},
         )
     except (RegistryError, EventStoreError) as exc:
         raise click.ClickException(f"不能结转：{exc}") from exc

@@ -12,6 +12,7 @@ from marshmallow import Schema, fields, validate
 
 from shared.auth import current_principal, require_role
 from shared.events.catalogue import CampaignDefined as CampaignDefinedPayload
+from shared.events.fields import Money
 from shared.http import KnownAt, PageBody, PageQuery, next_link, page_after
 
 from ..application.campaigns import Campaigns
@@ -65,6 +66,13 @@ class CarryOverBody(Schema):
     reason = fields.String(required=True, validate=validate.Length(1, 2000))
     occurred_at = fields.AwareDateTime(load_default=None)
     event_id = fields.UUID(load_default=None)
+    annual_plan = Money(load_default=None, allow_none=True)
+    monthly_plan = fields.List(
+        Money(),
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(equal=12),
+    )
 
 
 @blp.get("/campaigns")
@@ -123,6 +131,7 @@ def carry_over(body: dict[str, Any], project_id: str) -> Any:
         event_id=event_id_text(body["event_id"]) or str(uuid.uuid4()),
         actor=principal.name,
         source=principal.source,
+        plan={"annual_plan": body["annual_plan"], "monthly_plan": body["monthly_plan"]},
     )
     return _written(outcome)
 

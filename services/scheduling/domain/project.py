@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from shared.campaign import belongs_to
+from shared.campaign import YearPlan, belongs_to, campaign_years, plan_for_year
 from shared.history import AMENDMENTS, Amendments, Event, Standing, effective, within
 
 ACTIVE_PHASES = ("preliminary", "started", "completed")
@@ -145,14 +145,37 @@ class ProjectState:
     incidents: list[Incident] = field(default_factory=list)
     carried_into: list[int] = field(default_factory=list)
     """Later campaign years the project was carried into (``ProjectCarriedOver``)."""
+    carried_plans: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Campaign year → the investment plan its carry-over stated (``annual_plan``,
+    ``monthly_plan``), for the years whose carry-over stated one."""
 
     @property
     def active(self) -> bool:
         return self.phase in ACTIVE_PHASES
 
+    @property
+    def campaign_years(self) -> frozenset[int]:
+        return campaign_years(self.year, self.carried_into)
+
     def in_campaign(self, year: int) -> bool:
         """Whether the project is one of campaign ``year``'s (`shared.campaign`)."""
         return belongs_to(self.year, self.carried_into, year)
+
+    def plan_for(self, year: int) -> YearPlan:
+        """The investment plan of campaign ``year`` (`shared.campaign.plan_for_year`)."""
+        return self.plan_and_event(year)[0]
+
+    def plan_and_event(self, year: int) -> tuple[YearPlan, str]:
+        """The investment plan of campaign ``year`` and the event that stated it (the
+        registration, or a carry-over)."""
+        monthly = tuple(self.monthly_plan) if self.monthly_plan else None
+        registered = (YearPlan(self.annual_plan, monthly), self.registered_event)
+        stated = {
+            int(y): (plan, str(p.get("event_id") or self.registered_event))
+            for y, p in self.carried_plans.items()
+            if (plan := YearPlan.stated(p)) is not None
+        }
+        return plan_for_year(registered, stated, year)
 
     # -- JSON form kept by the read model ------------------------------------------------
 
@@ -240,6 +263,7 @@ class ProjectState:
                 for v in data["incidents"]
             ],
             carried_into=list(data.get("carried_into") or ()),
+            carried_plans=dict(data.get("carried_plans") or {}),
         )
 
 
@@ -365,6 +389,13 @@ def _construction_started(state: ProjectState, fact: Fact, p: dict[str, Any], on
 def _carried_over(state: ProjectState, fact: Fact, p: dict[str, Any], on: date) -> None:
     if int(p["to_year"]) not in state.carried_into:
         state.carried_into = sorted((*state.carried_into, int(p["to_year"])))
+    if p.get("annual_plan") is not None:
+        plan = {
+            "annual_plan": p["annual_plan"],
+            "monthly_plan": p.get("monthly_plan"),
+            "event_id": fact.event_id,
+        }
+        state.carried_plans[str(p["to_year"])] = plan
 
 
 def _resumed(state: ProjectState, fact: Fact, p: dict[str, Any], on: date) -> None:

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from shared.campaign import year_judged
 from shared.events.codes import VETO_INCIDENTS
 
 from .periods import Period, previous_month
@@ -91,6 +92,10 @@ class InvestmentLag:
     actual: Decimal
     behind_pp: Decimal
     evidence: tuple[str, ...] = field(default=())
+    year: int = 0
+    """The campaign year judged (`shared.campaign.year_judged`)."""
+    plan_event: str = ""
+    """The event that stated that year's plan (the registration, or a carry-over)."""
 
 
 def last_reported_month(today: date, grace_days: int) -> str:
@@ -100,24 +105,26 @@ def last_reported_month(today: date, grace_days: int) -> str:
 
 def investment_lag(state: ProjectState, today: date, grace_days: int = 5) -> InvestmentLag | None:
     """How far the reported investment is behind the time-proportional plan (序时进度),
-    in percentage points of the annual plan, counting months whose reports are due."""
+    in percentage points of the annual plan, counting months whose reports are due: of the
+    campaign year the month is judged in, by that year's plan (a carried project's too)."""
     last = last_reported_month(today, grace_days)
     year, month = int(last[:4]), int(last[5:])
-    if year < state.year or state.annual_plan <= 0:
+    judged = year_judged(state.campaign_years, year)
+    if judged is None:
         return None
-    months = 12 if year > state.year else month
-    if state.monthly_plan:
-        planned = sum(state.monthly_plan[:months], Decimal(0))
-    else:
-        planned = state.annual_plan * months / 12
-    prefix, actual, evidence = f"{state.year}-", Decimal(0), []
+    plan, stated_by = state.plan_and_event(judged)
+    if plan.annual <= 0:
+        return None
+    months = 12 if year > judged else month
+    planned = plan.due_by(months)
+    prefix, actual, evidence = f"{judged}-", Decimal(0), []
     for reported in sorted(state.investments):
         if reported.startswith(prefix) and int(reported[5:]) <= months:
             investment = state.investments[reported]
             actual += investment.amount
             evidence.append(investment.event_id)
-    behind = ((planned - actual) / state.annual_plan * 100).quantize(Decimal("0.1"))
-    return InvestmentLag(months, planned, actual, behind, tuple(evidence))
+    behind = ((planned - actual) / plan.annual * 100).quantize(Decimal("0.1"))
+    return InvestmentLag(months, planned, actual, behind, tuple(evidence), judged, stated_by)
 
 
 def findings(
@@ -267,14 +274,14 @@ def _investment(state: ProjectState, today: date, t: Thresholds) -> list[Finding
     return [
         Finding(
             "investment_behind",
-            f"{state.year}",
+            f"{lag.year}",
             {
                 "months": lag.months,
                 "planned": lag.planned,
                 "actual": lag.actual,
                 "behind_pp": lag.behind_pp,
             },
-            (state.registered_event, *lag.evidence),
+            tuple(dict.fromkeys((state.registered_event, lag.plan_event, *lag.evidence))),
             RED if lag.behind_pp > t.investment_red_pp else YELLOW,
             assignee=state.owner_unit,
         )
@@ -299,8 +306,8 @@ def _inspections(state: ProjectState, t: Thresholds) -> list[Finding]:
 
 def _report(state: ProjectState, today: date, t: Thresholds) -> list[Finding]:
     last = last_reported_month(today, t.report_grace_days)
-    if not last.startswith(f"{state.year}-") or last in state.investments:
-        return []
+    if not state.in_campaign(int(last[:4])) or last in state.investments:
+        return []  # a month of a year the project is not in, or reported
     if state.registered_on.strftime("%Y-%m") > last:
         return []  # registered after that month: nothing to report for it yet
     return [

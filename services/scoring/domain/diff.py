@@ -4,7 +4,8 @@ A line changed because events came into its evidence (late reports, corrections)
 went out of it (retracted, or beyond the new cut-off): those positions are the cause.
 A line whose evidence stayed the same but whose points did not (a corrected annual plan),
 and every line of a project that came into or went out of the year (a correction that
-moved or removed it, down to a line that went to nothing), names the project's events
+moved or removed it; each of its lines is listed, down to one that went from 0.00 to
+nothing), names the project's events
 recorded between the two assessments (``recorded_between``) in ``events_changed_by``.
 """
 
@@ -31,8 +32,9 @@ def _line_changes(
         new_points = Decimal(new["points"]) if new else Decimal(0)
         old_evidence = set(old["evidence"]) if old else set()
         new_evidence = set(new["evidence"]) if new else set()
-        if old_points == new_points and old_evidence == new_evidence:
-            continue
+        both = old is not None and new is not None
+        if both and old_points == new_points and old_evidence == new_evidence:
+            continue  # a line that came or went (0.00 → none included) is a change
         moved = before is None or after is None or old_evidence == new_evidence
         changes.append(
             {

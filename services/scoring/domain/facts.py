@@ -13,6 +13,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from shared.campaign import YearPlan, plan_for_year
+
 LINE_OF_TYPE = {
     "ConstructionStarted": "target_attainment",
     "ProjectCompleted": "target_attainment",
@@ -43,6 +45,9 @@ Evidence = list[int]
 class Milestone:
     original_due: date | None = None
     due: date | None = None
+    first_year_due: date | None = None
+    """The last due date it had in the year it was first due: what it is judged against
+    (under ``latest_due``), whatever it slipped to after that year."""
     completed_on: date | None = None
     slips: int = 0
     evidence: Evidence = field(default_factory=list)
@@ -87,11 +92,28 @@ class ProjectFacts:
     incidents: list[Finding] = field(default_factory=list)
     retracted: dict[str, Evidence] = field(default_factory=dict)
     """Per line, the retracted events and their retractions: why a line lost something."""
+    campaign_years: frozenset[int] = frozenset()
+    """The campaign years the project belongs to (`shared.campaign.campaign_years`)."""
+    carried_plans: dict[int, tuple[YearPlan, Evidence]] = field(default_factory=dict)
+    """Campaign year → the investment plan its carry-over stated, and that event."""
+
+    def plan_for(self, year: int) -> tuple[YearPlan, Evidence]:
+        """The investment plan of campaign ``year`` (`shared.campaign.plan_for_year`) and
+        the carry-over that stated it (none: the registration's)."""
+        registered: tuple[YearPlan, Evidence] = (
+            YearPlan(self.annual_plan, tuple(self.monthly_plan or ()) or None),
+            [],
+        )
+        plan, evidence = plan_for_year(registered, self.carried_plans, year)
+        return plan, list(evidence)
 
     @classmethod
-    def registered(cls, payload: Mapping[str, Any], evidence: Evidence) -> ProjectFacts:
+    def registered(
+        cls, payload: Mapping[str, Any], evidence: Evidence, years: frozenset[int] = frozenset()
+    ) -> ProjectFacts:
         monthly = payload.get("monthly_plan")
         return cls(
+            campaign_years=years or frozenset({int(payload.get("year") or 0)}),
             project_id=payload["project_id"],
             name=payload.get("name", ""),
             category=payload["category"],
@@ -150,8 +172,20 @@ def _milestone_planned(f: ProjectFacts, p: Mapping[str, Any], on: date, ev: Evid
     due = date.fromisoformat(p["due"])
     if m.original_due is None:
         m.original_due = due
-    m.due = due
+    _set_due(m, due)
     m.evidence.extend(ev)
+
+
+def _set_due(m: Milestone, due: date) -> None:
+    m.due = due
+    if m.original_due is None or due.year == m.original_due.year:
+        m.first_year_due = due
+
+
+def _carried_over(f: ProjectFacts, p: Mapping[str, Any], on: date, ev: Evidence) -> None:
+    plan = YearPlan.stated(p)
+    if plan is not None:
+        f.carried_plans[int(p["to_year"])] = (plan, list(ev))
 
 
 def _milestone_completed(f: ProjectFacts, p: Mapping[str, Any], on: date, ev: Evidence) -> None:
@@ -163,7 +197,7 @@ def _milestone_completed(f: ProjectFacts, p: Mapping[str, Any], on: date, ev: Ev
 
 def _milestone_slipped(f: ProjectFacts, p: Mapping[str, Any], on: date, ev: Evidence) -> None:
     m = _milestone(f, p["milestone_id"])
-    m.due = date.fromisoformat(p["new_due"])
+    _set_due(m, date.fromisoformat(p["new_due"]))
     m.slips += 1
     m.evidence.extend(ev)
 
@@ -208,4 +242,5 @@ _HANDLERS = {
     "InspectionCompleted": _inspection,
     "SupervisionNoticeIssued": _notice,
     "SafetyIncidentReported": _incident,
+    "ProjectCarriedOver": _carried_over,
 }

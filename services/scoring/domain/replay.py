@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from shared.campaign import CARRIED_OVER, belongs_to
+from shared.campaign import CARRIED_OVER, campaign_years
 from shared.events.codes import PROJECT_STREAM_PREFIX as PROJECT_PREFIX
 from shared.history import AMENDMENTS, Amendments, within
 from shared.history import Event as HistoryEvent
@@ -101,10 +101,9 @@ class Replay:
         evidence: list[int],
     ) -> None:
         if event.type == "ProjectRegistered":
-            carried = self.carried.get(project_id, ())
-            member = belongs_to(int(payload.get("year") or 0), carried, self.year)
-            if member and project_id not in self.projects:
-                self.projects[project_id] = ProjectFacts.registered(payload, evidence)
+            years = campaign_years(int(payload.get("year") or 0), self.carried.get(project_id, ()))
+            if self.year in years and project_id not in self.projects:
+                self.projects[project_id] = ProjectFacts.registered(payload, evidence, years)
             return
         facts = self.projects.get(project_id)
         if facts is not None:

@@ -18,7 +18,8 @@ from shared.eventstore.canonical import canonical_json
 
 RULES = "2026.12"
 """The scoring rules of this release: vetoes rank last, zero lines say why, approvals from
-the campaign's start, the year judged to 31 December."""
+the campaign's start, the year judged to 31 December, a milestone judged once in the year
+it was first due (or the project's first campaign after it)."""
 LEGACY_RULES = "2026.11"
 """The rules before: an assessment stored then is re-run with them (its digest covers
 them)."""

@@ -8,10 +8,11 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from shared.campaign import milestone_year
 from shared.i18n import label
 
 from .explanations import ZH, explanation, retracted
-from .facts import Evidence, ProjectFacts
+from .facts import Evidence, Milestone, ProjectFacts
 from .rulebook import Rulebook
 
 CENT = Decimal("0.01")
@@ -98,7 +99,7 @@ def score_project(f: ProjectFacts, rb: Rulebook, period: Period, texts: str = ZH
         "leader": f.leader,
         "lead_unit": f.lead_unit,
         "owner_unit": f.owner_unit,
-        "annual_plan": money(f.annual_plan),
+        "annual_plan": money(f.plan_for(period.year)[0].annual),
         "completed_investment": _completed(f, period),
         "lines": lines,
         "total": str(total),
@@ -169,12 +170,11 @@ def _investment(f: ProjectFacts, rb: Rulebook, period: Period, texts: str) -> di
     months = period.months_elapsed
     reports = _completed_months(f, period)
     completed = sum((a for _, a, _ in reports), Decimal(0))
+    plan, stated_by = f.plan_for(period.year)
     if rb.investment_basis == "annual":
-        due, basis = f.annual_plan, "annual"
-    elif f.monthly_plan:
-        due, basis = sum(f.monthly_plan[:months], Decimal(0)), "monthly"
+        due, basis = plan.annual, "annual"
     else:
-        due, basis = f.annual_plan * months / 12, "proportional"
+        due, basis = plan.due_by(months), "monthly" if plan.monthly else "proportional"
     ratio = completed / due if due > 0 else Decimal(1)
     share = min(ratio, Decimal(1))
     return _line(
@@ -195,7 +195,7 @@ def _investment(f: ProjectFacts, rb: Rulebook, period: Period, texts: str) -> di
                 if f"{period.year}-{m:02d}" not in f.investment
             ],
         },
-        [p for _, _, ev in reports for p in ev],
+        [*(p for _, _, ev in reports for p in ev), *stated_by],
     )
 
 
@@ -205,8 +205,8 @@ def _milestones(f: ProjectFacts, rb: Rulebook, period: Period, texts: str) -> di
     late: list[str] = []
     evidence: Evidence = []
     for milestone_id, m in sorted(f.milestones.items()):
-        due = m.original_due if rb.milestones_judged_against == "original_due" else m.due
-        if due is None or due.year != period.year:
+        due = _judged_due(m, rb)
+        if due is None or _judged_in(due, f, rb) != period.year:
             continue
         if m.completed_on is None and due > period.year_end:
             continue  # not due yet
@@ -224,6 +224,20 @@ def _milestones(f: ProjectFacts, rb: Rulebook, period: Period, texts: str) -> di
         {"on_time": on_time, "late": late},
         evidence,
     )
+
+
+def _judged_due(m: Milestone, rb: Rulebook) -> date | None:
+    """The due date a milestone is judged against: its first, or (``latest_due``) the
+    last it had in the year it was first due; under the legacy rules, the latest."""
+    if rb.milestones_judged_against == "original_due":
+        return m.original_due
+    return m.due if rb.legacy else m.first_year_due
+
+
+def _judged_in(due: date, f: ProjectFacts, rb: Rulebook) -> int | None:
+    """The one campaign year a milestone is judged in (`shared.campaign.milestone_year`);
+    under the legacy rules, the year of its due date."""
+    return due.year if rb.legacy else milestone_year(f.campaign_years, due.year)
 
 
 def _issues(f: ProjectFacts, rb: Rulebook, period: Period, texts: str) -> dict[str, Any]:

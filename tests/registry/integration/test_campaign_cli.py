@@ -53,3 +53,8 @@ def test_a_project_is_carried_over_once(sqlite_url):
     assert "已结转到2026年攻坚年" in carried.output
     again = run(sqlite_url, "project", "carry-over", "p1", "--to-year", "2026", "--reason", "续建")
     assert again.exit_code == 1 and "项目已属于2026年攻坚年" in again.output
+    planned = ("project", "carry-over", "p1", "--to-year", "2027", "--reason", "续建")
+    wrong = run(sqlite_url, *planned, "--annual-plan", "很多")
+    assert wrong.exit_code == 1 and "annual_plan" in wrong.output
+    stated = run(sqlite_url, *planned, "--annual-plan", "2400000")
+    assert stated.exit_code == 0, stated.output

@@ -91,6 +91,25 @@ class TestCarryingOver:
         assert events[-1]["type"] == "ProjectCarriedOver"
         assert events[-1]["payload"]["from_year"] == 2025
 
+    def test_a_carry_over_states_the_new_year_s_investment_plan(self, client, office):
+        register(client, office, year=2025)
+        monthly = ["200000"] * 12
+        body = {
+            "to_year": 2026,
+            "reason": "续建",
+            "annual_plan": "2400000",
+            "monthly_plan": monthly,
+        }
+        response = client.post("/v1/projects/p1/carry-over", json=body, headers=office)
+        assert response.status_code == 201, response.json
+        events = client.get("/v1/projects/p1/events", headers=office).json["events"]
+        payload = events[-1]["payload"]
+        assert payload["annual_plan"] == "2400000.00"
+        assert payload["monthly_plan"] == ["200000.00"] * 12
+        short = {"to_year": 2027, "reason": "续建", "monthly_plan": ["1.00"] * 11}
+        refused = client.post("/v1/projects/p1/carry-over", json=short, headers=office)
+        assert refused.status_code == 422 and "monthly_plan" in refused.json["errors"]
+
     def test_carrying_into_a_year_the_project_is_in_is_refused(self, client, office):
         register(client, office, year=2025)
         body = {"to_year": 2026, "reason": "结转"}

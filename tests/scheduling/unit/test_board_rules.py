@@ -184,3 +184,30 @@ def test_a_commissioned_project_has_no_findings():
         registered(planned_start="2024-01-05"), fact("ProjectCommissioned", "2024-02-01")
     )
     assert findings(state, day("2024-09-01"), T) == []
+
+
+def test_a_project_carried_into_the_next_year_owes_that_year_s_reports_by_its_plan():
+    carried = fact("ProjectCarriedOver", "2025-01-10", from_year=2024, to_year=2025, reason="续建")
+    state = state_of(registered(), *reports(11), carried)
+    assert "investment_report_missing" in rules(state, "2025-02-10")  # January 2025
+    lag = investment_lag(state, day("2025-02-10"))
+    assert (lag.year, lag.months, lag.planned) == (2025, 1, Decimal("1000000"))  # as registered
+    restated = fact(
+        "ProjectCarriedOver",
+        "2025-01-10",
+        from_year=2024,
+        to_year=2025,
+        reason="续建",
+        annual_plan="24000000.00",
+    )
+    state = state_of(registered(), *reports(11), restated)
+    lag = investment_lag(state, day("2025-02-10"))
+    assert (lag.year, lag.planned) == (2025, Decimal("2000000"))
+    (behind,) = [f for f in findings(state, day("2025-03-10"), T) if f.rule == "investment_behind"]
+    assert (behind.subject, restated.event_id in behind.evidence) == ("2025", True)
+
+
+def test_a_project_not_carried_owes_no_report_in_the_next_year():
+    state = state_of(registered(), *reports(11))
+    assert "investment_report_missing" not in rules(state, "2025-02-10")
+    assert investment_lag(state, day("2025-02-10")).year == 2024

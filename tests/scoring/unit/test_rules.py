@@ -162,7 +162,8 @@ def test_milestones_are_judged_on_time_against_their_original_due_date():
     assert milestones["points"] == "7.50"
 
 
-def test_a_slipped_milestone_is_on_time_when_the_rulebook_judges_the_latest_due_date():
+def latest_due_rulebook():
+    """The default rulebook judging milestones against their latest due date."""
     from services.scoring.application.rulebooks import parse_rulebook
 
     document = default_rulebook().document | {"version": "latest-due"}
@@ -170,6 +171,10 @@ def test_a_slipped_milestone_is_on_time_when_the_rulebook_judges_the_latest_due_
         **document["lines"],
         "milestones": {"points": "15", "judge_against": "latest_due"},
     }
+    return parse_rulebook(document)
+
+
+def test_a_slipped_milestone_is_on_time_when_the_rulebook_judges_the_latest_due_date():
     log = Log()
     log.add("p1", "ProjectRegistered", registration("p1"), "2024-03-01")
     log.add(
@@ -180,7 +185,27 @@ def test_a_slipped_milestone_is_on_time_when_the_rulebook_judges_the_latest_due_
     )
     log.add("p1", "MilestoneSlipped", {"milestone_id": "m1", "new_due": "2024-10-31"}, "2024-08-01")
     log.add("p1", "MilestoneCompleted", {"milestone_id": "m1"}, "2024-10-15")
-    assert line(assess(log, rulebook=parse_rulebook(document)), "milestones")["points"] == "15.00"
+    assert line(assess(log, rulebook=latest_due_rulebook()), "milestones")["points"] == "15.00"
+
+
+def test_under_latest_due_a_milestone_slipped_into_next_year_is_late_in_its_first_year_only():
+    log = Log()
+    log.add("p1", "ProjectRegistered", registration("p1"), "2024-03-01")
+    planned = {"milestone_id": "m1", "name": "Frame", "due": "2024-06-30"}
+    log.add("p1", "MilestonePlanned", planned, "2024-03-02")
+    log.add("p1", "MilestoneSlipped", {"milestone_id": "m1", "new_due": "2024-09-30"}, "2024-06-01")
+    log.add("p1", "MilestoneSlipped", {"milestone_id": "m1", "new_due": "2025-06-30"}, "2024-09-01")
+    log.add("p1", "MilestoneCompleted", {"milestone_id": "m1"}, "2025-06-20")
+    carried = {"p1": [2025]}
+    figures = {}
+    for year in (2024, 2025):
+        replay = Replay(year, on(f"{year}-12-31"), ZONE, Amendments(log.events), carried)
+        for event in log.events:
+            replay.feed(event)
+        result = replay.result(latest_due_rulebook())
+        figures[year] = line(result, "milestones")["figures"]
+    # Judged against 30 September 2024, the last due date it had in 2024.
+    assert figures == {2024: {"on_time": [], "late": ["m1"]}, 2025: {"on_time": [], "late": []}}
 
 
 def test_no_milestone_due_earns_full_milestone_points():
