@@ -382,14 +382,14 @@ class AssessmentPublished(Schema):
 
 
 class CampaignTargets(Schema):
-    breakthrough = fields.Integer(required=True, validate=validate.Range(0, 100000))
-    new_start = fields.Integer(required=True, validate=validate.Range(0, 100000))
-    preliminary = fields.Integer(required=True, validate=validate.Range(0, 100000))
+    breakthrough = Whole(required=True, validate=validate.Range(0, 100000))
+    new_start = Whole(required=True, validate=validate.Range(0, 100000))
+    preliminary = Whole(required=True, validate=validate.Range(0, 100000))
     investment = Money(required=True)
 
 
 class CampaignDefined(Schema):
-    year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
+    year = Whole(required=True, validate=validate.Range(2000, 2100))
     name = _name
     county = fields.String(required=True, validate=validate.Length(1, 100))
     starts_on = fields.Date(required=True)
@@ -403,8 +403,8 @@ class CampaignDefined(Schema):
 
 
 class ProjectCarriedOver(Schema):
-    from_year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
-    to_year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
+    from_year = Whole(required=True, validate=validate.Range(2000, 2100))
+    to_year = Whole(required=True, validate=validate.Range(2000, 2100))
     reason = fields.String(required=True, validate=validate.Length(1, 2000))
     annual_plan = Money(
         load_default=None,

@@ -12,8 +12,8 @@ from marshmallow import Schema, fields, validate
 
 from shared.auth import current_principal, require_role
 from shared.events.catalogue import CampaignDefined as CampaignDefinedPayload
-from shared.events.fields import Money
-from shared.http import KnownAt, PageBody, PageQuery, next_link, page_after
+from shared.events.fields import Money, Whole
+from shared.http import KnownAt, PageBody, PageQuery, limit_field, next_link, page_after
 
 from ..application.campaigns import Campaigns
 from ..wiring import RegistryParts
@@ -43,7 +43,7 @@ class CampaignBody(CampaignDefinedPayload):
 
 class CampaignListQuery(PageQuery):
     known_at = KnownAt(load_default=None)
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 500))
+    limit = limit_field(50, 500)
 
 
 class CampaignView(Schema):
@@ -61,8 +61,8 @@ class CampaignListResponse(PageBody):
 
 
 class CarryOverBody(Schema):
-    to_year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
-    from_year = fields.Integer(load_default=None, validate=validate.Range(2000, 2100))
+    to_year = Whole(required=True, validate=validate.Range(2000, 2100))
+    from_year = Whole(load_default=None, validate=validate.Range(2000, 2100))
     reason = fields.String(required=True, validate=validate.Length(1, 2000))
     occurred_at = fields.AwareDateTime(load_default=None)
     event_id = fields.UUID(load_default=None)

@@ -61,7 +61,8 @@ READERS = ("office", "auditor", "viewer")
 
 
 def campaign_field() -> fields.Integer:
-    return fields.Integer(
+    return Whole(
+        from_text=True,
         load_default=None,
         validate=validate.Range(2000, 2100),
         metadata={"description": "the campaign year (default: the current campaign)"},
@@ -289,13 +290,14 @@ def issue_plan_document(query, cadence: str, period: str, kind: str):  # type: i
 
 
 class DocumentsQuery(PageQuery):
-    after = fields.Integer(
+    after = Whole(
+        from_text=True,
         load_default=0,
         validate=validate.Range(min=0),
         metadata={"description": "the global position of the last document of the page before"},
     )
     limit = limit_field(100, 1000)
-    year = fields.Integer(load_default=None, validate=validate.Range(2000, 2100))
+    year = Whole(from_text=True, load_default=None, validate=validate.Range(2000, 2100))
     kind = fields.String(load_default=None, validate=validate.OneOf(DOCUMENT_KINDS))
 
 

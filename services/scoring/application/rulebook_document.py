@@ -12,6 +12,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from shared.events.fields import Whole
+
 from ..domain.rulebook import (
     ACHIEVEMENTS,
     CATEGORIES,
@@ -139,9 +141,7 @@ class _TargetAttainment(_Document):
 class _Investment(_Document):
     points = _Amount("0", "1000")
     basis = _Choice(("time_proportional", "annual"))
-    report_due_day = fields.Integer(
-        load_default=DEFAULT_REPORT_DUE_DAY, validate=validate.Range(1, 28)
-    )
+    report_due_day = Whole(load_default=DEFAULT_REPORT_DUE_DAY, validate=validate.Range(1, 28))
 
 
 class _Milestones(_Document):
