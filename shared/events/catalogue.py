@@ -299,6 +299,20 @@ class AssessmentPublished(Schema):
     summary = fields.Dict(load_default=dict)
 
 
+class AssessmentComputed(AssessmentPublished):
+    """The job's result: a draft (草稿) until signed off; same fields as the publication."""
+
+
+class AssessmentApproved(Schema):
+    assessment_id = _id
+    year = fields.Integer(required=True)
+    digest = fields.String(required=True, validate=validate.Length(equal=64))
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    approved_by = _name
+    supersedes = fields.String(load_default=None, allow_none=True)
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 2000))
+
+
 class CampaignTargets(Schema):
     breakthrough = fields.Integer(required=True, validate=validate.Range(0, 100000))
     new_start = fields.Integer(required=True, validate=validate.Range(0, 100000))
@@ -437,7 +451,7 @@ CATALOGUE: tuple[EventType, ...] = (
     EventType(
         "AssessmentPublished",
         AssessmentPublished,
-        meaning="a year-end assessment (年终考核) with its digest",
+        meaning="a year-end assessment (年终考核) with its digest, published once signed off",
     ),
     # Added after the first release; appended so that the slices above stay stable.
     EventType("ProjectResumed", ProjectResumed, meaning="a suspended project resumes"),
@@ -470,6 +484,17 @@ CATALOGUE: tuple[EventType, ...] = (
         "IntegrationEnabled",
         IntegrationEnabled,
         meaning="an administrator lets a stopped integration send again",
+    ),
+    EventType(
+        "AssessmentComputed",
+        AssessmentComputed,
+        meaning="a year-end assessment computed by its job: a draft until signed off (审定)",
+    ),
+    EventType(
+        "AssessmentApproved",
+        AssessmentApproved,
+        meaning="the approver signs off an assessment's digest (审定); appended with its "
+        "``AssessmentPublished``; a correction names the version it supersedes and why",
     ),
 )
 

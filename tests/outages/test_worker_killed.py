@@ -1,6 +1,6 @@
 """A worker process killed with SIGKILL mid-assessment, on PostgreSQL and a real Redis:
 posting again returns the same job, another worker takes it up within 60 s, and the job
-ends with one assessment and one ``AssessmentPublished`` event."""
+ends with one assessment and one ``AssessmentComputed`` event (its draft)."""
 
 from __future__ import annotations
 

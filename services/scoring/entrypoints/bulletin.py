@@ -58,8 +58,18 @@ class Bulletin:
         return int(self.record["year"])
 
     @property
+    def draft(self) -> bool:
+        """Not signed off (审定): every copy says 草稿."""
+        return self.publication.get("state", "draft") == "draft"
+
+    @property
+    def publication(self) -> dict[str, Any]:
+        return dict(self.record.get("publication") or {})
+
+    @property
     def title(self) -> str:
-        return f"关于{self.year}年度重点项目建设攻坚行动年终考核结果的通报"
+        title = f"关于{self.year}年度重点项目建设攻坚行动年终考核结果的通报"
+        return f"{title}（草稿，未经审定）" if self.draft else title
 
     @property
     def signed_on(self) -> date:
@@ -111,7 +121,24 @@ def metadata(b: Bulletin) -> dict[str, str]:
         "事件链头哈希": r["chain_head_hash"],
         "结果摘要（SHA-256）": r["result_hash"],
         "考核摘要（SHA-256）": r["digest"],
+        **sign_off(b),
     }
+    return out
+
+
+def sign_off(b: Bulletin) -> dict[str, str]:
+    """审定: the state, and for a published version who signed it off, when, its version
+    and what it corrects, and why."""
+    standing = b.publication
+    out = {"审定状态": label("assessment_state", standing.get("state", "draft"))}
+    if standing.get("approved_by"):
+        out["审定人"] = standing["approved_by"]
+        out["审定时间"] = instant_text_of(standing["approved_at"], b.zone)
+    if standing.get("version"):
+        out["发布版本"] = f"第{standing['version']}版"
+    if standing.get("supersedes"):
+        out["更正的版本"] = standing["supersedes"]
+        out["更正原因"] = standing.get("correction_reason") or ""
     return out
 
 

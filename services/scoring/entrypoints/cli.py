@@ -13,8 +13,13 @@ from shared.commandline import AS_OF, KNOWN_AT
 from shared.documents import OfficeConfig
 from shared.i18n import label
 
-from ..application import assessments, rulebooks, verification
-from ..domain.errors import AssessmentNotFound
+from ..application import assessments, publication, rulebooks, verification
+from ..domain.errors import (
+    AssessmentAlreadyPublished,
+    AssessmentAltered,
+    AssessmentNotFound,
+    CorrectionReasonMissing,
+)
 from ..domain.rulebook import RulebookInvalid
 from ..readmodel.records import Records
 from . import reports
@@ -84,20 +89,22 @@ def assess(
                 job["job_id"],
                 runtime.settings.zone,
                 progress=progress,
-                on_published=checkpoint_after(runtime),
+                on_recorded=checkpoint_after(runtime),
             )
         except rulebooks.UnknownRulebook as exc:
             raise click.ClickException(str(exc)) from exc
     assert job is not None
     record = records.assessment(job["assessment_id"])
     assert record is not None
+    record["publication"] = publication.standing(runtime.store, record)
     _report(record, out, fmt, runtime)
 
 
 def _report(record: dict[str, Any], out: Path | None, fmt: str | None, runtime: Any) -> None:
     """Print the digest and the grade counts; write the report if asked."""
     campaign = record["result"]["campaign"]
-    click.echo(f"年终考核 {record['assessment_id']}  摘要 {record['digest']}")
+    state = label("assessment_state", record["publication"]["state"])
+    click.echo(f"年终考核 {record['assessment_id']}  摘要 {record['digest']}  {state}")
     click.echo(
         f"  项目{campaign['projects']}个；等次："
         + "、".join(f"{label('grade', g)}{n}个" for g, n in campaign["grade_counts"].items())
@@ -146,6 +153,37 @@ def assessment_verify(obj: Any, assessment_id: str | None) -> None:
         click.echo("尚无已存档的考核")
     if any(not outcome.ok for outcome in outcomes):
         raise SystemExit(1)
+
+
+@assessment.command("approve")
+@click.argument("assessment_id")
+@click.option("--by", "by", required=True, help="Who signs it off (审定人), as recorded.")
+@click.option("--reason", default=None, help="Why a published year's result is corrected.")
+@click.pass_obj
+def assessment_approve(obj: Any, assessment_id: str, by: str, reason: str | None) -> None:
+    """审定: sign an assessment off and publish it; a correction of a published year
+    needs --reason and supersedes the published version."""
+    runtime = obj.runtime()
+    try:
+        standing, published = publication.approve(
+            runtime.store, Records(runtime.engine), assessment_id, by=by, reason=reason
+        )
+    except (
+        AssessmentNotFound,
+        AssessmentAltered,
+        AssessmentAlreadyPublished,
+        CorrectionReasonMissing,
+    ) as exc:
+        raise click.ClickException(str(exc)) from exc
+    if published:
+        checkpoint_after(runtime)(0)
+    click.echo(
+        f"考核 {assessment_id} {label('assessment_state', standing['state'])}："
+        f"第{standing['version']}版，审定人 {standing['approved_by'] or '（未记录）'}"
+        + ("" if published else "（此前已发布）")
+    )
+    if standing["supersedes"]:
+        click.echo(f"  更正 {standing['supersedes']}，原因：{standing['correction_reason']}")
 
 
 @click.group()
