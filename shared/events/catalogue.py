@@ -306,7 +306,7 @@ class AssessmentComputed(AssessmentPublished):
 class AssessmentApproved(Schema):
     assessment_id = _id
     year = fields.Integer(required=True)
-    digest = fields.String(required=True, validate=validate.Length(equal=64))
+    digest = fields.String(required=True)
     version = fields.Integer(required=True, validate=validate.Range(min=1))
     approved_by = _name
     supersedes = fields.String(load_default=None, allow_none=True)
