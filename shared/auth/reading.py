@@ -18,6 +18,7 @@ OFFICE_EVENT_TYPES = (
     "AssessmentApproved",
     *PUBLISHED_EVENT_TYPES,
     "DocumentIssued",
+    "PrincipalAdmonished",
 )
 ADMIN_EVENT_TYPES = ("TokenRevoked", "IntegrationDisabled", "IntegrationEnabled")
 

@@ -313,6 +313,17 @@ class AssessmentApproved(Schema):
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 2000))
 
 
+class PrincipalAdmonished(Schema):
+    admonishment_id = _id
+    year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
+    unit = _name
+    principal = _name
+    held_on = fields.Date(required=True)
+    conducted_by = _name
+    reason = fields.String(required=True, validate=validate.Length(1, 2000))
+    assessment_id = fields.String(load_default=None, allow_none=True)
+
+
 class CampaignTargets(Schema):
     breakthrough = fields.Integer(required=True, validate=validate.Range(0, 100000))
     new_start = fields.Integer(required=True, validate=validate.Range(0, 100000))
@@ -495,6 +506,12 @@ CATALOGUE: tuple[EventType, ...] = (
         AssessmentApproved,
         meaning="the approver signs off an assessment's digest (审定); appended with its "
         "``AssessmentPublished``; a correction names the version it supersedes and why",
+    ),
+    EventType(
+        "PrincipalAdmonished",
+        PrincipalAdmonished,
+        meaning="a unit's principal admonished (诫勉谈话): who, when, by whom, why "
+        "(stream ``accountability-<year>``)",
     ),
 )
 

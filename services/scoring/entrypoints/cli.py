@@ -11,9 +11,10 @@ from tqdm import tqdm
 
 from shared.commandline import AS_OF, KNOWN_AT
 from shared.documents import OfficeConfig
+from shared.documents import render as render_document
 from shared.i18n import label
 
-from ..application import assessments, publication, rulebooks, verification
+from ..application import accountability, assessments, publication, rulebooks, verification
 from ..domain.errors import (
     AssessmentAlreadyPublished,
     AssessmentAltered,
@@ -22,7 +23,7 @@ from ..domain.errors import (
 )
 from ..domain.rulebook import RulebookInvalid
 from ..readmodel.records import Records
-from . import reports
+from . import cadre, reports
 from .actors import checkpoint_after
 
 
@@ -97,6 +98,7 @@ def assess(
     record = records.assessment(job["assessment_id"])
     assert record is not None
     record["publication"] = publication.standing(runtime.store, record)
+    record["admonishments"] = [a.view() for a in accountability.of_year(runtime.store, year)]
     _report(record, out, fmt, runtime)
 
 
@@ -184,6 +186,53 @@ def assessment_approve(obj: Any, assessment_id: str, by: str, reason: str | None
     )
     if standing["supersedes"]:
         click.echo(f"  更正 {standing['supersedes']}，原因：{standing['correction_reason']}")
+
+
+@assessment.command("admonish")
+@click.argument("year", type=click.IntRange(2000, 2100))
+@click.option("--unit", required=True, help="The unit (承办单位).")
+@click.option("--principal", required=True, help="Its principal (主要负责人).")
+@click.option("--held-on", "held_on", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--by", "conducted_by", required=True, help="Who held the talk (谈话人).")
+@click.option("--reason", required=True, help="Why (事由).")
+@click.option("--id", "admonishment_id", default=None, help="Idempotency key.")
+@click.pass_obj
+def assessment_admonish(obj: Any, year: int, held_on: datetime, **given: Any) -> None:
+    """诫勉谈话: record that a unit's principal was admonished — who, when, by whom, why."""
+    runtime = obj.runtime()
+    found, created = accountability.record(
+        runtime.store,
+        year,
+        {**given, "held_on": held_on.date()},
+        actor="cli",
+        source="cli",
+        zone=runtime.settings.zone,
+    )
+    state = "已记录" if created else "此前已记录"
+    click.echo(f"诫勉谈话 {found.admonishment_id} {state}：{found.unit} {found.principal}")
+
+
+@assessment.command("cadre")
+@click.argument("assessment_id")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def assessment_cadre(obj: Any, assessment_id: str, out: Path) -> None:
+    """干部考核: write a published assessment's units and leaders (score, grade, rank,
+    先进单位, 通报批评, 诫勉谈话) as XLSX."""
+    runtime = obj.runtime()
+    try:
+        record = verification.read(Records(runtime.engine), assessment_id)
+    except (AssessmentNotFound, AssessmentAltered) as exc:
+        raise click.ClickException(str(exc)) from exc
+    if publication.standing(runtime.store, record)["state"] == "draft":
+        raise click.ClickException(f"考核结果 {assessment_id} 尚为草稿，审定发布后方可导出")
+    admonished = accountability.of_year(runtime.store, record["year"])
+    office = OfficeConfig.load()
+    document = cadre.build(record, admonished, office, runtime.settings.zone)
+    body = render_document(document, "xlsx", office, "cadre").body
+    assert isinstance(body, bytes)  # XLSX is binary
+    out.write_bytes(body)
+    click.echo(f"干部考核参考表已写入 {out}")
 
 
 @click.group()

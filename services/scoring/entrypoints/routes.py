@@ -15,7 +15,7 @@ from shared.http import AsOf, KnownAt, PageQuery, Problem, next_link, page_after
 from shared.messaging import send_or_leave
 from shared.runtime import Runtime
 
-from ..application import assessments, jobs, publication, rulebooks, verification
+from ..application import accountability, assessments, jobs, publication, rulebooks, verification
 from ..domain.diff import diff_results
 from ..domain.errors import (
     AssessmentJobNotFound,
@@ -318,6 +318,7 @@ def get_report(assessment_id: str, fmt: str):  # type: ignore[no-untyped-def]
         )
     record = _assessment(assessment_id)
     runtime = _runtime()
+    record["admonishments"] = admonishments_of(runtime, record["year"])
     issued = register_for(runtime).find(bulletin.document_key(record))
     office, zone = office_config_for(runtime), runtime.settings.zone
     checkpoints = reports.checkpoints_for(runtime.store, record)
@@ -327,6 +328,11 @@ def get_report(assessment_id: str, fmt: str):  # type: ignore[no-untyped-def]
         content_type=rendered.content_type,
         headers={"Content-Disposition": rendered.content_disposition},
     )
+
+
+def admonishments_of(runtime: Runtime, year: int) -> list[dict[str, Any]]:
+    """The year's 诫勉谈话, as the bulletin prints them."""
+    return [a.view() for a in accountability.of_year(runtime.store, year)]
 
 
 @blp.post("/assessments/<assessment_id>/bulletin/issue")
