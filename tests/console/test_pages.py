@@ -278,6 +278,37 @@ def test_a_draft_is_marked_and_only_the_approver_signs_it_off_for_viewers_to_see
     assert href in viewer.get("/assessments").text
 
 
+def test_a_units_scorecard_shows_its_admonishment(signed_in, site):
+    from urllib.parse import unquote
+
+    from services.scoring.application import accountability
+
+    href = _finished_assessment(signed_in("office"))
+    page = signed_in("auditor").get(href).text
+    unit = re.search(r'/units/([^"]+)"', page)
+    assert unit is not None
+    name = unquote(unit.group(1))
+    talk = {
+        "unit": name,
+        "principal": "赵某某",
+        "held_on": date(2026, 1, 15),
+        "conducted_by": "县纪委 钱某某",
+        "reason": "工作不主动",
+    }
+    accountability.record(
+        site.runtime.store,
+        2025,
+        talk,
+        actor="office1",
+        source="console",
+        zone=site.runtime.settings.zone,
+    )
+    card = signed_in("auditor").get(f"{href}/units/{name}").text
+    assert (
+        "奖惩记录" in card and "赵某某" in card and "县纪委 钱某某" in card and "工作不主动" in card
+    )
+
+
 def test_the_auditor_verifies_the_chain_and_downloads_the_log(signed_in, site):
     import json
     import time

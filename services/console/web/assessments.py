@@ -12,7 +12,7 @@ from flask import abort, jsonify, redirect, request, url_for
 
 from shared.eventstore import now_utc
 
-from ...scoring.application import publication, verification
+from ...scoring.application import accountability, publication, verification
 from ...scoring.domain.errors import (
     AssessmentAlreadyPublished,
     AssessmentAltered,
@@ -193,7 +193,18 @@ def holder_scorecard(assessment_id: str, kind: str, name: str):  # type: ignore[
     rows = [
         (projects[pid], holder["weights"].get(pid)) for pid in holder["projects"] if pid in projects
     ]
-    return page("holder", f"评分表 · {name}", record=record, holder=holder, rows=rows, kind=kind)
+    admonishments = (
+        accountability.of_year(gateway().store, record["year"], name) if kind == "units" else []
+    )
+    return page(
+        "holder",
+        f"评分表 · {name}",
+        record=record,
+        holder=holder,
+        rows=rows,
+        kind=kind,
+        admonishments=admonishments,
+    )
 
 
 @bp.get("/assessments/<assessment_id>/diff")

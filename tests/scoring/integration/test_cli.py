@@ -95,3 +95,36 @@ def test_assessment_approve_signs_off_a_draft_and_a_correction_needs_its_reason(
     )
     assert corrected.exit_code == 0, corrected.output
     assert f"更正 {december}，原因：迟报更正" in corrected.output
+
+
+def test_admonish_records_a_talk_and_cadre_writes_the_published_results(
+    sqlite_url, tmp_path, monkeypatch
+):
+    runtime = runtime_for(Settings.from_env(database_url=sqlite_url))
+    county(History(runtime.store))
+    runtime.close()
+    monkeypatch.setenv("GONGJIAN_DATABASE_URL", sqlite_url)
+    talk = ["assessment", "admonish", "2024", "--unit", "Unit B", "--principal", "王某某"]
+    talk += [
+        "--held-on",
+        "2025-01-20",
+        "--by",
+        "县委组织部",
+        "--reason",
+        "成效不明显",
+        "--id",
+        "J1",
+    ]
+    recorded = CliRunner().invoke(main, talk)
+    assert recorded.exit_code == 0 and "诫勉谈话 J1 已记录：Unit B 王某某" in recorded.output
+    assert "此前已记录" in CliRunner().invoke(main, talk).output
+    first = CliRunner().invoke(main, ["assess", "--year", "2024", "--known-at", "2024-12-31"])
+    assessment_id = first.output.split()[1]
+    out = tmp_path / "cadre.xlsx"
+    draft = CliRunner().invoke(main, ["assessment", "cadre", assessment_id, "--out", str(out)])
+    assert draft.exit_code == 1 and "草稿" in draft.output
+    CliRunner().invoke(main, ["assessment", "approve", assessment_id, "--by", "张书记"])
+    written = CliRunner().invoke(main, ["assessment", "cadre", assessment_id, "--out", str(out)])
+    assert written.exit_code == 0, written.output
+    rows = {r[0]: r for r in load_workbook(out)["承办单位"].iter_rows(min_row=3, values_only=True)}
+    assert rows["Unit B"][6] == "王某某（2025年1月20日，县委组织部）"
