@@ -48,6 +48,7 @@ ENUMERATIONS = {
     "achievement": (rulebook.ACHIEVEMENTS, tuple(facts.ACHIEVEMENT_OF_TYPE.values())),
     "assessment_job_status": (JOB_STATUSES,),
     "assessment_state": (publication.STATES,),
+    "criticism_criterion": (rulebook.CRITICISM_CRITERIA,),
     "verification_job_status": (verification.JOB_STATUSES,),
     "calendar_source": (calendar.SOURCES,),
     "meeting_date_rule": (plan.DATE_RULES,),

@@ -226,11 +226,22 @@ def criticised(b: Bulletin) -> list[Block]:
     units = b.result["criticised_units"]
     if not units:
         return [Paragraph("本年度无通报批评的承办单位。")]
-    return [
+    reasons = b.result.get("criticism_reasons") or {}
+    blocks = [
         Paragraph(
-            f"{'、'.join(units)}等{len(units)}个单位考核排名靠后或存在一票否决事项，予以通报批评。"
+            f"{'、'.join(units)}等{len(units)}个单位考核排名靠后、存在一票否决事项或"
+            "经考核认定工作不力，予以通报批评。"
         )
     ]
+    blocks += [
+        Paragraph(f"{unit}：{grounds_text(reasons[unit])}。") for unit in units if unit in reasons
+    ]
+    return blocks
+
+
+def grounds_text(codes: list[str]) -> str:
+    """``工作不主动、成效不明显``."""
+    return "、".join(label("criticism_criterion", code) for code in codes)
 
 
 def admonished(b: Bulletin) -> list[Block]:

@@ -24,7 +24,7 @@ from shared.documents import (
 from shared.i18n import label, short_date
 
 from ..application.accountability import Admonishment
-from .bulletin import sign_off_of
+from .bulletin import grounds_text, sign_off_of
 
 KIND = "干部考核参考"
 _SCORED = (
@@ -62,6 +62,12 @@ def _talks(admonished: Sequence[Admonishment], unit: str) -> str:
     )
 
 
+def _criticised(unit: str, criticised: set[str], reasons: dict[str, list[str]]) -> str:
+    if unit not in criticised:
+        return "否"
+    return f"是（{grounds_text(reasons[unit])}）" if unit in reasons else "是"
+
+
 def unit_table(record: dict[str, Any], admonished: Sequence[Admonishment]) -> Table:
     result = record["result"]
     advanced, criticised = set(result["advanced_units"]), set(result["criticised_units"])
@@ -69,7 +75,7 @@ def unit_table(record: dict[str, Any], admonished: Sequence[Admonishment]) -> Ta
         Column("承办单位", 10),
         *_SCORED,
         Column("先进单位", 5),
-        Column("通报批评", 5),
+        Column("通报批评", 12),
         Column("诫勉谈话", 16),
     )
     rows = tuple(
@@ -79,7 +85,7 @@ def unit_table(record: dict[str, Any], admonished: Sequence[Admonishment]) -> Ta
             label("grade", u["grade"]),
             u["rank"],
             "是" if u["name"] in advanced else "否",
-            "是" if u["name"] in criticised else "否",
+            _criticised(u["name"], criticised, result.get("criticism_reasons") or {}),
             _talks(admonished, u["name"]) or "无",
         )
         for u in sorted(result["units"], key=lambda u: (u["rank"], u["name"]))

@@ -12,6 +12,7 @@ from shared.auth import current_principal, require_role
 from shared.documents import issued_json, office_config_for, register_for
 from shared.eventstore import RecordedEvent, format_instant
 from shared.http import AsOf, KnownAt, PageQuery, Problem, next_link, page_after
+from shared.i18n import label
 from shared.messaging import send_or_leave
 from shared.runtime import Runtime
 
@@ -182,6 +183,12 @@ def _assessment(assessment_id: str) -> dict[str, Any]:
     if standing["state"] == "draft" and not current_principal().has(*DRAFT_READERS):
         raise AssessmentNotFound(assessment_id)
     record["links"] = _correction_links(record)
+    result = record["result"]
+    if "criticism_reasons" in result:  # beside the sealed codes, their Chinese labels
+        result["criticism_reasons_labels"] = {
+            unit: [label("criticism_criterion", code) for code in codes]
+            for unit, codes in result["criticism_reasons"].items()
+        }
     return record
 
 

@@ -75,3 +75,35 @@ def test_the_bulletin_and_the_cadre_export_show_rewards_and_accountability(
     leaders = list(book["分包县领导"].iter_rows(min_row=2, values_only=True))
     assert leaders[0][:4] == ("分包领导", "总分", "等次", "排名")
     assert {row[0] for row in leaders[1:]} == {"Leader A", "Leader B"}
+
+
+def test_the_rulebook_names_the_grounds_for_criticism_and_each_unit_meeting_one_is_criticised(
+    client, runtime, history, worker
+):
+    from services.scoring.application.rulebooks import DEFAULT_RULEBOOK, read_document
+
+    county(history)
+    office = bearer(runtime, "office")
+    document = read_document(DEFAULT_RULEBOOK)
+    document["version"] = "2024.criteria"
+    document["rollup"]["criticism_share"] = "0"
+    document["rollup"]["criticism_criteria"] = {
+        "ineffective_measures": {"line": "milestones", "below": "0.5"},
+        "no_evident_results": {"line": "total", "below": "0.99"},
+    }
+    bad = {**document, "rollup": {**document["rollup"], "criticism_criteria": {"lazy": {}}}}
+    refused = client.post("/v1/rulebooks", json=bad, headers=office)
+    assert refused.status_code == 422 and "rollup.criticism_criteria.lazy" in refused.json["errors"]
+    assert client.post("/v1/rulebooks", json=document, headers=office).status_code == 201
+    assessment_id = assess(client, runtime, office, known_at="2024-12-31")["assessment_id"]
+    result = client.get(f"/v1/assessments/{assessment_id}", headers=office).json["result"]
+    totals = {u["name"]: u["total"] for u in result["units"]}
+    below = {name for name, total in totals.items() if float(total) < 99}
+    assert below and set(result["criticised_units"]) == below
+    for unit in below:
+        assert "no_evident_results" in result["criticism_reasons"][unit]
+        assert "成效不明显" in result["criticism_reasons_labels"][unit]
+    approve = f"/v1/assessments/{assessment_id}/approve"
+    client.post(approve, headers=bearer(runtime, "approver"))
+    text = client.get(f"/v1/assessments/{assessment_id}/report.html", headers=office).data.decode()
+    assert any(f"{unit}：" in text and "成效不明显" in text for unit in below)
