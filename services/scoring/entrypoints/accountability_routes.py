@@ -10,6 +10,7 @@ from marshmallow import Schema, fields, validate
 from shared.auth import current_principal, require_role
 from shared.documents import office_config_for
 from shared.documents import render as render_document
+from shared.http import PageQuery, next_link, page_after
 from shared.runtime import Runtime
 
 from ..application import accountability, publication, verification
@@ -40,6 +41,14 @@ class AdmonishmentAsked(Schema):
     assessment_id = fields.String(load_default=None, validate=validate.Length(1, 64))
 
 
+class AdmonishmentsQuery(PageQuery):
+    after = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=0),
+        metadata={"description": "the global position the page before ended at"},
+    )
+
+
 def _runtime() -> Runtime:
     return current_app.extensions["gongjian.runtime"]
 
@@ -65,11 +74,16 @@ def record_admonishment(body, year: int):  # type: ignore[no-untyped-def]
 
 @blp.get("/accountability/<int:year>/admonishments")
 @require_role(*READERS)
+@blp.arguments(AdmonishmentsQuery, location="query")
 @blp.doc(security=[{"bearer": []}])
-def list_admonishments(year: int):  # type: ignore[no-untyped-def]
-    """The year's 诫勉谈话 records in the order recorded."""
-    found = accountability.of_year(_runtime().store, year)
-    return {"year": year, "admonishments": [a.view() for a in found]}
+def list_admonishments(query, year: int):  # type: ignore[no-untyped-def]
+    """The year's 诫勉谈话 records in the order recorded, paged."""
+    found = [a.view() for a in accountability.of_year(_runtime().store, year)]
+    page, next_after = page_after(
+        found, query["after"], query["limit"], key=lambda a: a["position"], ordered=True
+    )
+    body = {"year": year, "admonishments": page, "next_after": next_after}
+    return body, 200, next_link(next_after)
 
 
 @blp.get("/assessments/<assessment_id>/cadre.xlsx")
