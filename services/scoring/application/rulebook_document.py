@@ -191,6 +191,7 @@ class _Rollup(_Document):
     weight = _Choice(("annual_plan", "equal"))
     advanced_share = _Amount("0", "1")
     criticism_share = _Amount("0", "1")
+    advanced_count = _Count()
     criticism_criteria = fields.Nested(_Criteria, load_default=None)
 
 
@@ -272,6 +273,7 @@ def parse_rulebook(document: Any) -> Rulebook:
         approvals_before_campaign=lines["target_attainment"]["approvals_before_campaign"],
         report_due_day=lines["investment"]["report_due_day"],
         criticism_criteria=_criteria(data["rollup"]["criticism_criteria"] or {}),
+        advanced_count=data["rollup"].get("advanced_count"),
     )
 
 

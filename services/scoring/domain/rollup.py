@@ -80,9 +80,14 @@ def _count(share: Decimal, n: int) -> int:
 
 
 def advanced_units(units: list[dict[str, Any]], rb: Rulebook) -> list[str]:
-    """The top share by rank (ties at the boundary included); a vetoed unit never is, nor
-    does it take a place (vetoed units rank after every unvetoed one)."""
-    k = _count(rb.advanced_share, len(units))
+    """The top share (or the rulebook's count) by rank (ties at the boundary included); a
+    vetoed unit never is, nor does it take a place (vetoed units rank after every
+    unvetoed one)."""
+    k = (
+        rb.advanced_count
+        if rb.advanced_count is not None
+        else _count(rb.advanced_share, len(units))
+    )
     return [u["name"] for u in units if k and u["rank"] <= k and not u["vetoed"]]
 
 

@@ -100,6 +100,9 @@ class Rulebook:
     cut-off of an assessment is the day after December's report is due in January."""
     criticism_criteria: tuple[CriticismCriterion, ...] = ()
     """The county's grounds for 通报批评 beside the bottom share (none unless named)."""
+    advanced_count: int | None = None
+    """How many units are advanced, when the county names a number instead of
+    ``advanced_share``."""
     rules: str = RULES
     """Which scoring rules apply (`RULES`, or `LEGACY_RULES` to re-run an assessment
     stored before them); not part of the document or its hash."""

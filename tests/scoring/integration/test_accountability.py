@@ -87,6 +87,7 @@ def test_the_rulebook_names_the_grounds_for_criticism_and_each_unit_meeting_one_
     document = read_document(DEFAULT_RULEBOOK)
     document["version"] = "2024.criteria"
     document["rollup"]["criticism_share"] = "0"
+    document["rollup"]["advanced_count"] = 0  # the share (20%) would name one
     document["rollup"]["criticism_criteria"] = {
         "ineffective_measures": {"line": "milestones", "below": "0.5"},
         "no_evident_results": {"line": "total", "below": "0.99"},
@@ -100,6 +101,7 @@ def test_the_rulebook_names_the_grounds_for_criticism_and_each_unit_meeting_one_
     totals = {u["name"]: u["total"] for u in result["units"]}
     below = {name for name, total in totals.items() if float(total) < 99}
     assert below and set(result["criticised_units"]) == below
+    assert result["advanced_units"] == []
     for unit in below:
         assert "no_evident_results" in result["criticism_reasons"][unit]
         assert "成效不明显" in result["criticism_reasons_labels"][unit]
