@@ -34,6 +34,8 @@ def test_an_assessment_is_a_draft_until_the_approver_signs_it_off(client, runtim
     refused = client.post(f"/v1/assessments/{assessment_id}/bulletin/issue", headers=office)
     assert refused.status_code == 409 and refused.json["type"].endswith("assessment-not-published")
     assert _approve(client, assessment_id, office).status_code == 403
+    report = f"/v1/assessments/{assessment_id}/report.html"
+    assert "（草稿，未经审定）" in client.get(report, headers=office).data.decode()
 
     signed = _approve(client, assessment_id, approver)
     assert signed.status_code == 201, signed.json
@@ -46,6 +48,8 @@ def test_an_assessment_is_a_draft_until_the_approver_signs_it_off(client, runtim
     assert _feed(client, viewer, "AssessmentPublished") == [assessment_id]
     assert _approve(client, assessment_id, approver).status_code == 200
     assert _feed(client, office, "AssessmentApproved") == [assessment_id]
+    printed = client.get(report, headers=viewer).data.decode()
+    assert "草稿" not in printed and "approver-user" in printed and "第1版" in printed
     issued = client.post(f"/v1/assessments/{assessment_id}/bulletin/issue", headers=office)
     assert issued.status_code == 201
     outcome = verification.verify(runtime.store, Records(runtime.engine), assessment_id, ZONE)
