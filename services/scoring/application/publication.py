@@ -93,12 +93,6 @@ def standing(store: EventStore, record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def published_ids(store: EventStore, year: int | None, years: set[int]) -> set[str]:
-    """The ids of every published version (of ``year``, or of every year in ``years``)."""
-    wanted = {year} if year is not None else years
-    return {p.assessment_id for y in wanted for p in publications(store, y)}
-
-
 def approve(
     store: EventStore, records: Records, assessment_id: str, *, by: str, reason: str | None
 ) -> tuple[dict[str, Any], bool]:
@@ -106,6 +100,9 @@ def approve(
     newly published). A correction of a published year needs its reason; approving a
     published one again changes nothing, approving a superseded one is refused."""
     record = verification.read(records, assessment_id)
+    stream = stream_of(record["year"])
+    # Read before the standing: a sign-off appended in between makes this append a 409.
+    expected = store.stream_version(stream)
     before = standing(store, record)
     if before["state"] == "published":
         return before, False
@@ -125,8 +122,6 @@ def approve(
         "supersedes": supersedes,
         "reason": reason,
     }
-    stream = stream_of(record["year"])
-    expected = store.stream_version(stream)
     appended = store.append(
         [
             _event(stream, "AssessmentApproved", approval, f"{assessment_id}:approved", by),
