@@ -29,7 +29,7 @@ from sqlalchemy import (
 from shared.db import UTCDateTime
 from shared.eventstore.clocks import now_utc
 
-ROLES = ("office", "auditor", "admin", "viewer")
+ROLES = ("office", "auditor", "admin", "viewer", "approver")
 """The API's roles for people (``integration`` is for machines only)."""
 
 MIN_PASSWORD = 10

@@ -10,7 +10,7 @@ from flask_smorest import Api
 from shared.http import create_base_app
 from shared.runtime import Runtime
 
-from .entrypoints import actors, errors, metrics, routes, verifications
+from .entrypoints import accountability_routes, actors, errors, metrics, routes, verifications
 from .readmodel.leases import JobLeases
 from .wiring import ScoringParts
 
@@ -22,6 +22,7 @@ errors.register()
 def register_routes(api: Api, runtime: Runtime) -> None:
     api.register_blueprint(routes.blp)
     api.register_blueprint(verifications.blp)
+    api.register_blueprint(accountability_routes.blp)
 
 
 def wire(runtime: Runtime) -> ScoringParts:

@@ -1,8 +1,9 @@
 """The role matrix of the log: which event types each role may read (the feed
 ``GET /v1/events`` shows a role nothing else). It follows the routes: project events are
 read by every role that reads projects and by integrations (their own contract);
-plans, spot checks, actions, set pieces and site meetings by the readers of plans; rulebooks, assessments and the
-office's documents only by the office and auditors, as the scoring routes are; who
+plans, spot checks, actions, set pieces and site meetings by the readers of plans; rulebooks, assessment drafts,
+sign-offs and the office's documents by the office, auditors and the approver (who signs
+assessments off), as the scoring routes are; published assessments also by viewers; who
 revoked a token or stopped an integration by auditors (and admins)."""
 
 from __future__ import annotations
@@ -18,7 +19,15 @@ DISPATCH_EVENT_TYPES = (
     "SetPieceMissed",
     "SiteMeetingRecorded",
 )
-OFFICE_EVENT_TYPES = ("RulebookAdopted", "AssessmentPublished", "DocumentIssued")
+PUBLISHED_EVENT_TYPES = ("AssessmentPublished",)
+OFFICE_EVENT_TYPES = (
+    "RulebookAdopted",
+    "AssessmentComputed",
+    "AssessmentApproved",
+    *PUBLISHED_EVENT_TYPES,
+    "DocumentIssued",
+    "PrincipalAdmonished",
+)
 ADMIN_EVENT_TYPES = ("TokenRevoked", "IntegrationDisabled", "IntegrationEnabled")
 
 READABLE_TYPES: dict[str, tuple[str, ...]] = {
@@ -29,7 +38,8 @@ READABLE_TYPES: dict[str, tuple[str, ...]] = {
         *OFFICE_EVENT_TYPES,
         *ADMIN_EVENT_TYPES,
     ),
-    "viewer": (*PROJECT_EVENT_TYPES, *DISPATCH_EVENT_TYPES),
+    "viewer": (*PROJECT_EVENT_TYPES, *DISPATCH_EVENT_TYPES, *PUBLISHED_EVENT_TYPES),
+    "approver": OFFICE_EVENT_TYPES,
     "integration": PROJECT_EVENT_TYPES,
 }
 """Role → the event types it may read; ``admin`` reads every type."""

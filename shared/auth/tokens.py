@@ -21,7 +21,7 @@ from sqlalchemy import (
 from ..db import UTCDateTime
 from ..eventstore.clocks import now_utc
 
-ROLES = ("admin", "office", "integration", "auditor", "viewer")
+ROLES = ("admin", "office", "integration", "auditor", "viewer", "approver")
 
 api_tokens = Table(
     "api_tokens",

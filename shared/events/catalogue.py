@@ -381,6 +381,31 @@ class AssessmentPublished(Schema):
     summary = fields.Dict(load_default=dict)
 
 
+class AssessmentComputed(AssessmentPublished):
+    """The job's result: a draft (草稿) until signed off; same fields as the publication."""
+
+
+class AssessmentApproved(Schema):
+    assessment_id = _id
+    year = fields.Integer(required=True)
+    digest = fields.String(required=True)
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    approved_by = _name
+    supersedes = fields.String(load_default=None, allow_none=True)
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 2000))
+
+
+class PrincipalAdmonished(Schema):
+    admonishment_id = _id
+    year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
+    unit = _name
+    principal = _name
+    held_on = fields.Date(required=True)
+    conducted_by = _name
+    reason = fields.String(required=True, validate=validate.Length(1, 2000))
+    assessment_id = fields.String(load_default=None, allow_none=True)
+
+
 class CampaignTargets(Schema):
     breakthrough = Whole(required=True, validate=validate.Range(0, 100000))
     new_start = Whole(required=True, validate=validate.Range(0, 100000))
@@ -531,7 +556,7 @@ CATALOGUE: tuple[EventType, ...] = (
     EventType(
         "AssessmentPublished",
         AssessmentPublished,
-        meaning="a year-end assessment (年终考核) with its digest",
+        meaning="a year-end assessment (年终考核) with its digest, published once signed off",
     ),
     # Added after the first release; appended so that the slices above stay stable.
     EventType("ProjectResumed", ProjectResumed, meaning="a suspended project resumes"),
@@ -579,6 +604,23 @@ CATALOGUE: tuple[EventType, ...] = (
         "SiteMeetingRecorded",
         SiteMeetingRecorded,
         meaning="a 现场办公/现场督办: where, who, the problems, decisions with owners and deadlines",
+    ),
+    EventType(
+        "AssessmentComputed",
+        AssessmentComputed,
+        meaning="a year-end assessment computed by its job: a draft until signed off (审定)",
+    ),
+    EventType(
+        "AssessmentApproved",
+        AssessmentApproved,
+        meaning="the approver signs off an assessment's digest (审定); appended with its "
+        "``AssessmentPublished``; a correction names the version it supersedes and why",
+    ),
+    EventType(
+        "PrincipalAdmonished",
+        PrincipalAdmonished,
+        meaning="a unit's principal admonished (诫勉谈话): who, when, by whom, why "
+        "(stream ``accountability-<year>``)",
     ),
 )
 

@@ -24,7 +24,7 @@ from shared.runtime import Runtime
 
 PASSWORD = "县项目办-2025-secret"
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-ROLES = ("office", "auditor", "admin", "viewer")
+ROLES = ("office", "auditor", "admin", "viewer", "approver")
 
 
 @dataclass

@@ -189,6 +189,28 @@ def test_an_assessment_started_in_the_browser_is_watched_until_it_finishes(conso
     assert console.errors() == []
 
 
+def test_the_approver_signs_a_draft_off_in_the_browser(console, site):
+    import time
+    from datetime import date
+
+    gateway = console_services(site.runtime)
+    job = gateway.start_assessment(2025, date(2025, 8, 31), None, "office1")
+    for _ in range(360):
+        job = gateway.records.job(job["job_id"])
+        if job["status"] == "done":
+            break
+        time.sleep(0.25)
+    console.sign_in("approver")
+    console.open(f"/assessments/{job['assessment_id']}")
+    assert console.text("#assessment-state") == "草稿"
+    console.submit("#approve-assessment")
+    WebDriverWait(console.driver, 20).until(
+        lambda d: d.find_element(By.ID, "assessment-state").text == "已发布"
+    )
+    assert "审定人 approver1" in console.text("#sign-off")
+    assert console.errors() == []
+
+
 def test_a_viewer_is_refused_the_admin_page(console):
     console.sign_in("viewer")
     assert "管理" not in console.text("header.top nav")

@@ -257,7 +257,8 @@ def test_a_viewer_may_not_close_actions_or_start_assessments(signed_in):
     client = signed_in("viewer")
     token = csrf_of(client.get("/dispatch").text)
     assert client.post("/dispatch/actions/A1/close", data={"csrf_token": token}).status_code == 403
-    assert client.get("/assessments").status_code == 403
+    started = client.post("/assessments", data={"year": "2025", "csrf_token": token})
+    assert started.status_code == 403
 
 
 def test_an_assessment_started_from_the_page_finishes_and_ranks_by_category(signed_in):
@@ -278,6 +279,70 @@ def test_an_assessment_started_from_the_page_finishes_and_ranks_by_category(sign
     assert "突破性进展" in ranking and "名次" in ranking
     card = client.get(f"{job['href']}/projects/{PROJECT}").text
     assert "年度投资计划完成" in card and f"/projects/{PROJECT}#e-" in card
+
+
+def _finished_assessment(client) -> str:  # type: ignore[no-untyped-def]
+    """The page of an assessment the office starts and waits for."""
+    import time
+
+    token = csrf_of(client.get("/assessments").text)
+    started = client.post("/assessments", data={"year": "2025", "csrf_token": token})
+    for _ in range(120):
+        job = client.get(started.location + ".json").json
+        if job["status"] == "done":
+            return job["href"]
+        time.sleep(0.25)
+    raise AssertionError(job)
+
+
+def test_a_draft_is_marked_and_only_the_approver_signs_it_off_for_viewers_to_see(signed_in):
+    href = _finished_assessment(signed_in("office"))
+    office_page = signed_in("office").get(href).text
+    assert 'id="assessment-state">草稿<' in office_page and "审定并发布" not in office_page
+    viewer = signed_in("viewer")
+    assert viewer.get(href).status_code == 404
+    assert href not in viewer.get("/assessments").text
+    approver = signed_in("approver")
+    landing = approver.get("/assessments")
+    assert landing.status_code == 200 and "发起考核" not in landing.text
+    page = approver.get(href).text
+    assert "审定并发布" in page
+    signed = approver.post(href + "/approve", data={"csrf_token": csrf_of(page)})
+    assert signed.status_code == 302
+    published = viewer.get(href).text
+    assert 'id="assessment-state">已发布<' in published and "审定人 approver1" in published
+    assert href in viewer.get("/assessments").text
+
+
+def test_a_units_scorecard_shows_its_admonishment(signed_in, site):
+    from urllib.parse import unquote
+
+    from services.scoring.application import accountability
+
+    href = _finished_assessment(signed_in("office"))
+    page = signed_in("auditor").get(href).text
+    unit = re.search(r'/units/([^"]+)"', page)
+    assert unit is not None
+    name = unquote(unit.group(1))
+    talk = {
+        "unit": name,
+        "principal": "赵某某",
+        "held_on": date(2026, 1, 15),
+        "conducted_by": "县纪委 钱某某",
+        "reason": "工作不主动",
+    }
+    accountability.record(
+        site.runtime.store,
+        2025,
+        talk,
+        actor="office1",
+        source="console",
+        zone=site.runtime.settings.zone,
+    )
+    card = signed_in("auditor").get(f"{href}/units/{name}").text
+    assert (
+        "奖惩记录" in card and "赵某某" in card and "县纪委 钱某某" in card and "工作不主动" in card
+    )
 
 
 def test_the_auditor_verifies_the_chain_and_downloads_the_log(signed_in, site):

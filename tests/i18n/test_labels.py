@@ -16,6 +16,7 @@ from marshmallow import validate
 
 from services.registry.domain import project as registry_project
 from services.scheduling.domain import calendar, periods, plan, rules, set_pieces
+from services.scoring.application import publication
 from services.scoring.domain import facts, rulebook
 from services.scoring.readmodel.records import JOB_STATUSES
 from shared.auth import ROLES
@@ -46,6 +47,8 @@ ENUMERATIONS = {
     "score_line": (rulebook.LINES,),
     "achievement": (rulebook.ACHIEVEMENTS, tuple(facts.ACHIEVEMENT_OF_TYPE.values())),
     "assessment_job_status": (JOB_STATUSES,),
+    "assessment_state": (publication.STATES,),
+    "criticism_criterion": (rulebook.CRITICISM_CRITERIA,),
     "verification_job_status": (verification.JOB_STATUSES,),
     "calendar_source": (calendar.SOURCES,),
     "meeting_date_rule": (plan.DATE_RULES,),

@@ -1,6 +1,6 @@
 """A worker process killed with SIGKILL mid-assessment, on PostgreSQL and a real Redis:
 posting again returns the same job, another worker takes it up within 60 s, and the job
-ends with one assessment and one ``AssessmentPublished`` event."""
+ends with one assessment and one ``AssessmentComputed`` event (its draft)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from services.composition import create_app, runtime_for
 from services.scoring.readmodel.records import Records
 from shared.config import Settings
 from tests.scoring.builders import History
-from tests.scoring.integration.test_assessment_jobs import county, published
+from tests.scoring.integration.test_assessment_jobs import computed, county
 
 from .conftest import start_worker, stop, wait_until
 
@@ -57,7 +57,7 @@ def test_a_job_whose_worker_was_killed_is_taken_up_within_a_minute_to_one_result
     done = records.job(job_id)
     assert taken_up_in < 60
     assert done["takeovers"] == 1 and done["attempts"] == 2
-    assert len(published(runtime.store)) == 1
+    assert len(computed(runtime.store)) == 1
     assert len(records.assessments(2024)) == 1
     view = client.get(f"/v1/assessments/jobs/{job_id}", headers=office).json
     assert view["status"] == "done" and view["takeovers"] == 1

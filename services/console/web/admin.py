@@ -16,7 +16,7 @@ from ..accounts import ROLES as PEOPLE_ROLES
 from ..accounts import AccountError
 from .base import accounts, bp, current_user, gateway, page, signed_in
 
-TOKEN_ROLES = ("admin", "office", "integration", "auditor", "viewer")
+TOKEN_ROLES = ("admin", "office", "integration", "auditor", "viewer", "approver")
 
 
 def _admin_page(**shown: Any) -> tuple[str, int] | str:

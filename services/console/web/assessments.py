@@ -1,6 +1,7 @@
 """考核: assessment runs, starting one and watching its progress, the ranking by category
 with grades and vetoes, scorecards whose lines link to their events, and the difference
-between two runs line by line."""
+between two runs line by line. Drafts are marked 草稿 and shown to the office, auditors
+and the approver, who signs them off (审定) here; viewers see published results only."""
 
 from __future__ import annotations
 
@@ -11,20 +12,44 @@ from flask import abort, jsonify, redirect, request, url_for
 
 from shared.eventstore import now_utc
 
-from ...scoring.application import verification
-from ...scoring.domain.errors import AssessmentAltered, AssessmentNotFound
+from ...scoring.application import accountability, publication, verification
+from ...scoring.domain.errors import (
+    AssessmentAlreadyPublished,
+    AssessmentAltered,
+    AssessmentNotFound,
+    CorrectionReasonMissing,
+)
 from .base import bp, current_user, day_argument, gateway, page, signed_in
 
-READERS = ("office", "auditor")
+READERS = ("office", "auditor", "approver", "viewer")
+DRAFT_READERS = ("office", "auditor", "approver")
+"""Who sees drafts (草稿) and the jobs; viewers see published results only."""
+
+
+def _reads_drafts() -> bool:
+    user = current_user()
+    return user is not None and user.has(*DRAFT_READERS)
 
 
 def _assessment(assessment_id: str) -> dict[str, Any]:
     try:
-        return verification.read(gateway().records, assessment_id)
+        record = verification.read(gateway().records, assessment_id)
     except AssessmentNotFound:
         abort(404)
     except AssessmentAltered as exc:
         abort(409, str(exc))
+    record["publication"] = publication.standing(gateway().store, record)
+    if record["publication"]["state"] == "draft" and not _reads_drafts():
+        abort(404)
+    return record
+
+
+def _runs(year: int | None) -> list[dict[str, Any]]:
+    """The stored assessments with where each stands; a viewer's without the drafts."""
+    runs = gateway().records.assessments(year)
+    for run in runs:
+        run["publication"] = publication.standing(gateway().store, run)
+    return [r for r in runs if _reads_drafts() or r["publication"]["state"] != "draft"]
 
 
 def job_progress(job: dict[str, Any]) -> dict[str, Any]:
@@ -49,8 +74,8 @@ def assessments():  # type: ignore[no-untyped-def]
     return page(
         "assessments",
         "考核",
-        runs=services.records.assessments(None),
-        jobs=[job_progress(j) for j in services.records.jobs(limit=20)],
+        runs=_runs(None),
+        jobs=[job_progress(j) for j in services.records.jobs(limit=20)] if _reads_drafts() else [],
         year=services.campaign_year(today),
     )
 
@@ -69,7 +94,7 @@ def start_assessment():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/assessments/jobs/<job_id>")
-@signed_in(*READERS)
+@signed_in(*DRAFT_READERS)
 def assessment_job(job_id: str):  # type: ignore[no-untyped-def]
     job = gateway().records.job(job_id)
     if job is None:
@@ -78,7 +103,7 @@ def assessment_job(job_id: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/assessments/jobs/<job_id>.json")
-@signed_in(*READERS)
+@signed_in(*DRAFT_READERS)
 def assessment_job_json(job_id: str):  # type: ignore[no-untyped-def]
     job = gateway().records.job(job_id)
     if job is None:
@@ -97,11 +122,7 @@ def assessment(assessment_id: str):  # type: ignore[no-untyped-def]
     by_category: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for project in sorted(result["projects"], key=lambda p: p["rank"]):
         by_category[project["category"]].append(project)
-    others = [
-        r
-        for r in gateway().records.assessments(record["year"])
-        if r["assessment_id"] != assessment_id
-    ]
+    others = [r for r in _runs(record["year"]) if r["assessment_id"] != assessment_id]
     return page(
         "assessment",
         f"{record['year']}年度考核",
@@ -110,6 +131,30 @@ def assessment(assessment_id: str):  # type: ignore[no-untyped-def]
         by_category=dict(by_category),
         others=others,
     )
+
+
+@bp.post("/assessments/<assessment_id>/approve")
+@signed_in("approver")
+def approve_assessment(assessment_id: str):  # type: ignore[no-untyped-def]
+    """审定: the approver signs the draft off and it is published; a correction of a
+    published year needs its reason."""
+    user = current_user()
+    assert user is not None
+    try:
+        publication.approve(
+            gateway().store,
+            gateway().records,
+            assessment_id,
+            by=user.username,
+            reason=request.form.get("reason"),
+        )
+    except AssessmentNotFound:
+        abort(404)
+    except CorrectionReasonMissing as exc:
+        return page("error", "审定", status=422, detail=str(exc)), 422
+    except (AssessmentAltered, AssessmentAlreadyPublished) as exc:
+        abort(409, str(exc))
+    return redirect(url_for("console.assessment", assessment_id=assessment_id))
 
 
 def _evidence(positions: set[int]) -> dict[int, Any]:
@@ -148,7 +193,18 @@ def holder_scorecard(assessment_id: str, kind: str, name: str):  # type: ignore[
     rows = [
         (projects[pid], holder["weights"].get(pid)) for pid in holder["projects"] if pid in projects
     ]
-    return page("holder", f"评分表 · {name}", record=record, holder=holder, rows=rows, kind=kind)
+    admonishments = (
+        accountability.of_year(gateway().store, record["year"], name) if kind == "units" else []
+    )
+    return page(
+        "holder",
+        f"评分表 · {name}",
+        record=record,
+        holder=holder,
+        rows=rows,
+        kind=kind,
+        admonishments=admonishments,
+    )
 
 
 @bp.get("/assessments/<assessment_id>/diff")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, redirect, request, session, url_for
 
 from ..accounts import AccountError, SigninThrottle
-from .base import accounts, bp, current_user, page, signed_in
+from .base import NAV, accounts, bp, current_user, page, signed_in
 
 PER_IP_LIMIT = 20
 """Failed sign-ins from one address within the window (many people share an office's)."""
@@ -17,11 +17,13 @@ def _throttles() -> tuple[SigninThrottle, SigninThrottle]:
     ]
 
 
-def _safe_next(target: str | None) -> str:
-    """Only a path on this site (never ``//elsewhere`` or a full address)."""
+def _safe_next(target: str | None, role: str = "office") -> str:
+    """Only a path on this site (never ``//elsewhere`` or a full address); else the first
+    page the role may open (the approver's is 考核)."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
-    return url_for("console.overview")
+    first = next((e for e, _, roles in NAV if role == "admin" or role in roles), "console.overview")
+    return url_for(first)
 
 
 @bp.route("/signin", methods=["GET", "POST"])
@@ -44,7 +46,7 @@ def signin():  # type: ignore[no-untyped-def]
     session.clear()
     session.permanent = True
     session["u"], session["e"] = user.username, user.session_epoch
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(_safe_next(request.form.get("next"), user.role))
 
 
 @bp.post("/signout")

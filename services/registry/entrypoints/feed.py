@@ -36,7 +36,7 @@ class FeedQuery(PageQuery):
 
 
 @blp.get("/events")
-@require_role("office", "auditor", "viewer", "integration")
+@require_role("office", "auditor", "viewer", "integration", "approver")
 @blp.arguments(FeedQuery, location="query")
 @blp.response(200, EventsResponse)
 @blp.doc(security=[{"bearer": []}])

@@ -2,7 +2,8 @@
 
 A job's key is the hash of what was asked (year, rulebook version, ``as_of``,
 ``known_at``), so asking twice gives the same job and a retried job the same
-assessment and the same ``AssessmentPublished`` event (its id derives from the key).
+assessment and the same ``AssessmentComputed`` event (its id derives from the key).
+The computed assessment is a draft until it is signed off (publication.py).
 """
 
 from __future__ import annotations
@@ -165,13 +166,7 @@ def compute(
     the lines are explained in the wording ``texts``."""
     head_hash = _chain_head(store, watermark)
     scored = _replay(store, year, as_of, zone, watermark, rulebook, progress, texts)
-    summary = {
-        "projects": scored["campaign"]["projects"],
-        "grade_counts": scored["campaign"]["grade_counts"],
-        "investment_completed": scored["campaign"]["investment_completed"],
-        "advanced_units": scored["advanced_units"],
-        "criticised_units": scored["criticised_units"],
-    }
+    summary = summary_of(scored)
     asked = {
         "year": year,
         "as_of": format_instant(as_of),
@@ -191,6 +186,18 @@ def compute(
         "digest": digest,
         "result": result_text,
         "summary": summary,
+    }
+
+
+def summary_of(result: dict[str, Any]) -> dict[str, Any]:
+    """What the assessment's events carry of its result: counts and the units named."""
+    campaign = result["campaign"]
+    return {
+        "projects": campaign["projects"],
+        "grade_counts": campaign["grade_counts"],
+        "investment_completed": campaign["investment_completed"],
+        "advanced_units": result["advanced_units"],
+        "criticised_units": result["criticised_units"],
     }
 
 
@@ -264,10 +271,10 @@ def run(
     zone: ZoneInfo,
     *,
     progress: Progress | None = None,
-    on_published: Callable[[int], None] | None = None,
+    on_recorded: Callable[[int], None] | None = None,
 ) -> dict[str, Any] | None:
     """Run (or finish) a job; a finished job is left as it is. Returns the job.
-    ``on_published(position)`` follows the ``AssessmentPublished`` append (the deployment
+    ``on_recorded(position)`` follows the ``AssessmentComputed`` append (the deployment
     signs a checkpoint of the head there)."""
     job = records.job(job_id)
     if job is None:
@@ -301,18 +308,18 @@ def run(
     assessment_id = job_id
     summary = record.pop("summary")
     records.save_assessment({"assessment_id": assessment_id, "job_id": job_id, **record})
-    position = publish(store, assessment_id, record, summary)
-    records.mark_published(assessment_id, position)
+    position = record_draft(store, assessment_id, record, summary)
     records.update_job(job_id, status="done", assessment_id=assessment_id, error=None)
-    if on_published is not None:
-        on_published(position)
+    if on_recorded is not None:
+        on_recorded(position)
     return records.job(job_id)
 
 
-def publish(
+def record_draft(
     store: EventStore, assessment_id: str, record: dict[str, Any], summary: dict[str, Any]
 ) -> int:
-    """Append ``AssessmentPublished`` once: a retry re-sends the same event, a no-op."""
+    """Append ``AssessmentComputed`` (a draft until signed off) once: a retry re-sends the
+    same event, a no-op."""
     payload = {
         "assessment_id": assessment_id,
         "summary": summary,
@@ -335,10 +342,12 @@ def publish(
         [
             NewEvent(
                 stream_id=f"assessment-{record['year']}",
-                type="AssessmentPublished",
+                type="AssessmentComputed",
                 payload=payload,
                 occurred_at=parse_instant(record["as_of"]),
-                event_id=str(uuid.uuid5(_NAMESPACE, assessment_id)),
+                # Not the id of ``AssessmentPublished`` (the assessment id), which the
+                # sign-off appends, and which a job published at once before sign-off.
+                event_id=str(uuid.uuid5(_NAMESPACE, f"{assessment_id}:computed")),
                 source="scoring",
                 actor="scoring.assess",
             )

@@ -17,6 +17,7 @@ from shared.events.fields import Whole
 from ..domain.rulebook import (
     ACHIEVEMENTS,
     CATEGORIES,
+    CRITICISM_CRITERIA,
     DEFAULT_REPORT_DUE_DAY,
     GRADES,
     INCIDENT_KINDS,
@@ -24,6 +25,7 @@ from ..domain.rulebook import (
     LINES,
     NOTICE_KINDS,
     CategoryTarget,
+    CriticismCriterion,
     GradeBand,
     Rulebook,
     RulebookInvalid,
@@ -174,10 +176,23 @@ class _Band(_Document):
     min = _Amount("0", "1000")
 
 
+class _Criterion(_Document):
+    line = _Choice((*LINES, "total"))
+    below = _Amount("0", "1")
+
+
+_Criteria = _Document.from_dict(
+    {code: fields.Nested(_Criterion, load_default=None) for code in CRITICISM_CRITERIA},
+    name="_Criteria",
+)
+
+
 class _Rollup(_Document):
     weight = _Choice(("annual_plan", "equal"))
     advanced_share = _Amount("0", "1")
     criticism_share = _Amount("0", "1")
+    advanced_count = _Count()
+    criticism_criteria = fields.Nested(_Criteria, load_default=None)
 
 
 class _Campaign(_Document):
@@ -257,6 +272,16 @@ def parse_rulebook(document: Any) -> Rulebook:
         project_targets=dict(data["campaign"]["projects"]),
         approvals_before_campaign=lines["target_attainment"]["approvals_before_campaign"],
         report_due_day=lines["investment"]["report_due_day"],
+        criticism_criteria=_criteria(data["rollup"]["criticism_criteria"] or {}),
+        advanced_count=data["rollup"].get("advanced_count"),
+    )
+
+
+def _criteria(named: dict[str, Any]) -> tuple[CriticismCriterion, ...]:
+    return tuple(
+        CriticismCriterion(code, rule["line"], rule["below"])
+        for code, rule in named.items()
+        if rule is not None
     )
 
 

@@ -25,6 +25,7 @@ from .rollup import (
     advanced_units,
     campaign_totals,
     criticised_units,
+    criticism_reasons,
     rank_projects,
     roll_up,
 )
@@ -123,15 +124,19 @@ class Replay:
         rank_projects(projects, rulebook)
         units = roll_up(projects, rulebook, lambda p: p["lead_unit"])
         leaders = roll_up(projects, rulebook, lambda p: p["leader"])
-        return {
+        reasons = criticism_reasons(units, projects, rulebook)
+        result = {
             "projects": projects,
             "units": units,
             "leaders": leaders,
             "advanced_units": advanced_units(units, rulebook),
-            "criticised_units": criticised_units(units, rulebook),
+            "criticised_units": criticised_units(units, rulebook, reasons),
             "campaign": campaign_totals(projects, rulebook),
             "events_replayed": self.replayed,
         }
+        if rulebook.criticism_criteria:  # absent otherwise: earlier digests stay as they were
+            result["criticism_reasons"] = reasons
+        return result
 
 
 def carried_over(

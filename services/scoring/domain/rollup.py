@@ -80,21 +80,67 @@ def _count(share: Decimal, n: int) -> int:
 
 
 def advanced_units(units: list[dict[str, Any]], rb: Rulebook) -> list[str]:
-    """The top share by rank (ties at the boundary included); a vetoed unit never is, nor
-    does it take a place (vetoed units rank after every unvetoed one)."""
-    k = _count(rb.advanced_share, len(units))
+    """The top share (or the rulebook's count) by rank (ties at the boundary included); a
+    vetoed unit never is, nor does it take a place (vetoed units rank after every
+    unvetoed one)."""
+    k = (
+        rb.advanced_count
+        if rb.advanced_count is not None
+        else _count(rb.advanced_share, len(units))
+    )
     return [u["name"] for u in units if k and u["rank"] <= k and not u["vetoed"]]
 
 
-def criticised_units(units: list[dict[str, Any]], rb: Rulebook) -> list[str]:
-    """Every vetoed unit, and the bottom share of the unvetoed ones by rank (ties at the
-    boundary included)."""
+def criticised_units(
+    units: list[dict[str, Any]], rb: Rulebook, reasons: dict[str, list[str]] | None = None
+) -> list[str]:
+    """Every vetoed unit, the bottom share of the unvetoed ones by rank (ties at the
+    boundary included), and every unit that meets one of the rulebook's criteria
+    (``reasons``, `criticism_reasons`)."""
     clean = [u for u in units if not u["vetoed"] or rb.legacy]
     k = _count(rb.criticism_share, len(clean))
     boundary = clean[-k]["rank"] if k else None
+    named = reasons or {}
     return [
-        u["name"] for u in units if u["vetoed"] or (boundary is not None and u["rank"] >= boundary)
+        u["name"]
+        for u in units
+        if u["vetoed"] or (boundary is not None and u["rank"] >= boundary) or u["name"] in named
     ]
+
+
+def criticism_reasons(
+    units: list[dict[str, Any]], projects: list[dict[str, Any]], rb: Rulebook
+) -> dict[str, list[str]]:
+    """Each unit that meets one of the rulebook's criteria (工作不主动、措施不得力、成效不明显)
+    → the criteria it meets: its share of a line's points, weighted as its total is,
+    below the criterion's threshold."""
+    by_id = {p["project_id"]: p for p in projects}
+    out: dict[str, list[str]] = {}
+    for unit in units:
+        met = [
+            c.criterion for c in rb.criticism_criteria if _share(unit, by_id, c.line, rb) < c.below
+        ]
+        if met:
+            out[unit["name"]] = met
+    return out
+
+
+def _share(
+    unit: dict[str, Any], projects: dict[str, dict[str, Any]], line: str, rb: Rulebook
+) -> Decimal:
+    """The unit's weighted share of ``line``'s points (``total``: of all the points)."""
+    most = sum(rb.points.values(), Decimal(0)) if line == "total" else rb.points[line]
+    weights = {pid: Decimal(w) for pid, w in unit["weights"].items()}
+    if not most or not sum(weights.values()):
+        return Decimal(1)
+    earned = sum((w * _points(projects[pid], line) for pid, w in weights.items()), Decimal(0))
+    return earned / sum(weights.values()) / most
+
+
+def _points(project: dict[str, Any], line: str) -> Decimal:
+    if line == "total":
+        return Decimal(project["total"])
+    return next((Decimal(x["points"]) for x in project["lines"] if x["line"] == line), Decimal(0))
 
 
 def campaign_totals(projects: list[dict[str, Any]], rb: Rulebook) -> dict[str, Any]:

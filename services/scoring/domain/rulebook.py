@@ -33,6 +33,9 @@ GRADES = ("excellent", "good", "qualified", "unqualified")
 INSPECTION_RESULTS = ("passed", "passed_with_issues", "failed")
 NOTICE_KINDS = ("commendation", "criticism")
 ACHIEVEMENTS = ("commissioned", "completed", "started")
+CRITICISM_CRITERIA = ("not_proactive", "ineffective_measures", "no_evident_results")
+"""Plan 2's grounds for 通报批评: 工作不主动、措施不得力、成效不明显; each a rule of the
+rulebook (`CriticismCriterion`) when the county names it."""
 
 
 class RulebookInvalid(ValueError):
@@ -62,6 +65,16 @@ class GradeBand:
 
 
 @dataclass(frozen=True, slots=True)
+class CriticismCriterion:
+    """A unit meets ``criterion`` when its weighted share of ``line``'s points (``total``:
+    of the total points) is below ``below``."""
+
+    criterion: str
+    line: str
+    below: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class Rulebook:
     version: str
     title: str
@@ -86,6 +99,11 @@ class Rulebook:
     report_due_day: int = DEFAULT_REPORT_DUE_DAY
     """A month's investment report is due by this day of the next month; the default
     cut-off of an assessment is the day after December's report is due in January."""
+    criticism_criteria: tuple[CriticismCriterion, ...] = ()
+    """The county's grounds for 通报批评 beside the bottom share (none unless named)."""
+    advanced_count: int | None = None
+    """How many units are advanced, when the county names a number instead of
+    ``advanced_share``."""
     rules: str = RULES
     """Which scoring rules apply (`RULES`, or `LEGACY_RULES` to re-run an assessment
     stored before them); not part of the document or its hash."""

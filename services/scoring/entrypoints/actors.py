@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 
 
 def checkpoint_after(runtime: Runtime) -> Callable[[int], None]:
-    """Sign a checkpoint of the head once an assessment is published (never fails it)."""
+    """Sign a checkpoint of the head once an assessment is recorded or published (never
+    fails it)."""
 
     def sign(_position: int) -> None:
         sign_if_due(runtime.store, runtime.settings, force=True)
@@ -50,7 +51,7 @@ def run_job(runtime: Runtime, records: Records, job_id: str, lost: threading.Eve
         job_id,
         runtime.settings.zone,
         progress=progress,
-        on_published=checkpoint_after(runtime),
+        on_recorded=checkpoint_after(runtime),
     )
 
 

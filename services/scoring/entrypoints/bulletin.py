@@ -31,7 +31,7 @@ from shared.documents import (
     signing_date,
 )
 from shared.eventstore.signed import SignedCheckpoint
-from shared.i18n import instant_text_of, label, percent, points_text, yes_no, yi
+from shared.i18n import instant_text_of, label, percent, points_text, short_date, yes_no, yi
 
 from ..domain.rulebook import GRADES, LINES
 
@@ -58,8 +58,18 @@ class Bulletin:
         return int(self.record["year"])
 
     @property
+    def draft(self) -> bool:
+        """Not signed off (审定): every copy says 草稿."""
+        return self.publication.get("state", "draft") == "draft"
+
+    @property
+    def publication(self) -> dict[str, Any]:
+        return dict(self.record.get("publication") or {})
+
+    @property
     def title(self) -> str:
-        return f"关于{self.year}年度重点项目建设攻坚行动年终考核结果的通报"
+        title = f"关于{self.year}年度重点项目建设攻坚行动年终考核结果的通报"
+        return f"{title}（草稿，未经审定）" if self.draft else title
 
     @property
     def signed_on(self) -> date:
@@ -82,6 +92,7 @@ def build(
         ("分类考核情况", by_category(b)),
         ("先进单位", advanced(b)),
         ("通报批评", criticised(b)),
+        *([("诫勉谈话", admonished(b))] if b.record.get("admonishments") else []),
         ("有关要求", requirements(b)),
     ]
     body += numbered_sections(sections)
@@ -111,7 +122,24 @@ def metadata(b: Bulletin) -> dict[str, str]:
         "事件链头哈希": r["chain_head_hash"],
         "结果摘要（SHA-256）": r["result_hash"],
         "考核摘要（SHA-256）": r["digest"],
+        **sign_off_of(r, b.zone),
     }
+    return out
+
+
+def sign_off_of(record: dict[str, Any], zone: ZoneInfo) -> dict[str, str]:
+    """审定: the state, and for a published version who signed it off, when, its version
+    and what it corrects, and why."""
+    standing = dict(record.get("publication") or {})
+    out = {"审定状态": label("assessment_state", standing.get("state", "draft"))}
+    if standing.get("approved_by"):
+        out["审定人"] = standing["approved_by"]
+        out["审定时间"] = instant_text_of(standing["approved_at"], zone)
+    if standing.get("version"):
+        out["发布版本"] = f"第{standing['version']}版"
+    if standing.get("supersedes"):
+        out["更正的版本"] = standing["supersedes"]
+        out["更正原因"] = standing.get("correction_reason") or ""
     return out
 
 
@@ -198,11 +226,33 @@ def criticised(b: Bulletin) -> list[Block]:
     units = b.result["criticised_units"]
     if not units:
         return [Paragraph("本年度无通报批评的承办单位。")]
+    reasons = b.result.get("criticism_reasons") or {}
+    blocks = [
+        Paragraph(
+            f"{'、'.join(units)}等{len(units)}个单位考核排名靠后、存在一票否决事项或"
+            "经考核认定工作不力，予以通报批评。"
+        )
+    ]
+    blocks += [
+        Paragraph(f"{unit}：{grounds_text(reasons[unit])}。") for unit in units if unit in reasons
+    ]
+    return blocks
+
+
+def grounds_text(codes: list[str]) -> str:
+    """``工作不主动、成效不明显``."""
+    return "、".join(label("criticism_criterion", code) for code in codes)
+
+
+def admonished(b: Bulletin) -> list[Block]:
+    """The 诫勉谈话 recorded for the year (``record["admonishments"]``), one paragraph each."""
     return [
         Paragraph(
-            f"{'、'.join(units)}等{len(units)}个单位考核排名靠后或存在一票否决事项，予以通报批评，"
-            "并对主要负责人实行诫勉谈话。"
+            f"{short_date(date.fromisoformat(a['held_on']))}，"
+            f"{a['conducted_by']}对{a['unit']}主要负责人{a['principal']}进行诫勉谈话。"
+            f"事由：{a['reason']}"
         )
+        for a in b.record["admonishments"]
     ]
 
 

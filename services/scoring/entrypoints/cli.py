@@ -11,13 +11,19 @@ from tqdm import tqdm
 
 from shared.commandline import AS_OF, KNOWN_AT
 from shared.documents import OfficeConfig
+from shared.documents import render as render_document
 from shared.i18n import label
 
-from ..application import assessments, rulebooks, verification
-from ..domain.errors import AssessmentNotFound
+from ..application import accountability, assessments, publication, rulebooks, verification
+from ..domain.errors import (
+    AssessmentAlreadyPublished,
+    AssessmentAltered,
+    AssessmentNotFound,
+    CorrectionReasonMissing,
+)
 from ..domain.rulebook import RulebookInvalid
 from ..readmodel.records import Records
-from . import reports
+from . import cadre, reports
 from .actors import checkpoint_after
 
 
@@ -84,20 +90,23 @@ def assess(
                 job["job_id"],
                 runtime.settings.zone,
                 progress=progress,
-                on_published=checkpoint_after(runtime),
+                on_recorded=checkpoint_after(runtime),
             )
         except rulebooks.UnknownRulebook as exc:
             raise click.ClickException(str(exc)) from exc
     assert job is not None
     record = records.assessment(job["assessment_id"])
     assert record is not None
+    record["publication"] = publication.standing(runtime.store, record)
+    record["admonishments"] = [a.view() for a in accountability.of_year(runtime.store, year)]
     _report(record, out, fmt, runtime)
 
 
 def _report(record: dict[str, Any], out: Path | None, fmt: str | None, runtime: Any) -> None:
     """Print the digest and the grade counts; write the report if asked."""
     campaign = record["result"]["campaign"]
-    click.echo(f"年终考核 {record['assessment_id']}  摘要 {record['digest']}")
+    state = label("assessment_state", record["publication"]["state"])
+    click.echo(f"年终考核 {record['assessment_id']}  摘要 {record['digest']}  {state}")
     click.echo(
         f"  项目{campaign['projects']}个；等次："
         + "、".join(f"{label('grade', g)}{n}个" for g, n in campaign["grade_counts"].items())
@@ -146,6 +155,84 @@ def assessment_verify(obj: Any, assessment_id: str | None) -> None:
         click.echo("尚无已存档的考核")
     if any(not outcome.ok for outcome in outcomes):
         raise SystemExit(1)
+
+
+@assessment.command("approve")
+@click.argument("assessment_id")
+@click.option("--by", "by", required=True, help="Who signs it off (审定人), as recorded.")
+@click.option("--reason", default=None, help="Why a published year's result is corrected.")
+@click.pass_obj
+def assessment_approve(obj: Any, assessment_id: str, by: str, reason: str | None) -> None:
+    """审定: sign an assessment off and publish it; a correction of a published year
+    needs --reason and supersedes the published version."""
+    runtime = obj.runtime()
+    try:
+        standing, published = publication.approve(
+            runtime.store, Records(runtime.engine), assessment_id, by=by, reason=reason
+        )
+    except (
+        AssessmentNotFound,
+        AssessmentAltered,
+        AssessmentAlreadyPublished,
+        CorrectionReasonMissing,
+    ) as exc:
+        raise click.ClickException(str(exc)) from exc
+    if published:
+        checkpoint_after(runtime)(0)
+    click.echo(
+        f"考核 {assessment_id} {label('assessment_state', standing['state'])}："
+        f"第{standing['version']}版，审定人 {standing['approved_by'] or '（未记录）'}"
+        + ("" if published else "（此前已发布）")
+    )
+    if standing["supersedes"]:
+        click.echo(f"  更正 {standing['supersedes']}，原因：{standing['correction_reason']}")
+
+
+@assessment.command("admonish")
+@click.argument("year", type=click.IntRange(2000, 2100))
+@click.option("--unit", required=True, help="The unit (承办单位).")
+@click.option("--principal", required=True, help="Its principal (主要负责人).")
+@click.option("--held-on", "held_on", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--by", "conducted_by", required=True, help="Who held the talk (谈话人).")
+@click.option("--reason", required=True, help="Why (事由).")
+@click.option("--id", "admonishment_id", default=None, help="Idempotency key.")
+@click.pass_obj
+def assessment_admonish(obj: Any, year: int, held_on: datetime, **given: Any) -> None:
+    """诫勉谈话: record that a unit's principal was admonished — who, when, by whom, why."""
+    runtime = obj.runtime()
+    found, created = accountability.record(
+        runtime.store,
+        year,
+        {**given, "held_on": held_on.date()},
+        actor="cli",
+        source="cli",
+        zone=runtime.settings.zone,
+    )
+    state = "已记录" if created else "此前已记录"
+    click.echo(f"诫勉谈话 {found.admonishment_id} {state}：{found.unit} {found.principal}")
+
+
+@assessment.command("cadre")
+@click.argument("assessment_id")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def assessment_cadre(obj: Any, assessment_id: str, out: Path) -> None:
+    """干部考核: write a published assessment's units and leaders (score, grade, rank,
+    先进单位, 通报批评, 诫勉谈话) as XLSX."""
+    runtime = obj.runtime()
+    try:
+        record = verification.read(Records(runtime.engine), assessment_id)
+    except (AssessmentNotFound, AssessmentAltered) as exc:
+        raise click.ClickException(str(exc)) from exc
+    if publication.standing(runtime.store, record)["state"] == "draft":
+        raise click.ClickException(f"考核结果 {assessment_id} 尚为草稿，审定发布后方可导出")
+    admonished = accountability.of_year(runtime.store, record["year"])
+    office = OfficeConfig.load()
+    document = cadre.build(record, admonished, office, runtime.settings.zone)
+    body = render_document(document, "xlsx", office, "cadre").body
+    assert isinstance(body, bytes)  # XLSX is binary
+    out.write_bytes(body)
+    click.echo(f"干部考核参考表已写入 {out}")
 
 
 @click.group()

@@ -6,9 +6,12 @@ from shared.http.problems import ProblemType, field_errors, register_problem_typ
 
 from ..application.rulebooks import RulebookConflict, UnknownRulebook
 from ..domain.errors import (
+    AssessmentAlreadyPublished,
     AssessmentAltered,
     AssessmentJobNotFound,
     AssessmentNotFound,
+    AssessmentNotPublished,
+    CorrectionReasonMissing,
     ProjectNotAssessed,
 )
 from ..domain.rulebook import RulebookInvalid
@@ -32,6 +35,24 @@ PROBLEM_TYPES = {
             f"考核结果 {exc.assessment_id} 未通过摘要校验，不予提供：{exc.difference}"
         ),
         extra=lambda exc: {"assessment_id": exc.assessment_id, "difference": exc.difference},
+    ),
+    AssessmentAlreadyPublished: ProblemType(
+        409,
+        "assessment-superseded",
+        extra=lambda exc: {"assessment_id": exc.assessment_id, "published_id": exc.published_id},
+    ),
+    CorrectionReasonMissing: ProblemType(
+        422,
+        "correction-reason-missing",
+        extra=lambda exc: {
+            "published_id": exc.published_id,
+            "errors": {"reason": ["更正已发布的考核结果须说明原因"]},
+        },
+    ),
+    AssessmentNotPublished: ProblemType(
+        409,
+        "assessment-not-published",
+        extra=lambda exc: {"assessment_id": exc.assessment_id},
     ),
     AssessmentJobNotFound: ProblemType(
         404, "assessment-job-not-found", extra=lambda exc: {"job_id": exc.job_id}

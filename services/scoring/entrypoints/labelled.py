@@ -47,8 +47,23 @@ class AssessmentResult(LabelledSchema):
     campaign = fields.Nested(AssessmentTotals)
 
 
+class PublicationView(LabelledSchema):
+    """Where an assessment stands (审定): draft, published, or superseded by a correction."""
+
+    state = coded("assessment_state")
+
+
 class AssessmentResponse(LabelledSchema):
     """An assessment record; ``result`` is what its digest is over (codes only)."""
 
     result = fields.Nested(AssessmentResult)
     summary = fields.Nested(AssessmentTotals)
+    publication = fields.Nested(PublicationView)
+
+
+class AssessmentListed(LabelledSchema):
+    publication = fields.Nested(PublicationView)
+
+
+class AssessmentList(LabelledSchema):
+    assessments = fields.List(fields.Nested(AssessmentListed))

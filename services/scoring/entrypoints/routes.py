@@ -13,19 +13,29 @@ from shared.documents import CONTENT_TYPES, issued_json, office_config_for, regi
 from shared.events.fields import Whole
 from shared.eventstore import RecordedEvent, format_instant
 from shared.http import AsOf, KnownAt, PageQuery, Problem, download, next_link, page_after
+from shared.i18n import label
 from shared.messaging import send_or_leave
 from shared.runtime import Runtime
 
-from ..application import assessments, jobs, rulebooks, verification
+from ..application import accountability, assessments, jobs, publication, rulebooks, verification
 from ..domain.diff import diff_results
-from ..domain.errors import AssessmentJobNotFound, ProjectNotAssessed
+from ..domain.errors import (
+    AssessmentJobNotFound,
+    AssessmentNotFound,
+    AssessmentNotPublished,
+    ProjectNotAssessed,
+)
 from ..readmodel.records import Records
 from ..wiring import ScoringParts
 from . import bulletin, reports
-from .labelled import AssessmentResponse, JobView, ProjectScore
+from .actors import checkpoint_after
+from .labelled import AssessmentList, AssessmentResponse, JobView, ProjectScore, PublicationView
 
 blp = Blueprint("scoring", __name__, url_prefix="/v1", description="Year-end assessment (年终考核)")
-READERS = ("office", "auditor")
+READERS = ("office", "auditor", "approver", "viewer")
+"""Viewers read published assessments only (`_assessment`); the others drafts, too."""
+DRAFT_READERS = ("office", "auditor", "approver")
+"""Who reads drafts, jobs and rulebooks."""
 
 
 class AssessmentAsked(Schema):
@@ -39,6 +49,14 @@ class ListQuery(PageQuery):
     year = Whole(from_text=True, load_default=None, validate=validate.Range(2000, 2100))
     after = fields.String(
         load_default=None, metadata={"description": "the last assessment id of the page before"}
+    )
+
+
+class ApprovalAsked(Schema):
+    reason = fields.String(
+        load_default=None,
+        validate=validate.Length(1, 2000),
+        metadata={"description": "why a published year's assessment is corrected (更正原因)"},
     )
 
 
@@ -126,7 +144,7 @@ def post_assessment(body):  # type: ignore[no-untyped-def]
 
 
 @blp.get("/assessments/jobs/<job_id>")
-@require_role(*READERS)
+@require_role(*DRAFT_READERS)
 @blp.response(200, JobView)
 @blp.doc(security=[{"bearer": []}])
 def get_job(job_id: str):  # type: ignore[no-untyped-def]
@@ -140,11 +158,18 @@ def get_job(job_id: str):  # type: ignore[no-untyped-def]
 @blp.get("/assessments")
 @require_role(*READERS)
 @blp.arguments(ListQuery, location="query")
+@blp.response(200, AssessmentList)
 @blp.doc(security=[{"bearer": []}])
 def list_assessments(query):  # type: ignore[no-untyped-def]
-    """Assessments with their digests (without the results), oldest first."""
+    """Assessments with their digests and where each stands (without the results), oldest
+    first; a viewer sees the published ones only."""
+    store, listed = _runtime().store, _records().assessments(query["year"])
+    for record in listed:
+        record["publication"] = publication.standing(store, record)
+    if not current_principal().has(*DRAFT_READERS):
+        listed = [r for r in listed if r["publication"]["state"] != "draft"]
     items, next_after = page_after(
-        _records().assessments(query["year"]),
+        listed,
         query["after"],
         query["limit"],
         key=lambda assessment: assessment["assessment_id"],
@@ -153,8 +178,32 @@ def list_assessments(query):  # type: ignore[no-untyped-def]
 
 
 def _assessment(assessment_id: str) -> dict[str, Any]:
-    """The stored assessment, served only when it passes its digest check."""
-    return verification.read(_records(), assessment_id)
+    """The stored assessment, served only when it passes its digest check, with where it
+    stands; a draft is not found for a reader of published results only."""
+    record = verification.read(_records(), assessment_id)
+    record["publication"] = standing = publication.standing(_runtime().store, record)
+    if standing["state"] == "draft" and not current_principal().has(*DRAFT_READERS):
+        raise AssessmentNotFound(assessment_id)
+    record["links"] = _correction_links(record)
+    result = record["result"]
+    if "criticism_reasons" in result:  # beside the sealed codes, their Chinese labels
+        result["criticism_reasons_labels"] = {
+            unit: [label("criticism_criterion", code) for code in codes]
+            for unit, codes in result["criticism_reasons"].items()
+        }
+    return record
+
+
+def _correction_links(record: dict[str, Any]) -> dict[str, str]:
+    """A draft of a published year, or a published correction: its line-by-line
+    difference from the version it corrects."""
+    standing = record["publication"]
+    corrected = standing["supersedes"] if standing["state"] != "draft" else standing["published_id"]
+    if corrected is None or corrected == record["assessment_id"]:
+        return {}
+    return {
+        "difference_from_published": f"/v1/assessments/{corrected}/diff/{record['assessment_id']}"
+    }
 
 
 @blp.get("/assessments/<assessment_id>")
@@ -164,6 +213,28 @@ def _assessment(assessment_id: str) -> dict[str, Any]:
 def get_assessment(assessment_id: str):  # type: ignore[no-untyped-def]
     """The assessment: digest, projects with their lines, units, leaders, campaign totals."""
     return _assessment(assessment_id)
+
+
+@blp.post("/assessments/<assessment_id>/approve")
+@require_role("approver")
+@blp.arguments(ApprovalAsked, location="json", required=False)
+@blp.doc(security=[{"bearer": []}])
+def approve_assessment(body, assessment_id: str):  # type: ignore[no-untyped-def]
+    """审定: sign the assessment off and publish it (approver or admin): 201 with who and
+    when; 200 if it was published already. A correction of a published year needs
+    ``reason``; it supersedes the published version."""
+    runtime = _runtime()
+    standing, published = publication.approve(
+        runtime.store,
+        _records(),
+        assessment_id,
+        by=current_principal().name,
+        reason=(body or {}).get("reason"),
+    )
+    if published:
+        checkpoint_after(runtime)(0)
+    view = PublicationView().dump(standing)
+    return {"assessment_id": assessment_id, "publication": view}, 201 if published else 200
 
 
 def _events(positions: list[int]) -> list[dict[str, Any]]:
@@ -256,6 +327,7 @@ def get_report(assessment_id: str, fmt: str):  # type: ignore[no-untyped-def]
         )
     record = _assessment(assessment_id)
     runtime = _runtime()
+    record["admonishments"] = admonishments_of(runtime, record["year"])
     issued = register_for(runtime).find(bulletin.document_key(record))
     office, zone = office_config_for(runtime), runtime.settings.zone
     checkpoints = reports.checkpoints_for(runtime.store, record)
@@ -267,6 +339,11 @@ def get_report(assessment_id: str, fmt: str):  # type: ignore[no-untyped-def]
     )
 
 
+def admonishments_of(runtime: Runtime, year: int) -> list[dict[str, Any]]:
+    """The year's 诫勉谈话, as the bulletin prints them."""
+    return [a.view() for a in accountability.of_year(runtime.store, year)]
+
+
 @blp.post("/assessments/<assessment_id>/bulletin/issue")
 @require_role("office")
 @blp.doc(security=[{"bearer": []}])
@@ -274,6 +351,8 @@ def issue_bulletin(assessment_id: str):  # type: ignore[no-untyped-def]
     """Issue the assessment bulletin: it gets the next number of the year (recorded as
     ``DocumentIssued``) once; issuing again returns it."""
     record = _assessment(assessment_id)
+    if record["publication"]["state"] == "draft":
+        raise AssessmentNotPublished(assessment_id)
     runtime = _runtime()
     document = bulletin.build(record, office_config_for(runtime), runtime.settings.zone)
     principal = current_principal()
@@ -289,7 +368,7 @@ def issue_bulletin(assessment_id: str):  # type: ignore[no-untyped-def]
 
 
 @blp.get("/rulebooks")
-@require_role(*READERS)
+@require_role(*DRAFT_READERS)
 @blp.arguments(RulebooksQuery, location="query")
 @blp.doc(security=[{"bearer": []}])
 def list_rulebooks(query):  # type: ignore[no-untyped-def]

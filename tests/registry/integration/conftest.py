@@ -14,7 +14,7 @@ from services.registry.application.signing import sign
 from services.registry.wiring import RegistryParts
 from tests.registry.unit.builders import registration
 
-ROLES = ("admin", "office", "integration", "auditor", "viewer")
+ROLES = ("admin", "office", "integration", "auditor", "viewer", "approver")
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ OTHER_SERVICES = {
     "actions-p1": "ActionAssigned",
     "rulebooks": "RulebookAdopted",
     "assessment-2024": "AssessmentPublished",
+    "assessment-2025": "AssessmentComputed",
 }
 
 
@@ -46,14 +47,24 @@ def test_each_role_reads_exactly_the_types_the_matrix_gives_it(client, tokens, l
 
 
 @pytest.mark.parametrize("role", ["viewer", "integration"])
-def test_viewers_and_integrations_never_read_assessment_summaries(client, tokens, log, role):
-    assert "AssessmentPublished" not in _types_read(client, tokens[role])
-    response = client.get("/v1/events?type=AssessmentPublished", headers=tokens[role])
+def test_viewers_and_integrations_never_read_assessment_drafts(client, tokens, log, role):
+    assert "AssessmentComputed" not in _types_read(client, tokens[role])
+    response = client.get("/v1/events?type=AssessmentComputed", headers=tokens[role])
     assert response.status_code == 403
     assert response.content_type == "application/problem+json"
     assert "type" in response.json["errors"]
 
 
-@pytest.mark.parametrize("role", ["office", "auditor"])
-def test_the_office_and_auditors_read_assessment_summaries(client, tokens, log, role):
+def test_integrations_never_read_published_assessments(client, tokens, log):
+    response = client.get("/v1/events?type=AssessmentPublished", headers=tokens["integration"])
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("role", ["office", "auditor", "viewer"])
+def test_the_office_auditors_and_viewers_read_published_assessments(client, tokens, log, role):
     assert _types_read(client, tokens[role], "&type=AssessmentPublished") == {"AssessmentPublished"}
+
+
+@pytest.mark.parametrize("role", ["office", "auditor", "approver"])
+def test_the_office_auditors_and_the_approver_read_drafts(client, tokens, log, role):
+    assert _types_read(client, tokens[role], "&type=AssessmentComputed") == {"AssessmentComputed"}

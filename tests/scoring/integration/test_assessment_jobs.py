@@ -60,8 +60,8 @@ def run(runtime, records, req):
     return records.assessment(job["assessment_id"])
 
 
-def published(store):
-    return [e for e in store.iter_all(types=["AssessmentPublished"])]
+def computed(store):
+    return [e for e in store.iter_all(types=["AssessmentComputed"])]
 
 
 def line(record, project_id, name):
@@ -84,7 +84,7 @@ def test_a_job_replays_the_log_reports_progress_and_publishes_its_digest(runtime
     assert seen[-1] == (head.position, head.position)
     record = records.assessment(done["assessment_id"])
     assert record["chain_head_position"] == head.position and record["chain_head_hash"] == head.hash
-    [event] = published(runtime.store)
+    [event] = computed(runtime.store)
     assert event.payload["digest"] == record["digest"]
     assert event.payload["rulebook_hash"] == rulebooks.default_rulebook().hash
     assert line(record, "p1", "target_attainment")["points"] == "40.00"
@@ -244,7 +244,7 @@ def test_a_job_killed_half_way_is_retried_and_finishes_with_one_result(
     done = records.job(job["job_id"])
     assert kills == [10]
     assert done["status"] == "done" and done["attempts"] == 2
-    assert len(published(runtime.store)) == 1
+    assert len(computed(runtime.store)) == 1
     assert len(records.assessments(2024)) == 1
 
 
@@ -257,7 +257,7 @@ def test_a_job_killed_after_publishing_finishes_without_a_second_event(runtime, 
     )  # as a worker dying before the last write leaves it
     again = assessments.run(runtime.store, records, job["job_id"], ZONE)
     assert again["status"] == "done"
-    assert len(published(runtime.store)) == 1
+    assert len(computed(runtime.store)) == 1
     assert len(records.assessments(2024)) == 1
 
 
@@ -294,7 +294,7 @@ def test_a_job_that_keeps_failing_is_marked_failed_and_asking_again_sends_it_aga
     assert runtime.broker.queues["scoring"].qsize() == 1
 
 
-def test_a_published_assessment_is_followed_by_a_signed_checkpoint_of_the_head(
+def test_a_computed_assessment_is_followed_by_a_signed_checkpoint_of_the_head(
     runtime, records, history
 ):
     from services.scoring.entrypoints.actors import checkpoint_after
@@ -303,12 +303,12 @@ def test_a_published_assessment_is_followed_by_a_signed_checkpoint_of_the_head(
     county(history)
     job, _ = assessments.submit(records, request())
     assessments.run(
-        runtime.store, records, job["job_id"], ZONE, on_published=checkpoint_after(runtime)
+        runtime.store, records, job["job_id"], ZONE, on_recorded=checkpoint_after(runtime)
     )
     signed = latest_signed(runtime.store)
     head = runtime.store.head()
     assert signed is not None and (signed.position, signed.head_hash) == (head.position, head.hash)
-    assert published(runtime.store)[-1].global_position == head.position
+    assert computed(runtime.store)[-1].global_position == head.position
 
 
 def test_the_diff_names_the_correction_that_moved_a_project_out_of_the_year_on_every_line(

@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from services.composition import runtime_for
-from services.scoring.application import assessments
+from services.scoring.application import assessments, publication
 from services.scoring.entrypoints import bulletin, reports
 from services.scoring.readmodel.records import Records
 from shared.checkpointing import sign_head
@@ -96,7 +96,11 @@ def assessed(tmp_path_factory):
     )
     job, _ = assessments.submit(records, request)
     job = assessments.run(runtime.store, records, job["job_id"], ZONE)
+    standing, _ = publication.approve(
+        runtime.store, records, job["assessment_id"], by="approver-user", reason=None
+    )
     record = records.assessment(job["assessment_id"])
+    record["publication"] = standing
     signed_at = datetime(2025, 1, 5, 10, 30, 15, tzinfo=UTC)  # as after each publication
     signed = sign_head(runtime.store, SigningKey.generate(), at=signed_at)
     history.record_on("2025-01-06")

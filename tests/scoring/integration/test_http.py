@@ -8,22 +8,8 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from services.composition import create_app
 from services.scoring.application import rulebooks
-from shared.messaging import start_worker
 from tests.scoring.integration.test_assessment_jobs import county
-
-
-@pytest.fixture
-def client(runtime):
-    return create_app(runtime).test_client()
-
-
-@pytest.fixture
-def worker(runtime):
-    worker = start_worker(runtime.broker, threads=1)
-    yield worker
-    worker.stop()
 
 
 def bearer(runtime, role: str) -> dict[str, str]:
@@ -104,6 +90,8 @@ def test_issuing_the_bulletin_numbers_it_once(client, runtime, history, worker):
     county(history)
     office = bearer(runtime, "office")
     job = assess(client, runtime, office, known_at="2024-12-31")
+    approve = f"/v1/assessments/{job['assessment_id']}/approve"
+    assert client.post(approve, headers=bearer(runtime, "approver")).status_code == 201
     path = f"/v1/assessments/{job['assessment_id']}/bulletin/issue"
     assert client.post(path, headers=bearer(runtime, "auditor")).status_code == 403
     first = client.post(path, headers=office)

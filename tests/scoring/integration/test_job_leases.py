@@ -8,7 +8,7 @@ from datetime import timedelta
 from services.scoring.application import assessments, jobs
 from services.scoring.readmodel.leases import Claim, JobLeases
 from shared.eventstore import now_utc
-from tests.scoring.integration.test_assessment_jobs import county, published, request
+from tests.scoring.integration.test_assessment_jobs import computed, county, request
 
 LEASE = timedelta(seconds=30)
 
@@ -96,4 +96,4 @@ def test_a_job_taken_over_and_run_twice_leaves_one_result(runtime, records, hist
     done = records.job(job["job_id"])
     assert claim is Claim.DONE
     assert done["status"] == "done" and done["takeovers"] == 1
-    assert len(published(runtime.store)) == 1 and len(records.assessments(2024)) == 1
+    assert len(computed(runtime.store)) == 1 and len(records.assessments(2024)) == 1

@@ -37,7 +37,7 @@ def test_a_redis_worker_runs_the_job_and_publishes_once(settings, redis_url):
         runtime.broker.join("scoring", timeout=30_000)
         done = records.job(job["job_id"])
         assert done["status"] == "done"
-        assert len(list(runtime.store.iter_all(types=["AssessmentPublished"]))) == 1
+        assert len(list(runtime.store.iter_all(types=["AssessmentComputed"]))) == 1
         assert len(records.assessments(2024)) == 1
     finally:
         worker.stop()
@@ -74,7 +74,7 @@ def test_a_job_killed_half_way_on_a_redis_worker_is_retried_to_one_result(
         done = records.job(job["job_id"])
         assert kills == [10]
         assert done["status"] == "done" and done["attempts"] == 2
-        assert len(list(runtime.store.iter_all(types=["AssessmentPublished"]))) == 1
+        assert len(list(runtime.store.iter_all(types=["AssessmentComputed"]))) == 1
     finally:
         worker.stop()
         runtime.broker.flush_all()
