@@ -799,8 +799,12 @@ def _locked_probe_postgres(
     with _pipeline(conn, _PROBE_POSTGRES) as cursor:
         cursor.execute(_LOCK_SETTINGS, {"timeout": f"{int(timeout_ms)}ms"})
         cursor.execute(_LOCK)
-        cursor.execute(_PROBE_POSTGRES, {"ids": ids, "streams": streams})
-        return cursor.fetchall()
+        probe = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        probe.execute(_PROBE_POSTGRES, {"ids": ids, "streams": streams})
+    # Fetched after the pipeline's end: its Sync brings every result back in the same
+    # round trip (a fetch inside it would cost a second one).
+    with probe:
+        return probe.fetchall()
 
 
 def _insert_postgres(conn: Connection, rows: list[dict[str, Any]], *, commit: bool) -> None:
