@@ -277,34 +277,7 @@ class EventStore:
         recorded_at = utc(self.clock())
         if head.recorded_at is not None and recorded_at < head.recorded_at:
             recorded_at = head.recorded_at  # record time never decreases with position
-        rows, positions = [], []
-        prev_hash, position = head.hash, head.position
-        recorded_text = format_instant(recorded_at)
-        for event, prepared in zip(events, texts, strict=True):
-            position += 1
-            version = current.get(event.stream_id, 0) + 1
-            current[event.stream_id] = version
-            row = {
-                "event_id": event.event_id,
-                "stream_id": event.stream_id,
-                "stream_version": version,
-                "global_position": position,
-                "type": event.type,
-                "schema_version": event.schema_version,
-                "occurred_at": prepared.occurred_at,
-                "recorded_at": recorded_text,
-                "source": event.source,
-                "actor": event.actor,
-                "correlation_id": event.correlation_id,
-                "causation_id": event.causation_id,
-                # Stored as canonical text, and that very text is hashed.
-                "payload": prepared.payload,
-                "prev_hash": prev_hash,
-            }
-            row["hash"] = prev_hash = chain_hash(prev_hash, row)
-            row["occurred_at"], row["recorded_at"] = event.occurred_at, recorded_at
-            rows.append(row)
-            positions.append(StoredPosition(event.event_id, event.stream_id, version, position))
+        rows, positions = _chained(events, texts, current, head, recorded_at)
         if is_postgres(conn.engine):
             _insert_postgres(conn, rows, commit=commit)
         else:
@@ -731,6 +704,46 @@ def _probed(rows: Iterable[Any]) -> tuple[bool, dict[str, int], Head]:
         else:
             head = Head(int(number), key, None if recorded_at is None else _in_utc(recorded_at))
     return seen, current, head
+
+
+def _chained(
+    events: list[NewEvent],
+    texts: list[_Texts],
+    current: dict[str, int],
+    head: Head,
+    recorded_at: datetime,
+) -> tuple[list[dict[str, Any]], list[StoredPosition]]:
+    """The rows after ``head``: stream versions after ``current`` (updated), positions,
+    each hash over the previous one and the row's canonical text."""
+    rows, positions = [], []
+    prev_hash, position = head.hash, head.position
+    recorded_text = format_instant(recorded_at)
+    for event, prepared in zip(events, texts, strict=True):
+        position += 1
+        version = current.get(event.stream_id, 0) + 1
+        current[event.stream_id] = version
+        row = {
+            "event_id": event.event_id,
+            "stream_id": event.stream_id,
+            "stream_version": version,
+            "global_position": position,
+            "type": event.type,
+            "schema_version": event.schema_version,
+            "occurred_at": prepared.occurred_at,
+            "recorded_at": recorded_text,
+            "source": event.source,
+            "actor": event.actor,
+            "correlation_id": event.correlation_id,
+            "causation_id": event.causation_id,
+            # Stored as canonical text, and that very text is hashed.
+            "payload": prepared.payload,
+            "prev_hash": prev_hash,
+        }
+        row["hash"] = prev_hash = chain_hash(prev_hash, row)
+        row["occurred_at"], row["recorded_at"] = event.occurred_at, recorded_at
+        rows.append(row)
+        positions.append(StoredPosition(event.event_id, event.stream_id, version, position))
+    return rows, positions
 
 
 # The lock (with its timeout and custom plans: a generic plan for the id lookups compares
