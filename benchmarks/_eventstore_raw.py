@@ -1,9 +1,11 @@
-"""Raw baselines: the least work the event store could do, with the plain drivers.
+"""Raw baselines: what the database itself takes, with the plain drivers.
 
-Appends: one transaction per batch, the same table lock the store takes, one multi-row
-INSERT of rows whose payload JSON and hashes are already computed. Reads: one plain
-SELECT of every column in position order, ``json.loads`` of each payload. Verification:
-the same SELECT, then SHA-256 over each envelope's canonical JSON, inline.
+Appends on PostgreSQL (synchronous commit on, so every commit waits for its fsync): one
+transaction per batch, ``LOCK TABLE events IN EXCLUSIVE MODE``, then ``COPY`` of the
+rows (a batch) or one single-row ``INSERT`` (a single event); payload JSON and hashes
+already computed. On SQLite: ``BEGIN IMMEDIATE`` and one multi-row ``INSERT``. Reads:
+one plain SELECT of every column in position order, ``json.loads`` of each payload.
+Verification: the same SELECT, then SHA-256 over each envelope's canonical JSON, inline.
 """
 
 from __future__ import annotations
@@ -19,12 +21,15 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 from shared.eventstore.envelope import GENESIS_HASH, HASHED_FIELDS, format_instant
-from shared.eventstore.store import EVENT_LOG_LOCK_KEY
 
 COLUMNS = (*HASHED_FIELDS, "hash")  # the envelope, in the events table's column order
 _SELECT = (
     f"SELECT {', '.join(COLUMNS)} FROM events WHERE global_position > {{}} ORDER BY global_position"
 )
+_INSERT_ONE = (
+    f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"
+)
+_COPY = f"COPY events ({', '.join(COLUMNS)}) FROM STDIN"
 _PAYLOAD = COLUMNS.index("payload")
 _HASHED = tuple(COLUMNS.index(name) for name in HASHED_FIELDS)
 _INSTANTS = {COLUMNS.index("occurred_at"), COLUMNS.index("recorded_at")}
@@ -44,17 +49,19 @@ class PostgresLog:
         # parses instants the same way.
         self.conn = psycopg.connect(
             make_url(url).set(drivername="postgresql").render_as_string(False),
-            options="-c timezone=UTC",
+            options="-c timezone=UTC -c synchronous_commit=on",
         )
 
     def append(self, rows: Sequence[Row]) -> None:
-        values = ", ".join(["(" + ", ".join(["%s"] * len(COLUMNS)) + ")"] * len(rows))
+        """LOCK + COPY for a batch; LOCK + one single-row INSERT for one event."""
         with self.conn.transaction(), self.conn.cursor() as cur:
-            cur.execute(f"SELECT pg_advisory_xact_lock({EVENT_LOG_LOCK_KEY})")
-            cur.execute(
-                f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES {values}",
-                [value for row in rows for value in row],
-            )
+            cur.execute("LOCK TABLE events IN EXCLUSIVE MODE")
+            if len(rows) == 1:
+                cur.execute(_INSERT_ONE, rows[0])
+                return
+            with cur.copy(_COPY) as copy:
+                for row in rows:
+                    copy.write_row(row)
 
     def read(self, after: int = 0) -> list[Row]:
         with self.conn.transaction(), self.conn.cursor() as cur:

@@ -36,10 +36,36 @@ class Figure:
     measure: str
     store: float
     raw: float
+    baseline: str = "raw driver"
+    aim: float | None = None
+    """The ratio aimed at (PostgreSQL), or None where no aim is set."""
 
     @property
     def ratio(self) -> float:
         return self.store / self.raw if self.raw else float("nan")
+
+    @property
+    def verdict(self) -> str:
+        if self.aim is None:
+            return ""
+        return f"≥ {self.aim:.2f}: {'met' if self.ratio >= self.aim else 'NOT met'}"
+
+
+# What each store figure is compared with on PostgreSQL, and the ratio aimed at.
+_POSTGRES_BASELINES = {
+    "single": ("LOCK + 1-row INSERT, fsync", 0.8),
+    "batch": ("LOCK + COPY", 0.7),
+    "large": ("LOCK + COPY", 0.7),
+    "read": ("SELECT + JSON decode", 0.9),
+    "verify": ("SELECT + SHA-256 inline", None),
+}
+_SQLITE_BASELINES = {
+    "single": ("BEGIN IMMEDIATE + INSERT", None),
+    "batch": ("BEGIN IMMEDIATE + INSERT", None),
+    "large": ("BEGIN IMMEDIATE + INSERT", None),
+    "read": ("SELECT + JSON decode", None),
+    "verify": ("SELECT + SHA-256 inline", None),
+}
 
 
 class Stopwatch:
@@ -82,25 +108,29 @@ def measure(
     elsewhere on the machine falls on both sides of each ratio alike."""
     single = workload(options.single)
     batched = workload(options.events, start=options.single)
-    total = len(single) + len(batched)
+    large = workload(options.large_events, start=options.single + options.events)
+    total = len(single) + len(batched) + len(large)
     engine = create_db_engine(store_url)
     store = EventStore(engine, build_registry())
     stored, raw = raw_log(store_url), raw_log(raw_url)
-    watches = {name: Stopwatch() for name in ("single", "raw single", "batch", "raw batch")}
+    names = ("single", "batch", "large")
+    watches = {f"{raw}{name}": Stopwatch() for name in names for raw in ("", "raw ")}
+    sizes = {"single": 1, "batch": options.batch, "large": options.large_batch}
+    counts = {"single": len(single), "batch": len(batched), "large": len(large)}
     try:
 
-        def take_turns(events: Sequence[NewEvent], size: int, name: str) -> None:
+        def take_turns(events: Sequence[NewEvent], name: str) -> None:
             """The store appends ``events``; the baseline appends the rows it stored."""
-            after = store.head().position
+            size, after = sizes[name], store.head().position
             watches[name].time(lambda: [store.append(b) for b in _batches(events, size)])
             rows = stored.read(after)
             watches[f"raw {name}"].time(lambda: [raw.append(b) for b in _batches(rows, size)])
 
-        for singles, batches in zip(
-            _chunks(single, options.rounds), _chunks(batched, options.rounds), strict=True
+        for turn in zip(
+            *(_chunks(events, options.rounds) for events in (single, batched, large)), strict=True
         ):
-            take_turns(singles, 1, "single")
-            take_turns(batches, options.batch, "batch")
+            for name, events in zip(names, turn, strict=True):
+                take_turns(events, name)
 
         def store_read() -> None:
             for _event in store.iter_all():
@@ -124,15 +154,23 @@ def measure(
         stored.close()
         raw.close()
         engine.dispose()
-    rate = {
-        name: watch.rate(len(single) if "single" in name else len(batched))
-        for name, watch in watches.items()
-    }
+    rate = {name: watch.rate(counts[name.removeprefix("raw ")]) for name, watch in watches.items()}
+    baselines = _POSTGRES_BASELINES if backend == "postgresql" else _SQLITE_BASELINES
+
+    def figure(key: str, measure: str, store_rate: float, raw_rate: float) -> Figure:
+        return Figure(backend, measure, store_rate, raw_rate, *baselines[key])
+
     return [
-        Figure(backend, "append, single events", rate["single"], rate["raw single"]),
-        Figure(backend, f"append, {options.batch}-event batches", rate["batch"], rate["raw batch"]),
-        Figure(backend, "read all, decoded into envelopes", reads["store"], reads["raw"]),
-        Figure(backend, "verify the chain", verifies["store"], verifies["raw"]),
+        figure("single", "append, single events", rate["single"], rate["raw single"]),
+        figure("batch", f"append, {options.batch}-event batches", rate["batch"], rate["raw batch"]),
+        figure(
+            "large",
+            f"append, {options.large_batch}-event batches",
+            rate["large"],
+            rate["raw large"],
+        ),
+        figure("read", "read all, decoded into envelopes", reads["store"], reads["raw"]),
+        figure("verify", "verify the chain", verifies["store"], verifies["raw"]),
     ]
 
 
@@ -151,13 +189,14 @@ def _database(backend: str) -> Iterator[str]:
 
 def report(figures: Sequence[Figure]) -> str:
     lines = [
-        f"| {'backend':<10} | {'measure':<33} | {'store ev/s':>10} | {'raw ev/s':>10} | ratio |",
-        f"|{'-' * 12}|{'-' * 35}|{'-' * 12}|{'-' * 12}|-------|",
+        f"| {'backend':<10} | {'measure':<33} | {'store ev/s':>10} | {'baseline':<26} |"
+        f" {'base ev/s':>10} | ratio | aim |",
+        f"|{'-' * 12}|{'-' * 35}|{'-' * 12}|{'-' * 28}|{'-' * 12}|-------|-----|",
     ]
     for f in figures:
         lines.append(
-            f"| {f.backend:<10} | {f.measure:<33} | {f.store:>10,.0f} | {f.raw:>10,.0f} |"
-            f" {f.ratio:>5.2f} |"
+            f"| {f.backend:<10} | {f.measure:<33} | {f.store:>10,.0f} | {f.baseline:<26} |"
+            f" {f.raw:>10,.0f} | {f.ratio:>5.2f} | {f.verdict} |"
         )
     return "\n".join(lines)
 
@@ -167,6 +206,10 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--events", type=int, default=30_000, help="events appended in batches")
     parser.add_argument("--single", type=int, default=5_000, help="events appended one by one")
     parser.add_argument("--batch", type=int, default=100, help="events per batch")
+    parser.add_argument(
+        "--large-events", type=int, default=20_000, help="events appended in large batches"
+    )
+    parser.add_argument("--large-batch", type=int, default=1000, help="events per large batch")
     parser.add_argument("--rounds", type=int, default=5, help="turns store and baseline take")
     parser.add_argument("--repeat", type=int, default=3, help="best of N for reads and verify")
     parser.add_argument(
@@ -197,7 +240,8 @@ def main(argv: list[str]) -> None:
     print(f"machine: {machine()}")
     print(
         f"event store: {options.single:,} single appends, {options.events:,} events in "
-        f"batches of {options.batch}; reads and verify best of {options.repeat}"
+        f"batches of {options.batch}, {options.large_events:,} in batches of "
+        f"{options.large_batch}; reads and verify best of {options.repeat}"
     )
     figures: list[Figure] = []
     for backend in options.backends.split(","):

@@ -2,7 +2,9 @@
 
 1. HTTP ingest: signed 100-event batches from concurrent clients to a real server
    process (gunicorn on 127.0.0.1), events addressed by national project code (as
-   approval systems do), events accepted per second.
+   approval systems do), events accepted per second; beside it, in the same run, the
+   store's own 100-event batched append (one writer, in process) and the ratio
+   (aim ≥ 0.7).
 2. A project's state as of a past date, for a project with 10,000 events: p50/p95/p99
    latency of the handler and of the HTTP request (in process).
 
@@ -98,7 +100,8 @@ def _percentiles(samples: list[float]) -> str:
 # -- 1. HTTP ingest ------------------------------------------------------------------
 
 
-def bench_ingest(url: str, clients: int, batches: int, workers: int) -> None:
+def bench_ingest(url: str, clients: int, batches: int, workers: int) -> float:
+    """Events accepted per second over HTTP (printed with the batch latencies)."""
     from services.registry.application.signing import sign
     from services.registry.application.submissions import Submission
     from services.registry.wiring import RegistryParts
@@ -201,9 +204,34 @@ def bench_ingest(url: str, clients: int, batches: int, workers: int) -> None:
             f"{batches} signed 100-event batches each): {accepted[0]} events in {elapsed:.2f} s "
             f"= {accepted[0] / elapsed:,.0f} events/s; batch latency {_percentiles(latencies)}"
         )
+        return accepted[0] / elapsed
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def store_batched_rate(server_url: str, events: int) -> float:
+    """The store's own append of ``events`` in 100-event batches (one writer, in process,
+    payloads validated), on a fresh database: what HTTP ingest is compared with."""
+    from services.composition import migration_locations
+    from shared.db import create_db_engine
+    from shared.events import build_registry
+    from shared.eventstore import EventStore
+
+    from ._eventstore_workload import postgres_database, workload
+
+    batched = workload(events)
+    with postgres_database(server_url, migration_locations()) as url:
+        engine = create_db_engine(url)
+        try:
+            store = EventStore(engine, build_registry())
+            store.append(workload(100, start=events))  # connect and warm up
+            started = time.perf_counter()
+            for start in range(0, len(batched), 100):
+                store.append(batched[start : start + 100])
+            return len(batched) / (time.perf_counter() - started)
+        finally:
+            engine.dispose()
 
 
 def _code(n: int) -> str:
@@ -317,8 +345,19 @@ def main(argv: list[str]) -> None:
         "GONGJIAN_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
     )
     if args.only in (None, "ingest"):
+        # The store's own rate before and after, averaged: load from elsewhere on the
+        # machine falls on both sides of the ratio alike.
+        half = args.clients * args.batches * 50
+        before = store_batched_rate(server, half)
         with throwaway_database(server) as url:
-            bench_ingest(url, args.clients, args.batches, args.workers)
+            ingest = bench_ingest(url, args.clients, args.batches, args.workers)
+        store = (before + store_batched_rate(server, half)) / 2
+        ratio = ingest / store
+        print(
+            f"store append, 100-event batches (one writer, same run): {store:,.0f} events/s; "
+            f"HTTP ingest / store = {ratio:.2f} (aim ≥ 0.70: {'met' if ratio >= 0.7 else 'NOT met'})"
+            f"; load {os.getloadavg()[0]:.1f}"
+        )
     if args.only in (None, "as-of"):
         with throwaway_database(server) as url:
             bench_as_of(url, args.events, args.queries)

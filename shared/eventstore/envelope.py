@@ -151,10 +151,23 @@ def stored_text(fields: Mapping[str, Any]) -> str:
 def _spliced(fields: Mapping[str, Any], names: tuple[str, ...]) -> str:
     payload = fields["payload"]
     text = payload if isinstance(payload, str) else canonical_json(payload)
-    before = {name: _hashed_value(fields[name]) for name in names if name < "payload"}
-    after = {name: _hashed_value(fields[name]) for name in names if name > "payload"}
-    return f'{canonical_flat_json(before)[:-1]},"payload":{text},{canonical_flat_json(after)[1:]}'
+    before, after = _SPLIT[names]
+    head = canonical_flat_json({name: _hashed_value(fields[name]) for name in before})
+    tail = canonical_flat_json({name: _hashed_value(fields[name]) for name in after})
+    return f'{head[:-1]},"payload":{text},{tail[1:]}'
+
+
+# The names on either side of "payload" in key order, worked out once (chaining a batch
+# compared every name with "payload" for every event).
+_SPLIT: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {
+    names: (
+        tuple(name for name in names if name < "payload"),
+        tuple(name for name in names if name > "payload"),
+    )
+    for names in (HASHED_FIELDS, (*HASHED_FIELDS, "hash"))
+}
 
 
 def _hashed_value(value: Any) -> Any:
+    """An instant as its one text form (an instant already given as text stays)."""
     return format_instant(value) if isinstance(value, datetime) else value
