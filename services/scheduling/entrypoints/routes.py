@@ -467,7 +467,8 @@ class SiteMeetingsQuery(PageQuery):
 @blp.post("/site-meetings")
 @require_role("office")
 @blp.arguments(SiteMeetingBody)
-@blp.response(200, SiteMeetingView)
+@blp.response(200, SiteMeetingView, description="the record as stored before (sent again)")
+@blp.alt_response(201, schema=SiteMeetingView, description="the record as stored now")
 @blp.doc(security=[{"bearer": []}])
 def record_site_meeting(body):  # type: ignore[no-untyped-def]
     """Record a 现场办公 / 现场督办 (``SiteMeetingRecorded``): where, who attended, the
