@@ -1,4 +1,4 @@
-"""The fault suite, short form (``make soak`` runs it longer): writers post events with
+"""The fault suite, short form (``make soak`` runs it longer): 8 writer processes post events with
 duplicates and stale versions through a real HTTP server on PostgreSQL and a real Redis
 while the database connections are cut every 2 s, Redis is stopped and started, and the
 worker is killed with SIGKILL and replaced. Afterwards: no 500, every accepted event is
@@ -8,6 +8,7 @@ equals a rebuild."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import signal
 import threading
@@ -88,6 +89,13 @@ def writer(base: str, token: str, project: str, until: float, tally: Tally) -> N
             last = event_id
 
 
+def writer_process(base: str, token: str, project: str, until: float, results) -> None:  # type: ignore[no-untyped-def]
+    """One writer in a process of its own; its answers go back through ``results``."""
+    tally = Tally()
+    writer(base, token, project, until, tally)
+    results.put((tally.statuses, sorted(tally.accepted)))
+
+
 def cut_connections(admin, until: float) -> None:
     while time.monotonic() < until:
         time.sleep(2)
@@ -123,11 +131,18 @@ def test_writes_survive_cut_connections_a_redis_outage_and_a_killed_worker(
         assert call(base, "/v1/projects", body, token)[0] == 201
     worker = start_worker(runtime, tmp_path)
     tally, until = Tally(), time.monotonic() + SECONDS
-    threads = [
-        threading.Thread(target=writer, args=(base, token, f"s{n}", until, tally))
+    # Forked: a writer only speaks HTTP, and a forked child leaves by os._exit, so the
+    # parent's pooled connections it inherits are never touched.
+    fork = multiprocessing.get_context("fork")
+    results = fork.Queue()
+    writers = [
+        fork.Process(target=writer_process, args=(base, token, f"s{n}", until, results))
         for n in range(WRITERS)
-    ] + [threading.Thread(target=cut_connections, args=(admin, until))]
+    ]
+    threads = [threading.Thread(target=cut_connections, args=(admin, until))]
     try:
+        for process in writers:
+            process.start()
         for thread in threads:
             thread.start()
         time.sleep(SECONDS * 0.2)
@@ -137,6 +152,12 @@ def test_writes_survive_cut_connections_a_redis_outage_and_a_killed_worker(
         worker = start_worker(runtime, tmp_path, GONGJIAN_HEARTBEAT_FILE=str(tmp_path / "b2"))
         time.sleep(SECONDS * 0.15)
         private_redis.start()
+        for _ in writers:
+            statuses, accepted = results.get(timeout=SECONDS + 120)
+            tally.statuses += statuses
+            tally.accepted.update(accepted)
+        for process in writers:
+            process.join(timeout=30)
         for thread in threads:
             thread.join(timeout=SECONDS + 120)
         head = runtime.store.head().position
