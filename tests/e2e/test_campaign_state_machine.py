@@ -89,6 +89,9 @@ class Campaign(RuleBasedStateMachine):
             )
         except RegistryError:
             return None  # a refusal is part of the game: nothing was stored
+        # The clock moves on past the record: a question asked "as known now" after this
+        # step is a new question (an identical one is answered by the job that ran it).
+        self.now += timedelta(seconds=1)
         return event_id
 
     # -- steps ------------------------------------------------------------------------
