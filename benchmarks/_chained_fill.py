@@ -12,29 +12,14 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, insert
 
-from shared.eventstore.envelope import GENESIS_HASH, chain_hash
+from shared.eventstore.envelope import GENESIS_HASH, HASHED_FIELDS, chain_hash
 from shared.eventstore.schema import events
 
 STREAMS_PER_EVENTS = 100
 _START = datetime(2024, 1, 1, tzinfo=UTC)
 _PAYLOAD = '{"amount":"1000.00","month":"2024-01"}'
-_COLUMNS = (
-    "global_position",
-    "event_id",
-    "stream_id",
-    "stream_version",
-    "type",
-    "schema_version",
-    "occurred_at",
-    "recorded_at",
-    "source",
-    "actor",
-    "correlation_id",
-    "causation_id",
-    "payload",
-    "prev_hash",
-    "hash",
-)
+_COLUMNS = (*HASHED_FIELDS, "hash")
+"""What COPY writes: the fields the chain hashes, and the hash."""
 
 
 def chained_rows(count: int) -> Iterator[dict[str, object]]:
