@@ -36,6 +36,7 @@ except ImportError:  # pragma: no cover - a dependency; json gives the same valu
     _fast_loads = json.loads  # type: ignore[assignment]
 
 from ..db import READ_ONLY, UTCDateTime, is_postgres
+from . import server_append
 from .clocks import Cutoff, as_instant, now_utc
 from .envelope import (
     GENESIS_HASH,
@@ -280,6 +281,8 @@ class EventStore:
     ) -> AppendResult:
         ids = [e.event_id for e in events]
         streams = sorted({e.stream_id for e in events} | set(expected))
+        if is_postgres(conn.engine) and len(events) < _COPY_FROM:
+            return self._append_on_server(conn, events, texts, streams, expected, commit=commit)
         seen, current, head = self._lock_and_probe(conn, ids, streams)
         if seen:
             return self._replay_of(events, self._existing(conn, ids))
@@ -297,6 +300,36 @@ class EventStore:
         else:
             conn.execute(insert(events_table), rows)
         return AppendResult(tuple(positions))
+
+    def _append_on_server(
+        self,
+        conn: Connection,
+        events: list[NewEvent],
+        texts: list[_Texts],
+        streams: list[str],
+        expected: ExpectedVersions,
+        *,
+        commit: bool,
+    ) -> AppendResult:
+        """A few events on PostgreSQL: one statement that locks, checks and chains on
+        the server (`server_append`), with the COMMIT in the same round trip."""
+        batch = server_append.batch_text(events, texts, streams, expected)
+        driver = conn.connection.driver_connection
+        called = driver.cursor()  # type: ignore[union-attr]
+        with called:
+            with _pipeline(conn, "gongjian_append") as cursor:
+                server_append.call(called, self.lock_timeout_ms, batch, utc(self.clock()))
+                if commit:
+                    cursor.execute("COMMIT")
+            # Fetched after the pipeline's end, whose Sync brought every result back.
+            answer = server_append.answer(called.fetchone())
+        if answer.status == "seen":
+            return self._replay_of(events, self._existing(conn, [e.event_id for e in events]))
+        if answer.status == "conflict":
+            raise ConcurrencyConflict(answer.stream, answer.want, answer.have)
+        return AppendResult(
+            tuple(_positions(events, answer.head_position, dict(answer.start_versions)))
+        )
 
     def _lock_and_probe(
         self, conn: Connection, ids: list[str], streams: list[str]
@@ -720,6 +753,17 @@ def _probed(rows: Iterable[Any]) -> tuple[bool, dict[str, int], Head]:
         else:
             head = Head(int(number), key, None if recorded_at is None else _in_utc(recorded_at))
     return seen, current, head
+
+
+def _positions(
+    events: list[NewEvent], head_position: int, versions: dict[str, int]
+) -> Iterator[StoredPosition]:
+    """Where ``events`` landed after ``head_position``, their streams at ``versions``."""
+    for offset, event in enumerate(events, start=1):
+        versions[event.stream_id] += 1
+        yield StoredPosition(
+            event.event_id, event.stream_id, versions[event.stream_id], head_position + offset
+        )
 
 
 def _chained(

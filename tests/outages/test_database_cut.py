@@ -1,5 +1,6 @@
 """PostgreSQL lost or cut: a request answers 503 problem+json with ``Retry-After``, never
-500, and the pool reconnects (pre-ping) so the next request succeeds."""
+500, and the pool reconnects (a closed connection is seen on checkout, `shared.db`) so
+the next request succeeds."""
 
 from __future__ import annotations
 
@@ -30,12 +31,13 @@ def admin(postgres_url):
 
 
 def terminate_every_connection(admin) -> int:
-    """What a failover or a restarted server does to the pool's connections."""
+    """What a failover or a restarted server does to the pool's connections: each is
+    closed by the time the next request comes (the call waits until the backends end)."""
     with admin.connect() as conn:
         return len(
             conn.execute(
                 text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity"
                     " WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 )
             ).all()
