@@ -18,6 +18,10 @@ DISPATCH_EVENT_TYPES = (
     "SetPieceHeld",
     "SetPieceMissed",
     "SiteMeetingRecorded",
+    "InspectionRecorded",
+    "EscalationRaised",
+    "EscalationDecided",
+    "EscalationClosed",
 )
 PUBLISHED_EVENT_TYPES = ("AssessmentPublished",)
 OFFICE_EVENT_TYPES = (

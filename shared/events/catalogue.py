@@ -32,8 +32,9 @@ INSPECTION_RESULTS = ("passed", "passed_with_issues", "failed")
 NOTICE_KINDS = ("commendation", "criticism")
 PROJECT_CADENCES = ("weekly", "monthly")
 DISPATCH_CADENCES = ("weekly", "monthly", "quarterly")
-DOCUMENT_KINDS = ("agenda", "supervision", "bulletin")
-"""The office's documents: meeting notice with agenda, 督查通报, 考核通报."""
+DOCUMENT_KINDS = ("agenda", "supervision", "bulletin", "inspection_notice")
+"""The office's documents: meeting notice with agenda, 督查通报 (of a plan's period),
+考核通报, and the 督查通报 of one inspection round of units."""
 SECTORS = (
     "manufacturing",
     "logistics",
@@ -361,6 +362,104 @@ class SiteMeetingRecorded(Schema):
     )
 
 
+INSPECTION_KINDS = ("level_check", "special_supervision")
+"""层级检查 / 专项督查组 (plans 1 and 2)."""
+FINDING_KINDS = ("commendation", "problem")
+"""A finding of an inspection round: 表扬 or 问题 (批评, with an owner and a deadline)."""
+
+
+class InspectionTeam(Schema):
+    leader = _noted(fields.String(required=True, validate=validate.Length(1, 200)), "组长")
+    members = _noted(
+        fields.List(
+            fields.String(validate=validate.Length(1, 200)),
+            required=True,
+            validate=validate.Length(min=1),
+        ),
+        "成员",
+    )
+
+
+class InspectionFinding(Schema):
+    number = _noted(fields.Integer(required=True, validate=validate.Range(min=1)), "序号")
+    unit = _noted(fields.String(required=True, validate=validate.Length(1, 200)), "被检查单位")
+    kind = _noted(_one_of(FINDING_KINDS, "finding_kind", required=True), "表扬或问题")
+    text = _noted(fields.String(required=True, validate=validate.Length(1, 1000)), "内容")
+    project_id = _noted(
+        fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 64)),
+        "所涉项目（可空）",
+    )
+    owner = _noted(
+        fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 200)),
+        "整改责任单位（问题）",
+    )
+    due = _noted(fields.Date(load_default=None, allow_none=True), "整改期限（问题）")
+    action_id = _noted(
+        fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 64)),
+        "督办事项编号（问题）",
+    )
+
+
+class InspectionRecorded(Schema):
+    round_id = _noted(fields.String(required=True, validate=validate.Length(1, 64)), "检查轮次编号")
+    kind = _noted(_one_of(INSPECTION_KINDS, "inspection_kind", required=True), "检查类型")
+    title = _noted(fields.String(required=True, validate=validate.Length(1, 200)), "检查事项")
+    started_on = _noted(fields.Date(required=True), "检查开始日期")
+    ended_on = _noted(fields.Date(required=True), "检查结束日期")
+    team = _noted(fields.Nested(InspectionTeam, required=True), "检查组：组长、成员")
+    units = _noted(
+        fields.List(
+            fields.String(validate=validate.Length(1, 200)),
+            required=True,
+            validate=validate.Length(min=1),
+        ),
+        "被检查单位",
+    )
+    findings = _noted(
+        fields.List(fields.Nested(InspectionFinding), load_default=list),
+        "检查发现：序号、单位、表扬或问题、内容、整改责任单位与期限、督办事项编号",
+    )
+
+
+ESCALATION_STATES = ("open", "decided", "closed")
+"""An escalated problem (一事一议): awaiting the leading group, decided, closed."""
+
+
+class EscalationRaised(Schema):
+    escalation_id = _noted(
+        fields.String(required=True, validate=validate.Length(1, 64)), "提级事项编号"
+    )
+    project_id = _noted(
+        fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 64)),
+        "所涉项目（与单位至少其一）",
+    )
+    unit = _noted(
+        fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 200)),
+        "所涉单位",
+    )
+    matter = _noted(
+        fields.String(required=True, validate=validate.Length(1, 2000)), "提请研究的问题"
+    )
+    raised_by = _noted(fields.String(required=True, validate=validate.Length(1, 200)), "提请人")
+    raised_on = _noted(fields.Date(required=True), "提请日期")
+
+
+class EscalationDecided(Schema):
+    escalation_id = _id
+    decision = _noted(
+        fields.String(required=True, validate=validate.Length(1, 2000)), "领导小组议定意见"
+    )
+    owner = _noted(fields.String(required=True, validate=validate.Length(1, 200)), "责任单位")
+    due = _noted(fields.Date(required=True), "完成期限")
+    decided_on = _noted(fields.Date(required=True), "议定日期")
+
+
+class EscalationClosed(Schema):
+    escalation_id = _id
+    closed_on = _noted(fields.Date(required=True), "办结日期")
+    note = _noted(fields.String(required=True, validate=validate.Length(1, 2000)), "办结情况")
+
+
 class RulebookAdopted(Schema):
     rulebook_version = fields.String(required=True)
     rulebook_hash = fields.String(required=True, validate=validate.Length(equal=64))
@@ -621,6 +720,28 @@ CATALOGUE: tuple[EventType, ...] = (
         PrincipalAdmonished,
         meaning="a unit's principal admonished (诫勉谈话): who, when, by whom, why "
         "(stream ``accountability-<year>``)",
+    ),
+    EventType(
+        "InspectionRecorded",
+        InspectionRecorded,
+        meaning="an inspection round of units (层级检查/专项督查): its team, the units, the "
+        "findings; a problem opens a follow-up action (stream ``inspection-<round>``)",
+    ),
+    EventType(
+        "EscalationRaised",
+        EscalationRaised,
+        meaning="a problem escalated to the leading group (一事一议、特事特办): what, by whom, "
+        "when (stream ``escalation-<id>``)",
+    ),
+    EventType(
+        "EscalationDecided",
+        EscalationDecided,
+        meaning="the leading group's decision on an escalated problem, its owner and deadline",
+    ),
+    EventType(
+        "EscalationClosed",
+        EscalationClosed,
+        meaning="an escalated problem is closed (办结), with how",
     ),
 )
 

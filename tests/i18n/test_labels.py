@@ -58,6 +58,9 @@ ENUMERATIONS = {
     "site_meeting_kind": (events.SITE_MEETING_KINDS,),
     "role": (ROLES,),
     "event_type": (tuple(t.name for t in CATALOGUE),),
+    "inspection_kind": (events.INSPECTION_KINDS,),
+    "finding_kind": (events.FINDING_KINDS,),
+    "escalation_state": (events.ESCALATION_STATES,),
 }
 
 

@@ -7,6 +7,7 @@ from . import (  # noqa: F401  (registers the views)
     auth,
     dispatch,
     imports,
+    oversight,
     overview,
     projects,
     public,

@@ -33,7 +33,15 @@ from shared.eventstore import (
 )
 
 from ..config import SchedulingConfig
-from ..domain.errors import ActionNotFound, InvalidRecord, PlanNotFound, SiteMeetingNotFound
+from ..domain.errors import (
+    ActionNotFound,
+    EscalationConflict,
+    EscalationNotFound,
+    InspectionNotFound,
+    InvalidRecord,
+    PlanNotFound,
+    SiteMeetingNotFound,
+)
 from ..domain.periods import Period
 from ..domain.plan import (
     OpenAction,
@@ -57,7 +65,7 @@ from ..domain.project import ProjectState
 from ..domain.reasons import LEGACY_EN, ZH
 from ..domain.rules import findings, status
 from ..readmodel import projection, queries
-from . import set_pieces, site_meetings
+from . import escalations, inspections, set_pieces, site_meetings
 from .set_pieces import SET_PIECE_TYPES
 
 _IDS = uuid.UUID("6d1c8a2e-3f54-4b7e-9a0c-5e2f7b9d4c11")
@@ -70,6 +78,7 @@ _PLAN_INPUTS = (
     "ActionClosed",
     *SET_PIECE_TYPES,
     "SiteMeetingRecorded",
+    *escalations.ESCALATION_TYPES,
 )
 """The event types a plan is made from (its own and other plans' events are not)."""
 
@@ -344,6 +353,7 @@ class SchedulingService:
                 set_piece_records=set_pieces.records_of(
                     self.store, campaign.year, Cutoff(as_of, known_at)
                 ),
+                escalations=tuple(escalations.open_as_of(self.store, Cutoff(as_of, known_at))),
             )
         )
         return plan, snap
@@ -703,10 +713,7 @@ class SchedulingService:
     ) -> tuple[dict[str, Any], bool]:
         """Record a site meeting and open one follow-up action per decision (in one
         transaction); the same record again changes nothing. True when written."""
-        self.catch_up()
-        known = {s.project_id for s in queries.current_states(self.store.engine, self.states)}
-        if body["project_id"] not in known:
-            raise InvalidRecord("project_id", f"没有项目“{body['project_id']}”")
+        self._known_project(body["project_id"])
         site_meetings.checked(body, self.store.clock().astimezone(self.zone).date())
         record_id = body.get("record_id") or site_meetings.record_id_for(body)
         payload = site_meetings.recorded_payload(record_id, body)
@@ -719,21 +726,28 @@ class SchedulingService:
         return self.site_meeting(record_id), True
 
     def _write_site_meeting(self, payload: dict[str, Any], attributed: tuple[str, str]) -> None:
-        """The record and the actions of its decisions, each decision's item held by its
-        action through the unique key (`projection.open_actions`)."""
         now = self.store.clock()
-        wanted = site_meetings.decision_actions(payload)
+        event = site_meetings.recorded_event(payload, now)
+        self._write_record(event, site_meetings.decision_actions(payload), attributed)
+
+    def _write_record(
+        self, event: NewEvent, wanted: list[dict[str, Any]], attributed: tuple[str, str]
+    ) -> None:
+        """An office's record (a site meeting, an inspection round) and the follow-up
+        actions it opens, in one transaction; each action's item held by it through the
+        unique key (`projection.open_actions`). The record's stream must be new."""
+        now = event.occurred_at
         with self.store.writing() as conn:
             rows = [
                 projection.assigned_row(a, now, _action_event_id(a["action_id"])) for a in wanted
             ]
             inserted = projection.open_actions(conn, rows)
             opened = [a for a in wanted if a["action_id"] in inserted]
-            events = [site_meetings.recorded_event(payload, now)]
-            events += [_assigned(a, now) for a in opened]
-            stream = site_meetings.site_meeting_stream(payload["record_id"])
+            events = [event, *(_assigned(a, now) for a in opened)]
             result = self.store.append(
-                [_attributed(e, *attributed) for e in events], {stream: 0}, connection=conn
+                [_attributed(e, *attributed) for e in events],
+                {event.stream_id: 0},
+                connection=conn,
             )
             self._date_actions(conn, opened)
         self.store.notify(result.last_position)
@@ -761,12 +775,163 @@ class SchedulingService:
         return [self._with_actions(p) for p in found]
 
     def _with_actions(self, payload: dict[str, Any]) -> dict[str, Any]:
-        engine = self.store.engine
-        statuses = {}
-        for decision in payload["decisions"]:
-            row = queries.get_action(engine, decision["action_id"])
-            statuses[decision["action_id"]] = row["status"] if row else None
-        return site_meetings.with_action_states(payload, statuses)
+        ids = [d["action_id"] for d in payload["decisions"]]
+        return site_meetings.with_action_states(payload, self._action_statuses(ids))
+
+    def _action_statuses(self, action_ids: list[str]) -> dict[str, str | None]:
+        """Each action's status as the read model has it (None: not there yet)."""
+        statuses: dict[str, str | None] = {}
+        for action_id in action_ids:
+            row = queries.get_action(self.store.engine, action_id)
+            statuses[action_id] = row["status"] if row else None
+        return statuses
+
+    # -- inspections of units (层级检查、专项督查) -----------------------------------------
+
+    def record_inspection(
+        self, body: dict[str, Any], *, actor: str = "", source: str = ""
+    ) -> tuple[dict[str, Any], bool]:
+        """Record an inspection round and open one follow-up action per problem finding
+        (in one transaction); the same round again changes nothing. True when written."""
+        self.catch_up()
+        known = {s.project_id for s in queries.current_states(self.store.engine, self.states)}
+        inspections.checked(body, self.store.clock().astimezone(self.zone).date(), known)
+        round_id = body.get("round_id") or site_meetings.record_id_for(body, "I")
+        payload = inspections.recorded_payload(round_id, body)
+        stream = inspections.inspection_stream(round_id)
+        existing = self.store.read_stream(stream)
+        if existing and existing[0].payload == payload:
+            return self.inspection(round_id), False
+        event = site_meetings.content_event(
+            stream, "InspectionRecorded", payload, self.store.clock()
+        )
+        self._write_record(event, inspections.finding_actions(payload), (actor, source))
+        self.catch_up()
+        return self.inspection(round_id), True
+
+    def inspection(self, round_id: str) -> dict[str, Any]:
+        return self._inspection_view(self.inspection_event(round_id).payload)
+
+    def inspection_event(self, round_id: str) -> RecordedEvent:
+        """The round's ``InspectionRecorded`` as stored (its notice is made from it)."""
+        events = self.store.read_stream(inspections.inspection_stream(round_id))
+        if not events:
+            raise InspectionNotFound(round_id)
+        return events[0]
+
+    def inspections(
+        self, *, campaign: int | None = None, unit: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The inspection rounds of a campaign's year (default: the current campaign),
+        latest first, each problem with its action's status."""
+        year = self.campaign(campaign).year
+        self.catch_up()
+        found = [
+            e.payload
+            for e in self.store.iter_all(types=["InspectionRecorded"])
+            if e.payload["ended_on"].startswith(f"{year}-") and unit in (None, *e.payload["units"])
+        ]
+        found.sort(key=lambda p: (p["ended_on"], p["round_id"]), reverse=True)
+        return [self._inspection_view(p) for p in found]
+
+    def _inspection_view(self, payload: dict[str, Any]) -> dict[str, Any]:
+        ids = [f["action_id"] for f in payload["findings"] if f["action_id"]]
+        return inspections.with_action_states(payload, self._action_statuses(ids))
+
+    # -- 一事一议、特事特办: problems escalated to the leading group --------------------------
+
+    def raise_escalation(
+        self, body: dict[str, Any], *, actor: str = "", source: str = ""
+    ) -> tuple[dict[str, Any], bool]:
+        """Put a problem of a project or a unit to the leading group; the same again
+        changes nothing. True when written."""
+        if body.get("project_id"):
+            self._known_project(body["project_id"])
+        escalation_id = body.get("escalation_id") or site_meetings.record_id_for(body, "E")
+        now = self.store.clock()
+        payload = escalations.raised_payload(escalation_id, body, self._today(now))
+        existing = self.store.read_stream(escalations.escalation_stream(escalation_id))
+        if existing:
+            if existing[0].payload != payload:
+                raise EscalationConflict(
+                    escalation_id, "taken", f"编号“{escalation_id}”已用于另一提级事项"
+                )
+            return self.escalation(escalation_id), False
+        event = escalations.step_event("EscalationRaised", payload, self.zone, now)
+        self.store.append([_attributed(event, actor, source)], {event.stream_id: 0})
+        return self.escalation(escalation_id), True
+
+    def decide_escalation(
+        self, escalation_id: str, body: dict[str, Any], *, actor: str = "", source: str = ""
+    ) -> tuple[dict[str, Any], bool]:
+        """Record the leading group's decision (its owner and deadline); a later decision
+        replaces it until the matter is closed."""
+        return self._escalation_step(
+            escalation_id, "EscalationDecided", escalations.decided_payload, body, (actor, source)
+        )
+
+    def close_escalation(
+        self, escalation_id: str, body: dict[str, Any], *, actor: str = "", source: str = ""
+    ) -> tuple[dict[str, Any], bool]:
+        """Close an escalated problem (办结), with how; it leaves the agendas."""
+        return self._escalation_step(
+            escalation_id, "EscalationClosed", escalations.closed_payload, body, (actor, source)
+        )
+
+    def _escalation_step(
+        self,
+        escalation_id: str,
+        kind: str,
+        make: Callable[[dict[str, Any], dict[str, Any], date], dict[str, Any]],
+        body: dict[str, Any],
+        attributed: tuple[str, str],
+    ) -> tuple[dict[str, Any], bool]:
+        stream = escalations.escalation_stream(escalation_id)
+        events = self.store.read_stream(stream)
+        current = escalations.folded(events)
+        if current is None:
+            raise EscalationNotFound(escalation_id)
+        now = self.store.clock()
+        event = escalations.step_event(kind, make(current, body, self._today(now)), self.zone, now)
+        if self.store.get(str(event.event_id)) is not None:
+            return current, False
+        self.store.append([_attributed(event, *attributed)], {stream: len(events)})
+        return self.escalation(escalation_id), True
+
+    def escalation(self, escalation_id: str) -> dict[str, Any]:
+        found = escalations.folded(
+            self.store.read_stream(escalations.escalation_stream(escalation_id))
+        )
+        if found is None:
+            raise EscalationNotFound(escalation_id)
+        return found
+
+    def escalations(
+        self, *, campaign: int | None = None, state: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The escalations raised in a campaign's year (default: the current campaign) and
+        those of earlier years not yet closed, latest first; of one ``state`` if given."""
+        year = self.campaign(campaign).year
+        by_id: dict[str, list[RecordedEvent]] = {}
+        for event in self.store.iter_all(types=list(escalations.ESCALATION_TYPES)):
+            by_id.setdefault(event.payload["escalation_id"], []).append(event)
+        found = [f for f in map(escalations.folded, by_id.values()) if f is not None]
+        shown = [
+            f
+            for f in found
+            if (f["raised_on"].startswith(f"{year}-") or f["state"] != "closed")
+            and state in (None, f["state"])
+        ]
+        return sorted(shown, key=lambda f: (f["raised_on"], f["escalation_id"]), reverse=True)
+
+    def _known_project(self, project_id: str) -> None:
+        self.catch_up()
+        known = {s.project_id for s in queries.current_states(self.store.engine, self.states)}
+        if project_id not in known:
+            raise InvalidRecord("project_id", f"没有项目“{project_id}”")
+
+    def _today(self, now: datetime) -> date:
+        return now.astimezone(self.zone).date()
 
 
 def _assigned(action: dict[str, Any], now: datetime) -> NewEvent:

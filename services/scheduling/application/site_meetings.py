@@ -21,7 +21,7 @@ from ..domain.periods import Period
 from ..domain.plan import action_id_for
 from ..domain.rules import RECORDED_ITEMS
 
-(SITE_DECISION,) = RECORDED_ITEMS
+SITE_DECISION = RECORDED_ITEMS[0]
 _IDS = uuid.UUID("9a4c2e61-7b3d-4f08-a5c1-6e2d8b0f3a95")
 
 
@@ -34,12 +34,12 @@ def decision_item(record_id: str, number: int) -> str:
     return f"{SITE_DECISION}:{record_id}#{number}"
 
 
-def record_id_for(body: dict[str, Any]) -> str:
+def record_id_for(body: dict[str, Any], prefix: str = "S") -> str:
     """A record's id when the office gives none: derived from what it states, so that
     sending the same record again is the same record."""
     stated = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)  # dates as ISO
     digest = hashlib.sha256(stated.encode()).hexdigest()
-    return "S" + digest[:15]
+    return prefix + digest[:15]
 
 
 def checked(body: dict[str, Any], today: date) -> None:
@@ -81,13 +81,22 @@ def recorded_payload(record_id: str, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def recorded_event(payload: dict[str, Any], now: datetime) -> NewEvent:
+    return content_event(
+        site_meeting_stream(payload["record_id"]), "SiteMeetingRecorded", payload, now
+    )
+
+
+def content_event(stream_id: str, kind: str, payload: dict[str, Any], now: datetime) -> NewEvent:
+    """An office's record as an event whose id is derived from its stream and content:
+    the same record sent again is the same event."""
     digest = hashlib.sha256(canonical_json(payload).encode()).hexdigest()
+    key = f"site|{payload['record_id']}" if kind == "SiteMeetingRecorded" else stream_id
     return NewEvent(
-        stream_id=site_meeting_stream(payload["record_id"]),
-        type="SiteMeetingRecorded",
+        stream_id=stream_id,
+        type=kind,
         payload=payload,
         occurred_at=now,
-        event_id=str(uuid.uuid5(_IDS, f"site|{payload['record_id']}|{digest}")),
+        event_id=str(uuid.uuid5(_IDS, f"{key}|{digest}")),
     )
 
 

@@ -37,3 +37,24 @@ class SiteMeetingNotFound(SchedulingError):
     def __init__(self, record_id: str) -> None:
         super().__init__(f"没有现场办公记录“{record_id}”")
         self.record_id = record_id
+
+
+class InspectionNotFound(SchedulingError):
+    def __init__(self, round_id: str) -> None:
+        super().__init__(f"没有督查检查轮次“{round_id}”")
+        self.round_id = round_id
+
+
+class EscalationNotFound(SchedulingError):
+    def __init__(self, escalation_id: str) -> None:
+        super().__init__(f"没有提请领导小组研究的事项“{escalation_id}”")
+        self.escalation_id = escalation_id
+
+
+class EscalationConflict(SchedulingError):
+    """A step an escalated problem cannot take in its state (e.g. deciding a closed one)."""
+
+    def __init__(self, escalation_id: str, state: str, message: str) -> None:
+        super().__init__(message)
+        self.escalation_id = escalation_id
+        self.state = state

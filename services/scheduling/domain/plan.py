@@ -105,6 +105,9 @@ class PlanInputs:
     """The campaign year's set pieces (none: the plan states none)."""
     set_piece_records: Mapping[str, SetPieceRecord] = field(default_factory=dict)
     """What was recorded of them (held or not), as known then, by code."""
+    escalations: tuple[dict[str, Any], ...] = ()
+    """The problems put to the leading group and not closed by the meeting day (一事一议);
+    a monthly or quarterly plan lists them (the key only when there are any)."""
 
 
 def visible_to(action: OpenAction, period: Period) -> bool:
@@ -229,8 +232,8 @@ def build_plan(inputs: PlanInputs) -> dict[str, Any]:
         plan["spot_check"] = spot_check_sample(
             period, (s.project_id for s in active), inputs.meeting.spot_check_size
         )
-    if inputs.cadence != "weekly" and inputs.set_pieces:
-        plan.update(_set_pieces(inputs, plan["campaign"], meeting_on))
+    if inputs.cadence != "weekly":
+        plan.update(_campaign_sections(inputs, plan["campaign"], meeting_on))
     if inputs.cadence == "quarterly":
         plan["totals"] = campaign_totals(
             active,
@@ -241,6 +244,15 @@ def build_plan(inputs: PlanInputs) -> dict[str, Any]:
             campaign=plan["campaign"],
         )
     return plan
+
+
+def _campaign_sections(inputs: PlanInputs, year: int, meeting_on: date) -> dict[str, Any]:
+    """A monthly or quarterly plan's set pieces, and the escalations open at its meeting
+    (each key only when there is something to state)."""
+    out = _set_pieces(inputs, year, meeting_on) if inputs.set_pieces else {}
+    if inputs.escalations:
+        out["escalations"] = [dict(e) for e in inputs.escalations]
+    return out
 
 
 def _set_pieces(inputs: PlanInputs, year: int, meeting_on: date) -> dict[str, Any]:

@@ -31,9 +31,10 @@ AGENDA_RULES = (
     "follow_up",
 )
 """Why a project is on an agenda: the ``rule`` code of each agenda item."""
-RECORDED_ITEMS = ("site_decision",)
+RECORDED_ITEMS = ("site_decision", "inspection_finding")
 """Agenda items no rule finds, the office records them: a site meeting's decision (its
-action's item is ``site_decision:<record>#<number>``, carried as ``follow_up``)."""
+action's item is ``site_decision:<record>#<number>``, carried as ``follow_up``) and an
+inspection round's problem finding (``inspection_finding:<round>#<number>``)."""
 ACTION_STATUSES = ("open", "closed")
 """A follow-up action as the read model keeps it."""
 ITEM_ACTION_STATUSES = ("new", "carried")

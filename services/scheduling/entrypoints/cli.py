@@ -226,21 +226,12 @@ def _record_set_piece(obj, code: str, record: dict) -> None:  # type: ignore[no-
 def site_meeting(obj, record_file: str) -> None:  # type: ignore[no-untyped-def]
     """Record a 现场办公/现场督办 from a YAML or JSON file (the API's body,
     docs/scheduling.md); each decision opens a follow-up action."""
-    import json
-
-    import yaml
-    from marshmallow import ValidationError
-
     from ..domain.errors import InvalidRecord
     from .routes import SiteMeetingBody
 
-    with open(record_file, encoding="utf-8") as handle:
-        raw = yaml.safe_load(handle)
+    body = load_body(record_file, SiteMeetingBody, "现场办公记录")
     try:
-        body = SiteMeetingBody().load(json.loads(json.dumps(raw, default=str)))  # dates: text
         record, written = _service(obj).record_site_meeting(body, actor="cli", source="cli")
-    except ValidationError as exc:
-        raise click.ClickException(f"现场办公记录有误：{exc.messages}") from exc
     except InvalidRecord as exc:
         raise click.ClickException(str(exc)) from exc
     state = "已记录" if written else "此前已记录"
@@ -250,6 +241,23 @@ def site_meeting(obj, record_file: str) -> None:  # type: ignore[no-untyped-def]
     )
 
 
+def load_body(record_file: str, schema: type, what: str) -> dict:  # type: ignore[type-arg]
+    """A record's body from a YAML or JSON file, loaded as the API loads it."""
+    import json
+
+    import yaml
+    from marshmallow import ValidationError
+
+    with open(record_file, encoding="utf-8") as handle:
+        raw = yaml.safe_load(handle)
+    try:
+        return schema().load(json.loads(json.dumps(raw, default=str)))  # type: ignore[no-any-return]  # dates: text
+    except ValidationError as exc:
+        raise click.ClickException(f"{what}有误：{exc.messages}") from exc
+
+
 def commands() -> list[click.Command]:
     """The commands this service adds to `gongjian`."""
+    from . import oversight_cli  # noqa: F401  (adds its commands to the group)
+
     return [scheduler, scheduling]

@@ -6,6 +6,9 @@ from shared.http.problems import ProblemType, register_problem_types
 
 from ..domain.errors import (
     ActionNotFound,
+    EscalationConflict,
+    EscalationNotFound,
+    InspectionNotFound,
     InvalidRecord,
     PlanNotFound,
     SetPieceNotFound,
@@ -21,6 +24,17 @@ PROBLEM_TYPES = {
     SetPieceNotFound: ProblemType(404, "set-piece-not-found", extra=lambda exc: {"code": exc.code}),
     SiteMeetingNotFound: ProblemType(
         404, "site-meeting-not-found", extra=lambda exc: {"record_id": exc.record_id}
+    ),
+    InspectionNotFound: ProblemType(
+        404, "inspection-not-found", extra=lambda exc: {"round_id": exc.round_id}
+    ),
+    EscalationNotFound: ProblemType(
+        404, "escalation-not-found", extra=lambda exc: {"escalation_id": exc.escalation_id}
+    ),
+    EscalationConflict: ProblemType(
+        409,
+        "escalation-state",
+        extra=lambda exc: {"escalation_id": exc.escalation_id, "state": exc.state},
     ),
     InvalidRecord: ProblemType(
         422, "invalid-record", extra=lambda exc: {"errors": {exc.field: [str(exc)]}}

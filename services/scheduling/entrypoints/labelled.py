@@ -62,6 +62,10 @@ class SetPieceView(LabelledSchema):
     state = coded("set_piece_state")
 
 
+class EscalationView(LabelledSchema):
+    state = coded("escalation_state")
+
+
 class PlanContent(LabelledSchema):
     cadence = coded("cadence")
     meeting = fields.Nested(Meeting)
@@ -71,6 +75,7 @@ class PlanContent(LabelledSchema):
     totals = fields.Nested(PlanTotals)
     set_pieces = fields.List(fields.Nested(SetPieceView))
     set_pieces_missed = fields.List(fields.Nested(SetPieceView))
+    escalations = fields.List(fields.Nested(EscalationView))
 
 
 class PlanResponse(LabelledSchema):
@@ -132,3 +137,21 @@ class SiteMeetingView(LabelledSchema):
 
 class SiteMeetingsResponse(LabelledSchema):
     site_meetings = fields.List(fields.Nested(SiteMeetingView))
+
+
+class FindingView(LabelledSchema):
+    kind = coded("finding_kind")
+    status = coded("action_status", allow_none=True)
+
+
+class InspectionRoundView(LabelledSchema):
+    kind = coded("inspection_kind")
+    findings = fields.List(fields.Nested(FindingView))
+
+
+class InspectionRoundsResponse(LabelledSchema):
+    inspections = fields.List(fields.Nested(InspectionRoundView))
+
+
+class EscalationsResponse(LabelledSchema):
+    escalations = fields.List(fields.Nested(EscalationView))

@@ -18,3 +18,12 @@ def runtime(settings, clock):
 @pytest.fixture
 def client(runtime):
     return create_app(runtime).test_client()
+
+
+@pytest.fixture
+def role_headers(runtime):
+    """An office's and a viewer's bearer header."""
+    return {
+        role: {"Authorization": f"Bearer {runtime.tokens.create(role, role)}"}
+        for role in ("office", "viewer")
+    }

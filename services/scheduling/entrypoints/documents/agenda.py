@@ -131,6 +131,7 @@ def agenda_items(doc: PlanDocument) -> list[Block]:
     if totals is not None:
         blocks.append(totals)
     blocks += set_piece_paragraphs(doc.plan)
+    blocks += escalation_paragraphs(doc.plan)
     groups = ordered_groups(doc)
     if not groups:
         blocks.append(Paragraph("本期无需调度的事项。"))
@@ -160,6 +161,29 @@ def set_piece_paragraphs(plan: dict[str, Any]) -> list[Block]:
     elif missed is not None:
         blocks.append(Paragraph("重点活动均已按期开展或尚未到期。"))
     return blocks
+
+
+def escalation_paragraphs(plan: dict[str, Any]) -> list[Block]:
+    """The problems put to the leading group and not closed by the meeting (一事一议)."""
+    shown = plan.get("escalations") or []
+    if not shown:
+        return []
+    return [Paragraph("", lead="提请领导小组研究的事项（一事一议）：")] + [
+        Paragraph(_escalation(e), lead=f"{k}.") for k, e in enumerate(shown, 1)
+    ]
+
+
+def _escalation(e: dict[str, Any]) -> str:
+    about = "、".join(x for x in (e.get("project_id"), e.get("unit")) if x)
+    raised = short_date(date.fromisoformat(e["raised_on"]))
+    text = f"{about}：{e['matter']}（{e['raised_by']}{raised}提请）"
+    decision = e.get("decision")
+    if decision is None:
+        return text + "，待领导小组研究。"
+    due = short_date(date.fromisoformat(decision["due"]))
+    return (
+        text + f"。议定：{decision['decision']}；责任单位：{decision['owner']}；完成时限：{due}。"
+    )
 
 
 def _piece(piece: dict[str, Any]) -> str:

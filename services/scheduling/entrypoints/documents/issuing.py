@@ -3,6 +3,7 @@ and the console's downloads and 发文 button both take."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from shared.documents import (
@@ -12,11 +13,12 @@ from shared.documents import (
     office_config_for,
     register_for,
 )
+from shared.eventstore.canonical import canonical_json
 from shared.runtime import Runtime
 
 from ...application.service import SchedulingService
 from ...domain.periods import Period
-from . import KINDS, build, document_key
+from . import KINDS, build, document_key, inspection
 
 
 def plan_document(
@@ -61,4 +63,35 @@ def issue_plan_document(
         actor=actor,
         source=source,
         digest=record["digest"],
+    )
+
+
+def round_document(
+    runtime: Runtime, service: SchedulingService, round_id: str
+) -> tuple[OfficialDocument, OfficeConfig]:
+    """The 督查通报 of an inspection round, with its number once issued. Raises
+    InspectionNotFound."""
+    event = service.inspection_event(round_id)
+    office = office_config_for(runtime)
+    issued = register_for(runtime).find(inspection.document_key(round_id))
+    doc = inspection.RoundDocument(
+        event.payload, event.recorded_at, event.event_id, office, runtime.settings.zone, issued
+    )
+    return inspection.build(doc), office
+
+
+def issue_round_document(
+    runtime: Runtime, service: SchedulingService, round_id: str, *, actor: str, source: str
+) -> tuple[IssuedDocument, bool]:
+    """Number a round's 督查通报 once (``DocumentIssued``, with the digest of the round's
+    record); issuing again returns the number."""
+    document, _ = round_document(runtime, service, round_id)
+    payload = service.inspection_event(round_id).payload
+    return register_for(runtime).issue(
+        inspection.document_key(round_id),
+        inspection.KIND,
+        document.title,
+        actor=actor,
+        source=source,
+        digest=hashlib.sha256(canonical_json(payload).encode()).hexdigest(),
     )

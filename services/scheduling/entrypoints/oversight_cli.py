@@ -1,0 +1,165 @@
+"""`gongjian scheduling` commands for the oversight of units: record an inspection round
+from a file, list rounds, write (and issue) a round's 督查通报; escalate a problem to the
+leading group, record its decision, close it, list them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from shared.i18n import label
+
+from .cli import _runtime, _service, load_body, scheduling
+
+DAY = click.DateTime(["%Y-%m-%d"])
+
+
+def _refusing(call, *args: Any, **kwargs: Any) -> Any:  # type: ignore[no-untyped-def]
+    """The service's answer; its refusals as the command's error, in Chinese."""
+    from ..domain.errors import SchedulingError
+
+    try:
+        return call(*args, **kwargs)
+    except SchedulingError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@scheduling.command("inspection")
+@click.argument("record_file", type=click.Path(exists=True, dir_okay=False))
+@click.pass_obj
+def inspection(obj, record_file: str) -> None:  # type: ignore[no-untyped-def]
+    """Record an inspection round of units from a YAML or JSON file (the API's body,
+    docs/scheduling.md); each problem finding opens a follow-up action."""
+    from .oversight import InspectionBody
+
+    body = load_body(record_file, InspectionBody, "督查检查记录")
+    record, written = _refusing(_service(obj).record_inspection, body, actor="cli", source="cli")
+    state = "已记录" if written else "此前已记录"
+    problems = sum(1 for f in record["findings"] if f["kind"] == "problem")
+    click.echo(
+        f"督查检查 {record['round_id']}（{state}）：被检查单位{len(record['units'])}个，"
+        f"发现问题{problems}项，未办结{record['open_problems']}项"
+    )
+
+
+@scheduling.command("inspections")
+@click.option("--campaign", type=int, default=None, help="The campaign year (default: current).")
+@click.option("--unit", default=None, help="Only the rounds that inspected this unit.")
+@click.pass_obj
+def inspections(obj, campaign: int | None, unit: str | None) -> None:  # type: ignore[no-untyped-def]
+    """List the inspection rounds, latest first, with their findings' action states."""
+    for r in _service(obj).inspections(campaign=campaign, unit=unit):
+        click.echo(
+            f"{r['round_id']} {r['ended_on']} {label('inspection_kind', r['kind'])}：{r['title']}"
+            f"（组长：{r['team']['leader']}；未办结问题{r['open_problems']}项）"
+        )
+        for f in r["findings"]:
+            state = f"，{label('action_status', f['status'])}" if f["status"] else ""
+            click.echo(
+                f"  {f['number']}. {label('finding_kind', f['kind'])} {f['unit']}：{f['text']}{state}"
+            )
+
+
+@scheduling.command("inspection-notice")
+@click.argument("round_id")
+@click.option(
+    "--format", "fmt", default="md", type=click.Choice(["docx", "html", "xlsx", "md", "csv"])
+)
+@click.option("--output", type=click.Path(dir_okay=False), default=None, help="Default: stdout.")
+@click.option("--issue", is_flag=True, help="Give it the year's next number first (发文).")
+@click.pass_obj
+def inspection_notice(obj, round_id: str, fmt: str, output: str | None, issue: bool) -> None:  # type: ignore[no-untyped-def]
+    """Write a round's 督查通报; with --issue number it first (once)."""
+    from shared.documents import render
+
+    from .documents import issuing
+
+    runtime, service = _runtime(obj), _service(obj)
+    if issue:
+        issued, _ = _refusing(
+            issuing.issue_round_document, runtime, service, round_id, actor="cli", source="cli"
+        )
+        click.echo(f"发文字号：{issued.number}", err=True)
+    document, office = _refusing(issuing.round_document, runtime, service, round_id)
+    rendered = render(document, fmt, office, f"inspection-{round_id}")
+    if output is None:
+        click.echo(
+            rendered.body if isinstance(rendered.body, str) else "（二进制格式请用 --output）"
+        )
+        return
+    data = rendered.body.encode() if isinstance(rendered.body, str) else rendered.body
+    Path(output).write_bytes(data)
+
+
+@scheduling.command("escalate")
+@click.option("--project", "project_id", default=None, help="The project concerned.")
+@click.option("--unit", default=None, help="The unit concerned.")
+@click.option("--matter", required=True, help="The problem put to the leading group.")
+@click.option("--raised-by", required=True)
+@click.option("--raised-on", required=True, type=DAY)
+@click.option("--id", "escalation_id", default=None)
+@click.pass_obj
+def escalate(obj, raised_on: datetime, **given: Any) -> None:  # type: ignore[no-untyped-def]
+    """Put a problem of a project or a unit to the leading group (一事一议)."""
+    body = {**given, "raised_on": raised_on.date()}
+    found, written = _refusing(_service(obj).raise_escalation, body, actor="cli", source="cli")
+    _said(found, written)
+
+
+@scheduling.command("escalation-decide")
+@click.argument("escalation_id")
+@click.option("--decision", required=True)
+@click.option("--owner", required=True)
+@click.option("--due", required=True, type=DAY)
+@click.option("--decided-on", required=True, type=DAY)
+@click.pass_obj
+def escalation_decide(obj, escalation_id: str, decision, owner, due, decided_on) -> None:  # type: ignore[no-untyped-def]
+    """Record the leading group's decision, its owner and deadline."""
+    body = {
+        "decision": decision,
+        "owner": owner,
+        "due": due.date(),
+        "decided_on": decided_on.date(),
+    }
+    found, written = _refusing(
+        _service(obj).decide_escalation, escalation_id, body, actor="cli", source="cli"
+    )
+    _said(found, written)
+
+
+@scheduling.command("escalation-close")
+@click.argument("escalation_id")
+@click.option("--closed-on", required=True, type=DAY)
+@click.option("--note", required=True, help="How it was resolved.")
+@click.pass_obj
+def escalation_close(obj, escalation_id: str, closed_on: datetime, note: str) -> None:  # type: ignore[no-untyped-def]
+    """Close an escalated problem (办结)."""
+    body = {"closed_on": closed_on.date(), "note": note}
+    found, written = _refusing(
+        _service(obj).close_escalation, escalation_id, body, actor="cli", source="cli"
+    )
+    _said(found, written)
+
+
+@scheduling.command("escalations")
+@click.option("--campaign", type=int, default=None, help="The campaign year (default: current).")
+@click.option("--state", type=click.Choice(["open", "decided", "closed"]), default=None)
+@click.pass_obj
+def escalations(obj, campaign: int | None, state: str | None) -> None:  # type: ignore[no-untyped-def]
+    """List the escalations (raised this campaign, or still open), latest first."""
+    for e in _service(obj).escalations(campaign=campaign, state=state):
+        about = "、".join(x for x in (e["project_id"], e["unit"]) if x)
+        click.echo(
+            f"{e['escalation_id']} {e['raised_on']} {about}：{e['matter']}"
+            f"（{label('escalation_state', e['state'])}）"
+        )
+
+
+def _said(found: dict[str, Any], written: bool) -> None:
+    state = "已记录" if written else "此前已记录"
+    click.echo(
+        f"提级事项 {found['escalation_id']}：{label('escalation_state', found['state'])}（{state}）"
+    )
