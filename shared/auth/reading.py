@@ -1,7 +1,8 @@
 """The role matrix of the log: which event types each role may read (the feed
 ``GET /v1/events`` shows a role nothing else). It follows the routes: project events are
 read by every role that reads projects and by integrations (their own contract);
-plans, spot checks, actions, set pieces and site meetings by the readers of plans; rulebooks, assessment drafts,
+plans, spot checks, actions (and each step of their 督办 workflow), set pieces and site
+meetings by the readers of plans; rulebooks, assessment drafts,
 sign-offs and the office's documents by the office, auditors and the approver (who signs
 assessments off), as the scoring routes are; published assessments also by viewers; who
 revoked a token or stopped an integration by auditors (and admins)."""
@@ -9,6 +10,7 @@ revoked a token or stopped an integration by auditors (and admins)."""
 from __future__ import annotations
 
 from ..events import PROJECT_EVENT_TYPES
+from ..events.catalogue import ACTION_WORKFLOW_TYPES
 
 DISPATCH_EVENT_TYPES = (
     "DispatchPlanned",
@@ -18,6 +20,7 @@ DISPATCH_EVENT_TYPES = (
     "SetPieceHeld",
     "SetPieceMissed",
     "SiteMeetingRecorded",
+    *ACTION_WORKFLOW_TYPES,
 )
 PUBLISHED_EVENT_TYPES = ("AssessmentPublished",)
 OFFICE_EVENT_TYPES = (

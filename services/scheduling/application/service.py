@@ -33,6 +33,7 @@ from shared.eventstore import (
 )
 
 from ..config import SchedulingConfig
+from ..domain import duban
 from ..domain.errors import ActionNotFound, InvalidRecord, PlanNotFound, SiteMeetingNotFound
 from ..domain.periods import Period
 from ..domain.plan import (
@@ -57,7 +58,7 @@ from ..domain.project import ProjectState
 from ..domain.reasons import LEGACY_EN, ZH
 from ..domain.rules import findings, status
 from ..readmodel import projection, queries
-from . import set_pieces, site_meetings
+from . import action_workflow, set_pieces, site_meetings
 from .set_pieces import SET_PIECE_TYPES
 
 _IDS = uuid.UUID("6d1c8a2e-3f54-4b7e-9a0c-5e2f7b9d4c11")
@@ -625,7 +626,7 @@ class SchedulingService:
             for s in queries.current_states(self.store.engine, self.states)
             if s.in_campaign(year)
         ]
-        return queries.list_actions(
+        rows = queries.list_actions(
             self.store.engine,
             status=status,
             project_id=project_id,
@@ -633,6 +634,8 @@ class SchedulingService:
             after=after,
             campaign=(year, members),
         )
+        clock = self._action_clock()
+        return [action_workflow.with_timing(r, clock, self.config.action_limits) for r in rows]
 
     def close_action(
         self, action_id: str, note: str = "", *, actor: str = "", source: str = ""
@@ -643,7 +646,7 @@ class SchedulingService:
         if action is None:
             raise ActionNotFound(action_id)
         if action["status"] == "closed":
-            return action, False
+            return self.timed(action), False
         event = NewEvent(
             stream_id=f"actions-{action['project_id']}",
             type="ActionClosed",
@@ -661,7 +664,44 @@ class SchedulingService:
             projection.close_action(conn, projection.closed_row(stored))
         self.store.notify(result.last_position)
         self.catch_up()
-        return queries.get_action(self.store.engine, action_id) or action, True
+        return self.timed(queries.get_action(self.store.engine, action_id) or action), True
+
+    # -- the 督办 workflow ---------------------------------------------------------------
+
+    def action_step(
+        self, action_id: str, step: str, body: dict[str, Any], *, actor: str = "", source: str = ""
+    ) -> dict[str, Any]:
+        """Take one step of an action's 督办 workflow (签收, 办理, 反馈, 复核通过 or 退回);
+        a step its stage does not allow raises `StepRefused`. The action as it stands."""
+        self.catch_up()
+        row = queries.get_action(self.store.engine, action_id)
+        if row is None:
+            raise ActionNotFound(action_id)
+        duban.check_step(row, step)
+        close_id = str(uuid.uuid5(_IDS, f"close|{action_id}"))
+        events = action_workflow.step_events(
+            row, step, body, self.store.clock(), close_id, (actor, source)
+        )
+        action_workflow.write_step(self.store, row, step, events)
+        self.catch_up()
+        return self.action(action_id)
+
+    def action(self, action_id: str) -> dict[str, Any]:
+        """One action with its stage, deadline, colour and each step taken (who, when)."""
+        self.catch_up()
+        row = queries.get_action(self.store.engine, action_id)
+        if row is None:
+            raise ActionNotFound(action_id)
+        events = self.store.read_stream(f"actions-{row['project_id']}")
+        return {**self.timed(row), "steps": action_workflow.history(events, action_id)}
+
+    def timed(self, row: dict[str, Any]) -> dict[str, Any]:
+        """An action's row with its stage, next steps, step deadline and colour today."""
+        return action_workflow.with_timing(row, self._action_clock(), self.config.action_limits)
+
+    def _action_clock(self) -> action_workflow.Clock:
+        today = self.store.clock().astimezone(self.zone).date()
+        return action_workflow.Clock(self.zone, self.config.calendar(), today)
 
     # -- the campaign calendar's set pieces ---------------------------------------------
 

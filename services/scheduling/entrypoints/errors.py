@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from shared.http.problems import ProblemType, register_problem_types
 
+from ..domain.duban import StepRefused
 from ..domain.errors import (
     ActionNotFound,
     InvalidRecord,
@@ -27,6 +28,11 @@ PROBLEM_TYPES = {
     ),
     InvalidPeriod: ProblemType(
         422, "invalid-period", extra=lambda exc: {"errors": {exc.field: [str(exc)]}}
+    ),
+    StepRefused: ProblemType(
+        409,
+        "action-step-out-of-order",
+        extra=lambda exc: {"action_id": exc.action_id, "step": exc.step, "stage": exc.stage},
     ),
 }
 

@@ -18,3 +18,12 @@ def runtime(settings, clock):
 @pytest.fixture
 def client(runtime):
     return create_app(runtime).test_client()
+
+
+@pytest.fixture
+def tokens(runtime):
+    """Bearer headers of an office, a viewer and an auditor token."""
+    return {
+        role: {"Authorization": f"Bearer {runtime.tokens.create(role, role)}"}
+        for role in ("office", "viewer", "auditor")
+    }
