@@ -695,6 +695,25 @@ class SchedulingService:
         events = self.store.read_stream(f"actions-{row['project_id']}")
         return {**self.timed(row), "steps": action_workflow.history(events, action_id)}
 
+    def letter_rows(self, action_ids: list[str]) -> tuple[list[dict[str, Any]], dict[str, str]]:
+        """The actions a 督办函 is about (one responsible unit's), and their projects'
+        names. Unknown ids raise `ActionNotFound`; actions of two units `InvalidRecord`."""
+        self.catch_up()
+        rows = []
+        for action_id in dict.fromkeys(action_ids):
+            row = queries.get_action(self.store.engine, action_id)
+            if row is None:
+                raise ActionNotFound(action_id)
+            rows.append(row)
+        units = list(dict.fromkeys(row["assignee"] for row in rows))
+        if len(units) > 1:
+            raise InvalidRecord(
+                "action_id", f"一份督办函只发给一个责任单位，所列事项分属{'、'.join(units)}"
+            )
+        states = queries.current_states(self.store.engine, self.states)
+        wanted = {row["project_id"] for row in rows}
+        return rows, {s.project_id: s.name for s in states if s.project_id in wanted}
+
     def timed(self, row: dict[str, Any]) -> dict[str, Any]:
         """An action's row with its stage, next steps, step deadline and colour today."""
         return action_workflow.with_timing(row, self._action_clock(), self.config.action_limits)

@@ -402,6 +402,55 @@ class ReviewBody(Schema):
             raise ValidationError({"reason": ["退回重办须写明理由"]})
 
 
+class LetterQuery(Query):
+    action_id = fields.List(
+        fields.String(validate=validate.Length(1, 64)),
+        required=True,
+        validate=validate.Length(1, 100),
+        metadata={"description": "the actions (of one responsible unit) the letter is about"},
+    )
+
+
+class LetterBody(Schema):
+    action_ids = fields.List(
+        fields.String(validate=validate.Length(1, 64)),
+        required=True,
+        validate=validate.Length(1, 100),
+    )
+
+
+@blp.get("/actions/letter.<fmt>")
+@require_role(*READERS)
+@blp.arguments(LetterQuery, location="query")
+@blp.doc(security=[{"bearer": []}], responses=download(*CONTENT_TYPES, description="the letter"))
+def action_letter(query, fmt: str):  # type: ignore[no-untyped-def]
+    """The 督办函 of one or more follow-up actions of one responsible unit (repeat
+    ``action_id``), as docx, html (printable), xlsx, md or csv; numbered once issued
+    (else 未编号). Actions of two units: 422; an unknown action: 404."""
+    if fmt not in DOCUMENT_FORMATS:
+        raise Problem(404, "Not Found", f"no format {fmt!r}; one of {', '.join(DOCUMENT_FORMATS)}")
+    document, found, office = issuing.action_letter(_runtime(), _service(), query["action_id"])
+    stem = f"duban-letter-{found.digest[:12]}"
+    rendered = render_document(document, fmt, office, stem)
+    response = Response(rendered.body, content_type=rendered.content_type)
+    response.headers["Content-Disposition"] = rendered.content_disposition
+    return response
+
+
+@blp.post("/actions/letter/issue")
+@require_role("office")
+@blp.arguments(LetterBody)
+@blp.doc(security=[{"bearer": []}])
+def issue_action_letter(body):  # type: ignore[no-untyped-def]
+    """Issue the 督办函 of these actions: it gets the next number of the year (recorded as
+    ``DocumentIssued``, kind ``duban_letter``) once; issuing again returns it (200)."""
+    principal = current_principal()
+    issued, now = issuing.issue_action_letter(
+        _runtime(), _service(), body["action_ids"], actor=principal.name, source=principal.source
+    )
+    return issued_json(issued, now), 201 if now else 200
+
+
 @blp.get("/actions/<action_id>")
 @require_role(*READERS)
 @blp.response(200, ActionDetail)

@@ -187,3 +187,45 @@ def test_the_close_endpoint_still_closes_from_any_stage_and_old_closures_read_as
         ]
     }
     assert stages == {first: ("closed", "已办结"), second: ("closed", "已办结")}
+
+
+def test_a_duban_letter_is_a_numbered_document_of_one_units_actions(
+    client, tokens, action_ids, clock, runtime
+):
+    first, second = action_ids
+    draft = client.get(f"/v1/actions/letter.md?action_id={first}", headers=tokens["viewer"])
+    assert draft.status_code == 200, draft.text
+    assert "关于督促自然资源局加快办理重点项目督办事项的函" in draft.text
+    assert "自然资源局：" in draft.text and "未编号" in draft.text
+    assert "落实用地指标" in draft.text and "2024年5月31日" in draft.text
+    issued = client.post(
+        "/v1/actions/letter/issue", json={"action_ids": [first]}, headers=tokens["office"]
+    )
+    assert issued.status_code == 201, issued.json
+    number = issued.json["number"]
+    assert number.endswith("号") and issued.json["kind"] == "duban_letter"
+    again = client.post(
+        "/v1/actions/letter/issue", json={"action_ids": [first]}, headers=tokens["office"]
+    )
+    assert again.status_code == 200 and again.json["number"] == number
+    # Its stage moves on; the letter reads the same, now with its number.
+    _step(client, tokens, first, "acknowledge")
+    clock.set("2024-06-20")
+    html = client.get(f"/v1/actions/letter.html?action_id={first}", headers=tokens["viewer"])
+    assert number in html.text and "2024年5月14日" in html.text
+    docx = client.get(f"/v1/actions/letter.docx?action_id={first}", headers=tokens["viewer"])
+    assert docx.status_code == 200 and docx.data[:2] == b"PK"
+    register = client.get("/v1/documents?kind=duban_letter", headers=tokens["viewer"]).json
+    assert [d["number"] for d in register["documents"]] == [number]
+    assert register["documents"][0]["kind_label"] == "督办函"
+    two_units = client.get(
+        f"/v1/actions/letter.md?action_id={first}&action_id={second}", headers=tokens["viewer"]
+    )
+    assert two_units.status_code == 422 and "action_id" in two_units.json["errors"]
+    unknown = client.get("/v1/actions/letter.md?action_id=nope", headers=tokens["viewer"])
+    assert unknown.status_code == 404
+    assert client.get("/v1/actions/letter.md", headers=tokens["viewer"]).status_code == 422
+    viewer = client.post(
+        "/v1/actions/letter/issue", json={"action_ids": [first]}, headers=tokens["viewer"]
+    )
+    assert viewer.status_code == 403
