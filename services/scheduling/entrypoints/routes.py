@@ -259,10 +259,18 @@ def plan_document(query, cadence: str, period: str, kind: str, fmt: str):  # typ
     """The plan's documents as the office sends them: ``agenda`` (the meeting notice with
     its agenda) or ``supervision`` (督查通报), as docx, html (printable), xlsx, md or csv.
     Shows the document number once the document is issued (else 未编号)."""
+    _known_format(fmt)
+    document, record, office = _plan_document(kind, cadence, period, query["version"])
+    return _download(document, fmt, office, f"{kind}-{cadence}-{period}-v{record['version']}")
+
+
+def _known_format(fmt: str) -> None:
     if fmt not in DOCUMENT_FORMATS:
         raise Problem(404, "Not Found", f"no format {fmt!r}; one of {', '.join(DOCUMENT_FORMATS)}")
-    document, record, office = _plan_document(kind, cadence, period, query["version"])
-    stem = f"{kind}-{cadence}-{period}-v{record['version']}"
+
+
+def _download(document: Any, fmt: str, office: Any, stem: str) -> Response:
+    """The document rendered as ``fmt``, downloaded as ``stem.fmt`` (its title in Chinese)."""
     rendered = render_document(document, fmt, office, stem)
     response = Response(rendered.body, content_type=rendered.content_type)
     response.headers["Content-Disposition"] = rendered.content_disposition
@@ -427,14 +435,9 @@ def action_letter(query, fmt: str):  # type: ignore[no-untyped-def]
     """The 督办函 of one or more follow-up actions of one responsible unit (repeat
     ``action_id``), as docx, html (printable), xlsx, md or csv; numbered once issued
     (else 未编号). Actions of two units: 422; an unknown action: 404."""
-    if fmt not in DOCUMENT_FORMATS:
-        raise Problem(404, "Not Found", f"no format {fmt!r}; one of {', '.join(DOCUMENT_FORMATS)}")
+    _known_format(fmt)
     document, found, office = issuing.action_letter(_runtime(), _service(), query["action_id"])
-    stem = f"duban-letter-{found.digest[:12]}"
-    rendered = render_document(document, fmt, office, stem)
-    response = Response(rendered.body, content_type=rendered.content_type)
-    response.headers["Content-Disposition"] = rendered.content_disposition
-    return response
+    return _download(document, fmt, office, f"duban-letter-{found.digest[:12]}")
 
 
 @blp.post("/actions/letter/issue")
