@@ -48,14 +48,18 @@ class Letter:
 
     @property
     def key(self) -> str:
-        """What the register numbers: one letter per set of actions."""
-        return f"{KIND}:" + ",".join(item.action_id for item in self.items)
+        return letter_key([item.action_id for item in self.items])
 
     @property
     def digest(self) -> str:
         facts = [self.unit, [_facts(item) for item in self.items]]
         text = json.dumps(facts, ensure_ascii=False, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()
+
+
+def letter_key(action_ids: list[str]) -> str:
+    """What the register numbers: one letter per set of actions (in any order)."""
+    return f"{KIND}:" + ",".join(sorted(set(action_ids)))
 
 
 def _facts(item: LetterItem) -> list[str]:
