@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, redirect, request, url_for
+from flask import abort, redirect, request, url_for
 from marshmallow import ValidationError
 
 from shared.documents import register_for
@@ -17,7 +17,7 @@ from ...scheduling.entrypoints.documents.issuing import action_letter, issue_act
 from ...scheduling.entrypoints.documents.letter import letter_key
 from ...scheduling.entrypoints.routes import ReportBody, ReviewBody, StepBody
 from .base import bp, current_user, gateway, page, signed_in
-from .dispatch import DOWNLOADS, READERS
+from .dispatch import DOWNLOADS, READERS, download
 
 STATUSES = ("open", "closed", "all")
 FORM_STEPS = {
@@ -111,8 +111,6 @@ def action_step(action_id: str, step: str):  # type: ignore[no-untyped-def]
 @signed_in(*READERS)
 def letter_download(fmt: str):  # type: ignore[no-untyped-def]
     """The 督办函 of one unit's actions (``action_id`` repeated), as the API renders it."""
-    from shared.documents import render
-
     ids = request.args.getlist("action_id")
     if fmt not in DOWNLOADS or not ids:
         abort(404)
@@ -123,12 +121,7 @@ def letter_download(fmt: str):  # type: ignore[no-untyped-def]
         abort(404)
     except InvalidRecord as exc:
         return page("error", "督办函", status=422, detail=str(exc)), 422
-    rendered = render(document, fmt, office, f"duban-letter-{found.digest[:12]}")
-    return Response(
-        rendered.body,
-        content_type=rendered.content_type,
-        headers={"Content-Disposition": rendered.content_disposition},
-    )
+    return download(document, fmt, office, f"duban-letter-{found.digest[:12]}")
 
 
 @bp.post("/actions/letter/issue")
