@@ -5,7 +5,9 @@ plans, spot checks, actions (and each step of their 督办 workflow), set pieces
 meetings by the readers of plans; rulebooks, assessment drafts,
 sign-offs and the office's documents by the office, auditors and the approver (who signs
 assessments off), as the scoring routes are; published assessments also by viewers; who
-revoked a token or stopped an integration by auditors (and admins)."""
+revoked a token or stopped an integration by auditors (and admins); a responsible unit's
+token reads nothing of the log (it would show other units' actions): its own actions
+are in ``/v1/actions``."""
 
 from __future__ import annotations
 
@@ -44,6 +46,7 @@ READABLE_TYPES: dict[str, tuple[str, ...]] = {
     "viewer": (*PROJECT_EVENT_TYPES, *DISPATCH_EVENT_TYPES, *PUBLISHED_EVENT_TYPES),
     "approver": OFFICE_EVENT_TYPES,
     "integration": PROJECT_EVENT_TYPES,
+    "unit": (),
 }
 """Role → the event types it may read; ``admin`` reads every type."""
 

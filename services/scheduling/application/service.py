@@ -615,6 +615,7 @@ class SchedulingService:
         limit: int = 100,
         after: str | None = None,
         campaign: int | None = None,
+        assignee: str | None = None,
     ) -> list[dict[str, Any]]:
         """Follow-up actions of one campaign's projects (default: the current campaign),
         assigned in that campaign's year or before (an open action of a project carried
@@ -633,6 +634,7 @@ class SchedulingService:
             limit=limit,
             after=after,
             campaign=(year, members),
+            assignee=assignee,
         )
         clock = self._action_clock()
         return [action_workflow.with_timing(r, clock, self.config.action_limits) for r in rows]
@@ -669,14 +671,23 @@ class SchedulingService:
     # -- the 督办 workflow ---------------------------------------------------------------
 
     def action_step(
-        self, action_id: str, step: str, body: dict[str, Any], *, actor: str = "", source: str = ""
+        self,
+        action_id: str,
+        step: str,
+        body: dict[str, Any],
+        *,
+        actor: str = "",
+        source: str = "",
+        unit: str | None = None,
     ) -> dict[str, Any]:
         """Take one step of an action's 督办 workflow (签收, 办理, 反馈, 复核通过 or 退回);
-        a step its stage does not allow raises `StepRefused`. The action as it stands."""
+        a step its stage does not allow raises `StepRefused`; ``unit``: the unit a unit's
+        token acts for (another unit's action raises `NotTheUnitsAction`)."""
         self.catch_up()
         row = queries.get_action(self.store.engine, action_id)
         if row is None:
             raise ActionNotFound(action_id)
+        duban.check_unit(row, unit)
         duban.check_step(row, step)
         close_id = str(uuid.uuid5(_IDS, f"close|{action_id}"))
         events = action_workflow.step_events(
@@ -686,12 +697,14 @@ class SchedulingService:
         self.catch_up()
         return self.action(action_id)
 
-    def action(self, action_id: str) -> dict[str, Any]:
-        """One action with its stage, deadline, colour and each step taken (who, when)."""
+    def action(self, action_id: str, unit: str | None = None) -> dict[str, Any]:
+        """One action with its stage, deadline, colour and each step taken (who, when);
+        ``unit``: only if it is that unit's."""
         self.catch_up()
         row = queries.get_action(self.store.engine, action_id)
         if row is None:
             raise ActionNotFound(action_id)
+        duban.check_unit(row, unit)
         events = self.store.read_stream(f"actions-{row['project_id']}")
         return {**self.timed(row), "steps": action_workflow.history(events, action_id)}
 

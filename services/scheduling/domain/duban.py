@@ -34,14 +34,18 @@ class Step:
     before: tuple[str, ...]
     after: str
     roles: tuple[str, ...]
-    """Who may take the step (admin always): the office records what the responsible
-    unit does (the system has no accounts of units), and reviews it."""
+    """Who may take the step (admin always): the responsible unit's own token (role
+    ``unit``, for its own actions only) or the office recording it for the unit; the
+    office alone reviews and closes."""
 
+
+UNIT_STEP = ("office", "unit")
+"""The unit's own steps: by its token, or recorded by the office."""
 
 WORKFLOW: dict[str, Step] = {
-    "acknowledge": Step("ActionAcknowledged", ("issued",), "acknowledged", ("office",)),
-    "start": Step("ActionStarted", ("acknowledged",), "in_progress", ("office",)),
-    "report": Step("ActionReported", ("in_progress",), "reported", ("office",)),
+    "acknowledge": Step("ActionAcknowledged", ("issued",), "acknowledged", UNIT_STEP),
+    "start": Step("ActionStarted", ("acknowledged",), "in_progress", UNIT_STEP),
+    "report": Step("ActionReported", ("in_progress",), "reported", UNIT_STEP),
     "accept": Step("ActionReviewed", ("reported",), "closed", ("office",)),
     "return": Step("ActionReviewed", ("reported",), "in_progress", ("office",)),
     "close": Step("ActionClosed", STAGES[:-1], "closed", ("office",)),
@@ -67,6 +71,21 @@ class StepRefused(Exception):
         self.action_id = action_id
         self.step = step
         self.stage = stage
+
+
+class NotTheUnitsAction(Exception):
+    """A unit's token on another unit's action (403)."""
+
+    def __init__(self, action_id: str, unit: str) -> None:
+        super().__init__(f"督办事项“{action_id}”不是{unit}承办的事项，本单位令牌不能办理或查看。")
+        self.action_id = action_id
+        self.unit = unit
+
+
+def check_unit(row: dict[str, Any], unit: str | None) -> None:
+    """A unit's token acts on (and reads) its own unit's actions only."""
+    if unit is not None and row["assignee"] != unit:
+        raise NotTheUnitsAction(row["action_id"], unit)
 
 
 def stage_of(row: dict[str, Any]) -> str:

@@ -125,6 +125,10 @@ class VersionsQuery(PageQuery):
 class ActionsQuery(PageQuery):
     status = fields.String(load_default="open", validate=validate.OneOf(("open", "closed", "all")))
     project_id = fields.String(load_default=None)
+    assignee = fields.String(
+        load_default=None,
+        metadata={"description": "the responsible unit (a unit's token: always its own)"},
+    )
     campaign = campaign_field()
 
 
@@ -336,13 +340,14 @@ def _local(at: datetime | None, zone: Any) -> str | None:
 
 
 @blp.get("/actions")
-@require_role(*READERS)
+@require_role(*READERS, "unit")
 @blp.arguments(ActionsQuery, location="query")
 @blp.response(200, ActionsResponse)
 @blp.doc(security=[{"bearer": []}])
 def list_actions(query):  # type: ignore[no-untyped-def]
     """Follow-up actions (open by default) of one campaign's projects (default: the
-    current campaign), in id order; page with ``after``."""
+    current campaign), in id order, each with its 督办 stage and 红黄灯; page with
+    ``after``. A unit's token sees its own unit's actions only."""
     status = None if query["status"] == "all" else query["status"]
     actions = _service().actions(
         status=status,
@@ -350,6 +355,7 @@ def list_actions(query):  # type: ignore[no-untyped-def]
         limit=query["limit"],
         after=query["after"],
         campaign=query["campaign"],
+        assignee=current_principal().unit or query["assignee"],
     )
     next_after = actions[-1]["action_id"] if len(actions) == query["limit"] else None
     body = {"actions": [_action_json(a) for a in actions], "next_after": next_after}
@@ -455,19 +461,20 @@ def issue_action_letter(body):  # type: ignore[no-untyped-def]
 
 
 @blp.get("/actions/<action_id>")
-@require_role(*READERS)
+@require_role(*READERS, "unit")
 @blp.response(200, ActionDetail)
 @blp.doc(security=[{"bearer": []}])
 def get_action(action_id: str):  # type: ignore[no-untyped-def]
     """One follow-up action: its 督办 stage, the next steps, the current step's deadline
-    (``step_due``) and colour (``urgency``), and every step taken — who, when, what."""
-    return _action_json(_service().action(action_id))
+    (``step_due``) and colour (``urgency``), and every step taken — who, when, what. A
+    unit's token reads its own unit's actions only (403 otherwise)."""
+    return _action_json(_service().action(action_id, current_principal().unit))
 
 
 def _take_step(action_id: str, step: str, body: dict[str, Any]):  # type: ignore[no-untyped-def]
     principal = current_principal()
     action = _service().action_step(
-        action_id, step, body, actor=principal.name, source=principal.source
+        action_id, step, body, actor=principal.name, source=principal.source, unit=principal.unit
     )
     return _action_json(action)
 
@@ -478,8 +485,9 @@ def _take_step(action_id: str, step: str, body: dict[str, Any]):  # type: ignore
 @blp.response(200, ActionDetail)
 @blp.doc(security=[{"bearer": []}])
 def acknowledge_action(body, action_id: str):  # type: ignore[no-untyped-def]
-    """签收: the responsible unit signs for an issued action (``ActionAcknowledged``).
-    409 ``action-step-out-of-order`` unless the action is 已下发待签收."""
+    """签收: the responsible unit signs for an issued action (``ActionAcknowledged``) —
+    with its own ``unit`` token (its own actions only: 403 otherwise) or recorded by the
+    office. 409 ``action-step-out-of-order`` unless the action is 已下发待签收."""
     return _take_step(action_id, "acknowledge", body)
 
 

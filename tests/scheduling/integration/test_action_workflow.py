@@ -229,3 +229,27 @@ def test_a_duban_letter_is_a_numbered_document_of_one_units_actions(
         "/v1/actions/letter/issue", json={"action_ids": [first]}, headers=tokens["viewer"]
     )
     assert viewer.status_code == 403
+
+
+def test_a_units_token_takes_its_own_steps_only_and_sees_only_its_actions(
+    client, tokens, action_ids, runtime
+):
+    first, second = action_ids  # 自然资源局's, 供电公司's
+    mine = {"Authorization": f"Bearer {runtime.tokens.create('自然资源局', 'unit')}"}
+    signed = client.post(f"/v1/actions/{first}/acknowledge", json={}, headers=mine)
+    assert signed.status_code == 200 and signed.json["stage"] == "acknowledged"
+    assert signed.json["steps"][-1]["by"] == "自然资源局"
+    other = client.post(f"/v1/actions/{second}/acknowledge", json={}, headers=mine)
+    assert other.status_code == 403 and other.json["type"].endswith("not-the-units-action")
+    assert "不是自然资源局承办的事项" in other.json["detail"]
+    assert client.get(f"/v1/actions/{second}", headers=mine).status_code == 403
+    listed = client.get("/v1/actions?campaign=2024&assignee=供电公司", headers=mine).json
+    assert [a["action_id"] for a in listed["actions"]] == [first]
+    client.post(f"/v1/actions/{first}/start", json={}, headers=mine)
+    client.post(f"/v1/actions/{first}/report", json={"report": "已落实"}, headers=mine)
+    review = client.post(f"/v1/actions/{first}/review", json={"decision": "accepted"}, headers=mine)
+    assert review.status_code == 403  # 复核 is the office's
+    close = client.post(f"/v1/actions/{first}/close", json={}, headers=mine)
+    assert close.status_code == 403
+    office = client.get("/v1/actions?campaign=2024&assignee=供电公司", headers=tokens["office"])
+    assert [a["action_id"] for a in office.json["actions"]] == [second]

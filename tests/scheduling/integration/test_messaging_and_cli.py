@@ -168,3 +168,20 @@ def test_the_duban_workflow_and_its_letter_from_the_command_line(env, tmp_path):
     assert issued.exit_code == 0, issued.output
     assert "督办函已编号" in issued.output
     assert "关于督促自然资源局加快办理重点项目督办事项的函" in letter.read_text(encoding="utf-8")
+
+
+def test_a_units_token_from_the_command_line_acts_for_its_unit(env):
+    made = CliRunner().invoke(
+        main, ["token", "create", "--role", "unit", "--name", "zrj-1", "--unit", "自然资源局"]
+    )
+    assert made.exit_code == 0, made.output
+    runtime = runtime_for(Settings.from_env(database_url=env))
+    try:
+        principal = runtime.tokens.authenticate(made.output.strip())
+        assert principal is not None and principal.unit == "自然资源局"
+    finally:
+        runtime.close()
+    wrong = CliRunner().invoke(
+        main, ["token", "create", "--role", "office", "--name", "o-2", "--unit", "自然资源局"]
+    )
+    assert wrong.exit_code == 1 and "--unit" in wrong.output
