@@ -379,14 +379,22 @@ def token() -> None:
 @click.option(
     "--role",
     required=True,
-    type=click.Choice(["admin", "office", "integration", "auditor", "viewer"]),
+    type=click.Choice(["admin", "office", "integration", "auditor", "viewer", "unit"]),
 )
 @click.option("--name", required=True, help="Who holds it; recorded as the actor of every write.")
+@click.option(
+    "--unit",
+    default=None,
+    help="For --role unit: the responsible unit it acts for (default: the name).",
+)
 @click.pass_obj
-def token_create(obj: CliContext, role: str, name: str) -> None:
+def token_create(obj: CliContext, role: str, name: str, unit: str | None) -> None:
     """Create a token and print it once (only its hash is kept)."""
+    if unit and role != "unit":
+        raise click.ClickException("--unit is for --role unit only")
+    source = f"unit:{unit or name}" if role == "unit" else None
     try:
-        click.echo(obj.runtime().tokens.create(name, role))
+        click.echo(obj.runtime().tokens.create(name, role, source))
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
 

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from .domain.calendar import WorkingCalendar, parse_holiday_file
+from .domain.duban import ActionLimits
 from .domain.plan import MeetingSettings, Targets
 from .domain.rules import Thresholds
 from .domain.set_pieces import SetPiece, SetPieceCalendar
@@ -47,6 +48,8 @@ class SchedulingConfig:
     campaign zone (``08:00``), hours before the meeting (``2h``), or ``off``."""
     set_pieces: SetPieceCalendar = field(default_factory=SetPieceCalendar)
     """The campaign calendar's set pieces (``set_pieces``, ``set_pieces_by_year``)."""
+    action_limits: ActionLimits = field(default_factory=ActionLimits)
+    """The 督办 workflow's time limits (``action_limits``): the county's own choice."""
 
     def calendar(self) -> WorkingCalendar:
         return WorkingCalendar(dict(self.calendar_overrides), holiday_names=self.holiday_names)
@@ -62,6 +65,7 @@ class SchedulingConfig:
             ("thresholds", Thresholds),
             ("targets", Targets),
             ("meeting", MeetingSettings),
+            ("action_limits", ActionLimits),
         ):
             for f in fields(target):
                 value = env.get(f"{ENV_PREFIX}{f.name.upper()}")
@@ -100,12 +104,20 @@ class SchedulingConfig:
                 else None,
                 stale_claim_seconds=int(raw.get("stale_claim_seconds", 600)),
                 replan_cutoff=checked_cutoff(str(raw.get("replan_cutoff", "08:00"))),
+                action_limits=_limits(raw.get("action_limits") or {}),
                 set_pieces=set_piece_calendar(
                     raw.get("set_pieces") or {}, raw.get("set_pieces_by_year") or {}
                 ),
             )
         except (ValueError, TypeError, KeyError, InvalidOperation) as exc:
             raise ValueError(f"scheduling configuration: {exc}") from exc
+
+
+def _limits(values: Mapping[str, Any]) -> ActionLimits:
+    limits = _section(ActionLimits, values)
+    if min(limits.acknowledge_working_days, limits.review_working_days, limits.warning_days) < 0:
+        raise ValueError("action_limits: a time limit is a number of days, 0 or more")
+    return limits
 
 
 _MONTH_DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")

@@ -21,7 +21,10 @@ from sqlalchemy import (
 from ..db import UTCDateTime
 from ..eventstore.clocks import now_utc
 
-ROLES = ("admin", "office", "integration", "auditor", "viewer", "approver")
+ROLES = ("admin", "office", "integration", "auditor", "viewer", "approver", "unit")
+
+UNIT_SOURCE = "unit:"
+"""A ``unit`` token's source is ``unit:<单位>``: the one responsible unit it acts for."""
 
 api_tokens = Table(
     "api_tokens",
@@ -45,6 +48,13 @@ class Principal:
 
     def has(self, *roles: str) -> bool:
         return self.role == "admin" or self.role in roles
+
+    @property
+    def unit(self) -> str | None:
+        """The responsible unit a ``unit`` token acts for (None for every other role)."""
+        if self.role != "unit":
+            return None
+        return self.source.removeprefix(UNIT_SOURCE) or self.name
 
 
 def _digest(token: str) -> str:

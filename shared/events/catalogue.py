@@ -32,9 +32,9 @@ INSPECTION_RESULTS = ("passed", "passed_with_issues", "failed")
 NOTICE_KINDS = ("commendation", "criticism")
 PROJECT_CADENCES = ("weekly", "monthly")
 DISPATCH_CADENCES = ("weekly", "monthly", "quarterly")
-DOCUMENT_KINDS = ("agenda", "supervision", "bulletin", "inspection_notice")
+DOCUMENT_KINDS = ("agenda", "supervision", "bulletin", "inspection_notice", "duban_letter")
 """The office's documents: meeting notice with agenda, 督查通报 (of a plan's period),
-考核通报, and the 督查通报 of one inspection round of units."""
+考核通报, the 督查通报 of one inspection round of units, and the 督办函 to a unit."""
 SECTORS = (
     "manufacturing",
     "logistics",
@@ -460,6 +460,48 @@ class EscalationClosed(Schema):
     note = _noted(fields.String(required=True, validate=validate.Length(1, 2000)), "办结情况")
 
 
+ACTION_WORKFLOW_TYPES = ("ActionAcknowledged", "ActionStarted", "ActionReported", "ActionReviewed")
+"""The 督办 workflow's steps between ``ActionAssigned`` (下发) and ``ActionClosed`` (办结)."""
+ACTION_REVIEW_DECISIONS = ("accepted", "returned")
+"""复核: the office accepts the unit's 反馈 (the action is 办结) or sends it back to 办理."""
+
+
+def _person() -> fields.Field:
+    return _noted(
+        fields.String(load_default="", validate=validate.Length(0, 200)),
+        "经办人（代表责任单位签收、办理、反馈的人）",
+    )
+
+
+class ActionAcknowledged(Schema):
+    action_id = _id
+    person = _person()
+    note = _text
+
+
+class ActionStarted(Schema):
+    action_id = _id
+    person = _person()
+    note = _text
+
+
+class ActionReported(Schema):
+    action_id = _id
+    person = _person()
+    report = _noted(
+        fields.String(required=True, validate=validate.Length(1, 2000)), "办理情况（反馈内容）"
+    )
+
+
+class ActionReviewed(Schema):
+    action_id = _id
+    decision = _noted(
+        _one_of(ACTION_REVIEW_DECISIONS, "action_review_decision", required=True),
+        "复核结论：通过（办结）或退回重办",
+    )
+    reason = _noted(_text, "复核意见；退回时必填")
+
+
 class RulebookAdopted(Schema):
     rulebook_version = fields.String(required=True)
     rulebook_hash = fields.String(required=True, validate=validate.Length(equal=64))
@@ -742,6 +784,27 @@ CATALOGUE: tuple[EventType, ...] = (
         "EscalationClosed",
         EscalationClosed,
         meaning="an escalated problem is closed (办结), with how",
+    ),
+    EventType(
+        "ActionAcknowledged",
+        ActionAcknowledged,
+        meaning="督办 workflow: the responsible unit signs for a follow-up action (签收)",
+    ),
+    EventType(
+        "ActionStarted",
+        ActionStarted,
+        meaning="督办 workflow: the unit starts handling the action (办理)",
+    ),
+    EventType(
+        "ActionReported",
+        ActionReported,
+        meaning="督办 workflow: the unit reports what it did (反馈)",
+    ),
+    EventType(
+        "ActionReviewed",
+        ActionReviewed,
+        meaning="督办 workflow: the office reviews the report (复核): accepted, appended with "
+        "``ActionClosed`` (办结), or returned to 办理 with its reason",
     ),
 )
 

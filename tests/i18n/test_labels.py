@@ -15,7 +15,7 @@ import yaml
 from marshmallow import validate
 
 from services.registry.domain import project as registry_project
-from services.scheduling.domain import calendar, periods, plan, rules, set_pieces
+from services.scheduling.domain import calendar, duban, periods, plan, rules, set_pieces
 from services.scoring.application import publication
 from services.scoring.domain import facts, rulebook
 from services.scoring.readmodel.records import JOB_STATUSES
@@ -61,6 +61,10 @@ ENUMERATIONS = {
     "inspection_kind": (events.INSPECTION_KINDS,),
     "finding_kind": (events.FINDING_KINDS,),
     "escalation_state": (events.ESCALATION_STATES,),
+    "action_stage": (duban.STAGES,),
+    "action_step": (duban.STEPS, tuple(duban.WORKFLOW)),
+    "action_review_decision": (events.ACTION_REVIEW_DECISIONS,),
+    "action_urgency": (duban.URGENCIES,),
 }
 
 

@@ -1,6 +1,7 @@
 """The console's pages, one module per page; all on one blueprint."""
 
 from . import (  # noqa: F401  (registers the views)
+    actions,
     admin,
     assessments,
     audit,

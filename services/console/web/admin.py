@@ -16,7 +16,8 @@ from ..accounts import ROLES as PEOPLE_ROLES
 from ..accounts import AccountError
 from .base import accounts, bp, current_user, gateway, page, signed_in
 
-TOKEN_ROLES = ("admin", "office", "integration", "auditor", "viewer", "approver")
+TOKEN_ROLES = ("admin", "office", "integration", "auditor", "viewer", "approver", "unit")
+"""A ``unit`` token made here acts for the unit its name names (docs/scheduling.md)."""
 
 
 def _admin_page(**shown: Any) -> tuple[str, int] | str:

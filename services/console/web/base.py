@@ -42,6 +42,7 @@ NAV = (
     ("console.imports", "导入台账", ("office",)),
     ("console.dispatch", "调度", ("office", "auditor", "viewer")),
     ("console.oversight", "督查", ("office", "auditor", "viewer")),
+    ("console.actions", "督办", ("office", "auditor", "viewer")),
     ("console.assessments", "考核", ("office", "auditor", "approver", "viewer")),
     ("console.audit", "审计", ("office", "auditor")),
     ("console.admin", "管理", ("admin",)),

@@ -147,7 +147,11 @@ def document_download(cadence: str, period: str, kind: str, fmt: str):  # type: 
         )
     except (InvalidPeriod, PlanNotFound):
         abort(404)
-    stem = f"{kind}-{cadence}-{period}-v{record['version']}"
+    return download(document, fmt, office, f"{kind}-{cadence}-{period}-v{record['version']}")
+
+
+def download(document: Any, fmt: str, office: Any, stem: str) -> Response:
+    """A document rendered as ``fmt``, downloaded as ``stem.fmt`` (its Chinese title)."""
     rendered = render_document(document, fmt, office, stem)
     return Response(
         rendered.body,

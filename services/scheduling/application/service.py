@@ -33,6 +33,7 @@ from shared.eventstore import (
 )
 
 from ..config import SchedulingConfig
+from ..domain import duban
 from ..domain.errors import (
     ActionNotFound,
     EscalationConflict,
@@ -65,7 +66,7 @@ from ..domain.project import ProjectState
 from ..domain.reasons import LEGACY_EN, ZH
 from ..domain.rules import findings, status
 from ..readmodel import projection, queries
-from . import escalations, inspections, set_pieces, site_meetings
+from . import action_workflow, escalations, inspections, set_pieces, site_meetings
 from .set_pieces import SET_PIECE_TYPES
 
 _IDS = uuid.UUID("6d1c8a2e-3f54-4b7e-9a0c-5e2f7b9d4c11")
@@ -624,6 +625,7 @@ class SchedulingService:
         limit: int = 100,
         after: str | None = None,
         campaign: int | None = None,
+        assignee: str | None = None,
     ) -> list[dict[str, Any]]:
         """Follow-up actions of one campaign's projects (default: the current campaign),
         assigned in that campaign's year or before (an open action of a project carried
@@ -635,14 +637,17 @@ class SchedulingService:
             for s in queries.current_states(self.store.engine, self.states)
             if s.in_campaign(year)
         ]
-        return queries.list_actions(
+        rows = queries.list_actions(
             self.store.engine,
             status=status,
             project_id=project_id,
             limit=limit,
             after=after,
             campaign=(year, members),
+            assignee=assignee,
         )
+        clock = self._action_clock()
+        return [action_workflow.with_timing(r, clock, self.config.action_limits) for r in rows]
 
     def close_action(
         self, action_id: str, note: str = "", *, actor: str = "", source: str = ""
@@ -653,7 +658,7 @@ class SchedulingService:
         if action is None:
             raise ActionNotFound(action_id)
         if action["status"] == "closed":
-            return action, False
+            return self.timed(action), False
         event = NewEvent(
             stream_id=f"actions-{action['project_id']}",
             type="ActionClosed",
@@ -671,7 +676,74 @@ class SchedulingService:
             projection.close_action(conn, projection.closed_row(stored))
         self.store.notify(result.last_position)
         self.catch_up()
-        return queries.get_action(self.store.engine, action_id) or action, True
+        return self.timed(queries.get_action(self.store.engine, action_id) or action), True
+
+    # -- the 督办 workflow ---------------------------------------------------------------
+
+    def action_step(
+        self,
+        action_id: str,
+        step: str,
+        body: dict[str, Any],
+        *,
+        actor: str = "",
+        source: str = "",
+        unit: str | None = None,
+    ) -> dict[str, Any]:
+        """Take one step of an action's 督办 workflow (签收, 办理, 反馈, 复核通过 or 退回);
+        a step its stage does not allow raises `StepRefused`; ``unit``: the unit a unit's
+        token acts for (another unit's action raises `NotTheUnitsAction`)."""
+        self.catch_up()
+        row = queries.get_action(self.store.engine, action_id)
+        if row is None:
+            raise ActionNotFound(action_id)
+        duban.check_unit(row, unit)
+        duban.check_step(row, step)
+        close_id = str(uuid.uuid5(_IDS, f"close|{action_id}"))
+        events = action_workflow.step_events(
+            row, step, body, self.store.clock(), close_id, (actor, source)
+        )
+        action_workflow.write_step(self.store, row, step, events)
+        self.catch_up()
+        return self.action(action_id)
+
+    def action(self, action_id: str, unit: str | None = None) -> dict[str, Any]:
+        """One action with its stage, deadline, colour and each step taken (who, when);
+        ``unit``: only if it is that unit's."""
+        self.catch_up()
+        row = queries.get_action(self.store.engine, action_id)
+        if row is None:
+            raise ActionNotFound(action_id)
+        duban.check_unit(row, unit)
+        events = self.store.read_stream(f"actions-{row['project_id']}")
+        return {**self.timed(row), "steps": action_workflow.history(events, action_id)}
+
+    def letter_rows(self, action_ids: list[str]) -> tuple[list[dict[str, Any]], dict[str, str]]:
+        """The actions a 督办函 is about (one responsible unit's), and their projects'
+        names. Unknown ids raise `ActionNotFound`; actions of two units `InvalidRecord`."""
+        self.catch_up()
+        rows = []
+        for action_id in dict.fromkeys(action_ids):
+            row = queries.get_action(self.store.engine, action_id)
+            if row is None:
+                raise ActionNotFound(action_id)
+            rows.append(row)
+        units = list(dict.fromkeys(row["assignee"] for row in rows))
+        if len(units) > 1:
+            raise InvalidRecord(
+                "action_id", f"一份督办函只发给一个责任单位，所列事项分属{'、'.join(units)}"
+            )
+        states = queries.current_states(self.store.engine, self.states)
+        wanted = {row["project_id"] for row in rows}
+        return rows, {s.project_id: s.name for s in states if s.project_id in wanted}
+
+    def timed(self, row: dict[str, Any]) -> dict[str, Any]:
+        """An action's row with its stage, next steps, step deadline and colour today."""
+        return action_workflow.with_timing(row, self._action_clock(), self.config.action_limits)
+
+    def _action_clock(self) -> action_workflow.Clock:
+        today = self.store.clock().astimezone(self.zone).date()
+        return action_workflow.Clock(self.zone, self.config.calendar(), today)
 
     # -- the campaign calendar's set pieces ---------------------------------------------
 

@@ -256,6 +256,89 @@ def load_body(record_file: str, schema: type, what: str) -> dict:  # type: ignor
         raise click.ClickException(f"{what}有误：{exc.messages}") from exc
 
 
+@scheduling.command("actions")
+@click.option("--campaign", type=int, default=None, help="The campaign year (default: current).")
+@click.option("--status", type=click.Choice(["open", "closed", "all"]), default="open")
+@click.pass_obj
+def actions(obj, campaign: int | None, status: str) -> None:  # type: ignore[no-untyped-def]
+    """List follow-up actions with their 督办 stage, step deadline and colour (红黄灯)."""
+    found = _service(obj).actions(
+        status=None if status == "all" else status, campaign=campaign, limit=10000
+    )
+    for a in found:
+        due = f"，本环节时限{a['step_due']}" if a["step_due"] else ""
+        click.echo(
+            f"{a['action_id']} {a['assignee']} {label('action_stage', a['stage'])}"
+            f"（{label('action_urgency', a['urgency'])}{due}） {a['description'][:40]}"
+        )
+    click.echo(f"共{len(found)}项")
+
+
+STEP_CHOICES = ("acknowledge", "start", "report", "accept", "return")
+
+
+@scheduling.command("action-step")
+@click.argument("action_id")
+@click.argument("step", type=click.Choice(STEP_CHOICES))
+@click.option("--person", default="", help="经办人 of the responsible unit.")
+@click.option("--note", default="", help="A note (签收, 办理).")
+@click.option("--report", default="", help="What the unit did (反馈: required).")
+@click.option("--reason", default="", help="The review's reason (退回: required).")
+@click.pass_obj
+def action_step(obj, action_id, step, person, note, report, reason) -> None:  # type: ignore[no-untyped-def]
+    """Take a step of an action's 督办 workflow: acknowledge (签收), start (办理), report
+    (反馈), accept (复核通过: 办结) or return (复核退回: back to 办理)."""
+    from ..domain.duban import StepRefused
+    from ..domain.errors import ActionNotFound
+
+    if step == "report" and not report.strip():
+        raise click.ClickException("反馈须写明办理情况（--report）")
+    if step == "return" and not reason.strip():
+        raise click.ClickException("退回重办须写明理由（--reason）")
+    body = {"person": person, "note": note, "report": report, "reason": reason}
+    try:
+        action = _service(obj).action_step(action_id, step, body, actor="cli", source="cli")
+    except (StepRefused, ActionNotFound) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"{action_id}：{label('action_step', step)}，现为“{label('action_stage', action['stage'])}”"
+    )
+
+
+@scheduling.command("action-letter")
+@click.argument("action_ids", nargs=-1, required=True)
+@click.option("--issue", is_flag=True, help="Give it the next number (DocumentIssued).")
+@click.option("--format", "fmt", type=click.Choice(["docx", "html", "xlsx", "md", "csv"]))
+@click.option("--output", type=click.Path(dir_okay=False), help="Write the letter to this file.")
+@click.pass_obj
+def action_letter(obj, action_ids, issue, fmt, output) -> None:  # type: ignore[no-untyped-def]
+    """The 督办函 of one unit's actions: issue it (--issue) and/or write it (--output)."""
+    from shared.documents import render
+
+    from ..domain.errors import ActionNotFound, InvalidRecord
+    from .documents import issuing
+
+    runtime, service = _runtime(obj), _service(obj)
+    try:
+        if issue:
+            issued, now = issuing.issue_action_letter(
+                runtime, service, list(action_ids), actor="cli", source="cli"
+            )
+            click.echo(f"督办函{'已编号' if now else '此前已编号'}：{issued.number}")
+        document, found, office = issuing.action_letter(runtime, service, list(action_ids))
+    except (ActionNotFound, InvalidRecord) as exc:
+        raise click.ClickException(str(exc)) from exc
+    if output:
+        chosen = fmt or output.rsplit(".", 1)[-1]
+        if chosen not in ("docx", "html", "xlsx", "md", "csv"):
+            raise click.ClickException("请用 --format 指定格式：docx、html、xlsx、md 或 csv")
+        rendered = render(document, chosen, office, "duban-letter")
+        data = rendered.body if isinstance(rendered.body, bytes) else rendered.body.encode()
+        with open(output, "wb") as handle:
+            handle.write(data)
+        click.echo(f"已写出：{output}（{document.title}）")
+
+
 def commands() -> list[click.Command]:
     """The commands this service adds to `gongjian`."""
     from . import oversight_cli  # noqa: F401  (adds its commands to the group)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from shared.http.problems import ProblemType, register_problem_types
 
+from ..domain.duban import NotTheUnitsAction, StepRefused
 from ..domain.errors import (
     ActionNotFound,
     EscalationConflict,
@@ -41,6 +42,14 @@ PROBLEM_TYPES = {
     ),
     InvalidPeriod: ProblemType(
         422, "invalid-period", extra=lambda exc: {"errors": {exc.field: [str(exc)]}}
+    ),
+    NotTheUnitsAction: ProblemType(
+        403, "not-the-units-action", extra=lambda exc: {"action_id": exc.action_id}
+    ),
+    StepRefused: ProblemType(
+        409,
+        "action-step-out-of-order",
+        extra=lambda exc: {"action_id": exc.action_id, "step": exc.step, "stage": exc.stage},
     ),
 }
 

@@ -100,6 +100,18 @@ class VersionsResponse(LabelledSchema):
 
 class ActionView(LabelledSchema):
     status = coded("action_status")
+    stage = coded("action_stage")
+    next_steps = coded_list("action_step")
+    urgency = coded("action_urgency")
+
+
+class ActionStepView(LabelledSchema):
+    step = coded("action_step")
+    event_type = coded("event_type")
+
+
+class ActionDetail(ActionView):
+    steps = fields.List(fields.Nested(ActionStepView))
 
 
 class ActionsResponse(LabelledSchema):

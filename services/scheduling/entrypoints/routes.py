@@ -14,7 +14,7 @@ from shared.auth import current_principal, require_role
 from shared.documents import CONTENT_TYPES, issued_json, register_for
 from shared.documents import FORMATS as DOCUMENT_FORMATS
 from shared.documents import render as render_document
-from shared.events.catalogue import DOCUMENT_KINDS, SITE_MEETING_KINDS
+from shared.events.catalogue import ACTION_REVIEW_DECISIONS, DOCUMENT_KINDS, SITE_MEETING_KINDS
 from shared.events.fields import VERSION_RANGE, Whole
 from shared.eventstore import Cutoff, format_instant
 from shared.http import (
@@ -32,11 +32,13 @@ from shared.http import (
 from shared.i18n import instant_text
 from shared.runtime import Runtime
 
+from ..domain.duban import WORKFLOW
 from ..domain.periods import CADENCES, InvalidPeriod, Period
 from ..wiring import SchedulingParts
 from . import documents
 from .documents import issuing
 from .labelled import (
+    ActionDetail,
     ActionsResponse,
     BoardResponse,
     ClosedResponse,
@@ -123,6 +125,10 @@ class VersionsQuery(PageQuery):
 class ActionsQuery(PageQuery):
     status = fields.String(load_default="open", validate=validate.OneOf(("open", "closed", "all")))
     project_id = fields.String(load_default=None)
+    assignee = fields.String(
+        load_default=None,
+        metadata={"description": "the responsible unit (a unit's token: always its own)"},
+    )
     campaign = campaign_field()
 
 
@@ -257,10 +263,18 @@ def plan_document(query, cadence: str, period: str, kind: str, fmt: str):  # typ
     """The plan's documents as the office sends them: ``agenda`` (the meeting notice with
     its agenda) or ``supervision`` (督查通报), as docx, html (printable), xlsx, md or csv.
     Shows the document number once the document is issued (else 未编号)."""
+    _known_format(fmt)
+    document, record, office = _plan_document(kind, cadence, period, query["version"])
+    return _download(document, fmt, office, f"{kind}-{cadence}-{period}-v{record['version']}")
+
+
+def _known_format(fmt: str) -> None:
     if fmt not in DOCUMENT_FORMATS:
         raise Problem(404, "Not Found", f"no format {fmt!r}; one of {', '.join(DOCUMENT_FORMATS)}")
-    document, record, office = _plan_document(kind, cadence, period, query["version"])
-    stem = f"{kind}-{cadence}-{period}-v{record['version']}"
+
+
+def _download(document: Any, fmt: str, office: Any, stem: str) -> Response:
+    """The document rendered as ``fmt``, downloaded as ``stem.fmt`` (its title in Chinese)."""
     rendered = render_document(document, fmt, office, stem)
     response = Response(rendered.body, content_type=rendered.content_type)
     response.headers["Content-Disposition"] = rendered.content_disposition
@@ -326,13 +340,14 @@ def _local(at: datetime | None, zone: Any) -> str | None:
 
 
 @blp.get("/actions")
-@require_role(*READERS)
+@require_role(*READERS, "unit")
 @blp.arguments(ActionsQuery, location="query")
 @blp.response(200, ActionsResponse)
 @blp.doc(security=[{"bearer": []}])
 def list_actions(query):  # type: ignore[no-untyped-def]
     """Follow-up actions (open by default) of one campaign's projects (default: the
-    current campaign), in id order; page with ``after``."""
+    current campaign), in id order, each with its 督办 stage and 红黄灯; page with
+    ``after``. A unit's token sees its own unit's actions only."""
     status = None if query["status"] == "all" else query["status"]
     actions = _service().actions(
         status=status,
@@ -340,6 +355,7 @@ def list_actions(query):  # type: ignore[no-untyped-def]
         limit=query["limit"],
         after=query["after"],
         campaign=query["campaign"],
+        assignee=current_principal().unit or query["assignee"],
     )
     next_after = actions[-1]["action_id"] if len(actions) == query["limit"] else None
     body = {"actions": [_action_json(a) for a in actions], "next_after": next_after}
@@ -347,12 +363,14 @@ def list_actions(query):  # type: ignore[no-untyped-def]
 
 
 @blp.post("/actions/<action_id>/close")
-@require_role("office")
+@require_role(*WORKFLOW["close"].roles)
 @blp.arguments(CloseBody)
 @blp.response(200, ClosedResponse)
 @blp.doc(security=[{"bearer": []}])
 def close_action(body, action_id: str):  # type: ignore[no-untyped-def]
-    """Close a follow-up action (records ``ActionClosed``); closing twice changes nothing."""
+    """Close a follow-up action directly (records ``ActionClosed``: 办结) from any stage of
+    its 督办 workflow — the office's own decision, without 反馈/复核; closing twice changes
+    nothing. The workflow's way to 办结 is ``/review`` with ``accepted``."""
     principal = current_principal()
     action, closed = _service().close_action(
         action_id, body["note"], actor=principal.name, source=principal.source
@@ -362,10 +380,148 @@ def close_action(body, action_id: str):  # type: ignore[no-untyped-def]
 
 def _action_json(action: dict[str, Any]) -> dict[str, Any]:
     out = dict(action)
-    for name in ("due", "assigned_at", "closed_at"):
+    for name in ("due", "assigned_at", "closed_at", "stage_at", "step_due"):
         if out.get(name) is not None:
             out[name] = clock_text(out[name])
+    if "steps" in out:
+        out["steps"] = [{**s, "at": clock_text(s["at"])} for s in out["steps"]]
     return out
+
+
+class StepBody(Schema):
+    person = fields.String(
+        load_default="",
+        validate=validate.Length(0, 200),
+        metadata={"description": "经办人: who in the responsible unit signed or handled it"},
+    )
+    note = fields.String(load_default="", validate=validate.Length(0, 2000))
+
+
+class ReportBody(Schema):
+    person = fields.String(load_default="", validate=validate.Length(0, 200))
+    report = fields.String(
+        required=True,
+        validate=validate.Length(1, 2000),
+        metadata={"description": "办理情况: what the unit did"},
+    )
+
+
+class ReviewBody(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(ACTION_REVIEW_DECISIONS))
+    reason = fields.String(load_default="", validate=validate.Length(0, 2000))
+
+    @validates_schema
+    def _reason(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("decision") == "returned" and not data.get("reason", "").strip():
+            raise ValidationError({"reason": ["退回重办须写明理由"]})
+
+
+class LetterQuery(Query):
+    action_id = fields.List(
+        fields.String(validate=validate.Length(1, 64)),
+        required=True,
+        validate=validate.Length(1, 100),
+        metadata={"description": "the actions (of one responsible unit) the letter is about"},
+    )
+
+
+class LetterBody(Schema):
+    action_ids = fields.List(
+        fields.String(validate=validate.Length(1, 64)),
+        required=True,
+        validate=validate.Length(1, 100),
+    )
+
+
+@blp.get("/actions/letter.<fmt>")
+@require_role(*READERS)
+@blp.arguments(LetterQuery, location="query")
+@blp.doc(security=[{"bearer": []}], responses=download(*CONTENT_TYPES, description="the letter"))
+def action_letter(query, fmt: str):  # type: ignore[no-untyped-def]
+    """The 督办函 of one or more follow-up actions of one responsible unit (repeat
+    ``action_id``), as docx, html (printable), xlsx, md or csv; numbered once issued
+    (else 未编号). Actions of two units: 422; an unknown action: 404."""
+    _known_format(fmt)
+    document, found, office = issuing.action_letter(_runtime(), _service(), query["action_id"])
+    return _download(document, fmt, office, f"duban-letter-{found.digest[:12]}")
+
+
+@blp.post("/actions/letter/issue")
+@require_role("office")
+@blp.arguments(LetterBody)
+@blp.doc(security=[{"bearer": []}])
+def issue_action_letter(body):  # type: ignore[no-untyped-def]
+    """Issue the 督办函 of these actions: it gets the next number of the year (recorded as
+    ``DocumentIssued``, kind ``duban_letter``) once; issuing again returns it (200)."""
+    principal = current_principal()
+    issued, now = issuing.issue_action_letter(
+        _runtime(), _service(), body["action_ids"], actor=principal.name, source=principal.source
+    )
+    return issued_json(issued, now), 201 if now else 200
+
+
+@blp.get("/actions/<action_id>")
+@require_role(*READERS, "unit")
+@blp.response(200, ActionDetail)
+@blp.doc(security=[{"bearer": []}])
+def get_action(action_id: str):  # type: ignore[no-untyped-def]
+    """One follow-up action: its 督办 stage, the next steps, the current step's deadline
+    (``step_due``) and colour (``urgency``), and every step taken — who, when, what. A
+    unit's token reads its own unit's actions only (403 otherwise)."""
+    return _action_json(_service().action(action_id, current_principal().unit))
+
+
+def _take_step(action_id: str, step: str, body: dict[str, Any]):  # type: ignore[no-untyped-def]
+    principal = current_principal()
+    action = _service().action_step(
+        action_id, step, body, actor=principal.name, source=principal.source, unit=principal.unit
+    )
+    return _action_json(action)
+
+
+@blp.post("/actions/<action_id>/acknowledge")
+@require_role(*WORKFLOW["acknowledge"].roles)
+@blp.arguments(StepBody)
+@blp.response(200, ActionDetail)
+@blp.doc(security=[{"bearer": []}])
+def acknowledge_action(body, action_id: str):  # type: ignore[no-untyped-def]
+    """签收: the responsible unit signs for an issued action (``ActionAcknowledged``) —
+    with its own ``unit`` token (its own actions only: 403 otherwise) or recorded by the
+    office. 409 ``action-step-out-of-order`` unless the action is 已下发待签收."""
+    return _take_step(action_id, "acknowledge", body)
+
+
+@blp.post("/actions/<action_id>/start")
+@require_role(*WORKFLOW["start"].roles)
+@blp.arguments(StepBody)
+@blp.response(200, ActionDetail)
+@blp.doc(security=[{"bearer": []}])
+def start_action(body, action_id: str):  # type: ignore[no-untyped-def]
+    """办理: the unit starts on a signed-for action (``ActionStarted``); 409 unless 已签收."""
+    return _take_step(action_id, "start", body)
+
+
+@blp.post("/actions/<action_id>/report")
+@require_role(*WORKFLOW["report"].roles)
+@blp.arguments(ReportBody)
+@blp.response(200, ActionDetail)
+@blp.doc(security=[{"bearer": []}])
+def report_action(body, action_id: str):  # type: ignore[no-untyped-def]
+    """反馈: the unit reports what it did (``ActionReported``); 409 unless 办理中."""
+    return _take_step(action_id, "report", body)
+
+
+@blp.post("/actions/<action_id>/review")
+@require_role(*WORKFLOW["accept"].roles)
+@blp.arguments(ReviewBody)
+@blp.response(200, ActionDetail)
+@blp.doc(security=[{"bearer": []}])
+def review_action(body, action_id: str):  # type: ignore[no-untyped-def]
+    """复核: the office accepts the report (``ActionReviewed`` and ``ActionClosed``: 办结)
+    or returns it to 办理 with its reason (``decision``: ``returned``, ``reason`` required);
+    409 unless 已反馈待复核."""
+    step = "accept" if body["decision"] == "accepted" else "return"
+    return _take_step(action_id, step, body)
 
 
 class SetPiecesQuery(PageQuery):

@@ -12,11 +12,12 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, bindparam, delete, select
+from sqlalchemy import Connection, bindparam, delete, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from shared.db import is_postgres
 from shared.events import is_project_stream, project_id_of
+from shared.events.catalogue import ACTION_WORKFLOW_TYPES
 from shared.eventstore import (
     CatchUp,
     EventStore,
@@ -26,6 +27,7 @@ from shared.eventstore import (
 )
 from shared.history import AMENDMENTS
 
+from ..domain.duban import stage_after, step_note
 from ..domain.project import ProjectState, apply, effective_facts, fold
 from .tables import CONSUMER, actions, plans, projects
 
@@ -70,6 +72,8 @@ def apply_page(
             open_action(conn, assigned_row(event.payload, event.recorded_at, event.event_id))
         elif event.type == "ActionClosed":
             close_action(conn, closed_row(event))
+        elif event.type in ACTION_WORKFLOW_TYPES:
+            step_action(conn, step_row(event))
         elif event.type == "DispatchPlanned" and not event.payload.get("audit"):
             _plan_recorded(conn, event)
 
@@ -189,6 +193,8 @@ def closed_row(event: RecordedEvent) -> dict:
         "closed_at": event.recorded_at,
         "closed_event_id": event.event_id,
         "close_note": event.payload.get("note") or "",
+        "stage_by": event.actor or "",
+        "stage_position": event.global_position,
     }
 
 
@@ -203,9 +209,63 @@ def close_action(conn: Connection, row: dict) -> None:
             closed_at=bindparam("closed_at"),
             closed_event_id=bindparam("closed_event_id"),
             close_note=bindparam("close_note"),
+            stage="closed",
+            stage_at=bindparam("closed_at"),
+            stage_by=bindparam("stage_by"),
+            stage_note=bindparam("close_note"),
+            stage_position=bindparam("stage_position"),
         ),
         row,
     )
+
+
+def step_row(event: RecordedEvent) -> dict:
+    """The action's stage after a step of the 督办 workflow, who took it, when and why."""
+    return {
+        "target": event.payload["action_id"],
+        "stage": stage_after(event.type, event.payload),
+        "stage_at": event.recorded_at,
+        "stage_by": event.actor or "",
+        "stage_note": step_note(event.payload),
+        "stage_position": event.global_position,
+    }
+
+
+def step_action(conn: Connection, row: dict) -> None:
+    """Move an open action to a step's stage, unless a later step moved it already (the
+    writer applies its own event at once; the catch-up then finds it applied)."""
+    conn.execute(
+        actions.update()
+        .where(actions.c.action_id == bindparam("target"))
+        .where(actions.c.status == "open")
+        .where(
+            or_(
+                actions.c.stage_position.is_(None),
+                actions.c.stage_position < bindparam("stage_position"),
+            )
+        )
+        .values(
+            stage=bindparam("stage"),
+            stage_at=bindparam("stage_at"),
+            stage_by=bindparam("stage_by"),
+            stage_note=bindparam("stage_note"),
+            stage_position=bindparam("stage_position"),
+        ),
+        row,
+    )
+
+
+def claim_step(conn: Connection, action_id: str, before: tuple[str, ...], after: str) -> bool:
+    """Move an open action from one of the ``before`` stages to ``after`` (the row lock
+    orders two offices taking a step at once); False when it is no longer there."""
+    result = conn.execute(
+        actions.update()
+        .where(actions.c.action_id == action_id)
+        .where(actions.c.status == "open")
+        .where(actions.c.stage.in_(before))
+        .values(stage=after)
+    )
+    return result.rowcount == 1
 
 
 def _plan_recorded(conn: Connection, event: RecordedEvent) -> None:

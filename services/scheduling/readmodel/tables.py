@@ -46,6 +46,13 @@ actions = Table(
     Column("closed_at", UTCDateTime),
     Column("closed_event_id", String(36)),
     Column("close_note", Text),
+    # The 督办 workflow (scheduling_0003): the stage, who moved it there and when, what
+    # they said, and the log position of that event (a replay never moves it back).
+    Column("stage", String(20), nullable=False, server_default="issued"),
+    Column("stage_at", UTCDateTime),
+    Column("stage_by", String(200)),
+    Column("stage_note", Text),
+    Column("stage_position", BigInteger),
 )
 
 OPEN_ITEM = Index(

@@ -15,6 +15,7 @@ from .conftest import ROLES, register
 OTHER_SERVICES = {
     "dispatch-monthly-2024-03": "DispatchPlanned",
     "actions-p1": "ActionAssigned",
+    "actions-p2": "ActionReported",
     "rulebooks": "RulebookAdopted",
     "assessment-2024": "AssessmentPublished",
     "assessment-2025": "AssessmentComputed",
@@ -68,3 +69,9 @@ def test_the_office_auditors_and_viewers_read_published_assessments(client, toke
 @pytest.mark.parametrize("role", ["office", "auditor", "approver"])
 def test_the_office_auditors_and_the_approver_read_drafts(client, tokens, log, role):
     assert _types_read(client, tokens[role], "&type=AssessmentComputed") == {"AssessmentComputed"}
+
+
+def test_a_units_token_reads_nothing_of_the_log(client, runtime, log):
+    unit = {"Authorization": f"Bearer {runtime.tokens.create('自然资源局', 'unit')}"}
+    assert READABLE_TYPES["unit"] == ()
+    assert client.get("/v1/events", headers=unit).status_code == 403

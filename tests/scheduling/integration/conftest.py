@@ -27,3 +27,12 @@ def role_headers(runtime):
         role: {"Authorization": f"Bearer {runtime.tokens.create(role, role)}"}
         for role in ("office", "viewer")
     }
+
+
+@pytest.fixture
+def tokens(runtime):
+    """Bearer headers of an office, a viewer and an auditor token."""
+    return {
+        role: {"Authorization": f"Bearer {runtime.tokens.create(role, role)}"}
+        for role in ("office", "viewer", "auditor")
+    }

@@ -12,14 +12,6 @@ from ..helpers import Project
 
 
 @pytest.fixture
-def tokens(runtime):
-    return {
-        role: {"Authorization": f"Bearer {runtime.tokens.create(role, role)}"}
-        for role in ("office", "viewer", "auditor")
-    }
-
-
-@pytest.fixture
 def county(runtime, clock):
     clock.set("2024-01-02")
     late = Project(runtime.store, "late")

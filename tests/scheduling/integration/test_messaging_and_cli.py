@@ -136,3 +136,52 @@ def test_set_pieces_and_site_meetings_from_the_command_line(env, tmp_path):
     assert "已记录）：决定事项1项，未办结1项" in first.output
     again = runner.invoke(main, ["scheduling", "site-meeting", str(record)])
     assert "此前已记录" in again.output
+
+
+def test_the_duban_workflow_and_its_letter_from_the_command_line(env, tmp_path):
+    runtime = runtime_for(Settings.from_env(database_url=env))
+    Project(runtime.store, "p1").register(year=2026)
+    runtime.close()
+    runner = CliRunner()
+    record = tmp_path / "site.yaml"
+    record.write_text(
+        "project_id: p1\nplace: 项目现场\nheld_on: 2026-11-20\nattendees: [张县长]\n"
+        "decisions:\n  - {text: 落实用地, owner: 自然资源局, due: 2026-12-20}\n",
+        encoding="utf-8",
+    )
+    assert runner.invoke(main, ["scheduling", "site-meeting", str(record)]).exit_code == 0
+    listed = runner.invoke(main, ["scheduling", "actions", "--campaign", "2026"])
+    assert "自然资源局 已下发待签收" in listed.output and "共1项" in listed.output
+    action_id = listed.output.split()[0]
+    early = runner.invoke(main, ["scheduling", "action-step", action_id, "start"])
+    assert early.exit_code == 1 and "不能“办理”" in early.output
+    for step in (["acknowledge", "--person", "李科长"], ["start"]):
+        done = runner.invoke(main, ["scheduling", "action-step", action_id, *step])
+        assert done.exit_code == 0, done.output
+    assert "现为“办理中”" in done.output
+    bare = runner.invoke(main, ["scheduling", "action-step", action_id, "report"])
+    assert bare.exit_code == 1 and "--report" in bare.output
+    letter = tmp_path / "letter.md"
+    issued = runner.invoke(
+        main, ["scheduling", "action-letter", action_id, "--issue", "--output", str(letter)]
+    )
+    assert issued.exit_code == 0, issued.output
+    assert "督办函已编号" in issued.output
+    assert "关于督促自然资源局加快办理重点项目督办事项的函" in letter.read_text(encoding="utf-8")
+
+
+def test_a_units_token_from_the_command_line_acts_for_its_unit(env):
+    made = CliRunner().invoke(
+        main, ["token", "create", "--role", "unit", "--name", "zrj-1", "--unit", "自然资源局"]
+    )
+    assert made.exit_code == 0, made.output
+    runtime = runtime_for(Settings.from_env(database_url=env))
+    try:
+        principal = runtime.tokens.authenticate(made.output.strip())
+        assert principal is not None and principal.unit == "自然资源局"
+    finally:
+        runtime.close()
+    wrong = CliRunner().invoke(
+        main, ["token", "create", "--role", "office", "--name", "o-2", "--unit", "自然资源局"]
+    )
+    assert wrong.exit_code == 1 and "--unit" in wrong.output

@@ -18,7 +18,7 @@ from shared.runtime import Runtime
 
 from ...application.service import SchedulingService
 from ...domain.periods import Period
-from . import KINDS, build, document_key, inspection
+from . import KINDS, build, document_key, inspection, letter
 
 
 def plan_document(
@@ -94,4 +94,29 @@ def issue_round_document(
         actor=actor,
         source=source,
         digest=hashlib.sha256(canonical_json(payload).encode()).hexdigest(),
+    )
+
+
+def action_letter(
+    runtime: Runtime, service: SchedulingService, action_ids: list[str]
+) -> tuple[OfficialDocument, letter.Letter, OfficeConfig]:
+    """The 督办函 of these actions (one unit's), with its number once issued; a draft
+    is dated today."""
+    rows, names = service.letter_rows(action_ids)
+    zone = runtime.settings.zone
+    found = letter.letter_of(rows, names, service.config.action_limits, zone)
+    issued = register_for(runtime).find(found.key)
+    office = office_config_for(runtime)
+    signed_on = issued.issued_on if issued else runtime.store.clock().astimezone(zone).date()
+    return letter.build(found, office, signed_on, issued), found, office
+
+
+def issue_action_letter(
+    runtime: Runtime, service: SchedulingService, action_ids: list[str], *, actor: str, source: str
+) -> tuple[IssuedDocument, bool]:
+    """Number the 督办函 once (``DocumentIssued``, kind ``duban_letter``, with the digest of
+    the actions' facts); issuing again returns the number."""
+    document, found, _ = action_letter(runtime, service, action_ids)
+    return register_for(runtime).issue(
+        found.key, letter.KIND, document.title, actor=actor, source=source, digest=found.digest
     )

@@ -1,0 +1,70 @@
+"""督办 in a real browser: the office signs for an action, starts it, records the unit's
+反馈 and accepts it in 复核, each from the row on the 督办 page; the red light shows."""
+
+from __future__ import annotations
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from services.console.gateway import services as console_services
+
+from .conftest import SCREENSHOTS
+from .test_action_pages import _action
+from .test_browser import Console
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def console(browser, site):  # type: ignore[no-untyped-def]
+    browser.set_window_size(1366, 768)
+    return Console(browser, site.base)
+
+
+def _row(console: Console, action_id: str):  # type: ignore[no-untyped-def]
+    return console.driver.find_element(By.ID, f"action-{action_id}")
+
+
+def _take(console: Console, action_id: str, form: str, stage: str, **fields: str) -> None:
+    """Fill the row's step form, send it, wait for the row to show its next stage."""
+    row = _row(console, action_id)
+    for name, value in fields.items():
+        row.find_element(By.CSS_SELECTOR, f"form.{form} [name={name}]").send_keys(value)
+    row.find_element(By.CSS_SELECTOR, f"form.{form} button").click()
+    WebDriverWait(console.driver, 20).until(
+        lambda d: stage in d.find_element(By.ID, f"action-{action_id}").text
+    )
+
+
+def test_the_office_takes_an_action_through_its_steps_in_the_browser(console, site):
+    action_id = _action(site, "浏览器测试局")
+    console.sign_in("office")
+    console.open("/actions")
+    row = _row(console, action_id)
+    badge = row.find_element(By.CSS_SELECTOR, ".badge")
+    assert badge.text == "逾期（红灯）" and "red" in badge.get_attribute("class")
+    assert "已下发待签收" in row.text
+    console.driver.save_screenshot(str(SCREENSHOTS / "actions.png"))
+    _take(console, action_id, "step-acknowledge", "已签收", person="王科长")
+    _take(console, action_id, "step-start", "办理中")
+    _take(console, action_id, "step-report", "已反馈待复核", report="环评批复已取得")
+    console.driver.save_screenshot(str(SCREENSHOTS / "actions-reported.png"))
+    _row(console, action_id).find_element(By.CSS_SELECTOR, "form.step-accept button").click()
+    WebDriverWait(console.driver, 20).until(
+        lambda d: not d.find_elements(By.ID, f"action-{action_id}")
+    )
+    shown = console_services(site.runtime).scheduling.action(action_id)
+    assert shown["stage"] == "closed"
+    assert [s["step"] for s in shown["steps"]] == [
+        "issue",
+        "acknowledge",
+        "start",
+        "report",
+        "accept",
+        "close",
+    ]
+    console.open(f"/actions/{action_id}")
+    assert "王科长" in console.text("#steps") and "环评批复已取得" in console.text("#steps")
+    console.driver.save_screenshot(str(SCREENSHOTS / "action.png"))
+    assert console.errors() == []
