@@ -4,7 +4,7 @@ read by every role that reads projects and by integrations (their own contract);
 plans, spot checks, actions, set pieces and site meetings by the readers of plans; rulebooks, assessment drafts,
 sign-offs and the office's documents by the office, auditors and the approver (who signs
 assessments off), as the scoring routes are; published assessments also by viewers; who
-revoked a token or stopped an integration by auditors (and admins)."""
+revoked a token, stopped an integration or set an alert channel by auditors (and admins)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,13 @@ OFFICE_EVENT_TYPES = (
     "DocumentIssued",
     "PrincipalAdmonished",
 )
-ADMIN_EVENT_TYPES = ("TokenRevoked", "IntegrationDisabled", "IntegrationEnabled")
+ADMIN_EVENT_TYPES = (
+    "TokenRevoked",
+    "IntegrationDisabled",
+    "IntegrationEnabled",
+    "AlertChannelConfigured",
+    "AlertChannelRemoved",
+)
 
 READABLE_TYPES: dict[str, tuple[str, ...]] = {
     "office": (*PROJECT_EVENT_TYPES, *DISPATCH_EVENT_TYPES, *OFFICE_EVENT_TYPES),

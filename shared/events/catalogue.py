@@ -34,6 +34,9 @@ PROJECT_CADENCES = ("weekly", "monthly")
 DISPATCH_CADENCES = ("weekly", "monthly", "quarterly")
 DOCUMENT_KINDS = ("agenda", "supervision", "bulletin")
 """The office's documents: meeting notice with agenda, 督查通报, 考核通报."""
+ALERT_FORMATS = ("wecom", "dingtalk", "webhook")
+"""An alert channel's format: 企业微信 group robot, 钉钉 custom robot, a signed JSON webhook."""
+ALERT_OWNERS = ("leader", "unit")
 SECTORS = (
     "manufacturing",
     "logistics",
@@ -489,6 +492,37 @@ class IntegrationEnabled(IntegrationDisabled):
     pass
 
 
+class AlertChannelConfigured(Schema):
+    channel_id = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$"),
+        metadata={"note": "提醒通道编号"},
+    )
+    owner_kind = _noted(
+        _one_of(ALERT_OWNERS, "alert_owner", required=True), "通道所属：分包领导或责任单位"
+    )
+    owner = fields.String(
+        required=True,
+        validate=validate.Length(1, 200),
+        metadata={"note": "分包领导姓名或责任单位名称，与项目登记一致"},
+    )
+    format = _noted(_one_of(ALERT_FORMATS, "alert_format", required=True), "推送格式")
+    target = fields.String(
+        required=True,
+        validate=validate.Length(1, 2000),
+        metadata={"note": "推送地址，凭据（key、access_token）已遮蔽；地址与密钥加密另存"},
+    )
+    signed = fields.Boolean(required=True, metadata={"note": "是否设置了签名密钥（钉钉加签等）"})
+
+
+class AlertChannelRemoved(Schema):
+    channel_id = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$"),
+        metadata={"note": "提醒通道编号"},
+    )
+
+
 CATALOGUE: tuple[EventType, ...] = (
     EventType("ProjectRegistered", ProjectRegistered, meaning="a key project enters the campaign"),
     EventType(
@@ -621,6 +655,17 @@ CATALOGUE: tuple[EventType, ...] = (
         PrincipalAdmonished,
         meaning="a unit's principal admonished (诫勉谈话): who, when, by whom, why "
         "(stream ``accountability-<year>``)",
+    ),
+    EventType(
+        "AlertChannelConfigured",
+        AlertChannelConfigured,
+        meaning="an administrator sets a leader's or unit's alert channel (stream "
+        "``alert-channels``; its URL and secret are kept sealed, not in the log)",
+    ),
+    EventType(
+        "AlertChannelRemoved",
+        AlertChannelRemoved,
+        meaning="an administrator removes an alert channel",
     ),
 )
 

@@ -15,7 +15,7 @@ import yaml
 from marshmallow import validate
 
 from services.registry.domain import project as registry_project
-from services.scheduling.domain import calendar, periods, plan, rules, set_pieces
+from services.scheduling.domain import alerts, calendar, periods, plan, rules, set_pieces
 from services.scoring.application import publication
 from services.scoring.domain import facts, rulebook
 from services.scoring.readmodel.records import JOB_STATUSES
@@ -58,6 +58,11 @@ ENUMERATIONS = {
     "site_meeting_kind": (events.SITE_MEETING_KINDS,),
     "role": (ROLES,),
     "event_type": (tuple(t.name for t in CATALOGUE),),
+    "alert_kind": (alerts.KINDS,),
+    "alert_format": (alerts.FORMATS,),
+    "alert_owner": (alerts.OWNER_KINDS,),
+    "alert_status": (alerts.STATUSES,),
+    "alert_attempt": (alerts.ATTEMPT_OUTCOMES,),
 }
 
 

@@ -37,3 +37,15 @@ class SiteMeetingNotFound(SchedulingError):
     def __init__(self, record_id: str) -> None:
         super().__init__(f"没有现场办公记录“{record_id}”")
         self.record_id = record_id
+
+
+class AlertChannelNotFound(SchedulingError):
+    def __init__(self, channel_id: str) -> None:
+        super().__init__(f"没有提醒通道“{channel_id}”")
+        self.channel_id = channel_id
+
+
+class AlertNotFound(SchedulingError):
+    def __init__(self, alert_id: str) -> None:
+        super().__init__(f"没有提醒“{alert_id}”")
+        self.alert_id = alert_id

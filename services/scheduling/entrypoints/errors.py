@@ -6,6 +6,8 @@ from shared.http.problems import ProblemType, register_problem_types
 
 from ..domain.errors import (
     ActionNotFound,
+    AlertChannelNotFound,
+    AlertNotFound,
     InvalidRecord,
     PlanNotFound,
     SetPieceNotFound,
@@ -21,6 +23,12 @@ PROBLEM_TYPES = {
     SetPieceNotFound: ProblemType(404, "set-piece-not-found", extra=lambda exc: {"code": exc.code}),
     SiteMeetingNotFound: ProblemType(
         404, "site-meeting-not-found", extra=lambda exc: {"record_id": exc.record_id}
+    ),
+    AlertChannelNotFound: ProblemType(
+        404, "alert-channel-not-found", extra=lambda exc: {"channel_id": exc.channel_id}
+    ),
+    AlertNotFound: ProblemType(
+        404, "alert-not-found", extra=lambda exc: {"alert_id": exc.alert_id}
     ),
     InvalidRecord: ProblemType(
         422, "invalid-record", extra=lambda exc: {"errors": {exc.field: [str(exc)]}}

@@ -132,3 +132,31 @@ class SiteMeetingView(LabelledSchema):
 
 class SiteMeetingsResponse(LabelledSchema):
     site_meetings = fields.List(fields.Nested(SiteMeetingView))
+
+
+class AlertChannelView(LabelledSchema):
+    owner_kind = coded("alert_owner")
+    format = coded("alert_format")
+    signed = yes_no()
+
+
+class AlertChannelsResponse(LabelledSchema):
+    channels = fields.List(fields.Nested(AlertChannelView))
+
+
+class AlertAttemptView(LabelledSchema):
+    outcome = coded("alert_attempt")
+
+
+class AlertView(LabelledSchema):
+    kind = coded("alert_kind")
+    status = coded("alert_status")
+    attempts = fields.List(fields.Nested(AlertAttemptView))
+
+
+class AlertsResponse(LabelledSchema):
+    alerts = fields.List(fields.Nested(AlertView))
+
+
+class AlertScanResponse(LabelledSchema):
+    made = fields.List(fields.String())
