@@ -61,7 +61,11 @@ class ChannelBody(Schema):
     )
 
 
-class ChannelsQuery(Schema):
+class ChannelsQuery(PageQuery):
+    after = fields.String(
+        load_default=None, metadata={"description": "the last channel id of the page before"}
+    )
+    limit = limit_field(100, 1000)
     owner = fields.String(load_default=None, validate=validate.Length(1, 200))
 
 
@@ -83,7 +87,11 @@ class AlertsQuery(PageQuery):
 def list_channels(query):  # type: ignore[no-untyped-def]
     """Every alert channel (a leader's or unit's group robot); URLs with their
     credentials masked, secrets never shown."""
-    return {"channels": _alerts().channels(query["owner"])}
+    found = _alerts().channels(query["owner"])
+    channels, next_after = page_after(
+        found, query["after"], query["limit"], key=lambda c: c["channel_id"], ordered=True
+    )
+    return {"channels": channels, "next_after": next_after}, 200, next_link(next_after)
 
 
 @blp.post("/alert-channels")

@@ -252,4 +252,6 @@ def site_meeting(obj, record_file: str) -> None:  # type: ignore[no-untyped-def]
 
 def commands() -> list[click.Command]:
     """The commands this service adds to `gongjian`."""
-    return [scheduler, scheduling]
+    from .alert_cli import alerts
+
+    return [scheduler, scheduling, alerts]

@@ -381,3 +381,48 @@ def _wait(condition, timeout: float = 15.0) -> bool:
             return True
         time.sleep(0.1)
     return False
+
+
+def test_the_office_sets_channels_and_sends_alerts_from_the_command_line(
+    sqlite_url, monkeypatch, tmp_path, receiver
+):
+    from click.testing import CliRunner
+
+    from services.cli import main
+    from services.composition import runtime_for
+    from shared.config import Settings
+
+    for name, value in {
+        "GONGJIAN_DATABASE_URL": sqlite_url,
+        "GONGJIAN_REDIS_URL": "",
+        "GONGJIAN_DATA_DIR": str(tmp_path),
+        "GONGJIAN_LOG_FORMAT": "text",
+        "GONGJIAN_SCHEDULING_ALERTS_SEND": "on",
+    }.items():
+        monkeypatch.setenv(name, value)
+    runtime = runtime_for(Settings.from_env())
+    year = SchedulingParts.of(runtime).alerts.today().year
+    project = Project(runtime.store, "p7")
+    project.register(
+        on=f"{year}-01-02", year=year, name="物流园", leader="李四", lead_unit="住建局"
+    )
+    project.milestone("m1", f"{year}-01-05", on=f"{year}-01-03")
+    runtime.close()
+    runner = CliRunner()
+    url = receiver.url("/robot/send?access_token=ding-token")
+    made = runner.invoke(
+        main,
+        ["alerts", "set-channel", "--id", "li-si", "--leader", "李四", "--format", "dingtalk"]
+        + ["--url", url, "--secret", DING_SECRET],
+    )
+    assert made.exit_code == 0, made.output
+    assert "提醒通道 li-si（已设置）" in made.output and "access_token=***" in made.output
+    listed = runner.invoke(main, ["alerts", "channels"])
+    assert "分包领导 李四  钉钉自定义机器人" in listed.output and "ding-token" not in listed.output
+    scanned = runner.invoke(main, ["alerts", "scan", "--deliver"])
+    assert "新提醒1条" in scanned.output and "已尝试发送1条" in scanned.output, scanned.output
+    assert [r["problem"] for r in receiver.received] == [None]
+    shown = runner.invoke(main, ["alerts", "list"])
+    assert "项目转为红灯" in shown.output and "已送达" in shown.output and " 200" in shown.output
+    both = runner.invoke(main, ["alerts", "set-channel", "--format", "wecom", "--url", url])
+    assert both.exit_code == 1 and "--leader 或 --unit" in both.output
