@@ -2,6 +2,7 @@
 
 from . import (  # noqa: F401  (registers the views)
     admin,
+    alerts,
     assessments,
     audit,
     auth,
