@@ -155,6 +155,22 @@ class Alerts:
         with self.store.engine.connect() as conn:
             return [_channel_json(row) for row in conn.execute(query)]
 
+    def reseal(self) -> int:
+        """Every channel's URL and secret under the first configured key (after a key
+        rotation, docs/operations.md); the number of channels rewritten."""
+        box = self.box()
+        with self.store.engine.begin() as conn:
+            rows = conn.execute(
+                select(alert_channels.c.channel_id, alert_channels.c.url, alert_channels.c.secret)
+            ).all()
+            for channel_id, url, secret in rows:
+                conn.execute(
+                    update(alert_channels)
+                    .where(alert_channels.c.channel_id == channel_id)
+                    .values(url=box.reseal(url), secret=box.reseal(secret) if secret else None)
+                )
+        return len(rows)
+
     def _channel_row(self, channel_id: str) -> Any:
         with self.store.engine.connect() as conn:
             query = select(alert_channels).where(alert_channels.c.channel_id == channel_id)
@@ -288,14 +304,11 @@ class Alerts:
         if claimed is None:
             return None
         alert, channel = claimed
-        if channel is None:
-            code, body, detail = None, b"", "通道已删除"
-        else:
-            code, body, detail = self.post(
-                self._request(alert, channel), self.settings.timeout_seconds
-            )
-        fmt = channel.format if channel is not None else "webhook"
-        outcome = _outcome(fmt, code, body)
+        if channel is None:  # removed since: nowhere to send it
+            self._record(alert, "unreachable", None, "通道已删除", final=True)
+            return "unreachable"
+        code, body, detail = self.post(self._request(alert, channel), self.settings.timeout_seconds)
+        outcome = _outcome(channel.format, code, body)
         self._record(alert, outcome, code, detail or body[:200].decode(errors="replace"))
         return outcome
 
@@ -335,12 +348,14 @@ class Alerts:
         now_ms = int(self.now().timestamp() * 1000)
         return rules.outgoing(channel.format, box.open(channel.url), secret, message, now_ms)
 
-    def _record(self, alert: Any, outcome: str, code: int | None, detail: str) -> None:
+    def _record(
+        self, alert: Any, outcome: str, code: int | None, detail: str, *, final: bool = False
+    ) -> None:
         now = self.now()
         attempts = alert.attempts + 1
         if outcome == "delivered":
             change: dict[str, Any] = {"status": "delivered", "delivered_at": now}
-        elif attempts >= self.settings.max_attempts:
+        elif final or attempts >= self.settings.max_attempts:
             change = {"status": "failed"}
         else:
             pause = self.settings.backoff(attempts)

@@ -85,6 +85,13 @@ def remove_channel(obj, channel_id: str) -> None:  # type: ignore[no-untyped-def
     click.echo(f"提醒通道 {channel_id} 已删除")
 
 
+@alerts.command("reseal")
+@click.pass_obj
+def reseal(obj) -> None:  # type: ignore[no-untyped-def]
+    """Re-encrypt every channel's URL and secret under the first GONGJIAN_SECRETS_KEY."""
+    click.echo(f"已重新加密提醒通道{_alerts(obj).reseal()}个")
+
+
 @alerts.command("scan")
 @click.option("--deliver", is_flag=True, help="Also deliver every due alert now.")
 @click.pass_obj

@@ -18,6 +18,7 @@ from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from cryptography.fernet import Fernet
 
 from services.composition import create_app
 from services.scheduling.domain.alerts import AlertSettings
@@ -231,6 +232,22 @@ def test_a_wrong_signature_is_refused_and_given_up_after_the_last_attempt(
     assert {r["problem"] for r in receiver.received if r["path"] == "/robot/send"} == {
         "sign not match"
     }
+    unit = client.get("/v1/alerts?channel_id=zhujian", headers=office).json["alerts"][0]
+    assert unit["status"] == "delivered"
+    assert client.delete("/v1/alert-channels/li-si", headers=admin).status_code == 204
+
+
+def test_an_alert_whose_channel_was_removed_fails_without_a_post(
+    runtime, client, admin, office, receiver, alerts, late, clock
+):
+    _channels(client, admin, receiver)
+    clock.set("2024-03-15")
+    alerts.scan()
+    assert client.delete("/v1/alert-channels/li-si", headers=admin).status_code == 204
+    alerts.deliver_due()
+    ding = client.get("/v1/alerts?channel_id=li-si", headers=office).json["alerts"][0]
+    assert ding["status"] == "failed" and ding["attempts"][0]["detail"] == "通道已删除"
+    assert {r["path"] for r in receiver.received} == {"/cgi-bin/webhook/send"}
 
 
 def _site_meeting(client, office, due: str) -> None:
@@ -426,3 +443,18 @@ def test_the_office_sets_channels_and_sends_alerts_from_the_command_line(
     assert "项目转为红灯" in shown.output and "已送达" in shown.output and " 200" in shown.output
     both = runner.invoke(main, ["alerts", "set-channel", "--format", "wecom", "--url", url])
     assert both.exit_code == 1 and "--leader 或 --unit" in both.output
+    old_key = (tmp_path / "secrets.key").read_text().strip()
+    new_key = Fernet.generate_key().decode()
+    monkeypatch.setenv("GONGJIAN_SECRETS_KEY", f"{new_key},{old_key}")
+    assert "已重新加密提醒通道1个" in runner.invoke(main, ["alerts", "reseal"]).output
+    monkeypatch.setenv("GONGJIAN_SECRETS_KEY", new_key)
+    assert "access_token=***" in runner.invoke(main, ["alerts", "channels"]).output
+    again = runtime_for(Settings.from_env())
+    try:
+        assert SchedulingParts.of(again).alerts._same(
+            SchedulingParts.of(again).alerts._channel_row("li-si"),
+            {"owner_kind": "leader", "owner": "李四", "format": "dingtalk", "url": url}
+            | {"secret": DING_SECRET},
+        )
+    finally:
+        again.close()
