@@ -10,7 +10,7 @@ from flask_smorest import Api
 from shared.http import create_base_app
 from shared.runtime import Runtime
 
-from .entrypoints import actors, errors, oversight, routes
+from .entrypoints import actors, alert_routes, errors, oversight, routes
 from .wiring import SchedulingParts
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
@@ -21,6 +21,7 @@ errors.register()
 def register_routes(api: Api, runtime: Runtime) -> None:
     api.register_blueprint(routes.blp)
     api.register_blueprint(oversight.blp)
+    api.register_blueprint(alert_routes.blp)
 
 
 def wire(runtime: Runtime) -> SchedulingParts:

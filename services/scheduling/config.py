@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from .domain.alerts import AlertSettings
 from .domain.calendar import WorkingCalendar, parse_holiday_file
 from .domain.duban import ActionLimits
 from .domain.plan import MeetingSettings, Targets
@@ -50,6 +51,8 @@ class SchedulingConfig:
     """The campaign calendar's set pieces (``set_pieces``, ``set_pieces_by_year``)."""
     action_limits: ActionLimits = field(default_factory=ActionLimits)
     """The 督办 workflow's time limits (``action_limits``): the county's own choice."""
+    alerts: AlertSettings = field(default_factory=AlertSettings)
+    """Alerts to the people responsible (``alerts``; ``GONGJIAN_SCHEDULING_ALERTS_*``)."""
 
     def calendar(self) -> WorkingCalendar:
         return WorkingCalendar(dict(self.calendar_overrides), holiday_names=self.holiday_names)
@@ -80,6 +83,10 @@ class SchedulingConfig:
             value = env.get(f"{ENV_PREFIX}{name.upper()}")
             if value not in (None, ""):
                 raw[name] = value
+        for f in fields(AlertSettings):
+            value = env.get(f"{ENV_PREFIX}ALERTS_{f.name.upper()}")
+            if value not in (None, ""):
+                raw.setdefault("alerts", {})[f.name] = value
         calendar_file = env.get(ENV_PREFIX + "CALENDAR_FILE") or raw.get("calendar_file")
         overrides = dict(raw.get("calendar_overrides") or {})
         if calendar_file:
@@ -108,6 +115,7 @@ class SchedulingConfig:
                 set_pieces=set_piece_calendar(
                     raw.get("set_pieces") or {}, raw.get("set_pieces_by_year") or {}
                 ),
+                alerts=_section(AlertSettings, raw.get("alerts") or {}),
             )
         except (ValueError, TypeError, KeyError, InvalidOperation) as exc:
             raise ValueError(f"scheduling configuration: {exc}") from exc
@@ -207,6 +215,8 @@ def _section(kind: type, values: Mapping[str, Any]) -> Any:
             converted[name] = Decimal(str(value))
         elif isinstance(current, int):
             converted[name] = int(value)
+        elif isinstance(current, float):
+            converted[name] = float(value)
         else:
             converted[name] = str(value)
     return replace(default, **converted)

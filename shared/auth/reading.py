@@ -5,9 +5,9 @@ plans, spot checks, actions (and each step of their 督办 workflow), set pieces
 meetings by the readers of plans; rulebooks, assessment drafts,
 sign-offs and the office's documents by the office, auditors and the approver (who signs
 assessments off), as the scoring routes are; published assessments also by viewers; who
-revoked a token or stopped an integration by auditors (and admins); a responsible unit's
-token reads nothing of the log (it would show other units' actions): its own actions
-are in ``/v1/actions``."""
+revoked a token, stopped an integration or set an alert channel by auditors (and
+admins); a responsible unit's token reads nothing of the log (it would show other units'
+actions): its own actions are in ``/v1/actions``."""
 
 from __future__ import annotations
 
@@ -37,7 +37,13 @@ OFFICE_EVENT_TYPES = (
     "DocumentIssued",
     "PrincipalAdmonished",
 )
-ADMIN_EVENT_TYPES = ("TokenRevoked", "IntegrationDisabled", "IntegrationEnabled")
+ADMIN_EVENT_TYPES = (
+    "TokenRevoked",
+    "IntegrationDisabled",
+    "IntegrationEnabled",
+    "AlertChannelConfigured",
+    "AlertChannelRemoved",
+)
 
 READABLE_TYPES: dict[str, tuple[str, ...]] = {
     "office": (*PROJECT_EVENT_TYPES, *DISPATCH_EVENT_TYPES, *OFFICE_EVENT_TYPES),

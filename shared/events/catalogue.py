@@ -35,6 +35,9 @@ DISPATCH_CADENCES = ("weekly", "monthly", "quarterly")
 DOCUMENT_KINDS = ("agenda", "supervision", "bulletin", "inspection_notice", "duban_letter")
 """The office's documents: meeting notice with agenda, 督查通报 (of a plan's period),
 考核通报, the 督查通报 of one inspection round of units, and the 督办函 to a unit."""
+ALERT_FORMATS = ("wecom", "dingtalk", "webhook")
+"""An alert channel's format: 企业微信 group robot, 钉钉 custom robot, a signed JSON webhook."""
+ALERT_OWNERS = ("leader", "unit")
 SECTORS = (
     "manufacturing",
     "logistics",
@@ -630,6 +633,37 @@ class IntegrationEnabled(IntegrationDisabled):
     pass
 
 
+class AlertChannelConfigured(Schema):
+    channel_id = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$"),
+        metadata={"note": "提醒通道编号"},
+    )
+    owner_kind = _noted(
+        _one_of(ALERT_OWNERS, "alert_owner", required=True), "通道所属：分包领导或责任单位"
+    )
+    owner = fields.String(
+        required=True,
+        validate=validate.Length(1, 200),
+        metadata={"note": "分包领导姓名或责任单位名称，与项目登记一致"},
+    )
+    format = _noted(_one_of(ALERT_FORMATS, "alert_format", required=True), "推送格式")
+    target = fields.String(
+        required=True,
+        validate=validate.Length(1, 2000),
+        metadata={"note": "推送地址，凭据（key、access_token）已遮蔽；地址与密钥加密另存"},
+    )
+    signed = fields.Boolean(required=True, metadata={"note": "是否设置了签名密钥（钉钉加签等）"})
+
+
+class AlertChannelRemoved(Schema):
+    channel_id = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$"),
+        metadata={"note": "提醒通道编号"},
+    )
+
+
 CATALOGUE: tuple[EventType, ...] = (
     EventType("ProjectRegistered", ProjectRegistered, meaning="a key project enters the campaign"),
     EventType(
@@ -805,6 +839,17 @@ CATALOGUE: tuple[EventType, ...] = (
         ActionReviewed,
         meaning="督办 workflow: the office reviews the report (复核): accepted, appended with "
         "``ActionClosed`` (办结), or returned to 办理 with its reason",
+    ),
+    EventType(
+        "AlertChannelConfigured",
+        AlertChannelConfigured,
+        meaning="an administrator sets a leader's or unit's alert channel (stream "
+        "``alert-channels``; its URL and secret are kept sealed, not in the log)",
+    ),
+    EventType(
+        "AlertChannelRemoved",
+        AlertChannelRemoved,
+        meaning="an administrator removes an alert channel",
     ),
 )
 

@@ -188,5 +188,15 @@ FIELD_NOTES: dict[str, tuple[str, Any]] = {
     "EscalationDecided.decided_on": ("议定日期", "2026-06-05"),
     "EscalationClosed.closed_on": ("办结日期", "2026-06-28"),
     "EscalationClosed.note": ("办结情况", "用地指标已调剂到位"),
+    "AlertChannelConfigured.channel_id": ("提醒通道编号", "zhujian-wecom"),
+    "AlertChannelConfigured.owner_kind": ("通道所属：分包领导或责任单位", "unit"),
+    "AlertChannelConfigured.owner": ("分包领导姓名或责任单位名称", "县住建局"),
+    "AlertChannelConfigured.format": ("推送格式", "wecom"),
+    "AlertChannelConfigured.target": (
+        "推送地址（凭据已遮蔽）",
+        "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=***",
+    ),
+    "AlertChannelConfigured.signed": ("是否设置签名密钥", False),
+    "AlertChannelRemoved.channel_id": ("提醒通道编号", "zhujian-wecom"),
 }
 """Field name → (Chinese description, example value); None: derived from the field."""

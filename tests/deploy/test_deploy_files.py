@@ -140,7 +140,7 @@ SECRETS_BY_ROLE = {
     "GONGJIAN_MIGRATE_DATABASE_URL": {"migrate"},
     "GONGJIAN_CHECKPOINT_KEY": set(ROLES) - {"migrate"},
     "GONGJIAN_SECRET_KEY": {"console"},
-    "GONGJIAN_SECRETS_KEY": {"registry", "console", "migrate"},
+    "GONGJIAN_SECRETS_KEY": {"registry", "console", "migrate", "scheduling", "worker"},
 }
 
 

@@ -15,7 +15,7 @@ import yaml
 from marshmallow import validate
 
 from services.registry.domain import project as registry_project
-from services.scheduling.domain import calendar, duban, periods, plan, rules, set_pieces
+from services.scheduling.domain import alerts, calendar, duban, periods, plan, rules, set_pieces
 from services.scoring.application import publication
 from services.scoring.domain import facts, rulebook
 from services.scoring.readmodel.records import JOB_STATUSES
@@ -65,6 +65,11 @@ ENUMERATIONS = {
     "action_step": (duban.STEPS, tuple(duban.WORKFLOW)),
     "action_review_decision": (events.ACTION_REVIEW_DECISIONS,),
     "action_urgency": (duban.URGENCIES,),
+    "alert_kind": (alerts.KINDS,),
+    "alert_format": (alerts.FORMATS,),
+    "alert_owner": (alerts.OWNER_KINDS,),
+    "alert_status": (alerts.STATUSES,),
+    "alert_attempt": (alerts.ATTEMPT_OUTCOMES,),
 }
 
 

@@ -3,6 +3,7 @@
 from . import (  # noqa: F401  (registers the views)
     actions,
     admin,
+    alerts,
     assessments,
     audit,
     auth,

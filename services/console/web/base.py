@@ -46,6 +46,7 @@ NAV = (
     ("console.assessments", "考核", ("office", "auditor", "approver", "viewer")),
     ("console.audit", "审计", ("office", "auditor")),
     ("console.admin", "管理", ("admin",)),
+    ("console.alerts", "提醒推送", ("office", "auditor")),
 )
 """Pages, their titles and who may open them (the API's role rules; admin sees all)."""
 

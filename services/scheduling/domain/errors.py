@@ -58,3 +58,15 @@ class EscalationConflict(SchedulingError):
         super().__init__(message)
         self.escalation_id = escalation_id
         self.state = state
+
+
+class AlertChannelNotFound(SchedulingError):
+    def __init__(self, channel_id: str) -> None:
+        super().__init__(f"没有提醒通道“{channel_id}”")
+        self.channel_id = channel_id
+
+
+class AlertNotFound(SchedulingError):
+    def __init__(self, alert_id: str) -> None:
+        super().__init__(f"没有提醒“{alert_id}”")
+        self.alert_id = alert_id

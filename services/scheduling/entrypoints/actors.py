@@ -29,7 +29,27 @@ def declare(runtime: Runtime) -> dict[str, dramatiq.Actor]:
         """Bring the period's plan up to date before its meeting (only if still due)."""
         SchedulingParts.of(runtime).service.refresh_before_meeting(cadence, period)
 
+    def alerts() -> None:
+        """Derive the alerts due now into the outbox, and deliver every due one (timed)."""
+        parts = SchedulingParts.of(runtime)
+        parts.alerts.scan()
+        parts.alerts.deliver_due()
+
+    def alerts_deliver(alert_id: str) -> None:
+        """One delivery attempt of an alert (a failure schedules the next, with backoff)."""
+        SchedulingParts.of(runtime).alerts.deliver(alert_id)
+
     return {
+        "alerts": declare_actor(
+            runtime.broker, alerts, service="scheduling", verb="alerts", max_retries=0
+        ),
+        "alerts_deliver": declare_actor(
+            runtime.broker,
+            alerts_deliver,
+            service="scheduling",
+            verb="alerts_deliver",
+            max_retries=0,
+        ),
         "refresh": declare_actor(
             runtime.broker, refresh, service="scheduling", verb="refresh", max_retries=3
         ),

@@ -342,5 +342,6 @@ def action_letter(obj, action_ids, issue, fmt, output) -> None:  # type: ignore[
 def commands() -> list[click.Command]:
     """The commands this service adds to `gongjian`."""
     from . import oversight_cli  # noqa: F401  (adds its commands to the group)
+    from .alert_cli import alerts
 
-    return [scheduler, scheduling]
+    return [scheduler, scheduling, alerts]

@@ -7,6 +7,8 @@ from shared.http.problems import ProblemType, register_problem_types
 from ..domain.duban import NotTheUnitsAction, StepRefused
 from ..domain.errors import (
     ActionNotFound,
+    AlertChannelNotFound,
+    AlertNotFound,
     EscalationConflict,
     EscalationNotFound,
     InspectionNotFound,
@@ -36,6 +38,12 @@ PROBLEM_TYPES = {
         409,
         "escalation-state",
         extra=lambda exc: {"escalation_id": exc.escalation_id, "state": exc.state},
+    ),
+    AlertChannelNotFound: ProblemType(
+        404, "alert-channel-not-found", extra=lambda exc: {"channel_id": exc.channel_id}
+    ),
+    AlertNotFound: ProblemType(
+        404, "alert-not-found", extra=lambda exc: {"alert_id": exc.alert_id}
     ),
     InvalidRecord: ProblemType(
         422, "invalid-record", extra=lambda exc: {"errors": {exc.field: [str(exc)]}}

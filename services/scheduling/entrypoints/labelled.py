@@ -167,3 +167,31 @@ class InspectionRoundsResponse(LabelledSchema):
 
 class EscalationsResponse(LabelledSchema):
     escalations = fields.List(fields.Nested(EscalationView))
+
+
+class AlertChannelView(LabelledSchema):
+    owner_kind = coded("alert_owner")
+    format = coded("alert_format")
+    signed = yes_no()
+
+
+class AlertChannelsResponse(LabelledSchema):
+    channels = fields.List(fields.Nested(AlertChannelView))
+
+
+class AlertAttemptView(LabelledSchema):
+    outcome = coded("alert_attempt")
+
+
+class AlertView(LabelledSchema):
+    kind = coded("alert_kind")
+    status = coded("alert_status")
+    attempts = fields.List(fields.Nested(AlertAttemptView))
+
+
+class AlertsResponse(LabelledSchema):
+    alerts = fields.List(fields.Nested(AlertView))
+
+
+class AlertScanResponse(LabelledSchema):
+    made = fields.List(fields.String())

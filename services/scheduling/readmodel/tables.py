@@ -91,3 +91,66 @@ plan_runs = Table(
     Column("planned_at", UTCDateTime),
 )
 """The scheduler's claims: the primary key lets exactly one scheduler claim a period."""
+
+# -- alerts to the people responsible (docs/alerts.md) ----------------------------------
+
+ALERTS_CONSUMER = "scheduling-alerts"
+"""The alerts' checkpoint on the log (how far meeting notices have been looked at)."""
+
+alert_channels = Table(
+    "scheduling_alert_channels",
+    metadata,
+    Column("channel_id", String(64), primary_key=True),
+    Column("owner_kind", String(10), nullable=False),
+    Column("owner", String(200), nullable=False),
+    Column("format", String(10), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("secret", Text),
+    Column("target", Text, nullable=False),
+    Column("configured_at", UTCDateTime, nullable=False),
+    Column("configured_by", String(200), nullable=False),
+    Index("ix_scheduling_alert_channels_owner", "owner_kind", "owner"),
+)
+"""Each leader's and unit's channels; ``url`` and ``secret`` sealed (shared/secrets.py),
+``target`` the URL with its credentials masked."""
+
+alert_outbox = Table(
+    "scheduling_alert_outbox",
+    metadata,
+    Column("alert_id", String(36), primary_key=True),
+    Column("cause", String(300), nullable=False),
+    Column("channel_id", String(64), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("delivered_at", UTCDateTime),
+    Index("uq_scheduling_alert_outbox_cause", "cause", "channel_id", unique=True),
+    Index("ix_scheduling_alert_outbox_due", "status", "next_attempt_at"),
+)
+"""The outbox: one row per (cause, channel), inserted with ON CONFLICT DO NOTHING, so a
+cause alerts each channel once however often it is derived."""
+
+alert_attempts = Table(
+    "scheduling_alert_attempts",
+    metadata,
+    Column("alert_id", String(36), primary_key=True),
+    Column("attempt", Integer, primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("outcome", String(12), nullable=False),
+    Column("response_code", Integer),
+    Column("detail", Text, nullable=False),
+)
+
+alert_colours = Table(
+    "scheduling_alert_colours",
+    metadata,
+    Column("project_id", String(64), primary_key=True),
+    Column("colour", String(10), nullable=False),
+    Column("seen_on", Date, nullable=False),
+)
+"""Each project's colour when alerts last looked: a change to red is a cause."""
