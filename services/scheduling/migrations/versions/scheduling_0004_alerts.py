@@ -1,8 +1,8 @@
 """Scheduling: alerts to the people responsible — channels, the outbox, delivery
 attempts, the colours last seen (h3).
 
-Revision ID: scheduling_0003
-Revises: scheduling_0002
+Revision ID: scheduling_0004
+Revises: scheduling_0003
 Create Date: 2026-12-03
 """
 
@@ -11,8 +11,8 @@ from alembic import op
 
 from shared.db import UTCDateTime
 
-revision = "scheduling_0003"
-down_revision = "scheduling_0002"
+revision = "scheduling_0004"
+down_revision = "scheduling_0003"
 branch_labels = None
 depends_on = None
 
