@@ -246,3 +246,17 @@ def test_a_round_with_praise_only_has_a_notice_in_every_format(client, tokens, c
     text = client.get("/v1/inspections/R3/notice.md", headers=tokens["viewer"]).text
     assert "本次检查未发现需要通报批评的问题" in text and "对县工信局予以通报表扬" in text
     assert client.get("/v1/inspections/R3", headers=tokens["viewer"]).json["open_problems"] == 0
+
+
+def test_the_feed_shows_rounds_and_escalations_to_the_readers_of_plans_only(
+    client, tokens, county, clock, runtime
+):
+    clock.set("2024-05-20", hour=18)
+    _post(client, tokens, "/v1/inspections", ROUND)
+    _post(client, tokens, "/v1/escalations", ESCALATION)
+    integration = {"Authorization": f"Bearer {runtime.tokens.create('erp', 'integration')}"}
+    for event_type in ("InspectionRecorded", "EscalationRaised"):
+        shown = client.get(f"/v1/events?type={event_type}", headers=tokens["viewer"])
+        assert shown.status_code == 200 and len(shown.json["events"]) == 1
+        refused = client.get(f"/v1/events?type={event_type}", headers=integration)
+        assert refused.status_code == 403
