@@ -4,6 +4,8 @@ through the API on both backends."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from ..helpers import Project
@@ -260,3 +262,20 @@ def test_the_feed_shows_rounds_and_escalations_to_the_readers_of_plans_only(
         assert shown.status_code == 200 and len(shown.json["events"]) == 1
         refused = client.get(f"/v1/events?type={event_type}", headers=integration)
         assert refused.status_code == 403
+
+
+def test_an_escalation_raised_after_the_plan_is_on_the_version_made_at_the_cut_off(
+    service, clocked_store, clock
+):
+    clock.set("2026-10-20")
+    Project(clocked_store, "p").register(on="2026-10-20", year=2026)
+    clock.set("2026-10-30", hour=10)
+    first, _ = service.plan("monthly", "2026-11")
+    assert "escalations" not in first.plan
+    body = {**ESCALATION, "project_id": "p", "raised_on": date(2026, 10, 30)}
+    service.raise_escalation(body)
+    clock.set("2026-11-02", hour=8)  # the meeting day's cut-off
+    assert service.due_for_refresh("monthly", clock.now) == "2026-11"
+    second, written = service.refresh_before_meeting("monthly", "2026-11")
+    assert written and second.version == 2
+    assert [e["matter"] for e in second.plan["escalations"]] == [ESCALATION["matter"]]
