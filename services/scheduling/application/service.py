@@ -79,6 +79,7 @@ _PLAN_INPUTS = (
     "ActionClosed",
     *SET_PIECE_TYPES,
     "SiteMeetingRecorded",
+    "InspectionRecorded",
     *escalations.ESCALATION_TYPES,
 )
 """The event types a plan is made from (its own and other plans' events are not)."""

@@ -4,6 +4,8 @@ through the API on both backends."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from ..helpers import Project
@@ -125,7 +127,7 @@ def test_a_rounds_notice_has_its_praise_and_criticism_and_takes_a_number_once(
         "round_id"
     ]
     draft = client.get(f"/v1/inspections/{round_id}/notice.md", headers=tokens["viewer"]).text
-    assert "关于2024年第二季度重点项目专项督查督查检查情况的通报" in draft
+    assert "关于2024年第二季度重点项目专项督查情况的通报" in draft
     assert "未编号" in draft
     praise, blame = draft.index("表扬"), draft.index("批评")
     assert praise < draft.index("项目服务专班运转有力") < blame
@@ -185,7 +187,8 @@ def test_an_escalation_is_on_the_agendas_until_it_is_closed(client, tokens, coun
     assert still["state_label"] == "已议定" and still["decision"]["due"] == "2024-06-30"
     notice = client.get("/v1/plans/quarterly/2024-Q3/agenda.md", headers=tokens["viewer"]).text
     assert "提请领导小组研究的事项（一事一议）" in notice
-    assert "项目用地指标缺口30亩" in notice and "由县自然资源局调剂用地指标" in notice
+    assert "项目 site：项目用地指标缺口30亩，县级无法解决（县发改局2024年5月20日提请）" in notice
+    assert "议定：由县自然资源局调剂用地指标；责任单位：县自然资源局" in notice
     clock.set("2024-07-10", hour=18)
     closing = {"closed_on": "2024-07-10", "note": "指标已调剂到位"}
     closed = _post(client, tokens, f"/v1/escalations/{eid}/close", closing)
@@ -233,3 +236,46 @@ def test_a_bad_escalation_step_is_refused_and_changes_nothing(
     assert runtime.store.head().position == before + 1
     viewer = client.post("/v1/escalations", json=ESCALATION, headers=tokens["viewer"])
     assert viewer.status_code == 403
+
+
+def test_a_round_with_praise_only_has_a_notice_in_every_format(client, tokens, county, clock):
+    clock.set("2024-05-15", hour=18)
+    praise_only = {**ROUND, "round_id": "R3", "findings": ROUND["findings"][:1]}
+    assert _post(client, tokens, "/v1/inspections", praise_only).status_code == 201
+    for fmt in ("docx", "html", "xlsx", "md", "csv"):
+        response = client.get(f"/v1/inspections/R3/notice.{fmt}", headers=tokens["viewer"])
+        assert response.status_code == 200, fmt
+    text = client.get("/v1/inspections/R3/notice.md", headers=tokens["viewer"]).text
+    assert "本次检查未发现需要通报批评的问题" in text and "对县工信局予以通报表扬" in text
+    assert client.get("/v1/inspections/R3", headers=tokens["viewer"]).json["open_problems"] == 0
+
+
+def test_the_feed_shows_rounds_and_escalations_to_the_readers_of_plans_only(
+    client, tokens, county, clock, runtime
+):
+    clock.set("2024-05-20", hour=18)
+    _post(client, tokens, "/v1/inspections", ROUND)
+    _post(client, tokens, "/v1/escalations", ESCALATION)
+    integration = {"Authorization": f"Bearer {runtime.tokens.create('erp', 'integration')}"}
+    for event_type in ("InspectionRecorded", "EscalationRaised"):
+        shown = client.get(f"/v1/events?type={event_type}", headers=tokens["viewer"])
+        assert shown.status_code == 200 and len(shown.json["events"]) == 1
+        refused = client.get(f"/v1/events?type={event_type}", headers=integration)
+        assert refused.status_code == 403
+
+
+def test_an_escalation_raised_after_the_plan_is_on_the_version_made_at_the_cut_off(
+    service, clocked_store, clock
+):
+    clock.set("2026-10-20")
+    Project(clocked_store, "p").register(on="2026-10-20", year=2026)
+    clock.set("2026-10-30", hour=10)
+    first, _ = service.plan("monthly", "2026-11")
+    assert "escalations" not in first.plan
+    body = {**ESCALATION, "project_id": "p", "raised_on": date(2026, 10, 30)}
+    service.raise_escalation(body)
+    clock.set("2026-11-02", hour=8)  # the meeting day's cut-off
+    assert service.due_for_refresh("monthly", clock.now) == "2026-11"
+    second, written = service.refresh_before_meeting("monthly", "2026-11")
+    assert written and second.version == 2
+    assert [e["matter"] for e in second.plan["escalations"]] == [ESCALATION["matter"]]

@@ -131,7 +131,7 @@ def agenda_items(doc: PlanDocument) -> list[Block]:
     if totals is not None:
         blocks.append(totals)
     blocks += set_piece_paragraphs(doc.plan)
-    blocks += escalation_paragraphs(doc.plan)
+    blocks += escalation_paragraphs(doc)
     groups = ordered_groups(doc)
     if not groups:
         blocks.append(Paragraph("本期无需调度的事项。"))
@@ -163,18 +163,22 @@ def set_piece_paragraphs(plan: dict[str, Any]) -> list[Block]:
     return blocks
 
 
-def escalation_paragraphs(plan: dict[str, Any]) -> list[Block]:
-    """The problems put to the leading group and not closed by the meeting (一事一议)."""
-    shown = plan.get("escalations") or []
+def escalation_paragraphs(doc: PlanDocument) -> list[Block]:
+    """The problems put to the leading group and not closed by the meeting (一事一议),
+    each project by its name."""
+    shown = doc.plan.get("escalations") or []
     if not shown:
         return []
+    ids = [e["project_id"] for e in shown if e.get("project_id")]
+    names = dict(zip(ids, project_names(doc, ids), strict=True))
     return [Paragraph("", lead="提请领导小组研究的事项（一事一议）：")] + [
-        Paragraph(_escalation(e), lead=f"{k}.") for k, e in enumerate(shown, 1)
+        Paragraph(_escalation(e, names), lead=f"{k}.") for k, e in enumerate(shown, 1)
     ]
 
 
-def _escalation(e: dict[str, Any]) -> str:
-    about = "、".join(x for x in (e.get("project_id"), e.get("unit")) if x)
+def _escalation(e: dict[str, Any], names: dict[str, str]) -> str:
+    project = names.get(e.get("project_id") or "")
+    about = "、".join(x for x in (project, e.get("unit")) if x)
     raised = short_date(date.fromisoformat(e["raised_on"]))
     text = f"{about}：{e['matter']}（{e['raised_by']}{raised}提请）"
     decision = e.get("decision")

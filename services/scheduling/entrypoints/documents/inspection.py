@@ -51,7 +51,7 @@ def document_key(round_id: str) -> str:
 
 
 def title(payload: dict[str, Any]) -> str:
-    return f"关于{payload['title']}督查检查情况的通报"
+    return f"关于{payload['title']}情况的通报"
 
 
 def build(doc: RoundDocument) -> OfficialDocument:
@@ -88,7 +88,7 @@ def _opening(payload: dict[str, Any]) -> str:
     units = payload["units"]
     return (
         f"{_span(payload)}，{label('inspection_kind', payload['kind'])}组对"
-        f"{'、'.join(units)}等{len(units)}个单位开展了{payload['title']}督查检查。"
+        f"{'、'.join(units)}等{len(units)}个单位开展了{payload['title']}。"
         "现将有关情况通报如下："
     )
 
@@ -154,4 +154,4 @@ def _problem_table(doc: RoundDocument) -> Table:
         (n, f["unit"], f["text"], f["owner"], date.fromisoformat(f["due"]), f["action_id"])
         for n, f in enumerate(doc.of_kind("problem"), 1)
     )
-    return Table(f"{doc.payload['title']}督查检查问题整改清单", columns, rows)
+    return Table(f"{doc.payload['title']}发现问题整改清单", columns, rows)
