@@ -143,7 +143,7 @@ def test_the_plan_actor_plans_each_claimed_period_once(service, project, clock):
         since=clock.now.astimezone(ZONE).date(),
         clock=clock,
     )
-    runtime.parts = SchedulingParts(service.config, service, s)
+    runtime.parts = SchedulingParts(service.config, service, s, alerts=None)  # type: ignore[arg-type]
     s.tick()
     s.tick()
     from dramatiq import Worker
