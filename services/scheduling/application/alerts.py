@@ -225,16 +225,17 @@ class Alerts:
             s.project_id: {"name": s.name, "leader": s.leader, "lead_unit": s.lead_unit}
             for s in queries.current_states(self.store.engine, self.service.states)
         }
-        made: list[str] = []
         year = self.service.campaign(on=today).year
-        for action in self.service.actions(status="open", limit=100000, campaign=year):
-            project = projects.get(action["project_id"])
-            cause = project and rules.action_cause(
-                action, project, today, self.settings.days_before, self.leader_text
-            )
-            if cause:
-                with self.store.engine.begin() as conn:
-                    made += self._enqueue(conn, cause)
+        found = self.service.actions(status="open", limit=100000, campaign=year)
+        causes = [
+            rules.action_cause(a, projects[p], today, self.settings.days_before, self.leader_text)
+            for a in found
+            if (p := a["project_id"]) in projects
+        ]
+        made: list[str] = []
+        with self.store.engine.begin() as conn:
+            for cause in causes:
+                made += self._enqueue(conn, cause) if cause else []
         return made
 
     def _notices(self) -> list[str]:

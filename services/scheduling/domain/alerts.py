@@ -44,6 +44,8 @@ ATTEMPT_OUTCOMES = ("delivered", "refused", "unreachable")
 """One delivery attempt (labels: ``alert_attempt``)."""
 
 MAX_BACKOFF_SECONDS = 3600.0
+MAX_BYTES = {"wecom": 4096, "dingtalk": 20000, "webhook": 60000}
+"""The longest message text each receiver takes (企业微信 markdown: 4096 bytes of UTF-8)."""
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,7 @@ def outgoing(
     """The request that delivers ``message`` (``alert_id``, ``kind``, ``title``, ``text``)
     in format ``fmt``, signed at ``now_ms``."""
     headers = {"Content-Type": "application/json; charset=utf-8"}
+    message = {**message, "text": fitted(message["text"], MAX_BYTES[fmt] - 200)}
     if fmt == "wecom":
         content = f"**{message['title']}**\n{message['text']}"
         payload: dict[str, Any] = {"msgtype": "markdown", "markdown": {"content": content}}
@@ -184,6 +187,13 @@ def outgoing(
         headers["webhook-timestamp"] = str(seconds)
         headers["webhook-signature"] = webhook_signature(secret, message_id, seconds, body)
     return Outgoing(url, body, headers)
+
+
+def fitted(text: str, most: int) -> str:
+    """``text`` within ``most`` bytes of UTF-8, cut at a character and marked (……)."""
+    if len(text.encode()) <= most:
+        return text
+    return text.encode()[: most - 6].decode(errors="ignore") + "……"
 
 
 def accepted(fmt: str, status: int, body: bytes) -> bool:

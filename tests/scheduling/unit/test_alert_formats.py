@@ -151,3 +151,12 @@ def test_an_action_alerts_within_its_days_and_says_how_late_in_chinese():
         ("unit", "县自然资源局"),
         ("unit", "县发改局"),
     }
+
+
+def test_a_long_text_is_cut_to_what_the_robot_takes():
+    long = {**MESSAGE, "text": "> 原因：" + "节点逾期；" * 2000}
+    wecom = json.loads(alerts.outgoing("wecom", "https://q/s?key=k", None, long, 1).body)
+    content = wecom["markdown"]["content"]
+    assert len(content.encode()) <= 4096 and content.endswith("……")
+    ding = json.loads(alerts.outgoing("dingtalk", "https://d/s?access_token=t", None, long, 1).body)
+    assert len(ding["markdown"]["text"].encode()) <= 20000
