@@ -129,21 +129,21 @@ def serve(
         migrate(settings)
     runtime = obj.runtime()
     worker = None
-    if not settings.redis_url:  # embedded: this process is the worker too
+    if not settings.uses_redis:  # embedded: this process is the worker too
         runtime.broker.add_middleware(worker_timer(runtime))
         worker = start_worker(runtime.broker)
     host, port = host or settings.host, port or settings.port
     server = make_server(host, port, create_app(runtime), threaded=True)
     base = f"http://{host}:{port}"
     click.echo(f"攻坚系统已启动：{base}（接口说明 OpenAPI：{base}/openapi.json）")
-    broker = "Redis" if settings.redis_url else "进程内"
+    broker = "Redis" if settings.uses_redis else "进程内"
     click.echo(f"  事件库：{_redact(settings.database_url)}  消息代理：{broker}")
     if demo:  # before the scheduler's first plan: the plans see the demo's projects
         _demo_on_first_start(runtime, base)
     stop = threading.Event()
 
     def start_scheduler() -> None:
-        if not settings.redis_url:  # embedded: this process is the scheduler too
+        if not settings.uses_redis:  # embedded: this process is the scheduler too
             threading.Thread(
                 target=run_scheduler, args=(runtime, stop), name="scheduler", daemon=True
             ).start()

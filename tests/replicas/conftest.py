@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -24,6 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from tests.conftest import REQUIRE_SERVICES
+from tests.outages.conftest import free_port
 
 PG_BIN = Path(os.environ.get("GONGJIAN_PG_BIN", "/usr/lib/postgresql/15/bin"))
 # A hot standby needs at least the primary's value of each of these.
@@ -76,12 +76,6 @@ def _run(command: list[str], *, check: bool = True) -> None:
         raise RuntimeError(f"{command[0]} failed: {done.stderr.strip() or done.stdout.strip()}")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _primary_settings(server_url: str) -> dict[str, str]:
     engine = create_engine(server_url, poolclass=NullPool)
     try:
@@ -118,7 +112,7 @@ def make_standby(server_url: str) -> Standby:
     """A hot standby of the server at ``server_url``, started (pg_basebackup -R)."""
     primary = make_url(server_url)
     directory = Path(tempfile.mkdtemp(prefix="gj-replica-"))
-    standby = Standby(directory, _free_port(), primary.username or "postgres")
+    standby = Standby(directory, free_port(), primary.username or "postgres")
     if os.geteuid() == 0:
         shutil.chown(directory, "postgres", "postgres")
     conninfo = f"host={primary.host or '127.0.0.1'} port={primary.port or 5432} user={standby.user}"
