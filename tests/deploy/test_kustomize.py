@@ -18,7 +18,7 @@ from tests.conftest import REQUIRE_SERVICES
 from .kubernetes_schema import problems
 
 KUBERNETES = Path(__file__).resolve().parents[2] / "deploy" / "kubernetes"
-ADAPTER_VALUES = KUBERNETES / "overlays" / "queue-length" / "prometheus-adapter-values.yaml"
+ADAPTER_VALUES = KUBERNETES.parent / "monitoring" / "prometheus-adapter-values.yaml"
 KUSTOMIZATIONS = sorted(
     str(path.parent.relative_to(KUBERNETES)) for path in KUBERNETES.rglob("kustomization.yaml")
 )
