@@ -28,11 +28,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from prometheus_client.core import GaugeMetricFamily, Metric
 from sqlalchemy import Engine, text
 
 from .db import create_db_engine, is_postgres
@@ -137,6 +138,24 @@ class Replica:
     def health(self) -> str | None:
         """None while the replica answers; otherwise why not (``/readyz``'s degraded)."""
         return None if self.status() is not None else "replica unreachable; reading the primary"
+
+    def gauges(self) -> Iterator[Metric]:
+        """``gongjian_replica_up`` and, while up, ``gongjian_replica_lag_seconds`` and
+        ``gongjian_replica_position`` (added to every scrape by `build_runtime`)."""
+        status = self.status()
+        yield GaugeMetricFamily(
+            "gongjian_replica_up", "1 while the read replica answers", 1 if status else 0
+        )
+        if status is not None:
+            lag = status.lag_seconds if status.lag_seconds != float("inf") else -1.0
+            yield GaugeMetricFamily(
+                "gongjian_replica_lag_seconds", "How far the read replica is behind", lag
+            )
+            yield GaugeMetricFamily(
+                "gongjian_replica_position",
+                "The last global position on the replica",
+                status.position,
+            )
 
     def close(self) -> None:
         self.engine.dispose()

@@ -75,4 +75,7 @@ def build_runtime(
         if settings.replica_url
         else None
     )
-    return Runtime(settings, engine, store, broker, bus, TokenStore(engine), replica)
+    runtime = Runtime(settings, engine, store, broker, bus, TokenStore(engine), replica)
+    if replica is not None:
+        runtime.gauges.append(replica.gauges)
+    return runtime

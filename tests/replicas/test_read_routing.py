@@ -16,7 +16,7 @@ from shared.eventstore import parse_instant
 from tests.registry.unit.builders import registration
 from tests.replicas.conftest import Standby, wait_for_receipt, wait_for_replay
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 
 class Api:
@@ -141,6 +141,7 @@ def test_reads_fall_back_to_the_primary_while_the_replica_is_down(api, monkeypat
         ready = api.client.get("/readyz")
         assert ready.status_code == 200
         assert "replica" in ready.json["degraded"]
+        assert "gongjian_replica_up 0.0" in api.client.get("/metrics").get_data(as_text=True)
     finally:
         api.standby.start()
     api.replayed()

@@ -111,3 +111,11 @@ def test_without_a_replica_a_bad_min_position_is_refused_and_a_good_one_answered
     assert good.status_code == 200
     assert "Gongjian-Served-By" not in good.headers
     runtime.close()
+
+
+def test_the_replica_is_in_every_scrape(api):
+    client, position = api
+    text = client.get("/metrics").get_data(as_text=True)
+    assert "gongjian_replica_up 1.0" in text
+    assert "gongjian_replica_lag_seconds 0.0" in text
+    assert f"gongjian_replica_position {float(position - 1)}" in text
