@@ -61,10 +61,12 @@ def min_position() -> int | None:
     if raw is None or raw.strip() == "":
         return None
     if not (raw.strip().isascii() and raw.strip().isdigit()):
+        reason = f"应为非负整数（写入时答复的全局位置），收到 {raw[:40]!r}"
         raise Problem(
             400,
             "Bad Request",
-            f"请求头 {MIN_POSITION} 应为非负整数（写入时答复的全局位置），收到 {raw[:40]!r}",
-            code="MIN_POSITION_INVALID",
+            f"请求头 {MIN_POSITION} {reason}",
+            code="min_position_invalid",
+            errors={MIN_POSITION: [reason]},
         )
     return int(raw.strip())

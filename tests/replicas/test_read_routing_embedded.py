@@ -72,7 +72,7 @@ def test_a_bad_min_position_is_a_400_problem_that_reads_nothing(api, value):
     answer = client.get("/v1/projects", headers={"Gongjian-Min-Position": value})
     assert answer.status_code == 400
     assert answer.content_type == "application/problem+json"
-    assert answer.json["code"] == "MIN_POSITION_INVALID"
+    assert answer.json["code"] == "min_position_invalid"
     assert "Gongjian-Min-Position" in answer.json["detail"]
 
 
@@ -106,7 +106,7 @@ def test_without_a_replica_a_bad_min_position_is_refused_and_a_good_one_answered
     client = create_app(runtime).test_client()
     office = {"Authorization": f"Bearer {runtime.tokens.create('office-1', 'office')}"}
     bad = client.get("/v1/projects", headers={**office, "Gongjian-Min-Position": "x"})
-    assert (bad.status_code, bad.json["code"]) == (400, "MIN_POSITION_INVALID")
+    assert (bad.status_code, bad.json["code"]) == (400, "min_position_invalid")
     good = client.get("/v1/projects", headers={**office, "Gongjian-Min-Position": "7"})
     assert good.status_code == 200
     assert "Gongjian-Served-By" not in good.headers
