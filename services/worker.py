@@ -113,7 +113,8 @@ def setup(settings: Settings | None = None) -> Runtime:
     configure_logging(settings.log_level, settings.log_format)
     if not settings.uses_redis:
         raise RuntimeError(
-            "the worker needs a broker it shares with the web services: set GONGJIAN_REDIS_URL"
+            "the worker needs a broker it shares with the web services: set GONGJIAN_REDIS_URL "
+            "(or GONGJIAN_REDIS_SENTINELS)"
         )
     timeout = float(os.environ.get(CONNECT_TIMEOUT_VARIABLE) or 0) or None
     with _stoppable_while_waiting():

@@ -106,26 +106,36 @@ def _configure(standby: Standby, matched: dict[str, str]) -> None:
     (standby.data / "pg_hba.conf").write_text(
         "local all all trust\nhost all all 127.0.0.1/32 trust\n"
     )
+    if os.geteuid() == 0:
+        for path in (standby.data / "postgresql.conf", standby.data / "pg_hba.conf"):
+            shutil.chown(path, "postgres", "postgres")
 
 
 def make_standby(server_url: str) -> Standby:
-    """A hot standby of the server at ``server_url``, started (pg_basebackup -R)."""
+    """A hot standby of the server at ``server_url``, started (pg_basebackup -R); on any
+    failure nothing is left behind."""
     primary = make_url(server_url)
     directory = Path(tempfile.mkdtemp(prefix="gj-replica-"))
     standby = Standby(directory, free_port(), primary.username or "postgres")
+    try:
+        _copy(standby, primary.host or "127.0.0.1", primary.port or 5432)
+        _configure(standby, _primary_settings(server_url))
+        standby.start()
+    except BaseException:
+        standby.stop("immediate")
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
+    return standby
+
+
+def _copy(standby: Standby, host: str, port: int) -> None:
     if os.geteuid() == 0:
-        shutil.chown(directory, "postgres", "postgres")
-    conninfo = f"host={primary.host or '127.0.0.1'} port={primary.port or 5432} user={standby.user}"
+        shutil.chown(standby.directory, "postgres", "postgres")
+    conninfo = f"host={host} port={port} user={standby.user}"
     # No replication slot: a slot left behind by a killed run would keep WAL on the shared
     # server for ever. The WAL streams beside the copy, so none is missed meanwhile.
     options = ["-X", "stream", "--no-slot", "-R", "--checkpoint=fast", "--no-sync"]
     _run(["pg_basebackup", "-d", conninfo, "-D", str(standby.data), *options])
-    _configure(standby, _primary_settings(server_url))
-    if os.geteuid() == 0:
-        for path in (standby.data / "postgresql.conf", standby.data / "pg_hba.conf"):
-            shutil.chown(path, "postgres", "postgres")
-    standby.start()
-    return standby
 
 
 @pytest.fixture(scope="session")
