@@ -119,3 +119,32 @@ def test_the_replica_is_in_every_scrape(api):
     assert "gongjian_replica_up 1.0" in text
     assert "gongjian_replica_lag_seconds 0.0" in text
     assert f"gongjian_replica_position {float(position - 1)}" in text
+
+
+def _replica_status(monkeypatch, database_url: str, replica_url: str | None):  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from services.cli import main
+
+    monkeypatch.setenv("GONGJIAN_DATABASE_URL", database_url)
+    if replica_url is None:
+        monkeypatch.delenv("GONGJIAN_REPLICA_URL", raising=False)
+    else:
+        monkeypatch.setenv("GONGJIAN_REPLICA_URL", replica_url)
+    return CliRunner().invoke(main, ["replica-status"])
+
+
+def test_the_command_says_how_far_the_replica_is(api, sqlite_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("GONGJIAN_DATA_DIR", str(tmp_path))
+    done = _replica_status(monkeypatch, sqlite_url, f"sqlite:///{tmp_path / 'replica.db'}")
+    assert done.exit_code == 0, done.output
+    assert "只读副本：已回放至全局位置" in done.output
+
+
+def test_the_command_fails_without_a_readable_replica(sqlite_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("GONGJIAN_DATA_DIR", str(tmp_path))
+    missing = _replica_status(monkeypatch, sqlite_url, None)
+    assert missing.exit_code == 1 and "未配置只读副本" in missing.output
+    away = "postgresql://postgres@127.0.0.1:9/nothing"  # the discard port: nothing listens
+    unreachable = _replica_status(monkeypatch, sqlite_url, away)
+    assert unreachable.exit_code == 1 and "只读副本无法连接" in unreachable.output
