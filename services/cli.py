@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from shared.config import Settings
+from shared.eventstore import format_instant
 from shared.eventstore.export_check import verify_export
 from shared.eventstore.signed import CheckpointError, SignedCheckpoint, SigningKey, public_key_line
 from shared.heartbeat import MAX_AGE_SECONDS, heartbeat_age, heartbeat_path
@@ -129,21 +130,21 @@ def serve(
         migrate(settings)
     runtime = obj.runtime()
     worker = None
-    if not settings.redis_url:  # embedded: this process is the worker too
+    if not settings.uses_redis:  # embedded: this process is the worker too
         runtime.broker.add_middleware(worker_timer(runtime))
         worker = start_worker(runtime.broker)
     host, port = host or settings.host, port or settings.port
     server = make_server(host, port, create_app(runtime), threaded=True)
     base = f"http://{host}:{port}"
     click.echo(f"攻坚系统已启动：{base}（接口说明 OpenAPI：{base}/openapi.json）")
-    broker = "Redis" if settings.redis_url else "进程内"
+    broker = "Redis" if settings.uses_redis else "进程内"
     click.echo(f"  事件库：{_redact(settings.database_url)}  消息代理：{broker}")
     if demo:  # before the scheduler's first plan: the plans see the demo's projects
         _demo_on_first_start(runtime, base)
     stop = threading.Event()
 
     def start_scheduler() -> None:
-        if not settings.redis_url:  # embedded: this process is the scheduler too
+        if not settings.uses_redis:  # embedded: this process is the scheduler too
             threading.Thread(
                 target=run_scheduler, args=(runtime, stop), name="scheduler", daemon=True
             ).start()
@@ -419,6 +420,30 @@ def token_revoke(obj: CliContext, name: str) -> None:
     if not revoke_token(runtime.store, runtime.tokens, name, operator()):
         raise click.ClickException(f"没有名为 {name} 的有效令牌")
     click.echo(f"令牌 {name} 已吊销")
+
+
+@main.command("replica-status")
+@click.pass_obj
+def replica_status(obj: CliContext) -> None:
+    """Whether the read replica answers and how far it is; exit 1 when reads would go to
+    the primary (no replica configured, unreachable, or lagging too far)."""
+    replica = obj.runtime().replica
+    if replica is None:
+        click.echo("未配置只读副本（GONGJIAN_REPLICA_URL）：查询均由主库答复", err=True)
+        sys.exit(1)
+    route = replica.route()
+    status = route.status
+    if status is None:
+        click.echo("只读副本无法连接：查询改由主库答复", err=True)
+        sys.exit(1)
+    replayed = format_instant(status.replayed_at) if status.replayed_at else "（启动后尚无）"
+    click.echo(
+        f"只读副本：已回放至全局位置 {status.position}，主库提交时间 {replayed}，"
+        f"落后 {status.lag_seconds:.3f} 秒（上限 {replica.max_lag_seconds:g} 秒）"
+    )
+    if route.served_by != "replica":
+        click.echo("落后超过上限：查询改由主库答复", err=True)
+        sys.exit(1)
 
 
 main.add_command(user_cli)

@@ -85,12 +85,15 @@ def readiness(runtime: Runtime) -> list:
 
 def degradations(runtime: Runtime) -> list:
     """What a web process serves without: the broker (appends go on, the log is the
-    outbox; nudges wait for it)."""
+    outbox; nudges wait for it) and the replica (reads go to the primary)."""
 
     def broker() -> str | None:
         return runtime.bus.health()
 
-    return [broker]
+    def replica() -> str | None:
+        return runtime.replica.health() if runtime.replica is not None else None
+
+    return [broker, replica]
 
 
 def create_app(runtime: Runtime, services: tuple[str, ...] = (*SERVICES, CONSOLE)) -> Flask:

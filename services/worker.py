@@ -26,6 +26,7 @@ from dramatiq.errors import BrokerConnectionError
 from shared.config import Settings
 from shared.heartbeat import Heartbeat
 from shared.logging import configure_logging, once_a_minute
+from shared.messaging import redis_client
 from shared.runtime import Runtime
 
 from .composition import runtime_for, worker_timer
@@ -81,6 +82,13 @@ def _ping(url: str) -> None:
         client.close()
 
 
+def _pinger(settings: Settings) -> Callable[[str], object] | None:
+    """With sentinels, ping the master they name (the default pings the URL)."""
+    if not settings.redis_sentinels:
+        return None
+    return lambda _where: redis_client(settings).ping()
+
+
 @contextmanager
 def _stoppable_while_waiting() -> Iterator[None]:
     """dramatiq's worker process only notes a SIGTERM until its broker module has been
@@ -103,13 +111,15 @@ def setup(settings: Settings | None = None) -> Runtime:
     """Build the worker's runtime and make its broker dramatiq's global one."""
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level, settings.log_format)
-    if not settings.redis_url:
+    if not settings.uses_redis:
         raise RuntimeError(
-            "the worker needs a broker it shares with the web services: set GONGJIAN_REDIS_URL"
+            "the worker needs a broker it shares with the web services: set GONGJIAN_REDIS_URL "
+            "(or GONGJIAN_REDIS_SENTINELS)"
         )
     timeout = float(os.environ.get(CONNECT_TIMEOUT_VARIABLE) or 0) or None
     with _stoppable_while_waiting():
-        attempts = wait_for_broker(settings.redis_url, timeout=timeout)
+        where = settings.redis_sentinels or settings.redis_url
+        attempts = wait_for_broker(where, timeout=timeout, ping=_pinger(settings))
     runtime = runtime_for(settings)
     runtime.broker.add_middleware(Heartbeat())
     runtime.broker.add_middleware(worker_timer(runtime))

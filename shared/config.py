@@ -26,6 +26,11 @@ class Settings:
     database_url: str = "sqlite:///var/gongjian.db"
     migrate_database_url: str = ""  # the owner's URL for migrations; empty: database_url
     redis_url: str = ""  # empty: dramatiq's in-memory broker with an in-process worker
+    replica_url: str = ""  # a PostgreSQL streaming replica for reads; empty: none
+    replica_max_lag_seconds: int = 30
+    redis_sentinels: str = ""  # host:port,host:port: the broker's master found by Sentinel
+    redis_sentinel_master: str = "gongjian"
+    redis_sentinel_password: str = ""  # the sentinels' own password, if they have one
     timezone: str = "Asia/Shanghai"
     host: str = "127.0.0.1"
     port: int = 8000
@@ -47,6 +52,11 @@ class Settings:
             or f"sqlite:///{data_dir / 'gongjian.db'}",
             migrate_database_url=env.get("GONGJIAN_MIGRATE_DATABASE_URL", ""),
             redis_url=env.get("GONGJIAN_REDIS_URL", ""),
+            replica_url=env.get("GONGJIAN_REPLICA_URL", ""),
+            replica_max_lag_seconds=_int("GONGJIAN_REPLICA_MAX_LAG_SECONDS", 30),
+            redis_sentinels=env.get("GONGJIAN_REDIS_SENTINELS", ""),
+            redis_sentinel_master=env.get("GONGJIAN_REDIS_SENTINEL_MASTER", "gongjian"),
+            redis_sentinel_password=env.get("GONGJIAN_REDIS_SENTINEL_PASSWORD", ""),
             timezone=env.get("GONGJIAN_TIMEZONE", "Asia/Shanghai"),
             host=env.get("GONGJIAN_HOST", "127.0.0.1"),
             port=_int("GONGJIAN_PORT", 8000),
@@ -61,6 +71,12 @@ class Settings:
         )
         ZoneInfo(settings.timezone)  # fail fast on a bad zone name
         return replace(settings, **overrides) if overrides else settings
+
+    @property
+    def uses_redis(self) -> bool:
+        """A Redis broker shared by the processes (by URL, or its master found by Sentinel);
+        otherwise dramatiq's in-memory broker with an in-process worker."""
+        return bool(self.redis_url or self.redis_sentinels)
 
     @property
     def migration_url(self) -> str:

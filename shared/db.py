@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import select
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +20,30 @@ READ_ONLY = "gongjian_read_only"
 """Execution option: a transaction that only reads (SQLite then takes no write lock)."""
 
 
-def create_db_engine(url: str, *, pool_size: int = 5) -> Engine:
+_ROUTED: ContextVar[tuple[Engine, Engine] | None] = ContextVar("gongjian_read_route", default=None)
+"""(primary, replica) while a request is routed to a replica (`reads_from`)."""
+
+
+@contextmanager
+def reads_from(primary: Engine, replica: Engine) -> Iterator[None]:
+    """Inside: the reads that ask `reader` for ``primary`` are served by ``replica``."""
+    token = _ROUTED.set((primary, replica))
+    try:
+        yield
+    finally:
+        _ROUTED.reset(token)
+
+
+def reader(engine: Engine) -> Engine:
+    """The engine a read of ``engine``'s data goes to: its replica while the request is
+    routed to one (`reads_from`), otherwise ``engine`` itself. Writes never ask."""
+    routed = _ROUTED.get()
+    if routed is not None and routed[0] is engine:
+        return routed[1]
+    return engine
+
+
+def create_db_engine(url: str, *, pool_size: int = 5, connect_timeout: int | None = None) -> Engine:
     """An engine whose transactions really serialise writers on SQLite, too."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -28,6 +54,9 @@ def create_db_engine(url: str, *, pool_size: int = 5) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
+    options = {"options": "-c plan_cache_mode=force_custom_plan -c timezone=UTC"}
+    if connect_timeout is not None:
+        options["connect_timeout"] = str(connect_timeout)
     # psycopg prepares a statement after a few executions; PostgreSQL then may settle on
     # a generic plan, and for `event_id IN (…100 ids…)` that plan scans the whole table.
     # Custom plans cost a little planning and keep every lookup on its index.
@@ -36,7 +65,7 @@ def create_db_engine(url: str, *, pool_size: int = 5) -> Engine:
         pool_size=pool_size,
         max_overflow=10,
         # UTC sessions: the driver then hands back instants already in UTC.
-        connect_args={"options": "-c plan_cache_mode=force_custom_plan -c timezone=UTC"},
+        connect_args=options,
     )
     _check_pooled_connections(engine)
     return engine

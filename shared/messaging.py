@@ -48,21 +48,61 @@ DEFAULT_SUBSCRIBERS: tuple[str, ...] = ("scheduling",)
 
 
 def create_broker(settings: Settings) -> dramatiq.Broker:
-    """Redis when ``GONGJIAN_REDIS_URL`` is set, otherwise the in-memory broker."""
-    if settings.redis_url:
-        import redis
+    """Redis when ``GONGJIAN_REDIS_URL`` or ``GONGJIAN_REDIS_SENTINELS`` is set, otherwise
+    the in-memory broker."""
+    if settings.uses_redis:
         from dramatiq.brokers.redis import RedisBroker
 
-        client = redis.Redis.from_url(
-            settings.redis_url,
-            socket_connect_timeout=CONNECT_TIMEOUT_SECONDS,
-            socket_timeout=SOCKET_TIMEOUT_SECONDS,
-        )
+        client = redis_client(settings)
         broker: dramatiq.Broker = RedisBroker(client=client, namespace=settings.redis_namespace)
     else:
         broker = StubBroker()
         broker.emit_after("process_boot")
     return broker
+
+
+def redis_client(settings: Settings) -> Any:
+    """The broker's Redis: at ``GONGJIAN_REDIS_URL``, or, with ``GONGJIAN_REDIS_SENTINELS``,
+    the master the sentinels name ``GONGJIAN_REDIS_SENTINEL_MASTER`` (asked again after a
+    failover: the client's pool follows the new master). With sentinels, the URL only gives
+    the master's database number, user and password."""
+    import redis
+
+    timeouts = {
+        "socket_connect_timeout": CONNECT_TIMEOUT_SECONDS,
+        "socket_timeout": SOCKET_TIMEOUT_SECONDS,
+    }
+    if not settings.redis_sentinels:
+        return redis.Redis.from_url(settings.redis_url, **timeouts)
+    from redis.sentinel import Sentinel
+
+    own = {**timeouts, "password": settings.redis_sentinel_password or None}
+    sentinel = Sentinel(sentinel_addresses(settings.redis_sentinels), sentinel_kwargs=own)
+    return sentinel.master_for(
+        settings.redis_sentinel_master, **timeouts, **_master_options(settings.redis_url)
+    )
+
+
+def sentinel_addresses(text: str) -> list[tuple[str, int]]:
+    """``host:port,host:port`` (an IPv6 host in brackets) as (host, port) pairs."""
+    found = []
+    for item in (part.strip() for part in text.split(",")):
+        host, _, port = item.rpartition(":")
+        if not host or not port.isdigit():
+            raise ValueError(
+                f"GONGJIAN_REDIS_SENTINELS: {item!r} is not host:port (e.g. 10.0.0.5:26379)"
+            )
+        found.append((host.strip("[]"), int(port)))
+    return found
+
+
+def _master_options(url: str) -> dict[str, Any]:
+    if not url:
+        return {}
+    from redis.connection import parse_url
+
+    options = parse_url(url)
+    return {k: v for k, v in options.items() if k in ("db", "username", "password")}
 
 
 def subscribers_from_env() -> tuple[str, ...]:

@@ -15,6 +15,7 @@ from .config import Settings
 from .db import create_db_engine
 from .eventstore import EventStore, EventTypeRegistry
 from .messaging import EventBus, create_broker
+from .replica import Replica
 
 Part = TypeVar("Part")
 
@@ -27,6 +28,8 @@ class Runtime:
     broker: dramatiq.Broker
     bus: EventBus
     tokens: TokenStore
+    replica: Replica | None = None
+    """The streaming replica that read-only requests go to, when one is configured."""
     gauges: list[Callable[[], Iterable[Any]]] = field(default_factory=list, repr=False)
     """Metric families a service adds to every scrape (e.g. scoring's jobs by state)."""
     _parts: dict[type[Any], Any] = field(default_factory=dict, repr=False)
@@ -51,6 +54,8 @@ class Runtime:
     def close(self) -> None:
         self.bus.close()
         self.broker.close()
+        if self.replica is not None:
+            self.replica.close()
         self.engine.dispose()
 
 
@@ -65,4 +70,12 @@ def build_runtime(
     broker = broker or create_broker(settings)
     bus = EventBus(broker)
     store.on_appended.append(bus.nudge)
-    return Runtime(settings, engine, store, broker, bus, TokenStore(engine))
+    replica = (
+        Replica(store, settings.replica_url, max_lag_seconds=settings.replica_max_lag_seconds)
+        if settings.replica_url
+        else None
+    )
+    runtime = Runtime(settings, engine, store, broker, bus, TokenStore(engine), replica)
+    if replica is not None:
+        runtime.gauges.append(replica.gauges)
+    return runtime

@@ -35,7 +35,7 @@ try:
 except ImportError:  # pragma: no cover - a dependency; json gives the same values
     _fast_loads = json.loads  # type: ignore[assignment]
 
-from ..db import READ_ONLY, UTCDateTime, is_postgres
+from ..db import READ_ONLY, UTCDateTime, is_postgres, reader
 from . import server_append
 from .clocks import Cutoff, as_instant, now_utc
 from .envelope import (
@@ -395,11 +395,15 @@ class EventStore:
 
     @contextmanager
     def reading(self, connection: Connection | None = None) -> Iterator[Connection]:
-        """A read transaction (no write lock on SQLite), or the caller's own."""
+        """A read transaction (no write lock on SQLite), or the caller's own; on the
+        replica while the request is routed to one (`shared.db.reader`)."""
         if connection is not None:
             yield connection
             return
-        with self.engine.connect() as conn, conn.execution_options(**{READ_ONLY: True}).begin():
+        with (
+            reader(self.engine).connect() as conn,
+            conn.execution_options(**{READ_ONLY: True}).begin(),
+        ):
             yield conn
 
     def head(self, *, connection: Connection | None = None) -> Head:

@@ -23,6 +23,7 @@ from .deprecation import add_deprecation_headers
 from .inputs import check_inputs
 from .openapi import DocumentedApi
 from .problems import register_problem_handlers
+from .routing import route_reads
 
 if TYPE_CHECKING:
     from ..runtime import Runtime
@@ -67,6 +68,7 @@ def create_base_app(
     app.after_request(add_deprecation_headers)
     _add_health(app, runtime, readiness or [], degradations or [])
     _add_metrics(app, runtime)
+    route_reads(app, runtime.replica)
     return app, api
 
 

@@ -9,6 +9,9 @@ added here, once, for every operation:
 - an operation that declares no success answer gets ``2XX``: a JSON object;
 - a text parameter (path, query, header) without a pattern of its own gets
   `NO_NUL`: a NUL character is refused there (``shared/http/inputs.py``);
+- a read-only operation under ``/v1/`` (``GET``) takes ``Gongjian-Min-Position`` and its
+  successful answers may carry the read route's headers (`shared/http/routing.py`), sent
+  only where a replica is configured;
 - answer schemas are open (``additionalProperties`` allowed): an answer may gain members
   in a minor release, and clients ignore members they do not know. Request schemas stay
   closed, as the server refuses unknown fields.
@@ -88,11 +91,60 @@ def complete(spec: dict[str, Any]) -> dict[str, Any]:
                 "description": "OK",
                 "content": {"application/json": {"schema": {"type": "object"}}},
             }
+    _document_read_route(spec)
     _open_answer_schemas(spec)
     for parameter in _parameters(spec):
         schema = parameter.get("schema", {})
         _forbid_nul(schema.get("items", {}) if schema.get("type") == "array" else schema)
     return spec
+
+
+_ROUTE_HEADERS: dict[str, tuple[str, dict[str, Any]]] = {
+    "Gongjian-Served-By": (
+        "which server answered: `replica` or `primary` (only where a replica is configured)",
+        {"type": "string", "enum": ["replica", "primary"]},
+    ),
+    "Gongjian-Replica-Fallback": (
+        "why the primary answered: `unreachable`, `lagging` or `min-position`",
+        {"type": "string", "enum": ["unreachable", "lagging", "min-position"]},
+    ),
+    "Gongjian-Replica-Replayed-At": (
+        "the primary's commit time of the last transaction the replica has replayed "
+        "(RFC 3339, UTC): an answer from the replica includes nothing recorded later, "
+        "whatever its `known_at`",
+        {"type": "string", "format": "date-time"},
+    ),
+    "Gongjian-Replica-Position": (
+        "the last global position the replica has: an answer from it includes no later event",
+        {"type": "integer", "minimum": 0},
+    ),
+    "Gongjian-Replica-Lag-Seconds": (
+        "how far the replica is behind (0 when it has replayed everything it received)",
+        {"type": "number", "minimum": 0},
+    ),
+}
+
+_MIN_POSITION = {
+    "name": "Gongjian-Min-Position",
+    "in": "header",
+    "required": False,
+    "description": "read your own writes: the global position a write of yours was answered "
+    "with; a replica that has not got that far does not answer (the primary does)",
+    "schema": {"type": "integer", "minimum": 0},
+}
+
+
+def _document_read_route(spec: dict[str, Any]) -> None:
+    for path, item in spec.get("paths", {}).items():
+        if not path.startswith("/v1/") or "get" not in item:
+            continue
+        operation = item["get"]
+        operation.setdefault("parameters", []).append(dict(_MIN_POSITION))
+        for status, response in operation.get("responses", {}).items():
+            if str(status).startswith("2"):
+                headers = response.setdefault("headers", {})
+                for name, (description, schema) in _ROUTE_HEADERS.items():
+                    headers[name] = {"description": description, "schema": dict(schema)}
 
 
 def _forbid_nul(schema: dict[str, Any]) -> None:

@@ -152,6 +152,35 @@ def _scale_target(obj: dict[str, Any], objects: list[dict[str, Any]]) -> Iterato
         yield "replica bounds must be whole numbers with min <= max"
     if obj["kind"] == "ScaledObject" and not spec.get("triggers"):
         yield "a ScaledObject needs triggers"
+    for index, metric in enumerate(spec.get("metrics", [])):
+        yield from (f"metrics[{index}]: {p}" for p in _metric_problems(metric))
+
+
+_METRIC_TARGETS = {
+    "Utilization": "averageUtilization",
+    "AverageValue": "averageValue",
+    "Value": "value",
+}
+
+
+def _metric_problems(metric: dict[str, Any]) -> Iterator[str]:
+    """An autoscaling/v2 metric: its block named after its type, a metric name where the
+    type needs one, a target of a known type with that type's field."""
+    kind = metric.get("type", "")
+    block = metric.get(kind[:1].lower() + kind[1:]) if kind else None
+    if kind not in ("Resource", "Pods", "Object", "External", "ContainerResource"):
+        yield f"unknown metric type {kind!r}"
+        return
+    if not isinstance(block, dict):
+        yield f"type {kind} without its block"
+        return
+    named = block.get("name") if kind in ("Resource", "ContainerResource") else None
+    if not (named or (block.get("metric") or {}).get("name")):
+        yield "no metric name"
+    target = block.get("target") or {}
+    field = _METRIC_TARGETS.get(target.get("type", ""))
+    if field is None or field not in target:
+        yield f"target {target!r} is not one of {sorted(_METRIC_TARGETS)} with its value"
 
 
 def _disruption_budget(obj: dict[str, Any], objects: list[dict[str, Any]]) -> Iterator[str]:

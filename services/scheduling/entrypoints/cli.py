@@ -50,7 +50,7 @@ def scheduler(obj, once: bool, interval: int | None) -> None:  # type: ignore[no
     configure_logging(settings.log_level, settings.log_format)
     runtime = _runtime(obj)
     # Embedded (in-memory broker): this process must also run the planning actor.
-    worker = start_worker(runtime.broker) if not settings.redis_url else None
+    worker = start_worker(runtime.broker) if not settings.uses_redis else None
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:

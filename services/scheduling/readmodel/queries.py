@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, func, or_, select
 
+from shared.db import reader
 from shared.events import PROJECT_EVENT_TYPES, is_project_stream, project_id_of
 from shared.eventstore import Cutoff, EventStore, RecordedEvent, checkpoint_of
 from shared.history import AMENDMENTS, Amendments
@@ -34,7 +35,7 @@ class StateCache:
         self._states: dict[str, tuple[int, ProjectState]] = {}
 
     def load(self, engine: Engine) -> list[ProjectState]:
-        with engine.connect() as conn:
+        with reader(engine).connect() as conn:
             positions = dict(conn.execute(select(projects.c.project_id, projects.c.position)).all())
             stale = [pid for pid, pos in positions.items() if self._position(pid) != pos]
             for start in range(0, len(stale), 1000):
@@ -60,7 +61,7 @@ def current_states(engine: Engine, cache: StateCache | None = None) -> list[Proj
 
 def latest_business_time(engine: Engine) -> datetime | None:
     """The latest ``occurred_at`` the read model has applied (across all projects)."""
-    with engine.connect() as conn:
+    with reader(engine).connect() as conn:
         return conn.execute(select(func.max(projects.c.last_occurred_at))).scalar()
 
 
@@ -87,7 +88,7 @@ def _is_project(event: RecordedEvent) -> bool:
 
 
 def current_open_actions(engine: Engine) -> list[OpenAction]:
-    with engine.connect() as conn:
+    with reader(engine).connect() as conn:
         rows = conn.execute(
             select(actions).where(actions.c.status == "open").order_by(actions.c.action_id)
         ).all()
@@ -128,7 +129,7 @@ def replayed_open_actions(store: EventStore, known_at: datetime | None) -> list[
 
 
 def action_ids_taken(engine: Engine) -> set[str]:
-    with engine.connect() as conn:
+    with reader(engine).connect() as conn:
         return set(conn.execute(select(actions.c.action_id)).scalars())
 
 
@@ -164,7 +165,7 @@ def list_actions(
         query = query.where(actions.c.assignee == assignee)
     if after:
         query = query.where(actions.c.action_id > after)
-    with engine.connect() as conn:
+    with reader(engine).connect() as conn:
         return [row._asdict() for row in conn.execute(query)]
 
 
@@ -185,7 +186,7 @@ def open_actions_for(
 
 
 def get_action(engine: Engine, action_id: str) -> dict[str, Any] | None:
-    with engine.connect() as conn:
+    with reader(engine).connect() as conn:
         row = conn.execute(select(actions).where(actions.c.action_id == action_id)).first()
     return row._asdict() if row is not None else None
 
@@ -196,7 +197,7 @@ def list_plans(engine: Engine, *, cadence: str | None, period: str | None) -> li
         query = query.where(plans.c.cadence == cadence)
     if period:
         query = query.where(plans.c.period == period)
-    with engine.connect() as conn:
+    with reader(engine).connect() as conn:
         return [row._asdict() for row in conn.execute(query)]
 
 
