@@ -19,7 +19,8 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def console(browser, site):  # type: ignore[no-untyped-def]
     browser.set_window_size(1366, 768)
-    return Console(browser, site.base)
+    yield Console(browser, site.base)
+    browser.delete_all_cookies()  # the next test's browser starts signed out
 
 
 def _row(console: Console, action_id: str):  # type: ignore[no-untyped-def]
