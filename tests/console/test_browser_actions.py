@@ -19,7 +19,8 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def console(browser, site):  # type: ignore[no-untyped-def]
     browser.set_window_size(1366, 768)
-    return Console(browser, site.base)
+    yield Console(browser, site.base)
+    browser.delete_all_cookies()  # the next test's browser starts signed out
 
 
 def _row(console: Console, action_id: str):  # type: ignore[no-untyped-def]
@@ -37,8 +38,22 @@ def _take(console: Console, action_id: str, form: str, stage: str, **fields: str
     )
 
 
+def _others_under_way(site) -> None:  # type: ignore[no-untyped-def]
+    """Two more units' actions, one 办理中 and one 已反馈待复核, for the page to show."""
+    scheduling = console_services(site.runtime).scheduling
+    for unit, steps in (("县水利局", ("acknowledge", "start")), ("县住建局", STEPS_TO_REPORT)):
+        action_id = _action(site, unit)
+        for step in steps:
+            body = {"report": "已完成图审，待批复"} if step == "report" else {"person": "张科长"}
+            scheduling.action_step(action_id, step, body, actor="office1")
+
+
+STEPS_TO_REPORT = ("acknowledge", "start", "report")
+
+
 def test_the_office_takes_an_action_through_its_steps_in_the_browser(console, site):
     action_id = _action(site, "浏览器测试局")
+    _others_under_way(site)
     console.sign_in("office")
     console.open("/actions")
     row = _row(console, action_id)

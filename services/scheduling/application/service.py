@@ -627,6 +627,7 @@ class SchedulingService:
         after: str | None = None,
         campaign: int | None = None,
         assignee: str | None = None,
+        stage: str | None = None,
     ) -> list[dict[str, Any]]:
         """Follow-up actions of one campaign's projects (default: the current campaign),
         assigned in that campaign's year or before (an open action of a project carried
@@ -646,6 +647,7 @@ class SchedulingService:
             after=after,
             campaign=(year, members),
             assignee=assignee,
+            stage=stage,
         )
         clock = self._action_clock()
         return [action_workflow.with_timing(r, clock, self.config.action_limits) for r in rows]

@@ -32,7 +32,7 @@ from shared.http import (
 from shared.i18n import instant_text
 from shared.runtime import Runtime
 
-from ..domain.duban import WORKFLOW
+from ..domain.duban import STAGES, WORKFLOW
 from ..domain.periods import CADENCES, InvalidPeriod, Period
 from ..wiring import SchedulingParts
 from . import documents
@@ -128,6 +128,13 @@ class ActionsQuery(PageQuery):
     assignee = fields.String(
         load_default=None,
         metadata={"description": "the responsible unit (a unit's token: always its own)"},
+    )
+    stage = fields.String(
+        load_default=None,
+        validate=validate.OneOf(STAGES),
+        metadata={
+            "description": "the 督办 stage (issued, acknowledged, in_progress, reported, closed)"
+        },
     )
     campaign = campaign_field()
 
@@ -356,6 +363,7 @@ def list_actions(query):  # type: ignore[no-untyped-def]
         after=query["after"],
         campaign=query["campaign"],
         assignee=current_principal().unit or query["assignee"],
+        stage=query["stage"],
     )
     next_after = actions[-1]["action_id"] if len(actions) == query["limit"] else None
     body = {"actions": [_action_json(a) for a in actions], "next_after": next_after}

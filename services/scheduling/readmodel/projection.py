@@ -199,7 +199,9 @@ def closed_row(event: RecordedEvent) -> dict:
 
 
 def close_action(conn: Connection, row: dict) -> None:
-    """Close an open action (a closed one stays as it was)."""
+    """Close an open action (a closed one stays as it was); a row made before the 督办
+    workflow (without ``stage_by``, ``stage_position``) still closes it."""
+    row = {"stage_by": "", "stage_position": None, **row}
     conn.execute(
         actions.update()
         .where(actions.c.action_id == bindparam("target"))

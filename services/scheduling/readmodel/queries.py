@@ -142,6 +142,7 @@ def list_actions(
     after: str | None,
     campaign: tuple[int, list[str]] | None = None,
     assignee: str | None = None,
+    stage: str | None = None,
 ) -> list[dict[str, Any]]:
     """``campaign``: (year, its projects): their actions assigned in a period that began in
     that year or before (a period's label begins with its year, but for an ISO week 1 that
@@ -163,6 +164,8 @@ def list_actions(
         query = query.where(actions.c.project_id == project_id)
     if assignee:
         query = query.where(actions.c.assignee == assignee)
+    if stage:
+        query = query.where(actions.c.stage == stage)
     if after:
         query = query.where(actions.c.action_id > after)
     with reader(engine).connect() as conn:

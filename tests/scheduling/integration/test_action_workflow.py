@@ -144,6 +144,10 @@ def test_an_action_turns_yellow_near_its_step_deadline_and_red_past_it(
     listed = client.get("/v1/actions?campaign=2024", headers=tokens["viewer"]).json["actions"]
     colours = {a["action_id"]: (a["urgency"], a["stage"]) for a in listed}
     assert colours == {first: ("red", "acknowledged"), second: ("red", "issued")}
+    waiting = client.get("/v1/actions?campaign=2024&stage=issued", headers=tokens["viewer"])
+    assert [a["action_id"] for a in waiting.json["actions"]] == [second]
+    bad = client.get("/v1/actions?stage=done", headers=tokens["viewer"])
+    assert bad.status_code == 422 and "stage" in bad.json["errors"]
 
 
 def test_the_time_limits_are_the_countys_own_configuration(
