@@ -15,7 +15,7 @@ import yaml
 from marshmallow import validate
 
 from services.registry.domain import project as registry_project
-from services.scheduling.domain import calendar, periods, plan, rules, set_pieces
+from services.scheduling.domain import calendar, colour_record, periods, plan, rules, set_pieces
 from services.scoring.application import publication
 from services.scoring.domain import facts, rulebook
 from services.scoring.readmodel.records import JOB_STATUSES
@@ -58,6 +58,7 @@ ENUMERATIONS = {
     "site_meeting_kind": (events.SITE_MEETING_KINDS,),
     "role": (ROLES,),
     "event_type": (tuple(t.name for t in CATALOGUE),),
+    "month_colour": (colour_record.MONTH_COLOURS,),
 }
 
 

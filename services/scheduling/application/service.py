@@ -33,7 +33,13 @@ from shared.eventstore import (
 )
 
 from ..config import SchedulingConfig
-from ..domain.errors import ActionNotFound, InvalidRecord, PlanNotFound, SiteMeetingNotFound
+from ..domain.errors import (
+    ActionNotFound,
+    ColourRecordNotFound,
+    InvalidRecord,
+    PlanNotFound,
+    SiteMeetingNotFound,
+)
 from ..domain.periods import Period
 from ..domain.plan import (
     OpenAction,
@@ -57,7 +63,7 @@ from ..domain.project import ProjectState
 from ..domain.reasons import LEGACY_EN, ZH
 from ..domain.rules import findings, status
 from ..readmodel import projection, queries
-from . import set_pieces, site_meetings
+from . import colour_record, set_pieces, site_meetings
 from .set_pieces import SET_PIECE_TYPES
 
 _IDS = uuid.UUID("6d1c8a2e-3f54-4b7e-9a0c-5e2f7b9d4c11")
@@ -662,6 +668,28 @@ class SchedulingService:
         self.store.notify(result.last_position)
         self.catch_up()
         return queries.get_action(self.store.engine, action_id) or action, True
+
+    # -- the colour record by month -------------------------------------------------------
+
+    def colour_record(
+        self, campaign: int | None = None, project_id: str | None = None
+    ) -> dict[str, Any]:
+        """Each project's colour at the end of each month of the campaign (default: the
+        current one) as known then, and its runs of red months; the current month as of
+        now. One project's only when ``project_id`` is given."""
+        now = self.store.clock()
+        chosen = self.campaign(campaign, on=now.astimezone(self.zone).date())
+        body = colour_record.record(
+            self.store,
+            chosen,
+            self.config.thresholds,
+            now=now,
+            zone=self.zone,
+            project_id=project_id,
+        )
+        if project_id is not None and not body["projects"]:
+            raise ColourRecordNotFound(project_id, chosen.year)
+        return body
 
     # -- the campaign calendar's set pieces ---------------------------------------------
 

@@ -37,3 +37,11 @@ class SiteMeetingNotFound(SchedulingError):
     def __init__(self, record_id: str) -> None:
         super().__init__(f"没有现场办公记录“{record_id}”")
         self.record_id = record_id
+
+
+class ColourRecordNotFound(SchedulingError):
+    """A project with no month in the campaign's colour record (unknown, or not of it)."""
+
+    def __init__(self, project_id: str, year: int) -> None:
+        super().__init__(f"{year}年攻坚行动的红黄绿灯记录中没有项目“{project_id}”")
+        self.project_id = project_id

@@ -6,6 +6,7 @@ from shared.http.problems import ProblemType, register_problem_types
 
 from ..domain.errors import (
     ActionNotFound,
+    ColourRecordNotFound,
     InvalidRecord,
     PlanNotFound,
     SetPieceNotFound,
@@ -21,6 +22,9 @@ PROBLEM_TYPES = {
     SetPieceNotFound: ProblemType(404, "set-piece-not-found", extra=lambda exc: {"code": exc.code}),
     SiteMeetingNotFound: ProblemType(
         404, "site-meeting-not-found", extra=lambda exc: {"record_id": exc.record_id}
+    ),
+    ColourRecordNotFound: ProblemType(
+        404, "colour-record-not-found", extra=lambda exc: {"project_id": exc.project_id}
     ),
     InvalidRecord: ProblemType(
         422, "invalid-record", extra=lambda exc: {"errors": {exc.field: [str(exc)]}}

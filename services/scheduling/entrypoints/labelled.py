@@ -132,3 +132,15 @@ class SiteMeetingView(LabelledSchema):
 
 class SiteMeetingsResponse(LabelledSchema):
     site_meetings = fields.List(fields.Nested(SiteMeetingView))
+
+
+class ColourRecordRow(LabelledSchema):
+    colours = coded_list("month_colour")
+
+
+class ColourRecordResponse(LabelledSchema):
+    """Each month of the campaign (``months``) and each project's colour at its end
+    (``colours``, in the same order), as the office saw it then."""
+
+    projects = fields.List(fields.Nested(ColourRecordRow))
+    counts = fields.List(coded_keys("colour"))

@@ -40,6 +40,7 @@ from .labelled import (
     ActionsResponse,
     BoardResponse,
     ClosedResponse,
+    ColourRecordResponse,
     DocumentsResponse,
     PlanResponse,
     PlansResponse,
@@ -504,3 +505,30 @@ def list_site_meetings(query):  # type: ignore[no-untyped-def]
 def get_site_meeting(record_id: str):  # type: ignore[no-untyped-def]
     """One site meeting record, each decision with its action's status."""
     return _service().site_meeting(record_id)
+
+
+class ColourRecordQuery(Query):
+    campaign = campaign_field()
+
+
+@blp.get("/colour-record")
+@require_role(*READERS)
+@blp.arguments(ColourRecordQuery, location="query")
+@blp.response(200, ColourRecordResponse)
+@blp.doc(security=[{"bearer": []}])
+def colour_record(query):  # type: ignore[no-untyped-def]
+    """红黄绿灯月度记录: every project's colour at the end of each month of the campaign
+    (default: the current one) as known at that month's end (``as_of`` = ``known_at`` =
+    the month's last instant; the current month as of now, ``closed: false``), with its
+    runs of red months (``consecutive_red``) and each month's counts."""
+    return _service().colour_record(query["campaign"])
+
+
+@blp.get("/colour-record/<project_id>")
+@require_role(*READERS)
+@blp.arguments(ColourRecordQuery, location="query")
+@blp.response(200, ColourRecordResponse)
+@blp.doc(security=[{"bearer": []}])
+def project_colour_record(query, project_id: str):  # type: ignore[no-untyped-def]
+    """One project's colour record (as ``/colour-record``, only its row)."""
+    return _service().colour_record(query["campaign"], project_id=project_id)
