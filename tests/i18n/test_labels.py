@@ -15,7 +15,15 @@ import yaml
 from marshmallow import validate
 
 from services.registry.domain import project as registry_project
-from services.scheduling.domain import calendar, colour_record, periods, plan, rules, set_pieces
+from services.scheduling.domain import (
+    calendar,
+    colour_record,
+    dispatch_kinds,
+    periods,
+    plan,
+    rules,
+    set_pieces,
+)
 from services.scoring.application import publication
 from services.scoring.domain import facts, rulebook
 from services.scoring.readmodel.records import JOB_STATUSES
@@ -59,6 +67,12 @@ ENUMERATIONS = {
     "role": (ROLES,),
     "event_type": (tuple(t.name for t in CATALOGUE),),
     "month_colour": (colour_record.MONTH_COLOURS,),
+    "dispatch_kind": (dispatch_kinds.DISPATCH_KINDS,),
+    "dispatch_focus": (dispatch_kinds.DISPATCH_KINDS,),
+    "start_condition": (dispatch_kinds.CONDITIONS,),
+    "condition_status": (dispatch_kinds.CONDITION_STATES,),
+    "task_status": (dispatch_kinds.TASK_STATES,),
+    "work_plan_gap": (dispatch_kinds.GAPS,),
 }
 
 

@@ -46,6 +46,7 @@ from ..domain.plan import (
     PlanInputs,
     Roster,
     as_first_released,
+    before_by_kind,
     before_set_pieces,
     build_plan,
     changes_between,
@@ -536,6 +537,8 @@ class SchedulingService:
         # A record of a set piece is news; the calendar alone is a fuller statement.
         strip = (as_first_released, before_set_pieces) if not records_in(body) else ()
         earlier = [stated(v) for stated in strip for v in (body, *variants)]
+        # The sections by kind restate the agenda's projects: a fuller statement too.
+        earlier += [before_by_kind(v) for v in (body, *variants, *earlier)]
         return latest.digest in {digest_of(v) for v in (*variants, *earlier)}
 
     def progress(self, record: PlanRecord) -> list[dict[str, Any]]:
