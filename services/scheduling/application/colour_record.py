@@ -3,13 +3,14 @@ streams once, judge each month's end as the board judges a day."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from shared.campaign import Campaign
 from shared.events import PROJECT_EVENT_TYPES, is_project_stream, project_stream
-from shared.eventstore import Cutoff, EventStore, RecordedEvent
+from shared.eventstore import Cutoff, EventStore, NewEvent, RecordedEvent
 
 from ..domain.colour_record import (
     NOT_IN_CAMPAIGN,
@@ -20,6 +21,50 @@ from ..domain.colour_record import (
 )
 from ..domain.project import ProjectState
 from ..domain.rules import COLOURS, Thresholds, findings, status
+
+COLOURS_RECORDED = "MonthColoursRecorded"
+_IDS = uuid.UUID("4f0b9c3e-7a21-4d6b-b8e5-2c9a1f7d3e60")
+
+
+def colours_stream(year: int) -> str:
+    """Where a campaign's ended months are recorded, one ``MonthColoursRecorded`` each."""
+    return f"colours-{year}"
+
+
+def recorded_months(store: EventStore, year: int) -> set[str]:
+    return {e.payload["month"] for e in store.read_stream(colours_stream(year))}
+
+
+def month_events(body: dict[str, Any], done: set[str], zone: ZoneInfo) -> list[NewEvent]:
+    """A ``MonthColoursRecorded`` for each ended month of a record (`record`) not recorded
+    yet: every project's colour at that month's end (its id derived from the month, so
+    two writers write one event). Its business time is the month's last instant."""
+    year = body["campaign"]["year"]
+    out = []
+    for i, month in enumerate(body["months"]):
+        if not month["closed"] or month["month"] in done:
+            continue
+        colours = {
+            row["project_id"]: row["colours"][i]
+            for row in body["projects"]
+            if row["colours"][i] in COLOURS
+        }
+        judged_on = date.fromisoformat(month["judged_on"])
+        out.append(
+            NewEvent(
+                stream_id=colours_stream(year),
+                type=COLOURS_RECORDED,
+                payload={
+                    "year": year,
+                    "month": month["month"],
+                    "judged_on": month["judged_on"],
+                    "colours": colours,
+                },
+                occurred_at=Cutoff.of(as_of=judged_on, zone=zone).as_of,
+                event_id=str(uuid.uuid5(_IDS, f"{year}|{month['month']}")),
+            )
+        )
+    return out
 
 
 def record(

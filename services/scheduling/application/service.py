@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -693,6 +693,49 @@ class SchedulingService:
         if project_id is not None and not body["projects"]:
             raise ColourRecordNotFound(project_id, chosen.year)
         return body
+
+    def record_month_colours(
+        self, campaign: int | None = None, *, actor: str = "scheduling", source: str = "scheduling"
+    ) -> tuple[int, list[str]]:
+        """Record each ended month of the campaign (default: the current one) not recorded
+        yet as ``MonthColoursRecorded`` (what scoring's rulebook counts red months from);
+        the campaign's year and the months recorded now."""
+        body = self.colour_record(campaign)
+        year = body["campaign"]["year"]
+        done = colour_record.recorded_months(self.store, year)
+        events = colour_record.month_events(body, done, self.zone)
+        if not events:
+            return year, []
+        try:
+            self.store.append([_attributed(e, actor, source) for e in events])
+        except DuplicateEventConflict:
+            return year, []  # another writer recorded them first
+        return year, [e.payload["month"] for e in events]
+
+    def record_ended_months(self) -> list[str]:
+        """The scheduler's part: record the ended months not yet recorded of the current
+        campaign and of the one last month was in (December is recorded in January); only
+        of a campaign with projects, and only computed when a month is missing."""
+        now = self.store.clock()
+        today = now.astimezone(self.zone).date()
+        last_month = today.replace(day=1) - timedelta(days=1)
+        years = dict.fromkeys(self.campaign(on=day).year for day in (last_month, today))
+        recorded: list[str] = []
+        for year in years:
+            if self._months_missing(year, now):
+                recorded += self.record_month_colours(year, actor="scheduler")[1]
+        return recorded
+
+    def _months_missing(self, year: int, now: datetime) -> bool:
+        chosen = self.campaign(year)
+        months = colour_record.campaign_months(chosen.starts_on, chosen.ends_on, now, self.zone)
+        ended = {m.month for m in months if m.closed}
+        if not ended - colour_record.recorded_months(self.store, year):
+            return False
+        self.catch_up()
+        return any(
+            s.in_campaign(year) for s in queries.current_states(self.store.engine, self.states)
+        )
 
     # -- the campaign calendar's set pieces ---------------------------------------------
 

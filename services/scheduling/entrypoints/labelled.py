@@ -184,3 +184,8 @@ class ColourRecordResponse(LabelledSchema):
 
     projects = fields.List(fields.Nested(ColourRecordRow))
     counts = fields.List(coded_keys("colour"))
+
+
+class RecordedColoursResponse(LabelledSchema):
+    campaign = fields.Integer()
+    recorded = fields.List(fields.String(), metadata={"description": "months recorded now"})

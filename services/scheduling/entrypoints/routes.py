@@ -44,6 +44,7 @@ from .labelled import (
     DocumentsResponse,
     PlanResponse,
     PlansResponse,
+    RecordedColoursResponse,
     SetPieceRecorded,
     SetPiecesResponse,
     SiteMeetingsResponse,
@@ -532,3 +533,25 @@ def colour_record(query):  # type: ignore[no-untyped-def]
 def project_colour_record(query, project_id: str):  # type: ignore[no-untyped-def]
     """One project's colour record (as ``/colour-record``, only its row)."""
     return _service().colour_record(query["campaign"], project_id=project_id)
+
+
+class RecordColoursBody(Schema):
+    campaign = campaign_field()
+
+
+@blp.post("/colour-record/record")
+@require_role("office")
+@blp.arguments(RecordColoursBody)
+@blp.response(200, RecordedColoursResponse, description="nothing new to record")
+@blp.alt_response(201, schema=RecordedColoursResponse, description="months recorded now")
+@blp.doc(security=[{"bearer": []}])
+def record_colours(body):  # type: ignore[no-untyped-def]
+    """Record each ended month of the campaign (default: the current one) not recorded yet
+    as ``MonthColoursRecorded`` (the scheduler does it too, once a month has ended): the
+    months the rulebook's red-month criterion counts. 201 with the months recorded now;
+    nothing new: 200."""
+    principal = current_principal()
+    year, months = _service().record_month_colours(
+        body["campaign"], actor=principal.name, source=principal.source
+    )
+    return {"campaign": year, "recorded": months}, 201 if months else 200

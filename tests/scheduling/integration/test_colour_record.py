@@ -125,3 +125,32 @@ def test_the_api_gives_the_grid_and_one_projects_record_with_labels(client, runt
     assert "红黄绿灯记录" in missing.json["detail"]
     bad = client.get("/v1/colour-record?campaign=abc", headers=viewer)
     assert bad.status_code in (400, 422)
+
+
+def test_ended_months_are_recorded_once_as_events(service, clocked_store, clock, year_2024):
+    year, months = service.record_month_colours(2024)
+    assert (year, months) == (2024, ["2024-01", "2024-02", "2024-03", "2024-04", "2024-05"])
+    stored = {e.payload["month"]: e for e in clocked_store.read_stream("colours-2024")}
+    assert stored["2024-03"].payload["colours"] == {"late": "red", "stuck": "red"}
+    assert stored["2024-03"].payload["judged_on"] == "2024-03-31"
+    assert stored["2024-03"].type == "MonthColoursRecorded"
+    assert service.record_month_colours(2024) == (2024, [])
+    clock.set("2024-07-02")
+    assert service.record_ended_months() == ["2024-06"]
+    assert service.record_ended_months() == []  # nothing missing: nothing computed
+
+
+def test_the_office_records_the_ended_months_through_the_api(client, runtime, clock, viewer):
+    office = {"Authorization": f"Bearer {runtime.tokens.create('office', 'office')}"}
+    clock.set("2024-01-02")
+    Project(runtime.store, "p").register()
+    clock.set("2024-03-15")
+    refused = client.post("/v1/colour-record/record", json={}, headers=viewer)
+    assert refused.status_code == 403
+    first = client.post("/v1/colour-record/record", json={"campaign": 2024}, headers=office)
+    assert first.status_code == 201, first.json
+    assert first.json == {"campaign": 2024, "recorded": ["2024-01", "2024-02"]}
+    again = client.post("/v1/colour-record/record", json={"campaign": 2024}, headers=office)
+    assert again.status_code == 200 and again.json["recorded"] == []
+    bad = client.post("/v1/colour-record/record", json={"campaign": 1900}, headers=office)
+    assert bad.status_code == 422

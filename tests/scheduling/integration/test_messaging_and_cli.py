@@ -136,3 +136,24 @@ def test_set_pieces_and_site_meetings_from_the_command_line(env, tmp_path):
     assert "已记录）：决定事项1项，未办结1项" in first.output
     again = runner.invoke(main, ["scheduling", "site-meeting", str(record)])
     assert "此前已记录" in again.output
+
+
+def test_the_colour_record_from_the_command_line_and_the_scheduler(env):
+    today = datetime.now(ZONE).date()
+    runtime = runtime_for(Settings.from_env(database_url=env))
+    Project(runtime.store, "p1").register(year=today.year)
+    runtime.close()
+    runner = CliRunner()
+    shown = runner.invoke(main, ["scheduling", "colours", "--campaign", str(today.year)])
+    assert shown.exit_code == 0, shown.output
+    assert "红黄绿灯月度记录" in shown.output and "p1 项目 p1" in shown.output
+    missing = runner.invoke(main, ["scheduling", "colours", "--project", "nobody"])
+    assert missing.exit_code == 1 and "nobody" in missing.output
+    if today.month == 1:
+        return  # the first month of the year has no ended month of its campaign yet
+    ticked = runner.invoke(main, ["scheduler", "--once"])
+    assert ticked.exit_code == 0, ticked.output
+    last = f"{today.year}年{today.month - 1}月"
+    assert f"已记录{last}红黄绿灯" in ticked.output
+    again = runner.invoke(main, ["scheduling", "colours", "--record"])
+    assert "已记录：无新的已结束月份" in again.output
