@@ -56,7 +56,7 @@ ENUMERATIONS = {
     "achievement": (rulebook.ACHIEVEMENTS, tuple(facts.ACHIEVEMENT_OF_TYPE.values())),
     "assessment_job_status": (JOB_STATUSES,),
     "assessment_state": (publication.STATES,),
-    "criticism_criterion": (rulebook.CRITICISM_CRITERIA,),
+    "criticism_criterion": (rulebook.CRITICISM_CRITERIA, (rulebook.RED_MONTHS,)),
     "verification_job_status": (verification.JOB_STATUSES,),
     "calendar_source": (calendar.SOURCES,),
     "meeting_date_rule": (plan.DATE_RULES,),

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from shared.history import AMENDMENTS, Amendments, Recorded, within
+from shared.history import AMENDMENTS, Amendments, Event, Recorded, within
 
 from .project import ProjectState, amended_fact, apply
 from .rules import COLOURS, RED
@@ -62,10 +62,11 @@ class _Project:
 
 def colour_months(
     events: Iterable[RecordedFact], months: Sequence[MonthEnd], judge: Judge, zone: ZoneInfo
-) -> dict[str, list[str]]:
+) -> dict[str, tuple[list[str], ProjectState]]:
     """Project id → its colour at the end of each of ``months`` (`NOT_IN_CAMPAIGN` before
-    it is registered or when ``judge`` says it is not judged). ``events``: the project
-    streams' facts and amendments in global order, keyed by ``project_id_of``."""
+    it is registered or when ``judge`` says it is not judged), and its state at the last;
+    only projects judged in some month. ``events``: the project streams' facts and
+    amendments in global order."""
     projects: dict[str, _Project] = {}
     for event in events:
         projects.setdefault(event.stream_id, _Project()).events.append(event)
@@ -109,7 +110,7 @@ def _apply(project: _Project, event: RecordedFact, as_of: datetime, zone: ZoneIn
 def _refold(project: _Project, as_of: datetime, zone: ZoneInfo) -> None:
     """The project as a replay to ``as_of`` with what was known then gives it."""
     known = project.events[: project.known]
-    amendments: Amendments[RecordedFact] = Amendments(known)
+    amendments: Amendments[Event] = Amendments(known)
     project.state, project.pending = None, False
     for event in known:
         if event.type in AMENDMENTS:
@@ -121,7 +122,7 @@ def _refold(project: _Project, as_of: datetime, zone: ZoneInfo) -> None:
         project.state = apply(project.state, fact, zone)
 
 
-def _retracted(amendments: Amendments[RecordedFact], event: RecordedFact) -> bool:
+def _retracted(amendments: Amendments[Event], event: RecordedFact) -> bool:
     return amendments.standing(event).retracted
 
 
