@@ -512,17 +512,34 @@ class ColourRecordQuery(Query):
     campaign = campaign_field()
 
 
+class ColourGridQuery(ColourRecordQuery, PageQuery):
+    after = fields.String(
+        load_default=None, metadata={"description": "the last project id of the page before"}
+    )
+    limit = limit_field(1000, 10000)
+
+
 @blp.get("/colour-record")
 @require_role(*READERS)
-@blp.arguments(ColourRecordQuery, location="query")
+@blp.arguments(ColourGridQuery, location="query")
 @blp.response(200, ColourRecordResponse)
 @blp.doc(security=[{"bearer": []}])
 def colour_record(query):  # type: ignore[no-untyped-def]
     """红黄绿灯月度记录: every project's colour at the end of each month of the campaign
     (default: the current one) as known at that month's end (``as_of`` = ``known_at`` =
     the month's last instant; the current month as of now, ``closed: false``), with its
-    runs of red months (``consecutive_red``) and each month's counts."""
-    return _service().colour_record(query["campaign"])
+    runs of red months (``consecutive_red``); each month's counts cover every project,
+    ``projects`` are paged by id."""
+    body = _service().colour_record(query["campaign"])
+    body["projects"], next_after = page_after(
+        body["projects"],
+        query["after"],
+        query["limit"],
+        key=lambda r: r["project_id"],
+        ordered=True,
+    )
+    body["next_after"] = next_after
+    return body, 200, next_link(next_after)
 
 
 @blp.get("/colour-record/<project_id>")

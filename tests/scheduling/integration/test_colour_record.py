@@ -116,7 +116,14 @@ def test_the_api_gives_the_grid_and_one_projects_record_with_labels(client, runt
     assert row["colours"][:3] == ["yellow", "red", "red"]
     assert row["colours_labels"][:3] == ["黄", "红", "红"]
     assert row["consecutive_red"]["longest"] == 3
-    assert grid.json["counts"][1]["red"] == 1
+    assert grid.json["counts"][1]["red"] == 1 and grid.json["next_after"] is None
+    Project(runtime.store, "zz").register()  # recorded in April: judged only in April
+    paged = client.get("/v1/colour-record?campaign=2024&limit=1", headers=viewer).json
+    assert [r["project_id"] for r in paged["projects"]] == ["stuck"]
+    assert paged["next_after"] == "stuck"
+    assert sum(paged["counts"][3].values()) == 2  # the counts cover every project
+    rest = client.get("/v1/colour-record?campaign=2024&after=stuck", headers=viewer).json
+    assert [r["project_id"] for r in rest["projects"]] == ["zz"]
     one = client.get("/v1/colour-record/stuck?campaign=2024", headers=viewer)
     assert one.status_code == 200 and one.json["projects"][0]["project_id"] == "stuck"
     missing = client.get("/v1/colour-record/nobody?campaign=2024", headers=viewer)
@@ -154,3 +161,9 @@ def test_the_office_records_the_ended_months_through_the_api(client, runtime, cl
     assert again.status_code == 200 and again.json["recorded"] == []
     bad = client.post("/v1/colour-record/record", json={"campaign": 1900}, headers=office)
     assert bad.status_code == 422
+
+
+def test_a_campaign_without_projects_records_no_month(service, clocked_store, clock):
+    clock.set("2024-03-15")
+    assert service.record_ended_months() == []
+    assert clocked_store.read_stream("colours-2024") == []
