@@ -8,7 +8,7 @@ meeting is to take up with each.
   (审批), funding (资金), land (用地), water, power and roads (水电路) — as the approvals
   and problems recorded state them;
 - 在建（续建）项目 (``under_construction``: started): its time-proportional progress
-  (序时进度) and its milestones.
+  (序时进度), its milestones, and its building conditions (water, power, land, funding).
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ DISPATCH_KINDS = ("preliminary", "to_start", "under_construction")
 """The sections of a plan's ``by_kind``, in the order the meeting takes them."""
 CONDITIONS = ("approval", "funding", "land", "utilities")
 """A project's conditions to start: 审批、资金、用地、水电路."""
+BUILDING_CONDITIONS = ("funding", "land", "utilities")
+"""What plan 1 dispatches a started project on beside its progress: 水、电、地、资金等建设条件."""
 CONDITION_STATES = ("met", "open", "no_record")
 """A condition: met (已落实), open (未落实: an approval pending or refused, a problem
 unresolved), or nothing recorded of it (无记录)."""
@@ -133,6 +135,7 @@ def _under_construction(
             "behind_pp": str(lag.behind_pp),
         },
         "milestones": _tasks(state, period, today, next_only=True),
+        "conditions": [_condition(state, name) for name in BUILDING_CONDITIONS],
     }
 
 

@@ -39,6 +39,14 @@ def _county(store, clock):
     built.milestone("b1", "2024-02-10", name="主体封顶")
     built.milestone("b2", "2024-05-30", name="设备安装")
     built.milestone("b3", "2024-08-30", name="竣工验收")
+    built.event(
+        "IssueRaised",
+        "2024-02-01",
+        issue_id="w1",
+        kind="power",
+        description="施工用电未接通",
+        allowed_days=20,
+    )
     for project in (prep, bare, ready, built):
         project.invest("2024-01", "1000000.00", on="2024-02-02")
     clock.set("2024-03-01", hour=8)
@@ -105,6 +113,10 @@ def test_projects_under_construction_show_progress_and_milestones(march):
         ("b1", "overdue"),
         ("b2", "upcoming"),
     ]
+    # Plan 1: 已开工项目重点协调调度水、电、地、资金等建设条件.
+    conditions = {c["condition"]: c["status"] for c in built["conditions"]}
+    assert conditions == {"funding": "no_record", "land": "no_record", "utilities": "open"}
+    assert built["conditions"][2]["issues"][0]["description"] == "施工用电未接通"
 
 
 def test_a_quarterly_plan_has_no_sections_by_kind(service, clocked_store, clock):
@@ -176,3 +188,4 @@ def test_the_api_and_the_notice_label_the_sections_in_chinese(client, runtime, c
     assert "项目 ready：计划2024年2月1日开工" in notice
     assert "资金未落实（融资：银行贷款未到位）" in notice
     assert "项目 built：2024年1月5日开工" in notice
+    assert "水电路未落实（供电：施工用电未接通）" in notice

@@ -87,6 +87,7 @@ def _under_construction(project: dict[str, Any]) -> str:
             )
         )
     parts += [_task(m) for m in project["milestones"]]
+    parts += [_condition(c) for c in project.get("conditions", ()) if c["status"] == "open"]
     return "；".join(parts)
 
 
