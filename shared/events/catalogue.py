@@ -550,6 +550,27 @@ class PrincipalAdmonished(Schema):
     assessment_id = fields.String(load_default=None, allow_none=True)
 
 
+BOARD_COLOURS = ("green", "yellow", "red")
+"""红/黄/绿 as the board judges a project (scheduling's rules)."""
+
+
+class MonthColoursRecorded(Schema):
+    year = _noted(Whole(required=True, validate=validate.Range(2000, 2100)), "攻坚年度")
+    month = _noted(
+        fields.String(required=True, validate=validate.Regexp(r"^[0-9]{4}-(0[1-9]|1[0-2])$")),
+        "月份（YYYY-MM）",
+    )
+    judged_on = _noted(fields.Date(required=True), "评定日（当月最后一天）")
+    colours = _noted(
+        fields.Dict(
+            keys=fields.String(validate=validate.Length(1, 64)),
+            values=_one_of(BOARD_COLOURS, "colour"),
+            required=True,
+        ),
+        "各项目当月末的红黄绿灯（按当月末已记录的情况评定）",
+    )
+
+
 class CampaignTargets(Schema):
     breakthrough = Whole(required=True, validate=validate.Range(0, 100000))
     new_start = Whole(required=True, validate=validate.Range(0, 100000))
@@ -850,6 +871,12 @@ CATALOGUE: tuple[EventType, ...] = (
         "AlertChannelRemoved",
         AlertChannelRemoved,
         meaning="an administrator removes an alert channel",
+    ),
+    EventType(
+        "MonthColoursRecorded",
+        MonthColoursRecorded,
+        meaning="each project's red/yellow/green at a month's end as known then (红黄绿灯月度"
+        "记录), recorded once the month has ended (stream ``colours-<year>``)",
     ),
 )
 

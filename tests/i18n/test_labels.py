@@ -15,7 +15,17 @@ import yaml
 from marshmallow import validate
 
 from services.registry.domain import project as registry_project
-from services.scheduling.domain import alerts, calendar, duban, periods, plan, rules, set_pieces
+from services.scheduling.domain import (
+    alerts,
+    calendar,
+    colour_record,
+    dispatch_kinds,
+    duban,
+    periods,
+    plan,
+    rules,
+    set_pieces,
+)
 from services.scoring.application import publication
 from services.scoring.domain import facts, rulebook
 from services.scoring.readmodel.records import JOB_STATUSES
@@ -48,7 +58,7 @@ ENUMERATIONS = {
     "achievement": (rulebook.ACHIEVEMENTS, tuple(facts.ACHIEVEMENT_OF_TYPE.values())),
     "assessment_job_status": (JOB_STATUSES,),
     "assessment_state": (publication.STATES,),
-    "criticism_criterion": (rulebook.CRITICISM_CRITERIA,),
+    "criticism_criterion": (rulebook.CRITICISM_CRITERIA, (rulebook.RED_MONTHS,)),
     "verification_job_status": (verification.JOB_STATUSES,),
     "calendar_source": (calendar.SOURCES,),
     "meeting_date_rule": (plan.DATE_RULES,),
@@ -70,6 +80,13 @@ ENUMERATIONS = {
     "alert_owner": (alerts.OWNER_KINDS,),
     "alert_status": (alerts.STATUSES,),
     "alert_attempt": (alerts.ATTEMPT_OUTCOMES,),
+    "month_colour": (colour_record.MONTH_COLOURS,),
+    "dispatch_kind": (dispatch_kinds.DISPATCH_KINDS,),
+    "dispatch_focus": (dispatch_kinds.DISPATCH_KINDS,),
+    "start_condition": (dispatch_kinds.CONDITIONS,),
+    "condition_status": (dispatch_kinds.CONDITION_STATES,),
+    "task_status": (dispatch_kinds.TASK_STATES,),
+    "work_plan_gap": (dispatch_kinds.GAPS,),
 }
 
 

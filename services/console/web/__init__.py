@@ -7,6 +7,7 @@ from . import (  # noqa: F401  (registers the views)
     assessments,
     audit,
     auth,
+    colour_record,
     dispatch,
     imports,
     oversight,

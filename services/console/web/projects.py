@@ -17,6 +17,7 @@ from .. import charts
 from ..text import label, moment
 from .base import bp, day_argument, gateway, page, signed_in
 from .clocks import Clocks, clocks_from_request
+from .colour_record import project_record
 
 READERS = ("office", "auditor", "viewer")
 
@@ -75,6 +76,7 @@ def project(project_id: str):  # type: ignore[no-untyped-def]
         issues=[(k, v) for k, v in state.issues.items() if v.get("status") != "resolved"],
         actions=actions,
         compare=_comparison(project_id, clocks),
+        colour_record=project_record(project_id, clocks.year),
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -36,6 +36,7 @@ from ..config import SchedulingConfig
 from ..domain import duban
 from ..domain.errors import (
     ActionNotFound,
+    ColourRecordNotFound,
     EscalationConflict,
     EscalationNotFound,
     InspectionNotFound,
@@ -49,6 +50,7 @@ from ..domain.plan import (
     PlanInputs,
     Roster,
     as_first_released,
+    before_by_kind,
     before_set_pieces,
     build_plan,
     changes_between,
@@ -66,7 +68,7 @@ from ..domain.project import ProjectState
 from ..domain.reasons import LEGACY_EN, ZH
 from ..domain.rules import findings, status
 from ..readmodel import projection, queries
-from . import action_workflow, escalations, inspections, set_pieces, site_meetings
+from . import action_workflow, colour_record, escalations, inspections, set_pieces, site_meetings
 from .set_pieces import SET_PIECE_TYPES
 
 _IDS = uuid.UUID("6d1c8a2e-3f54-4b7e-9a0c-5e2f7b9d4c11")
@@ -542,6 +544,8 @@ class SchedulingService:
         # A record of a set piece is news; the calendar alone is a fuller statement.
         strip = (as_first_released, before_set_pieces) if not records_in(body) else ()
         earlier = [stated(v) for stated in strip for v in (body, *variants)]
+        # The sections by kind restate the agenda's projects: a fuller statement too.
+        earlier += [before_by_kind(v) for v in (body, *variants, *earlier)]
         return latest.digest in {digest_of(v) for v in (*variants, *earlier)}
 
     def progress(self, record: PlanRecord) -> list[dict[str, Any]]:
@@ -747,6 +751,71 @@ class SchedulingService:
     def _action_clock(self) -> action_workflow.Clock:
         today = self.store.clock().astimezone(self.zone).date()
         return action_workflow.Clock(self.zone, self.config.calendar(), today)
+
+    # -- the colour record by month -------------------------------------------------------
+
+    def colour_record(
+        self, campaign: int | None = None, project_id: str | None = None
+    ) -> dict[str, Any]:
+        """Each project's colour at the end of each month of the campaign (default: the
+        current one) as known then, and its runs of red months; the current month as of
+        now. One project's only when ``project_id`` is given."""
+        now = self.store.clock()
+        chosen = self.campaign(campaign, on=now.astimezone(self.zone).date())
+        body = colour_record.record(
+            self.store,
+            chosen,
+            self.config.thresholds,
+            now=now,
+            zone=self.zone,
+            project_id=project_id,
+        )
+        if project_id is not None and not body["projects"]:
+            raise ColourRecordNotFound(project_id, chosen.year)
+        return body
+
+    def record_month_colours(
+        self, campaign: int | None = None, *, actor: str = "scheduling", source: str = "scheduling"
+    ) -> tuple[int, list[str]]:
+        """Record each ended month of the campaign (default: the current one) not recorded
+        yet as ``MonthColoursRecorded`` (what scoring's rulebook counts red months from);
+        the campaign's year and the months recorded now."""
+        body = self.colour_record(campaign)
+        year = body["campaign"]["year"]
+        done = colour_record.recorded_months(self.store, year)
+        events = colour_record.month_events(body, done, self.zone)
+        if not events:
+            return year, []
+        try:
+            self.store.append([_attributed(e, actor, source) for e in events])
+        except DuplicateEventConflict:
+            return year, []  # another writer recorded them first
+        return year, [e.payload["month"] for e in events]
+
+    def record_ended_months(self) -> list[str]:
+        """The scheduler's part: record the ended months not yet recorded of the current
+        campaign and of the one last month was in (December is recorded in January); only
+        of a campaign with projects, and only computed when a month is missing."""
+        now = self.store.clock()
+        today = now.astimezone(self.zone).date()
+        last_month = today.replace(day=1) - timedelta(days=1)
+        years = dict.fromkeys(self.campaign(on=day).year for day in (last_month, today))
+        recorded: list[str] = []
+        for year in years:
+            if self._months_missing(year, now):
+                recorded += self.record_month_colours(year, actor="scheduler")[1]
+        return recorded
+
+    def _months_missing(self, year: int, now: datetime) -> bool:
+        chosen = self.campaign(year)
+        months = colour_record.campaign_months(chosen.starts_on, chosen.ends_on, now, self.zone)
+        ended = {m.month for m in months if m.closed}
+        if not ended - colour_record.recorded_months(self.store, year):
+            return False
+        self.catch_up()
+        return any(
+            s.in_campaign(year) for s in queries.current_states(self.store.engine, self.states)
+        )
 
     # -- the campaign calendar's set pieces ---------------------------------------------
 

@@ -70,3 +70,11 @@ class AlertNotFound(SchedulingError):
     def __init__(self, alert_id: str) -> None:
         super().__init__(f"没有提醒“{alert_id}”")
         self.alert_id = alert_id
+
+
+class ColourRecordNotFound(SchedulingError):
+    """A project with no month in the campaign's colour record (unknown, or not of it)."""
+
+    def __init__(self, project_id: str, year: int) -> None:
+        super().__init__(f"{year}年攻坚行动的红黄绿灯记录中没有项目“{project_id}”")
+        self.project_id = project_id

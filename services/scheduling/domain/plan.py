@@ -20,6 +20,7 @@ from shared.eventstore.canonical import canonical_json
 from shared.i18n import short_date
 
 from .calendar import WorkingCalendar
+from .dispatch_kinds import sections as kind_sections
 from .periods import Period, period_of_label
 from .project import ProjectState
 from .reasons import ZH, reason, scope
@@ -144,7 +145,10 @@ def digest_of(plan: dict[str, Any]) -> str:
 
 SET_PIECE_KEYS = ("set_pieces", "set_pieces_missed")
 """Keys a monthly or quarterly plan gained with the set pieces (issue 17)."""
-LATER_KEYS = ("campaign", *SET_PIECE_KEYS)
+BY_KIND = "by_kind"
+"""The key a weekly or monthly plan gained with dispatch by kind (issue 17, after the set
+pieces): its projects in sections by kind (`dispatch_kinds`)."""
+LATER_KEYS = ("campaign", *SET_PIECE_KEYS, BY_KIND)
 """Keys a plan gained after the first release (issues 12 and 17)."""
 LATER_MEETING_KEYS = ("date_rule", "date_source")
 """Keys a plan's meeting gained after the first release (issue 12)."""
@@ -154,6 +158,11 @@ def before_set_pieces(plan: dict[str, Any]) -> dict[str, Any]:
     """The plan as a release after issue 12 and before issue 17 made it (with its
     ``campaign``, without the set pieces)."""
     return {k: v for k, v in plan.items() if k not in SET_PIECE_KEYS}
+
+
+def before_by_kind(plan: dict[str, Any]) -> dict[str, Any]:
+    """The plan as the release with the set pieces and before dispatch by kind made it."""
+    return {k: v for k, v in plan.items() if k != BY_KIND}
 
 
 def records_in(plan: dict[str, Any]) -> bool:
@@ -232,8 +241,7 @@ def build_plan(inputs: PlanInputs) -> dict[str, Any]:
         plan["spot_check"] = spot_check_sample(
             period, (s.project_id for s in active), inputs.meeting.spot_check_size
         )
-    if inputs.cadence != "weekly":
-        plan.update(_campaign_sections(inputs, plan["campaign"], meeting_on))
+    plan.update(_later_sections(inputs, plan["campaign"], meeting_on, in_scope, colours))
     if inputs.cadence == "quarterly":
         plan["totals"] = campaign_totals(
             active,
@@ -246,11 +254,23 @@ def build_plan(inputs: PlanInputs) -> dict[str, Any]:
     return plan
 
 
-def _campaign_sections(inputs: PlanInputs, year: int, meeting_on: date) -> dict[str, Any]:
-    """A monthly or quarterly plan's set pieces, and the escalations open at its meeting
-    (each key only when there is something to state)."""
-    out = _set_pieces(inputs, year, meeting_on) if inputs.set_pieces else {}
-    if inputs.escalations:
+def _later_sections(
+    inputs: PlanInputs,
+    year: int,
+    meeting_on: date,
+    in_scope: list[tuple[ProjectState, list[Finding]]],
+    colours: dict[str, str],
+) -> dict[str, Any]:
+    """What later releases added: the set pieces (monthly, quarterly) and the sections by
+    kind (weekly, monthly), the escalations open at the meeting (monthly,
+    quarterly); each key only when there is something to state."""
+    out: dict[str, Any] = {}
+    if inputs.cadence != "weekly" and inputs.set_pieces:
+        out.update(_set_pieces(inputs, year, meeting_on))
+    if inputs.cadence != "quarterly":
+        states = (s for s, _ in in_scope)
+        out[BY_KIND] = kind_sections(states, colours, inputs.period, meeting_on, inputs.thresholds)
+    if inputs.cadence != "weekly" and inputs.escalations:
         out["escalations"] = [dict(e) for e in inputs.escalations]
     return out
 

@@ -14,7 +14,7 @@ from dramatiq.errors import DramatiqError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from shared.commandline import KNOWN_AT
-from shared.i18n import label, period_text
+from shared.i18n import label, month_text, period_text
 from shared.logging import configure_logging, once_a_minute
 
 log = logging.getLogger("gongjian.scheduler")
@@ -108,6 +108,8 @@ def _tick(runtime, parts, verify_tail) -> None:  # type: ignore[no-untyped-def]
         _planned("正在制定%s计划：%s", cadence, period)
     for cadence, period in parts.scheduler.refresh():
         _planned("会前更新%s计划：%s", cadence, period)
+    for month in parts.service.record_ended_months():
+        log.info("已记录%s红黄绿灯", month_text(month), extra={"month": month})
     verify_tail()  # every few minutes: /v1/chain stays cheap
     sign_if_due(runtime.store, runtime.settings)  # the daily signed checkpoint
 
@@ -337,6 +339,36 @@ def action_letter(obj, action_ids, issue, fmt, output) -> None:  # type: ignore[
         with open(output, "wb") as handle:
             handle.write(data)
         click.echo(f"已写出：{output}（{document.title}）")
+
+
+@scheduling.command("colours")
+@click.option("--campaign", type=int, default=None, help="The campaign year (default: current).")
+@click.option("--project", "project_id", default=None, help="One project only.")
+@click.option(
+    "--record", is_flag=True, help="Record the ended months not yet recorded (the rulebook's)."
+)
+@click.pass_obj
+def colours(obj, campaign: int | None, project_id: str | None, record: bool) -> None:  # type: ignore[no-untyped-def]
+    """红黄绿灯月度记录: each project's colour at each month's end as known then."""
+    from ..domain.errors import ColourRecordNotFound
+
+    service = _service(obj)
+    if record:
+        _, months = service.record_month_colours(campaign, actor="cli", source="cli")
+        click.echo("已记录：" + ("、".join(month_text(m) for m in months) or "无新的已结束月份"))
+    try:
+        body = service.colour_record(campaign, project_id=project_id)
+    except ColourRecordNotFound as exc:
+        raise click.ClickException(str(exc)) from exc
+    months = [f"{int(m['month'][5:])}月" for m in body["months"]]
+    click.echo(f"{body['campaign']['name']}红黄绿灯月度记录（{' '.join(months)}）：")
+    for row in body["projects"]:
+        marks = " ".join(label("month_colour", c) if c != "none" else "—" for c in row["colours"])
+        run = row["consecutive_red"]
+        click.echo(
+            f"  {row['project_id']} {row['name']}：{marks}"
+            f"（连续红灯{run['current']}个月，最长{run['longest']}个月）"
+        )
 
 
 def commands() -> list[click.Command]:

@@ -9,6 +9,7 @@ from ..domain.errors import (
     ActionNotFound,
     AlertChannelNotFound,
     AlertNotFound,
+    ColourRecordNotFound,
     EscalationConflict,
     EscalationNotFound,
     InspectionNotFound,
@@ -44,6 +45,9 @@ PROBLEM_TYPES = {
     ),
     AlertNotFound: ProblemType(
         404, "alert-not-found", extra=lambda exc: {"alert_id": exc.alert_id}
+    ),
+    ColourRecordNotFound: ProblemType(
+        404, "colour-record-not-found", extra=lambda exc: {"project_id": exc.project_id}
     ),
     InvalidRecord: ProblemType(
         422, "invalid-record", extra=lambda exc: {"errors": {exc.field: [str(exc)]}}

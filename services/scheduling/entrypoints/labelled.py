@@ -66,6 +66,45 @@ class EscalationView(LabelledSchema):
     state = coded("escalation_state")
 
 
+class KindTask(LabelledSchema):
+    kind = coded("milestone_kind")
+    status = coded("task_status")
+
+
+class KindApproval(LabelledSchema):
+    kind = coded("approval_kind")
+    status = coded("approval_status")
+
+
+class KindIssue(LabelledSchema):
+    kind = coded("issue_kind")
+
+
+class StartCondition(LabelledSchema):
+    condition = coded("start_condition")
+    status = coded("condition_status")
+    approvals = fields.List(fields.Nested(KindApproval))
+    issues = fields.List(fields.Nested(KindIssue))
+
+
+class KindProject(LabelledSchema):
+    category = coded("category")
+    colour = coded("colour")
+    tasks = fields.List(fields.Nested(KindTask))
+    milestones = fields.List(fields.Nested(KindTask))
+    approvals = fields.List(fields.Nested(KindApproval))
+    gaps = coded_list("work_plan_gap")
+    conditions = fields.List(fields.Nested(StartCondition))
+
+
+class KindSection(LabelledSchema):
+    """One section of dispatch by kind; ``focus_label`` says what it is dispatched on."""
+
+    kind = coded("dispatch_kind")
+    focus = coded("dispatch_focus", attribute="kind", dump_only=True)
+    projects = fields.List(fields.Nested(KindProject))
+
+
 class PlanContent(LabelledSchema):
     cadence = coded("cadence")
     meeting = fields.Nested(Meeting)
@@ -76,6 +115,7 @@ class PlanContent(LabelledSchema):
     set_pieces = fields.List(fields.Nested(SetPieceView))
     set_pieces_missed = fields.List(fields.Nested(SetPieceView))
     escalations = fields.List(fields.Nested(EscalationView))
+    by_kind = fields.List(fields.Nested(KindSection))
 
 
 class PlanResponse(LabelledSchema):
@@ -195,3 +235,20 @@ class AlertsResponse(LabelledSchema):
 
 class AlertScanResponse(LabelledSchema):
     made = fields.List(fields.String())
+
+
+class ColourRecordRow(LabelledSchema):
+    colours = coded_list("month_colour")
+
+
+class ColourRecordResponse(LabelledSchema):
+    """Each month of the campaign (``months``) and each project's colour at its end
+    (``colours``, in the same order), as the office saw it then."""
+
+    projects = fields.List(fields.Nested(ColourRecordRow))
+    counts = fields.List(coded_keys("colour"))
+
+
+class RecordedColoursResponse(LabelledSchema):
+    campaign = fields.Integer()
+    recorded = fields.List(fields.String(), metadata={"description": "months recorded now"})

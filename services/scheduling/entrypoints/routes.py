@@ -42,9 +42,11 @@ from .labelled import (
     ActionsResponse,
     BoardResponse,
     ClosedResponse,
+    ColourRecordResponse,
     DocumentsResponse,
     PlanResponse,
     PlansResponse,
+    RecordedColoursResponse,
     SetPieceRecorded,
     SetPiecesResponse,
     SiteMeetingsResponse,
@@ -668,3 +670,69 @@ def list_site_meetings(query):  # type: ignore[no-untyped-def]
 def get_site_meeting(record_id: str):  # type: ignore[no-untyped-def]
     """One site meeting record, each decision with its action's status."""
     return _service().site_meeting(record_id)
+
+
+class ColourRecordQuery(Query):
+    campaign = campaign_field()
+
+
+class ColourGridQuery(ColourRecordQuery, PageQuery):
+    after = fields.String(
+        load_default=None, metadata={"description": "the last project id of the page before"}
+    )
+    limit = limit_field(1000, 10000)
+
+
+@blp.get("/colour-record")
+@require_role(*READERS)
+@blp.arguments(ColourGridQuery, location="query")
+@blp.response(200, ColourRecordResponse)
+@blp.doc(security=[{"bearer": []}])
+def colour_record(query):  # type: ignore[no-untyped-def]
+    """红黄绿灯月度记录: every project's colour at the end of each month of the campaign
+    (default: the current one) as known at that month's end (``as_of`` = ``known_at`` =
+    the month's last instant; the current month as of now, ``closed: false``), with its
+    runs of red months (``consecutive_red``); each month's counts cover every project,
+    ``projects`` are paged by id."""
+    body = _service().colour_record(query["campaign"])
+    body["projects"], next_after = page_after(
+        body["projects"],
+        query["after"],
+        query["limit"],
+        key=lambda r: r["project_id"],
+        ordered=True,
+    )
+    body["next_after"] = next_after
+    return body, 200, next_link(next_after)
+
+
+@blp.get("/colour-record/<project_id>")
+@require_role(*READERS)
+@blp.arguments(ColourRecordQuery, location="query")
+@blp.response(200, ColourRecordResponse)
+@blp.doc(security=[{"bearer": []}])
+def project_colour_record(query, project_id: str):  # type: ignore[no-untyped-def]
+    """One project's colour record (as ``/colour-record``, only its row)."""
+    return _service().colour_record(query["campaign"], project_id=project_id)
+
+
+class RecordColoursBody(Schema):
+    campaign = campaign_field()
+
+
+@blp.post("/colour-record/record")
+@require_role("office")
+@blp.arguments(RecordColoursBody)
+@blp.response(200, RecordedColoursResponse, description="nothing new to record")
+@blp.alt_response(201, schema=RecordedColoursResponse, description="months recorded now")
+@blp.doc(security=[{"bearer": []}])
+def record_colours(body):  # type: ignore[no-untyped-def]
+    """Record each ended month of the campaign (default: the current one) not recorded yet
+    as ``MonthColoursRecorded`` (the scheduler does it too, once a month has ended): the
+    months the rulebook's red-month criterion counts. 201 with the months recorded now;
+    nothing new: 200."""
+    principal = current_principal()
+    year, months = _service().record_month_colours(
+        body["campaign"], actor=principal.name, source=principal.source
+    )
+    return {"campaign": year, "recorded": months}, 201 if months else 200

@@ -24,6 +24,7 @@ from ..domain.rulebook import (
     INSPECTION_RESULTS,
     LINES,
     NOTICE_KINDS,
+    RED_MONTHS,
     CategoryTarget,
     CriticismCriterion,
     GradeBand,
@@ -108,6 +109,21 @@ class _Count(fields.Field):
         return value
 
 
+class _Months(_Count):
+    message = "must be a whole number >= 1"
+
+    def __init__(self) -> None:
+        fields.Field.__init__(
+            self, required=True, error_messages={**_MISSING, "null": self.message}
+        )
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int:
+        number = super()._deserialize(value, attr, data, **kwargs)
+        if number < 1:
+            raise ValidationError(self.message)
+        return number
+
+
 class _Incidents(fields.Field):
     message = f"must be a list of {', '.join(INCIDENT_KINDS)}"
 
@@ -181,8 +197,15 @@ class _Criterion(_Document):
     below = _Amount("0", "1")
 
 
+class _RedMonths(_Document):
+    months = _Months()
+
+
 _Criteria = _Document.from_dict(
-    {code: fields.Nested(_Criterion, load_default=None) for code in CRITICISM_CRITERIA},
+    {
+        **{code: fields.Nested(_Criterion, load_default=None) for code in CRITICISM_CRITERIA},
+        RED_MONTHS: fields.Nested(_RedMonths, load_default=None),
+    },
     name="_Criteria",
 )
 
@@ -273,6 +296,7 @@ def parse_rulebook(document: Any) -> Rulebook:
         approvals_before_campaign=lines["target_attainment"]["approvals_before_campaign"],
         report_due_day=lines["investment"]["report_due_day"],
         criticism_criteria=_criteria(data["rollup"]["criticism_criteria"] or {}),
+        red_months=_red_months(data["rollup"]["criticism_criteria"] or {}),
         advanced_count=data["rollup"].get("advanced_count"),
     )
 
@@ -281,8 +305,13 @@ def _criteria(named: dict[str, Any]) -> tuple[CriticismCriterion, ...]:
     return tuple(
         CriticismCriterion(code, rule["line"], rule["below"])
         for code, rule in named.items()
-        if rule is not None
+        if rule is not None and code != RED_MONTHS
     )
+
+
+def _red_months(named: dict[str, Any]) -> int | None:
+    rule = named.get(RED_MONTHS)
+    return None if rule is None else int(rule["months"])
 
 
 def _paths(messages: Any, path: str = "") -> dict[str, str]:

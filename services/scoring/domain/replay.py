@@ -19,6 +19,7 @@ from shared.events.codes import PROJECT_STREAM_PREFIX as PROJECT_PREFIX
 from shared.history import AMENDMENTS, Amendments, within
 from shared.history import Event as HistoryEvent
 
+from .colours import MONTH_COLOURS, MonthColours
 from .explanations import ZH
 from .facts import ProjectFacts
 from .rollup import (
@@ -59,12 +60,16 @@ class Replay:
         self.amendments: Amendments[Event] = amendments or Amendments()
         self._targets = self.amendments.targets
         self.projects: dict[str, ProjectFacts] = {}
+        self.colours = MonthColours()
+        """The month-end colours scheduling recorded for the year (`colours`)."""
         self.replayed = 0
 
     def feed(self, event: Event) -> None:
         self.replayed += 1
         stream_id = event.stream_id
         if not stream_id.startswith(PROJECT_PREFIX) or event.type in AMENDMENTS:
+            if event.type == MONTH_COLOURS:
+                self.colours.take(event.payload, self.year, self.as_of, self.zone)
             return
         project_id = stream_id[len(PROJECT_PREFIX) :]
         if event.event_id in self._targets:
@@ -121,6 +126,8 @@ class Replay:
             score_project(self.projects.pop(project_id), rulebook, period, texts)
             for project_id in sorted(self.projects)
         ]
+        if rulebook.red_months is not None:  # absent otherwise: earlier digests stay
+            self.colours.annotate(projects)
         rank_projects(projects, rulebook)
         units = roll_up(projects, rulebook, lambda p: p["lead_unit"])
         leaders = roll_up(projects, rulebook, lambda p: p["leader"])
@@ -134,7 +141,8 @@ class Replay:
             "campaign": campaign_totals(projects, rulebook),
             "events_replayed": self.replayed,
         }
-        if rulebook.criticism_criteria:  # absent otherwise: earlier digests stay as they were
+        if rulebook.criticism_criteria or rulebook.red_months is not None:
+            # absent otherwise: earlier digests stay as they were
             result["criticism_reasons"] = reasons
         return result
 

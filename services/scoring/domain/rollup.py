@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
-from .rulebook import GRADES, Rulebook
+from .rulebook import GRADES, RED_MONTHS, Rulebook
 from .scorecard import money, points_of
 
 
@@ -120,9 +120,19 @@ def criticism_reasons(
         met = [
             c.criterion for c in rb.criticism_criteria if _share(unit, by_id, c.line, rb) < c.below
         ]
+        if rb.red_months is not None and _red_run(unit, by_id) >= rb.red_months:
+            met.append(RED_MONTHS)
         if met:
             out[unit["name"]] = met
     return out
+
+
+def _red_run(unit: dict[str, Any], projects: dict[str, dict[str, Any]]) -> int:
+    """The longest run of consecutive red months of any of the unit's projects."""
+    return max(
+        (projects[pid].get("red_months", {}).get("longest", 0) for pid in unit["weights"]),
+        default=0,
+    )
 
 
 def _share(

@@ -38,6 +38,12 @@ CRITICISM_CRITERIA = ("not_proactive", "ineffective_measures", "no_evident_resul
 rulebook (`CriticismCriterion`) when the county names it."""
 
 
+RED_MONTHS = "consecutive_red"
+"""A ground for 通报批评 the county may add (``rollup.criticism_criteria.consecutive_red:
+{months: N}``): a unit leads a project that was red at N or more consecutive month ends,
+as scheduling recorded them (``MonthColoursRecorded``)."""
+
+
 class RulebookInvalid(ValueError):
     """A rulebook refused; ``errors`` maps each bad field's dotted path to why."""
 
@@ -104,6 +110,9 @@ class Rulebook:
     advanced_count: int | None = None
     """How many units are advanced, when the county names a number instead of
     ``advanced_share``."""
+    red_months: int | None = None
+    """`RED_MONTHS`: how many consecutive red months make a unit criticised (none unless
+    the county names it)."""
     rules: str = RULES
     """Which scoring rules apply (`RULES`, or `LEGACY_RULES` to re-run an assessment
     stored before them); not part of the document or its hash."""

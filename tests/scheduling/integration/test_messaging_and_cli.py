@@ -185,3 +185,24 @@ def test_a_units_token_from_the_command_line_acts_for_its_unit(env):
         main, ["token", "create", "--role", "office", "--name", "o-2", "--unit", "自然资源局"]
     )
     assert wrong.exit_code == 1 and "--unit" in wrong.output
+
+
+def test_the_colour_record_from_the_command_line_and_the_scheduler(env):
+    today = datetime.now(ZONE).date()
+    runtime = runtime_for(Settings.from_env(database_url=env))
+    Project(runtime.store, "p1").register(year=today.year)
+    runtime.close()
+    runner = CliRunner()
+    shown = runner.invoke(main, ["scheduling", "colours", "--campaign", str(today.year)])
+    assert shown.exit_code == 0, shown.output
+    assert "红黄绿灯月度记录" in shown.output and "p1 项目 p1" in shown.output
+    missing = runner.invoke(main, ["scheduling", "colours", "--project", "nobody"])
+    assert missing.exit_code == 1 and "nobody" in missing.output
+    if today.month == 1:
+        return  # the first month of the year has no ended month of its campaign yet
+    ticked = runner.invoke(main, ["scheduler", "--once"])
+    assert ticked.exit_code == 0, ticked.output
+    last = f"{today.year}年{today.month - 1}月"
+    assert f"已记录{last}红黄绿灯" in ticked.output
+    again = runner.invoke(main, ["scheduling", "colours", "--record"])
+    assert "已记录：无新的已结束月份" in again.output

@@ -20,6 +20,7 @@ from shared.documents import (
 )
 from shared.i18n import label, short_date
 
+from .by_kind import kind_sections
 from .common import (
     PlanDocument,
     board_sentence,
@@ -62,6 +63,7 @@ def build(doc: PlanDocument) -> OfficialDocument:
         ("参会人员", attendees(doc)),
         ("会议议程", programme(doc)),
         ("调度事项", agenda_items(doc)),
+        *([("分类调度", by_kind)] if (by_kind := kind_sections(doc.plan)) else []),
         ("有关要求", requirements(doc)),
     ]
     body += numbered_sections(sections)
