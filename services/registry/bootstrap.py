@@ -19,8 +19,9 @@ from .application.handlers import Registry
 from .application.integrations import Integrations
 from .application.ledger import LEDGER
 from .application.monthly_report import MONTHLY_REPORT
+from .application.pool import Pool
 from .application.spreadsheets import SpreadsheetImports
-from .entrypoints import admin, campaigns, errors, export, feed, imports, ingest, projects
+from .entrypoints import admin, campaigns, errors, export, feed, imports, ingest, pool, projects
 from .wiring import RegistryParts
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
@@ -37,11 +38,20 @@ def wire(runtime: Runtime) -> RegistryParts:
         Integrations(runtime.engine, PROJECT_EVENT_TYPES, lazy_secrets_box(runtime.settings)),
         SpreadsheetImports(registry, (LEDGER, MONTHLY_REPORT)),
         Campaigns(runtime.store, registry, CampaignBook(runtime.store)),
+        Pool(runtime.store, registry, runtime.settings.zone),
     )
 
 
 def register_routes(api: Api, runtime: Runtime) -> None:
-    blueprints = (feed.blp, projects.blp, campaigns.blp, ingest.blp, export.blp, imports.blp)
+    blueprints = (
+        feed.blp,
+        projects.blp,
+        campaigns.blp,
+        pool.blp,
+        ingest.blp,
+        export.blp,
+        imports.blp,
+    )
     for blueprint in (*blueprints, admin.blp):
         api.register_blueprint(blueprint)
 

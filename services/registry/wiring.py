@@ -9,6 +9,7 @@ from shared.runtime import Runtime
 from .application.campaigns import Campaigns
 from .application.handlers import Registry
 from .application.integrations import Integrations
+from .application.pool import Pool
 from .application.spreadsheets import SpreadsheetImports
 
 
@@ -22,6 +23,8 @@ class RegistryParts:
     """The office's 台账 and 填报表 (XLSX): preview, then confirm by digest."""
     campaigns: Campaigns
     """Campaigns (项目攻坚年) and carrying projects over."""
+    pool: Pool
+    """The project pool (项目库): stages, 入统, entering a campaign, conversions."""
 
     @classmethod
     def of(cls, runtime: Runtime) -> RegistryParts:

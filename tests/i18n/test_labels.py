@@ -58,6 +58,7 @@ ENUMERATIONS = {
     "site_meeting_kind": (events.SITE_MEETING_KINDS,),
     "role": (ROLES,),
     "event_type": (tuple(t.name for t in CATALOGUE),),
+    "project_stage": (registry_project.STAGES, events.POOL_STAGES),
 }
 
 
