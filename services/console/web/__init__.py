@@ -8,6 +8,7 @@ from . import (  # noqa: F401  (registers the views)
     dispatch,
     imports,
     overview,
+    pool,
     projects,
     public,
     site_meetings,
