@@ -376,6 +376,7 @@ class _ProjectYear:
         if self.category == "breakthrough":
             # Continuing projects (续建) broke ground in earlier years; work resumes.
             self.event("ConstructionStarted", at(self.start, 9), {"note": "续建项目，年度复工"})
+            self.enter_statistics(self.start + timedelta(days=1), "续建项目，以前年度已入统")
         if self.category != "new_start":
             return None
         planned = date.fromisoformat(self.project.registration["planned_start"])
@@ -384,7 +385,16 @@ class _ProjectYear:
         if started >= date(self.year, 12, 25):
             return None
         self.event("ConstructionStarted", at(started, 9), {"note": "举行开工仪式"})
+        if self.fate != "poor":  # a poor project is never 入统 (the 入库 rule turns it red)
+            self.enter_statistics(started + timedelta(days=20), "开工后按月入统")
         return started
+
+    def enter_statistics(self, on: date, note: str) -> None:
+        """入统 (``ProjectStatisticsEntered``), recorded the same day; none after year end."""
+        if on >= date(self.year, 12, 25):
+            return
+        occurred = at(on, 11)
+        self.event("ProjectStatisticsEntered", occurred, {"note": note}, arrives=occurred)
 
     def report_investment(self, started: date | None) -> None:
         """The unit's monthly report, sent around the 5th of the next month."""

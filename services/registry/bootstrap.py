@@ -9,6 +9,8 @@ from flask import Flask
 from flask_smorest import Api
 
 from shared.campaign_log import CampaignBook
+from shared.documents.office import OfficeConfig
+from shared.documents.ranks import LeaderRanks
 from shared.events import PROJECT_EVENT_TYPES
 from shared.http import create_base_app
 from shared.runtime import Runtime
@@ -21,7 +23,19 @@ from .application.ledger import LEDGER
 from .application.monthly_report import MONTHLY_REPORT
 from .application.pool import Pool
 from .application.spreadsheets import SpreadsheetImports
-from .entrypoints import admin, campaigns, errors, export, feed, imports, ingest, pool, projects
+from .application.visits import Visits
+from .entrypoints import (
+    admin,
+    campaigns,
+    errors,
+    export,
+    feed,
+    imports,
+    ingest,
+    pool,
+    projects,
+    visits,
+)
 from .wiring import RegistryParts
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
@@ -33,12 +47,16 @@ def wire(runtime: Runtime) -> RegistryParts:
     """The registry's use cases (the composition root attaches them to the runtime)."""
     declare_actors(runtime)
     registry = Registry(runtime.store, max_skew_seconds=runtime.settings.max_clock_skew_seconds)
+    zone = runtime.settings.zone
+    pool = Pool(runtime.store, registry, zone)
+    ranks = LeaderRanks(OfficeConfig.load())
     return RegistryParts(
         registry,
         Integrations(runtime.engine, PROJECT_EVENT_TYPES, lazy_secrets_box(runtime.settings)),
         SpreadsheetImports(registry, (LEDGER, MONTHLY_REPORT)),
         Campaigns(runtime.store, registry, CampaignBook(runtime.store)),
-        Pool(runtime.store, registry, runtime.settings.zone),
+        pool,
+        Visits(runtime.store, pool, zone, ranks.ordered),
     )
 
 
@@ -48,6 +66,7 @@ def register_routes(api: Api, runtime: Runtime) -> None:
         projects.blp,
         campaigns.blp,
         pool.blp,
+        visits.blp,
         ingest.blp,
         export.blp,
         imports.blp,

@@ -525,6 +525,25 @@ class ProjectStatisticsEntered(Schema):
     note = _text
 
 
+class LeaderVisited(Schema):
+    """挂点服务: the project's leader (一个镇领导牵头) visits it and serves it."""
+
+    visit_id = _noted(
+        fields.String(required=True, validate=validate.Length(1, 64)), "挂点服务记录编号"
+    )
+    leader = _noted(
+        fields.String(required=True, validate=validate.Length(1, 200)), "挂点领导（姓名和职务）"
+    )
+    services = _noted(
+        fields.String(required=True, validate=validate.Length(1, 2000)), "服务内容：做了什么"
+    )
+    problems_solved = _noted(
+        fields.List(fields.String(validate=validate.Length(1, 1000)), load_default=list),
+        "现场解决的问题",
+    )
+    note = _text
+
+
 CATALOGUE: tuple[EventType, ...] = (
     EventType("ProjectRegistered", ProjectRegistered, meaning="a key project enters the campaign"),
     EventType(
@@ -674,6 +693,12 @@ CATALOGUE: tuple[EventType, ...] = (
         ProjectStatisticsEntered,
         meaning="a started project is entered into the statistics database (入统)",
     ),
+    EventType(
+        "LeaderVisited",
+        LeaderVisited,
+        meaning="the project's leader visits and serves it (挂点服务): what was done, the "
+        "problems solved",
+    ),
 )
 
 PROJECT_EVENT_TYPES = (
@@ -681,6 +706,7 @@ PROJECT_EVENT_TYPES = (
     "ProjectResumed",
     "ProjectCarriedOver",
     *POOL_EVENT_TYPES,
+    "LeaderVisited",
 )
 """Types that live in ``project-<id>`` streams (registry's categories)."""
 

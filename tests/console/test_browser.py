@@ -87,6 +87,7 @@ PAGES = [
     ("office", f"/projects/{PROJECT}?as_of=2025-12-31&compare=2025-06-30", "project-compare"),
     ("office", "/dispatch", "dispatch"),
     ("office", "/pool", "pool"),
+    ("office", "/visits?quarter=2025-Q4", "visits"),
     ("office", "/assessments", "assessments"),
     ("auditor", "/audit?project=XM2025003", "audit"),
     ("admin", "/admin", "admin"),

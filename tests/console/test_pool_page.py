@@ -80,3 +80,48 @@ def test_a_refusal_is_an_error_page_in_chinese_and_the_viewer_has_no_forms(site)
     page = viewer.get("/pool").text
     assert "项目库" in page and "入库日期" not in page
     assert _post(viewer, "/pool/stage", project_id="pool-1", stage="preliminary").status_code == 403
+
+
+def _register(runtime, project_id: str, leader: str) -> None:  # type: ignore[no-untyped-def]
+    from services.registry.application.submissions import Submission
+    from services.registry.wiring import RegistryParts
+    from shared.eventstore import now_utc
+    from tests.registry.unit.builders import registration
+
+    RegistryParts.of(runtime).registry.submit(
+        Submission(
+            event_id=f"reg-{project_id}",
+            type="ProjectRegistered",
+            occurred_at=now_utc(),
+            payload=registration(project_id, national_code=None, leader=leader, year=2026),
+            project_id=project_id,
+        )
+    )
+
+
+def test_the_visits_page_names_the_leaders_who_have_not_visited_and_the_office_records_one(site):
+    app, runtime = site
+    _register(runtime, "p1", "张副县长")
+    _register(runtime, "p2", "王县长")
+    office = _client(app, "office1")
+    token = csrf_of(office.get("/visits?quarter=2026-Q4").text)
+    recorded = office.post(
+        "/visits",
+        data={
+            "csrf_token": token, "project_id": "p1", "on": "2026-11-05",
+            "services": "现场协调用地报批", "problems": "用地预审\n林地占用", "quarter": "2026-Q4",
+        },
+    )  # fmt: skip
+    assert recorded.status_code == 302, recorded.text
+    page = words(office.get("/visits?quarter=2026-Q4").text)
+    assert "2026年第4季度未到挂点项目的领导 王县长 ：年产10万吨新材料项目（p2）" in page
+    assert "1次 2个 2026年11月5日" in page
+    project = words(office.get("/projects/p1").text)
+    assert (
+        "挂点服务 日期 挂点领导 服务内容 解决的问题 2026年11月5日 张副县长 现场协调用地报批 用地预审；林地占用"
+        in project
+    )
+    refused = office.post("/visits", data={"csrf_token": token, "project_id": "p1", "services": ""})
+    assert refused.status_code == 422 and "未能记录" in words(refused.text)
+    viewer = _client(app, "viewer1")
+    assert "记录挂点服务" not in viewer.get("/visits").text

@@ -12,6 +12,7 @@ from . import (  # noqa: F401  (registers the views)
     projects,
     public,
     site_meetings,
+    visits,
 )
 from .base import bp
 

@@ -40,6 +40,7 @@ NAV = (
     ("console.overview", "总览·挂图作战", ("office", "auditor", "viewer")),
     ("console.projects", "项目", ("office", "auditor", "viewer")),
     ("console.pool", "项目库", ("office", "auditor", "viewer")),
+    ("console.visits", "挂点服务", ("office", "auditor", "viewer")),
     ("console.imports", "导入台账", ("office",)),
     ("console.dispatch", "调度", ("office", "auditor", "viewer")),
     ("console.assessments", "考核", ("office", "auditor", "approver", "viewer")),

@@ -43,7 +43,7 @@ def pool():  # type: ignore[no-untyped-def]
     )
 
 
-def _written() -> Written:
+def written_now() -> Written:
     """The signed-in user as the writer; the form's date is noon of that day."""
     user = current_user()
     assert user is not None
@@ -60,7 +60,7 @@ def _wan_to_yuan(text: str) -> str:
         return text
 
 
-def _form(name: str) -> str:
+def form_text(name: str) -> str:
     return (request.form.get(name) or "").strip()
 
 
@@ -77,19 +77,19 @@ def _done(write: Any) -> Any:
 def pool_enter():  # type: ignore[no-untyped-def]
     """项目入库: id, name, sector, town, total investment in 万元, stage."""
     payload = {
-        name: _form(name)
+        name: form_text(name)
         for name in ("project_id", "name", "sector", "town", "stage")
-        if _form(name)
+        if form_text(name)
     }
-    payload["total_investment"] = _wan_to_yuan(_form("total_investment_wan"))
-    return _done(lambda: _pool().enter(payload, _written()))
+    payload["total_investment"] = _wan_to_yuan(form_text("total_investment_wan"))
+    return _done(lambda: _pool().enter(payload, written_now()))
 
 
 @bp.post("/pool/stage")
 @signed_in("office")
 def pool_stage():  # type: ignore[no-untyped-def]
     """阶段推进 (a pool stage), or 入统 (``stage`` = ``statistics``)."""
-    project_id, stage = _form("project_id"), _form("stage")
+    project_id, stage = form_text("project_id"), form_text("stage")
     if stage == "statistics":
-        return _done(lambda: _pool().enter_statistics(project_id, None, "", _written()))
-    return _done(lambda: _pool().advance(project_id, stage, _form("note"), _written()))
+        return _done(lambda: _pool().enter_statistics(project_id, None, "", written_now()))
+    return _done(lambda: _pool().advance(project_id, stage, form_text("note"), written_now()))

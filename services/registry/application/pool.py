@@ -42,19 +42,19 @@ class Pool:
 
     def enter(self, payload: dict[str, Any], written: Written) -> Outcome:
         """A project enters the pool (``ProjectPooled``)."""
-        return self._submit("ProjectPooled", str(payload.get("project_id", "")), payload, written)
+        return self.submit("ProjectPooled", str(payload.get("project_id", "")), payload, written)
 
     def advance(self, project_id: str, stage: str, note: str, written: Written) -> Outcome:
         """The project moves to a later pool stage (``ProjectStageChanged``)."""
         payload = {"stage": stage, "note": note}
-        return self._submit("ProjectStageChanged", project_id, payload, written)
+        return self.submit("ProjectStageChanged", project_id, payload, written)
 
     def enter_statistics(
         self, project_id: str, statistics_code: str | None, note: str, written: Written
     ) -> Outcome:
         """The started project is entered into the statistics database (入统)."""
         payload = {"statistics_code": statistics_code, "note": note}
-        return self._submit("ProjectStatisticsEntered", project_id, payload, written)
+        return self.submit("ProjectStatisticsEntered", project_id, payload, written)
 
     def enter_campaign(self, project_id: str, body: dict[str, Any], written: Written) -> Outcome:
         """A pooled project enters campaign ``body["year"]``: its ``ProjectRegistered``,
@@ -63,11 +63,12 @@ class Pool:
         pooled = {name: _text(getattr(project, name)) for name in _FROM_POOL}
         stated = {k: v for k, v in body.items() if v is not None}
         payload = {**{k: v for k, v in pooled.items() if v}, **stated, "project_id": project_id}
-        return self._submit("ProjectRegistered", project_id, payload, written)
+        return self.submit("ProjectRegistered", project_id, payload, written)
 
-    def _submit(
+    def submit(
         self, type_: str, project_id: str, payload: dict[str, Any], written: Written
     ) -> Outcome:
+        """One event of ``type_`` on the project's stream, through its rules."""
         return self.registry.submit(
             Submission(
                 event_id=written.event_id or str(uuid.uuid4()),

@@ -21,7 +21,7 @@ CONVERSIONS = (("signed", "started"), ("started", "commissioned"))
 
 def local_dates(project: KeyProject, zone: ZoneInfo) -> dict[str, str]:
     """Each stage the project entered → the day, in the campaign's time zone."""
-    return {stage: _day(at, zone).isoformat() for stage, at in project.stage_dates().items()}
+    return {stage: local_day(at, zone).isoformat() for stage, at in project.stage_dates().items()}
 
 
 def listing(project: KeyProject, zone: ZoneInfo) -> dict[str, Any]:
@@ -34,7 +34,7 @@ def listing(project: KeyProject, zone: ZoneInfo) -> dict[str, Any]:
         "total_investment": f"{project.total_investment:.2f}",
         "stage": project.stage,
         "stage_dates": local_dates(project, zone),
-        "statistics_on": _day(project.statistics_at, zone).isoformat()
+        "statistics_on": local_day(project.statistics_at, zone).isoformat()
         if project.statistics_at
         else None,
         "campaign_years": sorted(project.campaign_years),
@@ -104,8 +104,8 @@ def _open_in(quarter: Quarter, dates: dict[str, date], source: str, target: str)
 
 
 def _dates(project: KeyProject, zone: ZoneInfo) -> dict[str, date]:
-    return {stage: _day(at, zone) for stage, at in project.stage_dates().items()}
+    return {stage: local_day(at, zone) for stage, at in project.stage_dates().items()}
 
 
-def _day(instant: str, zone: ZoneInfo) -> date:
+def local_day(instant: str, zone: ZoneInfo) -> date:
     return datetime.fromisoformat(instant.replace("Z", "+00:00")).astimezone(zone).date()

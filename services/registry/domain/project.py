@@ -96,6 +96,8 @@ class KeyProject:
     statistics_at: str | None = None
     """When the project was entered into the statistics database (入统)."""
     statistics_code: str | None = None
+    visits: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """挂点服务 by id: the leader, what was done, the problems solved, when."""
     version: int = 0
     """Stream version of the last event folded in."""
     last_occurred_at: str | None = None
@@ -380,6 +382,7 @@ class KeyProject:
             "stages": self.stages,
             "statistics_at": self.statistics_at,
             "statistics_code": self.statistics_code,
+            "visits": self.visits,
             "version": self.version,
             "last_occurred_at": self.last_occurred_at,
         }
@@ -482,6 +485,7 @@ _APPLY: dict[str, Callable[[KeyProject, ProjectEvent, Any], None]] = {
     "ProjectPooled": KeyProject._pooled,
     "ProjectStageChanged": KeyProject._stage,
     "ProjectStatisticsEntered": KeyProject._statistics,
+    "LeaderVisited": _record("visits", "visit_id"),
     "EventCorrected": KeyProject._amended,
     "EventRetracted": KeyProject._amended,
 }

@@ -353,4 +353,5 @@ RULES: dict[str, Rule] = {
     "ProjectCarriedOver": _carried_over,
     "ProjectStageChanged": _stage_changed,
     "ProjectStatisticsEntered": _statistics_entered,
+    "LeaderVisited": _new_record("visits", "visit_id"),
 }

@@ -37,30 +37,30 @@ def pool() -> Pool:
     return RegistryParts.of(current_app.extensions["gongjian.runtime"]).pool
 
 
-class _Envelope(Schema):
+class Envelope(Schema):
     occurred_at = fields.AwareDateTime(
         load_default=None, metadata={"description": "when it happened (default: now)"}
     )
     event_id = fields.UUID(load_default=None)
 
 
-class PoolEntryBody(ProjectPooledPayload, _Envelope):
+class PoolEntryBody(ProjectPooledPayload, Envelope):
     """A ``ProjectPooled`` payload."""
 
 
-class StageBody(_Envelope):
+class StageBody(Envelope):
     stage = fields.String(required=True, validate=validate.OneOf(POOL_STAGES))
     note = fields.String(load_default="", validate=validate.Length(0, 2000))
 
 
-class StatisticsBody(_Envelope):
+class StatisticsBody(Envelope):
     statistics_code = fields.String(
         load_default=None, allow_none=True, validate=validate.Length(1, 64)
     )
     note = fields.String(load_default="", validate=validate.Length(0, 2000))
 
 
-class EnterCampaignBody(ProjectRegisteredPayload, _Envelope):
+class EnterCampaignBody(ProjectRegisteredPayload, Envelope):
     """A ``ProjectRegistered`` payload without the project id (the path's); name, sector,
     town, total investment and owner unit default to the pool entry's."""
 
@@ -110,14 +110,14 @@ class ConversionsResponse(LabelledSchema):
     quarters = fields.List(fields.Nested(QuarterView))
 
 
-def _written_by(body: dict[str, Any]) -> Written:
+def written_by(body: dict[str, Any]) -> Written:
     principal = current_principal()
     return Written(
         principal.name, principal.source, body["occurred_at"], event_id_text(body["event_id"])
     )
 
 
-def _raw() -> dict[str, Any]:
+def raw_body() -> dict[str, Any]:
     raw = dict(request.get_json())
     raw.pop("occurred_at", None)
     raw.pop("event_id", None)
@@ -132,7 +132,7 @@ def _raw() -> dict[str, Any]:
 @blp.doc(security=SECURITY)
 def enter_pool(body: dict[str, Any]) -> Response:
     """A project enters the pool at a stage (``ProjectPooled``), before any campaign."""
-    return _written(pool().enter(_raw(), _written_by(body)))
+    return _written(pool().enter(raw_body(), written_by(body)))
 
 
 @blp.post("/pool/<project_id>/stage")
@@ -145,7 +145,7 @@ def change_stage(body: dict[str, Any], project_id: str) -> Response:
     """The project moves to a later pool stage (``ProjectStageChanged``); 开工, 竣工 and
     投产 are the project's ``ConstructionStarted``, ``ProjectCompleted``,
     ``ProjectCommissioned``."""
-    return _written(pool().advance(project_id, body["stage"], body["note"], _written_by(body)))
+    return _written(pool().advance(project_id, body["stage"], body["note"], written_by(body)))
 
 
 @blp.post("/pool/<project_id>/statistics")
@@ -158,7 +158,7 @@ def enter_statistics(body: dict[str, Any], project_id: str) -> Response:
     """The started project is entered into the statistics database (入统,
     ``ProjectStatisticsEntered``)."""
     outcome = pool().enter_statistics(
-        project_id, body["statistics_code"], body["note"], _written_by(body)
+        project_id, body["statistics_code"], body["note"], written_by(body)
     )
     return _written(outcome)
 
@@ -172,7 +172,7 @@ def enter_statistics(body: dict[str, Any], project_id: str) -> Response:
 def enter_campaign(body: dict[str, Any], project_id: str) -> Response:
     """A pooled project enters campaign ``year`` (its ``ProjectRegistered``); it is
     carried over to later years as any key project (``/carry-over``)."""
-    return _written(pool().enter_campaign(project_id, _raw(), _written_by(body)))
+    return _written(pool().enter_campaign(project_id, raw_body(), written_by(body)))
 
 
 @blp.get("/pool")

@@ -135,3 +135,49 @@ def _conversion_text(conversion: dict[str, Any]) -> str:
         return f"{name} 无可转化项目"
     rate = f"{float(conversion['rate']) * 100:.0f}%"
     return f"{name} {conversion['converted']}/{conversion['could']}（{rate}）"
+
+
+@click.group()
+def visits() -> None:
+    """挂点服务：领导到挂点项目服务的记录；本季度未到挂点项目的领导。"""
+
+
+@visits.command("record")
+@click.argument("project_id")
+@click.option("--services", required=True, help="服务内容：做了什么")
+@click.option("--solved", multiple=True, help="解决的问题（可多次给出）")
+@click.option("--leader", default=None, help="挂点领导（默认：项目分包领导）")
+@_ON
+@click.pass_obj
+def visits_record(obj, project_id: str, services: str, solved, leader, on) -> None:  # type: ignore[no-untyped-def]
+    """记录一次挂点服务（LeaderVisited）。"""
+    from ..wiring import RegistryParts
+
+    body = {"services": services, "problems_solved": list(solved)}
+    if leader:
+        body["leader"] = leader
+    parts = RegistryParts.of(obj.runtime())
+    _run("不能记录", lambda: parts.visits.record(project_id, body, _written(obj, on)))
+    click.echo(f"项目 {project_id} 的挂点服务已记录")
+
+
+@visits.command("quarter")
+@click.argument("quarter")
+@click.pass_obj
+def visits_quarter(obj, quarter: str) -> None:  # type: ignore[no-untyped-def]
+    """一个季度（如 2026-Q4）各领导的挂点服务，未到的项目在前。"""
+    import re
+
+    from ..wiring import RegistryParts
+
+    found = re.fullmatch(r"(\d{4})-Q([1-4])", quarter)
+    if not found:
+        raise click.BadParameter("季度写作 2026-Q4", param_hint="QUARTER")
+    leaders = RegistryParts.of(obj.runtime()).visits.quarter(int(found[1]), int(found[2]))
+    if not leaders:
+        click.echo("本季度没有挂点项目")
+    for row in leaders:
+        names = {p["project_id"]: p["name"] for p in row["projects"]}
+        missing = "、".join(names[p] for p in row["not_visited"])
+        done = f"已到{len(row['visited'])}个项目"
+        click.echo(f"{row['leader']}：{done}" + (f"；未到：{missing}" if missing else ""))

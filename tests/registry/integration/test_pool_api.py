@@ -49,9 +49,7 @@ def _in_campaign_and_started(client, office):
 
 
 class TestThePoolBeforeACampaign:
-    def test_a_pooled_project_has_its_stages_with_their_dates_and_no_campaign(
-        self, client, office
-    ):
+    def test_a_pooled_project_has_its_stages_with_their_dates_and_no_campaign(self, client, office):
         _pooled_and_signed(client, office)
         project = client.get("/v1/projects/pool-1", headers=office).json["project"]
         assert (project["pooled"], project["stage"], project["stage_label"]) == (
@@ -103,9 +101,7 @@ class TestThePoolBeforeACampaign:
 
 
 class TestEnteringACampaign:
-    def test_the_registration_takes_the_pool_entry_and_the_project_is_listed(
-        self, client, office
-    ):
+    def test_the_registration_takes_the_pool_entry_and_the_project_is_listed(self, client, office):
         _in_campaign_and_started(client, office)
         project = client.get("/v1/projects/pool-1", headers=office).json["project"]
         assert (project["name"], project["total_investment"], project["year"]) == (

@@ -40,3 +40,32 @@ def test_a_refusal_is_a_one_line_error(sqlite_url):
     assert early.exit_code == 1 and "不能入统" in early.output
     bad_day = run(sqlite_url, "pool", "stage", "pool-1", "preliminary", "--on", "2024-13-01")
     assert bad_day.exit_code == 2 and "YYYY-MM-DD" in bad_day.output
+
+
+def test_a_visit_is_recorded_and_the_quarter_names_who_has_not_visited(sqlite_url):
+    from services.composition import runtime_for
+    from services.registry.application.submissions import Submission
+    from services.registry.wiring import RegistryParts
+    from shared.config import Settings
+    from tests.registry.unit.builders import registration
+
+    runtime = runtime_for(Settings.from_env(database_url=sqlite_url))
+    for project_id, leader in (("p1", "张副县长"), ("p2", "王县长")):
+        RegistryParts.of(runtime).registry.submit(
+            Submission(
+                f"reg-{project_id}",
+                "ProjectRegistered",
+                runtime.store.clock(),
+                registration(project_id, national_code=None, leader=leader),
+                project_id,
+            )
+        )
+    runtime.close()
+    recorded = run(
+        sqlite_url, "visits", "record", "p1", "--services", "协调用电",
+        "--solved", "临时用电", "--on", "2024-05-06",
+    )  # fmt: skip
+    assert recorded.exit_code == 0, recorded.output
+    quarter = run(sqlite_url, "visits", "quarter", "2024-Q2").output.splitlines()
+    assert quarter == ["王县长：已到0个项目；未到：年产10万吨新材料项目", "张副县长：已到1个项目"]
+    assert run(sqlite_url, "visits", "quarter", "2024-5").exit_code == 2
