@@ -223,6 +223,7 @@ def _project(number, index, planned, annual, year, rng, new_id) -> DemoProject: 
     year_of.meet_or_slip_milestones()
     year_of.raise_and_resolve_issues()
     year_of.inspect_and_notify()
+    year_of.visit_by_leader(number)
     return project
 
 
@@ -388,6 +389,23 @@ class _ProjectYear:
         if self.fate != "poor":  # a poor project is never 入统 (the 入库 rule turns it red)
             self.enter_statistics(started + timedelta(days=20), "开工后按月入统")
         return started
+
+    def visit_by_leader(self, number: int) -> None:
+        """挂点服务: the leader visits once a quarter from the second; a poor project's
+        leader misses the fourth, a vetoed one's the third. Draws nothing from ``rng``."""
+        missed = {"poor": 4, "vetoed": 3}.get(self.fate)
+        leader = self.project.registration["leader"]
+        for quarter, month in ((2, 5), (3, 8), (4, 11)):
+            if quarter == missed:
+                continue
+            occurred = at(date(self.year, month, 5 + number % 20), 10)
+            payload = {
+                "visit_id": f"{self.project.project_id}-Q{quarter}",
+                "leader": leader,
+                "services": "到项目现场调研，听取进展汇报，协调推进",
+                "problems_solved": ["施工用电接入"] if quarter == 2 else [],
+            }
+            self.event("LeaderVisited", occurred, payload, arrives=occurred)
 
     def enter_statistics(self, on: date, note: str) -> None:
         """入统 (``ProjectStatisticsEntered``), recorded the same day; none after year end."""

@@ -174,3 +174,12 @@ class TestConversions:
     def test_a_year_is_required(self, client, office):
         response = client.get("/v1/pool/conversions", headers=office)
         assert response.status_code == 422
+
+
+def test_a_project_still_in_the_pool_cannot_be_carried_over(client, office):
+    _pooled_and_signed(client, office)
+    response = client.post(
+        "/v1/projects/pool-1/carry-over", json={"to_year": 2025, "reason": "续建"}, headers=office
+    )
+    assert (response.status_code, response.json["code"]) == (422, "not_registered")
+    assert "仍在项目库中" in response.json["detail"]
