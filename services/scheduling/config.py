@@ -195,6 +195,8 @@ def _section(kind: type, values: Mapping[str, Any]) -> Any:
             converted[name] = Decimal(str(value))
         elif isinstance(current, int):
             converted[name] = int(value)
+        elif isinstance(current, date):
+            converted[name] = date.fromisoformat(str(value))
         else:
             converted[name] = str(value)
     return replace(default, **converted)

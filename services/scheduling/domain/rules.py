@@ -62,6 +62,9 @@ class Thresholds:
     """入库 rule, the county's own choice: started this many months and not 入统 is yellow."""
     statistics_red_months: int = 2
     """… and this many months is red (0 for either: that colour is not given)."""
+    statistics_since: date = date(2026, 1, 1)
+    """… for projects started on or after this day: the county began recording 入统 with
+    its 2026 campaign, so earlier starts (and plans made of them) are not judged by it."""
 
 
 @dataclass(frozen=True)
@@ -347,7 +350,8 @@ def _incidents(state: ProjectState) -> list[Finding]:
 def _statistics(state: ProjectState, today: date, t: Thresholds) -> list[Finding]:
     """入库 rule: started and not 入统 ``statistics_yellow_months`` later is yellow,
     ``statistics_red_months`` later red (months counted from the start's day)."""
-    if state.started_on is None or state.statistics_on is not None:
+    started = state.started_on
+    if started is None or started < t.statistics_since or state.statistics_on is not None:
         return []
     months = months_between(state.started_on, today)
     colour = _statistics_colour(months, t)

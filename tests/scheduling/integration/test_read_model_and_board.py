@@ -195,8 +195,17 @@ def test_two_catch_ups_at_once_apply_each_event_once(service, project, clock):
 
 
 def test_the_board_turns_a_project_started_and_not_in_the_statistics_database_red(
-    service, project, clock
+    clocked_store, project, clock
 ):
+    from datetime import date
+
+    from services.scheduling.application.service import SchedulingService
+    from services.scheduling.config import SchedulingConfig
+    from services.scheduling.domain.rules import Thresholds
+    from tests.scheduling.helpers import ZONE
+
+    in_force = SchedulingConfig(thresholds=Thresholds(statistics_since=date(2024, 1, 1)))
+    service = SchedulingService(clocked_store, ZONE, in_force, clock=clock)
     p = project("p1")
     p.register()
     p.invest_on_plan(5)

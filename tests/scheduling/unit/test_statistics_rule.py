@@ -4,6 +4,9 @@ the county's own choice (configuration), and the reason says so in Chinese."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
+
 import pytest
 
 from services.scheduling.config import SchedulingConfig
@@ -24,8 +27,12 @@ def _started(*more) -> ProjectState:  # type: ignore[no-untyped-def]
     return state_of(registered(), fact("ConstructionStarted", "2024-03-15"), *reports, *more)
 
 
-def _statistics(state: ProjectState, today: str, thresholds: Thresholds | None = None):
-    found = findings(state, day(today), thresholds or Thresholds())
+SINCE_2024 = Thresholds(statistics_since=date(2024, 1, 1))
+"""The rule in force for these 2024 projects (the default is from 2026)."""
+
+
+def _statistics(state: ProjectState, today: str, thresholds: Thresholds = SINCE_2024):
+    found = findings(state, day(today), thresholds)
     return [f for f in found if f.rule == "statistics_missing"]
 
 
@@ -56,7 +63,7 @@ def test_the_reason_names_the_start_the_months_and_the_countys_rule_in_chinese()
 def test_entering_the_statistics_database_clears_it():
     state = _started(fact("ProjectStatisticsEntered", "2024-04-20"))
     assert _statistics(state, "2024-09-30") == []
-    assert status(findings(state, day("2024-09-30"), Thresholds())) == "green"
+    assert status(findings(state, day("2024-09-30"), SINCE_2024)) == "green"
 
 
 def test_a_project_not_started_is_not_judged_by_it():
@@ -64,13 +71,13 @@ def test_a_project_not_started_is_not_judged_by_it():
 
 
 def test_the_months_are_the_countys_choice_and_zero_turns_a_colour_off():
-    county = Thresholds(statistics_yellow_months=2, statistics_red_months=3)
+    county = replace(SINCE_2024, statistics_yellow_months=2, statistics_red_months=3)
     assert _statistics(_started(), "2024-05-20", county)[0].colour == "yellow"
     assert "满3个月未入统为红" in _statistics(_started(), "2024-05-20", county)[0].reason
-    no_red = Thresholds(statistics_red_months=0)
+    no_red = replace(SINCE_2024, statistics_red_months=0)
     (found,) = _statistics(_started(), "2024-12-31", no_red)
     assert found.colour == "yellow" and "为红" not in found.reason
-    off = Thresholds(statistics_yellow_months=0, statistics_red_months=0)
+    off = replace(SINCE_2024, statistics_yellow_months=0, statistics_red_months=0)
     assert _statistics(_started(), "2024-12-31", off) == []
 
 
@@ -96,3 +103,16 @@ def test_the_configuration_takes_the_months_from_the_file_and_the_environment():
 )
 def test_whole_months_are_counted_from_the_day_of_the_start(start, today, months):
     assert months_between(day(start), day(today)) == months
+
+
+def test_a_project_started_before_the_rule_was_in_force_is_not_judged_by_it():
+    # the default: in force for starts from 2026-01-01, so a store of 2025 answers as before
+    assert _statistics(_started(), "2024-12-31", Thresholds()) == []
+    county = replace(SINCE_2024, statistics_since=date(2024, 3, 16))
+    assert _statistics(_started(), "2024-12-31", county) == []
+
+
+def test_the_day_the_rule_is_in_force_is_configuration():
+    config = SchedulingConfig.load({"GONGJIAN_SCHEDULING_STATISTICS_SINCE": "2024-01-01"})
+    assert config.thresholds.statistics_since == date(2024, 1, 1)
+    assert SchedulingConfig.load({}).thresholds.statistics_since == date(2026, 1, 1)
