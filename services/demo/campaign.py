@@ -380,6 +380,13 @@ class _ProjectYear:
             self.enter_statistics(self.start + timedelta(days=1), "续建项目，以前年度已入统")
         if self.category != "new_start":
             return None
+        signed = at(self.project.registered_on + timedelta(days=2), 10)  # 项目库: 签约 → 开工
+        self.event(
+            "ProjectStageChanged",
+            signed,
+            {"stage": "signed", "note": "签订投资协议"},
+            arrives=signed,
+        )
         planned = date.fromisoformat(self.project.registration["planned_start"])
         slip = {"good": 0, "vetoed": 0, "fair": 20, "poor": 100}[self.fate]
         started = planned + timedelta(days=slip + self.rng.randrange(0, 5))
