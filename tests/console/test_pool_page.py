@@ -7,25 +7,12 @@ import re
 
 import pytest
 
-from services.composition import create_app, migrate, runtime_for
-from services.console.accounts import Accounts
-from shared.config import Settings
-
-from .conftest import FAST_HASHER, PASSWORD, csrf_of, sign_in
+from .conftest import csrf_of, empty_site, sign_in
 
 
 @pytest.fixture
 def site(tmp_path):  # type: ignore[no-untyped-def]
-    settings = Settings.from_env(
-        database_url=f"sqlite:///{tmp_path / 'g.db'}", redis_url="", data_dir=tmp_path
-    )
-    migrate(settings)
-    runtime = runtime_for(settings)
-    app = create_app(runtime)
-    accounts = Accounts(runtime.engine, FAST_HASHER)
-    app.extensions["console.accounts"] = accounts
-    accounts.create("office1", "office", PASSWORD, "办公室")
-    accounts.create("viewer1", "viewer", PASSWORD, "公众")
+    app, runtime = empty_site(tmp_path, {"office1": "office", "viewer1": "viewer"})
     yield app, runtime
     runtime.close()
 
