@@ -223,6 +223,7 @@ def _project(number, index, planned, annual, year, rng, new_id) -> DemoProject: 
     year_of.meet_or_slip_milestones()
     year_of.raise_and_resolve_issues()
     year_of.inspect_and_notify()
+    year_of.visit_by_leader(number)
     return project
 
 
@@ -376,15 +377,49 @@ class _ProjectYear:
         if self.category == "breakthrough":
             # Continuing projects (续建) broke ground in earlier years; work resumes.
             self.event("ConstructionStarted", at(self.start, 9), {"note": "续建项目，年度复工"})
+            self.enter_statistics(self.start + timedelta(days=1), "续建项目，以前年度已入统")
         if self.category != "new_start":
             return None
+        signed = at(self.project.registered_on + timedelta(days=2), 10)  # 项目库: 签约 → 开工
+        self.event(
+            "ProjectStageChanged",
+            signed,
+            {"stage": "signed", "note": "签订投资协议"},
+            arrives=signed,
+        )
         planned = date.fromisoformat(self.project.registration["planned_start"])
         slip = {"good": 0, "vetoed": 0, "fair": 20, "poor": 100}[self.fate]
         started = planned + timedelta(days=slip + self.rng.randrange(0, 5))
         if started >= date(self.year, 12, 25):
             return None
         self.event("ConstructionStarted", at(started, 9), {"note": "举行开工仪式"})
+        if self.fate != "poor":  # a poor project is never 入统 (the 入库 rule turns it red)
+            self.enter_statistics(started + timedelta(days=20), "开工后按月入统")
         return started
+
+    def visit_by_leader(self, number: int) -> None:
+        """挂点服务: the leader visits once a quarter from the second; a poor project's
+        leader misses the fourth, a vetoed one's the third. Draws nothing from ``rng``."""
+        missed = {"poor": 4, "vetoed": 3}.get(self.fate)
+        leader = self.project.registration["leader"]
+        for quarter, month in ((2, 5), (3, 8), (4, 11)):
+            if quarter == missed:
+                continue
+            occurred = at(date(self.year, month, 5 + number % 20), 10)
+            payload = {
+                "visit_id": f"{self.project.project_id}-Q{quarter}",
+                "leader": leader,
+                "services": "到项目现场调研，听取进展汇报，协调推进",
+                "problems_solved": ["施工用电接入"] if quarter == 2 else [],
+            }
+            self.event("LeaderVisited", occurred, payload, arrives=occurred)
+
+    def enter_statistics(self, on: date, note: str) -> None:
+        """入统 (``ProjectStatisticsEntered``), recorded the same day; none after year end."""
+        if on >= date(self.year, 12, 25):
+            return
+        occurred = at(on, 11)
+        self.event("ProjectStatisticsEntered", occurred, {"note": note}, arrives=occurred)
 
     def report_investment(self, started: date | None) -> None:
         """The unit's monthly report, sent around the 5th of the next month."""

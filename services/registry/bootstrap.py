@@ -9,6 +9,8 @@ from flask import Flask
 from flask_smorest import Api
 
 from shared.campaign_log import CampaignBook
+from shared.documents.office import OfficeConfig
+from shared.documents.ranks import LeaderRanks
 from shared.events import PROJECT_EVENT_TYPES
 from shared.http import create_base_app
 from shared.runtime import Runtime
@@ -19,8 +21,21 @@ from .application.handlers import Registry
 from .application.integrations import Integrations
 from .application.ledger import LEDGER
 from .application.monthly_report import MONTHLY_REPORT
+from .application.pool import Pool
 from .application.spreadsheets import SpreadsheetImports
-from .entrypoints import admin, campaigns, errors, export, feed, imports, ingest, projects
+from .application.visits import Visits
+from .entrypoints import (
+    admin,
+    campaigns,
+    errors,
+    export,
+    feed,
+    imports,
+    ingest,
+    pool,
+    projects,
+    visits,
+)
 from .wiring import RegistryParts
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
@@ -32,16 +47,30 @@ def wire(runtime: Runtime) -> RegistryParts:
     """The registry's use cases (the composition root attaches them to the runtime)."""
     declare_actors(runtime)
     registry = Registry(runtime.store, max_skew_seconds=runtime.settings.max_clock_skew_seconds)
+    zone = runtime.settings.zone
+    pool = Pool(runtime.store, registry, zone)
+    ranks = LeaderRanks(OfficeConfig.load())
     return RegistryParts(
         registry,
         Integrations(runtime.engine, PROJECT_EVENT_TYPES, lazy_secrets_box(runtime.settings)),
         SpreadsheetImports(registry, (LEDGER, MONTHLY_REPORT)),
         Campaigns(runtime.store, registry, CampaignBook(runtime.store)),
+        pool,
+        Visits(runtime.store, pool, zone, ranks.ordered),
     )
 
 
 def register_routes(api: Api, runtime: Runtime) -> None:
-    blueprints = (feed.blp, projects.blp, campaigns.blp, ingest.blp, export.blp, imports.blp)
+    blueprints = (
+        feed.blp,
+        projects.blp,
+        campaigns.blp,
+        pool.blp,
+        visits.blp,
+        ingest.blp,
+        export.blp,
+        imports.blp,
+    )
     for blueprint in (*blueprints, admin.blp):
         api.register_blueprint(blueprint)
 

@@ -217,6 +217,8 @@ def _section(kind: type, values: Mapping[str, Any]) -> Any:
             converted[name] = int(value)
         elif isinstance(current, float):
             converted[name] = float(value)
+        elif isinstance(current, date):
+            converted[name] = date.fromisoformat(str(value))
         else:
             converted[name] = str(value)
     return replace(default, **converted)

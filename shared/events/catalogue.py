@@ -685,6 +685,61 @@ class AlertChannelRemoved(Schema):
     )
 
 
+POOL_STAGES = ("planning", "reserve", "negotiating", "signed", "preliminary")
+"""项目库 stages before construction (plan 3): 谋划 → 储备 → 在谈 → 签约 → 前期; 开工, 竣工 and
+投产 are ``ConstructionStarted``, ``ProjectCompleted`` and ``ProjectCommissioned``."""
+POOL_EVENT_TYPES = ("ProjectPooled", "ProjectStageChanged", "ProjectStatisticsEntered")
+"""The project pool's own events, on the project's ``project-<id>`` stream."""
+
+
+class ProjectPooled(Schema):
+    project_id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$"))
+    name = _name
+    sector = fields.String(
+        required=True, validate=validate.Length(1, 100), metadata={"label": "sector"}
+    )
+    town = fields.String(required=True, validate=validate.Length(1, 100))
+    total_investment = _noted(Money(required=True), "计划总投资（元）")
+    owner_unit = _noted(
+        fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 200)),
+        "业主单位（签约前可空）",
+    )
+    stage = _noted(_one_of(POOL_STAGES, "project_stage", load_default="planning"), "入库时所处阶段")
+    note = _text
+
+
+class ProjectStageChanged(Schema):
+    stage = _noted(_one_of(POOL_STAGES, "project_stage", required=True), "进入的阶段")
+    note = _text
+
+
+class ProjectStatisticsEntered(Schema):
+    statistics_code = _noted(
+        fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 64)),
+        "统计库项目编号（如有）",
+    )
+    note = _text
+
+
+class LeaderVisited(Schema):
+    """挂点服务: the project's leader (一个镇领导牵头) visits it and serves it."""
+
+    visit_id = _noted(
+        fields.String(required=True, validate=validate.Length(1, 64)), "挂点服务记录编号"
+    )
+    leader = _noted(
+        fields.String(required=True, validate=validate.Length(1, 200)), "挂点领导（姓名和职务）"
+    )
+    services = _noted(
+        fields.String(required=True, validate=validate.Length(1, 2000)), "服务内容：做了什么"
+    )
+    problems_solved = _noted(
+        fields.List(fields.String(validate=validate.Length(1, 1000)), load_default=list),
+        "现场解决的问题",
+    )
+    note = _text
+
+
 CATALOGUE: tuple[EventType, ...] = (
     EventType("ProjectRegistered", ProjectRegistered, meaning="a key project enters the campaign"),
     EventType(
@@ -878,9 +933,37 @@ CATALOGUE: tuple[EventType, ...] = (
         meaning="each project's red/yellow/green at a month's end as known then (红黄绿灯月度"
         "记录), recorded once the month has ended (stream ``colours-<year>``)",
     ),
+    EventType(
+        "ProjectPooled",
+        ProjectPooled,
+        meaning="a project enters the project pool (项目库) at a stage before any campaign; "
+        "it enters a campaign later by its ``ProjectRegistered``",
+    ),
+    EventType(
+        "ProjectStageChanged",
+        ProjectStageChanged,
+        meaning="a pooled project moves to a later stage (谋划 → 储备 → 在谈 → 签约 → 前期)",
+    ),
+    EventType(
+        "ProjectStatisticsEntered",
+        ProjectStatisticsEntered,
+        meaning="a started project is entered into the statistics database (入统)",
+    ),
+    EventType(
+        "LeaderVisited",
+        LeaderVisited,
+        meaning="the project's leader visits and serves it (挂点服务): what was done, the "
+        "problems solved",
+    ),
 )
 
-PROJECT_EVENT_TYPES = (*(t.name for t in CATALOGUE[:20]), "ProjectResumed", "ProjectCarriedOver")
+PROJECT_EVENT_TYPES = (
+    *(t.name for t in CATALOGUE[:20]),
+    "ProjectResumed",
+    "ProjectCarriedOver",
+    *POOL_EVENT_TYPES,
+    "LeaderVisited",
+)
 """Types that live in ``project-<id>`` streams (registry's categories)."""
 
 

@@ -200,5 +200,10 @@ FIELD_NOTES: dict[str, tuple[str, Any]] = {
     ),
     "AlertChannelConfigured.signed": ("是否设置签名密钥", False),
     "AlertChannelRemoved.channel_id": ("提醒通道编号", "zhujian-wecom"),
+    "LeaderVisited.visit_id": ("挂点服务记录编号", "V2026-11-05-01"),
+    "LeaderVisited.leader": ("挂点领导（姓名和职务）", "张伟（副县长）"),
+    "LeaderVisited.services": ("服务内容：做了什么", "到项目现场协调施工用电接入"),
+    "LeaderVisited.problems_solved": ("现场解决的问题", ["施工临时用电", "进场道路"]),
+    "ProjectStatisticsEntered.statistics_code": ("统计库项目编号（如有）", "TJ2026-0012"),
 }
 """Field name → (Chinese description, example value); None: derived from the field."""

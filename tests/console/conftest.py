@@ -76,6 +76,22 @@ def sign_in(client, username: str, password: str = PASSWORD):  # type: ignore[no
     )
 
 
+def empty_site(tmp_path: Path, accounts: dict[str, str]):  # type: ignore[no-untyped-def]
+    """An empty embedded app (SQLite in ``tmp_path``, no demo) with an account per
+    username → role: (app, runtime); close the runtime when done."""
+    settings = Settings.from_env(
+        database_url=f"sqlite:///{tmp_path / 'g.db'}", redis_url="", data_dir=tmp_path
+    )
+    migrate(settings)
+    runtime = runtime_for(settings)
+    app = create_app(runtime)
+    book = Accounts(runtime.engine, FAST_HASHER)
+    app.extensions["console.accounts"] = book
+    for username, role in accounts.items():
+        book.create(username, role, PASSWORD, username)
+    return app, runtime
+
+
 @pytest.fixture
 def signed_in(site):  # type: ignore[no-untyped-def]
     """A test client signed in with the given role."""

@@ -86,6 +86,8 @@ PAGES = [
     ("office", f"/projects/{PROJECT}", "project"),
     ("office", f"/projects/{PROJECT}?as_of=2025-12-31&compare=2025-06-30", "project-compare"),
     ("office", "/dispatch", "dispatch"),
+    ("office", "/pool", "pool"),
+    ("office", "/visits?quarter=2025-Q4", "visits"),
     ("office", "/assessments", "assessments"),
     ("auditor", "/audit?project=XM2025003", "audit"),
     ("admin", "/admin", "admin"),
@@ -233,7 +235,12 @@ def test_a_form_without_its_csrf_token_is_refused(console):
 
 @pytest.mark.parametrize(
     "path, name",
-    [("/", "overview"), (f"/projects/{PROJECT}", "project"), ("/dispatch", "dispatch")],
+    [
+        ("/", "overview"),
+        (f"/projects/{PROJECT}", "project"),
+        ("/dispatch", "dispatch"),
+        ("/pool", "pool"),
+    ],
 )
 def test_pages_fit_a_phone(console, path, name):
     console.sign_in("office")
@@ -243,3 +250,24 @@ def test_pages_fit_a_phone(console, path, name):
     scroll = console.driver.execute_script("return document.documentElement.scrollWidth")
     console.shot(f"phone-{name}")
     assert scroll <= width, f"{path} is {scroll}px wide on a {width}px phone"
+
+
+def test_the_office_enters_a_project_into_the_pool_in_the_browser(console):
+    console.sign_in("office")
+    console.open("/pool")
+    form = "form[action='/pool/enter']"
+    for name, value in (
+        ("project_id", "POOL-B1"),
+        ("name", "浏览器入库测试项目"),
+        ("sector", "制造业"),
+        ("town", "城关镇"),
+        ("total_investment_wan", "12000"),
+    ):
+        console.driver.find_element(By.CSS_SELECTOR, f"{form} [name={name}]").send_keys(value)
+    console.submit(form)
+    console.wait_for("#pool-list")
+    row = console.driver.find_element(By.XPATH, "//tr[td[text()='POOL-B1']]").text
+    assert "浏览器入库测试项目" in row and "12,000.00" in row and "谋划" in row
+    assert "未进入攻坚年" in row
+    assert console.errors() == []
+    console.shot("pool-entered")

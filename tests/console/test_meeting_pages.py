@@ -7,25 +7,14 @@ import re
 
 import pytest
 
-from services.composition import create_app, migrate, runtime_for
-from services.console.accounts import Accounts
 from services.scheduling.wiring import SchedulingParts
-from shared.config import Settings
 
-from .conftest import FAST_HASHER, PASSWORD, sign_in
+from .conftest import empty_site, sign_in
 
 
 @pytest.fixture
 def office(tmp_path):  # type: ignore[no-untyped-def]
-    settings = Settings.from_env(
-        database_url=f"sqlite:///{tmp_path / 'g.db'}", redis_url="", data_dir=tmp_path
-    )
-    migrate(settings)
-    runtime = runtime_for(settings)
-    app = create_app(runtime)
-    accounts = Accounts(runtime.engine, FAST_HASHER)
-    app.extensions["console.accounts"] = accounts
-    accounts.create("office1", "office", PASSWORD, "办公室")
+    app, runtime = empty_site(tmp_path, {"office1": "office"})
     client = app.test_client()
     sign_in(client, "office1")
     yield client, SchedulingParts.of(runtime).service

@@ -20,6 +20,7 @@ DOCUMENTS = {
     "/v1/chain": "the verification of the whole chain, one result",
     "/v1/export": "one NDJSON download of the log, streamed, for offline verification",
     "/v1/projects/{project_id}/diff": "one comparison of two dates",
+    "/v1/pool/conversions": "one year's conversions, its four quarters",
 }
 
 

@@ -87,6 +87,7 @@ ENUMERATIONS = {
     "condition_status": (dispatch_kinds.CONDITION_STATES,),
     "task_status": (dispatch_kinds.TASK_STATES,),
     "work_plan_gap": (dispatch_kinds.GAPS,),
+    "project_stage": (registry_project.STAGES, events.POOL_STAGES),
 }
 
 

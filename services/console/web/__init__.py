@@ -12,9 +12,11 @@ from . import (  # noqa: F401  (registers the views)
     imports,
     oversight,
     overview,
+    pool,
     projects,
     public,
     site_meetings,
+    visits,
 )
 from .base import bp
 

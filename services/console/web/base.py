@@ -40,6 +40,8 @@ NAV = (
     ("console.overview", "总览·挂图作战", ("office", "auditor", "viewer")),
     ("console.colour_record", "月度红黄绿灯", ("office", "auditor", "viewer")),
     ("console.projects", "项目", ("office", "auditor", "viewer")),
+    ("console.pool", "项目库", ("office", "auditor", "viewer")),
+    ("console.visits", "挂点服务", ("office", "auditor", "viewer")),
     ("console.imports", "导入台账", ("office",)),
     ("console.dispatch", "调度", ("office", "auditor", "viewer")),
     ("console.oversight", "督查", ("office", "auditor", "viewer")),

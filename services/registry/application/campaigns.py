@@ -68,6 +68,12 @@ class Campaigns:
     def _from_year(self, project_id: str, to_year: int) -> int:
         """The latest campaign year of the project before ``to_year``."""
         project = self.registry.state(project_id)
+        if not project.registered:
+            raise RuleViolation(
+                "project_id",
+                "not_registered",
+                f"项目 {project_id} 仍在项目库中，尚未进入攻坚年（先从项目库进入攻坚年）",
+            )
         earlier = [y for y in project.campaign_years if y < to_year]
         if not earlier:
             raise RuleViolation(

@@ -48,6 +48,7 @@ from ..domain import (
     compare,
     state_at,
 )
+from ..domain.rules import STARTS
 from ..readmodel import projects as project_list
 from ..readmodel.streams import LatestStates, ProjectStreams, snapshot_due
 from .submissions import ACCEPTED, DUPLICATE, REJECTED, RETRY, Contended, Outcome, Submission
@@ -94,7 +95,7 @@ class Registry:
         project = self.streams.load(
             project_id, project_stream(project_id), as_of=as_of, known_at=known_at
         )
-        if not project.registered and not self._exists(project_id):
+        if not (project.registered or project.pooled) and not self._exists(project_id):
             raise ProjectNotFound(project_id)
         return project
 
@@ -129,8 +130,11 @@ class Registry:
         return old, new, compare(old, new)
 
     def _exists(self, project_id: str) -> bool:
+        """Registered (in the project list), or at least in the project pool."""
         with self.store.reading() as conn:
-            return project_list.exists(conn, project_id)
+            if project_list.exists(conn, project_id):
+                return True
+            return self.store.stream_version(project_stream(project_id), connection=conn) > 0
 
     # -- writing ------------------------------------------------------------------
 
@@ -209,7 +213,7 @@ class Registry:
             payload = self.types.validate(submission.type, submission.payload)
         except EventStoreError as exc:
             return refuse(exc)
-        if submission.type == "ProjectRegistered":
+        if submission.type in STARTS:
             project_id = payload["project_id"]
             if submission.project_id not in (None, project_id):
                 return refuse(
@@ -455,7 +459,7 @@ class Registry:
 
     def _keep_latest(self, batch: _Batch) -> None:
         for stream_id, project in batch.states.items():
-            if project.registered:
+            if project.registered or project.pooled:
                 self.latest.keep(stream_id, project)
 
 
@@ -513,11 +517,13 @@ class _NationalCodes:
 def _refuse_out_of_turn(
     item: Submission, project: KeyProject, project_id: str, stream_id: str
 ) -> None:
-    """An event the project cannot take now: a second registration, an event before the
-    registration, or one written against a version that is no longer the latest."""
+    """An event the project cannot take now: a second registration (or pool entry), an
+    event before either, or one written against a version that is no longer the latest."""
     if item.type == "ProjectRegistered" and project.registered:
         raise AlreadyRegistered("project_id", project_id, project_id)
-    if item.type != "ProjectRegistered" and not project.registered:
+    if item.type == "ProjectPooled" and (project.registered or project.pooled):
+        raise AlreadyRegistered("project_id", project_id, project_id)
+    if item.type not in STARTS and not (project.registered or project.pooled):
         raise ProjectNotFound(project_id)
     if item.expected_version is not None and item.expected_version != project.version:
         raise ConcurrencyConflict(stream_id, item.expected_version, project.version)

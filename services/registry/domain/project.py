@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from shared.campaign import campaign_years
+from shared.events.catalogue import POOL_STAGES
 from shared.events.codes import VETO_INCIDENTS
 
 from .events import ProjectEvent
@@ -22,6 +23,8 @@ PHASES = ("preliminary", "started", "completed", "commissioned", "suspended")
 MILESTONE_STATUSES = ("planned", "slipped", "completed")
 APPROVAL_STATUSES = ("requested", "granted", "rejected")
 ISSUE_STATUSES = ("open", "resolved")
+STAGES = (*POOL_STAGES, "started", "completed", "commissioned")
+"""The project pool's stages in order (plan 3): 谋划 → 储备 → 在谈 → 签约 → 前期 → 开工 → 竣工 → 投产."""
 
 _IDENTITY = (
     "national_code",
@@ -86,6 +89,15 @@ class KeyProject:
     corrections: list[dict[str, Any]] = field(default_factory=list)
     carried_into: list[int] = field(default_factory=list)
     """Later campaign years the project was carried into (`shared.campaign`)."""
+    pooled: bool = False
+    """In the project pool (项目库) by a ``ProjectPooled``, before or without a campaign."""
+    stages: dict[str, str] = field(default_factory=dict)
+    """Pool stage (谋划 … 前期) → when the project entered it."""
+    statistics_at: str | None = None
+    """When the project was entered into the statistics database (入统)."""
+    statistics_code: str | None = None
+    visits: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """挂点服务 by id: the leader, what was done, the problems solved, when."""
     version: int = 0
     """Stream version of the last event folded in."""
     last_occurred_at: str | None = None
@@ -104,6 +116,23 @@ class KeyProject:
         if self.started_at is not None:
             return "started"
         return "preliminary"
+
+    @property
+    def stage(self) -> str:
+        """Where the project stands in the pool's order (`STAGES`)."""
+        for attribute, stage in _LIFECYCLE_STAGES:
+            if getattr(self, attribute) is not None:
+                return stage
+        entered = [s for s in POOL_STAGES if s in self.stages]
+        return entered[-1] if entered else "preliminary"
+
+    def stage_dates(self) -> dict[str, str]:
+        """Every stage the project entered → when (pool stages and 开工/竣工/投产)."""
+        dates = dict(self.stages)
+        for attribute, stage in _LIFECYCLE_STAGES:
+            if getattr(self, attribute) is not None:
+                dates[stage] = getattr(self, attribute)
+        return {s: dates[s] for s in STAGES if s in dates}
 
     @property
     def closed(self) -> bool:
@@ -179,6 +208,25 @@ class KeyProject:
         self.monthly_plan = [Decimal(m) for m in plan] if plan else None
         for name in ("total_investment", "annual_plan", "monthly_plan", "registered_at"):
             self.touch(name, event)
+
+    def _pooled(self, event: ProjectEvent, p: Any) -> None:
+        self.pooled = True
+        for name in ("name", "sector", "town", "owner_unit"):
+            if p.get(name):
+                setattr(self, name, p[name])
+                self.touch(name, event)
+        self.total_investment = Decimal(p["total_investment"])
+        self.touch("total_investment", event)
+        self._stage(event, {"stage": p.get("stage") or "planning"})
+
+    def _stage(self, event: ProjectEvent, p: Any) -> None:
+        self.stages[p["stage"]] = instant_text(event)
+        self.touch(f"stages.{p['stage']}", event)
+
+    def _statistics(self, event: ProjectEvent, p: Any) -> None:
+        self.statistics_at = instant_text(event)
+        self.statistics_code = p.get("statistics_code")
+        self.touch("statistics_at", event)
 
     def _responsibility(self, event: ProjectEvent, p: Any) -> None:
         for name in ("leader", "lead_unit", "owner_unit", "team", "contact"):
@@ -329,6 +377,12 @@ class KeyProject:
             "vetoed": self.vetoed,
             "corrections": self.corrections,
             "carried_into": self.carried_into,
+            "pooled": self.pooled,
+            "stage": self.stage,
+            "stages": self.stages,
+            "statistics_at": self.statistics_at,
+            "statistics_code": self.statistics_code,
+            "visits": self.visits,
             "version": self.version,
             "last_occurred_at": self.last_occurred_at,
         }
@@ -338,7 +392,7 @@ class KeyProject:
         serves comparisons, which replay the whole stream)."""
         state = self.to_dict()
         state["registered"] = self.registered
-        for derived in ("phase", "investment_reported", "vetoed"):
+        for derived in ("phase", "investment_reported", "vetoed", "stage"):
             state.pop(derived)
         return state
 
@@ -354,6 +408,14 @@ class KeyProject:
         for name, value in state.items():
             setattr(project, name, value)
         return project
+
+
+_LIFECYCLE_STAGES = (
+    ("commissioned_at", "commissioned"),
+    ("completed_at", "completed"),
+    ("started_at", "started"),
+)
+"""The lifecycle instants that are stages too, latest first."""
 
 
 def _money(amount: Decimal) -> str:
@@ -387,13 +449,15 @@ def _record(collection: str, key: str, status: str | None = None) -> Callable[..
 
 
 _DERIVED = {
-    "ConstructionStarted": ("phase",),
-    "ProjectCompleted": ("phase",),
-    "ProjectCommissioned": ("phase",),
+    "ConstructionStarted": ("phase", "stage"),
+    "ProjectCompleted": ("phase", "stage"),
+    "ProjectCommissioned": ("phase", "stage"),
     "ProjectSuspended": ("phase",),
     "ProjectResumed": ("phase",),
     "InvestmentReported": ("investment_reported",),
     "SafetyIncidentReported": ("vetoed",),
+    "ProjectPooled": ("stage",),
+    "ProjectStageChanged": ("stage",),
 }
 """Derived fields of the state, and the events that move them."""
 
@@ -418,6 +482,10 @@ _APPLY: dict[str, Callable[[KeyProject, ProjectEvent, Any], None]] = {
     "ProjectSuspended": KeyProject._suspended,
     "ProjectResumed": KeyProject._resumed,
     "ProjectCarriedOver": KeyProject._carried_over,
+    "ProjectPooled": KeyProject._pooled,
+    "ProjectStageChanged": KeyProject._stage,
+    "ProjectStatisticsEntered": KeyProject._statistics,
+    "LeaderVisited": _record("visits", "visit_id"),
     "EventCorrected": KeyProject._amended,
     "EventRetracted": KeyProject._amended,
 }

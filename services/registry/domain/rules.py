@@ -17,9 +17,14 @@ from shared.i18n import label
 from .errors import RuleViolation
 from .events import AMENDMENTS, CORRECTED, RETRACTED, ProjectEvent
 from .history import admitted
-from .project import KeyProject, instant_text
+from .project import STAGES, KeyProject, instant_text
 
 Rule = Callable[[KeyProject, ProjectEvent], None]
+
+POOL_TAKES = frozenset({"ProjectStageChanged", *AMENDMENTS})
+"""What a pooled project takes before it enters a campaign (its ``ProjectRegistered``)."""
+STARTS = ("ProjectRegistered", "ProjectPooled")
+"""The events that start a project's stream."""
 
 
 def check(
@@ -43,7 +48,10 @@ def check(
                 f"项目 {project.project_id} 已登记，不能重复登记",
             )
         return
-    if not project.registered:
+    if event.type == "ProjectPooled":
+        _pooled(project)
+        return
+    if not project.registered and not (project.pooled and event.type in POOL_TAKES):
         raise RuleViolation(
             "project_id",
             "not_registered",
@@ -91,12 +99,12 @@ def check_amendment(
         )
     if target.is_amendment:
         raise RuleViolation(field, "amends_an_amendment", "请更正或撤回原始事件，而不是对它的更正")
-    if target.type == "ProjectRegistered" and amendment.type == RETRACTED:
-        raise RuleViolation(field, "registration_retracted", "项目登记不能撤回，请改为更正")
+    if target.type in STARTS and amendment.type == RETRACTED:
+        raise RuleViolation(field, "registration_retracted", "项目登记（入库）不能撤回，请改为更正")
     last = project.amended_ids.get(target.event_id)
     if last == RETRACTED:
         raise RuleViolation(field, "already_retracted", f"事件 {target.event_id} 已撤回")
-    if target.type == "ProjectRegistered":
+    if target.type in STARTS:
         new_id = amendment.payload["payload"].get("project_id")
         if new_id != project.project_id:
             raise RuleViolation("payload.project_id", "project_id_changed", "项目编号不能更正")
@@ -289,6 +297,40 @@ def _carried_over(project: KeyProject, event: ProjectEvent) -> None:
         raise RuleViolation("to_year", "already_in_campaign", f"项目已属于{to_year}年攻坚年")
 
 
+def _pooled(project: KeyProject) -> None:
+    if project.registered or project.pooled:
+        raise RuleViolation(
+            "project_id", "already_pooled", f"项目 {project.project_id} 已在项目库中，不能重复入库"
+        )
+
+
+def _stage_changed(project: KeyProject, event: ProjectEvent) -> None:
+    """A pool stage is entered once, in order, and only before construction starts."""
+    stage = event.payload["stage"]
+    if project.started_at is not None:
+        raise RuleViolation(
+            "stage",
+            "already_started",
+            f"项目已于 {project.started_at} 开工，此后阶段以开工、竣工、投产事件记录",
+        )
+    if STAGES.index(stage) <= STAGES.index(project.stage) and project.stages:
+        raise RuleViolation(
+            "stage",
+            "stage_not_forward",
+            f"项目已处于“{label('project_stage', project.stage)}”阶段，"
+            f"不能进入“{label('project_stage', stage)}”（阶段只能向后推进）",
+        )
+
+
+def _statistics_entered(project: KeyProject, event: ProjectEvent) -> None:
+    if project.started_at is None:
+        raise RuleViolation("type", "not_started", "项目尚未开工，开工后方可入统")
+    if project.statistics_at is not None:
+        raise RuleViolation(
+            "type", "already_in_statistics", f"项目已于 {project.statistics_at} 入统"
+        )
+
+
 RULES: dict[str, Rule] = {
     "ResponsibilityAssigned": _responsibility,
     "MilestonePlanned": _milestone_planned,
@@ -309,4 +351,7 @@ RULES: dict[str, Rule] = {
     "ProjectSuspended": _suspended,
     "ProjectResumed": _resumed,
     "ProjectCarriedOver": _carried_over,
+    "ProjectStageChanged": _stage_changed,
+    "ProjectStatisticsEntered": _statistics_entered,
+    "LeaderVisited": _new_record("visits", "visit_id"),
 }

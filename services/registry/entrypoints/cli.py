@@ -13,6 +13,7 @@ import click
 from shared.events import PROJECT_EVENT_TYPES
 
 from .campaign_cli import campaign, project
+from .pool_cli import pool, visits
 
 
 def _integrations(obj):  # type: ignore[no-untyped-def]
@@ -207,4 +208,4 @@ class _progress:
 
 def commands() -> list[click.Command]:
     """The commands this service adds to `gongjian`."""
-    return [integration, import_, campaign, project]
+    return [integration, import_, campaign, project, pool, visits]

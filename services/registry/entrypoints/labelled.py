@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from shared.http.labels import LabelledSchema, coded, yes_no
+from shared.http.labels import LabelledSchema, coded, coded_keys, yes_no
 
 
 class MilestoneView(LabelledSchema):
@@ -59,6 +59,8 @@ class ProjectView(ProjectRow):
     inspections = _by_id(InspectionView)
     notices = _by_id(NoticeView)
     incidents = _by_id(IncidentView)
+    stage = coded("project_stage")
+    stages = coded_keys("project_stage")
 
 
 class ProjectResponse(LabelledSchema):

@@ -98,7 +98,7 @@ def get_project(query: dict[str, Any], project_id: str) -> Response:
     """A project's state as of a business date, as known at a record date."""
     bounds = cutoff(query["as_of"], query["known_at"])
     project = registry().state(project_id, bounds.as_of, bounds.known_at)
-    if not project.registered:
+    if not (project.registered or project.pooled):
         raise Problem(404, "Not Found", f"project {project_id} was not registered as of that date")
     body = {
         "as_of": clock_text(query["as_of"]),

@@ -86,3 +86,10 @@ def page(conn: Connection, filters: dict[str, Any], cursor: str | None, limit: i
     more = len(rows) > limit
     rows = rows[:limit]
     return ProjectPage(rows, rows[-1]["project_id"] if more else None)
+
+
+def all_ids(conn: Connection) -> list[str]:
+    """Every registered project's id, in order."""
+    return list(
+        conn.execute(select(projects.c.project_id).order_by(projects.c.project_id)).scalars()
+    )

@@ -148,6 +148,11 @@ class ProjectState:
     carried_plans: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Campaign year → the investment plan its carry-over stated (``annual_plan``,
     ``monthly_plan``), for the years whose carry-over stated one."""
+    started_event: str = ""
+    """The ``ConstructionStarted`` that set ``started_on``."""
+    statistics_on: date | None = None
+    """入统: the day the project entered the statistics database."""
+    statistics_event: str = ""
 
     @property
     def active(self) -> bool:
@@ -264,6 +269,9 @@ class ProjectState:
             ],
             carried_into=list(data.get("carried_into") or ()),
             carried_plans=dict(data.get("carried_plans") or {}),
+            started_event=data.get("started_event") or "",
+            statistics_on=day(data.get("statistics_on")),
+            statistics_event=data.get("statistics_event") or "",
         )
 
 
@@ -383,7 +391,13 @@ def _approval_decided(state: ProjectState, fact: Fact, p: dict[str, Any], on: da
 
 def _construction_started(state: ProjectState, fact: Fact, p: dict[str, Any], on: date) -> None:
     state.started_on = on
+    state.started_event = fact.event_id
     _phase(state, "started", fact)
+
+
+def _statistics_entered(state: ProjectState, fact: Fact, p: dict[str, Any], on: date) -> None:
+    state.statistics_on = on
+    state.statistics_event = fact.event_id
 
 
 def _carried_over(state: ProjectState, fact: Fact, p: dict[str, Any], on: date) -> None:
@@ -465,4 +479,5 @@ _HANDLERS = {
     "ProjectSuspended": _phase_change("suspended"),
     "ProjectResumed": _resumed,
     "ProjectCarriedOver": _carried_over,
+    "ProjectStatisticsEntered": _statistics_entered,
 }

@@ -32,6 +32,19 @@ def _follow_up_zh(f: Facts) -> str:
     return f"{period_text(f['period'])}交办事项尚未办结（应于{short_date(f['due'])}前完成）{note}"
 
 
+def _statistics_zh(f: Facts) -> str:
+    """``已于2026年3月5日开工，满2个月仍未入统（本县规定：开工满1个月未入统为黄，满2个月为红）``."""
+    rule = "，".join(
+        f"满{n}个月未入统为{word}"
+        for n, word in ((f["yellow_months"], "黄"), (f["red_months"], "红"))
+        if n
+    )
+    return (
+        f"已于{short_date(f['started_on'])}开工，满{f['months']}个月仍未入统"
+        f"（本县规定：开工{rule}）"
+    )
+
+
 _ZH: dict[str, Callable[[Facts], str]] = {
     "milestone_slipped": lambda f: (
         f"节点“{f['name']}”已延期{f['slips']}次（现定{short_date(f['due'])}完成），提请领导小组研究"
@@ -62,6 +75,7 @@ _ZH: dict[str, Callable[[Facts], str]] = {
         f"{short_date(f['on'])}发生{label('incident_kind', f['kind'])}，属一票否决事项，提请领导小组研究"
     ),
     "follow_up": _follow_up_zh,
+    "statistics_missing": _statistics_zh,
 }
 
 _LEGACY_EN: dict[str, Callable[[Facts], str]] = {
@@ -94,6 +108,9 @@ _LEGACY_EN: dict[str, Callable[[Facts], str]] = {
     "follow_up": lambda f: (
         f"follow-up action from {f['period']} still open (due {f['due']})"
         + (f": {f['description']}" if f["description"] else "")
+    ),
+    "statistics_missing": lambda f: (
+        f"started on {f['started_on']}, {f['months']} months and not in the statistics database"
     ),
 }
 

@@ -29,6 +29,7 @@ AGENDA_RULES = (
     "investment_report_missing",
     "veto_incident",
     "follow_up",
+    "statistics_missing",
 )
 """Why a project is on an agenda: the ``rule`` code of each agenda item."""
 RECORDED_ITEMS = ("site_decision", "inspection_finding")
@@ -58,6 +59,13 @@ class Thresholds:
     missing_report_is_yellow: bool = True
     report_grace_days: int = 5
     """A month's investment report is due by this day of the next month."""
+    statistics_yellow_months: int = 1
+    """入库 rule, the county's own choice: started this many months and not 入统 is yellow."""
+    statistics_red_months: int = 2
+    """… and this many months is red (0 for either: that colour is not given)."""
+    statistics_since: date = date(2026, 1, 1)
+    """… for projects started on or after this day: the county began recording 入统 with
+    its 2026 campaign, so earlier starts (and plans made of them) are not judged by it."""
 
 
 @dataclass(frozen=True)
@@ -144,6 +152,7 @@ def findings(
     out += _inspections(state, thresholds)
     out += _report(state, today, thresholds)
     out += _incidents(state)
+    out += _statistics(state, today, thresholds)
     return out
 
 
@@ -337,3 +346,48 @@ def _incidents(state: ProjectState) -> list[Finding]:
         for i in state.incidents
         if i.kind in VETO_INCIDENTS
     ]
+
+
+def _statistics(state: ProjectState, today: date, t: Thresholds) -> list[Finding]:
+    """入库 rule: started and not 入统 ``statistics_yellow_months`` later is yellow,
+    ``statistics_red_months`` later red (months counted from the start's day)."""
+    started = state.started_on
+    if started is None or started < t.statistics_since or state.statistics_on is not None:
+        return []
+    months = months_between(state.started_on, today)
+    colour = _statistics_colour(months, t)
+    if colour is None:
+        return []
+    facts = {
+        "started_on": state.started_on,
+        "months": months,
+        "yellow_months": t.statistics_yellow_months,
+        "red_months": t.statistics_red_months,
+    }
+    evidence = (state.started_event or state.registered_event,)
+    return [
+        Finding(
+            "statistics_missing", "statistics", facts, evidence, colour, assignee=state.owner_unit
+        )
+    ]
+
+
+def _statistics_colour(months: int, t: Thresholds) -> str | None:
+    if 0 < t.statistics_red_months <= months:
+        return RED
+    if 0 < t.statistics_yellow_months <= months:
+        return YELLOW
+    return None
+
+
+def months_between(start: date, today: date) -> int:
+    """Whole months from ``start`` to ``today`` (a month is up on the same day of the
+    month, or the month's last day when it has no such day)."""
+    months = (today.year - start.year) * 12 + today.month - start.month
+    if today.day < start.day and not _last_day(today):
+        months -= 1
+    return max(months, 0)
+
+
+def _last_day(day: date) -> bool:
+    return (day + timedelta(days=1)).month != day.month

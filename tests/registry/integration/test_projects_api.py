@@ -193,7 +193,7 @@ class TestTwoClocks:
             "after": "started",
             "event_ids": [start.json["event_id"]],
         }
-        assert set(changes) == {"phase", "started_at"}
+        assert set(changes) == {"phase", "stage", "started_at"}
 
     def test_a_bad_date_is_named(self, client, office):
         register(client, office)

@@ -192,3 +192,35 @@ def test_two_catch_ups_at_once_apply_each_event_once(service, project, clock):
     assert sorted(results) == [0, 13]
     (state,) = queries.current_states(service.store.engine)
     assert len(state.investments) == 12
+
+
+def test_the_board_turns_a_project_started_and_not_in_the_statistics_database_red(
+    clocked_store, project, clock
+):
+    from datetime import date
+
+    from services.scheduling.application.service import SchedulingService
+    from services.scheduling.config import SchedulingConfig
+    from services.scheduling.domain.rules import Thresholds
+    from tests.scheduling.helpers import ZONE
+
+    in_force = SchedulingConfig(thresholds=Thresholds(statistics_since=date(2024, 1, 1)))
+    service = SchedulingService(clocked_store, ZONE, in_force, clock=clock)
+    p = project("p1")
+    p.register()
+    p.invest_on_plan(5)
+    started = p.event("ConstructionStarted", "2024-03-15")
+    clock.set("2024-05-20")
+    service.catch_up()
+    row = next(r for r in service.board()["projects"] if r["project_id"] == "p1")
+    assert row["status"] == "red"
+    (reason,) = [r for r in row["reasons"] if r["rule"] == "statistics_missing"]
+    assert reason["reason"].startswith("已于2024年3月15日开工，满2个月仍未入统（本县规定")
+    assert reason["evidence"] == [started]
+    p.event("ProjectStatisticsEntered", "2024-05-18")
+    service.catch_up()
+    row = next(r for r in service.board()["projects"] if r["project_id"] == "p1")
+    assert "statistics_missing" not in [r["rule"] for r in row["reasons"]]
+    # as of a day before 入统 it was red (the past by replay)
+    past = service.board(as_of=_end_of("2024-05-17"))
+    assert board_status(past, "p1") == "red"

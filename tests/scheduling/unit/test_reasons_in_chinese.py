@@ -44,7 +44,8 @@ def test_every_rule_gives_its_reason_in_chinese_beside_its_code():
     state = _everything_wrong()
     period = Period.parse("weekly", "2024-W11")
     found = findings(state, date(2024, 3, 11), Thresholds(), period)
-    assert {f.rule for f in found} >= set(AGENDA_RULES) - {"follow_up"}
+    # 未入统 needs a started project, 未按计划开工 one not started: test_statistics_rule.py
+    assert {f.rule for f in found} >= set(AGENDA_RULES) - {"follow_up", "statistics_missing"}
     for finding in found:
         assert finding.rule in AGENDA_RULES
         assert not ENGLISH_WORD.search(finding.reason), finding.reason
