@@ -382,11 +382,18 @@ def token() -> None:
     type=click.Choice(["admin", "office", "integration", "auditor", "viewer"]),
 )
 @click.option("--name", required=True, help="Who holds it; recorded as the actor of every write.")
+@click.option(
+    "--tenant",
+    default=None,
+    help="The county, city or province it acts for (GONGJIAN_TENANTS); default: the default county.",
+)
 @click.pass_obj
-def token_create(obj: CliContext, role: str, name: str) -> None:
+def token_create(obj: CliContext, role: str, name: str, tenant: str | None) -> None:
     """Create a token and print it once (only its hash is kept)."""
+    runtime = obj.runtime()
     try:
-        click.echo(obj.runtime().tokens.create(name, role))
+        code = runtime.settings.tenancy.tenant(tenant).code
+        click.echo(runtime.tokens.create(name, role, tenant=code))
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
 

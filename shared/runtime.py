@@ -15,6 +15,7 @@ from .config import Settings
 from .db import create_db_engine
 from .eventstore import EventStore, EventTypeRegistry
 from .messaging import EventBus, create_broker
+from .tenancy import configure
 
 Part = TypeVar("Part")
 
@@ -65,4 +66,5 @@ def build_runtime(
     broker = broker or create_broker(settings)
     bus = EventBus(broker)
     store.on_appended.append(bus.nudge)
+    configure(settings.tenancy)
     return Runtime(settings, engine, store, broker, bus, TokenStore(engine))

@@ -84,6 +84,16 @@ class ProjectRegistered(Schema):
     owner_unit = _name
     planned_start = fields.Date(load_default=None, allow_none=True)
     planned_completion = fields.Date(load_default=None, allow_none=True)
+    county = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$"),
+        metadata={
+            "description": "the county (a tenant code, shared.tenancy) the project belongs to; "
+            "absent on registrations before tenancy: the default county; the registry fills "
+            "it from the registering token or integration when not given"
+        },
+    )
 
 
 class TeamMember(Schema):

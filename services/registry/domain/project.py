@@ -37,6 +37,7 @@ _IDENTITY = (
     "owner_unit",
     "planned_start",
     "planned_completion",
+    "county",
 )
 
 
@@ -66,6 +67,8 @@ class KeyProject:
     owner_unit: str = ""
     planned_start: str | None = None
     planned_completion: str | None = None
+    county: str | None = None
+    """The county it belongs to (None: registered before tenancy, the default county)."""
     team: list[dict[str, Any]] = field(default_factory=list)
     """The 工作专班: name, unit and duty of each member."""
     contact: dict[str, Any] | None = None
