@@ -78,8 +78,13 @@ class Scope:
 class Tenancy:
     """The hierarchy: each tenant by code, its parent and the counties under it."""
 
-    def __init__(self, tenants: list[Tenant]) -> None:
+    def __init__(
+        self, tenants: list[Tenant], targets: Mapping[str, Mapping[str, Any]] | None = None
+    ) -> None:
         self.tenants = {t.code: t for t in tenants}
+        self.targets = dict(targets or {})
+        """County → its campaign targets as configured (``breakthrough``, ``new_start``,
+        ``preliminary``, ``investment`` in yuan); a county without: its campaign's."""
         if len(self.tenants) != len(tenants):
             raise TenancyError("GONGJIAN_TENANTS: a tenant code appears twice")
         for tenant in tenants:
@@ -100,7 +105,8 @@ class Tenancy:
         raw = text if text.lstrip().startswith("[") else Path(text).read_text("utf-8")
         try:
             items = json.loads(raw)
-            return cls([_tenant(item) for item in items])
+            targets = {str(i["code"]): i["targets"] for i in items if i.get("targets")}
+            return cls([_tenant(item) for item in items], targets)
         except (ValueError, TypeError, KeyError) as exc:
             raise TenancyError(f"GONGJIAN_TENANTS: {exc}") from exc
 
@@ -193,6 +199,18 @@ def require_everywhere(what: str) -> None:
     """Refuse unless the current scope is every county of the deployment."""
     if not current_scope().everywhere:
         raise BeyondScope(what)
+
+
+DEPLOYMENT_WIDE: dict[str, str] = {}
+"""Blueprint name or endpoint (``blueprint.function``) → what it answers (Chinese), for
+the routes whose answers cover the whole deployment and are not kept per county (the
+log's export, administration, the year-end assessment): only a principal of every county
+may call them; the auth check refuses the others (`BeyondScope`). A service declares its
+own with `deployment_wide` when it registers its routes."""
+
+
+def deployment_wide(name: str, what: str) -> None:
+    DEPLOYMENT_WIDE[name] = what
 
 
 def admits(county: str | None) -> bool:

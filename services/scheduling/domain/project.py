@@ -148,6 +148,8 @@ class ProjectState:
     carried_plans: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Campaign year → the investment plan its carry-over stated (``annual_plan``,
     ``monthly_plan``), for the years whose carry-over stated one."""
+    county: str | None = None
+    """The county it was registered in (None: before tenancy, the default county)."""
 
     @property
     def active(self) -> bool:
@@ -191,6 +193,7 @@ class ProjectState:
         day = _day
         return cls(
             project_id=data["project_id"],
+            county=data.get("county"),
             name=data["name"],
             category=data["category"],
             sector=data["sector"],
@@ -328,6 +331,7 @@ def _registered(fact: Fact, on: date) -> ProjectState:
         planned_start=_day(p.get("planned_start")),
         planned_completion=_day(p.get("planned_completion")),
         total_investment=Decimal(p.get("total_investment") or 0),
+        county=p.get("county"),
     )
 
 

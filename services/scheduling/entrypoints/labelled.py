@@ -132,3 +132,17 @@ class SiteMeetingView(LabelledSchema):
 
 class SiteMeetingsResponse(LabelledSchema):
     site_meetings = fields.List(fields.Nested(SiteMeetingView))
+
+
+class RollupCounty(LabelledSchema):
+    """One county of a roll-up: its rank, board counts, categories and investment."""
+
+    counts = coded_keys("colour")
+    categories = coded_keys("category")
+
+
+class RollupResponse(LabelledSchema):
+    """The counties of a city or province ranked, and their totals against targets."""
+
+    counties = fields.List(fields.Nested(RollupCounty))
+    totals = fields.Nested(RollupCounty)
