@@ -10,6 +10,7 @@ from . import (  # noqa: F401  (registers the views)
     overview,
     projects,
     public,
+    rollup,
     site_meetings,
 )
 from .base import bp

@@ -23,6 +23,7 @@ from flask_wtf.csrf import CSRFError
 
 from shared.eventstore import FutureKnownAt
 from shared.i18n import period_text
+from shared.tenancy import BeyondScope, Scope, TenancyError, scoped_to
 
 from .. import text
 from ..accounts import Accounts, User
@@ -44,6 +45,7 @@ NAV = (
     ("console.assessments", "考核", ("office", "auditor", "approver", "viewer")),
     ("console.audit", "审计", ("office", "auditor")),
     ("console.admin", "管理", ("admin",)),
+    ("console.rollup", "县区汇总", ("office", "auditor", "approver", "viewer")),
 )
 """Pages, their titles and who may open them (the API's role rules; admin sees all)."""
 
@@ -87,11 +89,28 @@ def signed_in(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]
                 return redirect(url_for("console.signin", next=request.full_path))
             if roles and not user.has(*roles):
                 abort(403)
-            return view(*args, **kwargs)
+            with scoped_to(user_scope(user)):  # what this person's county (or city) sees
+                return view(*args, **kwargs)
 
         return wrapper
 
     return decorate
+
+
+def _tenant_name(user: User | None) -> str:
+    """The person's county, city or province as the page header names it."""
+    if user is None:
+        return ""
+    tenancy = current_app.extensions["gongjian.runtime"].settings.tenancy
+    return tenancy.name(user.tenant)
+
+
+def user_scope(user: User) -> Scope:
+    tenancy = current_app.extensions["gongjian.runtime"].settings.tenancy
+    try:
+        return tenancy.scope_of(user.tenant)
+    except TenancyError:  # its tenant left the configuration
+        abort(403)
 
 
 @bp.app_context_processor
@@ -100,10 +119,14 @@ def _page_context() -> dict[str, Any]:
     nav = [
         (endpoint, title)
         for endpoint, title, roles in NAV
-        if user is not None and user.has(*roles) and endpoint in current_app.view_functions
+        if user is not None
+        and user.has(*roles)
+        and endpoint in current_app.view_functions
+        and (endpoint != "console.rollup" or user_scope(user).county is None)
     ]
     return {
         "user": user,
+        "tenant_name": _tenant_name(user),
         "nav": nav,
         "label": text.label,
         "wan": text.wan,
@@ -136,6 +159,11 @@ def _error_page(status: int, title: str, detail: str) -> tuple[str, int]:
 @bp.errorhandler(403)
 def _forbidden(_: Exception) -> tuple[str, int]:
     return _error_page(403, "无权访问", "您的角色无权查看此页面。")
+
+
+@bp.errorhandler(BeyondScope)
+def _beyond_scope(error: BeyondScope) -> tuple[str, int]:
+    return _error_page(403, "无权访问", str(error))
 
 
 @bp.errorhandler(404)
