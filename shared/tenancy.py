@@ -213,6 +213,13 @@ def deployment_wide(name: str, what: str) -> None:
     DEPLOYMENT_WIDE[name] = what
 
 
+def check_deployment_wide(endpoint: str | None, blueprint: str | None) -> None:
+    """Refuse a whole-deployment route (by endpoint or blueprint) to one of fewer counties."""
+    what = DEPLOYMENT_WIDE.get(endpoint or "") or DEPLOYMENT_WIDE.get(blueprint or "")
+    if what is not None:
+        require_everywhere(what)
+
+
 def admits(county: str | None) -> bool:
     """Whether the current scope sees a thing of ``county`` (None: the default county)."""
     return current_scope().admits(county)

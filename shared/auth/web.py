@@ -9,7 +9,7 @@ from typing import Any
 from flask import current_app, g, request
 
 from ..http.problems import Problem
-from ..tenancy import DEPLOYMENT_WIDE, Scope, TenancyError, require_everywhere, scoped_to
+from ..tenancy import Scope, TenancyError, check_deployment_wide, scoped_to
 from .tokens import Principal, TokenStore
 
 
@@ -56,11 +56,7 @@ def require_role(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., An
                 )
             g.principal = principal
             with scoped_to(_scope_of(principal)):
-                wide = DEPLOYMENT_WIDE.get(request.endpoint or "") or DEPLOYMENT_WIDE.get(
-                    request.blueprint or ""
-                )
-                if wide is not None:
-                    require_everywhere(wide)
+                check_deployment_wide(request.endpoint, request.blueprint)
                 return view(*args, **kwargs)
 
         return wrapper

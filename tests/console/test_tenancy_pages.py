@@ -67,3 +67,12 @@ def test_a_city_account_sees_its_counties_ranked(app):
     assert "甲市县区汇总" in html
     assert "甲县" in html and "乙县" in html and "丙县" not in html
     assert "合计" in html
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_whole_deployment_pages_are_refused_to_one_county(app):
+    client = _client(app, "clerk-a")
+    for path in ("/assessments", "/audit", "/dispatch"):
+        page = client.get(path)
+        assert page.status_code == 403, path
+        assert "涵盖全部县" in page.text, path

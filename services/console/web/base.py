@@ -23,7 +23,14 @@ from flask_wtf.csrf import CSRFError
 
 from shared.eventstore import FutureKnownAt
 from shared.i18n import period_text
-from shared.tenancy import BeyondScope, Scope, TenancyError, scoped_to
+from shared.tenancy import (
+    BeyondScope,
+    Scope,
+    TenancyError,
+    check_deployment_wide,
+    deployment_wide,
+    scoped_to,
+)
 
 from .. import text
 from ..accounts import Accounts, User
@@ -50,6 +57,36 @@ NAV = (
 """Pages, their titles and who may open them (the API's role rules; admin sees all)."""
 
 ROLES_OF = {endpoint: roles for endpoint, _, roles in NAV}
+
+WHOLE_DEPLOYMENT = {
+    "令牌与账号管理": (
+        "admin",
+        "admin_user_create",
+        "admin_user_disable",
+        "admin_token_create",
+        "admin_token_revoke",
+        "admin_integration_create",
+        "admin_integration_change",
+    ),
+    "年终考核": (
+        "assessments",
+        "start_assessment",
+        "assessment_job",
+        "assessment_job_json",
+        "assessment",
+        "approve_assessment",
+        "scorecard",
+        "holder_scorecard",
+        "assessment_diff",
+    ),
+    "全量日志审计": ("audit", "verify", "export"),
+    "规定动作与现场会": ("record_set_piece", "record_site_meeting"),
+}
+"""Pages whose answers cover the whole deployment (as the API's, `shared.tenancy`): an
+account of fewer counties is refused them. Plans are refused in the scheduling service."""
+for _what, _endpoints in WHOLE_DEPLOYMENT.items():
+    for _endpoint in _endpoints:
+        deployment_wide(f"{bp.name}.{_endpoint}", _what)
 
 
 def accounts() -> Accounts:
@@ -90,6 +127,7 @@ def signed_in(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]
             if roles and not user.has(*roles):
                 abort(403)
             with scoped_to(user_scope(user)):  # what this person's county (or city) sees
+                check_deployment_wide(request.endpoint, request.blueprint)
                 return view(*args, **kwargs)
 
         return wrapper
