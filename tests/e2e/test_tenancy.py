@@ -264,3 +264,12 @@ def test_a_token_names_a_tenant_of_the_hierarchy(runtime):
     assert tenancy.scope_of("zj").everywhere
     assert tenancy.scope_of("b").county == "b"
     assert tenancy.scope_of("c2").county is None
+
+
+def test_the_roll_up_pages_by_rank_and_totals_every_county(counties, auth):
+    first = counties.get("/v1/rollup/board?limit=2", headers=auth["province"])
+    assert [c["rank"] for c in first.json["counties"]] == [1, 2]
+    assert first.json["next_after"] == 2 and 'rel="next"' in first.headers["Link"]
+    rest = counties.get("/v1/rollup/board?limit=2&after=2", headers=auth["province"]).json
+    assert [c["rank"] for c in rest["counties"]] == [3] and rest["next_after"] is None
+    assert first.json["totals"] == rest["totals"] and rest["totals"]["projects"] == 3

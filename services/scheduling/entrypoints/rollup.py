@@ -9,7 +9,8 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from shared.auth import require_role
-from shared.http import ClockQuery
+from shared.events.fields import Whole
+from shared.http import ClockQuery, PageQuery, limit_field, next_link, page_after
 
 from .labelled import RollupResponse
 from .routes import READERS, _instant, _runtime, _service, campaign_field
@@ -22,7 +23,13 @@ blp = Blueprint(
 )
 
 
-class RollupQuery(ClockQuery):
+class RollupQuery(ClockQuery, PageQuery):
+    after = Whole(
+        from_text=True,
+        load_default=None,
+        metadata={"description": "the last rank of the page before"},
+    )
+    limit = limit_field(1000, 10000)
     campaign = campaign_field()
 
 
@@ -31,11 +38,18 @@ class RollupQuery(ClockQuery):
 @blp.arguments(RollupQuery, location="query")
 @blp.response(200, RollupResponse)
 @blp.doc(security=[{"bearer": []}])
-def board_rollup(query: dict[str, Any]) -> dict[str, Any]:
+def board_rollup(query: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
     """Each county of the caller's city or province (an office: its own county) with
     its projects by colour and by category against its targets and its year's reported
     investment against its target, ranked by the share of the investment target
-    reached, then by the share of green projects; ``totals`` sums them all."""
+    reached, then by the share of green projects; ``totals`` sums them all (every
+    county, whatever the page). Counties are paged by rank: follow ``next_after`` (or
+    ``Link: rel="next"``)."""
     tenancy = _runtime().settings.tenancy
     as_of = _instant(query["as_of"])
-    return _service().rollup(tenancy, as_of, query["known_at"], query["campaign"])
+    body = _service().rollup(tenancy, as_of, query["known_at"], query["campaign"])
+    body["counties"], next_after = page_after(
+        body["counties"], query["after"], query["limit"], key=lambda c: c["rank"], ordered=True
+    )
+    body["next_after"] = next_after
+    return body, 200, next_link(next_after)
