@@ -273,3 +273,29 @@ def test_the_roll_up_pages_by_rank_and_totals_every_county(counties, auth):
     rest = counties.get("/v1/rollup/board?limit=2&after=2", headers=auth["province"]).json
     assert [c["rank"] for c in rest["counties"]] == [3] and rest["next_after"] is None
     assert first.json["totals"] == rest["totals"] and rest["totals"]["projects"] == 3
+
+
+def test_an_integration_writes_only_its_own_countys_projects(runtime, counties):
+    from services.registry.wiring import RegistryParts
+    from tests.registry.integration.conftest import Integrator, item
+
+    types = ["InvestmentReported", "ProjectRegistered"]
+    secret = RegistryParts.of(runtime).integrations.create("b-approvals", types, "b")
+    integrator = Integrator(counties, "b-approvals", secret)
+    report = {"month": f"{YEAR}-01", "amount": "10.00"}
+    when = f"{YEAR}-02-03T10:00:00+08:00"
+    NAMES["pe"] = "乙县接入登记项目"
+    new = registration("pe", national_code=None, name=NAMES["pe"], year=YEAR)
+    answer = integrator.post(
+        [
+            item("InvestmentReported", report, project_id="pa", occurred_at=when),
+            item("InvestmentReported", report, project_id="pb", occurred_at=when),
+            item("ProjectRegistered", new, project_id="pe", occurred_at=when),
+        ]
+    ).json
+    statuses = [(r["status"], r.get("code")) for r in answer["results"]]
+    assert statuses == [("rejected", "project_not_found"), ("accepted", None), ("accepted", None)]
+    listed = RegistryParts.of(runtime).integrations.list()
+    assert [(i["name"], i["county"]) for i in listed] == [("b-approvals", "b")]
+    state = RegistryParts.of(runtime).registry.state("pe")
+    assert state.county == "b"
