@@ -90,6 +90,7 @@ class Tenancy:
         for tenant in tenants:
             _check(tenant, self.tenants)
         self.counties = tuple(t.code for t in tenants if t.level == "county")
+        self._scopes: dict[str, Scope] = {}
         if not self.counties:
             raise TenancyError("GONGJIAN_TENANTS: the hierarchy has no county")
 
@@ -128,9 +129,14 @@ class Tenancy:
         return out
 
     def scope_of(self, code: str | None) -> Scope:
-        tenant = self.tenant(code)
-        counties = self.under(tenant.code)
-        return Scope(tenant, counties, everywhere=counties == frozenset(self.counties))
+        """The scope of a principal of tenant ``code`` (worked out once per tenant)."""
+        found = self._scopes.get(code or DEFAULT_COUNTY)
+        if found is None:
+            tenant = self.tenant(code)
+            counties = self.under(tenant.code)
+            found = Scope(tenant, counties, everywhere=counties == frozenset(self.counties))
+            self._scopes[tenant.code] = found
+        return found
 
     def everywhere(self) -> Scope:
         root = Tenant(UNATTENDED, "全部", "province")
