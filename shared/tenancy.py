@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from .i18n.labels import configure_labels
+
 DEFAULT_COUNTY = "default"
 UNATTENDED = "*"
 LEVELS = ("province", "city", "county")
@@ -174,6 +176,7 @@ def configure(tenancy: Tenancy) -> None:
     """The hierarchy this process serves: outside a request the scope is all of it
     (called when the runtime is built)."""
     _process["everywhere"] = tenancy.everywhere()
+    configure_labels("county", {c: tenancy.name(c) for c in tenancy.counties})
 
 
 def current_scope() -> Scope:

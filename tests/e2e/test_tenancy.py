@@ -94,6 +94,10 @@ def test_a_project_is_of_the_county_that_registered_it(counties, auth):
         assert response.status_code == 200, response.json
         return response.json["project"]["county"]
 
+    project = counties.get("/v1/projects/pb", headers=auth["office-b"]).json["project"]
+    assert project["county_label"] == "乙县"  # the configured name beside the code
+    (row,) = counties.get("/v1/board", headers=auth["office-b"]).json["projects"]
+    assert (row["county"], row["county_label"]) == ("b", "乙县")
     assert county("pa", "office-a") == DEFAULT_COUNTY
     assert county("pb", "office-b") == "b"
     assert county("pd", "province") == "d"

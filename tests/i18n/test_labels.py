@@ -24,6 +24,7 @@ from shared.events import CATALOGUE
 from shared.events import catalogue as events
 from shared.eventstore import status as verification
 from shared.i18n import has_label, label, labels, yes_no
+from shared.tenancy import DEFAULT_COUNTY
 
 ENUMERATIONS = {
     "category": (events.CATEGORIES, rulebook.CATEGORIES),
@@ -58,6 +59,7 @@ ENUMERATIONS = {
     "site_meeting_kind": (events.SITE_MEETING_KINDS,),
     "role": (ROLES,),
     "event_type": (tuple(t.name for t in CATALOGUE),),
+    "county": ((DEFAULT_COUNTY,),),
 }
 
 

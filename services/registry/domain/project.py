@@ -15,6 +15,7 @@ from typing import Any
 
 from shared.campaign import campaign_years
 from shared.events.codes import VETO_INCIDENTS
+from shared.tenancy import DEFAULT_COUNTY
 
 from .events import ProjectEvent
 
@@ -68,7 +69,7 @@ class KeyProject:
     planned_start: str | None = None
     planned_completion: str | None = None
     county: str | None = None
-    """The county it belongs to (None: registered before tenancy, the default county)."""
+    """The county it belongs to (a registration before tenancy: the default county)."""
     team: list[dict[str, Any]] = field(default_factory=list)
     """The 工作专班: name, unit and duty of each member."""
     contact: dict[str, Any] | None = None
@@ -176,6 +177,7 @@ class KeyProject:
             if name in p:
                 setattr(self, name, p[name])
                 self.touch(name, event)
+        self.county = self.county or DEFAULT_COUNTY  # registered before tenancy
         self.total_investment = Decimal(p["total_investment"])
         self.annual_plan = Decimal(p["annual_plan"])
         plan = p.get("monthly_plan")

@@ -31,7 +31,7 @@ from shared.eventstore import (
     now_utc,
     parse_instant,
 )
-from shared.tenancy import Tenancy, current_scope, require_everywhere
+from shared.tenancy import DEFAULT_COUNTY, Tenancy, current_scope, require_everywhere
 
 from ..config import SchedulingConfig
 from ..domain.errors import ActionNotFound, InvalidRecord, PlanNotFound, SiteMeetingNotFound
@@ -926,6 +926,7 @@ def _board_row(state: ProjectState, colour: str, found: list) -> dict[str, Any]:
     return {
         "project_id": state.project_id,
         "name": state.name,
+        "county": state.county or DEFAULT_COUNTY,
         "category": state.category,
         "sector": state.sector,
         "town": state.town,

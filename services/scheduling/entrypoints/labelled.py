@@ -13,6 +13,7 @@ class BoardReason(LabelledSchema):
 
 
 class BoardRow(LabelledSchema):
+    county = coded("county")
     category = coded("category")
     sector = coded("sector")
     phase = coded("phase")
