@@ -303,3 +303,31 @@ def test_an_integration_writes_only_its_own_countys_projects(runtime, counties):
     assert [(i["name"], i["county"]) for i in listed] == [("b-approvals", "b")]
     state = RegistryParts.of(runtime).registry.state("pe")
     assert state.county == "b"
+
+
+def test_the_command_line_rolls_up_a_city_and_tokens_name_their_tenant(runtime, counties):
+    from click.testing import CliRunner
+
+    from services.cli import main
+
+    env = {
+        "GONGJIAN_DATABASE_URL": runtime.settings.database_url,
+        "GONGJIAN_TENANTS": json.dumps(HIERARCHY),
+        "GONGJIAN_DATA_DIR": str(runtime.settings.data_dir),
+    }
+    done = CliRunner().invoke(main, ["scheduling", "rollup", "--tenant", "c2"], env=env)
+    assert done.exit_code == 0, done.output
+    assert "1 丙县 项目1个" in done.output and "甲县" not in done.output
+    assert "投资0.05万元/0.10万元 完成率50.0%" in done.output
+    made = CliRunner().invoke(
+        main,
+        ["token", "create", "--role", "viewer", "--name", "c2-viewer", "--tenant", "c2"],
+        env=env,
+    )
+    assert made.exit_code == 0, made.output
+    listed = CliRunner().invoke(main, ["token", "list"], env=env).output
+    assert '"name": "c2-viewer"' in listed and '"tenant": "c2"' in listed
+    refused = CliRunner().invoke(
+        main, ["token", "create", "--role", "viewer", "--name", "x", "--tenant", "nowhere"], env=env
+    )
+    assert refused.exit_code != 0 and "unknown tenant" in refused.output
