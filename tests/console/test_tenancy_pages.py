@@ -72,6 +72,8 @@ def test_a_city_account_sees_its_counties_ranked(app):
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_whole_deployment_pages_are_refused_to_one_county(app):
     client = _client(app, "clerk-a")
+    menu = client.get("/").text
+    assert "考核" not in menu and "审计" not in menu and "项目" in menu
     for path in ("/assessments", "/audit", "/dispatch"):
         page = client.get(path)
         assert page.status_code == 403, path

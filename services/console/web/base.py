@@ -24,6 +24,7 @@ from flask_wtf.csrf import CSRFError
 from shared.eventstore import FutureKnownAt
 from shared.i18n import period_text
 from shared.tenancy import (
+    DEPLOYMENT_WIDE,
     BeyondScope,
     Scope,
     TenancyError,
@@ -80,6 +81,7 @@ WHOLE_DEPLOYMENT = {
         "assessment_diff",
     ),
     "全量日志审计": ("audit", "verify", "export"),
+    "调度计划": ("dispatch", "plan", "document_download", "document_issue", "plan_now"),
     "规定动作与现场会": ("record_set_piece", "record_site_meeting"),
 }
 """Pages whose answers cover the whole deployment (as the API's, `shared.tenancy`): an
@@ -135,6 +137,14 @@ def signed_in(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]
     return decorate
 
 
+def _shown(endpoint: str, scope: Scope) -> bool:
+    """In the menu: 县区汇总 for a city or province; whole-deployment pages for a
+    principal of every county."""
+    if endpoint == "console.rollup":
+        return scope.county is None
+    return scope.everywhere or endpoint not in DEPLOYMENT_WIDE
+
+
 def _tenant_name(user: User | None) -> str:
     """The person's county, city or province as the page header names it."""
     if user is None:
@@ -160,7 +170,7 @@ def _page_context() -> dict[str, Any]:
         if user is not None
         and user.has(*roles)
         and endpoint in current_app.view_functions
-        and (endpoint != "console.rollup" or user_scope(user).county is None)
+        and _shown(endpoint, user_scope(user))
     ]
     return {
         "user": user,
