@@ -388,14 +388,23 @@ def token() -> None:
     default=None,
     help="For --role unit: the responsible unit it acts for (default: the name).",
 )
+@click.option(
+    "--tenant",
+    default=None,
+    help="The county, city or province it acts for (GONGJIAN_TENANTS); default: the default county.",
+)
 @click.pass_obj
-def token_create(obj: CliContext, role: str, name: str, unit: str | None) -> None:
+def token_create(
+    obj: CliContext, role: str, name: str, unit: str | None, tenant: str | None
+) -> None:
     """Create a token and print it once (only its hash is kept)."""
     if unit and role != "unit":
         raise click.ClickException("--unit is for --role unit only")
     source = f"unit:{unit or name}" if role == "unit" else None
+    runtime = obj.runtime()
     try:
-        click.echo(obj.runtime().tokens.create(name, role, source))
+        code = runtime.settings.tenancy.tenant(tenant).code
+        click.echo(runtime.tokens.create(name, role, source, tenant=code))
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from .tenancy import Tenancy
 
 
 def _int(name: str, default: int) -> int:
@@ -42,6 +45,7 @@ class Settings:
     data_dir: Path = field(default_factory=lambda: Path("var"))
     redis_namespace: str = "gongjian"
     campaign: str = ""  # named in exports' headers, e.g. "某县2026年项目攻坚年"
+    tenants: str = ""  # the tenant hierarchy (JSON or a file of it); empty: one county
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
@@ -68,9 +72,17 @@ class Settings:
             data_dir=data_dir,
             redis_namespace=env.get("GONGJIAN_REDIS_NAMESPACE", "gongjian"),
             campaign=env.get("GONGJIAN_CAMPAIGN", ""),
+            tenants=env.get("GONGJIAN_TENANTS", ""),
         )
         ZoneInfo(settings.timezone)  # fail fast on a bad zone name
-        return replace(settings, **overrides) if overrides else settings
+        settings = replace(settings, **overrides) if overrides else settings
+        settings.tenancy  # noqa: B018 -- fail fast on a bad hierarchy
+        return settings
+
+    @cached_property
+    def tenancy(self) -> Tenancy:
+        """The counties and the cities and province above them (`shared.tenancy`)."""
+        return Tenancy.from_config(self.tenants)
 
     @property
     def uses_redis(self) -> bool:

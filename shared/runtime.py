@@ -16,6 +16,7 @@ from .db import create_db_engine
 from .eventstore import EventStore, EventTypeRegistry
 from .messaging import EventBus, create_broker
 from .replica import Replica
+from .tenancy import configure
 
 Part = TypeVar("Part")
 
@@ -70,6 +71,7 @@ def build_runtime(
     broker = broker or create_broker(settings)
     bus = EventBus(broker)
     store.on_appended.append(bus.nudge)
+    configure(settings.tenancy)
     replica = (
         Replica(store, settings.replica_url, max_lag_seconds=settings.replica_max_lag_seconds)
         if settings.replica_url

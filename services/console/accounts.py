@@ -28,6 +28,7 @@ from sqlalchemy import (
 
 from shared.db import UTCDateTime
 from shared.eventstore.clocks import now_utc
+from shared.tenancy import DEFAULT_COUNTY
 
 ROLES = ("office", "auditor", "admin", "viewer", "approver")
 """The API's roles for people (``integration`` is for machines only)."""
@@ -46,6 +47,7 @@ users = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("password_changed_at", UTCDateTime, nullable=False),
     Column("disabled_at", UTCDateTime),
+    Column("tenant", String(64), nullable=False, server_default=DEFAULT_COUNTY),
 )
 failures = Table(
     "console_signin_failures",
@@ -70,6 +72,8 @@ class User:
     created_at: datetime
     password_changed_at: datetime
     disabled_at: datetime | None
+    tenant: str = DEFAULT_COUNTY
+    """The county, city or province the person works for (`shared.tenancy`)."""
 
     @property
     def active(self) -> bool:
@@ -95,6 +99,7 @@ def _user(row: object) -> User:
         m["created_at"],
         m["password_changed_at"],
         m["disabled_at"],
+        m["tenant"],
     )
 
 
@@ -111,7 +116,14 @@ class Accounts:
         self.hasher = hasher or PasswordHasher()
         self._dummy = self.hasher.hash("unknown user: spend the same time")
 
-    def create(self, username: str, role: str, password: str, display_name: str = "") -> User:
+    def create(
+        self,
+        username: str,
+        role: str,
+        password: str,
+        display_name: str = "",
+        tenant: str | None = None,
+    ) -> User:
         if role not in ROLES:
             raise AccountError(f"未知角色 {role!r}：应为 {', '.join(ROLES)} 之一")
         if not username or len(username) > 64 or not username.isprintable() or " " in username:
@@ -130,6 +142,7 @@ class Accounts:
                     session_epoch=1,
                     created_at=now,
                     password_changed_at=now,
+                    tenant=tenant or DEFAULT_COUNTY,
                 )
             )
         return self.get(username)  # type: ignore[return-value]

@@ -29,14 +29,22 @@ def user() -> None:
 @click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--display-name", default="", help="Shown on pages, e.g. 张三（发改局）.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option(
+    "--tenant", default=None, help="Its county, city or province (default: the default county)."
+)
 @click.pass_obj
-def create(obj, username: str, role: str, display_name: str, password_stdin: bool) -> None:  # type: ignore[no-untyped-def]
+def create(
+    obj, username: str, role: str, display_name: str, password_stdin: bool, tenant: str | None
+) -> None:  # type: ignore[no-untyped-def]
     """Create an account; the password is asked for (or read from stdin)."""
     try:
-        made = _accounts(obj).create(username, role, _password(password_stdin), display_name)
-    except AccountError as exc:
+        code = obj.runtime().settings.tenancy.tenant(tenant).code
+        made = _accounts(obj).create(
+            username, role, _password(password_stdin), display_name, tenant=code
+        )
+    except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"user {made.username} created with role {made.role}")
+    click.echo(f"user {made.username} created with role {made.role} of {made.tenant}")
 
 
 @user.command("list")

@@ -15,6 +15,7 @@ from shared.events import PROJECT_EVENT_TYPES
 from shared.http import create_base_app
 from shared.runtime import Runtime
 from shared.secrets import lazy_secrets_box
+from shared.tenancy import deployment_wide
 
 from .application.campaigns import Campaigns
 from .application.handlers import Registry
@@ -41,6 +42,10 @@ from .wiring import RegistryParts
 MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
 
 errors.register()
+# Answers of the whole deployment: only a principal of every county (shared.tenancy).
+deployment_wide(export.blp.name, "全量日志导出")
+deployment_wide(admin.blp.name, "令牌与接入系统管理")
+deployment_wide(f"{campaigns.blp.name}.define_campaign", "攻坚年设定")
 
 
 def wire(runtime: Runtime) -> RegistryParts:

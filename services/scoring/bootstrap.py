@@ -9,6 +9,7 @@ from flask_smorest import Api
 
 from shared.http import create_base_app
 from shared.runtime import Runtime
+from shared.tenancy import deployment_wide
 
 from .entrypoints import accountability_routes, actors, errors, metrics, routes, verifications
 from .readmodel.leases import JobLeases
@@ -17,6 +18,9 @@ from .wiring import ScoringParts
 MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
 
 errors.register()
+for _blueprint in (routes.blp, verifications.blp, accountability_routes.blp):
+    # The year-end assessment is of the whole deployment until it is kept per county.
+    deployment_wide(_blueprint.name, "年终考核")
 
 
 def register_routes(api: Api, runtime: Runtime) -> None:

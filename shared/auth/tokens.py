@@ -20,6 +20,7 @@ from sqlalchemy import (
 
 from ..db import UTCDateTime
 from ..eventstore.clocks import now_utc
+from ..tenancy import DEFAULT_COUNTY
 
 ROLES = ("admin", "office", "integration", "auditor", "viewer", "approver", "unit")
 
@@ -35,6 +36,7 @@ api_tokens = Table(
     Column("source", String(200)),
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime),
+    Column("tenant", String(64), nullable=False, server_default=DEFAULT_COUNTY),
 )
 
 
@@ -45,6 +47,8 @@ class Principal:
     name: str
     role: str
     source: str
+    tenant: str = DEFAULT_COUNTY
+    """The county, city or province it acts for (`shared.tenancy`)."""
 
     def has(self, *roles: str) -> bool:
         return self.role == "admin" or self.role in roles
@@ -65,8 +69,11 @@ class TokenStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def create(self, name: str, role: str, source: str | None = None) -> str:
-        """A new token (returned once, never stored in clear)."""
+    def create(
+        self, name: str, role: str, source: str | None = None, tenant: str | None = None
+    ) -> str:
+        """A new token (returned once, never stored in clear), of ``tenant`` (a code of
+        the hierarchy, checked by the caller; default: the default county)."""
         if role not in ROLES:
             raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
         if not name or len(name) > 100:
@@ -85,6 +92,7 @@ class TokenStore:
                     role=role,
                     source=source or f"{role}:{name}",
                     created_at=now_utc(),
+                    tenant=tenant or DEFAULT_COUNTY,
                 )
             )
         return token
@@ -117,6 +125,7 @@ class TokenStore:
                     api_tokens.c.name,
                     api_tokens.c.role,
                     api_tokens.c.source,
+                    api_tokens.c.tenant,
                     api_tokens.c.created_at,
                     api_tokens.c.revoked_at,
                 ).order_by(api_tokens.c.name)
@@ -132,4 +141,6 @@ class TokenStore:
             ).first()
         if row is None:
             return None
-        return Principal(name=row.name, role=row.role, source=row.source or row.name)
+        return Principal(
+            name=row.name, role=row.role, source=row.source or row.name, tenant=row.tenant
+        )

@@ -9,6 +9,7 @@ from typing import Any
 from flask import current_app, g, request
 
 from ..http.problems import Problem
+from ..tenancy import Scope, TenancyError, check_deployment_wide, scoped_to
 from .tokens import Principal, TokenStore
 
 
@@ -31,6 +32,15 @@ def _authenticate() -> Principal:
     return principal
 
 
+def _scope_of(principal: Principal) -> Scope:
+    """The principal's counties, resolved once per request from the one hierarchy."""
+    tenancy = current_app.extensions["gongjian.runtime"].settings.tenancy
+    try:
+        return tenancy.scope_of(principal.tenant)
+    except TenancyError:  # its tenant left the configuration: it sees nothing
+        raise Problem(403, "Forbidden", "该令牌所属单位不在本平台的区划配置中") from None
+
+
 def require_role(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Let a request through if its token's role is one of ``roles`` (admin always)."""
 
@@ -45,7 +55,9 @@ def require_role(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., An
                     f"role {principal.role!r} may not do this; needs one of {', '.join(roles)}",
                 )
             g.principal = principal
-            return view(*args, **kwargs)
+            with scoped_to(_scope_of(principal)):
+                check_deployment_wide(request.endpoint, request.blueprint)
+                return view(*args, **kwargs)
 
         return wrapper
 

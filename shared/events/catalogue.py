@@ -88,6 +88,15 @@ class ProjectRegistered(Schema):
     owner_unit = _name
     planned_start = fields.Date(load_default=None, allow_none=True)
     planned_completion = fields.Date(load_default=None, allow_none=True)
+    county = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$"),
+        metadata={"note": "所属县的代码（GONGJIAN_TENANTS）；缺省为登记的令牌或接入系统所属县"},
+    )
+    """The county (a tenant code, `shared.tenancy`) the project belongs to; absent on
+    registrations before tenancy (the default county); filled by the registry from the
+    registering token or integration when not given."""
 
 
 class TeamMember(Schema):

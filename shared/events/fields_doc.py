@@ -41,6 +41,10 @@ FIELD_NOTES: dict[str, tuple[str, Any]] = {
     "contact": ("项目联系人（姓名、电话），公示牌上公布", None),
     "planned_start": ("计划开工日期", "2026-04-15"),
     "planned_completion": ("计划完工日期", "2027-06-30"),
+    "ProjectRegistered.county": (
+        "所属县（区划代码，GONGJIAN_TENANTS；缺省：登记的令牌或接入系统所属县）",
+        "default",
+    ),
     "reason": ("原因说明", "按县委常委会议决定调整"),
     "milestone_id": ("节点编号（项目内唯一）", "M01"),
     "due": ("计划完成日期", "2026-06-30"),

@@ -29,6 +29,7 @@ from ..eventstore.errors import (
 from ..eventstore.limits import InvalidEnvelope
 from ..i18n.validation import in_chinese
 from ..logging import once_a_minute
+from ..tenancy import BeyondScope
 
 log = logging.getLogger(__name__)
 outage_log = once_a_minute(logging.getLogger("gongjian.database"))
@@ -161,6 +162,7 @@ register_problem_types(
             "invalid-envelope",
             extra=lambda exc: {"code": exc.code, "errors": {exc.field: [exc.message]}},
         ),
+        BeyondScope: ProblemType(403, "beyond-scope", extra=lambda exc: {"code": exc.code}),
     }
 )
 

@@ -23,10 +23,19 @@ def catalogue() -> dict[str, dict[str, str]]:
     return {str(kind): {str(c): str(t) for c, t in codes.items()} for kind, codes in data.items()}
 
 
+CONFIGURED: dict[str, dict[str, str]] = {}
+"""Kind → code → label set by configuration over the catalogue's (the counties' names
+from the tenant hierarchy, `shared.tenancy.configure`)."""
+
+
+def configure_labels(kind: str, names: dict[str, str]) -> None:
+    CONFIGURED[kind] = dict(names)
+
+
 def labels(kind: str) -> dict[str, str]:
-    """Every code of ``kind`` with its label, in the catalogue's order."""
+    """Every code of ``kind`` with its label, in the catalogue's order (then configured)."""
     try:
-        return dict(catalogue()[kind])
+        return {**catalogue()[kind], **CONFIGURED.get(kind, {})}
     except KeyError:
         raise UnknownLabelKind(kind) from None
 

@@ -34,6 +34,7 @@ from shared.events import CATALOGUE
 from shared.events import catalogue as events
 from shared.eventstore import status as verification
 from shared.i18n import has_label, label, labels, yes_no
+from shared.tenancy import DEFAULT_COUNTY
 
 ENUMERATIONS = {
     "category": (events.CATEGORIES, rulebook.CATEGORIES),
@@ -88,6 +89,7 @@ ENUMERATIONS = {
     "task_status": (dispatch_kinds.TASK_STATES,),
     "work_plan_gap": (dispatch_kinds.GAPS,),
     "project_stage": (registry_project.STAGES, events.POOL_STAGES),
+    "county": ((DEFAULT_COUNTY,),),
 }
 
 

@@ -15,6 +15,7 @@ from . import (  # noqa: F401  (registers the views)
     pool,
     projects,
     public,
+    rollup,
     site_meetings,
     visits,
 )

@@ -23,6 +23,15 @@ from flask_wtf.csrf import CSRFError
 
 from shared.eventstore import FutureKnownAt
 from shared.i18n import period_text
+from shared.tenancy import (
+    DEPLOYMENT_WIDE,
+    BeyondScope,
+    Scope,
+    TenancyError,
+    check_deployment_wide,
+    deployment_wide,
+    scoped_to,
+)
 
 from .. import text
 from ..accounts import Accounts, User
@@ -50,10 +59,42 @@ NAV = (
     ("console.audit", "审计", ("office", "auditor")),
     ("console.admin", "管理", ("admin",)),
     ("console.alerts", "提醒推送", ("office", "auditor")),
+    ("console.rollup", "县区汇总", ("office", "auditor", "approver", "viewer")),
 )
 """Pages, their titles and who may open them (the API's role rules; admin sees all)."""
 
 ROLES_OF = {endpoint: roles for endpoint, _, roles in NAV}
+
+WHOLE_DEPLOYMENT = {
+    "令牌与账号管理": (
+        "admin",
+        "admin_user_create",
+        "admin_user_disable",
+        "admin_token_create",
+        "admin_token_revoke",
+        "admin_integration_create",
+        "admin_integration_change",
+    ),
+    "年终考核": (
+        "assessments",
+        "start_assessment",
+        "assessment_job",
+        "assessment_job_json",
+        "assessment",
+        "approve_assessment",
+        "scorecard",
+        "holder_scorecard",
+        "assessment_diff",
+    ),
+    "全量日志审计": ("audit", "verify", "export"),
+    "调度计划": ("dispatch", "plan", "document_download", "document_issue", "plan_now"),
+    "规定动作与现场会": ("record_set_piece", "record_site_meeting"),
+}
+"""Pages whose answers cover the whole deployment (as the API's, `shared.tenancy`): an
+account of fewer counties is refused them. Plans are refused in the scheduling service."""
+for _what, _endpoints in WHOLE_DEPLOYMENT.items():
+    for _endpoint in _endpoints:
+        deployment_wide(f"{bp.name}.{_endpoint}", _what)
 
 
 def accounts() -> Accounts:
@@ -93,11 +134,37 @@ def signed_in(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]
                 return redirect(url_for("console.signin", next=request.full_path))
             if roles and not user.has(*roles):
                 abort(403)
-            return view(*args, **kwargs)
+            with scoped_to(user_scope(user)):  # what this person's county (or city) sees
+                check_deployment_wide(request.endpoint, request.blueprint)
+                return view(*args, **kwargs)
 
         return wrapper
 
     return decorate
+
+
+def _shown(endpoint: str, scope: Scope) -> bool:
+    """In the menu: 县区汇总 for a city or province; whole-deployment pages for a
+    principal of every county."""
+    if endpoint == "console.rollup":
+        return scope.county is None
+    return scope.everywhere or endpoint not in DEPLOYMENT_WIDE
+
+
+def _tenant_name(user: User | None) -> str:
+    """The person's county, city or province as the page header names it."""
+    if user is None:
+        return ""
+    tenancy = current_app.extensions["gongjian.runtime"].settings.tenancy
+    return tenancy.name(user.tenant)
+
+
+def user_scope(user: User) -> Scope:
+    tenancy = current_app.extensions["gongjian.runtime"].settings.tenancy
+    try:
+        return tenancy.scope_of(user.tenant)
+    except TenancyError:  # its tenant left the configuration
+        abort(403)
 
 
 @bp.app_context_processor
@@ -106,10 +173,14 @@ def _page_context() -> dict[str, Any]:
     nav = [
         (endpoint, title)
         for endpoint, title, roles in NAV
-        if user is not None and user.has(*roles) and endpoint in current_app.view_functions
+        if user is not None
+        and user.has(*roles)
+        and endpoint in current_app.view_functions
+        and _shown(endpoint, user_scope(user))
     ]
     return {
         "user": user,
+        "tenant_name": _tenant_name(user),
         "nav": nav,
         "label": text.label,
         "wan": text.wan,
@@ -142,6 +213,11 @@ def _error_page(status: int, title: str, detail: str) -> tuple[str, int]:
 @bp.errorhandler(403)
 def _forbidden(_: Exception) -> tuple[str, int]:
     return _error_page(403, "无权访问", "您的角色无权查看此页面。")
+
+
+@bp.errorhandler(BeyondScope)
+def _beyond_scope(error: BeyondScope) -> tuple[str, int]:
+    return _error_page(403, "无权访问", str(error))
 
 
 @bp.errorhandler(404)

@@ -33,6 +33,7 @@ from shared.eventstore import (
     text_problem,
 )
 from shared.eventstore.envelope import content_fingerprint
+from shared.tenancy import DEFAULT_COUNTY, admits, current_scope
 
 from ..domain import (
     AMENDMENTS,
@@ -96,6 +97,8 @@ class Registry:
             project_id, project_stream(project_id), as_of=as_of, known_at=known_at
         )
         if not (project.registered or project.pooled) and not self._exists(project_id):
+            raise ProjectNotFound(project_id)
+        if not admits(project.county):  # another county's: not there for this request
             raise ProjectNotFound(project_id)
         return project
 
@@ -221,6 +224,10 @@ class Registry:
                         "project_id", "project_id_differs", "与 payload.project_id 不一致"
                     )
                 )
+            try:
+                payload["county"] = county_of_registration(payload.get("county"))
+            except RuleViolation as exc:
+                return refuse(exc)
             return replace(submission, payload=payload, project_id=project_id)
         return replace(submission, payload=payload)
 
@@ -523,10 +530,27 @@ def _refuse_out_of_turn(
         raise AlreadyRegistered("project_id", project_id, project_id)
     if item.type == "ProjectPooled" and (project.registered or project.pooled):
         raise AlreadyRegistered("project_id", project_id, project_id)
-    if item.type not in STARTS and not (project.registered or project.pooled):
+    known = (project.registered or project.pooled) and admits(project.county)
+    if item.type not in STARTS and not known:
         raise ProjectNotFound(project_id)
     if item.expected_version is not None and item.expected_version != project.version:
         raise ConcurrencyConflict(stream_id, item.expected_version, project.version)
+
+
+def county_of_registration(given: str | None) -> str:
+    """The county a new project is registered in: the one given, which the request's
+    scope must cover, or the registering principal's own county."""
+    scope = current_scope()
+    county = given or scope.county or (DEFAULT_COUNTY if scope.unattended else None)
+    if county is None:
+        raise RuleViolation(
+            "county", "county_required", "市、省级账号登记项目须指明所属县（county）"
+        )
+    if county not in scope.counties:
+        raise RuleViolation(
+            "county", "county_out_of_scope", f"无权在“{county}”登记项目，或该县未配置"
+        )
+    return county
 
 
 def _echoed(text: str | None) -> str | None:

@@ -15,9 +15,16 @@ from sqlalchemy.exc import IntegrityError
 
 from shared.eventstore import now_utc
 from shared.secrets import SecretBox
+from shared.tenancy import DEFAULT_COUNTY, admits
 
 from ..readmodel.tables import ingest_requests, integration_secrets, integrations
 from .signing import TOLERANCE_SECONDS, SignatureError, new_secret, verify
+
+
+def _in_scope(rows: list) -> list:  # type: ignore[type-arg]
+    """The integrations of the current scope's counties."""
+    return [r for r in rows if admits(r.county)]
+
 
 MAX_ACTIVE_SECRETS = 2
 PURGE_CHANCE = 0.05
@@ -29,6 +36,8 @@ class Integration:
     name: str
     types: tuple[str, ...]
     secrets: tuple[str, ...]
+    county: str = DEFAULT_COUNTY
+    """The county whose projects it writes (`shared.tenancy`)."""
 
 
 class Integrations:
@@ -40,8 +49,9 @@ class Integrations:
         self.box = box
         """The secrets' key, asked for when a secret is written or read (not at start)."""
 
-    def create(self, name: str, types: list[str]) -> str:
-        """Register an integration; returns its first secret (shown once)."""
+    def create(self, name: str, types: list[str], county: str | None = None) -> str:
+        """Register an integration of ``county`` (default: the default county); returns
+        its first secret (shown once)."""
         if not name or len(name) > 100:
             raise ValueError("an integration needs a name of 1 to 100 characters")
         unknown = [t for t in types if t not in self.known_types]
@@ -55,7 +65,10 @@ class Integrations:
             with self.engine.begin() as conn:
                 conn.execute(
                     insert(integrations).values(
-                        name=name, types=json.dumps(sorted(set(types))), created_at=now_utc()
+                        name=name,
+                        types=json.dumps(sorted(set(types))),
+                        created_at=now_utc(),
+                        county=county or DEFAULT_COUNTY,
                     )
                 )
                 conn.execute(
@@ -119,7 +132,9 @@ class Integrations:
             if row is None:
                 return None
             active = self._active(conn, name)
-        return Integration(name, tuple(json.loads(row.types)), tuple(s for _, s in active))
+        return Integration(
+            name, tuple(json.loads(row.types)), tuple(s for _, s in active), row.county
+        )
 
     def disable(self, name: str, *, connection: Connection | None = None) -> bool:
         """Refuse the integration's requests from now on (its events stay in the log)."""
@@ -172,8 +187,9 @@ class Integrations:
                     "types": json.loads(r.types),
                     "active_secrets": len(self._active(conn, r.name)),
                     "disabled": r.disabled_at is not None,
+                    "county": r.county,
                 }
-                for r in rows
+                for r in _in_scope(rows)
             ]
 
     def authenticate(

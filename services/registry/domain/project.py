@@ -16,6 +16,7 @@ from typing import Any
 from shared.campaign import campaign_years
 from shared.events.catalogue import POOL_STAGES
 from shared.events.codes import VETO_INCIDENTS
+from shared.tenancy import DEFAULT_COUNTY
 
 from .events import ProjectEvent
 
@@ -40,6 +41,7 @@ _IDENTITY = (
     "owner_unit",
     "planned_start",
     "planned_completion",
+    "county",
 )
 
 
@@ -69,6 +71,8 @@ class KeyProject:
     owner_unit: str = ""
     planned_start: str | None = None
     planned_completion: str | None = None
+    county: str | None = None
+    """The county it belongs to (a registration before tenancy: the default county)."""
     team: list[dict[str, Any]] = field(default_factory=list)
     """The 工作专班: name, unit and duty of each member."""
     contact: dict[str, Any] | None = None
@@ -202,6 +206,7 @@ class KeyProject:
             if name in p:
                 setattr(self, name, p[name])
                 self.touch(name, event)
+        self.county = self.county or DEFAULT_COUNTY  # registered before tenancy
         self.total_investment = Decimal(p["total_investment"])
         self.annual_plan = Decimal(p["annual_plan"])
         plan = p.get("monthly_plan")

@@ -33,14 +33,24 @@ def integration() -> None:
     help=f"Comma-separated event types it may send, e.g. ApprovalGranted,InvestmentReported "
     f"(known: {', '.join(PROJECT_EVENT_TYPES)}).",
 )
+@click.option("--county", default=None, help="The county whose projects it writes (a tenant code).")
 @click.pass_obj
-def create(obj, name: str, types: str) -> None:  # type: ignore[no-untyped-def]
+def create(obj, name: str, types: str, county: str | None) -> None:  # type: ignore[no-untyped-def]
     """Create an integration and print its secret once."""
     wanted = [t.strip() for t in types.split(",") if t.strip()]
     try:
-        click.echo(_integrations(obj).create(name, wanted))
+        code = _county(obj, county)
+        click.echo(_integrations(obj).create(name, wanted, code))
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+def _county(obj, county: str | None) -> str:  # type: ignore[no-untyped-def]
+    """A county code of the hierarchy (a city or province cannot hold an integration)."""
+    tenant = obj.runtime().settings.tenancy.tenant(county)
+    if tenant.level != "county":
+        raise ValueError(f"{tenant.code} 不是县级单位：接入系统属于一个县")
+    return tenant.code
 
 
 @integration.command("rotate")

@@ -11,13 +11,16 @@ from marshmallow import fields, validate
 
 from shared.auth import current_principal, readable_types, require_role
 from shared.checkpointing import keyring
+from shared.events import project_stream
 from shared.events.fields import VERSION_RANGE, Whole
 from shared.eventstore import format_instant
 from shared.eventstore.audit import signed_after
 from shared.eventstore.status import chain_status, request_verification, verification_job
 from shared.http import PageQuery, Problem, next_link
 from shared.messaging import send_or_leave
+from shared.tenancy import current_scope
 
+from ..readmodel import projects as project_list
 from .labelled import EventsResponse
 
 blp = Blueprint(
@@ -52,11 +55,22 @@ def feed(query):  # type: ignore[no-untyped-def]
     head = store.head()
     next_after = page[-1].global_position if page else after
     body = {
-        "events": [e.to_dict() for e in page],
+        "events": [e.to_dict() for e in _of_scope(store, page)],
         "next_after": next_after,
         "head_position": head.position,
     }
     return body, 200, next_link(next_after if len(page) == query["limit"] else None)
+
+
+def _of_scope(store: Any, page: list[Any]) -> list[Any]:
+    """The page's events the request's counties may read: all of them for a scope of
+    every county; else only its own projects' events (the page may come out short;
+    ``next_after`` still moves past what was read)."""
+    if current_scope().everywhere:
+        return page
+    with store.reading() as conn:
+        own = {project_stream(pid) for pid in project_list.in_scope(conn)}
+    return [e for e in page if e.stream_id in own]
 
 
 def _types_for(role: str, asked: list[str] | None) -> list[str] | None:

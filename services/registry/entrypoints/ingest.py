@@ -15,7 +15,9 @@ from marshmallow import ValidationError
 
 from shared.eventstore import text_problem
 from shared.http import Problem, strict_json
+from shared.tenancy import scoped_to
 
+from ..application.integrations import Integration
 from ..application.submissions import ACCEPTED, DUPLICATE, REJECTED, RETRY, Outcome, Submission
 from ..wiring import RegistryParts
 from .schemas import IngestBatch, IngestBody, IngestItem, event_id_text
@@ -49,6 +51,12 @@ def ingest() -> Response:
         request.headers.get("webhook-signature", ""),
         body,
     )
+    tenancy = current_app.extensions["gongjian.runtime"].settings.tenancy
+    with scoped_to(tenancy.scope_of(integration.county)):  # it writes its county only
+        return _ingest(parts, integration, body)
+
+
+def _ingest(parts: RegistryParts, integration: Integration, body: bytes) -> Response:
     outcomes: list[Outcome | None] = []
     submissions: list[Submission] = []
     for raw in _items(body):

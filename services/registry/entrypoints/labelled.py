@@ -42,6 +42,7 @@ def _by_id(schema: type[LabelledSchema]) -> fields.Dict:
 class ProjectRow(LabelledSchema):
     """A project as the list shows it."""
 
+    county = coded("county")
     category = coded("category")
     sector = coded("sector")
     phase = coded("phase")

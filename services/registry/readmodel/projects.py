@@ -1,5 +1,9 @@
 """The project list: current identity and phase of every project, kept in the same
-transaction as the append that changes them (so the national code is unique)."""
+transaction as the append that changes them (so the national code is unique).
+
+The registry's one place where reading is scoped to the request's counties
+(`shared.tenancy`): `page`, `exists` and `in_scope` filter by the ``county`` column; a
+project of another county is, to the request, a project that does not exist."""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
+
+from shared.tenancy import DEFAULT_COUNTY, where_scoped
 
 from ..domain import KeyProject
 from .tables import projects
@@ -24,6 +30,7 @@ COLUMNS = (
     "lead_unit",
     "owner_unit",
     "phase",
+    "county",
 )
 
 
@@ -36,6 +43,7 @@ def listed(project: KeyProject) -> tuple[Any, ...] | None:
 
 def save(conn: Connection, project: KeyProject) -> None:
     row = dict(zip(COLUMNS, listed(project) or (), strict=True))
+    row["county"] = row.get("county") or DEFAULT_COUNTY
     updated = conn.execute(
         update(projects).where(projects.c.project_id == project.project_id).values(**row)
     )
@@ -61,8 +69,15 @@ def by_national_codes(conn: Connection, national_codes: list[str]) -> dict[str, 
 
 
 def exists(conn: Connection, project_id: str) -> bool:
+    """Whether the project is listed and in the current scope."""
     query = select(projects.c.project_id).where(projects.c.project_id == project_id)
-    return conn.execute(query).first() is not None
+    return conn.execute(where_scoped(query, projects.c.county)).first() is not None
+
+
+def in_scope(conn: Connection) -> set[str]:
+    """The ids of the projects the current scope sees."""
+    query = where_scoped(select(projects.c.project_id), projects.c.county)
+    return set(conn.execute(query).scalars())
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +89,7 @@ class ProjectPage:
 def page(conn: Connection, filters: dict[str, Any], cursor: str | None, limit: int) -> ProjectPage:
     """Projects in id order after ``cursor`` (the last id of the previous page)."""
     query = select(projects).order_by(projects.c.project_id).limit(limit + 1)
+    query = where_scoped(query, projects.c.county)
     for name in ("category", "sector", "town", "leader", "phase"):
         if filters.get(name):
             query = query.where(projects.c[name] == filters[name])

@@ -15,6 +15,7 @@ from sqlalchemy import (
 )
 
 from shared.db import UTCDateTime
+from shared.tenancy import DEFAULT_COUNTY
 
 metadata = MetaData()
 
@@ -31,8 +32,11 @@ projects = Table(
     Column("lead_unit", String(200), nullable=False),
     Column("owner_unit", String(200), nullable=False),
     Column("phase", String(20), nullable=False),
+    Column("county", String(64), nullable=False, server_default=DEFAULT_COUNTY),
+    Index("ix_registry_projects_county", "county", "project_id"),
 )
-"""One row per project, its current identity and phase: what the list filters on."""
+"""One row per project, its current identity and phase: what the list filters on; its
+county is what every registry query is scoped by (`readmodel.projects`)."""
 
 snapshots = Table(
     "registry_snapshots",
@@ -52,6 +56,7 @@ integrations = Table(
     Column("types", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("disabled_at", UTCDateTime),
+    Column("county", String(64), nullable=False, server_default=DEFAULT_COUNTY),
 )
 
 integration_secrets = Table(

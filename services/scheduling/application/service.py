@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from shared.campaign import DEFINED, Campaign, campaign_of_day
+from shared.campaign import DEFINED, Campaign, Targets, campaign_of_day
 from shared.campaign_log import CampaignBook
 from shared.documents import LeaderRanks, OfficeConfig
 from shared.events import PROJECT_EVENT_TYPES
@@ -31,6 +31,7 @@ from shared.eventstore import (
     now_utc,
     parse_instant,
 )
+from shared.tenancy import DEFAULT_COUNTY, Tenancy, current_scope, require_everywhere
 
 from ..config import SchedulingConfig
 from ..domain import duban
@@ -68,8 +69,18 @@ from ..domain.project import ProjectState
 from ..domain.reasons import LEGACY_EN, ZH
 from ..domain.rules import findings, status
 from ..readmodel import projection, queries
-from . import action_workflow, colour_record, escalations, inspections, set_pieces, site_meetings
+from . import (
+    action_workflow,
+    colour_record,
+    escalations,
+    inspections,
+    rollup,
+    set_pieces,
+    site_meetings,
+)
 from .set_pieces import SET_PIECE_TYPES
+
+PLANS = "调度计划"
 
 _IDS = uuid.UUID("6d1c8a2e-3f54-4b7e-9a0c-5e2f7b9d4c11")
 """Namespace of scheduling's deterministic event ids (a retry writes the same id)."""
@@ -308,9 +319,32 @@ class SchedulingService:
         }
         return board, [state for state, _ in judged]
 
+    def rollup(
+        self,
+        tenancy: Tenancy,
+        as_of: datetime | None = None,
+        known_at: datetime | None = None,
+        campaign: int | None = None,
+    ) -> dict[str, Any]:
+        """The counties of the request's scope ranked, with their totals against targets
+        (`application.rollup`); the board's campaign and clocks beside them."""
+        board, states = self.board_and_states(as_of, known_at, {"campaign": campaign})
+        colours = {row["project_id"]: row["status"] for row in board["projects"]}
+        counties = {c: tenancy.name(c) for c in sorted(current_scope().counties)}
+        default = Targets.of(board["campaign"]["targets"])
+        targets = {
+            c: Targets.of(tenancy.targets[c]) if c in tenancy.targets else default for c in counties
+        }
+        year = board["campaign"]["year"]
+        tallies = rollup.tally(
+            ((s, colours[s.project_id]) for s in states), counties, targets, year
+        )
+        keep = ("campaign", "as_of", "known_at", "source", "head_position")
+        return {**{k: board[k] for k in keep}, **rollup.rollup_body(tallies)}
+
     def _board_rows(self, snap: Snapshot, today: date) -> list[tuple[ProjectState, dict]]:
         # The read model at one watermark gives the same board all day: keep the last one.
-        key = (today, snap.watermark)
+        key = (today, snap.watermark, current_scope().counties)
         if snap.source == "read model" and self._board_memo[0] == key:
             return self._board_memo[1]
         rows = []
@@ -328,6 +362,7 @@ class SchedulingService:
     ) -> tuple[dict[str, Any], Snapshot]:
         """The plan as it would be made with what was known at ``known_at`` (not stored),
         its reasons in the wording ``texts``."""
+        require_everywhere(PLANS)  # plans are of the whole deployment (not yet per county)
         calendar = self.config.calendar()
         meeting_on = calendar.first_working_day(period.start, period.end) or period.start
         as_of = Cutoff.of(as_of=meeting_on, zone=self.zone).as_of
@@ -566,6 +601,7 @@ class SchedulingService:
 
     def latest(self, cadence: str, period_label: str) -> PlanRecord | None:
         """The latest stored version, reading only that event of the stream."""
+        require_everywhere(PLANS)  # plans are of the whole deployment (not yet per county)
         stream = f"dispatch-{cadence}-{period_label}"
         version = self.store.stream_version(stream)
         if version == 0:
@@ -593,6 +629,7 @@ class SchedulingService:
     def versions(
         self, cadence: str, period_label: str, *, must_exist: bool = True
     ) -> list[PlanRecord]:
+        require_everywhere(PLANS)  # plans are of the whole deployment (not yet per county)
         period = Period.parse(cadence, period_label)
         records = [
             PlanRecord.of(e)
@@ -604,6 +641,7 @@ class SchedulingService:
         return records
 
     def get_plan(self, cadence: str, period_label: str, version: int | None = None) -> PlanRecord:
+        require_everywhere(PLANS)  # plans are of the whole deployment (not yet per county)
         period = Period.parse(cadence, period_label)
         if version is None:
             latest = self.latest(cadence, period.label)
@@ -617,6 +655,7 @@ class SchedulingService:
         return PlanRecord.of(events[0])
 
     def list_plans(self, cadence: str | None, period: str | None) -> list[dict[str, Any]]:
+        require_everywhere(PLANS)
         self.catch_up()
         return queries.list_plans(self.store.engine, cadence=cadence, period=period)
 
@@ -1204,6 +1243,7 @@ def _board_row(state: ProjectState, colour: str, found: list) -> dict[str, Any]:
     return {
         "project_id": state.project_id,
         "name": state.name,
+        "county": state.county or DEFAULT_COUNTY,
         "category": state.category,
         "sector": state.sector,
         "town": state.town,

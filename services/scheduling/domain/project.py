@@ -153,6 +153,8 @@ class ProjectState:
     statistics_on: date | None = None
     """入统: the day the project entered the statistics database."""
     statistics_event: str = ""
+    county: str | None = None
+    """The county it was registered in (None: before tenancy, the default county)."""
 
     @property
     def active(self) -> bool:
@@ -196,6 +198,7 @@ class ProjectState:
         day = _day
         return cls(
             project_id=data["project_id"],
+            county=data.get("county"),
             name=data["name"],
             category=data["category"],
             sector=data["sector"],
@@ -336,6 +339,7 @@ def _registered(fact: Fact, on: date) -> ProjectState:
         planned_start=_day(p.get("planned_start")),
         planned_completion=_day(p.get("planned_completion")),
         total_investment=Decimal(p.get("total_investment") or 0),
+        county=p.get("county"),
     )
 
 

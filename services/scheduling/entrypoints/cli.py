@@ -172,6 +172,34 @@ def plan(obj, cadence: str, period: str, known_at: datetime | None, replan: bool
     )
 
 
+@scheduling.command("rollup")
+@click.option("--tenant", default=None, help="The city or province (default: every county).")
+@click.option("--campaign", type=int, default=None, help="The campaign year (default: current).")
+@click.option("--known-at", default=None, type=KNOWN_AT, help="YYYY-MM-DD or an instant.")
+@click.pass_obj
+def rollup(obj, tenant: str | None, campaign: int | None, known_at: datetime | None) -> None:  # type: ignore[no-untyped-def]
+    """The counties of a city or province ranked, with totals against targets."""
+    from shared.i18n import wan
+    from shared.tenancy import TenancyError, scoped_to
+
+    tenancy = _runtime(obj).settings.tenancy
+    try:
+        scope = tenancy.scope_of(tenant) if tenant else tenancy.everywhere()
+    except TenancyError as exc:
+        raise click.ClickException(str(exc)) from exc
+    with scoped_to(scope):
+        body = _service(obj).rollup(tenancy, None, known_at, campaign)
+    click.echo(f"{body['campaign']['year']}年县区汇总（截至{body['as_of']}）：")
+    for c in [*body["counties"], {"rank": "", "county_label": "合计", **body["totals"]}]:
+        invested = c["investment"]
+        click.echo(
+            f"  {c['rank']} {c['county_label']} 项目{c['projects']}个"
+            f"（绿{c['counts']['green']} 黄{c['counts']['yellow']} 红{c['counts']['red']}）"
+            f" 投资{wan(invested['reported'])}/{wan(invested['target'])}"
+            f" 完成率{float(invested['share']):.1%}"
+        )
+
+
 @scheduling.command("set-pieces")
 @click.option("--campaign", type=int, default=None, help="The campaign year (default: current).")
 @click.pass_obj

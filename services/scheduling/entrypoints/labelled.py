@@ -13,6 +13,7 @@ class BoardReason(LabelledSchema):
 
 
 class BoardRow(LabelledSchema):
+    county = coded("county")
     category = coded("category")
     sector = coded("sector")
     phase = coded("phase")
@@ -252,3 +253,17 @@ class ColourRecordResponse(LabelledSchema):
 class RecordedColoursResponse(LabelledSchema):
     campaign = fields.Integer()
     recorded = fields.List(fields.String(), metadata={"description": "months recorded now"})
+
+
+class RollupCounty(LabelledSchema):
+    """One county of a roll-up: its rank, board counts, categories and investment."""
+
+    counts = coded_keys("colour")
+    categories = coded_keys("category")
+
+
+class RollupResponse(LabelledSchema):
+    """The counties of a city or province ranked, and their totals against targets."""
+
+    counties = fields.List(fields.Nested(RollupCounty))
+    totals = fields.Nested(RollupCounty)

@@ -26,6 +26,7 @@ from shared.eventstore import (
     save_checkpoint,
 )
 from shared.history import AMENDMENTS
+from shared.tenancy import DEFAULT_COUNTY
 
 from ..domain.duban import stage_after, step_note
 from ..domain.project import ProjectState, apply, effective_facts, fold
@@ -114,6 +115,7 @@ def _apply_projects(
             "state": json.dumps(loaded[pid][0].to_dict(), ensure_ascii=False),  # type: ignore[union-attr]
             "last_occurred_at": loaded[pid][1],
             "position": position,
+            "county": loaded[pid][0].county or DEFAULT_COUNTY,  # type: ignore[union-attr]
         }
         for pid, position in touched.items()
         if loaded[pid][0] is not None
@@ -132,6 +134,7 @@ def _upsert(conn: Connection, rows: list[dict]) -> None:
                 "state": stmt.excluded.state,
                 "last_occurred_at": stmt.excluded.last_occurred_at,
                 "position": stmt.excluded.position,
+                "county": stmt.excluded.county,
             },
         ),
         rows,

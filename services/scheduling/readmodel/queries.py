@@ -1,9 +1,14 @@
 """Reading the project states and actions: from the read model, or by replaying the log up
-to a cut-off when the question is about the past."""
+to a cut-off when the question is about the past.
+
+Scheduling's one place where reading is scoped to the request's counties
+(`shared.tenancy`): every function here answers the current scope's projects and their
+actions only (`in_scope`, `_scoped`); outside a request that is every county."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,6 +19,7 @@ from shared.db import reader
 from shared.events import PROJECT_EVENT_TYPES, is_project_stream, project_id_of
 from shared.eventstore import Cutoff, EventStore, RecordedEvent, checkpoint_of
 from shared.history import AMENDMENTS, Amendments
+from shared.tenancy import admits, current_scope, where_scoped
 
 from ..domain.periods import Period
 from ..domain.plan import OpenAction
@@ -35,6 +41,7 @@ class StateCache:
         self._states: dict[str, tuple[int, ProjectState]] = {}
 
     def load(self, engine: Engine) -> list[ProjectState]:
+        """The current scope's project states (the cache holds every county's)."""
         with reader(engine).connect() as conn:
             positions = dict(conn.execute(select(projects.c.project_id, projects.c.position)).all())
             stale = [pid for pid, pos in positions.items() if self._position(pid) != pos]
@@ -48,7 +55,7 @@ class StateCache:
                     self._states[pid] = (position, ProjectState.from_dict(json.loads(text)))
         for pid in set(self._states) - set(positions):
             del self._states[pid]
-        return [self._states[pid][1] for pid in sorted(positions)]
+        return in_scope(self._states[pid][1] for pid in sorted(positions))
 
     def _position(self, project_id: str) -> int | None:
         cached = self._states.get(project_id)
@@ -80,7 +87,20 @@ def replayed_states(store: EventStore, cutoff: Cutoff, zone: ZoneInfo) -> list[P
         if fact is not None:
             pid = project_id_of(fact.stream_id)
             states[pid] = apply(states.get(pid), fact, zone)
-    return [state for _, state in sorted(states.items()) if state is not None]
+    return in_scope(state for _, state in sorted(states.items()) if state is not None)
+
+
+def in_scope(states: Iterable[ProjectState]) -> list[ProjectState]:
+    """The states of the current scope's counties."""
+    return [s for s in states if admits(s.county)]
+
+
+def _scoped(query: Any) -> Any:
+    """An actions query limited to the actions of the current scope's projects."""
+    if current_scope().everywhere:
+        return query
+    own = where_scoped(select(projects.c.project_id), projects.c.county)
+    return query.where(actions.c.project_id.in_(own))
 
 
 def _is_project(event: RecordedEvent) -> bool:
@@ -90,7 +110,7 @@ def _is_project(event: RecordedEvent) -> bool:
 def current_open_actions(engine: Engine) -> list[OpenAction]:
     with reader(engine).connect() as conn:
         rows = conn.execute(
-            select(actions).where(actions.c.status == "open").order_by(actions.c.action_id)
+            _scoped(select(actions).where(actions.c.status == "open").order_by(actions.c.action_id))
         ).all()
     return [open_action_of(row._asdict()) for row in rows]
 
@@ -147,7 +167,7 @@ def list_actions(
     """``campaign``: (year, its projects): their actions assigned in a period that began in
     that year or before (a period's label begins with its year, but for an ISO week 1 that
     begins in the December before)."""
-    query = select(actions).order_by(actions.c.action_id).limit(limit)
+    query = _scoped(select(actions).order_by(actions.c.action_id).limit(limit))
     if campaign is not None:
         year, members = campaign
         week_one = Period.parse("weekly", f"{year + 1}-W01")
@@ -190,7 +210,7 @@ def open_actions_for(
 
 def get_action(engine: Engine, action_id: str) -> dict[str, Any] | None:
     with reader(engine).connect() as conn:
-        row = conn.execute(select(actions).where(actions.c.action_id == action_id)).first()
+        row = conn.execute(_scoped(select(actions).where(actions.c.action_id == action_id))).first()
     return row._asdict() if row is not None else None
 
 

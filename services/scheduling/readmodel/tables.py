@@ -15,6 +15,7 @@ from sqlalchemy import (
 )
 
 from shared.db import UTCDateTime
+from shared.tenancy import DEFAULT_COUNTY
 
 CONSUMER = "scheduling"
 """The read model's checkpoint name."""
@@ -28,7 +29,9 @@ projects = Table(
     Column("state", Text, nullable=False),
     Column("last_occurred_at", UTCDateTime),
     Column("position", BigInteger, nullable=False),
+    Column("county", String(64), nullable=False, server_default=DEFAULT_COUNTY, index=True),
 )
+"""The read model's projects; ``county`` is what `readmodel.queries` scopes reading by."""
 
 actions = Table(
     "scheduling_actions",

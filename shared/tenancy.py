@@ -1,0 +1,245 @@
+"""Many counties in one deployment: the tenant hierarchy and the scope of a request.
+
+One hierarchy, from configuration (``GONGJIAN_TENANTS``: a JSON file, or the JSON itself):
+a flat list of tenants, each ``{"code", "name", "level", "parent"}`` with ``level`` one of
+``province``, ``city``, ``county``. Without it the deployment is one county, code
+``default`` (`DEFAULT_COUNTY`), which is also the county of everything recorded before
+tenancy existed (the migrations give existing rows that code) and of a token, account or
+integration created without a tenant.
+
+A principal (token, console account, integration) belongs to one tenant; its *scope* is
+the counties at or under that tenant. The scope is resolved once per request
+(``shared.auth.web.require_role`` enters `scoped_to`) and read where the queries are
+scoped: `current_scope`, `where_scoped` (a SQL ``WHERE county IN …``) and `admits` (a
+county in Python). Outside a request (CLI, workers, the scheduler) the scope is
+`EVERYWHERE`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .i18n.labels import configure_labels
+
+DEFAULT_COUNTY = "default"
+UNATTENDED = "*"
+LEVELS = ("province", "city", "county")
+LEVEL_LABELS = {"province": "省", "city": "市", "county": "县（市、区）"}
+
+
+class TenancyError(ValueError):
+    """The hierarchy in configuration is not a tree of provinces, cities and counties."""
+
+
+@dataclass(frozen=True, slots=True)
+class Tenant:
+    code: str
+    name: str
+    level: str
+    parent: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "level": self.level,
+            "level_label": LEVEL_LABELS[self.level],
+            "parent": self.parent,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What one principal sees and changes: the counties at or under its tenant."""
+
+    tenant: Tenant
+    counties: frozenset[str]
+    everywhere: bool = False
+    """Every county of the deployment (then queries need no filter)."""
+
+    @property
+    def county(self) -> str | None:
+        """The one county an office works in (None for a city or province)."""
+        return self.tenant.code if self.tenant.level == "county" else None
+
+    @property
+    def unattended(self) -> bool:
+        """The scope of a process outside a request (CLI, workers): every county."""
+        return self.tenant.code == UNATTENDED
+
+    def admits(self, county: str | None) -> bool:
+        return self.everywhere or (county or DEFAULT_COUNTY) in self.counties
+
+
+class Tenancy:
+    """The hierarchy: each tenant by code, its parent and the counties under it."""
+
+    def __init__(
+        self, tenants: list[Tenant], targets: Mapping[str, Mapping[str, Any]] | None = None
+    ) -> None:
+        self.tenants = {t.code: t for t in tenants}
+        self.targets = dict(targets or {})
+        """County → its campaign targets as configured (``breakthrough``, ``new_start``,
+        ``preliminary``, ``investment`` in yuan); a county without: its campaign's."""
+        if len(self.tenants) != len(tenants):
+            raise TenancyError("GONGJIAN_TENANTS: a tenant code appears twice")
+        for tenant in tenants:
+            _check(tenant, self.tenants)
+        self.counties = tuple(t.code for t in tenants if t.level == "county")
+        self._scopes: dict[str, Scope] = {}
+        if not self.counties:
+            raise TenancyError("GONGJIAN_TENANTS: the hierarchy has no county")
+
+    @classmethod
+    def single(cls, name: str = "本县") -> Tenancy:
+        return cls([Tenant(DEFAULT_COUNTY, name, "county")])
+
+    @classmethod
+    def from_config(cls, text: str) -> Tenancy:
+        """From ``GONGJIAN_TENANTS``: empty (one county), a JSON list, or a file of one."""
+        if not text.strip():
+            return cls.single()
+        raw = text if text.lstrip().startswith("[") else Path(text).read_text("utf-8")
+        try:
+            items = json.loads(raw)
+            targets = {str(i["code"]): i["targets"] for i in items if i.get("targets")}
+            return cls([_tenant(item) for item in items], targets)
+        except (ValueError, TypeError, KeyError) as exc:
+            raise TenancyError(f"GONGJIAN_TENANTS: {exc}") from exc
+
+    def tenant(self, code: str | None) -> Tenant:
+        found = self.tenants.get(code or DEFAULT_COUNTY)
+        if found is None:
+            raise TenancyError(f"unknown tenant {code!r}; one of {', '.join(self.tenants)}")
+        return found
+
+    def under(self, code: str) -> frozenset[str]:
+        """The counties at or under tenant ``code``."""
+        return frozenset(c for c in self.counties if code in self.chain(c))
+
+    def chain(self, code: str) -> list[str]:
+        """``code`` and its ancestors, nearest first."""
+        out = [code]
+        while (parent := self.tenants[out[-1]].parent) is not None:
+            out.append(parent)
+        return out
+
+    def scope_of(self, code: str | None) -> Scope:
+        """The scope of a principal of tenant ``code`` (worked out once per tenant)."""
+        found = self._scopes.get(code or DEFAULT_COUNTY)
+        if found is None:
+            tenant = self.tenant(code)
+            counties = self.under(tenant.code)
+            found = Scope(tenant, counties, everywhere=counties == frozenset(self.counties))
+            self._scopes[tenant.code] = found
+        return found
+
+    def everywhere(self) -> Scope:
+        root = Tenant(UNATTENDED, "全部", "province")
+        return Scope(root, frozenset(self.counties), everywhere=True)
+
+    def name(self, county: str) -> str:
+        found = self.tenants.get(county)
+        return found.name if found is not None else county
+
+
+def _tenant(item: Mapping[str, Any]) -> Tenant:
+    return Tenant(str(item["code"]), str(item["name"]), str(item["level"]), item.get("parent"))
+
+
+def _check(tenant: Tenant, tenants: Mapping[str, Tenant]) -> None:
+    if tenant.level not in LEVELS:
+        raise TenancyError(f"tenant {tenant.code}: level must be one of {', '.join(LEVELS)}")
+    if not tenant.code or len(tenant.code) > 64:
+        raise TenancyError("a tenant code has 1 to 64 characters")
+    if tenant.parent is None:
+        return
+    parent = tenants.get(tenant.parent)
+    if parent is None:
+        raise TenancyError(f"tenant {tenant.code}: no parent {tenant.parent!r}")
+    if LEVELS.index(parent.level) >= LEVELS.index(tenant.level):
+        raise TenancyError(f"tenant {tenant.code}: its parent must be a higher level")
+
+
+EVERYWHERE = Tenancy.single().everywhere()
+_current: ContextVar[Scope | None] = ContextVar("gongjian_scope", default=None)
+_process = {"everywhere": EVERYWHERE}
+
+
+def configure(tenancy: Tenancy) -> None:
+    """The hierarchy this process serves: outside a request the scope is all of it
+    (called when the runtime is built)."""
+    _process["everywhere"] = tenancy.everywhere()
+    configure_labels("county", {c: tenancy.name(c) for c in tenancy.counties})
+
+
+def current_scope() -> Scope:
+    """The scope of the request being served (every county outside a request)."""
+    return _current.get() or _process["everywhere"]
+
+
+@contextmanager
+def scoped_to(scope: Scope) -> Iterator[Scope]:
+    """Serve what runs inside as ``scope`` (entered once per request, by the auth check)."""
+    token = _current.set(scope)
+    try:
+        yield scope
+    finally:
+        _current.reset(token)
+
+
+class BeyondScope(Exception):
+    """A whole-deployment answer (the log's export) asked by a principal of fewer
+    counties: refused (403, code ``beyond_scope``) rather than answered in part."""
+
+    code = "beyond_scope"
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what}涵盖全部县，本账号只能查看所属区划")
+
+
+def require_everywhere(what: str) -> None:
+    """Refuse unless the current scope is every county of the deployment."""
+    if not current_scope().everywhere:
+        raise BeyondScope(what)
+
+
+DEPLOYMENT_WIDE: dict[str, str] = {}
+"""Blueprint name or endpoint (``blueprint.function``) → what it answers (Chinese), for
+the routes whose answers cover the whole deployment and are not kept per county (the
+log's export, administration, the year-end assessment): only a principal of every county
+may call them; the auth check refuses the others (`BeyondScope`). A service declares its
+own with `deployment_wide` when it registers its routes."""
+
+
+def deployment_wide(name: str, what: str) -> None:
+    DEPLOYMENT_WIDE[name] = what
+
+
+def check_deployment_wide(endpoint: str | None, blueprint: str | None) -> None:
+    """Refuse a whole-deployment route (by endpoint or blueprint) to one of fewer counties."""
+    what = DEPLOYMENT_WIDE.get(endpoint or "") or DEPLOYMENT_WIDE.get(blueprint or "")
+    if what is not None:
+        require_everywhere(what)
+
+
+def admits(county: str | None) -> bool:
+    """Whether the current scope sees a thing of ``county`` (None: the default county)."""
+    return current_scope().admits(county)
+
+
+Query = TypeVar("Query")
+
+
+def where_scoped(query: Query, column: Any) -> Query:
+    """``query`` limited to the current scope's counties by its ``county`` column."""
+    scope = current_scope()
+    if scope.everywhere:
+        return query
+    return query.where(column.in_(sorted(scope.counties)))  # type: ignore[attr-defined]

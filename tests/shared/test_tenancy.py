@@ -1,0 +1,89 @@
+"""The tenant hierarchy from configuration, and the scope of a request."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import Column, MetaData, String, Table, select
+
+from shared.config import Settings
+from shared.tenancy import (
+    DEFAULT_COUNTY,
+    EVERYWHERE,
+    Tenancy,
+    TenancyError,
+    admits,
+    current_scope,
+    scoped_to,
+    where_scoped,
+)
+
+CITY = [
+    {"code": "p", "name": "某省", "level": "province"},
+    {"code": "c", "name": "某市", "level": "city", "parent": "p"},
+    {"code": DEFAULT_COUNTY, "name": "甲县", "level": "county", "parent": "c"},
+    {"code": "b", "name": "乙县", "level": "county", "parent": "c"},
+    {"code": "d", "name": "丙县", "level": "county", "parent": "p"},
+]
+
+
+def test_unset_is_one_county_that_sees_everything():
+    tenancy = Tenancy.from_config("")
+    assert tenancy.counties == (DEFAULT_COUNTY,)
+    scope = tenancy.scope_of(None)
+    assert scope.county == DEFAULT_COUNTY and scope.everywhere
+    assert Settings().tenancy.counties == (DEFAULT_COUNTY,)
+
+
+def test_a_city_covers_its_counties_and_the_province_all(tmp_path):
+    path = tmp_path / "tenants.json"
+    path.write_text(json.dumps(CITY), encoding="utf-8")
+    tenancy = Tenancy.from_config(str(path))
+    assert tenancy.scope_of("c").counties == {DEFAULT_COUNTY, "b"}
+    assert not tenancy.scope_of("c").everywhere and tenancy.scope_of("c").county is None
+    assert tenancy.scope_of("p").everywhere
+    assert tenancy.scope_of("b").counties == {"b"} and tenancy.scope_of("b").county == "b"
+    assert tenancy.name("d") == "丙县"
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"level": "town"}, "level"),
+        ({"parent": "nowhere"}, "no parent"),
+        ({"parent": "b"}, "higher level"),
+        ({"code": "b"}, "twice"),
+    ],
+)
+def test_a_bad_hierarchy_is_refused(change, words):
+    broken = [*CITY[:4], {**CITY[4], **change}]
+    with pytest.raises(TenancyError, match=words):
+        Tenancy.from_config(json.dumps(broken))
+
+
+def test_a_hierarchy_needs_a_county_and_settings_check_it_at_start(monkeypatch):
+    with pytest.raises(TenancyError, match="no county"):
+        Tenancy.from_config(json.dumps(CITY[:2]))
+    monkeypatch.setenv("GONGJIAN_TENANTS", "[{]")
+    with pytest.raises(TenancyError):
+        Settings.from_env()
+
+
+def test_an_unknown_tenant_is_refused():
+    with pytest.raises(TenancyError, match="unknown tenant"):
+        Tenancy.from_config(json.dumps(CITY)).scope_of("x")
+
+
+def test_the_scope_holds_for_the_request_only():
+    scope = Tenancy.from_config(json.dumps(CITY)).scope_of("b")
+    table = Table("t", MetaData(), Column("county", String))
+    assert current_scope() is not scope
+    with scoped_to(scope):
+        assert current_scope() is scope
+        assert admits("b") and not admits(None) and not admits(DEFAULT_COUNTY)
+        assert "IN" in str(where_scoped(select(table), table.c.county))
+    assert admits(None) and current_scope().everywhere
+    query = select(table)
+    with scoped_to(EVERYWHERE):
+        assert where_scoped(query, table.c.county) is query
