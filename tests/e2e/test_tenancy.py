@@ -13,7 +13,7 @@ from datetime import date
 import pytest
 
 from services.composition import create_app, runtime_for
-from shared.tenancy import DEFAULT_COUNTY, Tenancy, configure
+from shared.tenancy import DEFAULT_COUNTY, DEPLOYMENT_WIDE, Tenancy, configure
 from tests.registry.unit.builders import registration
 
 YEAR = date.today().year
@@ -103,10 +103,11 @@ def test_a_project_is_of_the_county_that_registered_it(counties, auth):
     assert county("pd", "province") == "d"
 
 
-def _project_routes(app) -> list[str]:
-    """Every GET route of one project (its id the only part of the path)."""
+def _project_routes(app) -> list[tuple[str, bool]]:
+    """Every GET route of one project (its id the only part of the path), and whether it
+    is kept for the whole deployment (refused to one county whichever project it names)."""
     return sorted(
-        rule.rule
+        (rule.rule, _deployment_wide(rule.endpoint))
         for rule in app.url_map.iter_rules()
         if "GET" in rule.methods
         and rule.arguments == {"project_id"}
@@ -114,17 +115,22 @@ def _project_routes(app) -> list[str]:
     )
 
 
+def _deployment_wide(endpoint: str) -> bool:
+    return endpoint in DEPLOYMENT_WIDE or endpoint.rsplit(".", 1)[0] in DEPLOYMENT_WIDE
+
+
 def test_every_route_of_another_countys_project_is_404(runtime, counties, auth):
     routes = _project_routes(create_app(runtime))
-    assert "/v1/projects/<project_id>" in routes and len(routes) >= 3
+    assert ("/v1/projects/<project_id>", False) in routes and len(routes) >= 3
     query = "?from=2024-03-01&to=2024-03-31"
-    for rule in routes:
+    for rule, wide in routes:
         for project_id, status in (("pb", 404), ("pa", 200)):
+            status = 403 if wide else status
             path = rule.replace("<project_id>", project_id)
             path += query if path.endswith("/diff") else ""
             response = counties.get(path, headers=auth["office-a"])
             assert response.status_code == status, (path, response.status_code)
-            if status == 404:
+            if status != 200:
                 assert NAMES["pb"] not in response.get_data(as_text=True)
 
 

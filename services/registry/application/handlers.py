@@ -133,11 +133,16 @@ class Registry:
         return old, new, compare(old, new)
 
     def _exists(self, project_id: str) -> bool:
-        """Registered (in the project list), or at least in the project pool."""
+        """Registered in the request's counties (the project list is scoped), or only in
+        the project pool (kept for the whole deployment, docs/tenancy.md): a project of
+        another county is not there."""
         with self.store.reading() as conn:
             if project_list.exists(conn, project_id):
                 return True
-            return self.store.stream_version(project_stream(project_id), connection=conn) > 0
+            if self.store.stream_version(project_stream(project_id), connection=conn) == 0:
+                return False
+        project = self.streams.load(project_id, project_stream(project_id))
+        return project.pooled and not project.registered
 
     # -- writing ------------------------------------------------------------------
 
