@@ -51,6 +51,7 @@ from ..domain.plan import (
     Roster,
     as_first_released,
     before_by_kind,
+    before_review,
     before_set_pieces,
     build_plan,
     changes_between,
@@ -358,6 +359,7 @@ class SchedulingService:
                     self.store, campaign.year, Cutoff(as_of, known_at)
                 ),
                 escalations=tuple(escalations.open_as_of(self.store, Cutoff(as_of, known_at))),
+                reviewed=tuple(snap.states),
             )
         )
         return plan, snap
@@ -546,6 +548,8 @@ class SchedulingService:
         earlier = [stated(v) for stated in strip for v in (body, *variants)]
         # The sections by kind restate the agenda's projects: a fuller statement too.
         earlier += [before_by_kind(v) for v in (body, *variants, *earlier)]
+        # The quarter's review (挂点服务, the pool) is news only to a plan that had one.
+        earlier += [before_review(v) for v in (body, *variants, *earlier)]
         return latest.digest in {digest_of(v) for v in (*variants, *earlier)}
 
     def progress(self, record: PlanRecord) -> list[dict[str, Any]]:
