@@ -10,6 +10,8 @@ import pytest
 from services.registry.domain.pool import conversions
 from services.registry.wiring import RegistryParts
 from services.scheduling.application import service as module
+from services.scheduling.readmodel import queries
+from shared.eventstore import Cutoff
 
 from ..helpers import ZONE, Project, registration
 
@@ -173,3 +175,26 @@ def test_a_plan_stored_before_the_review_keeps_its_version(
     latest, created = service.plan("quarterly", "2024-Q4", replan=True)
     assert created and latest.version == 3
     assert latest.plan["leader_visits"]["not_visited"] == []
+
+
+def test_the_read_model_and_a_replay_fold_the_pool_and_the_visits_alike(
+    service, clocked_store, clock
+):
+    """Pool facts before the registration are held until it, on both paths."""
+    _county(clocked_store, clock)
+    service.catch_up()
+    kept = {s.project_id: s for s in queries.current_states(clocked_store.engine)}
+    replayed = queries.replayed_states(clocked_store, Cutoff(known_at=clock()), ZONE)
+    assert {s.project_id: s.to_dict() for s in replayed} == {
+        pid: s.to_dict() for pid, s in kept.items()
+    }
+    b, c = kept["b"], kept["c"]
+    assert {k: v.isoformat() for k, v in b.pool_stages.items()} == {
+        "reserve": "2024-07-03",
+        "signed": "2024-07-04",
+    }
+    assert c.commissioned_on.isoformat() == "2024-09-15" and c.phase == "commissioned"
+    assert [(v.leader, v.problems_solved) for v in c.visits.values()] == [("李副县长", 1)]
+    service.rebuild()
+    again = {s.project_id: s.to_dict() for s in queries.current_states(clocked_store.engine)}
+    assert again == {pid: s.to_dict() for pid, s in kept.items()}
