@@ -49,6 +49,6 @@ def test_the_quarterly_plan_page_shows_visits_and_conversions(site):
     assert "项目 b 未服务 0个" in visits
     pool = _section(page, "plan-pool")
     assert "项目库转化情况（2024年第三季度）" in pool
-    assert "签约→开工 1个 1个 100% 项目 b" in pool
+    assert "签约→开工 2个 1个 50% 项目 b" in pool
     assert "开工→投产 3个 1个 33% 项目 c" in pool
-    assert "新入库：项目 b；入统：项目 c；签约：1个，开工：2个，投产：1个。" in pool
+    assert "新入库：项目 b、项目 d；入统：项目 c；签约：2个，开工：2个，投产：1个。" in pool

@@ -33,7 +33,7 @@ from shared.eventstore import (
 )
 
 from ..config import SchedulingConfig
-from ..domain import duban
+from ..domain import duban, quarter_review
 from ..domain.errors import (
     ActionNotFound,
     ColourRecordNotFound,
@@ -69,7 +69,15 @@ from ..domain.project import ProjectState
 from ..domain.reasons import LEGACY_EN, ZH
 from ..domain.rules import findings, status
 from ..readmodel import projection, queries
-from . import action_workflow, colour_record, escalations, inspections, set_pieces, site_meetings
+from . import (
+    action_workflow,
+    colour_record,
+    escalations,
+    inspections,
+    pool_review,
+    set_pieces,
+    site_meetings,
+)
 from .set_pieces import SET_PIECE_TYPES
 
 _IDS = uuid.UUID("6d1c8a2e-3f54-4b7e-9a0c-5e2f7b9d4c11")
@@ -360,9 +368,19 @@ class SchedulingService:
                 ),
                 escalations=tuple(escalations.open_as_of(self.store, Cutoff(as_of, known_at))),
                 reviewed=tuple(snap.states),
+                pooled=self._pooled(cadence, Cutoff(as_of, known_at), snap),
             )
         )
         return plan, snap
+
+    def _pooled(
+        self, cadence: str, cutoff: Cutoff, snap: Snapshot
+    ) -> tuple[quarter_review.PooledProject, ...]:
+        """The projects still only in the pool, for a quarterly plan's review."""
+        if cadence != "quarterly":
+            return ()
+        registered = {s.project_id for s in snap.states}
+        return tuple(pool_review.pool_only(self.store, cutoff, self.zone, registered))
 
     def plan(
         self,

@@ -113,6 +113,8 @@ class PlanInputs:
     reviewed: tuple[ProjectState, ...] | None = None
     """Every project known at the meeting, for a quarterly plan's review of the quarter
     before (`quarter_review`: 挂点服务 and the pool); None: the plan states no review."""
+    pooled: tuple[quarter_review.PooledProject, ...] = ()
+    """The projects still only in the pool at the meeting (for the review's ``pool``)."""
 
 
 def visible_to(action: OpenAction, period: Period) -> bool:
@@ -287,7 +289,10 @@ def _later_sections(
     if inputs.cadence != "weekly" and inputs.escalations:
         out["escalations"] = [dict(e) for e in inputs.escalations]
     if inputs.cadence == "quarterly" and inputs.reviewed is not None:
-        out.update(quarter_review.sections(inputs.reviewed, inputs.period, inputs.roster.by_rank))
+        review = quarter_review.sections(
+            inputs.reviewed, inputs.period, inputs.roster.by_rank, inputs.pooled
+        )
+        out.update(review)
     return out
 
 

@@ -4,12 +4,14 @@ pool, reaching 入统, 签约→开工 and 开工→投产), by the rules in `sh
 registry's ``/v1/leader-visits`` and ``/v1/pool/conversions`` use.
 
 A quarterly meeting sits on its quarter's first working day, so the quarter it reviews is
-the one before (the Q1 meeting reviews the previous year's Q4). Scheduling knows the
-projects registered in a campaign (a project still only in the pool is the registry's)."""
+the one before (the Q1 meeting reviews the previous year's Q4). The pool counts the
+campaigns' projects and those still only in the pool (`PooledProject`, read from the log
+by `application.pool_review`), as the registry does."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -24,6 +26,15 @@ KEYS = (LEADER_VISITS, POOL)
 """The keys a quarterly plan gained with this review (each only when it states something)."""
 
 
+@dataclass(frozen=True)
+class PooledProject:
+    """A project still only in the pool: its name and each pool stage's day."""
+
+    project_id: str
+    name: str
+    stages: dict[str, date]
+
+
 def reviewed_quarter(period: Period) -> Quarter:
     """The quarter before the quarterly ``period``."""
     number = (period.start.month - 1) // 3 + 1
@@ -33,16 +44,20 @@ def reviewed_quarter(period: Period) -> Quarter:
 
 
 def sections(
-    states: Iterable[ProjectState], period: Period, by_rank: Callable[[Iterable[str]], list[str]]
+    states: Iterable[ProjectState],
+    period: Period,
+    by_rank: Callable[[Iterable[str]], list[str]],
+    pooled: Sequence[PooledProject] = (),
 ) -> dict[str, Any]:
-    """``leader_visits`` and ``pool`` of the quarter reviewed, each only when not empty."""
+    """``leader_visits`` and ``pool`` of the quarter reviewed, each only when not empty;
+    ``pooled``: the projects still only in the pool, counted in ``pool`` too."""
     states = list(states)
     quarter = reviewed_quarter(period)
     out: dict[str, Any] = {}
     visits = visits_section(states, quarter, by_rank)
     if visits["leaders"]:
         out[LEADER_VISITS] = visits
-    pool = pool_section(states, quarter)
+    pool = pool_section(states, quarter, pooled)
     if _states_something(pool):
         out[POOL] = pool
     return out
@@ -78,19 +93,27 @@ def _led(state: ProjectState) -> LedProject:
     return LedProject(state.project_id, state.name, state.leader, visits)
 
 
-def pool_section(states: list[ProjectState], quarter: Quarter) -> dict[str, Any]:
+def pool_section(
+    states: list[ProjectState], quarter: Quarter, pooled: Sequence[PooledProject] = ()
+) -> dict[str, Any]:
     """The quarter's entries into the pool and into the statistics (入统), its projects
-    entering 签约, 开工 and 投产, and both conversions."""
-    report = quarter_report(quarter, [(s.project_id, s.stage_dates()) for s in states])
+    entering 签约, 开工 and 投产, and both conversions (of the campaigns' projects and
+    those still only in the pool)."""
+    dated = [(s.project_id, s.stage_dates()) for s in states]
+    dated += [(p.project_id, p.stages) for p in pooled]
+    report = quarter_report(quarter, dated)
+    entries = [(s.project_id, _pooled_on(s)) for s in states]
+    entries += [(p.project_id, min(p.stages.values())) for p in pooled]
     section = {
         **_label(quarter),
-        "entered_pool": sorted(s.project_id for s in states if quarter.holds(_pooled_on(s))),
+        "entered_pool": sorted(pid for pid, on in entries if quarter.holds(on)),
         "statistics": sorted(s.project_id for s in states if quarter.holds(s.statistics_on)),
         "entered": report["entered"],
         "conversions": report["conversions"],
     }
     named = _named(section)
-    section["names"] = {s.project_id: s.name for s in states if s.project_id in named}
+    every = [*((s.project_id, s.name) for s in states), *((p.project_id, p.name) for p in pooled)]
+    section["names"] = {pid: name for pid, name in every if pid in named}
     return section
 
 

@@ -20,7 +20,7 @@ def _county(store, clock):
     """2024, reviewed at the Q4 meeting (Q3): ``a`` (王县长) registered directly, visited
     by its leader and started in Q3; ``b`` (王县长) pooled, signed, registered and started
     in Q3, visited only by another leader; ``c`` (李副县长) started in Q1, 入统 and
-    commissioned in Q3, last visited in Q2."""
+    commissioned in Q3, last visited in Q2; ``d`` only in the pool, signed in Q3."""
     clock.set("2024-01-02")
     a, b, c = (Project(store, pid) for pid in "abc")
     a.register(leader="王县长")
@@ -33,6 +33,7 @@ def _county(store, clock):
     b.register("2024-07-05", leader="王县长")
     c.event("ProjectStatisticsEntered", "2024-07-20", statistics_code="S-1")
     _visit(a, "v-a", "王县长", "2024-08-05", ["临时用电", "进场道路"])
+    Project(store, "d").event("ProjectPooled", "2024-08-01", **{**_pooled("d"), "stage": "signed"})
     _visit(b, "v-b", "李副县长", "2024-08-01", [])
     a.start("2024-08-10")
     b.start("2024-09-02")
@@ -88,17 +89,21 @@ def test_the_quarterly_plan_has_the_pools_movement_as_the_registry_computes_it(
 ):
     pool = _plan(client, role_headers)["pool"]
     assert pool["quarter"] == "2024-Q3"
-    assert pool["entered_pool"] == ["b"] and pool["statistics"] == ["c"]
-    assert pool["entered"] == {"signed": ["b"], "started": ["a", "b"], "commissioned": ["c"]}
+    assert pool["entered_pool"] == ["b", "d"] and pool["statistics"] == ["c"]
+    assert pool["entered"] == {
+        "signed": ["b", "d"],
+        "started": ["a", "b"],
+        "commissioned": ["c"],
+    }
     assert pool["entered_labels"] == {"signed": "签约", "started": "开工", "commissioned": "投产"}
     signed, started = pool["conversions"]
-    assert (signed["could"], signed["converted"], signed["rate"]) == (1, 1, "1.00")
+    assert (signed["could"], signed["converted"], signed["rate"]) == (2, 1, "0.50")
     assert (started["could"], started["converted"], started["projects"]) == (3, 1, ["c"])
     assert (started["source_label"], started["target_label"]) == ("开工", "投产")
-    assert pool["names"]["c"] == "项目 c"
+    assert (pool["names"]["c"], pool["names"]["d"]) == ("项目 c", "项目 d")
     # The registry's rule over its own fold of the same streams says the same.
     registry = RegistryParts.of(runtime).registry
-    states = [registry.state(pid) for pid in "abc"]
+    states = [registry.state(pid) for pid in "abcd"]
     q3 = conversions(states, 2024, ZONE)[2]
     assert q3["conversions"] == [
         {k: v for k, v in c.items() if not k.endswith("_label")} for c in pool["conversions"]
@@ -118,9 +123,9 @@ def test_the_quarterly_notice_prints_the_review(client, role_headers, county):
     assert "挂点服务情况" in text and "项目库转化情况" in text
     assert "2024年第三季度未到挂点项目服务的领导：王县长、李副县长。" in text
     assert "王县长：挂点项目2个，已服务1个（服务1次，现场解决问题2个），未服务：项目 b。" in text
-    assert "签约→开工：可转化1个，已转化1个，转化率100%（项目 b）。" in text
+    assert "签约→开工：可转化2个，已转化1个，转化率50%（项目 b）。" in text
     assert "开工→投产：可转化3个，已转化1个，转化率33%（项目 c）。" in text
-    assert "新入库项目1个（项目 b），入统1个（项目 c）；签约1个，开工2个，投产1个。" in text
+    assert "新入库项目2个（项目 b、项目 d），入统1个（项目 c）；签约2个，开工2个，投产1个。" in text
 
 
 def test_a_quarter_with_nothing_to_review_states_no_review(client, role_headers, runtime, clock):

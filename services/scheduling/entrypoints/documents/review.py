@@ -9,7 +9,6 @@ from typing import Any
 from shared.documents import Block, Paragraph
 from shared.i18n import label, period_text
 
-
 STAGES = ("signed", "started", "commissioned")
 """The stages the quarter's movement counts, in the pool's order (the stored plan's keys are
 in character order)."""
