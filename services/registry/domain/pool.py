@@ -1,22 +1,19 @@
 """The project pool (项目库, plan 3): where each project stands, and the conversions of a
-year by quarter (签约→开工, 开工→投产). Plain Python over folded `KeyProject` states.
-
-A conversion of a quarter counts the projects that could convert in it (signed by the
-quarter's end and not started before its start; started by its end and not commissioned
-before its start) and those that did (started, or commissioned, within it)."""
+year by quarter (签约→开工, 开工→投产) by the rule in `shared.pool` (scheduling's quarterly
+plan uses the same). Plain Python over folded `KeyProject` states."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from shared.pool import CONVERSIONS, Quarter, quarter_report
+
 from .project import KeyProject
 
-CONVERSIONS = (("signed", "started"), ("started", "commissioned"))
-"""签约→开工 and 开工→投产."""
+__all__ = ["CONVERSIONS", "Quarter", "conversions", "listing", "local_dates", "local_day"]
 
 
 def local_dates(project: KeyProject, zone: ZoneInfo) -> dict[str, str]:
@@ -41,66 +38,10 @@ def listing(project: KeyProject, zone: ZoneInfo) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class Quarter:
-    year: int
-    number: int
-
-    @property
-    def starts_on(self) -> date:
-        return date(self.year, 3 * self.number - 2, 1)
-
-    @property
-    def ends_on(self) -> date:
-        if self.number == 4:
-            return date(self.year, 12, 31)
-        return date.fromordinal(date(self.year, 3 * self.number + 1, 1).toordinal() - 1)
-
-    def holds(self, day: date | None) -> bool:
-        return day is not None and self.starts_on <= day <= self.ends_on
-
-
 def conversions(projects: Iterable[KeyProject], year: int, zone: ZoneInfo) -> list[dict[str, Any]]:
-    """The four quarters of ``year``, each with both conversions."""
+    """The four quarters of ``year``, each with both conversions (`shared.pool`)."""
     dated = [(p.project_id, _dates(p, zone)) for p in projects]
-    return [_quarter(Quarter(year, n), dated) for n in range(1, 5)]
-
-
-def _quarter(quarter: Quarter, dated: list[tuple[str, dict[str, date]]]) -> dict[str, Any]:
-    entered = {
-        stage: sorted(pid for pid, dates in dated if quarter.holds(dates.get(stage)))
-        for stage in ("signed", "started", "commissioned")
-    }
-    return {
-        "year": quarter.year,
-        "quarter": quarter.number,
-        "starts_on": quarter.starts_on.isoformat(),
-        "ends_on": quarter.ends_on.isoformat(),
-        "entered": entered,
-        "conversions": [_conversion(quarter, dated, a, b) for a, b in CONVERSIONS],
-    }
-
-
-def _conversion(
-    quarter: Quarter, dated: list[tuple[str, dict[str, date]]], source: str, target: str
-) -> dict[str, Any]:
-    could = [pid for pid, dates in dated if _open_in(quarter, dates, source, target)]
-    did = [pid for pid, dates in dated if pid in could and quarter.holds(dates.get(target))]
-    return {
-        "source": source,
-        "target": target,
-        "could": len(could),
-        "converted": len(did),
-        "rate": f"{len(did) / len(could):.2f}" if could else None,
-        "projects": sorted(did),
-    }
-
-
-def _open_in(quarter: Quarter, dates: dict[str, date], source: str, target: str) -> bool:
-    entered, left = dates.get(source), dates.get(target)
-    if entered is None or entered > quarter.ends_on:
-        return False
-    return left is None or left >= quarter.starts_on
+    return [quarter_report(Quarter(year, n), dated) for n in range(1, 5)]
 
 
 def _dates(project: KeyProject, zone: ZoneInfo) -> dict[str, date]:

@@ -9,7 +9,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .pool import Quarter, local_day
+from shared.pool import LedProject, Quarter, Visit, counts_in_quarter
+from shared.pool import leader_visits as shared_leader_visits
+
+from .pool import local_day
 from .project import KeyProject
 
 
@@ -24,10 +27,13 @@ def visits_of(project: KeyProject, zone: ZoneInfo) -> list[dict[str, Any]]:
 
 def in_quarter(project: KeyProject, quarter: Quarter, zone: ZoneInfo) -> bool:
     """One of the quarter's campaign projects, not commissioned before the quarter."""
-    if not project.registered or quarter.year not in project.campaign_years:
-        return False
     closed = project.commissioned_at
-    return closed is None or local_day(closed, zone) >= quarter.starts_on
+    return counts_in_quarter(
+        project.registered,
+        quarter.year in project.campaign_years,
+        local_day(closed, zone) if closed else None,
+        quarter,
+    )
 
 
 def leader_visits(
@@ -36,32 +42,15 @@ def leader_visits(
     zone: ZoneInfo,
     order: Callable[[Iterable[str]], list[str]] = sorted,
 ) -> list[dict[str, Any]]:
-    """Each leader (in ``order``, by rank) with the projects visited and not visited."""
-    by_leader: dict[str, list[dict[str, Any]]] = {}
-    for project in projects:
-        if in_quarter(project, quarter, zone) and project.leader:
-            by_leader.setdefault(project.leader, []).append(_row(project, quarter, zone))
-    return [_leader(name, by_leader[name]) for name in order(by_leader)]
+    """Each leader (in ``order``, by rank) with the projects visited and not visited
+    (the rule in `shared.pool`, which scheduling's quarterly plan uses too)."""
+    led = [_led(p, zone) for p in projects if in_quarter(p, quarter, zone)]
+    return shared_leader_visits(led, quarter, order)
 
 
-def _row(project: KeyProject, quarter: Quarter, zone: ZoneInfo) -> dict[str, Any]:
-    own = [v for v in visits_of(project, zone) if v["leader"] == project.leader]
-    this_quarter = [v for v in own if quarter.starts_on.isoformat() <= v["on"]]
-    this_quarter = [v for v in this_quarter if v["on"] <= quarter.ends_on.isoformat()]
-    return {
-        "project_id": project.project_id,
-        "name": project.name,
-        "visits": len(this_quarter),
-        "last_visit_on": own[-1]["on"] if own else None,
-        "problems_solved": sum(len(v.get("problems_solved") or ()) for v in this_quarter),
-    }
-
-
-def _leader(name: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    rows = sorted(rows, key=lambda r: r["project_id"])
-    return {
-        "leader": name,
-        "projects": rows,
-        "visited": [r["project_id"] for r in rows if r["visits"]],
-        "not_visited": [r["project_id"] for r in rows if not r["visits"]],
-    }
+def _led(project: KeyProject, zone: ZoneInfo) -> LedProject:
+    visits = tuple(
+        Visit(v["leader"], local_day(v["at"], zone), len(v.get("problems_solved") or ()))
+        for v in project.visits.values()
+    )
+    return LedProject(project.project_id, project.name, project.leader or "", visits)

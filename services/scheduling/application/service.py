@@ -34,7 +34,7 @@ from shared.eventstore import (
 from shared.tenancy import DEFAULT_COUNTY, Tenancy, current_scope, require_everywhere
 
 from ..config import SchedulingConfig
-from ..domain import duban
+from ..domain import duban, quarter_review
 from ..domain.errors import (
     ActionNotFound,
     ColourRecordNotFound,
@@ -52,6 +52,7 @@ from ..domain.plan import (
     Roster,
     as_first_released,
     before_by_kind,
+    before_review,
     before_set_pieces,
     build_plan,
     changes_between,
@@ -74,6 +75,7 @@ from . import (
     colour_record,
     escalations,
     inspections,
+    pool_review,
     rollup,
     set_pieces,
     site_meetings,
@@ -393,9 +395,20 @@ class SchedulingService:
                     self.store, campaign.year, Cutoff(as_of, known_at)
                 ),
                 escalations=tuple(escalations.open_as_of(self.store, Cutoff(as_of, known_at))),
+                reviewed=tuple(snap.states),
+                pooled=self._pooled(cadence, Cutoff(as_of, known_at), snap),
             )
         )
         return plan, snap
+
+    def _pooled(
+        self, cadence: str, cutoff: Cutoff, snap: Snapshot
+    ) -> tuple[quarter_review.PooledProject, ...]:
+        """The projects still only in the pool, for a quarterly plan's review."""
+        if cadence != "quarterly":
+            return ()
+        registered = {s.project_id for s in snap.states}
+        return tuple(pool_review.pool_only(self.store, cutoff, self.zone, registered))
 
     def plan(
         self,
@@ -581,6 +594,8 @@ class SchedulingService:
         earlier = [stated(v) for stated in strip for v in (body, *variants)]
         # The sections by kind restate the agenda's projects: a fuller statement too.
         earlier += [before_by_kind(v) for v in (body, *variants, *earlier)]
+        # The quarter's review (挂点服务, the pool) is news only to a plan that had one.
+        earlier += [before_review(v) for v in (body, *variants, *earlier)]
         return latest.digest in {digest_of(v) for v in (*variants, *earlier)}
 
     def progress(self, record: PlanRecord) -> list[dict[str, Any]]:

@@ -19,6 +19,7 @@ from shared.campaign import Targets
 from shared.eventstore.canonical import canonical_json
 from shared.i18n import short_date
 
+from . import quarter_review
 from .calendar import WorkingCalendar
 from .dispatch_kinds import sections as kind_sections
 from .periods import Period, period_of_label
@@ -109,6 +110,11 @@ class PlanInputs:
     escalations: tuple[dict[str, Any], ...] = ()
     """The problems put to the leading group and not closed by the meeting day (一事一议);
     a monthly or quarterly plan lists them (the key only when there are any)."""
+    reviewed: tuple[ProjectState, ...] | None = None
+    """Every project known at the meeting, for a quarterly plan's review of the quarter
+    before (`quarter_review`: 挂点服务 and the pool); None: the plan states no review."""
+    pooled: tuple[quarter_review.PooledProject, ...] = ()
+    """The projects still only in the pool at the meeting (for the review's ``pool``)."""
 
 
 def visible_to(action: OpenAction, period: Period) -> bool:
@@ -148,7 +154,10 @@ SET_PIECE_KEYS = ("set_pieces", "set_pieces_missed")
 BY_KIND = "by_kind"
 """The key a weekly or monthly plan gained with dispatch by kind (issue 17, after the set
 pieces): its projects in sections by kind (`dispatch_kinds`)."""
-LATER_KEYS = ("campaign", *SET_PIECE_KEYS, BY_KIND)
+REVIEW_KEYS = quarter_review.KEYS
+"""Keys a quarterly plan gained with the review of the quarter before (issue 17, after
+dispatch by kind): 挂点服务 and the pool's movement."""
+LATER_KEYS = ("campaign", *SET_PIECE_KEYS, BY_KIND, *REVIEW_KEYS)
 """Keys a plan gained after the first release (issues 12 and 17)."""
 LATER_MEETING_KEYS = ("date_rule", "date_source")
 """Keys a plan's meeting gained after the first release (issue 12)."""
@@ -163,6 +172,12 @@ def before_set_pieces(plan: dict[str, Any]) -> dict[str, Any]:
 def before_by_kind(plan: dict[str, Any]) -> dict[str, Any]:
     """The plan as the release with the set pieces and before dispatch by kind made it."""
     return {k: v for k, v in plan.items() if k != BY_KIND}
+
+
+def before_review(plan: dict[str, Any]) -> dict[str, Any]:
+    """The plan as the release with dispatch by kind and before the quarterly review
+    (`quarter_review`) made it."""
+    return {k: v for k, v in plan.items() if k not in REVIEW_KEYS}
 
 
 def records_in(plan: dict[str, Any]) -> bool:
@@ -263,7 +278,8 @@ def _later_sections(
 ) -> dict[str, Any]:
     """What later releases added: the set pieces (monthly, quarterly) and the sections by
     kind (weekly, monthly), the escalations open at the meeting (monthly,
-    quarterly); each key only when there is something to state."""
+    quarterly), the review of the quarter before (quarterly: 挂点服务, the pool); each key
+    only when there is something to state."""
     out: dict[str, Any] = {}
     if inputs.cadence != "weekly" and inputs.set_pieces:
         out.update(_set_pieces(inputs, year, meeting_on))
@@ -272,6 +288,11 @@ def _later_sections(
         out[BY_KIND] = kind_sections(states, colours, inputs.period, meeting_on, inputs.thresholds)
     if inputs.cadence != "weekly" and inputs.escalations:
         out["escalations"] = [dict(e) for e in inputs.escalations]
+    if inputs.cadence == "quarterly" and inputs.reviewed is not None:
+        review = quarter_review.sections(
+            inputs.reviewed, inputs.period, inputs.roster.by_rank, inputs.pooled
+        )
+        out.update(review)
     return out
 
 

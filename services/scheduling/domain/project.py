@@ -107,6 +107,17 @@ class Investment:
 
 
 @dataclass
+class Visit:
+    """挂点服务 (``LeaderVisited``): who visited, the day, how many problems were solved."""
+
+    visit_id: str
+    leader: str
+    on: date
+    problems_solved: int
+    event_id: str
+
+
+@dataclass
 class Incident:
     incident_id: str
     kind: str
@@ -155,6 +166,17 @@ class ProjectState:
     statistics_event: str = ""
     county: str | None = None
     """The county it was registered in (None: before tenancy, the default county)."""
+    pool_stages: dict[str, date] = field(default_factory=dict)
+    """项目库: each pool stage entered (谋划 … 前期) → the day, from ``ProjectPooled`` and
+    ``ProjectStageChanged`` (those before the registration too)."""
+    commissioned_on: date | None = None
+    visits: dict[str, Visit] = field(default_factory=dict)
+    """挂点服务 by visit id (a visit recorded again restates it)."""
+
+    def stage_dates(self) -> dict[str, date]:
+        """Each stage of the pool entered → the day (pool stages, 开工, 投产)."""
+        lifecycle = {"started": self.started_on, "commissioned": self.commissioned_on}
+        return {**self.pool_stages, **{k: v for k, v in lifecycle.items() if v is not None}}
 
     @property
     def active(self) -> bool:
@@ -275,6 +297,14 @@ class ProjectState:
             started_event=data.get("started_event") or "",
             statistics_on=day(data.get("statistics_on")),
             statistics_event=data.get("statistics_event") or "",
+            pool_stages={k: day(v) for k, v in (data.get("pool_stages") or {}).items()},
+            commissioned_on=day(data.get("commissioned_on")),
+            visits={
+                k: Visit(
+                    v["visit_id"], v["leader"], day(v["on"]), v["problems_solved"], v["event_id"]
+                )
+                for k, v in (data.get("visits") or {}).items()
+            },
         )
 
 
@@ -299,8 +329,29 @@ def _day(value: Any) -> Any:
 def fold(facts: Iterable[Fact], zone: ZoneInfo) -> ProjectState | None:
     """The project's state from its effective facts (None before it is registered)."""
     state: ProjectState | None = None
+    held: list[Fact] = []
     for fact in facts:
-        state = apply(state, fact, zone)
+        state = apply_held(state, fact, zone, held)
+    return state
+
+
+BEFORE_REGISTRATION = ("ProjectPooled", "ProjectStageChanged")
+"""The pool's facts a project has before it enters a campaign: held until it does."""
+
+
+def apply_held(
+    state: ProjectState | None, fact: Fact, zone: ZoneInfo, held: list[Fact]
+) -> ProjectState | None:
+    """`apply`, holding the pool's facts before the registration in ``held`` and applying
+    them once the project is registered (its pool stages date from before)."""
+    if state is None and fact.type in BEFORE_REGISTRATION:
+        held.append(fact)
+        return None
+    state = apply(state, fact, zone)
+    if state is not None and held:
+        for early in held:
+            apply(state, early, zone)
+        held.clear()
     return state
 
 
@@ -404,6 +455,24 @@ def _statistics_entered(state: ProjectState, fact: Fact, p: dict[str, Any], on: 
     state.statistics_event = fact.event_id
 
 
+def _pooled(state: ProjectState, fact: Fact, p: dict[str, Any], on: date) -> None:
+    state.pool_stages[p.get("stage") or "planning"] = on
+
+
+def _stage_changed(state: ProjectState, fact: Fact, p: dict[str, Any], on: date) -> None:
+    state.pool_stages[p["stage"]] = on
+
+
+def _commissioned(state: ProjectState, fact: Fact, p: dict[str, Any], on: date) -> None:
+    state.commissioned_on = on
+    _phase(state, "commissioned", fact)
+
+
+def _visited(state: ProjectState, fact: Fact, p: dict[str, Any], on: date) -> None:
+    solved = len(p.get("problems_solved") or ())
+    state.visits[p["visit_id"]] = Visit(p["visit_id"], p["leader"], on, solved, fact.event_id)
+
+
 def _carried_over(state: ProjectState, fact: Fact, p: dict[str, Any], on: date) -> None:
     if int(p["to_year"]) not in state.carried_into:
         state.carried_into = sorted((*state.carried_into, int(p["to_year"])))
@@ -479,9 +548,12 @@ _HANDLERS = {
     "IssueResolved": _issue_resolved,
     "SafetyIncidentReported": _incident,
     "ProjectCompleted": _phase_change("completed"),
-    "ProjectCommissioned": _phase_change("commissioned"),
+    "ProjectCommissioned": _commissioned,
     "ProjectSuspended": _phase_change("suspended"),
     "ProjectResumed": _resumed,
     "ProjectCarriedOver": _carried_over,
     "ProjectStatisticsEntered": _statistics_entered,
+    "ProjectPooled": _pooled,
+    "ProjectStageChanged": _stage_changed,
+    "LeaderVisited": _visited,
 }

@@ -106,6 +106,18 @@ class KindSection(LabelledSchema):
     projects = fields.List(fields.Nested(KindProject))
 
 
+class ReviewConversion(LabelledSchema):
+    source = coded("project_stage")
+    target = coded("project_stage")
+
+
+class PoolReview(LabelledSchema):
+    """The pool's movement in the quarter before a quarterly meeting (`quarter_review`)."""
+
+    entered = coded_keys("project_stage", fields.List(fields.String()))
+    conversions = fields.List(fields.Nested(ReviewConversion))
+
+
 class PlanContent(LabelledSchema):
     cadence = coded("cadence")
     meeting = fields.Nested(Meeting)
@@ -117,6 +129,7 @@ class PlanContent(LabelledSchema):
     set_pieces_missed = fields.List(fields.Nested(SetPieceView))
     escalations = fields.List(fields.Nested(EscalationView))
     by_kind = fields.List(fields.Nested(KindSection))
+    pool = fields.Nested(PoolReview)
 
 
 class PlanResponse(LabelledSchema):

@@ -94,7 +94,7 @@ def _apply_projects(
     for event in events:
         pid = project_id_of(event.stream_id)
         state, last = loaded.get(pid, (None, None))
-        if event.type in AMENDMENTS:
+        if event.type in AMENDMENTS or _registered_after_pool(state, event):
             facts = [
                 f
                 for f in store.read_stream(event.stream_id, connection=conn)
@@ -122,6 +122,12 @@ def _apply_projects(
     ]
     if rows:
         _upsert(conn, rows)
+
+
+def _registered_after_pool(state: ProjectState | None, event: RecordedEvent) -> bool:
+    """A registration after the project's pool entry: fold its stream to keep the pool's
+    stages (`domain.project.apply_held`)."""
+    return state is None and event.type == "ProjectRegistered" and event.stream_version > 1
 
 
 def _upsert(conn: Connection, rows: list[dict]) -> None:

@@ -23,7 +23,7 @@ from shared.tenancy import admits, current_scope, where_scoped
 
 from ..domain.periods import Period
 from ..domain.plan import OpenAction
-from ..domain.project import ProjectState, amended_fact, apply
+from ..domain.project import ProjectState, amended_fact, apply_held
 from .tables import CONSUMER, actions, plans, projects
 
 ACTION_TYPES = ("ActionAssigned", "ActionClosed")
@@ -82,11 +82,12 @@ def replayed_states(store: EventStore, cutoff: Cutoff, zone: ZoneInfo) -> list[P
     )
     facts = [t for t in PROJECT_EVENT_TYPES if t not in AMENDMENTS]
     states: dict[str, ProjectState | None] = {}
+    held: dict[str, list] = {}
     for event in store.iter_all(types=facts, cutoff=known):
         fact = amended_fact(amendments, event, cutoff.as_of) if _is_project(event) else None
         if fact is not None:
             pid = project_id_of(fact.stream_id)
-            states[pid] = apply(states.get(pid), fact, zone)
+            states[pid] = apply_held(states.get(pid), fact, zone, held.setdefault(pid, []))
     return in_scope(state for _, state in sorted(states.items()) if state is not None)
 
 

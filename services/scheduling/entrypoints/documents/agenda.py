@@ -32,6 +32,7 @@ from .common import (
     project_names,
     totals_paragraph,
 )
+from .review import review_sections
 
 
 def title(doc: PlanDocument) -> str:
@@ -64,6 +65,7 @@ def build(doc: PlanDocument) -> OfficialDocument:
         ("会议议程", programme(doc)),
         ("调度事项", agenda_items(doc)),
         *([("分类调度", by_kind)] if (by_kind := kind_sections(doc.plan)) else []),
+        *review_sections(doc.plan),
         ("有关要求", requirements(doc)),
     ]
     body += numbered_sections(sections)
