@@ -10,7 +10,10 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from shared.eventstore import EventType, EventTypeRegistry
 
-from .codes import INCIDENT_KINDS as INCIDENT_KINDS  # written once there; re-exported
+from .codes import ALERT_FORMATS as ALERT_FORMATS  # written once there; re-exported
+from .codes import ALERT_OWNERS as ALERT_OWNERS
+from .codes import INCIDENT_KINDS as INCIDENT_KINDS
+from .codes import POOL_STAGES as POOL_STAGES
 from .fields import Money, Month, Whole
 
 CATEGORIES = ("breakthrough", "new_start", "preliminary")
@@ -35,9 +38,6 @@ DISPATCH_CADENCES = ("weekly", "monthly", "quarterly")
 DOCUMENT_KINDS = ("agenda", "supervision", "bulletin", "inspection_notice", "duban_letter")
 """The office's documents: meeting notice with agenda, 督查通报 (of a plan's period),
 考核通报, the 督查通报 of one inspection round of units, and the 督办函 to a unit."""
-ALERT_FORMATS = ("wecom", "dingtalk", "webhook")
-"""An alert channel's format: 企业微信 group robot, 钉钉 custom robot, a signed JSON webhook."""
-ALERT_OWNERS = ("leader", "unit")
 SECTORS = (
     "manufacturing",
     "logistics",
@@ -694,9 +694,6 @@ class AlertChannelRemoved(Schema):
     )
 
 
-POOL_STAGES = ("planning", "reserve", "negotiating", "signed", "preliminary")
-"""项目库 stages before construction (plan 3): 谋划 → 储备 → 在谈 → 签约 → 前期; 开工, 竣工 and
-投产 are ``ConstructionStarted``, ``ProjectCompleted`` and ``ProjectCommissioned``."""
 POOL_EVENT_TYPES = ("ProjectPooled", "ProjectStageChanged", "ProjectStatisticsEntered")
 """The project pool's own events, on the project's ``project-<id>`` stream."""
 

@@ -14,6 +14,15 @@ INCIDENT_KINDS = ("major_safety_accident", "ecological_red_line", "illegal_farml
 VETO_INCIDENTS = ("major_safety_accident", "ecological_red_line", "illegal_farmland")
 """一票否决: an incident of any of these kinds caps the grade."""
 
+POOL_STAGES = ("planning", "reserve", "negotiating", "signed", "preliminary")
+"""项目库 stages before construction (plan 3): 谋划 → 储备 → 在谈 → 签约 → 前期; 开工, 竣工 and
+投产 are ``ConstructionStarted``, ``ProjectCompleted`` and ``ProjectCommissioned``."""
+
+ALERT_FORMATS = ("wecom", "dingtalk", "webhook")
+"""An alert channel's format: 企业微信 group robot, 钉钉 custom robot, a signed JSON webhook."""
+ALERT_OWNERS = ("leader", "unit")
+"""Whose channel: a project's leader (分包领导) or a responsible unit."""
+
 
 def project_stream(project_id: str) -> str:
     """The stream of one key project."""

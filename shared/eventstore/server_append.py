@@ -35,11 +35,11 @@ class Answer(NamedTuple):
     at ``have``, not ``want``). Nothing is written unless ``ok``."""
 
     status: str
-    head_position: int | None
-    start_versions: dict[str, int] | None
-    stream: str | None
-    have: int | None
-    want: int | None
+    head_position: int = 0
+    start_versions: dict[str, int] = {}  # noqa: RUF012 (a tuple's default, never mutated)
+    stream: str = ""
+    have: int = 0
+    want: int | None = None
 
 
 def pieces(event: NewEvent, payload: str, occurred_at: str) -> Pieces:
@@ -109,4 +109,8 @@ def call(cursor: Any, timeout_ms: int, batch: str, recorded_at: Any) -> None:
 
 def answer(row: Sequence[Any]) -> Answer:
     status, head_position, _recorded, start_versions, stream, have, want = row
-    return Answer(status, head_position, start_versions, stream, have, want)
+    if status == "ok":
+        return Answer(status, head_position, dict(start_versions))
+    if status == "conflict":
+        return Answer(status, stream=stream, have=have, want=want)
+    return Answer(status)

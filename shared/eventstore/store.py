@@ -327,9 +327,7 @@ class EventStore:
             return self._replay_of(events, self._existing(conn, [e.event_id for e in events]))
         if answer.status == "conflict":
             raise ConcurrencyConflict(answer.stream, answer.want, answer.have)
-        return AppendResult(
-            tuple(_positions(events, answer.head_position, dict(answer.start_versions)))
-        )
+        return AppendResult(tuple(_positions(events, answer.head_position, answer.start_versions)))
 
     def _lock_and_probe(
         self, conn: Connection, ids: list[str], streams: list[str]
@@ -763,6 +761,7 @@ def _positions(
     events: list[NewEvent], head_position: int, versions: dict[str, int]
 ) -> Iterator[StoredPosition]:
     """Where ``events`` landed after ``head_position``, their streams at ``versions``."""
+    versions = dict(versions)
     for offset, event in enumerate(events, start=1):
         versions[event.stream_id] += 1
         yield StoredPosition(

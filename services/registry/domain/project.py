@@ -14,8 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from shared.campaign import campaign_years
-from shared.events.catalogue import POOL_STAGES
-from shared.events.codes import VETO_INCIDENTS
+from shared.events.codes import POOL_STAGES, VETO_INCIDENTS
 from shared.tenancy import DEFAULT_COUNTY
 
 from .events import ProjectEvent

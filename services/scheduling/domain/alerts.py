@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from shared.events.catalogue import ALERT_FORMATS, ALERT_OWNERS
+from shared.events.codes import ALERT_FORMATS, ALERT_OWNERS
 from shared.i18n import date_text
 
 from .errors import InvalidRecord

@@ -354,7 +354,7 @@ def _statistics(state: ProjectState, today: date, t: Thresholds) -> list[Finding
     started = state.started_on
     if started is None or started < t.statistics_since or state.statistics_on is not None:
         return []
-    months = months_between(state.started_on, today)
+    months = months_between(started, today)
     colour = _statistics_colour(months, t)
     if colour is None:
         return []
