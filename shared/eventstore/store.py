@@ -50,6 +50,7 @@ from .envelope import (
 from .errors import ConcurrencyConflict, DuplicateEventConflict, LockTimeout
 from .limits import MAX_VERSION, check_envelope, check_payload_size
 from .paging import prefetched
+from .partitions import PartitionKeeper
 from .schema import events as events_table
 from .types import EventTypeRegistry
 from .verify import Verification, verify_chain
@@ -165,6 +166,7 @@ class EventStore:
         self.clock = clock
         self.zone = zone or ZoneInfo("Asia/Shanghai")
         self.on_appended: list[Callable[[int], None]] = []
+        self.partitions = PartitionKeeper(engine)
 
     def with_clock(self, clock: Callable[[], datetime]) -> EventStore:
         """The same store (engine, types, zone, subscribers) recording with ``clock``: the
@@ -178,6 +180,7 @@ class EventStore:
             zone=self.zone,
         )
         twin.on_appended = self.on_appended
+        twin.partitions = self.partitions
         return twin
 
     # -- appending ----------------------------------------------------------------
@@ -233,6 +236,7 @@ class EventStore:
 
     def notify(self, position: int) -> None:
         """Tell subscribers that events up to ``position`` are committed."""
+        self.partitions.appended(position)
         for callback in self.on_appended:
             try:
                 callback(position)
