@@ -440,10 +440,12 @@ class EventStore:
         after_versions: Mapping[str, int],
         *,
         known_at: date | datetime | None = None,
+        up_to: int | None = None,
         connection: Connection | None = None,
     ) -> dict[str, list[RecordedEvent]]:
         """Several streams at once, each from the version after the one given, in
-        version order (one query: for bringing many known states up to date)."""
+        version order (one query: for bringing many known states up to date), only
+        events at positions up to ``up_to`` when given."""
         found: dict[str, list[RecordedEvent]] = {stream_id: [] for stream_id in after_versions}
         if not after_versions:
             return found
@@ -461,6 +463,8 @@ class EventStore:
             .order_by(c.stream_id, c.stream_version)
         )
         query = _apply_cutoff(query, self._bounds(None, None, known_at))
+        if up_to is not None:
+            query = query.where(c.global_position <= up_to)
         with self.reading(connection) as conn:
             for event in self._decode_all(conn.execute(query).all()):
                 found[event.stream_id].append(event)

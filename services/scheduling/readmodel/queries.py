@@ -3,11 +3,11 @@ to a cut-off when the question is about the past."""
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import orjson
 from sqlalchemy import Connection, Engine, func, or_, select
 
 from shared.events import PROJECT_EVENT_TYPES, is_project_stream, project_id_of
@@ -44,7 +44,7 @@ class StateCache:
                     )
                 )
                 for pid, position, text in rows:
-                    self._states[pid] = (position, ProjectState.from_dict(json.loads(text)))
+                    self._states[pid] = (position, ProjectState.from_dict(orjson.loads(text)))
         for pid in set(self._states) - set(positions):
             del self._states[pid]
         return [self._states[pid][1] for pid in sorted(positions)]
