@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import Engine, insert
 
 from shared.events import build_registry
+from shared.eventstore import NewEvent
 from shared.eventstore.canonical import canonical_json
 
 from ._chained_fill import chained, copy_chained
@@ -153,6 +154,18 @@ def _rows(province: Province) -> Iterator[dict[str, Any]]:
                 "causation_id": None,
                 "payload": canonical_json(payload),
             }
+
+
+def next_events(province: Province, count: int) -> Iterator[NewEvent]:
+    """``count`` events after the generated ones, one per project in turn (investment
+    reports, issues, inspections…: the script's next steps), for appending live."""
+    projects = list(province.project_ids())
+    for n in range(count):
+        k = province.per_project + n // len(projects)
+        project = projects[n % len(projects)]
+        when = START + (province.per_project - 1) * STEP + timedelta(minutes=n)
+        type_, payload = project_event(project, k, when)
+        yield NewEvent(f"project-{project}", type_, payload, when, source="province", actor="live")
 
 
 def check_script(province: Province) -> None:
