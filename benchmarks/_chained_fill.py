@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, insert
 
 from shared.eventstore.envelope import GENESIS_HASH, HASHED_FIELDS, chain_hash
+from shared.eventstore.partitions import PARTITION_SIZE, extend, partitions
 from shared.eventstore.schema import events
 
 STREAMS_PER_EVENTS = 100
@@ -65,17 +66,22 @@ def chained_rows(count: int) -> Iterator[dict[str, Any]]:
 
 def fill_chained(engine: Engine, count: int) -> None:
     """Fill an empty log with ``count`` correctly chained events."""
-    copy_chained(engine, chained_rows(count))
+    copy_chained(engine, chained_rows(count), count)
 
 
-def copy_chained(engine: Engine, rows: Iterable[dict[str, Any]]) -> int:
-    """Write chained ``rows`` into an empty log (COPY on PostgreSQL, then ``VACUUM
-    ANALYZE`` and a checkpoint); the number written."""
+def copy_chained(engine: Engine, rows: Iterable[dict[str, Any]], expected: int) -> int:
+    """Write chained ``rows`` (``expected`` of them) into an empty log: COPY on PostgreSQL,
+    into partitions made for them first when the table is partitioned, then ``VACUUM
+    ANALYZE`` and a checkpoint; the number written."""
     if engine.dialect.name != "postgresql":
         written = list(rows)
         with engine.begin() as conn:
             conn.execute(insert(events), written)
         return len(written)
+    with engine.connect() as conn:
+        partitioned = bool(partitions(conn))
+    if partitioned:
+        extend(engine, expected + PARTITION_SIZE)
     written = _copy(engine, rows)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.exec_driver_sql("VACUUM ANALYZE events")

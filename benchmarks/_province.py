@@ -181,7 +181,7 @@ def check_script(province: Province) -> None:
 def fill_province(engine: Engine, province: Province) -> int:
     """Write the province's events and its registry project list into empty tables."""
     check_script(province)
-    written = copy_chained(engine, chained(_rows(province)))
+    written = copy_chained(engine, chained(_rows(province)), province.events)
     _list_projects(engine, province)
     return written
 
