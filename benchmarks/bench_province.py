@@ -215,18 +215,45 @@ def board(service: Any) -> None:
 def as_of(registry: Any, queries: int, projects: int) -> None:
     rng = random.Random(18)
     project = project_id(0, projects // 2)
-    samples = []
+    _registry_snapshots(registry, project)
+    walls, cpus = [], []
     for _ in range(queries):
         when = START + timedelta(hours=rng.randrange(330 * 24))
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         registry.state(project, when)
-        samples.append(_ms(started))
-    samples.sort()
-    p50, p99 = samples[len(samples) // 2], samples[int(len(samples) * 0.99) - 1]
+        walls.append(_ms(started))
+        cpus.append((time.process_time() - cpu) * 1000)
+    p50, p99 = _percentiles(walls)
+    cpu50, cpu99 = _percentiles(cpus)
     print(
         f"- as_of on one project ({queries} dates): p50 {p50:.1f} ms, p99 {p99:.1f} ms"
-        f" {_aim(p99, AIMS['as_of_p99_ms'])}"
+        f" {_aim(p99, AIMS['as_of_p99_ms'])}; the process's CPU p50 {cpu50:.1f} ms,"
+        f" p99 {cpu99:.1f} ms"
     )
+
+
+def _percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return ordered[len(ordered) // 2], ordered[max(0, int(len(ordered) * 0.99) - 1)]
+
+
+def _registry_snapshots(registry: Any, project: str) -> None:
+    """The snapshots the registry would have kept of this project as it appended (every
+    `SNAPSHOT_EVERY` events; the generator writes the log directly and makes none). Only
+    this project's: no other project's snapshot enters its query."""
+    from services.registry.domain import KeyProject
+    from services.registry.readmodel.streams import SNAPSHOT_EVERY, to_domain
+    from services.registry.readmodel.tables import snapshots
+
+    stream = f"project-{project}"
+    events = registry.store.read_stream(stream)
+    with registry.store.engine.begin() as conn:
+        conn.execute(snapshots.delete().where(snapshots.c.stream_id == stream))  # a kept database
+        for version in range(SNAPSHOT_EVERY, len(events) + 1, SNAPSHOT_EVERY):
+            state = KeyProject(project)
+            for event in events[:version]:
+                state.apply(to_domain(event))
+            registry.streams.save_snapshot(conn, stream, state)
 
 
 def plans(service: Any, counties: int) -> None:
