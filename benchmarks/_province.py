@@ -131,18 +131,21 @@ def project_event(project: str, k: int, when: datetime) -> tuple[str, dict[str, 
 
 
 def _rows(province: Province) -> Iterator[dict[str, Any]]:
-    projects = list(province.project_ids())
+    streams = [(project, f"project-{project}") for project in province.project_ids()]
     position = 0
     for k in range(province.per_project):
         day = START + k * STEP
-        for n, project in enumerate(projects):
+        texts: dict[str, tuple[str, str]] = {}  # after registration a step's payload is
+        for n, (project, stream) in enumerate(streams):  # the same for every project
             position += 1
             occurred = day + timedelta(seconds=n % 3600)
-            type_, payload = project_event(project, k, occurred)
+            type_, text = texts.get(f"{occurred:%m}") or _payload_text(project, k, occurred)
+            if k:
+                texts[f"{occurred:%m}"] = (type_, text)
             yield {
                 "global_position": position,
                 "event_id": str(uuid.UUID(int=position)),
-                "stream_id": f"project-{project}",
+                "stream_id": stream,
                 "stream_version": k + 1,
                 "type": type_,
                 "schema_version": 1,
@@ -152,8 +155,13 @@ def _rows(province: Province) -> Iterator[dict[str, Any]]:
                 "actor": "province",
                 "correlation_id": None,
                 "causation_id": None,
-                "payload": canonical_json(payload),
+                "payload": text,
             }
+
+
+def _payload_text(project: str, k: int, when: datetime) -> tuple[str, str]:
+    type_, payload = project_event(project, k, when)
+    return type_, canonical_json(payload)
 
 
 def next_events(province: Province, count: int) -> Iterator[NewEvent]:
