@@ -105,6 +105,36 @@ def db_upgrade() -> None:
     click.echo(f"数据库已迁移到最新版本（head）：{_redact(settings.database_url)}")
 
 
+@db.command("partitions")
+@click.option(
+    "--ahead",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 100),
+    help="Partitions to keep made ahead of the head.",
+)
+@click.pass_obj
+def db_partitions(obj: CliContext, ahead: int) -> None:
+    """List the events table's partitions (PostgreSQL) and make those ahead of the head
+    (the store makes one ahead itself; for a maintenance window or a bulk load)."""
+    from shared.eventstore import partitions as parts
+
+    store = obj.runtime().store
+    head = store.head().position
+    with store.engine.connect() as conn:
+        if not parts.partitions(conn):
+            click.echo("事件表未分区（SQLite 或未迁移的 PostgreSQL）：无需维护。")
+            return
+    parts.extend(store.engine, head + ahead * parts.PARTITION_SIZE)
+    with store.engine.connect() as conn:
+        found = parts.partitions(conn)
+    for p in found:
+        click.echo(f"{p.name}\t{p.lower_bound:,}—{p.upper_bound - 1:,}")
+    click.echo(
+        f"共 {len(found)} 个分区；当前位置 {head:,}，已预留至 {found[-1].upper_bound - 1:,}。"
+    )
+
+
 @main.command()
 @click.option("--host", default=None, help="Defaults to GONGJIAN_HOST (127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Defaults to GONGJIAN_PORT (8000).")

@@ -51,6 +51,7 @@ from .envelope import (
 from .errors import ConcurrencyConflict, DuplicateEventConflict, LockTimeout
 from .limits import MAX_VERSION, check_envelope, check_payload_size
 from .paging import prefetched
+from .partitions import PartitionKeeper
 from .schema import events as events_table
 from .types import EventTypeRegistry
 from .verify import Verification, verify_chain
@@ -166,6 +167,7 @@ class EventStore:
         self.clock = clock
         self.zone = zone or ZoneInfo("Asia/Shanghai")
         self.on_appended: list[Callable[[int], None]] = []
+        self.partitions = PartitionKeeper(engine)
 
     def with_clock(self, clock: Callable[[], datetime]) -> EventStore:
         """The same store (engine, types, zone, subscribers) recording with ``clock``: the
@@ -179,6 +181,7 @@ class EventStore:
             zone=self.zone,
         )
         twin.on_appended = self.on_appended
+        twin.partitions = self.partitions
         return twin
 
     # -- appending ----------------------------------------------------------------
@@ -234,6 +237,7 @@ class EventStore:
 
     def notify(self, position: int) -> None:
         """Tell subscribers that events up to ``position`` are committed."""
+        self.partitions.appended(position)
         for callback in self.on_appended:
             try:
                 callback(position)
@@ -471,10 +475,12 @@ class EventStore:
         after_versions: Mapping[str, int],
         *,
         known_at: date | datetime | None = None,
+        up_to: int | None = None,
         connection: Connection | None = None,
     ) -> dict[str, list[RecordedEvent]]:
         """Several streams at once, each from the version after the one given, in
-        version order (one query: for bringing many known states up to date)."""
+        version order (one query: for bringing many known states up to date), only
+        events at positions up to ``up_to`` when given."""
         found: dict[str, list[RecordedEvent]] = {stream_id: [] for stream_id in after_versions}
         if not after_versions:
             return found
@@ -492,6 +498,8 @@ class EventStore:
             .order_by(c.stream_id, c.stream_version)
         )
         query = _apply_cutoff(query, self._bounds(None, None, known_at))
+        if up_to is not None:
+            query = query.where(c.global_position <= up_to)
         with self.reading(connection) as conn:
             for event in self._decode_all(conn.execute(query).all()):
                 found[event.stream_id].append(event)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
+from shared.eventstore.partitions import partitions
+
 APPEND_ONLY_TABLES = ("events", "signed_checkpoints")
 """Tables the application may only append to and read."""
 
@@ -38,5 +40,12 @@ def grant_application_role(engine: Engine, role: str) -> None:
             f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {quoted}",
             f"REVOKE INSERT, UPDATE, DELETE ON alembic_version FROM {quoted}",
             *(f"REVOKE UPDATE, DELETE ON {t} FROM {quoted}" for t in APPEND_ONLY_TABLES),
+            # The events' partitions (made later ones are the owner's alone) and their list.
+            *(f"REVOKE UPDATE, DELETE ON {p.name} FROM {quoted}" for p in partitions(conn)),
+            *(
+                [f"REVOKE INSERT, UPDATE, DELETE ON event_partitions FROM {quoted}"]
+                if partitions(conn)
+                else []
+            ),
         ):
             conn.exec_driver_sql(statement)

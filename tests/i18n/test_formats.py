@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import pytest
+
 from shared import i18n
 
 
@@ -54,3 +56,24 @@ def test_dispatch_periods_are_named_as_people_name_them() -> None:
     assert i18n.period_text("2026-W10") == "2026年第10周"
     assert i18n.period_text("2026-03") == "2026年3月"
     assert i18n.period_text("2026-Q4") == "2026年第四季度"
+
+
+@pytest.mark.parametrize("places", [0, 1, 2])
+def test_figures_are_written_as_babel_writes_them_in_the_locale(places):
+    """`_fixed` formats without Babel on each call (a year-end assessment writes some 10⁵
+    figures); what it writes is Babel's ``#,##0.00`` in zh_CN, negatives and zero too."""
+    from decimal import ROUND_HALF_UP
+    from random import Random
+
+    from babel.numbers import format_decimal
+
+    from shared.i18n.formats import LOCALE, _fixed
+
+    rng = Random(places)
+    values = [
+        Decimal(rng.randint(-(10**12), 10**12)).scaleb(-rng.randint(0, 6)) for _ in range(2000)
+    ]
+    for value in [*values, Decimal("0"), Decimal("-0.001"), Decimal("0.005"), Decimal("999.995")]:
+        quantized = value.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+        pattern = "#,##0" + ("." + "0" * places if places else "")
+        assert _fixed(value, places) == format_decimal(quantized, format=pattern, locale=LOCALE)

@@ -7,11 +7,12 @@ a replay. Scheduling's own events fill the action and plan tables.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import date, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import orjson
 from sqlalchemy import Connection, bindparam, delete, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -52,14 +53,50 @@ def catch_up(
             return CatchUp(CONSUMER, processed, position)
 
 
-def rebuild(store: EventStore, zone: ZoneInfo) -> CatchUp:
-    """Forget everything and replay the whole log."""
+def rebuild(store: EventStore, zone: ZoneInfo, *, streams_per_read: int = 500) -> CatchUp:
+    """Forget everything and build again up to the head: each project's state folded from
+    its own stream and written once (a catch-up in log order writes a project's state for
+    each of its events: on a province's interleaved log, 200 writes per project), then
+    scheduling's own events in log order. Gives what a catch-up from empty gives."""
     with store.engine.begin() as conn:
         load_checkpoint(conn, CONSUMER, for_update=True)
         for table in (projects, actions, plans):
             conn.execute(delete(table))
-        save_checkpoint(conn, CONSUMER, 0)
-    return catch_up(store, zone)
+        watermark = store.head(connection=conn).position
+        registered = store.iter_all(types=["ProjectRegistered"], up_to=watermark)
+        streams = list(dict.fromkeys(e.stream_id for e in registered))
+        for chunk in _chunks(streams, streams_per_read):
+            found = store.read_streams(dict.fromkeys(chunk, 0), up_to=watermark, connection=conn)
+            rows = [row for events in found.values() if (row := _folded(events, zone))]
+            if rows:
+                _upsert(conn, rows)
+        for page in store.pages(up_to=watermark, types=SCHEDULING_TYPES):
+            apply_page(conn, store, page, zone)
+        save_checkpoint(conn, CONSUMER, watermark)
+    return CatchUp(CONSUMER, watermark, watermark)
+
+
+SCHEDULING_TYPES = ("ActionAssigned", "ActionClosed", "DispatchPlanned")
+"""Scheduling's own events that the read model keeps (actions and plans)."""
+
+
+def _folded(events: list[RecordedEvent], zone: ZoneInfo) -> dict | None:
+    """The read model's row of one project from its whole stream, as `_apply_projects`
+    leaves it after applying the same events one by one."""
+    if any(e.type in AMENDMENTS for e in events):
+        facts = effective_facts(events)
+        last = max((f.occurred_at for f in facts), default=None)
+    else:
+        facts, last = events, max(e.occurred_at for e in events)
+    state = fold(facts, zone)
+    if state is None:
+        return None
+    return {
+        "project_id": project_id_of(events[-1].stream_id),
+        "state": state_text(state),
+        "last_occurred_at": last,
+        "position": events[-1].global_position,
+    }
 
 
 def apply_page(
@@ -87,7 +124,7 @@ def _apply_projects(
     for chunk in _chunks(ids, 500):
         for row in conn.execute(select(projects).where(projects.c.project_id.in_(chunk))):
             loaded[row.project_id] = (
-                ProjectState.from_dict(json.loads(row.state)),
+                ProjectState.from_dict(orjson.loads(row.state)),
                 row.last_occurred_at,
             )
     touched: dict[str, int] = {}
@@ -112,7 +149,7 @@ def _apply_projects(
     rows = [
         {
             "project_id": pid,
-            "state": json.dumps(loaded[pid][0].to_dict(), ensure_ascii=False),  # type: ignore[union-attr]
+            "state": state_text(loaded[pid][0]),  # type: ignore[arg-type]
             "last_occurred_at": loaded[pid][1],
             "position": position,
             "county": loaded[pid][0].county or DEFAULT_COUNTY,  # type: ignore[union-attr]
@@ -128,6 +165,19 @@ def _registered_after_pool(state: ProjectState | None, event: RecordedEvent) -> 
     """A registration after the project's pool entry: fold its stream to keep the pool's
     stages (`domain.project.apply_held`)."""
     return state is None and event.type == "ProjectRegistered" and event.stream_version > 1
+
+
+def state_text(state: ProjectState) -> str:
+    """The JSON of ``state.to_dict()``, written by orjson straight from the dataclasses
+    (some ten times faster than encoding the dict: a province's catch-up writes a state
+    for every event it applies)."""
+    return orjson.dumps(state, default=_decimal, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def _decimal(value: object) -> str:
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    raise TypeError(type(value).__name__)
 
 
 def _upsert(conn: Connection, rows: list[dict]) -> None:

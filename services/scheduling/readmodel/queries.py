@@ -7,12 +7,12 @@ actions only (`in_scope`, `_scoped`); outside a request that is every county."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import orjson
 from sqlalchemy import Connection, Engine, func, or_, select
 
 from shared.db import reader
@@ -52,7 +52,7 @@ class StateCache:
                     )
                 )
                 for pid, position, text in rows:
-                    self._states[pid] = (position, ProjectState.from_dict(json.loads(text)))
+                    self._states[pid] = (position, ProjectState.from_dict(orjson.loads(text)))
         for pid in set(self._states) - set(positions):
             del self._states[pid]
         return in_scope(self._states[pid][1] for pid in sorted(positions))

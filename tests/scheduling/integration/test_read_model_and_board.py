@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from services.scheduling.readmodel import queries
-from services.scheduling.readmodel.tables import projects
+from services.scheduling.readmodel.tables import CONSUMER, actions, plans, projects
+from shared.eventstore import save_checkpoint
 
 
 def board_status(board, pid):
@@ -146,6 +147,46 @@ def test_rebuilding_the_read_model_gives_the_same_states(service, project, clock
     with service.store.engine.connect() as conn:
         after = conn.execute(select(projects.c.project_id, projects.c.state)).all()
     assert result.processed == 4 and before == after
+
+
+def test_rebuilding_folds_each_stream_once_and_leaves_every_row_as_a_catch_up_does(
+    service, project, clock
+):
+    """The rebuild folds each project's stream (one write per project); a catch-up from
+    empty applies the log event by event: the same rows, positions and latest business
+    times, actions and plans included, with a correction that moves business time."""
+    for pid in ("p1", "p2", "p3"):
+        p = project(pid)
+        p.register()
+        p.milestone("m1", "2024-02-01")
+        p.invest("2024-01", "100000.00", on="2024-02-03")
+        raised = p.issue("i1", "2024-01-05")
+        if pid == "p2":
+            p.retract(raised, on="2024-01-06")
+        resolved = p.resolve("i1", "2024-02-20") if pid != "p2" else None
+        if pid == "p3" and resolved:
+            clock.set("2024-03-01")
+            p.correct(resolved, {"issue_id": "i1"}, on="2024-03-01", moved_to=_end_of("2024-02-25"))
+    clock.set("2024-03-02")
+    service.plan("monthly", "2024-03")
+    rows = _read_model_rows(service)
+    with service.store.engine.begin() as conn:  # forget, then catch up in log order
+        for table in (projects, actions, plans):
+            conn.execute(table.delete())
+        save_checkpoint(conn, CONSUMER, 0)
+    service.catch_up()
+    assert _read_model_rows(service) == rows
+    result = service.rebuild()
+    assert result.position == service.store.head().position
+    assert _read_model_rows(service) == rows and rows[1]  # actions were made
+
+
+def _read_model_rows(service) -> list:
+    with service.store.engine.connect() as conn:
+        return [
+            sorted(tuple(r) for r in conn.execute(select(*table.c)).all())
+            for table in (projects, actions, plans)
+        ]
 
 
 def _end_of(day: str):

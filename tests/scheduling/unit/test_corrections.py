@@ -89,6 +89,13 @@ def test_a_state_survives_the_read_models_json_form_unchanged():
         fact("ConstructionStarted", "2024-02-05"),
     )
     assert ProjectState.from_dict(state.to_dict()) == state
+    # The read model writes it with orjson straight from the dataclasses: the same JSON.
+    import json
+
+    from services.scheduling.readmodel.projection import state_text
+
+    assert json.loads(state_text(state)) == state.to_dict()
+    assert ProjectState.from_dict(json.loads(state_text(state))) == state
 
 
 def test_a_correction_counts_only_within_its_own_stream():
