@@ -76,7 +76,7 @@ def rebuild(store: EventStore, zone: ZoneInfo, *, streams_per_read: int = 500) -
     return CatchUp(CONSUMER, watermark, watermark)
 
 
-SCHEDULING_TYPES = ("ActionAssigned", "ActionClosed", "DispatchPlanned")
+SCHEDULING_TYPES = ("ActionAssigned", "ActionClosed", *ACTION_WORKFLOW_TYPES, "DispatchPlanned")
 """Scheduling's own events that the read model keeps (actions and plans)."""
 
 
@@ -94,6 +94,7 @@ def _folded(events: list[RecordedEvent], zone: ZoneInfo) -> dict | None:
     return {
         "project_id": project_id_of(events[-1].stream_id),
         "state": state_text(state),
+        "county": state.county or DEFAULT_COUNTY,
         "last_occurred_at": last,
         "position": events[-1].global_position,
     }
