@@ -204,6 +204,11 @@ FIELD_NOTES: dict[str, tuple[str, Any]] = {
     ),
     "AlertChannelConfigured.signed": ("是否设置签名密钥", False),
     "AlertChannelRemoved.channel_id": ("提醒通道编号", "zhujian-wecom"),
+    "MonthColoursRecorded.judged_on": ("评定日（当月最后一天）", "2026-03-31"),
+    "MonthColoursRecorded.colours": (
+        "各项目当月末的红黄绿灯（按当月末已记录的情况评定）",
+        {"XM2026001": "green", "XM2026002": "red"},
+    ),
     "LeaderVisited.visit_id": ("挂点服务记录编号", "V2026-11-05-01"),
     "LeaderVisited.leader": ("挂点领导（姓名和职务）", "张伟（副县长）"),
     "LeaderVisited.services": ("服务内容：做了什么", "到项目现场协调施工用电接入"),

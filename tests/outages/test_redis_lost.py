@@ -4,6 +4,7 @@ the scheduler keeps going, and read models catch up on a timer and when Redis re
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -20,9 +21,7 @@ from .conftest import wait_until
 
 @pytest.fixture
 def runtime(settings, private_redis):
-    runtime = runtime_for(
-        settings.__class__(**{**settings.__dict__, "redis_url": private_redis.url})
-    )
+    runtime = runtime_for(dataclasses.replace(settings, redis_url=private_redis.url))
     runtime.bus.retry_pauses = (0.1,)
     yield runtime
     runtime.close()
