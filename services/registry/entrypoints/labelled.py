@@ -42,7 +42,7 @@ def _by_id(schema: type[LabelledSchema]) -> fields.Dict:
 class ProjectRow(LabelledSchema):
     """A project as the list shows it."""
 
-    county = coded("county")
+    county = coded("county", allow_none=True)  # None: a pool entry, of no county yet
     category = coded("category")
     sector = coded("sector")
     phase = coded("phase")
