@@ -88,6 +88,7 @@ def registration(project: str) -> dict[str, Any]:
         "owner_unit": f"业主{project}",
         "planned_start": None,
         "planned_completion": None,
+        "county": None,  # the default county: counties are still id prefixes here
     }
 
 

@@ -40,7 +40,11 @@ MAX_PAYLOAD_DEPTH = 16
 """Objects and arrays nested in a payload, the payload itself counting as 1."""
 
 MAX_PAYLOAD_BYTES = 64 * 1024
-"""A payload's canonical JSON, in UTF-8 bytes."""
+"""A payload's canonical JSON, in UTF-8 bytes, as an integration may send it (ingest)."""
+
+MAX_STORED_PAYLOAD_BYTES = 16 * 1024 * 1024
+"""What the store keeps at most: the services' own records are larger than any event an
+integration sends (a county's monthly plan with its sections is some 2 KB a project)."""
 
 
 class InvalidEnvelope(EventStoreError):
@@ -111,12 +115,10 @@ def check_payload(payload: Any) -> None:
             stack.append((inner, depth + 1, f"{path}.{key}"[:200]))
 
 
-def check_payload_size(canonical_text: str) -> None:
+def check_payload_size(canonical_text: str, limit: int = MAX_PAYLOAD_BYTES) -> None:
     size = len(canonical_text.encode("utf-8"))
-    if size > MAX_PAYLOAD_BYTES:
-        raise InvalidEnvelope(
-            "payload", "too_large", f"至多 {MAX_PAYLOAD_BYTES} 字节（收到 {size} 字节）"
-        )
+    if size > limit:
+        raise InvalidEnvelope("payload", "too_large", f"至多 {limit} 字节（收到 {size} 字节）")
 
 
 def _check_payload_text(path: str, text: str) -> None:

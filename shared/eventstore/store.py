@@ -49,7 +49,7 @@ from .envelope import (
     utc,
 )
 from .errors import ConcurrencyConflict, DuplicateEventConflict, LockTimeout
-from .limits import MAX_VERSION, check_envelope, check_payload_size
+from .limits import MAX_STORED_PAYLOAD_BYTES, MAX_VERSION, check_envelope, check_payload_size
 from .paging import prefetched
 from .partitions import PartitionKeeper
 from .schema import events as events_table
@@ -205,7 +205,7 @@ class EventStore:
         # writers overlap this work.
         texts = [_Texts(canonical_json(e.payload), format_instant(e.occurred_at)) for e in prepared]
         for text in texts:
-            check_payload_size(text.payload)
+            check_payload_size(text.payload, MAX_STORED_PAYLOAD_BYTES)
         if connection is not None:
             return self._append_in(connection, prepared, texts, expected_versions or {})
         with self.writing() as conn:

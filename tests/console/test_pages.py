@@ -161,7 +161,8 @@ def test_the_office_plans_a_month_and_closes_an_action_it_assigned(signed_in, si
     made = client.post(
         "/dispatch/plans", data={"cadence": "monthly", "period": "2025-11", "csrf_token": token}
     )
-    assert made.status_code == 302 and made.location == "/dispatch/plans/monthly/2025-11"
+    assert made.status_code == 302, made.text
+    assert made.location == "/dispatch/plans/monthly/2025-11"
     plan = client.get(made.location).text
     assert "议程" in plan and "第1版" in plan
     assert client.get(made.location + "/agenda.xlsx").status_code == 200

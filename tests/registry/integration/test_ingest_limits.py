@@ -61,6 +61,15 @@ BAD_ITEMS = {
         "actor",
         "lone_surrogate",
     ),
+    "a payload over 64 KiB": (
+        lambda: item(
+            "ApprovalGranted",
+            {"approval_id": "a1", "kind": "eia", "document_no": "号" * 22000},
+            project_id="p1",
+        ),
+        "payload",
+        "too_large",
+    ),
     "a causation_id of 101 characters": (
         lambda: dict(granted("a1"), causation_id="c" * 101),
         "causation_id",
@@ -141,3 +150,22 @@ class TestTheStoreKeepsTheSameLimits:
             with pytest.raises(InvalidEnvelope):
                 store.append([NewEvent(**fields)])
         assert store.head().position == 0
+
+    def test_the_services_own_records_may_be_larger_than_an_integrations_event(self, engine):
+        # A county's monthly plan with its sections passes 64 KiB at some 30 projects; the
+        # store keeps up to 16 MiB, while ingest still refuses more than 64 KiB (above).
+        from datetime import datetime
+
+        plain = EventStore(engine)  # no catalogue: the envelope's limits alone
+        big = {"items": ["项目" * 20] * 2000}
+        plain.append(
+            [
+                NewEvent(
+                    stream_id="dispatch-monthly-2026-11",
+                    type="DispatchPlanned",
+                    payload=big,
+                    occurred_at=datetime.fromisoformat("2026-11-02T09:00:00+08:00"),
+                )
+            ]
+        )
+        assert len(plain.read_stream("dispatch-monthly-2026-11")[0].payload["items"]) == 2000
