@@ -318,15 +318,25 @@ class EventStore:
         """A few events on PostgreSQL: one statement that locks, checks and chains on
         the server (`server_append`), with the COMMIT in the same round trip."""
         batch = server_append.batch_text(events, texts, streams, expected)
-        driver = conn.connection.driver_connection
-        called = driver.cursor()  # type: ignore[union-attr]
-        with called:
-            with _pipeline(conn, "gongjian_append") as cursor:
+        driver: Any = conn.connection.driver_connection
+        # Our own transaction, nothing sent in it yet: the call in autocommit is its own
+        # transaction, one statement and one round trip (no BEGIN, no COMMIT). psycopg's
+        # pipeline would do it in one round trip too, but waits for the answer by polling
+        # a socket that is always writable: it spins a core the server needs.
+        alone = commit and driver.info.transaction_status == _IDLE
+        try:
+            if alone:
+                driver.autocommit = True
+            with driver.cursor() as called:
                 server_append.call(called, self.lock_timeout_ms, batch, utc(self.clock()))
-                if commit:
-                    cursor.execute("COMMIT")
-            # Fetched after the pipeline's end, whose Sync brought every result back.
-            answer = server_append.answer(called.fetchone())
+                answer = server_append.answer(called.fetchone())
+        except conn.dialect.loaded_dbapi.Error as exc:
+            raise DBAPIError.instance(
+                "gongjian_append", None, exc, conn.dialect.loaded_dbapi.Error
+            ) from exc
+        finally:
+            if alone:
+                driver.autocommit = False
         if answer.status == "seen":
             return self._replay_of(events, self._existing(conn, [e.event_id for e in events]))
         if answer.status == "conflict":
@@ -844,6 +854,7 @@ _INSERT_POSTGRES = (
 )
 
 
+_IDLE = 0  # psycopg's TransactionStatus.IDLE: no transaction open on the connection
 _COPY_FROM = 8  # rows; below that COPY's extra round trip costs more than it saves
 _COPY = f"COPY events ({', '.join(c.name for c in _COLUMNS)}) FROM STDIN"
 
