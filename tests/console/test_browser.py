@@ -53,7 +53,9 @@ class Console:
         self.driver.find_element(By.NAME, "username").send_keys(f"{role}1")
         self.driver.find_element(By.NAME, "password").send_keys(PASSWORD)
         self.driver.find_element(By.CSS_SELECTOR, "form.form button").click()
-        WebDriverWait(self.driver, 20).until(lambda d: "/signin" not in d.current_url)
+        WebDriverWait(self.driver, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
+            lambda d: "/signin" not in d.current_url
+        )
 
     def set_date(self, name: str, value: str) -> None:
         field = self.driver.find_element(By.NAME, name)
@@ -118,7 +120,9 @@ def test_the_time_travel_pickers_show_what_the_api_says(console, site):
         console.open(f"/projects/{PROJECT}")
         console.set_date("as_of", as_of)
         console.submit("form.clocks")
-        WebDriverWait(console.driver, 20).until(lambda d, a=as_of: f"as_of={a}" in d.current_url)
+        WebDriverWait(
+            console.driver, 20, ignored_exceptions=(StaleElementReferenceException,)
+        ).until(lambda d, a=as_of: f"as_of={a}" in d.current_url)
         said = api.get(
             f"/v1/projects/{PROJECT}?as_of={as_of}", headers={"Authorization": f"Bearer {token}"}
         ).json["project"]
@@ -140,7 +144,9 @@ def test_a_known_at_before_the_project_was_recorded_shows_it_unregistered(consol
     console.open(f"/projects/{PROJECT}")
     console.set_date("known_at", "2025-01-01")
     console.submit("form.clocks")
-    WebDriverWait(console.driver, 20).until(lambda d: "known_at=2025-01-01" in d.current_url)
+    WebDriverWait(console.driver, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: "known_at=2025-01-01" in d.current_url
+    )
     assert "按2025年1月1日掌握的情况" in console.text("#banner")
     assert console.text("#not-registered") == "所选日期该项目尚未登记。"
 
@@ -152,7 +158,7 @@ def test_the_office_closes_an_action_in_the_browser(console, site):
     field.clear()
     field.send_keys("2025-12")
     console.submit("#plan-now")
-    WebDriverWait(console.driver, 20).until(
+    WebDriverWait(console.driver, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
         lambda d: "/dispatch/plans/monthly/2025-12" in d.current_url
     )
     console.shot("plan")
@@ -161,7 +167,7 @@ def test_the_office_closes_an_action_in_the_browser(console, site):
     action_id = row.get_attribute("id").removeprefix("action-")
     row.find_element(By.NAME, "note").send_keys("已现场协调解决")
     row.find_element(By.CSS_SELECTOR, "button").click()
-    WebDriverWait(console.driver, 20).until(
+    WebDriverWait(console.driver, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
         lambda d: not d.find_elements(By.ID, f"action-{action_id}")
     )
     closed = console_services(site.runtime).scheduling.actions(status="closed", limit=1000)
@@ -174,7 +180,9 @@ def test_an_assessment_started_in_the_browser_is_watched_until_it_finishes(conso
     console.open("/assessments")
     console.set_date("as_of", "2025-09-30")
     console.submit("#start-assessment")
-    WebDriverWait(console.driver, 20).until(lambda d: "/assessments/jobs/" in d.current_url)
+    WebDriverWait(console.driver, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: "/assessments/jobs/" in d.current_url
+    )
     WebDriverWait(console.driver, 90, poll_frequency=0.3).until(
         lambda d: d.find_element(By.ID, "job-status").text == "已完成"
     )
@@ -182,13 +190,15 @@ def test_an_assessment_started_in_the_browser_is_watched_until_it_finishes(conso
     console.shot("assessment-job")
     result = console.driver.find_element(By.CSS_SELECTOR, "#job-result a").get_attribute("href")
     console.driver.get(result)
-    WebDriverWait(console.driver, 20).until(
+    WebDriverWait(console.driver, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
         lambda d: d.find_elements(By.CSS_SELECTOR, "table.ranking")
     )
     assert "突破性进展或完工投产" in console.driver.page_source
     console.shot("assessment")
     console.driver.find_element(By.CSS_SELECTOR, "table.ranking a").click()
-    WebDriverWait(console.driver, 20).until(lambda d: d.find_elements(By.ID, "lines"))
+    WebDriverWait(console.driver, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: d.find_elements(By.ID, "lines")
+    )
     console.shot("scorecard")
     assert console.errors() == []
 
@@ -208,7 +218,7 @@ def test_the_approver_signs_a_draft_off_in_the_browser(console, site):
     console.open(f"/assessments/{job['assessment_id']}")
     assert console.text("#assessment-state") == "草稿"
     console.submit("#approve-assessment")
-    WebDriverWait(console.driver, 20).until(
+    WebDriverWait(console.driver, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
         lambda d: d.find_element(By.ID, "assessment-state").text == "已发布"
     )
     assert "审定人 approver1" in console.text("#sign-off")
