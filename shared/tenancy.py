@@ -29,6 +29,8 @@ from .i18n.labels import configure_labels
 
 DEFAULT_COUNTY = "default"
 UNATTENDED = "*"
+COUNTY_SEPARATOR = ":"
+"""Between a county and the name of a stream it keeps of its own (`county_stream`)."""
 LEVELS = ("province", "city", "county")
 LEVEL_LABELS = {"province": "省", "city": "市", "county": "县（市、区）"}
 
@@ -158,6 +160,8 @@ def _check(tenant: Tenant, tenants: Mapping[str, Tenant]) -> None:
         raise TenancyError(f"tenant {tenant.code}: level must be one of {', '.join(LEVELS)}")
     if not tenant.code or len(tenant.code) > 64:
         raise TenancyError("a tenant code has 1 to 64 characters")
+    if COUNTY_SEPARATOR in tenant.code:
+        raise TenancyError(f"tenant {tenant.code}: a code may not hold {COUNTY_SEPARATOR!r}")
     if tenant.parent is None:
         return
     parent = tenants.get(tenant.parent)
@@ -169,13 +173,14 @@ def _check(tenant: Tenant, tenants: Mapping[str, Tenant]) -> None:
 
 EVERYWHERE = Tenancy.single().everywhere()
 _current: ContextVar[Scope | None] = ContextVar("gongjian_scope", default=None)
-_process = {"everywhere": EVERYWHERE}
+_process: dict[str, Any] = {"everywhere": EVERYWHERE, "counties": (DEFAULT_COUNTY,)}
 
 
 def configure(tenancy: Tenancy) -> None:
     """The hierarchy this process serves: outside a request the scope is all of it
     (called when the runtime is built)."""
     _process["everywhere"] = tenancy.everywhere()
+    _process["counties"] = tenancy.counties
     configure_labels("county", {c: tenancy.name(c) for c in tenancy.counties})
 
 
@@ -243,3 +248,69 @@ def where_scoped(query: Query, column: Any) -> Query:
     if scope.everywhere:
         return query
     return query.where(column.in_(sorted(scope.counties)))  # type: ignore[attr-defined]
+
+
+# -- Things kept per county (plans, assessments, set pieces, the mechanisms of issue 17) --
+
+
+def county_stream(stream: str, county: str | None) -> str:
+    """The name of ``stream`` as kept for ``county``: the default county keeps the name it
+    had before tenancy (so that stored digests and audit replays do not change); another
+    county's is ``<county>:<stream>`` (``c2:dispatch-monthly-2026-05``)."""
+    county = county or DEFAULT_COUNTY
+    return stream if county == DEFAULT_COUNTY else f"{county}{COUNTY_SEPARATOR}{stream}"
+
+
+def stream_county(stream: str) -> tuple[str, str]:
+    """``(county, stream as named for the default county)``: the inverse of `county_stream`."""
+    county, sep, rest = stream.partition(COUNTY_SEPARATOR)
+    return (county, rest) if sep else (DEFAULT_COUNTY, stream)
+
+
+class CountyRequired(Exception):
+    """A county-level call (a plan, an assessment, a record of one county) made by a
+    principal of several counties without naming one: 422, code ``county_required``."""
+
+    code = "county_required"
+
+    def __init__(self, counties: frozenset[str]) -> None:
+        self.counties = sorted(counties)
+        super().__init__("本账号管辖多个县（市、区），请用 county 指明是哪一个县")
+
+
+class UnknownCounty(Exception):
+    """A county code that is not a county of this deployment: 422, code ``unknown_county``."""
+
+    code = "unknown_county"
+
+    def __init__(self, county: str) -> None:
+        self.county = county
+        super().__init__(f"没有代码为“{county}”的县（市、区）")
+
+
+def county_for(requested: str | None) -> str:
+    """The one county a county-level call works in, for the current scope.
+
+    A county office works in its own county (naming another is `BeyondScope`); a principal
+    of several counties (a city, the province, a process outside a request) names one of
+    its counties, or is refused with `CountyRequired`, except in a deployment of one
+    county, where that county is meant."""
+    scope = current_scope()
+    if requested:
+        if requested not in _process["everywhere"].counties:
+            raise UnknownCounty(requested)
+        if not scope.admits(requested):
+            raise BeyondScope(f"“{requested}”的记录")
+        return requested
+    if scope.county is not None:
+        return scope.county
+    if len(scope.counties) == 1:
+        return next(iter(scope.counties))
+    raise CountyRequired(scope.counties)
+
+
+def counties_in_scope() -> list[str]:
+    """The counties the current scope sees, in the hierarchy's order (lists kept per county
+    are read for each of them)."""
+    scope = current_scope()
+    return [c for c in _process["counties"] if scope.admits(c)]

@@ -29,7 +29,7 @@ from ..eventstore.errors import (
 from ..eventstore.limits import InvalidEnvelope
 from ..i18n.validation import in_chinese
 from ..logging import once_a_minute
-from ..tenancy import BeyondScope
+from ..tenancy import BeyondScope, CountyRequired, UnknownCounty
 
 log = logging.getLogger(__name__)
 outage_log = once_a_minute(logging.getLogger("gongjian.database"))
@@ -163,6 +163,14 @@ register_problem_types(
             extra=lambda exc: {"code": exc.code, "errors": {exc.field: [exc.message]}},
         ),
         BeyondScope: ProblemType(403, "beyond-scope", extra=lambda exc: {"code": exc.code}),
+        CountyRequired: ProblemType(
+            422,
+            "county-required",
+            extra=lambda exc: {"code": exc.code, "counties": exc.counties},
+        ),
+        UnknownCounty: ProblemType(
+            422, "unknown-county", extra=lambda exc: {"code": exc.code, "county": exc.county}
+        ),
     }
 )
 

@@ -13,6 +13,7 @@ from shared.tenancy import (
     EVERYWHERE,
     Tenancy,
     TenancyError,
+    Tenant,
     admits,
     current_scope,
     scoped_to,
@@ -87,3 +88,49 @@ def test_the_scope_holds_for_the_request_only():
     query = select(table)
     with scoped_to(EVERYWHERE):
         assert where_scoped(query, table.c.county) is query
+
+
+def test_streams_kept_per_county_keep_the_default_countys_names():
+    from shared.tenancy import county_stream, stream_county
+
+    assert county_stream("dispatch-monthly-2026-05", None) == "dispatch-monthly-2026-05"
+    assert county_stream("dispatch-monthly-2026-05", DEFAULT_COUNTY) == "dispatch-monthly-2026-05"
+    assert county_stream("dispatch-monthly-2026-05", "b") == "b:dispatch-monthly-2026-05"
+    assert stream_county("b:dispatch-monthly-2026-05") == ("b", "dispatch-monthly-2026-05")
+    assert stream_county("dispatch-monthly-2026-05") == (DEFAULT_COUNTY, "dispatch-monthly-2026-05")
+    with pytest.raises(TenancyError, match="may not hold"):
+        Tenancy([*[Tenant(**t) for t in CITY[:4]], Tenant("x:y", "某县", "county", "p")])
+
+
+def test_the_county_of_a_county_level_call():
+    from shared.tenancy import (
+        BeyondScope,
+        CountyRequired,
+        UnknownCounty,
+        configure,
+        counties_in_scope,
+        county_for,
+    )
+
+    tenancy = Tenancy([Tenant(**t) for t in CITY])
+    configure(tenancy)
+    try:
+        with pytest.raises(CountyRequired) as required:  # outside a request: every county
+            county_for(None)
+        assert required.value.counties == sorted(tenancy.counties)
+        assert county_for("d") == "d"
+        with pytest.raises(UnknownCounty):
+            county_for("nowhere")
+        with scoped_to(tenancy.scope_of("b")):
+            assert county_for(None) == "b" and county_for("b") == "b"
+            with pytest.raises(BeyondScope):
+                county_for("d")
+            assert counties_in_scope() == ["b"]
+        with scoped_to(tenancy.scope_of("c")):
+            assert county_for("b") == "b"
+            with pytest.raises(CountyRequired):
+                county_for(None)
+            assert counties_in_scope() == [DEFAULT_COUNTY, "b"]
+    finally:
+        configure(Tenancy.single())
+    assert county_for(None) == DEFAULT_COUNTY  # one county: that county is meant
