@@ -730,20 +730,6 @@ class EventStore:
         return decoded
 
 
-# PostgreSQL: arrays keep the statement's text the same whatever the batch, so it is
-# planned in microseconds rather than re-planned with a hundred parameters each time.
-_PROBE_POSTGRES = """
-SELECT 'e', event_id, global_position, NULL::timestamptz FROM events
- WHERE event_id = ANY(%(ids)s::varchar[])
-UNION ALL
-SELECT 's', s, (SELECT max(stream_version) FROM events WHERE stream_id = s), NULL
-  FROM unnest(%(streams)s::varchar[]) AS s
-UNION ALL
-SELECT 'h', hash, global_position, recorded_at FROM events
- WHERE global_position = (SELECT max(global_position) FROM events)
-"""
-
-
 # A page of the log is a range of the primary key read in its order: the index is the
 # right plan whatever the statistics say. Without statistics (a fresh or never analysed
 # table) PostgreSQL would sort the whole table on disk for every page.
@@ -827,16 +813,6 @@ def _chained(
     return rows, positions
 
 
-# The lock (with its timeout and custom plans: a generic plan for the id lookups compares
-# every row with every id when the table looks small to the planner) and the probe, sent
-# together in psycopg's pipeline: one round trip, and still two statements, so the probe's
-# snapshot is taken after the lock is held.
-_LOCK_SETTINGS = (
-    "SELECT set_config('lock_timeout', %(timeout)s, true),"
-    " set_config('plan_cache_mode', 'force_custom_plan', true)"
-)
-_LOCK = f"SELECT pg_advisory_xact_lock({EVENT_LOG_LOCK_KEY})"
-
 # Every row in one statement of fixed text (an array per column): planned once, sent with
 # the COMMIT when the append owns its transaction.
 _SQL_TYPES = {
@@ -891,15 +867,19 @@ def _pipeline(conn: Connection, statement: str) -> Iterator[Any]:
 def _locked_probe_postgres(
     conn: Connection, timeout_ms: int, ids: list[str], streams: list[str]
 ) -> list[Any]:
-    with _pipeline(conn, _PROBE_POSTGRES) as cursor:
-        cursor.execute(_LOCK_SETTINGS, {"timeout": f"{int(timeout_ms)}ms"})
-        cursor.execute(_LOCK)
-        probe = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        probe.execute(_PROBE_POSTGRES, {"ids": ids, "streams": streams})
-    # Fetched after the pipeline's end: its Sync brings every result back in the same
-    # round trip (a fetch inside it would cost a second one).
-    with probe:
-        return probe.fetchall()
+    """The lock and the probe in one statement, ``gongjian_lock_probe`` (migration
+    ``shared_0007_h4``): one round trip, no pipeline (whose wait spun a core)."""
+    dbapi = conn.dialect.loaded_dbapi
+    driver: Any = conn.connection.driver_connection
+    try:
+        with driver.cursor() as cursor:
+            cursor.execute(_LOCK_PROBE, (f"{int(timeout_ms)}ms", ids, streams))
+            return cursor.fetchall()
+    except dbapi.Error as exc:
+        raise DBAPIError.instance(_LOCK_PROBE, None, exc, dbapi.Error) from exc
+
+
+_LOCK_PROBE = "SELECT * FROM gongjian_lock_probe(%s, %s::varchar[], %s::varchar[])"
 
 
 def _insert_postgres(conn: Connection, rows: list[dict[str, Any]], *, commit: bool) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError
 
 from .errors import InvalidEventPayload, UnknownEventType
+from .fastcheck import compile_schema
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -34,6 +35,8 @@ class EventTypeRegistry:
         # A schema instance holds no per-load state; building one per event was half the
         # cost of validating it.
         self._schemas: dict[str, Schema] = {}
+        # Each schema's fast validator (`fastcheck`), or None where marshmallow does it all.
+        self._fast: dict[str, Callable[[dict[str, Any]], dict[str, Any] | None] | None] = {}
         for event_type in types:
             self.register(event_type)
 
@@ -43,6 +46,7 @@ class EventTypeRegistry:
             raise ValueError(f"{event_type.name}: no upcaster from version(s) {missing}")
         self._types[event_type.name] = event_type
         self._schemas.pop(event_type.name, None)
+        self._fast.pop(event_type.name, None)
 
     def __contains__(self, name: object) -> bool:
         return name in self._types
@@ -73,6 +77,12 @@ class EventTypeRegistry:
         schema = self._schemas.get(name)
         if schema is None:
             schema = self._schemas[name] = event_type.schema(unknown=RAISE)
+            self._fast[name] = compile_schema(schema)
+        fast = self._fast[name]
+        if fast is not None:
+            stored = fast(payload)
+            if stored is not None:
+                return stored
         try:
             loaded = schema.load(payload)
         except ValidationError as exc:

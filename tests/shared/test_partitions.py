@@ -5,9 +5,11 @@ positions here (``PARTITION_SIZE``), so a few hundred events cross several."""
 
 from __future__ import annotations
 
+import importlib.util
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from alembic import command
@@ -16,6 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from services.composition import migration_locations
+from shared import migrations as shared_migrations
 from shared.config import Settings
 from shared.db import create_db_engine
 from shared.events import build_registry
@@ -59,11 +62,23 @@ def _rows_by_partition(store: EventStore) -> dict[str, int]:
         return dict(rows.all())  # type: ignore[arg-type]
 
 
+def _with_lock_probe(engine) -> None:
+    """Today's store writes its batches through ``gongjian_lock_probe`` (shared_0007_h4):
+    made here by hand, so that it can write the log of a database at ``shared_0003``."""
+    path = Path(shared_migrations.__file__).parent / "versions" / "0007_lock_probe_function.py"
+    spec = importlib.util.spec_from_file_location("lock_probe", path)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    with engine.begin() as conn:
+        conn.exec_driver_sql(module._FUNCTION)
+
+
 @pytest.fixture
 def upgraded_log(empty_database) -> Iterator[EventStore]:
     """120 events written before the migration, then ``gongjian db upgrade``'s migrations."""
     command.upgrade(alembic_config(empty_database, migration_locations()), "shared_0003")
     engine = create_db_engine(empty_database)
+    _with_lock_probe(engine)
     store = EventStore(engine, build_registry(), lock_timeout_ms=5000)
     _append(store, 60, stream="project-a")
     _append(store, 60, stream="project-b")

@@ -1,0 +1,161 @@
+"""The fast payload validator answers exactly what marshmallow does, or leaves it to
+marshmallow: over every type of the catalogue, with each field given good, bad and odd
+values, it never accepts a payload marshmallow refuses and never stores it differently."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from marshmallow import RAISE, Schema, ValidationError, fields
+
+from shared.events import build_registry
+from shared.events.docs import example
+from shared.eventstore.errors import InvalidEventPayload
+from shared.eventstore.fastcheck import compile_schema
+
+REGISTRY = build_registry()
+TYPES = list(REGISTRY)
+ABSENT = object()
+
+ODD_VALUES: list[Any] = [
+    None,
+    "",
+    "x",
+    " ",
+    "x" * 65,
+    "x" * 201,
+    "x" * 2001,
+    0,
+    1,
+    -1,
+    15,
+    366,
+    2026,
+    2**53,
+    True,
+    False,
+    1.5,
+    2.0,
+    "1",
+    "1.5",
+    "100.00",
+    "100.0",
+    "-1.00",
+    " 1.00",
+    "1.00 ",
+    "１２.00",
+    "1e3",
+    "0.00",
+    "1000000000000000.00",
+    "2026-03",
+    "2026-13",
+    "2026-03-01",
+    "2026-02-30",
+    "20260301",
+    "2026-3-1",
+    "XM2026001",
+    "bad id!",
+    "breakthrough",
+    "passed",
+    "progress",
+    "land",
+    [],
+    ["a"],
+    ["100.00"] * 12,
+    {},
+    {"name": "王建国"},
+    ABSENT,
+]
+
+
+def marshmallow_answer(name: str, payload: dict[str, Any]) -> Any:
+    schema = REGISTRY.get(name).schema(unknown=RAISE)
+    try:
+        return schema.dump(schema.load(payload))
+    except ValidationError:
+        return "refused"
+
+
+def fast_answer(name: str, payload: dict[str, Any]) -> Any:
+    check = compile_schema(REGISTRY.get(name).schema(unknown=RAISE))
+    return None if check is None else check(payload)
+
+
+def test_most_of_the_catalogue_is_covered():
+    covered = [t.name for t in TYPES if compile_schema(t.schema(unknown=RAISE)) is not None]
+    assert len(covered) >= 40
+    for common in ("ProjectRegistered", "InvestmentReported", "MilestonePlanned", "IssueRaised"):
+        assert common in covered
+
+
+@pytest.mark.parametrize("event_type", TYPES, ids=lambda t: t.name)
+def test_every_field_with_odd_values(event_type):
+    base = example(event_type)
+    payloads = [base, {**base, "unknown_key": "x"}]
+    for field in base:
+        for value in ODD_VALUES:
+            payload = dict(base)
+            if value is ABSENT:
+                del payload[field]
+            else:
+                payload[field] = value
+            payloads.append(payload)
+    for payload in payloads:
+        fast = fast_answer(event_type.name, payload)
+        if fast is None:
+            continue
+        assert fast == marshmallow_answer(event_type.name, payload), payload
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**60), 2**60) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3),
+    max_leaves=6,
+)
+
+
+@pytest.mark.slow
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(TYPES), st.data())
+def test_random_values(event_type, data):
+    payload = dict(example(event_type))
+    for field in list(payload):
+        if data.draw(st.booleans()):
+            payload[field] = data.draw(json_values)
+    fast = fast_answer(event_type.name, payload)
+    if fast is not None:
+        assert fast == marshmallow_answer(event_type.name, payload)
+
+
+def test_the_registry_answers_the_same_and_words_errors_as_before():
+    payload = {"month": "2026-03", "amount": "12.5"}  # stored as "12.50": marshmallow
+    assert REGISTRY.validate("InvestmentReported", payload) == {
+        "month": "2026-03",
+        "amount": "12.50",
+    }
+    assert REGISTRY.validate("InvestmentReported", {"month": "2026-03", "amount": "12.50"}) == {
+        "month": "2026-03",
+        "amount": "12.50",
+    }
+    with pytest.raises(InvalidEventPayload) as refused:
+        REGISTRY.validate("InvestmentReported", {"month": "2026-3", "amount": "12.50"})
+    assert "month" in refused.value.errors
+
+
+def test_schemas_beyond_the_fast_path_are_left_to_marshmallow():
+    class Odd(Schema):
+        when = fields.DateTime()
+
+    assert compile_schema(Odd(unknown=RAISE)) is None
+
+    class Subclassed(fields.String):
+        def _deserialize(self, value, attr, data, **kwargs):
+            return value.upper()
+
+    class WithSubclass(Schema):
+        code = Subclassed()
+
+    assert compile_schema(WithSubclass(unknown=RAISE)) is None
