@@ -10,7 +10,10 @@ by the replica (`shared.db.reads_from`) or wholly by the primary:
 - it lags more than ``GONGJIAN_REPLICA_MAX_LAG_SECONDS``: primary (``lagging``);
 - the client asks to read its own writes (``Gongjian-Min-Position: <position>``, the
   position its write was answered with) and the replica has not got that far: primary
-  (``min-position``).
+  (``min-position``);
+- the replica fails in the middle of the request (it stopped, its connection was cut):
+  the request is run once more, wholly on the primary (``interrupted``), and the replica
+  counts as failed (`Replica.failed`).
 
 Writes, authentication (a revoked token stops at once), the console and the workers
 always use the primary: only the event store's reads and the read models' queries ask
@@ -78,7 +81,7 @@ class ReadRoute:
 
     served_by: str  # "replica" | "primary"
     status: ReplicaStatus | None = None
-    fallback: str | None = None  # unreachable | lagging | min-position
+    fallback: str | None = None  # unreachable | lagging | min-position | interrupted
 
     def headers(self) -> dict[str, str]:
         found = {SERVED_BY: self.served_by}
@@ -130,10 +133,15 @@ class Replica:
         try:
             return self._ask()
         except Exception as exc:  # noqa: BLE001 - any failure: read from the primary
-            with self._lock:
-                self._down_until = self._clock() + RETRY_SECONDS
-            log.warning("replica unreachable; reads go to the primary: %s", _first_line(exc))
+            self.failed(exc)
             return None
+
+    def failed(self, exc: BaseException) -> None:
+        """The replica failed (asked how far it is, or in the middle of a request): reads
+        go to the primary for `RETRY_SECONDS` without trying it again."""
+        with self._lock:
+            self._down_until = self._clock() + RETRY_SECONDS
+        log.warning("replica unreachable; reads go to the primary: %s", _first_line(exc))
 
     def health(self) -> str | None:
         """None while the replica answers; otherwise why not (``/readyz``'s degraded)."""

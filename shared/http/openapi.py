@@ -105,8 +105,8 @@ _ROUTE_HEADERS: dict[str, tuple[str, dict[str, Any]]] = {
         {"type": "string", "enum": ["replica", "primary"]},
     ),
     "Gongjian-Replica-Fallback": (
-        "why the primary answered: `unreachable`, `lagging` or `min-position`",
-        {"type": "string", "enum": ["unreachable", "lagging", "min-position"]},
+        "why the primary answered: `unreachable`, `lagging`, `min-position` or `interrupted`",
+        {"type": "string", "enum": ["unreachable", "lagging", "min-position", "interrupted"]},
     ),
     "Gongjian-Replica-Replayed-At": (
         "the primary's commit time of the last transaction the replica has replayed "

@@ -4,6 +4,10 @@ A ``GET``/``HEAD`` under ``/v1/`` is routed before it runs and answered with the
 headers (`shared.replica.ReadRoute.headers`); every other request, and every request
 while no replica is configured, reads the primary and has none of them. Its
 ``Gongjian-Min-Position`` is checked either way (a bad one is a 400).
+
+A request the replica fails in the middle of (its connection errors: the replica stopped,
+or was cut off) is run once more on the primary, so the client gets its answer rather
+than a 503; a second failure is the primary's own and is answered as such.
 """
 
 from __future__ import annotations
@@ -12,9 +16,11 @@ from contextlib import ExitStack
 from typing import TYPE_CHECKING
 
 from flask import Flask, Response, g, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from ..db import reads_from
-from ..replica import MIN_POSITION
+from ..replica import MIN_POSITION, ReadRoute
 from .problems import Problem
 
 if TYPE_CHECKING:
@@ -40,6 +46,24 @@ def route_reads(app: Flask, replica: Replica | None) -> None:
             stack = ExitStack()
             stack.enter_context(reads_from(replica.store.engine, replica.engine))
             g.read_route_exit = stack
+
+    dispatch = app.dispatch_request
+
+    def dispatch_once_more_on_the_primary() -> ResponseReturnValue:
+        try:
+            return dispatch()
+        except (OperationalError, InterfaceError) as exc:
+            stack = g.pop("read_route_exit", None)
+            if stack is None or replica is None:  # not on the replica: the primary's error
+                raise
+            stack.close()
+            replica.failed(exc)
+            g.read_route = ReadRoute("primary", fallback="interrupted")
+            return dispatch()
+
+    # The view runs inside ``dispatch_request`` (after the before-request route above),
+    # so one wrapper covers every route, those registered later included.
+    app.dispatch_request = dispatch_once_more_on_the_primary  # type: ignore[method-assign]
 
     @app.after_request
     def _headers(response: Response) -> Response:

@@ -148,3 +148,31 @@ def test_reads_fall_back_to_the_primary_while_the_replica_is_down(api, monkeypat
     ids, headers = api.project_ids()
     assert (ids, headers["Gongjian-Served-By"]) == (["p1"], "replica")
     assert "replica" not in api.client.get("/readyz").json["degraded"]
+
+
+def test_a_replica_that_stops_mid_request_leaves_that_request_to_the_primary(api, monkeypatch):
+    api.register("p1")
+    api.replayed()
+    replica = api.runtime.replica
+    route = replica.route
+
+    def route_then_stop(min_position=None):  # type: ignore[no-untyped-def]
+        chosen = route(min_position)
+        assert chosen.served_by == "replica"
+        api.standby.stop("immediate")  # after the route was chosen, before the reads
+        return chosen
+
+    monkeypatch.setattr(replica, "route", route_then_stop)
+    try:
+        ids, headers = api.project_ids()
+        assert ids == ["p1"]
+        assert headers["Gongjian-Served-By"] == "primary"
+        assert headers["Gongjian-Replica-Fallback"] == "interrupted"
+    finally:
+        api.standby.start()
+    monkeypatch.setattr(replica, "route", route)
+    monkeypatch.setattr(shared.replica, "RETRY_SECONDS", 0.0)
+    replica.failed(RuntimeError("tried again at once"))  # the 5 s pause, cut short
+    api.replayed()
+    ids, headers = api.project_ids()
+    assert (ids, headers["Gongjian-Served-By"]) == (["p1"], "replica")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -148,3 +149,28 @@ def test_the_command_fails_without_a_readable_replica(sqlite_url, tmp_path, monk
     away = "postgresql://postgres@127.0.0.1:9/nothing"  # the discard port: nothing listens
     unreachable = _replica_status(monkeypatch, sqlite_url, away)
     assert unreachable.exit_code == 1 and "只读副本无法连接" in unreachable.output
+
+
+def test_a_replica_that_fails_mid_request_leaves_the_request_to_the_primary(api):
+    client, _ = api
+    replica = client.application.extensions["gongjian.runtime"].replica
+    copy = Path(make_url(str(replica.engine.url)).database)
+    route = replica.route
+
+    def route_then_lose_the_copy(min_position=None):  # type: ignore[no-untyped-def]
+        chosen = route(min_position)
+        assert chosen.served_by == "replica"
+        copy.unlink()  # the next connection finds an empty file: no tables
+        replica.engine.dispose()
+        return chosen
+
+    replica.route = route_then_lose_the_copy
+    answer = client.get("/v1/projects")
+    assert _ids(answer) == ["p1", "p2"]  # the primary has the write the copy lacked
+    assert answer.headers["Gongjian-Served-By"] == "primary"
+    assert answer.headers["Gongjian-Replica-Fallback"] == "interrupted"
+    assert "Gongjian-Replica-Position" not in answer.headers
+    replica.route = route
+    again = client.get("/v1/projects")  # the failure counts: the primary, without a try
+    assert _ids(again) == ["p1", "p2"]
+    assert again.headers["Gongjian-Replica-Fallback"] == "unreachable"
