@@ -7,9 +7,10 @@ Events are generated step by step across every project (the k-th event of each p
 then the k+1-th), so the log interleaves projects as a live province's would, and the
 generator streams: memory does not grow with the log.
 
-Counties: until projects carry a county key, a county is a project-id prefix and a lead
-unit (`county_of`, `county_unit`); `county_of` is the one place that names a project's
-county, to switch to the real key.
+Counties: each registration carries the county key (``county``: ``c000``…``c099``, tenant
+codes of the hierarchy `tenants` gives: one province, a city for every ten counties); a
+project's id (``c042-p0007``) only keeps the ids unique and readable. A county's projects
+also share a lead unit (`county_unit`).
 """
 
 from __future__ import annotations
@@ -48,18 +49,68 @@ class Province:
         return self.counties * self.projects * self.per_project
 
     def project_ids(self) -> Iterator[str]:
+        for _, project in self.projects_by_county():
+            yield project
+
+    def projects_by_county(self) -> Iterator[tuple[str, str]]:
+        """(county code, project id) of every project, county by county."""
         for county in range(self.counties):
+            code = county_code(county)
             for n in range(self.projects):
-                yield project_id(county, n)
+                yield code, project_id(county, n)
+
+    def county_codes(self) -> list[str]:
+        return [county_code(c) for c in range(self.counties)]
+
+
+COUNTIES_PER_CITY = 10
+PROVINCE_CODE = "province"
+
+
+def county_code(county: int) -> str:
+    """The tenant code of the ``county``-th county."""
+    return f"c{county:03d}"
 
 
 def project_id(county: int, n: int) -> str:
     return f"c{county:03d}-p{n:04d}"
 
 
-def county_of(project: str) -> str:
-    """The county a project belongs to (until the registry keeps a county key)."""
-    return project.split("-", 1)[0]
+def tenants(province: Province) -> list[dict[str, Any]]:
+    """The tenant hierarchy of the province (``GONGJIAN_TENANTS``, `shared.tenancy`): the
+    province, a city for every ten counties, and the counties."""
+    cities = (province.counties + COUNTIES_PER_CITY - 1) // COUNTIES_PER_CITY
+    out: list[dict[str, Any]] = [
+        {"code": PROVINCE_CODE, "name": "某省", "level": "province", "parent": None}
+    ]
+    out += [
+        {"code": f"m{c:02d}", "name": f"第{c + 1}市", "level": "city", "parent": PROVINCE_CODE}
+        for c in range(cities)
+    ]
+    out += [
+        {
+            "code": county_code(c),
+            "name": f"第{c + 1}县",
+            "level": "county",
+            "parent": f"m{c // COUNTIES_PER_CITY:02d}",
+        }
+        for c in range(province.counties)
+    ]
+    return out
+
+
+def configure_tenancy(province: Province) -> str:
+    """Serve the province's hierarchy in this process (and in the runtimes it builds, by
+    ``GONGJIAN_TENANTS``); returns the JSON."""
+    import json
+    import os
+
+    from shared.tenancy import Tenancy, configure
+
+    text = json.dumps(tenants(province), ensure_ascii=False)
+    os.environ["GONGJIAN_TENANTS"] = text
+    configure(Tenancy.from_config(text))
+    return text
 
 
 def county_unit(county: str) -> str:
@@ -67,8 +118,8 @@ def county_unit(county: str) -> str:
     return f"{county}县重点项目攻坚办"
 
 
-def registration(project: str) -> dict[str, Any]:
-    """``ProjectRegistered``, as the catalogue normalises it."""
+def registration(project: str, county: str) -> dict[str, Any]:
+    """``ProjectRegistered`` of a project of ``county``, as the catalogue normalises it."""
     n = int(project.rsplit("p", 1)[1])
     return {
         "project_id": project,
@@ -84,18 +135,20 @@ def registration(project: str) -> dict[str, Any]:
         "major": n % 10 == 0,
         "cadence": "monthly",
         "leader": f"领导{n % 9}",
-        "lead_unit": county_unit(county_of(project)),
+        "lead_unit": county_unit(county),
         "owner_unit": f"业主{project}",
         "planned_start": None,
         "planned_completion": None,
-        "county": None,  # the default county: counties are still id prefixes here
+        "county": county,
     }
 
 
-def project_event(project: str, k: int, when: datetime) -> tuple[str, dict[str, Any]]:
-    """The ``k``-th event of a project (0: its registration), normalised."""
+def project_event(
+    project: str, k: int, when: datetime, county: str = ""
+) -> tuple[str, dict[str, Any]]:
+    """The ``k``-th event of a project of ``county`` (0: its registration), normalised."""
     if k == 0:
-        return "ProjectRegistered", registration(project)
+        return "ProjectRegistered", registration(project, county)
     if k == 10:
         return "ConstructionStarted", {"note": ""}
     step, m = k % 10, k // 10
@@ -132,15 +185,15 @@ def project_event(project: str, k: int, when: datetime) -> tuple[str, dict[str, 
 
 
 def _rows(province: Province) -> Iterator[dict[str, Any]]:
-    streams = [(project, f"project-{project}") for project in province.project_ids()]
+    streams = [(c, p, f"project-{p}") for c, p in province.projects_by_county()]
     position = 0
     for k in range(province.per_project):
         day = START + k * STEP
         texts: dict[str, tuple[str, str]] = {}  # after registration a step's payload is
-        for n, (project, stream) in enumerate(streams):  # the same for every project
+        for n, (county, project, stream) in enumerate(streams):  # the same for every project
             position += 1
             occurred = day + timedelta(seconds=n % 3600)
-            type_, text = texts.get(f"{occurred:%m}") or _payload_text(project, k, occurred)
+            type_, text = texts.get(f"{occurred:%m}") or _payload_text(project, k, occurred, county)
             if k:
                 texts[f"{occurred:%m}"] = (type_, text)
             yield {
@@ -160,8 +213,8 @@ def _rows(province: Province) -> Iterator[dict[str, Any]]:
             }
 
 
-def _payload_text(project: str, k: int, when: datetime) -> tuple[str, str]:
-    type_, payload = project_event(project, k, when)
+def _payload_text(project: str, k: int, when: datetime, county: str) -> tuple[str, str]:
+    type_, payload = project_event(project, k, when, county)
     return type_, canonical_json(payload)
 
 
@@ -182,7 +235,7 @@ def check_script(province: Province) -> None:
     registry = build_registry()
     project = project_id(0, 0)
     for k in range(province.per_project):
-        type_, payload = project_event(project, k, START + k * STEP)
+        type_, payload = project_event(project, k, START + k * STEP, county_code(0))
         assert registry.validate(type_, payload) == payload, (type_, payload)
         assert registry.current_version(type_) == 1, type_
 
@@ -201,11 +254,11 @@ def _list_projects(engine: Engine, province: Province) -> None:
     from services.registry.readmodel.projects import COLUMNS, listed
     from services.registry.readmodel.tables import projects as table
 
-    phase = _state(project_id(0, 0), province.per_project).phase
+    phase = _state(project_id(0, 0), county_code(0), province.per_project).phase
     batch: list[dict[str, Any]] = []
     with engine.begin() as conn:
-        for project in province.project_ids():
-            row = dict(zip(COLUMNS, listed(_state(project, 1)) or (), strict=True))
+        for county, project in province.projects_by_county():
+            row = dict(zip(COLUMNS, listed(_state(project, county, 1)) or (), strict=True))
             batch.append({"project_id": project, **row, "phase": phase})
             if len(batch) == 5000:
                 conn.execute(insert(table), batch)
@@ -214,14 +267,14 @@ def _list_projects(engine: Engine, province: Province) -> None:
             conn.execute(insert(table), batch)
 
 
-def _state(project: str, events: int) -> Any:
-    """The registry's state of a project after its first ``events`` events."""
+def _state(project: str, county: str, events: int) -> Any:
+    """The registry's state of a project of ``county`` after its first ``events`` events."""
     from services.registry.domain import KeyProject, ProjectEvent
 
     state = KeyProject(project)
     for k in range(events):
         when = START + k * STEP
-        type_, payload = project_event(project, k, when)
+        type_, payload = project_event(project, k, when, county)
         state.apply(
             ProjectEvent(
                 event_id=str(uuid.UUID(int=k + 1)),

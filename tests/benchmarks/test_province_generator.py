@@ -1,7 +1,7 @@
 """The province generator (benchmarks/_province.py) writes a log the services read as
 their own: it verifies, the registry answers as of a date, the scheduling read model
-builds and a county's board shows only its projects, the year-end assessment scores
-every project. Tiny here (2 counties × 3 projects × 200 events); `make bench` runs it big."""
+builds and a county's board shows only its projects (each registration carries its county
+key, the counties a hierarchy of their own), the year-end assessment scores every project. Tiny here (2 counties × 3 projects × 200 events); `make bench` runs it big."""
 
 from __future__ import annotations
 
@@ -11,24 +11,44 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from benchmarks._province import YEAR, Province, county_of, county_unit, fill_province
+from benchmarks._province import (
+    YEAR,
+    Province,
+    configure_tenancy,
+    county_unit,
+    fill_province,
+    tenants,
+)
 from services.registry.application.handlers import Registry
 from services.scheduling.application import SchedulingService
 from services.scheduling.config import SchedulingConfig
 from shared.db import create_db_engine
 from shared.events import build_registry
 from shared.eventstore import EventStore
+from shared.tenancy import Tenancy, configure, scoped_to
 
 PROVINCE = Province(counties=2, projects=3, per_project=200)
 ZONE = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture
-def store(postgres_url):
+def store(postgres_url, monkeypatch):
+    monkeypatch.delenv("GONGJIAN_TENANTS", raising=False)
+    configure_tenancy(PROVINCE)
     engine = create_db_engine(postgres_url)
-    assert fill_province(engine, PROVINCE) == PROVINCE.events
-    yield EventStore(engine, build_registry())
-    engine.dispose()
+    try:
+        assert fill_province(engine, PROVINCE) == PROVINCE.events
+        yield EventStore(engine, build_registry())
+    finally:
+        engine.dispose()
+        configure(Tenancy.single())
+
+
+def test_the_counties_are_a_hierarchy_under_one_province():
+    tenancy = Tenancy.from_config(json.dumps(tenants(Province(counties=12))))
+    assert tenancy.counties == tuple(f"c{c:03d}" for c in range(12))
+    assert tenancy.under("m01") == {"c010", "c011"}
+    assert tenancy.under("province") == set(tenancy.counties)
 
 
 def test_the_generated_log_verifies_and_every_event_is_valid(store):
@@ -42,7 +62,7 @@ def test_the_registry_answers_as_of_a_date_and_lists_every_project(store):
     registry = Registry(store)
     state = registry.state("c001-p0002", datetime(YEAR, 3, 1, tzinfo=UTC))
     assert state.registered and state.lead_unit == county_unit("c001")
-    assert county_of("c001-p0002") == "c001"
+    assert state.county == "c001"
     assert len(list(PROVINCE.project_ids())) == 6
 
 
@@ -50,7 +70,9 @@ def test_a_countys_board_shows_its_own_projects(store):
     service = SchedulingService(store, ZONE, SchedulingConfig())
     service.clock = lambda: datetime(YEAR, 12, 2, tzinfo=UTC)
     assert service.rebuild().position == 1200
-    board = service.board(filters={"campaign": YEAR, "unit": county_unit("c000")})
+    with scoped_to(Tenancy.from_config(configure_tenancy(PROVINCE)).scope_of("c000")):
+        board = service.board(filters={"campaign": YEAR})
+    assert {row["county"] for row in board["projects"]} == {"c000"}
     assert sorted(row["project_id"] for row in board["projects"]) == [
         "c000-p0000",
         "c000-p0001",

@@ -93,6 +93,25 @@ class TestReadingTheFeed:
         assert [texts(page) for page in pages] == [["on time", "late"]]
         assert list(late_report.pages(up_to=0)) == []
 
+    def test_stream_pages_give_each_stream_whole_in_version_order(self, store):
+        streams = ["project-b", "project-a", "project-b:x", "rulebooks", "project-c"]
+        for k in range(7):  # interleaved, as a live log is
+            store.append([note(stream, f"{stream}/{k}") for stream in streams])
+        pages = list(store.stream_pages(up_to=30, page_size=4))
+        assert all(len(page) == 4 for page in pages[:-1]) and pages[-1]
+        read = [e for page in pages for e in page]
+        assert len(read) == 30 and len({e.global_position for e in read}) == 30
+        assert max(e.global_position for e in read) == 30
+        runs = [read[0].stream_id]
+        for event in read[1:]:
+            if event.stream_id != runs[-1]:
+                runs.append(event.stream_id)
+        assert sorted(runs) == sorted(streams)  # each stream in one run
+        for stream in streams:
+            versions = [e.stream_version for e in read if e.stream_id == stream]
+            assert versions == list(range(1, len(versions) + 1))
+        assert [e for page in store.stream_pages(up_to=0) for e in page] == []
+
 
 class TestReadingSeveralEvents:
     def test_several_streams_are_read_each_after_its_own_version(self, late_report):

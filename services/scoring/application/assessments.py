@@ -34,6 +34,7 @@ from shared.eventstore import (
 )
 from shared.history import AMENDMENTS, Amendments
 
+from ..domain.colours import MONTH_COLOURS
 from ..domain.explanations import LEGACY_EN, ZH
 from ..domain.replay import Event, Replay, carried_over
 from ..domain.rulebook import DEFAULT_REPORT_DUE_DAY, Rulebook
@@ -245,15 +246,27 @@ def _replay(
     carried = carried_over(store.iter_all(types=[CARRIED_OVER], up_to=watermark), amendments, as_of)
     replay = Replay(year, as_of, zone, amendments, carried)
     rulebook = with_campaign_targets(rulebook, store, year, watermark)
-    feed = replay.feed
-    # The facts are millions of small objects that live to the end and hold no cycles:
-    # the cyclic collector would re-scan them over and over for nothing.
+    feed, settle = replay.feed, replay.settle
+    # The facts and scores are many small objects that hold no cycles: the cyclic
+    # collector would re-scan them over and over for nothing.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        for page in store.pages(up_to=watermark, page_size=PROGRESS_EVERY):
+        # The month-end colours in global order (a later record of a month replaces an
+        # earlier one), then every other event stream by stream: each project's facts are
+        # scored and dropped when its stream ends, so memory holds one project's facts and
+        # the scores, not every project's facts (`Replay.settle`).
+        for event in store.iter_all(types=[MONTH_COLOURS], up_to=watermark):
+            feed(event)
+        stream = ""
+        for page in store.stream_pages(up_to=watermark, page_size=PROGRESS_EVERY):
             for event in page:
-                feed(event)
+                if event.stream_id != stream:
+                    if replay.projects:
+                        settle(rulebook, texts)
+                    stream = event.stream_id
+                if event.type != MONTH_COLOURS:
+                    feed(event)
             if progress is not None:
                 progress(replay.replayed, watermark)
         if progress is not None and watermark == 0:

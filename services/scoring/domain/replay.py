@@ -1,10 +1,14 @@
-"""The replay: events in global order in, an assessment out.
+"""The replay: events in, an assessment out.
 
-The log is read once, in global order, up to the watermark (the last position recorded
-by ``known_at``); nothing of it is kept but each project's facts. Which events count,
-with which payload and business time, is `shared.history`'s rule. Because a correction
-is recorded after its event, the amendments are gathered first (`Amendments`) and
-applied when the replay meets the amended event.
+Every event up to the watermark (the last position recorded by ``known_at``) is fed once,
+either in global order or stream by stream (`settle` after each project's stream, so
+that only one project's facts are held at a time: the assessment's memory is then the
+scores, not the province's facts). Which events count, with which payload and business
+time, is `shared.history`'s rule. Because a correction is recorded after its event, the
+amendments are gathered first (`Amendments`) and applied when the replay meets the
+amended event; a project's facts depend only on its own stream's events (in version
+order) and the amendments, so either order gives the same facts, scores and digest. The
+month-end colours (`colours`), which are not of one project, are fed in global order.
 """
 
 from __future__ import annotations
@@ -41,8 +45,14 @@ class Event(HistoryEvent, Protocol):
     def global_position(self) -> int: ...
 
 
+class FedAfterSettled(RuntimeError):
+    """An event of a project whose facts were already scored and dropped (`Replay.settle`
+    was called before the project's last event): its score would miss that event."""
+
+
 class Replay:
-    """Feed it every event up to the watermark, in global order; then ask for the result."""
+    """Feed it every event up to the watermark, in global order or stream by stream
+    (calling `settle` at the end of each stream); then ask for the result."""
 
     def __init__(
         self,
@@ -60,6 +70,10 @@ class Replay:
         self.amendments: Amendments[Event] = amendments or Amendments()
         self._targets = self.amendments.targets
         self.projects: dict[str, ProjectFacts] = {}
+        """The facts of the projects being fed (all of them, fed in global order)."""
+        self.scored: dict[str, dict[str, Any]] = {}
+        """Project id → its score, once settled (its facts dropped)."""
+        self._scored_by: tuple[Rulebook, str] | None = None
         self.colours = MonthColours()
         """The month-end colours scheduling recorded for the year (`colours`)."""
         self.replayed = 0
@@ -109,23 +123,41 @@ class Replay:
         if event.type == "ProjectRegistered":
             years = campaign_years(int(payload.get("year") or 0), self.carried.get(project_id, ()))
             if self.year in years and project_id not in self.projects:
+                if project_id in self.scored:
+                    raise FedAfterSettled(project_id)
                 self.projects[project_id] = ProjectFacts.registered(payload, evidence, years)
             return
         facts = self.projects.get(project_id)
         if facts is not None:
             on = occurred_at.astimezone(self.zone).date()
             facts.apply(event.type, payload, on, evidence)
+        elif project_id in self.scored:
+            raise FedAfterSettled(project_id)
+
+    def settle(self, rulebook: Rulebook, texts: str = ZH) -> None:
+        """Score the projects whose facts are held and drop the facts, keeping the scores
+        for the result. Only when none of them has an event still to come: reading stream
+        by stream, at the end of each project's stream (`FedAfterSettled` otherwise). The
+        same rulebook and wording as the result's."""
+        if self._scored_by is None:
+            self._scored_by = (rulebook, texts)
+        elif self._scored_by[0] is not rulebook or self._scored_by[1] != texts:
+            raise ValueError("a replay is scored under one rulebook and one wording")
+        if not self.projects:
+            return
+        period = Period(self.year, self.as_of.astimezone(self.zone).date(), not rulebook.legacy)
+        for project_id in sorted(self.projects):
+            self.scored[project_id] = score_project(
+                self.projects.pop(project_id), rulebook, period, texts
+            )
 
     def result(self, rulebook: Rulebook, texts: str = ZH) -> dict[str, Any]:
         """Projects, units, leaders and campaign totals; plain JSON values only.
 
-        Consumes the facts: each project's are dropped once scored, so the facts and the
-        result are not both held whole."""
-        period = Period(self.year, self.as_of.astimezone(self.zone).date(), not rulebook.legacy)
-        projects = [
-            score_project(self.projects.pop(project_id), rulebook, period, texts)
-            for project_id in sorted(self.projects)
-        ]
+        Consumes the facts and the scores: each project's facts are dropped once scored
+        (`settle`), so the facts and the result are not both held whole."""
+        self.settle(rulebook, texts)
+        projects = [self.scored.pop(project_id) for project_id in sorted(self.scored)]
         if rulebook.red_months is not None:  # absent otherwise: earlier digests stay
             self.colours.annotate(projects)
         rank_projects(projects, rulebook)
