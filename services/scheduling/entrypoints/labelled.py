@@ -64,6 +64,7 @@ class SetPieceView(LabelledSchema):
 
 
 class EscalationView(LabelledSchema):
+    county = coded("county")
     state = coded("escalation_state")
 
 
@@ -211,6 +212,7 @@ class FindingView(LabelledSchema):
 
 
 class InspectionRoundView(LabelledSchema):
+    county = coded("county")
     kind = coded("inspection_kind")
     findings = fields.List(fields.Nested(FindingView))
 
@@ -252,6 +254,7 @@ class AlertScanResponse(LabelledSchema):
 
 
 class ColourRecordRow(LabelledSchema):
+    county = coded("county")
     colours = coded_list("month_colour")
 
 

@@ -215,6 +215,20 @@ def get_action(engine: Engine, action_id: str) -> dict[str, Any] | None:
     return row._asdict() if row is not None else None
 
 
+def action_statuses(store: Any, action_ids: list[str]) -> dict[str, str | None]:
+    """Each action's status as the read model has it (None: not there yet), unscoped: for
+    a record the request already sees (an inspection round of its county), whose
+    findings' actions may hang on a unit rather than a project."""
+    if not action_ids:
+        return {}
+    with reader(store.engine).connect() as conn:
+        rows = conn.execute(
+            select(actions.c.action_id, actions.c.status).where(actions.c.action_id.in_(action_ids))
+        ).all()
+    found = {row.action_id: row.status for row in rows}
+    return {action_id: found.get(action_id) for action_id in action_ids}
+
+
 def list_plans(engine: Engine, *, cadence: str | None, period: str | None) -> list[dict[str, Any]]:
     query = select(plans).order_by(plans.c.cadence, plans.c.period, plans.c.version)
     if cadence:
