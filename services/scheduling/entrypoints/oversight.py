@@ -18,6 +18,7 @@ from shared.events.catalogue import ESCALATION_STATES, FINDING_KINDS, INSPECTION
 from shared.http import PageQuery, Problem, Query, download, next_link, page_after
 from shared.http.county_param import county_field, one_county
 from shared.runtime import Runtime
+from shared.tenancy import county_stream
 
 from ..wiring import SchedulingParts
 from .documents import issuing
@@ -128,7 +129,11 @@ def list_inspections(query):  # type: ignore[no-untyped-def]
         campaign=query["campaign"], unit=query["unit"], county=one_county(query)
     )
     rounds, next_after = page_after(
-        found, query["after"], query["limit"], key=lambda r: r["round_id"], ordered=False
+        found,
+        query["after"],
+        query["limit"],
+        key=lambda r: county_stream(r["round_id"], r["county"]),
+        ordered=False,
     )
     return {"inspections": rounds, "next_after": next_after}, 200, next_link(next_after)
 
@@ -288,7 +293,11 @@ def list_escalations(query):  # type: ignore[no-untyped-def]
         campaign=query["campaign"], state=query["state"], county=one_county(query)
     )
     page, next_after = page_after(
-        found, query["after"], query["limit"], key=lambda e: e["escalation_id"], ordered=False
+        found,
+        query["after"],
+        query["limit"],
+        key=lambda e: county_stream(e["escalation_id"], e["county"]),
+        ordered=False,
     )
     return {"escalations": page, "next_after": next_after}, 200, next_link(next_after)
 
