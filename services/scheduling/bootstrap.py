@@ -29,8 +29,6 @@ for _endpoint, _what in (
     ("get_site_meeting", "现场会"),
 ):
     deployment_wide(f"{routes.blp.name}.{_endpoint}", _what)
-# 督办 alerts and their channels are kept for the whole deployment so far (docs/tenancy.md).
-deployment_wide(alert_routes.blp.name, "提醒推送")
 
 
 def register_routes(api: Api, runtime: Runtime) -> None:

@@ -284,3 +284,45 @@ def test_leader_visits_are_read_county_by_county(counties, auth):
     assert first["next_after"] == "张副县长"
     rest = counties.get(quarter + "&limit=1&after=张副县长", headers=auth["city-1"]).json
     assert [r["county"] for r in rest["leaders"]] == ["b"]
+
+
+def _channel(counties, headers, channel_id, **extra):
+    body = {
+        "channel_id": channel_id,
+        "owner_kind": "leader",
+        "owner": "张副县长",
+        "format": "webhook",
+        "url": f"https://robots.example.org/{channel_id}",
+        "secret": "webhook-key",
+        **extra,
+    }
+    return counties.post("/v1/alert-channels", json=body, headers=headers)
+
+
+def test_a_countys_alerts_go_to_its_own_channels(runtime, counties, auth):
+    """Both counties have a leader named 张副县长: each county's red project alerts its own."""
+    admin_b = {"Authorization": f"Bearer {runtime.tokens.create('admin-b', 'admin', tenant='b')}"}
+    made = _channel(counties, admin_b, "chb")
+    assert made.status_code == 201, made.json
+    assert (made.json["county"], made.json["county_label"]) == ("b", "乙县")
+    needs = _channel(counties, auth["province"], "cha")
+    assert (needs.status_code, needs.json["code"]) == (422, "county_required")
+    assert _channel(counties, auth["province"], "cha", county=DEFAULT_COUNTY).status_code == 201
+    assert _channel(counties, auth["province"], "chb", county="d").status_code == 422  # taken
+    own = counties.get("/v1/alert-channels", headers=admin_b).json["channels"]
+    assert [c["channel_id"] for c in own] == ["chb"]
+    assert counties.delete("/v1/alert-channels/cha", headers=admin_b).status_code == 404
+    scanned = counties.post("/v1/alerts/scan", headers=auth["office-b"])
+    assert scanned.status_code == 200, scanned.json
+    alerts_b = counties.get("/v1/alerts", headers=auth["office-b"]).json["alerts"]
+    assert alerts_b, "pb is red: its leader's channel in B is alerted"
+    assert {(a["county"], a["channel_id"]) for a in alerts_b} == {("b", "chb")}
+    assert set(scanned.json["made"]) <= {a["alert_id"] for a in alerts_b}
+    alerts_a = counties.get("/v1/alerts", headers=auth["office-a"]).json["alerts"]
+    assert {(a["county"], a["channel_id"]) for a in alerts_a} == {(DEFAULT_COUNTY, "cha")}
+    hidden = counties.get(f"/v1/alerts/{alerts_b[0]['alert_id']}", headers=auth["office-a"])
+    assert hidden.status_code == 404
+    both = counties.get("/v1/alerts", headers=auth["city-1"]).json["alerts"]
+    assert {a["county"] for a in both} == {DEFAULT_COUNTY, "b"}
+    only_b = counties.get("/v1/alerts?county=b", headers=auth["city-1"]).json["alerts"]
+    assert {a["county"] for a in only_b} == {"b"}

@@ -226,6 +226,7 @@ class EscalationsResponse(LabelledSchema):
 
 
 class AlertChannelView(LabelledSchema):
+    county = coded("county")
     owner_kind = coded("alert_owner")
     format = coded("alert_format")
     signed = yes_no()
@@ -240,6 +241,7 @@ class AlertAttemptView(LabelledSchema):
 
 
 class AlertView(LabelledSchema):
+    county = coded("county")
     kind = coded("alert_kind")
     status = coded("alert_status")
     attempts = fields.List(fields.Nested(AlertAttemptView))
