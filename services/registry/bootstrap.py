@@ -46,9 +46,6 @@ errors.register()
 deployment_wide(export.blp.name, "全量日志导出")
 deployment_wide(admin.blp.name, "令牌与接入系统管理")
 deployment_wide(f"{campaigns.blp.name}.define_campaign", "攻坚年设定")
-# The project pool and 挂点服务 are kept for the whole deployment so far (docs/tenancy.md).
-deployment_wide(pool.blp.name, "项目库")
-deployment_wide(visits.blp.name, "挂点服务")
 
 
 def wire(runtime: Runtime) -> RegistryParts:

@@ -27,14 +27,8 @@ for _endpoint, _what in (
     ("record_site_meeting", "现场会"),
     ("list_site_meetings", "现场会"),
     ("get_site_meeting", "现场会"),
-    ("colour_record", "月度红黄绿灯"),
-    ("project_colour_record", "月度红黄绿灯"),
-    ("record_colours", "月度红黄绿灯"),
 ):
     deployment_wide(f"{routes.blp.name}.{_endpoint}", _what)
-# The mechanisms of issue 17 kept for the whole deployment so far (docs/tenancy.md).
-deployment_wide(oversight.blp.name, "督查与提级事项")
-deployment_wide(alert_routes.blp.name, "提醒推送")
 
 
 def register_routes(api: Api, runtime: Runtime) -> None:

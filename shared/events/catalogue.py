@@ -712,6 +712,15 @@ class ProjectPooled(Schema):
     )
     stage = _noted(_one_of(POOL_STAGES, "project_stage", load_default="planning"), "入库时所处阶段")
     note = _text
+    county = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$"),
+        metadata={"note": "所属县的代码（GONGJIAN_TENANTS）；缺省为入库的令牌所属县"},
+    )
+    """The county the pool entry belongs to (a tenant code): the one the pooling office is
+    of, or the one a city or province names; absent before tenancy (the default county).
+    Entering a campaign from the pool registers the project in the same county."""
 
 
 class ProjectStageChanged(Schema):

@@ -8,6 +8,7 @@ from . import (  # noqa: F401  (registers the views)
     audit,
     auth,
     colour_record,
+    counties,
     dispatch,
     imports,
     oversight,

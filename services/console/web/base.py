@@ -89,20 +89,6 @@ WHOLE_DEPLOYMENT = {
     "全量日志审计": ("audit", "verify", "export"),
     "调度计划": ("dispatch", "plan", "document_download", "document_issue", "plan_now"),
     "规定动作与现场会": ("record_set_piece", "record_site_meeting"),
-    # The mechanisms of issue 17 are kept for the whole deployment so far (docs/tenancy.md).
-    "月度红黄绿灯": ("colour_record",),
-    "督查与提级事项": (
-        "oversight",
-        "record_inspection",
-        "inspection_notice",
-        "issue_inspection_notice",
-        "close_finding_action",
-        "raise_escalation",
-        "escalation_step",
-    ),
-    "项目库": ("pool", "pool_enter", "pool_stage"),
-    "挂点服务": ("visits", "record_visit"),
-    "提醒推送": ("alerts", "alerts_channel_set", "alerts_channel_remove", "alerts_scan"),
 }
 """Pages whose answers cover the whole deployment (as the API's, `shared.tenancy`): an
 account of fewer counties is refused them. Plans are refused in the scheduling service."""

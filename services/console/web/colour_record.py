@@ -11,6 +11,7 @@ from shared.eventstore import now_utc
 
 from ...scheduling.domain.errors import ColourRecordNotFound
 from .base import bp, gateway, page, signed_in
+from .counties import chosen_county
 
 READERS = ("office", "auditor", "viewer")
 
@@ -24,7 +25,7 @@ def _year() -> int | None:
 @signed_in(*READERS)
 def colour_record():  # type: ignore[no-untyped-def]
     services = gateway()
-    record = services.scheduling.colour_record(_year())
+    record = services.scheduling.colour_record(_year(), county=chosen_county())
     leader = request.args.get("leader", "")
     rows = [r for r in record["projects"] if not leader or r["leader"] == leader]
     rows.sort(key=lambda r: (-r["consecutive_red"]["current"], -r["months_red"], r["project_id"]))

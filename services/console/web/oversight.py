@@ -15,6 +15,7 @@ from shared.documents import FORMATS as DOCUMENT_FORMATS
 from shared.documents import register_for
 from shared.documents import render as render_document
 from shared.events.catalogue import INSPECTION_KINDS
+from shared.tenancy import CountyRequired, county_stream
 
 from ...scheduling.domain.errors import (
     ActionNotFound,
@@ -32,6 +33,7 @@ from ...scheduling.entrypoints.oversight import (
     InspectionBody,
 )
 from .base import bp, current_user, gateway, page, signed_in
+from .counties import chosen_county, county_refusal
 from .site_meetings import _LIST, _SEPARATORS, _refused
 
 READERS = ("office", "auditor", "viewer")
@@ -62,18 +64,21 @@ def _names(text: str) -> list[str]:
 @bp.get("/oversight")
 @signed_in(*READERS)
 def oversight():  # type: ignore[no-untyped-def]
-    scheduling = gateway().scheduling
-    rounds = scheduling.inspections()[:30]
+    scheduling, county = gateway().scheduling, chosen_county()
+    rounds = scheduling.inspections(county=county)[:30]
     register = register_for(gateway().runtime)
     issued = {
-        r["round_id"]: register.find(round_notice.document_key(r["round_id"])) for r in rounds
+        (r["county"], r["round_id"]): register.find(
+            round_notice.document_key(county_stream(r["round_id"], r["county"]))
+        )
+        for r in rounds
     }
     return page(
         "oversight",
         "督查",
         rounds=rounds,
         issued=issued,
-        escalations=scheduling.escalations(),
+        escalations=scheduling.escalations(county=county),
         inspection_kinds=INSPECTION_KINDS,
         formats=DOCUMENT_FORMATS,
     )
@@ -95,24 +100,32 @@ def record_inspection():  # type: ignore[no-untyped-def]
         },
         "units": _names(form.get("units", "")),
         "findings": findings_of(form.get("commendations", ""), form.get("problems", "")),
+        "county": chosen_county(),
     }
     return _recorded(("督查检查", "inspections"), "record_inspection", InspectionBody, raw)
 
 
-def _recorded(where: tuple[str, str], method: str, schema: type, raw: Any, *args: str) -> Any:
+def _recorded(
+    where: tuple[str, str], method: str, schema: type, raw: Any, *args: str, **extra: Any
+) -> Any:
     """The service's ``method`` on the form's body (loaded by the API's ``schema``) as the
-    signed-in office; back to the page's section, or the refusal in Chinese (422)."""
+    signed-in office; back to the page's section (of the chosen county), or the refusal in
+    Chinese (422)."""
     title, anchor = where
     user = current_user()
     assert user is not None
     try:
         body = schema().load(raw)
-        getattr(gateway().scheduling, method)(*args, body, actor=user.username, source=user.source)
+        getattr(gateway().scheduling, method)(
+            *args, body, actor=user.username, source=user.source, **extra
+        )
     except REFUSED as exc:
         return _refused(title, exc)
+    except CountyRequired as exc:
+        return page("error", title, status=422, detail=county_refusal(exc)), 422
     except EscalationNotFound:
         abort(404)
-    return redirect(url_for("console.oversight", _anchor=anchor))
+    return redirect(url_for("console.oversight", county=chosen_county(), _anchor=anchor))
 
 
 @bp.get("/oversight/inspections/<round_id>/notice.<fmt>")
@@ -123,7 +136,9 @@ def inspection_notice(round_id: str, fmt: str):  # type: ignore[no-untyped-def]
         abort(404)
     services = gateway()
     try:
-        document, office = round_document(services.runtime, services.scheduling, round_id)
+        document, office = round_document(
+            services.runtime, services.scheduling, round_id, chosen_county()
+        )
     except InspectionNotFound:
         abort(404)
     rendered = render_document(document, fmt, office, f"inspection-{round_id}")
@@ -142,11 +157,18 @@ def issue_inspection_notice(round_id: str):  # type: ignore[no-untyped-def]
     assert user is not None
     try:
         issue_round_document(
-            services.runtime, services.scheduling, round_id, actor=user.username, source=user.source
+            services.runtime,
+            services.scheduling,
+            round_id,
+            chosen_county(),
+            actor=user.username,
+            source=user.source,
         )
     except InspectionNotFound:
         abort(404)
-    return redirect(url_for("console.oversight", _anchor=f"round-{round_id}"))
+    return redirect(
+        url_for("console.oversight", county=chosen_county(), _anchor=f"round-{round_id}")
+    )
 
 
 @bp.post("/oversight/actions/<action_id>/close")
@@ -161,14 +183,15 @@ def close_finding_action(action_id: str):  # type: ignore[no-untyped-def]
         )
     except ActionNotFound:
         abort(404)
-    return redirect(url_for("console.oversight", _anchor="inspections"))
+    return redirect(url_for("console.oversight", county=chosen_county(), _anchor="inspections"))
 
 
 @bp.post("/oversight/escalations")
 @signed_in("office")
 def raise_escalation():  # type: ignore[no-untyped-def]
     """提请领导小组研究: a project's or a unit's problem, by whom, when."""
-    raw = _form("project_id", "unit", "matter", "raised_by", "raised_on")
+    raw = {**_form("project_id", "unit", "matter", "raised_by", "raised_on")}
+    raw["county"] = chosen_county()
     return _recorded(("提请领导小组研究", "escalations"), "raise_escalation", EscalationBody, raw)
 
 
@@ -187,7 +210,14 @@ def escalation_step(escalation_id: str, step: str):  # type: ignore[no-untyped-d
     if step not in steps:
         abort(404)
     method, schema, names = steps[step]
-    return _recorded(("提级事项", "escalations"), method, schema, _form(*names), escalation_id)
+    return _recorded(
+        ("提级事项", "escalations"),
+        method,
+        schema,
+        _form(*names),
+        escalation_id,
+        county=chosen_county(),
+    )
 
 
 def _form(*names: str) -> dict[str, str]:

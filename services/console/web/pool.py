@@ -17,6 +17,7 @@ from ...registry.domain import RegistryError
 from ...registry.domain.project import STAGES
 from ...registry.wiring import RegistryParts
 from .base import bp, current_user, day_argument, gateway, page, signed_in
+from .counties import chosen_county
 
 READERS = ("office", "auditor", "viewer")
 
@@ -35,8 +36,8 @@ def pool():  # type: ignore[no-untyped-def]
     return page(
         "pool",
         "项目库",
-        rows=_pool().listing(stage),
-        quarters=_pool().conversions(year),
+        rows=_pool().listing(stage, county := chosen_county()),
+        quarters=_pool().conversions(year, county),
         year=year,
         stage=stage,
         stages=STAGES,
@@ -69,7 +70,7 @@ def _done(write: Any) -> Any:
         write()
     except (RegistryError, EventStoreError) as exc:
         return page("error", "项目库", status=422, detail=f"未能记录：{exc}"), 422
-    return redirect(url_for("console.pool"))
+    return redirect(url_for("console.pool", county=chosen_county()))
 
 
 @bp.post("/pool/enter")
@@ -82,6 +83,8 @@ def pool_enter():  # type: ignore[no-untyped-def]
         if form_text(name)
     }
     payload["total_investment"] = _wan_to_yuan(form_text("total_investment_wan"))
+    if county := chosen_county():  # a city's or province's: the county chosen on the page
+        payload["county"] = county
     return _done(lambda: _pool().enter(payload, written_now()))
 
 

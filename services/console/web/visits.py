@@ -13,6 +13,7 @@ from ...registry.application.visits import Visits
 from ...registry.domain import RegistryError
 from ...registry.wiring import RegistryParts
 from .base import bp, gateway, page, signed_in
+from .counties import chosen_county
 from .pool import READERS, form_text, written_now
 
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
@@ -34,7 +35,7 @@ def _quarter() -> tuple[int, int]:
 @signed_in(*READERS)
 def visits():  # type: ignore[no-untyped-def]
     year, number = _quarter()
-    leaders = _visits().quarter(year, number)
+    leaders = _visits().quarter(year, number, chosen_county())
     missing = [r for r in leaders if r["not_visited"]]
     return page(
         "visits",
@@ -62,4 +63,8 @@ def record_visit():  # type: ignore[no-untyped-def]
         _visits().record(form_text("project_id"), body, written_now())
     except (RegistryError, EventStoreError) as exc:
         return page("error", "挂点服务", status=422, detail=f"未能记录：{exc}"), 422
-    return redirect(url_for("console.visits", quarter=request.form.get("quarter") or None))
+    return redirect(
+        url_for(
+            "console.visits", quarter=request.form.get("quarter") or None, county=chosen_county()
+        )
+    )

@@ -33,6 +33,7 @@ from shared.eventstore import (
     text_problem,
 )
 from shared.eventstore.envelope import content_fingerprint
+from shared.i18n import label
 from shared.tenancy import DEFAULT_COUNTY, admits, current_scope
 
 from ..domain import (
@@ -134,15 +135,14 @@ class Registry:
 
     def _exists(self, project_id: str) -> bool:
         """Registered in the request's counties (the project list is scoped), or only in
-        the project pool (kept for the whole deployment, docs/tenancy.md): a project of
-        another county is not there."""
+        the project pool of one of them: a project of another county is not there."""
         with self.store.reading() as conn:
             if project_list.exists(conn, project_id):
                 return True
             if self.store.stream_version(project_stream(project_id), connection=conn) == 0:
                 return False
         project = self.streams.load(project_id, project_stream(project_id))
-        return project.pooled and not project.registered
+        return project.pooled and not project.registered and admits(project.county)
 
     # -- writing ------------------------------------------------------------------
 
@@ -535,11 +535,27 @@ def _refuse_out_of_turn(
         raise AlreadyRegistered("project_id", project_id, project_id)
     if item.type == "ProjectPooled" and (project.registered or project.pooled):
         raise AlreadyRegistered("project_id", project_id, project_id)
+    if item.type == "ProjectRegistered" and project.pooled:
+        _same_county_as_pooled(item, project, project_id)
     known = (project.registered or project.pooled) and admits(project.county)
     if item.type not in STARTS and not known:
         raise ProjectNotFound(project_id)
     if item.expected_version is not None and item.expected_version != project.version:
         raise ConcurrencyConflict(stream_id, item.expected_version, project.version)
+
+
+def _same_county_as_pooled(item: Submission, project: KeyProject, project_id: str) -> None:
+    """A pooled project enters a campaign in its pool entry's county: another county's
+    entry is, to the request, an id that is taken; naming another county is refused."""
+    pooled_in = project.county or DEFAULT_COUNTY
+    if not admits(pooled_in):
+        raise AlreadyRegistered("project_id", project_id, project_id)
+    if item.payload.get("county") != pooled_in:
+        raise RuleViolation(
+            "county",
+            "county_differs",
+            f"该项目在项目库中属“{label('county', pooled_in)}”，须在同一县登记",
+        )
 
 
 def county_of_registration(given: str | None) -> str:

@@ -13,15 +13,17 @@ from zoneinfo import ZoneInfo
 
 from shared.events import project_id_of
 from shared.eventstore import EventStore
+from shared.tenancy import DEFAULT_COUNTY
 
-from ..domain import KeyProject
+from ..domain import KeyProject, ProjectNotFound
 from ..domain.pool import conversions, listing
 from ..readmodel import projects as project_list
 from .handlers import Registry
 from .submissions import Outcome, Submission
 
 _FROM_POOL = ("name", "sector", "town", "total_investment", "owner_unit")
-"""What a campaign registration takes from the pool entry unless the office restates it."""
+"""What a campaign registration takes from the pool entry unless the office restates it
+(and its county, always: a pooled project enters a campaign in its own county)."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ class Pool:
         """A pooled project enters campaign ``body["year"]``: its ``ProjectRegistered``,
         with the pool entry's name, place, investment and owner unless restated."""
         project = self.registry.state(project_id)
-        pooled = {name: _text(getattr(project, name)) for name in _FROM_POOL}
+        pooled = {name: _text(getattr(project, name)) for name in (*_FROM_POOL, "county")}
         stated = {k: v for k, v in body.items() if v is not None}
         payload = {**{k: v for k, v in pooled.items() if v}, **stated, "project_id": project_id}
         return self.submit("ProjectRegistered", project_id, payload, written)
@@ -83,19 +85,28 @@ class Pool:
 
     # -- reading ------------------------------------------------------------------
 
-    def projects(self) -> list[KeyProject]:
-        """Every project in the pool: pooled ones and every registered project, by id."""
+    def projects(self, county: str | None = None) -> list[KeyProject]:
+        """Every project in the pool of the request's counties (of ``county`` alone when
+        given): pooled ones and every registered project, by id."""
         with self.store.reading() as conn:
             ids = set(project_list.all_ids(conn))
         ids |= {project_id_of(e.stream_id) for e in self.store.iter_all(types=["ProjectPooled"])}
-        return [self.registry.state(project_id) for project_id in sorted(ids)]
+        found = []
+        for project_id in sorted(ids):
+            try:
+                project = self.registry.state(project_id)
+            except ProjectNotFound:  # another county's
+                continue
+            if county is None or (project.county or DEFAULT_COUNTY) == county:
+                found.append(project)
+        return found
 
-    def listing(self, stage: str | None = None) -> list[dict[str, Any]]:
-        rows = [listing(p, self.zone) for p in self.projects()]
+    def listing(self, stage: str | None = None, county: str | None = None) -> list[dict[str, Any]]:
+        rows = [listing(p, self.zone) for p in self.projects(county)]
         return [r for r in rows if stage is None or r["stage"] == stage]
 
-    def conversions(self, year: int) -> list[dict[str, Any]]:
-        return conversions(self.projects(), year, self.zone)
+    def conversions(self, year: int, county: str | None = None) -> list[dict[str, Any]]:
+        return conversions(self.projects(county), year, self.zone)
 
 
 def _text(value: Any) -> Any:

@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from shared.eventstore import EventStore
+from shared.tenancy import DEFAULT_COUNTY, counties_in_scope
 
 from ..domain.pool import Quarter
 from ..domain.visits import leader_visits
@@ -35,6 +36,14 @@ class Visits:
             payload["leader"] = self.pool.registry.state(project_id).leader
         return self.pool.submit("LeaderVisited", project_id, payload, written)
 
-    def quarter(self, year: int, number: int) -> list[dict[str, Any]]:
-        """Each leader with the quarter's projects, visited and not visited."""
-        return leader_visits(self.pool.projects(), Quarter(year, number), self.zone, self.order)
+    def quarter(self, year: int, number: int, county: str | None = None) -> list[dict[str, Any]]:
+        """Each leader with the quarter's projects, visited and not visited: county by
+        county of the request's scope (of ``county`` alone when given), each row with its
+        ``county`` (a leader serves the projects of one county)."""
+        projects = self.pool.projects(county)
+        rows = []
+        for code in [county] if county else counties_in_scope():
+            own = [p for p in projects if (p.county or DEFAULT_COUNTY) == code]
+            found = leader_visits(own, Quarter(year, number), self.zone, self.order)
+            rows += [{**row, "county": code} for row in found]
+        return rows

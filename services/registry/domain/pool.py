@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from shared.pool import CONVERSIONS, Quarter, quarter_report
+from shared.tenancy import DEFAULT_COUNTY
 
 from .project import KeyProject
 
@@ -25,6 +26,7 @@ def listing(project: KeyProject, zone: ZoneInfo) -> dict[str, Any]:
     """What the pool's list shows of a project."""
     return {
         "project_id": project.project_id,
+        "county": project.county or DEFAULT_COUNTY,
         "name": project.name,
         "sector": project.sector,
         "town": project.town,

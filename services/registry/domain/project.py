@@ -215,6 +215,7 @@ class KeyProject:
 
     def _pooled(self, event: ProjectEvent, p: Any) -> None:
         self.pooled = True
+        self.county = p.get("county") or DEFAULT_COUNTY  # pooled before tenancy: the default
         for name in ("name", "sector", "town", "owner_unit"):
             if p.get(name):
                 setattr(self, name, p[name])

@@ -15,6 +15,7 @@ from shared.events.catalogue import ProjectPooled as ProjectPooledPayload
 from shared.events.catalogue import ProjectRegistered as ProjectRegisteredPayload
 from shared.events.fields import Money
 from shared.http import PageBody, PageQuery, Query, limit_field, next_link, page_after
+from shared.http.county_param import county_field, one_county
 from shared.http.labels import LabelledSchema, coded, coded_keys
 
 from ..application.pool import Pool, Written
@@ -76,11 +77,13 @@ class EnterCampaignBody(ProjectRegisteredPayload, Envelope):
 
 class PoolQuery(PageQuery):
     stage = fields.String(validate=validate.OneOf(STAGES))
+    county = county_field()
     after = fields.String(load_default=None, metadata={"description": "the last project id"})
     limit = limit_field(100, 500)
 
 
 class PoolRow(LabelledSchema):
+    county = coded("county")
     stage = coded("project_stage")
     stage_dates = coded_keys("project_stage")
     campaign_years = fields.List(fields.Integer())
@@ -92,6 +95,7 @@ class PoolListResponse(PageBody):
 
 class ConversionsQuery(Query):
     year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
+    county = county_field()
 
 
 class ConversionView(LabelledSchema):
@@ -131,7 +135,9 @@ def raw_body() -> dict[str, Any]:
 @blp.alt_response(201, schema=ProjectResponse, description="the project, in the pool now")
 @blp.doc(security=SECURITY)
 def enter_pool(body: dict[str, Any]) -> Response:
-    """A project enters the pool at a stage (``ProjectPooled``), before any campaign."""
+    """A project enters the pool at a stage (``ProjectPooled``), before any campaign, in
+    the pooling office's county (a city or province names ``county``: else 422
+    ``county_required``)."""
     return _written(pool().enter(raw_body(), written_by(body)))
 
 
@@ -182,8 +188,9 @@ def enter_campaign(body: dict[str, Any], project_id: str) -> Response:
 @blp.doc(security=SECURITY)
 def list_pool(query: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
     """Every project in the pool (pooled, and every registered project) by id, with its
-    stage, the day it entered each, its 入统 day and its campaign years."""
-    rows = pool().listing(query.get("stage"))
+    county, stage, the day it entered each, its 入统 day and its campaign years: of every
+    county the caller sees, or of ``county``."""
+    rows = pool().listing(query.get("stage"), one_county(query))
     page, next_after = page_after(
         rows, query["after"], query["limit"], lambda r: r["project_id"], ordered=True
     )
@@ -197,5 +204,6 @@ def list_pool(query: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str
 @blp.doc(security=SECURITY)
 def pool_conversions(query: dict[str, Any]) -> dict[str, Any]:
     """The year's conversions by quarter: 签约→开工 and 开工→投产 (those that could convert
-    in the quarter, those that did, the rate) and who entered 签约, 开工, 投产 in it."""
-    return {"year": query["year"], "quarters": pool().conversions(query["year"])}
+    in the quarter, those that did, the rate) and who entered 签约, 开工, 投产 in it; over
+    every county the caller sees, or of ``county``."""
+    return {"year": query["year"], "quarters": pool().conversions(query["year"], one_county(query))}

@@ -50,6 +50,22 @@ def pool() -> None:
 
 
 _ON = click.option("--on", default=None, help="发生日期 YYYY-MM-DD（默认：现在）")
+_COUNTY = click.option(
+    "--county", default=None, help="县（市、区）代码（多县部署；默认：全部县，入库时为默认县）"
+)
+
+
+def _county(obj, county: str | None) -> str | None:  # type: ignore[no-untyped-def]
+    """A county of this deployment (checked), or None."""
+    if county is None:
+        return None
+    from shared.tenancy import UnknownCounty, county_for
+
+    obj.runtime()  # the hierarchy is configured with the runtime
+    try:
+        return county_for(county)
+    except UnknownCounty as exc:
+        raise click.BadParameter(str(exc), param_hint="--county") from exc
 
 
 @pool.command("enter")
@@ -59,11 +75,14 @@ _ON = click.option("--on", default=None, help="发生日期 YYYY-MM-DD（默认�
 @click.option("--town", required=True)
 @click.option("--investment", required=True, help="计划总投资（元）")
 @click.option("--stage", default="planning", show_default=True, type=click.Choice(POOL_STAGES))
+@_COUNTY
 @_ON
 @click.pass_obj
-def pool_enter(obj, project_id: str, investment: str, on: str | None, **given: str) -> None:  # type: ignore[no-untyped-def]
+def pool_enter(obj, project_id: str, investment: str, on: str | None, county, **given: str) -> None:  # type: ignore[no-untyped-def]
     """项目入库（记录 ProjectPooled）。"""
     payload = {"project_id": project_id, "total_investment": investment, **given}
+    if county:
+        payload["county"] = _county(obj, county)
     _run("不能入库", lambda: _pool(obj).enter(payload, _written(obj, on)))
     click.echo(f"项目 {project_id} 已入库（{_stage_text(given['stage'])}）")
 
@@ -93,10 +112,11 @@ def pool_statistics(obj, project_id: str, code: str | None, on: str | None) -> N
 
 @pool.command("list")
 @click.option("--stage", default=None, type=click.Choice(STAGES))
+@_COUNTY
 @click.pass_obj
-def pool_list(obj, stage: str | None) -> None:  # type: ignore[no-untyped-def]
+def pool_list(obj, stage: str | None, county: str | None) -> None:  # type: ignore[no-untyped-def]
     """列出项目库中的项目：阶段、进入各阶段的日期、入统日期、所属攻坚年。"""
-    rows = _pool(obj).listing(stage)
+    rows = _pool(obj).listing(stage, _county(obj, county))
     if not rows:
         click.echo("项目库中没有项目")
     for row in rows:
@@ -105,10 +125,11 @@ def pool_list(obj, stage: str | None) -> None:  # type: ignore[no-untyped-def]
 
 @pool.command("conversions")
 @click.option("--year", required=True, type=click.IntRange(2000, 2100))
+@_COUNTY
 @click.pass_obj
-def pool_conversions(obj, year: int) -> None:  # type: ignore[no-untyped-def]
+def pool_conversions(obj, year: int, county: str | None) -> None:  # type: ignore[no-untyped-def]
     """一年各季度的项目转化：签约→开工、开工→投产。"""
-    for quarter in _pool(obj).conversions(year):
+    for quarter in _pool(obj).conversions(year, _county(obj, county)):
         parts = [_conversion_text(c) for c in quarter["conversions"]]
         click.echo(f"{year}年第{quarter['quarter']}季度：" + "；".join(parts))
 
@@ -163,8 +184,9 @@ def visits_record(obj, project_id: str, services: str, solved, leader, on) -> No
 
 @visits.command("quarter")
 @click.argument("quarter")
+@_COUNTY
 @click.pass_obj
-def visits_quarter(obj, quarter: str) -> None:  # type: ignore[no-untyped-def]
+def visits_quarter(obj, quarter: str, county: str | None) -> None:  # type: ignore[no-untyped-def]
     """一个季度（如 2026-Q4）各领导的挂点服务，未到的项目在前。"""
     import re
 
@@ -173,7 +195,9 @@ def visits_quarter(obj, quarter: str) -> None:  # type: ignore[no-untyped-def]
     found = re.fullmatch(r"(\d{4})-Q([1-4])", quarter)
     if not found:
         raise click.BadParameter("季度写作 2026-Q4", param_hint="QUARTER")
-    leaders = RegistryParts.of(obj.runtime()).visits.quarter(int(found[1]), int(found[2]))
+    leaders = RegistryParts.of(obj.runtime()).visits.quarter(
+        int(found[1]), int(found[2]), _county(obj, county)
+    )
     if not leaders:
         click.echo("本季度没有挂点项目")
     for row in leaders:

@@ -12,7 +12,9 @@ from marshmallow import fields, validate
 from shared.auth import require_role
 from shared.events.catalogue import LeaderVisited as LeaderVisitedPayload
 from shared.http import PageBody, PageQuery, limit_field, next_link, page_after
-from shared.http.labels import LabelledSchema
+from shared.http.county_param import county_field, one_county
+from shared.http.labels import LabelledSchema, coded
+from shared.tenancy import county_stream
 
 from ..application.visits import Visits
 from ..wiring import RegistryParts
@@ -52,9 +54,11 @@ class LeaderVisitsQuery(PageQuery):
         load_default=None, metadata={"description": "the last leader of the page before"}
     )
     limit = limit_field(100, 500)
+    county = county_field()
 
 
 class LeaderRow(LabelledSchema):
+    county = coded("county")
     leader = fields.String()
     projects = fields.List(fields.Dict())
     visited = fields.List(fields.String())
@@ -89,10 +93,11 @@ def record_visit(body: dict[str, Any], project_id: str) -> Response:
 def leader_visits(query: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
     """Each leader by rank with the quarter's projects they lead: visited in the quarter
     (how often, the problems solved) or not; ``not_visited`` names the leaders with a
-    project they have not visited."""
+    project they have not visited. County by county of those the caller sees (or of
+    ``county``), each row with its ``county``."""
     year, number = query["quarter"].split("-Q")
-    found = visits().quarter(int(year), int(number))
-    page, next_after = page_after(found, query["after"], query["limit"], lambda r: r["leader"])
+    found = visits().quarter(int(year), int(number), one_county(query))
+    page, next_after = page_after(found, query["after"], query["limit"], _cursor)
     body = {
         "quarter": query["quarter"],
         "leaders": page,
@@ -100,3 +105,8 @@ def leader_visits(query: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str,
         "next_after": next_after,
     }
     return body, 200, next_link(next_after)
+
+
+def _cursor(row: dict[str, Any]) -> str:
+    """A row's cursor: its leader (``<county>:<leader>`` outside the default county)."""
+    return county_stream(row["leader"], row["county"])

@@ -105,7 +105,6 @@ def page(conn: Connection, filters: dict[str, Any], cursor: str | None, limit: i
 
 
 def all_ids(conn: Connection) -> list[str]:
-    """Every registered project's id, in order."""
-    return list(
-        conn.execute(select(projects.c.project_id).order_by(projects.c.project_id)).scalars()
-    )
+    """Every registered project's id of the request's counties, in order."""
+    query = where_scoped(select(projects.c.project_id), projects.c.county)
+    return list(conn.execute(query.order_by(projects.c.project_id)).scalars())

@@ -33,10 +33,11 @@ from shared.eventstore import (
     save_checkpoint,
 )
 from shared.secrets import SecretBox
+from shared.tenancy import DEFAULT_COUNTY, county_for, county_stream, stream_county, where_scoped
 
 from ..domain import alerts as rules
 from ..domain.alerts import AlertCause, AlertSettings, Outgoing
-from ..domain.errors import AlertChannelNotFound, AlertNotFound
+from ..domain.errors import AlertChannelNotFound, AlertNotFound, InvalidRecord
 from ..readmodel import queries
 from ..readmodel.tables import (
     ALERTS_CONSUMER,
@@ -100,13 +101,16 @@ class Alerts:
         """Set a channel (``AlertChannelConfigured``, its URL and secret sealed beside it);
         the same configuration again changes nothing. The channel, and True when written."""
         rules.checked_channel(body["format"], body["url"], body.get("secret"))
+        county = county_for(body.get("county"))
         channel_id = body.get("channel_id") or uuid.uuid4().hex[:12]
-        known = self._channel_row(channel_id)
+        known = self._channel_row(channel_id, scoped=False)
+        if known is not None and known.county != county:
+            raise InvalidRecord("channel_id", f"提醒通道编号“{channel_id}”已被其他县（市、区）使用")
         if known is not None and self._same(known, body):
             return _channel_json(known), False
-        row = _channel_values(channel_id, body, self.box(), self.now(), actor)
+        row = _channel_values(channel_id, body, self.box(), self.now(), actor) | {"county": county}
         event = NewEvent(
-            stream_id=CHANNELS_STREAM,
+            stream_id=county_stream(CHANNELS_STREAM, county),
             type="AlertChannelConfigured",
             occurred_at=row["configured_at"],
             payload={k: row[k] for k in ("channel_id", "owner_kind", "owner", "format", "target")}
@@ -133,10 +137,11 @@ class Alerts:
         )
 
     def remove_channel(self, channel_id: str, *, actor: str, source: str) -> None:
-        if self._channel_row(channel_id) is None:
+        known = self._channel_row(channel_id)
+        if known is None:
             raise AlertChannelNotFound(channel_id)
         event = NewEvent(
-            stream_id=CHANNELS_STREAM,
+            stream_id=county_stream(CHANNELS_STREAM, known.county),
             type="AlertChannelRemoved",
             occurred_at=self.now(),
             payload={"channel_id": channel_id},
@@ -148,10 +153,14 @@ class Alerts:
             result = self.store.append([event], connection=conn)
         self.store.notify(result.last_position)
 
-    def channels(self, owner: str | None = None) -> list[dict[str, Any]]:
+    def channels(self, owner: str | None = None, county: str | None = None) -> list[dict[str, Any]]:
+        """The channels of every county the request sees (of ``county`` when given)."""
         query = select(alert_channels).order_by(alert_channels.c.channel_id)
+        query = where_scoped(query, alert_channels.c.county)
         if owner:
             query = query.where(alert_channels.c.owner == owner)
+        if county:
+            query = query.where(alert_channels.c.county == county)
         with self.store.engine.connect() as conn:
             return [_channel_json(row) for row in conn.execute(query)]
 
@@ -171,9 +180,12 @@ class Alerts:
                 )
         return len(rows)
 
-    def _channel_row(self, channel_id: str) -> Any:
+    def _channel_row(self, channel_id: str, *, scoped: bool = True) -> Any:
+        """The channel (of a county the request sees, unless not ``scoped``), or None."""
         with self.store.engine.connect() as conn:
             query = select(alert_channels).where(alert_channels.c.channel_id == channel_id)
+            if scoped:
+                query = where_scoped(query, alert_channels.c.county)
             return conn.execute(query).first()
 
     # -- deriving the outbox ----------------------------------------------------------
@@ -199,7 +211,8 @@ class Alerts:
             with self.store.engine.begin() as conn:
                 turned = self._turned(conn, row["project_id"], row["status"], today)
                 if turned and row["status"] == "red":
-                    made += self._enqueue(conn, rules.red_cause(row, today, self.leader_text))
+                    cause = rules.red_cause(row, today, self.leader_text)
+                    made += self._enqueue(conn, cause, row["county"])
         return made
 
     def _turned(self, conn: Connection, project_id: str, colour: str, today: date) -> bool:
@@ -221,21 +234,28 @@ class Alerts:
 
     def _actions(self) -> list[str]:
         today = self.today()
+        states = queries.current_states(self.store.engine, self.service.states)
         projects = {
             s.project_id: {"name": s.name, "leader": s.leader, "lead_unit": s.lead_unit}
-            for s in queries.current_states(self.store.engine, self.service.states)
+            for s in states
         }
+        counties = {s.project_id: s.county or DEFAULT_COUNTY for s in states}
         year = self.service.campaign(on=today).year
         found = self.service.actions(status="open", limit=100000, campaign=year)
         causes = [
-            rules.action_cause(a, projects[p], today, self.settings.days_before, self.leader_text)
+            (
+                rules.action_cause(
+                    a, projects[p], today, self.settings.days_before, self.leader_text
+                ),
+                counties[p],
+            )
             for a in found
             if (p := a["project_id"]) in projects
         ]
         made: list[str] = []
         with self.store.engine.begin() as conn:
-            for cause in causes:
-                made += self._enqueue(conn, cause) if cause else []
+            for cause, county in causes:
+                made += self._enqueue(conn, cause, county) if cause else []
         return made
 
     def _notices(self) -> list[str]:
@@ -249,7 +269,9 @@ class Alerts:
             )
             for event in issued:
                 if event.payload["kind"] == "agenda" and event.recorded_at >= oldest:
-                    made += self._enqueue(conn, self._notice_cause(event.payload))
+                    # A meeting notice goes to the channels of the county that issued it.
+                    county = stream_county(event.stream_id)[0]
+                    made += self._enqueue(conn, self._notice_cause(event.payload), county)
             save_checkpoint(conn, ALERTS_CONSUMER, head)
         return made
 
@@ -258,15 +280,20 @@ class Alerts:
         plan = self.service.get_plan(cadence, period, int(version.lstrip("v"))).plan
         return rules.notice_cause(issued, plan, self.today(), self.leader_text)
 
-    def _enqueue(self, conn: Connection, cause: AlertCause) -> list[str]:
-        """One outbox row per channel of the cause's owners; the ids of those made now."""
+    def _enqueue(self, conn: Connection, cause: AlertCause, county: str) -> list[str]:
+        """One outbox row per channel of the cause's owners in the cause's county (a
+        county's leaders and units, not another's of the same name); the ids of those
+        made now."""
         owners = cause.owners()
         if not owners:
             return []
         found = conn.execute(
             select(
                 alert_channels.c.channel_id, alert_channels.c.owner_kind, alert_channels.c.owner
-            ).where(alert_channels.c.owner.in_(sorted({o for _, o in owners})))
+            ).where(
+                alert_channels.c.owner.in_(sorted({o for _, o in owners})),
+                alert_channels.c.county == county,
+            )
         )
         now = self.now()
         made = []
@@ -275,6 +302,7 @@ class Alerts:
                 continue
             alert_id = str(uuid.uuid5(_IDS, f"{cause.key}|{channel_id}"))
             values = _outbox_values(alert_id, cause, channel_id, now, self.sending)
+            values["county"] = county
             result = conn.execute(
                 _insert(conn)(alert_outbox)
                 .values(**values)
@@ -390,11 +418,14 @@ class Alerts:
         channel_id: str | None = None,
         after: str | None = None,
         limit: int = 100,
+        county: str | None = None,
     ) -> list[dict[str, Any]]:
         """The outbox in the order of its ids (the paging cursor), each alert with its
-        delivery attempts."""
+        delivery attempts: of every county the request sees (of ``county`` when given)."""
         query = select(alert_outbox).order_by(alert_outbox.c.alert_id).limit(limit)
-        for column, wanted in (("status", status), ("kind", kind), ("channel_id", channel_id)):
+        query = where_scoped(query, alert_outbox.c.county)
+        filters = (("status", status), ("kind", kind), ("channel_id", channel_id))
+        for column, wanted in (*filters, ("county", county)):
             if wanted:
                 query = query.where(alert_outbox.c[column] == wanted)
         if after:
@@ -404,14 +435,26 @@ class Alerts:
             tried = _attempts_of(conn, [r.alert_id for r in rows])
         return [_alert_json(row, tried.get(row.alert_id, [])) for row in rows]
 
+    def in_scope(self, alert_ids: list[str]) -> list[str]:
+        """Those of ``alert_ids`` of a county the request sees, in the same order."""
+        if not alert_ids:
+            return []
+        with self.store.engine.connect() as conn:
+            seen = set(conn.execute(_in_scope_query(alert_ids)).scalars())
+        return [alert_id for alert_id in alert_ids if alert_id in seen]
+
     def alert(self, alert_id: str) -> dict[str, Any]:
         with self.store.engine.connect() as conn:
-            row = conn.execute(
-                select(alert_outbox).where(alert_outbox.c.alert_id == alert_id)
-            ).first()
+            query = select(alert_outbox).where(alert_outbox.c.alert_id == alert_id)
+            row = conn.execute(where_scoped(query, alert_outbox.c.county)).first()
             if row is None:
                 raise AlertNotFound(alert_id)
             return _alert_json(row, _attempts_of(conn, [alert_id]).get(alert_id, []))
+
+
+def _in_scope_query(alert_ids: list[str]) -> Any:
+    query = select(alert_outbox.c.alert_id).where(alert_outbox.c.alert_id.in_(alert_ids))
+    return where_scoped(query, alert_outbox.c.county)
 
 
 def _insert(conn: Connection) -> Any:
@@ -450,6 +493,7 @@ def _channel_json(row: Any) -> dict[str, Any]:
         "signed": row.secret is not None,
         "configured_at": format_instant(row.configured_at),
         "configured_by": row.configured_by,
+        "county": row.county,
     }
 
 
@@ -509,4 +553,5 @@ def _alert_json(row: Any, attempts: list[dict[str, Any]]) -> dict[str, Any]:
         else None,
         "created_at": format_instant(row.created_at),
         "delivered_at": format_instant(row.delivered_at) if row.delivered_at else None,
+        "county": row.county,
     }

@@ -4,6 +4,7 @@ streams once, judge each month's end as the board judges a day."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 from shared.campaign import Campaign
 from shared.events import PROJECT_EVENT_TYPES, is_project_stream, project_stream
 from shared.eventstore import Cutoff, EventStore, NewEvent, RecordedEvent
+from shared.tenancy import DEFAULT_COUNTY, county_stream
 
 from ..domain.colour_record import (
     NOT_IN_CAMPAIGN,
@@ -26,19 +28,24 @@ COLOURS_RECORDED = "MonthColoursRecorded"
 _IDS = uuid.UUID("4f0b9c3e-7a21-4d6b-b8e5-2c9a1f7d3e60")
 
 
-def colours_stream(year: int) -> str:
-    """Where a campaign's ended months are recorded, one ``MonthColoursRecorded`` each."""
-    return f"colours-{year}"
+def colours_stream(year: int, county: str = DEFAULT_COUNTY) -> str:
+    """Where a county's ended months of a campaign are recorded, one
+    ``MonthColoursRecorded`` each: ``colours-<year>`` (another county's:
+    ``<county>:colours-<year>``, `shared.tenancy.county_stream`)."""
+    return county_stream(f"colours-{year}", county)
 
 
-def recorded_months(store: EventStore, year: int) -> set[str]:
-    return {e.payload["month"] for e in store.read_stream(colours_stream(year))}
+def recorded_months(store: EventStore, year: int, county: str = DEFAULT_COUNTY) -> set[str]:
+    return {e.payload["month"] for e in store.read_stream(colours_stream(year, county))}
 
 
-def month_events(body: dict[str, Any], done: set[str], zone: ZoneInfo) -> list[NewEvent]:
-    """A ``MonthColoursRecorded`` for each ended month of a record (`record`) not recorded
-    yet: every project's colour at that month's end (its id derived from the month, so
-    two writers write one event). Its business time is the month's last instant."""
+def month_events(
+    body: dict[str, Any], done: set[str], zone: ZoneInfo, county: str = DEFAULT_COUNTY
+) -> list[NewEvent]:
+    """A ``MonthColoursRecorded`` for each ended month of a county's record (`record`)
+    not recorded yet: every project's colour at that month's end (its id derived from the
+    county and month, so two writers write one event). Its business time is the month's
+    last instant."""
     year = body["campaign"]["year"]
     out = []
     for i, month in enumerate(body["months"]):
@@ -52,7 +59,7 @@ def month_events(body: dict[str, Any], done: set[str], zone: ZoneInfo) -> list[N
         judged_on = date.fromisoformat(month["judged_on"])
         out.append(
             NewEvent(
-                stream_id=colours_stream(year),
+                stream_id=colours_stream(year, county),
                 type=COLOURS_RECORDED,
                 payload={
                     "year": year,
@@ -61,7 +68,7 @@ def month_events(body: dict[str, Any], done: set[str], zone: ZoneInfo) -> list[N
                     "colours": colours,
                 },
                 occurred_at=Cutoff.of(as_of=judged_on, zone=zone).as_of,
-                event_id=str(uuid.uuid5(_IDS, f"{year}|{month['month']}")),
+                event_id=str(uuid.uuid5(_IDS, county_stream(f"{year}|{month['month']}", county))),
             )
         )
     return out
@@ -75,13 +82,17 @@ def record(
     now: datetime,
     zone: ZoneInfo,
     project_id: str | None = None,
+    counties: Collection[str] | None = None,
 ) -> dict[str, Any]:
-    """The campaign's colour record up to ``now`` (one project's when ``project_id``)."""
+    """The campaign's colour record up to ``now`` (one project's when ``project_id``), of
+    the projects of ``counties`` (default: every county)."""
     months = campaign_months(campaign.starts_on, campaign.ends_on, now, zone)
     events = _events(store, months, project_id)
 
     def judge(state: ProjectState, day: date) -> str | None:
         if not state.in_campaign(campaign.year) or state.registered_on > day:
+            return None
+        if counties is not None and (state.county or DEFAULT_COUNTY) not in counties:
             return None
         return status(findings(state, day, thresholds))
 
@@ -121,6 +132,7 @@ def _row(colours: list[str], state: ProjectState) -> dict[str, Any]:
     longest, current = red_runs(colours)
     return {
         "project_id": state.project_id,
+        "county": state.county or DEFAULT_COUNTY,
         "name": state.name,
         "leader": state.leader,
         "lead_unit": state.lead_unit,

@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from shared.eventstore import Cutoff, EventStore, NewEvent, RecordedEvent
+from shared.tenancy import DEFAULT_COUNTY, county_stream, stream_county
 
 from ..domain.errors import EscalationConflict, InvalidRecord
 
@@ -22,8 +23,10 @@ _STEP = {"EscalationDecided": "decision", "EscalationClosed": "closing"}
 _DAY = {"EscalationRaised": "raised_on", "EscalationDecided": "decided_on"}
 
 
-def escalation_stream(escalation_id: str) -> str:
-    return f"escalation-{escalation_id}"
+def escalation_stream(escalation_id: str, county: str = DEFAULT_COUNTY) -> str:
+    """A county's escalation: ``escalation-<id>`` (another county's:
+    ``<county>:escalation-<id>``, `shared.tenancy.county_stream`)."""
+    return county_stream(f"escalation-{escalation_id}", county)
 
 
 def folded(events: Iterable[RecordedEvent]) -> dict[str, Any] | None:
@@ -40,14 +43,25 @@ def folded(events: Iterable[RecordedEvent]) -> dict[str, Any] | None:
     return out
 
 
-def open_as_of(store: EventStore, cutoff: Cutoff) -> list[dict[str, Any]]:
-    """The escalations raised and not closed under ``cutoff``, oldest first."""
-    by_id: dict[str, list[RecordedEvent]] = {}
-    for event in store.iter_all(types=list(ESCALATION_TYPES), cutoff=cutoff):
-        by_id.setdefault(event.payload["escalation_id"], []).append(event)
-    found = [folded(events) for events in by_id.values()]
+def open_as_of(
+    store: EventStore, cutoff: Cutoff, county: str | None = None
+) -> list[dict[str, Any]]:
+    """The escalations raised and not closed under ``cutoff``, oldest first: of
+    ``county``, or of every county when None."""
+    found = [folded(events) for events in by_stream(store, cutoff, county).values()]
     shown = [e for e in found if e is not None and e["state"] != "closed"]
     return sorted(shown, key=lambda e: (e["raised_on"], e["escalation_id"]))
+
+
+def by_stream(
+    store: EventStore, cutoff: Cutoff | None = None, county: str | None = None
+) -> dict[str, list[RecordedEvent]]:
+    """Each escalation's events by its stream (of ``county`` only when given)."""
+    out: dict[str, list[RecordedEvent]] = {}
+    for event in store.iter_all(types=list(ESCALATION_TYPES), cutoff=cutoff):
+        if county is None or stream_county(event.stream_id)[0] == county:
+            out.setdefault(event.stream_id, []).append(event)
+    return out
 
 
 def raised_payload(escalation_id: str, body: dict[str, Any], today: date) -> dict[str, Any]:
@@ -100,15 +114,21 @@ def _not_closed(current: dict[str, Any], step: str) -> None:
         raise EscalationConflict(current["escalation_id"], "closed", f"该事项已办结，不能再{step}")
 
 
-def step_event(kind: str, payload: dict[str, Any], zone: ZoneInfo, now: datetime) -> NewEvent:
+def step_event(
+    kind: str,
+    payload: dict[str, Any],
+    zone: ZoneInfo,
+    now: datetime,
+    county: str = DEFAULT_COUNTY,
+) -> NewEvent:
     """The event of one step, occurring at the end of its day (or now, if sooner); the
     same step twice is the same event."""
     day = date.fromisoformat(payload[_DAY.get(kind, "closed_on")])
-    key = "|".join(f"{k}={payload[k]}" for k in sorted(payload))
+    key = county_stream("|".join(f"{k}={payload[k]}" for k in sorted(payload)), county)
     end_of_day = Cutoff.of(as_of=day, zone=zone).as_of
     assert end_of_day is not None
     return NewEvent(
-        stream_id=escalation_stream(payload["escalation_id"]),
+        stream_id=escalation_stream(payload["escalation_id"], county),
         type=kind,
         payload=payload,
         occurred_at=min(end_of_day, now),

@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from shared.i18n import short_date
+from shared.tenancy import DEFAULT_COUNTY, county_stream
 
 from ..domain.errors import InvalidRecord
 from ..domain.periods import Period
@@ -23,18 +24,22 @@ from ..domain.rules import RECORDED_ITEMS
 INSPECTION_FINDING = RECORDED_ITEMS[1]
 
 
-def inspection_stream(round_id: str) -> str:
-    return f"inspection-{round_id}"
+def inspection_stream(round_id: str, county: str = DEFAULT_COUNTY) -> str:
+    """A county's round: ``inspection-<round>`` (another county's:
+    ``<county>:inspection-<round>``, `shared.tenancy.county_stream`)."""
+    return county_stream(f"inspection-{round_id}", county)
 
 
-def finding_item(round_id: str, number: int) -> str:
-    """The agenda item a problem finding is: ``inspection_finding:<round>#<number>``."""
-    return f"{INSPECTION_FINDING}:{round_id}#{number}"
+def finding_item(round_id: str, number: int, county: str = DEFAULT_COUNTY) -> str:
+    """The agenda item a problem finding is: ``inspection_finding:<round>#<number>``
+    (``inspection_finding:<county>:<round>#<number>`` outside the default county)."""
+    return f"{INSPECTION_FINDING}:{county_stream(round_id, county)}#{number}"
 
 
-def unit_key(unit: str) -> str:
-    """Where a unit's own follow-up actions hang (the action's ``project_id``)."""
-    return "unit:" + hashlib.sha256(unit.encode()).hexdigest()[:16]
+def unit_key(unit: str, county: str = DEFAULT_COUNTY) -> str:
+    """Where a unit's own follow-up actions hang (the action's ``project_id``): a
+    county's unit is its own (``unit:<county>:<digest>`` outside the default county)."""
+    return "unit:" + county_stream(hashlib.sha256(unit.encode()).hexdigest()[:16], county)
 
 
 def checked(body: dict[str, Any], today: date, projects: set[str]) -> None:
@@ -64,12 +69,14 @@ def _check_finding(
         raise InvalidRecord("findings", f"{where}的整改期限早于检查结束日期")
 
 
-def recorded_payload(round_id: str, body: dict[str, Any]) -> dict[str, Any]:
+def recorded_payload(
+    round_id: str, body: dict[str, Any], county: str = DEFAULT_COUNTY
+) -> dict[str, Any]:
     """The ``InspectionRecorded`` payload: each finding numbered, a problem with its
-    action's id."""
+    action's id (the county is the stream's, not the payload's)."""
     period = Period.containing("weekly", body["ended_on"]).label
     findings = [
-        _finding(round_id, number, finding, period)
+        _finding(round_id, number, finding, period, county)
         for number, finding in enumerate(body.get("findings") or [], start=1)
     ]
     return {
@@ -84,10 +91,12 @@ def recorded_payload(round_id: str, body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _finding(round_id: str, number: int, finding: dict[str, Any], period: str) -> dict[str, Any]:
+def _finding(
+    round_id: str, number: int, finding: dict[str, Any], period: str, county: str
+) -> dict[str, Any]:
     problem = finding["kind"] == "problem"
     project_id = finding.get("project_id") or None
-    hangs_on = project_id or unit_key(finding["unit"])
+    hangs_on = project_id or unit_key(finding["unit"], county)
     return {
         "number": number,
         "unit": finding["unit"],
@@ -97,21 +106,23 @@ def _finding(round_id: str, number: int, finding: dict[str, Any], period: str) -
         "owner": finding["owner"] if problem else None,
         "due": finding["due"].isoformat() if problem else None,
         "action_id": (
-            action_id_for(hangs_on, finding_item(round_id, number), period) if problem else None
+            action_id_for(hangs_on, finding_item(round_id, number, county), period)
+            if problem
+            else None
         ),
     }
 
 
-def finding_actions(payload: dict[str, Any]) -> list[dict[str, Any]]:
-    """The ``ActionAssigned`` payloads of a round's problem findings."""
+def finding_actions(payload: dict[str, Any], county: str = DEFAULT_COUNTY) -> list[dict[str, Any]]:
+    """The ``ActionAssigned`` payloads of a round's problem findings (of ``county``)."""
     ended_on = date.fromisoformat(payload["ended_on"])
     period = Period.containing("weekly", ended_on).label
     round_text = f"{payload['title']}，{short_date(ended_on)}"
     return [
         {
             "action_id": f["action_id"],
-            "project_id": f["project_id"] or unit_key(f["unit"]),
-            "item": finding_item(payload["round_id"], f["number"]),
+            "project_id": f["project_id"] or unit_key(f["unit"], county),
+            "item": finding_item(payload["round_id"], f["number"], county),
             "assignee": f["owner"],
             "due": f["due"],
             "period": period,

@@ -31,7 +31,17 @@ from shared.eventstore import (
     now_utc,
     parse_instant,
 )
-from shared.tenancy import DEFAULT_COUNTY, Tenancy, current_scope, require_everywhere
+from shared.tenancy import (
+    DEFAULT_COUNTY,
+    Tenancy,
+    admits,
+    counties_in_scope,
+    county_for,
+    county_stream,
+    current_scope,
+    require_everywhere,
+    stream_county,
+)
 
 from ..config import SchedulingConfig
 from ..domain import duban, quarter_review
@@ -809,13 +819,15 @@ class SchedulingService:
     # -- the colour record by month -------------------------------------------------------
 
     def colour_record(
-        self, campaign: int | None = None, project_id: str | None = None
+        self, campaign: int | None = None, project_id: str | None = None, county: str | None = None
     ) -> dict[str, Any]:
         """Each project's colour at the end of each month of the campaign (default: the
         current one) as known then, and its runs of red months; the current month as of
-        now. One project's only when ``project_id`` is given."""
+        now. One project's only when ``project_id`` is given. The projects of every county
+        the request sees, or of ``county`` (checked by the caller)."""
         now = self.store.clock()
         chosen = self.campaign(campaign, on=now.astimezone(self.zone).date())
+        scope = current_scope()
         body = colour_record.record(
             self.store,
             chosen,
@@ -823,21 +835,29 @@ class SchedulingService:
             now=now,
             zone=self.zone,
             project_id=project_id,
+            counties=[county] if county else None if scope.everywhere else scope.counties,
         )
         if project_id is not None and not body["projects"]:
             raise ColourRecordNotFound(project_id, chosen.year)
         return body
 
     def record_month_colours(
-        self, campaign: int | None = None, *, actor: str = "scheduling", source: str = "scheduling"
+        self,
+        campaign: int | None = None,
+        *,
+        county: str | None = None,
+        actor: str = "scheduling",
+        source: str = "scheduling",
     ) -> tuple[int, list[str]]:
         """Record each ended month of the campaign (default: the current one) not recorded
-        yet as ``MonthColoursRecorded`` (what scoring's rulebook counts red months from);
+        yet as ``MonthColoursRecorded`` (what scoring's rulebook counts red months from), of
+        one county (`county_for`: the office's own, or the one named) in its own stream;
         the campaign's year and the months recorded now."""
-        body = self.colour_record(campaign)
+        county = county_for(county)
+        body = self.colour_record(campaign, county=county)
         year = body["campaign"]["year"]
-        done = colour_record.recorded_months(self.store, year)
-        events = colour_record.month_events(body, done, self.zone)
+        done = colour_record.recorded_months(self.store, year, county)
+        events = colour_record.month_events(body, done, self.zone, county)
         if not events:
             return year, []
         try:
@@ -849,26 +869,30 @@ class SchedulingService:
     def record_ended_months(self) -> list[str]:
         """The scheduler's part: record the ended months not yet recorded of the current
         campaign and of the one last month was in (December is recorded in January); only
-        of a campaign with projects, and only computed when a month is missing."""
+        of a campaign with projects, and only computed when a month is missing; county by
+        county (the months recorded, ``<county>:<month>`` outside the default county)."""
         now = self.store.clock()
         today = now.astimezone(self.zone).date()
         last_month = today.replace(day=1) - timedelta(days=1)
         years = dict.fromkeys(self.campaign(on=day).year for day in (last_month, today))
         recorded: list[str] = []
-        for year in years:
-            if self._months_missing(year, now):
-                recorded += self.record_month_colours(year, actor="scheduler")[1]
+        for county in counties_in_scope():
+            for year in years:
+                if self._months_missing(year, now, county):
+                    _, months = self.record_month_colours(year, county=county, actor="scheduler")
+                    recorded += [county_stream(m, county) for m in months]
         return recorded
 
-    def _months_missing(self, year: int, now: datetime) -> bool:
+    def _months_missing(self, year: int, now: datetime, county: str) -> bool:
         chosen = self.campaign(year)
         months = colour_record.campaign_months(chosen.starts_on, chosen.ends_on, now, self.zone)
         ended = {m.month for m in months if m.closed}
-        if not ended - colour_record.recorded_months(self.store, year):
+        if not ended - colour_record.recorded_months(self.store, year, county):
             return False
         self.catch_up()
         return any(
-            s.in_campaign(year) for s in queries.current_states(self.store.engine, self.states)
+            s.in_campaign(year) and (s.county or DEFAULT_COUNTY) == county
+            for s in queries.current_states(self.store.engine, self.states)
         )
 
     # -- the campaign calendar's set pieces ---------------------------------------------
@@ -989,91 +1013,129 @@ class SchedulingService:
     def record_inspection(
         self, body: dict[str, Any], *, actor: str = "", source: str = ""
     ) -> tuple[dict[str, Any], bool]:
-        """Record an inspection round and open one follow-up action per problem finding
-        (in one transaction); the same round again changes nothing. True when written."""
+        """Record an inspection round of one county (`county_for`: the office's own, or
+        ``body["county"]``) and open one follow-up action per problem finding (in one
+        transaction); the same round again changes nothing. True when written."""
+        body = dict(body)
+        county = county_for(body.pop("county", None))
         self.catch_up()
-        known = {s.project_id for s in queries.current_states(self.store.engine, self.states)}
+        known = {s.project_id for s in self._states_of(county)}
         inspections.checked(body, self.store.clock().astimezone(self.zone).date(), known)
         round_id = body.get("round_id") or site_meetings.record_id_for(body, "I")
-        payload = inspections.recorded_payload(round_id, body)
-        stream = inspections.inspection_stream(round_id)
+        payload = inspections.recorded_payload(round_id, body, county)
+        stream = inspections.inspection_stream(round_id, county)
         existing = self.store.read_stream(stream)
         if existing and existing[0].payload == payload:
-            return self.inspection(round_id), False
+            return self.inspection(round_id, county), False
         event = site_meetings.content_event(
             stream, "InspectionRecorded", payload, self.store.clock()
         )
-        self._write_record(event, inspections.finding_actions(payload), (actor, source))
+        wanted = inspections.finding_actions(payload, county)
+        self._write_record(event, wanted, (actor, source))
         self.catch_up()
-        return self.inspection(round_id), True
+        return self.inspection(round_id, county), True
 
-    def inspection(self, round_id: str) -> dict[str, Any]:
-        return self._inspection_view(self.inspection_event(round_id).payload)
+    def inspection(self, round_id: str, county: str | None = None) -> dict[str, Any]:
+        event = self.inspection_event(round_id, county)
+        return self._inspection_view(event.payload, stream_county(event.stream_id)[0])
 
-    def inspection_event(self, round_id: str) -> RecordedEvent:
-        """The round's ``InspectionRecorded`` as stored (its notice is made from it)."""
-        events = self.store.read_stream(inspections.inspection_stream(round_id))
-        if not events:
-            raise InspectionNotFound(round_id)
-        return events[0]
+    def inspection_event(self, round_id: str, county: str | None = None) -> RecordedEvent:
+        """The round's ``InspectionRecorded`` as stored (its notice is made from it): of
+        ``county`` (checked, `county_for`), else of the first county the request sees
+        that holds a round of that id."""
+        for held_in in [county_for(county)] if county else counties_in_scope():
+            events = self.store.read_stream(inspections.inspection_stream(round_id, held_in))
+            if events:
+                return events[0]
+        raise InspectionNotFound(round_id)
 
     def inspections(
-        self, *, campaign: int | None = None, unit: str | None = None
+        self, *, campaign: int | None = None, unit: str | None = None, county: str | None = None
     ) -> list[dict[str, Any]]:
         """The inspection rounds of a campaign's year (default: the current campaign),
-        latest first, each problem with its action's status."""
+        latest first, each problem with its action's status: of every county the request
+        sees, or of ``county`` (checked by the caller); each with its ``county``."""
         year = self.campaign(campaign).year
         self.catch_up()
         found = [
-            e.payload
+            (e.payload, held_in)
             for e in self.store.iter_all(types=["InspectionRecorded"])
-            if e.payload["ended_on"].startswith(f"{year}-") and unit in (None, *e.payload["units"])
+            if county in (None, held_in := stream_county(e.stream_id)[0])
+            and admits(held_in)
+            and e.payload["ended_on"].startswith(f"{year}-")
+            and unit in (None, *e.payload["units"])
         ]
-        found.sort(key=lambda p: (p["ended_on"], p["round_id"]), reverse=True)
-        return [self._inspection_view(p) for p in found]
+        found.sort(key=lambda p: (p[0]["ended_on"], p[0]["round_id"]), reverse=True)
+        return [self._inspection_view(p, held_in) for p, held_in in found]
 
-    def _inspection_view(self, payload: dict[str, Any]) -> dict[str, Any]:
+    def _inspection_view(self, payload: dict[str, Any], county: str) -> dict[str, Any]:
         ids = [f["action_id"] for f in payload["findings"] if f["action_id"]]
-        return inspections.with_action_states(payload, self._action_statuses(ids))
+        view = inspections.with_action_states(payload, queries.action_statuses(self.store, ids))
+        return {**view, "county": county}
 
     # -- 一事一议、特事特办: problems escalated to the leading group --------------------------
 
     def raise_escalation(
         self, body: dict[str, Any], *, actor: str = "", source: str = ""
     ) -> tuple[dict[str, Any], bool]:
-        """Put a problem of a project or a unit to the leading group; the same again
-        changes nothing. True when written."""
+        """Put a problem of a project or a unit of one county (`county_for`: the office's
+        own, or ``body["county"]``) to its leading group; the same again changes nothing.
+        True when written."""
+        body = dict(body)
+        county = county_for(body.pop("county", None))
         if body.get("project_id"):
-            self._known_project(body["project_id"])
+            self._known_project(body["project_id"], county)
         escalation_id = body.get("escalation_id") or site_meetings.record_id_for(body, "E")
         now = self.store.clock()
         payload = escalations.raised_payload(escalation_id, body, self._today(now))
-        existing = self.store.read_stream(escalations.escalation_stream(escalation_id))
+        existing = self.store.read_stream(escalations.escalation_stream(escalation_id, county))
         if existing:
             if existing[0].payload != payload:
                 raise EscalationConflict(
                     escalation_id, "taken", f"编号“{escalation_id}”已用于另一提级事项"
                 )
-            return self.escalation(escalation_id), False
-        event = escalations.step_event("EscalationRaised", payload, self.zone, now)
+            return self.escalation(escalation_id, county), False
+        event = escalations.step_event("EscalationRaised", payload, self.zone, now, county)
         self.store.append([_attributed(event, actor, source)], {event.stream_id: 0})
-        return self.escalation(escalation_id), True
+        return self.escalation(escalation_id, county), True
 
     def decide_escalation(
-        self, escalation_id: str, body: dict[str, Any], *, actor: str = "", source: str = ""
+        self,
+        escalation_id: str,
+        body: dict[str, Any],
+        *,
+        actor: str = "",
+        source: str = "",
+        county: str | None = None,
     ) -> tuple[dict[str, Any], bool]:
         """Record the leading group's decision (its owner and deadline); a later decision
         replaces it until the matter is closed."""
         return self._escalation_step(
-            escalation_id, "EscalationDecided", escalations.decided_payload, body, (actor, source)
+            escalation_id,
+            "EscalationDecided",
+            escalations.decided_payload,
+            body,
+            (actor, source),
+            county,
         )
 
     def close_escalation(
-        self, escalation_id: str, body: dict[str, Any], *, actor: str = "", source: str = ""
+        self,
+        escalation_id: str,
+        body: dict[str, Any],
+        *,
+        actor: str = "",
+        source: str = "",
+        county: str | None = None,
     ) -> tuple[dict[str, Any], bool]:
         """Close an escalated problem (办结), with how; it leaves the agendas."""
         return self._escalation_step(
-            escalation_id, "EscalationClosed", escalations.closed_payload, body, (actor, source)
+            escalation_id,
+            "EscalationClosed",
+            escalations.closed_payload,
+            body,
+            (actor, source),
+            county,
         )
 
     def _escalation_step(
@@ -1083,37 +1145,51 @@ class SchedulingService:
         make: Callable[[dict[str, Any], dict[str, Any], date], dict[str, Any]],
         body: dict[str, Any],
         attributed: tuple[str, str],
+        county: str | None,
     ) -> tuple[dict[str, Any], bool]:
-        stream = escalations.escalation_stream(escalation_id)
-        events = self.store.read_stream(stream)
+        held_in, events = self._escalation_events(escalation_id, county)
         current = escalations.folded(events)
         if current is None:
             raise EscalationNotFound(escalation_id)
         now = self.store.clock()
-        event = escalations.step_event(kind, make(current, body, self._today(now)), self.zone, now)
+        payload = make(current, body, self._today(now))
+        event = escalations.step_event(kind, payload, self.zone, now, held_in)
         if self.store.get(str(event.event_id)) is not None:
-            return current, False
-        self.store.append([_attributed(event, *attributed)], {stream: len(events)})
-        return self.escalation(escalation_id), True
+            return {**current, "county": held_in}, False
+        self.store.append([_attributed(event, *attributed)], {event.stream_id: len(events)})
+        return self.escalation(escalation_id, held_in), True
 
-    def escalation(self, escalation_id: str) -> dict[str, Any]:
-        found = escalations.folded(
-            self.store.read_stream(escalations.escalation_stream(escalation_id))
-        )
+    def _escalation_events(
+        self, escalation_id: str, county: str | None
+    ) -> tuple[str, list[RecordedEvent]]:
+        """The county holding the escalation (``county`` checked, `county_for`; else the
+        first the request sees with one of that id) and its events."""
+        for held_in in [county_for(county)] if county else counties_in_scope():
+            events = self.store.read_stream(escalations.escalation_stream(escalation_id, held_in))
+            if events:
+                return held_in, events
+        raise EscalationNotFound(escalation_id)
+
+    def escalation(self, escalation_id: str, county: str | None = None) -> dict[str, Any]:
+        held_in, events = self._escalation_events(escalation_id, county)
+        found = escalations.folded(events)
         if found is None:
             raise EscalationNotFound(escalation_id)
-        return found
+        return {**found, "county": held_in}
 
     def escalations(
-        self, *, campaign: int | None = None, state: str | None = None
+        self, *, campaign: int | None = None, state: str | None = None, county: str | None = None
     ) -> list[dict[str, Any]]:
         """The escalations raised in a campaign's year (default: the current campaign) and
-        those of earlier years not yet closed, latest first; of one ``state`` if given."""
+        those of earlier years not yet closed, latest first; of one ``state`` if given; of
+        every county the request sees, or of ``county`` (checked by the caller)."""
         year = self.campaign(campaign).year
-        by_id: dict[str, list[RecordedEvent]] = {}
-        for event in self.store.iter_all(types=list(escalations.ESCALATION_TYPES)):
-            by_id.setdefault(event.payload["escalation_id"], []).append(event)
-        found = [f for f in map(escalations.folded, by_id.values()) if f is not None]
+        found = [
+            {**f, "county": held_in}
+            for stream, events in escalations.by_stream(self.store, county=county).items()
+            if admits(held_in := stream_county(stream)[0])
+            and (f := escalations.folded(events)) is not None
+        ]
         shown = [
             f
             for f in found
@@ -1122,9 +1198,18 @@ class SchedulingService:
         ]
         return sorted(shown, key=lambda f: (f["raised_on"], f["escalation_id"]), reverse=True)
 
-    def _known_project(self, project_id: str) -> None:
+    def _states_of(self, county: str) -> list[ProjectState]:
+        """The current states of one county's projects (read model, caught up)."""
+        return [
+            s
+            for s in queries.current_states(self.store.engine, self.states)
+            if (s.county or DEFAULT_COUNTY) == county
+        ]
+
+    def _known_project(self, project_id: str, county: str | None = None) -> None:
         self.catch_up()
-        known = {s.project_id for s in queries.current_states(self.store.engine, self.states)}
+        states = queries.current_states(self.store.engine, self.states)
+        known = {s.project_id for s in states if county in (None, s.county or DEFAULT_COUNTY)}
         if project_id not in known:
             raise InvalidRecord("project_id", f"没有项目“{project_id}”")
 

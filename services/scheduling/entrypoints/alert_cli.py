@@ -48,9 +48,14 @@ def channels(obj, owner: str | None) -> None:  # type: ignore[no-untyped-def]
 @click.option(
     "--secret", default=None, envvar="GONGJIAN_ALERT_SECRET", help="钉钉 加签 secret (SEC…)."
 )
+@click.option(
+    "--county", default=None, help="The county whose leader or unit it is (many counties)."
+)
 @click.pass_obj
-def set_channel(obj, channel_id, leader, unit, fmt, url, secret) -> None:  # type: ignore[no-untyped-def]
+def set_channel(obj, channel_id, leader, unit, fmt, url, secret, county) -> None:  # type: ignore[no-untyped-def]
     """Set a leader's or a unit's channel (AlertChannelConfigured)."""
+    from shared.tenancy import CountyRequired, UnknownCounty
+
     from ..domain.errors import InvalidRecord
 
     if bool(leader) == bool(unit):
@@ -62,10 +67,11 @@ def set_channel(obj, channel_id, leader, unit, fmt, url, secret) -> None:  # typ
         "format": fmt,
         "url": url,
         "secret": secret,
+        "county": county,
     }
     try:
         channel, written = _alerts(obj).configure_channel(body, **_operator())
-    except InvalidRecord as exc:
+    except (InvalidRecord, CountyRequired, UnknownCounty) as exc:
         raise click.ClickException(str(exc)) from exc
     state = "已设置" if written else "未改变"
     click.echo(f"提醒通道 {channel['channel_id']}（{state}）：{channel['target']}")

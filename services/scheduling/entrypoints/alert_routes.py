@@ -4,13 +4,15 @@ a scan on demand."""
 
 from __future__ import annotations
 
-from flask import Response
+from flask import Response, current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from shared.auth import current_principal, require_role
 from shared.events.catalogue import ALERT_FORMATS, ALERT_OWNERS
 from shared.http import PageQuery, limit_field, next_link, page_after
+from shared.http.county_param import county_field, one_county
+from shared.tenancy import scoped_to
 
 from ..domain.alerts import KINDS, STATUSES
 from ..wiring import SchedulingParts
@@ -39,6 +41,7 @@ def _alerts():  # type: ignore[no-untyped-def]
 
 
 class ChannelBody(Schema):
+    county = county_field("the county whose leader or unit it is (a county's admin: its own)")
     channel_id = fields.String(
         load_default=None, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$")
     )
@@ -67,6 +70,7 @@ class ChannelsQuery(PageQuery):
     )
     limit = limit_field(100, 1000)
     owner = fields.String(load_default=None, validate=validate.Length(1, 200))
+    county = county_field()
 
 
 class AlertsQuery(PageQuery):
@@ -77,6 +81,7 @@ class AlertsQuery(PageQuery):
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
     kind = fields.String(load_default=None, validate=validate.OneOf(KINDS))
     channel_id = fields.String(load_default=None, validate=validate.Length(1, 64))
+    county = county_field()
 
 
 @blp.get("/alert-channels")
@@ -85,9 +90,10 @@ class AlertsQuery(PageQuery):
 @blp.response(200, AlertChannelsResponse)
 @blp.doc(security=[{"bearer": []}])
 def list_channels(query):  # type: ignore[no-untyped-def]
-    """Every alert channel (a leader's or unit's group robot); URLs with their
-    credentials masked, secrets never shown."""
-    found = _alerts().channels(query["owner"])
+    """Every alert channel (a leader's or unit's group robot) of the counties the caller
+    sees (or of ``county``), each with its ``county``; URLs with their credentials masked,
+    secrets never shown."""
+    found = _alerts().channels(query["owner"], one_county(query))
     channels, next_after = page_after(
         found, query["after"], query["limit"], key=lambda c: c["channel_id"], ordered=True
     )
@@ -102,7 +108,9 @@ def list_channels(query):  # type: ignore[no-untyped-def]
 @blp.doc(security=[{"bearer": []}])
 def configure_channel(body):  # type: ignore[no-untyped-def]
     """Set a channel (``AlertChannelConfigured``; the URL and secret are sealed at rest):
-    the same ``channel_id`` again replaces it. 201; the same configuration again: 200."""
+    the same ``channel_id`` again replaces it. 201; the same configuration again: 200. A
+    channel is of one county (a county's admin: its own; a city's or the province's names
+    ``county``, else 422 ``county_required``): that county's alerts go to it."""
     principal = current_principal()
     channel, written = _alerts().configure_channel(
         body, actor=principal.name, source=principal.source
@@ -128,13 +136,15 @@ def remove_channel(channel_id: str):  # type: ignore[no-untyped-def]
 @blp.doc(security=[{"bearer": []}])
 def list_alerts(query):  # type: ignore[no-untyped-def]
     """The outbox: each alert (cause, channel, text, status) with every delivery attempt
-    (outcome, response code, time)."""
+    (outcome, response code, time); of the counties the caller sees (or of ``county``),
+    each with its ``county``."""
     found = _alerts().alerts(
         status=query["status"],
         kind=query["kind"],
         channel_id=query["channel_id"],
         after=query["after"],
         limit=query["limit"] + 1,
+        county=one_county(query),
     )
     rows, next_after = page_after(found, None, query["limit"], key=lambda a: a["alert_id"])
     return {"alerts": rows, "next_after": next_after}, 200, next_link(next_after)
@@ -154,5 +164,10 @@ def get_alert(alert_id: str):  # type: ignore[no-untyped-def]
 @blp.response(200, AlertScanResponse)
 @blp.doc(security=[{"bearer": []}])
 def scan_alerts():  # type: ignore[no-untyped-def]
-    """Derive the alerts due now (workers do it on their timer): the ids made now."""
-    return {"made": _alerts().scan()}
+    """Derive the alerts due now (workers do it on their timer): the ids made now of the
+    counties the caller sees. The scan derives every county's, as the workers' does (it
+    is idempotent: each cause alerts a channel once)."""
+    alerts = _alerts()
+    with scoped_to(current_app.extensions["gongjian.runtime"].settings.tenancy.everywhere()):
+        made = alerts.scan()
+    return {"made": alerts.in_scope(made)}

@@ -64,6 +64,7 @@ class SetPieceView(LabelledSchema):
 
 
 class EscalationView(LabelledSchema):
+    county = coded("county")
     state = coded("escalation_state")
 
 
@@ -211,6 +212,7 @@ class FindingView(LabelledSchema):
 
 
 class InspectionRoundView(LabelledSchema):
+    county = coded("county")
     kind = coded("inspection_kind")
     findings = fields.List(fields.Nested(FindingView))
 
@@ -224,6 +226,7 @@ class EscalationsResponse(LabelledSchema):
 
 
 class AlertChannelView(LabelledSchema):
+    county = coded("county")
     owner_kind = coded("alert_owner")
     format = coded("alert_format")
     signed = yes_no()
@@ -238,6 +241,7 @@ class AlertAttemptView(LabelledSchema):
 
 
 class AlertView(LabelledSchema):
+    county = coded("county")
     kind = coded("alert_kind")
     status = coded("alert_status")
     attempts = fields.List(fields.Nested(AlertAttemptView))
@@ -252,6 +256,7 @@ class AlertScanResponse(LabelledSchema):
 
 
 class ColourRecordRow(LabelledSchema):
+    county = coded("county")
     colours = coded_list("month_colour")
 
 

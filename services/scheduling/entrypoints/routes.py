@@ -29,6 +29,7 @@ from shared.http import (
     next_link,
     page_after,
 )
+from shared.http.county_param import county_field, one_county
 from shared.i18n import instant_text
 from shared.runtime import Runtime
 
@@ -674,6 +675,7 @@ def get_site_meeting(record_id: str):  # type: ignore[no-untyped-def]
 
 class ColourRecordQuery(Query):
     campaign = campaign_field()
+    county = county_field()
 
 
 class ColourGridQuery(ColourRecordQuery, PageQuery):
@@ -693,8 +695,9 @@ def colour_record(query):  # type: ignore[no-untyped-def]
     (default: the current one) as known at that month's end (``as_of`` = ``known_at`` =
     the month's last instant; the current month as of now, ``closed: false``), with its
     runs of red months (``consecutive_red``); each month's counts cover every project,
-    ``projects`` are paged by id."""
-    body = _service().colour_record(query["campaign"])
+    ``projects`` are paged by id. The projects of every county the caller sees (each row
+    with its ``county``), or of ``county``."""
+    body = _service().colour_record(query["campaign"], county=one_county(query))
     body["projects"], next_after = page_after(
         body["projects"],
         query["after"],
@@ -713,11 +716,14 @@ def colour_record(query):  # type: ignore[no-untyped-def]
 @blp.doc(security=[{"bearer": []}])
 def project_colour_record(query, project_id: str):  # type: ignore[no-untyped-def]
     """One project's colour record (as ``/colour-record``, only its row)."""
-    return _service().colour_record(query["campaign"], project_id=project_id)
+    return _service().colour_record(
+        query["campaign"], project_id=project_id, county=one_county(query)
+    )
 
 
 class RecordColoursBody(Schema):
     campaign = campaign_field()
+    county = county_field("the county whose months are recorded (an office: its own)")
 
 
 @blp.post("/colour-record/record")
@@ -729,10 +735,11 @@ class RecordColoursBody(Schema):
 def record_colours(body):  # type: ignore[no-untyped-def]
     """Record each ended month of the campaign (default: the current one) not recorded yet
     as ``MonthColoursRecorded`` (the scheduler does it too, once a month has ended): the
-    months the rulebook's red-month criterion counts. 201 with the months recorded now;
-    nothing new: 200."""
+    months the rulebook's red-month criterion counts, of one county (an office's own; a
+    city or province names ``county``, else 422 ``county_required``). 201 with the months
+    recorded now; nothing new: 200."""
     principal = current_principal()
     year, months = _service().record_month_colours(
-        body["campaign"], actor=principal.name, source=principal.source
+        body["campaign"], county=body["county"], actor=principal.name, source=principal.source
     )
     return {"campaign": year, "recorded": months}, 201 if months else 200

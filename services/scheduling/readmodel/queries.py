@@ -13,13 +13,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
-from sqlalchemy import Connection, Engine, func, or_, select
+from sqlalchemy import Connection, Engine, and_, func, or_, select
 
 from shared.db import reader
 from shared.events import PROJECT_EVENT_TYPES, is_project_stream, project_id_of
 from shared.eventstore import Cutoff, EventStore, RecordedEvent, checkpoint_of
 from shared.history import AMENDMENTS, Amendments
-from shared.tenancy import admits, current_scope, where_scoped
+from shared.tenancy import DEFAULT_COUNTY, admits, current_scope, where_scoped
 
 from ..domain.periods import Period
 from ..domain.plan import OpenAction
@@ -97,11 +97,22 @@ def in_scope(states: Iterable[ProjectState]) -> list[ProjectState]:
 
 
 def _scoped(query: Any) -> Any:
-    """An actions query limited to the actions of the current scope's projects."""
-    if current_scope().everywhere:
+    """An actions query limited to the actions of the current scope's projects, and of
+    its counties' units (an inspection finding about a unit alone hangs on
+    ``unit:<digest>``, another county's on ``unit:<county>:<digest>``)."""
+    scope = current_scope()
+    if scope.everywhere:
         return query
     own = where_scoped(select(projects.c.project_id), projects.c.county)
-    return query.where(actions.c.project_id.in_(own))
+    units = [
+        actions.c.project_id.startswith(f"unit:{county}:", autoescape=True)
+        for county in sorted(scope.counties)
+        if county != DEFAULT_COUNTY
+    ]
+    if DEFAULT_COUNTY in scope.counties:
+        key = actions.c.project_id
+        units.append(and_(key.startswith("unit:"), ~key.like("unit:%:%")))
+    return query.where(or_(actions.c.project_id.in_(own), *units))
 
 
 def _is_project(event: RecordedEvent) -> bool:
@@ -213,6 +224,20 @@ def get_action(engine: Engine, action_id: str) -> dict[str, Any] | None:
     with reader(engine).connect() as conn:
         row = conn.execute(_scoped(select(actions).where(actions.c.action_id == action_id))).first()
     return row._asdict() if row is not None else None
+
+
+def action_statuses(store: Any, action_ids: list[str]) -> dict[str, str | None]:
+    """Each action's status as the read model has it (None: not there yet), unscoped: for
+    a record the request already sees (an inspection round of its county), whose
+    findings' actions may hang on a unit rather than a project."""
+    if not action_ids:
+        return {}
+    with reader(store.engine).connect() as conn:
+        rows = conn.execute(
+            select(actions.c.action_id, actions.c.status).where(actions.c.action_id.in_(action_ids))
+        ).all()
+    found = {row.action_id: row.status for row in rows}
+    return {action_id: found.get(action_id) for action_id in action_ids}
 
 
 def list_plans(engine: Engine, *, cadence: str | None, period: str | None) -> list[dict[str, Any]]:

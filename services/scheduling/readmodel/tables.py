@@ -112,10 +112,12 @@ alert_channels = Table(
     Column("target", Text, nullable=False),
     Column("configured_at", UTCDateTime, nullable=False),
     Column("configured_by", String(200), nullable=False),
+    Column("county", String(64), nullable=False, server_default=DEFAULT_COUNTY, index=True),
     Index("ix_scheduling_alert_channels_owner", "owner_kind", "owner"),
 )
 """Each leader's and unit's channels; ``url`` and ``secret`` sealed (shared/secrets.py),
-``target`` the URL with its credentials masked."""
+``target`` the URL with its credentials masked; ``county``: the county whose leader or unit
+it is (a county's alerts go to its own channels)."""
 
 alert_outbox = Table(
     "scheduling_alert_outbox",
@@ -132,6 +134,7 @@ alert_outbox = Table(
     Column("next_attempt_at", UTCDateTime, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("delivered_at", UTCDateTime),
+    Column("county", String(64), nullable=False, server_default=DEFAULT_COUNTY, index=True),
     Index("uq_scheduling_alert_outbox_cause", "cause", "channel_id", unique=True),
     Index("ix_scheduling_alert_outbox_due", "status", "next_attempt_at"),
 )

@@ -25,7 +25,9 @@ class MonthColours:
             return
         if date.fromisoformat(payload["judged_on"]) > as_of.astimezone(zone).date():
             return
-        self.months[payload["month"]] = dict(payload["colours"])
+        # Each county records its own months (`<county>:colours-<year>`); project ids are
+        # unique across the deployment, so one month's records merge.
+        self.months.setdefault(payload["month"], {}).update(payload["colours"])
 
     def red_months(self, project_id: str) -> dict[str, Any]:
         """The project's red months and its longest run of consecutive ones."""

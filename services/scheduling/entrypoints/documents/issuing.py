@@ -15,6 +15,7 @@ from shared.documents import (
 )
 from shared.eventstore.canonical import canonical_json
 from shared.runtime import Runtime
+from shared.tenancy import county_stream, stream_county
 
 from ...application.service import SchedulingService
 from ...domain.periods import Period
@@ -67,13 +68,13 @@ def issue_plan_document(
 
 
 def round_document(
-    runtime: Runtime, service: SchedulingService, round_id: str
+    runtime: Runtime, service: SchedulingService, round_id: str, county: str | None = None
 ) -> tuple[OfficialDocument, OfficeConfig]:
-    """The 督查通报 of an inspection round, with its number once issued. Raises
-    InspectionNotFound."""
-    event = service.inspection_event(round_id)
+    """The 督查通报 of an inspection round (of ``county``, else the first county the
+    request sees that holds it), with its number once issued. Raises InspectionNotFound."""
+    event = service.inspection_event(round_id, county)
     office = office_config_for(runtime)
-    issued = register_for(runtime).find(inspection.document_key(round_id))
+    issued = register_for(runtime).find(_round_key(event))
     doc = inspection.RoundDocument(
         event.payload, event.recorded_at, event.event_id, office, runtime.settings.zone, issued
     )
@@ -81,20 +82,35 @@ def round_document(
 
 
 def issue_round_document(
-    runtime: Runtime, service: SchedulingService, round_id: str, *, actor: str, source: str
+    runtime: Runtime,
+    service: SchedulingService,
+    round_id: str,
+    county: str | None = None,
+    *,
+    actor: str,
+    source: str,
 ) -> tuple[IssuedDocument, bool]:
     """Number a round's 督查通报 once (``DocumentIssued``, with the digest of the round's
     record); issuing again returns the number."""
-    document, _ = round_document(runtime, service, round_id)
-    payload = service.inspection_event(round_id).payload
+    document, _ = round_document(runtime, service, round_id, county)
+    event = service.inspection_event(round_id, county)
+    payload = event.payload
     return register_for(runtime).issue(
-        inspection.document_key(round_id),
+        _round_key(event),
         inspection.KIND,
         document.title,
         actor=actor,
         source=source,
         digest=hashlib.sha256(canonical_json(payload).encode()).hexdigest(),
     )
+
+
+def _round_key(event: Any) -> str:
+    """The register's key of a round's notice: ``inspection_notice:<round>`` (another
+    county's: ``inspection_notice:<county>:<round>``; the register numbers them in one
+    sequence until it is kept per county)."""
+    county = stream_county(event.stream_id)[0]
+    return inspection.document_key(county_stream(event.payload["round_id"], county))
 
 
 def action_letter(
