@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -9,6 +11,7 @@ from shared.documents import LeaderRanks, office_config_for
 from shared.messaging import BROKER_AWAY, outage_log
 from shared.runtime import Runtime
 from shared.secrets import lazy_secrets_box
+from shared.tenancy import DEFAULT_COUNTY
 
 from .application import Scheduler, SchedulingService
 from .application.alerts import Alerts
@@ -21,9 +24,16 @@ class SchedulingParts:
     service: SchedulingService
     """The read model, the board, plans and follow-up actions."""
     scheduler: Scheduler
-    """Claims each period as it opens and asks ``scheduling.plan`` for its plan."""
+    """The default county's scheduler (the first county's of the deployment)."""
     alerts: Alerts
     """Alert channels, the outbox and its delivery (``scheduling.alerts_deliver``)."""
+    schedulers: tuple[Scheduler, ...] = ()
+    """One per county of the deployment: claims each of its periods as it opens and asks
+    ``scheduling.plan`` for that county's plan."""
+
+    def scheduler_of(self, county: str | None) -> Scheduler:
+        wanted = county or DEFAULT_COUNTY
+        return next((s for s in self.schedulers if s.county == wanted), self.scheduler)
 
     @classmethod
     def of(cls, runtime: Runtime) -> SchedulingParts:
@@ -33,25 +43,35 @@ class SchedulingParts:
     def build(cls, runtime: Runtime) -> SchedulingParts:
         config = SchedulingConfig.load()
 
-        def request_plan(cadence: str, period: str) -> None:
-            runtime.broker.get_actor("scheduling.plan").send(cadence, period)
+        def sender(verb: str, county: str) -> Callable[[str, str], None]:
+            def send(cadence: str, period: str) -> None:
+                actor = runtime.broker.get_actor(f"scheduling.{verb}")
+                if county == DEFAULT_COUNTY:  # the message as before tenancy
+                    actor.send(cadence, period)
+                else:
+                    actor.send(cadence, period, county)
 
-        def request_refresh(cadence: str, period: str) -> None:
-            runtime.broker.get_actor("scheduling.refresh").send(cadence, period)
+            return send
 
         office = office_config_for(runtime)
         service = SchedulingService(runtime.store, runtime.settings.zone, config, office)
-        scheduler = Scheduler(
-            runtime.engine,
-            runtime.settings.zone,
-            request_plan,
-            since=config.scheduler_since,
-            stale_after=timedelta(seconds=config.stale_claim_seconds),
-            ready=service.has_projects,
-            due_for_refresh=service.due_for_refresh,
-            request_refresh=request_refresh,
+        schedulers = tuple(
+            Scheduler(
+                runtime.engine,
+                runtime.settings.zone,
+                sender("plan", county),
+                since=config.scheduler_since,
+                stale_after=timedelta(seconds=config.stale_claim_seconds),
+                ready=functools.partial(service.has_projects, county=county),
+                due_for_refresh=functools.partial(service.due_for_refresh, county=county),
+                request_refresh=sender("refresh", county),
+                county=county,
+            )
+            for county in runtime.settings.tenancy.counties
         )
-        return cls(config, service, scheduler, _alerts(runtime, config, service))
+        default = next((s for s in schedulers if s.county == DEFAULT_COUNTY), schedulers[0])
+        alerts = _alerts(runtime, config, service)
+        return cls(config, service, default, alerts, schedulers)
 
 
 def _alerts(runtime: Runtime, config: SchedulingConfig, service: SchedulingService) -> Alerts:

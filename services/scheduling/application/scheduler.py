@@ -6,6 +6,9 @@ inserts it, so each period is planned once. After downtime the scheduler claims 
 period that opened meanwhile. A claim whose plan never arrived (a lost message, a dead
 worker) is sent again after ``stale_claim_seconds``; planning is idempotent.
 
+Each county of the deployment has its own scheduler (`county`), its own claims and its
+own plans; they share the table, keyed by county.
+
 A period whose campaign has no project yet is not planned (a plan of nothing helps no
 one, and a fresh start would store one before its data arrived): the current period
 waits unclaimed until it has projects; a past one is marked done without a plan.
@@ -25,6 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from shared.db import is_postgres
 from shared.eventstore import now_utc
+from shared.tenancy import DEFAULT_COUNTY
 
 from ..domain.periods import CADENCES, Period
 from ..readmodel.tables import plan_runs
@@ -50,6 +54,8 @@ class Scheduler:
     """The period to bring up to date before its meeting (`SchedulingService.due_for_refresh`)."""
     request_refresh: PlanRequest | None = None
     """Sends one "bring (cadence, period) up to date", e.g. to ``scheduling.refresh``."""
+    county: str = DEFAULT_COUNTY
+    """The county whose periods this scheduler claims (the others' are their own)."""
 
     def tick(self) -> list[tuple[str, str]]:
         """Claim and request every period that has opened and is not claimed yet."""
@@ -101,14 +107,20 @@ class Scheduler:
         with self.engine.begin() as conn:
             conn.execute(
                 update(plan_runs)
-                .where(plan_runs.c.cadence == cadence, plan_runs.c.period == period)
+                .where(
+                    plan_runs.c.county == self.county,
+                    plan_runs.c.cadence == cadence,
+                    plan_runs.c.period == period,
+                )
                 .values(planned_at=self.clock())
             )
 
     def _last_claimed(self, cadence: str) -> str | None:
         with self.engine.connect() as conn:
             labels = conn.execute(
-                select(plan_runs.c.period).where(plan_runs.c.cadence == cadence)
+                select(plan_runs.c.period).where(
+                    plan_runs.c.county == self.county, plan_runs.c.cadence == cadence
+                )
             ).scalars()
             periods = [Period.parse(cadence, label) for label in labels]
         return max(periods).label if periods else None
@@ -120,13 +132,14 @@ class Scheduler:
             inserted = conn.execute(
                 dialect_insert(plan_runs)
                 .values(
+                    county=self.county,
                     cadence=cadence,
                     period=period,
                     claimed_at=now,
                     claimed_by=self.name,
                     planned_at=now if planned else None,
                 )
-                .on_conflict_do_nothing(index_elements=["cadence", "period"])
+                .on_conflict_do_nothing(index_elements=["county", "cadence", "period"])
                 .returning(plan_runs.c.period)
             ).first()
         return inserted is not None
@@ -137,7 +150,9 @@ class Scheduler:
         with self.engine.begin() as conn:
             rows = conn.execute(
                 select(plan_runs.c.cadence, plan_runs.c.period).where(
-                    plan_runs.c.planned_at.is_(None), plan_runs.c.claimed_at < limit
+                    plan_runs.c.county == self.county,
+                    plan_runs.c.planned_at.is_(None),
+                    plan_runs.c.claimed_at < limit,
                 )
             ).all()
             out = []
@@ -145,6 +160,7 @@ class Scheduler:
                 result = conn.execute(
                     update(plan_runs)
                     .where(
+                        plan_runs.c.county == self.county,
                         plan_runs.c.cadence == cadence,
                         plan_runs.c.period == period,
                         plan_runs.c.claimed_at < limit,
@@ -157,4 +173,5 @@ class Scheduler:
 
     def claims(self) -> int:
         with self.engine.connect() as conn:
-            return int(conn.execute(select(func.count()).select_from(plan_runs)).scalar_one())
+            query = select(func.count()).select_from(plan_runs)
+            return int(conn.execute(query.where(plan_runs.c.county == self.county)).scalar_one())

@@ -31,6 +31,7 @@ from shared.eventstore import (
     now_utc,
     parse_instant,
 )
+from shared.i18n import label
 from shared.tenancy import (
     DEFAULT_COUNTY,
     Tenancy,
@@ -39,7 +40,6 @@ from shared.tenancy import (
     county_for,
     county_stream,
     current_scope,
-    require_everywhere,
     stream_county,
 )
 
@@ -92,8 +92,6 @@ from . import (
 )
 from .set_pieces import SET_PIECE_TYPES
 
-PLANS = "调度计划"
-
 _IDS = uuid.UUID("6d1c8a2e-3f54-4b7e-9a0c-5e2f7b9d4c11")
 """Namespace of scheduling's deterministic event ids (a retry writes the same id)."""
 
@@ -139,6 +137,8 @@ class PlanRecord:
     audit: bool = False
     """An audit view: the plan as it would have been made with what was known at an
     earlier ``known_at``; never the period's current version, never opens an action."""
+    county: str = DEFAULT_COUNTY
+    """The county whose plan it is (from its stream's name, `county_stream`)."""
 
     @classmethod
     def of(cls, event: RecordedEvent) -> PlanRecord:
@@ -156,6 +156,7 @@ class PlanRecord:
             p.get("changes") or {},
             p["plan"],
             bool(p.get("audit")),
+            stream_county(event.stream_id)[0],
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -172,6 +173,8 @@ class PlanRecord:
             "changes": self.changes,
             "plan": self.plan,
             "audit": self.audit,
+            "county": self.county,
+            "county_label": label("county", self.county),
         }
 
 
@@ -185,6 +188,7 @@ class _Draft:
     known: datetime
     snap: Snapshot
     latest: PlanRecord | None
+    county: str = DEFAULT_COUNTY
 
 
 @dataclass
@@ -230,10 +234,16 @@ class SchedulingService:
         return projection.rebuild(self.store, self.zone)
 
     def snapshot(
-        self, as_of: datetime | None, known_at: datetime, *, with_actions: bool = True
+        self,
+        as_of: datetime | None,
+        known_at: datetime,
+        *,
+        with_actions: bool = True,
+        county: str | None = None,
     ) -> Snapshot:
         """Projects and open actions at the cut-off, from the read model when it is exactly
-        that cut-off, otherwise by replaying the log."""
+        that cut-off, otherwise by replaying the log; ``county``: that county's only (the
+        read model is read by its county column)."""
         watermark = self.store.position_known_at(known_at)
         if queries.checkpoint(self.store) < watermark:
             self.catch_up(up_to=watermark)
@@ -242,8 +252,8 @@ class SchedulingService:
             latest = queries.latest_business_time(engine)
             if as_of is None or latest is None or latest <= as_of:
                 snap = Snapshot(
-                    queries.current_states(engine, self.states),
-                    queries.current_open_actions(engine) if with_actions else [],
+                    queries.current_states(engine, self.states, county),
+                    queries.current_open_actions(engine, county) if with_actions else [],
                     frozenset(queries.action_ids_taken(engine) if with_actions else ()),
                     "read model",
                     watermark,
@@ -253,7 +263,9 @@ class SchedulingService:
                     return snap
         actions = queries.replayed_actions(self.store, known_at) if with_actions else {}
         return Snapshot(
-            queries.replayed_states(self.store, Cutoff(as_of, known_at), self.zone),
+            queries.of_county(
+                queries.replayed_states(self.store, Cutoff(as_of, known_at), self.zone), county
+            ),
             [
                 queries.open_action_of(a)
                 for _, a in sorted(actions.items())
@@ -270,15 +282,18 @@ class SchedulingService:
         day = self.config.calendar().first_working_day(period.start, period.end) or period.start
         return campaign_of_day(self.book.all(known_at=known_at), day, self.config.targets)
 
-    def has_projects(self, period: Period) -> bool:
-        """Whether the period's campaign has any project registered by the period's
-        meeting day (a plan without one is empty: the scheduler does not make it)."""
+    def has_projects(self, period: Period, county: str | None = None) -> bool:
+        """Whether the period's campaign has any project (of ``county``, default: the
+        default county) registered by the period's meeting day (a plan without one is
+        empty: the scheduler does not make it)."""
         self.catch_up()
         year = self.campaign_of_period(period).year
         day = self.config.calendar().first_working_day(period.start, period.end) or period.end
         return any(
             s.in_campaign(year) and s.registered_on <= day
-            for s in queries.current_states(self.store.engine, self.states)
+            for s in queries.current_states(
+                self.store.engine, self.states, county or DEFAULT_COUNTY
+            )
         )
 
     # -- the board --------------------------------------------------------------------
@@ -288,14 +303,20 @@ class SchedulingService:
         as_of: datetime | None = None,
         known_at: datetime | None = None,
         filters: Mapping[str, Any] | None = None,
+        *,
+        county: str | None = None,
     ) -> dict[str, Any]:
-        return self.board_and_states(as_of, known_at, filters)[0]
+        """The board of the current scope's projects, or with ``county`` of that county's
+        only (read by the read model's county column)."""
+        return self.board_and_states(as_of, known_at, filters, county=county)[0]
 
     def board_and_states(
         self,
         as_of: datetime | None = None,
         known_at: datetime | None = None,
         filters: Mapping[str, Any] | None = None,
+        *,
+        county: str | None = None,
     ) -> tuple[dict[str, Any], list[ProjectState]]:
         """The board of one campaign (default: the current one), and the state of each of
         its projects it was judged on (not filtered further)."""
@@ -310,11 +331,15 @@ class SchedulingService:
         if as_of is None and chosen.closed_on(known.astimezone(self.zone).date()):
             # A closed campaign is shown as it ended, not as overdue ever since.
             as_of = Cutoff.of(as_of=chosen.ends_on, zone=self.zone).as_of
-        snap = self.snapshot(as_of, known, with_actions=False)
+        if county is not None:
+            county = county_for(county)
+        snap = self.snapshot(as_of, known, with_actions=False, county=county)
         # Without as_of the board is judged on the day it was known at (today by default).
         today = (as_of or known).astimezone(self.zone).date()
         judged = [
-            (s, row) for s, row in self._board_rows(snap, today) if s.in_campaign(chosen.year)
+            (s, row)
+            for s, row in self._board_rows(snap, today, county)
+            if s.in_campaign(chosen.year)
         ]
         rows = [row for state, row in judged if _matches(row, state, filters)]
         board = {
@@ -354,9 +379,11 @@ class SchedulingService:
         keep = ("campaign", "as_of", "known_at", "source", "head_position")
         return {**{k: board[k] for k in keep}, **rollup.rollup_body(tallies)}
 
-    def _board_rows(self, snap: Snapshot, today: date) -> list[tuple[ProjectState, dict]]:
+    def _board_rows(
+        self, snap: Snapshot, today: date, county: str | None = None
+    ) -> list[tuple[ProjectState, dict]]:
         # The read model at one watermark gives the same board all day: keep the last one.
-        key = (today, snap.watermark, current_scope().counties)
+        key = (today, snap.watermark, current_scope().counties, county)
         if snap.source == "read model" and self._board_memo[0] == key:
             return self._board_memo[1]
         rows = []
@@ -370,15 +397,22 @@ class SchedulingService:
     # -- plans ------------------------------------------------------------------------
 
     def compute_plan(
-        self, cadence: str, period: Period, known_at: datetime, texts: str = ZH
+        self,
+        cadence: str,
+        period: Period,
+        known_at: datetime,
+        texts: str = ZH,
+        *,
+        county: str | None = None,
     ) -> tuple[dict[str, Any], Snapshot]:
-        """The plan as it would be made with what was known at ``known_at`` (not stored),
-        its reasons in the wording ``texts``."""
-        require_everywhere(PLANS)  # plans are of the whole deployment (not yet per county)
+        """The plan of ``county`` (`county_for`: named, or the office's own) as it would be
+        made with what was known at ``known_at`` (not stored), its reasons in the wording
+        ``texts``: judged on that county's projects only."""
+        county = county_for(county)
         calendar = self.config.calendar()
         meeting_on = calendar.first_working_day(period.start, period.end) or period.start
         as_of = Cutoff.of(as_of=meeting_on, zone=self.zone).as_of
-        snap = self.snapshot(as_of, known_at)
+        snap = self.snapshot(as_of, known_at, county=county)
         campaign = self.campaign_of_period(period, known_at)
         states = [s for s in snap.states if s.in_campaign(campaign.year)]
         members = {s.project_id for s in states}
@@ -402,7 +436,7 @@ class SchedulingService:
                 texts=texts,
                 set_pieces=tuple(self.config.set_pieces.of_year(campaign.year)),
                 set_piece_records=set_pieces.records_of(
-                    self.store, campaign.year, Cutoff(as_of, known_at)
+                    self.store, campaign.year, Cutoff(as_of, known_at), county
                 ),
                 escalations=tuple(escalations.open_as_of(self.store, Cutoff(as_of, known_at))),
                 reviewed=tuple(snap.states),
@@ -429,6 +463,7 @@ class SchedulingService:
         replan: bool = False,
         actor: str = "scheduling",
         source: str = "scheduling",
+        county: str | None = None,
     ) -> tuple[PlanRecord, bool]:
         """The period's plan: the stored one if it exists (unless re-planning or asked for
         another ``known_at``), otherwise a new version. True when something was written.
@@ -436,45 +471,52 @@ class SchedulingService:
         A ``known_at`` before the latest knowledge (events were recorded after it) gives
         an audit view: returned, stored only when re-planning is asked (in its own
         stream), never the current version, never opening an action."""
+        county = county_for(county)
         period = Period.parse(cadence, period_label)
-        latest = self.latest(cadence, period.label)
+        latest = self.latest(cadence, period.label, county=county)
         if latest is not None and known_at is None and not replan:
             return latest, False
         known = known_at or self.clock()
-        body, snap = self.compute_plan(cadence, period, known)
+        body, snap = self.compute_plan(cadence, period, known, county=county)
         if known_at is not None and self._before_latest_knowledge(known):
             if latest is not None and self._made_with(latest, body, known):
                 return latest, False  # the current version was made with that knowledge
             return self._audit_view(
-                cadence, period, (body, snap), known, keep=replan, attributed=(actor, source)
+                (cadence, period, county),
+                (body, snap),
+                known,
+                keep=replan,
+                attributed=(actor, source),
             )
         if latest is not None and self._unchanged(latest, body, known):
             return latest, False
         try:
-            draft = _Draft(cadence, period, body, known, snap, latest)
+            draft = _Draft(cadence, period, body, known, snap, latest, county)
             written = self._write_plan(draft, (actor, source))
         except (ConcurrencyConflict, DuplicateEventConflict):
             # Another planner wrote this period first: its version is the answer.
-            return self.get_plan(cadence, period.label), False
+            return self.get_plan(cadence, period.label, county=county), False
         if not written:
-            return latest or self.get_plan(cadence, period.label), False
+            return latest or self.get_plan(cadence, period.label, county=county), False
         self.catch_up()
-        return self.get_plan(cadence, period.label), True
+        return self.get_plan(cadence, period.label, county=county), True
 
     # -- the morning of the meeting ----------------------------------------------------
 
-    def due_for_refresh(self, cadence: str, now: datetime) -> str | None:
+    def due_for_refresh(self, cadence: str, now: datetime, county: str | None = None) -> str | None:
         """The period of ``cadence`` whose plan is to be brought up to date now: today is
         its meeting day, the cut-off (`replan_cutoff`) has passed and the meeting has not
         begun, and its latest version was made before the cut-off with the log grown
-        since (or it has no plan yet and its campaign has projects)."""
+        since (or it has no plan yet and its campaign has projects); of ``county``
+        (default: the default county)."""
+        county = county or DEFAULT_COUNTY
         period = Period.containing(cadence, now.astimezone(self.zone).date())
         window = self._refresh_window(period)
         if window is None or not window[0] <= now < window[1]:
             return None
-        latest = self.latest(cadence, period.label)
+        latest = self.latest(cadence, period.label, county=county)
         if latest is None:
-            return period.label if self.has_projects(period) else None
+            return period.label if self.has_projects(period, county) else None
         if parse_instant(latest.known_at) >= window[0]:
             return None  # already made after the cut-off
         return period.label if self._changed_since(latest.watermark or 0, now) else None
@@ -498,13 +540,14 @@ class SchedulingService:
         return None if cutoff is None else (cutoff, meeting_at)
 
     def refresh_before_meeting(
-        self, cadence: str, period_label: str
+        self, cadence: str, period_label: str, county: str | None = None
     ) -> tuple[PlanRecord | None, bool]:
-        """Re-plan the period at the cut-off before its meeting if it is still due (a new
-        version, with what changed, only when the plan changed); True when written."""
-        if self.due_for_refresh(cadence, self.clock()) != period_label:
-            return self.latest(cadence, period_label), False
-        return self.plan(cadence, period_label, replan=True, actor="scheduler")
+        """Re-plan the county's period at the cut-off before its meeting if it is still due
+        (a new version, with what changed, only when the plan changed); True when written."""
+        county = county or DEFAULT_COUNTY
+        if self.due_for_refresh(cadence, self.clock(), county) != period_label:
+            return self.latest(cadence, period_label, county=county), False
+        return self.plan(cadence, period_label, replan=True, actor="scheduler", county=county)
 
     def _before_latest_knowledge(self, known: datetime) -> bool:
         return self.store.position_known_at(known) < self.store.head().position
@@ -568,16 +611,16 @@ class SchedulingService:
 
     def _audit_view(
         self,
-        cadence: str,
-        period: Period,
+        which: tuple[str, Period, str],
         computed: tuple[dict[str, Any], Snapshot],
         known: datetime,
         *,
         keep: bool,
         attributed: tuple[str, str],
     ) -> tuple[PlanRecord, bool]:
+        cadence, period, county = which
         body, snap = computed
-        stream = f"dispatch-audit-{cadence}-{period.label}"
+        stream = county_stream(f"dispatch-audit-{cadence}-{period.label}", county)
         now = self.clock()
         version = self.store.stream_version(stream) + 1
         event = _audit_event(stream, cadence, period, body, known, snap.watermark, version, now)
@@ -596,7 +639,9 @@ class SchedulingService:
         if latest.digest == digest_of(body):
             return True
         period = Period.parse(latest.cadence, latest.period)
-        english, _ = self.compute_plan(latest.cadence, period, known, texts=LEGACY_EN)
+        english, _ = self.compute_plan(
+            latest.cadence, period, known, texts=LEGACY_EN, county=latest.county
+        )
         chair = self.config.meeting.chair  # what every level's chair was before
         variants = [english, legacy_meeting(body, chair), legacy_meeting(english, chair)]
         # A record of a set piece is news; the calendar alone is a fuller statement.
@@ -616,7 +661,7 @@ class SchedulingService:
         meeting_on = date.fromisoformat(held_on) if held_on else period.start
         as_of = Cutoff.of(as_of=meeting_on, zone=self.zone).as_of
         known_at = parse_instant(record.known_at)
-        snap = self.snapshot(as_of, known_at, with_actions=False)
+        snap = self.snapshot(as_of, known_at, with_actions=False, county=record.county)
         # The plan's campaign (a plan made before it was stated: as it would be now).
         year = record.plan.get("campaign") or self.campaign_of_period(period, known_at).year
         states = [s for s in snap.states if s.in_campaign(year)]
@@ -624,10 +669,11 @@ class SchedulingService:
             record.cadence, states, meeting_on, self.config.thresholds, campaign=year
         )
 
-    def latest(self, cadence: str, period_label: str) -> PlanRecord | None:
-        """The latest stored version, reading only that event of the stream."""
-        require_everywhere(PLANS)  # plans are of the whole deployment (not yet per county)
-        stream = f"dispatch-{cadence}-{period_label}"
+    def latest(
+        self, cadence: str, period_label: str, *, county: str | None = None
+    ) -> PlanRecord | None:
+        """The county's latest stored version, reading only that event of the stream."""
+        stream = county_stream(f"dispatch-{cadence}-{period_label}", county_for(county))
         version = self.store.stream_version(stream)
         if version == 0:
             return None
@@ -639,50 +685,71 @@ class SchedulingService:
     ) -> tuple[list[NewEvent], dict[str, int | None]]:
         cadence, period, body, latest = draft.cadence, draft.period, draft.body, draft.latest
         version = (latest.version if latest else 0) + 1
-        stream = f"dispatch-{cadence}-{period.label}"
+        stream = county_stream(f"dispatch-{cadence}-{period.label}", draft.county)
         payload = _plan_payload(cadence, period, body, draft.known, draft.snap.watermark, version)
         payload["changes"] = changes_between(latest.plan if latest else None, body)
         events = [_dispatch_planned(stream, payload, now)]
         expected: dict[str, int | None] = {stream: version - 1}
         spot = body.get("spot_check")
-        spot_stream = f"spotcheck-{period.label}"
+        spot_stream = county_stream(f"spotcheck-{period.label}", draft.county)
         if spot is not None and self.store.stream_version(spot_stream) == 0:
             events.append(_spot_check_scheduled(spot_stream, spot, period, now))
             expected[spot_stream] = 0
         return events, expected
 
     def versions(
-        self, cadence: str, period_label: str, *, must_exist: bool = True
+        self,
+        cadence: str,
+        period_label: str,
+        *,
+        must_exist: bool = True,
+        county: str | None = None,
     ) -> list[PlanRecord]:
-        require_everywhere(PLANS)  # plans are of the whole deployment (not yet per county)
+        """Every stored version of the county's plan of the period."""
         period = Period.parse(cadence, period_label)
+        stream = county_stream(f"dispatch-{cadence}-{period.label}", county_for(county))
         records = [
-            PlanRecord.of(e)
-            for e in self.store.read_stream(f"dispatch-{cadence}-{period.label}")
-            if e.type == "DispatchPlanned"
+            PlanRecord.of(e) for e in self.store.read_stream(stream) if e.type == "DispatchPlanned"
         ]
         if must_exist and not records:
             raise PlanNotFound(cadence, period.label)
         return records
 
-    def get_plan(self, cadence: str, period_label: str, version: int | None = None) -> PlanRecord:
-        require_everywhere(PLANS)  # plans are of the whole deployment (not yet per county)
+    def get_plan(
+        self,
+        cadence: str,
+        period_label: str,
+        version: int | None = None,
+        *,
+        county: str | None = None,
+    ) -> PlanRecord:
+        """A stored version of the county's plan (the latest without ``version``)."""
+        county = county_for(county)
         period = Period.parse(cadence, period_label)
         if version is None:
-            latest = self.latest(cadence, period.label)
+            latest = self.latest(cadence, period.label, county=county)
             if latest is None:
                 raise PlanNotFound(cadence, period.label)
             return latest
-        stream = f"dispatch-{cadence}-{period.label}"
+        stream = county_stream(f"dispatch-{cadence}-{period.label}", county)
         events = self.store.read_stream(stream, from_version=version, to_version=version)
         if not events:
             raise PlanNotFound(cadence, period.label, version)
         return PlanRecord.of(events[0])
 
-    def list_plans(self, cadence: str | None, period: str | None) -> list[dict[str, Any]]:
-        require_everywhere(PLANS)
+    def list_plans(
+        self, cadence: str | None, period: str | None, counties: list[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """The stored plan versions of ``counties`` (default: every county of the scope),
+        each with its ``county`` and ``county_label``."""
         self.catch_up()
-        return queries.list_plans(self.store.engine, cadence=cadence, period=period)
+        rows = queries.list_plans(
+            self.store.engine,
+            cadence=cadence,
+            period=period,
+            counties=counties if counties is not None else counties_in_scope(),
+        )
+        return [{**row, "county_label": label("county", row["county"])} for row in rows]
 
     # -- follow-up actions ------------------------------------------------------------
 
@@ -897,20 +964,32 @@ class SchedulingService:
 
     # -- the campaign calendar's set pieces ---------------------------------------------
 
-    def set_pieces(self, campaign: int | None = None) -> tuple[Campaign, list[dict[str, Any]]]:
+    def set_pieces(
+        self, campaign: int | None = None, *, county: str | None = None
+    ) -> tuple[Campaign, list[dict[str, Any]]]:
         """The campaign's set pieces (default: the current campaign's) with their state
-        today: upcoming, open, held, not held, or overdue."""
+        in the county (`county_for`) today: upcoming, open, held, not held, or overdue."""
+        county = county_for(county)
         today = self.store.clock().astimezone(self.zone).date()
         chosen = self.campaign(campaign, on=today)
-        pieces = set_pieces.calendar_of(self.store, self.config.set_pieces, chosen.year, today)
+        pieces = set_pieces.calendar_of(
+            self.store, self.config.set_pieces, chosen.year, today, county
+        )
         return chosen, pieces
 
     def record_set_piece(
-        self, code: str, record: dict[str, Any], *, actor: str = "", source: str = ""
+        self,
+        code: str,
+        record: dict[str, Any],
+        *,
+        actor: str = "",
+        source: str = "",
+        county: str | None = None,
     ) -> tuple[dict[str, Any], bool]:
         """Record a set piece held (``held_on``, ``outcome``, ``note``) or not held
         (``note``: why) in campaign ``record["campaign"]`` (default: the current one); the
         same record again changes nothing. The piece as it stands, and True when written."""
+        county = county_for(county)
         now = self.store.clock()
         year = self.campaign(record.get("campaign"), on=now.astimezone(self.zone).date()).year
         event = set_pieces.record_event(
@@ -921,11 +1000,12 @@ class SchedulingService:
             today=now.astimezone(self.zone).date(),
             zone=self.zone,
             now=now,
+            county=county,
         )
         known = self.store.get(str(event.event_id))
         if known is None:
             self.store.append([_attributed(event, actor, source)])
-        _, pieces = self.set_pieces(year)
+        _, pieces = self.set_pieces(year, county=county)
         return next(p for p in pieces if p["code"] == code), known is None
 
     # -- 现场办公 / 现场督办 --------------------------------------------------------------
@@ -975,23 +1055,38 @@ class SchedulingService:
         self.store.notify(result.last_position)
 
     def site_meeting(self, record_id: str) -> dict[str, Any]:
+        """A site meeting of a project of the current scope (another county's is not found)."""
         events = self.store.read_stream(site_meetings.site_meeting_stream(record_id))
-        if not events:
+        counties = self._project_counties()
+        if not events or events[0].payload["project_id"] not in counties:
             raise SiteMeetingNotFound(record_id)
-        return self._with_actions(events[0].payload)
+        payload = events[0].payload
+        return self._with_actions({**payload, "county": counties[payload["project_id"]]})
+
+    def _project_counties(self, county: str | None = None) -> dict[str, str]:
+        """The current scope's projects (of ``county`` only when given) and their counties."""
+        self.catch_up()
+        states = queries.current_states(self.store.engine, self.states, county)
+        return {s.project_id: s.county or DEFAULT_COUNTY for s in states}
 
     def site_meetings(
-        self, *, campaign: int | None = None, project_id: str | None = None
+        self,
+        *,
+        campaign: int | None = None,
+        project_id: str | None = None,
+        county: str | None = None,
     ) -> list[dict[str, Any]]:
-        """The site meetings of a campaign's year (default: the current campaign), latest
-        first, each decision with its action's status."""
+        """The site meetings of a campaign's year (default: the current campaign) on the
+        scope's projects (``county``'s only when given: `county_for`), latest first, each
+        with its project's county and each decision with its action's status."""
         year = self.campaign(campaign).year
-        self.catch_up()
+        counties = self._project_counties(county_for(county) if county else None)
         found = [
-            e.payload
+            {**e.payload, "county": counties[e.payload["project_id"]]}
             for e in self.store.iter_all(types=["SiteMeetingRecorded"])
             if e.payload["held_on"].startswith(f"{year}-")
             and project_id in (None, e.payload["project_id"])
+            and e.payload["project_id"] in counties
         ]
         found.sort(key=lambda p: (p["held_on"], p["record_id"]), reverse=True)
         return [self._with_actions(p) for p in found]
@@ -1249,6 +1344,7 @@ def _plan_payload(
 
 def _dispatch_planned(stream: str, payload: dict[str, Any], now: datetime) -> NewEvent:
     key = f"{payload['cadence']}|{payload['period']}|{payload['plan_version']}|{payload['digest']}"
+    key = county_stream(key, stream_county(stream)[0])  # the default county's ids as before
     prefix = "audit" if payload.get("audit") else "plan"
     return NewEvent(
         stream_id=stream,
@@ -1322,7 +1418,12 @@ def _spot_check_scheduled(
         stream_id=stream,
         type="SpotCheckScheduled",
         occurred_at=now,
-        event_id=str(uuid.uuid5(_IDS, f"spot|{period.label}|{spot['seed']}")),
+        event_id=str(
+            uuid.uuid5(
+                _IDS,
+                county_stream(f"spot|{period.label}|{spot['seed']}", stream_county(stream)[0]),
+            )
+        ),
         payload=dict(spot),
     )
 

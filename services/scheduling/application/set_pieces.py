@@ -1,5 +1,6 @@
-"""The campaign calendar's set pieces: what was recorded of each (stream
-``setpieces-<year>``), their state on a day, and the office's records of them."""
+"""The campaign calendar's set pieces: what each county recorded of each (stream
+``setpieces-<year>``, another county's ``<county>:setpieces-<year>``), their state on a
+day, and the office's records of them."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from shared.eventstore import Cutoff, EventStore, NewEvent
+from shared.tenancy import DEFAULT_COUNTY, county_stream
 
 from ..domain.errors import InvalidRecord, SetPieceNotFound
 from ..domain.set_pieces import SetPieceCalendar, SetPieceRecord, piece_entry
@@ -17,17 +19,17 @@ SET_PIECE_TYPES = ("SetPieceHeld", "SetPieceMissed")
 _IDS = uuid.UUID("0b7e4f7c-2d1a-4c55-8f3e-3a9d6c1e2b47")
 
 
-def set_piece_stream(year: int) -> str:
-    return f"setpieces-{year}"
+def set_piece_stream(year: int, county: str = DEFAULT_COUNTY) -> str:
+    return county_stream(f"setpieces-{year}", county)
 
 
 def records_of(
-    store: EventStore, year: int, cutoff: Cutoff | None = None
+    store: EventStore, year: int, cutoff: Cutoff | None = None, county: str = DEFAULT_COUNTY
 ) -> dict[str, SetPieceRecord]:
-    """What was recorded of each set piece of ``year`` under the cut-off: the latest
-    record of each code wins (a piece first recorded as not held may be held later)."""
+    """What the county recorded of each set piece of ``year`` under the cut-off: the
+    latest record of each code wins (a piece first recorded as not held may be held later)."""
     out: dict[str, SetPieceRecord] = {}
-    for event in store.read_stream(set_piece_stream(year), cutoff=cutoff):
+    for event in store.read_stream(set_piece_stream(year, county), cutoff=cutoff):
         p = event.payload
         held = event.type == "SetPieceHeld"
         out[p["code"]] = SetPieceRecord(
@@ -42,10 +44,14 @@ def records_of(
 
 
 def calendar_of(
-    store: EventStore, pieces: SetPieceCalendar, year: int, today: date
+    store: EventStore,
+    pieces: SetPieceCalendar,
+    year: int,
+    today: date,
+    county: str = DEFAULT_COUNTY,
 ) -> list[dict[str, Any]]:
-    """Every set piece of ``year`` with its state on ``today`` (as known now)."""
-    records = records_of(store, year)
+    """Every set piece of ``year`` with its state in the county on ``today`` (as known now)."""
+    records = records_of(store, year, county=county)
     return [piece_entry(p, year, records.get(p.code), today) for p in pieces.of_year(year)]
 
 
@@ -58,6 +64,7 @@ def record_event(
     today: date,
     zone: ZoneInfo,
     now: datetime,
+    county: str = DEFAULT_COUNTY,
 ) -> NewEvent:
     """The ``SetPieceHeld`` (``held_on`` given) or ``SetPieceMissed`` event of a record;
     the same record twice is the same event (its id is derived from its content)."""
@@ -81,9 +88,9 @@ def record_event(
         payload = {"code": code, "year": year, "note": record["note"]}
         occurred = now
     kind = "SetPieceHeld" if held_on is not None else "SetPieceMissed"
-    key = "|".join(f"{k}={payload[k]}" for k in sorted(payload))
+    key = county_stream("|".join(f"{k}={payload[k]}" for k in sorted(payload)), county)
     return NewEvent(
-        stream_id=set_piece_stream(year),
+        stream_id=set_piece_stream(year, county),
         type=kind,
         payload=payload,
         occurred_at=occurred if held_on is None else min(occurred, now),

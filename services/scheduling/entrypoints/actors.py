@@ -6,6 +6,7 @@ import dramatiq
 
 from shared.messaging import declare_actor
 from shared.runtime import Runtime
+from shared.tenancy import DEFAULT_COUNTY
 
 from ..readmodel import queries
 from ..wiring import SchedulingParts
@@ -19,15 +20,15 @@ def declare(runtime: Runtime) -> dict[str, dramatiq.Actor]:
             return
         service.catch_up()
 
-    def plan(cadence: str, period: str) -> None:
-        """Make the period's plan unless it exists; mark the scheduler's claim done."""
+    def plan(cadence: str, period: str, county: str = DEFAULT_COUNTY) -> None:
+        """Make the county's plan of the period unless it exists; mark the claim done."""
         parts = SchedulingParts.of(runtime)
-        parts.service.plan(cadence, period, actor="scheduler", source="scheduling")
-        parts.scheduler.mark_planned(cadence, period)
+        parts.service.plan(cadence, period, actor="scheduler", source="scheduling", county=county)
+        parts.scheduler_of(county).mark_planned(cadence, period)
 
-    def refresh(cadence: str, period: str) -> None:
-        """Bring the period's plan up to date before its meeting (only if still due)."""
-        SchedulingParts.of(runtime).service.refresh_before_meeting(cadence, period)
+    def refresh(cadence: str, period: str, county: str = DEFAULT_COUNTY) -> None:
+        """Bring the county's plan of the period up to date before its meeting (if due)."""
+        SchedulingParts.of(runtime).service.refresh_before_meeting(cadence, period, county)
 
     def alerts() -> None:
         """Derive the alerts due now into the outbox, and deliver every due one (timed)."""

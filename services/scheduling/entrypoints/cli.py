@@ -104,22 +104,27 @@ def _tick(runtime, parts, verify_tail) -> None:  # type: ignore[no-untyped-def]
     from shared.checkpointing import sign_if_due
 
     parts.service.catch_up()
-    for cadence, period in parts.scheduler.tick():
-        _planned("正在制定%s计划：%s", cadence, period)
-    for cadence, period in parts.scheduler.refresh():
-        _planned("会前更新%s计划：%s", cadence, period)
+    schedulers = parts.schedulers or (parts.scheduler,)  # one per county
+    for scheduler in schedulers:
+        whose = label("county", scheduler.county) if len(schedulers) > 1 else ""
+        for cadence, period in scheduler.tick():
+            _planned("正在制定%s%s计划：%s", cadence, period, whose)
+        for cadence, period in scheduler.refresh():
+            _planned("会前更新%s%s计划：%s", cadence, period, whose)
     for month in parts.service.record_ended_months():
         log.info("已记录%s红黄绿灯", month_text(month), extra={"month": month})
     verify_tail()  # every few minutes: /v1/chain stays cheap
     sign_if_due(runtime.store, runtime.settings)  # the daily signed checkpoint
 
 
-def _planned(message: str, cadence: str, period: str) -> None:
+def _planned(message: str, cadence: str, period: str, whose: str) -> None:
+    """``whose``: the county's name in a deployment of several counties, else empty."""
     log.info(
         message,
+        whose,
         label("cadence", cadence),
         period_text(period),
-        extra={"cadence": cadence, "period": period},
+        extra={"cadence": cadence, "period": period, "county": whose},
     )
 
 
@@ -154,21 +159,33 @@ def catch_up(obj) -> None:  # type: ignore[no-untyped-def]
     help="An RFC 3339 instant, or YYYY-MM-DD for the end of that day; default now.",
 )
 @click.option("--replan", is_flag=True, help="Write a new version if the plan changed.")
+@click.option(
+    "--county",
+    default=None,
+    help="The county whose plan it is (needed when the deployment has several).",
+)
 @click.pass_obj
-def plan(obj, cadence: str, period: str, known_at: datetime | None, replan: bool) -> None:  # type: ignore[no-untyped-def]
-    """Make (or show) a period's plan and print its version and digest."""
+def plan(  # type: ignore[no-untyped-def]
+    obj, cadence: str, period: str, known_at: datetime | None, replan: bool, county: str | None
+) -> None:
+    """Make (or show) a county's plan of a period and print its version and digest."""
+    from shared.tenancy import CountyRequired, UnknownCounty
+
     from ..domain.periods import InvalidPeriod
 
+    service = _service(obj)  # the runtime first: it configures the counties
+    several = len(_runtime(obj).settings.tenancy.counties) > 1
     try:
-        record, created = _service(obj).plan(
-            cadence, period, known_at=known_at, replan=replan, actor="cli"
+        record, created = service.plan(
+            cadence, period, known_at=known_at, replan=replan, actor="cli", county=county
         )
-    except (InvalidPeriod, ValueError) as exc:
+    except (InvalidPeriod, ValueError, CountyRequired, UnknownCounty) as exc:
         raise click.ClickException(str(exc)) from exc
     state = "新制定" if created else "已存在"
     click.echo(
-        f"{period_text(period)}{label('cadence', cadence)}计划 第{record.version}版（{state}）"
-        f" 摘要 {record.digest}"
+        f"{label('county', record.county) if several else ''}"
+        f"{period_text(period)}{label('cadence', cadence)}计划"
+        f" 第{record.version}版（{state}） 摘要 {record.digest}"
     )
 
 

@@ -27,7 +27,7 @@ from shared.eventstore import (
     save_checkpoint,
 )
 from shared.history import AMENDMENTS
-from shared.tenancy import DEFAULT_COUNTY
+from shared.tenancy import DEFAULT_COUNTY, stream_county
 
 from ..domain.duban import stage_after, step_note
 from ..domain.project import ProjectState, apply, effective_facts, fold
@@ -337,6 +337,7 @@ def _plan_recorded(conn: Connection, event: RecordedEvent) -> None:
     conn.execute(
         dialect_insert(plans)
         .values(
+            county=stream_county(event.stream_id)[0],
             cadence=p["cadence"],
             period=p["period"],
             version=p["plan_version"],
@@ -348,7 +349,7 @@ def _plan_recorded(conn: Connection, event: RecordedEvent) -> None:
             global_position=event.global_position,
             recorded_at=event.recorded_at,
         )
-        .on_conflict_do_nothing(index_elements=["cadence", "period", "version"])
+        .on_conflict_do_nothing(index_elements=["county", "cadence", "period", "version"])
     )
 
 

@@ -19,7 +19,7 @@ from shared.db import reader
 from shared.events import PROJECT_EVENT_TYPES, is_project_stream, project_id_of
 from shared.eventstore import Cutoff, EventStore, RecordedEvent, checkpoint_of
 from shared.history import AMENDMENTS, Amendments
-from shared.tenancy import DEFAULT_COUNTY, admits, current_scope, where_scoped
+from shared.tenancy import DEFAULT_COUNTY, admits, current_scope
 
 from ..domain.periods import Period
 from ..domain.plan import OpenAction
@@ -40,10 +40,15 @@ class StateCache:
     def __init__(self) -> None:
         self._states: dict[str, tuple[int, ProjectState]] = {}
 
-    def load(self, engine: Engine) -> list[ProjectState]:
-        """The current scope's project states (the cache holds every county's)."""
+    def load(self, engine: Engine, county: str | None = None) -> list[ProjectState]:
+        """The current scope's project states (the cache holds every county's); with
+        ``county``, that county's only, read by the read model's county column (one
+        county's board or plan does not read every county's projects)."""
+        query = select(projects.c.project_id, projects.c.position)
+        if county is not None:
+            query = query.where(projects.c.county == county)
         with reader(engine).connect() as conn:
-            positions = dict(conn.execute(select(projects.c.project_id, projects.c.position)).all())
+            positions = dict(conn.execute(query).all())
             stale = [pid for pid, pos in positions.items() if self._position(pid) != pos]
             for start in range(0, len(stale), 1000):
                 rows = conn.execute(
@@ -53,7 +58,12 @@ class StateCache:
                 )
                 for pid, position, text in rows:
                     self._states[pid] = (position, ProjectState.from_dict(orjson.loads(text)))
-        for pid in set(self._states) - set(positions):
+        gone = [
+            pid
+            for pid, (_, state) in self._states.items()
+            if pid not in positions and (county is None or _county(state) == county)
+        ]
+        for pid in gone:
             del self._states[pid]
         return in_scope(self._states[pid][1] for pid in sorted(positions))
 
@@ -62,8 +72,20 @@ class StateCache:
         return cached[0] if cached is not None else None
 
 
-def current_states(engine: Engine, cache: StateCache | None = None) -> list[ProjectState]:
-    return (cache or StateCache()).load(engine)
+def current_states(
+    engine: Engine, cache: StateCache | None = None, county: str | None = None
+) -> list[ProjectState]:
+    """The current scope's projects (of ``county`` only when given)."""
+    return (cache or StateCache()).load(engine, county)
+
+
+def _county(state: ProjectState) -> str:
+    return state.county or DEFAULT_COUNTY
+
+
+def of_county(states: Iterable[ProjectState], county: str | None) -> list[ProjectState]:
+    """The states of ``county`` (all of them when None)."""
+    return [s for s in states if county is None or _county(s) == county]
 
 
 def latest_business_time(engine: Engine) -> datetime | None:
@@ -96,20 +118,24 @@ def in_scope(states: Iterable[ProjectState]) -> list[ProjectState]:
     return [s for s in states if admits(s.county)]
 
 
-def _scoped(query: Any) -> Any:
+def _scoped(query: Any, county: str | None = None) -> Any:
     """An actions query limited to the actions of the current scope's projects, and of
     its counties' units (an inspection finding about a unit alone hangs on
-    ``unit:<digest>``, another county's on ``unit:<county>:<digest>``)."""
+    ``unit:<digest>``, another county's on ``unit:<county>:<digest>``); of ``county``'s
+    only when given."""
     scope = current_scope()
-    if scope.everywhere:
+    counties = sorted(scope.counties)
+    if county is not None:
+        counties = [county] if scope.admits(county) else []
+    elif scope.everywhere:
         return query
-    own = where_scoped(select(projects.c.project_id), projects.c.county)
+    own = select(projects.c.project_id).where(projects.c.county.in_(counties))
     units = [
-        actions.c.project_id.startswith(f"unit:{county}:", autoescape=True)
-        for county in sorted(scope.counties)
-        if county != DEFAULT_COUNTY
+        actions.c.project_id.startswith(f"unit:{code}:", autoescape=True)
+        for code in counties
+        if code != DEFAULT_COUNTY
     ]
-    if DEFAULT_COUNTY in scope.counties:
+    if DEFAULT_COUNTY in counties:
         key = actions.c.project_id
         units.append(and_(key.startswith("unit:"), ~key.like("unit:%:%")))
     return query.where(or_(actions.c.project_id.in_(own), *units))
@@ -119,11 +145,10 @@ def _is_project(event: RecordedEvent) -> bool:
     return is_project_stream(event.stream_id)
 
 
-def current_open_actions(engine: Engine) -> list[OpenAction]:
+def current_open_actions(engine: Engine, county: str | None = None) -> list[OpenAction]:
+    query = select(actions).where(actions.c.status == "open").order_by(actions.c.action_id)
     with reader(engine).connect() as conn:
-        rows = conn.execute(
-            _scoped(select(actions).where(actions.c.status == "open").order_by(actions.c.action_id))
-        ).all()
+        rows = conn.execute(_scoped(query, county)).all()
     return [open_action_of(row._asdict()) for row in rows]
 
 
@@ -240,14 +265,20 @@ def action_statuses(store: Any, action_ids: list[str]) -> dict[str, str | None]:
     return {action_id: found.get(action_id) for action_id in action_ids}
 
 
-def list_plans(engine: Engine, *, cadence: str | None, period: str | None) -> list[dict[str, Any]]:
-    query = select(plans).order_by(plans.c.cadence, plans.c.period, plans.c.version)
+def list_plans(
+    engine: Engine, *, cadence: str | None, period: str | None, counties: list[str]
+) -> list[dict[str, Any]]:
+    """The stored plan versions of ``counties``, by county (in that order), cadence,
+    period and version."""
+    order = {county: i for i, county in enumerate(counties)}
+    query = select(plans).where(plans.c.county.in_(counties))
     if cadence:
         query = query.where(plans.c.cadence == cadence)
     if period:
         query = query.where(plans.c.period == period)
     with reader(engine).connect() as conn:
-        return [row._asdict() for row in conn.execute(query)]
+        rows = [row._asdict() for row in conn.execute(query)]
+    return sorted(rows, key=lambda r: (order[r["county"]], r["cadence"], r["period"], r["version"]))
 
 
 def open_action_of(row: dict[str, Any]) -> OpenAction:

@@ -72,6 +72,7 @@ projection insert with ON CONFLICT DO NOTHING, and this key decides who holds th
 plans = Table(
     "scheduling_plans",
     metadata,
+    Column("county", String(64), primary_key=True, server_default=DEFAULT_COUNTY),
     Column("cadence", String(10), primary_key=True),
     Column("period", String(10), primary_key=True),
     Column("version", Integer, primary_key=True),
@@ -83,17 +84,21 @@ plans = Table(
     Column("global_position", BigInteger, nullable=False),
     Column("recorded_at", UTCDateTime, nullable=False),
 )
+"""Each county's stored plan versions (``county`` from the plan's stream name,
+`shared.tenancy.county_stream`)."""
 
 plan_runs = Table(
     "scheduling_plan_runs",
     metadata,
+    Column("county", String(64), primary_key=True, server_default=DEFAULT_COUNTY),
     Column("cadence", String(10), primary_key=True),
     Column("period", String(10), primary_key=True),
     Column("claimed_at", UTCDateTime, nullable=False),
     Column("claimed_by", String(200), nullable=False),
     Column("planned_at", UTCDateTime),
 )
-"""The scheduler's claims: the primary key lets exactly one scheduler claim a period."""
+"""The scheduler's claims: the primary key lets exactly one scheduler claim a county's
+period."""
 
 # -- alerts to the people responsible (docs/alerts.md) ----------------------------------
 
