@@ -194,7 +194,9 @@ def holder_scorecard(assessment_id: str, kind: str, name: str):  # type: ignore[
         (projects[pid], holder["weights"].get(pid)) for pid in holder["projects"] if pid in projects
     ]
     admonishments = (
-        accountability.of_year(gateway().store, record["year"], name) if kind == "units" else []
+        accountability.of_year(gateway().store, record["year"], name, county=record["county"])
+        if kind == "units"
+        else []
     )
     return page(
         "holder",

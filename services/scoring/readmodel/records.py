@@ -9,6 +9,7 @@ from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from shared.eventstore import now_utc
+from shared.tenancy import admits, where_scoped
 
 from .tables import assessments, jobs, verifications
 
@@ -23,9 +24,11 @@ class Records:
     # -- jobs ------------------------------------------------------------------------
 
     def job(self, job_id: str) -> dict[str, Any] | None:
+        """The job, if it is of a county the request sees (another county's does not
+        exist for it)."""
         with self.engine.connect() as conn:
             row = conn.execute(select(jobs).where(jobs.c.job_id == job_id)).first()
-        return row._asdict() if row is not None else None
+        return row._asdict() if row is not None and admits(row.county) else None
 
     def create_job(self, job: dict[str, Any]) -> bool:
         """Insert the job unless one with its key exists; True when it was new."""
@@ -67,8 +70,10 @@ class Records:
             )
 
     def jobs(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The latest jobs of the request's counties."""
+        query = where_scoped(select(jobs), jobs.c.county)
         with self.engine.connect() as conn:
-            rows = conn.execute(select(jobs).order_by(jobs.c.created_at.desc()).limit(limit))
+            rows = conn.execute(query.order_by(jobs.c.created_at.desc()).limit(limit))
             return [r._asdict() for r in rows]
 
     # -- assessments -----------------------------------------------------------------
@@ -106,18 +111,24 @@ class Records:
             row = conn.execute(
                 select(*columns).where(assessments.c.assessment_id == assessment_id)
             ).first()
-        if row is None:
+        if row is None or not admits(row.county):
             return None
         record = row._asdict()
         if with_result and parsed:
             record["result"] = json.loads(record["result"])
         return record
 
-    def assessments(self, year: int | None = None) -> list[dict[str, Any]]:
+    def assessments(
+        self, year: int | None = None, county: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The assessments of the request's counties (of one, if named)."""
         columns = [c for c in assessments.c if c.name != "result"]
-        query = select(*columns).order_by(assessments.c.created_at)
+        query = where_scoped(select(*columns), assessments.c.county)
+        query = query.order_by(assessments.c.created_at)
         if year is not None:
             query = query.where(assessments.c.year == year)
+        if county is not None:
+            query = query.where(assessments.c.county == county)
         with self.engine.connect() as conn:
             return [r._asdict() for r in conn.execute(query)]
 
