@@ -181,6 +181,7 @@ def configure(tenancy: Tenancy) -> None:
     (called when the runtime is built)."""
     _process["everywhere"] = tenancy.everywhere()
     _process["counties"] = tenancy.counties
+    _process["targets"] = tenancy.targets
     configure_labels("county", {c: tenancy.name(c) for c in tenancy.counties})
 
 
@@ -307,6 +308,19 @@ def county_for(requested: str | None) -> str:
     if len(scope.counties) == 1:
         return next(iter(scope.counties))
     raise CountyRequired(scope.counties)
+
+
+def county_targets(county: str) -> Mapping[str, Any] | None:
+    """The campaign targets configured for ``county`` (``Tenancy.targets``), or None: its
+    campaign's."""
+    found: Mapping[str, Mapping[str, Any]] = _process.get("targets") or {}
+    return found.get(county)
+
+
+def deployment_counties() -> tuple[str, ...]:
+    """Every county of the deployment, in the hierarchy's order."""
+    counties: tuple[str, ...] = _process["counties"]
+    return counties
 
 
 def counties_in_scope() -> list[str]:

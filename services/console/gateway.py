@@ -13,6 +13,7 @@ from shared.eventstore.clocks import as_instant
 from shared.eventstore.status import latest_verification_job, request_verification
 from shared.messaging import send_or_leave
 from shared.runtime import Runtime
+from shared.tenancy import DEFAULT_COUNTY
 
 from ..registry.application.submissions import Submission
 from ..registry.wiring import RegistryParts
@@ -88,11 +89,23 @@ class Services:
     # -- scoring ----------------------------------------------------------------------
 
     def start_assessment(
-        self, year: int, as_of: date | None, known_at: date | None, requested_by: str
+        self,
+        year: int,
+        as_of: date | None,
+        known_at: date | None,
+        requested_by: str,
+        county: str = DEFAULT_COUNTY,
     ) -> dict[str, Any]:
-        """The API's POST /v1/assessments: find or create the job and send it to a worker."""
+        """The API's POST /v1/assessments: find or create ``county``'s job and send it to a
+        worker."""
         request = assessments.request_for(
-            self.store, year, as_of=as_of, known_at=known_at, rulebook_version=None, zone=self.zone
+            self.store,
+            year,
+            as_of=as_of,
+            known_at=known_at,
+            rulebook_version=None,
+            zone=self.zone,
+            county=county,
         )
         job, created = assessments.submit(self.records, request, requested_by=requested_by)
         if jobs.needs_sending(job, created):

@@ -18,9 +18,9 @@ from .wiring import ScoringParts
 MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
 
 errors.register()
-for _blueprint in (routes.blp, verifications.blp, accountability_routes.blp):
-    # The year-end assessment is of the whole deployment until it is kept per county.
-    deployment_wide(_blueprint.name, "年终考核")
+# The year-end assessment is kept per county (docs/tenancy.md); the rulebook adopted is
+# the deployment's, for every county's assessments.
+deployment_wide("scoring.adopt_rulebook", "考核细则")
 
 
 def register_routes(api: Api, runtime: Runtime) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import date
 
 import pytest
 from argon2 import PasswordHasher
@@ -12,11 +13,15 @@ from argon2 import PasswordHasher
 from services.composition import create_app, runtime_for
 from services.console.accounts import Accounts
 from shared.tenancy import DEFAULT_COUNTY, Tenancy, configure
-from tests.e2e.test_tenancy import HIERARCHY, _register
+from tests.e2e.test_tenancy import HIERARCHY, YEAR, _register
 
-from .conftest import PASSWORD, sign_in
+from .conftest import PASSWORD, csrf_of, sign_in
 
-ACCOUNTS = {"clerk-a": ("office", DEFAULT_COUNTY), "city-1": ("viewer", "c1")}
+ACCOUNTS = {
+    "clerk-a": ("office", DEFAULT_COUNTY),
+    "city-1": ("viewer", "c1"),
+    "city-office": ("office", "c1"),
+}
 
 
 @pytest.fixture
@@ -73,8 +78,77 @@ def test_a_city_account_sees_its_counties_ranked(app):
 def test_whole_deployment_pages_are_refused_to_one_county(app):
     client = _client(app, "clerk-a")
     menu = client.get("/").text
-    assert "考核" not in menu and "审计" not in menu and "项目" in menu
-    for path in ("/assessments", "/audit", "/dispatch"):
+    assert "审计" not in menu and "项目" in menu
+    for path in ("/audit", "/dispatch"):
         page = client.get(path)
         assert page.status_code == 403, path
         assert "涵盖全部县" in page.text, path
+
+
+def _assess(app, county: str) -> str:
+    """County ``county``'s assessment, run here (no worker): its id."""
+    from services.scoring.application import assessments
+    from services.scoring.readmodel.records import Records
+
+    runtime = app.extensions["gongjian.runtime"]
+    records = Records(runtime.engine)
+    request = assessments.request_for(
+        runtime.store,
+        YEAR,
+        as_of=date(YEAR, 6, 30),
+        known_at=None,
+        rulebook_version=None,
+        zone=runtime.settings.zone,
+        county=county,
+    )
+    job, _ = assessments.submit(records, request)
+    done = assessments.run(runtime.store, records, job["job_id"], runtime.settings.zone)
+    assert done is not None
+    return done["assessment_id"]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_office_account_assesses_its_own_county(app):
+    mine, theirs = _assess(app, DEFAULT_COUNTY), _assess(app, "b")
+    client = _client(app, "clerk-a")
+    assert "考核" in client.get("/").text
+    listing = client.get("/assessments").text
+    assert mine[:12] in listing and theirs[:12] not in listing
+    assert 'name="county"' not in listing  # its own county: nothing to choose
+    assert client.get(f"/assessments/{theirs}").status_code == 404
+    page = client.get(f"/assessments/{mine}").text
+    assert "甲县项目" in page and "乙县绝密项目" not in page
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_city_account_chooses_the_county(app):
+    mine, theirs = _assess(app, DEFAULT_COUNTY), _assess(app, "b")
+    client = _client(app, "city-office")
+    listing = client.get("/assessments").text
+    assert mine[:12] in listing and theirs[:12] in listing and "乙县" in listing
+    assert "丙县" not in listing  # another city's county is not offered
+    narrowed = client.get("/assessments?county=b").text
+    assert theirs[:12] in narrowed and mine[:12] not in narrowed
+    token = csrf_of(listing)
+    asked = {"csrf_token": token, "year": str(YEAR), "as_of": f"{YEAR}-06-30"}
+    refused = client.post("/assessments", data=asked)
+    assert refused.status_code == 422 and "请用 county 指明" in refused.text
+    started = client.post("/assessments", data={**asked, "county": "b"})
+    assert started.status_code == 302 and "/assessments/jobs/" in started.headers["Location"]
+    beyond = client.post("/assessments", data={**asked, "county": "d"})
+    assert beyond.status_code == 403
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_roll_up_page_ranks_the_citys_assessments(app):
+    client = _client(app, "city-1")
+    html = client.get("/rollup").text
+    assert "年度考核排名" in html and "尚无已发布的考核结果：甲县、乙县" in html
+    _assess(app, "b")
+    office = _client(app, "city-office")
+    drafts = office.get("/rollup?basis=latest").text
+    assert 'id="assessment-ranking"' in drafts and "尚无考核结果：甲县" in drafts
+    assert "乙县</a>" in drafts and "草稿" in drafts
+    assert "丙县" not in drafts
+    viewer = client.get("/rollup?basis=latest").text  # a viewer: published only
+    assert "尚无已发布的考核结果：甲县、乙县" in viewer

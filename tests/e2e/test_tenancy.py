@@ -247,7 +247,7 @@ def test_a_county_office_rolls_up_only_itself(counties, auth):
         ("GET", "/v1/export"),
         ("GET", "/v1/plans"),
         ("POST", "/v1/plans"),
-        ("GET", "/v1/assessments"),
+        ("POST", "/v1/rulebooks"),
         ("GET", "/v1/documents"),
         ("GET", "/v1/tokens"),
     ],

@@ -1,7 +1,11 @@
 """考核: assessment runs, starting one and watching its progress, the ranking by category
 with grades and vetoes, scorecards whose lines link to their events, and the difference
 between two runs line by line. Drafts are marked 草稿 and shown to the office, auditors
-and the approver, who signs them off (审定) here; viewers see published results only."""
+and the approver, who signs them off (审定) here; viewers see published results only.
+
+Many counties: a county's account works in its county; a city's or the province's sees
+the runs of its counties (a selector, ``?county=``, narrows them to one) and names the
+county it starts an assessment for."""
 
 from __future__ import annotations
 
@@ -11,6 +15,15 @@ from typing import Any
 from flask import abort, jsonify, redirect, request, url_for
 
 from shared.eventstore import now_utc
+from shared.i18n import label
+from shared.tenancy import (
+    CountyRequired,
+    UnknownCounty,
+    counties_in_scope,
+    county_for,
+    current_scope,
+    deployment_counties,
+)
 
 from ...scoring.application import accountability, publication, verification
 from ...scoring.domain.errors import (
@@ -44,12 +57,18 @@ def _assessment(assessment_id: str) -> dict[str, Any]:
     return record
 
 
-def _runs(year: int | None) -> list[dict[str, Any]]:
-    """The stored assessments with where each stands; a viewer's without the drafts."""
-    runs = gateway().records.assessments(year)
+def _runs(year: int | None, county: str | None = None) -> list[dict[str, Any]]:
+    """The stored assessments of the scope (of ``county``, if named) with where each
+    stands; a viewer's without the drafts."""
+    runs = gateway().records.assessments(year, county)
     for run in runs:
         run["publication"] = publication.standing(gateway().store, run)
     return [r for r in runs if _reads_drafts() or r["publication"]["state"] != "draft"]
+
+
+def _where(county: str) -> str:
+    """The county named before a page's title, in a deployment of many counties."""
+    return f"{label('county', county)} " if len(deployment_counties()) > 1 else ""
 
 
 def job_progress(job: dict[str, Any]) -> dict[str, Any]:
@@ -63,6 +82,8 @@ def job_progress(job: dict[str, Any]) -> dict[str, Any]:
         "total": total,
         "assessment_id": job["assessment_id"],
         "error": job["error"],
+        "county": job.get("county"),
+        "county_label": label("county", job.get("county") or "default"),
     }
 
 
@@ -71,12 +92,22 @@ def job_progress(job: dict[str, Any]) -> dict[str, Any]:
 def assessments():  # type: ignore[no-untyped-def]
     services = gateway()
     today = now_utc().astimezone(services.zone).date()
+    choices = counties_in_scope()
+    chosen = request.args.get("county") or None
+    if chosen is not None and chosen not in choices:
+        chosen = None  # not a county of this account's: every county of it
+    jobs = [job_progress(j) for j in services.records.jobs(limit=20)] if _reads_drafts() else []
     return page(
         "assessments",
         "考核",
-        runs=_runs(None),
-        jobs=[job_progress(j) for j in services.records.jobs(limit=20)] if _reads_drafts() else [],
+        runs=_runs(None, chosen),
+        jobs=[j for j in jobs if chosen is None or j["county"] == chosen],
         year=services.campaign_year(today),
+        many=len(deployment_counties()) > 1,
+        counties=[(c, label("county", c)) for c in choices]
+        if current_scope().county is None
+        else [],
+        chosen=chosen,
     )
 
 
@@ -89,7 +120,11 @@ def start_assessment():  # type: ignore[no-untyped-def]
     if year is None or not 2000 <= year <= 2100:
         return page("error", "考核", status=422, detail="请填写考核年度"), 422
     as_of, known_at = day_argument("as_of", form=True), day_argument("known_at", form=True)
-    job = gateway().start_assessment(year, as_of, known_at, user.username)
+    try:
+        county = county_for(request.form.get("county") or None)
+    except (CountyRequired, UnknownCounty) as exc:
+        return page("error", "考核", status=422, detail=str(exc)), 422
+    job = gateway().start_assessment(year, as_of, known_at, user.username, county)
     return redirect(url_for("console.assessment_job", job_id=job["job_id"]))
 
 
@@ -122,10 +157,12 @@ def assessment(assessment_id: str):  # type: ignore[no-untyped-def]
     by_category: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for project in sorted(result["projects"], key=lambda p: p["rank"]):
         by_category[project["category"]].append(project)
-    others = [r for r in _runs(record["year"]) if r["assessment_id"] != assessment_id]
+    others = [
+        r for r in _runs(record["year"], record["county"]) if r["assessment_id"] != assessment_id
+    ]
     return page(
         "assessment",
-        f"{record['year']}年度考核",
+        _where(record["county"]) + f"{record['year']}年度考核",
         record=record,
         result=result,
         by_category=dict(by_category),
@@ -194,7 +231,9 @@ def holder_scorecard(assessment_id: str, kind: str, name: str):  # type: ignore[
         (projects[pid], holder["weights"].get(pid)) for pid in holder["projects"] if pid in projects
     ]
     admonishments = (
-        accountability.of_year(gateway().store, record["year"], name) if kind == "units" else []
+        accountability.of_year(gateway().store, record["year"], name, county=record["county"])
+        if kind == "units"
+        else []
     )
     return page(
         "holder",

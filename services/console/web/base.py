@@ -75,17 +75,7 @@ WHOLE_DEPLOYMENT = {
         "admin_integration_create",
         "admin_integration_change",
     ),
-    "年终考核": (
-        "assessments",
-        "start_assessment",
-        "assessment_job",
-        "assessment_job_json",
-        "assessment",
-        "approve_assessment",
-        "scorecard",
-        "holder_scorecard",
-        "assessment_diff",
-    ),
+    # 年终考核 is kept per county (docs/tenancy.md): its pages are a county's or the scope's.
     "全量日志审计": ("audit", "verify", "export"),
     "调度计划": ("dispatch", "plan", "document_download", "document_issue", "plan_now"),
     "规定动作与现场会": ("record_set_piece", "record_site_meeting"),

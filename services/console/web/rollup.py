@@ -1,17 +1,22 @@
 """县区汇总: a city's or province's counties ranked, with their totals against targets
-(the API's ``GET /v1/rollup/board``; a county's office has its own overview instead)."""
+(the API's ``GET /v1/rollup/board``; a county's office has its own overview instead), and
+their year-end assessments ranked by score (``GET /v1/rollup/assessments``): the
+published ones, or the latest drafts included (``?basis=latest``, for those who read
+drafts); the counties without one are named."""
 
 from __future__ import annotations
 
-from flask import abort, current_app
+from flask import abort, current_app, request
 
 from shared.eventstore import now_utc
 from shared.tenancy import current_scope
 
-from .base import bp, gateway, page, signed_in
+from ...scoring.application import county_rollup
+from .base import bp, current_user, gateway, page, signed_in
 from .clocks import clocks_from_request
 
 READERS = ("office", "auditor", "approver", "viewer")
+DRAFT_READERS = ("office", "auditor", "approver")
 
 
 @bp.get("/rollup")
@@ -28,4 +33,16 @@ def rollup():  # type: ignore[no-untyped-def]
         tenancy, clocks.cutoff.as_of, clocks.cutoff.known_at, clocks.year
     )
     title = f"{tenancy.name(current_scope().tenant.code)}县区汇总"
-    return page("rollup", title, body=body, clocks=clocks, keep={})
+    user = current_user()
+    drafts = user is not None and user.has(*DRAFT_READERS)
+    basis = "latest" if drafts and request.args.get("basis") == "latest" else "published"
+    assessed = county_rollup.rollup(services.store, services.records, clocks.year, basis)
+    return page(
+        "rollup",
+        title,
+        body=body,
+        clocks=clocks,
+        keep={"basis": basis} if basis != "published" else {},
+        assessed=assessed,
+        drafts=drafts,
+    )

@@ -1,5 +1,6 @@
 """诫勉谈话 (plan 2: 对主要负责人实行诫勉谈话): a unit's principal admonished, recorded as
-`PrincipalAdmonished` on the year's ``accountability-<year>`` stream — who (the unit and
+`PrincipalAdmonished` on the year's ``accountability-<year>`` stream (a county's own:
+``<county>:accountability-<year>``, `shared.tenancy.county_stream`) — who (the unit and
 its principal), when, by whom, why. The record is the office's; the unit's history and
 the 考核通报 show it."""
 
@@ -12,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from shared.eventstore import EventStore, NewEvent, format_instant
+from shared.tenancy import DEFAULT_COUNTY, county_stream
 
 _NAMESPACE = uuid.UUID("6a1d7c3e-2f54-4b8a-9e0d-7c5b3a1f2e94")
 
@@ -36,8 +38,8 @@ class Admonishment:
         return asdict(self)
 
 
-def stream_of(year: int) -> str:
-    return f"accountability-{year}"
+def stream_of(year: int, county: str | None = DEFAULT_COUNTY) -> str:
+    return county_stream(f"accountability-{year}", county)
 
 
 def record(
@@ -48,6 +50,7 @@ def record(
     actor: str,
     source: str,
     zone: ZoneInfo,
+    county: str = DEFAULT_COUNTY,
 ) -> tuple[Admonishment, bool]:
     """Append the admonishment (its ``admonishment_id``, or a new one, is the idempotency
     key: the same again is stored once): (the admonishment, newly recorded)."""
@@ -66,22 +69,30 @@ def record(
     appended = store.append(
         [
             NewEvent(
-                stream_id=stream_of(year),
+                stream_id=stream_of(year, county),
                 type="PrincipalAdmonished",
                 payload=body,
                 occurred_at=datetime.combine(held_on, datetime.min.time(), zone),
-                event_id=str(uuid.uuid5(_NAMESPACE, f"{year}:{key}")),
+                event_id=str(uuid.uuid5(_NAMESPACE, _key(year, key, county))),
                 source=source,
                 actor=actor,
             )
         ]
     )
-    found = next(a for a in of_year(store, year) if a.admonishment_id == key)
+    found = next(a for a in of_year(store, year, county=county) if a.admonishment_id == key)
     return found, not appended.duplicate
 
 
-def of_year(store: EventStore, year: int, unit: str | None = None) -> list[Admonishment]:
-    """The year's admonishments in the order recorded (of one unit, if named)."""
+def _key(year: int, key: str, county: str) -> str:
+    """The event id's name: the default county's as before tenancy."""
+    return f"{year}:{key}" if county == DEFAULT_COUNTY else f"{county}:{year}:{key}"
+
+
+def of_year(
+    store: EventStore, year: int, unit: str | None = None, county: str | None = DEFAULT_COUNTY
+) -> list[Admonishment]:
+    """``county``'s admonishments of the year in the order recorded (of one unit, if
+    named)."""
     return [
         Admonishment(
             **{k: e.payload.get(k) for k in _PAYLOAD},
@@ -89,7 +100,7 @@ def of_year(store: EventStore, year: int, unit: str | None = None) -> list[Admon
             recorded_at=format_instant(e.recorded_at),
             position=e.global_position,
         )
-        for e in store.read_stream(stream_of(year))
+        for e in store.read_stream(stream_of(year, county))
         if e.type == "PrincipalAdmonished" and (unit is None or e.payload["unit"] == unit)
     ]
 

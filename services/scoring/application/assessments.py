@@ -1,9 +1,15 @@
 """Assessment jobs: submit one (idempotent by its key), run it (safe to run again).
 
 A job's key is the hash of what was asked (year, rulebook version, ``as_of``,
-``known_at``), so asking twice gives the same job and a retried job the same
+``known_at``, and the county unless it is the default one), so asking twice gives the same job and a retried job the same
 assessment and the same ``AssessmentComputed`` event (its id derives from the key).
 The computed assessment is a draft until it is signed off (publication.py).
+
+Many counties (docs/tenancy.md): an assessment is of one county. Its job replays the log
+once and scores only that county's projects (`domain.counties`), against the county's
+own targets where configured; its records are kept on the county's streams
+(`shared.tenancy.county_stream`). The default county's keys, streams and digests are
+those of before tenancy, and a one-county deployment replays exactly as before.
 """
 
 from __future__ import annotations
@@ -12,13 +18,13 @@ import gc
 import hashlib
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from shared.campaign import CARRIED_OVER, campaign_for_year
+from shared.campaign import CARRIED_OVER, Targets, campaign_for_year
 from shared.campaign_log import defined_campaigns
 from shared.events import PROJECT_EVENT_TYPES, project_id_of
 from shared.eventstore import (
@@ -33,8 +39,10 @@ from shared.eventstore import (
     parse_instant,
 )
 from shared.history import AMENDMENTS, Amendments
+from shared.tenancy import DEFAULT_COUNTY, county_stream, county_targets, deployment_counties
 
 from ..domain.colours import MONTH_COLOURS
+from ..domain.counties import CountySplit
 from ..domain.explanations import LEGACY_EN, ZH
 from ..domain.replay import Event, Replay, carried_over
 from ..domain.rulebook import DEFAULT_REPORT_DUE_DAY, Rulebook
@@ -56,6 +64,7 @@ class AssessmentRequest:
     as_of: datetime
     known_at: datetime
     rulebook_version: str | None = None
+    county: str = DEFAULT_COUNTY
 
     @classmethod
     def of(
@@ -88,6 +97,8 @@ class AssessmentRequest:
             "known_at": format_instant(self.known_at),
             "rulebook_version": self.rulebook_version,
         }
+        if self.county != DEFAULT_COUNTY:  # the default county's keys are as before
+            asked["county"] = self.county
         return hashlib.sha256(canonical_json(asked).encode()).hexdigest()[:32]
 
 
@@ -103,12 +114,14 @@ def request_for(
     known_at: datetime | date | None,
     rulebook_version: str | None,
     zone: ZoneInfo,
+    county: str = DEFAULT_COUNTY,
 ) -> AssessmentRequest:
-    """The request, its default ``as_of`` the day after the December report deadline that
+    """The request (of ``county``), its default ``as_of`` the day after the December report deadline that
     the rulebook in force at ``known_at`` names."""
     asked = AssessmentRequest.of(
         year, as_of=as_of, known_at=known_at, rulebook_version=rulebook_version, zone=zone
     )
+    asked = replace(asked, county=county)
     if as_of is not None:
         return asked
     rulebook = rulebooks.in_force(store, store.position_known_at(asked.known_at), rulebook_version)
@@ -133,6 +146,7 @@ def submit(
             "as_of": format_instant(request.as_of),
             "known_at": format_instant(request.known_at),
             "requested_by": requested_by,
+            "county": request.county,
         }
     )
     job = records.job(job_id)
@@ -162,11 +176,51 @@ def compute(
     *,
     progress: Progress | None = None,
     texts: str = ZH,
+    county: str = DEFAULT_COUNTY,
 ) -> dict[str, Any]:
-    """Replay the log up to ``watermark`` and return the assessment record with its digest;
-    the lines are explained in the wording ``texts``."""
+    """Replay the log up to ``watermark`` and return ``county``'s assessment record with
+    its digest; the lines are explained in the wording ``texts``."""
+    asked = (store, year, as_of, known_at, watermark, rulebook, zone)
+    return next(iter(compute_counties(*asked, [county], progress=progress, texts=texts)))[1]
+
+
+def compute_counties(
+    store: EventStore,
+    year: int,
+    as_of: datetime,
+    known_at: datetime,
+    watermark: int,
+    rulebook: Rulebook,
+    zone: ZoneInfo,
+    counties: Iterable[str],
+    *,
+    progress: Progress | None = None,
+    texts: str = ZH,
+) -> Iterable[tuple[str, dict[str, Any]]]:
+    """Each county's assessment record (county, record), from one replay of the log (the
+    province's run over every county reads the log once)."""
     head_hash = _chain_head(store, watermark)
-    scored = _replay(store, year, as_of, zone, watermark, rulebook, progress, texts)
+    counties = list(counties)
+    results = _replay(store, year, as_of, zone, watermark, rulebook, progress, texts, counties)
+    for county in counties:
+        yield (
+            county,
+            _record(
+                results.pop(county), year, as_of, known_at, rulebook, watermark, head_hash, county
+            ),
+        )
+
+
+def _record(
+    scored: dict[str, Any],
+    year: int,
+    as_of: datetime,
+    known_at: datetime,
+    rulebook: Rulebook,
+    watermark: int,
+    head_hash: str,
+    county: str,
+) -> dict[str, Any]:
     summary = summary_of(scored)
     asked = {
         "year": year,
@@ -175,12 +229,15 @@ def compute(
         "rulebook_version": rulebook.version,
         "rulebook_hash": rulebook.hash,
     }
+    if county != DEFAULT_COUNTY:  # sealed with the rest; the default county's as before
+        asked["county"] = county
     head = {"position": watermark, "hash": head_hash}
     result_text = canonical_json({"assessment": {**asked, "chain_head": head}, **scored})
     del scored  # the text is all that is kept: halve the peak for a large result
     result_hash, digest = seal(rulebook.hash, watermark, head_hash, result_text)
     return {
         **asked,
+        "county": county,
         "chain_head_position": watermark,
         "chain_head_hash": head_hash,
         "result_hash": result_hash,
@@ -203,14 +260,22 @@ def summary_of(result: dict[str, Any]) -> dict[str, Any]:
 
 
 def with_campaign_targets(
-    rulebook: Rulebook, store: EventStore, year: int, watermark: int
+    rulebook: Rulebook,
+    store: EventStore,
+    year: int,
+    watermark: int,
+    configured: Mapping[str, Any] | None = None,
 ) -> Rulebook:
     """The rulebook with campaign ``year``'s targets when the campaign is defined by the
-    watermark (the rulebook's own targets are the default)."""
-    campaign = campaign_for_year(defined_campaigns(store, up_to=watermark), year)
-    if not campaign.defined:
-        return rulebook
-    targets = campaign.targets
+    watermark (the rulebook's own targets are the default), or with a county's own
+    targets as configured (``configured``: `shared.tenancy.county_targets`)."""
+    if configured is not None:
+        targets = Targets.of(configured)
+    else:
+        campaign = campaign_for_year(defined_campaigns(store, up_to=watermark), year)
+        if not campaign.defined:
+            return rulebook
+        targets = campaign.targets
     return replace(
         rulebook,
         investment_target=targets.investment,
@@ -241,12 +306,27 @@ def _replay(
     rulebook: Rulebook,
     progress: Progress | None,
     texts: str,
-) -> dict[str, Any]:
+    counties: list[str],
+) -> dict[str, dict[str, Any]]:
+    """County → its scored result. A one-county deployment feeds its one replay every
+    event, as before tenancy; otherwise `CountySplit` gives each county its own."""
     amendments = gather_amendments(store, watermark)
     carried = carried_over(store.iter_all(types=[CARRIED_OVER], up_to=watermark), amendments, as_of)
-    replay = Replay(year, as_of, zone, amendments, carried)
-    rulebook = with_campaign_targets(rulebook, store, year, watermark)
-    feed, settle = replay.feed, replay.settle
+    replays = {c: Replay(year, as_of, zone, amendments, carried) for c in counties}
+    books = {
+        c: with_campaign_targets(rulebook, store, year, watermark, county_targets(c))
+        for c in counties
+    }
+    if deployment_counties() == (DEFAULT_COUNTY,) and counties == [DEFAULT_COUNTY]:
+        feed = replays[DEFAULT_COUNTY].feed
+    else:
+        feed = CountySplit({c: r.feed for c, r in replays.items()}, DEFAULT_COUNTY).feed
+
+    def settle() -> None:
+        for county, replay in replays.items():
+            if replay.projects:
+                replay.settle(books[county], texts)
+
     # The facts and scores are many small objects that hold no cycles: the cyclic
     # collector would re-scan them over and over for nothing.
     collecting = gc.isenabled()
@@ -256,22 +336,24 @@ def _replay(
         # earlier one), then every other event stream by stream: each project's facts are
         # scored and dropped when its stream ends, so memory holds one project's facts and
         # the scores, not every project's facts (`Replay.settle`).
+        replayed = 0
         for event in store.iter_all(types=[MONTH_COLOURS], up_to=watermark):
             feed(event)
+            replayed += 1
         stream = ""
         for page in store.stream_pages(up_to=watermark, page_size=PROGRESS_EVERY):
             for event in page:
                 if event.stream_id != stream:
-                    if replay.projects:
-                        settle(rulebook, texts)
+                    settle()
                     stream = event.stream_id
                 if event.type != MONTH_COLOURS:
                     feed(event)
+                    replayed += 1
             if progress is not None:
-                progress(replay.replayed, watermark)
+                progress(replayed, watermark)
         if progress is not None and watermark == 0:
             progress(0, 0)
-        return replay.result(rulebook, texts)
+        return {county: replays.pop(county).result(books[county], texts) for county in counties}
     finally:
         if collecting:
             gc.enable()
@@ -317,6 +399,7 @@ def run(
         rulebook,
         zone,
         progress=report,
+        county=job["county"],
     )
     assessment_id = job_id
     summary = record.pop("summary")
@@ -326,6 +409,63 @@ def run(
     if on_recorded is not None:
         on_recorded(position)
     return records.job(job_id)
+
+
+def run_together(
+    store: EventStore,
+    records: Records,
+    job_ids: list[str],
+    zone: ZoneInfo,
+    *,
+    progress: Progress | None = None,
+    on_recorded: Callable[[int], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Run the jobs of one request for several counties (every county, from the command
+    line) with one replay of the log; jobs done already are left as they are, and jobs
+    that do not share a watermark run one by one. Returns the jobs."""
+    waiting = [job for job in map(records.job, job_ids) if job and job["status"] != "done"]
+    asked = {(j["year"], j["as_of"], j["known_at"], j["rulebook_version"]) for j in waiting}
+    fixed = {j["watermark"] for j in waiting if j["watermark"] is not None}
+    if len(asked) > 1 or len(fixed) > 1 or len(waiting) < 2:
+        for job in waiting:
+            run(store, records, job["job_id"], zone, progress=progress, on_recorded=on_recorded)
+        return [j for j in map(records.job, job_ids) if j is not None]
+    first = waiting[0]
+    watermark = next(iter(fixed), None)
+    if watermark is None:
+        watermark = store.position_known_at(parse_instant(first["known_at"]))
+    for job in waiting:
+        records.start_attempt(job["job_id"])
+        records.update_job(job["job_id"], watermark=watermark, events_total=watermark)
+
+    def report(replayed: int, total: int) -> None:
+        for job in waiting:
+            records.update_job(job["job_id"], events_replayed=replayed, events_total=total)
+        if progress is not None:
+            progress(replayed, total)
+
+    rulebook = rulebooks.in_force(store, watermark, first["rulebook_version"])
+    by_county = {job["county"]: job for job in waiting}
+    computed = compute_counties(
+        store,
+        first["year"],
+        parse_instant(first["as_of"]),
+        parse_instant(first["known_at"]),
+        watermark,
+        rulebook,
+        zone,
+        list(by_county),
+        progress=report,
+    )
+    for county, record in computed:
+        job_id = by_county[county]["job_id"]
+        summary = record.pop("summary")
+        records.save_assessment({"assessment_id": job_id, "job_id": job_id, **record})
+        position = record_draft(store, job_id, record, summary)
+        records.update_job(job_id, status="done", assessment_id=job_id, error=None)
+        if on_recorded is not None:
+            on_recorded(position)
+    return [j for j in map(records.job, job_ids) if j is not None]
 
 
 def record_draft(
@@ -354,7 +494,7 @@ def record_draft(
     appended = store.append(
         [
             NewEvent(
-                stream_id=f"assessment-{record['year']}",
+                stream_id=county_stream(f"assessment-{record['year']}", record["county"]),
                 type="AssessmentComputed",
                 payload=payload,
                 occurred_at=parse_instant(record["as_of"]),
@@ -378,7 +518,8 @@ def recompute(store: EventStore, stored: dict[str, Any], zone: ZoneInfo) -> dict
     watermark = stored["chain_head_position"]
     rulebook = rulebooks.in_force(store, watermark, stored["rulebook_version"])
     asked = (stored["year"], parse_instant(stored["as_of"]), parse_instant(stored["known_at"]))
-    again = compute(store, *asked, watermark, rulebook, zone)
+    county = stored.get("county") or DEFAULT_COUNTY
+    again = compute(store, *asked, watermark, rulebook, zone, county=county)
     variants = (
         (rulebook, LEGACY_EN),
         (rulebook.as_legacy(), ZH),
@@ -387,7 +528,7 @@ def recompute(store: EventStore, stored: dict[str, Any], zone: ZoneInfo) -> dict
     for variant, texts in variants:
         if again["digest"] == stored["digest"]:
             break
-        earlier = compute(store, *asked, watermark, variant, zone, texts=texts)
+        earlier = compute(store, *asked, watermark, variant, zone, texts=texts, county=county)
         if earlier["digest"] == stored["digest"]:
             return earlier
     return again

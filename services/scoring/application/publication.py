@@ -3,7 +3,8 @@ administrator) signs it off; the sign-off (`AssessmentApproved`: who, when, the 
 signed) and the publication (`AssessmentPublished`) are one append on the year's
 stream, so a result is never published unsigned nor signed unpublished.
 
-A year's published versions are numbered in order; a correction after publication is a
+A year's published versions are numbered in order (a county's own: its year's stream is kept
+per county, `shared.tenancy.county_stream`); a correction after publication is a
 later assessment of the same year approved with its reason, and it supersedes the one
 published before it. An `AssessmentPublished` written before sign-off existed (the job
 published at once then) still counts as published."""
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.eventstore import EventStore, NewEvent, RecordedEvent, format_instant, now_utc
+from shared.tenancy import DEFAULT_COUNTY, county_stream
 
 from ..domain.errors import AssessmentAlreadyPublished, CorrectionReasonMissing
 from ..readmodel.records import Records
@@ -42,13 +44,16 @@ class Publication:
     reason: str | None
 
 
-def stream_of(year: int) -> str:
-    return f"assessment-{year}"
+def stream_of(year: int, county: str | None = DEFAULT_COUNTY) -> str:
+    """The year's stream of ``county`` (the default county's as before tenancy)."""
+    return county_stream(f"assessment-{year}", county)
 
 
-def publications(store: EventStore, year: int) -> list[Publication]:
-    """The year's published versions, oldest first."""
-    events = store.read_stream(stream_of(year))
+def publications(
+    store: EventStore, year: int, county: str | None = DEFAULT_COUNTY
+) -> list[Publication]:
+    """The year's published versions of ``county``, oldest first."""
+    events = store.read_stream(stream_of(year, county))
     approvals = {e.payload["assessment_id"]: e for e in events if e.type == "AssessmentApproved"}
     published = [e for e in events if e.type == "AssessmentPublished"]
     return [
@@ -73,7 +78,7 @@ def _publication(event: RecordedEvent, approval: RecordedEvent | None, version: 
 def standing(store: EventStore, record: dict[str, Any]) -> dict[str, Any]:
     """The assessment's state with its sign-off: who, when, its version, what it
     supersedes and why, and the current published version of its year."""
-    published = publications(store, record["year"])
+    published = publications(store, record["year"], record.get("county"))
     mine = next((p for p in published if p.assessment_id == record["assessment_id"]), None)
     current = published[-1] if published else None
     if mine is None:
@@ -100,7 +105,7 @@ def approve(
     newly published). A correction of a published year needs its reason; approving a
     published one again changes nothing, approving a superseded one is refused."""
     record = verification.read(records, assessment_id)
-    stream = stream_of(record["year"])
+    stream = stream_of(record["year"], record.get("county"))
     # Read before the standing: a sign-off appended in between makes this append a 409.
     expected = store.stream_version(stream)
     before = standing(store, record)
@@ -112,7 +117,7 @@ def approve(
     reason = (reason or "").strip() or None
     if supersedes is not None and reason is None:
         raise CorrectionReasonMissing(assessment_id, supersedes)
-    version = len(publications(store, record["year"])) + 1
+    version = len(publications(store, record["year"], record.get("county"))) + 1
     approval = {
         "assessment_id": assessment_id,
         "year": record["year"],

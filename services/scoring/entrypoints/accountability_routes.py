@@ -11,7 +11,9 @@ from shared.auth import current_principal, require_role
 from shared.documents import office_config_for
 from shared.documents import render as render_document
 from shared.http import PageQuery, next_link, page_after
+from shared.i18n import label
 from shared.runtime import Runtime
+from shared.tenancy import county_for
 
 from ..application import accountability, publication, verification
 from ..domain.errors import AssessmentNotPublished
@@ -39,6 +41,11 @@ class AdmonishmentAsked(Schema):
     conducted_by = fields.String(required=True, validate=validate.Length(1, 200))
     reason = fields.String(required=True, validate=validate.Length(1, 2000))
     assessment_id = fields.String(load_default=None, validate=validate.Length(1, 64))
+    county = fields.String(
+        load_default=None,
+        validate=validate.Length(1, 64),
+        metadata={"description": "the county whose record it is (a county office: its own)"},
+    )
 
 
 class AdmonishmentsQuery(PageQuery):
@@ -46,6 +53,11 @@ class AdmonishmentsQuery(PageQuery):
         load_default=None,
         validate=validate.Range(min=0),
         metadata={"description": "the global position the page before ended at"},
+    )
+    county = fields.String(
+        load_default=None,
+        validate=validate.Length(1, 64),
+        metadata={"description": "the county (a county office: its own)"},
     )
 
 
@@ -61,6 +73,7 @@ def record_admonishment(body, year: int):  # type: ignore[no-untyped-def]
     """Record a 诫勉谈话 of a unit's principal: who, when (``held_on``), by whom
     (``conducted_by``), why; 201, or 200 when its ``admonishment_id`` was recorded."""
     runtime, principal = _runtime(), current_principal()
+    county = county_for(body.pop("county"))
     admonishment, created = accountability.record(
         runtime.store,
         year,
@@ -68,6 +81,7 @@ def record_admonishment(body, year: int):  # type: ignore[no-untyped-def]
         actor=principal.name,
         source=principal.source,
         zone=runtime.settings.zone,
+        county=county,
     )
     return admonishment.view(), 201 if created else 200
 
@@ -77,12 +91,19 @@ def record_admonishment(body, year: int):  # type: ignore[no-untyped-def]
 @blp.arguments(AdmonishmentsQuery, location="query")
 @blp.doc(security=[{"bearer": []}])
 def list_admonishments(query, year: int):  # type: ignore[no-untyped-def]
-    """The year's 诫勉谈话 records in the order recorded, paged."""
-    found = [a.view() for a in accountability.of_year(_runtime().store, year)]
+    """A county's 诫勉谈话 records of the year in the order recorded, paged."""
+    county = county_for(query["county"])
+    found = [a.view() for a in accountability.of_year(_runtime().store, year, county=county)]
     page, next_after = page_after(
         found, query["after"], query["limit"], key=lambda a: a["position"], ordered=True
     )
-    body = {"year": year, "admonishments": page, "next_after": next_after}
+    body = {
+        "year": year,
+        "county": county,
+        "county_label": label("county", county),
+        "admonishments": page,
+        "next_after": next_after,
+    }
     return body, 200, next_link(next_after)
 
 
@@ -97,7 +118,7 @@ def cadre_export(assessment_id: str):  # type: ignore[no-untyped-def]
     record = verification.read(Records(runtime.engine), assessment_id)
     if publication.standing(runtime.store, record)["state"] == "draft":
         raise AssessmentNotPublished(assessment_id)
-    admonished = accountability.of_year(runtime.store, record["year"])
+    admonished = accountability.of_year(runtime.store, record["year"], county=record["county"])
     office = office_config_for(runtime)
     document = cadre.build(record, admonished, office, runtime.settings.zone)
     rendered = render_document(document, "xlsx", office, f"cadre-{assessment_id}")

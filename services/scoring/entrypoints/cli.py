@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from shared.commandline import AS_OF, KNOWN_AT
 from shared.documents import OfficeConfig
 from shared.documents import render as render_document
 from shared.i18n import label
+from shared.tenancy import DEFAULT_COUNTY, deployment_counties
 
 from ..application import accountability, assessments, publication, rulebooks, verification
 from ..domain.errors import (
@@ -51,6 +53,12 @@ from .actors import checkpoint_after
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the assessment bulletin (考核通报); .docx, .html, .xlsx, .md or .csv by the suffix.",
 )
+@click.option(
+    "--county",
+    default=None,
+    help="The county assessed (many counties, docs/tenancy.md); without it, every county "
+    "of the deployment, from one replay of the log.",
+)
 @click.pass_obj
 def assess(
     obj: Any,
@@ -59,6 +67,7 @@ def assess(
     known_at: datetime | None,
     rulebook_version: str | None,
     out: Path | None,
+    county: str | None,
 ) -> None:
     """Run the year-end assessment (年终考核) here, with a progress bar, and export it."""
     fmt = out.suffix.lower().lstrip(".") if out else None
@@ -67,6 +76,12 @@ def assess(
             f"the suffix must be one of {', '.join(reports.FORMATS)}", param_hint="--out"
         )
     runtime = obj.runtime()
+    counties = deployment_counties()
+    if county is not None and county not in counties:
+        raise click.BadParameter(f"没有代码为“{county}”的县（市、区）", param_hint="--county")
+    chosen = [county] if county is not None else list(counties)
+    if out is not None and len(chosen) > 1:
+        raise click.BadParameter("导出考核通报时请用 --county 指明县", param_hint="--out")
     request = assessments.request_for(
         runtime.store,
         year,
@@ -76,7 +91,10 @@ def assess(
         zone=runtime.settings.zone,
     )
     records = Records(runtime.engine)
-    job, _ = assessments.submit(records, request, requested_by="cli")
+    job_ids = [
+        assessments.submit(records, replace(request, county=c), requested_by="cli")[0]["job_id"]
+        for c in chosen
+    ]
     with tqdm(total=0, unit="event", desc=f"assess {year}", disable=None) as bar:
 
         def progress(replayed: int, total: int) -> None:
@@ -84,29 +102,32 @@ def assess(
             bar.update(replayed - bar.n)
 
         try:
-            job = assessments.run(
+            done = assessments.run_together(
                 runtime.store,
                 records,
-                job["job_id"],
+                job_ids,
                 runtime.settings.zone,
                 progress=progress,
                 on_recorded=checkpoint_after(runtime),
             )
         except rulebooks.UnknownRulebook as exc:
             raise click.ClickException(str(exc)) from exc
-    assert job is not None
-    record = records.assessment(job["assessment_id"])
-    assert record is not None
-    record["publication"] = publication.standing(runtime.store, record)
-    record["admonishments"] = [a.view() for a in accountability.of_year(runtime.store, year)]
-    _report(record, out, fmt, runtime)
+    for job in done:
+        record = records.assessment(job["assessment_id"])
+        assert record is not None
+        record["publication"] = publication.standing(runtime.store, record)
+        admonished = accountability.of_year(runtime.store, year, county=job["county"])
+        record["admonishments"] = [a.view() for a in admonished]
+        _report(record, out, fmt, runtime)
 
 
 def _report(record: dict[str, Any], out: Path | None, fmt: str | None, runtime: Any) -> None:
     """Print the digest and the grade counts; write the report if asked."""
     campaign = record["result"]["campaign"]
     state = label("assessment_state", record["publication"]["state"])
-    click.echo(f"年终考核 {record['assessment_id']}  摘要 {record['digest']}  {state}")
+    county = record.get("county") or DEFAULT_COUNTY
+    where = "" if deployment_counties() == (DEFAULT_COUNTY,) else f"{label('county', county)} "
+    click.echo(f"{where}年终考核 {record['assessment_id']}  摘要 {record['digest']}  {state}")
     click.echo(
         f"  项目{campaign['projects']}个；等次："
         + "、".join(f"{label('grade', g)}{n}个" for g, n in campaign["grade_counts"].items())
@@ -196,10 +217,13 @@ def assessment_approve(obj: Any, assessment_id: str, by: str, reason: str | None
 @click.option("--by", "conducted_by", required=True, help="Who held the talk (谈话人).")
 @click.option("--reason", required=True, help="Why (事由).")
 @click.option("--id", "admonishment_id", default=None, help="Idempotency key.")
+@click.option("--county", default=DEFAULT_COUNTY, help="The county whose record it is.")
 @click.pass_obj
-def assessment_admonish(obj: Any, year: int, held_on: datetime, **given: Any) -> None:
+def assessment_admonish(obj: Any, year: int, held_on: datetime, county: str, **given: Any) -> None:
     """诫勉谈话: record that a unit's principal was admonished — who, when, by whom, why."""
     runtime = obj.runtime()
+    if county not in deployment_counties():
+        raise click.BadParameter(f"没有代码为“{county}”的县（市、区）", param_hint="--county")
     found, created = accountability.record(
         runtime.store,
         year,
@@ -207,6 +231,7 @@ def assessment_admonish(obj: Any, year: int, held_on: datetime, **given: Any) ->
         actor="cli",
         source="cli",
         zone=runtime.settings.zone,
+        county=county,
     )
     state = "已记录" if created else "此前已记录"
     click.echo(f"诫勉谈话 {found.admonishment_id} {state}：{found.unit} {found.principal}")
@@ -226,7 +251,7 @@ def assessment_cadre(obj: Any, assessment_id: str, out: Path) -> None:
         raise click.ClickException(str(exc)) from exc
     if publication.standing(runtime.store, record)["state"] == "draft":
         raise click.ClickException(f"考核结果 {assessment_id} 尚为草稿，审定发布后方可导出")
-    admonished = accountability.of_year(runtime.store, record["year"])
+    admonished = accountability.of_year(runtime.store, record["year"], county=record["county"])
     office = OfficeConfig.load()
     document = cadre.build(record, admonished, office, runtime.settings.zone)
     body = render_document(document, "xlsx", office, "cadre").body

@@ -9,6 +9,7 @@ from shared.http.labels import LabelledSchema, coded, coded_keys, yes_no
 
 class JobView(LabelledSchema):
     status = coded("assessment_job_status")
+    county = coded("county")
 
 
 class LineView(LabelledSchema):
@@ -59,10 +60,12 @@ class AssessmentResponse(LabelledSchema):
     result = fields.Nested(AssessmentResult)
     summary = fields.Nested(AssessmentTotals)
     publication = fields.Nested(PublicationView)
+    county = coded("county")
 
 
 class AssessmentListed(LabelledSchema):
     publication = fields.Nested(PublicationView)
+    county = coded("county")
 
 
 class AssessmentList(LabelledSchema):

@@ -16,8 +16,17 @@ from shared.http import AsOf, KnownAt, PageQuery, Problem, download, next_link, 
 from shared.i18n import label
 from shared.messaging import send_or_leave
 from shared.runtime import Runtime
+from shared.tenancy import county_for
 
-from ..application import accountability, assessments, jobs, publication, rulebooks, verification
+from ..application import (
+    accountability,
+    assessments,
+    county_rollup,
+    jobs,
+    publication,
+    rulebooks,
+    verification,
+)
 from ..domain.diff import diff_results
 from ..domain.errors import (
     AssessmentJobNotFound,
@@ -43,12 +52,34 @@ class AssessmentAsked(Schema):
     rulebook_version = fields.String(load_default=None, validate=validate.Length(1, 64))
     as_of = AsOf(load_default=None)
     known_at = KnownAt(load_default=None)
+    county = fields.String(
+        load_default=None,
+        validate=validate.Length(1, 64),
+        metadata={"description": "the county assessed (a county office: its own)"},
+    )
 
 
 class ListQuery(PageQuery):
     year = Whole(from_text=True, load_default=None, validate=validate.Range(2000, 2100))
+    county = fields.String(
+        load_default=None,
+        validate=validate.Length(1, 64),
+        metadata={"description": "one county of the scope (default: every county in it)"},
+    )
     after = fields.String(
         load_default=None, metadata={"description": "the last assessment id of the page before"}
+    )
+
+
+class RollupQuery(Schema):
+    year = Whole(from_text=True, required=True, validate=validate.Range(2000, 2100))
+    basis = fields.String(
+        load_default="published",
+        validate=validate.OneOf(county_rollup.BASES),
+        metadata={
+            "description": "published: each county's current published assessment; "
+            "latest: its latest computed one, drafts included (office, auditor, approver)"
+        },
     )
 
 
@@ -92,6 +123,7 @@ def job_view(job: dict[str, Any]) -> dict[str, Any]:
     view = {
         "job_id": job["job_id"],
         "status": job["status"],
+        "county": job["county"],
         "year": job["year"],
         "as_of": job["as_of"],
         "known_at": job["known_at"],
@@ -122,6 +154,7 @@ def job_view(job: dict[str, Any]) -> dict[str, Any]:
 def post_assessment(body):  # type: ignore[no-untyped-def]
     """Start (or find) the assessment job for a year and cut-off: 202 with the job."""
     runtime = _runtime()
+    county = county_for(body["county"])
     # An unknown rulebook version is a 422 (errors.py).
     request_ = assessments.request_for(
         runtime.store,
@@ -130,6 +163,7 @@ def post_assessment(body):  # type: ignore[no-untyped-def]
         known_at=body["known_at"],
         rulebook_version=body["rulebook_version"],
         zone=runtime.settings.zone,
+        county=county,
     )
     if request_.rulebook_version is not None:
         head_position = runtime.store.position_known_at(request_.known_at)
@@ -161,9 +195,11 @@ def get_job(job_id: str):  # type: ignore[no-untyped-def]
 @blp.response(200, AssessmentList)
 @blp.doc(security=[{"bearer": []}])
 def list_assessments(query):  # type: ignore[no-untyped-def]
-    """Assessments with their digests and where each stands (without the results), oldest
-    first; a viewer sees the published ones only."""
-    store, listed = _runtime().store, _records().assessments(query["year"])
+    """Assessments of the scope's counties (or of ``county``) with their digests and
+    where each stands (without the results), oldest first; a viewer sees the published
+    ones only."""
+    county = county_for(query["county"]) if query["county"] else None
+    store, listed = _runtime().store, _records().assessments(query["year"], county)
     for record in listed:
         record["publication"] = publication.standing(store, record)
     if not current_principal().has(*DRAFT_READERS):
@@ -327,7 +363,7 @@ def get_report(assessment_id: str, fmt: str):  # type: ignore[no-untyped-def]
         )
     record = _assessment(assessment_id)
     runtime = _runtime()
-    record["admonishments"] = admonishments_of(runtime, record["year"])
+    record["admonishments"] = admonishments_of(runtime, record["year"], record["county"])
     issued = register_for(runtime).find(bulletin.document_key(record))
     office, zone = office_config_for(runtime), runtime.settings.zone
     checkpoints = reports.checkpoints_for(runtime.store, record)
@@ -339,9 +375,9 @@ def get_report(assessment_id: str, fmt: str):  # type: ignore[no-untyped-def]
     )
 
 
-def admonishments_of(runtime: Runtime, year: int) -> list[dict[str, Any]]:
-    """The year's 诫勉谈话, as the bulletin prints them."""
-    return [a.view() for a in accountability.of_year(runtime.store, year)]
+def admonishments_of(runtime: Runtime, year: int, county: str) -> list[dict[str, Any]]:
+    """The county's 诫勉谈话 of the year, as the bulletin prints them."""
+    return [a.view() for a in accountability.of_year(runtime.store, year, county=county)]
 
 
 @blp.post("/assessments/<assessment_id>/bulletin/issue")
@@ -419,3 +455,17 @@ def adopt_rulebook():  # type: ignore[no-untyped-def]
     )
     body = {"version": rulebook.version, "hash": rulebook.hash, "position": position}
     return body, 201 if created else 200
+
+
+@blp.get("/rollup/assessments")
+@require_role(*READERS)
+@blp.arguments(RollupQuery, location="query")
+@blp.doc(security=[{"bearer": []}])
+def rollup_assessments(query):  # type: ignore[no-untyped-def]
+    """The year-end assessments of the scope's counties ranked by score (a city's or the
+    province's roll-up; a county office's is its own): each county's score and its main
+    items (lines, investment against its target, grades), ``rank``; ``without`` lists
+    the counties that have no assessment of the year (none published, for ``published``)."""
+    if query["basis"] == "latest" and not current_principal().has(*DRAFT_READERS):
+        raise Problem(403, "Forbidden", "草稿仅供办公室、审计和审定人员查看")
+    return county_rollup.rollup(_runtime().store, _records(), query["year"], query["basis"])

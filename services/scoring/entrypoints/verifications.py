@@ -59,7 +59,9 @@ def start(assessment_id: str):  # type: ignore[no-untyped-def]
 def get(assessment_id: str, verification_id: str):  # type: ignore[no-untyped-def]
     """A verification job: queued, running, done (with ``ok`` and the first
     ``difference``) or failed."""
-    job = _records().verification(verification_id)
-    if job is None or job["assessment_id"] != assessment_id:
+    records = _records()
+    job = records.verification(verification_id)
+    seen = records.assessment(assessment_id, with_result=False)  # None: another county's
+    if job is None or job["assessment_id"] != assessment_id or seen is None:
         raise Problem(404, "Not Found", f"no verification {verification_id} of {assessment_id}")
     return _view(job)

@@ -1,4 +1,10 @@
-"""Reading and writing jobs and assessment results; each call is its own short transaction."""
+"""Reading and writing jobs and assessment results; each call is its own short transaction.
+
+Reads go where the request's reads go (`shared.db.reader`): a routed ``GET`` of the API
+reads the replica when one answers (docs/replicas.md); everything else, the primary. A
+job, assessment or verification the replica has not got yet (just created, the replica a
+little behind) is read again on the primary, so it is never a 404 for lag; a list is the
+replica's as of its position, like every other routed answer."""
 
 from __future__ import annotations
 
@@ -8,7 +14,9 @@ from typing import Any
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from shared.db import reader
 from shared.eventstore import now_utc
+from shared.tenancy import admits, where_scoped
 
 from .tables import assessments, jobs, verifications
 
@@ -23,9 +31,10 @@ class Records:
     # -- jobs ------------------------------------------------------------------------
 
     def job(self, job_id: str) -> dict[str, Any] | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(jobs).where(jobs.c.job_id == job_id)).first()
-        return row._asdict() if row is not None else None
+        """The job, if it is of a county the request sees (another county's does not
+        exist for it)."""
+        row = self._one(select(jobs).where(jobs.c.job_id == job_id))
+        return row._asdict() if row is not None and admits(row.county) else None
 
     def create_job(self, job: dict[str, Any]) -> bool:
         """Insert the job unless one with its key exists; True when it was new."""
@@ -67,8 +76,10 @@ class Records:
             )
 
     def jobs(self, limit: int = 100) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(jobs).order_by(jobs.c.created_at.desc()).limit(limit))
+        """The latest jobs of the request's counties."""
+        query = where_scoped(select(jobs), jobs.c.county)
+        with reader(self.engine).connect() as conn:
+            rows = conn.execute(query.order_by(jobs.c.created_at.desc()).limit(limit))
             return [r._asdict() for r in rows]
 
     # -- assessments -----------------------------------------------------------------
@@ -102,23 +113,26 @@ class Records:
         """The stored assessment; its ``result`` parsed, or as the stored text
         (``parsed=False``: what its ``result_hash`` covers)."""
         columns = [c for c in assessments.c if with_result or c.name != "result"]
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(*columns).where(assessments.c.assessment_id == assessment_id)
-            ).first()
-        if row is None:
+        row = self._one(select(*columns).where(assessments.c.assessment_id == assessment_id))
+        if row is None or not admits(row.county):
             return None
         record = row._asdict()
         if with_result and parsed:
             record["result"] = json.loads(record["result"])
         return record
 
-    def assessments(self, year: int | None = None) -> list[dict[str, Any]]:
+    def assessments(
+        self, year: int | None = None, county: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The assessments of the request's counties (of one, if named)."""
         columns = [c for c in assessments.c if c.name != "result"]
-        query = select(*columns).order_by(assessments.c.created_at)
+        query = where_scoped(select(*columns), assessments.c.county)
+        query = query.order_by(assessments.c.created_at)
         if year is not None:
             query = query.where(assessments.c.year == year)
-        with self.engine.connect() as conn:
+        if county is not None:
+            query = query.where(assessments.c.county == county)
+        with reader(self.engine).connect() as conn:
             return [r._asdict() for r in conn.execute(query)]
 
     # -- verifications ---------------------------------------------------------------
@@ -147,6 +161,16 @@ class Records:
 
     def verification(self, verification_id: str) -> dict[str, Any] | None:
         query = select(verifications).where(verifications.c.verification_id == verification_id)
-        with self.engine.connect() as conn:
-            row = conn.execute(query).first()
+        row = self._one(query)
         return row._asdict() if row is not None else None
+
+    def _one(self, query: Any) -> Any:
+        """The first row, from where the request reads; not there on a replica: the
+        primary's (a row the replica has not got yet)."""
+        source = reader(self.engine)
+        with source.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None and source is not self.engine:
+            with self.engine.connect() as conn:
+                row = conn.execute(query).first()
+        return row

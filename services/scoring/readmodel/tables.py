@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Boolean, Column, Integer, MetaData, String, Table, Text
 
 from shared.db import UTCDateTime
+from shared.tenancy import DEFAULT_COUNTY
 
 metadata = MetaData()
 
@@ -32,6 +33,8 @@ jobs = Table(
     Column("lease_expires_at", UTCDateTime),
     Column("heartbeat_at", UTCDateTime),
     Column("takeovers", Integer, nullable=False, server_default="0"),
+    # The county assessed (many counties: docs/tenancy.md).
+    Column("county", String(64), nullable=False, server_default=DEFAULT_COUNTY, index=True),
 )
 
 assessments = Table(
@@ -51,6 +54,7 @@ assessments = Table(
     Column("result", Text, nullable=False),
     Column("published_position", BigInteger),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("county", String(64), nullable=False, server_default=DEFAULT_COUNTY, index=True),
 )
 
 verifications = Table(

@@ -1,0 +1,61 @@
+"""Which county a replayed event belongs to: an assessment per county from one pass.
+
+A project's county is the one on its registration (``ProjectRegistered.county``; the
+default county when absent, as for everything registered before tenancy). The log is
+read once in global order; each project event goes to the replay of its project's county
+(an event of a project not registered, or of a county not asked for, to none), and every
+other event (the campaign's colour record, …) to each replay. Nothing of the replay's
+inner loop changes: each county's `Replay` is fed exactly the events a deployment of that
+county alone would have held.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from shared.events.codes import PROJECT_STREAM_PREFIX as PROJECT_PREFIX
+
+
+class Fed(Protocol):
+    """What the splitter reads of an event (a `RecordedEvent` fits)."""
+
+    @property
+    def stream_id(self) -> str: ...
+
+    @property
+    def type(self) -> str: ...
+
+    @property
+    def payload(self) -> Mapping[str, Any]: ...
+
+
+def county_of_registration(payload: Mapping[str, Any], default: str) -> str:
+    return str(payload.get("county") or default)
+
+
+class CountySplit:
+    """Feed it every event in global order; it feeds each county's replay its events."""
+
+    def __init__(self, feeds: Mapping[str, Callable[[Any], None]], default: str) -> None:
+        self.feeds = dict(feeds)
+        self.default = default
+        self._all = list(self.feeds.values())
+        self._project: dict[str, Callable[[Any], None] | None] = {}
+        """Project stream → the feed of its county (None: a county not asked for)."""
+
+    def feed(self, event: Fed) -> None:
+        stream_id = event.stream_id
+        if not stream_id.startswith(PROJECT_PREFIX):
+            for feed in self._all:
+                feed(event)
+            return
+        target = self._project.get(stream_id)
+        if target is None:
+            if event.type != "ProjectRegistered" or stream_id in self._project:
+                return
+            county = county_of_registration(event.payload, self.default)
+            target = self._project[stream_id] = self.feeds.get(county)
+            if target is None:
+                return
+        target(event)
