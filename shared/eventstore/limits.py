@@ -140,7 +140,49 @@ def check_envelope(
     **texts: str | None,
 ) -> None:
     """Every limit of one envelope; ``texts`` by field name (`MAX_LENGTHS`)."""
+    if _plainly_within(occurred_at, payload, texts):
+        return
     for field, value in texts.items():
         check_text(field, value, MAX_LENGTHS.get(field))
     check_occurred_at(occurred_at)
     check_payload(payload)
+
+
+_EARLIEST, _LATEST = EARLIEST_OCCURRED_AT, LATEST_OCCURRED_AT
+
+
+def _plainly_within(occurred_at: datetime, payload: Any, texts: dict[str, str | None]) -> bool:
+    """True when the envelope is plainly within every limit: a flat payload, every text
+    (and payload key and string) without NUL and valid UTF-8, within its length. One pass
+    over a joined text instead of a check per field (a sixth of a batched append's time
+    went to `check_envelope`); anything else takes the checks above, which say what is
+    wrong."""
+    if type(payload) is not dict:
+        return False
+    strings = []
+    for key, value in payload.items():
+        if type(key) is not str:
+            return False
+        kind = type(value)
+        if kind is str:
+            strings.append(value)
+        elif kind is dict or kind is list:
+            return False
+        strings.append(key)
+    for field, value in texts.items():
+        if value is not None:
+            if type(value) is not str or len(value) > MAX_LENGTHS.get(field, len(value)):
+                return False
+            strings.append(value)
+    joined = "".join(strings)
+    if "\x00" in joined:
+        return False
+    if not joined.isascii():
+        try:
+            joined.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+    offset = occurred_at.utcoffset()
+    if offset is None:
+        return False
+    return _EARLIEST <= occurred_at < _LATEST

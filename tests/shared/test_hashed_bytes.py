@@ -76,3 +76,35 @@ def test_a_byte_change_that_keeps_the_json_value_is_named_by_position(store):
     result = store.verify()
     assert (result.ok, result.bad_position) == (False, 3)
     assert result.reason.startswith("changed")
+
+
+def test_a_batch_with_awkward_characters_is_stored_and_hashed_as_the_reference(store):
+    """Batches of eight events or more go to PostgreSQL by COPY, their text and hashes
+    written by the store itself: backslashes, tabs, newlines, quotes and other scripts in
+    the envelope and the payload come back byte for byte and hash as `chain_hash` does."""
+    from dataclasses import replace
+
+    awkward = ["a\\b", "tab\there", "line\nbreak\r", 'quote"s', "中文\u2028", "\x7f", "\\N", "."]
+    batch = [
+        replace(
+            note(f"project-{i % 3}", text),
+            actor=f"王明{text}",
+            source=f"s{text}"[:200],
+            correlation_id=text,
+            causation_id=None if i % 2 else f"c{text}",
+        )
+        for i, text in enumerate(awkward * 2)
+    ]
+    store.append(batch[:3])
+    store.append(batch[3:])
+    rows = list(store.iter_stored())
+    assert [json.loads(r["payload"])["note"] for r in rows] == awkward * 2
+    assert [r["actor"] for r in rows] == [e.actor for e in batch]
+    assert [r["correlation_id"] for r in rows] == awkward * 2
+    assert [r["causation_id"] for r in rows] == [e.causation_id for e in batch]
+    previous = GENESIS_HASH
+    for row in rows:
+        assert row["prev_hash"] == previous
+        assert row["hash"] == chain_hash(previous, row)
+        previous = row["hash"]
+    assert store.verify().ok

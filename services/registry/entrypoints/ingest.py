@@ -6,7 +6,9 @@ token; the integration's name is the ``source`` of every event it sends.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from datetime import datetime
 from typing import Any
 
 from flask import Response, current_app, jsonify, request
@@ -61,7 +63,10 @@ def _ingest(parts: RegistryParts, integration: Integration, body: bytes) -> Resp
     submissions: list[Submission] = []
     for raw in _items(body):
         try:
-            submissions.append(_submission(ITEM.load(raw), raw, integration.name))
+            item = _plain_item(raw)
+            if item is None:  # anything not plainly valid: the schema decides and says why
+                item = ITEM.load(raw)
+            submissions.append(_submission(item, raw, integration.name))
             outcomes.append(None)
         except ValidationError as exc:
             event_id = raw.get("event_id") if isinstance(raw.get("event_id"), str) else None
@@ -104,6 +109,59 @@ def _submission(item: dict[str, Any], raw: dict[str, Any], source: str) -> Submi
         correlation_id=item["correlation_id"],
         causation_id=item["causation_id"] or request.headers.get("webhook-id"),
     )
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_OPTIONAL = {
+    name: (field.validators[0].min, field.validators[0].max, field.validators[0].equal)  # type: ignore[attr-defined]
+    for name, field in ITEM.fields.items()
+    if name in ("project_id", "national_code", "actor", "correlation_id", "causation_id")
+}
+_KNOWN = frozenset(ITEM.fields)
+
+
+def _plain_item(raw: Any) -> dict[str, Any] | None:
+    """``ITEM.load(raw)`` for an item that is plainly valid — a lower-case UUID, a time
+    with its offset, texts within their lengths, addressed once — without marshmallow,
+    which took a fifth of an ingest request's time (issue 18); None for anything else,
+    which `IngestItem` then loads or refuses with its messages. ``event_id`` stays text
+    (`event_id_text` gives the same for both)."""
+    if type(raw) is not dict or not _KNOWN.issuperset(raw):
+        return None
+    event_id, type_, when = raw.get("event_id"), raw.get("type"), raw.get("occurred_at")
+    if type(event_id) is not str or _UUID.fullmatch(event_id) is None:
+        return None
+    if type(type_) is not str or not 1 <= len(type_) <= 100 or type(raw.get("payload")) is not dict:
+        return None
+    if type(when) is not str:
+        return None
+    try:
+        occurred_at = datetime.fromisoformat(when)
+    except ValueError:
+        return None
+    if occurred_at.tzinfo is None or occurred_at.tzinfo.utcoffset(occurred_at) is None:
+        return None
+    item: dict[str, Any] = {
+        "event_id": event_id,
+        "type": type_,
+        "occurred_at": occurred_at,
+        "payload": raw["payload"],
+    }
+    for name, (low, high, equal) in _OPTIONAL.items():
+        value = raw.get(name)
+        if value is not None:
+            if type(value) is not str:
+                return None
+            if equal is not None and len(value) != equal:
+                return None
+            if equal is None and not low <= len(value) <= high:
+                return None
+        item[name] = value
+    if type_ != "ProjectRegistered" and (item["project_id"] is None) == (
+        item["national_code"] is None
+    ):
+        return None
+    return item
 
 
 def _items(body: bytes) -> list[Any]:
