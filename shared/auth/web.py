@@ -9,6 +9,7 @@ from typing import Any
 from flask import current_app, g, request
 
 from ..http.problems import Problem
+from ..i18n.labels import label
 from ..tenancy import Scope, TenancyError, check_deployment_wide, scoped_to
 from .tokens import Principal, TokenStore
 
@@ -16,7 +17,7 @@ from .tokens import Principal, TokenStore
 def current_principal() -> Principal:
     principal = g.get("principal")
     if principal is None:
-        raise Problem(401, "Unauthorized", "no principal for this request")
+        raise Problem(401, "Unauthorized", "本请求未经认证")
     return principal
 
 
@@ -24,11 +25,11 @@ def _authenticate() -> Principal:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Problem(401, "Unauthorized", "send 'Authorization: Bearer <token>'")
+        raise Problem(401, "Unauthorized", "请在请求头带上令牌：Authorization: Bearer <令牌>")
     tokens: TokenStore = current_app.extensions["gongjian.tokens"]
     principal = tokens.authenticate(token.strip())
     if principal is None:
-        raise Problem(401, "Unauthorized", "the token is unknown or revoked")
+        raise Problem(401, "Unauthorized", "令牌无效或已被吊销")
     return principal
 
 
@@ -52,7 +53,8 @@ def require_role(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., An
                 raise Problem(
                     403,
                     "Forbidden",
-                    f"role {principal.role!r} may not do this; needs one of {', '.join(roles)}",
+                    f"“{label('role', principal.role)}”角色无权执行此操作，须为"
+                    + "、".join(label("role", role) for role in roles),
                 )
             g.principal = principal
             with scoped_to(_scope_of(principal)):

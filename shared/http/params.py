@@ -212,8 +212,8 @@ def _start_after(items: Sequence[T], after: Any, key: Callable[[T], Any], ordere
         raise Problem(
             422,
             "Unprocessable Content",
-            f"no item {after!r} to continue after",
-            errors={"after": ["not a cursor of this list (use the next_after given)"]},
+            f"本列表中没有可接续的条目“{after}”",
+            errors={"after": ["不是本列表的游标（请用答复中的 next_after）"]},
         )
     return keys.index(str(after)) + 1
 

@@ -27,6 +27,7 @@ from ..eventstore.errors import (
     UnknownEventType,
 )
 from ..eventstore.limits import InvalidEnvelope
+from ..i18n.labels import label
 from ..i18n.validation import in_chinese
 from ..logging import once_a_minute
 from ..tenancy import BeyondScope, CountyRequired, UnknownCounty
@@ -138,7 +139,7 @@ register_problem_types(
             422,
             "invalid-request",
             extra=lambda exc: {"errors": exc.messages},
-            detail=lambda exc: "the request body is invalid",
+            detail=lambda exc: "请求内容有误，各字段的问题见 errors",
         ),
         ConcurrencyConflict: ProblemType(
             409,
@@ -148,19 +149,47 @@ register_problem_types(
                 "expected_version": exc.expected,
                 "current_version": exc.actual,
             },
+            detail=lambda exc: (
+                f"“{exc.stream_id}”已是第 {exc.actual} 版，"
+                + (
+                    "而请求以为它尚不存在"
+                    if exc.expected is None
+                    else f"而请求基于第 {exc.expected} 版"
+                )
+                + "：请重新读取后再提交"
+            ),
         ),
         DuplicateEventConflict: ProblemType(
-            409, "duplicate-event", extra=lambda exc: {"event_id": exc.event_id}
+            409,
+            "duplicate-event",
+            extra=lambda exc: {"event_id": exc.event_id},
+            detail=lambda exc: (
+                f"事件 {exc.event_id} 已记录过，内容与本次不同（同一 event_id 只能重发原内容）"
+            ),
         ),
-        UnknownEventType: ProblemType(422, "unknown-event-type", extra=field_errors("type")),
+        UnknownEventType: ProblemType(
+            422,
+            "unknown-event-type",
+            extra=lambda exc: {"errors": {"type": [f"未知的事件类型“{exc.event_type}”"]}},
+            detail=lambda exc: f"未知的事件类型“{exc.event_type}”",
+        ),
         InvalidEventPayload: ProblemType(
-            422, "invalid-payload", extra=lambda exc: {"errors": {"payload": exc.errors}}
+            422,
+            "invalid-payload",
+            extra=lambda exc: {"errors": {"payload": exc.errors}},
+            detail=lambda exc: (
+                f"“{label('event_type', exc.event_type)}”事件的内容有误："
+                + "、".join(sorted(str(k) for k in exc.errors))
+            ),
         ),
-        LockTimeout: ProblemType(503, "busy", retry_after=1),
+        LockTimeout: ProblemType(
+            503, "busy", retry_after=1, detail=lambda exc: "事件日志正忙，请稍后重试"
+        ),
         InvalidEnvelope: ProblemType(
             422,
             "invalid-envelope",
             extra=lambda exc: {"code": exc.code, "errors": {exc.field: [exc.message]}},
+            detail=lambda exc: f"{exc.field}：{exc.message}",
         ),
         BeyondScope: ProblemType(403, "beyond-scope", extra=lambda exc: {"code": exc.code}),
         CountyRequired: ProblemType(
@@ -177,7 +206,7 @@ register_problem_types(
 UNAVAILABLE = ProblemType(
     503,
     "database-unavailable",
-    detail=lambda exc: "the database is unreachable or the connection was cut; try again shortly",
+    detail=lambda exc: "数据库暂时无法连接，或连接在请求中途断开：请稍后重试",
     retry_after=DATABASE_RETRY_AFTER,
 )
 register_problem_types(
@@ -198,9 +227,9 @@ def register_problem_handlers(app: Flask) -> None:
         data = getattr(exc, "data", None)  # webargs/flask-smorest put field errors here
         if isinstance(data, dict) and "messages" in data:
             extra["errors"] = _flatten_locations(data["messages"])
-        detail = exc.description or ""
+        detail = _chinese_description(exc)
         if exc.code == 422 and extra:
-            detail = "the request is invalid: " + ", ".join(sorted(map(str, extra["errors"])))
+            detail = "请求有误：" + "、".join(sorted(map(str, extra["errors"])))
         response = problem_response(exc.code or 500, exc.name, detail, **extra)
         allow = dict(exc.get_headers()).get("Allow")
         if allow:  # a 405 names the methods the resource has
@@ -217,7 +246,40 @@ def register_problem_handlers(app: Flask) -> None:
         if problem_type is not None:
             return problem_type.response(exc)
         log.exception("unhandled error", extra={"path": request.path})
-        return problem_response(500, "Internal Server Error", "an unexpected error was logged")
+        return problem_response(500, "Internal Server Error", "服务器内部出错，已记入日志")
+
+
+HTTP_DETAILS = {
+    400: "请求有误",
+    401: "未经认证",
+    403: "无权执行此操作",
+    404: "没有这个地址",
+    405: "此地址不接受这种请求方法（可用的方法见 Allow 头）",
+    406: "无法按请求的格式（Accept）答复",
+    409: "与当前状态冲突",
+    410: "此地址已停用",
+    411: "请求须带 Content-Length",
+    412: "前提条件不成立（If-Match 等）",
+    413: "请求体过大",
+    414: "地址过长",
+    415: "不支持这种请求体格式（Content-Type）",
+    422: "请求有误",
+    428: "此请求须带前提条件（If-Match）",
+    429: "请求过于频繁，请稍后重试",
+    431: "请求头过大",
+    500: "服务器内部出错",
+    501: "不支持这种请求",
+    503: "服务暂时不可用，请稍后重试",
+}
+"""Details in Chinese for werkzeug's own errors (their built-in descriptions are English)."""
+
+
+def _chinese_description(exc: HTTPException) -> str:
+    """The error's own description when a route gave one, else the Chinese of its status."""
+    own = exc.description or ""
+    if own and own != type(exc).description:
+        return own
+    return HTTP_DETAILS.get(exc.code or 500, "请求未能完成")
 
 
 def _first_line(exc: BaseException) -> str:
