@@ -45,6 +45,10 @@ FIELD_NOTES: dict[str, tuple[str, Any]] = {
         "所属县（区划代码，GONGJIAN_TENANTS；缺省：登记的令牌或接入系统所属县）",
         "default",
     ),
+    "ProjectPooled.county": (
+        "所属县（区划代码，GONGJIAN_TENANTS；缺省：入库的令牌所属县；进入攻坚年时在同一县登记）",
+        "default",
+    ),
     "reason": ("原因说明", "按县委常委会议决定调整"),
     "milestone_id": ("节点编号（项目内唯一）", "M01"),
     "due": ("计划完成日期", "2026-06-30"),

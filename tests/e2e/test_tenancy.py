@@ -337,3 +337,27 @@ def test_the_command_line_rolls_up_a_city_and_tokens_name_their_tenant(runtime, 
         main, ["token", "create", "--role", "viewer", "--name", "x", "--tenant", "nowhere"], env=env
     )
     assert refused.exit_code != 0 and "unknown tenant" in refused.output
+
+
+COUNTY_LISTS = [
+    "/v1/colour-record",
+    "/v1/inspections",
+    "/v1/escalations",
+    "/v1/pool",
+    "/v1/pool/conversions?year=2026",
+    "/v1/leader-visits?quarter=2026-Q1",
+    "/v1/alerts",
+]
+
+
+@pytest.mark.parametrize("path", COUNTY_LISTS)
+def test_a_list_kept_per_county_is_limited_to_a_county_in_scope(counties, auth, path):
+    """``?county=`` names one county of the caller's scope (docs/tenancy.md); the lists'
+    own both-ways tests are in test_tenancy_mechanisms.py."""
+    at = f"{path}{'&' if '?' in path else '?'}county="
+    beyond = counties.get(at + "b", headers=auth["office-a"])
+    assert (beyond.status_code, beyond.json["code"]) == (403, "beyond_scope")
+    unknown = counties.get(at + "nowhere", headers=auth["city-1"])
+    assert (unknown.status_code, unknown.json["code"]) == (422, "unknown_county")
+    assert counties.get(at + "b", headers=auth["city-1"]).status_code == 200
+    assert counties.get(at + "d", headers=auth["city-1"]).status_code == 403

@@ -326,3 +326,43 @@ def test_a_countys_alerts_go_to_its_own_channels(runtime, counties, auth):
     assert {a["county"] for a in both} == {DEFAULT_COUNTY, "b"}
     only_b = counties.get("/v1/alerts?county=b", headers=auth["city-1"]).json["alerts"]
     assert {a["county"] for a in only_b} == {"b"}
+
+
+def test_the_command_line_names_the_county(runtime, counties):
+    import json
+
+    from click.testing import CliRunner
+
+    from services.cli import main
+    from tests.e2e.test_tenancy import HIERARCHY
+
+    env = {
+        "GONGJIAN_DATABASE_URL": runtime.settings.database_url,
+        "GONGJIAN_TENANTS": json.dumps(HIERARCHY),
+        "GONGJIAN_DATA_DIR": str(runtime.settings.data_dir),
+    }
+    run = CliRunner().invoke
+    needs = run(main, ["scheduling", "colours", "--record", "--campaign", str(YEAR)], env=env)
+    assert needs.exit_code != 0 and "county" in needs.output
+    only_b = run(main, ["scheduling", "colours", "--campaign", str(YEAR), "--county", "b"], env=env)
+    assert only_b.exit_code == 0, only_b.output
+    assert "pb" in only_b.output and "pa " not in only_b.output
+    escalated = run(
+        main,
+        ["scheduling", "escalate", "--unit", "乙县住建局", "--matter", "命令行提请"]
+        + ["--raised-by", "乙县发改局", "--raised-on", TODAY.isoformat(), "--county", "b"],
+        env=env,
+    )
+    assert escalated.exit_code == 0, escalated.output
+    listed = run(main, ["scheduling", "escalations", "--county", DEFAULT_COUNTY], env=env)
+    assert "命令行提请" not in listed.output
+    pooled = run(
+        main,
+        ["pool", "enter", "qcli", "--name", "命令行入库", "--sector", "制造业", "--town", "城关镇"]
+        + ["--investment", "1000", "--county", "d"],
+        env=env,
+    )
+    assert pooled.exit_code == 0, pooled.output
+    listing = run(main, ["pool", "list", "--county", "d"], env=env).output
+    assert "命令行入库" in listing
+    assert "命令行入库" not in run(main, ["pool", "list", "--county", "b"], env=env).output

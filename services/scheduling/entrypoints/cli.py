@@ -392,18 +392,24 @@ def action_letter(obj, action_ids, issue, fmt, output) -> None:  # type: ignore[
 @click.option(
     "--record", is_flag=True, help="Record the ended months not yet recorded (the rulebook's)."
 )
+@click.option("--county", default=None, help="One county's (a deployment of several counties).")
 @click.pass_obj
-def colours(obj, campaign: int | None, project_id: str | None, record: bool) -> None:  # type: ignore[no-untyped-def]
+def colours(obj, campaign: int | None, project_id: str | None, record: bool, county) -> None:  # type: ignore[no-untyped-def]
     """红黄绿灯月度记录: each project's colour at each month's end as known then."""
+    from shared.tenancy import CountyRequired, UnknownCounty
+
     from ..domain.errors import ColourRecordNotFound
 
     service = _service(obj)
-    if record:
-        _, months = service.record_month_colours(campaign, actor="cli", source="cli")
-        click.echo("已记录：" + ("、".join(month_text(m) for m in months) or "无新的已结束月份"))
     try:
-        body = service.colour_record(campaign, project_id=project_id)
-    except ColourRecordNotFound as exc:
+        if record:
+            _, months = service.record_month_colours(
+                campaign, county=county, actor="cli", source="cli"
+            )
+            done = "、".join(month_text(m) for m in months) or "无新的已结束月份"
+            click.echo("已记录：" + done)
+        body = service.colour_record(campaign, project_id=project_id, county=county)
+    except (ColourRecordNotFound, CountyRequired, UnknownCounty) as exc:
         raise click.ClickException(str(exc)) from exc
     months = [f"{int(m['month'][5:])}月" for m in body["months"]]
     click.echo(f"{body['campaign']['name']}红黄绿灯月度记录（{' '.join(months)}）：")

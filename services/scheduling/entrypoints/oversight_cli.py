@@ -19,23 +19,32 @@ DAY = click.DateTime(["%Y-%m-%d"])
 
 def _refusing(call, *args: Any, **kwargs: Any) -> Any:  # type: ignore[no-untyped-def]
     """The service's answer; its refusals as the command's error, in Chinese."""
+    from shared.tenancy import BeyondScope, CountyRequired, UnknownCounty
+
     from ..domain.errors import SchedulingError
 
     try:
         return call(*args, **kwargs)
-    except SchedulingError as exc:
+    except (SchedulingError, CountyRequired, UnknownCounty, BeyondScope) as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+COUNTY = click.option(
+    "--county", default=None, help="The county (a deployment of several counties)."
+)
 
 
 @scheduling.command("inspection")
 @click.argument("record_file", type=click.Path(exists=True, dir_okay=False))
+@COUNTY
 @click.pass_obj
-def inspection(obj, record_file: str) -> None:  # type: ignore[no-untyped-def]
+def inspection(obj, record_file: str, county: str | None) -> None:  # type: ignore[no-untyped-def]
     """Record an inspection round of units from a YAML or JSON file (the API's body,
     docs/scheduling.md); each problem finding opens a follow-up action."""
     from .oversight import InspectionBody
 
     body = load_body(record_file, InspectionBody, "督查检查记录")
+    body["county"] = county or body.get("county")
     record, written = _refusing(_service(obj).record_inspection, body, actor="cli", source="cli")
     state = "已记录" if written else "此前已记录"
     problems = sum(1 for f in record["findings"] if f["kind"] == "problem")
@@ -48,10 +57,11 @@ def inspection(obj, record_file: str) -> None:  # type: ignore[no-untyped-def]
 @scheduling.command("inspections")
 @click.option("--campaign", type=int, default=None, help="The campaign year (default: current).")
 @click.option("--unit", default=None, help="Only the rounds that inspected this unit.")
+@COUNTY
 @click.pass_obj
-def inspections(obj, campaign: int | None, unit: str | None) -> None:  # type: ignore[no-untyped-def]
+def inspections(obj, campaign: int | None, unit: str | None, county: str | None) -> None:  # type: ignore[no-untyped-def]
     """List the inspection rounds, latest first, with their findings' action states."""
-    for r in _service(obj).inspections(campaign=campaign, unit=unit):
+    for r in _service(obj).inspections(campaign=campaign, unit=unit, county=county):
         click.echo(
             f"{r['round_id']} {r['ended_on']} {label('inspection_kind', r['kind'])}：{r['title']}"
             f"（组长：{r['team']['leader']}；未办结问题{r['open_problems']}项）"
@@ -70,8 +80,11 @@ def inspections(obj, campaign: int | None, unit: str | None) -> None:  # type: i
 )
 @click.option("--output", type=click.Path(dir_okay=False), default=None, help="Default: stdout.")
 @click.option("--issue", is_flag=True, help="Give it the year's next number first (发文).")
+@COUNTY
 @click.pass_obj
-def inspection_notice(obj, round_id: str, fmt: str, output: str | None, issue: bool) -> None:  # type: ignore[no-untyped-def]
+def inspection_notice(
+    obj, round_id: str, fmt: str, output: str | None, issue: bool, county
+) -> None:  # type: ignore[no-untyped-def]
     """Write a round's 督查通报; with --issue number it first (once)."""
     from shared.documents import render
 
@@ -80,10 +93,16 @@ def inspection_notice(obj, round_id: str, fmt: str, output: str | None, issue: b
     runtime, service = _runtime(obj), _service(obj)
     if issue:
         issued, _ = _refusing(
-            issuing.issue_round_document, runtime, service, round_id, actor="cli", source="cli"
+            issuing.issue_round_document,
+            runtime,
+            service,
+            round_id,
+            county,
+            actor="cli",
+            source="cli",
         )
         click.echo(f"发文字号：{issued.number}", err=True)
-    document, office = _refusing(issuing.round_document, runtime, service, round_id)
+    document, office = _refusing(issuing.round_document, runtime, service, round_id, county)
     rendered = render(document, fmt, office, f"inspection-{round_id}")
     if output is None:
         click.echo(
@@ -101,6 +120,7 @@ def inspection_notice(obj, round_id: str, fmt: str, output: str | None, issue: b
 @click.option("--raised-by", required=True)
 @click.option("--raised-on", required=True, type=DAY)
 @click.option("--id", "escalation_id", default=None)
+@COUNTY
 @click.pass_obj
 def escalate(obj, raised_on: datetime, **given: Any) -> None:  # type: ignore[no-untyped-def]
     """Put a problem of a project or a unit to the leading group (一事一议)."""
@@ -115,8 +135,9 @@ def escalate(obj, raised_on: datetime, **given: Any) -> None:  # type: ignore[no
 @click.option("--owner", required=True)
 @click.option("--due", required=True, type=DAY)
 @click.option("--decided-on", required=True, type=DAY)
+@COUNTY
 @click.pass_obj
-def escalation_decide(obj, escalation_id: str, decision, owner, due, decided_on) -> None:  # type: ignore[no-untyped-def]
+def escalation_decide(obj, escalation_id: str, decision, owner, due, decided_on, county) -> None:  # type: ignore[no-untyped-def]
     """Record the leading group's decision, its owner and deadline."""
     body = {
         "decision": decision,
@@ -125,7 +146,12 @@ def escalation_decide(obj, escalation_id: str, decision, owner, due, decided_on)
         "decided_on": decided_on.date(),
     }
     found, written = _refusing(
-        _service(obj).decide_escalation, escalation_id, body, actor="cli", source="cli"
+        _service(obj).decide_escalation,
+        escalation_id,
+        body,
+        actor="cli",
+        source="cli",
+        county=county,
     )
     _said(found, written)
 
@@ -134,12 +160,18 @@ def escalation_decide(obj, escalation_id: str, decision, owner, due, decided_on)
 @click.argument("escalation_id")
 @click.option("--closed-on", required=True, type=DAY)
 @click.option("--note", required=True, help="How it was resolved.")
+@COUNTY
 @click.pass_obj
-def escalation_close(obj, escalation_id: str, closed_on: datetime, note: str) -> None:  # type: ignore[no-untyped-def]
+def escalation_close(obj, escalation_id: str, closed_on: datetime, note: str, county) -> None:  # type: ignore[no-untyped-def]
     """Close an escalated problem (办结)."""
     body = {"closed_on": closed_on.date(), "note": note}
     found, written = _refusing(
-        _service(obj).close_escalation, escalation_id, body, actor="cli", source="cli"
+        _service(obj).close_escalation,
+        escalation_id,
+        body,
+        actor="cli",
+        source="cli",
+        county=county,
     )
     _said(found, written)
 
@@ -147,10 +179,11 @@ def escalation_close(obj, escalation_id: str, closed_on: datetime, note: str) ->
 @scheduling.command("escalations")
 @click.option("--campaign", type=int, default=None, help="The campaign year (default: current).")
 @click.option("--state", type=click.Choice(["open", "decided", "closed"]), default=None)
+@COUNTY
 @click.pass_obj
-def escalations(obj, campaign: int | None, state: str | None) -> None:  # type: ignore[no-untyped-def]
+def escalations(obj, campaign: int | None, state: str | None, county: str | None) -> None:  # type: ignore[no-untyped-def]
     """List the escalations (raised this campaign, or still open), latest first."""
-    for e in _service(obj).escalations(campaign=campaign, state=state):
+    for e in _service(obj).escalations(campaign=campaign, state=state, county=county):
         about = "、".join(x for x in (e["project_id"], e["unit"]) if x)
         click.echo(
             f"{e['escalation_id']} {e['raised_on']} {about}：{e['matter']}"
