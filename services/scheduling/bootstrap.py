@@ -17,16 +17,9 @@ from .wiring import SchedulingParts
 MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
 
 errors.register()
-# Kept for the whole deployment, not per county (shared.tenancy): plans are refused in
-# the service itself (SchedulingService.latest, get_plan, ...); these routes here.
+# Kept for the whole deployment, not per county (shared.tenancy). Plans, their documents,
+# the documents register, set pieces and site meetings are kept per county (`county`).
 for _endpoint, _what in (
-    ("list_documents", "发文登记"),
-    ("list_set_pieces", "规定动作"),
-    ("set_piece_held", "规定动作"),
-    ("set_piece_missed", "规定动作"),
-    ("record_site_meeting", "现场会"),
-    ("list_site_meetings", "现场会"),
-    ("get_site_meeting", "现场会"),
     ("colour_record", "月度红黄绿灯"),
     ("project_colour_record", "月度红黄绿灯"),
     ("record_colours", "月度红黄绿灯"),
