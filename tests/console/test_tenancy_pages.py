@@ -74,7 +74,7 @@ def test_whole_deployment_pages_are_refused_to_one_county(app):
     client = _client(app, "clerk-a")
     menu = client.get("/").text
     assert "考核" not in menu and "审计" not in menu and "项目" in menu
-    for path in ("/assessments", "/audit", "/dispatch"):
+    for path in ("/assessments", "/audit"):
         page = client.get(path)
         assert page.status_code == 403, path
         assert "涵盖全部县" in page.text, path

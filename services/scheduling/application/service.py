@@ -762,15 +762,16 @@ class SchedulingService:
         campaign: int | None = None,
         assignee: str | None = None,
         stage: str | None = None,
+        county: str | None = None,
     ) -> list[dict[str, Any]]:
         """Follow-up actions of one campaign's projects (default: the current campaign),
         assigned in that campaign's year or before (an open action of a project carried
-        over is still the new campaign's)."""
+        over is still the new campaign's); of ``county``'s projects only when given."""
         year = self.campaign(campaign).year
         self.catch_up()
         members = [
             s.project_id
-            for s in queries.current_states(self.store.engine, self.states)
+            for s in queries.current_states(self.store.engine, self.states, county)
             if s.in_campaign(year)
         ]
         rows = queries.list_actions(
