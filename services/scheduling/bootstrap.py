@@ -9,7 +9,6 @@ from flask_smorest import Api
 
 from shared.http import create_base_app
 from shared.runtime import Runtime
-from shared.tenancy import deployment_wide
 
 from .entrypoints import actors, alert_routes, errors, oversight, rollup, routes
 from .wiring import SchedulingParts
@@ -17,18 +16,9 @@ from .wiring import SchedulingParts
 MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
 
 errors.register()
-# Kept for the whole deployment, not per county (shared.tenancy): plans are refused in
-# the service itself (SchedulingService.latest, get_plan, ...); these routes here.
-for _endpoint, _what in (
-    ("list_documents", "发文登记"),
-    ("list_set_pieces", "规定动作"),
-    ("set_piece_held", "规定动作"),
-    ("set_piece_missed", "规定动作"),
-    ("record_site_meeting", "现场会"),
-    ("list_site_meetings", "现场会"),
-    ("get_site_meeting", "现场会"),
-):
-    deployment_wide(f"{routes.blp.name}.{_endpoint}", _what)
+# Nothing of scheduling is kept for the whole deployment any more: plans, their documents,
+# the documents register, set pieces, site meetings and the mechanisms of issue 17 are
+# kept per county (`county`, shared.tenancy).
 
 
 def register_routes(api: Api, runtime: Runtime) -> None:

@@ -75,6 +75,21 @@ class OfficeConfig:
     leaders: tuple[Leader, ...] = ()
     fonts: Fonts = field(default_factory=Fonts)
 
+    def of_county(self, name: str) -> OfficeConfig:
+        """The same office of another county of the deployment, named for it: its leading
+        group and issuing office (``乙县重点项目建设攻坚行动领导小组办公室``) sign its
+        documents; the rest (prefix, addressees, chairs, fonts) as configured."""
+
+        def named(text: str) -> str:
+            return name + text[1:] if text.startswith("县") else f"{name}{text}"
+
+        return replace(
+            self,
+            county=name,
+            leading_group=named(self.leading_group),
+            issuing_office=named(self.issuing_office),
+        )
+
     def chair_for(self, cadence: str, default: str) -> str:
         """Who chairs a meeting of this level; ``default`` (the plan's) when not configured."""
         return self.chairs.get(cadence) or default

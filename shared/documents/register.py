@@ -1,8 +1,10 @@
 """The office's register of issued documents (发文登记): each document gets its number
 (``攻坚办〔2026〕12号``) once, when it is issued, as a ``DocumentIssued`` event.
 
-Numbers run 1, 2, 3 … per calendar year (campaign time zone) in the stream
-``document-register-<year>``: a document's sequence number *is* its stream version, so
+Numbers run 1, 2, 3 … per county and calendar year (campaign time zone) in the stream
+``document-register-<year>`` (another county's ``<county>:document-register-<year>``,
+`shared.tenancy.county_stream`: each county's office numbers its own documents): a
+document's sequence number *is* its stream version, so
 the store's optimistic concurrency makes them unique and gapless — of two offices'
 clerks issuing at once exactly one wins each version and the other retries with the next.
 The event id is derived from the document's key, so issuing the same document again (or
@@ -14,7 +16,7 @@ from __future__ import annotations
 import random
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -29,6 +31,7 @@ from shared.eventstore import (
     format_instant,
 )
 from shared.i18n import label
+from shared.tenancy import DEFAULT_COUNTY, county_stream, stream_county
 
 EVENT_TYPE = "DocumentIssued"
 STREAM_PREFIX = "document-register-"
@@ -55,6 +58,8 @@ class IssuedDocument:
     issued_by: str = ""
     digest: str | None = None
     """What the document was made from (a plan version's or an assessment's digest)."""
+    county: str = DEFAULT_COUNTY
+    """The county whose office issued it (from its register's stream name)."""
 
     @classmethod
     def of(cls, event: RecordedEvent) -> IssuedDocument:
@@ -72,6 +77,7 @@ class IssuedDocument:
             event.recorded_at,
             event.actor,
             p.get("digest"),
+            stream_county(event.stream_id)[0],
         )
 
 
@@ -92,6 +98,8 @@ def issued_json(issued: IssuedDocument, issued_now: bool | None = None) -> dict[
         "digest": issued.digest,
         "event_id": issued.event_id,
         "global_position": issued.global_position,
+        "county": issued.county,
+        "county_label": label("county", issued.county),
     }
     if issued_now is not None:
         out["issued_now"] = issued_now
@@ -111,13 +119,24 @@ class DocumentRegister:
     clock: Callable[[], datetime] | None = None
     """Default: the store's record clock (the issuing date is when the event is recorded)."""
     attempts: int = 200
+    county: str = DEFAULT_COUNTY
+    """The county whose office keeps this register (numbers, streams and document keys
+    of the default county as before tenancy)."""
+
+    def _stream(self, year: int) -> str:
+        return county_stream(f"{STREAM_PREFIX}{year}", self.county)
+
+    def _key(self, key: str) -> str:
+        """The document's key in the whole deployment (another county's plan of the same
+        period is another document)."""
+        return county_stream(key, self.county)
 
     def _now(self) -> datetime:
         return (self.clock or self.store.clock)()
 
     def find(self, key: str) -> IssuedDocument | None:
         """The document's number if it was issued."""
-        event = self.store.get(_event_id(key))
+        event = self.store.get(_event_id(self._key(key)))
         return IssuedDocument.of(event) if event is not None else None
 
     def issue(
@@ -139,7 +158,7 @@ class DocumentRegister:
                 return issued, False
             now = self._now()
             year = now.astimezone(self.zone).year
-            stream = f"{STREAM_PREFIX}{year}"
+            stream = self._stream(year)
             version = self.store.stream_version(stream)
             event = self._event(key, kind, title, now, (year, version + 1), digest)
             event = replace(event, actor=actor, source=source)
@@ -159,16 +178,26 @@ class DocumentRegister:
         return found
 
     def issued(self, year: int) -> list[IssuedDocument]:
-        """Every document issued in ``year``, by number."""
-        return [IssuedDocument.of(e) for e in self.store.read_stream(f"{STREAM_PREFIX}{year}")]
+        """Every document the county issued in ``year``, by number."""
+        return [IssuedDocument.of(e) for e in self.store.read_stream(self._stream(year))]
 
     def listing(
-        self, *, year: int | None = None, kind: str | None = None, after: int = 0, limit: int = 100
+        self,
+        *,
+        year: int | None = None,
+        kind: str | None = None,
+        after: int = 0,
+        limit: int = 100,
+        counties: Collection[str] | None = None,
     ) -> list[IssuedDocument]:
         """Issued documents in the order they were issued (by global position, after
-        ``after``), of ``year`` and ``kind`` when given; at most ``limit``."""
+        ``after``), of ``year`` and ``kind`` when given, of ``counties`` (default: this
+        register's county); at most ``limit``."""
+        wanted = set(counties) if counties is not None else {self.county}
         found: list[IssuedDocument] = []
         for issued in self._all_issued(after):
+            if issued.county not in wanted:
+                continue
             if (year is None or issued.year == year) and (kind is None or issued.kind == kind):
                 found.append(issued)
                 if len(found) == limit:
@@ -194,10 +223,10 @@ class DocumentRegister:
     ) -> NewEvent:
         year, sequence = number
         return NewEvent(
-            stream_id=f"{STREAM_PREFIX}{year}",
+            stream_id=self._stream(year),
             type=EVENT_TYPE,
             occurred_at=now,
-            event_id=_event_id(key),
+            event_id=_event_id(self._key(key)),
             payload={
                 "document_key": key,
                 "kind": kind,

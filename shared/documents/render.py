@@ -4,10 +4,11 @@ download name; the office configuration and the register, built once per runtime
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from urllib.parse import quote
 
 from shared.runtime import Runtime
+from shared.tenancy import DEFAULT_COUNTY
 
 from .model import OfficialDocument
 from .office import OfficeConfig
@@ -57,10 +58,22 @@ def render(
 @dataclass(frozen=True)
 class DocumentParts:
     """The office's document configuration and its numbering register, wired once per
-    runtime (a typed part, like each service's)."""
+    runtime (a typed part, like each service's); another county's office and register
+    made from them on first use."""
 
     office: OfficeConfig
     register: DocumentRegister
+    counties: dict[str, tuple[OfficeConfig, DocumentRegister]] = field(default_factory=dict)
+
+    def of(self, runtime: Runtime, county: str | None) -> tuple[OfficeConfig, DocumentRegister]:
+        if county in (None, DEFAULT_COUNTY):
+            return self.office, self.register
+        found = self.counties.get(county)
+        if found is None:
+            office = self.office.of_county(runtime.settings.tenancy.name(county))
+            register = replace(self.register, county=county)
+            found = self.counties.setdefault(county, (office, register))
+        return found
 
 
 def _parts(runtime: Runtime) -> DocumentParts:
@@ -74,9 +87,13 @@ def _parts(runtime: Runtime) -> DocumentParts:
         return parts
 
 
-def office_config_for(runtime: Runtime) -> OfficeConfig:
-    return _parts(runtime).office
+def office_config_for(runtime: Runtime, county: str | None = None) -> OfficeConfig:
+    """The office that signs the documents of ``county`` (default: the default county's,
+    as configured; another county's is named for it, `OfficeConfig.of_county`)."""
+    return _parts(runtime).of(runtime, county)[0]
 
 
-def register_for(runtime: Runtime) -> DocumentRegister:
-    return _parts(runtime).register
+def register_for(runtime: Runtime, county: str | None = None) -> DocumentRegister:
+    """The register (发文登记) of ``county``'s office: its own numbers (default: the
+    default county's)."""
+    return _parts(runtime).of(runtime, county)[1]

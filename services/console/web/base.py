@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -22,13 +23,18 @@ from flask import (
 from flask_wtf.csrf import CSRFError
 
 from shared.eventstore import FutureKnownAt
-from shared.i18n import period_text
+from shared.i18n import label, period_text
 from shared.tenancy import (
     DEPLOYMENT_WIDE,
     BeyondScope,
+    CountyRequired,
     Scope,
     TenancyError,
+    UnknownCounty,
     check_deployment_wide,
+    counties_in_scope,
+    county_for,
+    current_scope,
     deployment_wide,
     scoped_to,
 )
@@ -77,11 +83,10 @@ WHOLE_DEPLOYMENT = {
     ),
     # 年终考核 is kept per county (docs/tenancy.md): its pages are a county's or the scope's.
     "全量日志审计": ("audit", "verify", "export"),
-    "调度计划": ("dispatch", "plan", "document_download", "document_issue", "plan_now"),
-    "规定动作与现场会": ("record_set_piece", "record_site_meeting"),
 }
 """Pages whose answers cover the whole deployment (as the API's, `shared.tenancy`): an
-account of fewer counties is refused them. Plans are refused in the scheduling service."""
+account of fewer counties is refused them. The dispatch pages are of one county
+(`page_county`)."""
 for _what, _endpoints in WHOLE_DEPLOYMENT.items():
     for _endpoint in _endpoints:
         deployment_wide(f"{bp.name}.{_endpoint}", _what)
@@ -183,6 +188,36 @@ def _page_context() -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class PageCounty:
+    """The one county a page shows (dispatch, plans, set pieces): a county account's own;
+    a city or province account's choice, kept in the query string (``county``), by
+    default the first of its counties."""
+
+    code: str
+    choices: list[tuple[str, str]]
+    """The counties to choose from, with their names (empty: one county only)."""
+
+    @property
+    def arg(self) -> str | None:
+        """``county`` for links and forms (None, so left out, when there is no choice)."""
+        return self.code if self.choices else None
+
+    @property
+    def context(self) -> dict[str, Any]:
+        return {"county": self.code, "county_arg": self.arg, "county_choices": self.choices}
+
+
+def page_county() -> PageCounty:
+    counties = counties_in_scope()
+    requested = (request.values.get("county") or "").strip() or None
+    if requested is None and current_scope().county is None and counties:
+        requested = counties[0]
+    code = county_for(requested)
+    choices = [(c, label("county", c)) for c in counties] if len(counties) > 1 else []
+    return PageCounty(code, choices)
+
+
 def page(template: str, title: str, **context: Any) -> str:
     return render_template(f"console/{template}.html", title=title, **context)
 
@@ -208,6 +243,12 @@ def _forbidden(_: Exception) -> tuple[str, int]:
 @bp.errorhandler(BeyondScope)
 def _beyond_scope(error: BeyondScope) -> tuple[str, int]:
     return _error_page(403, "无权访问", str(error))
+
+
+@bp.errorhandler(UnknownCounty)
+@bp.errorhandler(CountyRequired)
+def _no_county(error: Exception) -> tuple[str, int]:
+    return _error_page(422, "县（市、区）有误", str(error))
 
 
 @bp.errorhandler(404)

@@ -1,5 +1,6 @@
 """调度: the meeting calendar, each plan with its agenda, versions and downloads, and the
-open follow-up actions with a close form for the office."""
+open follow-up actions with a close form for the office; all of one county (a city or
+province account chooses which, `page_county`)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from ...scheduling.domain.periods import CADENCES, InvalidPeriod, Period
 from ...scheduling.entrypoints.documents import KINDS as DOCUMENTS
 from ...scheduling.entrypoints.documents import document_key
 from ...scheduling.entrypoints.documents.issuing import issue_plan_document, plan_document
-from .base import bp, current_user, gateway, page, signed_in
+from .base import bp, current_user, gateway, page, page_county, signed_in
 
 READERS = ("office", "auditor", "viewer")
 DOWNLOADS = DOCUMENT_FORMATS
@@ -66,8 +67,8 @@ def _latest_versions(plans: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @bp.get("/dispatch")
 @signed_in(*READERS)
 def dispatch():  # type: ignore[no-untyped-def]
-    services = gateway()
-    plans = _latest_versions(services.scheduling.list_plans(None, None))
+    services, county = gateway(), page_county()
+    plans = _latest_versions(services.scheduling.list_plans(None, None, [county.code]))
     today = now_utc().astimezone(services.zone).date()
     shown = _month_argument((plans[0]["meeting_date"] if plans else "") or today.isoformat())
     return page(
@@ -76,12 +77,13 @@ def dispatch():  # type: ignore[no-untyped-def]
         plans=plans,
         weeks=month_days(shown.year, shown.month, plans),
         month=shown,
-        actions=services.scheduling.actions(status="open", limit=200),
+        actions=services.scheduling.actions(status="open", limit=200, county=county.code),
         cadences=CADENCES,
         today=today,
-        set_pieces=services.scheduling.set_pieces()[1],
-        site_meetings=services.scheduling.site_meetings()[:20],
+        set_pieces=services.scheduling.set_pieces(county=county.code)[1],
+        site_meetings=services.scheduling.site_meetings(county=county.code)[:20],
         site_meeting_kinds=SITE_MEETING_KINDS,
+        **county.context,
     )
 
 
@@ -96,15 +98,18 @@ def _month_argument(fallback: str) -> date:
 @bp.get("/dispatch/plans/<cadence>/<period>")
 @signed_in(*READERS)
 def plan(cadence: str, period: str):  # type: ignore[no-untyped-def]
-    scheduling = gateway().scheduling
+    scheduling, county = gateway().scheduling, page_county()
     version = request.args.get("version", type=int)
     try:
         Period.parse(cadence, period)
-        record = scheduling.get_plan(cadence, period, version)
+        record = scheduling.get_plan(cadence, period, version, county=county.code)
     except (InvalidPeriod, PlanNotFound):
         abort(404)
-    versions = [(v, version_change(v.changes)) for v in scheduling.versions(cadence, period)]
-    register = register_for(gateway().runtime)
+    versions = [
+        (v, version_change(v.changes))
+        for v in scheduling.versions(cadence, period, county=county.code)
+    ]
+    register = register_for(gateway().runtime, county.code)
     issued = {kind: register.find(document_key(kind, record.to_dict())) for kind in DOCUMENTS}
     return page(
         "plan",
@@ -114,6 +119,7 @@ def plan(cadence: str, period: str):  # type: ignore[no-untyped-def]
         versions=versions,
         formats=DOWNLOADS,
         issued=issued,
+        **county.context,
     )
 
 
@@ -144,6 +150,7 @@ def document_download(cadence: str, period: str, kind: str, fmt: str):  # type: 
             cadence,
             period,
             request.args.get("version", type=int),
+            page_county().code,
         )
     except (InvalidPeriod, PlanNotFound):
         abort(404)
@@ -166,7 +173,7 @@ def document_issue(cadence: str, period: str, kind: str):  # type: ignore[no-unt
     """发文: the document of this plan version takes the year's next number, once."""
     if kind not in DOCUMENTS:
         abort(404)
-    services, user = gateway(), current_user()
+    services, user, county = gateway(), current_user(), page_county()
     assert user is not None
     version = request.form.get("version", type=int)
     try:
@@ -179,10 +186,13 @@ def document_issue(cadence: str, period: str, kind: str):  # type: ignore[no-unt
             version,
             actor=user.username,
             source=user.source,
+            county=county.code,
         )
     except (InvalidPeriod, PlanNotFound):
         abort(404)
-    return redirect(url_for("console.plan", cadence=cadence, period=period, version=version))
+    return redirect(
+        url_for("console.plan", cadence=cadence, period=period, version=version, county=county.arg)
+    )
 
 
 @bp.post("/dispatch/plans")
@@ -195,10 +205,12 @@ def plan_now():  # type: ignore[no-untyped-def]
         return page(
             "error", "调度计划", status=422, detail=f"期间 {period} 不符合{cadence}的格式"
         ), 422
-    user = current_user()
+    user, county = current_user(), page_county()
     assert user is not None
-    record, _ = gateway().scheduling.plan(cadence, period, actor=user.username, source=user.source)
-    return redirect(url_for("console.plan", cadence=cadence, period=period))
+    gateway().scheduling.plan(
+        cadence, period, actor=user.username, source=user.source, county=county.code
+    )
+    return redirect(url_for("console.plan", cadence=cadence, period=period, county=county.arg))
 
 
 @bp.post("/dispatch/actions/<action_id>/close")
@@ -211,4 +223,4 @@ def close_action(action_id: str):  # type: ignore[no-untyped-def]
         gateway().close_action(action_id, note, user.username, user.source)
     except ActionNotFound:
         abort(404)
-    return redirect(url_for("console.dispatch", _anchor="actions"))
+    return redirect(url_for("console.dispatch", county=page_county().arg, _anchor="actions"))

@@ -12,7 +12,7 @@ from marshmallow import ValidationError
 
 from ...scheduling.domain.errors import InvalidRecord, SetPieceNotFound
 from ...scheduling.entrypoints.routes import HeldBody, MissedBody, SiteMeetingBody
-from .base import bp, current_user, gateway, page, signed_in
+from .base import bp, current_user, gateway, page, page_county, signed_in
 
 _SEPARATORS = re.compile(r"\s*[|｜]\s*")
 _LIST = re.compile(r"[、,，;；\n]+")
@@ -51,15 +51,15 @@ def record_set_piece(code: str, outcome: str):  # type: ignore[no-untyped-def]
         abort(404)
     fields = ("held_on", "outcome", "note", "campaign")
     raw = {k: request.form[k].strip() for k in fields if request.form.get(k, "").strip()}
-    user = current_user()
+    user, county = current_user(), page_county()
     assert user is not None
     try:
         gateway().scheduling.record_set_piece(
-            code, schema().load(raw), actor=user.username, source=user.source
+            code, schema().load(raw), actor=user.username, source=user.source, county=county.code
         )
     except (ValidationError, InvalidRecord, SetPieceNotFound) as exc:
         return _refused("重点活动", exc)
-    return redirect(url_for("console.dispatch", _anchor="set-pieces"))
+    return redirect(url_for("console.dispatch", county=county.arg, _anchor="set-pieces"))
 
 
 @bp.post("/dispatch/site-meetings")
@@ -84,4 +84,4 @@ def record_site_meeting():  # type: ignore[no-untyped-def]
         )
     except (ValidationError, InvalidRecord) as exc:
         return _refused("现场办公", exc)
-    return redirect(url_for("console.dispatch", _anchor="site-meetings"))
+    return redirect(url_for("console.dispatch", county=page_county().arg, _anchor="site-meetings"))

@@ -763,15 +763,16 @@ class SchedulingService:
         campaign: int | None = None,
         assignee: str | None = None,
         stage: str | None = None,
+        county: str | None = None,
     ) -> list[dict[str, Any]]:
         """Follow-up actions of one campaign's projects (default: the current campaign),
         assigned in that campaign's year or before (an open action of a project carried
-        over is still the new campaign's)."""
+        over is still the new campaign's); of ``county``'s projects only when given."""
         year = self.campaign(campaign).year
         self.catch_up()
         members = [
             s.project_id
-            for s in queries.current_states(self.store.engine, self.states)
+            for s in queries.current_states(self.store.engine, self.states, county)
             if s.in_campaign(year)
         ]
         rows = queries.list_actions(
@@ -875,6 +876,16 @@ class SchedulingService:
         wanted = {row["project_id"] for row in rows}
         return rows, {s.project_id: s.name for s in states if s.project_id in wanted}
 
+    def county_of_projects(self, project_ids: list[str]) -> str:
+        """The one county these projects (of the scope) are of: a 督办函 is its county
+        office's; actions of two counties' projects raise `InvalidRecord`."""
+        counties = self._project_counties()
+        found = sorted({counties.get(pid, DEFAULT_COUNTY) for pid in project_ids})
+        if len(found) > 1:
+            names = "、".join(label("county", c) for c in found)
+            raise InvalidRecord("action_id", f"一份督办函只由一个县发出，所列事项分属{names}")
+        return found[0] if found else DEFAULT_COUNTY
+
     def timed(self, row: dict[str, Any]) -> dict[str, Any]:
         """An action's row with its stage, next steps, step deadline and colour today."""
         return action_workflow.with_timing(row, self._action_clock(), self.config.action_limits)
@@ -975,7 +986,7 @@ class SchedulingService:
         pieces = set_pieces.calendar_of(
             self.store, self.config.set_pieces, chosen.year, today, county
         )
-        return chosen, pieces
+        return chosen, [{**piece, "county": county} for piece in pieces]
 
     def record_set_piece(
         self,

@@ -59,6 +59,7 @@ class PlanTotals(LabelledSchema):
 
 
 class SetPieceView(LabelledSchema):
+    county = coded("county")
     code = coded("set_piece")
     state = coded("set_piece_state")
 
@@ -137,11 +138,13 @@ class PlanResponse(LabelledSchema):
     """A stored plan version; ``plan`` is the plan itself (its digest is over the codes)."""
 
     cadence = coded("cadence")
+    county = coded("county")
     plan = fields.Nested(PlanContent)
 
 
 class PlanSummary(LabelledSchema):
     cadence = coded("cadence")
+    county = coded("county")
 
 
 class PlansResponse(LabelledSchema):
@@ -150,6 +153,7 @@ class PlansResponse(LabelledSchema):
 
 class VersionsResponse(LabelledSchema):
     cadence = coded("cadence")
+    county = coded("county")
     versions = fields.List(fields.Nested(PlanSummary))
 
 
@@ -179,6 +183,7 @@ class ClosedResponse(LabelledSchema):
 
 class IssuedDocumentView(LabelledSchema):
     kind = coded("document_kind")
+    county = coded("county")
 
 
 class DocumentsResponse(LabelledSchema):
@@ -186,6 +191,7 @@ class DocumentsResponse(LabelledSchema):
 
 
 class SetPiecesResponse(LabelledSchema):
+    county = coded("county")
     set_pieces = fields.List(fields.Nested(SetPieceView))
 
 
@@ -199,6 +205,7 @@ class SiteDecisionView(LabelledSchema):
 
 class SiteMeetingView(LabelledSchema):
     kind = coded("site_meeting_kind")
+    county = coded("county")
     decisions = fields.List(fields.Nested(SiteDecisionView))
 
 

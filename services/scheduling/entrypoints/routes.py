@@ -32,6 +32,7 @@ from shared.http import (
 from shared.http.county_param import county_field, one_county
 from shared.i18n import instant_text
 from shared.runtime import Runtime
+from shared.tenancy import counties_in_scope, county_for, county_stream
 
 from ..domain.duban import STAGES, WORKFLOW
 from ..domain.periods import CADENCES, InvalidPeriod, Period
@@ -65,6 +66,14 @@ blp = Blueprint(
 READERS = ("office", "auditor", "viewer")
 
 
+def county_field(what: str = "the county (needed from a city or province)") -> fields.String:
+    return fields.String(
+        load_default=None,
+        validate=validate.Length(1, 64),
+        metadata={"description": f"{what}; a county office: its own county"},
+    )
+
+
 def campaign_field() -> fields.Integer:
     return Whole(
         from_text=True,
@@ -89,6 +98,7 @@ class BoardQuery(ClockQuery, PageQuery):
     phase = fields.String(load_default=None)
     major = fields.Boolean(load_default=None)
     campaign = campaign_field()
+    county = county_field("one county's board only (default: every county of the scope)")
 
 
 class PlanBody(Schema):
@@ -96,6 +106,7 @@ class PlanBody(Schema):
     period = fields.String(required=True)
     known_at = KnownAt(load_default=None)
     replan = fields.Boolean(load_default=False)
+    county = county_field()
 
     @validates_schema
     def _period(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -108,12 +119,14 @@ class PlanBody(Schema):
 class PlansQuery(PageQuery):
     cadence = fields.String(load_default=None, validate=validate.OneOf(CADENCES))
     period = fields.String(load_default=None)
+    county = county_field("one county's plans only (default: every county of the scope)")
 
 
 class VersionQuery(Query):
     version = Whole(
         from_text=True, load_default=None, validate=[validate.Range(min=1), VERSION_RANGE]
     )
+    county = county_field()
 
 
 class VersionsQuery(PageQuery):
@@ -123,6 +136,7 @@ class VersionsQuery(PageQuery):
         validate=VERSION_RANGE,
         metadata={"description": "the plan version the page before ended at"},
     )
+    county = county_field()
 
 
 class ActionsQuery(PageQuery):
@@ -170,7 +184,7 @@ def board(query):  # type: ignore[no-untyped-def]
     cover every project that matches, ``projects`` are paged by id."""
     after, limit = query.pop("after"), query.pop("limit")
     as_of, known_at = _instant(query.pop("as_of")), query.pop("known_at")
-    board = _service().board(as_of, known_at, query)
+    board = _service().board(as_of, known_at, query, county=query.pop("county"))
     board["projects"], next_after = page_after(
         board["projects"], after, limit, key=lambda row: row["project_id"], ordered=True
     )
@@ -188,7 +202,7 @@ def plan_now(body):  # type: ignore[no-untyped-def]
     ``known_at`` or ``replan`` a new version is stored when the plan changed. A
     ``known_at`` before the latest knowledge gives an audit view (``audit``: true):
     returned, stored (201) only with ``replan``, never the current version, never opening
-    an action."""
+    an action. Of one county: ``county`` (a county office: its own)."""
     principal = current_principal()
     record, created = _service().plan(
         body["cadence"],
@@ -197,6 +211,7 @@ def plan_now(body):  # type: ignore[no-untyped-def]
         replan=body["replan"],
         actor=principal.name,
         source=principal.source,
+        county=body["county"],
     )
     return record.to_dict(), 201 if created else 200
 
@@ -207,17 +222,24 @@ def plan_now(body):  # type: ignore[no-untyped-def]
 @blp.response(200, PlansResponse)
 @blp.doc(security=[{"bearer": []}])
 def list_plans(query):  # type: ignore[no-untyped-def]
-    """Every stored plan version (index), optionally of one cadence or period, in the
-    order cadence, period, version."""
+    """Every stored plan version (index) of the scope's counties (or of ``county``),
+    optionally of one cadence or period, in the order county, cadence, period, version;
+    each with its ``county``."""
+    counties = [county_for(query["county"])] if query["county"] else None
     plans, next_after = page_after(
-        _service().list_plans(query["cadence"], query["period"]),
+        _service().list_plans(query["cadence"], query["period"], counties),
         query["after"],
         query["limit"],
-        key=lambda plan: f"{plan['cadence']}/{plan['period']}/{plan['version']}",
+        key=_plan_key,
     )
     for plan in plans:
         plan["recorded_at"] = format_instant(plan["recorded_at"])
     return {"plans": plans, "next_after": next_after}, 200, next_link(next_after)
+
+
+def _plan_key(plan: dict[str, Any]) -> str:
+    """A plan version's place in the list (the default county's as before tenancy)."""
+    return county_stream(f"{plan['cadence']}/{plan['period']}/{plan['version']}", plan["county"])
 
 
 @blp.get("/plans/<cadence>/<period>")
@@ -226,9 +248,9 @@ def list_plans(query):  # type: ignore[no-untyped-def]
 @blp.response(200, PlanResponse)
 @blp.doc(security=[{"bearer": []}])
 def get_plan(query, cadence: str, period: str):  # type: ignore[no-untyped-def]
-    """The latest version of a period's plan, or ``?version=``."""
+    """The latest version of a county's plan of the period, or ``?version=``."""
     Period.parse(cadence, period)  # an InvalidPeriod is a 422 naming the field
-    return _service().get_plan(cadence, period, query["version"]).to_dict()
+    return _service().get_plan(cadence, period, query["version"], county=query["county"]).to_dict()
 
 
 @blp.get("/plans/<cadence>/<period>/versions")
@@ -240,7 +262,7 @@ def plan_versions(query, cadence: str, period: str):  # type: ignore[no-untyped-
     """Every version of a period's plan with what each changed, in version order."""
     Period.parse(cadence, period)  # an InvalidPeriod is a 422 naming the field
     records, next_after = page_after(
-        _service().versions(cadence, period),
+        _service().versions(cadence, period, county=query["county"]),
         query["after"],
         query["limit"],
         key=lambda record: record.version,
@@ -251,13 +273,21 @@ def plan_versions(query, cadence: str, period: str):  # type: ignore[no-untyped-
         summary = record.to_dict()
         summary.pop("plan")
         versions.append(summary)
-    body = {"cadence": cadence, "period": period, "versions": versions, "next_after": next_after}
+    body = {
+        "cadence": cadence,
+        "period": period,
+        "county": county_for(query["county"]),
+        "versions": versions,
+        "next_after": next_after,
+    }
     return body, 200, next_link(next_after)
 
 
-def _plan_document(kind: str, cadence: str, period: str, version: int | None):  # type: ignore[no-untyped-def]
+def _plan_document(kind: str, cadence: str, period: str, query: dict[str, Any]):  # type: ignore[no-untyped-def]
     _known_kind(kind)  # and an InvalidPeriod is a 422 naming the field
-    return issuing.plan_document(_runtime(), _service(), kind, cadence, period, version)
+    return issuing.plan_document(
+        _runtime(), _service(), kind, cadence, period, query["version"], query["county"]
+    )
 
 
 def _known_kind(kind: str) -> None:
@@ -274,7 +304,7 @@ def plan_document(query, cadence: str, period: str, kind: str, fmt: str):  # typ
     its agenda) or ``supervision`` (督查通报), as docx, html (printable), xlsx, md or csv.
     Shows the document number once the document is issued (else 未编号)."""
     _known_format(fmt)
-    document, record, office = _plan_document(kind, cadence, period, query["version"])
+    document, record, office = _plan_document(kind, cadence, period, query)
     return _download(document, fmt, office, f"{kind}-{cadence}-{period}-v{record['version']}")
 
 
@@ -296,8 +326,9 @@ def _download(document: Any, fmt: str, office: Any, stem: str) -> Response:
 @blp.arguments(VersionQuery, location="query")
 @blp.doc(security=[{"bearer": []}])
 def issue_plan_document(query, cadence: str, period: str, kind: str):  # type: ignore[no-untyped-def]
-    """Issue the document of this plan version: it gets the next number of the year
-    (``攻坚办〔2026〕12号``, recorded as ``DocumentIssued``) once; issuing again returns it."""
+    """Issue the document of this plan version: it gets the next number of the year in
+    its county's register (``攻坚办〔2026〕12号``, recorded as ``DocumentIssued``) once;
+    issuing again returns it."""
     _known_kind(kind)
     principal = current_principal()
     issued, now = issuing.issue_plan_document(
@@ -309,6 +340,7 @@ def issue_plan_document(query, cadence: str, period: str, kind: str):  # type: i
         query["version"],
         actor=principal.name,
         source=principal.source,
+        county=query["county"],
     )
     return issued_json(issued, now), 201 if now else 200
 
@@ -323,6 +355,7 @@ class DocumentsQuery(PageQuery):
     limit = limit_field(100, 1000)
     year = Whole(from_text=True, load_default=None, validate=validate.Range(2000, 2100))
     kind = fields.String(load_default=None, validate=validate.OneOf(DOCUMENT_KINDS))
+    county = county_field("one county's register only (default: every county of the scope)")
 
 
 @blp.get("/documents")
@@ -334,10 +367,17 @@ def list_documents(query):  # type: ignore[no-untyped-def]
     """The register of issued documents (发文登记) of every kind — meeting notices, 督查通报,
     考核通报 — in the order they were issued: number, title, kind, when (``issued_at``, and
     ``issued_at_label`` in the campaign's time zone) and by whom, and the digest of what
-    each was made from. Filter by ``year`` and ``kind``; page with ``after``."""
+    each was made from. Each county's office numbers its own (``county``); the list is
+    of the scope's counties, or of ``county``. Filter by ``year`` and ``kind``; page with
+    ``after``."""
     runtime = _runtime()
+    counties = [county_for(query["county"])] if query["county"] else counties_in_scope()
     found = register_for(runtime).listing(
-        year=query["year"], kind=query["kind"], after=query["after"], limit=query["limit"]
+        year=query["year"],
+        kind=query["kind"],
+        after=query["after"],
+        limit=query["limit"],
+        counties=counties,
     )
     zone = runtime.settings.zone
     items = [issued_json(d) | {"issued_at_label": _local(d.issued_at, zone)} for d in found]
@@ -540,10 +580,12 @@ class SetPiecesQuery(PageQuery):
         load_default=None, metadata={"description": "the last code of the page before"}
     )
     campaign = campaign_field()
+    county = county_field()
 
 
 class HeldBody(Schema):
     campaign = campaign_field()
+    county = county_field()
     held_on = fields.Date(required=True)
     outcome = fields.String(required=True, validate=validate.Length(1, 2000))
     note = fields.String(load_default="", validate=validate.Length(0, 2000))
@@ -551,6 +593,7 @@ class HeldBody(Schema):
 
 class MissedBody(Schema):
     campaign = campaign_field()
+    county = county_field()
     note = fields.String(required=True, validate=validate.Length(1, 2000))
 
 
@@ -562,12 +605,19 @@ class MissedBody(Schema):
 def list_set_pieces(query):  # type: ignore[no-untyped-def]
     """The campaign calendar's set pieces (default: the current campaign's) in calendar
     order: window, owner, what each must produce, and its state today (upcoming, open,
-    held, not held, overdue) with the outcome recorded."""
-    campaign, pieces = _service().set_pieces(query["campaign"])
+    held, not held, overdue) with the outcome its county recorded: of ``county`` (a
+    county office: its own), each piece with its ``county``."""
+    campaign, pieces = _service().set_pieces(query["campaign"], county=query["county"])
     pieces, next_after = page_after(
         pieces, query["after"], query["limit"], key=lambda piece: piece["code"], ordered=False
     )
-    body = {"campaign": campaign.year, "set_pieces": pieces, "next_after": next_after}
+    county = county_for(query["county"])
+    body = {
+        "campaign": campaign.year,
+        "county": county,
+        "set_pieces": pieces,
+        "next_after": next_after,
+    }
     return body, 200, next_link(next_after)
 
 
@@ -595,7 +645,7 @@ def set_piece_missed(body, code: str):  # type: ignore[no-untyped-def]
 def _record_set_piece(code: str, body: dict[str, Any]):  # type: ignore[no-untyped-def]
     principal = current_principal()
     piece, written = _service().record_set_piece(
-        code, body, actor=principal.name, source=principal.source
+        code, body, actor=principal.name, source=principal.source, county=body.pop("county")
     )
     return {"set_piece": piece, "recorded_now": written}, 201 if written else 200
 
@@ -629,6 +679,7 @@ class SiteMeetingsQuery(PageQuery):
     )
     campaign = campaign_field()
     project_id = fields.String(load_default=None)
+    county = county_field("one county's only (default: every county of the scope)")
 
 
 @blp.post("/site-meetings")
@@ -657,7 +708,9 @@ def record_site_meeting(body):  # type: ignore[no-untyped-def]
 def list_site_meetings(query):  # type: ignore[no-untyped-def]
     """The campaign's site meetings (default: the current campaign's), latest first, each
     decision with its action's status and ``open_decisions``."""
-    found = _service().site_meetings(campaign=query["campaign"], project_id=query["project_id"])
+    found = _service().site_meetings(
+        campaign=query["campaign"], project_id=query["project_id"], county=query["county"]
+    )
     records, next_after = page_after(
         found, query["after"], query["limit"], key=lambda r: r["record_id"], ordered=False
     )

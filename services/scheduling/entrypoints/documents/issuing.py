@@ -29,16 +29,18 @@ def plan_document(
     cadence: str,
     period: str,
     version: int | None = None,
+    county: str | None = None,
 ) -> tuple[OfficialDocument, dict[str, Any], OfficeConfig]:
-    """The document of a stored plan version (the latest without ``version``), with its
-    number once issued. Raises KeyError for an unknown kind, InvalidPeriod, PlanNotFound."""
+    """The document of a county's stored plan version (the latest without ``version``),
+    signed by that county's office, with its number in that county's register once
+    issued. Raises KeyError for an unknown kind, InvalidPeriod, PlanNotFound."""
     if kind not in KINDS:
         raise KeyError(kind)
     Period.parse(cadence, period)
-    stored = service.get_plan(cadence, period, version)
+    stored = service.get_plan(cadence, period, version, county=county)
     record = stored.to_dict()
-    issued = register_for(runtime).find(document_key(kind, record))
-    office = office_config_for(runtime)
+    issued = register_for(runtime, stored.county).find(document_key(kind, record))
+    office = office_config_for(runtime, stored.county)
     progress = service.progress(stored)
     return build(kind, record, office, runtime.settings.zone, issued, progress), record, office
 
@@ -53,11 +55,12 @@ def issue_plan_document(
     *,
     actor: str,
     source: str,
+    county: str | None = None,
 ) -> tuple[IssuedDocument, bool]:
-    """Number the document once (``DocumentIssued``, with the plan version's digest);
-    issuing again returns the number."""
-    document, record, _ = plan_document(runtime, service, kind, cadence, period, version)
-    return register_for(runtime).issue(
+    """Number the document once in its county's register (``DocumentIssued``, with the
+    plan version's digest); issuing again returns the number."""
+    document, record, _ = plan_document(runtime, service, kind, cadence, period, version, county)
+    return register_for(runtime, record["county"]).issue(
         document_key(kind, record),
         kind,
         document.title,
@@ -119,10 +122,11 @@ def action_letter(
     """The 督办函 of these actions (one unit's), with its number once issued; a draft
     is dated today."""
     rows, names = service.letter_rows(action_ids)
+    county = service.county_of_projects([row["project_id"] for row in rows])
     zone = runtime.settings.zone
     found = letter.letter_of(rows, names, service.config.action_limits, zone)
-    issued = register_for(runtime).find(found.key)
-    office = office_config_for(runtime)
+    issued = register_for(runtime, county).find(found.key)
+    office = office_config_for(runtime, county)
     signed_on = issued.issued_on if issued else runtime.store.clock().astimezone(zone).date()
     return letter.build(found, office, signed_on, issued), found, office
 
@@ -133,6 +137,8 @@ def issue_action_letter(
     """Number the 督办函 once (``DocumentIssued``, kind ``duban_letter``, with the digest of
     the actions' facts); issuing again returns the number."""
     document, found, _ = action_letter(runtime, service, action_ids)
-    return register_for(runtime).issue(
+    rows, _ = service.letter_rows(action_ids)
+    county = service.county_of_projects([row["project_id"] for row in rows])
+    return register_for(runtime, county).issue(
         found.key, letter.KIND, document.title, actor=actor, source=source, digest=found.digest
     )
