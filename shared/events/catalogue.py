@@ -886,7 +886,7 @@ CATALOGUE: tuple[EventType, ...] = (
         "PrincipalAdmonished",
         PrincipalAdmonished,
         meaning="a unit's principal admonished (诫勉谈话): who, when, by whom, why "
-        "(stream ``accountability-<year>``)",
+        "(stream ``accountability-<year>``; another county's ``<county>:accountability-<year>``)",
     ),
     EventType(
         "InspectionRecorded",

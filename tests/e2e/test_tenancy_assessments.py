@@ -189,6 +189,12 @@ def test_the_roll_up_ranks_a_citys_counties_by_score(counties, runtime, auth, wo
     }
     assert first["lines_labels"]["investment"] == "年度投资计划完成"
     assert latest["totals"]["projects"] == 2
+    assert [c["place"] for c in latest["counties"]] == [1, 2]
+    page = counties.get(
+        f"/v1/rollup/assessments?year={YEAR}&basis=latest&limit=1", headers=auth["city-1"]
+    )
+    assert [c["place"] for c in page.json["counties"]] == [1] and page.json["next_after"] == 1
+    assert 'rel="next"' in page.headers["Link"] and page.json["totals"] == latest["totals"]
     # Published only (the default): B once signed off; A has none published.
     counties.post(f"/v1/assessments/{theirs['assessment_id']}/approve", headers=auth["province"])
     published = counties.get(f"/v1/rollup/assessments?year={YEAR}", headers=auth["city-1"]).json

@@ -102,7 +102,8 @@ def county_entry(county: str, record: dict[str, Any]) -> dict[str, Any]:
 
 
 def rank(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Best score first (ties share a rank: 1, 1, 3), then investment, then code."""
+    """Best score first (ties share a rank: 1, 1, 3), then investment, then code;
+    ``place`` is the entry's own place in that order (unique: the roll-up pages by it)."""
     entries.sort(
         key=lambda e: (
             -Decimal(e["score"]),
@@ -115,6 +116,7 @@ def rank(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if entry["score"] != previous:
             place, previous = index, entry["score"]
         entry["rank"] = place
+        entry["place"] = index
     return entries
 
 

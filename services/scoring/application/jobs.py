@@ -1,5 +1,5 @@
 """Running assessment jobs under a lease: at most one worker per job and one running job
-per year and rulebook; a job whose worker died is taken up again.
+per county, year and rulebook; a job whose worker died is taken up again.
 
 `run_leased` claims the job, renews its lease from a heartbeat thread while the work
 runs, and releases it after. `take_up_lost` is the reaper: run on a timer by every

@@ -71,8 +71,14 @@ class ListQuery(PageQuery):
     )
 
 
-class RollupQuery(Schema):
+class RollupQuery(PageQuery):
     year = Whole(from_text=True, required=True, validate=validate.Range(2000, 2100))
+    after = Whole(
+        from_text=True,
+        load_default=None,
+        validate=validate.Range(min=0),
+        metadata={"description": "the last place (``place``) of the page before"},
+    )
     basis = fields.String(
         load_default="published",
         validate=validate.OneOf(county_rollup.BASES),
@@ -465,7 +471,13 @@ def rollup_assessments(query):  # type: ignore[no-untyped-def]
     """The year-end assessments of the scope's counties ranked by score (a city's or the
     province's roll-up; a county office's is its own): each county's score and its main
     items (lines, investment against its target, grades), ``rank``; ``without`` lists
-    the counties that have no assessment of the year (none published, for ``published``)."""
+    the counties that have no assessment of the year (none published, for ``published``);
+    ``totals`` over every ranked county, whatever the page. Paged by ``place``."""
     if query["basis"] == "latest" and not current_principal().has(*DRAFT_READERS):
         raise Problem(403, "Forbidden", "草稿仅供办公室、审计和审定人员查看")
-    return county_rollup.rollup(_runtime().store, _records(), query["year"], query["basis"])
+    body = county_rollup.rollup(_runtime().store, _records(), query["year"], query["basis"])
+    body["counties"], next_after = page_after(
+        body["counties"], query["after"], query["limit"], key=lambda c: c["place"], ordered=True
+    )
+    body["next_after"] = next_after
+    return body, 200, next_link(next_after)

@@ -2,7 +2,7 @@
 
 A worker *claims* a job before running it: the claim sets ``status = running`` with a
 lease (owner, expiry) unless another worker's lease on the job is alive, or another job
-of the same year and rulebook runs (at most one per group: the others stay queued and
+of the same county, year and rulebook runs (at most one per group: the others stay queued and
 are sent when it ends). The running worker renews the lease (its heartbeat); a worker
 killed mid-job stops renewing, and `JobLeases.expired` finds its job for the reaper."""
 
@@ -27,7 +27,7 @@ class Claim(StrEnum):
     CLAIMED = "claimed"
     DONE = "done"
     HELD = "held"  # another worker's lease on this job is alive
-    WAITING = "waiting"  # another job of the same year and rulebook runs
+    WAITING = "waiting"  # another job of the same county, year and rulebook runs
     MISSING = "missing"
 
 
@@ -36,7 +36,7 @@ def _same_group(job: Row[Any]) -> Any:
     same_version = (
         version.is_(None) if job.rulebook_version is None else version == job.rulebook_version
     )
-    return (jobs.c.year == job.year) & same_version
+    return (jobs.c.year == job.year) & same_version & (jobs.c.county == job.county)
 
 
 def _alive(job: Row[Any], now: datetime) -> bool:
@@ -106,7 +106,7 @@ class JobLeases:
             )
 
     def waiting_beside(self, job_id: str) -> list[str]:
-        """Jobs of the same year and rulebook still to run, oldest first."""
+        """Jobs of the same county, year and rulebook still to run, oldest first."""
         with self.engine.connect() as conn:
             job = conn.execute(select(jobs).where(jobs.c.job_id == job_id)).first()
             if job is None:

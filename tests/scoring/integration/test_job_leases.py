@@ -38,6 +38,21 @@ def test_one_job_runs_per_year_and_rulebook_and_the_others_wait_their_turn(runti
     assert leases.claim(second["job_id"], "b", now, LEASE) is Claim.CLAIMED
 
 
+def test_each_countys_jobs_wait_only_for_that_countys(runtime, records):
+    from dataclasses import replace
+
+    first, _ = assessments.submit(records, request(known_at="2024-12-30"))
+    second, _ = assessments.submit(records, request(known_at="2024-12-31"))
+    other, _ = assessments.submit(records, replace(request(known_at="2024-12-31"), county="b"))
+    leases, now = JobLeases(runtime.engine), now_utc()
+
+    assert other["job_id"] not in (first["job_id"], second["job_id"])
+    assert leases.claim(first["job_id"], "a", now, LEASE) is Claim.CLAIMED
+    assert leases.claim(second["job_id"], "b", now, LEASE) is Claim.WAITING
+    assert leases.claim(other["job_id"], "c", now, LEASE) is Claim.CLAIMED
+    assert leases.waiting_beside(first["job_id"]) == [second["job_id"]]
+
+
 def test_a_job_whose_lease_ran_out_is_taken_back_once_and_says_so(runtime, records):
     job, _ = assessments.submit(records, request())
     leases, now = JobLeases(runtime.engine), now_utc()
