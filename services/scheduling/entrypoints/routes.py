@@ -66,14 +66,6 @@ blp = Blueprint(
 READERS = ("office", "auditor", "viewer")
 
 
-def county_field(what: str = "the county (needed from a city or province)") -> fields.String:
-    return fields.String(
-        load_default=None,
-        validate=validate.Length(1, 64),
-        metadata={"description": f"{what}; a county office: its own county"},
-    )
-
-
 def campaign_field() -> fields.Integer:
     return Whole(
         from_text=True,
