@@ -215,6 +215,11 @@ class EventStore:
             check_payload_size(text.payload, MAX_STORED_PAYLOAD_BYTES)
         if connection is not None:
             return self._append_in(connection, prepared, texts, expected_versions or {})
+        if len(prepared) < _COPY_FROM and is_postgres(self.engine):
+            result = self._append_alone(prepared, texts, expected_versions or {})
+            if not result.duplicate:
+                self.notify(result.last_position)
+            return result
         with self.writing() as conn:
             # Our own transaction: on PostgreSQL the COMMIT travels with the INSERT.
             result = self._append_in(conn, prepared, texts, expected_versions or {}, commit=True)
@@ -314,6 +319,46 @@ class EventStore:
             rows, positions = _chained(events, texts, current, head, recorded_at)
             conn.execute(insert(events_table), rows)
         return AppendResult(tuple(positions))
+
+    def _append_alone(
+        self, events: list[NewEvent], texts: list[_Texts], expected: ExpectedVersions
+    ) -> AppendResult:
+        """A few events on PostgreSQL in their own transaction: `_append_on_server` on
+        a pooled driver connection in autocommit, without SQLAlchemy's connection and
+        transaction around it (a fifth of a single append's client time went to them)."""
+        streams = sorted({e.stream_id for e in events} | set(expected))
+        batch = server_append.batch_text(events, texts, streams, expected)
+        dbapi = self.engine.dialect.loaded_dbapi
+        pooled = self.engine.raw_connection()
+        try:
+            driver: Any = pooled.driver_connection
+            driver.autocommit = True
+            try:
+                with driver.cursor() as called:
+                    server_append.call(called, self.lock_timeout_ms, batch, utc(self.clock()))
+                    answer = server_append.answer(called.fetchone())
+            finally:
+                if not driver.closed:
+                    driver.autocommit = False
+        except dbapi.Error as exc:
+            if driver.closed or getattr(driver, "broken", False):
+                pooled.invalidate(exc)
+            error = DBAPIError.instance("gongjian_append", None, exc, dbapi.Error)
+            if isinstance(error, OperationalError) and _is_lock_timeout(error):
+                raise LockTimeout(
+                    f"the event log stayed locked for more than {self.lock_timeout_ms} ms"
+                ) from error
+            raise error from exc
+        finally:
+            pooled.close()
+        if answer.status == "seen":
+            # Committed before the call answered: the primary's connection sees it.
+            with self.engine.connect() as conn:
+                existing = self._existing(conn, [e.event_id for e in events])
+            return self._replay_of(events, existing)
+        if answer.status == "conflict":
+            raise ConcurrencyConflict(answer.stream, answer.want, answer.have)
+        return AppendResult(tuple(_positions(events, answer.head_position, answer.start_versions)))
 
     def _append_on_server(
         self,

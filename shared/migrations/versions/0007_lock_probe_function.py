@@ -33,9 +33,14 @@ BEGIN
   -- looks small to the planner: plan the probe for its ids each time.
   PERFORM set_config('plan_cache_mode', 'force_custom_plan', true);
   PERFORM pg_advisory_xact_lock(7246150312);
+  -- Each id looked up in the event-id index of each partition (a join per id: with
+  -- "event_id = ANY(ids)" the planner scanned whole partitions once a batch had some
+  -- hundreds of ids, comparing every row with every id).
   RETURN QUERY
-    SELECT 'e'::text, e.event_id, e.global_position, NULL::timestamptz
-      FROM events e WHERE e.event_id = ANY(p_ids)
+    SELECT 'e'::text, found.event_id, found.global_position, NULL::timestamptz
+      FROM unnest(p_ids) AS i(id),
+           LATERAL (SELECT e.event_id, e.global_position FROM events e
+                     WHERE e.event_id = i.id LIMIT 1) AS found
     UNION ALL
     SELECT 's'::text, s, (SELECT max(e.stream_version)::bigint FROM events e
                            WHERE e.stream_id = s), NULL::timestamptz
