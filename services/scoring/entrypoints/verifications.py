@@ -63,5 +63,5 @@ def get(assessment_id: str, verification_id: str):  # type: ignore[no-untyped-de
     ``difference``) or failed."""
     job = _records().verification(verification_id)
     if job is None or job["assessment_id"] != assessment_id:
-        raise Problem(404, "Not Found", f"no verification {verification_id} of {assessment_id}")
+        raise Problem(404, "Not Found", f"考核 {assessment_id} 没有编号为 {verification_id} 的核验")
     return _view(job)
