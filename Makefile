@@ -18,9 +18,11 @@ run: $(STAMP)
 	GONGJIAN_LOG_FORMAT=$${GONGJIAN_LOG_FORMAT:-text} $(BIN)/gongjian db upgrade
 	GONGJIAN_LOG_FORMAT=$${GONGJIAN_LOG_FORMAT:-text} $(BIN)/gongjian serve --demo
 
-## test: set up and run the whole suite (PostgreSQL/Redis tests run when their URLs are set)
+## test: set up and run the whole suite (PostgreSQL/Redis tests run when their URLs are set),
+## on PYTEST_WORKERS pytest-xdist workers (tests sharing a replica or the browser on one)
+PYTEST_WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 ## fuzz: schemathesis over every operation, every check, bounded (also part of `make test`)
 fuzz: $(STAMP)

@@ -5,6 +5,12 @@ one template database there and each test gets its own clone of it) and
 ``GONGJIAN_TEST_REDIS_URL``. SQLite tests get a copy of a database migrated once per run. Where they
 are unset the tests skip, except with ``GONGJIAN_REQUIRE_SERVICES=1`` (CI), where a
 missing service fails them.
+
+Under pytest-xdist (``make test`` runs ``-n 2 --dist loadgroup``) each worker is a run of
+its own: its own template databases, browser and demo site (session fixtures), its own
+Redis database (the configured one plus the worker's number), and ports found free. Tests
+that share one costly thing run on one worker (`GROUPS`): the streaming replica, the
+browser.
 """
 
 from __future__ import annotations
@@ -58,13 +64,16 @@ class _PostgresClones:
 
     Clones are made ``ahead`` of the tests that take them, and used ones are dropped
     ``batch`` at a time in parallel, in the background: a clone is cheap, but PostgreSQL
-    checkpoints for every ``DROP DATABASE``, and drops that run together share one."""
+    checkpoints for every ``DROP DATABASE``, and drops that run together share one. Drops
+    have threads of their own: on a busy server a checkpoint takes seconds, and a clone
+    must never wait in line behind the drops."""
 
     def __init__(self, server_url: str, template: str, ahead: int = 3, batch: int = 8) -> None:
         self._server = make_url(server_url)
         self._admin = create_engine(self._server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
         self._template = template
-        self._work = ThreadPoolExecutor(max_workers=ahead + batch, thread_name_prefix="pg-clones")
+        self._work = ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="pg-clones")
+        self._drops = ThreadPoolExecutor(max_workers=batch, thread_name_prefix="pg-drops")
         self._ready = collections.deque(self._work.submit(self._clone) for _ in range(ahead))
         self._used: list[str] = []
         self._batch = batch
@@ -87,7 +96,7 @@ class _PostgresClones:
         return name
 
     def _drop_all(self, *, wait: bool) -> None:
-        drops = [self._work.submit(self._drop, name) for name in self._used]
+        drops = [self._drops.submit(self._drop, name) for name in self._used]
         self._used = []
         for drop in drops if wait else ():
             drop.result()
@@ -104,6 +113,7 @@ class _PostgresClones:
         self._used.append(self._template)  # no clone is being made from it any more
         self._drop_all(wait=True)
         self._work.shutdown()
+        self._drops.shutdown()
         self._admin.dispose()
 
 
@@ -181,11 +191,29 @@ def store(engine) -> EventStore:
     return EventStore(engine, build_registry(), lock_timeout_ms=2000)
 
 
+def worker_number() -> int:
+    """This pytest-xdist worker's number (``gw1`` → 1); 0 without xdist."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return int(worker[2:]) if worker[2:].isdigit() else 0
+
+
+def _worker_redis(url: str) -> str:
+    """The configured Redis database plus this worker's number (modulo Redis's 16)."""
+    parsed = make_url(url)
+    base = int(parsed.database) if parsed.database and parsed.database.isdigit() else 0
+    if worker_number() == 0:
+        return url
+    return parsed.set(database=str((base + worker_number()) % 16)).render_as_string(
+        hide_password=False
+    )
+
+
 @pytest.fixture(scope="session")
 def redis_url() -> str:
     url = os.environ.get("GONGJIAN_TEST_REDIS_URL")
     if not url:
         _service_missing("Redis (GONGJIAN_TEST_REDIS_URL)")
+    url = _worker_redis(url)
     import redis
 
     try:
@@ -208,10 +236,16 @@ _NEEDS = {
 }
 
 
-@pytest.hookimpl(tryfirst=True)  # before -m deselects by these markers
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+GROUPS = {"pg_replica": "replica", "browser": "browser"}
+"""Session fixtures too costly to make once per xdist worker: the tests that take one run
+on one worker (``--dist loadgroup``), which makes it once."""
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by these markers, and before xdist
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:  # reads the groups
     """Marks each test by the services it needs (``-m "not postgres and not redis"`` runs
-    the embedded part alone), whether it asks for them by fixture or by parameter."""
+    the embedded part alone), whether it asks for them by fixture or by parameter, and by
+    the costly session fixture it shares (`GROUPS`)."""
     for item in items:
         params = getattr(item, "callspec", None)
         chosen = [v for v in params.params.values() if isinstance(v, str)] if params else []
@@ -219,3 +253,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         for marker, fixtures in _NEEDS.items():
             if names & fixtures or marker in chosen:
                 item.add_marker(marker)
+        group = next((GROUPS[name] for name in GROUPS if name in names), None)
+        if group is not None and item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(group))

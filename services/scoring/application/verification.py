@@ -4,23 +4,28 @@
 it was asked, and compares every line, total and rank, then the hashes and the digest,
 with what is stored; the first difference is named. `read` serves a stored assessment
 only if its result still matches its own hashes. As a job (`scoring.verify_assessment`)
-a verification records its outcome in ``scoring_verifications``."""
+a verification records its outcome in ``scoring_verifications``; one asked for while the
+broker was away is sent by the workers' timer once it is back (`take_up_unsent`)."""
 
 from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from shared.eventstore import EventStore
+from shared.eventstore import EventStore, now_utc
 
 from ..domain.errors import AssessmentAltered, AssessmentNotFound
 from ..domain.verification import Difference, first_difference
 from ..readmodel.records import Records
 from .assessments import recompute, seal
 
+UNSENT_AFTER = timedelta(seconds=60)
+"""A verification queued this long without being taken up is sent again (as a job is)."""
 SEALED_PARTS = ("rulebook_hash", "chain_head_position", "chain_head_hash", "result_hash", "digest")
 
 
@@ -126,6 +131,16 @@ def request(records: Records, assessment_id: str, requested_by: str) -> dict[str
     job = records.verification(verification_id)
     assert job is not None
     return job
+
+
+def take_up_unsent(records: Records, send: Callable[[str], None]) -> list[str]:
+    """Send again every verification still queued after `UNSENT_AFTER`: its message was
+    lost, or never sent while the broker was away (the job is in the database, which is
+    the outbox). Running one twice is harmless: it records the same outcome."""
+    again = records.unsent_verifications(now_utc(), UNSENT_AFTER)
+    for verification_id in again:
+        send(verification_id)
+    return again
 
 
 def run(

@@ -1,6 +1,8 @@
 """The dramatiq actors on queue ``scoring``: ``scoring.assess`` runs one assessment job
 under a lease; ``scoring.take_up_lost_jobs`` (the workers' timer runs it) sends again the
-jobs whose worker died or whose message was lost."""
+jobs whose worker died or whose message was lost, and the verifications
+(``scoring.verify_assessment``) whose message was lost or never sent while the broker
+was away."""
 
 from __future__ import annotations
 
@@ -86,6 +88,7 @@ def declare(runtime: Runtime) -> dramatiq.Actor:
 
     def take_up_lost_jobs() -> None:
         jobs.take_up_lost(leases, actor.send)
+        verification.take_up_unsent(records, ScoringParts.of(runtime).verify.send)
 
     actor = declare_actor(
         runtime.broker,

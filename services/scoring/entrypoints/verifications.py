@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 from shared.auth import current_principal, require_role
 from shared.eventstore import format_instant
 from shared.http import Problem
+from shared.messaging import send_or_leave
 
 from ..application import verification
 from ..readmodel.records import Records
@@ -44,7 +45,8 @@ def start(assessment_id: str):  # type: ignore[no-untyped-def]
     whose ``difference`` names the first difference (``ok`` false) once done."""
     runtime = current_app.extensions["gongjian.runtime"]
     job = verification.request(_records(), assessment_id, current_principal().name)
-    ScoringParts.of(runtime).verify.send(job["verification_id"])
+    # With the broker away the job stays queued: the workers' timer sends it once it is back.
+    send_or_leave(ScoringParts.of(runtime).verify, job["verification_id"])
     location = url_for(
         "scoring-verifications.get",
         assessment_id=assessment_id,
@@ -63,5 +65,5 @@ def get(assessment_id: str, verification_id: str):  # type: ignore[no-untyped-de
     job = records.verification(verification_id)
     seen = records.assessment(assessment_id, with_result=False)  # None: another county's
     if job is None or job["assessment_id"] != assessment_id or seen is None:
-        raise Problem(404, "Not Found", f"no verification {verification_id} of {assessment_id}")
+        raise Problem(404, "Not Found", f"考核 {assessment_id} 没有编号为 {verification_id} 的核验")
     return _view(job)

@@ -9,6 +9,7 @@ replica's as of its position, like every other routed answer."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
@@ -174,3 +175,23 @@ class Records:
             with self.engine.connect() as conn:
                 row = conn.execute(query).first()
         return row
+
+    def unsent_verifications(self, now: datetime, older_than: timedelta) -> list[str]:
+        """Verifications still queued after ``older_than`` (their message lost, or never
+        sent while the broker was away); touched so that each is returned once a period."""
+        limit = now - older_than
+        with self.engine.begin() as conn:
+            stale = list(
+                conn.execute(
+                    select(verifications.c.verification_id).where(
+                        verifications.c.status == "queued", verifications.c.updated_at < limit
+                    )
+                ).scalars()
+            )
+            if stale:
+                conn.execute(
+                    update(verifications)
+                    .where(verifications.c.verification_id.in_(stale))
+                    .values(updated_at=now)
+                )
+        return stale
