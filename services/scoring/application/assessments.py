@@ -32,6 +32,7 @@ from shared.eventstore import (
     now_utc,
     parse_instant,
 )
+from shared.eventstore.canonical import canonical_json_bytes
 from shared.history import AMENDMENTS, Amendments
 
 from ..domain.colours import MONTH_COLOURS
@@ -176,9 +177,14 @@ def compute(
         "rulebook_hash": rulebook.hash,
     }
     head = {"position": watermark, "hash": head_hash}
-    result_text = canonical_json({"assessment": {**asked, "chain_head": head}, **scored})
-    del scored  # the text is all that is kept: halve the peak for a large result
-    result_hash, digest = seal(rulebook.hash, watermark, head_hash, result_text)
+    # Written to bytes once, its projects' parts already written (`Replay(compact=True)`);
+    # then the scores go, and the text is all that is kept: for a province the peak is
+    # the scores' compact form and the bytes, never the scores' objects and the text.
+    result_bytes = canonical_json_bytes({"assessment": {**asked, "chain_head": head}, **scored})
+    del scored
+    result_hash, digest = seal(rulebook.hash, watermark, head_hash, result_bytes)
+    result_text = result_bytes.decode()
+    del result_bytes
     return {
         **asked,
         "chain_head_position": watermark,
@@ -222,10 +228,14 @@ def with_campaign_targets(
     )
 
 
-def seal(rulebook_hash: str, watermark: int, head_hash: str, result_text: str) -> tuple[str, str]:
-    """(result hash, digest) of a result: the digest binds the rulebook, the chain head
-    and the result, so that a changed line, total or rank shows in both."""
-    result_hash = hashlib.sha256(result_text.encode()).hexdigest()
+def seal(
+    rulebook_hash: str, watermark: int, head_hash: str, result_text: str | bytes
+) -> tuple[str, str]:
+    """(result hash, digest) of a result (its text, or that text's UTF-8 bytes): the digest
+    binds the rulebook, the chain head and the result, so that a changed line, total or
+    rank shows in both."""
+    data = result_text.encode() if isinstance(result_text, str) else result_text
+    result_hash = hashlib.sha256(data).hexdigest()
     digest = hashlib.sha256(
         canonical_json([rulebook_hash, watermark, head_hash, result_hash]).encode()
     ).hexdigest()
@@ -244,7 +254,7 @@ def _replay(
 ) -> dict[str, Any]:
     amendments = gather_amendments(store, watermark)
     carried = carried_over(store.iter_all(types=[CARRIED_OVER], up_to=watermark), amendments, as_of)
-    replay = Replay(year, as_of, zone, amendments, carried)
+    replay = Replay(year, as_of, zone, amendments, carried, compact=True)
     rulebook = with_campaign_targets(rulebook, store, year, watermark)
     feed, settle = replay.feed, replay.settle
     # The facts and scores are many small objects that hold no cycles: the cyclic
