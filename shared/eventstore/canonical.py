@@ -10,9 +10,21 @@ from typing import Any
 
 try:
     from orjson import OPT_SORT_KEYS as _SORTED
+    from orjson import Fragment as _Fragment
     from orjson import dumps as _orjson_dumps
 except ImportError:  # pragma: no cover - a dependency; the standard library gives the same text
-    _SORTED, _orjson_dumps = 0, None  # type: ignore[assignment]
+    _SORTED, _orjson_dumps, _Fragment = 0, None, None  # type: ignore[assignment,misc]
+
+
+class Canonical(bytes):
+    """A part of a value already written as its canonical JSON (UTF-8): in
+    `canonical_json_bytes` it stands for that part, and the whole's text is the one the
+    part itself would have given. For a large value built part by part (an assessment's
+    projects), so that the parts are not all held as objects at once."""
+
+    @classmethod
+    def of(cls, value: Any) -> Canonical:
+        return cls(canonical_json_bytes(value))
 
 
 def canonical_json(value: Any) -> str:
@@ -31,8 +43,36 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def _plain_json(value: Any) -> bool:
-    """Only str/int/bool/None inside dicts with str keys and lists: no floats."""
+def canonical_json_bytes(value: Any) -> bytes:
+    """``canonical_json(value).encode()``, written straight to bytes (a large value's text is
+    not held twice, as text and as bytes); ``value`` may hold `Canonical` parts."""
+    if _orjson_dumps is not None and _plain_json(value, parts=True):
+        try:
+            return _orjson_dumps(value, option=_SORTED, default=_fragment)
+        except (TypeError, ValueError):  # e.g. a lone surrogate: json decides
+            pass
+    return canonical_json(_without_parts(value)).encode()
+
+
+def _fragment(value: Any) -> Any:
+    if type(value) is Canonical:
+        return _Fragment(bytes(value))
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+def _without_parts(value: Any) -> Any:
+    if type(value) is Canonical:
+        return json.loads(value)
+    if type(value) is dict:
+        return {k: _without_parts(v) for k, v in value.items()}
+    if type(value) is list:
+        return [_without_parts(v) for v in value]
+    return value
+
+
+def _plain_json(value: Any, *, parts: bool = False) -> bool:
+    """Only str/int/bool/None inside dicts with str keys and lists: no floats (and, with
+    ``parts``, `Canonical` parts)."""
     stack = [value]
     while stack:
         item = stack.pop()
@@ -44,6 +84,9 @@ def _plain_json(value: Any) -> bool:
                 stack.append(inner)
         elif kind is list:
             stack.extend(item)
+        elif kind is Canonical:
+            if not parts:
+                return False
         elif kind is not str and kind is not int and kind is not bool and item is not None:
             return False
     return True

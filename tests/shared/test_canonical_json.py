@@ -58,3 +58,15 @@ def test_an_instant_has_one_text_form_in_utc():
     )
     expected = datetime(2024, 3, 1, 2, 0, 0, 7, tzinfo=UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     assert format_instant(datetime(2024, 3, 1, 2, 0, 0, 7, tzinfo=UTC)) == expected
+
+
+def test_bytes_with_parts_already_written_are_the_text_of_the_whole():
+    from shared.eventstore.canonical import Canonical, canonical_json_bytes
+
+    parts = [{"b": [1, "二"], "a": None}, {"z": True, "y": {"x": "\u00e9"}}]
+    whole = {"projects": parts, "n": 2, "name": "县"}
+    written = {"projects": [Canonical.of(p) for p in parts], "n": 2, "name": "县"}
+    assert canonical_json_bytes(written) == canonical_json(whole).encode()
+    assert canonical_json_bytes(whole) == canonical_json(whole).encode()
+    # a float: the standard library's path, the parts read back into it
+    assert canonical_json_bytes({"f": 1.5, "p": [Canonical.of([1])]}) == b'{"f":1.5,"p":[[1]]}'

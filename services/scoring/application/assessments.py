@@ -38,6 +38,7 @@ from shared.eventstore import (
     now_utc,
     parse_instant,
 )
+from shared.eventstore.canonical import canonical_json_bytes
 from shared.history import AMENDMENTS, Amendments
 from shared.tenancy import DEFAULT_COUNTY, county_stream, county_targets, deployment_counties
 
@@ -232,9 +233,14 @@ def _record(
     if county != DEFAULT_COUNTY:  # sealed with the rest; the default county's as before
         asked["county"] = county
     head = {"position": watermark, "hash": head_hash}
-    result_text = canonical_json({"assessment": {**asked, "chain_head": head}, **scored})
-    del scored  # the text is all that is kept: halve the peak for a large result
-    result_hash, digest = seal(rulebook.hash, watermark, head_hash, result_text)
+    # Written to bytes once, its projects' parts already written (`Replay(compact=True)`);
+    # then the scores go, and the text is all that is kept: for a province the peak is
+    # the scores' compact form and the bytes, never the scores' objects and the text.
+    result_bytes = canonical_json_bytes({"assessment": {**asked, "chain_head": head}, **scored})
+    del scored
+    result_hash, digest = seal(rulebook.hash, watermark, head_hash, result_bytes)
+    result_text = result_bytes.decode()
+    del result_bytes
     return {
         **asked,
         "county": county,
@@ -287,10 +293,14 @@ def with_campaign_targets(
     )
 
 
-def seal(rulebook_hash: str, watermark: int, head_hash: str, result_text: str) -> tuple[str, str]:
-    """(result hash, digest) of a result: the digest binds the rulebook, the chain head
-    and the result, so that a changed line, total or rank shows in both."""
-    result_hash = hashlib.sha256(result_text.encode()).hexdigest()
+def seal(
+    rulebook_hash: str, watermark: int, head_hash: str, result_text: str | bytes
+) -> tuple[str, str]:
+    """(result hash, digest) of a result (its text, or that text's UTF-8 bytes): the digest
+    binds the rulebook, the chain head and the result, so that a changed line, total or
+    rank shows in both."""
+    data = result_text.encode() if isinstance(result_text, str) else result_text
+    result_hash = hashlib.sha256(data).hexdigest()
     digest = hashlib.sha256(
         canonical_json([rulebook_hash, watermark, head_hash, result_hash]).encode()
     ).hexdigest()
@@ -312,7 +322,7 @@ def _replay(
     event, as before tenancy; otherwise `CountySplit` gives each county its own."""
     amendments = gather_amendments(store, watermark)
     carried = carried_over(store.iter_all(types=[CARRIED_OVER], up_to=watermark), amendments, as_of)
-    replays = {c: Replay(year, as_of, zone, amendments, carried) for c in counties}
+    replays = {c: Replay(year, as_of, zone, amendments, carried, compact=True) for c in counties}
     books = {
         c: with_campaign_targets(rulebook, store, year, watermark, county_targets(c))
         for c in counties

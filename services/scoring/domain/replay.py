@@ -13,6 +13,7 @@ month-end colours (`colours`), which are not of one project, are fed in global o
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, Protocol
@@ -20,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from shared.campaign import CARRIED_OVER, campaign_years
 from shared.events.codes import PROJECT_STREAM_PREFIX as PROJECT_PREFIX
+from shared.eventstore.canonical import Canonical
 from shared.history import AMENDMENTS, Amendments, within
 from shared.history import Event as HistoryEvent
 
@@ -61,8 +63,15 @@ class Replay:
         zone: ZoneInfo,
         amendments: Amendments[Event] | None = None,
         carried: Mapping[str, Iterable[int]] | None = None,
+        *,
+        compact: bool = False,
     ) -> None:
         self.year = year
+        self.compact = compact
+        """Keep each settled project's score as its canonical JSON and the few figures the
+        rankings and roll-ups read (`_Kept`); the result's projects are then `Canonical`
+        texts (for `canonical_json_bytes`), not dicts: a few KB a project instead of the
+        score's objects (its evidence ids alone are ~200 objects)."""
         self.carried = carried or {}
         """Project id → the later campaign years it was carried into."""
         self.as_of = as_of
@@ -71,7 +80,7 @@ class Replay:
         self._targets = self.amendments.targets
         self.projects: dict[str, ProjectFacts] = {}
         """The facts of the projects being fed (all of them, fed in global order)."""
-        self.scored: dict[str, dict[str, Any]] = {}
+        self.scored: dict[str, Any] = {}
         """Project id → its score, once settled (its facts dropped)."""
         self._scored_by: tuple[Rulebook, str] | None = None
         self.colours = MonthColours()
@@ -147,9 +156,8 @@ class Replay:
             return
         period = Period(self.year, self.as_of.astimezone(self.zone).date(), not rulebook.legacy)
         for project_id in sorted(self.projects):
-            self.scored[project_id] = score_project(
-                self.projects.pop(project_id), rulebook, period, texts
-            )
+            scored = score_project(self.projects.pop(project_id), rulebook, period, texts)
+            self.scored[project_id] = _Kept.of(scored) if self.compact else scored
 
     def result(self, rulebook: Rulebook, texts: str = ZH) -> dict[str, Any]:
         """Projects, units, leaders and campaign totals; plain JSON values only.
@@ -157,7 +165,8 @@ class Replay:
         Consumes the facts and the scores: each project's facts are dropped once scored
         (`settle`), so the facts and the result are not both held whole."""
         self.settle(rulebook, texts)
-        projects = [self.scored.pop(project_id) for project_id in sorted(self.scored)]
+        kept = [self.scored.pop(project_id) for project_id in sorted(self.scored)]
+        projects = [k.figures for k in kept] if self.compact else kept
         if rulebook.red_months is not None:  # absent otherwise: earlier digests stay
             self.colours.annotate(projects)
         rank_projects(projects, rulebook)
@@ -165,7 +174,9 @@ class Replay:
         leaders = roll_up(projects, rulebook, lambda p: p["leader"])
         reasons = criticism_reasons(units, projects, rulebook)
         result = {
-            "projects": projects,
+            "projects": [k.written(p) for k, p in zip(kept, projects, strict=True)]
+            if self.compact
+            else projects,
             "units": units,
             "leaders": leaders,
             "advanced_units": advanced_units(units, rulebook),
@@ -177,6 +188,32 @@ class Replay:
             # absent otherwise: earlier digests stay as they were
             result["criticism_reasons"] = reasons
         return result
+
+
+_FIGURES_OF_A_LINE = ("line", "points", "max")
+
+
+class _Kept:
+    """A settled project's score, compactly: its canonical JSON, and the figures the
+    rankings, roll-ups and totals read and add to (every field but the evidence, each
+    line's name and points), as a dict of its own."""
+
+    __slots__ = ("figures", "text")
+
+    def __init__(self, text: bytes, figures: dict[str, Any]) -> None:
+        self.text, self.figures = text, figures
+
+    @classmethod
+    def of(cls, scored: dict[str, Any]) -> _Kept:
+        figures = {k: v for k, v in scored.items() if k not in ("lines", "evidence")}
+        figures["lines"] = [{k: line[k] for k in _FIGURES_OF_A_LINE} for line in scored["lines"]]
+        return cls(Canonical.of(scored), figures)
+
+    def written(self, figures: dict[str, Any]) -> Canonical:
+        """The score with what was added to its figures (its rank, its red months)."""
+        scored = json.loads(self.text)
+        scored.update((k, v) for k, v in figures.items() if k != "lines")
+        return Canonical.of(scored)
 
 
 def carried_over(

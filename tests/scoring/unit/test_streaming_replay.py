@@ -4,13 +4,14 @@ scores, evidence, ranks and roll-ups, to the byte (so the same digest)."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
 
 from services.scoring.application.rulebooks import default_rulebook
 from services.scoring.domain.replay import FedAfterSettled, Replay
-from shared.eventstore.canonical import canonical_json
+from shared.eventstore.canonical import Canonical, canonical_json, canonical_json_bytes
 from shared.history import Amendments
 from tests.scoring.builders import ZONE, Log, registration
 
@@ -56,9 +57,9 @@ def interleaved_log() -> Log:
     return log
 
 
-def fed(events, log: Log, *, by_stream: bool) -> dict:
+def fed(events, log: Log, *, by_stream: bool, compact: bool = False) -> dict:
     rulebook = default_rulebook()
-    replay = Replay(2024, YEAR_END, ZONE, Amendments(log.events))
+    replay = Replay(2024, YEAR_END, ZONE, Amendments(log.events), compact=compact)
     stream = ""
     for event in events:
         if by_stream and event.stream_id != stream:
@@ -81,6 +82,20 @@ def test_stream_by_stream_gives_the_global_orders_result_to_the_byte():
     # The streams in another order (a database's collation), each in version order:
     backwards = sorted(log.events, key=lambda e: e.stream_id, reverse=True)  # stable
     assert canonical_json(fed(backwards, log, by_stream=True)) == canonical_json(in_order)
+
+
+def test_scores_kept_compactly_are_written_as_the_same_text():
+    """What the assessment job keeps (`compact`): each settled score as its canonical JSON
+    and its figures; ranks and roll-ups added after it are written into it."""
+    log = interleaved_log()
+    in_order = fed(log.events, log, by_stream=False)
+    by_stream = sorted(log.events, key=lambda e: (e.stream_id, e.global_position))
+    compact = fed(by_stream, log, by_stream=True, compact=True)
+    assert all(isinstance(p, Canonical) for p in compact["projects"])
+    assert canonical_json_bytes(compact) == canonical_json(in_order).encode()
+    assert [json.loads(p)["rank"] for p in compact["projects"]] == [
+        p["rank"] for p in in_order["projects"]
+    ]
 
 
 def test_an_event_after_its_project_was_settled_is_refused():
