@@ -415,6 +415,7 @@ class SchedulingService:
         campaign = self.campaign_of_period(period, known_at)
         states = [s for s in snap.states if s.in_campaign(campaign.year)]
         members = {s.project_id for s in states}
+        own = {s.project_id for s in snap.states}  # the county's, of any campaign
         plan = build_plan(
             PlanInputs(
                 cadence=cadence,
@@ -437,7 +438,12 @@ class SchedulingService:
                 set_piece_records=set_pieces.records_of(
                     self.store, campaign.year, Cutoff(as_of, known_at), county
                 ),
-                escalations=tuple(escalations.open_as_of(self.store, Cutoff(as_of, known_at))),
+                escalations=tuple(
+                    e
+                    for e in escalations.open_as_of(self.store, Cutoff(as_of, known_at))
+                    if e["project_id"] in own
+                    or (e["project_id"] is None and county == DEFAULT_COUNTY)
+                ),
                 reviewed=tuple(snap.states),
                 pooled=self._pooled(cadence, Cutoff(as_of, known_at), snap),
             )
