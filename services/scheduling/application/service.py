@@ -415,7 +415,6 @@ class SchedulingService:
         campaign = self.campaign_of_period(period, known_at)
         states = [s for s in snap.states if s.in_campaign(campaign.year)]
         members = {s.project_id for s in states}
-        own = {s.project_id for s in snap.states}  # the county's, of any campaign
         plan = build_plan(
             PlanInputs(
                 cadence=cadence,
@@ -438,17 +437,24 @@ class SchedulingService:
                 set_piece_records=set_pieces.records_of(
                     self.store, campaign.year, Cutoff(as_of, known_at), county
                 ),
-                escalations=tuple(
-                    e
-                    for e in escalations.open_as_of(self.store, Cutoff(as_of, known_at))
-                    if e["project_id"] in own
-                    or (e["project_id"] is None and county == DEFAULT_COUNTY)
-                ),
+                escalations=self._escalations(Cutoff(as_of, known_at), county, snap),
                 reviewed=tuple(snap.states),
                 pooled=self._pooled(cadence, Cutoff(as_of, known_at), snap),
             )
         )
         return plan, snap
+
+    def _escalations(
+        self, cutoff: Cutoff, county: str, snap: Snapshot
+    ) -> tuple[dict[str, Any], ...]:
+        """The open escalations of the county's projects (of any campaign); a unit's (no
+        project, no county yet) on the default county's plans."""
+        own = {s.project_id for s in snap.states}
+        return tuple(
+            e
+            for e in escalations.open_as_of(self.store, cutoff)
+            if e["project_id"] in own or (e["project_id"] is None and county == DEFAULT_COUNTY)
+        )
 
     def _pooled(
         self, cadence: str, cutoff: Cutoff, snap: Snapshot
