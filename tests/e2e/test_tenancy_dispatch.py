@@ -178,3 +178,53 @@ def test_site_meetings_are_of_their_projects_county(counties, auth):
     )
     listed = counties.get("/v1/site-meetings" + query, headers=auth["city-1"]).json
     assert [m["county"] for m in listed["site_meetings"]] == ["b"]
+
+
+def test_the_scheduler_claims_and_plans_each_county_apart(runtime, counties):
+    from services.scheduling.application import Scheduler
+    from services.scheduling.wiring import SchedulingParts
+
+    parts = SchedulingParts.of(runtime)
+    assert [s.county for s in parts.schedulers] == [DEFAULT_COUNTY, "b", "d"]
+    asked: list[tuple[str, str, str]] = []
+
+    def scheduler(county: str) -> Scheduler:
+        return Scheduler(
+            runtime.engine,
+            runtime.settings.zone,
+            lambda cadence, period: asked.append((county, cadence, period)),
+            ready=lambda period: parts.service.has_projects(period, county),
+            county=county,
+        )
+
+    b_claims = scheduler("b").tick()
+    assert b_claims and {county for county, _, _ in asked} == {"b"}
+    assert scheduler("b").tick() == []  # claimed once
+    assert scheduler(DEFAULT_COUNTY).tick() == b_claims  # A's claims are its own
+    cadence, period = b_claims[0]
+    plan = runtime.broker.get_actor("scheduling.plan").fn
+    plan(cadence, period, "b")  # the message the scheduler sends for county B
+    made = parts.service.latest(cadence, period, county="b")
+    assert made is not None and made.county == "b"
+    assert parts.service.latest(cadence, period, county=DEFAULT_COUNTY) is None
+
+
+def test_the_command_line_plans_a_named_county(runtime, counties):
+    import json
+
+    from click.testing import CliRunner
+
+    from services.cli import main
+    from tests.e2e.test_tenancy import HIERARCHY
+
+    env = {
+        "GONGJIAN_DATABASE_URL": runtime.settings.database_url,
+        "GONGJIAN_TENANTS": json.dumps(HIERARCHY),
+        "GONGJIAN_DATA_DIR": str(runtime.settings.data_dir),
+    }
+    args = ["scheduling", "plan", "--cadence", "monthly", "--period", PERIOD]
+    unnamed = CliRunner().invoke(main, args, env=env)
+    assert unnamed.exit_code != 0 and "请用 county 指明" in unnamed.output
+    named = CliRunner().invoke(main, [*args, "--county", "b"], env=env)
+    assert named.exit_code == 0, named.output
+    assert named.output.startswith(f"乙县{PERIOD[:4]}年3月") and "第1版（新制定）" in named.output

@@ -438,12 +438,24 @@ class SchedulingService:
                 set_piece_records=set_pieces.records_of(
                     self.store, campaign.year, Cutoff(as_of, known_at), county
                 ),
-                escalations=tuple(escalations.open_as_of(self.store, Cutoff(as_of, known_at))),
+                escalations=self._escalations(Cutoff(as_of, known_at), county, snap),
                 reviewed=tuple(snap.states),
                 pooled=self._pooled(cadence, Cutoff(as_of, known_at), snap),
             )
         )
         return plan, snap
+
+    def _escalations(
+        self, cutoff: Cutoff, county: str, snap: Snapshot
+    ) -> tuple[dict[str, Any], ...]:
+        """The open escalations of the county's projects (of any campaign); a unit's (no
+        project, no county yet) on the default county's plans."""
+        own = {s.project_id for s in snap.states}
+        return tuple(
+            e
+            for e in escalations.open_as_of(self.store, cutoff)
+            if e["project_id"] in own or (e["project_id"] is None and county == DEFAULT_COUNTY)
+        )
 
     def _pooled(
         self, cadence: str, cutoff: Cutoff, snap: Snapshot
