@@ -135,6 +135,10 @@ def test_sign_off_and_admonishments_are_per_county(counties, runtime, auth, work
     assert counties.post(path, json=talk, headers=auth["office-b"]).status_code == 201
     assert counties.get(path, headers=auth["office-a"]).json["admonishments"] == []
     assert len(counties.get(path, headers=auth["office-b"]).json["admonishments"]) == 1
+    report = counties.get(
+        f"/v1/assessments/{theirs['assessment_id']}/report.md", headers=auth["office-b"]
+    ).get_data(as_text=True)
+    assert f"乙县关于{YEAR}年度" in report and "王某" in report  # its own 诫勉谈话
     city = counties.get(path, headers=auth["city-1"]).json["admonishments"]
     assert [(a["county"], a["county_label"]) for a in city] == [("b", "乙县")]
     assert (
