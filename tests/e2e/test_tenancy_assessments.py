@@ -135,10 +135,21 @@ def test_sign_off_and_admonishments_are_per_county(counties, runtime, auth, work
     assert counties.post(path, json=talk, headers=auth["office-b"]).status_code == 201
     assert counties.get(path, headers=auth["office-a"]).json["admonishments"] == []
     assert len(counties.get(path, headers=auth["office-b"]).json["admonishments"]) == 1
-    city = counties.get(path, headers=auth["city-1"])
-    assert city.status_code == 422 and city.json["code"] == "county_required"
-    listed = counties.get(f"{path}?county=b", headers=auth["city-1"]).json
-    assert listed["county_label"] == "乙县" and len(listed["admonishments"]) == 1
+    report = counties.get(
+        f"/v1/assessments/{theirs['assessment_id']}/report.md", headers=auth["office-b"]
+    ).get_data(as_text=True)
+    assert f"乙县关于{YEAR}年度" in report and "王某" in report  # its own 诫勉谈话
+    city = counties.get(path, headers=auth["city-1"]).json["admonishments"]
+    assert [(a["county"], a["county_label"]) for a in city] == [("b", "乙县")]
+    assert (
+        counties.get(f"{path}?county={DEFAULT_COUNTY}", headers=auth["city-1"]).json[
+            "admonishments"
+        ]
+        == []
+    )
+    assert counties.get(f"{path}?county=d", headers=auth["province"]).json["admonishments"] == []
+    beyond = counties.get(f"{path}?county=b", headers=auth["office-a"])
+    assert beyond.status_code == 403 and beyond.json["code"] == "beyond_scope"
 
 
 def test_a_city_names_the_county_it_assesses(counties, runtime, auth, worker):

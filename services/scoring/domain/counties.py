@@ -45,17 +45,19 @@ class CountySplit:
         """Project stream → the feed of its county (None: a county not asked for)."""
 
     def feed(self, event: Fed) -> None:
+        # Hot path: a project already seen goes straight to its county's replay.
+        target = self._project.get(event.stream_id)
+        if target is not None:
+            target(event)
+            return
         stream_id = event.stream_id
         if not stream_id.startswith(PROJECT_PREFIX):
             for feed in self._all:
                 feed(event)
             return
-        target = self._project.get(stream_id)
-        if target is None:
-            if event.type != "ProjectRegistered" or stream_id in self._project:
-                return
-            county = county_of_registration(event.payload, self.default)
-            target = self._project[stream_id] = self.feeds.get(county)
-            if target is None:
-                return
-        target(event)
+        if event.type != "ProjectRegistered" or stream_id in self._project:
+            return  # of a county not asked for, or not registered
+        county = county_of_registration(event.payload, self.default)
+        target = self._project[stream_id] = self.feeds.get(county)
+        if target is not None:
+            target(event)

@@ -13,7 +13,7 @@ from shared.documents import render as render_document
 from shared.http import PageQuery, next_link, page_after
 from shared.i18n import label
 from shared.runtime import Runtime
-from shared.tenancy import county_for
+from shared.tenancy import counties_in_scope, county_for
 
 from ..application import accountability, publication, verification
 from ..domain.errors import AssessmentNotPublished
@@ -57,7 +57,7 @@ class AdmonishmentsQuery(PageQuery):
     county = fields.String(
         load_default=None,
         validate=validate.Length(1, 64),
-        metadata={"description": "the county (a county office: its own)"},
+        metadata={"description": "one county of the scope (default: every county in it)"},
     )
 
 
@@ -91,19 +91,22 @@ def record_admonishment(body, year: int):  # type: ignore[no-untyped-def]
 @blp.arguments(AdmonishmentsQuery, location="query")
 @blp.doc(security=[{"bearer": []}])
 def list_admonishments(query, year: int):  # type: ignore[no-untyped-def]
-    """A county's 诫勉谈话 records of the year in the order recorded, paged."""
-    county = county_for(query["county"])
-    found = [a.view() for a in accountability.of_year(_runtime().store, year, county=county)]
+    """The year's 诫勉谈话 records of every county of the scope (of ``county``, if named)
+    in the order recorded, each with its county, paged."""
+    counties = [county_for(query["county"])] if query["county"] else counties_in_scope()
+    store = _runtime().store
+    found = sorted(
+        (
+            {**a.view(), "county": county, "county_label": label("county", county)}
+            for county in counties
+            for a in accountability.of_year(store, year, county=county)
+        ),
+        key=lambda a: a["position"],
+    )
     page, next_after = page_after(
         found, query["after"], query["limit"], key=lambda a: a["position"], ordered=True
     )
-    body = {
-        "year": year,
-        "county": county,
-        "county_label": label("county", county),
-        "admonishments": page,
-        "next_after": next_after,
-    }
+    body = {"year": year, "admonishments": page, "next_after": next_after}
     return body, 200, next_link(next_after)
 
 

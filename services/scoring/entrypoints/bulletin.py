@@ -32,6 +32,7 @@ from shared.documents import (
 )
 from shared.eventstore.signed import SignedCheckpoint
 from shared.i18n import instant_text_of, label, percent, points_text, short_date, yes_no, yi
+from shared.tenancy import DEFAULT_COUNTY, deployment_counties
 
 from ..domain.rulebook import GRADES, LINES
 
@@ -69,6 +70,8 @@ class Bulletin:
     @property
     def title(self) -> str:
         title = f"关于{self.year}年度重点项目建设攻坚行动年终考核结果的通报"
+        if len(deployment_counties()) > 1:  # many counties: whose assessment it is
+            title = label("county", self.record.get("county") or DEFAULT_COUNTY) + title
         return f"{title}（草稿，未经审定）" if self.draft else title
 
     @property
