@@ -18,7 +18,7 @@ import gc
 import hashlib
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -203,12 +203,10 @@ def compute_counties(
     head_hash = _chain_head(store, watermark)
     counties = list(counties)
     results = _replay(store, year, as_of, zone, watermark, rulebook, progress, texts, counties)
-    for county in counties:
+    for county, scored in results:
         yield (
             county,
-            _record(
-                results.pop(county), year, as_of, known_at, rulebook, watermark, head_hash, county
-            ),
+            _record(scored, year, as_of, known_at, rulebook, watermark, head_hash, county),
         )
 
 
@@ -317,9 +315,11 @@ def _replay(
     progress: Progress | None,
     texts: str,
     counties: list[str],
-) -> dict[str, dict[str, Any]]:
-    """County → its scored result. A one-county deployment feeds its one replay every
-    event, as before tenancy; otherwise `CountySplit` gives each county its own."""
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each county's scored result, in ``counties``' order, each made only when it is
+    asked for (one county's result objects at a time beside the others' compact scores).
+    A one-county deployment feeds its one replay every event, as before tenancy;
+    otherwise `CountySplit` gives each county its own."""
     amendments = gather_amendments(store, watermark)
     carried = carried_over(store.iter_all(types=[CARRIED_OVER], up_to=watermark), amendments, as_of)
     replays = {c: Replay(year, as_of, zone, amendments, carried, compact=True) for c in counties}
@@ -363,7 +363,7 @@ def _replay(
                 progress(replayed, watermark)
         if progress is not None and watermark == 0:
             progress(0, 0)
-        return {county: replays.pop(county).result(books[county], texts) for county in counties}
+        return ((c, replays.pop(c).result(books[c], texts)) for c in counties)
     finally:
         if collecting:
             gc.enable()
