@@ -6,6 +6,7 @@ key, the counties a hierarchy of their own), the year-end assessment scores ever
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -41,6 +42,7 @@ def store(postgres_url, monkeypatch):
         yield EventStore(engine, build_registry())
     finally:
         engine.dispose()
+        os.environ.pop("GONGJIAN_TENANTS", None)  # set by configure_tenancy: not for later tests
         configure(Tenancy.single())
 
 
@@ -70,7 +72,7 @@ def test_a_countys_board_shows_its_own_projects(store):
     service = SchedulingService(store, ZONE, SchedulingConfig())
     service.clock = lambda: datetime(YEAR, 12, 2, tzinfo=UTC)
     assert service.rebuild().position == 1200
-    with scoped_to(Tenancy.from_config(configure_tenancy(PROVINCE)).scope_of("c000")):
+    with scoped_to(Tenancy.from_config(json.dumps(tenants(PROVINCE))).scope_of("c000")):
         board = service.board(filters={"campaign": YEAR})
     assert {row["county"] for row in board["projects"]} == {"c000"}
     assert sorted(row["project_id"] for row in board["projects"]) == [
