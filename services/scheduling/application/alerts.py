@@ -33,6 +33,7 @@ from shared.eventstore import (
     save_checkpoint,
 )
 from shared.secrets import SecretBox
+from shared.tenancy import stream_county
 
 from ..domain import alerts as rules
 from ..domain.alerts import AlertCause, AlertSettings, Outgoing
@@ -249,13 +250,15 @@ class Alerts:
             )
             for event in issued:
                 if event.payload["kind"] == "agenda" and event.recorded_at >= oldest:
-                    made += self._enqueue(conn, self._notice_cause(event.payload))
+                    county = stream_county(event.stream_id)[0]  # the issuing county's plan
+                    made += self._enqueue(conn, self._notice_cause(event.payload, county))
             save_checkpoint(conn, ALERTS_CONSUMER, head)
         return made
 
-    def _notice_cause(self, issued: dict[str, Any]) -> AlertCause:
+    def _notice_cause(self, issued: dict[str, Any], county: str) -> AlertCause:
         _, cadence, period, version = issued["document_key"].split(":")
-        plan = self.service.get_plan(cadence, period, int(version.lstrip("v"))).plan
+        number = int(version.lstrip("v"))
+        plan = self.service.get_plan(cadence, period, number, county=county).plan
         return rules.notice_cause(issued, plan, self.today(), self.leader_text)
 
     def _enqueue(self, conn: Connection, cause: AlertCause) -> list[str]:
