@@ -10,6 +10,7 @@ from flask import abort, redirect, request, url_for
 from marshmallow import ValidationError
 
 from shared.documents import register_for
+from shared.tenancy import DEFAULT_COUNTY
 
 from ...scheduling.domain.duban import StepRefused
 from ...scheduling.domain.errors import ActionNotFound, InvalidRecord
@@ -52,20 +53,23 @@ def actions():  # type: ignore[no-untyped-def]
 
 
 def units_of(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each responsible unit's open actions, with how many are red and yellow."""
-    units: dict[str, dict[str, Any]] = {}
+    """Each responsible unit's open actions in each county (a 督办函 is one county's
+    office's), with how many are red and yellow."""
+    counties = gateway().scheduling.project_counties()
+    units: dict[tuple[str, str], dict[str, Any]] = {}
     for a in found:
         if a["status"] != "open":
             continue
+        county = counties.get(a["project_id"], DEFAULT_COUNTY)
         unit = units.setdefault(
-            a["assignee"], {"unit": a["assignee"], "ids": [], "red": 0, "yellow": 0}
+            (county, a["assignee"]),
+            {"unit": a["assignee"], "county": county, "ids": [], "red": 0, "yellow": 0},
         )
         unit["ids"].append(a["action_id"])
         if a["urgency"] in ("red", "yellow"):
             unit[a["urgency"]] += 1
-    register = register_for(gateway().runtime)
     for unit in units.values():
-        issued = register.find(letter_key(unit["ids"]))
+        issued = register_for(gateway().runtime, unit["county"]).find(letter_key(unit["ids"]))
         unit["number"] = issued.number if issued else None
     return sorted(units.values(), key=lambda u: (-u["red"], u["unit"]))
 

@@ -271,13 +271,14 @@ class Alerts:
                 if event.payload["kind"] == "agenda" and event.recorded_at >= oldest:
                     # A meeting notice goes to the channels of the county that issued it.
                     county = stream_county(event.stream_id)[0]
-                    made += self._enqueue(conn, self._notice_cause(event.payload), county)
+                    made += self._enqueue(conn, self._notice_cause(event.payload, county), county)
             save_checkpoint(conn, ALERTS_CONSUMER, head)
         return made
 
-    def _notice_cause(self, issued: dict[str, Any]) -> AlertCause:
+    def _notice_cause(self, issued: dict[str, Any], county: str) -> AlertCause:
         _, cadence, period, version = issued["document_key"].split(":")
-        plan = self.service.get_plan(cadence, period, int(version.lstrip("v"))).plan
+        number = int(version.lstrip("v"))
+        plan = self.service.get_plan(cadence, period, number, county=county).plan
         return rules.notice_cause(issued, plan, self.today(), self.leader_text)
 
     def _enqueue(self, conn: Connection, cause: AlertCause, county: str) -> list[str]:

@@ -1086,6 +1086,10 @@ class SchedulingService:
         payload = events[0].payload
         return self._with_actions({**payload, "county": counties[payload["project_id"]]})
 
+    def project_counties(self) -> dict[str, str]:
+        """The current scope's projects and their counties."""
+        return self._project_counties()
+
     def _project_counties(self, county: str | None = None) -> dict[str, str]:
         """The current scope's projects (of ``county`` only when given) and their counties."""
         self.catch_up()

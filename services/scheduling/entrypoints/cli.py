@@ -219,10 +219,18 @@ def rollup(obj, tenant: str | None, campaign: int | None, known_at: datetime | N
 
 @scheduling.command("set-pieces")
 @click.option("--campaign", type=int, default=None, help="The campaign year (default: current).")
+@click.option("--county", default=None, help="The county (needed when there are several).")
 @click.pass_obj
-def set_pieces(obj, campaign: int | None) -> None:  # type: ignore[no-untyped-def]
-    """List the campaign calendar's set pieces with their windows, owners and state."""
-    chosen, pieces = _service(obj).set_pieces(campaign)
+def set_pieces(obj, campaign: int | None, county: str | None) -> None:  # type: ignore[no-untyped-def]
+    """List the campaign calendar's set pieces with their windows, owners and state (in
+    one county)."""
+    from shared.tenancy import CountyRequired, UnknownCounty
+
+    service = _service(obj)
+    try:
+        chosen, pieces = service.set_pieces(campaign, county=county)
+    except (CountyRequired, UnknownCounty) as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"{chosen.year}年重点活动：")
     for p in pieces:
         done = f"，{p['held_on']} {p['outcome']}" if p["held_on"] else ""
@@ -239,29 +247,36 @@ def set_pieces(obj, campaign: int | None) -> None:  # type: ignore[no-untyped-de
 @click.option("--outcome", required=True, help="What it produced (成果).")
 @click.option("--note", default="")
 @click.option("--campaign", type=int, default=None)
+@click.option("--county", default=None, help="The county (needed when there are several).")
 @click.pass_obj
-def set_piece_held(obj, code, held_on, outcome, note, campaign) -> None:  # type: ignore[no-untyped-def]
+def set_piece_held(obj, code, held_on, outcome, note, campaign, county) -> None:  # type: ignore[no-untyped-def]
     """Record a set piece held on a day, with its outcome (SetPieceHeld)."""
     record = {"held_on": held_on.date(), "outcome": outcome, "note": note, "campaign": campaign}
-    _record_set_piece(obj, code, record)
+    _record_set_piece(obj, code, record, county)
 
 
 @scheduling.command("set-piece-missed")
 @click.argument("code")
 @click.option("--note", required=True, help="Why it was not held.")
 @click.option("--campaign", type=int, default=None)
+@click.option("--county", default=None, help="The county (needed when there are several).")
 @click.pass_obj
-def set_piece_missed(obj, code, note, campaign) -> None:  # type: ignore[no-untyped-def]
+def set_piece_missed(obj, code, note, campaign, county) -> None:  # type: ignore[no-untyped-def]
     """Record a set piece not held, and why (SetPieceMissed)."""
-    _record_set_piece(obj, code, {"note": note, "campaign": campaign})
+    _record_set_piece(obj, code, {"note": note, "campaign": campaign}, county)
 
 
-def _record_set_piece(obj, code: str, record: dict) -> None:  # type: ignore[no-untyped-def]
+def _record_set_piece(obj, code: str, record: dict, county: str | None) -> None:  # type: ignore[no-untyped-def]
+    from shared.tenancy import CountyRequired, UnknownCounty
+
     from ..domain.errors import InvalidRecord, SetPieceNotFound
 
+    service = _service(obj)
     try:
-        piece, written = _service(obj).record_set_piece(code, record, actor="cli", source="cli")
-    except (InvalidRecord, SetPieceNotFound) as exc:
+        piece, written = service.record_set_piece(
+            code, record, actor="cli", source="cli", county=county
+        )
+    except (InvalidRecord, SetPieceNotFound, CountyRequired, UnknownCounty) as exc:
         raise click.ClickException(str(exc)) from exc
     state = "已记录" if written else "此前已记录"
     click.echo(f"{label('set_piece', code)}：{label('set_piece_state', piece['state'])}（{state}）")
