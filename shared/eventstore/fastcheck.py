@@ -4,7 +4,7 @@
 in its stored form, or the errors. marshmallow spends some 25 µs an event on that, about
 the whole time PostgreSQL takes to store one in a batch (issue 18). Most payloads are
 already in their stored form: strings, whole numbers, booleans, ISO dates, money as
-``"123.45"``. `compile_schema` turns a schema into a plain function that checks exactly
+``"123.45"``, free-form objects (a `fields.Dict`). `compile_schema` turns a schema into a plain function that checks exactly
 those and answers the very dict marshmallow would, or `None` whenever it is not sure —
 a value of another type or form, an unknown key, a field or validator it does not know,
 a schema with hooks — and then marshmallow decides (and words the errors) as before.
@@ -14,6 +14,7 @@ So the fast path only ever accepts; it never refuses, and never answers differen
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable
 from datetime import date
@@ -56,10 +57,18 @@ def compile_schema(schema: Schema) -> Callable[[dict[str, Any]], dict[str, Any] 
             return None
         default = field.load_default
         if default is not missing:
-            if callable(default):
-                return None
             # What marshmallow writes for a missing key: the default as dumped.
-            default = schema.dump({name: default})[name]
+            made = callable(default)
+            default = schema.dump({name: default() if made else default})[name]
+            if made:  # a factory: a fresh empty container each time, or a plain value
+                if default == {} or default == []:
+                    default = type(default)
+                elif not isinstance(default, str | int | bool | type(None)):
+                    return None
+                else:
+                    default = _constant(default)
+            else:
+                default = _constant(default)
         checks.append((name, check, field.required, default))
     names = frozenset(name for name, *_ in checks)
 
@@ -75,12 +84,20 @@ def compile_schema(schema: Schema) -> Callable[[dict[str, Any]], dict[str, Any] 
                 elif required:
                     return None
                 elif default is not missing:
-                    out[name] = default
+                    out[name] = default()
         except NotSure:
             return None
         return out
 
     return check_payload
+
+
+def _constant(value: Any) -> Callable[[], Any]:
+    """The dumped default of a missing key; a copy of a container, never one shared by
+    every payload."""
+    if isinstance(value, dict | list):
+        return lambda: copy.deepcopy(value)
+    return lambda: value
 
 
 def _field_check(field: fields.Field) -> Check | None:
@@ -121,6 +138,12 @@ def _typed(field: fields.Field) -> Check | None:
         return _string
     if kind is fields.Integer:
         return _whole
+    if kind is fields.Dict:
+        if field.key_field is not None or field.value_field is not None:  # type: ignore[attr-defined]
+            return None
+        if field.mapping_type is not dict:  # type: ignore[attr-defined]
+            return None
+        return _mapping
     if kind is fields.Boolean:
         return _boolean
     if kind is fields.Date:
@@ -148,6 +171,13 @@ def _string(value: Any) -> str:
 def _whole(value: Any) -> int:
     if type(value) is int:
         return value
+    raise _UNSURE
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    """A `fields.Dict` without key or value fields loads and dumps a shallow copy."""
+    if type(value) is dict:
+        return dict(value)
     raise _UNSURE
 
 

@@ -159,3 +159,22 @@ def test_schemas_beyond_the_fast_path_are_left_to_marshmallow():
         code = Subclassed()
 
     assert compile_schema(WithSubclass(unknown=RAISE)) is None
+
+
+def test_free_form_objects_and_made_defaults_are_fresh_for_every_payload():
+    class WithDict(Schema):
+        plan = fields.Dict(required=True)
+        changes = fields.Dict(load_default=dict)
+        tags = fields.List(fields.String(), load_default=list)
+
+    schema = WithDict(unknown=RAISE)
+    check = compile_schema(schema)
+    assert check is not None
+    payload = {"plan": {"sections": [1, 2], "title": "月度调度"}}
+    first, second = check(payload), check(payload)
+    assert first == schema.dump(schema.load(payload)) == second
+    first["changes"]["x"] = 1
+    first["tags"].append("y")
+    first["plan"]["title"] = "改"
+    assert second["changes"] == {} and second["tags"] == []
+    assert payload["plan"]["title"] == "月度调度"  # a copy of the object, as marshmallow's
