@@ -236,6 +236,8 @@ _NEEDS = {
 }
 
 
+REPLICA_TIMEOUT = 900
+"""Seconds a test that takes the streaming replica may run (its copy and start included)."""
 GROUPS = {"pg_replica": "replica", "browser": "browser"}
 """Session fixtures too costly to make once per xdist worker: the tests that take one run
 on one worker (``--dist loadgroup``), which makes it once."""
@@ -256,3 +258,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:  # reads th
         group = next((GROUPS[name] for name in GROUPS if name in names), None)
         if group is not None and item.get_closest_marker("xdist_group") is None:
             item.add_marker(pytest.mark.xdist_group(group))
+        if "pg_replica" in names and item.get_closest_marker("timeout") is None:
+            # The first to ask waits for the copy and its replay (minutes on a busy server).
+            item.add_marker(pytest.mark.timeout(REPLICA_TIMEOUT))

@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Flask, Response, json, request
 from marshmallow import ValidationError
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
@@ -213,6 +213,20 @@ register_problem_types(
     # A driver's connection errors, a query cancelled by the server and a full pool:
     # nothing the client did wrong, and a retry will do.
     {OperationalError: UNAVAILABLE, InterfaceError: UNAVAILABLE, PoolTimeout: UNAVAILABLE}
+)
+
+
+register_problem_types(
+    # A value the database cannot hold that no check before it caught (PostgreSQL refuses
+    # NUL in text; found by the fuzzer in an identifier list): the request's fault, not a 500.
+    {
+        DataError: ProblemType(
+            422,
+            "unstorable-value",
+            extra=lambda exc: {"code": "value_not_storable"},
+            detail=lambda exc: "请求中有数据库无法存储的值（如 NUL 字符，或超出范围的数）",
+        )
+    }
 )
 
 

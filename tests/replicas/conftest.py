@@ -26,6 +26,9 @@ from tests.conftest import REQUIRE_SERVICES
 from tests.outages.conftest import free_port
 
 PG_BIN = Path(os.environ.get("GONGJIAN_PG_BIN", "/usr/lib/postgresql/15/bin"))
+START_SECONDS = 600
+"""How long a new standby may take to replay the WAL written while it was copied (seconds
+on a quiet machine; more than a minute was seen with other test runs writing beside)."""
 # A hot standby needs at least the primary's value of each of these.
 MATCHED = (
     "max_connections",
@@ -49,8 +52,11 @@ class Standby:
         return f"postgresql+psycopg://{self.user}@127.0.0.1:{self.port}/{database}"
 
     def start(self) -> None:
+        """Started once it accepts reads: it has replayed what the primary wrote while it
+        was copied, which on a busy server can take minutes."""
         log = self.directory / "standby.log"
-        _run(["pg_ctl", "-D", str(self.data), "-l", str(log), "-w", "-t", "60", "start"])
+        wait = str(START_SECONDS)
+        _run(["pg_ctl", "-D", str(self.data), "-l", str(log), "-w", "-t", wait, "start"])
 
     def stop(self, mode: str = "fast") -> None:
         _run(["pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop"], check=False)
@@ -71,7 +77,8 @@ def _as_postgres(command: list[str]) -> list[str]:
 
 
 def _run(command: list[str], *, check: bool = True) -> None:
-    done = subprocess.run(_as_postgres(command), capture_output=True, text=True, timeout=180)
+    timeout = START_SECONDS + 60
+    done = subprocess.run(_as_postgres(command), capture_output=True, text=True, timeout=timeout)
     if check and done.returncode != 0:
         raise RuntimeError(f"{command[0]} failed: {done.stderr.strip() or done.stdout.strip()}")
 

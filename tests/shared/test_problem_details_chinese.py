@@ -8,7 +8,7 @@ import re
 import pytest
 from flask import Flask
 from marshmallow import ValidationError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 
 from services.composition import create_app, runtime_for
 from shared.config import Settings
@@ -29,6 +29,7 @@ RAISED = {
     "busy": LockTimeout("the stream is locked"),
     "envelope": InvalidEnvelope("event_id", "too_long", "超过 200 个字"),
     "database": OperationalError("SELECT 1", {}, Exception("connection refused")),
+    "unstorable": DataError("SELECT 1", {}, Exception("text fields cannot contain NUL")),
     "bug": RuntimeError("a bug"),
 }
 
@@ -71,6 +72,8 @@ def test_the_details_say_what_happened(client):
     database = client.get("/raise/database")
     assert database.status_code == 503 and database.headers["Retry-After"] == "5"
     assert database.json["type"].endswith("/database-unavailable")
+    unstorable = client.get("/raise/unstorable")
+    assert unstorable.status_code == 422 and unstorable.json["code"] == "value_not_storable"
 
 
 def test_the_webs_own_errors_are_explained_in_chinese(client):
