@@ -143,3 +143,36 @@ def browser(tmp_path_factory):  # type: ignore[no-untyped-def]
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     yield driver
     driver.quit()
+
+
+def many_counties_app(settings, accounts: dict[str, tuple[str, str]]):  # type: ignore[no-untyped-def]
+    """(runtime, console app) of a city's deployment (`tests.e2e.test_tenancy.HIERARCHY`)
+    with ``accounts`` (name → (role, tenant)) and a project in each of counties
+    ``default``, ``b`` and ``d``, registered by each county's office."""
+    import json
+    from dataclasses import replace
+
+    from services.composition import create_app, runtime_for
+    from services.console.accounts import Accounts
+    from shared.tenancy import DEFAULT_COUNTY
+    from tests.e2e.test_tenancy import HIERARCHY, _register
+
+    runtime = runtime_for(replace(settings, tenants=json.dumps(HIERARCHY)))
+    app = create_app(runtime)
+    known = Accounts(runtime.engine, FAST_HASHER)
+    app.extensions["console.accounts"] = known
+    for name, (role, tenant) in accounts.items():
+        known.create(name, role, PASSWORD, name, tenant=tenant)
+    api = app.test_client()
+    for project_id, county in (("pa", DEFAULT_COUNTY), ("pb", "b"), ("pd", "d")):
+        token = runtime.tokens.create(f"office-{county}", "office", tenant=county)
+        headers = {"Authorization": f"Bearer {token}"}
+        assert _register(api, headers, project_id).status_code == 201
+    return runtime, app
+
+
+def signed_in_client(app, username: str):  # type: ignore[no-untyped-def]
+    """A test client of ``app`` signed in as ``username``."""
+    client = app.test_client()
+    assert sign_in(client, username).status_code == 302
+    return client

@@ -4,20 +4,14 @@ the query string) and never sees another city's."""
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import replace
 from datetime import date
 
 import pytest
-from argon2 import PasswordHasher
 
-from services.composition import create_app, runtime_for
-from services.console.accounts import Accounts
 from shared.tenancy import DEFAULT_COUNTY, Tenancy, configure
-from tests.e2e.test_tenancy import HIERARCHY, _register
 
-from .conftest import PASSWORD, csrf_of, sign_in
+from .conftest import csrf_of, many_counties_app, signed_in_client
 
 ACCOUNTS = {
     "clerk-a": ("office", DEFAULT_COUNTY),
@@ -29,28 +23,14 @@ PERIOD = f"{date.today().year}-03"
 
 @pytest.fixture
 def app(settings):
-    runtime = runtime_for(replace(settings, tenants=json.dumps(HIERARCHY)))
-    app = create_app(runtime)
-    accounts = Accounts(
-        runtime.engine, PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
-    app.extensions["console.accounts"] = accounts
-    for name, (role, tenant) in ACCOUNTS.items():
-        accounts.create(name, role, PASSWORD, name, tenant=tenant)
-    api = app.test_client()
-    for project_id, county in (("pa", DEFAULT_COUNTY), ("pb", "b"), ("pd", "d")):
-        token = runtime.tokens.create(f"office-{county}", "office", tenant=county)
-        headers = {"Authorization": f"Bearer {token}"}
-        assert _register(api, headers, project_id).status_code == 201
+    runtime, app = many_counties_app(settings, ACCOUNTS)
     yield app
     runtime.close()
     configure(Tenancy.single())
 
 
 def _client(app, username):  # type: ignore[no-untyped-def]
-    client = app.test_client()
-    assert sign_in(client, username).status_code == 302
-    return client
+    return signed_in_client(app, username)
 
 
 def _make_plan(client, query: str = ""):  # type: ignore[no-untyped-def]

@@ -5,26 +5,20 @@ records in the county chosen; nothing of another city's. In a real browser too."
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
-from dataclasses import replace
 from datetime import date
 
 import pytest
-from argon2 import PasswordHasher
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 from werkzeug.serving import make_server
 
-from services.composition import create_app, runtime_for
-from services.console.accounts import Accounts
 from services.scheduling.wiring import SchedulingParts
 from shared.tenancy import DEFAULT_COUNTY, Tenancy, configure
-from tests.e2e.test_tenancy import HIERARCHY, _register
 
-from .conftest import PASSWORD, csrf_of, sign_in
+from .conftest import csrf_of, many_counties_app, signed_in_client
 from .test_browser import Console
 
 ACCOUNTS = {
@@ -38,20 +32,7 @@ PAGES = ("/colour-record", "/pool", "/visits", "/oversight")
 
 
 def _app(settings):  # type: ignore[no-untyped-def]
-    runtime = runtime_for(replace(settings, tenants=json.dumps(HIERARCHY)))
-    app = create_app(runtime)
-    accounts = Accounts(
-        runtime.engine, PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
-    app.extensions["console.accounts"] = accounts
-    for name, (role, tenant) in ACCOUNTS.items():
-        accounts.create(name, role, PASSWORD, name, tenant=tenant)
-    api = app.test_client()
-    for project_id, county in (("pa", DEFAULT_COUNTY), ("pb", "b"), ("pd", "d")):
-        token = runtime.tokens.create(f"office-{county}", "office", tenant=county)
-        headers = {"Authorization": f"Bearer {token}"}
-        assert _register(api, headers, project_id).status_code == 201
-    return runtime, app
+    return many_counties_app(settings, ACCOUNTS)
 
 
 @pytest.fixture
@@ -63,9 +44,7 @@ def app(settings):  # type: ignore[no-untyped-def]
 
 
 def _client(app, username):  # type: ignore[no-untyped-def]
-    client = app.test_client()
-    assert sign_in(client, username).status_code == 302
-    return client
+    return signed_in_client(app, username)
 
 
 def _escalate(client, path: str, matter: str, **extra: str):  # type: ignore[no-untyped-def]

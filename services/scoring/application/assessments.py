@@ -411,14 +411,25 @@ def run(
         progress=report,
         county=job["county"],
     )
-    assessment_id = job_id
+    _finish(store, records, job_id, record, on_recorded)
+    return records.job(job_id)
+
+
+def _finish(
+    store: EventStore,
+    records: Records,
+    job_id: str,
+    record: dict[str, Any],
+    on_recorded: Callable[[int], None] | None,
+) -> None:
+    """Keep a job's computed record (the assessment's id is the job's), append its draft
+    and mark the job done."""
     summary = record.pop("summary")
-    records.save_assessment({"assessment_id": assessment_id, "job_id": job_id, **record})
-    position = record_draft(store, assessment_id, record, summary)
-    records.update_job(job_id, status="done", assessment_id=assessment_id, error=None)
+    records.save_assessment({"assessment_id": job_id, "job_id": job_id, **record})
+    position = record_draft(store, job_id, record, summary)
+    records.update_job(job_id, status="done", assessment_id=job_id, error=None)
     if on_recorded is not None:
         on_recorded(position)
-    return records.job(job_id)
 
 
 def run_together(
@@ -468,13 +479,7 @@ def run_together(
         progress=report,
     )
     for county, record in computed:
-        job_id = by_county[county]["job_id"]
-        summary = record.pop("summary")
-        records.save_assessment({"assessment_id": job_id, "job_id": job_id, **record})
-        position = record_draft(store, job_id, record, summary)
-        records.update_job(job_id, status="done", assessment_id=job_id, error=None)
-        if on_recorded is not None:
-            on_recorded(position)
+        _finish(store, records, by_county[county]["job_id"], record, on_recorded)
     return [j for j in map(records.job, job_ids) if j is not None]
 
 
