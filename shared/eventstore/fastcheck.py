@@ -55,20 +55,9 @@ def compile_schema(schema: Schema) -> Callable[[dict[str, Any]], dict[str, Any] 
         check = _field_check(field)
         if check is None:
             return None
-        default = field.load_default
-        if default is not missing:
-            # What marshmallow writes for a missing key: the default as dumped.
-            made = callable(default)
-            default = schema.dump({name: default() if made else default})[name]
-            if made:  # a factory: a fresh empty container each time, or a plain value
-                if default == {} or default == []:
-                    default = type(default)
-                elif not isinstance(default, str | int | bool | type(None)):
-                    return None
-                else:
-                    default = _constant(default)
-            else:
-                default = _constant(default)
+        default = _missing_value(schema, name, field.load_default)
+        if default is None:
+            return None
         checks.append((name, check, field.required, default))
     names = frozenset(name for name, *_ in checks)
 
@@ -90,6 +79,24 @@ def compile_schema(schema: Schema) -> Callable[[dict[str, Any]], dict[str, Any] 
         return out
 
     return check_payload
+
+
+def _missing_value(schema: Schema, name: str, default: Any) -> Any:
+    """What marshmallow writes for a missing key (the load default as dumped), as a
+    function giving a fresh value each time; `missing` when the key has no default; None
+    when the fast path cannot say."""
+    if default is missing:
+        return missing
+    made = callable(default)
+    dumped = schema.dump({name: default() if made else default})[name]
+    if not made:
+        return _constant(dumped)
+    # A factory: a fresh empty container each time, or a plain value.
+    if dumped == {} or dumped == []:
+        return type(dumped)
+    if not isinstance(dumped, str | int | bool | type(None)):
+        return None
+    return _constant(dumped)
 
 
 def _constant(value: Any) -> Callable[[], Any]:

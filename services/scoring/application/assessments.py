@@ -342,31 +342,42 @@ def _replay(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        # The month-end colours in global order (a later record of a month replaces an
-        # earlier one), then every other event stream by stream: each project's facts are
-        # scored and dropped when its stream ends, so memory holds one project's facts and
-        # the scores, not every project's facts (`Replay.settle`).
-        replayed = 0
-        for event in store.iter_all(types=[MONTH_COLOURS], up_to=watermark):
-            feed(event)
-            replayed += 1
-        stream = ""
-        for page in store.stream_pages(up_to=watermark, page_size=PROGRESS_EVERY):
-            for event in page:
-                if event.stream_id != stream:
-                    settle()
-                    stream = event.stream_id
-                if event.type != MONTH_COLOURS:
-                    feed(event)
-                    replayed += 1
-            if progress is not None:
-                progress(replayed, watermark)
-        if progress is not None and watermark == 0:
-            progress(0, 0)
+        _feed_by_stream(store, watermark, feed, settle, progress)
         return ((c, replays.pop(c).result(books[c], texts)) for c in counties)
     finally:
         if collecting:
             gc.enable()
+
+
+def _feed_by_stream(
+    store: EventStore,
+    watermark: int,
+    feed: Callable[[Any], None],
+    settle: Callable[[], None],
+    progress: Progress | None,
+) -> None:
+    """The month-end colours in global order (a later record of a month replaces an
+    earlier one), then every other event stream by stream, ``settle`` at each stream's
+    end: each project's facts are scored and dropped when its stream ends, so memory
+    holds one project's facts and the scores, not every project's facts
+    (`Replay.settle`)."""
+    replayed = 0
+    for event in store.iter_all(types=[MONTH_COLOURS], up_to=watermark):
+        feed(event)
+        replayed += 1
+    stream = ""
+    for page in store.stream_pages(up_to=watermark, page_size=PROGRESS_EVERY):
+        for event in page:
+            if event.stream_id != stream:
+                settle()
+                stream = event.stream_id
+            if event.type != MONTH_COLOURS:
+                feed(event)
+                replayed += 1
+        if progress is not None:
+            progress(replayed, watermark)
+    if progress is not None and watermark == 0:
+        progress(0, 0)
 
 
 def run(

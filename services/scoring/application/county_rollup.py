@@ -13,6 +13,7 @@ assessment is listed apart (``without``), not ranked.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -51,27 +52,11 @@ def assessment_of(
 def county_entry(county: str, record: dict[str, Any]) -> dict[str, Any]:
     """One county's score, its lines, investment and grades, from its assessment."""
     result = record["result"]
+    mean = _weighted_mean(result)
     projects = result["projects"]
-    weights = {
-        pid: Decimal(w) for unit in result["units"] for pid, w in unit.get("weights", {}).items()
-    }
-    if not any(weights.get(p["project_id"]) for p in projects):
-        weights = {p["project_id"]: Decimal(1) for p in projects}
-    whole = sum((weights.get(p["project_id"], Decimal(0)) for p in projects), Decimal(0))
-
-    def mean(value: Any) -> Decimal:
-        if not whole:
-            return Decimal(0)
-        total = sum(
-            (weights.get(p["project_id"], Decimal(0)) * Decimal(value(p)) for p in projects),
-            Decimal(0),
-        )
-        return points_of(total / whole)
-
     lines: dict[str, dict[str, str]] = {}
     for index, line in enumerate(projects[0]["lines"] if projects else []):
-        name = line["line"]
-        lines[name] = {
+        lines[line["line"]] = {
             "points": str(mean(lambda p, i=index: p["lines"][i]["points"])),
             "max": line["max"],
         }
@@ -99,6 +84,29 @@ def county_entry(county: str, record: dict[str, Any]) -> dict[str, Any]:
         "advanced_units": result["advanced_units"],
         "criticised_units": result["criticised_units"],
     }
+
+
+def _weighted_mean(result: dict[str, Any]) -> Callable[[Callable[[Any], Any]], Decimal]:
+    """The mean of a project figure over the county's projects, weighted as its units'
+    scores weigh them (equally when no unit gives weights), in points."""
+    projects = result["projects"]
+    weights = {
+        pid: Decimal(w) for unit in result["units"] for pid, w in unit.get("weights", {}).items()
+    }
+    if not any(weights.get(p["project_id"]) for p in projects):
+        weights = {p["project_id"]: Decimal(1) for p in projects}
+    whole = sum((weights.get(p["project_id"], Decimal(0)) for p in projects), Decimal(0))
+
+    def mean(value: Callable[[Any], Any]) -> Decimal:
+        if not whole:
+            return Decimal(0)
+        total = sum(
+            (weights.get(p["project_id"], Decimal(0)) * Decimal(value(p)) for p in projects),
+            Decimal(0),
+        )
+        return points_of(total / whole)
+
+    return mean
 
 
 def rank(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:

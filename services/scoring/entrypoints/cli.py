@@ -76,12 +76,7 @@ def assess(
             f"the suffix must be one of {', '.join(reports.FORMATS)}", param_hint="--out"
         )
     runtime = obj.runtime()
-    counties = deployment_counties()
-    if county is not None and county not in counties:
-        raise click.BadParameter(f"没有代码为“{county}”的县（市、区）", param_hint="--county")
-    chosen = [county] if county is not None else list(counties)
-    if out is not None and len(chosen) > 1:
-        raise click.BadParameter("导出考核通报时请用 --county 指明县", param_hint="--out")
+    chosen = _counties_assessed(county, out)
     request = assessments.request_for(
         runtime.store,
         year,
@@ -113,12 +108,28 @@ def assess(
         except rulebooks.UnknownRulebook as exc:
             raise click.ClickException(str(exc)) from exc
     for job in done:
-        record = records.assessment(job["assessment_id"])
-        assert record is not None
-        record["publication"] = publication.standing(runtime.store, record)
-        admonished = accountability.of_year(runtime.store, year, county=job["county"])
-        record["admonishments"] = [a.view() for a in admonished]
-        _report(record, out, fmt, runtime)
+        _report(_finished(runtime, records, job), out, fmt, runtime)
+
+
+def _finished(runtime: Any, records: Records, job: dict[str, Any]) -> dict[str, Any]:
+    """A finished job's assessment, with its publication and the year's 诫勉谈话."""
+    record = records.assessment(job["assessment_id"])
+    assert record is not None
+    record["publication"] = publication.standing(runtime.store, record)
+    admonished = accountability.of_year(runtime.store, record["year"], county=job["county"])
+    record["admonishments"] = [a.view() for a in admonished]
+    return record
+
+
+def _counties_assessed(county: str | None, out: Path | None) -> list[str]:
+    """The county named, or every county of the deployment (one report: one county)."""
+    counties = deployment_counties()
+    if county is not None and county not in counties:
+        raise click.BadParameter(f"没有代码为“{county}”的县（市、区）", param_hint="--county")
+    chosen = [county] if county is not None else list(counties)
+    if out is not None and len(chosen) > 1:
+        raise click.BadParameter("导出考核通报时请用 --county 指明县", param_hint="--out")
+    return chosen
 
 
 def _report(record: dict[str, Any], out: Path | None, fmt: str | None, runtime: Any) -> None:
