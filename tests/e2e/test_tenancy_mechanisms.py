@@ -164,7 +164,24 @@ def test_a_rounds_notice_is_of_its_county(counties, auth):
     assert counties.get("/v1/inspections/RN/notice.md", headers=auth["office-a"]).status_code == 404
     issued = counties.post("/v1/inspections/RN/notice/issue", headers=auth["office-b"])
     assert issued.status_code == 201, issued.json
-    assert counties.get("/v1/inspections/RN/notice.md", headers=auth["office-b"]).status_code == 200
+    notice = counties.get("/v1/inspections/RN/notice.md", headers=auth["office-b"])
+    assert notice.status_code == 200
+    # numbered in county B's register, signed by its office
+    assert (issued.json["county"], issued.json["sequence"]) == ("b", 1)
+    text = notice.get_data(as_text=True)
+    assert "乙县重点项目" in text and "甲县" not in text and issued.json["number"] in text
+    # county A numbers its own from 1; B's notice is not in A's register
+    own = {**ROUND, "round_id": "RA"}
+    assert counties.post("/v1/inspections", json=own, headers=auth["office-a"]).status_code == 201
+    mine = counties.post("/v1/inspections/RA/notice/issue", headers=auth["office-a"])
+    assert (mine.json["county"], mine.json["sequence"]) == (DEFAULT_COUNTY, 1), mine.json
+    registered = counties.get("/v1/documents?kind=inspection_notice", headers=auth["office-a"])
+    assert [d["county"] for d in registered.json["documents"]] == [DEFAULT_COUNTY]
+    city = counties.get("/v1/documents?kind=inspection_notice", headers=auth["city-1"]).json
+    assert sorted((d["county"], d["sequence"]) for d in city["documents"]) == [
+        ("b", 1),
+        (DEFAULT_COUNTY, 1),
+    ]
 
 
 def test_an_escalation_is_of_one_county(runtime, counties, auth):
