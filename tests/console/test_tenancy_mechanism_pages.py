@@ -66,6 +66,40 @@ def test_a_county_account_sees_and_records_its_own(app):
     assert "甲县用地问题" not in _client(app, "clerk-b").get("/oversight").text
 
 
+@pytest.fixture
+def app_and_runtime(settings):  # type: ignore[no-untyped-def]
+    runtime, app = _app(settings)
+    yield app, runtime
+    runtime.close()
+    configure(Tenancy.single())
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_rounds_notice_shows_its_countys_number(app_and_runtime):
+    """A round's 督查通报 is numbered in its county's register; the page shows that number."""
+    app, runtime = app_and_runtime
+    api, numbers = app.test_client(), {}
+    for county, round_id in (("b", "RB"), (DEFAULT_COUNTY, "RA")):
+        token = runtime.tokens.create(f"notice-{county}", "office", tenant=county)
+        headers = {"Authorization": f"Bearer {token}"}
+        round_ = {
+            "round_id": round_id,
+            "title": "重点项目专项督查",
+            "started_on": TODAY,
+            "ended_on": TODAY,
+            "team": {"leader": "督查组长", "members": ["组员甲"]},
+            "units": ["县发改局"],
+            "findings": [],
+        }
+        assert api.post("/v1/inspections", json=round_, headers=headers).status_code == 201
+        issued = api.post(f"/v1/inspections/{round_id}/notice/issue", headers=headers)
+        assert issued.status_code == 201 and issued.json["county"] == county, issued.json
+        numbers[county] = issued.json["number"]
+    assert numbers["b"] == numbers[DEFAULT_COUNTY]  # each county numbers from 1
+    page = _client(app, "clerk-b").get("/oversight").text
+    assert f"<strong>{numbers['b']}</strong>" in page
+
+
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_city_account_chooses_a_county(app):
     city = _client(app, "city-1")

@@ -243,5 +243,58 @@ def test_the_command_line_assesses_every_county_in_one_replay(runtime, counties)
         main, ["assess", "--year", str(YEAR), "--as-of", AS_OF, "--county", "b"], env=env
     )
     assert one.exit_code == 0 and "乙县" in one.output and "甲县" not in one.output
+    out = runtime.settings.data_dir / "b-report.md"
+    written = CliRunner().invoke(
+        main,
+        ["assess", "--year", str(YEAR), "--as-of", AS_OF, "--county", "b", "--out", str(out)],
+        env=env,
+    )
+    assert written.exit_code == 0, written.output
+    report = out.read_text(encoding="utf-8")  # signed by county B's office
+    assert f"乙县关于{YEAR}年度" in report and "乙县重点项目" in report and "甲县" not in report
     bad = CliRunner().invoke(main, ["assess", "--year", str(YEAR), "--county", "x"], env=env)
     assert bad.exit_code != 0
+
+
+def _cells(xlsx: bytes) -> str:
+    import io
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(xlsx))
+    return " ".join(
+        str(c) for sheet in book for row in sheet.iter_rows(values_only=True) for c in row if c
+    )
+
+
+def test_each_countys_office_numbers_and_signs_its_bulletin(counties, runtime, auth, worker):
+    """考核通报 numbered in the assessment's county's register, signed by its office; the
+    cadre export named for the county."""
+    _, mine = _assess(counties, runtime, auth["office-a"])
+    _, theirs = _assess(counties, runtime, auth["office-b"])
+    for job in (mine, theirs):
+        path = f"/v1/assessments/{job['assessment_id']}/approve"
+        assert counties.post(path, headers=auth["province"]).status_code == 201
+    issued = {}
+    for who, job in (("office-b", theirs), ("office-a", mine)):
+        path = f"/v1/assessments/{job['assessment_id']}/bulletin/issue"
+        issued[who] = counties.post(path, headers=auth[who])
+        assert issued[who].status_code == 201, issued[who].json
+    assert (issued["office-b"].json["county"], issued["office-b"].json["sequence"]) == ("b", 1)
+    assert (issued["office-a"].json["county"], issued["office-a"].json["sequence"]) == (
+        DEFAULT_COUNTY,
+        1,
+    )
+    report = counties.get(
+        f"/v1/assessments/{theirs['assessment_id']}/report.md", headers=auth["office-b"]
+    ).get_data(as_text=True)
+    assert issued["office-b"].json["number"] in report
+    assert "乙县重点项目" in report and "甲县" not in report  # B's office signs it
+    listed = counties.get("/v1/documents?kind=bulletin", headers=auth["office-a"]).json
+    assert [d["county"] for d in listed["documents"]] == [DEFAULT_COUNTY]
+    cadre = counties.get(
+        f"/v1/assessments/{theirs['assessment_id']}/cadre.xlsx", headers=auth["office-b"]
+    )
+    assert cadre.status_code == 200
+    text = _cells(cadre.data)
+    assert f"乙县{YEAR}年度重点项目建设考核结果" in text and "甲县" not in text

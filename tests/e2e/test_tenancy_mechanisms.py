@@ -164,7 +164,24 @@ def test_a_rounds_notice_is_of_its_county(counties, auth):
     assert counties.get("/v1/inspections/RN/notice.md", headers=auth["office-a"]).status_code == 404
     issued = counties.post("/v1/inspections/RN/notice/issue", headers=auth["office-b"])
     assert issued.status_code == 201, issued.json
-    assert counties.get("/v1/inspections/RN/notice.md", headers=auth["office-b"]).status_code == 200
+    notice = counties.get("/v1/inspections/RN/notice.md", headers=auth["office-b"])
+    assert notice.status_code == 200
+    # numbered in county B's register, signed by its office
+    assert (issued.json["county"], issued.json["sequence"]) == ("b", 1)
+    text = notice.get_data(as_text=True)
+    assert "乙县重点项目" in text and "甲县" not in text and issued.json["number"] in text
+    # county A numbers its own from 1; B's notice is not in A's register
+    own = {**ROUND, "round_id": "RA"}
+    assert counties.post("/v1/inspections", json=own, headers=auth["office-a"]).status_code == 201
+    mine = counties.post("/v1/inspections/RA/notice/issue", headers=auth["office-a"])
+    assert (mine.json["county"], mine.json["sequence"]) == (DEFAULT_COUNTY, 1), mine.json
+    registered = counties.get("/v1/documents?kind=inspection_notice", headers=auth["office-a"])
+    assert [d["county"] for d in registered.json["documents"]] == [DEFAULT_COUNTY]
+    city = counties.get("/v1/documents?kind=inspection_notice", headers=auth["city-1"]).json
+    assert sorted((d["county"], d["sequence"]) for d in city["documents"]) == [
+        ("b", 1),
+        (DEFAULT_COUNTY, 1),
+    ]
 
 
 def test_an_escalation_is_of_one_county(runtime, counties, auth):
@@ -366,3 +383,37 @@ def test_the_command_line_names_the_county(runtime, counties):
     listing = run(main, ["pool", "list", "--county", "d"], env=env).output
     assert "命令行入库" in listing
     assert "命令行入库" not in run(main, ["pool", "list", "--county", "b"], env=env).output
+
+
+def _next(cadence: str) -> str:
+    """The period after today's (its plan is made as of its meeting day, after today)."""
+    if cadence == "monthly":
+        month = date(TODAY.year + TODAY.month // 12, TODAY.month % 12 + 1, 1)
+        return month.strftime("%Y-%m")
+    quarter = (TODAY.month - 1) // 3 + 1
+    return f"{TODAY.year + quarter // 4}-Q{quarter % 4 + 1}"
+
+
+def test_a_countys_plans_list_its_own_escalations_and_pool(counties, auth):
+    """A county's monthly and quarterly plans put its escalations on the agenda, a unit's
+    too, and not another county's; its quarterly plan reviews its own pool only."""
+    for who, eid in (("office-a", "EA"), ("office-b", "EB")):
+        body = {**ESCALATION, "escalation_id": eid}
+        assert counties.post("/v1/escalations", json=body, headers=auth[who]).status_code == 201
+    NAMES["qb"] = POOLED["name"]
+    pooled = counties.post("/v1/pool", json=POOLED, headers=auth["office-b"])
+    assert pooled.status_code == 201, pooled.json
+    for cadence in ("monthly", "quarterly"):
+        body = {"cadence": cadence, "period": _next(cadence)}
+        plans = {
+            who: counties.post("/v1/plans", json=body, headers=auth[who])
+            for who in ("office-a", "office-b")
+        }
+        for who, eid in (("office-a", "EA"), ("office-b", "EB")):
+            assert plans[who].status_code == 201, plans[who].json
+            listed = plans[who].json["plan"].get("escalations", [])
+            assert [e["escalation_id"] for e in listed] == [eid], (cadence, who)
+    review = {who: plans[who].json["plan"].get("pool", {}) for who in plans}
+    assert review["office-b"]["entered_pool"] == ["qb"]
+    assert review["office-b"]["names"] == {"qb": "乙县储备项目"}
+    assert not review["office-a"].get("entered_pool") and "qb" not in str(plans["office-a"].json)

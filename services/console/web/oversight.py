@@ -15,7 +15,7 @@ from shared.documents import FORMATS as DOCUMENT_FORMATS
 from shared.documents import register_for
 from shared.documents import render as render_document
 from shared.events.catalogue import INSPECTION_KINDS
-from shared.tenancy import CountyRequired, county_stream
+from shared.tenancy import CountyRequired
 
 from ...scheduling.domain.errors import (
     ActionNotFound,
@@ -66,10 +66,10 @@ def _names(text: str) -> list[str]:
 def oversight():  # type: ignore[no-untyped-def]
     scheduling, county = gateway().scheduling, chosen_county()
     rounds = scheduling.inspections(county=county)[:30]
-    register = register_for(gateway().runtime)
-    issued = {
-        (r["county"], r["round_id"]): register.find(
-            round_notice.document_key(county_stream(r["round_id"], r["county"]))
+    runtime = gateway().runtime
+    issued = {  # each round's notice is numbered in its county's register
+        (r["county"], r["round_id"]): register_for(runtime, r["county"]).find(
+            round_notice.document_key(r["round_id"])
         )
         for r in rounds
     }

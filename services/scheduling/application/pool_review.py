@@ -11,20 +11,28 @@ from zoneinfo import ZoneInfo
 from shared.events import is_project_stream, project_id_of
 from shared.eventstore import Cutoff, EventStore
 from shared.history import AMENDMENTS, Amendments
+from shared.tenancy import DEFAULT_COUNTY
 
 from ..domain.project import BEFORE_REGISTRATION, amended_fact
 from ..domain.quarter_review import PooledProject
 
 
 def pool_only(
-    store: EventStore, cutoff: Cutoff, zone: ZoneInfo, registered: Set[str]
+    store: EventStore,
+    cutoff: Cutoff,
+    zone: ZoneInfo,
+    registered: Set[str],
+    county: str | None = None,
 ) -> list[PooledProject]:
-    """Every project pooled by ``cutoff`` and not in ``registered``, with its stages."""
+    """Every project pooled by ``cutoff`` and not in ``registered``, with its stages: of
+    ``county`` only when given (``ProjectPooled.county``; an entry without one is the
+    default county's)."""
     known = Cutoff(known_at=cutoff.known_at)
     amendments = Amendments(
         e for e in store.iter_all(types=AMENDMENTS, cutoff=known) if is_project_stream(e.stream_id)
     )
     names: dict[str, str] = {}
+    counties: dict[str, str] = {}
     stages: dict[str, dict] = {}
     for event in store.iter_all(types=list(BEFORE_REGISTRATION), cutoff=known):
         pid = project_id_of(event.stream_id)
@@ -34,6 +42,11 @@ def pool_only(
         payload = fact.payload
         if fact.type == "ProjectPooled":
             names[pid] = payload["name"]
+            counties[pid] = payload.get("county") or DEFAULT_COUNTY
         stage = payload.get("stage") or "planning"
         stages.setdefault(pid, {})[stage] = fact.occurred_at.astimezone(zone).date()
-    return [PooledProject(pid, names.get(pid, pid), stages[pid]) for pid in sorted(stages)]
+    return [
+        PooledProject(pid, names.get(pid, pid), stages[pid])
+        for pid in sorted(stages)
+        if county is None or counties.get(pid, DEFAULT_COUNTY) == county
+    ]

@@ -438,33 +438,26 @@ class SchedulingService:
                 set_piece_records=set_pieces.records_of(
                     self.store, campaign.year, Cutoff(as_of, known_at), county
                 ),
-                escalations=self._escalations(Cutoff(as_of, known_at), county, snap),
+                escalations=self._escalations(Cutoff(as_of, known_at), county),
                 reviewed=tuple(snap.states),
-                pooled=self._pooled(cadence, Cutoff(as_of, known_at), snap),
+                pooled=self._pooled(cadence, Cutoff(as_of, known_at), county, snap),
             )
         )
         return plan, snap
 
-    def _escalations(
-        self, cutoff: Cutoff, county: str, snap: Snapshot
-    ) -> tuple[dict[str, Any], ...]:
-        """The open escalations of the county's projects (of any campaign); a unit's (no
-        project, no county yet) on the default county's plans."""
-        own = {s.project_id for s in snap.states}
-        return tuple(
-            e
-            for e in escalations.open_as_of(self.store, cutoff)
-            if e["project_id"] in own or (e["project_id"] is None and county == DEFAULT_COUNTY)
-        )
+    def _escalations(self, cutoff: Cutoff, county: str) -> tuple[dict[str, Any], ...]:
+        """The county's open escalations (its `<county>:escalation-<id>` streams), about
+        a project or a unit only."""
+        return tuple(escalations.open_as_of(self.store, cutoff, county))
 
     def _pooled(
-        self, cadence: str, cutoff: Cutoff, snap: Snapshot
+        self, cadence: str, cutoff: Cutoff, county: str, snap: Snapshot
     ) -> tuple[quarter_review.PooledProject, ...]:
-        """The projects still only in the pool, for a quarterly plan's review."""
+        """The county's projects still only in the pool, for a quarterly plan's review."""
         if cadence != "quarterly":
             return ()
         registered = {s.project_id for s in snap.states}
-        return tuple(pool_review.pool_only(self.store, cutoff, self.zone, registered))
+        return tuple(pool_review.pool_only(self.store, cutoff, self.zone, registered, county))
 
     def plan(
         self,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from shared.campaign import year_judged
@@ -14,6 +14,8 @@ from shared.events.codes import VETO_INCIDENTS
 from .periods import Period, previous_month
 from .project import ProjectState
 from .reasons import ZH, reason
+
+CENT = Decimal("0.01")
 
 GREEN, YELLOW, RED = "green", "yellow", "red"
 COLOURS = (GREEN, YELLOW, RED)
@@ -125,14 +127,18 @@ def investment_lag(state: ProjectState, today: date, grace_days: int = 5) -> Inv
     if plan.annual <= 0:
         return None
     months = 12 if year > judged else month
-    planned = plan.due_by(months)
+    due = plan.due_by(months)
+    # The plan to date is money, shown and compared in cents rounded half up, as the
+    # assessment's (a time-proportional share is exact: 1/12 of an annual 17,000,000.00 is
+    # 1,416,666.666…); how far behind is of the exact share, as before.
+    planned = due.quantize(CENT, ROUND_HALF_UP)
     prefix, actual, evidence = f"{judged}-", Decimal(0), []
     for reported in sorted(state.investments):
         if reported.startswith(prefix) and int(reported[5:]) <= months:
             investment = state.investments[reported]
             actual += investment.amount
             evidence.append(investment.event_id)
-    behind = ((planned - actual) / plan.annual * 100).quantize(Decimal("0.1"))
+    behind = ((due - actual) / plan.annual * 100).quantize(Decimal("0.1"))
     return InvestmentLag(months, planned, actual, behind, tuple(evidence), judged, stated_by)
 
 

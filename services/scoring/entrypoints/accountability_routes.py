@@ -122,7 +122,7 @@ def cadre_export(assessment_id: str):  # type: ignore[no-untyped-def]
     if publication.standing(runtime.store, record)["state"] == "draft":
         raise AssessmentNotPublished(assessment_id)
     admonished = accountability.of_year(runtime.store, record["year"], county=record["county"])
-    office = office_config_for(runtime)
+    office = office_config_for(runtime, record["county"])
     document = cadre.build(record, admonished, office, runtime.settings.zone)
     rendered = render_document(document, "xlsx", office, f"cadre-{assessment_id}")
     return Response(

@@ -22,6 +22,7 @@ from shared.documents import (
     signing_date,
 )
 from shared.i18n import label, short_date
+from shared.tenancy import DEFAULT_COUNTY, deployment_counties
 
 from ..application.accountability import Admonishment
 from .bulletin import grounds_text, sign_off_of
@@ -42,10 +43,13 @@ def build(
 ) -> OfficialDocument:
     year = int(record["year"])
     signed_on: date = signing_date(None, record.get("created_at"), zone)
+    title = f"{year}年度重点项目建设考核结果（干部考核参考）"
+    if len(deployment_counties()) > 1:  # many counties: whose assessment it is
+        title = label("county", record.get("county") or DEFAULT_COUNTY) + title
     return office_document(
         office,
         kind=KIND,
-        title=f"{year}年度重点项目建设考核结果（干部考核参考）",
+        title=title,
         body=[Paragraph(f"{year}年度重点项目建设年终考核结果，作为使用和评价干部的重要参考。")],
         tables=[unit_table(record, admonished), leader_table(record, office)],
         signed_on=signed_on,

@@ -11,7 +11,7 @@ import click
 from tqdm import tqdm
 
 from shared.commandline import AS_OF, KNOWN_AT
-from shared.documents import OfficeConfig
+from shared.documents import office_config_for
 from shared.documents import render as render_document
 from shared.i18n import label
 from shared.tenancy import DEFAULT_COUNTY, deployment_counties
@@ -146,7 +146,12 @@ def _report(record: dict[str, Any], out: Path | None, fmt: str | None, runtime: 
     if out is not None and fmt is not None:
         checkpoints = reports.checkpoints_for(runtime.store, record)
         rendered = reports.render(
-            record, fmt, OfficeConfig.load(), runtime.settings.zone, None, checkpoints
+            record,
+            fmt,
+            office_config_for(runtime, county),
+            runtime.settings.zone,
+            None,
+            checkpoints,
         )
         body = rendered.body
         if isinstance(body, bytes):
@@ -263,7 +268,7 @@ def assessment_cadre(obj: Any, assessment_id: str, out: Path) -> None:
     if publication.standing(runtime.store, record)["state"] == "draft":
         raise click.ClickException(f"考核结果 {assessment_id} 尚为草稿，审定发布后方可导出")
     admonished = accountability.of_year(runtime.store, record["year"], county=record["county"])
-    office = OfficeConfig.load()
+    office = office_config_for(runtime, record["county"])
     document = cadre.build(record, admonished, office, runtime.settings.zone)
     body = render_document(document, "xlsx", office, "cadre").body
     assert isinstance(body, bytes)  # XLSX is binary

@@ -370,8 +370,9 @@ def get_report(assessment_id: str, fmt: str):  # type: ignore[no-untyped-def]
     record = _assessment(assessment_id)
     runtime = _runtime()
     record["admonishments"] = admonishments_of(runtime, record["year"], record["county"])
-    issued = register_for(runtime).find(bulletin.document_key(record))
-    office, zone = office_config_for(runtime), runtime.settings.zone
+    county = record["county"]  # its county's office signs it and numbers it
+    issued = register_for(runtime, county).find(bulletin.document_key(record))
+    office, zone = office_config_for(runtime, county), runtime.settings.zone
     checkpoints = reports.checkpoints_for(runtime.store, record)
     rendered = reports.render(record, fmt, office, zone, issued, checkpoints)
     return Response(
@@ -391,14 +392,15 @@ def admonishments_of(runtime: Runtime, year: int, county: str) -> list[dict[str,
 @blp.doc(security=[{"bearer": []}])
 def issue_bulletin(assessment_id: str):  # type: ignore[no-untyped-def]
     """Issue the assessment bulletin: it gets the next number of the year (recorded as
-    ``DocumentIssued``) once; issuing again returns it."""
+    ``DocumentIssued``) once, in the register of the assessment's county; issuing again
+    returns it."""
     record = _assessment(assessment_id)
     if record["publication"]["state"] == "draft":
         raise AssessmentNotPublished(assessment_id)
-    runtime = _runtime()
-    document = bulletin.build(record, office_config_for(runtime), runtime.settings.zone)
+    runtime, county = _runtime(), record["county"]
+    document = bulletin.build(record, office_config_for(runtime, county), runtime.settings.zone)
     principal = current_principal()
-    issued, now = register_for(runtime).issue(
+    issued, now = register_for(runtime, county).issue(
         bulletin.document_key(record),
         "bulletin",
         document.title,

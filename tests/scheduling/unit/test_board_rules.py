@@ -60,6 +60,18 @@ def test_the_monthly_plan_replaces_the_straight_line_when_given():
     assert lag is not None and lag.planned == Decimal(0) and lag.behind_pp == Decimal("0.0")
 
 
+def test_the_plan_to_date_is_money_in_cents_as_the_assessment_states_it():
+    """17,000,000.00 a year: by January's end 1,416,666.666…, shown and compared as
+    1,416,666.67 (half up, as the assessment's due); how far behind is of the exact share."""
+    state = state_of(registered(annual_plan="17000000.00"))
+    lag = investment_lag(state, day("2024-02-10"))
+    assert lag is not None and lag.planned == Decimal("1416666.67")
+    assert str(lag.planned) == "1416666.67" and lag.behind_pp == Decimal("8.3")
+    # half a cent rounds up (Python's format of a Decimal would round it to even)
+    half = state_of(registered(annual_plan="0.06"))
+    assert investment_lag(half, day("2024-02-10")).planned == Decimal("0.01")
+
+
 def test_thresholds_come_from_configuration():
     may = fact("InvestmentReported", "2024-06-01", month="2024-05", amount="4000000.00")
     state = state_of(registered(), may)

@@ -15,7 +15,7 @@ from shared.documents import (
 )
 from shared.eventstore.canonical import canonical_json
 from shared.runtime import Runtime
-from shared.tenancy import county_stream, stream_county
+from shared.tenancy import stream_county
 
 from ...application.service import SchedulingService
 from ...domain.periods import Period
@@ -74,10 +74,11 @@ def round_document(
     runtime: Runtime, service: SchedulingService, round_id: str, county: str | None = None
 ) -> tuple[OfficialDocument, OfficeConfig]:
     """The 督查通报 of an inspection round (of ``county``, else the first county the
-    request sees that holds it), with its number once issued. Raises InspectionNotFound."""
+    request sees that holds it), signed by the round's county's office, with its number
+    once issued in that county's register. Raises InspectionNotFound."""
     event = service.inspection_event(round_id, county)
-    office = office_config_for(runtime)
-    issued = register_for(runtime).find(_round_key(event))
+    office = office_config_for(runtime, _round_county(event))
+    issued = register_for(runtime, _round_county(event)).find(_round_key(event))
     doc = inspection.RoundDocument(
         event.payload, event.recorded_at, event.event_id, office, runtime.settings.zone, issued
     )
@@ -93,12 +94,12 @@ def issue_round_document(
     actor: str,
     source: str,
 ) -> tuple[IssuedDocument, bool]:
-    """Number a round's 督查通报 once (``DocumentIssued``, with the digest of the round's
-    record); issuing again returns the number."""
+    """Number a round's 督查通报 once in its county's register (``DocumentIssued``, with
+    the digest of the round's record); issuing again returns the number."""
     document, _ = round_document(runtime, service, round_id, county)
     event = service.inspection_event(round_id, county)
     payload = event.payload
-    return register_for(runtime).issue(
+    return register_for(runtime, _round_county(event)).issue(
         _round_key(event),
         inspection.KIND,
         document.title,
@@ -108,12 +109,15 @@ def issue_round_document(
     )
 
 
+def _round_county(event: Any) -> str:
+    """The county whose round it is (its stream's)."""
+    return stream_county(event.stream_id)[0]
+
+
 def _round_key(event: Any) -> str:
-    """The register's key of a round's notice: ``inspection_notice:<round>`` (another
-    county's: ``inspection_notice:<county>:<round>``; the register numbers them in one
-    sequence until it is kept per county)."""
-    county = stream_county(event.stream_id)[0]
-    return inspection.document_key(county_stream(event.payload["round_id"], county))
+    """The key of a round's notice in its county's register: ``inspection_notice:<round>``
+    (the register keeps another county's apart: `DocumentRegister._key`)."""
+    return inspection.document_key(event.payload["round_id"])
 
 
 def action_letter(
