@@ -79,16 +79,15 @@ def verify(
 ) -> None:
     """Pass if any of the sent signatures matches any active secret; else raise."""
     if not request_id:
-        raise SignatureError("the webhook-id header is missing")
+        raise SignatureError("缺少 webhook-id 请求头")
     check_request_id(request_id)
     try:
         stamp = int(timestamp)
     except ValueError:
-        raise SignatureError("webhook-timestamp must be whole seconds since 1970") from None
+        raise SignatureError("webhook-timestamp 须为 1970 年以来的整秒数") from None
     if abs(now - stamp) > tolerance:
         raise SignatureError(
-            f"webhook-timestamp is {int(now - stamp)} s away from the server's clock "
-            f"(at most {tolerance} s allowed)"
+            f"webhook-timestamp 与服务器时钟相差 {int(now - stamp)} 秒（至多允许 {tolerance} 秒）"
         )
     sent = [
         s.partition(",")[2]
@@ -96,9 +95,9 @@ def verify(
         if s.startswith(f"{SIGNATURE_VERSION},")
     ]
     if not sent:
-        raise SignatureError("the webhook-signature header has no v1 signature")
+        raise SignatureError("webhook-signature 请求头中没有 v1 签名")
     for secret in secrets_:
         expected = sign(secret, request_id, stamp, body).partition(",")[2]
         if any(hmac.compare_digest(expected, candidate) for candidate in sent):
             return
-    raise SignatureError("no signature matches an active secret of this integration")
+    raise SignatureError("签名与该接入系统的任何有效密钥都不匹配")

@@ -100,7 +100,7 @@ def revoke(name: str):  # type: ignore[no-untyped-def]
     404 when no live token has that name."""
     runtime = _runtime()
     if not revoke_token(runtime.store, runtime.tokens, name, current_principal()):
-        raise Problem(404, "Not Found", f"no live token named {name!r}")
+        raise Problem(404, "Not Found", f"没有名为“{name}”的有效令牌")
     return {
         "name": name,
         "changed": True,
@@ -124,7 +124,7 @@ def _set(name: str, enabled: bool) -> dict[str, Any]:
     runtime = _runtime()
     integrations = RegistryParts.of(runtime).integrations
     if not integrations.exists(name):
-        raise Problem(404, "Not Found", f"no integration named {name!r}")
+        raise Problem(404, "Not Found", f"没有名为“{name}”的接入系统")
     changed = set_enabled(runtime.store, integrations, name, enabled, current_principal())
     state = "enabled" if enabled else "disabled"
     return {

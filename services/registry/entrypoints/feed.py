@@ -119,7 +119,7 @@ def verification(job_id: str):  # type: ignore[no-untyped-def]
     """A verification job: status, events verified of the total, and the result."""
     job = verification_job(_runtime().store, job_id)
     if job is None:
-        abort(404, message=f"no verification job {job_id}")
+        abort(404, message=f"没有编号为 {job_id} 的核验任务")
     return _job(job)
 
 

@@ -99,7 +99,7 @@ def get_project(query: dict[str, Any], project_id: str) -> Response:
     bounds = cutoff(query["as_of"], query["known_at"])
     project = registry().state(project_id, bounds.as_of, bounds.known_at)
     if not (project.registered or project.pooled):
-        raise Problem(404, "Not Found", f"project {project_id} was not registered as of that date")
+        raise Problem(404, "Not Found", f"项目 {project_id} 在所查日期尚未登记")
     body = {
         "as_of": clock_text(query["as_of"]),
         "known_at": clock_text(bounds.known_at),

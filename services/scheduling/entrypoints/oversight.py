@@ -156,7 +156,7 @@ def inspection_notice(query, round_id: str, fmt: str):  # type: ignore[no-untype
     """The round's 督查通报 (表扬, 批评, 整改要求; 附件 the problems to put right) as docx,
     html (printable), xlsx, md or csv; with its number once issued (else 未编号)."""
     if fmt not in DOCUMENT_FORMATS:
-        raise Problem(404, "Not Found", f"no format {fmt!r}; one of {', '.join(DOCUMENT_FORMATS)}")
+        raise Problem(404, "Not Found", f"没有“{fmt}”格式；可选 {'、'.join(DOCUMENT_FORMATS)}")
     document, office = issuing.round_document(_runtime(), _service(), round_id, query["county"])
     rendered = render_document(document, fmt, office, f"inspection-{round_id}")
     response = Response(rendered.body, content_type=rendered.content_type)

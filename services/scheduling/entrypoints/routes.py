@@ -284,7 +284,11 @@ def _plan_document(kind: str, cadence: str, period: str, query: dict[str, Any]):
 
 def _known_kind(kind: str) -> None:
     if kind not in documents.KINDS:
-        raise Problem(404, "Not Found", f"no document {kind!r}; one of agenda, supervision")
+        raise Problem(
+            404,
+            "Not Found",
+            f"没有“{kind}”这类文书；可选 agenda（调度会议通知）、supervision（督办通知）",
+        )
 
 
 @blp.get("/plans/<cadence>/<period>/<kind>.<fmt>")
@@ -302,7 +306,7 @@ def plan_document(query, cadence: str, period: str, kind: str, fmt: str):  # typ
 
 def _known_format(fmt: str) -> None:
     if fmt not in DOCUMENT_FORMATS:
-        raise Problem(404, "Not Found", f"no format {fmt!r}; one of {', '.join(DOCUMENT_FORMATS)}")
+        raise Problem(404, "Not Found", f"没有“{fmt}”格式；可选 {'、'.join(DOCUMENT_FORMATS)}")
 
 
 def _download(document: Any, fmt: str, office: Any, stem: str) -> Response:

@@ -365,7 +365,7 @@ def get_report(assessment_id: str, fmt: str):  # type: ignore[no-untyped-def]
     its document number once issued (else 未编号)."""
     if fmt not in reports.FORMATS:
         raise Problem(
-            404, "Not Found", f"no report format {fmt!r}; one of {', '.join(reports.FORMATS)}"
+            404, "Not Found", f"没有“{fmt}”格式的考核通报；可选 {'、'.join(reports.FORMATS)}"
         )
     record = _assessment(assessment_id)
     runtime = _runtime()
