@@ -9,13 +9,14 @@ class SchedulingError(Exception):
 
 class PlanNotFound(SchedulingError):
     def __init__(self, cadence: str, period: str, version: int | None = None) -> None:
-        which = f" version {version}" if version is not None else ""
-        super().__init__(f"no {cadence} plan{which} for {period}")
+        names = {"weekly": "周", "monthly": "月度", "quarterly": "季度"}
+        which = f"第{version}版" if version is not None else ""
+        super().__init__(f"没有 {period} 的{names.get(cadence, cadence)}调度计划{which}")
 
 
 class ActionNotFound(SchedulingError):
     def __init__(self, action_id: str) -> None:
-        super().__init__(f"no follow-up action {action_id!r}")
+        super().__init__(f"没有督办事项“{action_id}”")
         self.action_id = action_id
 
 

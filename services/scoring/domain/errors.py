@@ -9,19 +9,19 @@ class ScoringError(Exception):
 
 class AssessmentNotFound(ScoringError):
     def __init__(self, assessment_id: str) -> None:
-        super().__init__(f"no assessment {assessment_id}")
+        super().__init__(f"没有考核结果 {assessment_id}")
         self.assessment_id = assessment_id
 
 
 class AssessmentJobNotFound(ScoringError):
     def __init__(self, job_id: str) -> None:
-        super().__init__(f"no assessment job {job_id}")
+        super().__init__(f"没有考核任务 {job_id}")
         self.job_id = job_id
 
 
 class ProjectNotAssessed(ScoringError):
     def __init__(self, assessment_id: str, project_id: str) -> None:
-        super().__init__(f"project {project_id} is not in assessment {assessment_id}")
+        super().__init__(f"项目 {project_id} 不在考核结果 {assessment_id} 之中")
         self.assessment_id = assessment_id
         self.project_id = project_id
 
@@ -31,7 +31,7 @@ class AssessmentAltered(ScoringError):
     after it was computed, and is not served."""
 
     def __init__(self, assessment_id: str, difference: str) -> None:
-        super().__init__(f"assessment {assessment_id} fails its digest check: {difference}")
+        super().__init__(f"考核结果 {assessment_id} 未通过摘要校验：{difference}")
         self.assessment_id = assessment_id
         self.difference = difference
 
