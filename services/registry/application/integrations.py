@@ -206,7 +206,7 @@ class Integrations:
         now = now or now_utc()
         integration = self.get(name) if name else None
         if integration is None:
-            raise SignatureError(f"no active integration named {name!r} (gongjian-integration)")
+            raise SignatureError(f"没有名为“{name}”的在用接入系统（gongjian-integration 请求头）")
         verify(integration.secrets, request_id, timestamp, signature, body, now=now.timestamp())
         self._remember(name, request_id, now)
         return integration
@@ -231,5 +231,5 @@ class Integrations:
 
 class ReplayedRequest(SignatureError):
     def __init__(self, request_id: str) -> None:
-        super().__init__(f"request id {request_id!r} was already received; sign a new one")
+        super().__init__(f"请求编号“{request_id}”已收到过，请用新的编号重新签名")
         self.request_id = request_id

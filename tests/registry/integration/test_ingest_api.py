@@ -144,7 +144,7 @@ class TestSignatures:
         batch = [item("ApprovalGranted", {"approval_id": "a1", "kind": "eia"})]
         assert integrator.post(batch, request_id="req-1").status_code == 200
         replay = integrator.post(batch, request_id="req-1")
-        assert replay.status_code == 401 and "already received" in replay.json["detail"]
+        assert replay.status_code == 401 and "已收到过" in replay.json["detail"]
         assert len(stored_events(runtime)) == 2
 
     def test_a_rotated_secret_and_the_old_one_both_pass_until_the_old_is_retired(
