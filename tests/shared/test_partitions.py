@@ -63,14 +63,15 @@ def _rows_by_partition(store: EventStore) -> dict[str, int]:
 
 
 def _with_lock_probe(engine) -> None:
-    """Today's store writes its batches through ``gongjian_lock_probe`` (shared_0007_h4):
-    made here by hand, so that it can write the log of a database at ``shared_0003``."""
-    path = Path(shared_migrations.__file__).parent / "versions" / "0007_lock_probe_function.py"
+    """Today's store writes its batches through ``gongjian_lock_probe_written``
+    (shared_0008_h1): made here by hand, so that it can write the log of a database at
+    ``shared_0003``."""
+    path = Path(shared_migrations.__file__).parent / "versions" / "0008_h1_lock_probe_written.py"
     spec = importlib.util.spec_from_file_location("lock_probe", path)
     module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     spec.loader.exec_module(module)  # type: ignore[union-attr]
     with engine.begin() as conn:
-        conn.exec_driver_sql(module._FUNCTION)
+        conn.exec_driver_sql(module.FUNCTION)
 
 
 @pytest.fixture
@@ -129,6 +130,32 @@ def test_duplicates_are_refused_across_partitions(upgraded_log):
     with pytest.raises(DuplicateEventConflict):
         store.append([note("project-z", "other", event_id=first.event_id)])
     assert store.head().position == 220 and store.verify().ok
+
+
+def test_a_retried_batch_is_answered_whichever_partition_holds_it(upgraded_log):
+    """Batches (COPY) leave the ids of the partition they are written to to its unique
+    index (shared_0008_h1): a retry stored there, in an older partition, or one whose
+    expected version has moved on is still the stored positions, and a batch that
+    repeats one stored id anywhere is refused, nothing written."""
+    store = upgraded_log  # positions 1 … 120 in events_p000000 (up to 150)
+    batch = [note("project-c", f"c{i}") for i in range(10)]
+    first = store.append(batch, {"project-c": 0})
+    assert not first.duplicate and first.last_position == 130
+    for expected in (None, {"project-c": 0}):  # the COPY refused; the version moved on
+        again = store.append(batch, expected)
+        assert again.duplicate and again.positions == first.positions
+    _append(store, 50, stream="project-d")  # positions 131 … 180: the head moves on to p3
+    assert store.append(batch).positions == first.positions  # in an older partition now
+    newer = [note("project-d", f"d{i}") for i in range(10)]
+    assert not store.append(newer).duplicate  # 181 … 190
+    stored_id = store.read_all(after=185, limit=1)[0].event_id
+    for mixed in (
+        [note("project-e", "e", event_id=batch[3].event_id)],  # in an older partition
+        [note("project-e", "e", event_id=stored_id)],  # in the partition written
+    ):
+        with pytest.raises(DuplicateEventConflict):
+            store.append([*(note("project-e", f"e{i}") for i in range(9)), *mixed])
+    assert store.head().position == 190 and store.verify().ok
 
 
 def test_the_old_table_and_new_partitions_refuse_changes(upgraded_log):
