@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 from .canonical import canonical_flat_json
 from .envelope import NewEvent
+from .ready import Ready
 
 _CALL = "SELECT * FROM gongjian_append(%s, %s, %s)"
 
@@ -42,7 +43,7 @@ class Answer(NamedTuple):
     want: int | None = None
 
 
-def pieces(event: NewEvent, payload: str, occurred_at: str) -> Pieces:
+def pieces(event: NewEvent | Ready, payload: str, occurred_at: str) -> Pieces:
     before = canonical_flat_json(
         {
             "actor": event.actor,
@@ -77,7 +78,7 @@ def assembled(
 
 
 def batch_text(
-    events: Sequence[NewEvent],
+    events: Sequence[NewEvent | Ready],
     texts: Sequence[tuple[str, str]],
     streams: Sequence[str],
     expected: Mapping[str, int | None],

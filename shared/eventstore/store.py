@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from json.encoder import encode_basestring as _encode_string  # json.dumps's own encoder
-from typing import Any, NamedTuple
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -60,6 +60,8 @@ from .errors import ConcurrencyConflict, DuplicateEventConflict, LockTimeout
 from .limits import MAX_STORED_PAYLOAD_BYTES, MAX_VERSION, check_envelope, check_payload_size
 from .paging import prefetched
 from .partitions import PartitionKeeper
+from .ready import Ready, from_checked, ready
+from .ready import Texts as _Texts
 from .schema import events as events_table
 from .types import EventTypeRegistry
 from .verify import Verification, verify_chain
@@ -116,13 +118,6 @@ _DECODED_COLUMNS = tuple(
 )
 """The columns as `_decode` takes them: it makes the instants UTC itself, which costs a
 whole-log read a quarter of the time that `UTCDateTime`'s result processing did."""
-
-
-class _Texts(NamedTuple):
-    """An event's payload as stored (canonical JSON) and its ``occurred_at`` as hashed."""
-
-    payload: str
-    occurred_at: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,12 +207,9 @@ class EventStore:
         ids = [e.event_id for e in events]
         if len(set(ids)) != len(ids):
             raise DuplicateEventConflict(_first_repeat(ids), "the same id twice in one append")
-        prepared = [self._prepare(e) for e in events]
-        # The texts that are stored and hashed, made before the lock is taken: concurrent
-        # writers overlap this work.
-        texts = [_Texts(canonical_json(e.payload), format_instant(e.occurred_at)) for e in prepared]
-        for text in texts:
-            check_payload_size(text.payload, MAX_STORED_PAYLOAD_BYTES)
+        # The texts that are stored and hashed are made before the lock is taken:
+        # concurrent writers overlap this work.
+        prepared, texts = self._ready_all(events)
         if connection is not None:
             return self._append_in(connection, prepared, texts, expected_versions or {})
         if len(prepared) < _COPY_FROM and is_postgres(self.engine):
@@ -231,7 +223,7 @@ class EventStore:
         return result
 
     def _append_own(
-        self, events: list[NewEvent], texts: list[_Texts], expected: ExpectedVersions
+        self, events: list[Ready], texts: list[_Texts], expected: ExpectedVersions
     ) -> AppendResult:
         """A batch in its own transaction. On PostgreSQL the probe leaves the ids to the
         unique index of the partition the rows go to (``shared_0008_h1``): an id stored
@@ -276,6 +268,22 @@ class EventStore:
             except Exception:  # a lost nudge is harmless: consumers catch up on a timer
                 log.exception("nudge failed", extra={"position": position})
 
+    def _ready_all(self, events: Sequence[NewEvent]) -> tuple[list[Ready], list[_Texts]]:
+        """Each event checked, in stored form, with its texts (`ready`'s one pass where it
+        is sure, the full checks of `_prepare` elsewhere)."""
+        prepared, texts = [], []
+        registry = self.registry
+        for event in events:
+            done = None if registry is None else ready(event, registry)
+            if done is None:
+                checked = self._prepare(event)
+                payload = canonical_json(checked.payload)
+                check_payload_size(payload, MAX_STORED_PAYLOAD_BYTES)
+                done = from_checked(checked, payload, format_instant(checked.occurred_at))
+            prepared.append(done[0])
+            texts.append(done[1])
+        return prepared, texts
+
     def _prepare(self, event: NewEvent) -> NewEvent:
         check_envelope(
             occurred_at=event.occurred_at,
@@ -311,7 +319,7 @@ class EventStore:
     def _append_in(
         self,
         conn: Connection,
-        events: list[NewEvent],
+        events: list[Ready],
         texts: list[_Texts],
         expected: ExpectedVersions,
         *,
@@ -347,7 +355,7 @@ class EventStore:
         return AppendResult(tuple(positions))
 
     def _append_alone(
-        self, events: list[NewEvent], texts: list[_Texts], expected: ExpectedVersions
+        self, events: list[Ready], texts: list[_Texts], expected: ExpectedVersions
     ) -> AppendResult:
         """A few events on PostgreSQL in their own transaction: `_append_on_server` on
         a pooled driver connection in autocommit, without SQLAlchemy's connection and
@@ -389,7 +397,7 @@ class EventStore:
     def _append_on_server(
         self,
         conn: Connection,
-        events: list[NewEvent],
+        events: list[Ready],
         texts: list[_Texts],
         streams: list[str],
         expected: ExpectedVersions,
@@ -461,7 +469,7 @@ class EventStore:
         rows = conn.execute(select(*_COLUMNS).where(events_table.c.event_id.in_(ids))).all()
         return {row.event_id: row for row in rows}
 
-    def _replay_of(self, events: list[NewEvent], existing: Mapping[str, Any]) -> AppendResult:
+    def _replay_of(self, events: list[Ready], existing: Mapping[str, Any]) -> AppendResult:
         """An idempotent retry returns the stored positions; anything else conflicts."""
         for event in events:
             row = existing.get(event.event_id)
@@ -888,7 +896,7 @@ def _probed(rows: Iterable[Any]) -> tuple[bool, dict[str, int], Head]:
 
 
 def _positions(
-    events: list[NewEvent], head_position: int, versions: dict[str, int]
+    events: list[Ready], head_position: int, versions: dict[str, int]
 ) -> Iterator[StoredPosition]:
     """Where ``events`` landed after ``head_position``, their streams at ``versions``."""
     versions = dict(versions)
@@ -900,7 +908,7 @@ def _positions(
 
 
 def _chained(
-    events: list[NewEvent],
+    events: list[Ready],
     texts: list[_Texts],
     current: dict[str, int],
     head: Head,
@@ -966,7 +974,7 @@ _COPY_CHUNK = 128
 
 
 def _chained_copy(
-    events: list[NewEvent],
+    events: list[Ready],
     texts: list[_Texts],
     current: dict[str, int],
     head: Head,
@@ -993,7 +1001,7 @@ def _chained_copy(
 
 
 def _chained_copy_text(
-    events: list[NewEvent],
+    events: list[Ready],
     texts: list[_Texts],
     current: dict[str, int],
     head: Head,

@@ -90,6 +90,25 @@ class EventTypeRegistry:
             raise InvalidEventPayload(name, errors) from None
         return schema.dump(loaded)
 
+    def quickly_stored(self, name: str, payload: Any) -> tuple[int, dict[str, Any]] | None:
+        """``(current version, payload in its stored form)`` when the fast validator
+        (`fastcheck`) accepts ``payload`` as type ``name``'s current version; None when it
+        cannot say (or the type is unknown): `validate` then decides and words any error.
+        Never raises."""
+        event_type = self._types.get(name)
+        if event_type is None or type(payload) is not dict:
+            return None
+        fast = self._fast.get(name)
+        if fast is None:
+            if name in self._fast:  # marshmallow does it all for this type
+                return None
+            schema = self._schemas[name] = event_type.schema(unknown=RAISE)
+            fast = self._fast[name] = compile_schema(schema)
+            if fast is None:
+                return None
+        stored = fast(payload)
+        return None if stored is None else (event_type.version, stored)
+
     def upcast(
         self, name: str, schema_version: int, payload: dict[str, Any]
     ) -> tuple[int, dict[str, Any]]:
