@@ -1,0 +1,116 @@
+"""`ready`, the one-pass check of a plain event before a batched append (issue 18): where
+it answers, it answers exactly what the full checks give (the stored payload, the schema
+version, the canonical JSON byte for byte, the instant's text); where it is not sure it
+answers None, and the store's full checks refuse as they always did."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from marshmallow import Schema, fields
+
+from shared.eventstore import EventStore, EventType, EventTypeRegistry, InvalidEnvelope, NewEvent
+from shared.eventstore.canonical import canonical_json
+from shared.eventstore.envelope import format_instant
+from shared.eventstore.ready import from_checked, ready
+
+
+class _Counted(Schema):
+    note = fields.String(required=True)
+    n = fields.Integer()
+    flag = fields.Boolean()
+    extra = fields.Dict()
+
+
+REGISTRY = EventTypeRegistry([EventType("Counted", _Counted)])
+STORE = EventStore.__new__(EventStore)
+STORE.registry = REGISTRY
+T0 = datetime(2024, 3, 1, 8, 30, 0, 250, tzinfo=UTC)
+
+
+def _event(payload: dict, **changes) -> NewEvent:
+    event = NewEvent(
+        stream_id="project-p1",
+        type="Counted",
+        payload=payload,
+        occurred_at=T0,
+        event_id="e-1",
+        source="测试",
+        actor="tester",
+        correlation_id="c-1",
+    )
+    return replace(event, **changes)
+
+
+def _full(event: NewEvent):
+    checked = STORE._prepare(event)
+    text = canonical_json(checked.payload)
+    return from_checked(checked, text, format_instant(checked.occurred_at))
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"note": "plain"},
+        {"note": "重点项目 主体结构封顶", "n": 7, "flag": True},
+        {"note": 'quote " backslash \\ slash / tab \t newline \n cr \r bell \x07 del \x7f'},
+        {"note": "line separators \u2028 \u2029, an emoji 🏗️, a BOM \ufeff"},
+        {"note": "x", "n": -(2**63)},
+        {"note": "x", "n": 2**64 - 1},
+    ],
+)
+def test_a_plain_event_is_answered_as_the_full_checks_answer_it(payload):
+    event = _event(payload)
+    quick = ready(event, REGISTRY)
+    assert quick is not None
+    assert quick == _full(event)
+    text = quick[1].payload
+    assert text == json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert quick[0].schema_version == 1 and quick[1].occurred_at == "2024-03-01T08:30:00.000250Z"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"note": "x", "n": 2**64},  # beyond orjson: the standard library writes it
+        {"note": "x", "extra": {"b": 1, "a": [1, "二"]}},  # nested
+        {"note": "x", "n": "7"},  # not plainly valid: marshmallow decides
+    ],
+)
+def test_what_it_is_not_sure_of_takes_the_full_checks(payload):
+    event = _event(payload)
+    assert ready(event, REGISTRY) is None
+    full = _full(event)
+    assert full[1].payload == canonical_json(full[0].payload)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"payload": {"note": "a\x00b"}},
+        {"payload": {"note\x00": "x"}},
+        {"payload": {"note": "\ud800"}},
+        {"actor": "a" * 201},
+        {"stream_id": "p\x00"},
+        {"correlation_id": "\udfff"},
+        {"occurred_at": datetime(1999, 12, 31, 23, 59, tzinfo=UTC)},
+    ],
+)
+def test_what_is_beyond_a_limit_is_refused_by_the_full_checks(changes):
+    event = replace(_event({"note": "x"}), **changes)
+    assert ready(event, REGISTRY) is None
+    with pytest.raises(InvalidEnvelope):
+        STORE._prepare(event)
+
+
+def test_another_zone_or_an_explicit_version_takes_the_full_checks():
+    beijing = T0.astimezone(timezone(timedelta(hours=8)))
+    for event in (
+        _event({"note": "x"}, occurred_at=beijing),
+        _event({"note": "x"}, schema_version=1),
+    ):
+        assert ready(event, REGISTRY) is None
+        assert _full(event) == ready(_event({"note": "x"}), REGISTRY)
