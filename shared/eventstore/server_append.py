@@ -1,5 +1,6 @@
-"""A small append on PostgreSQL in one round trip: the ``gongjian_append`` function
-(migration ``shared_0004``) locks, checks and chains on the server.
+"""A small append on PostgreSQL in one round trip: the ``gongjian_append_generic`` function
+(migration ``shared_0009_h1``, ``gongjian_append`` of ``shared_0004`` with one plan per
+statement for the session) locks, checks and chains on the server.
 
 The store sends each event's hashed text in four pieces around the four values that only
 the locked log knows: its position, the previous hash, the record time and its stream
@@ -16,7 +17,7 @@ from .canonical import canonical_flat_json
 from .envelope import NewEvent
 from .ready import Ready
 
-_CALL = "SELECT * FROM gongjian_append(%s, %s, %s)"
+_CALL = "SELECT * FROM gongjian_append_generic(%s, %s, %s)"
 
 
 class Pieces(NamedTuple):

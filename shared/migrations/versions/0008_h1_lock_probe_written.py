@@ -30,13 +30,12 @@ FUNCTION = r"""
 CREATE OR REPLACE FUNCTION gongjian_lock_probe_written(p_lock_timeout text, p_ids text,
                                                        p_streams text, p_count bigint)
 RETURNS TABLE(kind text, key varchar, number bigint, recorded_at timestamptz)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
   head_hash varchar;
   head_pos bigint := 0;
   head_recorded timestamptz;
   below bigint;
-  plan_mode text;
 BEGIN
   PERFORM set_config('lock_timeout', p_lock_timeout, true);
   PERFORM pg_advisory_xact_lock(7246150312);
@@ -53,8 +52,9 @@ BEGIN
   END IF;
   IF below IS NULL OR below > 1 THEN
     -- A generic plan for the id lookup compares every row with every id when the table
-    -- looks small to the planner: plan it for its ids (and bound) each time.
-    plan_mode := current_setting('plan_cache_mode');
+    -- looks small to the planner: plan it for its ids (and bound) each time. The other
+    -- statements keep one plan for the session (planning them over the partitions each
+    -- time, as the engine's sessions would, cost more than running them).
     PERFORM set_config('plan_cache_mode', 'force_custom_plan', true);
     RETURN QUERY
       SELECT 'e'::text, found.event_id, found.global_position, NULL::timestamptz
@@ -63,7 +63,7 @@ BEGIN
                        WHERE e.event_id = i.id
                          AND e.global_position < coalesce(below, 9223372036854775807)
                        LIMIT 1) AS found;
-    PERFORM set_config('plan_cache_mode', plan_mode, true);
+    PERFORM set_config('plan_cache_mode', 'force_generic_plan', true);
   END IF;
   RETURN QUERY
     SELECT 's'::text, s::varchar, (SELECT max(e.stream_version)::bigint FROM events e
