@@ -7,6 +7,7 @@ import gc
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -1008,32 +1009,52 @@ def _chained_copy_text(
     recorded_at: datetime,
     positions: list[StoredPosition],
 ) -> Iterator[str]:
-    text, field, sha256 = _json_text, _copy_field, hashlib.sha256
+    enc, field, sha256, special = _encode_string, _copy_field, hashlib.sha256, _COPY_SPECIAL
     lines: list[str] = []
     prev_hash, position = head.hash, head.position
     recorded = format_instant(recorded_at)
     for event, prepared in zip(events, texts, strict=True):
         position += 1
-        stream = event.stream_id
+        event_id, stream, type_, source, actor = (
+            event.event_id,
+            event.stream_id,
+            event.type,
+            event.source,
+            event.actor,
+        )
+        correlation, causation, payload = event.correlation_id, event.causation_id, prepared.payload
         version = current.get(stream, 0) + 1
         current[stream] = version
+        # The strings as `canonical_json` writes them (``json.dumps`` uses this very
+        # encoder, which refuses anything but a string); None as null.
         hashed = (
-            f'{{"actor":{text(event.actor)},"causation_id":{text(event.causation_id)},'
-            f'"correlation_id":{text(event.correlation_id)},"event_id":{text(event.event_id)},'
+            f'{{"actor":{enc(actor)},'
+            f'"causation_id":{"null" if causation is None else enc(causation)},'
+            f'"correlation_id":{"null" if correlation is None else enc(correlation)},'
+            f'"event_id":{enc(event_id)},'
             f'"global_position":{position},"occurred_at":"{prepared.occurred_at}",'
-            f'"payload":{prepared.payload},"prev_hash":"{prev_hash}",'
+            f'"payload":{payload},"prev_hash":"{prev_hash}",'
             f'"recorded_at":"{recorded}","schema_version":{event.schema_version},'
-            f'"source":{text(event.source)},"stream_id":{text(stream)},'
-            f'"stream_version":{version},"type":{text(event.type)}}}'
+            f'"source":{enc(source)},"stream_id":{enc(stream)},'
+            f'"stream_version":{version},"type":{enc(type_)}}}'
         )
         hash_ = sha256(f"{prev_hash}{hashed}".encode()).hexdigest()
-        lines.append(
-            f"{field(event.event_id)}\t{field(stream)}\t{version}\t{position}\t"
-            f"{field(event.type)}\t{event.schema_version}\t{prepared.occurred_at}\t"
-            f"{recorded}\t{field(event.source)}\t{field(event.actor)}\t"
-            f"{field(event.correlation_id)}\t{field(event.causation_id)}\t"
-            f"{field(prepared.payload)}\t{prev_hash}\t{hash_}\n"
-        )
+        plain = f"{event_id}{stream}{type_}{source}{actor}{correlation or ''}{causation or ''}"
+        if special.search(plain) is None and special.search(payload) is None:
+            lines.append(
+                f"{event_id}\t{stream}\t{version}\t{position}\t{type_}\t{event.schema_version}\t"
+                f"{prepared.occurred_at}\t{recorded}\t{source}\t{actor}\t"
+                f"{_NULL if correlation is None else correlation}\t"
+                f"{_NULL if causation is None else causation}\t{payload}\t{prev_hash}\t{hash_}\n"
+            )
+        else:
+            lines.append(
+                f"{field(event_id)}\t{field(stream)}\t{version}\t{position}\t"
+                f"{field(type_)}\t{event.schema_version}\t{prepared.occurred_at}\t"
+                f"{recorded}\t{field(source)}\t{field(actor)}\t"
+                f"{field(correlation)}\t{field(causation)}\t"
+                f"{field(payload)}\t{prev_hash}\t{hash_}\n"
+            )
         positions.append(StoredPosition(event.event_id, stream, version, position))
         prev_hash = hash_
         if len(lines) == _COPY_CHUNK:
@@ -1041,16 +1062,6 @@ def _chained_copy_text(
             lines = []
     if lines:
         yield "".join(lines)
-
-
-def _json_text(value: str | None) -> str:
-    """A string or null as `canonical_json` writes it (``json.dumps`` with
-    ``ensure_ascii=False`` uses this very encoder)."""
-    if value is None:
-        return "null"
-    if type(value) is not str:
-        raise TypeError(type(value).__name__)
-    return _encode_string(value)
 
 
 def _copy_field(value: Any) -> str:
@@ -1065,6 +1076,9 @@ def _copy_field(value: Any) -> str:
     return value
 
 
+_NULL = "\\N"  # COPY's NULL
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
+"""What COPY's text format escapes (a line without any is written as it is)."""
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
