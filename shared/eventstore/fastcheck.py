@@ -119,6 +119,8 @@ def _field_check(field: fields.Field) -> Check | None:
             return None
         validators.append(test)
     allow_none = field.allow_none
+    if not validators and not allow_none and typed in _REFUSE_NONE:
+        return typed  # the type's check alone (it refuses None itself): one call a field
 
     def check(value: Any) -> Any:
         if value is None:
@@ -202,6 +204,10 @@ def _date(value: Any) -> str:
             raise _UNSURE from None
         return value
     raise _UNSURE
+
+
+_REFUSE_NONE = frozenset((_string, _whole, _mapping, _boolean, _date))
+"""The type checks above, each of which refuses None."""
 
 
 def _validator_test(validator: Any) -> Callable[[Any], bool] | None:

@@ -272,7 +272,15 @@ class EventStore:
     def _ready_all(self, events: Sequence[NewEvent]) -> tuple[list[Ready], list[_Texts]]:
         """Each event checked, in stored form, with its texts (`ready`'s one pass where it
         is sure, the full checks of `_prepare` elsewhere)."""
-        prepared, texts = [], []
+        prepared: list[Ready] = []
+        texts: list[_Texts] = []
+        with _gc_paused(len(events)):
+            self._ready_into(events, prepared, texts)
+        return prepared, texts
+
+    def _ready_into(
+        self, events: Sequence[NewEvent], prepared: list[Ready], texts: list[_Texts]
+    ) -> None:
         registry = self.registry
         for event in events:
             done = None if registry is None else ready(event, registry)
@@ -283,7 +291,6 @@ class EventStore:
                 done = from_checked(checked, payload, format_instant(checked.occurred_at))
             prepared.append(done[0])
             texts.append(done[1])
-        return prepared, texts
 
     def _prepare(self, event: NewEvent) -> NewEvent:
         check_envelope(
@@ -349,7 +356,8 @@ class EventStore:
             recorded_at = head.recorded_at  # record time never decreases with position
         if is_postgres(conn.engine):  # a batch of `_COPY_FROM` events or more
             data, positions = _chained_copy(events, texts, current, head, recorded_at)
-            _copy(conn, data)
+            with _gc_paused(len(events)):
+                _copy(conn, data)
         else:
             rows, positions = _chained(events, texts, current, head, recorded_at)
             conn.execute(insert(events_table), rows)
@@ -1120,6 +1128,21 @@ def _conflict(
         if want is not None and want != have:
             return ConcurrencyConflict(stream_id, want, have)
     return None
+
+
+@contextmanager
+def _gc_paused(count: int) -> Iterator[None]:
+    """The cyclic garbage collector paused while a batch of ``count`` events (500 or more)
+    is made ready or chained: their objects make no cycles, and scanning them again and
+    again as they are made cost a tenth of the client's time (as in `_decode_all`)."""
+    if count < 500 or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _in_utc(instant: datetime) -> datetime:
