@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from json.encoder import encode_basestring as _encode_string  # json.dumps's own encoder
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -121,9 +121,9 @@ _DECODED_COLUMNS = tuple(
 whole-log read a quarter of the time that `UTCDateTime`'s result processing did."""
 
 
-@dataclass(frozen=True, slots=True)
-class StoredPosition:
-    """Where one appended event landed."""
+class StoredPosition(NamedTuple):
+    """Where one appended event landed (a tuple: a batch of 1,000 builds 1,000 of them,
+    five times faster than a frozen dataclass)."""
 
     event_id: str
     stream_id: str
@@ -1035,8 +1035,8 @@ def _chained_copy_text(
         current[stream] = version
         # The strings as `canonical_json` writes them (``json.dumps`` uses this very
         # encoder, which refuses anything but a string); None as null.
-        hashed = (
-            f'{{"actor":{enc(actor)},'
+        hashed = (  # after the previous hash, as `chain_hash` takes them
+            f'{prev_hash}{{"actor":{enc(actor)},'
             f'"causation_id":{"null" if causation is None else enc(causation)},'
             f'"correlation_id":{"null" if correlation is None else enc(correlation)},'
             f'"event_id":{enc(event_id)},'
@@ -1046,7 +1046,7 @@ def _chained_copy_text(
             f'"source":{enc(source)},"stream_id":{enc(stream)},'
             f'"stream_version":{version},"type":{enc(type_)}}}'
         )
-        hash_ = sha256(f"{prev_hash}{hashed}".encode()).hexdigest()
+        hash_ = sha256(hashed.encode()).hexdigest()
         plain = f"{event_id}{stream}{type_}{source}{actor}{correlation or ''}{causation or ''}"
         if special.search(plain) is None and special.search(payload) is None:
             lines.append(
