@@ -208,6 +208,11 @@ class EventStore:
         ids = [e.event_id for e in events]
         if len(set(ids)) != len(ids):
             raise DuplicateEventConflict(_first_repeat(ids), "the same id twice in one append")
+        if connection is None and len(events) >= _COPY_FROM and is_postgres(self.engine):
+            result = self._append_streamed(events, expected_versions or {})
+            if not result.duplicate:
+                self.notify(result.last_position)
+            return result
         # The texts that are stored and hashed are made before the lock is taken:
         # concurrent writers overlap this work.
         prepared, texts = self._ready_all(events)
@@ -226,19 +231,62 @@ class EventStore:
     def _append_own(
         self, events: list[Ready], texts: list[_Texts], expected: ExpectedVersions
     ) -> AppendResult:
-        """A batch in its own transaction. On PostgreSQL the probe leaves the ids to the
-        unique index of the partition the rows go to (``shared_0008_h1``): an id stored
-        there refuses the COPY, and the append is tried again with every id looked up,
-        which answers the retry (or the conflict) as before."""
-        written = is_postgres(self.engine)
-        try:
-            with self.writing() as conn:
-                return self._append_in(conn, events, texts, expected, commit=True, written=written)
-        except IntegrityError:
-            if not written:
-                raise
+        """A batch in its own transaction (SQLite)."""
         with self.writing() as conn:
             return self._append_in(conn, events, texts, expected, commit=True)
+
+    def _append_streamed(
+        self, events: Sequence[NewEvent], expected: ExpectedVersions
+    ) -> AppendResult:
+        """A batch on PostgreSQL in its own transaction, each event made ready as its row
+        is sent: the server parses and stores the rows of one chunk while the next is
+        checked and chained (before, the client checked the whole batch with the server
+        idle). Errors are the ones a check before the lock gives: a batch that is refused
+        (an event beyond a limit or its schema, an id stored, a stream moved on, the lock
+        not had in time) is checked whole first, and nothing is written.
+
+        The probe leaves the ids to the unique index of the partition the rows go to
+        (``shared_0008_h1``): an id stored there refuses the COPY, and the append is tried
+        again with every id looked up, which answers the retry as before."""
+        ids = [str(e.event_id) for e in events]
+        streams = sorted({e.stream_id for e in events} | set(expected))
+        if not _plain_keys(ids, streams):
+            return self._append_checked(events, expected)  # what the probe cannot take
+        prepared: list[Ready] = []
+        texts: list[_Texts] = []
+        try:
+            with self.writing() as conn:
+                seen, current, head = self._lock_and_probe(conn, ids, streams, len(events))
+                conflict = _conflict(streams, expected, current)
+                if seen or conflict is not None:
+                    prepared, texts = self._ready_all(events)  # a bad event says so first
+                    if not seen:  # perhaps a retry stored in the partition written
+                        seen = self._lock_and_probe(conn, ids, streams)[0]
+                    if seen:
+                        return self._replay_of(prepared, self._existing(conn, ids))
+                    raise conflict  # type: ignore[misc]  # (not None when nothing is seen)
+                recorded_at = utc(self.clock())
+                if head.recorded_at is not None and recorded_at < head.recorded_at:
+                    recorded_at = head.recorded_at  # never decreases with position
+                positions: list[StoredPosition] = []
+                pairs = self._readied(events, prepared, texts)
+                with _gc_paused(len(events)):
+                    _copy(conn, _chained_copy_text(pairs, current, head, recorded_at, positions))
+                return AppendResult(tuple(positions))
+        except LockTimeout:
+            self._ready_all(events)  # an event beyond a limit says so first
+            raise
+        except IntegrityError:
+            pass  # an id stored in the partition written, most likely: every id looked up
+        return self._append_checked(events, expected)
+
+    def _append_checked(
+        self, events: Sequence[NewEvent], expected: ExpectedVersions
+    ) -> AppendResult:
+        """A batch checked whole, then locked, probed with every id and written."""
+        prepared, texts = self._ready_all(events)
+        with self.writing() as conn:
+            return self._append_in(conn, prepared, texts, expected, commit=True)
 
     @contextmanager
     def writing(self) -> Iterator[Connection]:
@@ -281,6 +329,13 @@ class EventStore:
     def _ready_into(
         self, events: Sequence[NewEvent], prepared: list[Ready], texts: list[_Texts]
     ) -> None:
+        for _done in self._readied(events, prepared, texts):
+            pass
+
+    def _readied(
+        self, events: Sequence[NewEvent], prepared: list[Ready], texts: list[_Texts]
+    ) -> Iterator[tuple[Ready, _Texts]]:
+        """Each event made ready as it is taken (and kept in ``prepared`` and ``texts``)."""
         registry = self.registry
         for event in events:
             done = None if registry is None else ready(event, registry)
@@ -291,6 +346,7 @@ class EventStore:
                 done = from_checked(checked, payload, format_instant(checked.occurred_at))
             prepared.append(done[0])
             texts.append(done[1])
+            yield done
 
     def _prepare(self, event: NewEvent) -> NewEvent:
         check_envelope(
@@ -332,23 +388,15 @@ class EventStore:
         expected: ExpectedVersions,
         *,
         commit: bool = False,
-        written: bool = False,
     ) -> AppendResult:
-        """``written``: the ids stored in the partition the rows go to may be left to its
-        unique index (an `IntegrityError` then; the caller tries again without)."""
         ids = [e.event_id for e in events]
         streams = sorted({e.stream_id for e in events} | set(expected))
         if is_postgres(conn.engine) and len(events) < _COPY_FROM:
             return self._append_on_server(conn, events, texts, streams, expected, commit=commit)
-        seen, current, head = self._lock_and_probe(
-            conn, ids, streams, len(events) if written else 0
-        )
-        conflict = _conflict(streams, expected, current)
-        if conflict is not None and written and not seen:
-            # Perhaps a retry of a batch stored in the partition written: look every id up.
-            seen = self._lock_and_probe(conn, ids, streams)[0]
+        seen, current, head = self._lock_and_probe(conn, ids, streams)
         if seen:
             return self._replay_of(events, self._existing(conn, ids))
+        conflict = _conflict(streams, expected, current)
         if conflict is not None:
             raise conflict
         recorded_at = utc(self.clock())
@@ -998,7 +1046,8 @@ def _chained_copy(
     from `_prepare` with a registry) takes `_chained`."""
     positions: list[StoredPosition] = []
     if all(type(e.schema_version) is int for e in events):
-        chunks = _chained_copy_text(events, texts, current, head, recorded_at, positions)
+        pairs = zip(events, texts, strict=True)
+        chunks = _chained_copy_text(pairs, current, head, recorded_at, positions)
         return chunks, positions
     rows, positions = _chained(events, texts, current, head, recorded_at)
     lines = []
@@ -1010,8 +1059,7 @@ def _chained_copy(
 
 
 def _chained_copy_text(
-    events: list[Ready],
-    texts: list[_Texts],
+    pairs: Iterable[tuple[Ready, _Texts]],
     current: dict[str, int],
     head: Head,
     recorded_at: datetime,
@@ -1021,7 +1069,7 @@ def _chained_copy_text(
     lines: list[str] = []
     prev_hash, position = head.hash, head.position
     recorded = format_instant(recorded_at)
-    for event, prepared in zip(events, texts, strict=True):
+    for event, prepared in pairs:
         position += 1
         event_id, stream, type_, source, actor = (
             event.event_id,
@@ -1116,6 +1164,24 @@ def _json_strings(values: list[str]) -> str:
         return _fast_dumps(values).decode()
     except TypeError:  # e.g. a lone surrogate (refused before, by `check_envelope`)
         return json.dumps(values, ensure_ascii=False)
+
+
+def _plain_keys(ids: list[str], streams: list[str]) -> bool:
+    """Whether the ids and streams are strings the probe's JSON takes (no NUL, valid
+    UTF-8): anything else is refused by the checks, before the lock."""
+    try:
+        joined = "".join(ids) + "".join(streams)
+    except TypeError:
+        return False
+    return "\x00" not in joined and (joined.isascii() or _utf8(joined))
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _conflict(
