@@ -1065,6 +1065,11 @@ def _chained_copy_text(
     recorded_at: datetime,
     positions: list[StoredPosition],
 ) -> Iterator[str]:
+    """The COPY text of `_chained_copy`, chunk by chunk, from (event, texts) pairs taken
+    as they come (they may be made ready as they are taken).
+
+    Long because it is the loop every batched event goes through, kept in one frame of
+    local names: the hashed text, its hash and the row's COPY line side by side."""
     enc, field, sha256, special = _encode_string, _copy_field, hashlib.sha256, _COPY_SPECIAL
     lines: list[str] = []
     prev_hash, position = head.hash, head.position
