@@ -7,13 +7,16 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
+from shared.db import is_postgres
 from shared.events import project_id_of, project_stream
 from shared.eventstore import (
     AppendResult,
@@ -159,18 +162,26 @@ class Registry:
         *,
         allowed_types: Sequence[str] | None = None,
         own_source: str | None = None,
+        on_write: Callable[[Connection], None] | None = None,
     ) -> list[Outcome]:
         """Each submission accepted, a duplicate, or rejected with its reason; one
-        refusal does not block the others, and no event is stored twice."""
+        refusal does not block the others, and no event is stored twice. ``on_write``
+        writes beside the events, in the transaction that stores them (or in one of its
+        own when none is stored); what it raises ends the batch, nothing stored.
+
+        The first attempt does not look up the batch's event ids before deciding: the
+        store's own check under the log's lock finds any that are stored, and the next
+        attempt then answers them as duplicates (`_decide`)."""
         prepared = [self._prepare(s, allowed_types) for s in submissions]
-        for _ in range(RETRIES):
-            batch = self._decide(prepared, own_source)
+        for attempt in range(RETRIES):
+            batch = self._decide(prepared, own_source, look_up_ids=attempt > 0)
             if not batch.events:
                 self._settle_refusals(prepared, batch)
+                _written_alone(self.store, on_write)
                 self._keep_latest(batch)
                 return batch.outcomes
             try:
-                return self._commit(prepared, batch)
+                return self._commit(prepared, batch, on_write)
             except ConcurrencyConflict as exc:
                 explicit = [s for s in prepared if isinstance(s, Submission)]
                 if len(explicit) == 1 and explicit[0].expected_version is not None:
@@ -183,8 +194,10 @@ class Registry:
                 # again finds it and refuses ours.
                 last = EventStoreError("a concurrent registration took the same national code")
             except LockTimeout as exc:
+                _written_alone(self.store, on_write)
                 return _retry_later(batch, exc)  # the log stayed locked: waiting more won't do
             time.sleep(random.uniform(0, 0.01))  # let the winner's commit land
+        _written_alone(self.store, on_write)
         return _retry_later(batch, Contended(RETRIES, last))
 
     def trial(self, submissions: Sequence[Submission]) -> list[Outcome]:
@@ -252,12 +265,23 @@ class Registry:
         )
         check_payload_size(canonical_json(submission.payload))
 
-    def _decide(self, prepared: list[Submission | Outcome], own_source: str | None) -> _Batch:
+    def _decide(
+        self,
+        prepared: list[Submission | Outcome],
+        own_source: str | None,
+        *,
+        look_up_ids: bool = True,
+    ) -> _Batch:
+        """The batch's outcomes and the events to append. Without ``look_up_ids`` the
+        items' ids are not looked up in the store first: a stored one is decided as if it
+        were new, and the store's check under the lock then refuses the append (or,
+        when every event is stored with the same content, answers duplicates)."""
         outcomes: list[Outcome] = []
         batch = _Batch(outcomes)
-        stored = self._stored([s.event_id for s in prepared if isinstance(s, Submission)])
-        seen: dict[str, tuple[str, int]] = {}
-        with self.store.reading() as conn:
+        seen: dict[str, int] = {}
+        with self._deciding() as conn:
+            ids = [s.event_id for s in prepared if isinstance(s, Submission)]
+            stored = self._stored(ids, conn) if look_up_ids else {}
             codes = _NationalCodes(
                 conn,
                 [
@@ -278,6 +302,19 @@ class Registry:
                 except (RegistryError, EventStoreError) as exc:
                     outcome.error = exc
         return batch
+
+    @contextmanager
+    def _deciding(self) -> Iterator[Any]:
+        """The connection a batch is decided on. On PostgreSQL in autocommit, on the
+        primary: each query sees what is committed when it runs, with no ``BEGIN`` and
+        ``COMMIT`` round trips; nothing read here is trusted without the store's own
+        check under the log's lock (the streams' versions, the stored ids)."""
+        if not is_postgres(self.store.engine):
+            with self.store.reading() as conn:
+                yield conn
+            return
+        with self.store.engine.connect() as conn:
+            yield conn.execution_options(isolation_level="AUTOCOMMIT")
 
     def _preload(
         self,
@@ -306,7 +343,7 @@ class Registry:
         index: int,
         item: Submission,
         stored: dict[str, RecordedEvent],
-        seen: dict[str, tuple[str, int]],
+        seen: dict[str, int],
         codes: _NationalCodes,
         own_source: str | None,
     ) -> None:
@@ -314,18 +351,14 @@ class Registry:
         project_id = item.project_id or codes.project_of(item.national_code)
         outcome.project_id = project_id
         stream_id = project_stream(project_id)
-        fingerprint = content_fingerprint(
-            stream_id,
-            item.type,
-            self.types.current_version(item.type),
-            item.occurred_at,
-            item.payload,
-        )
+        version = self.types.current_version(item.type)
         if item.event_id in stored:
-            self._duplicate(outcome, stored[item.event_id], fingerprint)
+            self._duplicate(outcome, stored[item.event_id], _fingerprint(stream_id, item, version))
             return
         if item.event_id in seen:
-            self._repeated(batch, index, seen[item.event_id], fingerprint)
+            self._repeated(
+                batch, index, seen[item.event_id], _fingerprint(stream_id, item, version)
+            )
             return
         project = self._state_of(conn, batch, project_id, stream_id)
         _refuse_out_of_turn(item, project, project_id, stream_id)
@@ -342,16 +375,16 @@ class Registry:
             codes.claim(item.payload.get("national_code"), project_id)
         if item.type in AMENDMENTS:
             self._check_amendment(conn, project, event, stream_id, own_source, codes)
-        project.apply(replace(event, recorded_at=self.store.clock()))
-        seen[item.event_id] = (fingerprint, index)
+        project.apply(_recorded(event, self.store.clock()))
+        seen[item.event_id] = index
         batch.pending[index] = len(batch.events)
-        batch.events.append(_new_event(stream_id, item, self.types.current_version(item.type)))
+        batch.events.append(_new_event(stream_id, item, version))
 
     @staticmethod
-    def _repeated(batch: _Batch, index: int, first: tuple[str, int], fingerprint: str) -> None:
+    def _repeated(batch: _Batch, index: int, first_index: int, fingerprint: str) -> None:
         """The same event_id twice in one batch: a duplicate of the first, if the same."""
-        first_fingerprint, first_index = first
-        if first_fingerprint != fingerprint:
+        first = batch.events[batch.pending[first_index]]
+        if first.content_fingerprint() != fingerprint:
             raise DuplicateEventConflict(
                 batch.outcomes[index].event_id, "different content in this batch"
             )
@@ -406,13 +439,20 @@ class Registry:
         outcome.stream_version = row.stream_version
         outcome.global_position = row.global_position
 
-    def _stored(self, event_ids: list[str]) -> dict[str, RecordedEvent]:
-        return self.store.get_many(event_ids) if event_ids else {}
+    def _stored(self, event_ids: list[str], conn: Any) -> dict[str, RecordedEvent]:
+        return self.store.get_many(event_ids, connection=conn) if event_ids else {}
 
-    def _commit(self, prepared: list[Submission | Outcome], batch: _Batch) -> list[Outcome]:
+    def _commit(
+        self,
+        prepared: list[Submission | Outcome],
+        batch: _Batch,
+        on_write: Callable[[Connection], None] | None,
+    ) -> list[Outcome]:
         """Append the decided events; the store's own answer, given under the log's lock,
         says whether they are new or were stored by a concurrent request meanwhile."""
         with self.store.writing() as conn:
+            if on_write is not None:
+                on_write(conn)  # before the lock is taken: it is held no longer for it
             result = self.validated.append(batch.events, batch.expected, connection=conn)
             if not result.duplicate:
                 self._save_listings(conn, batch, result)
@@ -473,6 +513,24 @@ class Registry:
         for stream_id, project in batch.states.items():
             if project.registered or project.pooled:
                 self.latest.keep(stream_id, project)
+
+
+def _fingerprint(stream_id: str, item: Submission, schema_version: int) -> str:
+    """What makes a resent event "the same event" (`content_fingerprint`)."""
+    return content_fingerprint(stream_id, item.type, schema_version, item.occurred_at, item.payload)
+
+
+def _recorded(event: ProjectEvent, recorded_at: datetime) -> ProjectEvent:
+    """``event`` as recorded at ``recorded_at`` (a new event: no amendments yet)."""
+    return ProjectEvent(
+        event.event_id,
+        event.type,
+        event.occurred_at,
+        event.payload,
+        recorded_at,
+        event.stream_version,
+        event.source,
+    )
 
 
 def _new_event(stream_id: str, item: Submission, schema_version: int) -> NewEvent:
@@ -577,6 +635,13 @@ def county_of_registration(given: str | None) -> str:
 def _echoed(text: str | None) -> str | None:
     """A refused item's own id, echoed only when it can be written back as text."""
     return text if text is None or text_problem(text) is None else None
+
+
+def _written_alone(store: EventStore, on_write: Callable[[Connection], None] | None) -> None:
+    """``on_write`` in a transaction of its own, when no events are stored with it."""
+    if on_write is not None:
+        with store.engine.begin() as conn:
+            on_write(conn)
 
 
 def _retry_later(batch: _Batch, error: EventStoreError) -> list[Outcome]:

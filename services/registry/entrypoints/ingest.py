@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from flask import Response, current_app, jsonify, request
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
+from sqlalchemy import Connection
 
 from shared.eventstore import text_problem
 from shared.http import Problem, strict_json
 from shared.tenancy import scoped_to
 
-from ..application.integrations import Integration
+from ..application.integrations import Integration, StaleAdmission
 from ..application.submissions import ACCEPTED, DUPLICATE, REJECTED, RETRY, Outcome, Submission
 from ..wiring import RegistryParts
 from .schemas import IngestBatch, IngestBody, IngestItem, event_id_text
@@ -46,22 +49,48 @@ def ingest() -> Response:
     rejected with the field and the reason."""
     parts = RegistryParts.of(current_app.extensions["gongjian.runtime"])
     body = request.get_data(cache=True)
-    integration = parts.integrations.authenticate(
+    try:
+        return _admitted(parts, body, fresh=False)
+    except StaleAdmission:  # changed since this process read it: read it again
+        return _admitted(parts, body, fresh=True)
+
+
+def _admitted(parts: RegistryParts, body: bytes, *, fresh: bool) -> Response:
+    """The request signed by an active secret of its integration, its id remembered
+    against replay in the transaction that stores its events."""
+    admission = parts.integrations.admit(
         request.headers.get("gongjian-integration", ""),
         request.headers.get("webhook-id", ""),
         request.headers.get("webhook-timestamp", ""),
         request.headers.get("webhook-signature", ""),
         body,
+        fresh=fresh,
     )
+    integration = admission.integration
     tenancy = current_app.extensions["gongjian.runtime"].settings.tenancy
     with scoped_to(tenancy.scope_of(integration.county)):  # it writes its county only
-        return _ingest(parts, integration, body)
+        answer = _ingest(
+            parts, integration, body, partial(parts.integrations.remember, admission=admission)
+        )
+    parts.integrations.purge_now_and_then(admission.received_at)
+    return answer
 
 
-def _ingest(parts: RegistryParts, integration: Integration, body: bytes) -> Response:
+def _ingest(
+    parts: RegistryParts,
+    integration: Integration,
+    body: bytes,
+    remember: Callable[[Connection], None],
+) -> Response:
     outcomes: list[Outcome | None] = []
     submissions: list[Submission] = []
-    for raw in _items(body):
+    try:
+        items = _items(body)
+    except Problem:
+        with parts.registry.store.engine.begin() as conn:  # refused, but its id is spent
+            remember(conn)
+        raise
+    for raw in items:
         try:
             item = _plain_item(raw)
             if item is None:  # anything not plainly valid: the schema decides and says why
@@ -74,7 +103,10 @@ def _ingest(parts: RegistryParts, integration: Integration, body: bytes) -> Resp
             outcomes.append(_invalid(event_id, exc.messages))
     decided = iter(
         parts.registry.submit_batch(
-            submissions, allowed_types=integration.types, own_source=integration.name
+            submissions,
+            allowed_types=integration.types,
+            own_source=integration.name,
+            on_write=remember,
         )
     )
     results = [o if o is not None else next(decided) for o in outcomes]

@@ -65,7 +65,7 @@ class ProjectStreams:
         cutoff) is brought up to date from the events after it."""
         with self.store.reading(connection) as conn:
             if latest is not None and as_of is None and known_at is None:
-                tail = self._tail(conn, stream_id, latest.version, None, None)
+                tail = self._tail(conn, stream_id, latest.version, None)
                 if not self._amends_before(tail, latest.version):
                     for event in admitted(tail):
                         latest.apply(event)
