@@ -90,3 +90,17 @@ def test_two_concurrent_registrations_of_one_national_code_store_one(store):
         thread.join()
     assert sorted(o.status for o in outcomes) == ["accepted", "rejected", "rejected", "rejected"]
     assert {next(iter(o.errors)) for o in outcomes if o.status == "rejected"} == {"national_code"}
+
+
+def test_a_kept_state_is_brought_up_to_date_from_the_events_after_it(store):
+    """`ProjectStreams.load` with ``latest`` (a state kept while another request of the
+    same process wrote the project) folds only the events after it."""
+    first, second = Registry(store), Registry(store)
+    first.submit(
+        Submission(str(uuid.uuid4()), "ProjectRegistered", START, registration("p1"), "p1")
+    )
+    kept = first.state("p1")
+    second.submit(Submission(str(uuid.uuid4()), "ConstructionStarted", START, {}, "p1"))
+    current = first.streams.load("p1", "project-p1", latest=kept)
+    assert current is kept
+    assert (current.version, current.phase) == (2, "started")
