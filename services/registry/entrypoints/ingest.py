@@ -25,7 +25,7 @@ from shared.tenancy import scoped_to
 from ..application.integrations import Integration, StaleAdmission
 from ..application.submissions import ACCEPTED, DUPLICATE, REJECTED, RETRY, Outcome, Submission
 from ..wiring import RegistryParts
-from .schemas import IngestBatch, IngestBody, IngestItem, event_id_text
+from .schemas import MAX_ITEMS, IngestBatch, IngestBody, IngestItem, event_id_text
 
 blp = Blueprint(
     "ingest", __name__, url_prefix="/v1", description="Signed event batches from approval systems"
@@ -90,12 +90,13 @@ def _ingest(
         with parts.registry.store.engine.begin() as conn:  # refused, but its id is spent
             remember(conn)
         raise
+    request_id = request.headers.get("webhook-id")
     for raw in items:
         try:
             item = _plain_item(raw)
             if item is None:  # anything not plainly valid: the schema decides and says why
                 item = ITEM.load(raw)
-            submissions.append(_submission(item, raw, integration.name))
+            submissions.append(_submission(item, raw, integration.name, request_id))
             outcomes.append(None)
         except ValidationError as exc:
             event_id = raw.get("event_id") if isinstance(raw.get("event_id"), str) else None
@@ -128,7 +129,9 @@ def _answer(integration: str, results: list[Outcome]) -> Response:
     return response
 
 
-def _submission(item: dict[str, Any], raw: dict[str, Any], source: str) -> Submission:
+def _submission(
+    item: dict[str, Any], raw: dict[str, Any], source: str, request_id: str | None
+) -> Submission:
     return Submission(
         event_id=event_id_text(item["event_id"]) or "",
         type=item["type"],
@@ -139,7 +142,7 @@ def _submission(item: dict[str, Any], raw: dict[str, Any], source: str) -> Submi
         actor=item["actor"] or source,
         source=source,
         correlation_id=item["correlation_id"],
-        causation_id=item["causation_id"] or request.headers.get("webhook-id"),
+        causation_id=item["causation_id"] or request_id,
     )
 
 
@@ -197,14 +200,27 @@ def _plain_item(raw: Any) -> dict[str, Any] | None:
 
 
 def _items(body: bytes) -> list[Any]:
+    """The batch's items: a list of 1 to `MAX_ITEMS` objects, each checked on its own
+    later. A plain batch is taken as it is; anything else goes through `IngestBody`,
+    which refuses it with its messages (or loads the same list)."""
     document = strict_json(body)
+    events = document.get("events") if type(document) is dict and len(document) == 1 else None
+    if (
+        type(events) is list
+        and 1 <= len(events) <= MAX_ITEMS
+        and all(type(e) is dict for e in events)
+    ):
+        return events
     try:
         return IngestBody().load(document if isinstance(document, dict) else {"_": document})[
             "events"
         ]
     except ValidationError as exc:
         raise Problem(
-            422, "Unprocessable Content", "the batch is invalid", errors=exc.messages
+            422,
+            "Unprocessable Content",
+            f"批次无效：须是含 1 至 {MAX_ITEMS} 个事件（对象）的 events 列表",
+            errors=exc.messages,
         ) from None
 
 
