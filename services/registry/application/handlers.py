@@ -74,6 +74,8 @@ class _Batch:
     """The project list's row of each project as loaded."""
     pending: dict[int, int] = field(default_factory=dict)
     """Index of an accepted outcome → index of its event in ``events``."""
+    decided: dict[str, list[ProjectEvent]] = field(default_factory=dict)
+    """The events decided for each stream in this attempt, as folded."""
 
 
 class Registry:
@@ -373,9 +375,13 @@ class Registry:
         check(project, event, now=self.store.clock(), max_skew=self.max_skew)
         if item.type == "ProjectRegistered":
             codes.claim(item.payload.get("national_code"), project_id)
+        recorded = _recorded(event, self.store.clock())
         if item.type in AMENDMENTS:
-            self._check_amendment(conn, project, event, stream_id, own_source, codes)
-        project.apply(_recorded(event, self.store.clock()))
+            history = self._check_amendment(conn, project, event, stream_id, own_source, codes)
+            _refold(batch, project_id, stream_id, history, recorded)
+        else:
+            project.apply(recorded)
+        batch.decided.setdefault(stream_id, []).append(recorded)
         seen[item.event_id] = index
         batch.pending[index] = len(batch.events)
         batch.events.append(_new_event(stream_id, item, version))
@@ -411,7 +417,8 @@ class Registry:
         stream_id: str,
         own_source: str | None,
         codes: _NationalCodes,
-    ) -> None:
+    ) -> list[ProjectEvent]:
+        """Check an amendment against the event it points at; the stream's stored history."""
         field = "corrected_event_id" if event.type == "EventCorrected" else "retracted_event_id"
         history = self.streams.history(stream_id, connection=conn)
         target = next((e for e in history if e.event_id == event.target), None)
@@ -426,6 +433,7 @@ class Registry:
         check_amendment(project, event, target, history)
         if target is not None and target.type == "ProjectRegistered":
             codes.claim(event.payload["payload"].get("national_code"), project.project_id)
+        return history
 
     @staticmethod
     def _duplicate(outcome: Outcome, row: RecordedEvent, fingerprint: str) -> None:
@@ -513,6 +521,23 @@ class Registry:
         for stream_id, project in batch.states.items():
             if project.registered or project.pooled:
                 self.latest.keep(stream_id, project)
+
+
+def _refold(
+    batch: _Batch,
+    project_id: str,
+    stream_id: str,
+    history: list[ProjectEvent],
+    amendment: ProjectEvent,
+) -> None:
+    """The project's state with ``amendment``, folded again from its events: an
+    amendment changes what an earlier event counts for, which applying it to the state
+    as it stands cannot do (the state is kept, listed and snapshotted afterwards)."""
+    base = batch.expected[stream_id]
+    events = [e for e in history if e.stream_version <= base]
+    events += batch.decided.get(stream_id, [])
+    events.append(amendment)
+    batch.states[stream_id] = state_at(project_id, events)
 
 
 def _with_payload(item: Submission, payload: dict[str, Any], project_id: str | None) -> Submission:

@@ -121,3 +121,24 @@ def test_a_correction_can_move_an_event_across_as_of_also_from_a_snapshot(long_p
     assert "i20" not in long_project.state("p1", START + timedelta(hours=460)).inspections
     before = long_project.state("p1", START + timedelta(hours=100), START + timedelta(days=50))
     assert "i450" not in before.inspections
+
+
+def test_a_snapshot_taken_in_the_batch_of_a_correction_holds_the_corrected_state(
+    long_project, store
+):
+    """The state kept and snapshotted after a batch is folded again when the batch
+    holds an amendment: applied to the state as it stood, a correction would only be
+    recorded, and the snapshot (and the next decisions) would miss what it corrects."""
+    first = long_project.streams.history("project-p1")[1]
+    store.clock = lambda: START + timedelta(days=60)
+    batch = [correction(first.event_id, {"inspection_id": "i0", "result": "failed"})]
+    batch += [inspection(1000 + i) for i in range(99)]
+    assert {o.status for o in long_project.submit_batch(batch)} == {"accepted"}
+    with store.reading() as conn:
+        assert 701 in conn.execute(select(snapshots.c.stream_version)).scalars().all()
+    elsewhere = Registry(store)  # reads from the snapshot
+    assert elsewhere.state("p1").inspections["i0"]["result"] == "failed"
+    full = state_at("p1", long_project.streams.history("project-p1"))
+    assert elsewhere.state("p1").to_dict() == full.to_dict()
+    kept = long_project.latest.take("project-p1")
+    assert kept is not None and kept.inspections["i0"]["result"] == "failed"
