@@ -4,6 +4,7 @@ state, append with the versions the check was made against, retry on a race."""
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections import Counter
@@ -57,6 +58,8 @@ from ..domain.rules import STARTS
 from ..readmodel import projects as project_list
 from ..readmodel.streams import LatestStates, ProjectStreams, snapshot_due
 from .submissions import ACCEPTED, DUPLICATE, REJECTED, RETRY, Contended, Outcome, Submission
+
+log = logging.getLogger(__name__)
 
 RETRIES = 10
 """Attempts of a batch that lost a race for a stream's next version."""
@@ -458,13 +461,15 @@ class Registry:
     ) -> list[Outcome]:
         """Append the decided events; the store's own answer, given under the log's lock,
         says whether they are new or were stored by a concurrent request meanwhile."""
+        due: list[str] = []
         with self.store.writing() as conn:
             if on_write is not None:
                 on_write(conn)  # before the lock is taken: it is held no longer for it
             result = self.validated.append(batch.events, batch.expected, connection=conn)
             if not result.duplicate:
-                self._save_listings(conn, batch, result)
+                due = self._save_listings(conn, batch, result)
             self._settle_refusals(prepared, batch, conn)
+        self._save_snapshots(batch, due)
         status = DUPLICATE if result.duplicate else ACCEPTED
         for index, event_index in batch.pending.items():
             if event_index < 0:
@@ -479,14 +484,32 @@ class Registry:
             self.store.notify(result.last_position)
         return batch.outcomes
 
-    def _save_listings(self, conn: Any, batch: _Batch, result: AppendResult) -> None:
+    def _save_listings(self, conn: Any, batch: _Batch, result: AppendResult) -> list[str]:
+        """Update the project list beside the append; the streams whose snapshot is due."""
         appended = Counter(p.stream_id for p in result.positions)
+        due = []
         for stream_id, count in appended.items():
             project = batch.states[stream_id]
             if project_list.listed(project) != batch.listed.get(stream_id):
                 project_list.save(conn, project)
             if snapshot_due(project.version, count):
-                self.streams.save_snapshot(conn, stream_id, project)
+                due.append(stream_id)
+        return due
+
+    def _save_snapshots(self, batch: _Batch, due: list[str]) -> None:
+        """Snapshot the streams whose states crossed `SNAPSHOT_EVERY`, after the append's
+        commit: reading a stream to date its snapshot no longer holds the log's lock
+        (every writer waited for it). Before the states are kept, so that no other
+        request changes one meanwhile. A snapshot is a shortcut for reading: one that
+        fails is logged, and the next crossing writes one."""
+        if not due:
+            return
+        try:
+            with self.store.engine.begin() as conn:
+                for stream_id in due:
+                    self.streams.save_snapshot(conn, stream_id, batch.states[stream_id])
+        except Exception:  # the events are stored: the request has succeeded
+            log.exception("snapshot not written", extra={"streams": due})
 
     def _settle_refusals(
         self, prepared: list[Submission | Outcome], batch: _Batch, conn: Any = None
