@@ -146,18 +146,38 @@ class ProjectStreams:
         return any(e.is_amendment and e.target not in ids for e in tail) and after > 0
 
     def save_snapshot(self, conn: Connection, stream_id: str, project: KeyProject) -> None:
-        """Keep the state at ``project.version`` (which must fold every event up to it)."""
-        events = self.store.read_stream(stream_id, to_version=project.version, connection=conn)
-        recorded_at = events[-1].recorded_at
-        # Business time as corrected: a correction may have moved an event later.
-        counted = admitted([to_domain(e) for e in events])
-        max_occurred = max(e.occurred_at for e in counted if not e.is_amendment)
+        """Keep the state at ``project.version`` (which must fold every event up to it),
+        dated by the largest business time of its events as corrected (a correction may
+        move an event later) and the record time of its last. Only the events since the
+        stream's previous snapshot are read, unless one of them amends an earlier event:
+        the previous snapshot's largest business time stands for the events before."""
+        c = snapshots.c
+        previous = conn.execute(
+            select(c.stream_version, c.max_occurred_at)
+            .where(c.stream_id == stream_id, c.stream_version < project.version)
+            .order_by(c.stream_version.desc())
+            .limit(1)
+        ).first()
+        after = previous.stream_version if previous is not None else 0
+
+        def read(start: int) -> list[ProjectEvent]:
+            found = self.store.read_stream(
+                stream_id, from_version=start + 1, to_version=project.version, connection=conn
+            )
+            return [to_domain(e) for e in found]
+
+        events = read(after)
+        if previous is not None and self._amends_before(events, after):
+            previous, events = None, read(0)
+        times = [e.occurred_at for e in admitted(events) if not e.is_amendment]
+        if previous is not None:
+            times.append(previous.max_occurred_at)
         conn.execute(
             insert(snapshots).values(
                 stream_id=stream_id,
                 stream_version=project.version,
-                max_occurred_at=max_occurred,
-                recorded_at=recorded_at,
+                max_occurred_at=max(times),
+                recorded_at=events[-1].recorded_at,
                 state=json.dumps(project.to_snapshot(), ensure_ascii=False),
             )
         )

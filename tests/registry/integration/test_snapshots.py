@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from services.registry.application.handlers import Registry
 from services.registry.application.submissions import Submission
-from services.registry.domain import state_at
+from services.registry.domain import admitted, state_at
 from services.registry.readmodel.streams import SNAPSHOT_EVERY
 from services.registry.readmodel.tables import snapshots
 from tests.registry.unit.builders import registration
@@ -142,3 +142,24 @@ def test_a_snapshot_taken_in_the_batch_of_a_correction_holds_the_corrected_state
     assert elsewhere.state("p1").to_dict() == full.to_dict()
     kept = long_project.latest.take("project-p1")
     assert kept is not None and kept.inspections["i0"]["result"] == "failed"
+
+
+def test_each_snapshot_is_dated_as_from_every_event_before_it(long_project, store):
+    """A snapshot reads only the events since the one before it (all of them when one
+    of those reaches back): its dates are still those of every event it folds."""
+    history = long_project.streams.history("project-p1")
+    store.clock = lambda: START + timedelta(days=200)
+    moved = START + timedelta(hours=4000)  # i5 corrected to much later
+    batch = [correction(history[6].event_id, history[6].payload, moved)]
+    batch += [inspection(2000 + i) for i in range(99)]
+    assert {o.status for o in long_project.submit_batch(batch)} == {"accepted"}
+    history = long_project.streams.history("project-p1")
+    with store.reading() as conn:
+        rows = conn.execute(select(snapshots)).all()
+    assert [r.stream_version for r in rows] == [101, 201, 301, 401, 501, 601, 701]
+    for row in rows:
+        events = [e for e in history if e.stream_version <= row.stream_version]
+        counted = [e for e in admitted(events) if not e.is_amendment]
+        assert row.max_occurred_at == max(e.occurred_at for e in counted), row.stream_version
+        assert row.recorded_at == events[-1].recorded_at
+    assert rows[-1].max_occurred_at == moved
