@@ -328,14 +328,17 @@ class Registry:
         prepared: list[Submission | Outcome],
         codes: _NationalCodes,
     ) -> None:
-        """Bring the kept states of the batch's projects up to date in one query."""
+        """The current states of the batch's projects: those kept here, and the others
+        from their latest snapshots, brought up to date in one query."""
         ids = {
             s.project_id or codes.claimed.get(s.national_code or "")
             for s in prepared
             if isinstance(s, Submission)
         }
-        streams = {project_stream(project_id) for project_id in ids if project_id}
+        streams = {project_stream(project_id): project_id for project_id in ids if project_id}
         kept = {sid: state for sid in streams if (state := self.latest.take(sid)) is not None}
+        others = {sid: pid for sid, pid in streams.items() if sid not in kept}
+        kept.update(self.streams.latest_snapshots(conn, others))
         for stream_id, project in self.streams.catch_up(conn, kept).items():
             batch.states[stream_id] = project
             batch.expected[stream_id] = project.version

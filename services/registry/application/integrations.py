@@ -7,9 +7,10 @@ from __future__ import annotations
 import json
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, exists, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
@@ -23,7 +24,7 @@ from ..readmodel.tables import ingest_requests, integration_secrets, integration
 from .signing import TOLERANCE_SECONDS, SignatureError, matching, new_secret
 
 
-def _in_scope(rows: list) -> list:  # type: ignore[type-arg]
+def _in_scope(rows: Sequence[Any]) -> list[Any]:
     """The integrations of the current scope's counties."""
     return [r for r in rows if admits(r.county)]
 

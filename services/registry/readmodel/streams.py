@@ -14,7 +14,7 @@ from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, and_, func, insert, or_, select
 
 from shared.eventstore import EventStore, RecordedEvent
 
@@ -97,6 +97,37 @@ class ProjectStreams:
                 project.apply(event)
             current[stream_id] = project
         return current
+
+    def latest_snapshots(self, conn: Connection, projects: dict[str, str]) -> dict[str, KeyProject]:
+        """For each stream (→ its project id), the state of its latest snapshot, or the
+        empty state before its first event: where `catch_up` brings it up to date. Two
+        queries for all of them at most (snapshots already parsed here are not fetched)."""
+        if not projects:
+            return {}
+        c = snapshots.c
+        latest = dict(
+            conn.execute(
+                select(c.stream_id, func.max(c.stream_version))
+                .where(c.stream_id.in_(sorted(projects)))
+                .group_by(c.stream_id)
+            ).all()
+        )
+        parsed = {sid: self._parsed.get((sid, version)) for sid, version in latest.items()}
+        fetch = [(sid, latest[sid]) for sid, kept in parsed.items() if kept is None]
+        if fetch:
+            rows = conn.execute(
+                select(c.stream_id, c.stream_version, c.state).where(
+                    or_(*(and_(c.stream_id == sid, c.stream_version == v) for sid, v in fetch))
+                )
+            )
+            for row in rows:
+                state = pickle.dumps(KeyProject.from_snapshot(json.loads(row.state)))
+                self._parsed.put((row.stream_id, row.stream_version), state)
+                parsed[row.stream_id] = state
+        return {
+            sid: pickle.loads(kept) if (kept := parsed.get(sid)) is not None else KeyProject(pid)
+            for sid, pid in projects.items()
+        }
 
     def _snapshot(
         self, conn: Connection, stream_id: str, as_of: datetime | None, known_at: datetime | None

@@ -163,3 +163,19 @@ def test_each_snapshot_is_dated_as_from_every_event_before_it(long_project, stor
         assert row.max_occurred_at == max(e.occurred_at for e in counted), row.stream_version
         assert row.recorded_at == events[-1].recorded_at
     assert rows[-1].max_occurred_at == moved
+
+
+def test_a_process_that_kept_nothing_decides_on_the_snapshot_and_the_events_after_it(
+    long_project, store
+):
+    """A batch's projects not kept in process are started from their latest snapshots
+    (one query for all) and brought up to date with the events after them."""
+    fresh = Registry(store)
+    store.clock = lambda: START + timedelta(days=40)
+    outcomes = fresh.submit_batch([inspection(5), inspection(700)])  # i5 is in the snapshot
+    assert [o.status for o in outcomes] == ["rejected", "accepted"]
+    assert outcomes[0].errors is not None and "inspection_id" in outcomes[0].errors
+    assert outcomes[1].stream_version == 602
+    kept = fresh.latest.take("project-p1")
+    full = state_at("p1", fresh.streams.history("project-p1"))
+    assert kept is not None and kept.to_dict() == full.to_dict()
