@@ -509,8 +509,7 @@ class Registry:
             return
         try:
             with self.store.engine.begin() as conn:
-                for stream_id in due:
-                    self.streams.save_snapshot(conn, stream_id, batch.states[stream_id])
+                self.streams.save_snapshots(conn, {sid: batch.states[sid] for sid in due})
         except Exception:  # the events are stored: the request has succeeded
             log.exception("snapshot not written", extra={"streams": due})
 

@@ -177,41 +177,56 @@ class ProjectStreams:
         return any(e.is_amendment and e.target not in ids for e in tail) and after > 0
 
     def save_snapshot(self, conn: Connection, stream_id: str, project: KeyProject) -> None:
-        """Keep the state at ``project.version`` (which must fold every event up to it),
-        dated by the largest business time of its events as corrected (a correction may
-        move an event later) and the record time of its last. Only the events since the
-        stream's previous snapshot are read, unless one of them amends an earlier event:
-        the previous snapshot's largest business time stands for the events before."""
+        """Keep the state at ``project.version`` (which must fold every event up to it)."""
+        self.save_snapshots(conn, {stream_id: project})
+
+    def save_snapshots(self, conn: Connection, projects: dict[str, KeyProject]) -> None:
+        """Keep each stream's state at its ``version`` (which must fold every event up to
+        it), dated by the largest business time of its events as corrected (a correction
+        may move an event later) and the record time of its last. Only the events since
+        each stream's previous snapshot are read, for all streams in one query, unless
+        one of them amends an earlier event (that stream is read whole): the previous
+        snapshot's largest business time stands for the events before. Three statements
+        for any number of streams."""
         c = snapshots.c
-        previous = conn.execute(
-            select(c.stream_version, c.max_occurred_at)
-            .where(c.stream_id == stream_id, c.stream_version < project.version)
-            .order_by(c.stream_version.desc())
-            .limit(1)
-        ).first()
-        after = previous.stream_version if previous is not None else 0
-
-        def read(start: int) -> list[ProjectEvent]:
-            found = self.store.read_stream(
-                stream_id, from_version=start + 1, to_version=project.version, connection=conn
-            )
-            return [to_domain(e) for e in found]
-
-        events = read(after)
-        if previous is not None and self._amends_before(events, after):
-            previous, events = None, read(0)
-        times = [e.occurred_at for e in admitted(events) if not e.is_amendment]
-        if previous is not None:
-            times.append(previous.max_occurred_at)
-        conn.execute(
-            insert(snapshots).values(
-                stream_id=stream_id,
-                stream_version=project.version,
-                max_occurred_at=max(times),
-                recorded_at=events[-1].recorded_at,
-                state=json.dumps(project.to_snapshot(), ensure_ascii=False),
-            )
+        latest = (
+            select(c.stream_id, func.max(c.stream_version).label("version"))
+            .where(c.stream_id.in_(sorted(projects)))
+            .group_by(c.stream_id)
+            .subquery()
         )
+        previous = {
+            row.stream_id: row
+            for row in conn.execute(
+                select(c.stream_id, c.stream_version, c.max_occurred_at).join(
+                    latest,
+                    and_(c.stream_id == latest.c.stream_id, c.stream_version == latest.c.version),
+                )
+            )
+        }
+        after = {sid: previous[sid].stream_version if sid in previous else 0 for sid in projects}
+        tails = self.store.read_streams(after, connection=conn)
+        rows = []
+        for sid, project in projects.items():
+            before = previous.get(sid)
+            events = [to_domain(e) for e in tails[sid] if e.stream_version <= project.version]
+            if before is not None and self._amends_before(events, after[sid]):
+                before = None
+                found = self.store.read_stream(sid, to_version=project.version, connection=conn)
+                events = [to_domain(e) for e in found]
+            times = [e.occurred_at for e in admitted(events) if not e.is_amendment]
+            if before is not None:
+                times.append(before.max_occurred_at)
+            rows.append(
+                {
+                    "stream_id": sid,
+                    "stream_version": project.version,
+                    "max_occurred_at": max(times),
+                    "recorded_at": events[-1].recorded_at,
+                    "state": json.dumps(project.to_snapshot(), ensure_ascii=False),
+                }
+            )
+        conn.execute(insert(snapshots), rows)
 
 
 class _Bounded:

@@ -4,6 +4,7 @@ pair of clocks, also when a later correction reaches back before the snapshot.""
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -152,17 +153,24 @@ def test_each_snapshot_is_dated_as_from_every_event_before_it(long_project, stor
     moved = START + timedelta(hours=4000)  # i5 corrected to much later
     batch = [correction(history[6].event_id, history[6].payload, moved)]
     batch += [inspection(2000 + i) for i in range(99)]
+    second = Submission(
+        str(uuid.uuid4()), "ProjectRegistered", START, registration("p2", national_code=None), "p2"
+    )
+    batch += [second] + [replace(inspection(3000 + i), project_id="p2") for i in range(99)]
     assert {o.status for o in long_project.submit_batch(batch)} == {"accepted"}
-    history = long_project.streams.history("project-p1")
     with store.reading() as conn:
-        rows = conn.execute(select(snapshots)).all()
-    assert [r.stream_version for r in rows] == [101, 201, 301, 401, 501, 601, 701]
+        rows = conn.execute(select(snapshots).order_by(snapshots.c.stream_id)).all()
+    assert [(r.stream_id[-2:], r.stream_version) for r in rows] == [
+        *(("p1", v) for v in (101, 201, 301, 401, 501, 601, 701)),
+        ("p2", 100),
+    ]
     for row in rows:
+        history = long_project.streams.history(row.stream_id)
         events = [e for e in history if e.stream_version <= row.stream_version]
         counted = [e for e in admitted(events) if not e.is_amendment]
         assert row.max_occurred_at == max(e.occurred_at for e in counted), row.stream_version
         assert row.recorded_at == events[-1].recorded_at
-    assert rows[-1].max_occurred_at == moved
+    assert rows[6].max_occurred_at == moved
 
 
 def test_a_process_that_kept_nothing_decides_on_the_snapshot_and_the_events_after_it(
