@@ -12,7 +12,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, exists, insert, literal, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    String,
+    bindparam,
+    delete,
+    exists,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from shared.db import UTCDateTime
@@ -290,26 +300,15 @@ class Integrations:
         the request still active: one statement. A request id kept already is a replay
         (`ReplayedRequest`); an integration or secret changed since it was read here,
         `StaleAdmission` (admit the request again with ``fresh``)."""
-        name, i, s = admission.integration.name, integrations.c, integration_secrets.c
-        active = exists().where(
-            s.secret_id == admission.secret_id,
-            s.integration == i.name,
-            s.retired_at.is_(None),
-            i.name == name,
-            i.disabled_at.is_(None),
-        )
-        kept = select(
-            literal(name),
-            literal(admission.request_id[:200]),
-            literal(admission.received_at, UTCDateTime),
-        ).where(active)
-        statement = (
-            insert(ingest_requests)
-            .from_select(["integration", "request_id", "received_at"], kept)
-            .execution_options(preserve_rowcount=True)
-        )
+        name = admission.integration.name
+        params = {
+            "name": name,
+            "request_id": admission.request_id[:200],
+            "received_at": admission.received_at,
+            "secret_id": admission.secret_id,
+        }
         try:
-            inserted = conn.execute(statement).rowcount
+            inserted = conn.execute(_REMEMBER, params).rowcount
         except IntegrityError:
             raise ReplayedRequest(admission.request_id) from None
         if inserted != 1:
@@ -328,6 +327,32 @@ class Integrations:
     def _forget(self, name: str) -> None:
         with self._lock:
             self._known.pop(name, None)
+
+
+def _remember_statement() -> Any:
+    """``INSERT … SELECT`` of a request id, if the secret that signed it is active and
+    its integration enabled (built once; bound per request)."""
+    i, s = integrations.c, integration_secrets.c
+    active = exists().where(
+        s.secret_id == bindparam("secret_id"),
+        s.integration == i.name,
+        s.retired_at.is_(None),
+        i.name == bindparam("name"),
+        i.disabled_at.is_(None),
+    )
+    kept = select(
+        bindparam("name", type_=String),
+        bindparam("request_id", type_=String),
+        bindparam("received_at", type_=UTCDateTime),
+    ).where(active)
+    return (
+        insert(ingest_requests)
+        .from_select(["integration", "request_id", "received_at"], kept)
+        .execution_options(preserve_rowcount=True)
+    )
+
+
+_REMEMBER = _remember_statement()
 
 
 class StaleAdmission(SignatureError):
