@@ -188,35 +188,20 @@ class ProjectStreams:
         one of them amends an earlier event (that stream is read whole): the previous
         snapshot's largest business time stands for the events before. Three statements
         for any number of streams."""
-        c = snapshots.c
-        latest = (
-            select(c.stream_id, func.max(c.stream_version).label("version"))
-            .where(c.stream_id.in_(sorted(projects)))
-            .group_by(c.stream_id)
-            .subquery()
-        )
-        previous = {
-            row.stream_id: row
-            for row in conn.execute(
-                select(c.stream_id, c.stream_version, c.max_occurred_at).join(
-                    latest,
-                    and_(c.stream_id == latest.c.stream_id, c.stream_version == latest.c.version),
-                )
-            )
-        }
+        previous = self._previous_snapshots(conn, projects)
         after = {sid: previous[sid].stream_version if sid in previous else 0 for sid in projects}
         tails = self.store.read_streams(after, connection=conn)
         rows = []
         for sid, project in projects.items():
-            before = previous.get(sid)
+            base = previous.get(sid)
             events = [to_domain(e) for e in tails[sid] if e.stream_version <= project.version]
-            if before is not None and self._amends_before(events, after[sid]):
-                before = None
+            if base is not None and self._amends_before(events, after[sid]):
+                base = None
                 found = self.store.read_stream(sid, to_version=project.version, connection=conn)
                 events = [to_domain(e) for e in found]
             times = [e.occurred_at for e in admitted(events) if not e.is_amendment]
-            if before is not None:
-                times.append(before.max_occurred_at)
+            if base is not None:
+                times.append(base.max_occurred_at)
             rows.append(
                 {
                     "stream_id": sid,
@@ -227,6 +212,29 @@ class ProjectStreams:
                 }
             )
         conn.execute(insert(snapshots), rows)
+
+    @staticmethod
+    def _previous_snapshots(conn: Connection, projects: dict[str, KeyProject]) -> dict[str, Any]:
+        """Each stream's latest snapshot before the version to be kept (a later one may
+        have been written first by another process): its version and business time."""
+        c = snapshots.c
+        before = (
+            and_(c.stream_id == sid, c.stream_version < project.version)
+            for sid, project in projects.items()
+        )
+        latest = (
+            select(c.stream_id, func.max(c.stream_version).label("version"))
+            .where(or_(*before))
+            .group_by(c.stream_id)
+            .subquery()
+        )
+        rows = conn.execute(
+            select(c.stream_id, c.stream_version, c.max_occurred_at).join(
+                latest,
+                and_(c.stream_id == latest.c.stream_id, c.stream_version == latest.c.version),
+            )
+        )
+        return {row.stream_id: row for row in rows}
 
 
 class _Bounded:

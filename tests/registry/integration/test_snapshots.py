@@ -187,3 +187,19 @@ def test_a_process_that_kept_nothing_decides_on_the_snapshot_and_the_events_afte
     kept = fresh.latest.take("project-p1")
     full = state_at("p1", fresh.streams.history("project-p1"))
     assert kept is not None and kept.to_dict() == full.to_dict()
+
+
+def test_a_snapshot_written_after_a_later_one_is_dated_from_the_one_before_it(long_project, store):
+    """Snapshots are written after the commit: another process may have written the
+    stream's next one first. The earlier one is still dated from its own events."""
+    history = long_project.streams.history("project-p1")
+    at_150 = state_at("p1", history[:150])
+    with store.writing() as conn:
+        long_project.streams.save_snapshots(conn, {"project-p1": at_150})
+    with store.reading() as conn:
+        row = conn.execute(select(snapshots).where(snapshots.c.stream_version == 150)).one()
+    assert row.max_occurred_at == max(e.occurred_at for e in history[:150])
+    assert row.recorded_at == history[149].recorded_at
+    assert long_project.state("p1", START + timedelta(hours=160)).to_dict() == (
+        state_at("p1", history, START + timedelta(hours=160)).to_dict()
+    )
