@@ -96,6 +96,8 @@ class Registry:
         assert store.registry is not None, "the registry validates against the catalogue"
         self.types: EventTypeRegistry = store.registry
         self.max_skew = timedelta(seconds=max_skew_seconds)
+        self.code_owners: dict[str, str] = {}
+        """National codes → project ids as last looked up (`_NationalCodes`)."""
 
     # -- reading ------------------------------------------------------------------
 
@@ -294,6 +296,7 @@ class Registry:
                     for s in prepared
                     if isinstance(s, Submission) and s.national_code
                 ],
+                self.code_owners,
             )
             self._preload(conn, batch, prepared, codes)
             for index, item in enumerate(prepared):
@@ -331,7 +334,7 @@ class Registry:
         """The current states of the batch's projects: those kept here, and the others
         from their latest snapshots, brought up to date in one query."""
         ids = {
-            s.project_id or codes.claimed.get(s.national_code or "")
+            s.project_id or codes.address(s.national_code)
             for s in prepared
             if isinstance(s, Submission)
         }
@@ -356,7 +359,7 @@ class Registry:
         own_source: str | None,
     ) -> None:
         outcome = batch.outcomes[index]
-        project_id = item.project_id or codes.project_of(item.national_code)
+        project_id = self._addressed(conn, batch, item, codes)
         outcome.project_id = project_id
         stream_id = project_stream(project_id)
         version = self.types.current_version(item.type)
@@ -391,6 +394,18 @@ class Registry:
         seen[item.event_id] = index
         batch.pending[index] = len(batch.events)
         batch.events.append(_new_event(stream_id, item, version))
+
+    def _addressed(self, conn: Any, batch: _Batch, item: Submission, codes: _NationalCodes) -> str:
+        """The project an item is for: its project id, or the project its national code
+        names — confirmed on the project's state when the code was known here before."""
+        if item.project_id or item.national_code is None:
+            return item.project_id or codes.project_of(item.national_code)
+        project_id = codes.project_of(item.national_code)
+        if codes.is_assumed(item.national_code, project_id):
+            held = self._state_of(conn, batch, project_id, project_stream(project_id))
+            if held.national_code != item.national_code:
+                return codes.forget(item.national_code)
+        return project_id
 
     @staticmethod
     def _repeated(batch: _Batch, index: int, first_index: int, fingerprint: str) -> None:
@@ -616,11 +631,32 @@ def _new_event(stream_id: str, item: Submission, schema_version: int) -> NewEven
 
 
 class _NationalCodes:
-    """National project codes → project ids, including registrations in this batch."""
+    """National project codes → project ids, including registrations in this batch.
 
-    def __init__(self, conn: Any, prefetch: list[str]) -> None:
+    Codes this process has looked up before (``known``) are not looked up again: such an
+    address is *assumed*, and `Registry._addressed` confirms it on the project's current
+    state (which the append's expected version then holds until the commit); one that
+    no longer holds is looked up (`forget`)."""
+
+    KNOWN_AT_MOST = 100_000
+
+    def __init__(self, conn: Any, prefetch: list[str], known: dict[str, str]) -> None:
         self.conn = conn
-        self.claimed: dict[str, str] = project_list.by_national_codes(conn, prefetch)
+        self.known = known
+        self.assumed = {code: known[code] for code in prefetch if code in known}
+        unknown = [code for code in prefetch if code not in self.assumed]
+        self.claimed: dict[str, str] = project_list.by_national_codes(conn, unknown)
+        if len(known) + len(self.claimed) > self.KNOWN_AT_MOST:
+            known.clear()
+        known.update(self.claimed)
+
+    def address(self, national_code: str | None) -> str | None:
+        """The project the code names as far as known here (None: look it up)."""
+        code = national_code or ""
+        return self.claimed.get(code) or self.assumed.get(code)
+
+    def is_assumed(self, national_code: str, project_id: str) -> bool:
+        return national_code not in self.claimed and self.assumed.get(national_code) == project_id
 
     def project_of(self, national_code: str | None) -> str:
         if national_code is None:
@@ -629,15 +665,26 @@ class _NationalCodes:
                 "no_project",
                 "请给出项目编号（project_id）或国家项目代码（national_code）",
             )
-        project_id = self.claimed.get(national_code) or project_list.by_national_code(
-            self.conn, national_code
-        )
+        project_id = self.address(national_code) or self._look_up(national_code)
         if project_id is None:
             raise RuleViolation(
                 "national_code",
                 "unknown_national_code",
                 f"没有国家项目代码为 {national_code} 的项目",
             )
+        return project_id
+
+    def forget(self, national_code: str) -> str:
+        """An assumed code that its project no longer holds: looked up again."""
+        self.assumed.pop(national_code, None)
+        self.known.pop(national_code, None)
+        return self.project_of(national_code)
+
+    def _look_up(self, national_code: str) -> str | None:
+        project_id = project_list.by_national_code(self.conn, national_code)
+        if project_id is not None:
+            self.claimed[national_code] = project_id
+            self.known[national_code] = project_id
         return project_id
 
     def claim(self, national_code: str | None, project_id: str) -> None:
