@@ -4,16 +4,20 @@ state, append with the versions the check was made against, retry on a race."""
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
+from shared.db import is_postgres
 from shared.events import project_id_of, project_stream
 from shared.eventstore import (
     AppendResult,
@@ -55,6 +59,8 @@ from ..readmodel import projects as project_list
 from ..readmodel.streams import LatestStates, ProjectStreams, snapshot_due
 from .submissions import ACCEPTED, DUPLICATE, REJECTED, RETRY, Contended, Outcome, Submission
 
+log = logging.getLogger(__name__)
+
 RETRIES = 10
 """Attempts of a batch that lost a race for a stream's next version."""
 
@@ -71,6 +77,8 @@ class _Batch:
     """The project list's row of each project as loaded."""
     pending: dict[int, int] = field(default_factory=dict)
     """Index of an accepted outcome → index of its event in ``events``."""
+    decided: dict[str, list[ProjectEvent]] = field(default_factory=dict)
+    """The events decided for each stream in this attempt, as folded."""
 
 
 class Registry:
@@ -88,6 +96,8 @@ class Registry:
         assert store.registry is not None, "the registry validates against the catalogue"
         self.types: EventTypeRegistry = store.registry
         self.max_skew = timedelta(seconds=max_skew_seconds)
+        self.code_owners: dict[str, str] = {}
+        """National codes → project ids as last looked up (`_NationalCodes`)."""
 
     # -- reading ------------------------------------------------------------------
 
@@ -159,18 +169,26 @@ class Registry:
         *,
         allowed_types: Sequence[str] | None = None,
         own_source: str | None = None,
+        on_write: Callable[[Connection], None] | None = None,
     ) -> list[Outcome]:
         """Each submission accepted, a duplicate, or rejected with its reason; one
-        refusal does not block the others, and no event is stored twice."""
+        refusal does not block the others, and no event is stored twice. ``on_write``
+        writes beside the events, in the transaction that stores them (or in one of its
+        own when none is stored); what it raises ends the batch, nothing stored.
+
+        The first attempt does not look up the batch's event ids before deciding: the
+        store's own check under the log's lock finds any that are stored, and the next
+        attempt then answers them as duplicates (`_decide`)."""
         prepared = [self._prepare(s, allowed_types) for s in submissions]
-        for _ in range(RETRIES):
-            batch = self._decide(prepared, own_source)
+        for attempt in range(RETRIES):
+            batch = self._decide(prepared, own_source, look_up_ids=attempt > 0)
             if not batch.events:
                 self._settle_refusals(prepared, batch)
+                _written_alone(self.store, on_write)
                 self._keep_latest(batch)
                 return batch.outcomes
             try:
-                return self._commit(prepared, batch)
+                return self._commit(prepared, batch, on_write)
             except ConcurrencyConflict as exc:
                 explicit = [s for s in prepared if isinstance(s, Submission)]
                 if len(explicit) == 1 and explicit[0].expected_version is not None:
@@ -183,8 +201,10 @@ class Registry:
                 # again finds it and refuses ours.
                 last = EventStoreError("a concurrent registration took the same national code")
             except LockTimeout as exc:
+                _written_alone(self.store, on_write)
                 return _retry_later(batch, exc)  # the log stayed locked: waiting more won't do
             time.sleep(random.uniform(0, 0.01))  # let the winner's commit land
+        _written_alone(self.store, on_write)
         return _retry_later(batch, Contended(RETRIES, last))
 
     def trial(self, submissions: Sequence[Submission]) -> list[Outcome]:
@@ -233,8 +253,8 @@ class Registry:
                 payload["county"] = county_of_registration(payload.get("county"))
             except RuleViolation as exc:
                 return refuse(exc)
-            return replace(submission, payload=payload, project_id=project_id)
-        return replace(submission, payload=payload)
+            return _with_payload(submission, payload, project_id)
+        return _with_payload(submission, payload, submission.project_id)
 
     def _check_limits(self, submission: Submission) -> None:
         """The store's limits, checked before the database: a bad item is refused alone."""
@@ -252,12 +272,23 @@ class Registry:
         )
         check_payload_size(canonical_json(submission.payload))
 
-    def _decide(self, prepared: list[Submission | Outcome], own_source: str | None) -> _Batch:
+    def _decide(
+        self,
+        prepared: list[Submission | Outcome],
+        own_source: str | None,
+        *,
+        look_up_ids: bool = True,
+    ) -> _Batch:
+        """The batch's outcomes and the events to append. Without ``look_up_ids`` the
+        items' ids are not looked up in the store first: a stored one is decided as if it
+        were new, and the store's check under the lock then refuses the append (or,
+        when every event is stored with the same content, answers duplicates)."""
         outcomes: list[Outcome] = []
         batch = _Batch(outcomes)
-        stored = self._stored([s.event_id for s in prepared if isinstance(s, Submission)])
-        seen: dict[str, tuple[str, int]] = {}
-        with self.store.reading() as conn:
+        seen: dict[str, int] = {}
+        with self._deciding() as conn:
+            ids = [s.event_id for s in prepared if isinstance(s, Submission)]
+            stored = self._stored(ids, conn) if look_up_ids else {}
             codes = _NationalCodes(
                 conn,
                 [
@@ -265,6 +296,7 @@ class Registry:
                     for s in prepared
                     if isinstance(s, Submission) and s.national_code
                 ],
+                self.code_owners,
             )
             self._preload(conn, batch, prepared, codes)
             for index, item in enumerate(prepared):
@@ -279,6 +311,19 @@ class Registry:
                     outcome.error = exc
         return batch
 
+    @contextmanager
+    def _deciding(self) -> Iterator[Any]:
+        """The connection a batch is decided on. On PostgreSQL in autocommit, on the
+        primary: each query sees what is committed when it runs, with no ``BEGIN`` and
+        ``COMMIT`` round trips; nothing read here is trusted without the store's own
+        check under the log's lock (the streams' versions, the stored ids)."""
+        if not is_postgres(self.store.engine):
+            with self.store.reading() as conn:
+                yield conn
+            return
+        with self.store.engine.connect() as conn:
+            yield conn.execution_options(isolation_level="AUTOCOMMIT")
+
     def _preload(
         self,
         conn: Any,
@@ -286,14 +331,17 @@ class Registry:
         prepared: list[Submission | Outcome],
         codes: _NationalCodes,
     ) -> None:
-        """Bring the kept states of the batch's projects up to date in one query."""
+        """The current states of the batch's projects: those kept here, and the others
+        from their latest snapshots, brought up to date in one query."""
         ids = {
-            s.project_id or codes.claimed.get(s.national_code or "")
+            s.project_id or codes.address(s.national_code)
             for s in prepared
             if isinstance(s, Submission)
         }
-        streams = {project_stream(project_id) for project_id in ids if project_id}
+        streams = {project_stream(project_id): project_id for project_id in ids if project_id}
         kept = {sid: state for sid in streams if (state := self.latest.take(sid)) is not None}
+        others = {sid: pid for sid, pid in streams.items() if sid not in kept}
+        kept.update(self.streams.latest_snapshots(conn, others))
         for stream_id, project in self.streams.catch_up(conn, kept).items():
             batch.states[stream_id] = project
             batch.expected[stream_id] = project.version
@@ -306,26 +354,22 @@ class Registry:
         index: int,
         item: Submission,
         stored: dict[str, RecordedEvent],
-        seen: dict[str, tuple[str, int]],
+        seen: dict[str, int],
         codes: _NationalCodes,
         own_source: str | None,
     ) -> None:
         outcome = batch.outcomes[index]
-        project_id = item.project_id or codes.project_of(item.national_code)
+        project_id = self._addressed(conn, batch, item, codes)
         outcome.project_id = project_id
         stream_id = project_stream(project_id)
-        fingerprint = content_fingerprint(
-            stream_id,
-            item.type,
-            self.types.current_version(item.type),
-            item.occurred_at,
-            item.payload,
-        )
+        version = self.types.current_version(item.type)
         if item.event_id in stored:
-            self._duplicate(outcome, stored[item.event_id], fingerprint)
+            self._duplicate(outcome, stored[item.event_id], _fingerprint(stream_id, item, version))
             return
         if item.event_id in seen:
-            self._repeated(batch, index, seen[item.event_id], fingerprint)
+            self._repeated(
+                batch, index, seen[item.event_id], _fingerprint(stream_id, item, version)
+            )
             return
         project = self._state_of(conn, batch, project_id, stream_id)
         _refuse_out_of_turn(item, project, project_id, stream_id)
@@ -340,18 +384,34 @@ class Registry:
         check(project, event, now=self.store.clock(), max_skew=self.max_skew)
         if item.type == "ProjectRegistered":
             codes.claim(item.payload.get("national_code"), project_id)
+        recorded = _recorded(event, self.store.clock())
         if item.type in AMENDMENTS:
-            self._check_amendment(conn, project, event, stream_id, own_source, codes)
-        project.apply(replace(event, recorded_at=self.store.clock()))
-        seen[item.event_id] = (fingerprint, index)
+            history = self._check_amendment(conn, project, event, stream_id, own_source, codes)
+            _refold(batch, project_id, stream_id, history, recorded)
+        else:
+            project.apply(recorded)
+        batch.decided.setdefault(stream_id, []).append(recorded)
+        seen[item.event_id] = index
         batch.pending[index] = len(batch.events)
-        batch.events.append(_new_event(stream_id, item, self.types.current_version(item.type)))
+        batch.events.append(_new_event(stream_id, item, version))
+
+    def _addressed(self, conn: Any, batch: _Batch, item: Submission, codes: _NationalCodes) -> str:
+        """The project an item is for: its project id, or the project its national code
+        names — confirmed on the project's state when the code was known here before."""
+        if item.project_id or item.national_code is None:
+            return item.project_id or codes.project_of(item.national_code)
+        project_id = codes.project_of(item.national_code)
+        if codes.is_assumed(item.national_code, project_id):
+            held = self._state_of(conn, batch, project_id, project_stream(project_id))
+            if held.national_code != item.national_code:
+                return codes.forget(item.national_code)
+        return project_id
 
     @staticmethod
-    def _repeated(batch: _Batch, index: int, first: tuple[str, int], fingerprint: str) -> None:
+    def _repeated(batch: _Batch, index: int, first_index: int, fingerprint: str) -> None:
         """The same event_id twice in one batch: a duplicate of the first, if the same."""
-        first_fingerprint, first_index = first
-        if first_fingerprint != fingerprint:
+        first = batch.events[batch.pending[first_index]]
+        if first.content_fingerprint() != fingerprint:
             raise DuplicateEventConflict(
                 batch.outcomes[index].event_id, "different content in this batch"
             )
@@ -378,7 +438,8 @@ class Registry:
         stream_id: str,
         own_source: str | None,
         codes: _NationalCodes,
-    ) -> None:
+    ) -> list[ProjectEvent]:
+        """Check an amendment against the event it points at; the stream's stored history."""
         field = "corrected_event_id" if event.type == "EventCorrected" else "retracted_event_id"
         history = self.streams.history(stream_id, connection=conn)
         target = next((e for e in history if e.event_id == event.target), None)
@@ -393,6 +454,7 @@ class Registry:
         check_amendment(project, event, target, history)
         if target is not None and target.type == "ProjectRegistered":
             codes.claim(event.payload["payload"].get("national_code"), project.project_id)
+        return history
 
     @staticmethod
     def _duplicate(outcome: Outcome, row: RecordedEvent, fingerprint: str) -> None:
@@ -406,17 +468,26 @@ class Registry:
         outcome.stream_version = row.stream_version
         outcome.global_position = row.global_position
 
-    def _stored(self, event_ids: list[str]) -> dict[str, RecordedEvent]:
-        return self.store.get_many(event_ids) if event_ids else {}
+    def _stored(self, event_ids: list[str], conn: Any) -> dict[str, RecordedEvent]:
+        return self.store.get_many(event_ids, connection=conn) if event_ids else {}
 
-    def _commit(self, prepared: list[Submission | Outcome], batch: _Batch) -> list[Outcome]:
+    def _commit(
+        self,
+        prepared: list[Submission | Outcome],
+        batch: _Batch,
+        on_write: Callable[[Connection], None] | None,
+    ) -> list[Outcome]:
         """Append the decided events; the store's own answer, given under the log's lock,
         says whether they are new or were stored by a concurrent request meanwhile."""
+        due: list[str] = []
         with self.store.writing() as conn:
+            if on_write is not None:
+                on_write(conn)  # before the lock is taken: it is held no longer for it
             result = self.validated.append(batch.events, batch.expected, connection=conn)
             if not result.duplicate:
-                self._save_listings(conn, batch, result)
+                due = self._save_listings(conn, batch, result)
             self._settle_refusals(prepared, batch, conn)
+        self._save_snapshots(batch, due)
         status = DUPLICATE if result.duplicate else ACCEPTED
         for index, event_index in batch.pending.items():
             if event_index < 0:
@@ -431,14 +502,31 @@ class Registry:
             self.store.notify(result.last_position)
         return batch.outcomes
 
-    def _save_listings(self, conn: Any, batch: _Batch, result: AppendResult) -> None:
+    def _save_listings(self, conn: Any, batch: _Batch, result: AppendResult) -> list[str]:
+        """Update the project list beside the append; the streams whose snapshot is due."""
         appended = Counter(p.stream_id for p in result.positions)
+        due = []
         for stream_id, count in appended.items():
             project = batch.states[stream_id]
             if project_list.listed(project) != batch.listed.get(stream_id):
                 project_list.save(conn, project)
             if snapshot_due(project.version, count):
-                self.streams.save_snapshot(conn, stream_id, project)
+                due.append(stream_id)
+        return due
+
+    def _save_snapshots(self, batch: _Batch, due: list[str]) -> None:
+        """Snapshot the streams whose states crossed `SNAPSHOT_EVERY`, after the append's
+        commit: reading a stream to date its snapshot no longer holds the log's lock
+        (every writer waited for it). Before the states are kept, so that no other
+        request changes one meanwhile. A snapshot is a shortcut for reading: one that
+        fails is logged, and the next crossing writes one."""
+        if not due:
+            return
+        try:
+            with self.store.engine.begin() as conn:
+                self.streams.save_snapshots(conn, {sid: batch.states[sid] for sid in due})
+        except Exception:  # the events are stored: the request has succeeded
+            log.exception("snapshot not written", extra={"streams": due})
 
     def _settle_refusals(
         self, prepared: list[Submission | Outcome], batch: _Batch, conn: Any = None
@@ -475,6 +563,58 @@ class Registry:
                 self.latest.keep(stream_id, project)
 
 
+def _refold(
+    batch: _Batch,
+    project_id: str,
+    stream_id: str,
+    history: list[ProjectEvent],
+    amendment: ProjectEvent,
+) -> None:
+    """The project's state with ``amendment``, folded again from its events: an
+    amendment changes what an earlier event counts for, which applying it to the state
+    as it stands cannot do (the state is kept, listed and snapshotted afterwards)."""
+    base = batch.expected[stream_id]
+    events = [e for e in history if e.stream_version <= base]
+    events += batch.decided.get(stream_id, [])
+    events.append(amendment)
+    batch.states[stream_id] = state_at(project_id, events)
+
+
+def _with_payload(item: Submission, payload: dict[str, Any], project_id: str | None) -> Submission:
+    """``replace(item, payload=..., project_id=...)`` at a fifth of its cost."""
+    return Submission(
+        item.event_id,
+        item.type,
+        item.occurred_at,
+        payload,
+        project_id,
+        item.national_code,
+        item.expected_version,
+        item.actor,
+        item.source,
+        item.correlation_id,
+        item.causation_id,
+    )
+
+
+def _fingerprint(stream_id: str, item: Submission, schema_version: int) -> str:
+    """What makes a resent event "the same event" (`content_fingerprint`)."""
+    return content_fingerprint(stream_id, item.type, schema_version, item.occurred_at, item.payload)
+
+
+def _recorded(event: ProjectEvent, recorded_at: datetime) -> ProjectEvent:
+    """``event`` as recorded at ``recorded_at`` (a new event: no amendments yet)."""
+    return ProjectEvent(
+        event.event_id,
+        event.type,
+        event.occurred_at,
+        event.payload,
+        recorded_at,
+        event.stream_version,
+        event.source,
+    )
+
+
 def _new_event(stream_id: str, item: Submission, schema_version: int) -> NewEvent:
     return NewEvent(
         stream_id=stream_id,
@@ -491,11 +631,32 @@ def _new_event(stream_id: str, item: Submission, schema_version: int) -> NewEven
 
 
 class _NationalCodes:
-    """National project codes → project ids, including registrations in this batch."""
+    """National project codes → project ids, including registrations in this batch.
 
-    def __init__(self, conn: Any, prefetch: list[str]) -> None:
+    Codes this process has looked up before (``known``) are not looked up again: such an
+    address is *assumed*, and `Registry._addressed` confirms it on the project's current
+    state (which the append's expected version then holds until the commit); one that
+    no longer holds is looked up (`forget`)."""
+
+    KNOWN_AT_MOST = 100_000
+
+    def __init__(self, conn: Any, prefetch: list[str], known: dict[str, str]) -> None:
         self.conn = conn
-        self.claimed: dict[str, str] = project_list.by_national_codes(conn, prefetch)
+        self.known = known
+        self.assumed = {code: known[code] for code in prefetch if code in known}
+        unknown = [code for code in prefetch if code not in self.assumed]
+        self.claimed: dict[str, str] = project_list.by_national_codes(conn, unknown)
+        if len(known) + len(self.claimed) > self.KNOWN_AT_MOST:
+            known.clear()
+        known.update(self.claimed)
+
+    def address(self, national_code: str | None) -> str | None:
+        """The project the code names as far as known here (None: look it up)."""
+        code = national_code or ""
+        return self.claimed.get(code) or self.assumed.get(code)
+
+    def is_assumed(self, national_code: str, project_id: str) -> bool:
+        return national_code not in self.claimed and self.assumed.get(national_code) == project_id
 
     def project_of(self, national_code: str | None) -> str:
         if national_code is None:
@@ -504,15 +665,26 @@ class _NationalCodes:
                 "no_project",
                 "请给出项目编号（project_id）或国家项目代码（national_code）",
             )
-        project_id = self.claimed.get(national_code) or project_list.by_national_code(
-            self.conn, national_code
-        )
+        project_id = self.address(national_code) or self._look_up(national_code)
         if project_id is None:
             raise RuleViolation(
                 "national_code",
                 "unknown_national_code",
                 f"没有国家项目代码为 {national_code} 的项目",
             )
+        return project_id
+
+    def forget(self, national_code: str) -> str:
+        """An assumed code that its project no longer holds: looked up again."""
+        self.assumed.pop(national_code, None)
+        self.known.pop(national_code, None)
+        return self.project_of(national_code)
+
+    def _look_up(self, national_code: str) -> str | None:
+        project_id = project_list.by_national_code(self.conn, national_code)
+        if project_id is not None:
+            self.claimed[national_code] = project_id
+            self.known[national_code] = project_id
         return project_id
 
     def claim(self, national_code: str | None, project_id: str) -> None:
@@ -577,6 +749,13 @@ def county_of_registration(given: str | None) -> str:
 def _echoed(text: str | None) -> str | None:
     """A refused item's own id, echoed only when it can be written back as text."""
     return text if text is None or text_problem(text) is None else None
+
+
+def _written_alone(store: EventStore, on_write: Callable[[Connection], None] | None) -> None:
+    """``on_write`` in a transaction of its own, when no events are stored with it."""
+    if on_write is not None:
+        with store.engine.begin() as conn:
+            on_write(conn)
 
 
 def _retry_later(batch: _Batch, error: EventStoreError) -> list[Outcome]:

@@ -6,22 +6,35 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    String,
+    bindparam,
+    delete,
+    exists,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
+from shared.db import UTCDateTime
 from shared.eventstore import now_utc
 from shared.secrets import SecretBox
 from shared.tenancy import DEFAULT_COUNTY, admits
 
 from ..readmodel.tables import ingest_requests, integration_secrets, integrations
-from .signing import TOLERANCE_SECONDS, SignatureError, new_secret, verify
+from .signing import TOLERANCE_SECONDS, SignatureError, matching, new_secret
 
 
-def _in_scope(rows: list) -> list:  # type: ignore[type-arg]
+def _in_scope(rows: Sequence[Any]) -> list[Any]:
     """The integrations of the current scope's counties."""
     return [r for r in rows if admits(r.county)]
 
@@ -38,6 +51,20 @@ class Integration:
     secrets: tuple[str, ...]
     county: str = DEFAULT_COUNTY
     """The county whose projects it writes (`shared.tenancy`)."""
+    secret_ids: tuple[int, ...] = ()
+    """The stored ids of ``secrets``, in the same order."""
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """A request whose signature passed: still to be remembered against replay, in the
+    transaction that stores its events (`Integrations.remember`)."""
+
+    integration: Integration
+    request_id: str
+    received_at: datetime
+    secret_id: int
+    """The secret that signed it: it must still be active when the request is kept."""
 
 
 class Integrations:
@@ -48,6 +75,12 @@ class Integrations:
         self.known_types = known_types
         self.box = box
         """The secrets' key, asked for when a secret is written or read (not at start)."""
+        self._known: dict[str, Integration] = {}
+        """Integrations as last read, by name: a request signed with one of these secrets
+        is checked against the stored rows only when it is remembered (`remember`), in
+        the same statement, so a disabled integration or a retired secret still refuses
+        it. Changes made in this process drop the entry at once."""
+        self._lock = threading.Lock()
 
     def create(self, name: str, types: list[str], county: str | None = None) -> str:
         """Register an integration of ``county`` (default: the default county); returns
@@ -83,6 +116,7 @@ class Integrations:
     def rotate(self, name: str, *, retire_old: bool = False) -> str | None:
         """Add a new secret (the old one stays valid until retired); with
         ``retire_old``, retire every secret but the newest instead."""
+        self._forget(name)
         with self.engine.begin() as conn:
             active = self._active(conn, name)
             if retire_old:
@@ -133,7 +167,11 @@ class Integrations:
                 return None
             active = self._active(conn, name)
         return Integration(
-            name, tuple(json.loads(row.types)), tuple(s for _, s in active), row.county
+            name,
+            tuple(json.loads(row.types)),
+            tuple(s for _, s in active),
+            row.county,
+            tuple(i for i, _ in active),
         )
 
     def disable(self, name: str, *, connection: Connection | None = None) -> bool:
@@ -146,6 +184,7 @@ class Integrations:
 
     def _set_disabled(self, name: str, when: datetime | None, conn: Connection | None) -> bool:
         """True when the integration changed (it exists and was in the other state)."""
+        self._forget(name)
         if conn is None:
             with self.engine.begin() as own:
                 return self._set_disabled(name, when, own)
@@ -202,31 +241,127 @@ class Integrations:
         *,
         now: datetime | None = None,
     ) -> Integration:
-        """The integration, if the request is signed by it, fresh, and not a replay."""
+        """The integration, if the request is signed by it, fresh, and not a replay (the
+        request id is remembered in a transaction of its own)."""
+        admission = self.admit(name, request_id, timestamp, signature, body, now=now)
+        with self.engine.begin() as conn:
+            self.remember(conn, admission)
+        self.purge_now_and_then(admission.received_at)
+        return admission.integration
+
+    def admit(
+        self,
+        name: str,
+        request_id: str,
+        timestamp: str,
+        signature: str,
+        body: bytes,
+        *,
+        now: datetime | None = None,
+        fresh: bool = False,
+    ) -> Admission:
+        """The request, if it is signed by an active secret of the integration and fresh;
+        not yet remembered against replay (`remember` does that, and checks again that
+        the integration and the secret are still active). The integration is read from
+        the database when it is not known here, when the request does not pass with the
+        secrets known (one may have been added since), or with ``fresh``."""
         now = now or now_utc()
+        known = None if fresh else self._known.get(name)
+        if known is not None:
+            try:
+                return self._admitted(known, request_id, timestamp, signature, body, now)
+            except SignatureError:
+                pass
         integration = self.get(name) if name else None
         if integration is None:
+            self._forget(name)
             raise SignatureError(f"没有名为“{name}”的在用接入系统（gongjian-integration 请求头）")
-        verify(integration.secrets, request_id, timestamp, signature, body, now=now.timestamp())
-        self._remember(name, request_id, now)
-        return integration
+        with self._lock:
+            self._known[name] = integration
+        return self._admitted(integration, request_id, timestamp, signature, body, now)
 
-    def _remember(self, name: str, request_id: str, now: datetime) -> None:
-        # Ids older than twice the tolerance can no longer pass the timestamp check.
-        horizon = now - timedelta(seconds=2 * TOLERANCE_SECONDS)
+    @staticmethod
+    def _admitted(
+        integration: Integration,
+        request_id: str,
+        timestamp: str,
+        signature: str,
+        body: bytes,
+        now: datetime,
+    ) -> Admission:
+        index = matching(
+            integration.secrets, request_id, timestamp, signature, body, now=now.timestamp()
+        )
+        return Admission(integration, request_id, now, integration.secret_ids[index])
+
+    def remember(self, conn: Connection, admission: Admission) -> None:
+        """Keep the request id in ``conn``'s transaction (the one that stores the
+        request's events), if the integration is still enabled and the secret that signed
+        the request still active: one statement. A request id kept already is a replay
+        (`ReplayedRequest`); an integration or secret changed since it was read here,
+        `StaleAdmission` (admit the request again with ``fresh``)."""
+        name = admission.integration.name
+        params = {
+            "name": name,
+            "request_id": admission.request_id[:200],
+            "received_at": admission.received_at,
+            "secret_id": admission.secret_id,
+        }
         try:
-            with self.engine.begin() as conn:
-                conn.execute(
-                    insert(ingest_requests).values(
-                        integration=name, request_id=request_id[:200], received_at=now
-                    )
-                )
-                if random.random() < PURGE_CHANCE:
-                    conn.execute(
-                        delete(ingest_requests).where(ingest_requests.c.received_at < horizon)
-                    )
+            inserted = conn.execute(_REMEMBER, params).rowcount
         except IntegrityError:
-            raise ReplayedRequest(request_id) from None
+            raise ReplayedRequest(admission.request_id) from None
+        if inserted != 1:
+            self._forget(name)
+            raise StaleAdmission(name)
+
+    def purge_now_and_then(self, now: datetime) -> None:
+        """Now and then (`PURGE_CHANCE`), forget request ids too old to pass the
+        timestamp check again (older than twice its tolerance)."""
+        if random.random() >= PURGE_CHANCE:
+            return
+        horizon = now - timedelta(seconds=2 * TOLERANCE_SECONDS)
+        with self.engine.begin() as conn:
+            conn.execute(delete(ingest_requests).where(ingest_requests.c.received_at < horizon))
+
+    def _forget(self, name: str) -> None:
+        with self._lock:
+            self._known.pop(name, None)
+
+
+def _remember_statement() -> Any:
+    """``INSERT … SELECT`` of a request id, if the secret that signed it is active and
+    its integration enabled (built once; bound per request)."""
+    i, s = integrations.c, integration_secrets.c
+    active = exists().where(
+        s.secret_id == bindparam("secret_id"),
+        s.integration == i.name,
+        s.retired_at.is_(None),
+        i.name == bindparam("name"),
+        i.disabled_at.is_(None),
+    )
+    kept = select(
+        bindparam("name", type_=String),
+        bindparam("request_id", type_=String),
+        bindparam("received_at", type_=UTCDateTime),
+    ).where(active)
+    return (
+        insert(ingest_requests)
+        .from_select(["integration", "request_id", "received_at"], kept)
+        .execution_options(preserve_rowcount=True)
+    )
+
+
+_REMEMBER = _remember_statement()
+
+
+class StaleAdmission(SignatureError):
+    """The integration was disabled, or the secret that signed the request retired,
+    after the request was admitted."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"接入系统“{name}”已停用，或签名所用的密钥已废止")
+        self.name = name
 
 
 class ReplayedRequest(SignatureError):

@@ -78,6 +78,20 @@ def verify(
     tolerance: int = TOLERANCE_SECONDS,
 ) -> None:
     """Pass if any of the sent signatures matches any active secret; else raise."""
+    matching(secrets_, request_id, timestamp, signature_header, body, now=now, tolerance=tolerance)
+
+
+def matching(
+    secrets_: Iterable[str],
+    request_id: str,
+    timestamp: str,
+    signature_header: str,
+    body: bytes,
+    *,
+    now: float,
+    tolerance: int = TOLERANCE_SECONDS,
+) -> int:
+    """`verify`, answering which secret (its index in ``secrets_``) signed the request."""
     if not request_id:
         raise SignatureError("缺少 webhook-id 请求头")
     check_request_id(request_id)
@@ -96,8 +110,8 @@ def verify(
     ]
     if not sent:
         raise SignatureError("webhook-signature 请求头中没有 v1 签名")
-    for secret in secrets_:
+    for index, secret in enumerate(secrets_):
         expected = sign(secret, request_id, stamp, body).partition(",")[2]
         if any(hmac.compare_digest(expected, candidate) for candidate in sent):
-            return
+            return index
     raise SignatureError("签名与该接入系统的任何有效密钥都不匹配")

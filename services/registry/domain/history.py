@@ -27,6 +27,8 @@ def admitted(
     retracted ones are marked (they have no effect); the amendments themselves follow
     at the end (they only record that a correction was made)."""
     known = known_by(events, known_at)
+    if as_of is None and not any(e.is_amendment for e in known):
+        return known  # nothing amended, nothing bounded: every event counts as it is
     return [_as_counted(s) for s in counted(known, as_of)] + [e for e in known if e.is_amendment]
 
 

@@ -45,7 +45,9 @@ _IDENTITY = (
 
 
 def instant_text(event: ProjectEvent) -> str:
-    return event.occurred_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """``strftime("%Y-%m-%dT%H:%M:%S.%fZ")`` of the occurred time as given (isoformat
+    writes the same text at a fifth of the cost)."""
+    return event.occurred_at.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 @dataclass

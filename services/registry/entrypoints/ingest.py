@@ -6,23 +6,28 @@ token; the integration's name is the ``source`` of every event it sends.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, current_app, has_request_context, jsonify, request
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
+from sqlalchemy import Connection
 
 from shared.eventstore import text_problem
 from shared.http import Problem, strict_json
+from shared.http.inputs import is_json_body
 from shared.tenancy import scoped_to
 
-from ..application.integrations import Integration
+from ..application.integrations import Integration, StaleAdmission
 from ..application.submissions import ACCEPTED, DUPLICATE, REJECTED, RETRY, Outcome, Submission
 from ..wiring import RegistryParts
-from .schemas import IngestBatch, IngestBody, IngestItem, event_id_text
+from .schemas import MAX_ITEMS, IngestBatch, IngestBody, IngestItem, event_id_text
 
 blp = Blueprint(
     "ingest", __name__, url_prefix="/v1", description="Signed event batches from approval systems"
@@ -46,27 +51,54 @@ def ingest() -> Response:
     rejected with the field and the reason."""
     parts = RegistryParts.of(current_app.extensions["gongjian.runtime"])
     body = request.get_data(cache=True)
-    integration = parts.integrations.authenticate(
+    try:
+        return _admitted(parts, body, fresh=False)
+    except StaleAdmission:  # changed since this process read it: read it again
+        return _admitted(parts, body, fresh=True)
+
+
+def _admitted(parts: RegistryParts, body: bytes, *, fresh: bool) -> Response:
+    """The request signed by an active secret of its integration, its id remembered
+    against replay in the transaction that stores its events."""
+    admission = parts.integrations.admit(
         request.headers.get("gongjian-integration", ""),
         request.headers.get("webhook-id", ""),
         request.headers.get("webhook-timestamp", ""),
         request.headers.get("webhook-signature", ""),
         body,
+        fresh=fresh,
     )
+    integration = admission.integration
     tenancy = current_app.extensions["gongjian.runtime"].settings.tenancy
     with scoped_to(tenancy.scope_of(integration.county)):  # it writes its county only
-        return _ingest(parts, integration, body)
+        answer = _ingest(
+            parts, integration, body, partial(parts.integrations.remember, admission=admission)
+        )
+    parts.integrations.purge_now_and_then(admission.received_at)
+    return answer
 
 
-def _ingest(parts: RegistryParts, integration: Integration, body: bytes) -> Response:
+def _ingest(
+    parts: RegistryParts,
+    integration: Integration,
+    body: bytes,
+    remember: Callable[[Connection], None],
+) -> Response:
     outcomes: list[Outcome | None] = []
     submissions: list[Submission] = []
-    for raw in _items(body):
+    try:
+        items = _items(body)
+    except Problem:
+        with parts.registry.store.engine.begin() as conn:  # refused, but its id is spent
+            remember(conn)
+        raise
+    request_id = request.headers.get("webhook-id")
+    for raw in items:
         try:
             item = _plain_item(raw)
             if item is None:  # anything not plainly valid: the schema decides and says why
                 item = ITEM.load(raw)
-            submissions.append(_submission(item, raw, integration.name))
+            submissions.append(_submission(item, raw, integration.name, request_id))
             outcomes.append(None)
         except ValidationError as exc:
             event_id = raw.get("event_id") if isinstance(raw.get("event_id"), str) else None
@@ -74,7 +106,10 @@ def _ingest(parts: RegistryParts, integration: Integration, body: bytes) -> Resp
             outcomes.append(_invalid(event_id, exc.messages))
     decided = iter(
         parts.registry.submit_batch(
-            submissions, allowed_types=integration.types, own_source=integration.name
+            submissions,
+            allowed_types=integration.types,
+            own_source=integration.name,
+            on_write=remember,
         )
     )
     results = [o if o is not None else next(decided) for o in outcomes]
@@ -96,7 +131,9 @@ def _answer(integration: str, results: list[Outcome]) -> Response:
     return response
 
 
-def _submission(item: dict[str, Any], raw: dict[str, Any], source: str) -> Submission:
+def _submission(
+    item: dict[str, Any], raw: dict[str, Any], source: str, request_id: str | None
+) -> Submission:
     return Submission(
         event_id=event_id_text(item["event_id"]) or "",
         type=item["type"],
@@ -107,7 +144,7 @@ def _submission(item: dict[str, Any], raw: dict[str, Any], source: str) -> Submi
         actor=item["actor"] or source,
         source=source,
         correlation_id=item["correlation_id"],
-        causation_id=item["causation_id"] or request.headers.get("webhook-id"),
+        causation_id=item["causation_id"] or request_id,
     )
 
 
@@ -164,15 +201,40 @@ def _plain_item(raw: Any) -> dict[str, Any] | None:
     return item
 
 
+def _document(body: bytes) -> Any:
+    """The body's JSON value. A JSON body has been read by `strict_json` already, before
+    the route (`shared.http.inputs`): it is standard JSON in UTF-8 and not too deep, and
+    the standard reader gives the same value without checking it all again."""
+    if has_request_context() and is_json_body():
+        try:
+            return json.loads(body)
+        except (ValueError, RecursionError):
+            pass  # not so after all: strict_json says why
+    return strict_json(body)
+
+
 def _items(body: bytes) -> list[Any]:
-    document = strict_json(body)
+    """The batch's items: a list of 1 to `MAX_ITEMS` objects, each checked on its own
+    later. A plain batch is taken as it is; anything else goes through `IngestBody`,
+    which refuses it with its messages (or loads the same list)."""
+    document = _document(body)
+    events = document.get("events") if type(document) is dict and len(document) == 1 else None
+    if (
+        type(events) is list
+        and 1 <= len(events) <= MAX_ITEMS
+        and all(type(e) is dict for e in events)
+    ):
+        return events
     try:
         return IngestBody().load(document if isinstance(document, dict) else {"_": document})[
             "events"
         ]
     except ValidationError as exc:
         raise Problem(
-            422, "Unprocessable Content", "the batch is invalid", errors=exc.messages
+            422,
+            "Unprocessable Content",
+            f"批次无效：须是含 1 至 {MAX_ITEMS} 个事件（对象）的 events 列表",
+            errors=exc.messages,
         ) from None
 
 

@@ -92,18 +92,22 @@ class IngestItem(Schema):
             raise ValidationError("give exactly one of project_id and national_code", "project_id")
 
 
+MAX_ITEMS = 1000
+"""Events in one ingest batch."""
+
+
 class IngestBody(Schema):
     """The batch as loaded: items are checked one by one (IngestItem), so that one bad
     item is rejected alone."""
 
-    events = fields.List(fields.Dict(), required=True, validate=validate.Length(1, 1000))
+    events = fields.List(fields.Dict(), required=True, validate=validate.Length(1, MAX_ITEMS))
 
 
 class IngestBatch(Schema):
     """The batch as documented in OpenAPI."""
 
     events = fields.List(
-        fields.Nested(IngestItem), required=True, validate=validate.Length(1, 1000)
+        fields.Nested(IngestItem), required=True, validate=validate.Length(1, MAX_ITEMS)
     )
 
 

@@ -14,7 +14,7 @@ from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, and_, func, insert, or_, select
 
 from shared.eventstore import EventStore, RecordedEvent
 
@@ -65,7 +65,7 @@ class ProjectStreams:
         cutoff) is brought up to date from the events after it."""
         with self.store.reading(connection) as conn:
             if latest is not None and as_of is None and known_at is None:
-                tail = self._tail(conn, stream_id, latest.version, None, None)
+                tail = self._tail(conn, stream_id, latest.version, None)
                 if not self._amends_before(tail, latest.version):
                     for event in admitted(tail):
                         latest.apply(event)
@@ -97,6 +97,37 @@ class ProjectStreams:
                 project.apply(event)
             current[stream_id] = project
         return current
+
+    def latest_snapshots(self, conn: Connection, projects: dict[str, str]) -> dict[str, KeyProject]:
+        """For each stream (→ its project id), the state of its latest snapshot, or the
+        empty state before its first event: where `catch_up` brings it up to date. Two
+        queries for all of them at most (snapshots already parsed here are not fetched)."""
+        if not projects:
+            return {}
+        c = snapshots.c
+        latest = dict(
+            conn.execute(
+                select(c.stream_id, func.max(c.stream_version))
+                .where(c.stream_id.in_(sorted(projects)))
+                .group_by(c.stream_id)
+            ).all()
+        )
+        parsed = {sid: self._parsed.get((sid, version)) for sid, version in latest.items()}
+        fetch = [(sid, latest[sid]) for sid, kept in parsed.items() if kept is None]
+        if fetch:
+            rows = conn.execute(
+                select(c.stream_id, c.stream_version, c.state).where(
+                    or_(*(and_(c.stream_id == sid, c.stream_version == v) for sid, v in fetch))
+                )
+            )
+            for row in rows:
+                state = pickle.dumps(KeyProject.from_snapshot(json.loads(row.state)))
+                self._parsed.put((row.stream_id, row.stream_version), state)
+                parsed[row.stream_id] = state
+        return {
+            sid: pickle.loads(kept) if (kept := parsed.get(sid)) is not None else KeyProject(pid)
+            for sid, pid in projects.items()
+        }
 
     def _snapshot(
         self, conn: Connection, stream_id: str, as_of: datetime | None, known_at: datetime | None
@@ -147,20 +178,63 @@ class ProjectStreams:
 
     def save_snapshot(self, conn: Connection, stream_id: str, project: KeyProject) -> None:
         """Keep the state at ``project.version`` (which must fold every event up to it)."""
-        events = self.store.read_stream(stream_id, to_version=project.version, connection=conn)
-        recorded_at = events[-1].recorded_at
-        # Business time as corrected: a correction may have moved an event later.
-        counted = admitted([to_domain(e) for e in events])
-        max_occurred = max(e.occurred_at for e in counted if not e.is_amendment)
-        conn.execute(
-            insert(snapshots).values(
-                stream_id=stream_id,
-                stream_version=project.version,
-                max_occurred_at=max_occurred,
-                recorded_at=recorded_at,
-                state=json.dumps(project.to_snapshot(), ensure_ascii=False),
+        self.save_snapshots(conn, {stream_id: project})
+
+    def save_snapshots(self, conn: Connection, projects: dict[str, KeyProject]) -> None:
+        """Keep each stream's state at its ``version`` (which must fold every event up to
+        it), dated by the largest business time of its events as corrected (a correction
+        may move an event later) and the record time of its last. Only the events since
+        each stream's previous snapshot are read, for all streams in one query, unless
+        one of them amends an earlier event (that stream is read whole): the previous
+        snapshot's largest business time stands for the events before. Three statements
+        for any number of streams."""
+        previous = self._previous_snapshots(conn, projects)
+        after = {sid: previous[sid].stream_version if sid in previous else 0 for sid in projects}
+        tails = self.store.read_streams(after, connection=conn)
+        rows = []
+        for sid, project in projects.items():
+            base = previous.get(sid)
+            events = [to_domain(e) for e in tails[sid] if e.stream_version <= project.version]
+            if base is not None and self._amends_before(events, after[sid]):
+                base = None
+                found = self.store.read_stream(sid, to_version=project.version, connection=conn)
+                events = [to_domain(e) for e in found]
+            times = [e.occurred_at for e in admitted(events) if not e.is_amendment]
+            if base is not None:
+                times.append(base.max_occurred_at)
+            rows.append(
+                {
+                    "stream_id": sid,
+                    "stream_version": project.version,
+                    "max_occurred_at": max(times),
+                    "recorded_at": events[-1].recorded_at,
+                    "state": json.dumps(project.to_snapshot(), ensure_ascii=False),
+                }
+            )
+        conn.execute(insert(snapshots), rows)
+
+    @staticmethod
+    def _previous_snapshots(conn: Connection, projects: dict[str, KeyProject]) -> dict[str, Any]:
+        """Each stream's latest snapshot before the version to be kept (a later one may
+        have been written first by another process): its version and business time."""
+        c = snapshots.c
+        before = (
+            and_(c.stream_id == sid, c.stream_version < project.version)
+            for sid, project in projects.items()
+        )
+        latest = (
+            select(c.stream_id, func.max(c.stream_version).label("version"))
+            .where(or_(*before))
+            .group_by(c.stream_id)
+            .subquery()
+        )
+        rows = conn.execute(
+            select(c.stream_id, c.stream_version, c.max_occurred_at).join(
+                latest,
+                and_(c.stream_id == latest.c.stream_id, c.stream_version == latest.c.version),
             )
         )
+        return {row.stream_id: row for row in rows}
 
 
 class _Bounded:

@@ -125,6 +125,7 @@ class TestBatches:
             response = integrator.post_raw(body)
             assert response.status_code == 422, body
             assert response.content_type == "application/problem+json"
+            assert "批次无效" in response.json["detail"]
         broken = integrator.post_raw(b'{"events": [')
         assert broken.status_code == 400
 

@@ -4,6 +4,7 @@ pair of clocks, also when a later correction reaches back before the snapshot.""
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy import select
 
 from services.registry.application.handlers import Registry
 from services.registry.application.submissions import Submission
-from services.registry.domain import state_at
+from services.registry.domain import admitted, state_at
 from services.registry.readmodel.streams import SNAPSHOT_EVERY
 from services.registry.readmodel.tables import snapshots
 from tests.registry.unit.builders import registration
@@ -121,3 +122,84 @@ def test_a_correction_can_move_an_event_across_as_of_also_from_a_snapshot(long_p
     assert "i20" not in long_project.state("p1", START + timedelta(hours=460)).inspections
     before = long_project.state("p1", START + timedelta(hours=100), START + timedelta(days=50))
     assert "i450" not in before.inspections
+
+
+def test_a_snapshot_taken_in_the_batch_of_a_correction_holds_the_corrected_state(
+    long_project, store
+):
+    """The state kept and snapshotted after a batch is folded again when the batch
+    holds an amendment: applied to the state as it stood, a correction would only be
+    recorded, and the snapshot (and the next decisions) would miss what it corrects."""
+    first = long_project.streams.history("project-p1")[1]
+    store.clock = lambda: START + timedelta(days=60)
+    batch = [correction(first.event_id, {"inspection_id": "i0", "result": "failed"})]
+    batch += [inspection(1000 + i) for i in range(99)]
+    assert {o.status for o in long_project.submit_batch(batch)} == {"accepted"}
+    with store.reading() as conn:
+        assert 701 in conn.execute(select(snapshots.c.stream_version)).scalars().all()
+    elsewhere = Registry(store)  # reads from the snapshot
+    assert elsewhere.state("p1").inspections["i0"]["result"] == "failed"
+    full = state_at("p1", long_project.streams.history("project-p1"))
+    assert elsewhere.state("p1").to_dict() == full.to_dict()
+    kept = long_project.latest.take("project-p1")
+    assert kept is not None and kept.inspections["i0"]["result"] == "failed"
+
+
+def test_each_snapshot_is_dated_as_from_every_event_before_it(long_project, store):
+    """A snapshot reads only the events since the one before it (all of them when one
+    of those reaches back): its dates are still those of every event it folds."""
+    history = long_project.streams.history("project-p1")
+    store.clock = lambda: START + timedelta(days=200)
+    moved = START + timedelta(hours=4000)  # i5 corrected to much later
+    batch = [correction(history[6].event_id, history[6].payload, moved)]
+    batch += [inspection(2000 + i) for i in range(99)]
+    second = Submission(
+        str(uuid.uuid4()), "ProjectRegistered", START, registration("p2", national_code=None), "p2"
+    )
+    batch += [second] + [replace(inspection(3000 + i), project_id="p2") for i in range(99)]
+    assert {o.status for o in long_project.submit_batch(batch)} == {"accepted"}
+    with store.reading() as conn:
+        rows = conn.execute(select(snapshots).order_by(snapshots.c.stream_id)).all()
+    assert [(r.stream_id[-2:], r.stream_version) for r in rows] == [
+        *(("p1", v) for v in (101, 201, 301, 401, 501, 601, 701)),
+        ("p2", 100),
+    ]
+    for row in rows:
+        history = long_project.streams.history(row.stream_id)
+        events = [e for e in history if e.stream_version <= row.stream_version]
+        counted = [e for e in admitted(events) if not e.is_amendment]
+        assert row.max_occurred_at == max(e.occurred_at for e in counted), row.stream_version
+        assert row.recorded_at == events[-1].recorded_at
+    assert rows[6].max_occurred_at == moved
+
+
+def test_a_process_that_kept_nothing_decides_on_the_snapshot_and_the_events_after_it(
+    long_project, store
+):
+    """A batch's projects not kept in process are started from their latest snapshots
+    (one query for all) and brought up to date with the events after them."""
+    fresh = Registry(store)
+    store.clock = lambda: START + timedelta(days=40)
+    outcomes = fresh.submit_batch([inspection(5), inspection(700)])  # i5 is in the snapshot
+    assert [o.status for o in outcomes] == ["rejected", "accepted"]
+    assert outcomes[0].errors is not None and "inspection_id" in outcomes[0].errors
+    assert outcomes[1].stream_version == 602
+    kept = fresh.latest.take("project-p1")
+    full = state_at("p1", fresh.streams.history("project-p1"))
+    assert kept is not None and kept.to_dict() == full.to_dict()
+
+
+def test_a_snapshot_written_after_a_later_one_is_dated_from_the_one_before_it(long_project, store):
+    """Snapshots are written after the commit: another process may have written the
+    stream's next one first. The earlier one is still dated from its own events."""
+    history = long_project.streams.history("project-p1")
+    at_150 = state_at("p1", history[:150])
+    with store.writing() as conn:
+        long_project.streams.save_snapshots(conn, {"project-p1": at_150})
+    with store.reading() as conn:
+        row = conn.execute(select(snapshots).where(snapshots.c.stream_version == 150)).one()
+    assert row.max_occurred_at == max(e.occurred_at for e in history[:150])
+    assert row.recorded_at == history[149].recorded_at
+    assert long_project.state("p1", START + timedelta(hours=160)).to_dict() == (
+        state_at("p1", history, START + timedelta(hours=160)).to_dict()
+    )

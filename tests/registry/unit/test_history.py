@@ -119,3 +119,17 @@ def test_a_snapshot_carries_on_folding_to_the_same_state():
     resumed = KeyProject.from_snapshot(half.to_snapshot())
     resumed.apply(history.events[-1])
     assert resumed.to_dict() == history.project().to_dict()
+
+
+def test_without_amendments_or_as_of_every_known_event_counts_as_it_is():
+    """`admitted`'s short way (no amendment, no as_of) gives what the rule gives."""
+    from services.registry.domain import admitted
+    from services.registry.domain.history import _as_counted
+    from shared.history import counted, known_by
+
+    history, _ = late_reported_approval()
+    history.add("InvestmentReported", {"month": "2024-01", "amount": "5.00"}, day=3)
+    for known_at in (None, at(5), at(30)):
+        known = known_by(history.events, known_at)
+        assert admitted(history.events, None, known_at) == [_as_counted(s) for s in counted(known)]
+    assert admitted(history.events) == history.events

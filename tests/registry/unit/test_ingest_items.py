@@ -4,11 +4,14 @@ or is left to it: never an item the schema refuses, never a different value."""
 from __future__ import annotations
 
 import itertools
+import json
 
+import pytest
 from marshmallow import ValidationError
 
-from services.registry.entrypoints.ingest import ITEM, _plain_item
-from services.registry.entrypoints.schemas import event_id_text
+from services.registry.entrypoints.ingest import ITEM, _items, _plain_item
+from services.registry.entrypoints.schemas import IngestBody, event_id_text
+from shared.http import Problem
 
 BASE = {
     "event_id": "5f0c2a9e-3b1d-4c8e-9a7f-2d6b8e1c4a90",
@@ -86,3 +89,39 @@ def test_a_plain_item_is_loaded_as_the_schema_loads_it():
             k: v for k, v in loaded.items() if k != "event_id"
         }, raw
     assert plain >= 20
+
+
+BATCHES = [
+    {"events": [BASE]},
+    {"events": [BASE] * 1000},
+    {"events": [BASE] * 1001},
+    {"events": []},
+    {"events": [BASE, "text"]},
+    {"events": [BASE, None]},
+    {"events": [BASE, [BASE]]},
+    {"events": BASE},
+    {"events": "none"},
+    {"events": None},
+    {"events": [BASE], "extra": 1},
+    {"event": [BASE]},
+    {},
+    [BASE],
+    "text",
+    None,
+]
+
+
+def test_a_plain_batch_is_taken_as_the_schema_takes_it_and_any_other_refused_alike():
+    """`_items` skips `IngestBody` for a plain batch: the same list, or the same 422."""
+    for document in BATCHES:
+        body = json.dumps(document).encode()
+        try:
+            expected = IngestBody().load(
+                document if isinstance(document, dict) else {"_": document}
+            )
+        except ValidationError as exc:
+            with pytest.raises(Problem) as caught:
+                _items(body)
+            assert (caught.value.status, caught.value.extra["errors"]) == (422, exc.messages)
+            continue
+        assert _items(body) == expected["events"], document
