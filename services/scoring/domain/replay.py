@@ -100,6 +100,12 @@ class Replay:
         elif event.occurred_at <= self.as_of:  # as recorded: `within`, inlined (hot path)
             self._take(project_id, event, event.payload, event.occurred_at, [event.global_position])
 
+    def count_elsewhere(self, events: int) -> None:
+        """Count ``events`` events of no project stream (the colours apart) as fed: all
+        that `feed` takes of them. For a county replayed from its own streams
+        (`application.county_replay`), the number the whole log's pass feeds it."""
+        self.replayed += events
+
     def _feed_amended(self, project_id: str, event: Event) -> None:
         standing = self.amendments.standing(event)
         if not within(standing.occurred_at, self.as_of):
