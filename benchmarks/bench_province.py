@@ -40,7 +40,6 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from . import bench_scoring
 from ._province import (
     START,
     YEAR,
