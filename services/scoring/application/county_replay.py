@@ -20,12 +20,13 @@ what the one pass feeds it, so its result, to the byte, is the one pass's:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from shared.events import CATALOGUE, PROJECT_EVENT_TYPES, is_project_stream
 from shared.eventstore import EventStore
+from shared.eventstore.paging import prefetched
 from shared.history import AMENDMENTS
 
 from ..domain.colours import MONTH_COLOURS
@@ -94,15 +95,19 @@ def replay_county(
     for event in log.colours:
         split.feed(event)
     replay.count_elsewhere(log.elsewhere)
+    for chunk in prefetched(_streams(store, log, county), name="county-prefetch"):
+        for events in chunk:
+            split.feed_stream(events, skip=MONTH_COLOURS)
+            if replay.projects:
+                replay.settle(rulebook, texts)
+        del chunk
+    return replay.result(rulebook, texts)
+
+
+def _streams(store: EventStore, log: CountyLog, county: str) -> Iterator[list[list[Any]]]:
+    """The county's projects' streams, a few dozen at a time: each stream's events."""
     streams = log.streams.get(county, [])
     for start in range(0, len(streams), STREAMS_AT_A_TIME):
         chunk = streams[start : start + STREAMS_AT_A_TIME]
         found = store.read_streams(dict.fromkeys(chunk, 0), up_to=log.watermark)
-        for stream_id in chunk:
-            for event in found[stream_id]:
-                if event.type != MONTH_COLOURS:
-                    split.feed(event)
-            if replay.projects:
-                replay.settle(rulebook, texts)
-        del found
-    return replay.result(rulebook, texts)
+        yield [found[stream_id] for stream_id in chunk]

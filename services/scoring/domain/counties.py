@@ -11,7 +11,7 @@ county alone would have held.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from shared.events.codes import PROJECT_STREAM_PREFIX as PROJECT_PREFIX
@@ -61,3 +61,17 @@ class CountySplit:
         target = self._project[stream_id] = self.feeds.get(county)
         if target is not None:
             target(event)
+
+    def feed_stream(self, events: Sequence[Fed], *, skip: str = "") -> None:
+        """One stream's events, in version order, but those of type ``skip``: as `feed`
+        would route each, the route found once (at the stream's registration)."""
+        for n, event in enumerate(events):
+            if event.type == skip:
+                continue
+            self.feed(event)
+            target = self._project.get(event.stream_id)
+            if target is not None:
+                for later in events[n + 1 :]:
+                    if later.type != skip:
+                        target(later)
+                return
