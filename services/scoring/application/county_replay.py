@@ -91,7 +91,7 @@ def replay_county(
 ) -> dict[str, Any]:
     """``county``'s scored result: ``replay`` fed the colours, the count of the events of
     no project, and the county's projects' streams one at a time."""
-    split = CountySplit({county: replay.feed}, default)
+    split = CountySplit({county: replay.feed}, default, {county: replay.feed_stream})
     for event in log.colours:
         split.feed(event)
     replay.count_elsewhere(log.elsewhere)
