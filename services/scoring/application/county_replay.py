@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from shared.db import is_postgres
 from shared.events import CATALOGUE, PROJECT_EVENT_TYPES, is_project_stream
 from shared.eventstore import EventStore
 from shared.eventstore.paging import prefetched
@@ -105,9 +106,16 @@ def replay_county(
 
 
 def _streams(store: EventStore, log: CountyLog, county: str) -> Iterator[list[list[Any]]]:
-    """The county's projects' streams, a few dozen at a time: each stream's events."""
+    """The county's projects' streams, a few dozen at a time: each stream's events. In
+    one read transaction without parallel query: its helper processes cost a 10,000-row
+    read more than they save (37 ms against 49–97 ms at 10⁷, and two more processes on
+    the cores the workers need)."""
     streams = log.streams.get(county, [])
-    for start in range(0, len(streams), STREAMS_AT_A_TIME):
-        chunk = streams[start : start + STREAMS_AT_A_TIME]
-        found = store.read_streams(dict.fromkeys(chunk, 0), up_to=log.watermark)
-        yield [found[stream_id] for stream_id in chunk]
+    with store.reading() as conn:
+        if is_postgres(store.engine):
+            conn.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
+        for start in range(0, len(streams), STREAMS_AT_A_TIME):
+            chunk = streams[start : start + STREAMS_AT_A_TIME]
+            up_to = log.watermark
+            found = store.read_streams(dict.fromkeys(chunk, 0), up_to=up_to, connection=conn)
+            yield [found[stream_id] for stream_id in chunk]
