@@ -108,8 +108,8 @@ def replay_county(
 def _streams(store: EventStore, log: CountyLog, county: str) -> Iterator[list[list[Any]]]:
     """The county's projects' streams, a few dozen at a time: each stream's events. In
     one read transaction without parallel query: its helper processes cost a 10,000-row
-    read more than they save (37 ms against 49–97 ms at 10⁷, and two more processes on
-    the cores the workers need)."""
+    read more than they save (37–49 ms without, 57–97 ms with them at 10⁷, and two more
+    processes on the cores the workers need)."""
     streams = log.streams.get(county, [])
     with store.reading() as conn:
         if is_postgres(store.engine):
