@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -175,3 +176,34 @@ def test_results_come_in_order_and_a_workers_error_is_raised_here():
     assert stats.workers == 3 and len(stats.cpu_s) == 3
     with pytest.raises(LookupError, match="第 5 项出错"):
         list(in_workers([1, 5, 2], _square_or_fail, 2))
+
+
+def test_the_command_lines_run_over_every_county_keeps_each_countys_record(
+    runtime, history, province, monkeypatch
+):
+    """`run_together` (``gongjian-scoring assess`` for every county): the jobs' records,
+    made in workers, are those each county's own job makes in this process."""
+    from services.scoring.readmodel.records import Records
+
+    _log(history)
+    records = Records(runtime.engine)
+    request = assessments.AssessmentRequest.of(
+        2024, as_of=AS_OF, known_at=KNOWN, rulebook_version=None, zone=ZONE
+    )
+    jobs = [assessments.submit(records, replace(request, county=c))[0]["job_id"] for c in COUNTIES]
+    seen: list[tuple[int, int]] = []
+    monkeypatch.setenv(WORKERS_VARIABLE, "2")
+    done = assessments.run_together(
+        runtime.store, records, jobs, ZONE, progress=lambda n, total: seen.append((n, total))
+    )
+    assert [job["status"] for job in done] == ["done"] * 3
+    watermark = done[0]["watermark"]
+    assert seen[-1] == (watermark, watermark) and len(seen) == 3
+    rulebook = rulebooks.in_force(runtime.store, watermark)
+    for county, job in zip(COUNTIES, done, strict=True):
+        kept = records.assessment(job["assessment_id"])
+        alone = assessments.compute(
+            runtime.store, 2024, AS_OF, KNOWN, watermark, rulebook, ZONE, county=county
+        )
+        assert kept["county"] == county and kept["digest"] == alone["digest"]
+        assert kept["result"] == json.loads(alone["result"])
