@@ -206,24 +206,29 @@ def compute_counties(
     texts: str = ZH,
     stats: WorkerStats | None = None,
 ) -> Iterable[tuple[str, dict[str, Any]]]:
-    """Each county's assessment record (county, record), in ``counties``' order: from one
-    replay of the log, or, for several counties on PostgreSQL, each county's replay in a
-    worker process of its own (`county_replay`, `workers.replay_workers`), the same
-    records to the byte. ``stats`` (when given) gets the workers' peak RSS and CPU."""
+    """Each county's assessment record (county, record), in ``counties``' order, the same
+    records to the byte whichever way they are made: for several counties on PostgreSQL,
+    each county's replay in a worker process of its own (`county_replay`,
+    `workers.replay_workers`); for one county of many, its replay from its own streams
+    here; otherwise (one worker, SQLite, a one-county deployment) from one replay of the
+    whole log. ``stats`` (when given) gets the workers' peak RSS and CPU."""
     head_hash = _chain_head(store, watermark)
     counties = list(counties)
     asked = (year, as_of, known_at, rulebook, watermark, head_hash)
     processes = replay_workers()
-    if processes > 1 and len(counties) > 1 and is_postgres(store.engine):
-        in_parallel = (store, asked, zone, counties, processes, progress, texts, stats)
-        yield from _in_workers(*in_parallel)
+    if not (processes > 1 and len(counties) > 1 and is_postgres(store.engine)):
+        processes = 1
+    alone = deployment_counties() == (DEFAULT_COUNTY,) and counties == [DEFAULT_COUNTY]
+    if processes > 1 or (len(counties) == 1 and not alone):
+        by_county = (store, asked, zone, counties, processes, progress, texts, stats)
+        yield from _by_county(*by_county)
         return
     results = _replay(store, year, as_of, zone, watermark, rulebook, progress, texts, counties)
     for county, scored in results:
         yield county, _record(scored, *asked, county)
 
 
-def _in_workers(
+def _by_county(
     store: EventStore,
     asked: tuple[int, datetime, datetime, Rulebook, int, str],
     zone: ZoneInfo,
@@ -233,8 +238,9 @@ def _in_workers(
     texts: str,
     stats: WorkerStats | None,
 ) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Each county's record made in a worker process: what every county reads besides
-    its streams is read here first, then inherited (`county_replay`)."""
+    """Each county's record from its own streams (`county_replay`), in ``processes``
+    worker processes or, with one, here: what every county reads besides its streams is
+    read here first (and inherited by the workers)."""
     year, as_of, _, rulebook, watermark, _ = asked
     amendments = gather_amendments(store, watermark)
     carried = carried_over(store.iter_all(types=[CARRIED_OVER], up_to=watermark), amendments, as_of)
@@ -246,8 +252,13 @@ def _in_workers(
 
     def record(county: str) -> dict[str, Any]:
         replay = Replay(year, as_of, zone, amendments, carried, compact=True)
+        collecting = gc.isenabled()
         gc.disable()  # as in `_replay`: the facts and scores hold no cycles
-        scored = replay_county(store, log, county, replay, books[county], texts, DEFAULT_COUNTY)
+        try:
+            scored = replay_county(store, log, county, replay, books[county], texts, DEFAULT_COUNTY)
+        finally:
+            if collecting:
+                gc.enable()
         return _record(scored, *asked, county)
 
     def start() -> None:  # a forked process opens its own connections
@@ -255,7 +266,11 @@ def _in_workers(
 
     streams = sum(len(s) for s in log.streams.values())
     done = 0
-    for county, made in in_workers(counties, record, processes, start=start, stats=stats):
+    if processes > 1:
+        records = in_workers(counties, record, processes, start=start, stats=stats)
+    else:
+        records = ((county, record(county)) for county in counties)
+    for county, made in records:
         done += len(log.streams[county])
         if progress is not None:
             progress(watermark * done // max(streams, 1), watermark)

@@ -1,7 +1,7 @@
 """A province's replay in worker processes (``GONGJIAN_REPLAY_WORKERS``), on PostgreSQL:
-each county replayed from its own streams in a process of its own gives, to the byte, the
-records of one pass over the log in this process — for several counties, for one, and
-for the county of a one-county request; with corrections, a retraction, events before a
+each county replayed from its own streams, in a process of its own (or, for a request of
+one county, here) gives, to the byte, the records of one pass over the whole log in this
+process — for several counties, for one, and for each county's own request; with corrections, a retraction, events before a
 registration, projects of a county not asked for, the month-end colours and events of
 no project (counted in ``events_replayed``, so in the digest)."""
 
@@ -130,15 +130,24 @@ def test_every_county_replayed_in_workers_gets_the_one_pass_record(runtime, hist
 def test_one_county_and_more_workers_than_counties_give_the_same_records(
     runtime, history, province
 ):
+    """One county of many is replayed from its own streams in this process (what a
+    county's own job does); more workers than counties leave the rest idle."""
     _log(history)
-    for counties in (["b"], ["c", DEFAULT_COUNTY]):
-        assert _records(runtime, counties, "4") == _records(runtime, counties, "1")
+    one_pass = dict(_records(runtime, COUNTIES, "1"))
+    assert _records(runtime, ["c", DEFAULT_COUNTY], "4") == [
+        ("c", one_pass["c"]),
+        (DEFAULT_COUNTY, one_pass[DEFAULT_COUNTY]),
+    ]
+    stats = WorkerStats()
+    for county in COUNTIES:
+        assert _records(runtime, [county], "4", stats) == [(county, one_pass[county])]
+    assert stats.workers == 0  # one county: no worker process
     watermark = runtime.store.position_known_at(KNOWN)
     rulebook = rulebooks.in_force(runtime.store, watermark)
     alone = assessments.compute(
-        runtime.store, 2024, AS_OF, KNOWN, watermark, rulebook, ZONE, county="c"
+        runtime.store, 2024, AS_OF, KNOWN, watermark, rulebook, ZONE, county="b"
     )
-    assert dict(_records(runtime, COUNTIES, "2"))["c"] == alone
+    assert alone == one_pass["b"]
 
 
 def test_the_events_of_no_project_count_in_each_countys_record(runtime, history, province):
