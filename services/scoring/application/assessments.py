@@ -5,8 +5,9 @@ A job's key is the hash of what was asked (year, rulebook version, ``as_of``,
 assessment and the same ``AssessmentComputed`` event (its id derives from the key).
 The computed assessment is a draft until it is signed off (publication.py).
 
-Many counties (docs/tenancy.md): an assessment is of one county. Its job replays the log
-once and scores only that county's projects (`domain.counties`), against the county's
+Many counties (docs/tenancy.md): an assessment is of one county. Its job replays that
+county's projects' streams (`county_replay`; several counties: each in a worker process,
+`workers`, or all from one pass over the log, `domain.counties`), against the county's
 own targets where configured; its records are kept on the county's streams
 (`shared.tenancy.county_stream`). The default county's keys, streams and digests are
 those of before tenancy, and a one-county deployment replays exactly as before.

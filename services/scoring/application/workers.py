@@ -3,7 +3,8 @@
 The replay is CPU-bound in Python (decoding, amending and applying each event); counties
 are independent, so each county's replay runs in a forked process of its own, and the
 results come back in the order asked. ``GONGJIAN_REPLAY_WORKERS`` sets how many processes
-(default: the CPUs, at most 4; 1: every county in this process, as before).
+(default: the CPUs, at most 4; 1: every county from one pass over the log in this
+process, as before).
 
 Forked, not spawned: a worker inherits what the parent read before it started (the
 amendments, the rulebooks, which streams are whose) without sending it, and shares its
