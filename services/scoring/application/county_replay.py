@@ -3,10 +3,9 @@
 A replay of every county in one pass (`assessments`, `domain.counties`) reads the whole
 log, stream by stream, and gives each county's replay its events. Here each county is
 replayed on its own, in a process of its own (`workers`), or in this one when one county
-is asked for (a county's own job): what every county's replay
-reads besides its projects' streams is read once before the workers start
-(`CountyLog`), and each county then reads only its projects' streams
-(`EventStore.read_streams`, a few dozen at a time). Each county's replay is fed exactly
+is asked for (a county's own job): what every county's replay reads besides its
+projects' streams is read once before the workers start (`CountyLog`), and each county
+then reads only its projects' streams (`EventStore.read_streams`, a few dozen at a time). Each county's replay is fed exactly
 what the one pass feeds it, so its result, to the byte, is the one pass's:
 
 - the month-end colours, in global order, first (as the one pass feeds them);
