@@ -18,6 +18,7 @@ import pytest
 from services.scoring.application import assessments, rulebooks
 from services.scoring.application.workers import (
     WORKERS_VARIABLE,
+    WorkerFailed,
     WorkerStats,
     in_workers,
     replay_workers,
@@ -216,3 +217,14 @@ def test_the_command_lines_run_over_every_county_keeps_each_countys_record(
         )
         assert kept["county"] == county and kept["digest"] == alone["digest"]
         assert kept["result"] == json.loads(alone["result"])
+
+
+def _dies_on_two(n: int) -> int:
+    if n == 2:
+        os._exit(9)  # as the kernel's out-of-memory killer would end it
+    return n
+
+
+def test_a_worker_that_dies_is_reported_not_waited_for():
+    with pytest.raises(WorkerFailed, match="意外退出"):
+        list(in_workers([1, 2, 3], _dies_on_two, 2))
