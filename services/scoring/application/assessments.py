@@ -5,8 +5,9 @@ A job's key is the hash of what was asked (year, rulebook version, ``as_of``,
 assessment and the same ``AssessmentComputed`` event (its id derives from the key).
 The computed assessment is a draft until it is signed off (publication.py).
 
-Many counties (docs/tenancy.md): an assessment is of one county. Its job replays the log
-once and scores only that county's projects (`domain.counties`), against the county's
+Many counties (docs/tenancy.md): an assessment is of one county. Its job replays that
+county's projects' streams (`county_replay`; several counties: each in a worker process,
+`workers`, or all from one pass over the log, `domain.counties`), against the county's
 own targets where configured; its records are kept on the county's streams
 (`shared.tenancy.county_stream`). The default county's keys, streams and digests are
 those of before tenancy, and a one-county deployment replays exactly as before.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import heapq
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -26,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from shared.campaign import CARRIED_OVER, Targets, campaign_for_year
 from shared.campaign_log import defined_campaigns
+from shared.db import is_postgres
 from shared.events import PROJECT_EVENT_TYPES, project_id_of
 from shared.eventstore import (
     GENESIS_HASH,
@@ -49,6 +52,8 @@ from ..domain.replay import Event, Replay, carried_over
 from ..domain.rulebook import DEFAULT_REPORT_DUE_DAY, Rulebook
 from ..readmodel.records import Records
 from . import rulebooks
+from .county_replay import county_log, replay_county
+from .workers import WorkerStats, in_workers, replay_workers
 
 log = logging.getLogger(__name__)
 
@@ -156,8 +161,11 @@ def submit(
 
 
 def gather_amendments(store: EventStore, watermark: int) -> Amendments[Event]:
-    """The corrections and retractions known by the watermark, resolved."""
-    return Amendments(store.iter_all(types=AMENDMENTS, up_to=watermark))
+    """The corrections and retractions known by the watermark, resolved. Read a type at a
+    time (each on its own index), merged into record order: both types in one query
+    would walk the whole log by position."""
+    by_type = [store.iter_all(types=[type_], up_to=watermark) for type_ in AMENDMENTS]
+    return Amendments(heapq.merge(*by_type, key=lambda event: event.global_position))
 
 
 def _chain_head(store: EventStore, watermark: int) -> str:
@@ -197,17 +205,77 @@ def compute_counties(
     *,
     progress: Progress | None = None,
     texts: str = ZH,
+    stats: WorkerStats | None = None,
 ) -> Iterable[tuple[str, dict[str, Any]]]:
-    """Each county's assessment record (county, record), from one replay of the log (the
-    province's run over every county reads the log once)."""
+    """Each county's assessment record (county, record), in ``counties``' order, the same
+    records to the byte whichever way they are made: for several counties on PostgreSQL,
+    each county's replay in a worker process of its own (`county_replay`,
+    `workers.replay_workers`); for one county of many, its replay from its own streams
+    here; otherwise (one worker, SQLite, a one-county deployment) from one replay of the
+    whole log. ``stats`` (when given) gets the workers' peak RSS and CPU."""
     head_hash = _chain_head(store, watermark)
     counties = list(counties)
+    asked = (year, as_of, known_at, rulebook, watermark, head_hash)
+    processes = replay_workers()
+    if not (processes > 1 and len(counties) > 1 and is_postgres(store.engine)):
+        processes = 1
+    alone = deployment_counties() == (DEFAULT_COUNTY,) and counties == [DEFAULT_COUNTY]
+    if processes > 1 or (len(counties) == 1 and not alone):
+        by_county = (store, asked, zone, counties, processes, progress, texts, stats)
+        yield from _by_county(*by_county)
+        return
     results = _replay(store, year, as_of, zone, watermark, rulebook, progress, texts, counties)
     for county, scored in results:
-        yield (
-            county,
-            _record(scored, year, as_of, known_at, rulebook, watermark, head_hash, county),
-        )
+        yield county, _record(scored, *asked, county)
+
+
+def _by_county(
+    store: EventStore,
+    asked: tuple[int, datetime, datetime, Rulebook, int, str],
+    zone: ZoneInfo,
+    counties: list[str],
+    processes: int,
+    progress: Progress | None,
+    texts: str,
+    stats: WorkerStats | None,
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each county's record from its own streams (`county_replay`), in ``processes``
+    worker processes or, with one, here: what every county reads besides its streams is
+    read here first (and inherited by the workers)."""
+    year, as_of, _, rulebook, watermark, _ = asked
+    amendments = gather_amendments(store, watermark)
+    carried = carried_over(store.iter_all(types=[CARRIED_OVER], up_to=watermark), amendments, as_of)
+    log = county_log(store, watermark, counties, DEFAULT_COUNTY)
+    books = {
+        c: with_campaign_targets(rulebook, store, year, watermark, county_targets(c))
+        for c in counties
+    }
+
+    def record(county: str) -> dict[str, Any]:
+        replay = Replay(year, as_of, zone, amendments, carried, compact=True)
+        collecting = gc.isenabled()
+        gc.disable()  # as in `_replay`: the facts and scores hold no cycles
+        try:
+            scored = replay_county(store, log, county, replay, books[county], texts, DEFAULT_COUNTY)
+        finally:
+            if collecting:
+                gc.enable()
+        return _record(scored, *asked, county)
+
+    def start() -> None:  # a forked process opens its own connections
+        store.engine.dispose(close=False)
+
+    streams = sum(len(s) for s in log.streams.values())
+    done = 0
+    if processes > 1:
+        records = in_workers(counties, record, processes, start=start, stats=stats)
+    else:
+        records = ((county, record(county)) for county in counties)
+    for county, made in records:
+        done += len(log.streams[county])
+        if progress is not None:
+            progress(watermark * done // max(streams, 1), watermark)
+        yield county, made
 
 
 def _record(

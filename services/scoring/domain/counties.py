@@ -11,7 +11,7 @@ county alone would have held.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from shared.events.codes import PROJECT_STREAM_PREFIX as PROJECT_PREFIX
@@ -37,12 +37,19 @@ def county_of_registration(payload: Mapping[str, Any], default: str) -> str:
 class CountySplit:
     """Feed it every event in global order; it feeds each county's replay its events."""
 
-    def __init__(self, feeds: Mapping[str, Callable[[Any], None]], default: str) -> None:
+    def __init__(
+        self,
+        feeds: Mapping[str, Callable[[Any], None]],
+        default: str,
+        stream_feeds: Mapping[str, Callable[[Sequence[Any]], None]] | None = None,
+    ) -> None:
         self.feeds = dict(feeds)
         self.default = default
         self._all = list(self.feeds.values())
         self._project: dict[str, Callable[[Any], None] | None] = {}
         """Project stream → the feed of its county (None: a county not asked for)."""
+        self._rest = {self.feeds[c]: f for c, f in (stream_feeds or {}).items()}
+        """A county's feed → what takes the rest of a stream at once (`feed_stream`)."""
 
     def feed(self, event: Fed) -> None:
         # Hot path: a project already seen goes straight to its county's replay.
@@ -61,3 +68,23 @@ class CountySplit:
         target = self._project[stream_id] = self.feeds.get(county)
         if target is not None:
             target(event)
+
+    def feed_stream(self, events: Sequence[Fed], *, skip: str = "") -> None:
+        """One stream's events, in version order, but those of type ``skip``: as `feed`
+        would route each, the route found once (at the stream's registration), the rest
+        of the stream handed over at once where the county has a stream feed."""
+        for n, event in enumerate(events):
+            if event.type == skip:
+                continue
+            self.feed(event)
+            target = self._project.get(event.stream_id)
+            if target is None:
+                continue
+            rest = [later for later in events[n + 1 :] if later.type != skip]
+            whole = self._rest.get(target)
+            if whole is not None:
+                whole(rest)
+            else:
+                for later in rest:
+                    target(later)
+            return

@@ -127,7 +127,7 @@ class ProjectFacts:
 
     def apply(self, type_: str, payload: Mapping[str, Any], on: date, evidence: Evidence) -> None:
         """Take one (already corrected) event of this project into account."""
-        handler = _HANDLERS.get(type_)
+        handler = HANDLERS.get(type_)
         if handler is not None:
             handler(self, payload, on, evidence)
 
@@ -227,7 +227,7 @@ def _incident(f: ProjectFacts, p: Mapping[str, Any], on: date, ev: Evidence) -> 
     f.incidents.append(Finding(p["kind"], on, list(ev)))
 
 
-_HANDLERS = {
+HANDLERS = {
     "ResponsibilityAssigned": _responsibility,
     "ConstructionStarted": _achievement("ConstructionStarted"),
     "ProjectCompleted": _achievement("ProjectCompleted"),
@@ -244,3 +244,5 @@ _HANDLERS = {
     "SafetyIncidentReported": _incident,
     "ProjectCarriedOver": _carried_over,
 }
+"""Event type → how it changes a project's facts (`ProjectFacts.apply`); types not here
+change nothing."""

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from services.scoring.application.rulebooks import default_rulebook
+from services.scoring.domain.counties import CountySplit
 from services.scoring.domain.replay import FedAfterSettled, Replay
 from shared.eventstore.canonical import Canonical, canonical_json, canonical_json_bytes
 from shared.history import Amendments
@@ -110,3 +111,32 @@ def test_an_event_after_its_project_was_settled_is_refused():
         replay.feed(next(e for e in log.events if e.event_id == late))
     with pytest.raises(ValueError):
         replay.settle(default_rulebook(), "another wording")
+
+
+def test_a_whole_stream_fed_at_once_gives_what_its_events_fed_one_by_one_give():
+    """`Replay.feed_stream` (a county's hot loop) and `CountySplit.feed_stream`: the same
+    result and count, with corrections, a retraction, a correction that does not fit, a
+    project of another year and an event before its stream's registration."""
+    log = interleaved_log()
+    early = log.add(
+        "p5", "InvestmentReported", {"month": "2024-01", "amount": "9.00"}, "2024-01-25"
+    )
+    log.add("p5", "ProjectRegistered", registration("p5"), "2024-02-02")
+    log.add("p5", "ConstructionStarted", {"note": ""}, "2024-05-02")
+    streams: dict[str, list] = {}
+    for event in log.events:
+        streams.setdefault(event.stream_id, []).append(event)
+    rulebook = default_rulebook()
+    results = []
+    for whole in (False, True):
+        replay = Replay(2024, YEAR_END, ZONE, Amendments(log.events), compact=True)
+        stream_feeds = {"": replay.feed_stream} if whole else None
+        split = CountySplit({"": replay.feed}, "", stream_feeds)
+        for events in streams.values():
+            split.feed_stream(events, skip="MonthColoursRecorded")
+            replay.settle(rulebook)
+        results.append(canonical_json_bytes(replay.result(rulebook)))
+    assert results[0] == results[1]
+    one_by_one = json.loads(results[0])
+    assert one_by_one["events_replayed"] == len(log.events) - 1  # not the early report
+    assert early and [p["project_id"] for p in one_by_one["projects"]][-1] == "p5"
