@@ -103,7 +103,7 @@ def test_the_cli_creates_an_account_that_can_sign_in(site, tmp_path):
     arguments = ["user", "create", "cli-made", "--role", "auditor", "--password-stdin"]
     done = CliRunner().invoke(main, arguments, input=PASSWORD + "\n", env=env)
     assert done.exit_code == 0, done.output
-    assert "cli-made created" in done.output
+    assert "已创建账号 cli-made：审计人员（auditor）" in done.output
     assert sign_in(site.client(), "cli-made").status_code == 302
     listed = CliRunner().invoke(main, ["user", "list"], env=env)
-    assert "cli-made\tauditor\tactive" in listed.output
+    assert "cli-made\tauditor\t有效" in listed.output

@@ -172,7 +172,7 @@ def _items(body: bytes) -> list[Any]:
         ]
     except ValidationError as exc:
         raise Problem(
-            422, "Unprocessable Content", "the batch is invalid", errors=exc.messages
+            422, "Unprocessable Content", "这批事件有误，各字段的问题见 errors", errors=exc.messages
         ) from None
 
 
