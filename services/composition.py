@@ -106,7 +106,7 @@ def create_app(runtime: Runtime, services: tuple[str, ...] = (*SERVICES, CONSOLE
     default)."""
     unknown = set(services) - {*SERVICES, CONSOLE}
     if unknown:
-        raise ValueError(f"unknown service(s): {', '.join(sorted(unknown))}")
+        raise ValueError(f"未知的服务：{'、'.join(sorted(unknown))}")
     apis = tuple(name for name in services if name in SERVICES)
     title = "all services" if len(apis) == len(SERVICES) else "+".join(services)
     app, api = create_base_app(

@@ -216,6 +216,17 @@ register_problem_types(
 )
 
 
+REGISTER_BUSY = ProblemType(
+    409,
+    "register-busy",
+    retry_after=1,
+    detail=lambda exc: "发文编号正忙（同时发文的太多），请稍后重试",
+)
+"""A document register that stayed contended (many offices issuing at once): the client
+may retry; never a 500. Registered by `shared.http.app.create_base_app` for
+``shared.documents.RegisterBusy`` (the documents package imports this one)."""
+
+
 register_problem_types(
     # A value the database cannot hold that no check before it caught (PostgreSQL refuses
     # NUL in text; found by the fuzzer in an identifier list): the request's fault, not a 500.

@@ -102,3 +102,22 @@ def test_authentication_and_roles_are_explained_in_chinese(sqlite_url, tmp_path)
         assert body["status"] == 422 and body["detail"] == "请求有误：limit"
     finally:
         runtime.close()
+
+
+def test_a_busy_document_register_is_a_409_to_retry_not_a_500(sqlite_url, tmp_path):
+    from shared.documents import RegisterBusy
+
+    runtime = runtime_for(Settings.from_env(database_url=sqlite_url, data_dir=tmp_path))
+    try:
+        app = create_app(runtime)
+
+        @app.get("/busy")
+        def _busy():  # type: ignore[no-untyped-def]
+            raise RegisterBusy("试了 12 次仍未能编号")
+
+        answer = app.test_client().get("/busy")
+        body = _chinese(answer)
+        assert (answer.status_code, answer.headers["Retry-After"]) == (409, "1")
+        assert body["type"].endswith("/register-busy")
+    finally:
+        runtime.close()
