@@ -34,9 +34,12 @@ def upgrade() -> None:
         "ix_scheduling_site_meetings_held_on", "scheduling_site_meetings", ["county", "held_on"]
     )
     conn = op.get_bind()
-    project_counties = dict(
-        conn.execute(sa.text("SELECT project_id, county FROM scheduling_projects")).all()
-    )
+    project_counties: dict[str, str] = {
+        project_id: county
+        for project_id, county in conn.execute(
+            sa.text("SELECT project_id, county FROM scheduling_projects")
+        )
+    }
     rows = []
     for stream_id, position, payload in conn.execute(
         sa.text(
