@@ -72,8 +72,8 @@ class _Gongjian(click.Group):
         except (OperationalError, ProgrammingError) as exc:
             message = str(exc.orig).strip().splitlines()[0]
             if "no such table" in message or "does not exist" in message:
-                message += " (the database is not migrated: run `gongjian db upgrade`)"
-            raise click.ClickException(f"database error: {message}") from exc
+                message += "（数据库尚未迁移：请运行 `gongjian db upgrade`）"
+            raise click.ClickException(f"数据库出错：{message}") from exc
 
 
 @click.group(cls=_Gongjian)
@@ -429,7 +429,7 @@ def token_create(
 ) -> None:
     """Create a token and print it once (only its hash is kept)."""
     if unit and role != "unit":
-        raise click.ClickException("--unit is for --role unit only")
+        raise click.ClickException("--unit 只用于 --role unit")
     source = f"unit:{unit or name}" if role == "unit" else None
     runtime = obj.runtime()
     try:

@@ -60,13 +60,18 @@ def runtime_for(settings: Settings | None = None) -> Runtime:
     return wire(build_runtime(settings or Settings.from_env(), build_registry()))
 
 
-TIMED_ACTORS = ("scoring.take_up_lost_jobs", "scheduling.alerts")
+TIMED_ACTORS = (
+    "scoring.take_up_lost_jobs",
+    "registry.take_up_unsent_verifications",
+    "scheduling.alerts",
+)
 """Besides every subscriber's catch-up: what each worker runs on its timer."""
 
 
 def worker_timer(runtime: Runtime, interval: float | None = None) -> TimedActors:
     """The timer each worker runs (``GONGJIAN_CATCH_UP_SECONDS``, default 15 s): every
-    read model's catch-up, the reaper of lost assessment jobs and the alerts' scan and
+    read model's catch-up, the reaper of lost assessment jobs (and of verifications asked
+    for while the broker was away: scoring's and the chain's) and the alerts' scan and
     delivery of due ones."""
     every = interval or float(os.environ.get("GONGJIAN_CATCH_UP_SECONDS") or CATCH_UP_SECONDS)
     return TimedActors([*catch_up_actors(runtime.bus.subscribers), *TIMED_ACTORS], every)
@@ -101,7 +106,7 @@ def create_app(runtime: Runtime, services: tuple[str, ...] = (*SERVICES, CONSOLE
     default)."""
     unknown = set(services) - {*SERVICES, CONSOLE}
     if unknown:
-        raise ValueError(f"unknown service(s): {', '.join(sorted(unknown))}")
+        raise ValueError(f"未知的服务：{'、'.join(sorted(unknown))}")
     apis = tuple(name for name in services if name in SERVICES)
     title = "all services" if len(apis) == len(SERVICES) else "+".join(services)
     app, api = create_base_app(

@@ -64,7 +64,7 @@ def wait_for_broker(
             left = deadline - clock()
             if left <= 0:
                 raise BrokerUnreachable(
-                    f"Redis did not answer in {timeout:g} s ({attempt} attempts): {exc}"
+                    f"Redis 在 {timeout:g} 秒内（试了 {attempt} 次）未应答：{exc}"
                 ) from exc
             waiting_log.warning(
                 "broker not reachable yet; retrying",
@@ -98,7 +98,7 @@ def _stoppable_while_waiting() -> Iterator[None]:
         return
 
     def stop(signum: int, frame: object) -> None:
-        raise BrokerUnreachable("stopped while waiting for Redis")
+        raise BrokerUnreachable("等待 Redis 时进程被停止")
 
     previous = signal.signal(signal.SIGTERM, stop)
     try:
@@ -113,8 +113,8 @@ def setup(settings: Settings | None = None) -> Runtime:
     configure_logging(settings.log_level, settings.log_format)
     if not settings.uses_redis:
         raise RuntimeError(
-            "the worker needs a broker it shares with the web services: set GONGJIAN_REDIS_URL "
-            "(or GONGJIAN_REDIS_SENTINELS)"
+            "后台任务进程须与网页服务共用消息代理：请设置 GONGJIAN_REDIS_URL"
+            "（或 GONGJIAN_REDIS_SENTINELS）"
         )
     timeout = float(os.environ.get(CONNECT_TIMEOUT_VARIABLE) or 0) or None
     with _stoppable_while_waiting():

@@ -26,8 +26,8 @@ def services_from_env(value: str | None = None) -> tuple[str, ...]:
     raw = (value if value is not None else os.environ.get(SERVICE_VARIABLE, "")).strip()
     if not raw:
         raise RuntimeError(
-            f"{SERVICE_VARIABLE} is not set: name the service to serve "
-            f"({', '.join((*composition.SERVICES, composition.CONSOLE))}, or all)"
+            f"未设置 {SERVICE_VARIABLE}：请写明要提供的服务"
+            f"（{'、'.join((*composition.SERVICES, composition.CONSOLE))}，或 all）"
         )
     parts = (*composition.SERVICES, composition.CONSOLE)
     if raw == "all":
@@ -36,8 +36,8 @@ def services_from_env(value: str | None = None) -> tuple[str, ...]:
     unknown = [name for name in names if name not in parts]
     if unknown:
         raise RuntimeError(
-            f"{SERVICE_VARIABLE}={raw!r}: unknown service {', '.join(unknown)}; "
-            f"one of {', '.join(parts)}, or all"
+            f"{SERVICE_VARIABLE}={raw!r}：未知的服务 {'、'.join(unknown)}；"
+            f"可选 {'、'.join(parts)}，或 all"
         )
     return names
 

@@ -19,7 +19,7 @@ def _int(name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError as exc:
-        raise ValueError(f"{name} must be a whole number, got {raw!r}") from exc
+        raise ValueError(f"{name} 应为整数，而不是 {raw!r}") from exc
 
 
 @dataclass(frozen=True)

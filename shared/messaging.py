@@ -90,7 +90,7 @@ def sentinel_addresses(text: str) -> list[tuple[str, int]]:
         host, _, port = item.rpartition(":")
         if not host or not port.isdigit():
             raise ValueError(
-                f"GONGJIAN_REDIS_SENTINELS: {item!r} is not host:port (e.g. 10.0.0.5:26379)"
+                f"GONGJIAN_REDIS_SENTINELS：{item!r} 不是 host:port（如 10.0.0.5:26379）"
             )
         found.append((host.strip("[]"), int(port)))
     return found

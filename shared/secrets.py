@@ -37,7 +37,7 @@ class SecretBox:
             self._fernet = MultiFernet([Fernet(key.strip().encode()) for key in keys])
         except (ValueError, TypeError) as exc:
             raise SecretsKeyError(
-                f"{KEY_VARIABLE} must be Fernet keys (32 url-safe base64 bytes), comma-separated"
+                f"{KEY_VARIABLE} 应为 Fernet 密钥（32 字节，URL 安全的 base64），多个以逗号分隔"
             ) from exc
 
     @staticmethod
@@ -54,8 +54,8 @@ class SecretBox:
             return self._fernet.decrypt(stored[len(SEALED) :].encode()).decode()
         except InvalidToken as exc:
             raise SecretsKeyError(
-                f"a stored secret does not open with {KEY_VARIABLE}: keep the old key in the "
-                "list until `gongjian integration reseal` has run (docs/operations.md)"
+                f"已存的密钥无法用 {KEY_VARIABLE} 解开：在 `gongjian integration reseal` "
+                "运行完之前，请把旧密钥留在列表中（见 docs/operations.md）"
             ) from exc
 
     def reseal(self, stored: str) -> str:

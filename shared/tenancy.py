@@ -90,13 +90,13 @@ class Tenancy:
         """County → its campaign targets as configured (``breakthrough``, ``new_start``,
         ``preliminary``, ``investment`` in yuan); a county without: its campaign's."""
         if len(self.tenants) != len(tenants):
-            raise TenancyError("GONGJIAN_TENANTS: a tenant code appears twice")
+            raise TenancyError("有两个行政区用了同一代码")
         for tenant in tenants:
             _check(tenant, self.tenants)
         self.counties = tuple(t.code for t in tenants if t.level == "county")
         self._scopes: dict[str, Scope] = {}
         if not self.counties:
-            raise TenancyError("GONGJIAN_TENANTS: the hierarchy has no county")
+            raise TenancyError("层级中没有县（市、区）")
 
     @classmethod
     def single(cls, name: str = "本县") -> Tenancy:
@@ -112,13 +112,19 @@ class Tenancy:
             items = json.loads(raw)
             targets = {str(i["code"]): i["targets"] for i in items if i.get("targets")}
             return cls([_tenant(item) for item in items], targets)
-        except (ValueError, TypeError, KeyError) as exc:
-            raise TenancyError(f"GONGJIAN_TENANTS: {exc}") from exc
+        except TenancyError as exc:
+            raise TenancyError(f"GONGJIAN_TENANTS：{exc}") from exc
+        except KeyError as exc:
+            raise TenancyError(f"GONGJIAN_TENANTS：有行政区缺少字段 {exc}") from exc
+        except (ValueError, TypeError) as exc:
+            raise TenancyError(f"GONGJIAN_TENANTS 不是所要的 JSON 列表：{exc}") from exc
 
     def tenant(self, code: str | None) -> Tenant:
         found = self.tenants.get(code or DEFAULT_COUNTY)
         if found is None:
-            raise TenancyError(f"unknown tenant {code!r}; one of {', '.join(self.tenants)}")
+            raise TenancyError(
+                f"没有代码为“{code}”的行政区（县、市或省）；可选：{'、'.join(self.tenants)}"
+            )
         return found
 
     def under(self, code: str) -> frozenset[str]:
@@ -157,18 +163,19 @@ def _tenant(item: Mapping[str, Any]) -> Tenant:
 
 def _check(tenant: Tenant, tenants: Mapping[str, Tenant]) -> None:
     if tenant.level not in LEVELS:
-        raise TenancyError(f"tenant {tenant.code}: level must be one of {', '.join(LEVELS)}")
+        levels = "、".join(f"{level}（{LEVEL_LABELS[level]}）" for level in LEVELS)
+        raise TenancyError(f"行政区 {tenant.code}：level 须是 {levels} 之一")
     if not tenant.code or len(tenant.code) > 64:
-        raise TenancyError("a tenant code has 1 to 64 characters")
+        raise TenancyError("行政区代码为 1 至 64 个字符")
     if COUNTY_SEPARATOR in tenant.code:
-        raise TenancyError(f"tenant {tenant.code}: a code may not hold {COUNTY_SEPARATOR!r}")
+        raise TenancyError(f"行政区 {tenant.code}：代码中不能有“{COUNTY_SEPARATOR}”")
     if tenant.parent is None:
         return
     parent = tenants.get(tenant.parent)
     if parent is None:
-        raise TenancyError(f"tenant {tenant.code}: no parent {tenant.parent!r}")
+        raise TenancyError(f"行政区 {tenant.code}：没有上级“{tenant.parent}”")
     if LEVELS.index(parent.level) >= LEVELS.index(tenant.level):
-        raise TenancyError(f"tenant {tenant.code}: its parent must be a higher level")
+        raise TenancyError(f"行政区 {tenant.code}：上级须高一级（县属市或省，市属省）")
 
 
 EVERYWHERE = Tenancy.single().everywhere()

@@ -6,6 +6,8 @@ import sys
 
 import click
 
+from shared.i18n import label
+
 from .accounts import ROLES, AccountError, Accounts
 
 
@@ -16,7 +18,13 @@ def _accounts(obj) -> Accounts:  # type: ignore[no-untyped-def]
 def _password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\n")
-    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+    return str(
+        click.prompt(
+            "密码",
+            hide_input=True,
+            confirmation_prompt="再输入一次密码",
+        )
+    )
 
 
 @click.group()
@@ -44,7 +52,11 @@ def create(
         )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"user {made.username} created with role {made.role} of {made.tenant}")
+    tenant_name = obj.runtime().settings.tenancy.tenant(made.tenant).name
+    click.echo(
+        f"已创建账号 {made.username}：{label('role', made.role)}（{made.role}），"
+        f"属{tenant_name}（{made.tenant}）"
+    )
 
 
 @user.command("list")
@@ -52,7 +64,7 @@ def create(
 def list_users(obj) -> None:  # type: ignore[no-untyped-def]
     """Every account with its role and whether it is disabled."""
     for account in _accounts(obj).list():
-        state = "disabled" if account.disabled_at else "active"
+        state = "已停用" if account.disabled_at else "有效"
         click.echo(f"{account.username}\t{account.role}\t{state}\t{account.display_name}")
 
 
@@ -64,12 +76,12 @@ def reset_password(obj, username: str, password_stdin: bool) -> None:  # type: i
     """Set a new password (ends the person's sessions)."""
     accounts = _accounts(obj)
     if accounts.get(username) is None:
-        raise click.ClickException(f"no user {username}")
+        raise click.ClickException(f"没有账号 {username}")
     try:
         accounts.set_password(username, _password(password_stdin))
     except AccountError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"password of {username} changed; their sessions ended")
+    click.echo(f"账号 {username} 的密码已更改，其登录会话均已结束")
 
 
 @user.command("disable")
@@ -78,5 +90,5 @@ def reset_password(obj, username: str, password_stdin: bool) -> None:  # type: i
 def disable(obj, username: str) -> None:  # type: ignore[no-untyped-def]
     """Refuse the account's sign-ins and end its sessions."""
     if not _accounts(obj).disable(username):
-        raise click.ClickException(f"no active user {username}")
-    click.echo(f"user {username} disabled")
+        raise click.ClickException(f"没有有效账号 {username}")
+    click.echo(f"账号 {username} 已停用")

@@ -138,7 +138,7 @@ def _registered(project: DemoProject, seed: int) -> DemoEvent:
 
 def generate(*, projects: int = 29, year: int | None = None, seed: int = 2024) -> Campaign:
     if projects < 1:
-        raise ValueError("a campaign needs at least one project")
+        raise ValueError("演示活动至少要有一个项目")
     year = year or this_year()
     rng = random.Random(seed)
     counter = iter(range(10**9))

@@ -74,7 +74,7 @@ def define_campaign(api: Api, office_token: str, campaign: Campaign) -> None:
         {"Authorization": f"Bearer {office_token}"},
     )
     if status >= 300:
-        raise DemoError(f"defining the {campaign.year} campaign failed ({status}): {answer}")
+        raise DemoError(f"设立{campaign.year}年活动未成功（{status}）：{answer}")
 
 
 def register_projects(api: Api, office_token: str, campaign: Campaign) -> int:
@@ -91,7 +91,7 @@ def register_projects(api: Api, office_token: str, campaign: Campaign) -> int:
         if status == 409:
             continue  # registered by an earlier run
         if status >= 300:
-            raise DemoError(f"registering {project.project_id} failed ({status}): {answer}")
+            raise DemoError(f"登记项目 {project.project_id} 未成功（{status}）：{answer}")
         registered += 1
     return registered
 
@@ -129,7 +129,7 @@ def push_events(
             },
         )
         if status != 200:
-            raise DemoError(f"ingest refused the batch ({status}): {answer}")
+            raise DemoError(f"批量接收拒收了这批事件（{status}）：{answer}")
         accepted += answer["accepted"]
         duplicates += answer["duplicates"]
         rejected.extend(r for r in answer["results"] if r.get("status") == "rejected")

@@ -81,16 +81,29 @@ def register_routes(api: Api, runtime: Runtime) -> None:
 
 
 def declare_actors(runtime: Runtime) -> None:
-    """``registry.verify_chain(job_id)``: a full verification of the log with progress.
-    The registry follows no log (it is the source of truth), so it has no catch-up."""
+    """``registry.verify_chain(job_id)``: a full verification of the log with progress;
+    ``registry.take_up_unsent_verifications`` (on the workers' timer) sends again the ones
+    asked for while the broker was away. The registry follows no log (it is the source of
+    truth), so it has no catch-up."""
     from shared.checkpointing import keyring
     from shared.eventstore.status import run_verification
     from shared.messaging import declare_actor
 
+    from .application import chain_verifications
+
     def verify_chain(job_id: str) -> None:
         run_verification(runtime.store, keyring(runtime.settings), job_id)
 
-    declare_actor(runtime.broker, verify_chain, service="registry", verb="verify_chain")
+    def take_up_unsent_verifications() -> None:
+        chain_verifications.take_up_unsent(runtime.engine, actor.send)
+
+    actor = declare_actor(runtime.broker, verify_chain, service="registry", verb="verify_chain")
+    declare_actor(
+        runtime.broker,
+        take_up_unsent_verifications,
+        service="registry",
+        verb="take_up_unsent_verifications",
+    )
 
 
 def create_app(runtime: Runtime) -> Flask:

@@ -118,13 +118,13 @@ class SchedulingConfig:
                 alerts=_section(AlertSettings, raw.get("alerts") or {}),
             )
         except (ValueError, TypeError, KeyError, InvalidOperation) as exc:
-            raise ValueError(f"scheduling configuration: {exc}") from exc
+            raise ValueError(f"调度配置有误：{exc}") from exc
 
 
 def _limits(values: Mapping[str, Any]) -> ActionLimits:
     limits = _section(ActionLimits, values)
     if min(limits.acknowledge_working_days, limits.review_working_days, limits.warning_days) < 0:
-        raise ValueError("action_limits: a time limit is a number of days, 0 or more")
+        raise ValueError("action_limits：时限为天数，不小于 0")
     return limits
 
 
@@ -145,7 +145,7 @@ def set_piece_calendar(
     )
     unknown = (set(pieces) | {c for year in by_year.values() for c in year}) - set(known)
     if unknown:
-        raise ValueError(f"set_pieces: unknown set piece(s): {', '.join(sorted(unknown))}")
+        raise ValueError(f"set_pieces：未知的规定动作 {'、'.join(sorted(unknown))}")
     years = {
         int(year): {code: _piece_changes(code, values) for code, values in codes.items()}
         for year, codes in by_year.items()
@@ -166,14 +166,14 @@ def _piece_changes(code: str, values: Mapping[str, Any] | None) -> dict[str, str
     values = dict(values or {})
     unknown = set(values) - set(_PIECE_KEYS)
     if unknown:
-        raise ValueError(f"set_pieces.{code}: unknown key(s): {', '.join(sorted(unknown))}")
+        raise ValueError(f"set_pieces.{code}：未知的键 {'、'.join(sorted(unknown))}")
     out = {k: str(values[k]) for k in ("owner", "produces") if k in values}
     if "window" in values:
         window = [str(day) for day in values["window"]]
         if len(window) != 2 or not all(_MONTH_DAY.match(day) for day in window):
-            raise ValueError(f"set_pieces.{code}.window: say [MM-DD, MM-DD], not {window!r}")
+            raise ValueError(f"set_pieces.{code}.window：应写作 [MM-DD, MM-DD]，而不是 {window!r}")
         if window[0] > window[1]:
-            raise ValueError(f"set_pieces.{code}.window: it ends before it starts")
+            raise ValueError(f"set_pieces.{code}.window：结束早于开始")
         out["starts"], out["ends"] = window
     return out
 
@@ -185,7 +185,7 @@ def checked_cutoff(text: str) -> str:
     """``08:00``, ``2h`` (or ``1.5h``) or ``off``; anything else names the key."""
     if not _CUTOFF.match(text.strip()):
         raise ValueError(
-            f"replan_cutoff: say a time (08:00), hours before (2h) or off, not {text!r}"
+            f"replan_cutoff：应写时刻（08:00）、提前小时数（2h）或 off，而不是 {text!r}"
         )
     return text.strip()
 
@@ -194,7 +194,7 @@ def _read_file(path: Path) -> dict[str, Any]:
     text = path.read_text(encoding="utf-8")
     data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     if not isinstance(data, dict):
-        raise ValueError(f"{path}: expected a mapping at the top")
+        raise ValueError(f"{path}：顶层应为映射（键: 值）")
     return data
 
 
@@ -203,7 +203,7 @@ def _section(kind: type, values: Mapping[str, Any]) -> Any:
     known = {f.name: f for f in fields(kind)}
     unknown = set(values) - set(known)
     if unknown:
-        raise ValueError(f"unknown {kind.__name__} key(s): {', '.join(sorted(unknown))}")
+        raise ValueError(f"{kind.__name__} 中有未知的键：{'、'.join(sorted(unknown))}")
     converted: dict[str, Any] = {}
     for name, value in values.items():
         current = getattr(default, name)

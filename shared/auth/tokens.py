@@ -75,16 +75,16 @@ class TokenStore:
         """A new token (returned once, never stored in clear), of ``tenant`` (a code of
         the hierarchy, checked by the caller; default: the default county)."""
         if role not in ROLES:
-            raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+            raise ValueError(f"未知角色“{role}”：应为 {', '.join(ROLES)} 之一")
         if not name or len(name) > 100:
-            raise ValueError("a token needs a name of 1 to 100 characters")
+            raise ValueError("令牌持有者的名称为 1 至 100 个字符")
         token = "gj_" + secrets.token_urlsafe(32)
         with self.engine.begin() as conn:
             exists = conn.execute(
                 select(api_tokens.c.name).where(api_tokens.c.name == name)
             ).first()
             if exists:
-                raise ValueError(f"a token named {name!r} exists already")
+                raise ValueError(f"已有名为“{name}”的令牌")
             conn.execute(
                 insert(api_tokens).values(
                     token_hash=_digest(token),

@@ -115,9 +115,7 @@ class OfficeConfig:
     def from_mapping(cls, raw: Mapping[str, Any]) -> OfficeConfig:
         unknown = set(raw) - set(_TEXT_KEYS) - set(_LIST_KEYS) - {"chairs", "leaders", "fonts"}
         if unknown:
-            raise ValueError(
-                f"documents configuration: unknown key(s) {', '.join(sorted(unknown))}"
-            )
+            raise ValueError(f"公文配置有误：未知的键 {'、'.join(sorted(unknown))}")
         config = cls()
         texts: dict[str, Any] = {k: str(raw[k]).strip() for k in _TEXT_KEYS if raw.get(k)}
         lists: dict[str, Any] = {k: _names(raw[k]) for k in _LIST_KEYS if raw.get(k)}
@@ -134,7 +132,7 @@ _LIST_KEYS = ("addressees", "copy_to", "ranks")
 def _read_yaml(path: Path) -> dict[str, Any]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     if not isinstance(data, dict):
-        raise ValueError(f"{path}: expected a mapping at the top")
+        raise ValueError(f"{path}：顶层应为映射（键: 值）")
     return data
 
 
@@ -147,11 +145,11 @@ def _names(value: Any) -> tuple[str, ...]:
 def _chairs(value: Mapping[str, Any]) -> dict[str, str]:
     unknown = set(value) - set(CADENCES)
     if unknown:
-        raise ValueError(f"documents configuration: chairs for unknown level(s) {sorted(unknown)}")
+        raise ValueError(f"公文配置有误：chairs 中有未知的层级 {sorted(unknown)}")
     return {cadence: str(chair).strip() for cadence, chair in value.items()}
 
 
 def _leader(entry: Any) -> Leader:
     if not isinstance(entry, Mapping) or not entry.get("name") or not entry.get("title"):
-        raise ValueError(f"documents configuration: a leader needs a name and a title: {entry!r}")
+        raise ValueError(f"公文配置有误：领导须有 name 与 title：{entry!r}")
     return Leader(str(entry["name"]).strip(), str(entry["title"]).strip())

@@ -169,7 +169,9 @@ class DocumentRegister:
                 time.sleep(random.uniform(0, 0.002 * min(attempt + 1, 25)))
                 continue
             return self._issued_now(key), True
-        raise RegisterBusy(f"could not assign a number to {key} after {self.attempts} attempts")
+        raise RegisterBusy(
+            f"试了 {self.attempts} 次仍未能为 {key} 编号：同时发文的太多，请稍后重试"
+        )
 
     def _issued_now(self, key: str) -> IssuedDocument:
         found = self.find(key)

@@ -22,7 +22,7 @@ from ..metrics import RuntimeCollector, exposition
 from .deprecation import add_deprecation_headers
 from .inputs import check_inputs
 from .openapi import DocumentedApi
-from .problems import register_problem_handlers
+from .problems import REGISTER_BUSY, register_problem_handlers, register_problem_types
 from .routing import route_reads
 
 if TYPE_CHECKING:
@@ -32,6 +32,12 @@ log = logging.getLogger("gongjian.http")
 
 ReadinessCheck = Callable[[], str | None]
 """Returns None when ready, or why not."""
+
+
+def _register_document_problems() -> None:
+    from ..documents.register import RegisterBusy  # the documents import this package
+
+    register_problem_types({RegisterBusy: REGISTER_BUSY})
 
 
 def create_base_app(
@@ -64,6 +70,7 @@ def create_base_app(
     )
     _document_event_payloads(api)
     register_problem_handlers(app)
+    _register_document_problems()
     check_inputs(app)
     app.after_request(add_deprecation_headers)
     _add_health(app, runtime, readiness or [], degradations or [])

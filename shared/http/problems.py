@@ -62,7 +62,7 @@ def problem_response(
         extra["errors"] = in_chinese(_with_text_keys(extra["errors"]))
     body = {
         "type": PROBLEM_TYPE_BASE + (problem_type or title.lower().replace(" ", "-")),
-        "title": title,
+        "title": HTTP_TITLES.get(status, title) if title.isascii() else title,
         "status": status,
         "detail": detail,
         "instance": request.path if request else None,
@@ -216,6 +216,17 @@ register_problem_types(
 )
 
 
+REGISTER_BUSY = ProblemType(
+    409,
+    "register-busy",
+    retry_after=1,
+    detail=lambda exc: "发文编号正忙（同时发文的太多），请稍后重试",
+)
+"""A document register that stayed contended (many offices issuing at once): the client
+may retry; never a 500. Registered by `shared.http.app.create_base_app` for
+``shared.documents.RegisterBusy`` (the documents package imports this one)."""
+
+
 register_problem_types(
     # A value the database cannot hold that no check before it caught (PostgreSQL refuses
     # NUL in text; found by the fuzzer in an identifier list): the request's fault, not a 500.
@@ -262,6 +273,34 @@ def register_problem_handlers(app: Flask) -> None:
         log.exception("unhandled error", extra={"path": request.path})
         return problem_response(500, "Internal Server Error", "服务器内部出错，已记入日志")
 
+
+HTTP_TITLES = {
+    400: "请求有误",
+    401: "未经认证",
+    403: "无权访问",
+    404: "未找到",
+    405: "请求方法不被接受",
+    406: "无法按所要的格式答复",
+    409: "冲突",
+    410: "已停用",
+    411: "须带长度",
+    412: "前提条件不成立",
+    413: "请求体过大",
+    414: "地址过长",
+    415: "不支持的请求体格式",
+    422: "请求内容有误",
+    428: "须带前提条件",
+    429: "请求过于频繁",
+    431: "请求头过大",
+    500: "服务器内部出错",
+    501: "不支持",
+    502: "上游服务出错",
+    503: "服务暂时不可用",
+    504: "上游服务超时",
+}
+"""The ``title`` a person reads, by status: a problem raised with the status's English
+reason phrase (``Problem(404, "Not Found", …)``, werkzeug's own errors, a registered
+type) is titled in Chinese; its ``type`` keeps the English slug (for programs)."""
 
 HTTP_DETAILS = {
     400: "请求有误",

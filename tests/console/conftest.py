@@ -105,6 +105,12 @@ def signed_in(site):  # type: ignore[no-untyped-def]
 
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+CHINESE_PAK = Path("/usr/lib/chromium/locales/zh-CN.pak")
+"""Chromium's Chinese (Debian's ``chromium-l10n``): without it the browser's own parts
+(a date input's 年/月/日, its calendar) fall back to English (mm/dd/yyyy)."""
+CHINESE_ENVIRONMENT = {"LANGUAGE": "zh_CN:zh", "LANG": "zh_CN.UTF-8"}
+"""On Linux Chromium takes its interface language from the environment (``--lang`` is
+not enough): chromedriver passes this to the browser it starts."""
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 CHROMIUM_FLAGS = (
     "--headless=new",
@@ -124,9 +130,12 @@ CHROMIUM_FLAGS = (
 def browser(tmp_path_factory):  # type: ignore[no-untyped-def]
     """One headless Debian Chromium for the session, driven by Selenium through Debian's
     chromedriver. Missing: a skip, or a failure where services are required (CI)."""
-    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
+    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER, CHINESE_PAK) if not p.exists()]
     if missing:
-        message = f"browser: {', '.join(missing)} not installed (apt-get install chromium chromium-driver)"
+        message = (
+            f"browser: {', '.join(missing)} not installed"
+            " (apt-get install chromium chromium-driver chromium-l10n)"
+        )
         if os.environ.get("GONGJIAN_REQUIRE_SERVICES") == "1":
             pytest.fail(message)
         pytest.skip(message)
@@ -137,8 +146,10 @@ def browser(tmp_path_factory):  # type: ignore[no-untyped-def]
     options.binary_location = str(CHROMIUM)
     for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"):
         options.add_argument(flag)
+    options.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    service = Service(str(CHROMEDRIVER), env={**os.environ, **CHINESE_ENVIRONMENT})
+    driver = webdriver.Chrome(service=service, options=options)
     driver.set_page_load_timeout(60)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     yield driver

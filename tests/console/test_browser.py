@@ -108,8 +108,24 @@ def test_each_page_renders_without_console_errors(console, role, path, name):
         console.sign_in(role)
     console.open(path)
     assert console.text("h1") not in ("未找到", "无权访问")
+    assert console.driver.execute_script("return document.documentElement.lang") == "zh-CN"
     assert console.errors() == []
     console.shot(name)
+
+
+def test_the_browser_is_chinese_as_an_offices_is_so_dates_read_nian_yue_ri(console):
+    """Chromium's own language (its locale, not only the pages' ``lang``): what a date
+    input shows (年/月/日, not mm/dd/yyyy; see ``var/screenshots/dispatch-dates.png``)."""
+    console.sign_in("office")
+    console.open("/dispatch")
+    said = console.driver.execute_script(
+        "return [navigator.language, Intl.DateTimeFormat().resolvedOptions().locale,"
+        " new Date(2026, 2, 10).toLocaleDateString()]"
+    )
+    assert said == ["zh-CN", "zh-CN", "2026/3/10"]
+    held_on = console.driver.find_element(By.CSS_SELECTOR, "input[type=date][name=held_on]")
+    console.driver.execute_script("arguments[0].scrollIntoView()", held_on)
+    console.shot("dispatch-dates")
 
 
 def test_the_time_travel_pickers_show_what_the_api_says(console, site):

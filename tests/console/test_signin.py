@@ -103,7 +103,28 @@ def test_the_cli_creates_an_account_that_can_sign_in(site, tmp_path):
     arguments = ["user", "create", "cli-made", "--role", "auditor", "--password-stdin"]
     done = CliRunner().invoke(main, arguments, input=PASSWORD + "\n", env=env)
     assert done.exit_code == 0, done.output
-    assert "cli-made created" in done.output
+    assert "已创建账号 cli-made：审计人员（auditor）" in done.output
     assert sign_in(site.client(), "cli-made").status_code == 302
     listed = CliRunner().invoke(main, ["user", "list"], env=env)
-    assert "cli-made\tauditor\tactive" in listed.output
+    assert "cli-made\tauditor\t有效" in listed.output
+
+
+def test_the_user_cli_answers_in_chinese(site, tmp_path):
+    env = {
+        "GONGJIAN_DATABASE_URL": site.runtime.engine.url.render_as_string(hide_password=False),
+        "GONGJIAN_DATA_DIR": str(tmp_path),
+    }
+    made = ["user", "create", "to-stop", "--role", "viewer", "--password-stdin"]
+    assert CliRunner().invoke(main, made, input=PASSWORD + "\n", env=env).exit_code == 0
+    changed = CliRunner().invoke(
+        main, ["user", "password", "to-stop", "--password-stdin"], input=PASSWORD + "\n", env=env
+    )
+    assert "账号 to-stop 的密码已更改" in changed.output, changed.output
+    stopped = CliRunner().invoke(main, ["user", "disable", "to-stop"], env=env)
+    assert "账号 to-stop 已停用" in stopped.output
+    again = CliRunner().invoke(main, ["user", "disable", "to-stop"], env=env)
+    assert again.exit_code == 1 and "没有有效账号 to-stop" in again.output
+    nobody = CliRunner().invoke(main, ["user", "password", "nobody", "--password-stdin"], env=env)
+    assert nobody.exit_code == 1 and "没有账号 nobody" in nobody.output
+    listed = CliRunner().invoke(main, ["user", "list"], env=env)
+    assert "to-stop\tviewer\t已停用" in listed.output

@@ -146,7 +146,7 @@ def test_a_worker_waiting_for_redis_stops_at_once_on_sigterm(
     started = time.monotonic()
 
     # dramatiq's CLI answers a BrokerConnectionError at start-up with exit status 3.
-    with pytest.raises(BrokerConnectionError, match="stopped while waiting"):
+    with pytest.raises(BrokerConnectionError, match="等待 Redis 时进程被停止"):
         worker_module()
 
     assert time.monotonic() - started < 5

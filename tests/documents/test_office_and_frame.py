@@ -42,7 +42,7 @@ def test_an_unconfigured_level_keeps_the_chair_the_plan_recorded():
     "raw", [{"office": "x"}, {"chairs": {"daily": "x"}}, {"leaders": [{"name": "只有名字"}]}]
 )
 def test_a_bad_configuration_names_what_is_wrong(raw):
-    with pytest.raises(ValueError, match="documents configuration"):
+    with pytest.raises(ValueError, match="公文配置有误"):
         OfficeConfig.from_mapping(raw)
 
 

@@ -39,7 +39,7 @@ def test_the_feed_needs_a_token_and_answers_with_a_problem(client):
     response = client.get("/v1/events")
     assert response.status_code == 401
     assert response.content_type == "application/problem+json"
-    assert response.json["status"] == 401 and response.json["title"] == "Unauthorized"
+    assert response.json["status"] == 401 and response.json["title"] == "未经认证"
 
 
 def test_bad_query_parameters_name_the_field(client, runtime):

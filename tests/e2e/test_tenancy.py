@@ -331,7 +331,7 @@ def test_the_command_line_rolls_up_a_city_and_tokens_name_their_tenant(runtime, 
     refused = CliRunner().invoke(
         main, ["token", "create", "--role", "viewer", "--name", "x", "--tenant", "nowhere"], env=env
     )
-    assert refused.exit_code != 0 and "unknown tenant" in refused.output
+    assert refused.exit_code != 0 and "没有代码为“nowhere”的行政区" in refused.output
 
 
 COUNTY_LISTS = [

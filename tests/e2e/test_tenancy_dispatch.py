@@ -180,6 +180,53 @@ def test_site_meetings_are_of_their_projects_county(counties, auth):
     assert [m["county"] for m in listed["site_meetings"]] == ["b"]
 
 
+def _meeting(project_id: str, place: str) -> dict:
+    return {
+        "record_id": "S-1",
+        "project_id": project_id,
+        "place": place,
+        "held_on": f"{YEAR}-03-10",
+        "attendees": ["县长"],
+        "decisions": [{"text": "落实用地", "owner": "自然资源局", "due": f"{YEAR}-04-30"}],
+    }
+
+
+def test_site_meeting_ids_are_per_county_and_lists_read_the_countys_own_rows(
+    runtime, counties, auth, monkeypatch
+):
+    a = counties.post(
+        "/v1/site-meetings", json=_meeting("pa", "甲县现场"), headers=auth["office-a"]
+    )
+    b = counties.post(
+        "/v1/site-meetings", json=_meeting("pb", "乙县现场"), headers=auth["office-b"]
+    )
+    assert (a.status_code, b.status_code) == (201, 201), (a.json, b.json)  # the same id, twice
+    assert runtime.store.stream_version("b:site-meeting-S-1") == 1
+    assert runtime.store.stream_version("site-meeting-S-1") == 1  # the default county's name
+
+    def guarded(read):  # the log by type: never for site meetings, nor the whole of it
+        def reading(*args, types=None, **kwargs):
+            assert types is not None and "SiteMeetingRecorded" not in types, "read the log"
+            return read(*args, types=types, **kwargs)
+
+        return reading
+
+    monkeypatch.setattr(runtime.store, "iter_all", guarded(runtime.store.iter_all))
+    monkeypatch.setattr(runtime.store, "pages", guarded(runtime.store.pages))
+    query = f"?campaign={YEAR}"
+    own = counties.get("/v1/site-meetings" + query, headers=auth["office-b"]).json
+    assert [(m["county"], m["place"]) for m in own["site_meetings"]] == [("b", "乙县现场")]
+    one = counties.get("/v1/site-meetings/S-1", headers=auth["office-a"]).json
+    assert (one["county"], one["place"]) == (DEFAULT_COUNTY, "甲县现场")
+    city = counties.get("/v1/site-meetings/S-1?county=b", headers=auth["city-1"]).json
+    assert city["place"] == "乙县现场"
+    paged = counties.get("/v1/site-meetings" + query + "&limit=1", headers=auth["city-1"]).json
+    rest = f"{query}&limit=1&after={paged['next_after']}"
+    second = counties.get("/v1/site-meetings" + rest, headers=auth["city-1"]).json
+    listed = [m["county"] for m in paged["site_meetings"] + second["site_meetings"]]
+    assert sorted(listed) == sorted([DEFAULT_COUNTY, "b"]) and second["next_after"] is None
+
+
 def test_the_scheduler_claims_and_plans_each_county_apart(runtime, counties):
     from services.scheduling.application import Scheduler
     from services.scheduling.wiring import SchedulingParts

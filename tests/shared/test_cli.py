@@ -140,7 +140,7 @@ def test_a_token_is_printed_once_and_names_are_unique(cli):
     first = cli("token", "create", "--role", "office", "--name", "office-1")
     assert first.exit_code == 0 and first.output.startswith("gj_")
     again = CliRunner().invoke(main, ["token", "create", "--role", "office", "--name", "office-1"])
-    assert again.exit_code == 1 and "exists already" in again.output
+    assert again.exit_code == 1 and "已有名为" in again.output
 
 
 def test_an_unknown_role_is_refused(cli):

@@ -1,5 +1,5 @@
-"""Every problem's ``detail`` is for a person, so it is Chinese; ``type``, ``title`` and
-``code`` are for programs and stay as they are."""
+"""Every problem's ``title`` and ``detail`` are for a person, so they are Chinese; ``type``
+and ``code`` are for programs and stay as they are."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ def client():
 def _chinese(answer) -> dict:  # type: ignore[no-untyped-def]
     assert answer.content_type == "application/problem+json", answer.data
     body = answer.json
-    assert CJK.search(body["detail"]), body
+    assert CJK.search(body["detail"]) and CJK.search(body["title"]), body
     return body
 
 
@@ -77,7 +77,9 @@ def test_the_details_say_what_happened(client):
 
 
 def test_the_webs_own_errors_are_explained_in_chinese(client):
-    assert _chinese(client.get("/nowhere"))["status"] == 404
+    nowhere = _chinese(client.get("/nowhere"))
+    assert nowhere["status"] == 404 and nowhere["title"] == "未找到"
+    assert nowhere["type"].endswith("/not-found")  # the English slug stays, for programs
     refused = client.get("/only-post")
     assert _chinese(refused)["status"] == 405 and "POST" in refused.headers["Allow"]
 
@@ -98,5 +100,24 @@ def test_authentication_and_roles_are_explained_in_chinese(sqlite_url, tmp_path)
         invalid = client.get("/v1/events?limit=0", headers={"Authorization": f"Bearer {token}"})
         body = _chinese(invalid)
         assert body["status"] == 422 and body["detail"] == "请求有误：limit"
+    finally:
+        runtime.close()
+
+
+def test_a_busy_document_register_is_a_409_to_retry_not_a_500(sqlite_url, tmp_path):
+    from shared.documents import RegisterBusy
+
+    runtime = runtime_for(Settings.from_env(database_url=sqlite_url, data_dir=tmp_path))
+    try:
+        app = create_app(runtime)
+
+        @app.get("/busy")
+        def _busy():  # type: ignore[no-untyped-def]
+            raise RegisterBusy("试了 12 次仍未能编号")
+
+        answer = app.test_client().get("/busy")
+        body = _chinese(answer)
+        assert (answer.status_code, answer.headers["Retry-After"]) == (409, "1")
+        assert body["type"].endswith("/register-busy")
     finally:
         runtime.close()

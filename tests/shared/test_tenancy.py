@@ -51,10 +51,10 @@ def test_a_city_covers_its_counties_and_the_province_all(tmp_path):
 @pytest.mark.parametrize(
     ("change", "words"),
     [
-        ({"level": "town"}, "level"),
-        ({"parent": "nowhere"}, "no parent"),
-        ({"parent": "b"}, "higher level"),
-        ({"code": "b"}, "twice"),
+        ({"level": "town"}, "level 须是"),
+        ({"parent": "nowhere"}, "没有上级“nowhere”"),
+        ({"parent": "b"}, "上级须高一级"),
+        ({"code": "b"}, "同一代码"),
     ],
 )
 def test_a_bad_hierarchy_is_refused(change, words):
@@ -64,7 +64,7 @@ def test_a_bad_hierarchy_is_refused(change, words):
 
 
 def test_a_hierarchy_needs_a_county_and_settings_check_it_at_start(monkeypatch):
-    with pytest.raises(TenancyError, match="no county"):
+    with pytest.raises(TenancyError, match="没有县"):
         Tenancy.from_config(json.dumps(CITY[:2]))
     monkeypatch.setenv("GONGJIAN_TENANTS", "[{]")
     with pytest.raises(TenancyError):
@@ -72,7 +72,7 @@ def test_a_hierarchy_needs_a_county_and_settings_check_it_at_start(monkeypatch):
 
 
 def test_an_unknown_tenant_is_refused():
-    with pytest.raises(TenancyError, match="unknown tenant"):
+    with pytest.raises(TenancyError, match="没有代码为“x”的行政区"):
         Tenancy.from_config(json.dumps(CITY)).scope_of("x")
 
 
@@ -98,7 +98,7 @@ def test_streams_kept_per_county_keep_the_default_countys_names():
     assert county_stream("dispatch-monthly-2026-05", "b") == "b:dispatch-monthly-2026-05"
     assert stream_county("b:dispatch-monthly-2026-05") == ("b", "dispatch-monthly-2026-05")
     assert stream_county("dispatch-monthly-2026-05") == (DEFAULT_COUNTY, "dispatch-monthly-2026-05")
-    with pytest.raises(TenancyError, match="may not hold"):
+    with pytest.raises(TenancyError, match="代码中不能有"):
         Tenancy([*[Tenant(**t) for t in CITY[:4]], Tenant("x:y", "某县", "county", "p")])
 
 

@@ -199,7 +199,7 @@ class Registry:
             except IntegrityError:
                 # A concurrent registration took the same national code first; deciding
                 # again finds it and refuses ours.
-                last = EventStoreError("a concurrent registration took the same national code")
+                last = EventStoreError("同时进行的另一项登记先用了这个国家代码")
             except LockTimeout as exc:
                 _written_alone(self.store, on_write)
                 return _retry_later(batch, exc)  # the log stayed locked: waiting more won't do
@@ -413,7 +413,7 @@ class Registry:
         first = batch.events[batch.pending[first_index]]
         if first.content_fingerprint() != fingerprint:
             raise DuplicateEventConflict(
-                batch.outcomes[index].event_id, "different content in this batch"
+                batch.outcomes[index].event_id, "本批中同一 event_id 的内容不同"
             )
         batch.outcomes[index] = replace(batch.outcomes[first_index], status=DUPLICATE)
         batch.pending[index] = batch.pending.get(first_index, -1)

@@ -86,12 +86,12 @@ class Integrations:
         """Register an integration of ``county`` (default: the default county); returns
         its first secret (shown once)."""
         if not name or len(name) > 100:
-            raise ValueError("an integration needs a name of 1 to 100 characters")
+            raise ValueError("对接系统的名称为 1 至 100 个字符")
         unknown = [t for t in types if t not in self.known_types]
         if unknown or not types:
             raise ValueError(
-                f"unknown event type(s) {', '.join(unknown) or '(none given)'}; "
-                f"one or more of {', '.join(self.known_types)}"
+                f"未知的事件类型：{'、'.join(unknown) or '（未给出）'}；"
+                f"可选其中一个或多个：{'、'.join(self.known_types)}"
             )
         secret = new_secret()
         try:
@@ -110,7 +110,7 @@ class Integrations:
                     )
                 )
         except IntegrityError:
-            raise ValueError(f"an integration named {name!r} exists already") from None
+            raise ValueError(f"已有名为“{name}”的对接系统") from None
         return secret
 
     def rotate(self, name: str, *, retire_old: bool = False) -> str | None:
@@ -128,8 +128,8 @@ class Integrations:
                 return None
             if len(active) >= MAX_ACTIVE_SECRETS:
                 raise ValueError(
-                    f"{name} has {len(active)} active secrets; retire the old one first "
-                    "(gongjian integration rotate --retire-old)"
+                    f"{name} 已有 {len(active)} 个有效密钥：请先停用旧的"
+                    "（gongjian integration rotate --retire-old）"
                 )
             secret = new_secret()
             conn.execute(
@@ -144,7 +144,7 @@ class Integrations:
             conn.execute(select(integrations.c.name).where(integrations.c.name == name)).first()
             is None
         ):
-            raise ValueError(f"no integration named {name!r}")
+            raise ValueError(f"没有名为“{name}”的对接系统")
         rows = conn.execute(
             select(integration_secrets.c.secret_id, integration_secrets.c.secret)
             .where(

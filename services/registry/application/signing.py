@@ -46,7 +46,7 @@ def key_of(secret: str) -> bytes:
     try:
         return base64.b64decode(secret.removeprefix(SECRET_PREFIX), validate=True)
     except binascii.Error as exc:
-        raise ValueError("a secret is 'whsec_' followed by base64") from exc
+        raise ValueError("密钥应为 whsec_ 加 base64 编码") from exc
 
 
 def sign(secret: str, request_id: str, timestamp: int, body: bytes) -> str:

@@ -84,7 +84,7 @@ def _types_for(role: str, asked: list[str] | None) -> list[str] | None:
         raise Problem(
             403,
             "Forbidden",
-            f"role {role!r} may not read events of type {', '.join(refused)}",
+            f"角色“{role}”不可读取这些类型的事件：{'、'.join(refused)}",
             errors={"type": [f"不可读取的事件类型：{', '.join(refused)}"]},
         )
     return list(asked or readable)

@@ -178,8 +178,8 @@ def append_event(body: dict[str, Any], project_id: str) -> Response:
         raise Problem(
             422,
             "Unprocessable Content",
-            "register projects with POST /v1/projects",
-            errors={"type": ["ProjectRegistered is sent to POST /v1/projects"]},
+            "项目登记请用 POST /v1/projects",
+            errors={"type": ["ProjectRegistered（项目登记）须发往 POST /v1/projects"]},
         )
     principal = current_principal()
     outcome = registry().submit(
@@ -222,15 +222,15 @@ def _expected_version(from_body: int | None) -> int | None:
         raise Problem(
             400,
             "Bad Request",
-            'If-Match must be a project version as sent in ETag, e.g. "3"',
-            errors={"If-Match": ["not a version"]},
+            'If-Match 应为 ETag 中给出的项目版本号，如 "3"',
+            errors={"If-Match": ["不是版本号"]},
         )
     if from_body is not None and from_body != int(text):
         raise Problem(
             400,
             "Bad Request",
-            "If-Match and expected_version disagree",
-            errors={"expected_version": ["differs from If-Match"]},
+            "If-Match 与 expected_version 不一致",
+            errors={"expected_version": ["与 If-Match 不同"]},
         )
     return int(text)
 

@@ -89,7 +89,9 @@ class IngestItem(Schema):
         if data.get("type") == "ProjectRegistered":
             return
         if (data.get("project_id") is None) == (data.get("national_code") is None):
-            raise ValidationError("give exactly one of project_id and national_code", "project_id")
+            raise ValidationError(
+                "project_id 与 national_code 须给出且只给出其中一个", "project_id"
+            )
 
 
 MAX_ITEMS = 1000

@@ -79,3 +79,13 @@ ingest_requests = Table(
     Index("ix_registry_ingest_requests_received_at", "received_at"),
 )
 """Request ids seen within the replay window."""
+
+verification_sends = Table(
+    "registry_verification_sends",
+    metadata,
+    Column("job_id", String(36), primary_key=True),
+    Column("sent_at", UTCDateTime, nullable=False),
+)
+"""When the workers' timer last sent a chain verification job (``verification_jobs``)
+that was still queued: each is sent again at most once a period
+(`application.chain_verifications`)."""

@@ -1029,23 +1029,28 @@ class SchedulingService:
     def record_site_meeting(
         self, body: dict[str, Any], *, actor: str = "", source: str = ""
     ) -> tuple[dict[str, Any], bool]:
-        """Record a site meeting and open one follow-up action per decision (in one
-        transaction); the same record again changes nothing. True when written."""
-        self._known_project(body["project_id"])
+        """Record a site meeting in its project's county and open one follow-up action per
+        decision (in one transaction); the same record again changes nothing. Record ids
+        are per county. True when written."""
+        county = self._project_counties().get(body["project_id"])
+        if county is None:
+            raise InvalidRecord("project_id", f"没有项目“{body['project_id']}”")
         site_meetings.checked(body, self.store.clock().astimezone(self.zone).date())
         record_id = body.get("record_id") or site_meetings.record_id_for(body)
         payload = site_meetings.recorded_payload(record_id, body)
-        stream = site_meetings.site_meeting_stream(record_id)
+        stream = site_meetings.site_meeting_stream(record_id, county)
         existing = self.store.read_stream(stream)
         if existing and existing[0].payload == payload:
-            return self.site_meeting(record_id), False
-        self._write_site_meeting(payload, (actor, source))
+            return self.site_meeting(record_id, county), False
+        self._write_site_meeting(payload, county, (actor, source))
         self.catch_up()
-        return self.site_meeting(record_id), True
+        return self.site_meeting(record_id, county), True
 
-    def _write_site_meeting(self, payload: dict[str, Any], attributed: tuple[str, str]) -> None:
+    def _write_site_meeting(
+        self, payload: dict[str, Any], county: str, attributed: tuple[str, str]
+    ) -> None:
         now = self.store.clock()
-        event = site_meetings.recorded_event(payload, now)
+        event = site_meetings.recorded_event(payload, now, county)
         self._write_record(event, site_meetings.decision_actions(payload), attributed)
 
     def _write_record(
@@ -1070,14 +1075,17 @@ class SchedulingService:
             self._date_actions(conn, opened)
         self.store.notify(result.last_position)
 
-    def site_meeting(self, record_id: str) -> dict[str, Any]:
-        """A site meeting of a project of the current scope (another county's is not found)."""
-        events = self.store.read_stream(site_meetings.site_meeting_stream(record_id))
-        counties = self._project_counties()
-        if not events or events[0].payload["project_id"] not in counties:
+    def site_meeting(self, record_id: str, county: str | None = None) -> dict[str, Any]:
+        """A site meeting of ``county`` (checked, `county_for`), else of the first county
+        of the current scope that holds a record of that id (another county's is not
+        found)."""
+        self.catch_up()
+        held_in = [county_for(county)] if county else counties_in_scope()
+        found = queries.site_meeting_positions(self.store.engine, held_in, record_id=record_id)
+        if not found:
             raise SiteMeetingNotFound(record_id)
-        payload = events[0].payload
-        return self._with_actions({**payload, "county": counties[payload["project_id"]]})
+        first = min(found, key=lambda f: held_in.index(f[0]))
+        return self._site_meeting_view(first, self.store.at_positions([first[1]]))
 
     def project_counties(self) -> dict[str, str]:
         """The current scope's projects and their counties."""
@@ -1096,20 +1104,24 @@ class SchedulingService:
         project_id: str | None = None,
         county: str | None = None,
     ) -> list[dict[str, Any]]:
-        """The site meetings of a campaign's year (default: the current campaign) on the
-        scope's projects (``county``'s only when given: `county_for`), latest first, each
-        with its project's county and each decision with its action's status."""
+        """The site meetings of a campaign's year (default: the current campaign) of the
+        scope's counties (``county``'s only when given: `county_for`), latest first, each
+        with its county and each decision with its action's status. Read from the read
+        model's rows of those counties, then the records at their positions."""
         year = self.campaign(campaign).year
-        counties = self._project_counties(county_for(county) if county else None)
-        found = [
-            {**e.payload, "county": counties[e.payload["project_id"]]}
-            for e in self.store.iter_all(types=["SiteMeetingRecorded"])
-            if e.payload["held_on"].startswith(f"{year}-")
-            and project_id in (None, e.payload["project_id"])
-            and e.payload["project_id"] in counties
-        ]
-        found.sort(key=lambda p: (p["held_on"], p["record_id"]), reverse=True)
-        return [self._with_actions(p) for p in found]
+        self.catch_up()
+        held_in = [county_for(county)] if county else counties_in_scope()
+        found = queries.site_meeting_positions(
+            self.store.engine, held_in, year=year, project_id=project_id
+        )
+        events = self.store.at_positions([position for _, position in found])
+        return [self._site_meeting_view(f, events) for f in found]
+
+    def _site_meeting_view(
+        self, found: tuple[str, int], events: dict[int, RecordedEvent]
+    ) -> dict[str, Any]:
+        county, position = found
+        return self._with_actions({**events[position].payload, "county": county})
 
     def _with_actions(self, payload: dict[str, Any]) -> dict[str, Any]:
         ids = [d["action_id"] for d in payload["decisions"]]

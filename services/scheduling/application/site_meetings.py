@@ -1,4 +1,5 @@
-"""现场办公 / 现场督办 records (stream ``site-meeting-<record_id>``): where, who attended,
+"""现场办公 / 现场督办 records (stream ``site-meeting-<record_id>``, another county's
+``<county>:site-meeting-<record_id>``: ids are per county): where, who attended,
 the problems taken up, and decisions with owners and deadlines. Each decision is its own
 agenda item (rule ``site_decision``, subject: the record and the decision's number), held
 by one follow-up action through the action table's unique key, carried on every plan's
@@ -15,6 +16,7 @@ from typing import Any
 from shared.eventstore import NewEvent
 from shared.eventstore.canonical import canonical_json
 from shared.i18n import short_date
+from shared.tenancy import DEFAULT_COUNTY, county_stream, stream_county
 
 from ..domain.errors import InvalidRecord
 from ..domain.periods import Period
@@ -25,8 +27,10 @@ SITE_DECISION = RECORDED_ITEMS[0]
 _IDS = uuid.UUID("9a4c2e61-7b3d-4f08-a5c1-6e2d8b0f3a95")
 
 
-def site_meeting_stream(record_id: str) -> str:
-    return f"site-meeting-{record_id}"
+def site_meeting_stream(record_id: str, county: str = DEFAULT_COUNTY) -> str:
+    """A county's record: ``site-meeting-<record>`` (another county's:
+    ``<county>:site-meeting-<record>``, `shared.tenancy.county_stream`)."""
+    return county_stream(f"site-meeting-{record_id}", county)
 
 
 def decision_item(record_id: str, number: int) -> str:
@@ -80,9 +84,11 @@ def recorded_payload(record_id: str, body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def recorded_event(payload: dict[str, Any], now: datetime) -> NewEvent:
+def recorded_event(
+    payload: dict[str, Any], now: datetime, county: str = DEFAULT_COUNTY
+) -> NewEvent:
     return content_event(
-        site_meeting_stream(payload["record_id"]), "SiteMeetingRecorded", payload, now
+        site_meeting_stream(payload["record_id"], county), "SiteMeetingRecorded", payload, now
     )
 
 
@@ -90,7 +96,10 @@ def content_event(stream_id: str, kind: str, payload: dict[str, Any], now: datet
     """An office's record as an event whose id is derived from its stream and content:
     the same record sent again is the same event."""
     digest = hashlib.sha256(canonical_json(payload).encode()).hexdigest()
-    key = f"site|{payload['record_id']}" if kind == "SiteMeetingRecorded" else stream_id
+    key = stream_id
+    if kind == "SiteMeetingRecorded":  # the default county's keep the ids they had
+        county = stream_county(stream_id)[0]
+        key = f"site|{payload['record_id']}" + ("" if county == DEFAULT_COUNTY else f"|{county}")
     return NewEvent(
         stream_id=stream_id,
         type=kind,

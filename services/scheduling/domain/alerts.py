@@ -66,9 +66,9 @@ class AlertSettings:
 
     def __post_init__(self) -> None:
         if self.send not in ("on", "off", "auto"):
-            raise ValueError(f"alerts.send: say on, off or auto, not {self.send!r}")
+            raise ValueError(f"alerts.send：应为 on、off 或 auto，而不是 {self.send!r}")
         if self.days_before < 0 or self.max_attempts < 1 or self.backoff_seconds < 0:
-            raise ValueError("alerts: days_before >= 0, max_attempts >= 1, backoff_seconds >= 0")
+            raise ValueError("alerts：须 days_before >= 0、max_attempts >= 1、backoff_seconds >= 0")
 
     def sending(self, database_url: str) -> bool:
         if self.send == "auto":

@@ -159,14 +159,14 @@ def _year_section(
     year: int, section: object, days: dict[date, bool], names: dict[date, str]
 ) -> None:
     if not isinstance(section, Mapping):
-        raise ValueError(f"{year}: expected holidays and workdays")
+        raise ValueError(f"{year}：应为 holidays 与 workdays")
     unknown = set(section) - {"holidays", "workdays"}
     if unknown:
-        raise ValueError(f"{year}: unknown key(s) {', '.join(sorted(map(str, unknown)))}")
+        raise ValueError(f"{year}：未知的键 {'、'.join(sorted(map(str, unknown)))}")
     for holiday in section.get("holidays") or ():
         first, last = _day(holiday["from"]), _day(holiday.get("to", holiday["from"]))
         if last < first or first.year != year:
-            raise ValueError(f"{year}: holiday {holiday.get('name')!r} has wrong dates")
+            raise ValueError(f"{year}：假日“{holiday.get('name')}”的日期有误")
         day = first
         while day <= last:
             days[day] = False

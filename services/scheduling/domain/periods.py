@@ -36,11 +36,11 @@ class Period:
     @classmethod
     def parse(cls, cadence: str, label: str) -> Period:
         if cadence not in CADENCES:
-            raise InvalidPeriod(f"cadence must be one of {', '.join(CADENCES)}", "cadence")
+            raise InvalidPeriod(f"cadence 应为 {'、'.join(CADENCES)} 之一", "cadence")
         match = _PATTERNS[cadence].match(label or "")
         if not match:
             example = {"weekly": "2024-W10", "monthly": "2024-03", "quarterly": "2024-Q1"}
-            raise InvalidPeriod(f"a {cadence} period is written like {example[cadence]}")
+            raise InvalidPeriod(f"{cadence} 的期次写作如 {example[cadence]}")
         year, number = int(match.group(1)), int(match.group(2))
         try:
             if cadence == "weekly":
@@ -50,7 +50,7 @@ class Period:
                 return cls.month(year, number)
             return cls.quarter(year, number)
         except ValueError as exc:
-            raise InvalidPeriod(f"no such {cadence} period {label!r}") from exc
+            raise InvalidPeriod(f"没有这个 {cadence} 期次：{label!r}") from exc
 
     @classmethod
     def month(cls, year: int, month: int) -> Period:
@@ -61,7 +61,7 @@ class Period:
     @classmethod
     def quarter(cls, year: int, quarter: int) -> Period:
         if not 1 <= quarter <= 4:
-            raise ValueError("quarter out of range")
+            raise ValueError("季度应为 1 至 4")
         start = date(year, 3 * quarter - 2, 1)
         end = Period.month(year, 3 * quarter).end
         return cls(start, end, "quarterly", f"{year}-Q{quarter}")
@@ -75,7 +75,7 @@ class Period:
             return cls.month(day.year, day.month)
         if cadence == "quarterly":
             return cls.quarter(day.year, (day.month - 1) // 3 + 1)
-        raise InvalidPeriod(f"cadence must be one of {', '.join(CADENCES)}", "cadence")
+        raise InvalidPeriod(f"cadence 应为 {'、'.join(CADENCES)} 之一", "cadence")
 
     def next(self) -> Period:
         return Period.containing(self.cadence, self.end + timedelta(days=1))

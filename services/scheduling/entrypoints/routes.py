@@ -671,7 +671,11 @@ class SiteMeetingBody(Schema):
 
 class SiteMeetingsQuery(PageQuery):
     after = fields.String(
-        load_default=None, metadata={"description": "the last record id of the page before"}
+        load_default=None,
+        metadata={
+            "description": "the last record id of the page before (another county's: "
+            "<county>:<record id>)"
+        },
     )
     campaign = campaign_field()
     project_id = fields.String(load_default=None)
@@ -708,18 +712,28 @@ def list_site_meetings(query):  # type: ignore[no-untyped-def]
         campaign=query["campaign"], project_id=query["project_id"], county=query["county"]
     )
     records, next_after = page_after(
-        found, query["after"], query["limit"], key=lambda r: r["record_id"], ordered=False
+        found,
+        query["after"],
+        query["limit"],
+        key=lambda r: county_stream(r["record_id"], r["county"]),
+        ordered=False,
     )
     return {"site_meetings": records, "next_after": next_after}, 200, next_link(next_after)
 
 
+class SiteMeetingQuery(Query):
+    county = county_field("the county holding it (default: the first the caller sees)")
+
+
 @blp.get("/site-meetings/<record_id>")
 @require_role(*READERS)
+@blp.arguments(SiteMeetingQuery, location="query")
 @blp.response(200, SiteMeetingView)
 @blp.doc(security=[{"bearer": []}])
-def get_site_meeting(record_id: str):  # type: ignore[no-untyped-def]
-    """One site meeting record, each decision with its action's status."""
-    return _service().site_meeting(record_id)
+def get_site_meeting(query, record_id: str):  # type: ignore[no-untyped-def]
+    """One site meeting record (record ids are per county), each decision with its
+    action's status."""
+    return _service().site_meeting(record_id, query["county"])
 
 
 class ColourRecordQuery(Query):

@@ -31,7 +31,7 @@ from shared.tenancy import DEFAULT_COUNTY, stream_county
 
 from ..domain.duban import stage_after, step_note
 from ..domain.project import ProjectState, apply, effective_facts, fold
-from .tables import CONSUMER, actions, plans, projects
+from .tables import CONSUMER, actions, plans, projects, site_meetings
 
 
 def catch_up(
@@ -60,7 +60,7 @@ def rebuild(store: EventStore, zone: ZoneInfo, *, streams_per_read: int = 500) -
     scheduling's own events in log order. Gives what a catch-up from empty gives."""
     with store.engine.begin() as conn:
         load_checkpoint(conn, CONSUMER, for_update=True)
-        for table in (projects, actions, plans):
+        for table in (projects, actions, plans, site_meetings):
             conn.execute(delete(table))
         watermark = store.head(connection=conn).position
         registered = store.iter_all(types=["ProjectRegistered"], up_to=watermark)
@@ -76,8 +76,14 @@ def rebuild(store: EventStore, zone: ZoneInfo, *, streams_per_read: int = 500) -
     return CatchUp(CONSUMER, watermark, watermark)
 
 
-SCHEDULING_TYPES = ("ActionAssigned", "ActionClosed", *ACTION_WORKFLOW_TYPES, "DispatchPlanned")
-"""Scheduling's own events that the read model keeps (actions and plans)."""
+SCHEDULING_TYPES = (
+    "ActionAssigned",
+    "ActionClosed",
+    *ACTION_WORKFLOW_TYPES,
+    "DispatchPlanned",
+    "SiteMeetingRecorded",
+)
+"""Scheduling's own events that the read model keeps (actions, plans, site meetings)."""
 
 
 def _folded(events: list[RecordedEvent], zone: ZoneInfo) -> dict | None:
@@ -115,6 +121,8 @@ def apply_page(
             step_action(conn, step_row(event))
         elif event.type == "DispatchPlanned" and not event.payload.get("audit"):
             _plan_recorded(conn, event)
+        elif event.type == "SiteMeetingRecorded":
+            _site_meeting_recorded(conn, event)
 
 
 def _apply_projects(
@@ -350,6 +358,30 @@ def _plan_recorded(conn: Connection, event: RecordedEvent) -> None:
             recorded_at=event.recorded_at,
         )
         .on_conflict_do_nothing(index_elements=["county", "cadence", "period", "version"])
+    )
+
+
+def _site_meeting_recorded(conn: Connection, event: RecordedEvent) -> None:
+    """A county's site meeting: the county its stream names (one recorded before ids
+    were per county, in a stream without a county: its project's county)."""
+    p = event.payload
+    county, _ = stream_county(event.stream_id)
+    if county == DEFAULT_COUNTY:
+        found = conn.execute(
+            select(projects.c.county).where(projects.c.project_id == p["project_id"])
+        ).scalar()
+        county = found or DEFAULT_COUNTY
+    dialect_insert = postgresql.insert if is_postgres(conn.engine) else sqlite.insert
+    conn.execute(
+        dialect_insert(site_meetings)
+        .values(
+            county=county,
+            record_id=p["record_id"],
+            project_id=p["project_id"],
+            held_on=p["held_on"],
+            global_position=event.global_position,
+        )
+        .on_conflict_do_nothing(index_elements=["county", "record_id"])
     )
 
 

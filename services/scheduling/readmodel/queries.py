@@ -24,7 +24,7 @@ from shared.tenancy import DEFAULT_COUNTY, admits, current_scope
 from ..domain.periods import Period
 from ..domain.plan import OpenAction
 from ..domain.project import ProjectState, amended_fact, apply_held
-from .tables import CONSUMER, actions, plans, projects
+from .tables import CONSUMER, actions, plans, projects, site_meetings
 
 ACTION_TYPES = ("ActionAssigned", "ActionClosed")
 
@@ -291,3 +291,26 @@ def open_action_of(row: dict[str, Any]) -> OpenAction:
         period=row["period"],
         description=row.get("description") or "",
     )
+
+
+def site_meeting_positions(
+    engine: Engine,
+    counties: list[str],
+    *,
+    record_id: str | None = None,
+    year: int | None = None,
+    project_id: str | None = None,
+) -> list[tuple[str, int]]:
+    """``(county, position)`` of the site meetings of ``counties`` (of one record id, of a
+    year, of a project when given), latest first (by date, then record id)."""
+    c = site_meetings.c
+    query = select(c.county, c.global_position).where(c.county.in_(counties))
+    if record_id is not None:
+        query = query.where(c.record_id == record_id)
+    if year is not None:
+        query = query.where(c.held_on >= f"{year}-01-01", c.held_on <= f"{year}-12-31")
+    if project_id is not None:
+        query = query.where(c.project_id == project_id)
+    query = query.order_by(c.held_on.desc(), c.record_id.desc())
+    with reader(engine).connect() as conn:
+        return [(row.county, row.global_position) for row in conn.execute(query)]

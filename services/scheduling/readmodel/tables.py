@@ -165,3 +165,17 @@ alert_colours = Table(
     Column("seen_on", Date, nullable=False),
 )
 """Each project's colour when alerts last looked: a change to red is a cause."""
+
+
+site_meetings = Table(
+    "scheduling_site_meetings",
+    metadata,
+    Column("county", String(64), primary_key=True),
+    Column("record_id", String(64), primary_key=True),
+    Column("project_id", String(64), nullable=False),
+    Column("held_on", String(10), nullable=False),
+    Column("global_position", BigInteger, nullable=False),
+    Index("ix_scheduling_site_meetings_held_on", "county", "held_on"),
+)
+"""Each county's site meetings (``SiteMeetingRecorded``, in ``<county>:site-meeting-<id>``):
+what a list reads, by county and date, before it fetches the records at their positions."""

@@ -1,7 +1,7 @@
 """The rulebook document's schema (marshmallow): what `parse_rulebook` accepts.
 
 A refused document raises `RulebookInvalid` naming the dotted path of every bad field
-(``lines.investment.points: ...``) with the same words as ever; a valid one becomes the
+(``lines.investment.points: ...``), each with why in Chinese; a valid one becomes the
 domain's plain `Rulebook`.
 """
 
@@ -35,15 +35,15 @@ from ..domain.rulebook import (
 
 __all__ = ["parse_rulebook"]
 
-_MISSING = {"required": "missing"}
-_MAPPING = "must be a mapping"
-_BANDS = "must be a non-empty list of {{grade, label, min}}"  # marshmallow formats it
+_MISSING = {"required": "缺少此项"}
+_MAPPING = "须是映射（键: 值）"
+_BANDS = "须是非空列表，每项为 {{grade, label, min}}"  # marshmallow formats it
 
 
 class _Document(Schema):
     """A mapping of known fields: anything else is an ``unknown field``."""
 
-    error_messages = {"type": _MAPPING, "unknown": "unknown field"}
+    error_messages = {"type": _MAPPING, "unknown": "未知字段"}
 
 
 class _Amount(fields.Field):
@@ -52,7 +52,7 @@ class _Amount(fields.Field):
     def __init__(self, low: str, high: str, **kwargs: Any) -> None:
         super().__init__(required=True, error_messages=_MISSING, **kwargs)
         self.low, self.high = Decimal(low), Decimal(high)
-        self.bounds = f"must be between {low} and {high}"
+        self.bounds = f"须在 {low} 与 {high} 之间"
 
     def deserialize(self, value: Any, attr: Any = None, data: Any = None, **kwargs: Any) -> Any:
         if value is None:
@@ -61,11 +61,11 @@ class _Amount(fields.Field):
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Decimal:
         if isinstance(value, bool | float):
-            raise ValidationError('write decimals as quoted strings ("0.80"), not floats')
+            raise ValidationError('小数须写成带引号的字符串（"0.80"），不能写成浮点数')
         try:
             number = Decimal(str(value).strip())
         except InvalidOperation:
-            raise ValidationError(f"not a decimal: {value!r}") from None
+            raise ValidationError(f"不是小数：{value!r}") from None
         if not number.is_finite() or not self.low <= number <= self.high:
             raise ValidationError(self.bounds)
         return number
@@ -75,7 +75,7 @@ class _Choice(fields.Field):
     """One of ``options``."""
 
     def __init__(self, options: tuple[str, ...]) -> None:
-        message = f"must be one of {', '.join(options)}"
+        message = f"须是以下之一：{', '.join(options)}"
         super().__init__(required=True, error_messages={**_MISSING, "null": message})
         self.options, self.message = options, message
 
@@ -86,7 +86,7 @@ class _Choice(fields.Field):
 
 
 class _Version(fields.Field):
-    message = "must be a text of 1 to 64 characters"
+    message = "须是 1 至 64 个字符的文本"
 
     def __init__(self) -> None:
         super().__init__(required=True, error_messages={**_MISSING, "null": self.message})
@@ -98,7 +98,7 @@ class _Version(fields.Field):
 
 
 class _Count(fields.Field):
-    message = "must be a whole number >= 0"
+    message = "须是不小于 0 的整数"
 
     def __init__(self) -> None:
         super().__init__(error_messages={"null": self.message})
@@ -110,7 +110,7 @@ class _Count(fields.Field):
 
 
 class _Months(_Count):
-    message = "must be a whole number >= 1"
+    message = "须是不小于 1 的整数"
 
     def __init__(self) -> None:
         fields.Field.__init__(
@@ -125,7 +125,7 @@ class _Months(_Count):
 
 
 class _Incidents(fields.Field):
-    message = f"must be a list of {', '.join(INCIDENT_KINDS)}"
+    message = f"须是列表，每项为以下之一：{', '.join(INCIDENT_KINDS)}"
 
     def __init__(self) -> None:
         super().__init__(required=True, error_messages={**_MISSING, "null": self.message})
@@ -245,20 +245,18 @@ class RulebookDocument(_Document):
         total = sum(line["points"] for line in data["lines"].values())
         if total != data["total_points"]:
             raise ValidationError(
-                f"points add up to {total}, not total_points {data['total_points']}", "lines"
+                f"各项分值合计 {total}，与 total_points（{data['total_points']}）不符", "lines"
             )
 
     @validates_schema
     def _bands_descend(self, data: dict[str, Any], **kwargs: Any) -> None:
         bands = data["grades"]
         if [b["grade"] for b in bands] != list(GRADES):
-            raise ValidationError(
-                f"must be the four bands best first: {', '.join(GRADES)}", "grades"
-            )
+            raise ValidationError(f"须是四个等级，由高到低：{', '.join(GRADES)}", "grades")
         if any(a["min"] <= b["min"] for a, b in zip(bands, bands[1:], strict=False)):
-            raise ValidationError("each band's min must be below the one before", "grades")
+            raise ValidationError("每个等级的 min 须低于上一个等级的", "grades")
         if bands[-1]["min"] != 0:
-            raise ValidationError("the last band must start at 0", f"grades.{len(bands) - 1}.min")
+            raise ValidationError("最后一个等级须从 0 分起", f"grades.{len(bands) - 1}.min")
 
 
 def parse_rulebook(document: Any) -> Rulebook:

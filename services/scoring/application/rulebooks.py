@@ -64,7 +64,7 @@ def in_force(store: EventStore, watermark: int, version: str | None = None) -> R
     for rulebook in reversed([default, *candidates]):
         if rulebook.version == version:
             return rulebook
-    raise UnknownRulebook(f"no rulebook {version!r} was adopted by position {watermark}")
+    raise UnknownRulebook(f"截至全局位置 {watermark}，未启用过版本为“{version}”的考核细则")
 
 
 def adopt(
@@ -75,13 +75,13 @@ def adopt(
     rulebook = parse_rulebook(document)
     default = default_rulebook()
     if rulebook.version == default.version and rulebook.hash != default.hash:
-        raise RulebookConflict(f"{rulebook.version!r} is the bundled default's version")
+        raise RulebookConflict(f"“{rulebook.version}”是内置默认考核细则的版本号，请另起版本号")
     for position, _, existing in adopted(store):
         if existing.version == rulebook.version:
             if existing.hash != rulebook.hash:
                 raise RulebookConflict(
-                    f"rulebook {rulebook.version!r} is already adopted with other content;"
-                    " give the new one another version"
+                    f"版本为“{rulebook.version}”的考核细则已启用，内容与此不同："
+                    "请给新的细则另起版本号"
                 )
             return existing, position, False
     result = store.append(

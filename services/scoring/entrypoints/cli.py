@@ -73,7 +73,7 @@ def assess(
     fmt = out.suffix.lower().lstrip(".") if out else None
     if fmt is not None and fmt not in reports.FORMATS:
         raise click.BadParameter(
-            f"the suffix must be one of {', '.join(reports.FORMATS)}", param_hint="--out"
+            f"文件扩展名应为 {'、'.join(reports.FORMATS)} 之一", param_hint="--out"
         )
     runtime = obj.runtime()
     chosen = _counties_assessed(county, out)

@@ -20,7 +20,7 @@ PROBLEM_TYPES = {
     RulebookInvalid: ProblemType(
         422,
         "invalid-rulebook",
-        detail=lambda exc: "the rulebook is invalid: " + ", ".join(sorted(exc.errors)),
+        detail=lambda exc: "考核细则有误：" + "、".join(sorted(exc.errors)),
         extra=lambda exc: {"errors": {path: [why] for path, why in exc.errors.items()}},
     ),
     UnknownRulebook: ProblemType(422, "unknown-rulebook", extra=field_errors("rulebook_version")),

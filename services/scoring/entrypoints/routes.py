@@ -455,8 +455,8 @@ def adopt_rulebook():  # type: ignore[no-untyped-def]
         raise Problem(
             422,
             "Unprocessable Content",
-            "send the rulebook as a JSON object",
-            errors={"(document)": ["must be a JSON object"]},
+            "请以 JSON 对象发送考核细则",
+            errors={"(document)": ["须是 JSON 对象"]},
         )
     rulebook, position, created = rulebooks.adopt(
         _runtime().store, document, actor=current_principal().name

@@ -36,9 +36,9 @@ def test_rotation_adds_a_second_secret_then_retires_the_first(sqlite_url):
 
 def test_unknown_types_and_names_are_one_line_errors(sqlite_url):
     bad_type = run(sqlite_url, "integration", "create", "--name", "x", "--types", "Nope")
-    assert bad_type.exit_code == 1 and "unknown event type(s) Nope" in bad_type.output
+    assert bad_type.exit_code == 1 and "未知的事件类型：Nope" in bad_type.output
     missing = run(sqlite_url, "integration", "rotate", "--name", "ghost")
-    assert missing.exit_code == 1 and "no integration named 'ghost'" in missing.output
+    assert missing.exit_code == 1 and "没有名为“ghost”的对接系统" in missing.output
     run(sqlite_url, "integration", "create", "--name", "x", "--types", "ApprovalGranted")
     twice = run(sqlite_url, "integration", "create", "--name", "x", "--types", "ApprovalGranted")
-    assert twice.exit_code == 1 and "exists already" in twice.output
+    assert twice.exit_code == 1 and "已有名为" in twice.output

@@ -57,7 +57,7 @@ def test_a_calendar_file_adds_the_administrators_overrides(tmp_path):
     ],
 )
 def test_a_bad_value_is_refused_with_its_name(env):
-    with pytest.raises(ValueError, match="scheduling configuration"):
+    with pytest.raises(ValueError, match="调度配置有误"):
         SchedulingConfig.load(env)
 
 
@@ -98,7 +98,10 @@ def test_the_set_pieces_are_plan_2s_calendar_unless_the_county_changes_them() ->
         ({"set_pieces": {"parade": {}}}, "parade"),
         ({"set_pieces": {"full_check": {"window": ["13-01", "13-02"]}}}, "full_check.window"),
         ({"set_pieces": {"full_check": {"when": "11"}}}, "full_check"),
-        ({"set_pieces_by_year": {2026: {"full_check": {"window": ["11-30", "11-01"]}}}}, "ends"),
+        (
+            {"set_pieces_by_year": {2026: {"full_check": {"window": ["11-30", "11-01"]}}}},
+            "结束早于开始",
+        ),
     ],
 )
 def test_a_bad_set_piece_setting_names_its_key(raw, named) -> None:

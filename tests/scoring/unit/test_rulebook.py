@@ -72,8 +72,8 @@ def test_missing_and_unknown_fields_are_each_named():
     del document["vetoes"]["grade_cap"]
     document["lines"]["target_attainment"]["categories"]["preliminary"]["bonus"] = "1"
     errors = refused(document)
-    assert errors["vetoes.grade_cap"] == "missing"
-    assert errors["lines.target_attainment.categories.preliminary.bonus"] == "unknown field"
+    assert errors["vetoes.grade_cap"] == "缺少此项"
+    assert errors["lines.target_attainment.categories.preliminary.bonus"] == "未知字段"
 
 
 def test_grade_bands_must_descend_and_name_the_bad_band():
@@ -92,22 +92,48 @@ def test_an_unknown_veto_kind_is_refused():
 
 
 def test_a_document_that_is_not_a_mapping_is_refused():
-    assert refused(["not", "a", "rulebook"]) == {"(document)": "must be a mapping"}
+    assert refused(["not", "a", "rulebook"]) == {"(document)": "须是映射（键: 值）"}
 
 
 def test_a_band_minimum_that_is_not_a_number_is_refused_by_its_path():
     document = default_document()
     document["grades"][1]["min"] = "NaN"
-    assert refused(document) == {"grades.1.min": "must be between 0 and 1000"}
+    assert refused(document) == {"grades.1.min": "须在 0 与 1000 之间"}
 
 
 def test_a_missing_section_is_named_once_not_field_by_field():
     document = default_document()
     del document["vetoes"]
-    assert refused(document) == {"vetoes": "missing"}
+    assert refused(document) == {"vetoes": "缺少此项"}
 
 
 def test_a_section_that_is_not_a_mapping_is_refused_by_its_path():
     document = default_document()
     document["lines"]["supervision"] = ["inspection"]
-    assert refused(document) == {"lines.supervision": "must be a mapping"}
+    assert refused(document) == {"lines.supervision": "须是映射（键: 值）"}
+
+
+def test_every_reason_a_rulebook_is_refused_for_is_chinese():
+    """The office reads these (``gongjian rulebook check``, the 422 of ``POST /v1/rulebooks``)."""
+    import re
+
+    changes = {
+        ("lines", "investment", "points"): "lots",
+        ("rollup", "advanced_share"): 0.2,
+        ("rollup", "weight"): "heaviest",
+        ("rollup", "advanced_count"): -1,
+        ("vetoes", "incidents"): ["bad_weather"],
+        ("version",): "",
+        ("lines", "issues", "points"): "11",
+    }
+    for path, value in changes.items():
+        document = default_document()
+        where = document
+        for key in path[:-1]:
+            where = where[key]
+        where[path[-1]] = value
+        for field, why in refused(document).items():
+            assert re.search(r"[\u4e00-\u9fff]", why), (field, why)
+    bands = default_document()
+    bands["grades"][2]["min"] = "85"
+    assert refused(bands)["grades"] == "每个等级的 min 须低于上一个等级的"

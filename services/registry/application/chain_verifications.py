@@ -1,0 +1,58 @@
+"""Chain verifications (``POST /v1/chain/verifications``) asked for while the broker was
+away: the job is in ``verification_jobs`` (the database is the outbox), and the workers'
+timer sends every one still queued after `UNSENT_AFTER` (`take_up_unsent`), as scoring's
+timer does for its verifications. Each is sent again at most once a period
+(``registry_verification_sends``); running one twice is harmless (it walks the log
+again and records the same result)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from shared.db import is_postgres
+from shared.eventstore import now_utc
+from shared.eventstore.schema import verification_jobs
+
+from ..readmodel.tables import verification_sends
+
+UNSENT_AFTER = timedelta(seconds=60)
+"""A verification queued this long (and not sent again for as long) is sent again."""
+
+
+def unsent(engine: Engine, now: datetime, older_than: timedelta) -> list[str]:
+    """Jobs still queued after ``older_than`` and not sent again within it; marked sent
+    at ``now`` so that each is returned once a period."""
+    limit = now - older_than
+    jobs, sends = verification_jobs.c, verification_sends.c
+    query = (
+        select(jobs.job_id)
+        .select_from(verification_jobs.outerjoin(verification_sends, sends.job_id == jobs.job_id))
+        .where(jobs.status == "queued", jobs.requested_at < limit)
+        .where(or_(sends.sent_at.is_(None), sends.sent_at < limit))
+        .order_by(jobs.requested_at)
+    )
+    with engine.begin() as conn:
+        stale = list(conn.execute(query).scalars())
+        if stale:
+            insert = postgresql.insert if is_postgres(engine) else sqlite.insert
+            upsert = insert(verification_sends).values(
+                [{"job_id": job_id, "sent_at": now} for job_id in stale]
+            )
+            conn.execute(
+                upsert.on_conflict_do_update(
+                    index_elements=["job_id"], set_={"sent_at": upsert.excluded.sent_at}
+                )
+            )
+    return stale
+
+
+def take_up_unsent(engine: Engine, send: Callable[[str], object]) -> list[str]:
+    """Send again every chain verification still queued after `UNSENT_AFTER`."""
+    again = unsent(engine, now_utc(), UNSENT_AFTER)
+    for job_id in again:
+        send(job_id)
+    return again
