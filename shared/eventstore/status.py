@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from .audit import (
     check_signed,
@@ -108,6 +109,18 @@ def latest_verification_job(store: EventStore) -> dict[str, Any] | None:
             .limit(1)
         ).scalar()
     return None if job_id is None else verification_job(store, job_id)
+
+
+def queued_before(conn: Connection, before: datetime) -> list[str]:
+    """Jobs still queued that were requested before ``before``, oldest first: the ones a
+    broker outage may have lost (the table is their outbox)."""
+    jobs = verification_jobs.c
+    query = (
+        select(jobs.job_id)
+        .where(jobs.status == "queued", jobs.requested_at < before)
+        .order_by(jobs.requested_at)
+    )
+    return list(conn.execute(query).scalars())
 
 
 def _update(store: EventStore, job_id: str, **values: Any) -> None:

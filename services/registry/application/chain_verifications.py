@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, or_, select
+from sqlalchemy import Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from shared.db import is_postgres
 from shared.eventstore import now_utc
-from shared.eventstore.schema import verification_jobs
+from shared.eventstore.status import queued_before
 
 from ..readmodel.tables import verification_sends
 
@@ -27,16 +27,15 @@ def unsent(engine: Engine, now: datetime, older_than: timedelta) -> list[str]:
     """Jobs still queued after ``older_than`` and not sent again within it; marked sent
     at ``now`` so that each is returned once a period."""
     limit = now - older_than
-    jobs, sends = verification_jobs.c, verification_sends.c
-    query = (
-        select(jobs.job_id)
-        .select_from(verification_jobs.outerjoin(verification_sends, sends.job_id == jobs.job_id))
-        .where(jobs.status == "queued", jobs.requested_at < limit)
-        .where(or_(sends.sent_at.is_(None), sends.sent_at < limit))
-        .order_by(jobs.requested_at)
-    )
+    sends = verification_sends.c
     with engine.begin() as conn:
-        stale = list(conn.execute(query).scalars())
+        queued = queued_before(conn, limit)
+        recent = set(
+            conn.execute(
+                select(sends.job_id).where(sends.job_id.in_(queued), sends.sent_at >= limit)
+            ).scalars()
+        )
+        stale = [job_id for job_id in queued if job_id not in recent]
         if stale:
             insert = postgresql.insert if is_postgres(engine) else sqlite.insert
             upsert = insert(verification_sends).values(
