@@ -1,4 +1,4 @@
-"""A small append on PostgreSQL in one round trip: the ``gongjian_append_generic`` function
+"""A small append on PostgreSQL in one round trip: the ``gongjian_append`` function
 (migration ``shared_0009_h1``, ``gongjian_append`` of ``shared_0004`` with one plan per
 statement for the session) locks, checks and chains on the server.
 
@@ -17,7 +17,7 @@ from .canonical import canonical_flat_json
 from .envelope import NewEvent
 from .ready import Ready
 
-_CALL = "SELECT * FROM gongjian_append_generic(%s, %s, %s)"
+_CALL = "SELECT * FROM gongjian_append(%s, %s, %s)"
 
 
 class Pieces(NamedTuple):

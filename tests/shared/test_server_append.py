@@ -1,4 +1,4 @@
-"""A small append on PostgreSQL is one statement (`gongjian_append_generic`) that chains on the
+"""A small append on PostgreSQL is one statement (`gongjian_append`) that chains on the
 server: the hashes it writes must be the bytes `chain_hash` gives, and it must answer
 duplicates, conflicts and a clock that went back exactly as the probe-and-insert path."""
 
