@@ -33,6 +33,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.sql.elements import ColumnElement
 
 try:
     from orjson import dumps as _fast_dumps
@@ -647,7 +648,7 @@ class EventStore:
         # Streams read from their start in one IN list (PostgreSQL plans it as one
         # `= ANY`; a clause per stream cost 13-20 ms of planning for 50 streams at 10⁷).
         whole = [stream_id for stream_id, version in after_versions.items() if version <= 0]
-        clauses = [c.stream_id.in_(whole)] if whole else []
+        clauses: list[ColumnElement[bool]] = [c.stream_id.in_(whole)] if whole else []
         clauses += [
             and_(c.stream_id == stream_id, c.stream_version > version)
             for stream_id, version in after_versions.items()
