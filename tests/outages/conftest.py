@@ -3,6 +3,7 @@ free port, no persistence)."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import signal
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from services.composition import runtime_for
 from tests.conftest import REQUIRE_SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,6 +70,16 @@ def private_redis() -> Iterator[PrivateRedis]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def runtime(settings, private_redis):  # type: ignore[no-untyped-def]
+    """The services on the test's own Redis, retrying a lost send after 0.1 s (a test
+    module may bring its own ``runtime``)."""
+    runtime = runtime_for(dataclasses.replace(settings, redis_url=private_redis.url))
+    runtime.bus.retry_pauses = (0.1,)
+    yield runtime
+    runtime.close()
 
 
 @pytest.fixture(autouse=True)

@@ -4,26 +4,15 @@ Redis is back, once a period, never after it is done."""
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import timedelta
 
-import pytest
-
-from services.composition import create_app, runtime_for, worker_timer
+from services.composition import create_app, worker_timer
 from services.registry.application import chain_verifications
 from shared.eventstore.status import verification_job
 from shared.messaging import start_worker
 from tests.shared.helpers import note
 
 from .conftest import wait_until
-
-
-@pytest.fixture
-def runtime(settings, private_redis):
-    runtime = runtime_for(dataclasses.replace(settings, redis_url=private_redis.url))
-    runtime.bus.retry_pauses = (0.1,)
-    yield runtime
-    runtime.close()
 
 
 def test_a_chain_verification_asked_for_while_redis_is_down_runs_once_it_is_back(

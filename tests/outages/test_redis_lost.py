@@ -4,7 +4,6 @@ the scheduler keeps going, and read models catch up on a timer and when Redis re
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import threading
 import time
@@ -17,14 +16,6 @@ from tests.registry.integration.conftest import register
 from tests.shared.helpers import note
 
 from .conftest import wait_until
-
-
-@pytest.fixture
-def runtime(settings, private_redis):
-    runtime = runtime_for(dataclasses.replace(settings, redis_url=private_redis.url))
-    runtime.bus.retry_pauses = (0.1,)
-    yield runtime
-    runtime.close()
 
 
 @pytest.fixture

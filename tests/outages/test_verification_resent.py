@@ -3,12 +3,9 @@ outbox) and sent by the workers' timer once Redis is back: it is not lost."""
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import timedelta
 
-import pytest
-
-from services.composition import create_app, runtime_for, worker_timer
+from services.composition import create_app, worker_timer
 from services.scoring.application import verification
 from services.scoring.readmodel.records import Records
 from shared.messaging import start_worker
@@ -16,14 +13,6 @@ from tests.scoring.builders import History
 from tests.scoring.integration.test_assessment_jobs import county, request, run
 
 from .conftest import wait_until
-
-
-@pytest.fixture
-def runtime(settings, private_redis):
-    runtime = runtime_for(dataclasses.replace(settings, redis_url=private_redis.url))
-    runtime.bus.retry_pauses = (0.1,)
-    yield runtime
-    runtime.close()
 
 
 def test_a_verification_asked_for_while_redis_is_down_runs_once_it_is_back(
