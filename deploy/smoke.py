@@ -288,7 +288,7 @@ def the_chain_verifies_over_http(stack: Stack) -> str:
 
 def the_chain_verifies_on_the_command_line(stack: Stack) -> str:
     done = stack.gongjian("registry", "verify")
-    expect("chain OK" in done.stdout, done.stdout)
+    expect("链条完好" in done.stdout, done.stdout)
     return done.stdout.strip()
 
 

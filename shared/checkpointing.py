@@ -94,7 +94,7 @@ def sign_head(
         start = (position, hash_)
     result = verify_since(store, start)
     if not result.ok:
-        raise CheckpointError(f"链条损坏，拒绝签名 (not signed: {result.describe()})")
+        raise CheckpointError(f"拒绝签名：{result.describe()}")
     checkpoint = key.sign(result.head_position, result.head_hash, result.count, at or now_utc())
     save_signed(store, checkpoint)
     _keep_outside(checkpoint)

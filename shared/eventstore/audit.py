@@ -134,12 +134,12 @@ def check_verified_head(store: EventStore, head: tuple[int, str]) -> Verificatio
     position, hash_ = verified_head(store)
     if position > head[0]:
         return broken_at(
-            head[0] + 1, f"rolled back: the log was rolled back from {position} to {head[0]}", head
+            head[0] + 1, f"rolled_back: 日志从位置 {position} 回滚到了位置 {head[0]}", head
         )
     if position and hash_ is not None and hash_at(store, position) != hash_:
         return broken_at(
             position,
-            f"changed: the hash at {position} is not the one verified there before",
+            f"changed: 位置 {position} 的哈希与此前校验通过时不同",
             head,
         )
     return None
@@ -162,15 +162,14 @@ def check_signed(
     if head[0] < checkpoint.position:
         return broken_at(
             head[0] + 1,
-            f"truncated: the log ends at {head[0]}, below the signed checkpoint"
-            f" at {checkpoint.position}",
+            f"truncated: 日志止于位置 {head[0]}，低于位置 {checkpoint.position} 的签名检查点",
             head,
         )
     if hash_at(store, checkpoint.position) != checkpoint.head_hash:
         return broken_at(
             checkpoint.position,
-            f"head mismatch: the hash at {checkpoint.position} is not the signed head hash"
-            f" (a forged tail or a re-chained log; it differs after position {matched})",
+            f"head_mismatch: 位置 {checkpoint.position} 的哈希不是签名的链头哈希"
+            f"（尾部被伪造，或整条链被重算；位置 {matched} 之后的内容不同）",
             head,
         )
     return None
@@ -221,8 +220,8 @@ def verify_since(store: EventStore, start: tuple[int, str]) -> Verification:
         if head.position < start[0]:
             return broken_at(
                 head.position + 1,
-                f"rolled back: the log was rolled back from {start[0]} to {head.position}",
+                f"rolled_back: 日志从位置 {start[0]} 回滚到了位置 {head.position}",
                 (head.position, head.hash),
             )
-        return broken_at(start[0], f"changed: the hash at {start[0]} is not the one verified")
+        return broken_at(start[0], f"changed: 位置 {start[0]} 的哈希与此前校验通过时不同")
     return verify_chain(store.iter_stored(after=start[0]), start=start)

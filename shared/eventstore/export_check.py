@@ -49,17 +49,17 @@ class _Walk:
     def add(self, path: Path, number: int, event: dict[str, Any]) -> None:
         position, expected = event.get("global_position"), self.position + 1
         if type(position) is not int:
-            raise self.fail(expected, f"not_json: line {number} is not a stored event")
+            raise self.fail(expected, f"not_json: 第 {number} 行不是存储的事件")
         if position < expected:
-            raise self.fail(expected, f"duplicated: line {number} holds position {position} again")
+            raise self.fail(expected, f"duplicated: 第 {number} 行再次出现位置 {position}")
         if position > expected:
             raise self.fail(expected, _gap(path, number, position, expected))
         if event.get("prev_hash") != self.hash:
             raise self.fail(
-                position, f"out of order: line {number}'s prev_hash is not the hash before it"
+                position, f"out_of_order: 第 {number} 行的 prev_hash 不是前一个事件的哈希"
             )
         if chain_hash(self.hash, event) != event.get("hash"):
-            raise self.fail(position, f"changed: line {number}'s content does not match its hash")
+            raise self.fail(position, f"changed: 第 {number} 行的内容与其哈希不符")
         self.position, self.hash, self.count = position, event["hash"], self.count + 1
         if position in self.wanted:
             self.hashes[position] = self.hash
@@ -74,10 +74,10 @@ def _gap(path: Path, number: int, position: int, expected: int) -> str:
             continue
         if later == expected:
             return (
-                f"out of order: line {number} holds position {position} where {expected}"
-                " was expected (it comes later in the file)"
+                f"out_of_order: 第 {number} 行是位置 {position}，此处应为位置 {expected}"
+                "（它在文件后面）"
             )
-    return f"missing: position {expected} is absent (line {number} holds {position})"
+    return f"missing: 缺少位置 {expected}（第 {number} 行是位置 {position}）"
 
 
 def _lines(path: Path, *, after: int = 0) -> Iterator[tuple[int, bytes]]:
@@ -92,13 +92,13 @@ def _walk(path: Path, wanted: set[int]) -> tuple[_Walk, dict[str, Any] | None]:
     walk, trailer, lines = _Walk(wanted), None, _lines(path)
     first = next(lines, None)
     if first is None or not first[1].strip():
-        raise walk.fail(1, "empty: the file is empty")
+        raise walk.fail(1, "empty: 文件是空的")
     header = _decode(walk, *first)
     if set(header) != {"header"} or header["header"].get("format") != FORMAT:
-        raise walk.fail(1, "no_header: line 1 is not an export header")
+        raise walk.fail(1, "no_header: 第 1 行不是导出文件头")
     for number, raw in lines:
         if trailer is not None:
-            raise walk.fail(walk.position + 1, f"no_trailer: line {number} follows the trailer")
+            raise walk.fail(walk.position + 1, f"no_trailer: 文件尾之后还有第 {number} 行")
         record = _decode(walk, number, raw)
         if set(record) == {"trailer"}:
             trailer = record["trailer"]
@@ -111,47 +111,54 @@ def _decode(walk: _Walk, number: int, raw: bytes) -> dict[str, Any]:
     """One line: UTF-8, JSON without NaN/Infinity, an object, in canonical form."""
     cut = not raw.endswith(b"\n")
     if b"\x00" in raw or raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise walk.fail(walk.position + 1, f"not_utf8: line {number} is UTF-16, not UTF-8")
+        raise walk.fail(walk.position + 1, f"not_utf8: 第 {number} 行是 UTF-16，不是 UTF-8")
     try:
         text = raw.decode("utf-8").removesuffix("\n")
         value = json.loads(text, parse_constant=_no_constant)
     except UnicodeDecodeError as exc:
-        raise walk.fail(walk.position + 1, f"not_utf8: line {number}: {exc.reason}") from exc
+        raise walk.fail(
+            walk.position + 1, f"not_utf8: 第 {number} 行第 {exc.start + 1} 个字节不是 UTF-8"
+        ) from exc
     except ValueError as exc:
         if cut:
-            raise walk.fail(
-                walk.position + 1, f"no_trailer: the file is cut in line {number}"
-            ) from exc
-        raise walk.fail(walk.position + 1, f"not_json: line {number}: {exc}") from exc
+            raise walk.fail(walk.position + 1, f"no_trailer: 文件在第 {number} 行中间断开") from exc
+        raise walk.fail(walk.position + 1, f"not_json: 第 {number} 行{_where(exc)}") from exc
     if not isinstance(value, dict):
-        raise walk.fail(walk.position + 1, f"not_json: line {number} is not a JSON object")
+        raise walk.fail(walk.position + 1, f"not_json: 第 {number} 行不是 JSON 对象")
     if canonical_json(value) != text:
         raise walk.fail(
             walk.position + 1,
-            f"not_canonical: line {number} is not canonical JSON (a byte was changed)",
+            f"not_canonical: 第 {number} 行不是规范 JSON 文本（有字节被改动）",
         )
     return value
 
 
 def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
+    raise ValueError(f"{name} 不是 JSON 的值")
+
+
+def _where(exc: ValueError) -> str:
+    """Where in its line JSON failed, for people (the decoder's own words are English)."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"第 {exc.colno} 列不是合法的 JSON"
+    return f"不是合法的 JSON：{exc}"
 
 
 def _check_trailer(walk: _Walk, trailer: dict[str, Any] | None) -> dict[str, Any]:
     if trailer is None:
         raise walk.fail(
-            walk.position + 1, f"no_trailer: the file ends after position {walk.position}"
+            walk.position + 1, f"no_trailer: 文件在位置 {walk.position} 之后结束，没有文件尾"
         )
     if trailer.get("count") != walk.count:
         raise walk.fail(
             walk.position + 1,
-            f"count: the trailer says {trailer.get('count')} events, the file holds {walk.count}",
+            f"count: 文件尾记有 {trailer.get('count')} 个事件，文件中有 {walk.count} 个",
         )
     if (trailer.get("head_position"), trailer.get("head_hash")) != (walk.position, walk.hash):
         raise walk.fail(
             walk.position,
-            f"changed: the trailer's head is {trailer.get('head_position')}"
-            f" {trailer.get('head_hash')}, the chain ends at {walk.position} {walk.hash}",
+            f"changed: 文件尾记的链头是位置 {trailer.get('head_position')}"
+            f"（哈希 {trailer.get('head_hash')}），链实际止于位置 {walk.position}（哈希 {walk.hash}）",
         )
     return trailer
 
@@ -159,7 +166,7 @@ def _check_trailer(walk: _Walk, trailer: dict[str, Any] | None) -> dict[str, Any
 def _trailer_checkpoint(walk: _Walk, trailer: dict[str, Any]) -> SignedCheckpoint:
     data = trailer.get("checkpoint")
     if data is None:
-        raise walk.fail(walk.position, "signature: the trailer carries no signed checkpoint")
+        raise walk.fail(walk.position, "signature: 文件尾没有签名检查点")
     try:
         return SignedCheckpoint.from_dict(data)
     except CheckpointError as exc:
@@ -175,14 +182,13 @@ def _check_checkpoint(
     if checkpoint.position > walk.position:
         raise walk.fail(
             walk.position + 1,
-            f"truncated: the file ends at {walk.position}, below the signed checkpoint"
-            f" at {checkpoint.position}",
+            f"truncated: 文件止于位置 {walk.position}，低于位置 {checkpoint.position} 的签名检查点",
         )
     if _hash_at(path, walk, checkpoint.position) != checkpoint.head_hash:
         raise walk.fail(
             checkpoint.position,
-            f"head mismatch: the hash at {checkpoint.position} is not the signed head hash"
-            " (a forged tail or a re-chained log)",
+            f"head_mismatch: 位置 {checkpoint.position} 的哈希不是签名的链头哈希"
+            "（尾部被伪造，或整条链被重算）",
         )
 
 

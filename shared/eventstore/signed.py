@@ -67,14 +67,18 @@ class SignedCheckpoint:
                 key_id=str(data["key_id"]),
                 signature=str(data["signature"]),
             )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise CheckpointError(f"签名检查点格式不对 (not a signed checkpoint: {exc})") from exc
+        except KeyError as exc:
+            raise CheckpointError(f"签名检查点格式不对：缺少字段 {exc}") from exc
+        except (TypeError, ValueError) as exc:
+            raise CheckpointError(
+                "签名检查点格式不对：position 与 count 须为非负整数，signed_at 须为 RFC 3339 时刻"
+            ) from exc
         return checkpoint
 
 
 def _whole(value: Any) -> int:
     if type(value) is not int or value < 0:
-        raise ValueError(f"{value!r} is not a whole number")
+        raise ValueError(f"{value!r} 不是非负整数")
     return value
 
 
@@ -112,9 +116,11 @@ class SigningKey:
             else:
                 private = Ed25519PrivateKey.from_private_bytes(base64.b64decode(text))
         except ValueError as exc:
-            raise CheckpointError(f"签名私钥无法读取 (not an Ed25519 private key: {exc})") from exc
+            raise CheckpointError(
+                "签名私钥无法读取：不是 PEM 或 base64 格式的 Ed25519 私钥"
+            ) from exc
         if not isinstance(private, Ed25519PrivateKey):
-            raise CheckpointError("签名私钥不是 Ed25519 (not an Ed25519 private key)")
+            raise CheckpointError("签名私钥不是 Ed25519 私钥")
         return cls(private)
 
     def pem(self) -> str:
@@ -130,6 +136,15 @@ class SigningKey:
         return SignedCheckpoint(
             position, head_hash, count, at, self.key_id, base64.b64encode(signature).decode()
         )
+
+
+def _why(exc: Exception) -> str:
+    """Why a public key line could not be read, for people."""
+    if isinstance(exc, IndexError):
+        return "类型后缺少公钥"
+    if "未知" in str(exc):
+        return str(exc)
+    return "不是 base64 编码的 Ed25519 公钥"
 
 
 class Keyring:
@@ -148,12 +163,10 @@ class Keyring:
                 continue
             try:
                 if words[0] != "ed25519":
-                    raise ValueError(f"unknown key type {words[0]!r}")
+                    raise ValueError(f"未知的密钥类型 {words[0]!r}")
                 keys.append(Ed25519PublicKey.from_public_bytes(base64.b64decode(words[1])))
             except (IndexError, ValueError) as exc:
-                raise CheckpointError(
-                    f"公钥文件第 {number} 行无法读取 (line {number}: {exc})"
-                ) from exc
+                raise CheckpointError(f"公钥文件第 {number} 行无法读取：{_why(exc)}") from exc
         return cls(keys)
 
     def with_key(self, key: Ed25519PublicKey) -> Keyring:
@@ -163,12 +176,12 @@ class Keyring:
         """None when the signature is good; else why not (a reason of `Verification`)."""
         public = self.keys.get(checkpoint.key_id)
         if public is None:
-            return f"signature: key {checkpoint.key_id} is not a trusted public key"
+            return f"signature: 密钥 {checkpoint.key_id} 不是受信任的公钥"
         try:
             public.verify(base64.b64decode(checkpoint.signature), checkpoint.signed_text().encode())
         except (InvalidSignature, ValueError):
             return (
-                f"signature: the signed checkpoint at {checkpoint.position} does not carry "
-                f"a valid signature of key {checkpoint.key_id}"
+                f"signature: 位置 {checkpoint.position} 的签名检查点"
+                f"没有密钥 {checkpoint.key_id} 的有效签名"
             )
         return None

@@ -32,8 +32,8 @@ REASON_LABELS = {
 class Verification:
     """Either OK with the head, or the first bad position and why.
 
-    ``reason`` starts with its machine code (``missing: …``); ``reason_label`` is the
-    Chinese label for people."""
+    ``reason`` starts with its machine code, then says in Chinese where and what
+    (``missing: 缺少位置 5（…）``); ``reason_label`` is the code's Chinese label."""
 
     ok: bool
     count: int
@@ -62,16 +62,21 @@ class Verification:
             "reason_label": self.reason_label,
         }
 
+    @property
+    def detail(self) -> str | None:
+        """The reason without its machine code: where and what, in Chinese."""
+        return None if self.reason is None else self.reason.split(":", 1)[-1].strip()
+
     def describe(self) -> str:
-        """One line for people, Chinese first; the English reason after it for search."""
+        """One line for people, in Chinese; the machine code last, for search."""
         if self.ok:
             return (
-                f"链条完好：{self.count} 个事件，链头位置 {self.head_position}"
-                f"（chain OK: {self.count} events, head {self.head_position} {self.head_hash}）"
+                f"链条完好：共 {self.count} 个事件，链头位置 {self.head_position}，"
+                f"链头哈希 {self.head_hash}"
             )
         return (
-            f"链条损坏：位置 {self.bad_position}，{self.reason_label}"
-            f"（chain BROKEN at position {self.bad_position}: {self.reason}）"
+            f"链条损坏：位置 {self.bad_position}，{self.reason_label}：{self.detail}"
+            f"（代码 {self.code}）"
         )
 
 
@@ -102,18 +107,16 @@ def verify_chain(
         if position > expected_position:
             return broken(
                 expected_position,
-                f"missing: position {expected_position} is absent (next present is {position})",
+                f"missing: 缺少位置 {expected_position}（下一个存在的是位置 {position}）",
             )
         if position < expected_position:
             return broken(
-                position, f"out of order: position {position} comes after {expected_position - 1}"
+                position, f"out_of_order: 位置 {position} 出现在位置 {expected_position - 1} 之后"
             )
         if event["prev_hash"] != prev_hash:
-            return broken(
-                position, "out of order: prev_hash does not match the hash of the event before it"
-            )
+            return broken(position, "out_of_order: prev_hash 与前一个事件的哈希不符")
         if chain_hash(prev_hash, event) != event["hash"]:
-            return broken(position, "changed: the content does not match its hash")
+            return broken(position, "changed: 内容与其哈希不符")
         prev_hash, expected_position, count = event["hash"], expected_position + 1, count + 1
         if progress is not None and count % 10_000 == 0:
             progress(count)
@@ -128,9 +131,9 @@ def _against_head(result: Verification, expected_head: tuple[int, str] | None) -
     if want_position > head[0]:
         return broken_at(
             head[0] + 1,
-            f"missing: the chain ends at {head[0]}, its recorded head is {want_position}",
+            f"missing: 链止于位置 {head[0]}，记录的链头是位置 {want_position}",
             head,
         )
     return broken_at(
-        want_position, f"changed: the recorded head hash at {want_position} is {want_hash}", head
+        want_position, f"changed: 位置 {want_position} 记录的链头哈希是 {want_hash}", head
     )

@@ -104,7 +104,7 @@ def test_a_backup_older_than_the_last_signed_checkpoint_is_refused(live, restore
 
     status, problems = ready(Settings.from_env(database_url=restored, data_dir=tmp_path))
     assert status == 503 and "日志被截断" in problems["chain"]
-    assert "below the signed checkpoint at 5" in problems["chain"]
+    assert "低于位置 5 的签名检查点" in problems["chain"]
     result = _verify(restored, tmp_path, "--checkpoint", str(tmp_path / "kept-checkpoint.json"))
     assert result.exit_code == 1 and "位置 4" in result.output
 
@@ -120,7 +120,7 @@ def test_a_tampered_restore_is_refused(live, restore, tmp_path):
     runtime.close()
 
     status, problems = ready(Settings.from_env(database_url=restored, data_dir=tmp_path))
-    assert status == 503 and "head mismatch" in problems["chain"]
+    assert status == 503 and "与签名检查点不符" in problems["chain"]
 
 
 def _verify(url: str, data_dir, *args: str):  # type: ignore[no-untyped-def]

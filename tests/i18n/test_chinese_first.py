@@ -4,7 +4,8 @@ Chinese in it. Scanned in the source (services/ and shared/): the text of every 
 error and of every call that writes to a person. Machine codes and the English reason
 phrase given as a problem's ``title`` (titled in Chinese by `shared.http.problems`) are
 not text for people; the few errors below are for programmers (a broken invariant, never
-shown), and the event store's own are its owner's (shared/eventstore)."""
+shown), and the event store's own are its owner's (shared/eventstore), except what an
+auditor reads from a verification (`AUDITED`)."""
 
 from __future__ import annotations
 
@@ -29,8 +30,21 @@ TO_PEOPLE = {
     "Problem",
     "abort",
     "ValidationError",
+    "fail",
+    "broken",
+    "broken_at",
 }
-"""Calls whose text a person reads wherever they are (raised or not)."""
+"""Calls whose text a person reads wherever they are (raised or not): the last three
+give a failed verification its reason (an auditor reads it)."""
+
+AUDITED = (
+    "shared/eventstore/audit.py",
+    "shared/eventstore/export_check.py",
+    "shared/eventstore/signed.py",
+    "shared/eventstore/verify.py",
+)
+"""The event store's files whose messages an auditor reads (verification, signatures);
+the store's other errors are its owner's."""
 
 FOR_PROGRAMMERS = {
     ("services/scoring/domain/replay.py", "a replay is scored under one rulebook"),
@@ -93,7 +107,9 @@ def _sources() -> Iterator[Path]:
     for top in ("services", "shared"):
         for path in sorted((ROOT / top).rglob("*.py")):
             relative = path.relative_to(ROOT).as_posix()
-            if "/migrations/" in relative or relative.startswith("shared/eventstore/"):
+            if "/migrations/" in relative:
+                continue
+            if relative.startswith("shared/eventstore/") and relative not in AUDITED:
                 continue
             yield path
 

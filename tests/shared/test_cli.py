@@ -58,7 +58,7 @@ def test_db_upgrade_can_run_twice(cli):
 def test_verify_reports_the_head_of_an_intact_chain(cli, filled_store):
     result = cli("verify")
     assert result.exit_code == 0
-    assert f"head 4 {filled_store.head().hash}" in result.output
+    assert f"链头位置 4，链头哈希 {filled_store.head().hash}" in result.output
 
 
 def test_verify_exits_non_zero_and_names_the_first_bad_position(cli, filled_store):
@@ -66,7 +66,7 @@ def test_verify_exits_non_zero_and_names_the_first_bad_position(cli, filled_stor
         conn.execute(text("UPDATE events SET actor = 'someone else' WHERE global_position = 2"))
     result = cli("verify")
     assert result.exit_code == 1
-    assert "链条损坏：位置 2" in result.output and "BROKEN at position 2" in result.output
+    assert "链条损坏：位置 2，内容被改动：内容与其哈希不符（代码 changed）" in result.output
 
 
 def test_an_export_verifies_offline_until_one_line_is_tampered(cli, filled_store, tmp_path):
@@ -90,7 +90,7 @@ def test_an_export_with_its_tail_cut_off_fails_against_its_trailer(cli, filled_s
     del lines[4]  # the last event, keeping the trailer
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = cli("verify", "--file", str(path))
-    assert result.exit_code == 1 and "position 4" in result.output
+    assert result.exit_code == 1 and "链条损坏：位置 4" in result.output
 
 
 def test_a_file_that_is_not_an_export_is_a_one_line_failure(cli, tmp_path):
@@ -98,7 +98,7 @@ def test_a_file_that_is_not_an_export_is_a_one_line_failure(cli, tmp_path):
     path.write_text("not json\n")
     result = CliRunner().invoke(main, ["verify", "--file", str(path)])
     assert result.exit_code == 1
-    assert "位置 1" in result.output and "line 1" in result.output
+    assert "位置 1" in result.output and "第 1 行" in result.output
 
 
 def test_a_kept_checkpoint_catches_a_deleted_tail(cli, filled_store, tmp_path):
@@ -112,10 +112,7 @@ def test_a_kept_checkpoint_catches_a_deleted_tail(cli, filled_store, tmp_path):
         conn.execute(text("DELETE FROM checkpoints"))  # the verifier's own, too
     result = cli("verify", "--checkpoint", str(kept))
     assert result.exit_code == 1
-    assert (
-        "位置 3，日志被截断" in result.output
-        and "below the signed checkpoint at 4" in result.output
-    )
+    assert "位置 3，日志被截断" in result.output and "低于位置 4 的签名检查点" in result.output
 
 
 def test_the_verifier_says_when_the_log_was_rolled_back(cli, filled_store):
@@ -123,7 +120,7 @@ def test_the_verifier_says_when_the_log_was_rolled_back(cli, filled_store):
     with tampering(filled_store.engine) as conn:
         conn.execute(text("DELETE FROM events WHERE global_position > 2"))
     result = cli("verify")
-    assert result.exit_code == 1 and "the log was rolled back from 4 to 2" in result.output
+    assert result.exit_code == 1 and "日志从位置 4 回滚到了位置 2" in result.output
 
 
 def test_the_public_key_verifies_an_export_elsewhere(cli, filled_store, tmp_path, monkeypatch):

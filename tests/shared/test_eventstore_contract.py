@@ -343,7 +343,7 @@ class TestVerification:
             conn.execute(text("UPDATE events SET global_position = 5 WHERE global_position = -2"))
         result = store.verify()
         assert (result.ok, result.bad_position) == (False, 2)
-        assert result.reason.startswith("out of order")
+        assert result.reason.startswith("out_of_order")
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ one byte without verification naming the position and the reason."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -70,7 +71,7 @@ def test_a_file_cut_at_any_line_fails(tmp_path, lines, keep):
 def test_a_file_cut_inside_a_line_fails(tmp_path, lines):
     result = check(tmp_path, [*lines[:3], lines[3][:40]])
     assert (result.bad_position, result.code) == (3, "no_trailer")
-    assert "cut in line 4" in result.reason
+    assert result.reason == "no_trailer: 文件在第 4 行中间断开"
 
 
 def test_a_trailer_kept_after_the_tail_is_cut_fails_as_a_count(tmp_path, lines):
@@ -155,4 +156,49 @@ def test_an_export_below_a_checkpoint_the_auditor_holds_is_truncated(tmp_path, l
     assert check(shorter, cut).ok
     result = check(shorter, cut, held=[held])
     assert (result.bad_position, result.code) == (4, "truncated")
-    assert "below the signed checkpoint at 5" in result.reason
+    assert "低于位置 5 的签名检查点" in result.reason
+
+
+def _broken_files(lines: list[bytes]) -> dict[str, list[bytes]]:
+    trailer = json.loads(lines[-1])
+    trailer["trailer"]["count"] = 9
+    return {
+        "empty": [],
+        "no_header": lines[1:],
+        "no_trailer": lines[:3],
+        "cut": [*lines[:3], lines[3][:40]],
+        "count": [*lines[:-1], (canonical_json(trailer) + "\n").encode()],
+        "out_of_order": [lines[0], lines[1], lines[3], lines[2], *lines[4:]],
+        "duplicated": [*lines[:3], lines[2], *lines[3:]],
+        "missing": [*lines[:2], *lines[3:]],
+        "not_canonical": [*lines[:3], lines[3].replace(b'{"note":', b'{"note": '), *lines[4:]],
+        "changed": [*lines[:4], lines[4].replace("第3次".encode(), "第9次".encode()), *lines[5:]],
+        "not_utf8": [*lines[:2], lines[2].replace("第".encode(), b"\xff"), *lines[3:]],
+        "not_json": [*lines[:2], b"{not json\n", *lines[3:]],
+        "not_object": [*lines[:2], b"[1]\n", *lines[3:]],
+        "after_trailer": [*lines, lines[1]],
+    }
+
+
+def test_every_reason_an_auditor_reads_is_chinese_with_its_code_kept(tmp_path, lines):
+    from shared.eventstore.verify import REASON_LABELS
+
+    english = re.compile(r"[A-Za-z]{3,}\s+[A-Za-z]{2,}")
+    seen = set()
+    for case, content in _broken_files(lines).items():
+        result = check(tmp_path, content)
+        assert not result.ok, case
+        assert result.code in REASON_LABELS, case
+        assert result.reason.startswith(f"{result.code}: "), case
+        said = result.describe()
+        assert said.startswith(f"链条损坏：位置 {result.bad_position}，{result.reason_label}：")
+        assert said.endswith(f"（代码 {result.code}）"), said
+        assert not english.search(said), f"{case}: {said}"
+        seen.add(result.code)
+    file_codes = {"empty", "no_header", "no_trailer", "count", "not_canonical", "not_utf8"}
+    assert seen == file_codes | {"out_of_order", "duplicated", "missing", "changed", "not_json"}
+
+
+def test_an_unknown_key_is_said_in_chinese(tmp_path, lines):
+    result = check(tmp_path, lines, keyring=Keyring([SigningKey.generate().public]))
+    assert result.detail == f"密钥 {KEY.key_id} 不是受信任的公钥"

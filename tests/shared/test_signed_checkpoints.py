@@ -61,7 +61,7 @@ def test_a_deleted_tail_below_a_signed_checkpoint_is_truncation(store):
     delete_tail(store, 4)
     result = verify_log(store, TRUSTED)
     assert (result.ok, result.bad_position, result.code) == (False, 5, "truncated")
-    assert "the log ends at 4, below the signed checkpoint at 6" in result.reason
+    assert "日志止于位置 4，低于位置 6 的签名检查点" in result.reason
 
 
 def test_the_verifier_refuses_to_move_backwards(store):
@@ -71,7 +71,7 @@ def test_the_verifier_refuses_to_move_backwards(store):
     delete_tail(store, 4)
     result = verify_log(store, TRUSTED)
     assert (result.bad_position, result.code) == (5, "rolled_back")
-    assert "the log was rolled back from 6 to 4" in result.reason
+    assert "日志从位置 6 回滚到了位置 4" in result.reason
     assert "日志被回滚" in result.describe()
     assert verified_head(store)[0] == 6
 
@@ -86,7 +86,7 @@ def test_a_forged_tail_does_not_match_the_signed_head(store):
     store.append([note("project-a", "forged 2")])
     result = verify_log(store, TRUSTED)
     assert (result.bad_position, result.code) == (6, "head_mismatch")
-    assert "it differs after position 4" in result.reason
+    assert "位置 4 之后的内容不同" in result.reason
 
 
 def test_a_full_re_chain_does_not_match_the_signed_head(store):

@@ -50,7 +50,7 @@ def test_the_command_line_verifies_an_export_with_the_public_key(client, tokens,
     keys.write_text(public_key_line(signing_key(runtime.settings).public) + "\n")
     result = CliRunner().invoke(main, ["verify", "--file", str(path), "--public-keys", str(keys)])
     assert result.exit_code == 0, result.output
-    assert "链条完好：1 个事件" in result.output
+    assert "链条完好：共 1 个事件" in result.output
 
 
 def test_tampering_with_one_line_fails_verification_naming_it(client, tokens, runtime, tmp_path):
