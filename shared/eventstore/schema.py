@@ -77,10 +77,15 @@ verification_jobs = Table(
     "verification_jobs",
     metadata,
     Column("job_id", String(36), primary_key=True),
-    Column("status", String(20), nullable=False),  # queued | running | done | failed
+    Column("status", String(20), nullable=False),  # queued | running | retrying | done | failed
     Column("verified", BigInteger, nullable=False),
     Column("total", BigInteger, nullable=False),
     Column("result", Text),  # the Verification as JSON once done
     Column("requested_at", UTCDateTime, nullable=False),
     Column("finished_at", UTCDateTime),
+    # The running worker's lease (shared.leases); shared_0010_h2.
+    Column("lease_owner", String(64)),
+    Column("lease_expires_at", UTCDateTime),
+    Column("heartbeat_at", UTCDateTime),
+    Column("takeovers", Integer, nullable=False, server_default="0"),
 )

@@ -3,7 +3,9 @@
 `chain_status` starts from the verifier's checkpoint (the last position and hash that
 verified OK) and walks only the events after it, then checks the latest signed
 checkpoint: at a million events it reads what was appended since, not the whole log.
-A full walk (`run_verification`) records its progress in ``verification_jobs``."""
+A full walk (`run_verification`) records its progress in ``verification_jobs`` and runs
+under a lease (`shared.leases`): never two workers at once, and a job whose worker died
+is taken back by the workers' timer (``retrying``, ``takeovers``) and run again."""
 
 from __future__ import annotations
 
@@ -12,8 +14,9 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 
+from ..leases import RowLeases, run_leased
 from .audit import (
     check_signed,
     latest_signed,
@@ -28,8 +31,10 @@ from .schema import verification_jobs
 from .signed import Keyring
 from .store import EventStore
 
-JOB_STATUSES = ("queued", "running", "done", "failed")
-"""A verification job's states, in order."""
+JOB_STATUSES = ("queued", "running", "retrying", "done", "failed")
+"""A verification job's states: ``retrying`` is a job whose worker died, to run again."""
+WAITING = ("queued", "retrying")
+"""States of a job that is to run and is not running."""
 
 PROGRESS_EVERY = 10_000
 """Events between two progress writes of a verification job."""
@@ -70,13 +75,39 @@ def request_verification(store: EventStore) -> str:
     return job_id
 
 
+class _TakenOver(Exception):
+    """Another worker took the job over (this one stalled past its lease): stop."""
+
+
+def verification_leases(engine: Engine) -> RowLeases:
+    """Leases on the verification jobs: one worker walks each, a dead one's taken back."""
+    return RowLeases(engine, verification_jobs, "job_id")
+
+
 def run_verification(store: EventStore, keyring: Keyring, job_id: str) -> dict[str, Any] | None:
-    """Walk the whole log for the job, writing progress; safe to run again."""
-    job = verification_job(store, job_id)
-    if job is None or job["status"] == "done":
-        return job
-    _update(store, job_id, status="running", verified=0, total=store.head().position)
-    result = verify_log(store, keyring, progress=lambda n: _update(store, job_id, verified=n))
+    """Walk the whole log for the job under its lease, writing progress. A job done, or
+    run by another worker whose lease is alive, is left as it is; safe to run again."""
+    run_leased(
+        verification_leases(store.engine), job_id, lambda lost: _walk(store, keyring, job_id, lost)
+    )
+    return verification_job(store, job_id)
+
+
+def _walk(store: EventStore, keyring: Keyring, job_id: str, lost: Any) -> None:
+    def progress(verified: int) -> None:
+        if lost.is_set():
+            raise _TakenOver
+        _update(store, job_id, verified=verified)
+
+    _update(store, job_id, verified=0, total=store.head().position)
+    try:
+        result = verify_log(store, keyring, progress=progress)
+    except _TakenOver:
+        return
+    except Exception:
+        if not lost.is_set():
+            _update(store, job_id, status="failed")
+        raise
     _update(
         store,
         job_id,
@@ -85,7 +116,6 @@ def run_verification(store: EventStore, keyring: Keyring, job_id: str) -> dict[s
         result=json.dumps(result.to_dict(), ensure_ascii=False),
         finished_at=now_utc(),
     )
-    return verification_job(store, job_id)
 
 
 def verification_job(store: EventStore, job_id: str) -> dict[str, Any] | None:
@@ -112,12 +142,13 @@ def latest_verification_job(store: EventStore) -> dict[str, Any] | None:
 
 
 def queued_before(conn: Connection, before: datetime) -> list[str]:
-    """Jobs still queued that were requested before ``before``, oldest first: the ones a
-    broker outage may have lost (the table is their outbox)."""
+    """Jobs waiting to run (queued, or taken back from a dead worker) that were requested
+    before ``before``, oldest first: the ones a broker outage may have lost (the table is
+    their outbox)."""
     jobs = verification_jobs.c
     query = (
         select(jobs.job_id)
-        .where(jobs.status == "queued", jobs.requested_at < before)
+        .where(jobs.status.in_(WAITING), jobs.requested_at < before)
         .order_by(jobs.requested_at)
     )
     return list(conn.execute(query).scalars())

@@ -60,6 +60,7 @@ class Verification:
             "code": self.code,
             "reason": self.reason,
             "reason_label": self.reason_label,
+            "detail": self.detail,
         }
 
     @property

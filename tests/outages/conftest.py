@@ -18,6 +18,7 @@ import pytest
 import redis
 
 from services.composition import runtime_for
+from shared.config import Settings
 from tests.conftest import REQUIRE_SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,6 +79,16 @@ def runtime(settings, private_redis):  # type: ignore[no-untyped-def]
     module may bring its own ``runtime``)."""
     runtime = runtime_for(dataclasses.replace(settings, redis_url=private_redis.url))
     runtime.bus.retry_pauses = (0.1,)
+    yield runtime
+    runtime.close()
+
+
+@pytest.fixture
+def postgres_runtime(postgres_url, private_redis, tmp_path):  # type: ignore[no-untyped-def]
+    """The services on PostgreSQL and the test's own Redis: for tests whose workers are
+    processes of their own (they share the database)."""
+    settings = Settings.from_env(database_url=postgres_url, redis_url="", data_dir=tmp_path)
+    runtime = runtime_for(dataclasses.replace(settings, redis_url=private_redis.url))
     yield runtime
     runtime.close()
 

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import signal
 import time
-from dataclasses import replace
 
 import pytest
 
-from services.composition import create_app, runtime_for
+from services.composition import create_app
 from services.scoring.readmodel.records import Records
-from shared.config import Settings
 from tests.scoring.builders import History
 from tests.scoring.integration.test_assessment_jobs import computed, county
 
@@ -20,11 +18,8 @@ from .conftest import start_worker, stop, wait_until
 
 
 @pytest.fixture
-def runtime(postgres_url, private_redis, tmp_path):
-    settings = Settings.from_env(database_url=postgres_url, redis_url="", data_dir=tmp_path)
-    runtime = runtime_for(replace(settings, redis_url=private_redis.url))
-    yield runtime
-    runtime.close()
+def runtime(postgres_runtime):  # type: ignore[no-untyped-def]
+    return postgres_runtime
 
 
 def test_a_job_whose_worker_was_killed_is_taken_up_within_a_minute_to_one_result(runtime, tmp_path):

@@ -1,9 +1,11 @@
-"""Chain verifications (``POST /v1/chain/verifications``) asked for while the broker was
-away: the job is in ``verification_jobs`` (the database is the outbox), and the workers'
-timer sends every one still queued after `UNSENT_AFTER` (`take_up_unsent`), as scoring's
-timer does for its verifications. Each is sent again at most once a period
-(``registry_verification_sends``); running one twice is harmless (it walks the log
-again and records the same result)."""
+"""Chain verifications (``POST /v1/chain/verifications``) whose worker died, or asked for
+while the broker was away: the job is in ``verification_jobs`` (the database is the
+outbox), and the workers' timer (`take_up_unsent`) takes back every one whose worker's
+lease ran out (`shared.leases`) and sends it again, with every one still waiting after
+`UNSENT_AFTER`, as scoring's timer does for its verifications. A waiting one is sent again
+at most once a period (``registry_verification_sends``); running one twice is harmless
+(it walks the log again and records the same result), and its lease keeps two workers
+from walking it at once."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from shared.db import is_postgres
 from shared.eventstore import now_utc
-from shared.eventstore.status import queued_before
+from shared.eventstore.status import queued_before, verification_leases
 
 from ..readmodel.tables import verification_sends
 
@@ -50,8 +52,11 @@ def unsent(engine: Engine, now: datetime, older_than: timedelta) -> list[str]:
 
 
 def take_up_unsent(engine: Engine, send: Callable[[str], object]) -> list[str]:
-    """Send again every chain verification still queued after `UNSENT_AFTER`."""
-    again = unsent(engine, now_utc(), UNSENT_AFTER)
+    """Send again every chain verification whose worker died, and every one still waiting
+    after `UNSENT_AFTER`."""
+    now = now_utc()
+    lost = verification_leases(engine).take_back_expired(now)
+    again = list(dict.fromkeys([*lost, *unsent(engine, now, UNSENT_AFTER)]))
     for job_id in again:
         send(job_id)
     return again

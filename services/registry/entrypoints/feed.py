@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import current_app, url_for
@@ -13,10 +12,10 @@ from shared.auth import current_principal, readable_types, require_role
 from shared.checkpointing import keyring
 from shared.events import project_stream
 from shared.events.fields import VERSION_RANGE, Whole
-from shared.eventstore import format_instant
 from shared.eventstore.audit import signed_after
 from shared.eventstore.status import chain_status, request_verification, verification_job
 from shared.http import PageQuery, Problem, next_link
+from shared.leases import job_view
 from shared.messaging import send_or_leave
 from shared.tenancy import current_scope
 
@@ -125,7 +124,7 @@ def verification(job_id: str):  # type: ignore[no-untyped-def]
 
 def _job(job: dict[str, Any] | None) -> dict[str, Any]:
     assert job is not None
-    return {k: format_instant(v) if isinstance(v, datetime) else v for k, v in job.items()}
+    return job_view(job)
 
 
 class CheckpointQuery(PageQuery):

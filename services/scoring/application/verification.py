@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from shared.eventstore import EventStore, now_utc
+from shared.leases import run_leased
 
 from ..domain.errors import AssessmentAltered, AssessmentNotFound
 from ..domain.verification import Difference, first_difference
@@ -134,10 +135,14 @@ def request(records: Records, assessment_id: str, requested_by: str) -> dict[str
 
 
 def take_up_unsent(records: Records, send: Callable[[str], None]) -> list[str]:
-    """Send again every verification still queued after `UNSENT_AFTER`: its message was
-    lost, or never sent while the broker was away (the job is in the database, which is
-    the outbox). Running one twice is harmless: it records the same outcome."""
-    again = records.unsent_verifications(now_utc(), UNSENT_AFTER)
+    """Send again every verification whose worker died (its lease ran out: taken back as
+    ``retrying``, `shared.leases`) and every one still waiting after `UNSENT_AFTER`: its
+    message was lost, or never sent while the broker was away (the job is in the
+    database, which is the outbox). Running one twice is harmless: it records the same
+    outcome."""
+    now = now_utc()
+    lost = records.verification_leases().take_back_expired(now)
+    again = [*lost, *records.unsent_verifications(now, UNSENT_AFTER)]
     for verification_id in again:
         send(verification_id)
     return again
@@ -146,12 +151,23 @@ def take_up_unsent(records: Records, send: Callable[[str], None]) -> list[str]:
 def run(
     store: EventStore, records: Records, verification_id: str, zone: ZoneInfo
 ) -> dict[str, Any] | None:
-    """Run a verification job and record its outcome; a finished one is left as it is."""
+    """Run a verification job under its lease and record its outcome; one finished, or
+    run by another worker whose lease is alive, is left as it is."""
     job = records.verification(verification_id)
     if job is None or job["status"] == "done":
         return job
-    records.update_verification(verification_id, status="running")
-    outcome = verify(store, records, job["assessment_id"], zone)
+    run_leased(
+        records.verification_leases(),
+        verification_id,
+        lambda _lost: _record(store, records, verification_id, job["assessment_id"], zone),
+    )
+    return records.verification(verification_id)
+
+
+def _record(
+    store: EventStore, records: Records, verification_id: str, assessment_id: str, zone: ZoneInfo
+) -> None:
+    outcome = verify(store, records, assessment_id, zone)
     records.update_verification(
         verification_id,
         status="done",
@@ -159,7 +175,6 @@ def run(
         recomputed_digest=outcome.recomputed_digest,
         difference=None if outcome.ok else str(outcome.difference),
     )
-    return records.verification(verification_id)
 
 
 def _stored_exists(records: Records, assessment_id: str) -> None:

@@ -14,6 +14,7 @@ from shared.events.fields import Whole
 from shared.eventstore import RecordedEvent, format_instant
 from shared.http import AsOf, KnownAt, PageQuery, Problem, download, next_link, page_after
 from shared.i18n import label
+from shared.leases import lease_view
 from shared.messaging import send_or_leave
 from shared.runtime import Runtime
 from shared.tenancy import county_for
@@ -114,16 +115,6 @@ def _records() -> Records:
     return Records(_runtime().engine)
 
 
-def _lease_view(job: dict[str, Any]) -> dict[str, Any] | None:
-    """The running worker's lease: until when, and its last heartbeat."""
-    if not job.get("lease_expires_at"):
-        return None
-    return {
-        "expires_at": format_instant(job["lease_expires_at"]),
-        "heartbeat_at": format_instant(job["heartbeat_at"]) if job.get("heartbeat_at") else None,
-    }
-
-
 def job_view(job: dict[str, Any]) -> dict[str, Any]:
     total, replayed = job["events_total"], job["events_replayed"]
     view = {
@@ -145,7 +136,7 @@ def job_view(job: dict[str, Any]) -> dict[str, Any]:
         "error": job["error"],
         "assessment_id": job["assessment_id"],
         "takeovers": job.get("takeovers") or 0,
-        "lease": _lease_view(job),
+        "lease": lease_view(job),
     }
     if job["assessment_id"]:
         view["links"] = {"assessment": f"/v1/assessments/{job['assessment_id']}"}

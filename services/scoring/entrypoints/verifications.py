@@ -8,8 +8,8 @@ from flask import current_app, url_for
 from flask_smorest import Blueprint
 
 from shared.auth import current_principal, require_role
-from shared.eventstore import format_instant
 from shared.http import Problem
+from shared.leases import job_view
 from shared.messaging import send_or_leave
 
 from ..application import verification
@@ -30,10 +30,7 @@ def _records() -> Records:
 
 
 def _view(job: dict[str, Any]) -> dict[str, Any]:
-    return {
-        **{k: format_instant(v) if k.endswith("_at") else v for k, v in job.items()},
-        "links": {"assessment": f"/v1/assessments/{job['assessment_id']}"},
-    }
+    return job_view(job) | {"links": {"assessment": f"/v1/assessments/{job['assessment_id']}"}}
 
 
 @blp.post("/assessments/<assessment_id>/verifications")

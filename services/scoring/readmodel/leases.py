@@ -10,25 +10,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, func, select, update
 
 from shared.db import is_postgres
+from shared.eventstore import format_instant
+from shared.leases import Claim, RowLeases
 
 from .tables import jobs
+
+__all__ = ["WAITING", "Claim", "JobLeases", "JobSummary"]
 
 WAITING = ("queued", "retrying")
 """States of a job that is to run and is not running."""
 
 
-class Claim(StrEnum):
-    CLAIMED = "claimed"
-    DONE = "done"
-    HELD = "held"  # another worker's lease on this job is alive
-    WAITING = "waiting"  # another job of the same county, year and rulebook runs
-    MISSING = "missing"
+def _worker_lost(expiry: datetime) -> dict[str, Any]:
+    return {"error": f"执行进程失联：租约已于 {format_instant(expiry)} 到期，已重新接手"}
 
 
 def _same_group(job: Row[Any]) -> Any:
@@ -57,6 +56,7 @@ class JobSummary:
 class JobLeases:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.rows = RowLeases(engine, jobs, "job_id", said=_worker_lost)
 
     def claim(self, job_id: str, owner: str, now: datetime, lease: timedelta) -> Claim:
         """Take the job for ``owner`` until ``now + lease``, or say why not."""
@@ -89,21 +89,10 @@ class JobLeases:
 
     def renew(self, job_id: str, owner: str, now: datetime, lease: timedelta) -> bool:
         """The heartbeat: extend the lease; False when ``owner`` no longer holds it."""
-        with self.engine.begin() as conn:
-            renewed = conn.execute(
-                update(jobs)
-                .where(jobs.c.job_id == job_id, jobs.c.lease_owner == owner)
-                .values(lease_expires_at=now + lease, heartbeat_at=now)
-            )
-        return renewed.rowcount == 1
+        return self.rows.renew(job_id, owner, now, lease)
 
     def release(self, job_id: str, owner: str) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(jobs)
-                .where(jobs.c.job_id == job_id, jobs.c.lease_owner == owner)
-                .values(lease_owner=None, lease_expires_at=None)
-            )
+        self.rows.release(job_id, owner)
 
     def waiting_beside(self, job_id: str) -> list[str]:
         """Jobs of the same county, year and rulebook still to run, oldest first."""
@@ -121,29 +110,7 @@ class JobLeases:
     def take_back_expired(self, now: datetime) -> list[str]:
         """Jobs whose worker stopped renewing its lease: marked ``retrying`` with the reason
         and counted as a takeover; each is returned once, to be sent again."""
-        taken: list[str] = []
-        with self.engine.begin() as conn:
-            expired = conn.execute(
-                select(jobs.c.job_id, jobs.c.lease_expires_at).where(
-                    jobs.c.status == "running", jobs.c.lease_expires_at < now
-                )
-            ).all()
-            for job_id, expiry in expired:
-                result = conn.execute(
-                    update(jobs)
-                    .where(jobs.c.job_id == job_id, jobs.c.lease_expires_at == expiry)
-                    .values(
-                        status="retrying",
-                        error=f"worker lost: its lease ran out at {expiry.isoformat()}; taken up again",
-                        lease_owner=None,
-                        lease_expires_at=None,
-                        takeovers=jobs.c.takeovers + 1,
-                        updated_at=now,
-                    )
-                )
-                if result.rowcount == 1:
-                    taken.append(job_id)
-        return taken
+        return self.rows.take_back_expired(now)
 
     def unsent(self, now: datetime, older_than: timedelta) -> list[str]:
         """Jobs waiting longer than ``older_than`` (a message lost, or never sent while

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from shared.db import reader
 from shared.eventstore import now_utc
+from shared.leases import RowLeases
 from shared.tenancy import admits, where_scoped
 
 from .tables import assessments, jobs, verifications
@@ -160,6 +161,10 @@ class Records:
                 .values(updated_at=now_utc(), **values)
             )
 
+    def verification_leases(self) -> RowLeases:
+        """Leases on the verifications: one worker runs each, a dead one's taken back."""
+        return RowLeases(self.engine, verifications, "verification_id")
+
     def verification(self, verification_id: str) -> dict[str, Any] | None:
         query = select(verifications).where(verifications.c.verification_id == verification_id)
         row = self._one(query)
@@ -177,14 +182,16 @@ class Records:
         return row
 
     def unsent_verifications(self, now: datetime, older_than: timedelta) -> list[str]:
-        """Verifications still queued after ``older_than`` (their message lost, or never
-        sent while the broker was away); touched so that each is returned once a period."""
+        """Verifications still waiting (queued, or taken back from a dead worker) after
+        ``older_than`` (their message lost, or never sent while the broker was away);
+        touched so that each is returned once a period."""
         limit = now - older_than
         with self.engine.begin() as conn:
             stale = list(
                 conn.execute(
                     select(verifications.c.verification_id).where(
-                        verifications.c.status == "queued", verifications.c.updated_at < limit
+                        verifications.c.status.in_(("queued", "retrying")),
+                        verifications.c.updated_at < limit,
                     )
                 ).scalars()
             )

@@ -69,5 +69,9 @@ verifications = Table(
     Column("requested_by", String(200), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    Column("lease_owner", String(64)),  # the running worker's lease (shared.leases)
+    Column("lease_expires_at", UTCDateTime),
+    Column("heartbeat_at", UTCDateTime),
+    Column("takeovers", Integer, nullable=False, server_default="0"),
 )
 """Verification jobs: a stored assessment recomputed from the log and compared."""

@@ -65,7 +65,7 @@ def test_a_job_whose_lease_ran_out_is_taken_back_once_and_says_so(runtime, recor
     taken = records.job(job["job_id"])
     assert sent == [job["job_id"]]
     assert taken["status"] == "retrying" and taken["takeovers"] == 1
-    assert taken["error"].startswith("worker lost")
+    assert taken["error"].startswith("执行进程失联：租约已于")
     assert taken["lease_owner"] is None
 
 
