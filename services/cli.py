@@ -8,9 +8,11 @@ import os
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import click
 
+from shared.commandline import refusal, speak_chinese
 from shared.config import Settings
 from shared.eventstore import format_instant
 from shared.eventstore.export_check import verify_export
@@ -62,7 +64,21 @@ class CliContext:
 
 
 class _Gongjian(click.Group):
-    """Turns infrastructure failures into the one-line error every command promises."""
+    """Turns infrastructure failures into the one-line error every command promises, and
+    says click's refusals in Chinese (`shared.commandline.refusal`)."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **extra)
+        try:
+            done = super().main(*args, standalone_mode=False, **extra)
+        except click.ClickException as exc:
+            click.echo(refusal(exc), err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("已中止。", err=True)
+            sys.exit(1)
+        sys.exit(done if isinstance(done, int) else 0)
 
     def invoke(self, ctx: click.Context) -> object:
         from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -79,19 +95,19 @@ class _Gongjian(click.Group):
 @click.group(cls=_Gongjian)
 @click.pass_context
 def main(ctx: click.Context) -> None:
-    """Gongjian (攻坚): key-project campaign registry, dispatch and year-end scoring."""
+    """攻坚（Gongjian）：重点项目攻坚年的项目登记、调度与年终考核。"""
     ctx.obj = CliContext()
     ctx.call_on_close(ctx.obj.close)
 
 
 @main.group()
 def db() -> None:
-    """The database schema."""
+    """数据库结构。"""
 
 
 @db.command("upgrade")
 def db_upgrade() -> None:
-    """Migrate the database to the head of every branch (safe to run twice)."""
+    """把数据库迁移到各分支的最新版本（重复运行无妨）。"""
     from shared.migrations import UnsuitableDatabase
 
     from .composition import migrate
@@ -111,12 +127,12 @@ def db_upgrade() -> None:
     default=1,
     show_default=True,
     type=click.IntRange(1, 100),
-    help="Partitions to keep made ahead of the head.",
+    help="在链头之后预先建好的分区数。",
 )
 @click.pass_obj
 def db_partitions(obj: CliContext, ahead: int) -> None:
-    """List the events table's partitions (PostgreSQL) and make those ahead of the head
-    (the store makes one ahead itself; for a maintenance window or a bulk load)."""
+    """列出事件表的分区（PostgreSQL），并预建链头之后的分区（事件存储自己会预建一个；
+    本命令用于维护窗口或批量导入）。"""
     from shared.eventstore import partitions as parts
 
     store = obj.runtime().store
@@ -136,17 +152,15 @@ def db_partitions(obj: CliContext, ahead: int) -> None:
 
 
 @main.command()
-@click.option("--host", default=None, help="Defaults to GONGJIAN_HOST (127.0.0.1).")
-@click.option("--port", default=None, type=int, help="Defaults to GONGJIAN_PORT (8000).")
-@click.option("--no-migrate", is_flag=True, help="Do not migrate before serving.")
-@click.option(
-    "--demo", is_flag=True, help="Load the demo campaign if the store has no projects yet."
-)
+@click.option("--host", default=None, help="默认取 GONGJIAN_HOST（127.0.0.1）。")
+@click.option("--port", default=None, type=int, help="默认取 GONGJIAN_PORT（8000）。")
+@click.option("--no-migrate", is_flag=True, help="启动前不迁移数据库。")
+@click.option("--demo", is_flag=True, help="事件存储中还没有项目时，载入演示攻坚年。")
 @click.pass_obj
 def serve(
     obj: CliContext, host: str | None, port: int | None, no_migrate: bool, demo: bool
 ) -> None:
-    """Serve all three services in one process (the embedded default)."""
+    """在一个进程中运行全部三个服务（嵌入式默认部署）。"""
     from werkzeug.serving import make_server
 
     from shared.messaging import start_worker
@@ -237,19 +251,21 @@ def _examples(base: str, token_file: Path, year: int) -> str:
     "--year",
     default=None,
     type=click.IntRange(2000, 2100),
-    help="The campaign year (default: this year in the campaign's zone).",
+    help="攻坚年度（默认：攻坚年所在时区的今年）。",
 )
-@click.option("--seed", default=2024, show_default=True, type=int, help="Same seed, same campaign.")
+@click.option(
+    "--seed", default=2024, show_default=True, type=int, help="种子相同，生成的攻坚年相同。"
+)
 @click.option(
     "--url",
     default=None,
-    help="A running server to push to over HTTP (recorded on its clock, now); default: play "
-    "the year in this process on a simulated clock, each event on the day it reaches the office.",
+    help="通过 HTTP 推送到的运行中服务器（按其时钟记录为现在）；默认：在本进程中按模拟时钟"
+    "演示全年，每个事件在送达办公室的那天记录。",
 )
 @click.pass_obj
 def demo(obj: CliContext, projects: int, year: int | None, seed: int, url: str | None) -> None:
-    """Generate a campaign year and load it: on a simulated clock (source demo-simulated),
-    or through a server's HTTP API (signed ingest) with --url."""
+    """生成一个攻坚年并载入：按模拟时钟（来源 demo-simulated），或用 --url 经服务器的
+    HTTP 接口（签名推送）载入。"""
     from .demo.push import DemoError
     from .demo.runner import DemoOptions, load_demo
 
@@ -278,23 +294,22 @@ def demo(obj: CliContext, projects: int, year: int | None, seed: int, url: str |
     "--file",
     "path",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Verify an exported NDJSON log offline instead of the database.",
+    help="离线核验导出的 NDJSON 日志，而不是数据库。",
 )
 @click.option(
     "--checkpoint",
     "held",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A signed checkpoint you kept (JSON): the log must still pass through it.",
+    help="您保存的签名检查点（JSON）：日志必须仍然经过它。",
 )
 @click.option(
     "--public-keys",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Trusted public keys, one `ed25519 <base64>` a line (besides the configured ones).",
+    help="受信任的公钥，每行一个 `ed25519 <base64>`（在已配置的公钥之外）。",
 )
 @click.pass_obj
 def verify(obj: CliContext, path: Path | None, held: Path | None, public_keys: Path | None) -> None:
-    """Verify the hash chain and the signed checkpoints; exits 1 and names the first bad
-    position if anything fails."""
+    """核验哈希链和签名检查点；有任何不符时以 1 退出，并指出第一个出错的位置。"""
     from shared.checkpointing import keyring
     from shared.eventstore.audit import verify_log
 
@@ -316,11 +331,11 @@ def _read_checkpoint(path: Path) -> SignedCheckpoint:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CheckpointError(f"{path}: 不是签名检查点 JSON (not JSON: {exc})") from exc
+        raise CheckpointError(f"{path}：不是签名检查点 JSON") from exc
     if isinstance(data, dict) and "checkpoint" in data:
         data = data["checkpoint"]
     if not isinstance(data, dict):
-        raise CheckpointError(f"{path}: 不是签名检查点 (not a signed checkpoint)")
+        raise CheckpointError(f"{path}：不是签名检查点")
     return SignedCheckpoint.from_dict(data)
 
 
@@ -328,11 +343,11 @@ def _read_checkpoint(path: Path) -> SignedCheckpoint:
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write the signed checkpoint (JSON) to this file, for an auditor to keep.",
+    help="同时把签名检查点（JSON）写入此文件，供审计人员保存。",
 )
 @click.pass_context
 def checkpoint(ctx: click.Context, out: Path | None) -> None:
-    """Sign the head of the log {position, head hash, count, time} with the Ed25519 key."""
+    """用 Ed25519 私钥签署日志链头｛位置、链头哈希、事件数、时间｝。"""
     if ctx.invoked_subcommand is not None:
         return
     from shared.checkpointing import sign_head, signing_key
@@ -342,8 +357,7 @@ def checkpoint(ctx: click.Context, out: Path | None) -> None:
         key = signing_key(obj.settings, create=True)
         if key is None:
             raise CheckpointError(
-                "没有签名私钥：设置 GONGJIAN_CHECKPOINT_KEY 或 GONGJIAN_CHECKPOINT_KEY_FILE"
-                " (no signing key configured)"
+                "没有签名私钥：请设置 GONGJIAN_CHECKPOINT_KEY 或 GONGJIAN_CHECKPOINT_KEY_FILE"
             )
         signed = sign_head(obj.runtime().store, key)
     except CheckpointError as exc:
@@ -352,28 +366,28 @@ def checkpoint(ctx: click.Context, out: Path | None) -> None:
         out.write_text(json.dumps(signed.to_dict(), ensure_ascii=False) + "\n", encoding="utf-8")
     click.echo(
         f"已签名检查点：位置 {signed.position}，事件 {signed.count} 个，哈希 {signed.head_hash}，"
-        f"密钥 {signed.key_id}（signed checkpoint）"
+        f"密钥 {signed.key_id}"
     )
 
 
 @checkpoint.command("public-key")
 @click.pass_obj
 def checkpoint_public_key(obj: CliContext) -> None:
-    """Print the signing key's public line, for auditors and the public-keys file."""
+    """打印签名私钥对应的公钥行，供审计人员和公钥文件使用。"""
     from shared.checkpointing import signing_key
 
     key = signing_key(obj.settings)
     if key is None:
-        raise click.ClickException("没有签名私钥 (no signing key configured)")
+        raise click.ClickException("没有签名私钥")
     click.echo(public_key_line(key.public))
 
 
 @checkpoint.command("new-key")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def checkpoint_new_key(path: Path) -> None:
-    """Write a new private key to PATH (for rotation; see docs/operations.md)."""
+    """把新的私钥写入 PATH（用于轮换；见 docs/operations.md）。"""
     if path.exists():
-        raise click.ClickException(f"{path} 已存在，不覆盖 (exists; not overwritten)")
+        raise click.ClickException(f"{path} 已存在，不覆盖")
     key = SigningKey.generate()
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
@@ -387,10 +401,10 @@ def checkpoint_new_key(path: Path) -> None:
     default=MAX_AGE_SECONDS,
     show_default=True,
     type=float,
-    help="Seconds since the last heartbeat after which the worker counts as dead.",
+    help="距最近一次心跳超过多少秒，即认为后台任务进程已停止。",
 )
 def worker_health(max_age: float) -> None:
-    """Exit 0 when this container's worker beat recently (its liveness check), else 1."""
+    """本容器的后台任务进程最近有心跳时以 0 退出（存活检查），否则以 1 退出。"""
     age = heartbeat_age()
     if age is None:
         click.echo(f"无心跳文件 {heartbeat_path()}：后台任务进程尚未启动", err=True)
@@ -403,7 +417,7 @@ def worker_health(max_age: float) -> None:
 
 @main.group()
 def token() -> None:
-    """API bearer tokens."""
+    """API 访问令牌（Bearer）。"""
 
 
 @token.command("create")
@@ -412,22 +426,22 @@ def token() -> None:
     required=True,
     type=click.Choice(["admin", "office", "integration", "auditor", "viewer", "unit"]),
 )
-@click.option("--name", required=True, help="Who holds it; recorded as the actor of every write.")
+@click.option("--name", required=True, help="持有人；记为每次写入的操作者。")
 @click.option(
     "--unit",
     default=None,
-    help="For --role unit: the responsible unit it acts for (default: the name).",
+    help="用于 --role unit：代表的承办单位（默认：持有人名称）。",
 )
 @click.option(
     "--tenant",
     default=None,
-    help="The county, city or province it acts for (GONGJIAN_TENANTS); default: the default county.",
+    help="代表的县、市或省（GONGJIAN_TENANTS）；默认：默认县。",
 )
 @click.pass_obj
 def token_create(
     obj: CliContext, role: str, name: str, unit: str | None, tenant: str | None
 ) -> None:
-    """Create a token and print it once (only its hash is kept)."""
+    """创建令牌并只打印一次（只保存其哈希）。"""
     if unit and role != "unit":
         raise click.ClickException("--unit 只用于 --role unit")
     source = f"unit:{unit or name}" if role == "unit" else None
@@ -442,16 +456,16 @@ def token_create(
 @token.command("list")
 @click.pass_obj
 def token_list(obj: CliContext) -> None:
-    """Every token's holder, role and dates, one JSON object a line (never the token)."""
+    """每个令牌的持有人、角色和日期，每行一个 JSON 对象（从不显示令牌本身）。"""
     for row in obj.runtime().tokens.list():
         click.echo(json.dumps(row, ensure_ascii=False, default=str))
 
 
 @token.command("revoke")
-@click.option("--name", required=True, help="The token's holder, as listed.")
+@click.option("--name", required=True, help="令牌持有人，与列表中一致。")
 @click.pass_obj
 def token_revoke(obj: CliContext, name: str) -> None:
-    """Revoke a token: it fails from the next request on; recorded as TokenRevoked."""
+    """吊销令牌：从下一个请求起失效；记为 TokenRevoked 事件。"""
     from shared.auth.administration import revoke_token
     from shared.commandline import operator
 
@@ -464,8 +478,8 @@ def token_revoke(obj: CliContext, name: str) -> None:
 @main.command("replica-status")
 @click.pass_obj
 def replica_status(obj: CliContext) -> None:
-    """Whether the read replica answers and how far it is; exit 1 when reads would go to
-    the primary (no replica configured, unreachable, or lagging too far)."""
+    """只读副本是否应答、落后多少；查询会改由主库答复时（未配置副本、无法连接或落后太多）
+    以 1 退出。"""
     replica = obj.runtime().replica
     if replica is None:
         click.echo("未配置只读副本（GONGJIAN_REPLICA_URL）：查询均由主库答复", err=True)
@@ -490,6 +504,7 @@ main.add_command(user_cli)
 for _service_cli in (registry_cli, scheduling_cli, scoring_cli):
     for _command in _service_cli.commands():
         main.add_command(_command)
+speak_chinese(main)  # after every command is added: click's own words in Chinese
 
 
 def _redact(url: str) -> str:

@@ -16,35 +16,31 @@ def _accounts(obj) -> Accounts:  # type: ignore[no-untyped-def]
 
 
 def _password(from_stdin: bool) -> str:
+    """Asked twice (click's own confirmation would refuse a mismatch in English)."""
     if from_stdin:
         return sys.stdin.readline().rstrip("\n")
-    return str(
-        click.prompt(
-            "密码",
-            hide_input=True,
-            confirmation_prompt="再输入一次密码",
-        )
-    )
+    first = click.prompt("密码", hide_input=True, prompt_suffix="：")
+    if click.prompt("再输入一次密码", hide_input=True, prompt_suffix="：") != first:
+        raise click.ClickException("两次输入的密码不一致，未作更改")
+    return str(first)
 
 
 @click.group()
 def user() -> None:
-    """Console accounts (people; machines use `gongjian token`)."""
+    """控制台账号（给人用；系统对接用 `gongjian token`）。"""
 
 
 @user.command("create")
 @click.argument("username")
 @click.option("--role", required=True, type=click.Choice(ROLES))
-@click.option("--display-name", default="", help="Shown on pages, e.g. 张三（发改局）.")
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-@click.option(
-    "--tenant", default=None, help="Its county, city or province (default: the default county)."
-)
+@click.option("--display-name", default="", help="页面上显示的名称，例如 张三（发改局）。")
+@click.option("--password-stdin", is_flag=True, help="从标准输入读取密码。")
+@click.option("--tenant", default=None, help="所属的县、市或省（默认：默认县）。")
 @click.pass_obj
 def create(
     obj, username: str, role: str, display_name: str, password_stdin: bool, tenant: str | None
 ) -> None:  # type: ignore[no-untyped-def]
-    """Create an account; the password is asked for (or read from stdin)."""
+    """创建账号；密码会提示输入（或从标准输入读取）。"""
     try:
         code = obj.runtime().settings.tenancy.tenant(tenant).code
         made = _accounts(obj).create(
@@ -62,7 +58,7 @@ def create(
 @user.command("list")
 @click.pass_obj
 def list_users(obj) -> None:  # type: ignore[no-untyped-def]
-    """Every account with its role and whether it is disabled."""
+    """列出每个账号及其角色、是否已停用。"""
     for account in _accounts(obj).list():
         state = "已停用" if account.disabled_at else "有效"
         click.echo(f"{account.username}\t{account.role}\t{state}\t{account.display_name}")
@@ -70,10 +66,10 @@ def list_users(obj) -> None:  # type: ignore[no-untyped-def]
 
 @user.command("password")
 @click.argument("username")
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--password-stdin", is_flag=True, help="从标准输入读取密码。")
 @click.pass_obj
 def reset_password(obj, username: str, password_stdin: bool) -> None:  # type: ignore[no-untyped-def]
-    """Set a new password (ends the person's sessions)."""
+    """设置新密码（结束此人的所有会话）。"""
     accounts = _accounts(obj)
     if accounts.get(username) is None:
         raise click.ClickException(f"没有账号 {username}")
@@ -88,7 +84,7 @@ def reset_password(obj, username: str, password_stdin: bool) -> None:  # type: i
 @click.argument("username")
 @click.pass_obj
 def disable(obj, username: str) -> None:  # type: ignore[no-untyped-def]
-    """Refuse the account's sign-ins and end its sessions."""
+    """停用账号：拒绝其登录并结束其会话。"""
     if not _accounts(obj).disable(username):
         raise click.ClickException(f"没有有效账号 {username}")
     click.echo(f"账号 {username} 已停用")

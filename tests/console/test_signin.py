@@ -128,3 +128,20 @@ def test_the_user_cli_answers_in_chinese(site, tmp_path):
     assert nobody.exit_code == 1 and "没有账号 nobody" in nobody.output
     listed = CliRunner().invoke(main, ["user", "list"], env=env)
     assert "to-stop\tviewer\t已停用" in listed.output
+
+
+def test_the_cli_asks_for_a_password_twice_in_chinese_and_keeps_nothing_on_a_mismatch(
+    site, tmp_path
+):
+    env = {
+        "GONGJIAN_DATABASE_URL": site.runtime.engine.url.render_as_string(hide_password=False),
+        "GONGJIAN_DATA_DIR": str(tmp_path),
+    }
+    made = ["user", "create", "mistyped", "--role", "viewer"]
+    refused = CliRunner().invoke(main, made, input=f"{PASSWORD}\n{PASSWORD}x\n", env=env)
+    assert refused.exit_code == 1
+    assert "密码：" in refused.output and "再输入一次密码：" in refused.output
+    assert "错误：两次输入的密码不一致，未作更改" in refused.output
+    assert "mistyped" not in CliRunner().invoke(main, ["user", "list"], env=env).output
+    done = CliRunner().invoke(main, made, input=f"{PASSWORD}\n{PASSWORD}\n", env=env)
+    assert done.exit_code == 0 and "已创建账号 mistyped" in done.output

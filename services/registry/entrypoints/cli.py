@@ -22,21 +22,21 @@ def _integrations(obj):  # type: ignore[no-untyped-def]
 
 @click.group()
 def integration() -> None:
-    """Approval systems that push signed event batches to POST /v1/ingest."""
+    """接入系统：向 POST /v1/ingest 推送签名事件批次的审批系统等。"""
 
 
 @integration.command("create")
-@click.option("--name", required=True, help="The integration's name; the source of its events.")
+@click.option("--name", required=True, help="接入系统名称；即其事件的来源（source）。")
 @click.option(
     "--types",
     required=True,
-    help=f"Comma-separated event types it may send, e.g. ApprovalGranted,InvestmentReported "
-    f"(known: {', '.join(PROJECT_EVENT_TYPES)}).",
+    help=f"允许推送的事件类型，逗号分隔，例如 ApprovalGranted,InvestmentReported"
+    f"（可选：{', '.join(PROJECT_EVENT_TYPES)}）。",
 )
-@click.option("--county", default=None, help="The county whose projects it writes (a tenant code).")
+@click.option("--county", default=None, help="它写入哪个县的项目（县代码）。")
 @click.pass_obj
 def create(obj, name: str, types: str, county: str | None) -> None:  # type: ignore[no-untyped-def]
-    """Create an integration and print its secret once."""
+    """创建接入系统，并只打印一次其密钥。"""
     wanted = [t.strip() for t in types.split(",") if t.strip()]
     try:
         code = _county(obj, county)
@@ -55,12 +55,10 @@ def _county(obj, county: str | None) -> str:  # type: ignore[no-untyped-def]
 
 @integration.command("rotate")
 @click.option("--name", required=True)
-@click.option(
-    "--retire-old", is_flag=True, help="Retire every secret but the newest (ends a rotation)."
-)
+@click.option("--retire-old", is_flag=True, help="停用除最新密钥外的所有密钥（结束一次轮换）。")
 @click.pass_obj
 def rotate(obj, name: str, retire_old: bool) -> None:  # type: ignore[no-untyped-def]
-    """Add a second secret and print it once; both stay valid until --retire-old."""
+    """增加第二个密钥并只打印一次；在 --retire-old 之前两个都有效。"""
     try:
         secret = _integrations(obj).rotate(name, retire_old=retire_old)
     except ValueError as exc:
@@ -71,7 +69,7 @@ def rotate(obj, name: str, retire_old: bool) -> None:  # type: ignore[no-untyped
 @integration.command("list")
 @click.pass_obj
 def list_(obj) -> None:  # type: ignore[no-untyped-def]
-    """Integrations, their types and how many secrets are active (never the secrets)."""
+    """列出接入系统、其事件类型和有效密钥数（从不显示密钥）。"""
     for row in _integrations(obj).list():
         click.echo(json.dumps(row, ensure_ascii=False))
 
@@ -101,9 +99,9 @@ def _switch(enabled: bool) -> click.Command:
         click.echo(f"接入系统 {name} 已{state}" if changed else f"接入系统 {name} 原已{state}")
 
     command.__doc__ = (
-        "Accept the integration's requests again; recorded as IntegrationEnabled."
+        "重新接受该接入系统的请求；记为 IntegrationEnabled 事件。"
         if enabled
-        else "Refuse the integration's requests from now on; recorded as IntegrationDisabled."
+        else "从现在起拒绝该接入系统的请求；记为 IntegrationDisabled 事件。"
     )
     return integration.command(verb)(command)
 
@@ -114,27 +112,30 @@ disable, enable = _switch(False), _switch(True)
 @integration.command("reseal")
 @click.pass_obj
 def reseal(obj) -> None:  # type: ignore[no-untyped-def]
-    """Encrypt every stored secret under the first key of GONGJIAN_SECRETS_KEY (the last
-    step of a key rotation; docs/operations.md)."""
+    """用 GONGJIAN_SECRETS_KEY 的第一个密钥重新加密所有已存密钥（密钥轮换的最后一步；
+    见 docs/operations.md）。"""
     count = _integrations(obj).reseal()
     click.echo(f"已用当前密钥重新加密 {count} 个接入密钥")
 
 
 @click.group("import")
 def import_() -> None:
-    """The office's spreadsheets: 重点项目台账 (ledger) and monthly 填报表 (monthly-report)."""
+    """办公室的表格：重点项目台账（ledger）和月度填报表（monthly-report）。"""
+
+
+TITLES = {"ledger": "重点项目台账", "monthly-report": "月度填报表"}
 
 
 def _import_command(kind: str) -> click.Command:
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-    @click.option("--confirm", is_flag=True, help="Import the file if it has no problem.")
+    @click.option("--confirm", is_flag=True, help="文件没有问题时导入。")
     @click.option(
         "--year",
         type=click.IntRange(2000, 2100),
         default=None,
-        help="Campaign year (default: this year).",
+        help="攻坚年度（默认：今年）。",
     )
-    @click.option("--actor", default="cli", show_default=True, help="Who imports (the actor).")
+    @click.option("--actor", default="cli", show_default=True, help="导入人（记为操作者）。")
     @click.pass_obj
     def run(obj, file: Path, confirm: bool, year: int | None, actor: str) -> None:  # type: ignore[no-untyped-def]
         from ..application.spreadsheets import ImportHasProblems, digest_of
@@ -163,7 +164,7 @@ def _import_command(kind: str) -> click.Command:
             raise click.ClickException(str(exc)) from exc
         click.echo(f"已导入：新事件 {done.accepted} 个，重复 {done.duplicates} 个")
 
-    run.__doc__ = f"Preview (and with --confirm import) a {kind} XLSX; problems in Chinese."
+    run.__doc__ = f"预览（加 --confirm 则导入）{TITLES[kind]} XLSX 文件，逐条列出问题。"
     return click.command(kind)(run)
 
 
@@ -172,7 +173,7 @@ def _import_command(kind: str) -> click.Command:
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_obj
 def template_(obj, kind: str, out: Path) -> None:  # type: ignore[no-untyped-def]
-    """Write the empty template of KIND (Chinese headers, an example row) to OUT."""
+    """把 KIND 的空白模板（中文表头，一行示例）写入 OUT。"""
     from ..application.spreadsheets import template
 
     out.write_bytes(template(_parts(obj).spreadsheets.layouts[kind]))

@@ -23,14 +23,14 @@ def _alerts(obj):  # type: ignore[no-untyped-def]
 
 @click.group("alerts")
 def alerts() -> None:
-    """Alerts to leaders' and units' group robots: channels, the outbox, delivery."""
+    """发给领导和单位群机器人的提醒：通道、待发队列、发送。"""
 
 
 @alerts.command("channels")
-@click.option("--owner", default=None, help="Only this leader's or unit's channels.")
+@click.option("--owner", default=None, help="只列这位领导或这个单位的通道。")
 @click.pass_obj
 def channels(obj, owner: str | None) -> None:  # type: ignore[no-untyped-def]
-    """List the channels (URLs masked, secrets never shown)."""
+    """列出通道（网址已打码，从不显示密钥）。"""
     for c in _alerts(obj).channels(owner):
         signed = "，已设签名密钥" if c["signed"] else ""
         click.echo(
@@ -40,20 +40,18 @@ def channels(obj, owner: str | None) -> None:  # type: ignore[no-untyped-def]
 
 
 @alerts.command("set-channel")
-@click.option("--id", "channel_id", default=None, help="The channel id (default: a new one).")
-@click.option("--leader", default=None, help="The leader's name, as projects name them.")
-@click.option("--unit", default=None, help="The unit's name, as projects name them.")
+@click.option("--id", "channel_id", default=None, help="通道编号（默认：新建一个）。")
+@click.option("--leader", default=None, help="领导姓名，与项目中的写法一致。")
+@click.option("--unit", default=None, help="单位名称，与项目中的写法一致。")
 @click.option("--format", "fmt", required=True, type=click.Choice(["wecom", "dingtalk", "webhook"]))
-@click.option("--url", required=True, help="The robot's webhook URL with its key/access_token.")
+@click.option("--url", required=True, help="机器人的 Webhook 网址（含 key/access_token）。")
 @click.option(
-    "--secret", default=None, envvar="GONGJIAN_ALERT_SECRET", help="钉钉 加签 secret (SEC…)."
+    "--secret", default=None, envvar="GONGJIAN_ALERT_SECRET", help="钉钉加签密钥（SEC…）。"
 )
-@click.option(
-    "--county", default=None, help="The county whose leader or unit it is (many counties)."
-)
+@click.option("--county", default=None, help="领导或单位所属的县（部署多个县时）。")
 @click.pass_obj
 def set_channel(obj, channel_id, leader, unit, fmt, url, secret, county) -> None:  # type: ignore[no-untyped-def]
-    """Set a leader's or a unit's channel (AlertChannelConfigured)."""
+    """设置领导或单位的通道（AlertChannelConfigured）。"""
     from shared.tenancy import CountyRequired, UnknownCounty
 
     from ..domain.errors import InvalidRecord
@@ -81,7 +79,7 @@ def set_channel(obj, channel_id, leader, unit, fmt, url, secret, county) -> None
 @click.argument("channel_id")
 @click.pass_obj
 def remove_channel(obj, channel_id: str) -> None:  # type: ignore[no-untyped-def]
-    """Remove a channel (AlertChannelRemoved)."""
+    """删除通道（AlertChannelRemoved）。"""
     from ..domain.errors import AlertChannelNotFound
 
     try:
@@ -94,15 +92,15 @@ def remove_channel(obj, channel_id: str) -> None:  # type: ignore[no-untyped-def
 @alerts.command("reseal")
 @click.pass_obj
 def reseal(obj) -> None:  # type: ignore[no-untyped-def]
-    """Re-encrypt every channel's URL and secret under the first GONGJIAN_SECRETS_KEY."""
+    """用 GONGJIAN_SECRETS_KEY 的第一个密钥重新加密所有通道的网址和密钥。"""
     click.echo(f"已重新加密提醒通道{_alerts(obj).reseal()}个")
 
 
 @alerts.command("scan")
-@click.option("--deliver", is_flag=True, help="Also deliver every due alert now.")
+@click.option("--deliver", is_flag=True, help="同时立即发送所有到期的提醒。")
 @click.pass_obj
 def scan(obj, deliver: bool) -> None:  # type: ignore[no-untyped-def]
-    """Derive the alerts due now into the outbox (workers do it on their timer)."""
+    """把现在到期的提醒放入待发队列（后台任务进程会定时做这件事）。"""
     found = _alerts(obj)
     made = found.scan()
     click.echo(f"新提醒{len(made)}条")
@@ -119,7 +117,7 @@ def scan(obj, deliver: bool) -> None:  # type: ignore[no-untyped-def]
 @click.option("--limit", default=50, type=int)
 @click.pass_obj
 def list_alerts(obj, status: str | None, limit: int) -> None:  # type: ignore[no-untyped-def]
-    """The outbox with each alert's attempts."""
+    """待发队列，及每条提醒的发送尝试。"""
     for a in _alerts(obj).alerts(status=status, limit=limit):
         click.echo(
             f"{a['alert_id']}  {label('alert_kind', a['kind'])}  {a['title']}  → {a['channel_id']}"

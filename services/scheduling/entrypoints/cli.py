@@ -34,16 +34,16 @@ def _service(obj):  # type: ignore[no-untyped-def]
 
 
 @click.command("scheduler")
-@click.option("--once", is_flag=True, help="Claim and request due periods once, then exit.")
+@click.option("--once", is_flag=True, help="认领并请求到期的周期一次，然后退出。")
 @click.option(
     "--interval",
     type=int,
     default=None,
-    help="Seconds between ticks (GONGJIAN_SCHEDULING_SCHEDULER_INTERVAL_SECONDS).",
+    help="两次运行之间的秒数（GONGJIAN_SCHEDULING_SCHEDULER_INTERVAL_SECONDS）。",
 )
 @click.pass_obj
 def scheduler(obj, once: bool, interval: int | None) -> None:  # type: ignore[no-untyped-def]
-    """Plan each period when it opens; catch up missed ones; keep the read model current."""
+    """每个周期开始时生成计划；补做错过的周期；保持读模型最新。"""
     from shared.messaging import start_worker
 
     settings = obj.settings
@@ -130,13 +130,13 @@ def _planned(message: str, cadence: str, period: str, whose: str) -> None:
 
 @click.group("scheduling")
 def scheduling() -> None:
-    """The scheduling service's read model and plans."""
+    """调度服务的读模型和调度计划。"""
 
 
 @scheduling.command("rebuild")
 @click.pass_obj
 def rebuild(obj) -> None:  # type: ignore[no-untyped-def]
-    """Drop the read model and replay the whole log into it."""
+    """清空读模型，并把整个日志重放进去。"""
     result = _service(obj).rebuild()
     click.echo(f"读模型已重建：处理事件{result.processed}个，检查点 {result.position}")
 
@@ -144,31 +144,31 @@ def rebuild(obj) -> None:  # type: ignore[no-untyped-def]
 @scheduling.command("catch-up")
 @click.pass_obj
 def catch_up(obj) -> None:  # type: ignore[no-untyped-def]
-    """Apply the events after the read model's checkpoint."""
+    """应用读模型检查点之后的事件。"""
     result = _service(obj).catch_up()
     click.echo(f"读模型已追上：处理事件{result.processed}个，检查点 {result.position}")
 
 
 @scheduling.command("plan")
 @click.option("--cadence", required=True, type=click.Choice(["weekly", "monthly", "quarterly"]))
-@click.option("--period", required=True, help="2024-W10, 2024-03 or 2024-Q1")
+@click.option("--period", required=True, help="周期，如 2024-W10、2024-03 或 2024-Q1")
 @click.option(
     "--known-at",
     default=None,
     type=KNOWN_AT,
-    help="An RFC 3339 instant, or YYYY-MM-DD for the end of that day; default now.",
+    help="RFC 3339 时刻，或 YYYY-MM-DD（当天结束时）；默认：现在。",
 )
-@click.option("--replan", is_flag=True, help="Write a new version if the plan changed.")
+@click.option("--replan", is_flag=True, help="计划有变化时写入新版本。")
 @click.option(
     "--county",
     default=None,
-    help="The county whose plan it is (needed when the deployment has several).",
+    help="计划所属的县（部署多个县时必填）。",
 )
 @click.pass_obj
 def plan(  # type: ignore[no-untyped-def]
     obj, cadence: str, period: str, known_at: datetime | None, replan: bool, county: str | None
 ) -> None:
-    """Make (or show) a county's plan of a period and print its version and digest."""
+    """生成（或查看）一个县某周期的计划，并打印其版本和摘要。"""
     from shared.tenancy import CountyRequired, UnknownCounty
 
     from ..domain.periods import InvalidPeriod
@@ -190,12 +190,12 @@ def plan(  # type: ignore[no-untyped-def]
 
 
 @scheduling.command("rollup")
-@click.option("--tenant", default=None, help="The city or province (default: every county).")
-@click.option("--campaign", type=int, default=None, help="The campaign year (default: current).")
-@click.option("--known-at", default=None, type=KNOWN_AT, help="YYYY-MM-DD or an instant.")
+@click.option("--tenant", default=None, help="市或省（默认：所有县）。")
+@click.option("--campaign", type=int, default=None, help="攻坚年度（默认：当前）。")
+@click.option("--known-at", default=None, type=KNOWN_AT, help="YYYY-MM-DD 或某一时刻。")
 @click.pass_obj
 def rollup(obj, tenant: str | None, campaign: int | None, known_at: datetime | None) -> None:  # type: ignore[no-untyped-def]
-    """The counties of a city or province ranked, with totals against targets."""
+    """一个市或省各县的排名，及各项合计与目标的对比。"""
     from shared.i18n import wan
     from shared.tenancy import TenancyError, scoped_to
 
@@ -218,12 +218,11 @@ def rollup(obj, tenant: str | None, campaign: int | None, known_at: datetime | N
 
 
 @scheduling.command("set-pieces")
-@click.option("--campaign", type=int, default=None, help="The campaign year (default: current).")
-@click.option("--county", default=None, help="The county (needed when there are several).")
+@click.option("--campaign", type=int, default=None, help="攻坚年度（默认：当前）。")
+@click.option("--county", default=None, help="县（部署多个县时必填）。")
 @click.pass_obj
 def set_pieces(obj, campaign: int | None, county: str | None) -> None:  # type: ignore[no-untyped-def]
-    """List the campaign calendar's set pieces with their windows, owners and state (in
-    one county)."""
+    """列出攻坚年日程中的重要节点（一个县的），及其时间窗口、责任单位和状态。"""
     from shared.tenancy import CountyRequired, UnknownCounty
 
     service = _service(obj)
@@ -244,25 +243,25 @@ def set_pieces(obj, campaign: int | None, county: str | None) -> None:  # type: 
 @scheduling.command("set-piece-held")
 @click.argument("code")
 @click.option("--held-on", required=True, type=click.DateTime(["%Y-%m-%d"]))
-@click.option("--outcome", required=True, help="What it produced (成果).")
+@click.option("--outcome", required=True, help="形成的成果。")
 @click.option("--note", default="")
 @click.option("--campaign", type=int, default=None)
-@click.option("--county", default=None, help="The county (needed when there are several).")
+@click.option("--county", default=None, help="县（部署多个县时必填）。")
 @click.pass_obj
 def set_piece_held(obj, code, held_on, outcome, note, campaign, county) -> None:  # type: ignore[no-untyped-def]
-    """Record a set piece held on a day, with its outcome (SetPieceHeld)."""
+    """记录某日举行的重要节点及其成果（SetPieceHeld）。"""
     record = {"held_on": held_on.date(), "outcome": outcome, "note": note, "campaign": campaign}
     _record_set_piece(obj, code, record, county)
 
 
 @scheduling.command("set-piece-missed")
 @click.argument("code")
-@click.option("--note", required=True, help="Why it was not held.")
+@click.option("--note", required=True, help="未举行的原因。")
 @click.option("--campaign", type=int, default=None)
-@click.option("--county", default=None, help="The county (needed when there are several).")
+@click.option("--county", default=None, help="县（部署多个县时必填）。")
 @click.pass_obj
 def set_piece_missed(obj, code, note, campaign, county) -> None:  # type: ignore[no-untyped-def]
-    """Record a set piece not held, and why (SetPieceMissed)."""
+    """记录未举行的重要节点及原因（SetPieceMissed）。"""
     _record_set_piece(obj, code, {"note": note, "campaign": campaign}, county)
 
 
@@ -286,8 +285,8 @@ def _record_set_piece(obj, code: str, record: dict, county: str | None) -> None:
 @click.argument("record_file", type=click.Path(exists=True, dir_okay=False))
 @click.pass_obj
 def site_meeting(obj, record_file: str) -> None:  # type: ignore[no-untyped-def]
-    """Record a 现场办公/现场督办 from a YAML or JSON file (the API's body,
-    docs/scheduling.md); each decision opens a follow-up action."""
+    """从 YAML 或 JSON 文件（与接口的请求体相同，见 docs/scheduling.md）记录一次
+    现场办公/现场督办；每项决定事项都会生成一项跟踪督办事项。"""
     from ..domain.errors import InvalidRecord
     from .routes import SiteMeetingBody
 
@@ -319,11 +318,11 @@ def load_body(record_file: str, schema: type, what: str) -> dict:  # type: ignor
 
 
 @scheduling.command("actions")
-@click.option("--campaign", type=int, default=None, help="The campaign year (default: current).")
+@click.option("--campaign", type=int, default=None, help="攻坚年度（默认：当前）。")
 @click.option("--status", type=click.Choice(["open", "closed", "all"]), default="open")
 @click.pass_obj
 def actions(obj, campaign: int | None, status: str) -> None:  # type: ignore[no-untyped-def]
-    """List follow-up actions with their 督办 stage, step deadline and colour (红黄灯)."""
+    """列出跟踪督办事项，及其督办阶段、当前步骤期限和红黄灯。"""
     found = _service(obj).actions(
         status=None if status == "all" else status, campaign=campaign, limit=10000
     )
@@ -342,14 +341,14 @@ STEP_CHOICES = ("acknowledge", "start", "report", "accept", "return")
 @scheduling.command("action-step")
 @click.argument("action_id")
 @click.argument("step", type=click.Choice(STEP_CHOICES))
-@click.option("--person", default="", help="经办人 of the responsible unit.")
-@click.option("--note", default="", help="A note (签收, 办理).")
-@click.option("--report", default="", help="What the unit did (反馈: required).")
-@click.option("--reason", default="", help="The review's reason (退回: required).")
+@click.option("--person", default="", help="责任单位的经办人。")
+@click.option("--note", default="", help="备注（签收、办理时）。")
+@click.option("--report", default="", help="单位的办理情况（反馈时必填）。")
+@click.option("--reason", default="", help="复核意见（退回时必填）。")
 @click.pass_obj
 def action_step(obj, action_id, step, person, note, report, reason) -> None:  # type: ignore[no-untyped-def]
-    """Take a step of an action's 督办 workflow: acknowledge (签收), start (办理), report
-    (反馈), accept (复核通过: 办结) or return (复核退回: back to 办理)."""
+    """推进督办事项的一步：签收（acknowledge）、办理（start）、反馈（report）、
+    复核通过即办结（accept）或复核退回至办理（return）。"""
     from ..domain.duban import StepRefused
     from ..domain.errors import ActionNotFound
 
@@ -369,12 +368,12 @@ def action_step(obj, action_id, step, person, note, report, reason) -> None:  # 
 
 @scheduling.command("action-letter")
 @click.argument("action_ids", nargs=-1, required=True)
-@click.option("--issue", is_flag=True, help="Give it the next number (DocumentIssued).")
+@click.option("--issue", is_flag=True, help="给它编下一个文号（DocumentIssued）。")
 @click.option("--format", "fmt", type=click.Choice(["docx", "html", "xlsx", "md", "csv"]))
-@click.option("--output", type=click.Path(dir_okay=False), help="Write the letter to this file.")
+@click.option("--output", type=click.Path(dir_okay=False), help="把督办函写入此文件。")
 @click.pass_obj
 def action_letter(obj, action_ids, issue, fmt, output) -> None:  # type: ignore[no-untyped-def]
-    """The 督办函 of one unit's actions: issue it (--issue) and/or write it (--output)."""
+    """一个单位督办事项的督办函：编号发出（--issue）和/或写入文件（--output）。"""
     from shared.documents import render
 
     from ..domain.errors import ActionNotFound, InvalidRecord
@@ -402,15 +401,13 @@ def action_letter(obj, action_ids, issue, fmt, output) -> None:  # type: ignore[
 
 
 @scheduling.command("colours")
-@click.option("--campaign", type=int, default=None, help="The campaign year (default: current).")
-@click.option("--project", "project_id", default=None, help="One project only.")
-@click.option(
-    "--record", is_flag=True, help="Record the ended months not yet recorded (the rulebook's)."
-)
-@click.option("--county", default=None, help="One county's (a deployment of several counties).")
+@click.option("--campaign", type=int, default=None, help="攻坚年度（默认：当前）。")
+@click.option("--project", "project_id", default=None, help="只看这一个项目。")
+@click.option("--record", is_flag=True, help="记录已结束但尚未记录的月份（按考核细则）。")
+@click.option("--county", default=None, help="只看一个县（部署多个县时）。")
 @click.pass_obj
 def colours(obj, campaign: int | None, project_id: str | None, record: bool, county) -> None:  # type: ignore[no-untyped-def]
-    """红黄绿灯月度记录: each project's colour at each month's end as known then."""
+    """红黄绿灯月度记录：每个项目在每月末（按当时所知）的灯色。"""
     from shared.tenancy import CountyRequired, UnknownCounty
 
     from ..domain.errors import ColourRecordNotFound

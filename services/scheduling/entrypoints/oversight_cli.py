@@ -29,9 +29,7 @@ def _refusing(call, *args: Any, **kwargs: Any) -> Any:  # type: ignore[no-untype
         raise click.ClickException(str(exc)) from exc
 
 
-COUNTY = click.option(
-    "--county", default=None, help="The county (a deployment of several counties)."
-)
+COUNTY = click.option("--county", default=None, help="县（部署多个县时）。")
 
 
 @scheduling.command("inspection")
@@ -39,8 +37,8 @@ COUNTY = click.option(
 @COUNTY
 @click.pass_obj
 def inspection(obj, record_file: str, county: str | None) -> None:  # type: ignore[no-untyped-def]
-    """Record an inspection round of units from a YAML or JSON file (the API's body,
-    docs/scheduling.md); each problem finding opens a follow-up action."""
+    """从 YAML 或 JSON 文件（与接口的请求体相同，见 docs/scheduling.md）记录一轮对单位的
+    督查；每个发现的问题都会生成一项跟踪督办事项。"""
     from .oversight import InspectionBody
 
     body = load_body(record_file, InspectionBody, "督查检查记录")
@@ -55,12 +53,12 @@ def inspection(obj, record_file: str, county: str | None) -> None:  # type: igno
 
 
 @scheduling.command("inspections")
-@click.option("--campaign", type=int, default=None, help="The campaign year (default: current).")
-@click.option("--unit", default=None, help="Only the rounds that inspected this unit.")
+@click.option("--campaign", type=int, default=None, help="攻坚年度（默认：当前）。")
+@click.option("--unit", default=None, help="只列督查过此单位的轮次。")
 @COUNTY
 @click.pass_obj
 def inspections(obj, campaign: int | None, unit: str | None, county: str | None) -> None:  # type: ignore[no-untyped-def]
-    """List the inspection rounds, latest first, with their findings' action states."""
+    """列出督查轮次（最新在前），及其发现问题的督办状态。"""
     for r in _service(obj).inspections(campaign=campaign, unit=unit, county=county):
         click.echo(
             f"{r['round_id']} {r['ended_on']} {label('inspection_kind', r['kind'])}：{r['title']}"
@@ -78,14 +76,14 @@ def inspections(obj, campaign: int | None, unit: str | None, county: str | None)
 @click.option(
     "--format", "fmt", default="md", type=click.Choice(["docx", "html", "xlsx", "md", "csv"])
 )
-@click.option("--output", type=click.Path(dir_okay=False), default=None, help="Default: stdout.")
-@click.option("--issue", is_flag=True, help="Give it the year's next number first (发文).")
+@click.option("--output", type=click.Path(dir_okay=False), default=None, help="默认：标准输出。")
+@click.option("--issue", is_flag=True, help="先给它编本年度的下一个文号（发文）。")
 @COUNTY
 @click.pass_obj
 def inspection_notice(
     obj, round_id: str, fmt: str, output: str | None, issue: bool, county
 ) -> None:  # type: ignore[no-untyped-def]
-    """Write a round's 督查通报; with --issue number it first (once)."""
+    """写出一轮督查的督查通报；加 --issue 则先编号（只编一次）。"""
     from shared.documents import render
 
     from .documents import issuing
@@ -114,16 +112,16 @@ def inspection_notice(
 
 
 @scheduling.command("escalate")
-@click.option("--project", "project_id", default=None, help="The project concerned.")
-@click.option("--unit", default=None, help="The unit concerned.")
-@click.option("--matter", required=True, help="The problem put to the leading group.")
+@click.option("--project", "project_id", default=None, help="涉及的项目。")
+@click.option("--unit", default=None, help="涉及的单位。")
+@click.option("--matter", required=True, help="提交领导小组的问题。")
 @click.option("--raised-by", required=True)
 @click.option("--raised-on", required=True, type=DAY)
 @click.option("--id", "escalation_id", default=None)
 @COUNTY
 @click.pass_obj
 def escalate(obj, raised_on: datetime, **given: Any) -> None:  # type: ignore[no-untyped-def]
-    """Put a problem of a project or a unit to the leading group (一事一议)."""
+    """把项目或单位的问题提交领导小组（一事一议）。"""
     body = {**given, "raised_on": raised_on.date()}
     found, written = _refusing(_service(obj).raise_escalation, body, actor="cli", source="cli")
     _said(found, written)
@@ -138,7 +136,7 @@ def escalate(obj, raised_on: datetime, **given: Any) -> None:  # type: ignore[no
 @COUNTY
 @click.pass_obj
 def escalation_decide(obj, escalation_id: str, decision, owner, due, decided_on, county) -> None:  # type: ignore[no-untyped-def]
-    """Record the leading group's decision, its owner and deadline."""
+    """记录领导小组的决定、责任人和期限。"""
     body = {
         "decision": decision,
         "owner": owner,
@@ -159,11 +157,11 @@ def escalation_decide(obj, escalation_id: str, decision, owner, due, decided_on,
 @scheduling.command("escalation-close")
 @click.argument("escalation_id")
 @click.option("--closed-on", required=True, type=DAY)
-@click.option("--note", required=True, help="How it was resolved.")
+@click.option("--note", required=True, help="解决情况。")
 @COUNTY
 @click.pass_obj
 def escalation_close(obj, escalation_id: str, closed_on: datetime, note: str, county) -> None:  # type: ignore[no-untyped-def]
-    """Close an escalated problem (办结)."""
+    """办结一项已提交领导小组的问题。"""
     body = {"closed_on": closed_on.date(), "note": note}
     found, written = _refusing(
         _service(obj).close_escalation,
@@ -177,12 +175,12 @@ def escalation_close(obj, escalation_id: str, closed_on: datetime, note: str, co
 
 
 @scheduling.command("escalations")
-@click.option("--campaign", type=int, default=None, help="The campaign year (default: current).")
+@click.option("--campaign", type=int, default=None, help="攻坚年度（默认：当前）。")
 @click.option("--state", type=click.Choice(["open", "decided", "closed"]), default=None)
 @COUNTY
 @click.pass_obj
 def escalations(obj, campaign: int | None, state: str | None, county: str | None) -> None:  # type: ignore[no-untyped-def]
-    """List the escalations (raised this campaign, or still open), latest first."""
+    """列出提交领导小组的问题（本攻坚年提出的，或仍未办结的），最新在前。"""
     for e in _service(obj).escalations(campaign=campaign, state=state, county=county):
         about = "、".join(x for x in (e["project_id"], e["unit"]) if x)
         click.echo(

@@ -35,29 +35,24 @@ from .actors import checkpoint_after
     "--as-of",
     "as_of",
     type=AS_OF,
-    help="Business-time cut-off: YYYY-MM-DD (default: the day December's report is due "
-    "in January, as the rulebook names it).",
+    help="业务时间截止日：YYYY-MM-DD（默认：考核细则规定的次年一月报送十二月数据的截止日）。",
 )
 @click.option(
     "--known-at",
     "known_at",
     type=KNOWN_AT,
-    help="Record-time cut-off: an RFC 3339 instant, or YYYY-MM-DD for the end of that day "
-    "(default: now).",
+    help="记录时间截止：RFC 3339 时刻，或 YYYY-MM-DD（当天结束时）；默认：现在。",
 )
-@click.option(
-    "--rulebook-version", default=None, help="An adopted rulebook (default: the one in force)."
-)
+@click.option("--rulebook-version", default=None, help="已采用的考核细则版本（默认：现行的）。")
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the assessment bulletin (考核通报); .docx, .html, .xlsx, .md or .csv by the suffix.",
+    help="写出考核通报；按文件后缀为 .docx、.html、.xlsx、.md 或 .csv。",
 )
 @click.option(
     "--county",
     default=None,
-    help="The county assessed (many counties, docs/tenancy.md); without it, every county "
-    "of the deployment, from one replay of the log.",
+    help="被考核的县（部署多个县时，见 docs/tenancy.md）；不给则一次重放日志，考核部署中的每个县。",
 )
 @click.pass_obj
 def assess(
@@ -69,7 +64,7 @@ def assess(
     out: Path | None,
     county: str | None,
 ) -> None:
-    """Run the year-end assessment (年终考核) here, with a progress bar, and export it."""
+    """在本机运行年终考核（显示进度条），并导出结果。"""
     fmt = out.suffix.lower().lstrip(".") if out else None
     if fmt is not None and fmt not in reports.FORMATS:
         raise click.BadParameter(
@@ -163,16 +158,15 @@ def _report(record: dict[str, Any], out: Path | None, fmt: str | None, runtime: 
 
 @click.group()
 def assessment() -> None:
-    """Stored assessments."""
+    """已保存的考核结果。"""
 
 
 @assessment.command("verify")
 @click.argument("assessment_id", required=False)
 @click.pass_obj
 def assessment_verify(obj: Any, assessment_id: str | None) -> None:
-    """Recompute stored assessments (one, or every one) from the log with their stored
-    rulebook and inputs, compare every line, total, rank and digest, and name the first
-    difference; exit 1 if any differs."""
+    """用保存的考核细则和输入，从日志重算已保存的考核结果（一个或全部），逐项比对每一行、
+    合计、排名和摘要，指出第一处不同；有不同时以 1 退出。"""
     runtime = obj.runtime()
     records, zone = Records(runtime.engine), runtime.settings.zone
     try:
@@ -196,12 +190,11 @@ def assessment_verify(obj: Any, assessment_id: str | None) -> None:
 
 @assessment.command("approve")
 @click.argument("assessment_id")
-@click.option("--by", "by", required=True, help="Who signs it off (审定人), as recorded.")
-@click.option("--reason", default=None, help="Why a published year's result is corrected.")
+@click.option("--by", "by", required=True, help="审定人，按记录的写法。")
+@click.option("--reason", default=None, help="更正已发布年度结果的原因。")
 @click.pass_obj
 def assessment_approve(obj: Any, assessment_id: str, by: str, reason: str | None) -> None:
-    """审定: sign an assessment off and publish it; a correction of a published year
-    needs --reason and supersedes the published version."""
+    """审定：审定并发布一次考核结果；更正已发布年度的结果须给出 --reason，并取代已发布的版本。"""
     runtime = obj.runtime()
     try:
         standing, published = publication.approve(
@@ -227,16 +220,16 @@ def assessment_approve(obj: Any, assessment_id: str, by: str, reason: str | None
 
 @assessment.command("admonish")
 @click.argument("year", type=click.IntRange(2000, 2100))
-@click.option("--unit", required=True, help="The unit (承办单位).")
-@click.option("--principal", required=True, help="Its principal (主要负责人).")
+@click.option("--unit", required=True, help="承办单位。")
+@click.option("--principal", required=True, help="该单位的主要负责人。")
 @click.option("--held-on", "held_on", required=True, type=click.DateTime(["%Y-%m-%d"]))
-@click.option("--by", "conducted_by", required=True, help="Who held the talk (谈话人).")
-@click.option("--reason", required=True, help="Why (事由).")
-@click.option("--id", "admonishment_id", default=None, help="Idempotency key.")
-@click.option("--county", default=DEFAULT_COUNTY, help="The county whose record it is.")
+@click.option("--by", "conducted_by", required=True, help="谈话人。")
+@click.option("--reason", required=True, help="事由。")
+@click.option("--id", "admonishment_id", default=None, help="幂等键（重复提交同一键只记录一次）。")
+@click.option("--county", default=DEFAULT_COUNTY, help="记录所属的县。")
 @click.pass_obj
 def assessment_admonish(obj: Any, year: int, held_on: datetime, county: str, **given: Any) -> None:
-    """诫勉谈话: record that a unit's principal was admonished — who, when, by whom, why."""
+    """诫勉谈话：记录单位主要负责人受到诫勉——谁、何时、由谁、为何。"""
     runtime = obj.runtime()
     if county not in deployment_counties():
         raise click.BadParameter(f"没有代码为“{county}”的县（市、区）", param_hint="--county")
@@ -258,8 +251,8 @@ def assessment_admonish(obj: Any, year: int, held_on: datetime, county: str, **g
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_obj
 def assessment_cadre(obj: Any, assessment_id: str, out: Path) -> None:
-    """干部考核: write a published assessment's units and leaders (score, grade, rank,
-    先进单位, 通报批评, 诫勉谈话) as XLSX."""
+    """干部考核：把已发布考核结果中的单位和领导（得分、等次、排名、先进单位、通报批评、
+    诫勉谈话）写成 XLSX。"""
     runtime = obj.runtime()
     try:
         record = verification.read(Records(runtime.engine), assessment_id)
@@ -278,13 +271,13 @@ def assessment_cadre(obj: Any, assessment_id: str, out: Path) -> None:
 
 @click.group()
 def rulebook() -> None:
-    """Assessment rulebooks."""
+    """考核细则。"""
 
 
 @rulebook.command("check")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def rulebook_check(path: Path) -> None:
-    """Validate a rulebook file (YAML or JSON) and print its version and hash."""
+    """校验考核细则文件（YAML 或 JSON），并打印其版本和哈希。"""
     try:
         parsed = rulebooks.parse_rulebook(rulebooks.read_document(path))
     except RulebookInvalid as exc:
@@ -296,7 +289,7 @@ def rulebook_check(path: Path) -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.pass_obj
 def rulebook_adopt(obj: Any, path: Path) -> None:
-    """Adopt a rulebook file: later assessments use it."""
+    """采用考核细则文件：此后的考核都用它。"""
     try:
         parsed, position, created = rulebooks.adopt(
             obj.runtime().store, rulebooks.read_document(path), actor="cli"
