@@ -81,9 +81,10 @@ def register_routes(api: Api, runtime: Runtime) -> None:
 
 
 def declare_actors(runtime: Runtime) -> None:
-    """``registry.verify_chain(job_id)``: a full verification of the log with progress;
-    ``registry.take_up_unsent_verifications`` (on the workers' timer) sends again the ones
-    asked for while the broker was away. The registry follows no log (it is the source of
+    """``registry.verify_chain(job_id)``: a full verification of the log with progress,
+    under a lease (one worker at a time); ``registry.take_up_unsent_verifications`` (on
+    the workers' timer) takes back the ones whose worker died and sends them again, with
+    the ones asked for while the broker was away. The registry follows no log (it is the source of
     truth), so it has no catch-up."""
     from shared.checkpointing import keyring
     from shared.eventstore.status import run_verification

@@ -1,8 +1,8 @@
 """The dramatiq actors on queue ``scoring``: ``scoring.assess`` runs one assessment job
 under a lease; ``scoring.take_up_lost_jobs`` (the workers' timer runs it) sends again the
 jobs whose worker died or whose message was lost, and the verifications
-(``scoring.verify_assessment``) whose message was lost or never sent while the broker
-was away."""
+(``scoring.verify_assessment``, under a lease too) whose worker died, or whose message
+was lost or never sent while the broker was away."""
 
 from __future__ import annotations
 
