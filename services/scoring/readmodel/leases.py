@@ -4,7 +4,8 @@ A worker *claims* a job before running it: the claim sets ``status = running`` w
 lease (owner, expiry) unless another worker's lease on the job is alive, or another job
 of the same county, year and rulebook runs (at most one per group: the others stay queued and
 are sent when it ends). The running worker renews the lease (its heartbeat); a worker
-killed mid-job stops renewing, and `JobLeases.expired` finds its job for the reaper."""
+killed mid-job stops renewing, and `JobLeases.take_back_expired` finds its job for the
+reaper (through `shared.leases.RowLeases`, as verifications are)."""
 
 from __future__ import annotations
 
