@@ -10,6 +10,7 @@ is taken back by the workers' timer (``retrying``, ``takeovers``) and run again.
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from datetime import datetime
 from typing import Any
@@ -93,7 +94,7 @@ def run_verification(store: EventStore, keyring: Keyring, job_id: str) -> dict[s
     return verification_job(store, job_id)
 
 
-def _walk(store: EventStore, keyring: Keyring, job_id: str, lost: Any) -> None:
+def _walk(store: EventStore, keyring: Keyring, job_id: str, lost: threading.Event) -> None:
     def progress(verified: int) -> None:
         if lost.is_set():
             raise _TakenOver

@@ -147,4 +147,4 @@ def test_an_auditor_exports_the_log_and_verifies_it_offline(campaign, tmp_path):
         main, ["verify", "--file", str(tmp_path / "log.ndjson"), "--public-keys", str(keys)]
     )
     assert result.exit_code == 0, result.output
-    assert f"head {chain['head_position']}" in result.output
+    assert f"链头位置 {chain['head_position']}，" in result.output

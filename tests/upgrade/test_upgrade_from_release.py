@@ -57,7 +57,7 @@ def test_the_upgraded_store_verifies_with_the_same_chain_head(upgraded):
     result = gongjian("verify")
     assert result.exit_code == 0, result.output
     chain = EXPECTED["answers"]["chain"]
-    assert f"head {chain['head_position']} {chain['head_hash']}" in result.output
+    assert f"链头位置 {chain['head_position']}，链头哈希 {chain['head_hash']}" in result.output
 
 
 def test_the_upgraded_store_answers_the_as_of_questions_as_its_release_did(api):
