@@ -339,7 +339,7 @@ class EventStore:
         """Each event made ready as it is taken (and kept in ``prepared`` and ``texts``)."""
         registry = self.registry
         for event in events:
-            done = None if registry is None else ready(event, registry)
+            done = ready(event, registry)
             if done is None:
                 checked = self._prepare(event)
                 payload = canonical_json(checked.payload)
@@ -660,9 +660,8 @@ class EventStore:
         query = _apply_cutoff(query, self._bounds(None, None, known_at))
         if up_to is not None:
             query = query.where(c.global_position <= up_to)
-        with self.reading(connection) as conn:
-            for event in self._decode_all(conn.execute(query).all()):
-                found[event.stream_id].append(event)
+        for event in self._decode_all(self._driver_rows(query, connection)):
+            found[event.stream_id].append(event)
         return found
 
     def read_all(
@@ -709,20 +708,29 @@ class EventStore:
         """The rows of a query that pages along an index (positions, or streams and
         versions): on PostgreSQL the driver's own tuples, and the planner kept on the
         index (a page is a few thousand rows; no scan of the whole table, no sort)."""
+        return self._driver_rows(query, connection, by_index=True)
+
+    def _driver_rows(
+        self, query: Any, connection: Connection | None = None, *, by_index: bool = False
+    ) -> list[Any]:
+        """The rows of a query of `_DECODED_COLUMNS`: on PostgreSQL the driver's own tuples
+        (SQLAlchemy's rows cost a whole-log read a quarter of its time, and `_decode_all`
+        does all the conversion these columns need), ``by_index`` with the planner kept on
+        the index."""
         with self.reading(connection) as conn:
             if not is_postgres(conn.engine):
                 return list(conn.execute(query).all())
-            # The driver's own tuples: SQLAlchemy's rows cost a whole-log read a quarter
-            # of its time, and `_decode` does all the conversion these columns need.
             compiled = query.compile(
                 dialect=conn.dialect, compile_kwargs={"render_postcompile": True}
             )
             cursor = conn.connection.cursor()
             try:
+                if not by_index:
+                    cursor.execute(compiled.string, compiled.params)
+                    return list(cursor.fetchall())
                 with _by_position_index(cursor):
                     cursor.execute(compiled.string, compiled.params)
-                    rows = list(cursor.fetchall())
-                return rows
+                    return list(cursor.fetchall())
             finally:
                 cursor.close()
 
