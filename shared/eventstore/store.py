@@ -109,6 +109,13 @@ _STREAM_ID, _STREAM_VERSION = (
     [c.name for c in _COLUMNS].index(name) for name in ("stream_id", "stream_version")
 )
 
+_STREAM_TAILS = (
+    f"SELECT {', '.join('e.' + c.name for c in _COLUMNS)} FROM events e"
+    " JOIN unnest(%(streams)s::text[], %(after)s::integer[]) AS t(stream_id, after_version)"
+    " ON e.stream_id = t.stream_id AND e.stream_version > t.after_version"
+)
+"""Streams after given versions (`EventStore._stream_tails_postgres`)."""
+
 _KEYS_PER_QUERY = 500
 """Ids or positions per ``IN (…)`` lookup: far below every driver's parameter limit."""
 
@@ -644,6 +651,11 @@ class EventStore:
         found: dict[str, list[RecordedEvent]] = {stream_id: [] for stream_id in after_versions}
         if not after_versions:
             return found
+        if up_to is None and is_postgres(self.engine):
+            rows = self._stream_tails_postgres(after_versions, known_at, connection)
+            for event in self._decode_all(rows):
+                found[event.stream_id].append(event)
+            return found
         c = events_table.c
         # Streams read from their start in one IN list (PostgreSQL plans it as one
         # `= ANY`; a clause per stream cost 13-20 ms of planning for 50 streams at 10⁷).
@@ -663,6 +675,34 @@ class EventStore:
         for event in self._decode_all(self._driver_rows(query, connection)):
             found[event.stream_id].append(event)
         return found
+
+    def _stream_tails_postgres(
+        self,
+        after_versions: Mapping[str, int],
+        known_at: date | datetime | None,
+        connection: Connection | None,
+    ) -> list[Any]:
+        """`read_streams`' rows on PostgreSQL: one statement whose text is the same for
+        any streams (they come as two arrays), so the driver prepares it once and it is
+        never planned or built again; building and compiling a clause per stream took a
+        tenth of an ingest request's time (issue 18). The whole-log replays, which read
+        streams up to a position, keep the IN list measured at 10⁷ events."""
+        cutoff = self._bounds(None, None, known_at)
+        params: dict[str, Any] = {
+            "streams": list(after_versions),
+            "after": [max(int(v), 0) for v in after_versions.values()],
+        }
+        sql = _STREAM_TAILS
+        if cutoff is not None and cutoff.known_at is not None:
+            sql += " AND e.recorded_at <= %(known_at)s"
+            params["known_at"] = cutoff.known_at
+        with self.reading(connection) as conn:
+            cursor = conn.connection.cursor()
+            try:
+                cursor.execute(sql + " ORDER BY e.stream_id, e.stream_version", params)
+                return list(cursor.fetchall())
+            finally:
+                cursor.close()
 
     def read_all(
         self,
