@@ -17,6 +17,7 @@ import argparse
 import os
 import statistics
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -102,7 +103,7 @@ def chain_status(runtime, create_app, key: SigningKey, since: int) -> tuple[floa
     # An auditor of the whole deployment: its hierarchy's root (a province's, or the county).
     tenancy = runtime.settings.tenancy
     root = next(t.code for t in tenancy.tenants.values() if t.parent is None)
-    token = runtime.tokens.create("bench", "auditor", tenant=root)
+    token = runtime.tokens.create(f"bench-{uuid.uuid4().hex[:8]}", "auditor", tenant=root)
     headers = {"Authorization": f"Bearer {token}"}
 
     def chain() -> None:

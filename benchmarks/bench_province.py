@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, text
@@ -409,11 +410,26 @@ def _timed(work: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
-def chain(runtime: Any, since: int) -> None:
-    from services.composition import create_app
+def _kept_key(runtime: Any) -> Any:
+    """The bench's checkpoint key for this database, kept in the data directory beside
+    it: a kept database holds the checkpoints signed in earlier runs, which verify with
+    their own key only (a new key each run made the second run's verification fail)."""
     from shared.eventstore.signed import SigningKey
 
+    path = Path(runtime.settings.data_dir) / "bench-keys" / f"{runtime.engine.url.database}.pem"
+    if path.exists():
+        return SigningKey.from_text(path.read_text())
     key = SigningKey.generate()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(key.pem())
+    path.chmod(0o600)
+    return key
+
+
+def chain(runtime: Any, since: int) -> None:
+    from services.composition import create_app
+
+    key = _kept_key(runtime)
     with _signing_key(key):
         verify_s, since_ms, nothing_ms = chain_status(runtime, create_app, key, since)
     print(

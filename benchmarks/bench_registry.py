@@ -1,7 +1,8 @@
 """Registry figures on PostgreSQL (`make bench BENCH=registry`).
 
 1. HTTP ingest: signed 100-event batches from concurrent clients to a real server
-   process (gunicorn on 127.0.0.1), events addressed by national project code (as
+   process (gunicorn on 127.0.0.1 with ``deploy/gunicorn.conf.py``; the clients keep
+   their connections unless ``--reconnect``), events addressed by national project code (as
    approval systems do), events accepted per second; beside it, in the same run, the
    store's own 100-event batched append (one writer, in process) and the ratio
    (aim ≥ 0.7).
@@ -100,8 +101,15 @@ def _percentiles(samples: list[float]) -> str:
 # -- 1. HTTP ingest ------------------------------------------------------------------
 
 
-def bench_ingest(url: str, clients: int, batches: int, workers: int) -> float:
-    """Events accepted per second over HTTP (printed with the batch latencies)."""
+def bench_ingest(
+    url: str, clients: int, batches: int, workers: int, *, reconnect: bool = False
+) -> float:
+    """Events accepted per second over HTTP (printed with the batch latencies).
+
+    The server runs as deployed (``deploy/gunicorn.conf.py``: threaded workers that keep
+    connections alive) with ``workers`` processes; each client keeps its connection, as
+    HTTP clients do, unless ``reconnect`` (a new connection for every batch, so that any
+    worker may take any batch)."""
     from services.registry.application.signing import sign
     from services.registry.application.submissions import Submission
     from services.registry.wiring import RegistryParts
@@ -125,6 +133,8 @@ def bench_ingest(url: str, clients: int, batches: int, workers: int) -> float:
             sys.executable,
             "-m",
             "gunicorn",
+            "-c",
+            str(ROOT / "deploy" / "gunicorn.conf.py"),
             "-w",
             str(workers),
             "-b",
@@ -185,9 +195,12 @@ def bench_ingest(url: str, clients: int, batches: int, workers: int) -> float:
                     if not warm:
                         latencies.append(time.perf_counter() - started)
                         accepted[0] += answer["accepted"]
-                    conn.close()
+                    if reconnect:
+                        conn.close()
             except Exception as exc:  # noqa: BLE001 - reported below
                 failures.append(exc)
+            finally:
+                conn.close()
 
         for warm in (True, False):
             threads = [threading.Thread(target=client, args=(c, warm)) for c in range(clients)]
@@ -200,7 +213,8 @@ def bench_ingest(url: str, clients: int, batches: int, workers: int) -> float:
         if failures:
             raise failures[0]
         print(
-            f"HTTP ingest (PostgreSQL, gunicorn -w {workers}, {clients} clients, "
+            f"HTTP ingest (PostgreSQL, gunicorn as deployed with -w {workers}, {clients} clients"
+            f"{', a new connection for every batch' if reconnect else ' keeping their connections'}, "
             f"{batches} signed 100-event batches each): {accepted[0]} events in {elapsed:.2f} s "
             f"= {accepted[0] / elapsed:,.0f} events/s; batch latency {_percentiles(latencies)}"
         )
@@ -337,6 +351,11 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--batches", type=int, default=40, help="per client")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument(
+        "--reconnect",
+        action="store_true",
+        help="HTTP ingest: a new connection for every batch (any worker takes any batch)",
+    )
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--only", choices=("ingest", "as-of"))
@@ -350,7 +369,9 @@ def main(argv: list[str]) -> None:
         half = args.clients * args.batches * 50
         before = store_batched_rate(server, half)
         with throwaway_database(server) as url:
-            ingest = bench_ingest(url, args.clients, args.batches, args.workers)
+            ingest = bench_ingest(
+                url, args.clients, args.batches, args.workers, reconnect=args.reconnect
+            )
         store = (before + store_batched_rate(server, half)) / 2
         ratio = ingest / store
         print(

@@ -63,8 +63,10 @@ logconfig_dict = {
             "propagate": False,
             "qualname": "gunicorn.error",
         },
+        # With a logging config gunicorn writes access lines whatever ``accesslog`` says;
+        # they come at INFO: dropped here, as the app has logged the request already.
         "gunicorn.access": {
-            "level": "INFO",
+            "level": "WARNING",
             "handlers": ["console"],
             "propagate": False,
             "qualname": "gunicorn.access",

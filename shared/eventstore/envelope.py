@@ -33,8 +33,9 @@ def format_instant(instant: datetime) -> str:
     ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` in UTC."""
     if instant.tzinfo is not UTC:
         instant = utc(instant)
-    # isoformat with fixed microseconds gives strftime's text at a fifth of its cost.
-    return instant.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    # isoformat with fixed microseconds gives strftime's text at a fifth of its cost
+    # (its offset, "+00:00", cut off).
+    return instant.isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def parse_instant(text: str) -> datetime:

@@ -5,7 +5,7 @@ that are stored and hashed (the payload's canonical JSON, ``occurred_at``'s one 
 the other (the envelope's limits, the schema, canonical JSON, the instant's text): a
 batched append spent more client time on those than PostgreSQL spent storing the rows
 (issue 18). It only ever accepts: whatever it is not sure of (a nested payload, a
-non-UTC instant, an explicit schema version, text that is not plain) it leaves to the
+non-UTC instant, a schema version other than the current one, text that is not plain) it leaves to the
 full checks, which refuse and word the errors as they always did."""
 
 from __future__ import annotations
@@ -60,9 +60,12 @@ _SCALARS = (str, int, bool, type(None))
 _NUL = b"\\u0000"  # how canonical JSON writes a NUL character
 
 
-def ready(event: NewEvent, registry: EventTypeRegistry) -> tuple[Ready, Texts] | None:
+def ready(event: NewEvent, registry: EventTypeRegistry | None) -> tuple[Ready, Texts] | None:
     """The event ready and its texts, when it is plainly within every limit and its
-    payload plainly valid and flat; None: take the full checks.
+    payload plainly valid and flat; None: take the full checks. Without a ``registry``
+    (a store whose caller validated the payloads: the registry service's) the payload is
+    taken as stored, at the version the event names (1 when it names none), as the full
+    checks take it then.
 
     Long because it is one pass on purpose: the envelope's texts, the instant, the
     schema's fast validator, then canonical JSON of the stored payload by the very call
@@ -71,9 +74,9 @@ def ready(event: NewEvent, registry: EventTypeRegistry) -> tuple[Ready, Texts] |
     source, actor = event.source, event.actor
     correlation, causation = event.correlation_id, event.causation_id
     occurred = event.occurred_at
+    explicit = event.schema_version
     if (
         _dumps is None
-        or event.schema_version is not None
         or type(event_id) is not str
         or type(stream) is not str
         or type(type_) is not str
@@ -99,10 +102,17 @@ def ready(event: NewEvent, registry: EventTypeRegistry) -> tuple[Ready, Texts] |
         joined += causation
     if "\x00" in joined or not (joined.isascii() or _utf8(joined)):
         return None
-    found = registry.quickly_stored(type_, event.payload)
-    if found is None:
-        return None
-    version, payload = found
+    if registry is None:
+        version, payload = explicit or 1, event.payload
+        if type(payload) is not dict:
+            return None
+    else:
+        found = registry.quickly_stored(type_, event.payload)
+        if found is None:
+            return None
+        version, payload = found
+        if explicit is not None and explicit != version:
+            return None  # an older version is upcast (or refused) by the full checks
     for value in payload.values():
         if type(value) not in _SCALARS:
             return None  # nested: depth and the keys inside are the full checks' work
@@ -127,7 +137,7 @@ def ready(event: NewEvent, registry: EventTypeRegistry) -> tuple[Ready, Texts] |
             payload,
         ),
     )
-    instant = occurred.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    instant = occurred.isoformat(timespec="microseconds")[:-6] + "Z"  # UTC: "+00:00" cut
     return checked, tuple.__new__(Texts, (text.decode(), instant))
 
 

@@ -13,6 +13,7 @@ from .errors import InvalidEventPayload, UnknownEventType
 from .fastcheck import compile_schema
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+_Fast = Callable[[dict[str, Any]], dict[str, Any] | None]
 
 
 @dataclass
@@ -32,11 +33,11 @@ class EventTypeRegistry:
 
     def __init__(self, types: Iterable[EventType] = ()) -> None:
         self._types: dict[str, EventType] = {}
-        # A schema instance holds no per-load state; building one per event was half the
-        # cost of validating it.
-        self._schemas: dict[str, Schema] = {}
-        # Each schema's fast validator (`fastcheck`), or None where marshmallow does it all.
-        self._fast: dict[str, Callable[[dict[str, Any]], dict[str, Any] | None] | None] = {}
+        # Each type's schema (an instance holds no per-load state; building one per event
+        # was half the cost of validating it) and its fast validator (`fastcheck`), or None
+        # where marshmallow does it all: built on first use, stored as one pair, so that a
+        # thread never sees one without the other (threaded web workers validate at once).
+        self._compiled: dict[str, tuple[Schema, _Fast | None]] = {}
         for event_type in types:
             self.register(event_type)
 
@@ -45,8 +46,7 @@ class EventTypeRegistry:
         if missing:
             raise ValueError(f"{event_type.name}: no upcaster from version(s) {missing}")
         self._types[event_type.name] = event_type
-        self._schemas.pop(event_type.name, None)
-        self._fast.pop(event_type.name, None)
+        self._compiled.pop(event_type.name, None)
 
     def __contains__(self, name: object) -> bool:
         return name in self._types
@@ -70,15 +70,11 @@ class EventTypeRegistry:
         event_type = self.get(name)
         if schema_version is not None and schema_version != event_type.version:
             raise InvalidEventPayload(
-                name, {"schema_version": [f"must be {event_type.version}, the current version"]}
+                name, {"schema_version": [f"须是当前版本 {event_type.version}"]}
             )
         if not isinstance(payload, dict):
-            raise InvalidEventPayload(name, {"payload": ["must be a JSON object"]})
-        schema = self._schemas.get(name)
-        if schema is None:
-            schema = self._schemas[name] = event_type.schema(unknown=RAISE)
-            self._fast[name] = compile_schema(schema)
-        fast = self._fast[name]
+            raise InvalidEventPayload(name, {"payload": ["须是 JSON 对象"]})
+        schema, fast = self._compiled.get(name) or self._compile(event_type)
         if fast is not None:
             stored = fast(payload)
             if stored is not None:
@@ -98,16 +94,17 @@ class EventTypeRegistry:
         event_type = self._types.get(name)
         if event_type is None or type(payload) is not dict:
             return None
-        fast = self._fast.get(name)
-        if fast is None:
-            if name in self._fast:  # marshmallow does it all for this type
-                return None
-            schema = self._schemas[name] = event_type.schema(unknown=RAISE)
-            fast = self._fast[name] = compile_schema(schema)
-            if fast is None:
-                return None
+        fast = (self._compiled.get(name) or self._compile(event_type))[1]
+        if fast is None:  # marshmallow does it all for this type
+            return None
         stored = fast(payload)
         return None if stored is None else (event_type.version, stored)
+
+    def _compile(self, event_type: EventType) -> tuple[Schema, _Fast | None]:
+        schema = event_type.schema(unknown=RAISE)
+        pair = (schema, compile_schema(schema))
+        self._compiled[event_type.name] = pair  # two threads may both build it: no matter
+        return pair
 
     def upcast(
         self, name: str, schema_version: int, payload: dict[str, Any]

@@ -75,6 +75,7 @@ def test_gunicorns_own_lines_are_json_with_a_time_zone(tmp_path, sqlite_url):
     loggers = {record["logger"] for record in records}
     assert "gunicorn.error" in loggers  # "Starting gunicorn", "Booting worker", …
     assert any(record.get("path") == "/v1/nowhere" for record in records)
+    assert "gunicorn.access" not in loggers  # a request is logged once, by the app
 
 
 def test_the_scheduler_logs_json_with_a_time_zone(monkeypatch, sqlite_url, tmp_path):

@@ -117,6 +117,9 @@ def test_after_a_failover_nudges_go_to_the_new_master(servers, tmp_path):
     broker = create_broker(_settings(sentinel, tmp_path))
     bus = EventBus(broker, ["scheduling"])
     bus.nudge(1)
+    # Replication is asynchronous: fail over once the replica holds the first nudge (a
+    # failover before it has would lose it, which is Redis's to lose, not the broker's).
+    _until(lambda: redis.Redis(port=replica).llen("gj-sentinel-test:scheduling") == 1)
 
     ask.execute_command("SENTINEL", "FAILOVER", MASTER)
     _until(lambda: ask.sentinel_get_master_addr_by_name(MASTER)[1] == replica)

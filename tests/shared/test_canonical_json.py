@@ -70,3 +70,17 @@ def test_bytes_with_parts_already_written_are_the_text_of_the_whole():
     assert canonical_json_bytes(whole) == canonical_json(whole).encode()
     # a float: the standard library's path, the parts read back into it
     assert canonical_json_bytes({"f": 1.5, "p": [Canonical.of([1])]}) == b'{"f":1.5,"p":[[1]]}'
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.datetimes(
+        min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.timezones()
+    )
+)
+def test_an_instant_in_any_zone_is_strftimes_text_in_utc(instant):
+    """The text is cut from isoformat (its "+00:00" dropped): the same as the UTC
+    instant's wall time written whole, as the hashes have always taken it."""
+    in_utc = instant.astimezone(UTC)
+    expected = in_utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    assert format_instant(instant) == expected

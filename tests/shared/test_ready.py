@@ -28,6 +28,8 @@ class _Counted(Schema):
 REGISTRY = EventTypeRegistry([EventType("Counted", _Counted)])
 STORE = EventStore.__new__(EventStore)
 STORE.registry = REGISTRY
+UNCHECKED = EventStore.__new__(EventStore)  # a caller validated the payloads (the registry's)
+UNCHECKED.registry = None
 T0 = datetime(2024, 3, 1, 8, 30, 0, 250, tzinfo=UTC)
 
 
@@ -45,8 +47,8 @@ def _event(payload: dict, **changes) -> NewEvent:
     return replace(event, **changes)
 
 
-def _full(event: NewEvent):
-    checked = STORE._prepare(event)
+def _full(event: NewEvent, store: EventStore = STORE):
+    checked = store._prepare(event)
     text = canonical_json(checked.payload)
     return from_checked(checked, text, format_instant(checked.occurred_at))
 
@@ -102,15 +104,63 @@ def test_what_it_is_not_sure_of_takes_the_full_checks(payload):
 def test_what_is_beyond_a_limit_is_refused_by_the_full_checks(changes):
     event = replace(_event({"note": "x"}), **changes)
     assert ready(event, REGISTRY) is None
-    with pytest.raises(InvalidEnvelope):
-        STORE._prepare(event)
+    assert ready(event, None) is None
+    for store in (STORE, UNCHECKED):
+        with pytest.raises(InvalidEnvelope):
+            store._prepare(event)
 
 
-def test_another_zone_or_an_explicit_version_takes_the_full_checks():
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"note": "plain", "n": 7, "flag": None},
+        {"note": "重点项目", "unknown_to_the_schema": "kept as given"},
+        {"note": 'quote " backslash \\ tab \t del \x7f, 🏗️ \ufeff'},
+    ],
+)
+@pytest.mark.parametrize("version", [None, 1, 3])
+def test_without_a_registry_the_payload_is_taken_as_given(payload, version):
+    """A store without the catalogue (its caller validated): the payload as stored, at
+    the version the event names, exactly as the full checks give it."""
+    event = _event(payload, schema_version=version)
+    quick = ready(event, None)
+    assert quick is not None and quick == _full(event, UNCHECKED)
+    assert quick[0].schema_version == (version or 1) and quick[0].payload is payload
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [{"note": 1.5}, {"note": {"nested": "x"}}, {1: "x"}, {"note": "x", "n": 2**64}],
+)
+def test_without_a_registry_what_it_is_not_sure_of_takes_the_full_checks(payload):
+    event = _event(payload)
+    assert ready(event, None) is None
+    full = _full(event, UNCHECKED)
+    assert full[1].payload == canonical_json(full[0].payload)
+
+
+def test_another_zone_takes_the_full_checks():
     beijing = T0.astimezone(timezone(timedelta(hours=8)))
-    for event in (
-        _event({"note": "x"}, occurred_at=beijing),
-        _event({"note": "x"}, schema_version=1),
-    ):
-        assert ready(event, REGISTRY) is None
-        assert _full(event) == ready(_event({"note": "x"}), REGISTRY)
+    event = _event({"note": "x"}, occurred_at=beijing)
+    assert ready(event, REGISTRY) is None
+    assert _full(event) == ready(_event({"note": "x"}), REGISTRY)
+
+
+def test_the_current_version_given_explicitly_is_ready_at_once():
+    """The registry's decided events name their version: the current one answers as
+    without it, and the same as the full checks."""
+    event = _event({"note": "x", "n": 3}, schema_version=1)
+    assert (
+        ready(event, REGISTRY)
+        == _full(event)
+        == ready(replace(event, schema_version=None), REGISTRY)
+    )
+
+
+def test_an_older_version_is_left_to_the_full_checks():
+    twice = EventTypeRegistry(
+        [EventType("Counted", _Counted, version=2, upcasters={1: lambda p: p})]
+    )
+    assert ready(_event({"note": "x"}, schema_version=1), twice) is None
+    assert ready(_event({"note": "x"}, schema_version=2), twice) is not None
+    assert ready(_event({"note": "x"}), twice)[0].schema_version == 2

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
@@ -46,8 +47,12 @@ _IDENTITY = (
 
 def instant_text(event: ProjectEvent) -> str:
     """``strftime("%Y-%m-%dT%H:%M:%S.%fZ")`` of the occurred time as given (isoformat
-    writes the same text at a fifth of the cost)."""
-    return event.occurred_at.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    writes the same text at a fifth of the cost; in UTC, as events are read from the
+    store, without the offset's six characters instead of a copy without the zone)."""
+    occurred = event.occurred_at
+    if occurred.tzinfo is UTC:
+        return occurred.isoformat(timespec="microseconds")[:-6] + "Z"
+    return occurred.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 @dataclass

@@ -6,7 +6,6 @@ token; the integration's name is the ``source`` of every event it sends.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -21,7 +20,7 @@ from sqlalchemy import Connection
 
 from shared.eventstore import text_problem
 from shared.http import Problem, strict_json
-from shared.http.inputs import is_json_body
+from shared.http.inputs import is_json_body, json_body
 from shared.tenancy import scoped_to
 
 from ..application.integrations import Integration, StaleAdmission
@@ -202,14 +201,10 @@ def _plain_item(raw: Any) -> dict[str, Any] | None:
 
 
 def _document(body: bytes) -> Any:
-    """The body's JSON value. A JSON body has been read by `strict_json` already, before
-    the route (`shared.http.inputs`): it is standard JSON in UTF-8 and not too deep, and
-    the standard reader gives the same value without checking it all again."""
-    if has_request_context() and is_json_body():
-        try:
-            return json.loads(body)
-        except (ValueError, RecursionError):
-            pass  # not so after all: strict_json says why
+    """The body's JSON value: as the hook before the route read it (`json_body`), for the
+    request's own JSON body."""
+    if has_request_context() and is_json_body() and request.get_data(cache=True) is body:
+        return json_body()
     return strict_json(body)
 
 

@@ -1,0 +1,26 @@
+"""A project's dates as its state keeps them: the occurred time as given, written as
+``strftime("%Y-%m-%dT%H:%M:%S.%fZ")`` writes it (`instant_text` cuts the same text from
+isoformat)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from services.registry.domain import ProjectEvent
+from services.registry.domain.project import instant_text
+
+
+@pytest.mark.parametrize(
+    "occurred",
+    [
+        datetime(2024, 3, 1, 2, 0, 0, 7, tzinfo=UTC),
+        datetime(2024, 3, 1, 10, 0, tzinfo=timezone(timedelta(hours=8))),
+        datetime(2024, 3, 1, 10, 0, 0, 999999, tzinfo=timezone(-timedelta(hours=3, minutes=30))),
+        datetime(2024, 3, 1, 10, 0, 0, 1, tzinfo=timezone(timedelta(hours=5, seconds=30))),
+    ],
+)
+def test_an_events_instant_text_is_strftimes_of_the_time_as_given(occurred):
+    event = ProjectEvent("e-1", "InspectionCompleted", occurred, {})
+    assert instant_text(event) == occurred.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
