@@ -85,7 +85,15 @@ class _PostgresClones:
         self._ready.append(self._work.submit(self._clone))
         return self._ready.popleft().result(timeout=300)
 
+    def empty(self, prefix: str, options: str = "") -> str:
+        """A new database that is no clone (``CREATE DATABASE … options``), not migrated;
+        given back like a clone, so that its drop too waits for no test."""
+        name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+        self._execute(f'CREATE DATABASE "{name}" {options}'.rstrip())
+        return name
+
     def give_back(self, name: str) -> None:
+        """A database of this run's that no test uses any more: dropped in a later batch."""
         self._used.append(name)
         if len(self._used) >= self._batch:
             self._drop_all(wait=False)
