@@ -187,6 +187,20 @@ def database_url(request) -> str:
     return request.getfixturevalue("postgres_url")
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def module_database_url(request, tmp_path_factory) -> Iterator[str]:
+    """A migrated database on each backend that a module's tests share (the costly things
+    they all only read: a played demo year, the fuzzer's store)."""
+    if request.param == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        yield copy_sqlite(template, tmp_path_factory.mktemp("module") / "g.db")
+        return
+    clones = request.getfixturevalue("postgres_clones")
+    name = clones.take()
+    yield clones.url(name)
+    clones.give_back(name)
+
+
 @pytest.fixture
 def engine(database_url):
     engine = create_db_engine(database_url)
