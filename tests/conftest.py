@@ -85,7 +85,15 @@ class _PostgresClones:
         self._ready.append(self._work.submit(self._clone))
         return self._ready.popleft().result(timeout=300)
 
+    def empty(self, prefix: str, options: str = "") -> str:
+        """A new database that is no clone (``CREATE DATABASE … options``), not migrated;
+        given back like a clone, so that its drop too waits for no test."""
+        name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+        self._execute(f'CREATE DATABASE "{name}" {options}'.rstrip())
+        return name
+
     def give_back(self, name: str) -> None:
+        """A database of this run's that no test uses any more: dropped in a later batch."""
         self._used.append(name)
         if len(self._used) >= self._batch:
             self._drop_all(wait=False)
@@ -179,6 +187,20 @@ def database_url(request) -> str:
     return request.getfixturevalue("postgres_url")
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def module_database_url(request, tmp_path_factory) -> Iterator[str]:
+    """A migrated database on each backend that a module's tests share (the costly things
+    they all only read: a played demo year, the fuzzer's store)."""
+    if request.param == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        yield copy_sqlite(template, tmp_path_factory.mktemp("module") / "g.db")
+        return
+    clones = request.getfixturevalue("postgres_clones")
+    name = clones.take()
+    yield clones.url(name)
+    clones.give_back(name)
+
+
 @pytest.fixture
 def engine(database_url):
     engine = create_db_engine(database_url)
@@ -243,21 +265,52 @@ GROUPS = {"pg_replica": "replica", "browser": "browser"}
 on one worker (``--dist loadgroup``), which makes it once."""
 
 
-@pytest.hookimpl(tryfirst=True)  # before -m deselects by these markers, and before xdist
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:  # reads the groups
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(
+    config: pytest.Config, items: list[pytest.Item]
+) -> Iterator[None]:
     """Marks each test by the services it needs (``-m "not postgres and not redis"`` runs
     the embedded part alone), whether it asks for them by fixture or by parameter, and by
-    the costly session fixture it shares (`GROUPS`)."""
+    the costly session fixture it shares (`GROUPS`): before ``-m`` deselects by these
+    markers and before xdist reads the groups. After them, a grouped test's node id ends
+    in its group (`_join_group`)."""
     for item in items:
-        params = getattr(item, "callspec", None)
-        chosen = [v for v in params.params.values() if isinstance(v, str)] if params else []
-        names = set(getattr(item, "fixturenames", ()))
-        for marker, fixtures in _NEEDS.items():
-            if names & fixtures or marker in chosen:
-                item.add_marker(marker)
-        group = next((GROUPS[name] for name in GROUPS if name in names), None)
-        if group is not None and item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(group))
-        if "pg_replica" in names and item.get_closest_marker("timeout") is None:
-            # The first to ask waits for the copy and its replay (minutes on a busy server).
-            item.add_marker(pytest.mark.timeout(REPLICA_TIMEOUT))
+        _mark(item)
+    yield
+    if getattr(config.option, "loadgroup", False):  # an xdist worker under --dist loadgroup
+        for item in items:
+            _join_group(item)
+
+
+def _mark(item: pytest.Item) -> None:
+    params = getattr(item, "callspec", None)
+    chosen = [v for v in params.params.values() if isinstance(v, str)] if params else []
+    names = set(getattr(item, "fixturenames", ()))
+    for marker, fixtures in _NEEDS.items():
+        if names & fixtures or marker in chosen:
+            item.add_marker(marker)
+    group = next((GROUPS[name] for name in GROUPS if name in names), None)
+    if group is not None and item.get_closest_marker("xdist_group") is None:
+        item.add_marker(pytest.mark.xdist_group(group))
+    if "pg_replica" in names and item.get_closest_marker("timeout") is None:
+        # The first to ask waits for the copy and its replay (minutes on a busy server).
+        item.add_marker(pytest.mark.timeout(REPLICA_TIMEOUT))
+
+
+def _join_group(item: pytest.Item) -> None:
+    """``--dist loadgroup`` sends the tests whose node ids end in the same ``@group`` to
+    one worker. xdist (3.8) adds that ending on the worker by setting ``item._nodeid``,
+    which pytest 9.2 no longer reads (its node id is ``item._id``): there every test ran
+    wherever it fell, and each worker made its own replica and browser. Here the ending is
+    added where it is missing, the way the installed pytest keeps node ids."""
+    marker = item.get_closest_marker("xdist_group")
+    if marker is None:
+        return
+    group = marker.args[0] if marker.args else marker.kwargs.get("name", "default")
+    if item.nodeid.endswith(f"@{group}") or not hasattr(item, "_id"):
+        return  # done by xdist (pytest before 9.2)
+    from _pytest.nodeid import coerce_node_id
+
+    item._id = coerce_node_id(f"{item.nodeid}@{group}")
+    if not item.nodeid.endswith(f"@{group}"):  # another change of pytest's: say so
+        raise RuntimeError(f"{item.nodeid} could not join xdist group {group!r}")

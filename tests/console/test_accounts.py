@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from argon2 import PasswordHasher
 
 from services.console.accounts import AccountError, Accounts, SigninThrottle
 
@@ -21,6 +22,18 @@ def test_a_created_account_signs_in_with_its_password_only(accounts):
     assert accounts.authenticate("zhang", "a-long-password").role == "office"
     assert accounts.authenticate("zhang", "wrong-password") is None
     assert accounts.authenticate("nobody", "a-long-password") is None
+
+
+def test_an_unknown_user_is_checked_against_a_hash_of_the_same_cost_made_once(engine):
+    """The same time is spent for a name nobody has: the password is checked against a
+    hash of the hasher's own parameters, made once per process and not once per app."""
+    slower = PasswordHasher(time_cost=2, memory_cost=2048, parallelism=1)
+    first, second, other = (Accounts(engine, h) for h in (FAST_HASHER, FAST_HASHER, slower))
+    assert first._dummy is second._dummy
+    assert other._dummy != first._dummy
+    for accounts in (first, other):
+        assert accounts.hasher.check_needs_rehash(accounts._dummy) is False
+        assert accounts.authenticate("nobody", "unknown user: spend the same time") is None
 
 
 def test_passwords_are_stored_as_argon2_hashes(accounts):

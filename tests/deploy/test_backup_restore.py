@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import uuid
 from collections.abc import Iterator
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from services.cli import main
@@ -26,21 +25,15 @@ def libpq(url: str) -> str:
 
 
 @pytest.fixture
-def restore(postgres_url, tmp_path) -> Iterator:
+def restore(postgres_clones, tmp_path) -> Iterator:
     """Restores a dump into a database of its own; returns its URL."""
     if shutil.which("pg_restore") is None:
         pytest.fail("pg_dump/pg_restore are needed for the backup test")
-    admin = create_engine(
-        make_url(postgres_url).set(database="postgres"), isolation_level="AUTOCOMMIT"
-    )
     made: list[str] = []
 
     def run(dump) -> str:  # type: ignore[no-untyped-def]
-        name = f"gj_restore_{uuid.uuid4().hex[:8]}"
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        made.append(name)
-        url = make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+        made.append(postgres_clones.empty("gj_restore"))
+        url = postgres_clones.url(made[-1])
         subprocess.run(
             ["pg_restore", "--no-owner", "--no-privileges", "-d", libpq(url), str(dump)],
             check=True,
@@ -48,10 +41,8 @@ def restore(postgres_url, tmp_path) -> Iterator:
         return url
 
     yield run
-    with admin.connect() as conn:
-        for name in made:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    for name in made:
+        postgres_clones.give_back(name)
 
 
 def backup(url: str, path) -> None:  # type: ignore[no-untyped-def]

@@ -10,14 +10,11 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from datetime import datetime
 from pathlib import Path
 
 from click.testing import CliRunner
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
 
 from services.cli import main
 from tests.outages.conftest import free_port
@@ -97,18 +94,11 @@ def test_the_scheduler_logs_json_with_a_time_zone(monkeypatch, sqlite_url, tmp_p
     assert done.stdout.strip() == ""
 
 
-def test_migrate_refuses_a_database_that_is_not_utf8_and_says_so(postgres_server_url, monkeypatch):
-    name = f"gj_ascii_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(postgres_server_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    with admin.connect() as conn:
-        conn.execute(
-            text(
-                f"CREATE DATABASE \"{name}\" ENCODING 'SQL_ASCII' TEMPLATE template0"
-                " LC_COLLATE 'C' LC_CTYPE 'C'"
-            )
-        )
+def test_migrate_refuses_a_database_that_is_not_utf8_and_says_so(postgres_clones, monkeypatch):
+    ascii_options = "ENCODING 'SQL_ASCII' TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'"
+    name = postgres_clones.empty("gj_ascii", ascii_options)
     try:
-        url = make_url(postgres_server_url).set(database=name)
+        url = make_url(postgres_clones.url(name))
         monkeypatch.setenv("GONGJIAN_DATABASE_URL", url.render_as_string(hide_password=False))
         monkeypatch.setenv("GONGJIAN_LOG_FORMAT", "json")
         result = CliRunner().invoke(main, ["db", "upgrade"])
@@ -120,9 +110,7 @@ def test_migrate_refuses_a_database_that_is_not_utf8_and_says_so(postgres_server
                 "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
             ).fetchone()[0]
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        postgres_clones.give_back(name)
     assert result.exit_code == 1
     assert "the database must use UTF8 encoding, it uses SQL_ASCII" in result.output
     assert "Traceback" not in result.output

@@ -17,6 +17,7 @@ from services.demo.campaign import ZONE, generate
 from services.demo.county import LEAD_UNITS, PROJECTS
 from services.demo.push import DemoError
 from services.demo.runner import DemoOptions, load_demo
+from shared.config import Settings
 from shared.documents.office import DEFAULT_RANKS, OfficeConfig
 from shared.documents.ranks import LeaderRanks
 from shared.i18n import labels
@@ -65,9 +66,14 @@ def test_reports_reach_the_office_after_the_month_some_late_and_two_are_correcte
     assert [e.arrives for e in events] == sorted(e.arrives for e in events)
 
 
-@pytest.fixture
-def played(settings):
-    runtime = runtime_for(settings)
+@pytest.fixture(scope="module")
+def played(module_database_url, tmp_path_factory):
+    """A year played into one database per backend, shared by the tests below (which read
+    it, or play it again and find nothing changed)."""
+    data_dir = tmp_path_factory.mktemp("played")
+    runtime = runtime_for(
+        Settings.from_env(database_url=module_database_url, redis_url="", data_dir=data_dir)
+    )
     worker = start_worker(runtime.broker)
     loaded = load_demo(runtime, None, DemoOptions(year=YEAR), lambda _: None)
     client = create_app(runtime).test_client()

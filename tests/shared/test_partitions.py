@@ -36,17 +36,11 @@ def small_partitions(monkeypatch) -> None:
 
 
 @pytest.fixture
-def empty_database(postgres_server_url, small_partitions) -> Iterator[str]:
+def empty_database(postgres_clones, small_partitions) -> Iterator[str]:
     """A database of its own, not migrated."""
-    server = make_url(postgres_server_url)
-    name = f"gj_part_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield server.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    name = postgres_clones.empty("gj_part")
+    yield postgres_clones.url(name)
+    postgres_clones.give_back(name)
 
 
 def _append(store: EventStore, count: int, batch: int = 10, stream: str = "project-a") -> None:
