@@ -696,10 +696,11 @@ class EventStore:
         if cutoff is not None and cutoff.known_at is not None:
             sql += " AND e.recorded_at <= %(known_at)s"
             params["known_at"] = cutoff.known_at
-        with self.reading(connection) as conn:
+        sql += " ORDER BY e.stream_id, e.stream_version"
+        with self.reading(connection) as conn, _driver_errors(conn, sql):
             cursor = conn.connection.cursor()
             try:
-                cursor.execute(sql + " ORDER BY e.stream_id, e.stream_version", params)
+                cursor.execute(sql, params)
                 return list(cursor.fetchall())
             finally:
                 cursor.close()
@@ -763,16 +764,8 @@ class EventStore:
             compiled = query.compile(
                 dialect=conn.dialect, compile_kwargs={"render_postcompile": True}
             )
-            cursor = conn.connection.cursor()
-            try:
-                if not by_index:
-                    cursor.execute(compiled.string, compiled.params)
-                    return list(cursor.fetchall())
-                with _by_position_index(cursor):
-                    cursor.execute(compiled.string, compiled.params)
-                    return list(cursor.fetchall())
-            finally:
-                cursor.close()
+            with _driver_errors(conn, compiled.string):
+                return _fetched(conn, compiled.string, compiled.params, by_index)
 
     def stream_pages(
         self, *, up_to: int | None = None, page_size: int = 5000
@@ -979,6 +972,36 @@ _POSITION_ORDER = (
 _PLANNER_DEFAULTS = "RESET enable_seqscan; RESET enable_bitmapscan; RESET enable_sort"
 
 
+def _fetched(conn: Connection, sql: str, params: Any, by_index: bool) -> list[Any]:
+    cursor = conn.connection.cursor()
+    try:
+        if not by_index:
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
+        with _by_position_index(cursor):
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+@contextmanager
+def _driver_errors(conn: Connection, statement: str) -> Iterator[None]:
+    """The driver's errors on a statement sent past SQLAlchemy, raised as SQLAlchemy
+    raises them (`OperationalError` when the server is away: answered 503, not 500), and
+    a connection the server dropped taken out of the pool."""
+    dbapi = conn.dialect.loaded_dbapi
+    try:
+        yield
+    except dbapi.Error as exc:
+        dropped = conn.dialect.is_disconnect(exc, conn.connection.dbapi_connection, None)
+        if dropped:
+            conn.invalidate(exc)
+        raise DBAPIError.instance(
+            statement, None, exc, dbapi.Error, connection_invalidated=dropped
+        ) from exc
+
+
 @contextmanager
 def _by_position_index(cursor: Any) -> Iterator[None]:
     cursor.execute(_POSITION_ORDER)
@@ -1151,9 +1174,13 @@ def _chained_copy_text(
         hash_ = sha256(hashed.encode()).hexdigest()
         # Every field is in the hashed text as JSON, which writes a backslash, tab, newline
         # or carriage return with a backslash: without one, no field needs COPY's escapes.
-        if "\\" not in hashed or special.search(
-            f"{event_id}{stream}{type_}{source}{actor}{correlation or ''}{causation or ''}{payload}"
-        ) is None:
+        if (
+            "\\" not in hashed
+            or special.search(
+                f"{event_id}{stream}{type_}{source}{actor}{correlation or ''}{causation or ''}{payload}"
+            )
+            is None
+        ):
             lines.append(
                 f"{event_id}\t{stream}\t{version}\t{position}\t{type_}\t{event.schema_version}\t"
                 f"{prepared.occurred_at}\t{recorded}\t{source}\t{actor}\t"
