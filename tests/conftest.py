@@ -261,8 +261,9 @@ _NEEDS = {
 REPLICA_TIMEOUT = 900
 """Seconds a test that takes the streaming replica may run (its copy and start included)."""
 GROUPS = {"pg_replica": "replica", "browser": "browser"}
-"""Session fixtures too costly to make once per xdist worker: the tests that take one run
-on one worker (``--dist loadgroup``), which makes it once."""
+"""Fixtures too costly to make once per xdist worker (the browser is the session's, the
+replica its module's): the tests that take one run on one worker (``--dist loadgroup``),
+which makes it once."""
 
 
 @pytest.hookimpl(wrapper=True)

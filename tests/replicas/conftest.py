@@ -1,8 +1,9 @@
-"""A real PostgreSQL streaming replica of the test server, for the run.
+"""A real PostgreSQL streaming replica of the test server, for the module that asks.
 
 `pg_replica` copies the primary (``GONGJIAN_TEST_POSTGRES_URL``) with ``pg_basebackup``
 into a temporary directory, starts it as a hot standby on a free port of 127.0.0.1, and
-stops and deletes it at the end of the run. The primary must allow replication
+stops and deletes it after that module's tests (else it would replay every database the
+rest of the run clones and drops). The primary must allow replication
 connections from 127.0.0.1 (``.ci/run`` sees to it). Without the binaries or the
 permission the tests skip, and with ``GONGJIAN_REQUIRE_SERVICES=1`` they fail.
 """
@@ -145,9 +146,10 @@ def _copy(standby: Standby, host: str, port: int) -> None:
     _run(["pg_basebackup", "-d", conninfo, "-D", str(standby.data), *options])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def pg_replica(postgres_server_url) -> Iterator[Standby]:
-    """The run's streaming replica of the test server (stopped and deleted at the end)."""
+    """A streaming replica of the test server for one module's tests (stopped and deleted
+    after them; those tests run on one worker, `GROUPS` in tests/conftest.py)."""
     if not (PG_BIN / "pg_basebackup").exists():
         if REQUIRE_SERVICES:
             pytest.fail(f"a replica is required here but {PG_BIN}/pg_basebackup is missing")
