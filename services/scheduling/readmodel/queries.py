@@ -7,6 +7,7 @@ actions only (`in_scope`, `_scoped`); outside a request that is every county."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
@@ -39,6 +40,9 @@ class StateCache:
 
     def __init__(self) -> None:
         self._states: dict[str, tuple[int, ProjectState]] = {}
+        # Threads of a web worker share the cache: one iterating it while another adds a
+        # project raised "dictionary changed size during iteration" (a 500).
+        self._lock = threading.Lock()
 
     def load(self, engine: Engine, county: str | None = None) -> list[ProjectState]:
         """The current scope's project states (the cache holds every county's); with
@@ -47,9 +51,11 @@ class StateCache:
         query = select(projects.c.project_id, projects.c.position)
         if county is not None:
             query = query.where(projects.c.county == county)
+        read: dict[str, tuple[int, ProjectState]] = {}
         with reader(engine).connect() as conn:
             positions = dict(conn.execute(query).all())
-            stale = [pid for pid, pos in positions.items() if self._position(pid) != pos]
+            with self._lock:
+                stale = [pid for pid, pos in positions.items() if self._position(pid) != pos]
             for start in range(0, len(stale), 1000):
                 rows = conn.execute(
                     select(projects.c.project_id, projects.c.position, projects.c.state).where(
@@ -57,15 +63,20 @@ class StateCache:
                     )
                 )
                 for pid, position, text in rows:
-                    self._states[pid] = (position, ProjectState.from_dict(orjson.loads(text)))
-        gone = [
-            pid
-            for pid, (_, state) in self._states.items()
-            if pid not in positions and (county is None or _county(state) == county)
-        ]
-        for pid in gone:
-            del self._states[pid]
-        return in_scope(self._states[pid][1] for pid in sorted(positions))
+                    read[pid] = (position, ProjectState.from_dict(orjson.loads(text)))
+        with self._lock:
+            for pid, (position, state) in read.items():
+                if (self._position(pid) or 0) <= position:  # never back to an older row
+                    self._states[pid] = (position, state)
+            gone = [
+                pid
+                for pid, (_, state) in self._states.items()
+                if pid not in positions and (county is None or _county(state) == county)
+            ]
+            for pid in gone:
+                del self._states[pid]
+            chosen = [self._states[pid][1] for pid in sorted(positions) if pid in self._states]
+        return in_scope(chosen)
 
     def _position(self, project_id: str) -> int | None:
         cached = self._states.get(project_id)
