@@ -643,7 +643,8 @@ class _NationalCodes:
     def __init__(self, conn: Any, prefetch: list[str], known: dict[str, str]) -> None:
         self.conn = conn
         self.known = known
-        self.assumed = {code: known[code] for code in prefetch if code in known}
+        # One read per code: another thread may forget a code between a look and a read.
+        self.assumed = {code: pid for code in prefetch if (pid := known.get(code)) is not None}
         unknown = [code for code in prefetch if code not in self.assumed]
         self.claimed: dict[str, str] = project_list.by_national_codes(conn, unknown)
         if len(known) + len(self.claimed) > self.KNOWN_AT_MOST:
