@@ -1086,16 +1086,15 @@ def _copy(conn: Connection, chunks: Iterable[str]) -> None:
     ``write_row`` took some 6 µs a row; measured against a one-statement INSERT, COPY
     wrote 100-event batches some 40 % faster). Each chunk is sent as it is made, so
     the server parses rows while the next ones are chained."""
-    dbapi = conn.dialect.loaded_dbapi
-    cursor = conn.connection.cursor()
-    try:
-        with cursor.copy(_COPY) as copy:
-            for chunk in chunks:
-                copy.write(chunk)
-    except dbapi.Error as exc:  # the same exception classes an INSERT would raise
-        raise DBAPIError.instance(_COPY, None, exc, dbapi.Error) from exc
-    finally:
-        cursor.close()
+    # The same exception classes an INSERT would raise (`_driver_errors`).
+    with _driver_errors(conn, _COPY):
+        cursor = conn.connection.cursor()
+        try:
+            with cursor.copy(_COPY) as copy:
+                for chunk in chunks:
+                    copy.write(chunk)
+        finally:
+            cursor.close()
 
 
 _COPY_CHUNK = 128
