@@ -51,7 +51,7 @@ from .errors import (
     UnknownEventType,
 )
 from .limits import MAX_LENGTHS, InvalidEnvelope, check_envelope, check_payload_size, text_problem
-from .store import AppendResult, EventStore, Head, StoredPosition
+from .store import AppendResult, EventStore, Head, StoredPosition, TypeSpan
 from .types import EventType, EventTypeRegistry
 from .verify import Verification, verify_chain
 
@@ -73,6 +73,7 @@ __all__ = [
     "EventStore",
     "AppendResult",
     "StoredPosition",
+    "TypeSpan",
     "Head",
     # clocks
     "Cutoff",

@@ -124,6 +124,38 @@ class TestReadingSeveralEvents:
         known = late_report.read_streams({"project-a": 0}, known_at=RECORDED_IN_MARCH)
         assert texts(known["project-a"]) == ["on time"]
 
+    def test_spans_of_streams_are_summed_up_by_type_within_their_versions(self, late_report):
+        late_report.append(
+            [
+                NewEvent(
+                    stream_id="project-a",
+                    type="InspectionCompleted",
+                    payload={"inspection_id": "i-1", "result": "passed"},
+                    occurred_at=datetime(2024, 3, 1, 2, tzinfo=UTC),
+                    source="test",
+                    actor="tester",
+                )
+            ]
+        )
+        spans = late_report.stream_spans(
+            {"project-a": (0, 3), "project-b": (0, 1), "project-c": (0, 5)}
+        )
+        assert set(spans) == {"project-a", "project-b", "project-c"}
+        assert spans["project-c"] == {}
+        a = spans["project-a"]
+        assert set(a) == {"ConstructionStarted", "InspectionCompleted"}
+        assert a["ConstructionStarted"].count == 2
+        assert a["ConstructionStarted"].last_occurred_at == datetime(2024, 3, 10, 2, tzinfo=UTC)
+        assert a["ConstructionStarted"].last_recorded_at == RECORDED_IN_APRIL
+        assert a["InspectionCompleted"].count == 1
+        assert a["InspectionCompleted"].last_occurred_at == datetime(2024, 3, 1, 2, tzinfo=UTC)
+        # Only the versions asked for: after 1 up to 2 is the late note alone.
+        (late,) = late_report.stream_spans({"project-a": (1, 2)})["project-a"].values()
+        assert late.count == 1
+        assert late.last_occurred_at == datetime(2024, 3, 3, 2, tzinfo=UTC)
+        assert late.last_occurred_at.tzinfo is UTC and late.last_recorded_at.tzinfo is UTC
+        assert late_report.stream_spans({}) == {}
+
     def test_events_are_found_by_id_and_by_position_leaving_out_unknown_ones(self, store):
         batch = [note("project-a", str(i)) for i in range(600)]  # more than one lookup
         store.append(batch)

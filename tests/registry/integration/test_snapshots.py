@@ -203,3 +203,24 @@ def test_a_snapshot_written_after_a_later_one_is_dated_from_the_one_before_it(lo
     assert long_project.state("p1", START + timedelta(hours=160)).to_dict() == (
         state_at("p1", history, START + timedelta(hours=160)).to_dict()
     )
+
+
+def test_a_snapshot_with_no_amendment_since_the_last_is_dated_without_reading_events(
+    long_project, store, monkeypatch
+):
+    """Dating a snapshot sums the events since the previous one up on the server
+    (`EventStore.stream_spans`): none is read out and decoded unless one amends another."""
+    history = long_project.streams.history("project-p1")
+    at_250 = state_at("p1", history[:250])
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("events read out to date a snapshot")
+
+    monkeypatch.setattr(store, "read_streams", no_reading)
+    monkeypatch.setattr(store, "read_stream", no_reading)
+    with store.writing() as conn:
+        long_project.streams.save_snapshots(conn, {"project-p1": at_250})
+    with store.reading() as conn:
+        row = conn.execute(select(snapshots).where(snapshots.c.stream_version == 250)).one()
+    assert row.max_occurred_at == max(e.occurred_at for e in history[:250])
+    assert row.recorded_at == history[249].recorded_at
