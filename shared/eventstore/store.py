@@ -163,7 +163,7 @@ class AppendResult:
 class TypeSpan(NamedTuple):
     """A stream's events of one type within a span of versions (`EventStore.stream_spans`)."""
 
-    count: int
+    events: int
     last_occurred_at: datetime
     last_recorded_at: datetime
 
@@ -768,7 +768,7 @@ class EventStore:
                     )
                     .group_by(c.stream_id, c.type)
                 )
-                rows = conn.execute(query).all()
+                rows = list(conn.execute(query).all())
         for stream_id, type_, count, occurred_at, recorded_at in rows:
             found[stream_id][type_] = TypeSpan(
                 int(count), _in_utc(occurred_at), _in_utc(recorded_at)

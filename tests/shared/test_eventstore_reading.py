@@ -144,14 +144,14 @@ class TestReadingSeveralEvents:
         assert spans["project-c"] == {}
         a = spans["project-a"]
         assert set(a) == {"ConstructionStarted", "InspectionCompleted"}
-        assert a["ConstructionStarted"].count == 2
+        assert a["ConstructionStarted"].events == 2
         assert a["ConstructionStarted"].last_occurred_at == datetime(2024, 3, 10, 2, tzinfo=UTC)
         assert a["ConstructionStarted"].last_recorded_at == RECORDED_IN_APRIL
-        assert a["InspectionCompleted"].count == 1
+        assert a["InspectionCompleted"].events == 1
         assert a["InspectionCompleted"].last_occurred_at == datetime(2024, 3, 1, 2, tzinfo=UTC)
         # Only the versions asked for: after 1 up to 2 is the late note alone.
         (late,) = late_report.stream_spans({"project-a": (1, 2)})["project-a"].values()
-        assert late.count == 1
+        assert late.events == 1
         assert late.last_occurred_at == datetime(2024, 3, 3, 2, tzinfo=UTC)
         assert late.last_occurred_at.tzinfo is UTC and late.last_recorded_at.tzinfo is UTC
         assert late_report.stream_spans({}) == {}

@@ -205,9 +205,9 @@ class ProjectStreams:
             {sid: (after[sid], project.version) for sid, project in projects.items()},
             connection=conn,
         )
-        dated: dict[str, tuple[datetime, datetime]] = {}
+        dated: dict[str, tuple[datetime, datetime | None]] = {}
         for sid, by_type in spans.items():
-            count = sum(span.count for span in by_type.values())
+            count = sum(span.events for span in by_type.values())
             if (
                 by_type
                 and not any(t in AMENDMENTS for t in by_type)
