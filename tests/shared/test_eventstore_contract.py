@@ -373,7 +373,8 @@ def stuck_writer(store):
         blocker.close()
 
 
-def test_a_stuck_writer_produces_a_lock_timeout_not_a_hang(quick_timeout_store):
+@pytest.mark.parametrize("size", [1, 50])  # one statement alone; a streamed batch
+def test_a_stuck_writer_produces_a_lock_timeout_not_a_hang(quick_timeout_store, size):
     import time
 
     from shared.eventstore import LockTimeout
@@ -382,10 +383,12 @@ def test_a_stuck_writer_produces_a_lock_timeout_not_a_hang(quick_timeout_store):
     with stuck_writer(store):
         started = time.monotonic()
         with pytest.raises(LockTimeout):
-            store.append([note()])
+            store.append([note(text=str(i)) for i in range(size)])
         assert time.monotonic() - started < 5
-    store.append([note()])
-    assert store.head().position == 1
+    with store.engine.connect() as conn:  # no transaction left open, none in autocommit
+        assert conn.connection.driver_connection.autocommit is False
+    store.append([note(text=str(i)) for i in range(size)])
+    assert store.head().position == size
 
 
 def test_a_stuck_writer_times_out_a_transaction_of_the_callers_own_as_lock_timeout(

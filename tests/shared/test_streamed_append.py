@@ -13,6 +13,7 @@ from shared.db import create_db_engine
 from shared.events import build_registry
 from shared.eventstore import (
     ConcurrencyConflict,
+    DuplicateEventConflict,
     EventStore,
     InvalidEnvelope,
     InvalidEventPayload,
@@ -70,3 +71,19 @@ def test_a_good_batch_with_a_stream_moved_on_conflicts(pg_store):
     again = pg_store.append(first, {"project-c": 0})
     assert again.duplicate and again.last_position == 30
     assert pg_store.head().position == 30 and pg_store.verify().ok
+
+
+def test_a_refused_batch_leaves_no_transaction_open_on_its_connection(pg_store):
+    pg_store.append(_batch("project-a", 10))
+    with pytest.raises(ConcurrencyConflict):
+        pg_store.append(_batch("project-a", 20), {"project-a": 3})
+    stored = _batch("project-b", 20)
+    pg_store.append(stored)
+    with pytest.raises(DuplicateEventConflict):  # stored ids in a different batch
+        pg_store.append([*stored[:10], *_batch("project-c", 10)])
+    with pg_store.engine.connect() as conn:
+        driver = conn.connection.driver_connection
+        assert driver.autocommit is False
+        assert driver.info.transaction_status == 0  # idle: nothing left open
+    assert pg_store.head().position == 30
+    assert pg_store.append(_batch("project-d", 10)).last_position == 40
