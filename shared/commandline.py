@@ -110,7 +110,7 @@ def range_text(described: str) -> str | None:
 
 class ChineseHelp(click.HelpFormatter):
     """A help page with click's words in Chinese: the usage line, the headings, the
-    bracketed extras beside an option."""
+    bracketed extras beside an option; its columns measured on the screen."""
 
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
         super().write_usage(prog, args, "用法：" if prefix is None else prefix)
@@ -159,7 +159,7 @@ def _closed_up(text: str) -> str:
 
 
 def _extras(text: str) -> str:
-    """``… [default: 1; required]`` → ``… [默认：1；必填]``."""
+    """``… [default: 1; 1<=x<=100; required]`` → ``… [默认：1；范围：1–100；必填]``."""
     if text.startswith("[") and text.endswith("]"):
         text = f"  {text}"
     body, opening, extras = text.rpartition("  [")
@@ -167,11 +167,11 @@ def _extras(text: str) -> str:
         return text.strip()
     said = []
     for item in extras[:-1].split("; "):
-        word, colon, value = item.partition(": ")
         bounds = range_text(item)
         if bounds is not None:
             said.append(f"范围：{bounds}")
             continue
+        word, colon, value = item.partition(": ")
         word = EXTRAS.get(word, word)
         said.append(f"{word}：{EXTRAS.get(value, value)}" if colon else word)
     return f"{body}  [{'；'.join(said)}]" if body else f"[{'；'.join(said)}]"

@@ -283,3 +283,16 @@ def test_the_walk_finds_english_where_a_person_reads_it():
     assert found == {(): [], ("greet",): [["Who to"]]}
     page = CliRunner().invoke(sample, ["greet", "--help"], prog_name="gongjian").output
     assert english_on_page(page, ("greet",), greet) == ["Who to"] and "[默认：1]" in page
+
+
+def test_clicks_own_words_are_found_where_click_left_them():
+    @click.command()
+    @click.option("--year", type=click.IntRange(2000, 2100), required=True)
+    def plain(year: int) -> None:
+        """样例。"""
+
+    page = CliRunner().invoke(plain, ["--help"], prog_name="gongjian").output
+    found = set(clicks_words(page, (), plain))
+    assert {"Usage", "Options", "INTEGER", "RANGE", "required", "Show this"} <= found, page
+    refused = CliRunner().invoke(plain, ["--year", "1999", "extra"], prog_name="gongjian")
+    assert {"Error", "Invalid"} <= set(clicks_words(refused.output, (), plain)), refused.output
