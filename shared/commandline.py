@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from typing import Any
 
 import click
+from click.formatting import wrap_text
 from marshmallow import ValidationError, fields
 
 from .auth import Principal
@@ -54,14 +56,61 @@ def operator() -> Principal:
 
 HEADINGS = {"Options": "选项", "Commands": "命令", "Arguments": "参数"}
 """click's section headings of a help page."""
-EXTRAS = {"default": "默认", "required": "必填", "env var": "环境变量"}
+EXTRAS = {"default": "默认", "required": "必填", "env var": "环境变量", "(dynamic)": "运行时决定"}
 """The words click puts in brackets after an option's help (``[default: 1; required]``)."""
 HELP_OPTION = "显示此帮助并退出。"
+TYPE_NAMES = {
+    "text": "文本",
+    "integer": "整数",
+    "integer range": "整数",
+    "float": "数字",
+    "float range": "数字",
+    "boolean": "是或否",
+    "file": "文件",
+    "directory": "目录",
+    "path": "路径",
+    "datetime": "日期时间",
+    "date": "日期",
+    "instant": "时刻",
+}
+"""What an option's value is, in place of click's metavariable (``TEXT``, ``INTEGER RANGE``):
+click's types and the project's own (`FieldParam`)."""
+
+
+def type_name(kind: click.ParamType) -> str | None:
+    """The Chinese name of a value of ``kind`` (None: click's own metavariable says it, as
+    the choices of a `click.Choice` do)."""
+    if isinstance(kind, click.DateTime) and not any("%H" in f for f in kind.formats):
+        return "日期"
+    return TYPE_NAMES.get(kind.name)
+
+
+_NUMBER = r"-?[\d.]+(?:e[-+]?\d+)?"
+_BOUNDS = re.compile(
+    rf"^(?:(?P<low>{_NUMBER})(?P<low_op><=?)x(?P<high_op><=?)(?P<high>{_NUMBER})"
+    rf"|x(?P<op>[<>]=?)(?P<end>{_NUMBER}))$"
+)
+_ONE_SIDE = {">=": "大于等于", ">": "大于", "<=": "小于等于", "<": "小于"}
+"""The words of `shared.i18n.validation` for a bound (``须大于等于 0``)."""
+
+
+def range_text(described: str) -> str | None:
+    """click's range (``2000<=x<=2100``, ``x>=0``) as a person writes it (``2000–2100``,
+    ``大于等于 0``); None: not a range."""
+    bounds = _BOUNDS.match(described)
+    if bounds is None:
+        return None
+    if bounds["op"]:
+        return f"{_ONE_SIDE[bounds['op']]} {bounds['end']}"
+    if bounds["low_op"] == bounds["high_op"] == "<=":
+        return f"{bounds['low']}–{bounds['high']}"
+    low = _ONE_SIDE[bounds["low_op"].replace("<", ">")]
+    return f"{low} {bounds['low']}、{_ONE_SIDE[bounds['high_op']]} {bounds['high']}"
 
 
 class ChineseHelp(click.HelpFormatter):
     """A help page with click's words in Chinese: the usage line, the headings, the
-    bracketed extras beside an option."""
+    bracketed extras beside an option; its columns measured on the screen."""
 
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
         super().write_usage(prog, args, "用法：" if prefix is None else prefix)
@@ -73,8 +122,30 @@ class ChineseHelp(click.HelpFormatter):
         super().write_text(_closed_up(text))
 
     def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
+        """click's definition list, its columns measured on the screen: ``--year 整数`` is
+        two columns wider than its length, which is all click counts."""
         rows = [(term, _closed_up(_extras(text))) for term, text in rows]
-        super().write_dl(rows, col_max, col_spacing)
+        first_col = min(max((_width(term) for term, _ in rows), default=0), col_max) + col_spacing
+        indent = " " * self.current_indent
+        for term, text in rows:
+            self.write(f"{indent}{term}")
+            if not text:
+                self.write("\n")
+                continue
+            if _width(term) <= first_col - col_spacing:
+                self.write(" " * (first_col - _width(term)))
+            else:
+                self.write(f"\n{indent}{' ' * first_col}")
+            wrapped = wrap_text(text, max(self.width - first_col - 2, 10), preserve_paragraphs=True)
+            lines = wrapped.splitlines() or [""]
+            self.write(f"{lines[0]}\n")
+            for line in lines[1:]:
+                self.write(f"{indent}{' ' * first_col}{line}\n")
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes on a terminal: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
 _WIDE = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
@@ -88,7 +159,7 @@ def _closed_up(text: str) -> str:
 
 
 def _extras(text: str) -> str:
-    """``… [default: 1; required]`` → ``… [默认：1；必填]``."""
+    """``… [default: 1; 1<=x<=100; required]`` → ``… [默认：1；范围：1–100；必填]``."""
     if text.startswith("[") and text.endswith("]"):
         text = f"  {text}"
     body, opening, extras = text.rpartition("  [")
@@ -96,9 +167,13 @@ def _extras(text: str) -> str:
         return text.strip()
     said = []
     for item in extras[:-1].split("; "):
+        bounds = range_text(item)
+        if bounds is not None:
+            said.append(f"范围：{bounds}")
+            continue
         word, colon, value = item.partition(": ")
         word = EXTRAS.get(word, word)
-        said.append(f"{word}：{value}" if colon else word)
+        said.append(f"{word}：{EXTRAS.get(value, value)}" if colon else word)
     return f"{body}  [{'；'.join(said)}]" if body else f"[{'；'.join(said)}]"
 
 
@@ -108,10 +183,14 @@ class ChineseContext(click.Context):
 
 def speak_chinese(command: click.Command) -> None:
     """Give ``command`` and every command under it click's words in Chinese on their help
-    pages (`ChineseHelp`), ``[选项]`` and ``命令 [参数]...`` in the usage line and the help
-    option's text; `refusal` says click's refusals."""
+    pages (`ChineseHelp`), ``[选项]`` and ``命令 [参数]...`` in the usage line, the help
+    option's text and the options' metavariables (`type_name`: ``--year 整数``);
+    `refusal` says click's refusals."""
     command.context_class = ChineseContext
     command.options_metavar = "[选项]"
+    for param in command.params:
+        if isinstance(param, click.Option) and param.metavar is None and not param.is_flag:
+            param.metavar = type_name(param.type)
     help_option = command.get_help_option(ChineseContext(command))
     if help_option is not None:
         help_option.help = HELP_OPTION
@@ -123,7 +202,10 @@ def speak_chinese(command: click.Command) -> None:
 
 def refusal(exc: click.ClickException) -> str:
     """What a person reads when the command line refuses: the usage and where to find help
-    for a usage error, then ``错误：`` and the reason, click's own reasons in Chinese."""
+    for a usage error, then ``错误：`` and the reason, click's own reasons in Chinese; a
+    group given no command, its help page."""
+    if isinstance(exc, click.exceptions.NoArgsIsHelpError):
+        return exc.ctx.get_help()
     ctx = getattr(exc, "ctx", None)
     lead = ""
     if isinstance(exc, click.UsageError) and ctx is not None:
@@ -142,15 +224,47 @@ def _reason(exc: click.ClickException) -> str:
     if isinstance(exc, click.MissingParameter):
         kind = "参数" if isinstance(param, click.Argument) else "选项"
         return f"缺少{kind} {hint}".rstrip()
-    if isinstance(exc, click.BadParameter) and param is not None:
+    if isinstance(exc, click.BadParameter):
         given = _GIVEN.match(exc.message)
         value = f" {given.group(1)} " if given else ""
-        return f"{hint} 的值{value}无效：{_expected(param.type, exc.message)}"
+        expected = _expected(param.type, exc.message) if param is not None else exc.message
+        return f"{hint or _param_hint(exc)} 的值{value}无效：{expected}".lstrip()
+    if isinstance(exc, click.UsageError):
+        return _usage_reason(exc.message)
     return exc.format_message()
 
 
-_GIVEN = re.compile(r"^(.+?) is not\b")
+_GIVEN = re.compile(r"^(.+?) (?:is not|does not match)\b")
 """The value a person gave, at the start of click's own reason (``'boss' is not one of …``)."""
+
+
+def _param_hint(exc: click.BadParameter) -> str:
+    """Where a command's own `click.BadParameter` points (``param_hint="--on"``)."""
+    hint = exc.param_hint
+    if isinstance(hint, str) or hint is None:
+        return hint or ""
+    return " / ".join(f"'{name}'" for name in hint)
+
+
+_USAGE = [
+    (re.compile(r"^Got unexpected extra arguments? \((?P<args>.*)\)$"), "多余的参数：{args}"),
+    (re.compile(r"^Option (?P<name>'.+') requires an argument\.$"), "选项 {name} 需要一个值"),
+    (
+        re.compile(r"^Option (?P<name>'.+') requires (?P<n>\d+) arguments\.$"),
+        "选项 {name} 需要 {n} 个值",
+    ),
+    (re.compile(r"^Option (?P<name>'.+') does not take a value\.$"), "选项 {name} 不接受值"),
+    (re.compile(r"^Missing command\.$"), "缺少命令"),
+]
+"""click's usage errors that have no class of their own, by their words."""
+
+
+def _usage_reason(message: str) -> str:
+    for words, said in _USAGE:
+        found = words.match(message)
+        if found:
+            return said.format(**found.groupdict())
+    return message
 
 
 def _maybe(possibilities: Any) -> str:
@@ -163,11 +277,42 @@ def _expected(kind: click.ParamType, message: str) -> str:
     if isinstance(kind, click.Choice):
         return f"须为以下之一：{'、'.join(map(str, kind.choices))}"
     if isinstance(kind, click.IntRange | click.FloatRange):
-        return f"须在 {kind._describe_range()} 之内"
+        return f"须为{type_name(kind)}，范围：{range_text(kind._describe_range())}"
     if isinstance(kind, click.types.IntParamType):
         return "须为整数"
     if isinstance(kind, click.types.FloatParamType):
         return "须为数字"
+    if isinstance(kind, click.types.BoolParamType):
+        return "须为是或否（true/false、yes/no、1/0）"
+    if isinstance(kind, click.DateTime):
+        return f"须为{type_name(kind)}（{'、'.join(map(_format_text, kind.formats))}）"
     if isinstance(kind, click.Path):
-        return "路径无效（不存在、类型不对或无权读取）"
+        return _path_reason(message)
     return message
+
+
+def _format_text(strftime: str) -> str:
+    """``%Y-%m-%d`` → ``YYYY-MM-DD``."""
+    for code, said in (("%Y", "YYYY"), ("%m", "MM"), ("%d", "DD"), ("%H", "HH"), ("%M", "MM")):
+        strftime = strftime.replace(code, said)
+    return strftime.replace("%S", "SS")
+
+
+_PATH = re.compile(
+    r"^\w+ (?P<path>'.*') (?P<why>does not exist|is a directory|is a file|is not \w+)\.$"
+)
+_PATH_WHY = {
+    "does not exist": "不存在",
+    "is a directory": "是目录，不是文件",
+    "is a file": "是文件，不是目录",
+    "is not readable": "无权读取",
+    "is not writable": "无权写入",
+    "is not executable": "无权执行",
+}
+
+
+def _path_reason(message: str) -> str:
+    """click's reason a path is refused (``File 'x' does not exist.``), in Chinese."""
+    found = _PATH.match(message)
+    why = _PATH_WHY.get(found["why"]) if found else None
+    return f"{found['path']} {why}" if found and why else "路径无效（不存在、类型不对或无权读写）"

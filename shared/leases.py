@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import Column, Engine, Table, case, select, update
+from sqlalchemy import Column, Engine, Table, case, func, select, update
 
 from .eventstore import format_instant, now_utc
 
@@ -182,6 +182,13 @@ class RowLeases:
                 log.warning("job's worker was lost; taken up again", extra={"job_id": job_id})
                 taken.append(job_id)
         return taken
+
+    def takeovers(self) -> int:
+        """Jobs of this table taken up again because their worker's lease ran out, ever
+        (the sum of their ``takeovers``: by the timer, or by a claim on a lapsed lease)."""
+        counted = select(func.coalesce(func.sum(self.c.takeovers), 0)).where(self.c.takeovers > 0)
+        with self.engine.connect() as conn:
+            return int(conn.execute(counted).scalar_one())
 
     def _update(self, now: datetime | None, where: Any, **values: Any) -> int:
         """One UPDATE in its own transaction; its row count. ``now``: stamp ``updated_at``

@@ -1,5 +1,5 @@
 """Prometheus metrics read at scrape time: how far behind the relay is, how full the
-queues are, how far the chain has been verified.
+queues are, how far the chain has been verified, how many leased jobs lost their worker.
 
 Nothing here is counted in the request path: each scrape reads the head of the log, the
 ``checkpoints`` table and the queue lengths (a few cheap queries). HTTP request counts and
@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from .eventstore.audit import VERIFIED, save_verified_head, verified_at
@@ -132,6 +132,18 @@ class RuntimeCollector(Collector):
             "Last global position whose hash chain verified OK (`gongjian verify`)",
             value=verified,
         )
+        yield self._lease_expiries()
+
+    def _lease_expiries(self) -> Metric:
+        """Takeovers of every kind of leased job, one sample per kind (0 before the first)."""
+        expiries = CounterMetricFamily(
+            "gongjian_job_lease_expiries",
+            "Jobs taken up again because their worker's lease ran out",
+            labels=["kind"],
+        )
+        for kind, leases in sorted(self.runtime.leased_jobs.items()):
+            expiries.add_metric([kind], leases.takeovers())
+        return expiries
 
     def _queue_metrics(self) -> Iterator[Metric]:
         depth = GaugeMetricFamily(

@@ -14,6 +14,8 @@ from .auth.tokens import TokenStore
 from .config import Settings
 from .db import create_db_engine
 from .eventstore import EventStore, EventTypeRegistry
+from .eventstore.status import verification_leases
+from .leases import RowLeases
 from .messaging import EventBus, create_broker
 from .replica import Replica
 from .tenancy import configure
@@ -33,6 +35,9 @@ class Runtime:
     """The streaming replica that read-only requests go to, when one is configured."""
     gauges: list[Callable[[], Iterable[Any]]] = field(default_factory=list, repr=False)
     """Metric families a service adds to every scrape (e.g. scoring's jobs by state)."""
+    leased_jobs: dict[str, RowLeases] = field(default_factory=dict, repr=False)
+    """Every table of jobs run under a lease (`shared.leases`), by the job's kind
+    (``chain-verification``, and what the services add): the metrics count their takeovers."""
     _parts: dict[type[Any], Any] = field(default_factory=dict, repr=False)
 
     def attach(self, part: object) -> None:
@@ -78,6 +83,7 @@ def build_runtime(
         else None
     )
     runtime = Runtime(settings, engine, store, broker, bus, TokenStore(engine), replica)
+    runtime.leased_jobs["chain-verification"] = verification_leases(engine)
     if replica is not None:
         runtime.gauges.append(replica.gauges)
     return runtime

@@ -13,6 +13,7 @@ from shared.tenancy import deployment_wide
 
 from .entrypoints import accountability_routes, actors, errors, metrics, routes, verifications
 from .readmodel.leases import JobLeases
+from .readmodel.records import Records
 from .wiring import ScoringParts
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations" / "versions"
@@ -31,8 +32,11 @@ def register_routes(api: Api, runtime: Runtime) -> None:
 
 def wire(runtime: Runtime) -> ScoringParts:
     """Declares ``scoring.assess(job_id)`` and ``scoring.verify_assessment``, and adds the
-    job gauges to the metrics."""
-    runtime.gauges.append(metrics.job_gauges(JobLeases(runtime.engine)))
+    job gauges to the metrics and its leased jobs to the takeovers they count."""
+    leases = JobLeases(runtime.engine)
+    runtime.gauges.append(metrics.job_gauges(leases))
+    runtime.leased_jobs["assessment"] = leases.rows
+    runtime.leased_jobs["assessment-verification"] = Records(runtime.engine).verification_leases()
     return ScoringParts(assess=actors.declare(runtime), verify=actors.declare_verify(runtime))
 
 

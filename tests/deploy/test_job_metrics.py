@@ -1,5 +1,6 @@
 """/metrics shows what an operator must see first: assessment jobs by state and age,
-leases alive and run out, takeovers, live workers, when the chain last verified."""
+leases alive and run out, takeovers of every kind of leased job, live workers, when the
+chain last verified."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from services.scoring.application import assessments, jobs
 from services.scoring.readmodel.leases import JobLeases
 from services.scoring.readmodel.records import Records
 from shared.eventstore import now_utc
+from shared.eventstore.status import request_verification, verification_leases
 from shared.heartbeat import Heartbeat
 from shared.metrics import record_verification
 from tests.deploy.test_metrics import scrape
@@ -46,8 +48,28 @@ def test_jobs_are_counted_by_state_with_the_oldest_ones_age_and_their_leases(wir
         before["gongjian_job_oldest_age_seconds"][(("kind", "assessment"), ("status", "queued"))]
         >= 0
     )
-    assert after["gongjian_job_lease_expiries_total"] == {(("kind", "assessment"),): 1}
+    assert after["gongjian_job_lease_expiries_total"][(("kind", "assessment"),)] == 1
     assert after["gongjian_job_leases"][(("kind", "assessment"), ("state", "expired"))] == 0
+
+
+def test_a_verification_whose_worker_was_lost_is_counted_under_its_own_kind(wired_runtime):
+    runtime = wired_runtime
+    chain = verification_leases(runtime.engine)
+    records = Records(runtime.engine)
+    walk = request_verification(runtime.store)
+    records.create_verification("v-lost", "a-1", by="auditor")
+    chain.claim(walk, "dead", now_utc() - 2 * LEASE, LEASE)
+    records.verification_leases().claim("v-lost", "dead", now_utc() - 2 * LEASE, LEASE)
+    assert set(scrape(runtime)["gongjian_job_lease_expiries_total"].values()) == {0}
+
+    chain.take_back_expired(now_utc())
+    records.verification_leases().take_back_expired(now_utc())
+
+    assert scrape(runtime)["gongjian_job_lease_expiries_total"] == {
+        (("kind", "assessment"),): 0,
+        (("kind", "assessment-verification"),): 1,
+        (("kind", "chain-verification"),): 1,
+    }
 
 
 def test_the_time_of_the_last_good_chain_verification_is_exposed(wired_runtime):

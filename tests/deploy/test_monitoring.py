@@ -89,11 +89,23 @@ def test_every_metric_in_the_rules_and_the_dashboard_is_exposed(wired_runtime):
         assert topic in wanted, f"nothing watches {topic}"
 
 
+ENGLISH_WORDS = re.compile(r"\b[A-Za-z]{2,}\s+[A-Za-z]{2,}\b")
+"""Two English words in a row: a sentence (metric, alert and product names stand alone)."""
+NAMES = re.compile(r"\{\{[^}]*\}\}|\bgongjian [a-z-]+")
+"""Template fields and commands (``gongjian verify``): names, not words."""
+
+
 def test_every_alert_says_how_bad_and_what_in_chinese():
     groups = yaml.safe_load((MONITORING / "alerts.yaml").read_text())["groups"]
     for rule in (rule for group in groups for rule in group["rules"]):
         assert rule["labels"]["severity"] in ("warning", "critical"), rule["alert"]
         assert re.search(r"[\u4e00-\u9fff]", rule["annotations"]["summary"]), rule["alert"]
+        for name, text in rule["annotations"].items():
+            assert re.search(r"[\u4e00-\u9fff]", text), (rule["alert"], name)
+            assert ENGLISH_WORDS.findall(NAMES.sub(" ", text)) == [], (
+                rule["alert"],
+                name,
+            )
 
 
 def test_the_dashboard_is_a_grafana_dashboard_on_a_chosen_prometheus():

@@ -5,8 +5,8 @@ names, environment variables, metavariables, event types, paths and choices."""
 
 from __future__ import annotations
 
-import itertools
 import re
+import unicodedata
 from collections.abc import Iterator
 
 import click
@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from services.cli import main
-from shared.commandline import speak_chinese
+from shared.commandline import refusal, speak_chinese
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ENGLISH = re.compile(r"[A-Za-z]{3,}\s+[A-Za-z]{2,}")
@@ -32,6 +32,42 @@ MACHINE_NAMES = [
         r"\b[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+\b",  # event types: ApprovalGranted, PostgreSQL
     )
 ]
+
+
+CLICKS_WORDS = re.compile(
+    r"\b(?:TEXT|INTEGER|FLOAT|RANGE|BOOLEAN|DATETIME|UUID|DATE|INSTANT|DIRECTORY"
+    r"|Usage|Options|Commands|Arguments|Positional|default|required|env var|dynamic|deprecated"
+    r"|Show this|Error|Invalid|Missing|Got|unexpected|extra|Try|Did you|Choose|not a valid"
+    r"|not one of|does not|requires|exist|readable|writable|Aborted|Repeat|Press any|range)\b"
+    r"|\bx[<>]=?|[<>]=?x\b|%[YmdHMS]"
+)
+"""What click itself writes in English: its metavariables, headings, extras, refusals
+(``FILE`` and ``PATH`` are also the names of the project's arguments: see
+`test_every_option_names_its_value_in_chinese`)."""
+CODES = [
+    re.compile(pattern)
+    for pattern in (
+        r"`[^`]*`",  # code
+        r"[\[{][^\]}]*\|[^\]}]*[\]}]",  # choices: [weekly|monthly], {ledger|monthly-report}
+        r"\S*/\S*",  # paths, URLs, routes
+        r"(?<![\w-])--?[A-Za-z][\w-]*",  # option flags
+        r"\b\w+(?:-\w+)+\b",  # command names and codes: replica-status, monthly-report
+    )
+]
+
+
+def clicks_words(page: str, path: tuple[str, ...], command: click.Command) -> list[str]:
+    """click's own English on a page, besides the command's path, its subcommands' and
+    arguments' names, code, choices, paths and option flags."""
+    page = page.replace(" ".join(("gongjian", *path)), " ")
+    for name in getattr(command, "commands", {}):
+        page = re.sub(rf"(?m)^  {re.escape(name)}(?=\s)", " ", page)
+    for param in command.params:
+        if isinstance(param, click.Argument):
+            page = page.replace(param.make_metavar(click.Context(command)), " ")
+    for pattern in CODES:
+        page = pattern.sub(" ", page)
+    return CLICKS_WORDS.findall(page)
 
 
 def prose(text: str) -> str:
@@ -95,13 +131,56 @@ def test_every_help_page_is_chinese(path):
     assert CJK.search(command.help or ""), f"{' '.join(path)}: no Chinese help"
     assert [english_in(text) for text in own_texts(command) if english_in(text)] == []
     assert english_on_page(page.output, path, command) == [], page.output
+    assert clicks_words(page.output, path, command) == [], page.output
+
+
+@pytest.mark.parametrize("path", [p for p, _ in ALL], ids=lambda p: " ".join(p) or "gongjian")
+def test_every_option_names_its_value_in_chinese(path):
+    command = dict(ALL)[path]
+    ctx = click.Context(command)
+    named = {
+        param.name: param.make_metavar(ctx)
+        for param in command.params
+        if isinstance(param, click.Option) and not param.is_flag
+        if not isinstance(param.type, click.Choice)
+    }
+    assert {name: said for name, said in named.items() if not CJK.search(said)} == {}
 
 
 def test_the_bracketed_extras_are_chinese():
     page = CliRunner().invoke(main, ["db", "partitions", "--help"], prog_name="gongjian").output
-    assert "[默认：1；1<=x<=100]" in page
+    assert "[默认：1；范围：1–100]" in page
     plan = CliRunner().invoke(main, ["scheduling", "plan", "--help"], prog_name="gongjian")
     assert "[必填]" in plan.output and "required" not in plan.output
+
+
+def test_an_options_value_is_named_in_chinese_with_its_range():
+    page = CliRunner().invoke(main, ["campaign", "define", "--help"], prog_name="gongjian").output
+    assert re.search(r"--year 整数\s+\[范围：2000–2100；必填\]", page)
+    assert re.search(r"--breakthrough 整数\s+\[默认：18；范围：大于等于 0\]", page)
+    assert re.search(r"--starts-on 日期\s+第一天，YYYY-MM-DD", page)
+    assert re.search(r"--name 文本\s", page)
+    held = CliRunner().invoke(
+        main, ["scheduling", "set-piece-held", "--help"], prog_name="gongjian"
+    )
+    assert "--held-on 日期" in held.output
+    verify = CliRunner().invoke(main, ["verify", "--help"], prog_name="gongjian").output
+    assert (
+        "--file 文件" in verify
+        and "--max-age 数字"
+        in CliRunner().invoke(main, ["worker-health", "--help"], prog_name="gongjian").output
+    )
+
+
+def test_the_columns_line_up_on_the_screen_with_chinese_in_them():
+    page = CliRunner().invoke(main, ["verify", "--help"], prog_name="gongjian").output
+    rows = [re.match(r"  --\S+(?: \S+)?\s{2,}", line) for line in page.splitlines()]
+    starts = {on_screen(row.group()) for row in rows if row}
+    assert len([row for row in rows if row]) == 4 and len(starts) == 1, page
+
+
+def on_screen(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
 @pytest.mark.parametrize(
@@ -112,8 +191,19 @@ def test_the_bracketed_extras_are_chinese():
             ["scheduling", "plan", "--cadence", "daily", "--period", "2024-03"],
             "错误：'--cadence' 的值 'daily' 无效：须为以下之一：weekly、monthly、quarterly",
         ),
-        (["demo", "--projects", "0"], "错误：'--projects' 的值 0 无效：须在 1<=x<=10000 之内"),
+        (["demo", "--projects", "0"], "错误：'--projects' 的值 0 无效：须为整数，范围：1–10000"),
+        (["demo", "--year", "abc"], "错误：'--year' 的值 'abc' 无效：须为整数，范围：2000–2100"),
+        (["serve", "--port", "x"], "错误：'--port' 的值 'x' 无效：须为整数"),
+        (["worker-health", "--max-age", "x"], "错误：'--max-age' 的值 'x' 无效：须为数字"),
+        (
+            ["scheduling", "set-piece-held", "--held-on", "2024-13-01", "X"],
+            "错误：'--held-on' 的值 '2024-13-01' 无效：须为日期（YYYY-MM-DD）",
+        ),
+        (["import", "ledger", "/no/such.xlsx"], "错误：'FILE' 的值无效：'/no/such.xlsx' 不存在"),
+        (["import", "ledger", "/"], "错误：'FILE' 的值无效：'/' 是目录，不是文件"),
+        (["scheduling", "action-letter"], "错误：缺少参数 'ACTION_IDS...'"),
         (["serve", "--bogus"], "错误：没有选项 --bogus"),
+        (["serve", "stray", "words"], "错误：多余的参数：stray words"),
         (["no-such-command"], "错误：没有命令 no-such-command"),
     ],
 )
@@ -123,8 +213,56 @@ def test_a_usage_error_is_said_in_chinese_with_where_to_find_help(args, said):
     assert said in refused.output
     assert "请运行 gongjian" in refused.output and "--help 查看帮助。" in refused.output
     assert refused.output.startswith("用法：gongjian")
-    path = tuple(itertools.takewhile(lambda arg: not arg.startswith("-"), args))
+    path = command_path(args)
     assert english_on_page(refused.output.replace(said, ""), path, main) == [], refused.output
+    assert clicks_words(refused.output, path, main) == [], refused.output
+
+
+def command_path(args: list[str]) -> tuple[str, ...]:
+    """The commands at the start of ``args`` (the rest are options and arguments)."""
+    names = {path for path, _ in ALL}
+    return max((tuple(args[:n]) for n in range(len(args) + 1) if tuple(args[:n]) in names), key=len)
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["serve", "--port"], "错误：选项 '--port' 需要一个值"),
+        (["serve", "--no-migrate=yes"], "错误：选项 '--no-migrate' 不接受值"),
+    ],
+)
+def test_an_option_given_wrongly_is_refused_in_chinese(args, said):
+    refused = CliRunner().invoke(main, args, prog_name="gongjian")
+    assert refused.exit_code == 2
+    assert said in refused.output and clicks_words(refused.output, (), main) == []
+
+
+def test_a_group_given_no_command_shows_its_help_and_nothing_else():
+    shown = CliRunner().invoke(main, ["scheduling"], prog_name="gongjian")
+    assert shown.exit_code == 2
+    assert shown.output.startswith("用法：gongjian scheduling [选项] 命令 [参数]...")
+    assert "错误" not in shown.output and "命令：" in shown.output
+
+
+def test_a_commands_own_bad_parameter_is_said_in_chinese():
+    refused = click.BadParameter("日期应为 YYYY-MM-DD：昨天", param_hint="--on")
+    assert refusal(refused) == "错误：--on 的值无效：日期应为 YYYY-MM-DD：昨天"
+
+
+@pytest.mark.parametrize("interrupt", [EOFError, KeyboardInterrupt], ids=["eof", "ctrl-c"])
+def test_an_abort_is_said_in_chinese(interrupt, monkeypatch, tmp_path):
+    """A prompt answered with end of input or Ctrl-C: click would say ``Aborted!``."""
+    monkeypatch.setenv("GONGJIAN_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+
+    def interrupted(*_args: object, **_kwargs: object) -> str:
+        raise interrupt
+
+    monkeypatch.setattr(click.termui, "visible_prompt_func", interrupted)
+    monkeypatch.setattr(click.termui, "hidden_prompt_func", interrupted)
+    aborted = CliRunner().invoke(main, ["user", "create", "bob", "--role", "office"])
+    assert aborted.exit_code == 1
+    assert aborted.output.strip().endswith("已中止。")
+    assert clicks_words(aborted.output, (), main) == [], aborted.output
 
 
 def test_the_walk_finds_english_where_a_person_reads_it():
@@ -145,3 +283,16 @@ def test_the_walk_finds_english_where_a_person_reads_it():
     assert found == {(): [], ("greet",): [["Who to"]]}
     page = CliRunner().invoke(sample, ["greet", "--help"], prog_name="gongjian").output
     assert english_on_page(page, ("greet",), greet) == ["Who to"] and "[默认：1]" in page
+
+
+def test_clicks_own_words_are_found_where_click_left_them():
+    @click.command()
+    @click.option("--year", type=click.IntRange(2000, 2100), required=True)
+    def plain(year: int) -> None:
+        """样例。"""
+
+    page = CliRunner().invoke(plain, ["--help"], prog_name="gongjian").output
+    found = set(clicks_words(page, (), plain))
+    assert {"Usage", "Options", "INTEGER", "RANGE", "required", "Show this"} <= found, page
+    refused = CliRunner().invoke(plain, ["--year", "1999", "extra"], prog_name="gongjian")
+    assert {"Error", "Invalid"} <= set(clicks_words(refused.output, (), plain)), refused.output

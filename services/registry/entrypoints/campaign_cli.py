@@ -21,12 +21,18 @@ def campaign() -> None:
 @click.option("--year", required=True, type=click.IntRange(2000, 2100))
 @click.option("--name", required=True, help="名称，例如 某某县2026年项目攻坚年")
 @click.option("--county", required=True)
-@click.option("--starts-on", required=True, help="YYYY-MM-DD")
-@click.option("--ends-on", required=True, help="YYYY-MM-DD")
+@click.option("--starts-on", required=True, metavar="日期", help="第一天，YYYY-MM-DD")
+@click.option("--ends-on", required=True, metavar="日期", help="最后一天，YYYY-MM-DD")
 @click.option("--breakthrough", default=18, show_default=True, type=click.IntRange(0))
 @click.option("--new-start", default=5, show_default=True, type=click.IntRange(0))
 @click.option("--preliminary", default=6, show_default=True, type=click.IntRange(0))
-@click.option("--investment", default="4500000000.00", show_default=True, help="元")
+@click.option(
+    "--investment",
+    default="4500000000.00",
+    show_default=True,
+    metavar="金额",
+    help="年度投资目标，元",
+)
 @click.pass_obj
 def campaign_define(obj, year: int, **given: str) -> None:  # type: ignore[no-untyped-def]
     """设定（或修改）一个攻坚年；内容相同则不再记录。"""

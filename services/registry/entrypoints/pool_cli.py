@@ -49,7 +49,7 @@ def pool() -> None:
     """项目库：谋划 → 储备 → 在谈 → 签约 → 前期 → 开工 → 竣工 → 投产，入统，季度转化。"""
 
 
-_ON = click.option("--on", default=None, help="发生日期 YYYY-MM-DD（默认：现在）")
+_ON = click.option("--on", default=None, metavar="日期", help="发生日期 YYYY-MM-DD（默认：现在）")
 _COUNTY = click.option(
     "--county", default=None, help="县（市、区）代码（多县部署；默认：全部县，入库时为默认县）"
 )

@@ -1,11 +1,12 @@
 """Scoring's gauges in every scrape: assessment jobs by state, the oldest unfinished
-job's age, leases alive and run out, and takeovers (jobs whose worker was lost)."""
+job's age, leases alive and run out. Takeovers (jobs whose worker was lost) are counted
+with every other leased job's, by `shared.metrics` (`Runtime.leased_jobs`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import GaugeMetricFamily, Metric
 
 from shared.eventstore import now_utc
 
@@ -45,12 +46,5 @@ def job_gauges(leases: JobLeases) -> Callable[[], Iterator[Metric]]:
             "state",
             {"live": summary.live_leases, "expired": summary.expired_leases},
         )
-        takeovers = CounterMetricFamily(
-            "gongjian_job_lease_expiries",
-            "Jobs taken up again because their worker's lease ran out",
-            labels=["kind"],
-        )
-        takeovers.add_metric([KIND], summary.takeovers)
-        yield takeovers
 
     return collect

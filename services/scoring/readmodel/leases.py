@@ -51,7 +51,6 @@ class JobSummary:
     oldest_seconds: dict[str, float]
     live_leases: int
     expired_leases: int
-    takeovers: int
 
 
 class JobLeases:
@@ -130,8 +129,8 @@ class JobLeases:
         return stale
 
     def summary(self, now: datetime) -> JobSummary:
-        """Jobs by status, the oldest unfinished one's age by status, leases alive and
-        run out, and takeovers so far (for the metrics)."""
+        """Jobs by status, the oldest unfinished one's age by status, and leases alive and
+        run out (for the metrics)."""
         unfinished = jobs.c.status.in_(("queued", "retrying", "running"))
         alive = (jobs.c.status == "running") & (jobs.c.lease_expires_at > now)
         with self.engine.connect() as conn:
@@ -144,8 +143,7 @@ class JobLeases:
                 select(
                     func.count().filter(alive),
                     func.count().filter((jobs.c.status == "running") & ~alive),
-                    func.coalesce(func.sum(jobs.c.takeovers), 0),
-                ).where(unfinished | (jobs.c.takeovers > 0))
+                ).where(unfinished)
             ).one()
         oldest = {
             status: (now - first).total_seconds()
@@ -157,7 +155,6 @@ class JobLeases:
             oldest_seconds=oldest,
             live_leases=int(leases[0]),
             expired_leases=int(leases[1]),
-            takeovers=int(leases[2]),
         )
 
     def _lock_group(self, conn: Connection, job: Row[Any]) -> list[Row[Any]]:
