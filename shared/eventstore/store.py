@@ -735,7 +735,6 @@ class EventStore:
         found: dict[str, dict[str, TypeSpan]] = {stream_id: {} for stream_id in spans}
         if not spans:
             return found
-        c = events_table.c
         with self.reading(connection) as conn:
             if is_postgres(conn.engine):
                 params = {
@@ -746,29 +745,7 @@ class EventStore:
                 with _driver_errors(conn, _STREAM_SPANS):
                     rows = _fetched(conn, _STREAM_SPANS, params, by_index=False)
             else:
-                query = (
-                    select(
-                        c.stream_id,
-                        c.type,
-                        func.count(),
-                        func.max(c.occurred_at),
-                        func.max(c.recorded_at),
-                    )
-                    .where(
-                        or_(
-                            *(
-                                and_(
-                                    c.stream_id == stream_id,
-                                    c.stream_version > after,
-                                    c.stream_version <= up_to,
-                                )
-                                for stream_id, (after, up_to) in spans.items()
-                            )
-                        )
-                    )
-                    .group_by(c.stream_id, c.type)
-                )
-                rows = list(conn.execute(query).all())
+                rows = list(conn.execute(_stream_spans_query(spans)).all())
         for stream_id, type_, count, occurred_at, recorded_at in rows:
             found[stream_id][type_] = TypeSpan(
                 int(count), _in_utc(occurred_at), _in_utc(recorded_at)
@@ -1040,6 +1017,27 @@ _POSITION_ORDER = (
     "SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off"
 )
 _PLANNER_DEFAULTS = "RESET enable_seqscan; RESET enable_bitmapscan; RESET enable_sort"
+
+
+def _stream_spans_query(spans: Mapping[str, tuple[int, int]]) -> Any:
+    """`EventStore.stream_spans`' query on SQLite: a condition per stream."""
+    c = events_table.c
+    return (
+        select(c.stream_id, c.type, func.count(), func.max(c.occurred_at), func.max(c.recorded_at))
+        .where(
+            or_(
+                *(
+                    and_(
+                        c.stream_id == stream_id,
+                        c.stream_version > after,
+                        c.stream_version <= up_to,
+                    )
+                    for stream_id, (after, up_to) in spans.items()
+                )
+            )
+        )
+        .group_by(c.stream_id, c.type)
+    )
 
 
 def _fetched(conn: Connection, sql: str, params: Any, by_index: bool) -> list[Any]:

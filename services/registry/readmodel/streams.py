@@ -201,37 +201,10 @@ class ProjectStreams:
         previous snapshot is read whole). Four statements for any number of streams."""
         previous = self._previous_snapshots(conn, projects)
         after = {sid: previous[sid].stream_version if sid in previous else 0 for sid in projects}
-        spans = self.store.stream_spans(
-            {sid: (after[sid], project.version) for sid, project in projects.items()},
-            connection=conn,
-        )
-        dated: dict[str, tuple[datetime, datetime | None]] = {}
-        for sid, by_type in spans.items():
-            count = sum(span.events for span in by_type.values())
-            if (
-                by_type
-                and not any(t in AMENDMENTS for t in by_type)
-                and (count == projects[sid].version - after[sid])
-            ):
-                times = [span.last_occurred_at for span in by_type.values()]
-                if sid in previous:
-                    times.append(previous[sid].max_occurred_at)
-                last = max(span.last_recorded_at for span in by_type.values())
-                dated[sid] = (max(times), last)
+        dated = self._dated_from_spans(conn, projects, previous, after)
         amended = {sid: after[sid] for sid in projects if sid not in dated}
-        tails = self.store.read_streams(amended, connection=conn) if amended else {}
-        for sid, tail in tails.items():
-            base = previous.get(sid)
-            project = projects[sid]
-            events = [to_domain(e) for e in tail if e.stream_version <= project.version]
-            if base is not None and self._amends_before(events, after[sid]):
-                base = None
-                found = self.store.read_stream(sid, to_version=project.version, connection=conn)
-                events = [to_domain(e) for e in found]
-            times = [e.occurred_at for e in admitted(events) if not e.is_amendment]
-            if base is not None:
-                times.append(base.max_occurred_at)
-            dated[sid] = (max(times), events[-1].recorded_at)
+        if amended:
+            dated.update(self._dated_from_events(conn, projects, previous, amended))
         rows = [
             {
                 "stream_id": sid,
@@ -243,6 +216,56 @@ class ProjectStreams:
             for sid, project in projects.items()
         ]
         conn.execute(insert(snapshots), rows)
+
+    def _dated_from_spans(
+        self,
+        conn: Connection,
+        projects: dict[str, KeyProject],
+        previous: dict[str, Any],
+        after: dict[str, int],
+    ) -> dict[str, tuple[datetime, datetime | None]]:
+        """(largest business time, last record time) of the streams whose events since
+        their previous snapshot amend none: those times are the events' own."""
+        spans = self.store.stream_spans(
+            {sid: (after[sid], project.version) for sid, project in projects.items()},
+            connection=conn,
+        )
+        dated: dict[str, tuple[datetime, datetime | None]] = {}
+        for sid, by_type in spans.items():
+            count = sum(span.events for span in by_type.values())
+            if not by_type or any(t in AMENDMENTS for t in by_type):
+                continue
+            if count != projects[sid].version - after[sid]:
+                continue  # not every event the state folds: the events say
+            times = [span.last_occurred_at for span in by_type.values()]
+            if sid in previous:
+                times.append(previous[sid].max_occurred_at)
+            dated[sid] = (max(times), max(span.last_recorded_at for span in by_type.values()))
+        return dated
+
+    def _dated_from_events(
+        self,
+        conn: Connection,
+        projects: dict[str, KeyProject],
+        previous: dict[str, Any],
+        after: dict[str, int],
+    ) -> dict[str, tuple[datetime, datetime | None]]:
+        """The same dates read from the events since the previous snapshot, amendments
+        resolved (the whole stream when one reaches back before that snapshot)."""
+        dated: dict[str, tuple[datetime, datetime | None]] = {}
+        for sid, tail in self.store.read_streams(after, connection=conn).items():
+            base = previous.get(sid)
+            project = projects[sid]
+            events = [to_domain(e) for e in tail if e.stream_version <= project.version]
+            if base is not None and self._amends_before(events, after[sid]):
+                base = None
+                found = self.store.read_stream(sid, to_version=project.version, connection=conn)
+                events = [to_domain(e) for e in found]
+            times = [e.occurred_at for e in admitted(events) if not e.is_amendment]
+            if base is not None:
+                times.append(base.max_occurred_at)
+            dated[sid] = (max(times), events[-1].recorded_at)
+        return dated
 
     @staticmethod
     def _previous_snapshots(conn: Connection, projects: dict[str, KeyProject]) -> dict[str, Any]:
