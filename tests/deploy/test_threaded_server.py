@@ -8,10 +8,14 @@ round starts a fresh server process, its threads taking turns far more often tha
 Python's default (`SWITCHING_OFTEN`), and 12 clients released together send a mix from
 their very first request: signed ingest batches (one with an item of every event type,
 from three clients at once; then valid items, refused items, duplicates, the same events
-from several clients at once), every GET route of the app (the API with
-``as_of``/``known_at``, the feed, scheduling and scoring reads, console pages signed in,
-the OpenAPI document, ``/readyz``, ``/metrics``) and a few requests that write. With the
-event catalogue's old two-step build put back, the first round answers 500s.
+from several clients at once, new projects and events addressed by their new national
+codes), every GET route of the app (the API with ``as_of``/``known_at``, the feed,
+scheduling and scoring reads, console pages signed in, the OpenAPI document, ``/readyz``,
+``/metrics``) and a few requests that write. A worker process runs throughout, so the
+read models move and the chain is verified while the web threads read. With the event
+catalogue's old two-step build put back, the first round answers 500s; it found
+``/readyz`` answering 503 while a worker verified the chain
+(`tests/shared/test_readiness_while_appending.py`).
 
 Afterwards: no answer was a 5xx, every API error was problem+json, every item accepted
 is in the log exactly once (by event id), every duplicate was answered with its stored
@@ -21,6 +25,7 @@ position, and the chain verifies. ``GONGJIAN_STRESS_ROUNDS`` and
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -111,6 +116,10 @@ class Tally:
     accepted: Counter[str] = field(default_factory=Counter)
     duplicates: list[tuple[str, int]] = field(default_factory=list)
     sent: set[str] = field(default_factory=set)
+    registering: dict[str, str] = field(default_factory=dict)
+    """Event id of a registration sent → the new project's national code."""
+    codes: list[str] = field(default_factory=list)
+    """National codes of the projects registered by the clients."""
     failures: list[BaseException] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -120,6 +129,8 @@ class Tally:
         for result in json.loads(answer.body)["results"]:
             if result["status"] == "accepted":
                 self.accepted[result["event_id"]] += 1
+                if result["event_id"] in self.registering:
+                    self.codes.append(self.registering[result["event_id"]])
             elif result["status"] == "duplicate":
                 self.duplicates.append((result["event_id"], result["global_position"]))
 
@@ -152,7 +163,9 @@ def campaign(postgres_url, redis_url, redis_namespace, tmp_path) -> Iterator[Cam
 
 def history() -> Iterator[Submission]:
     for n, pid in enumerate(PROJECTS):
-        yield Submission(str(uuid.uuid4()), "ProjectRegistered", START, registration(pid, n))
+        yield Submission(
+            str(uuid.uuid4()), "ProjectRegistered", START, registration(pid, national_code(n))
+        )
         for k in range(3):
             yield Submission(
                 str(uuid.uuid4()),
@@ -163,11 +176,11 @@ def history() -> Iterator[Submission]:
             )
 
 
-def registration(project_id: str, n: int) -> dict:
+def registration(project_id: str, code: str) -> dict:
     return {
         "project_id": project_id,
-        "national_code": national_code(n),
-        "name": f"压测项目{n}",
+        "national_code": code,
+        "name": f"压测项目{project_id}",
         "category": "breakthrough",
         "sector": "manufacturing",
         "town": "城关镇",
@@ -384,6 +397,16 @@ class Storm:
         elif roll < 0.43:
             item["type"] = "IssueRaised"
             item["payload"] = {"issue_id": f"q{rng.randrange(10**9)}", "kind": "land"}
+        elif roll < 0.48:  # a new project, with a national code this process has not seen
+            pid, code = f"XS{uuid.uuid4().hex[:8]}", f"2403-330000-04-02-{rng.randrange(10**6):06d}"
+            item.pop("project_id", None)
+            item.pop("national_code", None)
+            item["type"], item["payload"] = "ProjectRegistered", registration(pid, code)
+            with self.tally.lock:
+                self.tally.registering[item["event_id"]] = code
+        elif roll < 0.60 and self.tally.codes:  # addressed by a code just registered
+            item.pop("project_id", None)
+            item["national_code"] = rng.choice(self.tally.codes[-20:])
         return item
 
     @staticmethod
@@ -412,22 +435,30 @@ then stopped inside a short unguarded step (building a cache entry in two assign
 tens of microseconds) often, not once in a long while."""
 
 
-def serve(campaign: Campaign, port: int, log: Path) -> subprocess.Popen:
+def environment(campaign: Campaign, **more: str) -> dict[str, str]:
     env = {
         **os.environ,
-        "GONGJIAN_SERVICE": "all",
         "GONGJIAN_DATABASE_URL": campaign.database_url,
         "GONGJIAN_REDIS_URL": campaign.redis_url,
         "GONGJIAN_REDIS_NAMESPACE": campaign.namespace,
         "GONGJIAN_DATA_DIR": str(campaign.data_dir),
-        "GONGJIAN_HOST": "127.0.0.1",
-        "GONGJIAN_PORT": str(port),
-        "GONGJIAN_WEB_WORKERS": "1",
-        "GONGJIAN_WEB_THREADS": "8",
         "GONGJIAN_LOG_LEVEL": "WARNING",
         "GONGJIAN_LOG_FORMAT": "text",
+        **more,
     }
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    return env
+
+
+def serve(campaign: Campaign, port: int, log: Path) -> subprocess.Popen:
+    env = environment(
+        campaign,
+        GONGJIAN_SERVICE="all",
+        GONGJIAN_HOST="127.0.0.1",
+        GONGJIAN_PORT=str(port),
+        GONGJIAN_WEB_WORKERS="1",
+        GONGJIAN_WEB_THREADS="8",
+    )
     with log.open("ab") as out:
         return subprocess.Popen(
             [sys.executable, "-c", SWITCHING_OFTEN, "--config", "deploy/gunicorn.conf.py"]
@@ -437,6 +468,26 @@ def serve(campaign: Campaign, port: int, log: Path) -> subprocess.Popen:
             stdout=out,
             stderr=subprocess.STDOUT,
         )
+
+
+@contextlib.contextmanager
+def worker(campaign: Campaign, log: Path) -> Iterator[None]:
+    """The worker role, one process of two threads, for every round: the read models move
+    (new projects on the board) while the web threads read them."""
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "services.worker_main", "services.worker"]
+            + ["--processes", "1", "--threads", "2"],
+            env=environment(campaign, GONGJIAN_HEARTBEAT_FILE=str(log.with_suffix(".beat"))),
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        yield
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(60)
 
 
 def wait_until_listening(port: int, server: subprocess.Popen) -> None:
@@ -476,12 +527,17 @@ def run_round(campaign: Campaign, tally: Tally, seed: int, log: Path) -> None:
 def test_concurrent_first_use_of_a_fresh_threaded_server_answers_every_request(campaign, tmp_path):
     tally = Tally()
     log = tmp_path / "gunicorn.log"
-    for seed in range(ROUNDS):
-        run_round(campaign, tally, seed, log)
+    with worker(campaign, tmp_path / "worker.log"):
+        for seed in range(ROUNDS):
+            run_round(campaign, tally, seed, log)
     server_log = log.read_text(errors="replace")[-6000:]
 
     assert tally.failures == [], f"{tally.failures[:3]}\n{server_log}"
-    failed = [f"{a.method} {a.path} → {a.status}" for a in tally.answers if a.status >= 500]
+    failed = [
+        f"{a.method} {a.path} → {a.status} {a.body[:400].decode(errors='replace')}"
+        for a in tally.answers
+        if a.status >= 500
+    ]
     assert failed == [], f"{failed[:10]}\n{server_log}"
     not_problems = [
         f"{a.method} {a.path} → {a.status} {a.content_type}"
