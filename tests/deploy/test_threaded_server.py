@@ -19,7 +19,8 @@ catalogue's old two-step build put back, the first round answers 500s; it found
 
 Afterwards: no answer was a 5xx, every API error was problem+json, every item accepted
 is in the log exactly once (by event id), every duplicate was answered with its stored
-position, and the chain verifies. ``GONGJIAN_STRESS_ROUNDS`` and
+position, the chain verifies, and so did every full verification the worker finished
+while the log grew. ``GONGJIAN_STRESS_ROUNDS`` and
 ``GONGJIAN_STRESS_SECONDS`` run it longer (defaults 3 rounds of 4 s: about 30 s).
 """
 
@@ -45,7 +46,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from services.composition import create_app, runtime_for
 from services.console.accounts import Accounts
@@ -53,6 +54,7 @@ from services.registry.application.signing import sign
 from services.registry.application.submissions import Submission
 from services.registry.wiring import RegistryParts
 from shared.config import Settings
+from shared.eventstore.schema import verification_jobs
 from tests.console.conftest import FAST_HASHER
 from tests.outages.conftest import free_port
 
@@ -561,8 +563,14 @@ def test_concurrent_first_use_of_a_fresh_threaded_server_answers_every_request(c
     runtime = runtime_for(Settings.from_env(database_url=campaign.database_url, redis_url=""))
     try:
         assert runtime.store.verify().ok
+        # The full verifications the worker finished while the log grew: all held.
+        with runtime.engine.connect() as conn:
+            jobs = conn.execute(select(verification_jobs.c.status, verification_jobs.c.result))
+            finished = [(status, result) for status, result in jobs if status in ("done", "failed")]
     finally:
         runtime.close()
+    assert finished, "the worker finished a chain verification"
+    assert [r for s, r in finished if s != "done" or not json.loads(r)["ok"]] == []
 
 
 def logged_positions(database_url: str, event_ids: set[str]) -> dict[str, tuple[int, int]]:
