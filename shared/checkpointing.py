@@ -32,6 +32,7 @@ from .eventstore.audit import (
     check_verified_head,
     latest_signed,
     save_signed,
+    stored_signed,
     verified_head,
     verify_since,
 )
@@ -124,14 +125,20 @@ def serving_problem(store: EventStore, settings: Settings) -> str | None:
     latest signed checkpoint (in the store or kept outside it), or rolled back from what
     was verified. Cheap: a few lookups, for the readiness probe. Signatures are checked
     when a public key is configured here."""
+    # What the head is checked against is read before the head: the log only grows, so
+    # a checkpoint signed or a verification recorded meanwhile (a worker's, as requests
+    # append) is never above a head read after it. The other way round, a probe between
+    # its two reads saw the log "rolled back" and answered 503.
+    signed = [c for c in (latest_signed(store), held_checkpoint()) if c is not None]
+    verified = verified_head(store)
     head = store.head()
     current = (head.position, head.hash)
     ring = keyring(settings)
-    for checkpoint in filter(None, (latest_signed(store), held_checkpoint())):
+    for checkpoint in signed:
         problem = check_signed(store, checkpoint, ring if ring.keys else None, current)
         if problem is not None:
             return problem.describe()
-    problem = check_verified_head(store, current)
+    problem = check_verified_head(store, current, verified)
     return None if problem is None else problem.describe()
 
 
@@ -176,10 +183,11 @@ def export_signer(
         key = signing_key(settings, create=True)
         if key is None:
             return latest_signed(store, up_to=head[0])
+        verified, signed = verified_head(store), stored_signed(store)  # before the head
         now = store.head()
         current = (now.position, now.hash)
-        if check_verified_head(store, current) or check_all_signed(
-            store, keyring(settings), current
+        if check_verified_head(store, current, verified) or check_all_signed(
+            store, keyring(settings), current, stored=signed
         ):
             return None
         return key.sign(head[0], head[1], count, now_utc())

@@ -10,7 +10,6 @@ import unicodedata
 from typing import Any
 
 import click
-from click.formatting import wrap_text
 from marshmallow import ValidationError, fields
 
 from .auth import Principal
@@ -110,7 +109,8 @@ def range_text(described: str) -> str | None:
 
 class ChineseHelp(click.HelpFormatter):
     """A help page with click's words in Chinese: the usage line, the headings, the
-    bracketed extras beside an option; its columns measured on the screen."""
+    bracketed extras beside an option; its columns measured and its text wrapped on the
+    screen (`wrap_on_screen`)."""
 
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
         super().write_usage(prog, args, "用法：" if prefix is None else prefix)
@@ -119,37 +119,73 @@ class ChineseHelp(click.HelpFormatter):
         self.write(f"{'':>{self.current_indent}}{HEADINGS.get(heading, heading)}：\n")
 
     def write_text(self, text: str) -> None:
-        super().write_text(_closed_up(text))
+        """A paragraph of help, wrapped on the screen (`wrap_on_screen`)."""
+        indent = " " * self.current_indent
+        self.write(f"{wrap_on_screen(_closed_up(text), self.width, indent)}\n")
 
     def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
         """click's definition list, its columns measured on the screen: ``--year 整数`` is
         two columns wider than its length, which is all click counts."""
         rows = [(term, _closed_up(_extras(text))) for term, text in rows]
-        first_col = min(max((_width(term) for term, _ in rows), default=0), col_max) + col_spacing
+        first_col = (
+            min(max((screen_width(term) for term, _ in rows), default=0), col_max) + col_spacing
+        )
         indent = " " * self.current_indent
         for term, text in rows:
             self.write(f"{indent}{term}")
             if not text:
                 self.write("\n")
                 continue
-            if _width(term) <= first_col - col_spacing:
-                self.write(" " * (first_col - _width(term)))
+            if screen_width(term) <= first_col - col_spacing:
+                self.write(" " * (first_col - screen_width(term)))
             else:
                 self.write(f"\n{indent}{' ' * first_col}")
-            wrapped = wrap_text(text, max(self.width - first_col - 2, 10), preserve_paragraphs=True)
+            wrapped = wrap_on_screen(text, max(self.width - first_col - self.current_indent, 10))
             lines = wrapped.splitlines() or [""]
             self.write(f"{lines[0]}\n")
             for line in lines[1:]:
                 self.write(f"{indent}{' ' * first_col}{line}\n")
 
 
-def _width(text: str) -> int:
+def screen_width(text: str) -> int:
     """Columns ``text`` takes on a terminal: a Chinese character takes two."""
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
 _WIDE = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
 _BETWEEN_WIDE = re.compile(f"(?<=[{_WIDE}])\\s+(?=[{_WIDE}])")
+_OPENING, _CLOSING = "（「『【《“‘〔", "，。；：、！？）」』】》”’〕"
+_UNITS = re.compile(f"\\s+|[{_OPENING}]*(?:[{_WIDE}]|[^\\s{_WIDE}]+)[{_CLOSING}]*")
+"""What a line may not be broken inside: a Latin word, or one Chinese character, each
+with the punctuation that may not start a line (``，``) or end one (``（``) held to it."""
+
+
+def wrap_on_screen(text: str, width: int, indent: str = "") -> str:
+    """``text`` in lines of at most ``width`` columns on the screen (`screen_width`), each after
+    ``indent``, its paragraphs (split by a blank line) kept apart. Chinese has no spaces:
+    a line may break between two Chinese characters, a Latin word only at a space. (click's
+    ``wrap_text`` breaks only at spaces and counts characters: a line of Chinese ran on
+    past the terminal's edge.)"""
+    room = max(width - screen_width(indent), 10)
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    return "\n\n".join(
+        "\n".join(f"{indent}{line}" for line in _lines(paragraph, room)) for paragraph in paragraphs
+    )
+
+
+def _lines(paragraph: str, room: int) -> list[str]:
+    lines: list[str] = []
+    line, spaced = "", False
+    for unit in _UNITS.findall(paragraph):
+        if unit.isspace():
+            spaced = bool(line)
+            continue
+        joined = f"{line}{' ' if spaced else ''}{unit}"
+        if line and screen_width(joined) > room:
+            lines.append(line)
+            joined = unit
+        line, spaced = joined, False
+    return [*lines, line]
 
 
 def _closed_up(text: str) -> str:

@@ -129,9 +129,12 @@ def save_verified_head(store: EventStore, position: int, hash_: str) -> None:
         )
 
 
-def check_verified_head(store: EventStore, head: tuple[int, str]) -> Verification | None:
-    """None when the log still holds what last verified; else rolled back or changed."""
-    position, hash_ = verified_head(store)
+def check_verified_head(
+    store: EventStore, head: tuple[int, str], verified: tuple[int, str | None] | None = None
+) -> Verification | None:
+    """None when the log still holds what last verified (``verified``: as read by the
+    caller before ``head``; else read now); else rolled back or changed."""
+    position, hash_ = verified if verified is not None else verified_head(store)
     if position > head[0]:
         return broken_at(
             head[0] + 1, f"rolled_back: 日志从位置 {position} 回滚到了位置 {head[0]}", head
@@ -180,9 +183,12 @@ def check_all_signed(
     keyring: Keyring,
     head: tuple[int, str],
     extra: Iterable[SignedCheckpoint] = (),
+    stored: list[SignedCheckpoint] | None = None,
 ) -> Verification | None:
-    """Every stored signed checkpoint and the ``extra`` ones (an auditor's), by position."""
-    stored = [checkpoint for _, checkpoint in signed_after(store, limit=1_000_000)]
+    """Every stored signed checkpoint (``stored``: as read by the caller before ``head``;
+    else read now) and the ``extra`` ones (an auditor's), by position."""
+    if stored is None:
+        stored = stored_signed(store)
     matched = 0
     for checkpoint in sorted([*stored, *extra], key=lambda c: c.position):
         problem = check_signed(store, checkpoint, keyring, head, matched)
@@ -190,6 +196,11 @@ def check_all_signed(
             return problem
         matched = checkpoint.position
     return None
+
+
+def stored_signed(store: EventStore) -> list[SignedCheckpoint]:
+    """Every signed checkpoint in the store."""
+    return [checkpoint for _, checkpoint in signed_after(store, limit=1_000_000)]
 
 
 def verify_log(
@@ -201,11 +212,17 @@ def verify_log(
 ) -> Verification:
     """Full verification: the whole chain, then the verifier's checkpoint and every
     signed checkpoint; on success the verifier's checkpoint moves to the head."""
+    # Read before the log: the log only grows, so what was verified or signed meanwhile
+    # (by other workers, as requests append) is never above a head read after it; read
+    # after, it looked like a rollback or a truncation.
+    verified, signed = verified_head(store), stored_signed(store)
     result = store.verify(progress=progress)
     if not result.ok:
         return result
     head = (result.head_position, result.head_hash)
-    problem = check_verified_head(store, head) or check_all_signed(store, keyring, head, held)
+    problem = check_verified_head(store, head, verified) or check_all_signed(
+        store, keyring, head, held, signed
+    )
     if problem is not None:
         return problem
     save_verified_head(store, *head)

@@ -46,8 +46,10 @@ def chain_status(store: EventStore, keyring: Keyring) -> dict[str, Any]:
     checkpoint; moves the verifier's checkpoint forward when all holds."""
     position, hash_ = verified_head(store)
     start = (position, hash_) if hash_ is not None else (0, GENESIS_HASH)
-    result = verify_since(store, start)
+    # Read before the log: one signed while the log is read (as requests append) would
+    # be above the head read and look truncated (`serving_problem` says more).
     last = latest_signed(store)
+    result = verify_since(store, start)
     if result.ok:
         head = (result.head_position, result.head_hash)
         problem = check_signed(store, last, keyring, head) if last is not None else None

@@ -6,7 +6,6 @@ names, environment variables, metavariables, event types, paths and choices."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator
 
 import click
@@ -14,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from services.cli import main
-from shared.commandline import refusal, speak_chinese
+from shared.commandline import refusal, screen_width, speak_chinese, wrap_on_screen
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ENGLISH = re.compile(r"[A-Za-z]{3,}\s+[A-Za-z]{2,}")
@@ -175,12 +174,8 @@ def test_an_options_value_is_named_in_chinese_with_its_range():
 def test_the_columns_line_up_on_the_screen_with_chinese_in_them():
     page = CliRunner().invoke(main, ["verify", "--help"], prog_name="gongjian").output
     rows = [re.match(r"  --\S+(?: \S+)?\s{2,}", line) for line in page.splitlines()]
-    starts = {on_screen(row.group()) for row in rows if row}
+    starts = {screen_width(row.group()) for row in rows if row}
     assert len([row for row in rows if row]) == 4 and len(starts) == 1, page
-
-
-def on_screen(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
 @pytest.mark.parametrize(
@@ -296,3 +291,48 @@ def test_clicks_own_words_are_found_where_click_left_them():
     assert {"Usage", "Options", "INTEGER", "RANGE", "required", "Show this"} <= found, page
     refused = CliRunner().invoke(plain, ["--year", "1999", "extra"], prog_name="gongjian")
     assert {"Error", "Invalid"} <= set(clicks_words(refused.output, (), plain)), refused.output
+
+
+LONG_HELP = (
+    "把审批系统推送的签名批次逐项写入事件日志：每一项答复已接受、重复（附其存储位置）或被拒绝"
+    "（附字段和原因）；同一事件标识再次送来只答复重复，不再写入，"
+    "签名方法见 docs/integration.md，验证整条链用 `gongjian verify`。"
+)
+
+
+@click.command(help=LONG_HELP)
+@click.option("--source", help=LONG_HELP)
+def long_winded(source):  # type: ignore[no-untyped-def]
+    """A command whose help and option help are long Chinese lines."""
+
+
+speak_chinese(long_winded)
+
+
+@pytest.mark.parametrize("columns", [60, 80, 100])
+def test_long_chinese_help_wraps_within_the_terminals_width_on_the_screen(columns):
+    page = CliRunner().invoke(long_winded, ["--help"], terminal_width=columns).output
+    widths = [screen_width(line) for line in page.splitlines()]
+
+    assert max(widths) <= columns, page
+    assert max(widths) > columns - 6, page  # the lines are filled, not wrapped short
+    assert english_in(page) == []
+    assert "docs/integration.md" in page  # a word kept whole
+
+
+def test_a_wrapped_line_starts_with_no_closing_mark_and_ends_with_no_opening_one():
+    lines = wrap_on_screen(LONG_HELP * 3, 37).splitlines()
+
+    assert all(screen_width(line) <= 37 for line in lines)
+    assert not [line for line in lines if line[0] in "，。；：、）" or line[-1] in "（"]
+    assert "".join(lines).replace(" ", "") == (LONG_HELP * 3).replace(" ", "")
+
+
+@pytest.mark.parametrize("path", [path for path, _ in ALL], ids=" ".join)
+def test_every_help_page_fits_an_80_column_terminal(path):
+    page = CliRunner().invoke(main, [*path, "--help"], terminal_width=80).output
+
+    wide = [line for line in page.splitlines() if screen_width(line) > 80]
+    # Only an option and its value alone on a line (--stage [planning|reserve|…]): no
+    # place to break them.
+    assert [line for line in wide if not re.fullmatch(r"\s+--\S+ \S+", line)] == [], page
