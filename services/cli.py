@@ -385,7 +385,7 @@ def checkpoint_public_key(obj: CliContext) -> None:
 @checkpoint.command("new-key")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def checkpoint_new_key(path: Path) -> None:
-    """把新的私钥写入 PATH（用于轮换；见 docs/operations.md）。"""
+    """把新的私钥写入此文件（用于轮换；见 docs/operations.md）。"""
     if path.exists():
         raise click.ClickException(f"{path} 已存在，不覆盖")
     key = SigningKey.generate()

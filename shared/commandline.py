@@ -76,6 +76,41 @@ TYPE_NAMES = {
 click's types and the project's own (`FieldParam`)."""
 
 
+ARGUMENT_NAMES = {
+    "action_id": "督办事项编号",
+    "action_ids": "督办事项编号",
+    "assessment_id": "考核编号",
+    "channel_id": "通道编号",
+    "code": "节点代码",
+    "escalation_id": "提请事项编号",
+    "file": "文件",
+    "out": "输出文件",
+    "path": "文件",
+    "project_id": "项目编号",
+    "quarter": "季度",
+    "record_file": "记录文件",
+    "round_id": "督查轮次编号",
+    "username": "账号",
+    "year": "年度",
+}
+"""What a command's argument is, in place of its name in capitals (``PROJECT_ID``) in the
+usage line and the refusals: by the argument's name. An argument that takes one of
+several words (`click.Choice`) keeps them, as an option's choices do."""
+
+
+def argument_metavar(argument: click.Argument) -> str | None:
+    """``argument``'s Chinese name as the usage line writes it: in brackets when it may be
+    left out, ``...`` after it when it takes several values (None: click's own)."""
+    named = (
+        None if isinstance(argument.type, click.Choice) else ARGUMENT_NAMES.get(argument.name or "")
+    )
+    if named is None:
+        return None
+    if not argument.required:
+        named = f"[{named}]"
+    return f"{named}..." if argument.nargs != 1 else named
+
+
 def type_name(kind: click.ParamType) -> str | None:
     """The Chinese name of a value of ``kind`` (None: click's own metavariable says it, as
     the choices of a `click.Choice` do)."""
@@ -113,7 +148,24 @@ class ChineseHelp(click.HelpFormatter):
     screen (`wrap_on_screen`)."""
 
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
-        super().write_usage(prog, args, "用法：" if prefix is None else prefix)
+        """``用法：`` and the command, then its arguments wrapped on the screen at spaces
+        only (an argument's Chinese name is not broken), under the first one."""
+        lead = f"{'用法：' if prefix is None else prefix}{prog}"
+        if not args:
+            self.write(f"{lead}\n")
+            return
+        indent = " " * (screen_width(lead) + 1)
+        if self.width - len(indent) < 20:  # no room beside the command: the next lines
+            lead, indent = f"{lead}\n    ", "    "
+        else:
+            lead = f"{lead} "
+        lines: list[str] = []
+        for word in args.split():
+            if lines and screen_width(f"{indent}{lines[-1]} {word}") <= self.width:
+                lines[-1] = f"{lines[-1]} {word}"
+            else:
+                lines.append(word)
+        self.write(lead + f"\n{indent}".join(lines) + "\n")
 
     def write_heading(self, heading: str) -> None:
         self.write(f"{'':>{self.current_indent}}{HEADINGS.get(heading, heading)}：\n")
@@ -220,13 +272,16 @@ class ChineseContext(click.Context):
 def speak_chinese(command: click.Command) -> None:
     """Give ``command`` and every command under it click's words in Chinese on their help
     pages (`ChineseHelp`), ``[选项]`` and ``命令 [参数]...`` in the usage line, the help
-    option's text and the options' metavariables (`type_name`: ``--year 整数``);
+    option's text, the options' metavariables (`type_name`: ``--year 整数``) and the
+    arguments' (`argument_metavar`: ``项目编号``);
     `refusal` says click's refusals."""
     command.context_class = ChineseContext
     command.options_metavar = "[选项]"
     for param in command.params:
         if isinstance(param, click.Option) and param.metavar is None and not param.is_flag:
             param.metavar = type_name(param.type)
+        elif isinstance(param, click.Argument) and param.metavar is None:
+            param.metavar = argument_metavar(param)
     help_option = command.get_help_option(ChineseContext(command))
     if help_option is not None:
         help_option.help = HELP_OPTION

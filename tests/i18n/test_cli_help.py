@@ -146,6 +146,32 @@ def test_every_option_names_its_value_in_chinese(path):
     assert {name: said for name, said in named.items() if not CJK.search(said)} == {}
 
 
+@pytest.mark.parametrize("path", [p for p, _ in ALL], ids=lambda p: " ".join(p) or "gongjian")
+def test_every_argument_is_named_in_chinese(path):
+    """In the usage line and the refusals, an argument is what it is (``项目编号``), not
+    its name in capitals (``PROJECT_ID``); one that takes one of several words shows them."""
+    command = dict(ALL)[path]
+    ctx = click.Context(command)
+    named = {
+        param.name: param.make_metavar(ctx)
+        for param in command.params
+        if isinstance(param, click.Argument) and not isinstance(param.type, click.Choice)
+    }
+    assert {name: said for name, said in named.items() if not CJK.search(said)} == {}
+
+
+def test_an_arguments_name_keeps_its_brackets_and_dots_and_is_what_a_refusal_names():
+    runner = CliRunner()
+    usage = runner.invoke(main, ["assessment", "verify", "--help"], prog_name="gongjian").output
+    assert "用法：gongjian assessment verify [选项] [考核编号]" in usage
+    letter = runner.invoke(main, ["scheduling", "action-letter", "--help"], prog_name="gongjian")
+    assert "[选项] 督办事项编号..." in letter.output
+    missing = runner.invoke(main, ["pool", "stage"], prog_name="gongjian")
+    assert missing.exit_code == 2 and "错误：缺少参数 '项目编号'" in missing.output
+    quarter = runner.invoke(main, ["visits", "quarter", "2026Q9"], prog_name="gongjian")
+    assert "错误：'季度' 的值无效：季度写作 2026-Q4" in quarter.output
+
+
 def test_the_bracketed_extras_are_chinese():
     page = CliRunner().invoke(main, ["db", "partitions", "--help"], prog_name="gongjian").output
     assert "[默认：1；范围：1–100]" in page
@@ -194,9 +220,9 @@ def test_the_columns_line_up_on_the_screen_with_chinese_in_them():
             ["scheduling", "set-piece-held", "--held-on", "2024-13-01", "X"],
             "错误：'--held-on' 的值 '2024-13-01' 无效：须为日期（YYYY-MM-DD）",
         ),
-        (["import", "ledger", "/no/such.xlsx"], "错误：'FILE' 的值无效：'/no/such.xlsx' 不存在"),
-        (["import", "ledger", "/"], "错误：'FILE' 的值无效：'/' 是目录，不是文件"),
-        (["scheduling", "action-letter"], "错误：缺少参数 'ACTION_IDS...'"),
+        (["import", "ledger", "/no/such.xlsx"], "错误：'文件' 的值无效：'/no/such.xlsx' 不存在"),
+        (["import", "ledger", "/"], "错误：'文件' 的值无效：'/' 是目录，不是文件"),
+        (["scheduling", "action-letter"], "错误：缺少参数 '督办事项编号...'"),
         (["serve", "--bogus"], "错误：没有选项 --bogus"),
         (["serve", "stray", "words"], "错误：多余的参数：stray words"),
         (["no-such-command"], "错误：没有命令 no-such-command"),

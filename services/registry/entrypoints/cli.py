@@ -173,7 +173,8 @@ def _import_command(kind: str) -> click.Command:
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_obj
 def template_(obj, kind: str, out: Path) -> None:  # type: ignore[no-untyped-def]
-    """把 KIND 的空白模板（中文表头，一行示例）写入 OUT。"""
+    """把一种表格（ledger：重点项目台账；monthly-report：月度填报表）的空白模板（中文表头，
+    一行示例）写入输出文件。"""
     from ..application.spreadsheets import template
 
     out.write_bytes(template(_parts(obj).spreadsheets.layouts[kind]))

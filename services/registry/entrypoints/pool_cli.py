@@ -194,7 +194,7 @@ def visits_quarter(obj, quarter: str, county: str | None) -> None:  # type: igno
 
     found = re.fullmatch(r"(\d{4})-Q([1-4])", quarter)
     if not found:
-        raise click.BadParameter("季度写作 2026-Q4", param_hint="QUARTER")
+        raise click.BadParameter("季度写作 2026-Q4", param_hint="'季度'")
     leaders = RegistryParts.of(obj.runtime()).visits.quarter(
         int(found[1]), int(found[2]), _county(obj, county)
     )
