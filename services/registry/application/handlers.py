@@ -373,20 +373,21 @@ class Registry:
             return
         project = self._state_of(conn, batch, project_id, stream_id)
         _refuse_out_of_turn(item, project, project_id, stream_id)
-        event = ProjectEvent(
+        now = self.store.clock()  # its business time is checked against it; recorded at it
+        recorded = ProjectEvent(
             item.event_id,
             item.type,
             item.occurred_at,
             item.payload,
-            stream_version=project.version + 1,
-            source=item.source,
+            now,
+            project.version + 1,
+            item.source,
         )
-        check(project, event, now=self.store.clock(), max_skew=self.max_skew)
+        check(project, recorded, now=now, max_skew=self.max_skew)
         if item.type == "ProjectRegistered":
             codes.claim(item.payload.get("national_code"), project_id)
-        recorded = _recorded(event, self.store.clock())
         if item.type in AMENDMENTS:
-            history = self._check_amendment(conn, project, event, stream_id, own_source, codes)
+            history = self._check_amendment(conn, project, recorded, stream_id, own_source, codes)
             _refold(batch, project_id, stream_id, history, recorded)
         else:
             project.apply(recorded)
@@ -600,19 +601,6 @@ def _with_payload(item: Submission, payload: dict[str, Any], project_id: str | N
 def _fingerprint(stream_id: str, item: Submission, schema_version: int) -> str:
     """What makes a resent event "the same event" (`content_fingerprint`)."""
     return content_fingerprint(stream_id, item.type, schema_version, item.occurred_at, item.payload)
-
-
-def _recorded(event: ProjectEvent, recorded_at: datetime) -> ProjectEvent:
-    """``event`` as recorded at ``recorded_at`` (a new event: no amendments yet)."""
-    return ProjectEvent(
-        event.event_id,
-        event.type,
-        event.occurred_at,
-        event.payload,
-        recorded_at,
-        event.stream_version,
-        event.source,
-    )
 
 
 def _new_event(stream_id: str, item: Submission, schema_version: int) -> NewEvent:
