@@ -21,6 +21,7 @@ Downloads declare their own content types with `download`.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
 from http import HTTPStatus
 from typing import Any
@@ -217,10 +218,19 @@ def _referenced(roots: list[Any], schemas: dict[str, Any]) -> set[str]:
 
 
 class DocumentedApi(Api):
-    """flask-smorest's `Api`, serving the `complete` spec."""
+    """flask-smorest's `Api`, serving the `complete` spec, made once under a lock: making
+    it changes the spec's own dicts (apispec's ``to_dict`` updates them in place, and so
+    does `complete`), and two threads making it at once answered 500 ("dictionary changed
+    size during iteration", seen in tests/deploy/test_threaded_server.py). The routes are
+    all registered before the app serves, so the document does not change after."""
+
+    _making = threading.Lock()
 
     def _openapi_json(self):  # type: ignore[no-untyped-def]
-        return current_app.response_class(
-            current_app.json.dumps(complete(self.spec.to_dict()), indent=2, sort_keys=False),
-            mimetype="application/json",
-        )
+        with self._making:
+            document = getattr(self, "_document", None)
+            if document is None:
+                spec = complete(self.spec.to_dict())
+                document = current_app.json.dumps(spec, indent=2, sort_keys=False)
+                self._document = document
+        return current_app.response_class(document, mimetype="application/json")

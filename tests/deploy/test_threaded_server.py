@@ -57,6 +57,7 @@ from shared.config import Settings
 from shared.eventstore.schema import verification_jobs
 from tests.console.conftest import FAST_HASHER
 from tests.outages.conftest import free_port
+from tests.registry.unit import builders
 
 pytestmark = pytest.mark.slow
 
@@ -179,20 +180,7 @@ def history() -> Iterator[Submission]:
 
 
 def registration(project_id: str, code: str) -> dict:
-    return {
-        "project_id": project_id,
-        "national_code": code,
-        "name": f"压测项目{project_id}",
-        "category": "breakthrough",
-        "sector": "manufacturing",
-        "town": "城关镇",
-        "year": 2024,
-        "total_investment": "100000000.00",
-        "annual_plan": "30000000.00",
-        "leader": "张副县长",
-        "lead_unit": "县发改局",
-        "owner_unit": "某公司",
-    }
+    return builders.registration(project_id, national_code=code, name=f"压测项目{project_id}")
 
 
 def get_paths(app) -> list[str]:  # type: ignore[no-untyped-def]
