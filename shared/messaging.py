@@ -79,7 +79,10 @@ def redis_client(settings: Settings) -> Any:
     own = {**timeouts, "password": settings.redis_sentinel_password or None}
     sentinel = Sentinel(sentinel_addresses(settings.redis_sentinels), sentinel_kwargs=own)
     return sentinel.master_for(
-        settings.redis_sentinel_master, **timeouts, **_master_options(settings.redis_url)
+        settings.redis_sentinel_master,
+        socket_connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        socket_timeout=SOCKET_TIMEOUT_SECONDS,
+        **_master_options(settings.redis_url),
     )
 
 
