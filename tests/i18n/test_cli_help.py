@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from services.cli import main
+from services.console import cli as console_cli
 from shared.commandline import refusal, screen_width, speak_chinese, wrap_on_screen
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -280,6 +281,7 @@ def test_an_abort_is_said_in_chinese(interrupt, monkeypatch, tmp_path):
 
     monkeypatch.setattr(click.termui, "visible_prompt_func", interrupted)
     monkeypatch.setattr(click.termui, "hidden_prompt_func", interrupted)
+    monkeypatch.setattr(console_cli, "at_a_terminal", lambda: True)
     aborted = CliRunner().invoke(main, ["user", "create", "bob", "--role", "office"])
     assert aborted.exit_code == 1
     assert aborted.output.strip().endswith("已中止。")
