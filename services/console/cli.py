@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from shared.commandline import Codes
 from shared.i18n import label
 
 from .accounts import ROLES, AccountError, Accounts
@@ -40,7 +41,7 @@ def user() -> None:
 
 @user.command("create")
 @click.argument("username")
-@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--role", required=True, type=Codes("role", ROLES))
 @click.option("--display-name", default="", help="页面上显示的名称，例如 张三（发改局）。")
 @click.option(
     "--password-stdin", is_flag=True, help="从标准输入读取密码（标准输入不是终端时总是如此）。"
