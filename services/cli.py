@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from shared.commandline import refusal, speak_chinese
+from shared.commandline import Codes, refusal, speak_chinese
 from shared.config import Settings
 from shared.eventstore import format_instant
 from shared.eventstore.export_check import verify_export
@@ -424,7 +424,7 @@ def token() -> None:
 @click.option(
     "--role",
     required=True,
-    type=click.Choice(["admin", "office", "integration", "auditor", "viewer", "unit"]),
+    type=Codes("role", ("admin", "office", "integration", "auditor", "viewer", "unit")),
 )
 @click.option("--name", required=True, help="持有人；记为每次写入的操作者。")
 @click.option(

@@ -4,9 +4,11 @@ click's own words in Chinese (`speak_chinese`, `refusal`)."""
 
 from __future__ import annotations
 
+import inspect
 import os
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import click
@@ -14,6 +16,7 @@ from marshmallow import ValidationError, fields
 
 from .auth import Principal
 from .http.params import AsOf, KnownAt
+from .i18n import labels
 
 
 class FieldParam(click.ParamType):
@@ -80,30 +83,70 @@ ARGUMENT_NAMES = {
     "action_id": "督办事项编号",
     "action_ids": "督办事项编号",
     "assessment_id": "考核编号",
+    "cadence": "调度频次",
     "channel_id": "通道编号",
     "code": "节点代码",
     "escalation_id": "提请事项编号",
     "file": "文件",
+    "fmt": "格式",
+    "kind": "表格种类",
     "out": "输出文件",
     "path": "文件",
     "project_id": "项目编号",
     "quarter": "季度",
     "record_file": "记录文件",
+    "role": "角色",
     "round_id": "督查轮次编号",
+    "stage": "阶段",
+    "state": "状态",
+    "status": "状态",
+    "step": "步骤",
     "username": "账号",
     "year": "年度",
 }
-"""What a command's argument is, in place of its name in capitals (``PROJECT_ID``) in the
-usage line and the refusals: by the argument's name. An argument that takes one of
-several words (`click.Choice`) keeps them, as an option's choices do."""
+"""What a command's argument is, in place of its name in capitals (``PROJECT_ID``) or its
+codes (``{planning|reserve|…}``) in the usage line and the refusals; and what the code an
+option takes is (``--cadence 调度频次``, `Codes`): by the parameter's name."""
+
+
+class Codes(click.Choice[str]):
+    """One of the codes of ``kind`` in the label catalogue (`shared.i18n.labels`), or of
+    the labels given where they live elsewhere: each shown with its label beside it
+    (``weekly（周调度）``) in the help and in a refusal, and given as the code or, where
+    it names one code only, as its label (``月调度``)."""
+
+    def __init__(self, kind: str | Mapping[str, str], codes: Iterable[str] | None = None) -> None:
+        self.kind = kind
+        self.labels = labels(kind) if isinstance(kind, str) else dict(kind)
+        chosen = tuple(self.labels if codes is None else codes)
+        unlabelled = [code for code in chosen if code not in self.labels]
+        if unlabelled:
+            raise ValueError(f"{kind}: no label for {', '.join(unlabelled)}")
+        super().__init__(chosen)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and value not in self.choices:
+            named = [code for code in self.choices if self.labels[code] == value.strip()]
+            if len(named) == 1:
+                return named[0]
+        return super().convert(value, param, ctx)
+
+    def labelled(self) -> str:
+        """``weekly（周调度）、monthly（月调度）、quarterly（季度调度）``."""
+        return "、".join(f"{code}（{self.labels[code]}）" for code in self.choices)
+
+
+def choices_text(kind: click.Choice[Any]) -> str:
+    """What may be chosen: each code with its label (`Codes`), else click's words."""
+    if isinstance(kind, Codes):
+        return kind.labelled()
+    return "、".join(map(str, kind.choices))
 
 
 def argument_metavar(argument: click.Argument) -> str | None:
     """``argument``'s Chinese name as the usage line writes it: in brackets when it may be
     left out, ``...`` after it when it takes several values (None: click's own)."""
-    named = (
-        None if isinstance(argument.type, click.Choice) else ARGUMENT_NAMES.get(argument.name or "")
-    )
+    named = ARGUMENT_NAMES.get(argument.name or "")
     if named is None:
         return None
     if not argument.required:
@@ -205,7 +248,7 @@ def screen_width(text: str) -> int:
 
 
 _WIDE = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
-_BETWEEN_WIDE = re.compile(f"(?<=[{_WIDE}])\\s+(?=[{_WIDE}])")
+_BETWEEN_WIDE = re.compile(f"(?<=[{_WIDE}])[^\\S\\n]*\\n?[^\\S\\n]*(?=[{_WIDE}])")
 _OPENING, _CLOSING = "（「『【《“‘〔", "，。；：、！？）」』】》”’〕"
 _UNITS = re.compile(f"\\s+|[{_OPENING}]*(?:[{_WIDE}]|[^\\s{_WIDE}]+)[{_CLOSING}]*")
 """What a line may not be broken inside: a Latin word, or one Chinese character, each
@@ -242,7 +285,8 @@ def _lines(paragraph: str, room: int) -> list[str]:
 
 def _closed_up(text: str) -> str:
     """Chinese has no spaces between words: a docstring's line break inside a Chinese
-    sentence is not one (click would join the lines with a space)."""
+    sentence is not one (click would join the lines with a space); a blank line still
+    ends a paragraph."""
     return _BETWEEN_WIDE.sub("", text)
 
 
@@ -273,15 +317,19 @@ def speak_chinese(command: click.Command) -> None:
     """Give ``command`` and every command under it click's words in Chinese on their help
     pages (`ChineseHelp`), ``[选项]`` and ``命令 [参数]...`` in the usage line, the help
     option's text, the options' metavariables (`type_name`: ``--year 整数``) and the
-    arguments' (`argument_metavar`: ``项目编号``);
-    `refusal` says click's refusals."""
+    arguments' (`argument_metavar`: ``项目编号``), the codes to choose from with their
+    labels (`Codes`); `refusal` says click's refusals."""
     command.context_class = ChineseContext
     command.options_metavar = "[选项]"
     for param in command.params:
         if isinstance(param, click.Option) and param.metavar is None and not param.is_flag:
             param.metavar = type_name(param.type)
+            if isinstance(param.type, click.Choice):
+                _name_choices(command, param, param.type)
         elif isinstance(param, click.Argument) and param.metavar is None:
             param.metavar = argument_metavar(param)
+            if isinstance(param.type, click.Choice):
+                _name_choices(command, param, param.type)
     help_option = command.get_help_option(ChineseContext(command))
     if help_option is not None:
         help_option.help = HELP_OPTION
@@ -289,6 +337,18 @@ def speak_chinese(command: click.Command) -> None:
         command.subcommand_metavar = "命令 [参数]..."
         for sub in command.commands.values():
             speak_chinese(sub)
+
+
+def _name_choices(command: click.Command, param: click.Parameter, kind: click.Choice[Any]) -> None:
+    """An option's codes to choose, with their labels, after its help; an argument's in a
+    paragraph of the command's help (click shows no help for an argument)."""
+    choices = choices_text(kind)
+    if isinstance(param, click.Option):
+        param.metavar = ARGUMENT_NAMES.get(param.name or "")
+        param.help = f"{param.help or ''} 可选：{choices}。".lstrip()
+        return
+    named = ARGUMENT_NAMES.get(param.name or "", param.name or "")
+    command.help = f"{inspect.cleandoc(command.help or '')}\n\n{named}可选：{choices}。"
 
 
 def refusal(exc: click.ClickException) -> str:
@@ -366,7 +426,7 @@ def _expected(kind: click.ParamType, message: str) -> str:
     """What a value of ``kind`` must be, for click's own types; else the type's message
     (the project's own types say it in Chinese)."""
     if isinstance(kind, click.Choice):
-        return f"须为以下之一：{'、'.join(map(str, kind.choices))}"
+        return f"须为以下之一：{choices_text(kind)}"
     if isinstance(kind, click.IntRange | click.FloatRange):
         return f"须为{type_name(kind)}，范围：{range_text(kind._describe_range())}"
     if isinstance(kind, click.types.IntParamType):

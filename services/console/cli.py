@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from shared.commandline import Codes
 from shared.i18n import label
 
 from .accounts import ROLES, AccountError, Accounts
@@ -16,13 +17,21 @@ def _accounts(obj) -> Accounts:  # type: ignore[no-untyped-def]
 
 
 def _password(from_stdin: bool) -> str:
-    """Asked twice (click's own confirmation would refuse a mismatch in English)."""
-    if from_stdin:
-        return sys.stdin.readline().rstrip("\n")
+    """From standard input when asked to (``--password-stdin``) or when it is not a
+    terminal (a pipe, a file: its first line); else asked twice at the terminal, not shown
+    (click's own confirmation would refuse a mismatch in English). Prompting a pipe, getpass
+    would warn in English that the input may be echoed and want the password twice."""
+    if from_stdin or not at_a_terminal():
+        return sys.stdin.readline().rstrip("\r\n")
     first = click.prompt("密码", hide_input=True, prompt_suffix="：")
     if click.prompt("再输入一次密码", hide_input=True, prompt_suffix="：") != first:
         raise click.ClickException("两次输入的密码不一致，未作更改")
     return str(first)
+
+
+def at_a_terminal() -> bool:
+    """Whether a person types at standard input (False under click's test runner too)."""
+    return sys.stdin is not None and sys.stdin.isatty()
 
 
 @click.group()
@@ -32,15 +41,17 @@ def user() -> None:
 
 @user.command("create")
 @click.argument("username")
-@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--role", required=True, type=Codes("role", ROLES))
 @click.option("--display-name", default="", help="页面上显示的名称，例如 张三（发改局）。")
-@click.option("--password-stdin", is_flag=True, help="从标准输入读取密码。")
+@click.option(
+    "--password-stdin", is_flag=True, help="从标准输入读取密码（标准输入不是终端时总是如此）。"
+)
 @click.option("--tenant", default=None, help="所属的县、市或省（默认：默认县）。")
 @click.pass_obj
 def create(
     obj, username: str, role: str, display_name: str, password_stdin: bool, tenant: str | None
 ) -> None:  # type: ignore[no-untyped-def]
-    """创建账号；密码会提示输入（或从标准输入读取）。"""
+    """创建账号；密码在终端上提示输入两次，或从标准输入读取第一行。"""
     try:
         code = obj.runtime().settings.tenancy.tenant(tenant).code
         made = _accounts(obj).create(
@@ -66,7 +77,9 @@ def list_users(obj) -> None:  # type: ignore[no-untyped-def]
 
 @user.command("password")
 @click.argument("username")
-@click.option("--password-stdin", is_flag=True, help="从标准输入读取密码。")
+@click.option(
+    "--password-stdin", is_flag=True, help="从标准输入读取密码（标准输入不是终端时总是如此）。"
+)
 @click.pass_obj
 def reset_password(obj, username: str, password_stdin: bool) -> None:  # type: ignore[no-untyped-def]
     """设置新密码（结束此人的所有会话）。"""

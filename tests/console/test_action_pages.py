@@ -61,8 +61,11 @@ def test_the_office_takes_each_step_of_an_action_on_its_page(signed_in, site):
     assert step("report", report="已取得批复").status_code == 302
     assert step("accept").status_code == 302
     assert f'id="action-{action_id}"' not in client.get("/actions").text
-    closed = _row(client.get("/actions?status=closed").text, action_id)
+    listing = client.get("/actions?status=closed").text
+    closed = _row(listing, action_id)
     assert "已办结" in closed
+    assert '<option value="closed" selected>已办结</option>' in listing
+    assert '<option value="all">全部</option>' in listing
     detail = client.get(f"/actions/{action_id}").text
     for text in ("下发", "签收", "李科长", "复核退回", "缺批复文号", "复核通过", "办结"):
         assert text in detail

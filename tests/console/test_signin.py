@@ -3,9 +3,15 @@ sign-out, a password change that ends other sessions, the role rules."""
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
+
 from click.testing import CliRunner
 
 from services.cli import main
+from services.console import cli as console_cli
 
 from .conftest import PASSWORD, csrf_of, sign_in
 
@@ -131,8 +137,9 @@ def test_the_user_cli_answers_in_chinese(site, tmp_path):
 
 
 def test_the_cli_asks_for_a_password_twice_in_chinese_and_keeps_nothing_on_a_mismatch(
-    site, tmp_path
+    site, tmp_path, monkeypatch
 ):
+    monkeypatch.setattr(console_cli, "at_a_terminal", lambda: True)
     env = {
         "GONGJIAN_DATABASE_URL": site.runtime.engine.url.render_as_string(hide_password=False),
         "GONGJIAN_DATA_DIR": str(tmp_path),
@@ -145,3 +152,43 @@ def test_the_cli_asks_for_a_password_twice_in_chinese_and_keeps_nothing_on_a_mis
     assert "mistyped" not in CliRunner().invoke(main, ["user", "list"], env=env).output
     done = CliRunner().invoke(main, made, input=f"{PASSWORD}\n{PASSWORD}\n", env=env)
     assert done.exit_code == 0 and "已创建账号 mistyped" in done.output
+
+
+def test_a_password_piped_in_is_read_once_from_standard_input_without_englishs_warning(
+    site, tmp_path
+):
+    """Standard input a pipe and no terminal (cron, ``kubectl exec -i``): getpass would
+    print ``Warning: Password input may be echoed.`` and ask twice; the pipe's first line
+    is the password, as with ``--password-stdin``."""
+    env = {
+        **os.environ,
+        "GONGJIAN_DATABASE_URL": site.runtime.engine.url.render_as_string(hide_password=False),
+        "GONGJIAN_DATA_DIR": str(tmp_path),
+        "GONGJIAN_REDIS_URL": "",
+    }
+    piped = subprocess.run(
+        [sys.executable, "-m", "services.cli", "user", "create", "piped", "--role", "viewer"],
+        input=f"{PASSWORD}\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        start_new_session=True,  # no controlling terminal: getpass cannot open /dev/tty
+        timeout=120,
+        check=False,
+    )
+    assert piped.returncode == 0, piped.stderr
+    assert "已创建账号 piped" in piped.stdout
+    assert not re.search(r"[A-Za-z]{3,} [A-Za-z]{2,}", piped.stdout + piped.stderr), piped
+    assert sign_in(site.client(), "piped").status_code == 302
+
+
+def test_a_password_given_by_clicks_runner_is_read_from_its_input(site, tmp_path):
+    env = {
+        "GONGJIAN_DATABASE_URL": site.runtime.engine.url.render_as_string(hide_password=False),
+        "GONGJIAN_DATA_DIR": str(tmp_path),
+    }
+    arguments = ["user", "create", "runner-made", "--role", "viewer"]
+    done = CliRunner().invoke(main, arguments, input=f"{PASSWORD}\n", env=env)
+    assert done.exit_code == 0, done.output
+    assert "密码：" not in done.output and "Warning" not in done.output
+    assert sign_in(site.client(), "runner-made").status_code == 302

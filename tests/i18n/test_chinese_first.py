@@ -50,6 +50,7 @@ FOR_PROGRAMMERS = {
     ("services/scoring/domain/replay.py", "a replay is scored under one rulebook"),
     ("services/scoring/entrypoints/actors.py", "job {} was taken over by another worker"),
     ("services/scoring/readmodel/records.py", "assessment {} re-ran to a different digest"),
+    ("shared/commandline.py", "{}: no label for {}"),  # a choice coded without a label
     ("shared/db.py", "the server closed this pooled connection"),
     ("shared/db.py", "a rested pooled connection did not answer"),
     ("shared/db.py", "naive datetimes are not stored"),

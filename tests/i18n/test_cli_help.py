@@ -13,7 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from services.cli import main
-from shared.commandline import refusal, screen_width, speak_chinese, wrap_on_screen
+from services.console import cli as console_cli
+from shared.commandline import Codes, refusal, screen_width, speak_chinese, wrap_on_screen
+from shared.i18n import labels
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ENGLISH = re.compile(r"[A-Za-z]{3,}\s+[A-Za-z]{2,}")
@@ -141,21 +143,20 @@ def test_every_option_names_its_value_in_chinese(path):
         param.name: param.make_metavar(ctx)
         for param in command.params
         if isinstance(param, click.Option) and not param.is_flag
-        if not isinstance(param.type, click.Choice)
     }
     assert {name: said for name, said in named.items() if not CJK.search(said)} == {}
 
 
 @pytest.mark.parametrize("path", [p for p, _ in ALL], ids=lambda p: " ".join(p) or "gongjian")
 def test_every_argument_is_named_in_chinese(path):
-    """In the usage line and the refusals, an argument is what it is (``项目编号``), not
-    its name in capitals (``PROJECT_ID``); one that takes one of several words shows them."""
+    """In the usage line and the refusals, an argument is what it is (``项目编号``, ``阶段``),
+    not its name in capitals (``PROJECT_ID``) or its codes (``{planning|reserve|…}``)."""
     command = dict(ALL)[path]
     ctx = click.Context(command)
     named = {
         param.name: param.make_metavar(ctx)
         for param in command.params
-        if isinstance(param, click.Argument) and not isinstance(param.type, click.Choice)
+        if isinstance(param, click.Argument)
     }
     assert {name: said for name, said in named.items() if not CJK.search(said)} == {}
 
@@ -210,7 +211,8 @@ def test_the_columns_line_up_on_the_screen_with_chinese_in_them():
         (["scheduling", "plan", "--period", "2024-03"], "错误：缺少选项 '--cadence'"),
         (
             ["scheduling", "plan", "--cadence", "daily", "--period", "2024-03"],
-            "错误：'--cadence' 的值 'daily' 无效：须为以下之一：weekly、monthly、quarterly",
+            "错误：'--cadence' 的值 'daily' 无效：须为以下之一："
+            "weekly（周调度）、monthly（月调度）、quarterly（季度调度）",
         ),
         (["demo", "--projects", "0"], "错误：'--projects' 的值 0 无效：须为整数，范围：1–10000"),
         (["demo", "--year", "abc"], "错误：'--year' 的值 'abc' 无效：须为整数，范围：2000–2100"),
@@ -223,6 +225,17 @@ def test_the_columns_line_up_on_the_screen_with_chinese_in_them():
         (["import", "ledger", "/no/such.xlsx"], "错误：'文件' 的值无效：'/no/such.xlsx' 不存在"),
         (["import", "ledger", "/"], "错误：'文件' 的值无效：'/' 是目录，不是文件"),
         (["scheduling", "action-letter"], "错误：缺少参数 '督办事项编号...'"),
+        (
+            ["pool", "stage", "P1", "started"],
+            "错误：'阶段' 的值 'started' 无效：须为以下之一：planning（谋划）、reserve（储备）、"
+            "negotiating（在谈）、signed（签约）、preliminary（前期）",
+        ),
+        (
+            ["user", "create", "bob", "--role", "boss"],
+            "错误：'--role' 的值 'boss' 无效：须为以下之一：office（领导小组办公室）、"
+            "auditor（审计人员）、admin（系统管理员）、viewer（查阅人员）、"
+            "approver（审定人员（镇党委、政府））",
+        ),
         (["serve", "--bogus"], "错误：没有选项 --bogus"),
         (["serve", "stray", "words"], "错误：多余的参数：stray words"),
         (["no-such-command"], "错误：没有命令 no-such-command"),
@@ -237,6 +250,64 @@ def test_a_usage_error_is_said_in_chinese_with_where_to_find_help(args, said):
     path = command_path(args)
     assert english_on_page(refused.output.replace(said, ""), path, main) == [], refused.output
     assert clicks_words(refused.output, path, main) == [], refused.output
+
+
+CHOICES = [
+    (path, param)
+    for path, command in ALL
+    for param in command.params
+    if isinstance(param.type, click.Choice)
+]
+
+
+def test_the_walk_reaches_every_choice():
+    assert len(CHOICES) >= 13
+    assert all(isinstance(param.type, Codes) for _, param in CHOICES), [
+        (path, param.name) for path, param in CHOICES if not isinstance(param.type, Codes)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("path", "param"), CHOICES, ids=[f"{' '.join(p)} {q.name}" for p, q in CHOICES]
+)
+def test_a_help_page_shows_each_code_to_choose_with_its_chinese_label(path, param):
+    page = CliRunner().invoke(main, [*path, "--help"], prog_name="gongjian").output
+    run_on = re.sub(r"\s+", "", page)
+    shown = [f"{code}（{param.type.labels[code]}）" for code in param.type.choices]
+    assert [said for said in shown if said.replace(" ", "") not in run_on] == [], page
+    assert not re.search(r"[\[{][^\]}\s]*\|", page), page  # click's [weekly|monthly]
+
+
+def test_a_code_is_also_accepted_by_its_chinese_label_where_it_names_one_code():
+    @click.command()
+    @click.option("--cadence", type=Codes("cadence"), required=True)
+    @click.argument("stage", type=Codes("project_stage", ("planning", "reserve")))
+    def sample(cadence: str, stage: str) -> None:
+        """样例。"""
+        click.echo(f"{cadence} {stage}")
+
+    speak_chinese(sample)
+    said = CliRunner().invoke(sample, ["--cadence", "月调度", "储备"])
+    assert said.exit_code == 0 and said.output == "monthly reserve\n", said.output
+    assert CliRunner().invoke(sample, ["--cadence", "weekly", "planning"]).exit_code == 0
+    refused = CliRunner().invoke(sample, ["--cadence", "monthly", "开工"], standalone_mode=False)
+    assert isinstance(refused.exception, click.BadParameter)
+    assert refusal(refused.exception).splitlines()[-1] == (
+        "错误：'阶段' 的值 '开工' 无效：须为以下之一：planning（谋划）、reserve（储备）"
+    )
+    page = CliRunner().invoke(sample, ["--help"]).output
+    assert "用法：sample [选项] 阶段" in page and "--cadence 调度频次" in page
+    assert "样例。\n\n  阶段可选：planning（谋划）、reserve（储备）。\n" in page, page
+
+
+def test_the_labels_of_a_choice_are_the_catalogues():
+    assert Codes("cadence").labels == labels("cadence")
+    assert Codes("role", ("admin",)).labelled() == "admin（系统管理员）"
+
+
+def test_a_choice_without_a_label_is_a_programming_error():
+    with pytest.raises(ValueError, match="daily"):
+        Codes("cadence", ("weekly", "daily"))
 
 
 def command_path(args: list[str]) -> tuple[str, ...]:
@@ -280,6 +351,7 @@ def test_an_abort_is_said_in_chinese(interrupt, monkeypatch, tmp_path):
 
     monkeypatch.setattr(click.termui, "visible_prompt_func", interrupted)
     monkeypatch.setattr(click.termui, "hidden_prompt_func", interrupted)
+    monkeypatch.setattr(console_cli, "at_a_terminal", lambda: True)
     aborted = CliRunner().invoke(main, ["user", "create", "bob", "--role", "office"])
     assert aborted.exit_code == 1
     assert aborted.output.strip().endswith("已中止。")

@@ -14,6 +14,7 @@ import pytest
 import yaml
 from marshmallow import validate
 
+from services.console.web import actions as console_actions
 from services.registry.domain import project as registry_project
 from services.scheduling.domain import (
     alerts,
@@ -30,6 +31,7 @@ from services.scoring.application import publication
 from services.scoring.domain import facts, rulebook
 from services.scoring.readmodel.records import JOB_STATUSES
 from shared.auth import ROLES
+from shared.documents import FORMATS as DOCUMENT_FORMATS
 from shared.events import CATALOGUE
 from shared.events import catalogue as events
 from shared.eventstore import status as verification
@@ -54,6 +56,7 @@ ENUMERATIONS = {
     "agenda_rule": (rules.AGENDA_RULES, rules.RECORDED_ITEMS),
     "agenda_scope": (periods.CADENCES,),
     "action_status": (rules.ACTION_STATUSES, rules.ITEM_ACTION_STATUSES),
+    "action_listing": (console_actions.STATUSES,),
     "grade": (rulebook.GRADES,),
     "score_line": (rulebook.LINES,),
     "achievement": (rulebook.ACHIEVEMENTS, tuple(facts.ACHIEVEMENT_OF_TYPE.values())),
@@ -64,6 +67,7 @@ ENUMERATIONS = {
     "calendar_source": (calendar.SOURCES,),
     "meeting_date_rule": (plan.DATE_RULES,),
     "document_kind": (events.DOCUMENT_KINDS,),
+    "document_format": (DOCUMENT_FORMATS,),
     "set_piece": (events.SET_PIECES, set_pieces.SET_PIECE_CODES),
     "set_piece_state": (set_pieces.STATES,),
     "site_meeting_kind": (events.SITE_MEETING_KINDS,),

@@ -3,7 +3,8 @@ signed checkpoint and the verifier's position. Seen in the threaded server's str
 (a worker verifying the chain while clients appended): ``/readyz`` answered 503, "rolled
 back", on a log that only grew. The probe had read the head, then the verifier's
 position, which a verification had meanwhile moved past that head; a checkpoint signed
-in between read as "truncated" the same way."""
+in between read as "truncated" the same way. The export signer checks the log the same
+way before it signs an export's trailer: the wrong way round, the export went unsigned."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import threading
 
 import pytest
 
-from shared.checkpointing import serving_problem, sign_head
+from shared.checkpointing import export_signer, serving_problem, sign_head, signing_key
 from shared.eventstore import EventStore, status
 from shared.eventstore.audit import verify_log
 from shared.eventstore.signed import Keyring, SigningKey
@@ -101,3 +102,32 @@ def test_a_full_verification_while_the_log_grows_and_a_worker_verifies_or_signs_
     said = meanwhile(store, pausing, lambda: verify_log(store, trusted), then)
 
     assert [answer.ok for answer in said] == [True], said
+
+
+@pytest.mark.parametrize("worker", ["verifies", "signs"])
+def test_an_export_finished_while_the_log_grows_and_a_worker_verifies_or_signs_is_signed(
+    store, settings, monkeypatch, worker
+):
+    """The export's trailer is signed over the head it exported, after a check of the log
+    as it now is against the verifier's and the signed checkpoints, read before it."""
+    monkeypatch.delenv("GONGJIAN_CHECKPOINT_KEY", raising=False)
+    monkeypatch.delenv("GONGJIAN_CHECKPOINT_KEY_FILE", raising=False)
+    monkeypatch.delenv("GONGJIAN_CHECKPOINT_PUBLIC_KEYS", raising=False)
+    key = signing_key(settings, create=True)
+    store.append([note(text=str(i)) for i in range(3)])
+    record_verification(store, store.verify())
+    exported = store.head()
+    sign = export_signer(store, settings)
+    pausing = _Pausing(store.head)
+    monkeypatch.setattr(store, "head", pausing)
+    then = {
+        "verifies": lambda: record_verification(store, store.verify()),
+        "signs": lambda: sign_head(store, key),
+    }[worker]
+
+    said = meanwhile(store, pausing, lambda: sign(3, (exported.position, exported.hash)), then)
+
+    assert [(c.position, c.head_hash) for c in said if c is not None] == [
+        (exported.position, exported.hash)
+    ], said
+    assert Keyring([key.public]).problem(said[0]) is None

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from shared.commandline import Codes
 from shared.events import PROJECT_EVENT_TYPES
 
 from .campaign_cli import campaign, project
@@ -169,12 +170,11 @@ def _import_command(kind: str) -> click.Command:
 
 
 @import_.command("template")
-@click.argument("kind", type=click.Choice(["ledger", "monthly-report"]))
+@click.argument("kind", type=Codes(TITLES))
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_obj
 def template_(obj, kind: str, out: Path) -> None:  # type: ignore[no-untyped-def]
-    """把一种表格（ledger：重点项目台账；monthly-report：月度填报表）的空白模板（中文表头，
-    一行示例）写入输出文件。"""
+    """把一种表格的空白模板（中文表头，一行示例）写入输出文件。"""
     from ..application.spreadsheets import template
 
     out.write_bytes(template(_parts(obj).spreadsheets.layouts[kind]))

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from shared.commandline import Codes
 from shared.events.catalogue import POOL_STAGES
 
 from ..domain.project import STAGES
@@ -74,7 +75,9 @@ def _county(obj, county: str | None) -> str | None:  # type: ignore[no-untyped-d
 @click.option("--sector", required=True, help="行业，例如 manufacturing 或 制造业")
 @click.option("--town", required=True)
 @click.option("--investment", required=True, help="计划总投资（元）")
-@click.option("--stage", default="planning", show_default=True, type=click.Choice(POOL_STAGES))
+@click.option(
+    "--stage", default="planning", show_default=True, type=Codes("project_stage", POOL_STAGES)
+)
 @_COUNTY
 @_ON
 @click.pass_obj
@@ -89,7 +92,7 @@ def pool_enter(obj, project_id: str, investment: str, on: str | None, county, **
 
 @pool.command("stage")
 @click.argument("project_id")
-@click.argument("stage", type=click.Choice(POOL_STAGES))
+@click.argument("stage", type=Codes("project_stage", POOL_STAGES))
 @click.option("--note", default="")
 @_ON
 @click.pass_obj
@@ -111,7 +114,7 @@ def pool_statistics(obj, project_id: str, code: str | None, on: str | None) -> N
 
 
 @pool.command("list")
-@click.option("--stage", default=None, type=click.Choice(STAGES))
+@click.option("--stage", default=None, type=Codes("project_stage", STAGES))
 @_COUNTY
 @click.pass_obj
 def pool_list(obj, stage: str | None, county: str | None) -> None:  # type: ignore[no-untyped-def]

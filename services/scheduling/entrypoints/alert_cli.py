@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import click
 
+from shared.commandline import Codes
 from shared.i18n import label
 
 
@@ -43,7 +44,9 @@ def channels(obj, owner: str | None) -> None:  # type: ignore[no-untyped-def]
 @click.option("--id", "channel_id", default=None, help="通道编号（默认：新建一个）。")
 @click.option("--leader", default=None, help="领导姓名，与项目中的写法一致。")
 @click.option("--unit", default=None, help="单位名称，与项目中的写法一致。")
-@click.option("--format", "fmt", required=True, type=click.Choice(["wecom", "dingtalk", "webhook"]))
+@click.option(
+    "--format", "fmt", required=True, type=Codes("alert_format", ("wecom", "dingtalk", "webhook"))
+)
 @click.option("--url", required=True, help="机器人的 Webhook 网址（含 key/access_token）。")
 @click.option(
     "--secret", default=None, envvar="GONGJIAN_ALERT_SECRET", help="钉钉加签密钥（SEC…）。"
@@ -112,7 +115,7 @@ def scan(obj, deliver: bool) -> None:  # type: ignore[no-untyped-def]
 @click.option(
     "--status",
     default=None,
-    type=click.Choice(["pending", "sending", "held", "delivered", "failed"]),
+    type=Codes("alert_status", ("pending", "sending", "held", "delivered", "failed")),
 )
 @click.option("--limit", default=50, type=int)
 @click.pass_obj

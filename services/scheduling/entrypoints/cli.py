@@ -13,7 +13,7 @@ import redis
 from dramatiq.errors import DramatiqError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from shared.commandline import KNOWN_AT
+from shared.commandline import KNOWN_AT, Codes
 from shared.i18n import label, month_text, period_text
 from shared.logging import configure_logging, once_a_minute
 
@@ -150,7 +150,7 @@ def catch_up(obj) -> None:  # type: ignore[no-untyped-def]
 
 
 @scheduling.command("plan")
-@click.option("--cadence", required=True, type=click.Choice(["weekly", "monthly", "quarterly"]))
+@click.option("--cadence", required=True, type=Codes("cadence", ("weekly", "monthly", "quarterly")))
 @click.option("--period", required=True, help="周期，如 2024-W10、2024-03 或 2024-Q1")
 @click.option(
     "--known-at",
@@ -319,7 +319,7 @@ def load_body(record_file: str, schema: type, what: str) -> dict:  # type: ignor
 
 @scheduling.command("actions")
 @click.option("--campaign", type=int, default=None, help="攻坚年度（默认：当前）。")
-@click.option("--status", type=click.Choice(["open", "closed", "all"]), default="open")
+@click.option("--status", type=Codes("action_listing", ("open", "closed", "all")), default="open")
 @click.pass_obj
 def actions(obj, campaign: int | None, status: str) -> None:  # type: ignore[no-untyped-def]
     """列出跟踪督办事项，及其督办阶段、当前步骤期限和红黄灯。"""
@@ -340,15 +340,14 @@ STEP_CHOICES = ("acknowledge", "start", "report", "accept", "return")
 
 @scheduling.command("action-step")
 @click.argument("action_id")
-@click.argument("step", type=click.Choice(STEP_CHOICES))
+@click.argument("step", type=Codes("action_step", STEP_CHOICES))
 @click.option("--person", default="", help="责任单位的经办人。")
 @click.option("--note", default="", help="备注（签收、办理时）。")
 @click.option("--report", default="", help="单位的办理情况（反馈时必填）。")
 @click.option("--reason", default="", help="复核意见（退回时必填）。")
 @click.pass_obj
 def action_step(obj, action_id, step, person, note, report, reason) -> None:  # type: ignore[no-untyped-def]
-    """推进督办事项的一步：签收（acknowledge）、办理（start）、反馈（report）、
-    复核通过即办结（accept）或复核退回至办理（return）。"""
+    """推进督办事项的一步；复核通过即办结，复核退回则回到办理。"""
     from ..domain.duban import StepRefused
     from ..domain.errors import ActionNotFound
 
@@ -369,7 +368,9 @@ def action_step(obj, action_id, step, person, note, report, reason) -> None:  # 
 @scheduling.command("action-letter")
 @click.argument("action_ids", nargs=-1, required=True)
 @click.option("--issue", is_flag=True, help="给它编下一个文号（DocumentIssued）。")
-@click.option("--format", "fmt", type=click.Choice(["docx", "html", "xlsx", "md", "csv"]))
+@click.option(
+    "--format", "fmt", type=Codes("document_format", ("docx", "html", "xlsx", "md", "csv"))
+)
 @click.option("--output", type=click.Path(dir_okay=False), help="把督办函写入此文件。")
 @click.pass_obj
 def action_letter(obj, action_ids, issue, fmt, output) -> None:  # type: ignore[no-untyped-def]

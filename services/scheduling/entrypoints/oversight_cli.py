@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from shared.commandline import Codes
 from shared.i18n import label
 
 from .cli import _runtime, _service, load_body, scheduling
@@ -74,7 +75,10 @@ def inspections(obj, campaign: int | None, unit: str | None, county: str | None)
 @scheduling.command("inspection-notice")
 @click.argument("round_id")
 @click.option(
-    "--format", "fmt", default="md", type=click.Choice(["docx", "html", "xlsx", "md", "csv"])
+    "--format",
+    "fmt",
+    default="md",
+    type=Codes("document_format", ("docx", "html", "xlsx", "md", "csv")),
 )
 @click.option("--output", type=click.Path(dir_okay=False), default=None, help="默认：标准输出。")
 @click.option("--issue", is_flag=True, help="先给它编本年度的下一个文号（发文）。")
@@ -176,7 +180,9 @@ def escalation_close(obj, escalation_id: str, closed_on: datetime, note: str, co
 
 @scheduling.command("escalations")
 @click.option("--campaign", type=int, default=None, help="攻坚年度（默认：当前）。")
-@click.option("--state", type=click.Choice(["open", "decided", "closed"]), default=None)
+@click.option(
+    "--state", type=Codes("escalation_state", ("open", "decided", "closed")), default=None
+)
 @COUNTY
 @click.pass_obj
 def escalations(obj, campaign: int | None, state: str | None, county: str | None) -> None:  # type: ignore[no-untyped-def]
