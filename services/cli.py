@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from shared.auth import ROLES as TOKEN_ROLES
 from shared.commandline import Codes, refusal, speak_chinese
 from shared.config import Settings
 from shared.eventstore import format_instant
@@ -424,7 +425,7 @@ def token() -> None:
 @click.option(
     "--role",
     required=True,
-    type=Codes("role", ("admin", "office", "integration", "auditor", "viewer", "unit")),
+    type=Codes("role", TOKEN_ROLES),
 )
 @click.option("--name", required=True, help="持有人；记为每次写入的操作者。")
 @click.option(

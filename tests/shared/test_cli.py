@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from sqlalchemy import text
 
 from services.cli import main
+from shared.auth import ROLES
 from shared.checkpointing import export_signer
 from shared.config import Settings
 from shared.db import create_db_engine
@@ -138,6 +139,14 @@ def test_a_token_is_printed_once_and_names_are_unique(cli):
     assert first.exit_code == 0 and first.output.startswith("gj_")
     again = CliRunner().invoke(main, ["token", "create", "--role", "office", "--name", "office-1"])
     assert again.exit_code == 1 and "已有名为" in again.output
+
+
+def test_every_role_the_api_knows_can_be_given_a_token(cli):
+    """README offers ``--role approver`` (审定); the command once refused it."""
+    cli("db", "upgrade")
+    for role in ROLES:
+        made = CliRunner().invoke(main, ["token", "create", "--role", role, "--name", f"t-{role}"])
+        assert made.exit_code == 0 and made.output.startswith("gj_"), (role, made.output)
 
 
 def test_an_unknown_role_is_refused(cli):

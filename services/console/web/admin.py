@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import redirect, request, url_for
 
-from shared.auth import Principal
+from shared.auth import ROLES, Principal
 from shared.auth.administration import revoke_token
 
 from ...registry.application.integration_admin import NoSuchIntegration, set_enabled
@@ -16,8 +16,9 @@ from ..accounts import ROLES as PEOPLE_ROLES
 from ..accounts import AccountError
 from .base import accounts, bp, current_user, gateway, page, signed_in
 
-TOKEN_ROLES = ("admin", "office", "integration", "auditor", "viewer", "approver", "unit")
-"""A ``unit`` token made here acts for the unit its name names (docs/scheduling.md)."""
+TOKEN_ROLES = ROLES
+"""Every role a token may have; a ``unit`` token made here acts for the unit its name
+names (docs/scheduling.md)."""
 
 
 def _admin_page(**shown: Any) -> tuple[str, int] | str:
