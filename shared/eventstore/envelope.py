@@ -33,9 +33,18 @@ def format_instant(instant: datetime) -> str:
     ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` in UTC."""
     if instant.tzinfo is not UTC:
         instant = utc(instant)
-    # isoformat with fixed microseconds gives strftime's text at a fifth of its cost
-    # (its offset, "+00:00", cut off).
-    return instant.isoformat(timespec="microseconds")[:-6] + "Z"
+    # Formatted from the fields: strftime's text (the year in four digits, as isoformat
+    # writes it) at half the cost of isoformat with its offset cut off, and a fifth of
+    # strftime's; every event appended or verified is written so (issue 18).
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ" % (  # noqa: UP031 - the fastest here
+        instant.year,
+        instant.month,
+        instant.day,
+        instant.hour,
+        instant.minute,
+        instant.second,
+        instant.microsecond,
+    )
 
 
 def parse_instant(text: str) -> datetime:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from .envelope import NewEvent, content_fingerprint
+from .envelope import NewEvent, content_fingerprint, format_instant
 from .limits import EARLIEST_OCCURRED_AT, LATEST_OCCURRED_AT, MAX_LENGTHS, MAX_STORED_PAYLOAD_BYTES
 from .types import EventTypeRegistry
 
@@ -137,8 +137,7 @@ def ready(event: NewEvent, registry: EventTypeRegistry | None) -> tuple[Ready, T
             payload,
         ),
     )
-    instant = occurred.isoformat(timespec="microseconds")[:-6] + "Z"  # UTC: "+00:00" cut
-    return checked, tuple.__new__(Texts, (text.decode(), instant))
+    return checked, tuple.__new__(Texts, (text.decode(), format_instant(occurred)))
 
 
 def _utf8(text: str) -> bool:

@@ -79,7 +79,7 @@ def test_bytes_with_parts_already_written_are_the_text_of_the_whole():
     )
 )
 def test_an_instant_in_any_zone_is_strftimes_text_in_utc(instant):
-    """The text is cut from isoformat (its "+00:00" dropped): the same as the UTC
+    """The text is formatted from the fields: the same as the UTC
     instant's wall time written whole, as the hashes have always taken it."""
     in_utc = instant.astimezone(UTC)
     expected = in_utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
@@ -46,13 +45,20 @@ _IDENTITY = (
 
 
 def instant_text(event: ProjectEvent) -> str:
-    """``strftime("%Y-%m-%dT%H:%M:%S.%fZ")`` of the occurred time as given (isoformat
-    writes the same text at a fifth of the cost; in UTC, as events are read from the
-    store, without the offset's six characters instead of a copy without the zone)."""
-    occurred = event.occurred_at
-    if occurred.tzinfo is UTC:
-        return occurred.isoformat(timespec="microseconds")[:-6] + "Z"
-    return occurred.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    """``strftime("%Y-%m-%dT%H:%M:%S.%fZ")`` of the occurred time as given (its wall
+    clock, the zone left out), the year written in four digits as isoformat writes it.
+    Formatted from the fields: isoformat and cutting its offset off took twice as long,
+    and every folded event is written so (issue 18)."""
+    o = event.occurred_at
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ" % (  # noqa: UP031 - the fastest here
+        o.year,
+        o.month,
+        o.day,
+        o.hour,
+        o.minute,
+        o.second,
+        o.microsecond,
+    )
 
 
 @dataclass

@@ -1,12 +1,14 @@
 """A project's dates as its state keeps them: the occurred time as given, written as
-``strftime("%Y-%m-%dT%H:%M:%S.%fZ")`` writes it (`instant_text` cuts the same text from
-isoformat)."""
+``strftime("%Y-%m-%dT%H:%M:%S.%fZ")`` writes it (`instant_text` formats the same text from
+the fields, the year in four digits as isoformat writes it)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from services.registry.domain import ProjectEvent
 from services.registry.domain.project import instant_text
@@ -24,3 +26,18 @@ from services.registry.domain.project import instant_text
 def test_an_events_instant_text_is_strftimes_of_the_time_as_given(occurred):
     event = ProjectEvent("e-1", "InspectionCompleted", occurred, {})
     assert instant_text(event) == occurred.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@given(
+    occurred=st.datetimes(
+        timezones=st.one_of(
+            st.none(),
+            st.just(UTC),
+            st.builds(timezone, st.timedeltas(-timedelta(hours=23), timedelta(hours=23))),
+        )
+    )
+)
+def test_an_events_instant_text_is_its_wall_clock_with_a_four_digit_year(occurred):
+    event = ProjectEvent("e-1", "InspectionCompleted", occurred, {})
+    written = occurred.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    assert instant_text(event) == written
