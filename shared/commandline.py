@@ -305,7 +305,11 @@ def _extras(text: str) -> str:
             continue
         word, colon, value = item.partition(": ")
         word = EXTRAS.get(word, word)
-        said.append(f"{word}：{EXTRAS.get(value, value)}" if colon else word)
+        if value in EXTRAS:
+            value = EXTRAS[value]
+        elif value.startswith("(") and value.endswith(")"):  # a default given as text
+            value = value[1:-1]
+        said.append(f"{word}：{value}" if colon else word)
     return f"{body}  [{'；'.join(said)}]" if body else f"[{'；'.join(said)}]"
 
 
@@ -346,6 +350,10 @@ def _name_choices(command: click.Command, param: click.Parameter, kind: click.Ch
     if isinstance(param, click.Option):
         param.metavar = ARGUMENT_NAMES.get(param.name or "")
         param.help = f"{param.help or ''} 可选：{choices}。".lstrip()
+        default = param.default
+        if param.show_default is True and isinstance(kind, Codes) and default in kind.labels:
+            # click writes a text given as the default in brackets; `_extras` takes them off
+            param.show_default = f"{default}（{kind.labels[default]}）"
         return
     named = ARGUMENT_NAMES.get(param.name or "", param.name or "")
     command.help = f"{inspect.cleandoc(command.help or '')}\n\n{named}可选：{choices}。"

@@ -278,6 +278,21 @@ def test_a_help_page_shows_each_code_to_choose_with_its_chinese_label(path, para
     assert not re.search(r"[\[{][^\]}\s]*\|", page), page  # click's [weekly|monthly]
 
 
+def test_a_code_shown_as_the_default_has_its_label_too():
+    @click.command()
+    @click.option("--stage", default="planning", show_default=True, type=Codes("project_stage"))
+    @click.option("--count", default=3, show_default="三个")
+    def sample(stage: str, count: int) -> None:
+        """样例。"""
+
+    speak_chinese(sample)
+    page = re.sub(r"\s+", "", CliRunner().invoke(sample, ["--help"]).output)
+    assert "[默认：planning（谋划）]" in page, page
+    assert "[默认：三个]" in page, page  # a text given as the default, without click's ( )
+    real = re.sub(r"\s+", "", CliRunner().invoke(main, ["pool", "enter", "--help"]).output)
+    assert "[默认：planning（谋划）]" in real, real
+
+
 def test_a_code_is_also_accepted_by_its_chinese_label_where_it_names_one_code():
     @click.command()
     @click.option("--cadence", type=Codes("cadence"), required=True)

@@ -71,9 +71,9 @@ def _county(obj, county: str | None) -> str | None:  # type: ignore[no-untyped-d
 
 @pool.command("enter")
 @click.argument("project_id")
-@click.option("--name", required=True)
+@click.option("--name", required=True, help="项目名称")
 @click.option("--sector", required=True, help="行业，例如 manufacturing 或 制造业")
-@click.option("--town", required=True)
+@click.option("--town", required=True, help="所在乡镇")
 @click.option("--investment", required=True, help="计划总投资（元）")
 @click.option(
     "--stage", default="planning", show_default=True, type=Codes("project_stage", POOL_STAGES)
