@@ -247,7 +247,13 @@ def _examples(base: str, token_file: Path, year: int) -> str:
 
 
 @main.command()
-@click.option("--projects", default=29, show_default=True, type=click.IntRange(1, 10_000))
+@click.option(
+    "--projects",
+    default=29,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="生成的重点项目个数。",
+)
 @click.option(
     "--year",
     default=None,

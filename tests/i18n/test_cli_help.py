@@ -112,6 +112,18 @@ def english_on_page(page: str, path: tuple[str, ...], command: click.Command) ->
 ALL = list(commands())
 
 
+def test_every_option_says_what_it_is():
+    """An option shown with its name and type alone (``--raised-by 文本  [必填]``) leaves
+    the office guessing what to give."""
+    silent = [
+        f"{' '.join(path)} {param.opts[0]}"
+        for path, command in ALL
+        for param in command.params
+        if isinstance(param, click.Option) and param.name != "help" and not param.help
+    ]
+    assert silent == []
+
+
 def test_the_walk_reaches_every_command():
     names = {" ".join(path) for path, _ in ALL}
     assert {"", "verify", "scheduling plan", "user create", "assessment verify"} <= names
@@ -182,8 +194,9 @@ def test_the_bracketed_extras_are_chinese():
 
 def test_an_options_value_is_named_in_chinese_with_its_range():
     page = CliRunner().invoke(main, ["campaign", "define", "--help"], prog_name="gongjian").output
-    assert re.search(r"--year 整数\s+\[范围：2000–2100；必填\]", page)
-    assert re.search(r"--breakthrough 整数\s+\[默认：18；范围：大于等于 0\]", page)
+    assert re.search(r"--year 整数\s+攻坚年度，例如 2026。\s+\[范围：2000–2100；必填\]", page)
+    run_on = re.sub(r"\s+", "", page)  # wrapped by the screen's width, anywhere in Chinese
+    assert re.search(r"--breakthrough整数目标：[^\[]+\[默认：18；范围：大于等于0\]", run_on)
     assert re.search(r"--starts-on 日期\s+第一天，YYYY-MM-DD", page)
     assert re.search(r"--name 文本\s", page)
     held = CliRunner().invoke(

@@ -18,14 +18,34 @@ def campaign() -> None:
 
 
 @campaign.command("define")
-@click.option("--year", required=True, type=click.IntRange(2000, 2100))
+@click.option(
+    "--year", required=True, type=click.IntRange(2000, 2100), help="攻坚年度，例如 2026。"
+)
 @click.option("--name", required=True, help="名称，例如 某某县2026年项目攻坚年")
-@click.option("--county", required=True)
+@click.option("--county", required=True, help="县（市、区）代码。")
 @click.option("--starts-on", required=True, metavar="日期", help="第一天，YYYY-MM-DD")
 @click.option("--ends-on", required=True, metavar="日期", help="最后一天，YYYY-MM-DD")
-@click.option("--breakthrough", default=18, show_default=True, type=click.IntRange(0))
-@click.option("--new-start", default=5, show_default=True, type=click.IntRange(0))
-@click.option("--preliminary", default=6, show_default=True, type=click.IntRange(0))
+@click.option(
+    "--breakthrough",
+    default=18,
+    show_default=True,
+    type=click.IntRange(0),
+    help="目标：取得突破性进展或完工投产的项目个数。",
+)
+@click.option(
+    "--new-start",
+    default=5,
+    show_default=True,
+    type=click.IntRange(0),
+    help="目标：开工建设的项目个数。",
+)
+@click.option(
+    "--preliminary",
+    default=6,
+    show_default=True,
+    type=click.IntRange(0),
+    help="目标：前期谋划取得实质性进展的项目个数。",
+)
 @click.option(
     "--investment",
     default="4500000000.00",
@@ -82,9 +102,16 @@ def project() -> None:
 
 @project.command("carry-over")
 @click.argument("project_id")
-@click.option("--to-year", required=True, type=click.IntRange(2000, 2100))
+@click.option(
+    "--to-year", required=True, type=click.IntRange(2000, 2100), help="结转进入的攻坚年度。"
+)
 @click.option("--reason", required=True, help="结转原因，例如 续建项目")
-@click.option("--from-year", default=None, type=click.IntRange(2000, 2100))
+@click.option(
+    "--from-year",
+    default=None,
+    type=click.IntRange(2000, 2100),
+    help="结转出的攻坚年度（默认：项目在结转进入年度之前最近的攻坚年度）。",
+)
 @click.option(
     "--annual-plan", default=None, help="结转进入年度的年度计划投资（元）；不填沿用登记时的计划"
 )

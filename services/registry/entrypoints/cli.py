@@ -55,7 +55,7 @@ def _county(obj, county: str | None) -> str:  # type: ignore[no-untyped-def]
 
 
 @integration.command("rotate")
-@click.option("--name", required=True)
+@click.option("--name", required=True, help="接入系统的名称。")
 @click.option("--retire-old", is_flag=True, help="停用除最新密钥外的所有密钥（结束一次轮换）。")
 @click.pass_obj
 def rotate(obj, name: str, retire_old: bool) -> None:  # type: ignore[no-untyped-def]
@@ -92,7 +92,7 @@ STATES = {False: "停用", True: "启用"}
 def _switch(enabled: bool) -> click.Command:
     verb = "enable" if enabled else "disable"
 
-    @click.option("--name", required=True)
+    @click.option("--name", required=True, help="接入系统的名称。")
     @click.pass_obj
     def command(obj, name: str) -> None:  # type: ignore[no-untyped-def]
         changed = _set_enabled(obj, name, enabled)

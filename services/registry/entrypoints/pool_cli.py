@@ -93,7 +93,7 @@ def pool_enter(obj, project_id: str, investment: str, on: str | None, county, **
 @pool.command("stage")
 @click.argument("project_id")
 @click.argument("stage", type=Codes("project_stage", POOL_STAGES))
-@click.option("--note", default="")
+@click.option("--note", default="", help="备注。")
 @_ON
 @click.pass_obj
 def pool_stage(obj, project_id: str, stage: str, note: str, on: str | None) -> None:  # type: ignore[no-untyped-def]
@@ -127,7 +127,7 @@ def pool_list(obj, stage: str | None, county: str | None) -> None:  # type: igno
 
 
 @pool.command("conversions")
-@click.option("--year", required=True, type=click.IntRange(2000, 2100))
+@click.option("--year", required=True, type=click.IntRange(2000, 2100), help="统计转化的年度。")
 @_COUNTY
 @click.pass_obj
 def pool_conversions(obj, year: int, county: str | None) -> None:  # type: ignore[no-untyped-def]

@@ -117,7 +117,7 @@ def scan(obj, deliver: bool) -> None:  # type: ignore[no-untyped-def]
     default=None,
     type=Codes("alert_status", ("pending", "sending", "held", "delivered", "failed")),
 )
-@click.option("--limit", default=50, type=int)
+@click.option("--limit", default=50, show_default=True, type=int, help="最多列出的提醒条数。")
 @click.pass_obj
 def list_alerts(obj, status: str | None, limit: int) -> None:  # type: ignore[no-untyped-def]
     """待发队列，及每条提醒的发送尝试。"""

@@ -242,10 +242,12 @@ def set_pieces(obj, campaign: int | None, county: str | None) -> None:  # type: 
 
 @scheduling.command("set-piece-held")
 @click.argument("code")
-@click.option("--held-on", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option(
+    "--held-on", required=True, type=click.DateTime(["%Y-%m-%d"]), help="举行日期，YYYY-MM-DD。"
+)
 @click.option("--outcome", required=True, help="形成的成果。")
-@click.option("--note", default="")
-@click.option("--campaign", type=int, default=None)
+@click.option("--note", default="", help="备注。")
+@click.option("--campaign", type=int, default=None, help="攻坚年度（默认：当前）。")
 @click.option("--county", default=None, help="县（部署多个县时必填）。")
 @click.pass_obj
 def set_piece_held(obj, code, held_on, outcome, note, campaign, county) -> None:  # type: ignore[no-untyped-def]
@@ -257,7 +259,7 @@ def set_piece_held(obj, code, held_on, outcome, note, campaign, county) -> None:
 @scheduling.command("set-piece-missed")
 @click.argument("code")
 @click.option("--note", required=True, help="未举行的原因。")
-@click.option("--campaign", type=int, default=None)
+@click.option("--campaign", type=int, default=None, help="攻坚年度（默认：当前）。")
 @click.option("--county", default=None, help="县（部署多个县时必填）。")
 @click.pass_obj
 def set_piece_missed(obj, code, note, campaign, county) -> None:  # type: ignore[no-untyped-def]

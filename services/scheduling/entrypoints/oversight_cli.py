@@ -119,9 +119,11 @@ def inspection_notice(
 @click.option("--project", "project_id", default=None, help="涉及的项目。")
 @click.option("--unit", default=None, help="涉及的单位。")
 @click.option("--matter", required=True, help="提交领导小组的问题。")
-@click.option("--raised-by", required=True)
-@click.option("--raised-on", required=True, type=DAY)
-@click.option("--id", "escalation_id", default=None)
+@click.option("--raised-by", required=True, help="提交人或提交单位。")
+@click.option("--raised-on", required=True, type=DAY, help="提交日期，YYYY-MM-DD。")
+@click.option(
+    "--id", "escalation_id", default=None, help="幂等键（重复提交同一键只记录一次）；默认自动生成。"
+)
 @COUNTY
 @click.pass_obj
 def escalate(obj, raised_on: datetime, **given: Any) -> None:  # type: ignore[no-untyped-def]
@@ -133,10 +135,10 @@ def escalate(obj, raised_on: datetime, **given: Any) -> None:  # type: ignore[no
 
 @scheduling.command("escalation-decide")
 @click.argument("escalation_id")
-@click.option("--decision", required=True)
-@click.option("--owner", required=True)
-@click.option("--due", required=True, type=DAY)
-@click.option("--decided-on", required=True, type=DAY)
+@click.option("--decision", required=True, help="领导小组的决定。")
+@click.option("--owner", required=True, help="责任人或责任单位。")
+@click.option("--due", required=True, type=DAY, help="办结期限，YYYY-MM-DD。")
+@click.option("--decided-on", required=True, type=DAY, help="决定日期，YYYY-MM-DD。")
 @COUNTY
 @click.pass_obj
 def escalation_decide(obj, escalation_id: str, decision, owner, due, decided_on, county) -> None:  # type: ignore[no-untyped-def]
@@ -160,7 +162,7 @@ def escalation_decide(obj, escalation_id: str, decision, owner, due, decided_on,
 
 @scheduling.command("escalation-close")
 @click.argument("escalation_id")
-@click.option("--closed-on", required=True, type=DAY)
+@click.option("--closed-on", required=True, type=DAY, help="办结日期，YYYY-MM-DD。")
 @click.option("--note", required=True, help="解决情况。")
 @COUNTY
 @click.pass_obj

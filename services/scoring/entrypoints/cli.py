@@ -30,7 +30,7 @@ from .actors import checkpoint_after
 
 
 @click.command()
-@click.option("--year", required=True, type=click.IntRange(2000, 2100))
+@click.option("--year", required=True, type=click.IntRange(2000, 2100), help="考核的攻坚年度。")
 @click.option(
     "--as-of",
     "as_of",
@@ -222,7 +222,13 @@ def assessment_approve(obj: Any, assessment_id: str, by: str, reason: str | None
 @click.argument("year", type=click.IntRange(2000, 2100))
 @click.option("--unit", required=True, help="承办单位。")
 @click.option("--principal", required=True, help="该单位的主要负责人。")
-@click.option("--held-on", "held_on", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option(
+    "--held-on",
+    "held_on",
+    required=True,
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="谈话日期，YYYY-MM-DD。",
+)
 @click.option("--by", "conducted_by", required=True, help="谈话人。")
 @click.option("--reason", required=True, help="事由。")
 @click.option("--id", "admonishment_id", default=None, help="幂等键（重复提交同一键只记录一次）。")
@@ -248,7 +254,12 @@ def assessment_admonish(obj: Any, year: int, held_on: datetime, county: str, **g
 
 @assessment.command("cadre")
 @click.argument("assessment_id")
-@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="写入的 XLSX 文件。",
+)
 @click.pass_obj
 def assessment_cadre(obj: Any, assessment_id: str, out: Path) -> None:
     """干部考核：把已发布考核结果中的单位和领导（得分、等次、排名、先进单位、通报批评、
