@@ -6,6 +6,7 @@ A leaf module (the standard library and orjson only), so that domain code may us
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 try:
@@ -104,3 +105,19 @@ def canonical_flat_json(fields: dict[str, Any]) -> str:
         except (TypeError, ValueError):  # e.g. a lone surrogate: json decides
             pass
     return canonical_json(fields)
+
+
+def wall_clock_text(instant: datetime) -> str:
+    """``strftime("%Y-%m-%dT%H:%M:%S.%fZ")`` of ``instant``'s own wall clock (its zone
+    left out), the year in four digits as isoformat writes it: the one form instants are
+    hashed and folded in. Formatted from the fields, at half the cost of isoformat with
+    its offset cut off and a fifth of strftime's (issue 18)."""
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ" % (  # noqa: UP031 - the fastest here
+        instant.year,
+        instant.month,
+        instant.day,
+        instant.hour,
+        instant.minute,
+        instant.second,
+        instant.microsecond,
+    )

@@ -15,6 +15,7 @@ from typing import Any
 
 from shared.campaign import campaign_years
 from shared.events.codes import POOL_STAGES, VETO_INCIDENTS
+from shared.eventstore.canonical import wall_clock_text
 from shared.tenancy import DEFAULT_COUNTY
 
 from .events import ProjectEvent
@@ -46,19 +47,8 @@ _IDENTITY = (
 
 def instant_text(event: ProjectEvent) -> str:
     """``strftime("%Y-%m-%dT%H:%M:%S.%fZ")`` of the occurred time as given (its wall
-    clock, the zone left out), the year written in four digits as isoformat writes it.
-    Formatted from the fields: isoformat and cutting its offset off took twice as long,
-    and every folded event is written so (issue 18)."""
-    o = event.occurred_at
-    return "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ" % (  # noqa: UP031 - the fastest here
-        o.year,
-        o.month,
-        o.day,
-        o.hour,
-        o.minute,
-        o.second,
-        o.microsecond,
-    )
+    clock, the zone left out): every folded event is written so."""
+    return wall_clock_text(event.occurred_at)
 
 
 @dataclass

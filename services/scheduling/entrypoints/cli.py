@@ -14,6 +14,7 @@ from dramatiq.errors import DramatiqError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from shared.commandline import KNOWN_AT, Codes
+from shared.documents import FORMATS
 from shared.i18n import label, month_text, period_text
 from shared.logging import configure_logging, once_a_minute
 
@@ -370,9 +371,7 @@ def action_step(obj, action_id, step, person, note, report, reason) -> None:  # 
 @scheduling.command("action-letter")
 @click.argument("action_ids", nargs=-1, required=True)
 @click.option("--issue", is_flag=True, help="给它编下一个文号（DocumentIssued）。")
-@click.option(
-    "--format", "fmt", type=Codes("document_format", ("docx", "html", "xlsx", "md", "csv"))
-)
+@click.option("--format", "fmt", type=Codes("document_format", FORMATS))
 @click.option("--output", type=click.Path(dir_okay=False), help="把督办函写入此文件。")
 @click.pass_obj
 def action_letter(obj, action_ids, issue, fmt, output) -> None:  # type: ignore[no-untyped-def]

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from shared.commandline import Codes
+from shared.documents import FORMATS
 from shared.i18n import label
 
 from .cli import _runtime, _service, load_body, scheduling
@@ -78,7 +79,7 @@ def inspections(obj, campaign: int | None, unit: str | None, county: str | None)
     "--format",
     "fmt",
     default="md",
-    type=Codes("document_format", ("docx", "html", "xlsx", "md", "csv")),
+    type=Codes("document_format", FORMATS),
 )
 @click.option("--output", type=click.Path(dir_okay=False), default=None, help="默认：标准输出。")
 @click.option("--issue", is_flag=True, help="先给它编本年度的下一个文号（发文）。")
