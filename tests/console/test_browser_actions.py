@@ -62,6 +62,11 @@ def test_the_office_takes_an_action_through_its_steps_in_the_browser(console, si
     assert badge.text == "逾期（红灯）" and "red" in badge.get_attribute("class")
     assert "已下发待签收" in row.text
     console.driver.save_screenshot(str(SCREENSHOTS / "actions.png"))
+    status = console.driver.find_element(By.CSS_SELECTOR, "#actions select[name=status]")
+    labels = [o.text for o in status.find_elements(By.TAG_NAME, "option")]
+    assert labels == ["未办结", "已办结", "全部"]
+    console.driver.execute_script("arguments[0].scrollIntoView()", status)
+    console.driver.save_screenshot(str(SCREENSHOTS / "actions-filter.png"))
     _take(console, action_id, "step-acknowledge", "已签收", person="王科长")
     _take(console, action_id, "step-start", "办理中")
     _take(console, action_id, "step-report", "已反馈待复核", report="环评批复已取得")
