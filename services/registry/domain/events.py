@@ -16,9 +16,11 @@ from shared.history import AMENDMENTS, CORRECTED, RETRACTED, target_of
 __all__ = ["AMENDMENTS", "CORRECTED", "RETRACTED", "ProjectEvent"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ProjectEvent:
-    """One event of a ``project-<id>`` stream (recorded, or about to be)."""
+    """One event of a ``project-<id>`` stream (recorded, or about to be). Not changed once
+    built; not frozen only because a frozen dataclass takes ten times as long to build,
+    and every event read or decided is built into one (issue 18)."""
 
     event_id: str
     type: str
