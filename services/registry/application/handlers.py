@@ -589,13 +589,15 @@ _WORST_CHARACTER = 6
 
 
 _LONG = 2**63 - 1
+"""The largest number `_surely_small` counts (at most 20 characters written)."""
 
 
 def _surely_small(payload: Any) -> bool:
     """Whether the payload's canonical JSON is surely within `MAX_PAYLOAD_BYTES`, told
     without writing it (a tenth of an event's preparation went to writing it only to
-    measure it): a flat mapping of texts, numbers of up to 64 bits, truths and nulls, every character counted at
-    its most, a number at its longest. Anything else is written and measured."""
+    measure it): a flat mapping of texts, numbers of up to 64 bits, truths and nulls,
+    every character counted at its most, a number at its longest. Anything else is
+    written and measured."""
     if type(payload) is not dict:
         return False
     size = 2  # {}
