@@ -34,9 +34,11 @@ class Contended(EventStoreError):
         )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Submission:
-    """An event someone wants appended to a project's stream."""
+    """An event someone wants appended to a project's stream. Not changed once built
+    (a new one is built instead); not frozen only because a frozen dataclass takes ten
+    times as long to build, and signed ingest builds two for every event (issue 18)."""
 
     event_id: str
     type: str

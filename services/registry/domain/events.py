@@ -16,9 +16,12 @@ from shared.history import AMENDMENTS, CORRECTED, RETRACTED, target_of
 __all__ = ["AMENDMENTS", "CORRECTED", "RETRACTED", "ProjectEvent"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ProjectEvent:
-    """One event of a ``project-<id>`` stream (recorded, or about to be)."""
+    """One event of a ``project-<id>`` stream (recorded, or about to be). Not changed once
+    built, but for ``instant`` (its occurred time's text, kept once written); not frozen
+    only because a frozen dataclass takes ten times as long to build, and every event
+    read or decided is built into one (issue 18)."""
 
     event_id: str
     type: str
@@ -33,6 +36,9 @@ class ProjectEvent:
     """Ids of the amendments of this event, when they withdrew it: it has no effect."""
     stream_id: str = ""
     """Empty where the stream goes without saying (one project's history)."""
+    instant: str | None = field(default=None, init=False, repr=False, compare=False)
+    """The occurred time as folded (`project.instant_text`), once written: folding an
+    event writes it twice or more (the record's time, the state's latest)."""
 
     @property
     def is_amendment(self) -> bool:

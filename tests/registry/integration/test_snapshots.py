@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from services.registry.application.handlers import Registry
 from services.registry.application.submissions import Submission
-from services.registry.domain import admitted, state_at
-from services.registry.readmodel.streams import SNAPSHOT_EVERY
+from services.registry.domain import KeyProject, admitted, state_at
+from services.registry.readmodel.streams import SNAPSHOT_EVERY, ProjectStreams
 from services.registry.readmodel.tables import snapshots
 from tests.registry.unit.builders import registration
 
@@ -224,3 +224,36 @@ def test_a_snapshot_with_no_amendment_since_the_last_is_dated_without_reading_ev
         row = conn.execute(select(snapshots).where(snapshots.c.stream_version == 250)).one()
     assert row.max_occurred_at == max(e.occurred_at for e in history[:250])
     assert row.recorded_at == history[249].recorded_at
+
+
+def test_each_stream_finds_its_own_latest_snapshot_before_its_version(store):
+    """The previous snapshots of several streams in one query (built once for so many
+    streams, each stream's version bound beside its id)."""
+    written = {"project-a": (100, 200, 300), "project-b": (100, 200), "project-c": ()}
+    rows = [
+        {
+            "stream_id": sid,
+            "stream_version": version,
+            "max_occurred_at": START + timedelta(hours=version),
+            "recorded_at": START + timedelta(days=1),
+            "state": "{}",
+        }
+        for sid, versions in written.items()
+        for version in versions
+    ]
+    with store.writing() as conn:
+        conn.execute(snapshots.insert(), rows)
+    asked = {"project-a": 250, "project-b": 150, "project-c": 100}
+    for streams in (asked, dict(reversed(asked.items())), {"project-b": 300}):
+        projects = {sid: KeyProject(sid, version=v) for sid, v in streams.items()}
+        with store.reading() as conn:
+            found = ProjectStreams._previous_snapshots(conn, projects)
+        expected = {
+            sid: max(v for v in written[sid] if v < version)
+            for sid, version in streams.items()
+            if any(v < version for v in written[sid])
+        }
+        assert {sid: row.stream_version for sid, row in found.items()} == expected
+        assert {sid: row.max_occurred_at for sid, row in found.items()} == {
+            sid: START + timedelta(hours=v) for sid, v in expected.items()
+        }

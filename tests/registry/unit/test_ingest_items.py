@@ -1,16 +1,19 @@
-"""An ingest item loaded without marshmallow (`_plain_item`) is what `IngestItem` loads,
-or is left to it: never an item the schema refuses, never a different value."""
+"""An ingest item submitted without marshmallow (`_plain_submission`) is submitted as
+`IngestItem` loads it, or is left to it: never an item the schema refuses, never a
+different value."""
 
 from __future__ import annotations
 
 import itertools
 import json
+from dataclasses import fields
 
 import pytest
 from marshmallow import ValidationError
 
-from services.registry.entrypoints.ingest import ITEM, _items, _plain_item
-from services.registry.entrypoints.schemas import IngestBody, event_id_text
+from services.registry.application.submissions import Submission
+from services.registry.entrypoints.ingest import ITEM, _items, _plain_submission, _submission
+from services.registry.entrypoints.schemas import IngestBody
 from shared.http import Problem
 
 BASE = {
@@ -71,10 +74,11 @@ def _variants():
         yield item
 
 
-def test_a_plain_item_is_loaded_as_the_schema_loads_it():
+@pytest.mark.parametrize("request_id", ["req_1", None])
+def test_a_plain_item_is_submitted_as_the_schema_loads_it(request_id):
     plain = 0
     for raw in _variants():
-        fast = _plain_item(raw)
+        fast = _plain_submission(raw, "approvals", request_id)
         if fast is None:
             continue
         plain += 1
@@ -84,10 +88,11 @@ def test_a_plain_item_is_loaded_as_the_schema_loads_it():
             raise AssertionError(
                 f"accepted what the schema refuses: {raw} ({exc.messages})"
             ) from None
-        assert event_id_text(fast["event_id"]) == event_id_text(loaded["event_id"])
-        assert {k: v for k, v in fast.items() if k != "event_id"} == {
-            k: v for k, v in loaded.items() if k != "event_id"
-        }, raw
+        slow = _submission(loaded, raw, "approvals", request_id)
+        assert [getattr(fast, f.name) for f in fields(Submission)] == [
+            getattr(slow, f.name) for f in fields(Submission)
+        ], raw
+        assert fast.occurred_at.utcoffset() == slow.occurred_at.utcoffset(), raw
     assert plain >= 20
 
 

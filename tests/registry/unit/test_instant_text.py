@@ -4,6 +4,7 @@ the fields, the year in four digits as isoformat writes it)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -41,3 +42,12 @@ def test_an_events_instant_text_is_its_wall_clock_with_a_four_digit_year(occurre
     event = ProjectEvent("e-1", "InspectionCompleted", occurred, {})
     written = occurred.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
     assert instant_text(event) == written
+
+
+def test_an_events_instant_text_is_kept_and_a_corrected_copy_writes_its_own():
+    event = ProjectEvent("e-1", "InspectionCompleted", datetime(2024, 3, 1, 2, tzinfo=UTC), {})
+    first = instant_text(event)
+    assert instant_text(event) is first
+    moved = replace(event, occurred_at=datetime(2024, 3, 2, 2, tzinfo=UTC))
+    assert instant_text(moved) == "2024-03-02T02:00:00.000000Z"
+    assert moved == replace(moved) and event != moved
