@@ -107,17 +107,20 @@ def canonical_flat_json(fields: dict[str, Any]) -> str:
     return canonical_json(fields)
 
 
+_TWO_DIGITS = tuple(f"{n:02d}" for n in range(100))
+_THREE_DIGITS = tuple(f"{n:03d}" for n in range(1000))
+
+
 def wall_clock_text(instant: datetime) -> str:
     """``strftime("%Y-%m-%dT%H:%M:%S.%fZ")`` of ``instant``'s own wall clock (its zone
     left out), the year in four digits as isoformat writes it: the one form instants are
-    hashed and folded in. Formatted from the fields, at half the cost of isoformat with
-    its offset cut off and a fifth of strftime's (issue 18)."""
-    return "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ" % (  # noqa: UP031 - the fastest here
-        instant.year,
-        instant.month,
-        instant.day,
-        instant.hour,
-        instant.minute,
-        instant.second,
-        instant.microsecond,
+    hashed and folded in. Put together from texts of two and three digits made once:
+    half the instructions of ``%``-formatting the seven numbers (which was itself half
+    of isoformat with its offset cut off and a fifth of strftime's; issue 18)."""
+    year, micro = instant.year, instant.microsecond
+    return (
+        f"{_TWO_DIGITS[year // 100]}{_TWO_DIGITS[year % 100]}-{_TWO_DIGITS[instant.month]}"
+        f"-{_TWO_DIGITS[instant.day]}T{_TWO_DIGITS[instant.hour]}"
+        f":{_TWO_DIGITS[instant.minute]}:{_TWO_DIGITS[instant.second]}"
+        f".{_THREE_DIGITS[micro // 1000]}{_THREE_DIGITS[micro % 1000]}Z"
     )

@@ -13,7 +13,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from .envelope import NewEvent, content_fingerprint, format_instant
+from .canonical import wall_clock_text
+from .envelope import NewEvent, content_fingerprint
 from .limits import EARLIEST_OCCURRED_AT, LATEST_OCCURRED_AT, MAX_LENGTHS, MAX_STORED_PAYLOAD_BYTES
 from .types import EventTypeRegistry
 
@@ -56,7 +57,8 @@ class Texts(NamedTuple):
 _EVENT_ID, _STREAM_ID, _TYPE = (MAX_LENGTHS[n] for n in ("event_id", "stream_id", "type"))
 _SOURCE, _ACTOR = MAX_LENGTHS["source"], MAX_LENGTHS["actor"]
 _CORRELATION, _CAUSATION = MAX_LENGTHS["correlation_id"], MAX_LENGTHS["causation_id"]
-_SCALARS = (str, int, bool, type(None))
+_SCALARS = frozenset((str, int, bool, type(None)))  # a set: no == against each type
+_new = tuple.__new__
 _NUL = b"\\u0000"  # how canonical JSON writes a NUL character
 
 
@@ -91,15 +93,13 @@ def ready(event: NewEvent, registry: EventTypeRegistry | None) -> tuple[Ready, T
         or not EARLIEST_OCCURRED_AT <= occurred < LATEST_OCCURRED_AT
     ):
         return None
-    joined = event_id + stream + type_ + source + actor
-    if correlation is not None:
-        if type(correlation) is not str or len(correlation) > _CORRELATION:
-            return None
-        joined += correlation
-    if causation is not None:
-        if type(causation) is not str or len(causation) > _CAUSATION:
-            return None
-        joined += causation
+    if correlation is not None and (
+        type(correlation) is not str or len(correlation) > _CORRELATION
+    ):
+        return None
+    if causation is not None and (type(causation) is not str or len(causation) > _CAUSATION):
+        return None
+    joined = "".join((event_id, stream, type_, source, actor, correlation or "", causation or ""))
     if "\x00" in joined or not (joined.isascii() or _utf8(joined)):
         return None
     if registry is None:
@@ -122,7 +122,7 @@ def ready(event: NewEvent, registry: EventTypeRegistry | None) -> tuple[Ready, T
         return None
     if _NUL in text or len(text) > MAX_STORED_PAYLOAD_BYTES:
         return None
-    checked = tuple.__new__(
+    checked = _new(
         Ready,
         (
             event_id,
@@ -137,7 +137,8 @@ def ready(event: NewEvent, registry: EventTypeRegistry | None) -> tuple[Ready, T
             payload,
         ),
     )
-    return checked, tuple.__new__(Texts, (text.decode(), format_instant(occurred)))
+    # occurred_at is in UTC: its text is its wall clock's (`format_instant`)
+    return checked, _new(Texts, (text.decode(), wall_clock_text(occurred)))
 
 
 def _utf8(text: str) -> bool:

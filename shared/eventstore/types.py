@@ -34,10 +34,11 @@ class EventTypeRegistry:
     def __init__(self, types: Iterable[EventType] = ()) -> None:
         self._types: dict[str, EventType] = {}
         # Each type's schema (an instance holds no per-load state; building one per event
-        # was half the cost of validating it) and its fast validator (`fastcheck`), or None
-        # where marshmallow does it all: built on first use, stored as one pair, so that a
-        # thread never sees one without the other (threaded web workers validate at once).
-        self._compiled: dict[str, tuple[Schema, _Fast | None]] = {}
+        # was half the cost of validating it), its fast validator (`fastcheck`), or None
+        # where marshmallow does it all, and its current version: built on first use,
+        # stored as one tuple, so that a thread never sees one without the other (threaded
+        # web workers validate at once).
+        self._compiled: dict[str, tuple[Schema, _Fast | None, int]] = {}
         for event_type in types:
             self.register(event_type)
 
@@ -74,7 +75,7 @@ class EventTypeRegistry:
             )
         if not isinstance(payload, dict):
             raise InvalidEventPayload(name, {"payload": ["须是 JSON 对象"]})
-        schema, fast = self._compiled.get(name) or self._compile(event_type)
+        schema, fast, _version = self._compiled.get(name) or self._compile(event_type)
         if fast is not None:
             stored = fast(payload)
             if stored is not None:
@@ -90,21 +91,25 @@ class EventTypeRegistry:
         """``(current version, payload in its stored form)`` when the fast validator
         (`fastcheck`) accepts ``payload`` as type ``name``'s current version; None when it
         cannot say (or the type is unknown): `validate` then decides and words any error.
-        Never raises."""
-        event_type = self._types.get(name)
-        if event_type is None or type(payload) is not dict:
-            return None
-        fast = (self._compiled.get(name) or self._compile(event_type))[1]
+        Never raises. Once per event in a batched append: kept to two look-ups and the
+        validator (which itself refuses anything but a plain dict)."""
+        compiled = self._compiled.get(name)
+        if compiled is None:
+            event_type = self._types.get(name)
+            if event_type is None:
+                return None
+            compiled = self._compile(event_type)
+        fast, version = compiled[1], compiled[2]
         if fast is None:  # marshmallow does it all for this type
             return None
         stored = fast(payload)
-        return None if stored is None else (event_type.version, stored)
+        return None if stored is None else (version, stored)
 
-    def _compile(self, event_type: EventType) -> tuple[Schema, _Fast | None]:
+    def _compile(self, event_type: EventType) -> tuple[Schema, _Fast | None, int]:
         schema = event_type.schema(unknown=RAISE)
-        pair = (schema, compile_schema(schema))
-        self._compiled[event_type.name] = pair  # two threads may both build it: no matter
-        return pair
+        compiled = (schema, compile_schema(schema), event_type.version)
+        self._compiled[event_type.name] = compiled  # two threads may both build it: no matter
+        return compiled
 
     def upcast(
         self, name: str, schema_version: int, payload: dict[str, Any]

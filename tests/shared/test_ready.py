@@ -10,6 +10,9 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import event as event_note
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from marshmallow import Schema, fields
 
 from shared.eventstore import EventStore, EventType, EventTypeRegistry, InvalidEnvelope, NewEvent
@@ -98,6 +101,9 @@ def test_what_it_is_not_sure_of_takes_the_full_checks(payload):
         {"actor": "a" * 201},
         {"stream_id": "p\x00"},
         {"correlation_id": "\udfff"},
+        {"causation_id": "c\x00"},
+        {"causation_id": "\ud800"},
+        {"causation_id": "c" * 201},
         {"occurred_at": datetime(1999, 12, 31, 23, 59, tzinfo=UTC)},
     ],
 )
@@ -164,3 +170,33 @@ def test_an_older_version_is_left_to_the_full_checks():
     assert ready(_event({"note": "x"}, schema_version=1), twice) is None
     assert ready(_event({"note": "x"}, schema_version=2), twice) is not None
     assert ready(_event({"note": "x"}), twice)[0].schema_version == 2
+
+
+texts = st.one_of(
+    st.sampled_from(["", "x", "测试", "a\x00b", "\ud800", "c" * 201, "e-1"]),
+    st.text(max_size=12),
+)
+plain_values = st.one_of(st.none(), st.booleans(), st.integers(-(2**65), 2**65), st.floats(), texts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.fixed_dictionaries(
+        {"note": texts},
+        optional={"n": plain_values, "flag": plain_values, "extra": st.just({"a": 1})},
+    ),
+    st.fixed_dictionaries(
+        {"event_id": texts, "stream_id": texts, "source": texts, "actor": texts},
+        optional={"correlation_id": st.none() | texts, "causation_id": st.none() | texts},
+    ),
+)
+def test_whatever_it_answers_is_what_the_full_checks_answer(payload, envelope):
+    """Over envelopes and payloads of any text and value: where `ready` answers, the full
+    checks accept the event and give the same, byte for byte."""
+    event = _event(payload, **envelope)
+    for registry, store in ((REGISTRY, STORE), (None, UNCHECKED)):
+        quick = ready(event, registry)
+        if quick is not None:
+            event_note("answered" if registry else "answered without a registry")
+            assert quick == _full(event, store)
+            assert quick[1].payload.encode() == _full(event, store)[1].payload.encode()
