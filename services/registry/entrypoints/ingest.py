@@ -123,17 +123,22 @@ def _answer(integration: str, results: list[Outcome]) -> Response:
     if text is not None:
         response = current_app.response_class(text, mimetype="application/json")
     else:
-        response = jsonify(
-            integration=integration,
-            results=[{"index": i, **r.to_dict()} for i, r in enumerate(results)],
-            accepted=counts[ACCEPTED],
-            duplicates=counts[DUPLICATE],
-            rejected=counts[REJECTED],
-            retry=counts[RETRY],
-        )
+        response = _jsonified(integration, results, counts)
     if counts[RETRY]:
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def _jsonified(integration: str, results: list[Outcome], counts: Counter[str]) -> Response:
+    """The answer as the app's JSON writer writes it (what `_answer_text` writes faster)."""
+    return jsonify(
+        integration=integration,
+        results=[{"index": i, **r.to_dict()} for i, r in enumerate(results)],
+        accepted=counts[ACCEPTED],
+        duplicates=counts[DUPLICATE],
+        rejected=counts[REJECTED],
+        retry=counts[RETRY],
+    )
 
 
 def _answer_text(integration: str, results: list[Outcome], counts: Counter[str]) -> str | None:

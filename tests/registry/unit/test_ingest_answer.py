@@ -3,8 +3,10 @@ the text `jsonify` writes of it, in whatever JSON settings the app has."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
-from flask import Flask, jsonify
+from flask import Flask
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,7 +18,7 @@ from services.registry.application.submissions import (
     Outcome,
 )
 from services.registry.domain import RuleViolation
-from services.registry.entrypoints.ingest import _answer
+from services.registry.entrypoints.ingest import _answer, _jsonified
 from shared.http.inputs import read_json_bodies_strictly
 
 _TEXTS = st.one_of(
@@ -52,17 +54,7 @@ def _app(*, ensure_ascii: bool, debug: bool = False) -> Flask:
 
 
 def _as_jsonify_writes(integration: str, results: list[Outcome]) -> bytes:
-    counts = {
-        s: sum(r.status == s for r in results) for s in (ACCEPTED, DUPLICATE, REJECTED, RETRY)
-    }
-    return jsonify(
-        integration=integration,
-        results=[{"index": i, **r.to_dict()} for i, r in enumerate(results)],
-        accepted=counts[ACCEPTED],
-        duplicates=counts[DUPLICATE],
-        rejected=counts[REJECTED],
-        retry=counts[RETRY],
-    ).get_data()
+    return _jsonified(integration, results, Counter(r.status for r in results)).get_data()
 
 
 @pytest.mark.parametrize("ensure_ascii", [False, True])
