@@ -1206,8 +1206,8 @@ def _chained_copy(
     chunk: int = _COPY_CHUNK,
 ) -> tuple[Iterator[str], list[StoredPosition]]:
     """What `_chained` does, for PostgreSQL's COPY: the rows as chunks of COPY's text
-    (columns in `_COLUMNS` order, ``chunk`` rows each), made as they are taken, and their positions (filled
-    in as the chunks are made). Each hashed text is put together from the envelope's
+    (columns in `_COLUMNS` order, ``chunk`` rows each), made as they are taken, and
+    their positions (filled in as the chunks are made). Each hashed text is put together from the envelope's
     fields written as JSON by the standard library's own string encoder, so it is byte
     for byte `hashed_text` of the row (tests/shared/test_hashed_bytes.py and every
     chain verification hold it there); a schema version that is not an integer (never
