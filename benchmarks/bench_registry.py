@@ -204,12 +204,14 @@ def bench_ingest(
 
         for warm in (True, False):
             threads = [threading.Thread(target=client, args=(c, warm)) for c in range(clients)]
+            cpu_before = _cpu_by_role(server.pid, url)
             started = time.perf_counter()
             for thread in threads:
                 thread.start()
             for thread in threads:
                 thread.join()
             elapsed = time.perf_counter() - started
+            cpu_after = _cpu_by_role(server.pid, url)
         if failures:
             raise failures[0]
         print(
@@ -218,10 +220,65 @@ def bench_ingest(
             f"{batches} signed 100-event batches each): {accepted[0]} events in {elapsed:.2f} s "
             f"= {accepted[0] / elapsed:,.0f} events/s; batch latency {_percentiles(latencies)}"
         )
+        print(f"CPU an event: {_cpu_per_event(cpu_before, cpu_after, accepted[0], elapsed)}")
         return accepted[0] / elapsed
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def _cpu_by_role(server_pid: int, url: str) -> dict[str, float]:
+    """CPU seconds so far of the server's workers, of the database's backends serving
+    ``url``'s database and of this process (its client threads); empty where ``/proc``
+    cannot tell (not Linux)."""
+    proc = Path("/proc")
+    if not (proc / str(server_pid) / "stat").exists():
+        return {}
+    name = make_url(url).database
+    admin = create_engine(make_url(url).set(database="postgres"))
+    try:
+        with admin.connect() as conn:
+            backends = (
+                conn.execute(
+                    text("SELECT pid FROM pg_stat_activity WHERE datname = :name"), {"name": name}
+                )
+                .scalars()
+                .all()
+            )
+    finally:
+        admin.dispose()
+    workers = [
+        int(pid)
+        for pid in (proc / str(server_pid) / "task" / str(server_pid) / "children")
+        .read_text()
+        .split()
+    ]
+    return {
+        "server": sum(map(_cpu_seconds, workers)),
+        "database": sum(map(_cpu_seconds, backends)),
+        "clients": time.process_time(),
+    }
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0  # gone meanwhile
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_per_event(
+    before: dict[str, float], after: dict[str, float], events: int, elapsed: float
+) -> str:
+    if not before or not after or not events:
+        return "not measured here"
+    parts = {role: (after[role] - before[role]) * 1e6 / events for role in before}
+    used = sum(after[role] - before[role] for role in before) / elapsed
+    return (
+        ", ".join(f"{role} {us:.0f} µs" for role, us in parts.items())
+        + f", in all {sum(parts.values()):.0f} µs; {used:.2f} of {os.cpu_count()} CPUs busy"
+    )
 
 
 def store_batched_rate(server_url: str, events: int) -> float:
