@@ -89,7 +89,7 @@ def _check_pooled_connections(engine: Engine) -> None:
 
     @event.listens_for(engine, "checkout")
     def _on_checkout(dbapi_connection, record, _proxy):  # type: ignore[no-untyped-def]
-        if not _idle_and_open(dbapi_connection):
+        if not is_idle_and_open(dbapi_connection):
             raise DisconnectionError("the server closed this pooled connection")
         rested = time.monotonic() - record.info.get("rested_since", time.monotonic())
         if rested <= RESTED_SECONDS:
@@ -100,7 +100,7 @@ def _check_pooled_connections(engine: Engine) -> None:
             raise DisconnectionError("a rested pooled connection did not answer") from exc
 
 
-def _idle_and_open(dbapi_connection: Any) -> bool:
+def is_idle_and_open(dbapi_connection: Any) -> bool:
     """Whether an idle psycopg connection is still open with nothing unread on it."""
     if getattr(dbapi_connection, "closed", False) or getattr(dbapi_connection, "broken", False):
         return False

@@ -10,18 +10,18 @@ its rows while the next chunk is checked and chained, and its answer is read jus
 before the next COPY starts (an error then raises there, as it would have at the end).
 
 psycopg's `LibpqWriter` sends the rows; only the end of each COPY and the reading of its
-answer are done here, on the documented libpq wrapper (`psycopg.pq`), waiting on the
-socket with ``select`` (no busy loop)."""
+answer are done here, on the documented libpq wrapper (`psycopg.pq`, `libpq_answers`)."""
 
 from __future__ import annotations
 
-import select
 from collections.abc import Iterable
 from contextlib import suppress
 from typing import Any
 
 from psycopg import errors, pq
 from psycopg.copy import LibpqWriter
+
+from .libpq_answers import answered, wait
 
 _DONE = pq.ExecStatus.COMMAND_OK
 
@@ -36,22 +36,22 @@ def copy_overlapped(driver: Any, statement: str, chunks: Iterable[str]) -> None:
             for chunk in chunks:  # made while the server stores the chunk before it
                 if pending:
                     pending = False
-                    _answer(driver.pgconn)
+                    answered(driver.pgconn, _DONE)
                 with cursor.copy(statement, writer=_EndUnanswered(cursor)) as copy:
                     copy.write(chunk)
                 pending = True
         if pending:
             pending = False
-            _answer(driver.pgconn)
+            answered(driver.pgconn, _DONE)
     finally:
         if pending:  # a chunk could not be made: read the last COPY's answer all the same
             with suppress(errors.Error):  # the error that stopped the chunks is raised
-                _answer(driver.pgconn)
+                answered(driver.pgconn, _DONE)
 
 
 class _EndUnanswered(LibpqWriter):
     """psycopg's writer, but the end of the COPY is sent without waiting for its
-    answer (`_answer` reads it). A COPY given up on (an exception while writing) ends as
+    answer (`answered` reads it). A COPY given up on (an exception while writing) ends as
     psycopg ends it: refused, and answered at once."""
 
     def finish(self, exc: BaseException | None = None) -> None:
@@ -60,29 +60,6 @@ class _EndUnanswered(LibpqWriter):
             return
         pgconn = self._pgconn
         while pgconn.put_copy_end() == 0:
-            _wait(pgconn, write=True)
+            wait(pgconn, write=True)
         while pgconn.flush() != 0:
-            _wait(pgconn, write=True)
-
-
-def _answer(pgconn: pq.abc.PGconn) -> None:
-    """Read the answer of the COPY whose end was sent; raise its error if it failed."""
-    while True:
-        pgconn.consume_input()
-        if not pgconn.is_busy():
-            break
-        _wait(pgconn, write=False)
-    failed = None
-    while (result := pgconn.get_result()) is not None:
-        if result.status != _DONE and failed is None:
-            failed = errors.error_from_result(result, encoding=pgconn._encoding)
-    if failed is not None:
-        raise failed
-
-
-def _wait(pgconn: pq.abc.PGconn, *, write: bool) -> None:
-    socket = pgconn.socket
-    if write:
-        select.select([], [socket], [])
-    else:
-        select.select([socket], [], [])
+            wait(pgconn, write=True)

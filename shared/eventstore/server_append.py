@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from orjson import dumps as _orjson_dumps
+from orjson import loads as _orjson_loads
 
 from .canonical import canonical_flat_json
 from .envelope import NewEvent
@@ -121,3 +122,18 @@ def answer(row: Sequence[Any]) -> Answer:
     if status == "conflict":
         return Answer(status, stream=stream, have=have, want=want)
     return Answer(status)
+
+
+def answer_of_texts(row: Sequence[str | None]) -> Answer:
+    """`answer` of the row as libpq's text (`kept_connections`)."""
+    status, head_position, _recorded, start_versions, stream, have, want = row
+    if status == "ok":
+        return Answer(status, int(head_position or 0), _orjson_loads(start_versions or "{}"))
+    if status == "conflict":
+        return Answer(
+            status,
+            stream=stream or "",
+            have=int(have or 0),
+            want=None if want is None else int(want),
+        )
+    return Answer(status or "")
