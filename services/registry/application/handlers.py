@@ -522,11 +522,20 @@ class Registry:
         commit: reading a stream to date its snapshot no longer holds the log's lock
         (every writer waited for it). Before the states are kept, so that no other
         request changes one meanwhile. A snapshot is a shortcut for reading: one that
-        fails is logged, and the next crossing writes one."""
+        fails is logged, and the next crossing writes one.
+
+        On PostgreSQL its commit does not wait for its WAL to be flushed (a grown
+        project's snapshot is a few hundred kB of WAL, and the request waited for it). That
+        is safe because a snapshot is derived from events that are durable already (their
+        own commit waited): a crash may lose the snapshot whole, never part of it nor an
+        event; reads then start from an earlier snapshot or the stream's first event, and
+        the next crossing writes one again. A replica is sent only WAL that is flushed."""
         if not due:
             return
         try:
             with self.store.engine.begin() as conn:
+                if is_postgres(self.store.engine):
+                    conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
                 self.streams.save_snapshots(conn, {sid: batch.states[sid] for sid in due})
         except Exception:  # the events are stored: the request has succeeded
             log.exception("snapshot not written", extra={"streams": due})
