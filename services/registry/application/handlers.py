@@ -177,9 +177,12 @@ class Registry:
         writes beside the events, in the transaction that stores them (or in one of its
         own when none is stored); what it raises ends the batch, nothing stored.
 
-        The first attempt does not look up the batch's event ids before deciding: the
-        store's own check under the log's lock finds any that are stored, and the next
-        attempt then answers them as duplicates (`_decide`)."""
+        The first attempt does not look up the batch's event ids before deciding, nor
+        does the append under the log's lock: the unique index of the events refuses an id
+        that is stored (`EventStore.append` with ``look_up_ids=False``; on SQLite and for
+        a few events the store looks them up), and the next attempt then answers them as
+        duplicates (`_decide`). An `IntegrityError` is then another unique key: a
+        national code taken by a concurrent registration (the project list's)."""
         prepared = [self._prepare(s, allowed_types) for s in submissions]
         for attempt in range(RETRIES):
             batch = self._decide(prepared, own_source, look_up_ids=attempt > 0)
@@ -196,7 +199,10 @@ class Registry:
                     raise
                 last: EventStoreError = exc
             except DuplicateEventConflict as exc:
-                last = exc  # a concurrent request stored one of ours: decide again
+                # A concurrent request stored one of ours (committed: it held the log's
+                # lock): decided again at once, its ids looked up.
+                last = exc
+                continue
             except IntegrityError:
                 # A concurrent registration took the same national code first; deciding
                 # again finds it and refuses ours.
@@ -486,7 +492,12 @@ class Registry:
         with self.store.writing() as conn:
             if on_write is not None:
                 on_write(conn)  # before the lock is taken: it is held no longer for it
-            result = self.validated.append(batch.events, batch.expected, connection=conn)
+            # The ids are left to the unique index (no lookup under the lock): one stored
+            # by a concurrent request meanwhile refuses the append, and the batch is
+            # decided again with its ids looked up (`submit_batch`).
+            result = self.validated.append(
+                batch.events, batch.expected, connection=conn, look_up_ids=False
+            )
             if not result.duplicate:
                 due = self._save_listings(conn, batch, result)
             self._settle_refusals(prepared, batch, conn)
