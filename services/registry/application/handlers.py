@@ -20,7 +20,6 @@ from sqlalchemy.exc import IntegrityError
 from shared.db import is_postgres
 from shared.events import project_id_of, project_stream
 from shared.eventstore import (
-    AppendResult,
     ConcurrencyConflict,
     Cutoff,
     DuplicateEventConflict,
@@ -488,7 +487,7 @@ class Registry:
     ) -> list[Outcome]:
         """Append the decided events; the store's own answer, given under the log's lock,
         says whether they are new or were stored by a concurrent request meanwhile."""
-        due: list[str] = []
+        relisted, due = self._listing_changes(batch)  # before the lock, as on_write
         with self.store.writing() as conn:
             if on_write is not None:
                 on_write(conn)  # before the lock is taken: it is held no longer for it
@@ -499,9 +498,11 @@ class Registry:
                 batch.events, batch.expected, connection=conn, look_up_ids=False
             )
             if not result.duplicate:
-                due = self._save_listings(conn, batch, result)
+                for project in relisted:
+                    project_list.save(conn, project)
             self._settle_refusals(prepared, batch, conn)
-        self._save_snapshots(batch, due)
+        if not result.duplicate:
+            self._save_snapshots(batch, due)
         status = DUPLICATE if result.duplicate else ACCEPTED
         for index, event_index in batch.pending.items():
             if event_index < 0:
@@ -516,17 +517,20 @@ class Registry:
             self.store.notify(result.last_position)
         return batch.outcomes
 
-    def _save_listings(self, conn: Any, batch: _Batch, result: AppendResult) -> list[str]:
-        """Update the project list beside the append; the streams whose snapshot is due."""
-        appended = Counter(p.stream_id for p in result.positions)
-        due = []
+    @staticmethod
+    def _listing_changes(batch: _Batch) -> tuple[list[KeyProject], list[str]]:
+        """The projects whose row in the project list the batch changes (written beside
+        the append), and the streams whose snapshot falls due; told before the append,
+        from the decided states, so that the log's lock is not held for it."""
+        appended = Counter(e.stream_id for e in batch.events)
+        relisted, due = [], []
         for stream_id, count in appended.items():
             project = batch.states[stream_id]
             if project_list.listed(project) != batch.listed.get(stream_id):
-                project_list.save(conn, project)
+                relisted.append(project)
             if snapshot_due(project.version, count):
                 due.append(stream_id)
-        return due
+        return relisted, due
 
     def _save_snapshots(self, batch: _Batch, due: list[str]) -> None:
         """Snapshot the streams whose states crossed `SNAPSHOT_EVERY`, after the append's
