@@ -223,10 +223,10 @@ class ProjectStreams:
         previous = self._previous_snapshots(conn, projects)
         after = {sid: previous[sid].stream_version if sid in previous else 0 for sid in projects}
         dated = self._dated_from_spans(conn, projects, previous, after)
-        on_postgres = conn.dialect.name == "postgresql"
         amended = {sid: after[sid] for sid in projects if sid not in dated}
         if amended:
             dated.update(self._dated_from_events(conn, projects, previous, amended))
+        on_postgres = conn.dialect.name == "postgresql"
         rows = [
             {
                 "stream_id": sid,
