@@ -227,9 +227,17 @@ class EventStore:
         expected_versions: ExpectedVersions | None = None,
         *,
         connection: Connection | None = None,
+        look_up_ids: bool = True,
     ) -> AppendResult:
         """Append ``events`` atomically; each stream named in ``expected_versions`` must
-        be at that version (0: must not exist; None or absent: any version)."""
+        be at that version (0: must not exist; None or absent: any version).
+
+        ``look_up_ids=False`` (with ``connection``): on PostgreSQL a batch written by COPY
+        leaves its ids to the unique index of the partition it lands in instead of
+        looking each up under the log's lock (`_lock_and_probe` with ``written``); an id
+        stored there already then raises `DuplicateEventConflict` with the transaction
+        spent (roll it back), where a lookup would have answered an identical batch as a
+        duplicate. For a caller that decides again on that (the registry)."""
         if not events:
             raise ValueError("nothing to append")
         ids = [e.event_id for e in events]
@@ -244,7 +252,9 @@ class EventStore:
         # concurrent writers overlap this work.
         prepared, texts = self._ready_all(events)
         if connection is not None:
-            return self._append_in(connection, prepared, texts, expected_versions or {})
+            return self._append_in(
+                connection, prepared, texts, expected_versions or {}, look_up_ids=look_up_ids
+            )
         if len(prepared) < _COPY_FROM and is_postgres(self.engine):
             result = self._append_alone(prepared, texts, expected_versions or {})
             if not result.duplicate:
@@ -417,12 +427,15 @@ class EventStore:
         expected: ExpectedVersions,
         *,
         commit: bool = False,
+        look_up_ids: bool = True,
     ) -> AppendResult:
         ids = [e.event_id for e in events]
         streams = sorted({e.stream_id for e in events} | set(expected))
-        if is_postgres(conn.engine) and len(events) < _COPY_FROM:
+        on_postgres = is_postgres(conn.engine)
+        if on_postgres and len(events) < _COPY_FROM:
             return self._append_on_server(conn, events, texts, streams, expected, commit=commit)
-        seen, current, head = self._lock_and_probe(conn, ids, streams)
+        written = 0 if look_up_ids or not on_postgres else len(events)
+        seen, current, head = self._lock_and_probe(conn, ids, streams, written)
         if seen:
             return self._replay_of(events, self._existing(conn, ids))
         conflict = _conflict(streams, expected, current)
@@ -431,10 +444,10 @@ class EventStore:
         recorded_at = utc(self.clock())
         if head.recorded_at is not None and recorded_at < head.recorded_at:
             recorded_at = head.recorded_at  # record time never decreases with position
-        if is_postgres(conn.engine):  # a batch of `_COPY_FROM` events or more
+        if on_postgres:  # a batch of `_COPY_FROM` events or more
             chunk, overlapped = _copy_plan(len(events))
             data, positions = _chained_copy(events, texts, current, head, recorded_at, chunk)
-            with _gc_paused(len(events)):
+            with _gc_paused(len(events)), _id_refused(written):
                 _copy(conn, data, overlapped=overlapped)
         else:
             rows, positions = _chained(events, texts, current, head, recorded_at)
@@ -1384,6 +1397,22 @@ def _gc_paused(count: int) -> Iterator[None]:
         yield
     finally:
         gc.enable()
+
+
+@contextmanager
+def _id_refused(written: int) -> Iterator[None]:
+    """A COPY whose ids were left to the partition's unique index (``written``): an id
+    stored there already raised as `DuplicateEventConflict` (the transaction is spent)."""
+    try:
+        yield
+    except IntegrityError as exc:
+        diag = getattr(exc.orig, "diag", None)
+        if not written or not str(getattr(diag, "constraint_name", "")).endswith("event_id"):
+            raise
+        taken = re.search(r"\(event_id\)=\((.*)\)", str(getattr(diag, "message_detail", "")))
+        raise DuplicateEventConflict(
+            taken.group(1) if taken else "?", "an append that came first (the transaction is spent)"
+        ) from exc
 
 
 def _in_utc(instant: datetime) -> datetime:

@@ -20,7 +20,6 @@ from sqlalchemy.exc import IntegrityError
 from shared.db import is_postgres
 from shared.events import project_id_of, project_stream
 from shared.eventstore import (
-    AppendResult,
     ConcurrencyConflict,
     Cutoff,
     DuplicateEventConflict,
@@ -177,9 +176,12 @@ class Registry:
         writes beside the events, in the transaction that stores them (or in one of its
         own when none is stored); what it raises ends the batch, nothing stored.
 
-        The first attempt does not look up the batch's event ids before deciding: the
-        store's own check under the log's lock finds any that are stored, and the next
-        attempt then answers them as duplicates (`_decide`)."""
+        The first attempt does not look up the batch's event ids before deciding, nor
+        does the append under the log's lock: the unique index of the events refuses an id
+        that is stored (`EventStore.append` with ``look_up_ids=False``; on SQLite and for
+        a few events the store looks them up), and the next attempt then answers them as
+        duplicates (`_decide`). An `IntegrityError` is then another unique key: a
+        national code taken by a concurrent registration (the project list's)."""
         prepared = [self._prepare(s, allowed_types) for s in submissions]
         for attempt in range(RETRIES):
             batch = self._decide(prepared, own_source, look_up_ids=attempt > 0)
@@ -196,7 +198,10 @@ class Registry:
                     raise
                 last: EventStoreError = exc
             except DuplicateEventConflict as exc:
-                last = exc  # a concurrent request stored one of ours: decide again
+                # A concurrent request stored one of ours (committed: it held the log's
+                # lock): decided again at once, its ids looked up.
+                last = exc
+                continue
             except IntegrityError:
                 # A concurrent registration took the same national code first; deciding
                 # again finds it and refuses ours.
@@ -482,15 +487,22 @@ class Registry:
     ) -> list[Outcome]:
         """Append the decided events; the store's own answer, given under the log's lock,
         says whether they are new or were stored by a concurrent request meanwhile."""
-        due: list[str] = []
+        relisted, due = self._listing_changes(batch)  # before the lock, as on_write
         with self.store.writing() as conn:
             if on_write is not None:
                 on_write(conn)  # before the lock is taken: it is held no longer for it
-            result = self.validated.append(batch.events, batch.expected, connection=conn)
+            # The ids are left to the unique index (no lookup under the lock): one stored
+            # by a concurrent request meanwhile refuses the append, and the batch is
+            # decided again with its ids looked up (`submit_batch`).
+            result = self.validated.append(
+                batch.events, batch.expected, connection=conn, look_up_ids=False
+            )
             if not result.duplicate:
-                due = self._save_listings(conn, batch, result)
+                for project in relisted:
+                    project_list.save(conn, project)
             self._settle_refusals(prepared, batch, conn)
-        self._save_snapshots(batch, due)
+        if not result.duplicate:
+            self._save_snapshots(batch, due)
         status = DUPLICATE if result.duplicate else ACCEPTED
         for index, event_index in batch.pending.items():
             if event_index < 0:
@@ -505,28 +517,40 @@ class Registry:
             self.store.notify(result.last_position)
         return batch.outcomes
 
-    def _save_listings(self, conn: Any, batch: _Batch, result: AppendResult) -> list[str]:
-        """Update the project list beside the append; the streams whose snapshot is due."""
-        appended = Counter(p.stream_id for p in result.positions)
-        due = []
+    @staticmethod
+    def _listing_changes(batch: _Batch) -> tuple[list[KeyProject], list[str]]:
+        """The projects whose row in the project list the batch changes (written beside
+        the append), and the streams whose snapshot falls due; told before the append,
+        from the decided states, so that the log's lock is not held for it."""
+        appended = Counter(e.stream_id for e in batch.events)
+        relisted, due = [], []
         for stream_id, count in appended.items():
             project = batch.states[stream_id]
             if project_list.listed(project) != batch.listed.get(stream_id):
-                project_list.save(conn, project)
+                relisted.append(project)
             if snapshot_due(project.version, count):
                 due.append(stream_id)
-        return due
+        return relisted, due
 
     def _save_snapshots(self, batch: _Batch, due: list[str]) -> None:
         """Snapshot the streams whose states crossed `SNAPSHOT_EVERY`, after the append's
         commit: reading a stream to date its snapshot no longer holds the log's lock
         (every writer waited for it). Before the states are kept, so that no other
         request changes one meanwhile. A snapshot is a shortcut for reading: one that
-        fails is logged, and the next crossing writes one."""
+        fails is logged, and the next crossing writes one.
+
+        On PostgreSQL its commit does not wait for its WAL to be flushed (a grown
+        project's snapshot is a few hundred kB of WAL, and the request waited for it). That
+        is safe because a snapshot is derived from events that are durable already (their
+        own commit waited): a crash may lose the snapshot whole, never part of it nor an
+        event; reads then start from an earlier snapshot or the stream's first event, and
+        the next crossing writes one again. A replica is sent only WAL that is flushed."""
         if not due:
             return
         try:
             with self.store.engine.begin() as conn:
+                if is_postgres(self.store.engine):
+                    conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
                 self.streams.save_snapshots(conn, {sid: batch.states[sid] for sid in due})
         except Exception:  # the events are stored: the request has succeeded
             log.exception("snapshot not written", extra={"streams": due})

@@ -16,6 +16,8 @@ from functools import lru_cache
 from typing import Any
 
 import orjson
+from psycopg import adapters, postgres
+from psycopg.adapt import Dumper
 from sqlalchemy import Connection, Select, and_, bindparam, func, insert, or_, select
 
 from shared.eventstore import EventStore, RecordedEvent
@@ -27,14 +29,32 @@ SNAPSHOT_EVERY = 100
 """Events past the last snapshot before a new one is written."""
 
 
-def _state_text(state: dict[str, Any]) -> str:
+def _state_text(state: dict[str, Any], *, encoded: bool = False) -> str | bytes:
     """A snapshot's state as JSON (orjson: a grown project's state took a tenth of an
     ingest request to write with the standard library); what orjson refuses (a key that
-    is not a string, an integer beyond 64 bits) the standard library writes."""
+    is not a string, an integer beyond 64 bits) the standard library writes.
+    ``encoded``: as UTF-8 that PostgreSQL takes as text (`_Utf8Text`)."""
     try:
-        return orjson.dumps(state).decode()
+        text = orjson.dumps(state)
     except TypeError:
         return json.dumps(state, ensure_ascii=False)
+    return _Utf8Text(text) if encoded else text.decode()
+
+
+class _Utf8Text(bytes):
+    """JSON as orjson writes it, UTF-8, sent to PostgreSQL as ``text`` as it is: decoded
+    to a str only for psycopg to encode it again, a 140 kB state (a project of 2,000
+    events, some of the text Chinese) cost 0.4 ms more, and states grow with projects."""
+
+
+class _Utf8TextDumper(Dumper):
+    oid = postgres.types["text"].oid
+
+    def dump(self, obj: Any) -> bytes:
+        return obj  # type: ignore[no-any-return]
+
+
+adapters.register_dumper(_Utf8Text, _Utf8TextDumper)
 
 
 def to_domain(event: RecordedEvent) -> ProjectEvent:
@@ -206,13 +226,14 @@ class ProjectStreams:
         amended = {sid: after[sid] for sid in projects if sid not in dated}
         if amended:
             dated.update(self._dated_from_events(conn, projects, previous, amended))
+        on_postgres = conn.dialect.name == "postgresql"
         rows = [
             {
                 "stream_id": sid,
                 "stream_version": project.version,
                 "max_occurred_at": dated[sid][0],
                 "recorded_at": dated[sid][1],
-                "state": _state_text(project.to_snapshot()),
+                "state": _state_text(project.to_snapshot(), encoded=on_postgres),
             }
             for sid, project in projects.items()
         ]

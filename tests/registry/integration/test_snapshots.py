@@ -15,6 +15,7 @@ from services.registry.application.submissions import Submission
 from services.registry.domain import KeyProject, admitted, state_at
 from services.registry.readmodel.streams import SNAPSHOT_EVERY, ProjectStreams
 from services.registry.readmodel.tables import snapshots
+from shared.db import is_postgres
 from tests.registry.unit.builders import registration
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -257,3 +258,54 @@ def test_each_stream_finds_its_own_latest_snapshot_before_its_version(store):
         assert {sid: row.max_occurred_at for sid, row in found.items()} == {
             sid: START + timedelta(hours=v) for sid, v in expected.items()
         }
+
+
+def test_snapshots_are_compressed_with_lz4_where_the_server_has_it(long_project, store):
+    """Migration ``registry_0005_h1_lz4``: the state column compressed with lz4 on
+    PostgreSQL built with it; a snapshot written so reads back the same state."""
+    if is_postgres(store.engine):
+        with store.reading() as conn:
+            offered = conn.exec_driver_sql(
+                "SELECT enumvals FROM pg_settings WHERE name = 'default_toast_compression'"
+            ).scalar()
+            method = conn.exec_driver_sql(
+                "SELECT attcompression FROM pg_attribute"
+                " WHERE attrelid = 'registry_snapshots'::regclass AND attname = 'state'"
+            ).scalar()
+            used = conn.exec_driver_sql(
+                "SELECT pg_column_compression(state) FROM registry_snapshots"
+                " ORDER BY stream_version DESC LIMIT 1"
+            ).scalar()
+        has_lz4 = offered is not None and "lz4" in offered
+        assert (method, used) == (("l", "lz4") if has_lz4 else ("", "pglz"))
+    fresh = Registry(store)  # nothing parsed in process: the stored text is read back
+    history = fresh.streams.history("project-p1")
+    assert fresh.state("p1").to_dict() == state_at("p1", history).to_dict()
+    as_of = START + timedelta(hours=350)
+    assert fresh.state("p1", as_of).to_dict() == state_at("p1", history, as_of).to_dict()
+
+
+def test_a_snapshot_commits_without_waiting_for_its_wal_on_postgresql(
+    long_project, store, monkeypatch
+):
+    """`Registry._save_snapshots`: ``synchronous_commit`` off for the snapshot's own
+    transaction alone (the events' commit waits as ever)."""
+    settings: list[str | None] = []
+    save = long_project.streams.save_snapshots
+
+    def saving(conn, projects):  # type: ignore[no-untyped-def]
+        if is_postgres(store.engine):
+            settings.append(conn.exec_driver_sql("SHOW synchronous_commit").scalar())
+        else:
+            settings.append(None)
+        return save(conn, projects)
+
+    monkeypatch.setattr(long_project.streams, "save_snapshots", saving)
+    store.clock = lambda: START + timedelta(days=60)
+    outcomes = long_project.submit_batch([inspection(700 + i) for i in range(100)])
+    assert {o.status for o in outcomes} == {"accepted"}
+    assert settings == (["off"] if is_postgres(store.engine) else [None])
+    with store.reading() as conn:
+        assert 701 in conn.execute(select(snapshots.c.stream_version)).scalars().all()
+        if is_postgres(store.engine):
+            assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
