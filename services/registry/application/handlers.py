@@ -71,6 +71,11 @@ class _Batch:
     """Decisions of one attempt: the events to append and the versions they assume."""
 
     outcomes: list[Outcome]
+    now: datetime
+    """The store's clock, read once as the attempt starts deciding: each event's business
+    time is checked against it, and it is the time each is folded as recorded at (the
+    store records a batch at one reading of its clock too). Read once per event it cost
+    about a microsecond each in a request, more than ten look-ups (issue 18)."""
     events: list[NewEvent] = field(default_factory=list)
     expected: dict[str, int] = field(default_factory=dict)
     states: dict[str, KeyProject] = field(default_factory=dict)
@@ -286,7 +291,7 @@ class Registry:
         were new, and the store's check under the lock then refuses the append (or,
         when every event is stored with the same content, answers duplicates)."""
         outcomes: list[Outcome] = []
-        batch = _Batch(outcomes)
+        batch = _Batch(outcomes, self.store.clock())
         seen: dict[str, int] = {}
         with self._deciding() as conn:
             ids = [s.event_id for s in prepared if isinstance(s, Submission)]
@@ -375,7 +380,7 @@ class Registry:
             return
         project = self._state_of(conn, batch, project_id, stream_id)
         _refuse_out_of_turn(item, project, project_id, stream_id)
-        now = self.store.clock()  # its business time is checked against it; recorded at it
+        now = batch.now
         recorded = ProjectEvent(
             item.event_id,
             item.type,
