@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
@@ -620,11 +620,12 @@ def _surely_small(payload: Any) -> bool:
 
 
 def _with_payload(item: Submission, payload: dict[str, Any], project_id: str | None) -> Submission:
-    """``replace(item, payload=..., project_id=...)`` at a fifth of its cost."""
+    """``replace(item, payload=..., project_id=...)`` at a fifth of its cost, its
+    ``occurred_at`` in UTC (`_in_utc`)."""
     return Submission(
         item.event_id,
         item.type,
-        item.occurred_at,
+        _in_utc(item.occurred_at),
         payload,
         project_id,
         item.national_code,
@@ -634,6 +635,18 @@ def _with_payload(item: Submission, payload: dict[str, Any], project_id: str | N
         item.correlation_id,
         item.causation_id,
     )
+
+
+def _in_utc(instant: datetime) -> datetime:
+    """The instant in UTC, as the store keeps it: an event is folded (its records' and
+    the state's times are its wall clock's, `instant_text`) as it will be read back. An
+    instant with another offset (``+08:00``) was folded at its own wall clock, eight hours
+    off, in the state kept after the write and in the snapshots written from it. A naive
+    datetime is left as it is, for the checks that refuse it."""
+    zone = instant.tzinfo
+    if zone is UTC or zone is None or instant.utcoffset() is None:
+        return instant
+    return instant.astimezone(UTC)
 
 
 def _fingerprint(stream_id: str, item: Submission, schema_version: int) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 from services.registry.application.handlers import Registry
 from services.registry.application.submissions import ACCEPTED, REJECTED, Submission
@@ -66,3 +66,18 @@ def test_the_clock_is_read_as_often_for_a_hundred_events_as_for_one(store):
         assert {o.status for o in registry.submit_batch(batch)} == {ACCEPTED}
         readings.append(clock.readings)
     assert readings[0] == readings[1]
+
+
+def test_events_sent_with_an_offset_are_folded_as_they_are_read_back(store):
+    """An approval system in China dates its events ``+08:00``: the state kept after the
+    write (which later writes start from, and snapshots are written from) folds them as
+    the store keeps them, in UTC, the same as a fold of the stored events."""
+    registry = registered(store)
+    store.clock = lambda: START + timedelta(days=1)
+    china = timezone(timedelta(hours=8))
+    batch = [inspection(n, datetime(2024, 3, 1, 10, n, tzinfo=china)) for n in range(3)]
+    assert {o.status for o in registry.submit_batch(batch)} == {ACCEPTED}
+    kept = registry.latest.take("project-p1")
+    assert kept is not None
+    assert kept.inspections["i2"]["at"] == "2024-03-01T02:02:00.000000Z"
+    assert kept.to_snapshot() == Registry(store).state("p1").to_snapshot()
