@@ -37,7 +37,7 @@ from shared.eventstore import (
     text_problem,
 )
 from shared.eventstore.envelope import content_fingerprint
-from shared.eventstore.limits import MAX_PAYLOAD_BYTES
+from shared.eventstore.limits import surely_within
 from shared.i18n import label
 from shared.tenancy import DEFAULT_COUNTY, admits, current_scope
 
@@ -264,6 +264,19 @@ class Registry:
 
     def _check_limits(self, submission: Submission) -> None:
         """The store's limits, checked before the database: a bad item is refused alone."""
+        if surely_within(
+            submission.occurred_at,
+            submission.payload,
+            submission.event_id,
+            submission.type,
+            submission.source,
+            submission.actor,
+            submission.correlation_id,
+            submission.causation_id,
+            submission.project_id,
+            submission.national_code,
+        ):
+            return
         check_envelope(
             occurred_at=submission.occurred_at,
             payload=submission.payload,
@@ -276,8 +289,7 @@ class Registry:
             project_id=submission.project_id,
             national_code=submission.national_code,
         )
-        if not _surely_small(submission.payload):
-            check_payload_size(canonical_json(submission.payload))
+        check_payload_size(canonical_json(submission.payload))
 
     def _decide(
         self,
@@ -586,37 +598,6 @@ def _refold(
     events += batch.decided.get(stream_id, [])
     events.append(amendment)
     batch.states[stream_id] = state_at(project_id, events)
-
-
-_WORST_CHARACTER = 6
-"""Most bytes one character of a text takes in canonical JSON (a control character's
-``\\u001f``; UTF-8 takes at most 4, and a lone surrogate is refused before)."""
-
-
-_LONG = 2**63 - 1
-"""The largest number `_surely_small` counts (at most 20 characters written)."""
-
-
-def _surely_small(payload: Any) -> bool:
-    """Whether the payload's canonical JSON is surely within `MAX_PAYLOAD_BYTES`, told
-    without writing it (a tenth of an event's preparation went to writing it only to
-    measure it): a flat mapping of texts, numbers of up to 64 bits, truths and nulls,
-    every character counted at its most, a number at its longest. Anything else is
-    written and measured."""
-    if type(payload) is not dict:
-        return False
-    size = 2  # {}
-    for key, value in payload.items():
-        if type(key) is not str:
-            return False
-        kind = type(value)
-        if kind is str:
-            size += _WORST_CHARACTER * (len(key) + len(value)) + 6  # "": "" ,
-        elif value is None or kind is bool or (kind is int and -_LONG <= value <= _LONG):
-            size += _WORST_CHARACTER * len(key) + 24  # "": -9223372036854775808 ,
-        else:
-            return False
-    return size <= MAX_PAYLOAD_BYTES
 
 
 def _with_payload(item: Submission, payload: dict[str, Any], project_id: str | None) -> Submission:
