@@ -18,7 +18,7 @@ from shared.events.codes import POOL_STAGES, VETO_INCIDENTS
 from shared.eventstore.canonical import wall_clock_text
 from shared.tenancy import DEFAULT_COUNTY
 
-from .events import ProjectEvent
+from .events import AMENDMENTS, ProjectEvent
 
 PHASES = ("preliminary", "started", "completed", "commissioned", "suspended")
 MILESTONE_STATUSES = ("planned", "slipped", "completed")
@@ -181,8 +181,9 @@ class KeyProject:
             handler(self, event, event.payload)
             for derived in _DERIVED.get(event.type, ()):
                 self.touch(derived, event)
-        self.version = max(self.version, event.stream_version)
-        if not event.is_amendment:
+        if event.stream_version > self.version:
+            self.version = event.stream_version
+        if event.type not in AMENDMENTS:
             at = instant_text(event)
             if self.last_occurred_at is None or at > self.last_occurred_at:
                 self.last_occurred_at = at
@@ -199,7 +200,13 @@ class KeyProject:
         self.version = max(self.version, event.stream_version)
 
     def touch(self, key: str, event: ProjectEvent) -> None:
-        ids = self.provenance.setdefault(key, [])
+        """``key`` set by ``event`` (and its amendments) as well as by any before."""
+        ids = self.provenance.get(key)
+        if ids is None and not event.amended_by:  # most often: a new record's own key
+            self.provenance[key] = [event.event_id]
+            return
+        if ids is None:
+            ids = self.provenance[key] = []
         for event_id in (event.event_id, *event.amended_by):
             if event_id not in ids:
                 ids.append(event_id)
@@ -449,7 +456,8 @@ def _record(collection: str, key: str, status: str | None = None) -> Callable[..
     """An event that adds one record (an inspection, an issue …) to a collection."""
 
     def apply(project: KeyProject, event: ProjectEvent, payload: Any) -> None:
-        record = {k: v for k, v in payload.items() if k != key}
+        record = dict(payload)  # a copy: the payload's order, without its key
+        del record[key]
         record["at"] = instant_text(event)
         if collection == "incidents":
             record["veto"] = payload["kind"] in VETO_INCIDENTS

@@ -280,7 +280,8 @@ def _plain_submission(raw: Any, source: str, request_id: str | None) -> Submissi
 
 def _optional_texts(raw: dict[str, Any]) -> tuple[str | None, ...] | None:
     """The item's optional texts in `_OPTIONAL`'s order, when each is absent or a text
-    within its length; None otherwise."""
+    within its length; None otherwise. Written out, each absent one a comparison: a loop
+    over the five took a third of `_plain_submission`'s instructions (issue 18)."""
     texts = (
         raw.get("project_id"),
         raw.get("national_code"),
@@ -288,15 +289,27 @@ def _optional_texts(raw: dict[str, Any]) -> tuple[str | None, ...] | None:
         raw.get("correlation_id"),
         raw.get("causation_id"),
     )
-    for value, (low, high, equal) in zip(texts, _OPTIONAL, strict=True):
-        if value is not None:
-            if type(value) is not str:
-                return None
-            if equal is not None and len(value) != equal:
-                return None
-            if equal is None and not low <= len(value) <= high:
-                return None
+    project_id, national_code, actor, correlation_id, causation_id = texts
+    if (
+        (project_id is not None and not _fits(project_id, _OPTIONAL[0]))
+        or (national_code is not None and not _fits(national_code, _OPTIONAL[1]))
+        or (actor is not None and not _fits(actor, _OPTIONAL[2]))
+        or (correlation_id is not None and not _fits(correlation_id, _OPTIONAL[3]))
+        or (causation_id is not None and not _fits(causation_id, _OPTIONAL[4]))
+    ):
+        return None
     return texts
+
+
+def _fits(value: Any, bounds: tuple[int | None, int | None, int | None]) -> bool:
+    """A text of the length the field's validator takes: exactly ``equal``, or from
+    ``low`` to ``high``."""
+    if type(value) is not str:
+        return False
+    low, high, equal = bounds
+    if equal is not None:
+        return len(value) == equal
+    return low <= len(value) <= high  # type: ignore[operator]
 
 
 def _document(body: bytes) -> Any:
