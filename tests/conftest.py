@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
@@ -35,6 +36,12 @@ from shared.eventstore import EventStore
 from shared.migrations import upgrade
 
 REQUIRE_SERVICES = os.environ.get("GONGJIAN_REQUIRE_SERVICES") == "1"
+
+# Property tests state what must hold, not how fast: on a loaded 2-core CI machine an
+# example can take longer than hypothesis's default 200 ms deadline, which would fail a
+# run for no fault of the code. Each test's own settings still apply.
+settings.register_profile("gongjian", deadline=None)
+settings.load_profile("gongjian")
 
 
 def _service_missing(what: str) -> None:
