@@ -6,7 +6,7 @@ one template database there and each test gets its own clone of it) and
 are unset the tests skip, except with ``GONGJIAN_REQUIRE_SERVICES=1`` (CI), where a
 missing service fails them.
 
-Under pytest-xdist (``make test`` runs ``-n 2 --dist loadgroup``) each worker is a run of
+Under pytest-xdist (``make test`` runs ``-n 3 --dist loadgroup``) each worker is a run of
 its own: its own template databases, browser and demo site (session fixtures), its own
 Redis database (the configured one plus the worker's number), and ports found free. Tests
 that share one costly thing run on one worker (`GROUPS`): the streaming replica, the
