@@ -6,7 +6,7 @@ one template database there and each test gets its own clone of it) and
 are unset the tests skip, except with ``GONGJIAN_REQUIRE_SERVICES=1`` (CI), where a
 missing service fails them.
 
-Under pytest-xdist (``make test`` runs ``-n 2 --dist loadgroup``) each worker is a run of
+Under pytest-xdist (``make test`` runs ``-n 3 --dist loadgroup``) each worker is a run of
 its own: its own template databases, browser and demo site (session fixtures), its own
 Redis database (the configured one plus the worker's number), and ports found free. Tests
 that share one costly thing run on one worker (`GROUPS`): the streaming replica, the
@@ -18,6 +18,8 @@ from __future__ import annotations
 import collections
 import os
 import sqlite3
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -36,6 +38,7 @@ from shared.eventstore import EventStore
 from shared.migrations import upgrade
 
 REQUIRE_SERVICES = os.environ.get("GONGJIAN_REQUIRE_SERVICES") == "1"
+ROOT = Path(__file__).resolve().parents[1]
 
 # Property tests state what must hold, not how fast: on a loaded 2-core CI machine an
 # example can take longer than hypothesis's default 200 ms deadline, which would fail a
@@ -69,21 +72,28 @@ def postgres_server_url() -> str:
 class _PostgresClones:
     """Fresh databases cloned from one migrated template (``CREATE DATABASE … TEMPLATE``).
 
-    Clones are made ``ahead`` of the tests that take them, and used ones are dropped
-    ``batch`` at a time in parallel, in the background: a clone is cheap, but PostgreSQL
-    checkpoints for every ``DROP DATABASE``, and drops that run together share one. Drops
-    have threads of their own: on a busy server a checkpoint takes seconds, and a clone
-    must never wait in line behind the drops."""
+    Clones are made ``ahead`` of the tests that take them. Used ones are dropped by a
+    process of their own (`tests.pg_drops`), in batches: a clone is cheap, but PostgreSQL
+    checkpoints for every ``DROP DATABASE`` (seconds on a busy server), and neither a clone
+    nor the session's end should wait in line behind the drops. At the session's end that
+    process is told the rest (the clones made ahead, the template) and drops them after
+    the run."""
 
-    def __init__(self, server_url: str, template: str, ahead: int = 3, batch: int = 8) -> None:
+    def __init__(self, server_url: str, template: str, ahead: int = 3) -> None:
         self._server = make_url(server_url)
         self._admin = create_engine(self._server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
         self._template = template
+        self._drops = subprocess.Popen(
+            [sys.executable, "-m", "tests.pg_drops", server_url],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,  # nothing of it in the run's output, no pipe held open
+            stderr=subprocess.DEVNULL,
+            text=True,
+            start_new_session=True,  # a Ctrl-C of the run does not stop it mid-drop
+        )
         self._work = ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="pg-clones")
-        self._drops = ThreadPoolExecutor(max_workers=batch, thread_name_prefix="pg-drops")
         self._ready = collections.deque(self._work.submit(self._clone) for _ in range(ahead))
-        self._used: list[str] = []
-        self._batch = batch
 
     def url(self, name: str) -> str:
         return self._server.set(database=name).render_as_string(hide_password=False)
@@ -101,34 +111,28 @@ class _PostgresClones:
 
     def give_back(self, name: str) -> None:
         """A database of this run's that no test uses any more: dropped in a later batch."""
-        self._used.append(name)
-        if len(self._used) >= self._batch:
-            self._drop_all(wait=False)
+        assert self._drops.stdin is not None
+        self._drops.stdin.write(f"{name}\n")
+        self._drops.stdin.flush()
 
     def _clone(self) -> str:
         name = f"{self._template}_{uuid.uuid4().hex[:8]}"
         self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{self._template}"')
         return name
 
-    def _drop_all(self, *, wait: bool) -> None:
-        drops = [self._drops.submit(self._drop, name) for name in self._used]
-        self._used = []
-        for drop in drops if wait else ():
-            drop.result()
-
-    def _drop(self, name: str) -> None:
-        self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
     def _execute(self, statement: str) -> None:
         with self._admin.connect() as conn:
             conn.execute(text(statement))
 
     def close(self) -> None:
-        self._used += [clone.result() for clone in self._ready]
-        self._used.append(self._template)  # no clone is being made from it any more
-        self._drop_all(wait=True)
+        """The clones made ahead and the template (no clone is being made from it any
+        more) go to the drops; the drops' input ends, and they end after the run."""
+        for name in [clone.result() for clone in self._ready]:
+            self.give_back(name)
         self._work.shutdown()
-        self._drops.shutdown()
+        self.give_back(self._template)
+        assert self._drops.stdin is not None
+        self._drops.stdin.close()
         self._admin.dispose()
 
 

@@ -32,18 +32,23 @@ PROVINCE = Province(counties=2, projects=3, per_project=200)
 ZONE = ZoneInfo("Asia/Shanghai")
 
 
-@pytest.fixture
-def store(postgres_url, monkeypatch):
-    monkeypatch.delenv("GONGJIAN_TENANTS", raising=False)
-    configure_tenancy(PROVINCE)
-    engine = create_db_engine(postgres_url)
-    try:
-        assert fill_province(engine, PROVINCE) == PROVINCE.events
-        yield EventStore(engine, build_registry())
-    finally:
-        engine.dispose()
-        os.environ.pop("GONGJIAN_TENANTS", None)  # set by configure_tenancy: not for later tests
-        configure(Tenancy.single())
+@pytest.fixture(scope="module")
+def store(postgres_clones):
+    """The generated province's log, written once for the module's tests: they read it
+    (the board's test rebuilds the scheduling read model from it, from nothing)."""
+    name = postgres_clones.take()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("GONGJIAN_TENANTS", raising=False)
+        configure_tenancy(PROVINCE)
+        engine = create_db_engine(postgres_clones.url(name))
+        try:
+            assert fill_province(engine, PROVINCE) == PROVINCE.events
+            yield EventStore(engine, build_registry())
+        finally:
+            engine.dispose()
+            os.environ.pop("GONGJIAN_TENANTS", None)  # set by configure_tenancy: not for later
+            configure(Tenancy.single())
+            postgres_clones.give_back(name)
 
 
 def test_the_counties_are_a_hierarchy_under_one_province():
