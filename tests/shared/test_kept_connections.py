@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from shared.db import create_db_engine
 from shared.events import build_registry
 from shared.eventstore import EventStore, LockTimeout
 from shared.eventstore.kept_connections import for_engine
@@ -23,15 +22,9 @@ from .helpers import note
 
 
 @pytest.fixture
-def engine(postgres_url):
-    engine = create_db_engine(postgres_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def store(engine):
-    return EventStore(engine, build_registry(), lock_timeout_ms=300)
+def database_url(postgres_url):
+    """PostgreSQL only: the conftest's ``engine`` and ``store`` are made on it."""
+    return postgres_url
 
 
 @pytest.fixture
