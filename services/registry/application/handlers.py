@@ -805,9 +805,11 @@ def _written_alone(store: EventStore, on_write: Callable[[Connection], None] | N
 
 def _retry_later(batch: _Batch, error: EventStoreError) -> list[Outcome]:
     """The items that were to be stored are answered ``retry`` (nothing of them is): the
-    sender sends them again, with the same ids, after a moment."""
-    for index in batch.pending:
+    sender sends them again, with the same ids, after a moment. A second copy of one in
+    the batch (`Registry._repeated`: a duplicate of it, to be given its positions once it
+    is stored) is ``retry`` too, not a duplicate of nothing."""
+    for index, event_index in batch.pending.items():
         outcome = batch.outcomes[index]
-        if outcome.status != DUPLICATE and outcome.error is None:
+        if event_index >= 0 and outcome.error is None:
             outcome.status, outcome.error = RETRY, error
     return batch.outcomes

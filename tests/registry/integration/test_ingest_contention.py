@@ -61,6 +61,20 @@ class TestContention:
         assert second["status"] == "rejected"
         assert (response.json["retry"], response.json["rejected"]) == (1, 1)
 
+    def test_an_item_sent_twice_in_a_batch_that_could_not_be_stored_is_retry_both_times(
+        self, client, office, integrator, contended
+    ):
+        """The second copy of an item is answered as the first (a duplicate of it, with
+        its positions, once stored): when nothing is stored, both are ``retry`` — never a
+        duplicate without a position (seen under load in tests/deploy/test_threaded_server)."""
+        register(client, office)
+        contended(LockTimeout("the event log stayed locked"))
+        twice = granted("a1")
+        response = integrator.post([twice, granted("a2"), twice])
+        assert response.status_code == 200, response.json
+        assert [r["status"] for r in response.json["results"]] == ["retry"] * 3
+        assert response.json["retry"] == 3 and response.json["duplicates"] == 0
+
     def test_a_single_event_that_keeps_losing_is_a_503_with_retry_after(
         self, client, office, contended
     ):
