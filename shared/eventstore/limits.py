@@ -174,14 +174,8 @@ def _plainly_within(occurred_at: datetime, payload: Any, texts: dict[str, str | 
             if type(value) is not str or len(value) > MAX_LENGTHS.get(field, len(value)):
                 return False
             strings.append(value)
-    joined = "".join(strings)
-    if "\x00" in joined:
+    if text_problem("".join(strings)) is not None:
         return False
-    if not joined.isascii():
-        try:
-            joined.encode("utf-8")
-        except UnicodeEncodeError:
-            return False
     offset = occurred_at.utcoffset()
     if offset is None:
         return False
@@ -245,7 +239,7 @@ def surely_within(  # noqa: PLR0913 - the envelope's fields, positional: called 
     # Each entry's quotes, colon and comma, or its longest number, at 24 characters.
     if 2 + _WORST_CHARACTER * len(joined) + 24 * len(payload) > MAX_PAYLOAD_BYTES:
         return False
-    return "\x00" not in joined and (joined.isascii() or text_problem(joined) is None)
+    return text_problem(joined) is None
 
 
 def _plain_instant(instant: datetime) -> bool:

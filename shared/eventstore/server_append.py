@@ -126,14 +126,19 @@ def answer(row: Sequence[Any]) -> Answer:
 
 def answer_of_texts(row: Sequence[str | None]) -> Answer:
     """`answer` of the row as libpq's text (`kept_connections`)."""
-    status, head_position, _recorded, start_versions, stream, have, want = row
-    if status == "ok":
-        return Answer(status, int(head_position or 0), _orjson_loads(start_versions or "{}"))
-    if status == "conflict":
-        return Answer(
+    status, head_position, recorded, start_versions, stream, have, want = row
+    return answer(
+        (
             status,
-            stream=stream or "",
-            have=int(have or 0),
-            want=None if want is None else int(want),
+            _number(head_position),
+            recorded,
+            None if start_versions is None else _orjson_loads(start_versions),
+            stream,
+            _number(have),
+            _number(want),
         )
-    return Answer(status or "")
+    )
+
+
+def _number(text: str | None) -> int | None:
+    return None if text is None else int(text)
