@@ -35,7 +35,7 @@ from shared.eventstore import (
     check_payload_size,
     text_problem,
 )
-from shared.eventstore.envelope import content_fingerprint
+from shared.eventstore.envelope import content_fingerprint, utc
 from shared.eventstore.limits import surely_within
 from shared.i18n import label
 from shared.tenancy import DEFAULT_COUNTY, admits, current_scope
@@ -646,12 +646,9 @@ def _in_utc(instant: datetime) -> datetime:
     """The instant in UTC, as the store keeps it: an event is folded (its records' and
     the state's times are its wall clock's, `instant_text`) as it will be read back. An
     instant with another offset (``+08:00``) was folded at its own wall clock, eight hours
-    off, in the state kept after the write and in the snapshots written from it. A naive
-    datetime is left as it is, for the checks that refuse it."""
-    zone = instant.tzinfo
-    if zone is UTC or zone is None or instant.utcoffset() is None:
-        return instant
-    return instant.astimezone(UTC)
+    off, in the state kept after the write and in the snapshots written from it. Its
+    limits are checked before (a naive one is refused there)."""
+    return instant if instant.tzinfo is UTC else utc(instant)
 
 
 def _fingerprint(stream_id: str, item: Submission, schema_version: int) -> str:
