@@ -3,8 +3,10 @@
 For each backend, two fresh migrated databases: the store appends single events and
 100-event batches to one; the raw baseline appends the very same rows (payload JSON and
 hashes already computed, read back from the first) to the other, one transaction and the
-same lock per batch. They take turns in ``--rounds``. Reads and verification run on the
-store's table for both, alternately; each is the best of ``--repeat``.
+same lock per batch. They take turns batch by batch, in ``--rounds`` rounds whose ratios
+are printed beside the whole run's (the spread is the machine's noise). Reads and
+verification run on the store's table for both, alternately; each is the best of
+``--repeat``, with each repetition's ratio beside it.
 Run alone: ``python -m benchmarks.bench_eventstore [--events N] [--single N] …``.
 """
 
@@ -16,6 +18,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from shared.db import create_db_engine
@@ -39,6 +42,15 @@ class Figure:
     baseline: str = "raw driver"
     aim: float | None = None
     """The ratio aimed at (PostgreSQL), or None where no aim is set."""
+    rounds: tuple[float, ...] = ()
+    """The ratio of each round (appends) or repetition (reads): its spread shows how much
+    of the difference from the aim is the machine's noise."""
+
+    @property
+    def spread(self) -> str:
+        if not self.rounds:
+            return ""
+        return f"{min(self.rounds):.2f}–{max(self.rounds):.2f}"
 
     @property
     def ratio(self) -> float:
@@ -117,14 +129,22 @@ def measure(
     watches = {f"{raw}{name}": Stopwatch() for name in names for raw in ("", "raw ")}
     sizes = {"single": 1, "batch": options.batch, "large": options.large_batch}
     counts = {"single": len(single), "batch": len(batched), "large": len(large)}
+    turns: dict[str, list[float]] = {name: [] for name in names}  # each round's ratio
     try:
 
         def take_turns(events: Sequence[NewEvent], name: str) -> None:
-            """The store appends ``events``; the baseline appends the rows it stored."""
-            size, after = sizes[name], store.head().position
-            watches[name].time(lambda: [store.append(b) for b in _batches(events, size)])
-            rows = stored.read(after)
-            watches[f"raw {name}"].time(lambda: [raw.append(b) for b in _batches(rows, size)])
+            """Batch by batch, the store appends one and the baseline the rows it stored
+            (read back untimed): load from elsewhere on the machine lasting longer than
+            a batch falls on both sides alike."""
+            mine, theirs = Stopwatch(), Stopwatch()
+            for batch in _batches(events, sizes[name]):
+                after = store.head().position
+                mine.time(partial(store.append, batch))
+                rows = stored.read(after)
+                theirs.time(partial(raw.append, rows))
+            watches[name].seconds += mine.seconds
+            watches[f"raw {name}"].seconds += theirs.seconds
+            turns[name].append(theirs.seconds / mine.seconds)
 
         for turn in zip(
             *(_chunks(events, options.rounds) for events in (single, batched, large)), strict=True
@@ -142,13 +162,10 @@ def measure(
             with engine.connect() as conn:
                 conn.exec_driver_sql("ANALYZE events")
                 conn.commit()
-        reads = {"store": 0.0, "raw": 0.0}
-        verifies = {"store": 0.0, "raw": 0.0}
+        reads, verifies = _Best(), _Best()
         for _ in range(options.repeat):
-            reads["raw"] = max(reads["raw"], _rate(total, lambda: decode_all(stored)))
-            reads["store"] = max(reads["store"], _rate(total, store_read))
-            verifies["raw"] = max(verifies["raw"], _rate(total, lambda: verify_all(stored)))
-            verifies["store"] = max(verifies["store"], _rate(total, store.verify))
+            reads.pair(_rate(total, store_read), _rate(total, lambda: decode_all(stored)))
+            verifies.pair(_rate(total, store.verify), _rate(total, lambda: verify_all(stored)))
         assert store.head().position == total and store.verify().ok and verify_all(raw)
     finally:
         stored.close()
@@ -157,21 +174,33 @@ def measure(
     rate = {name: watch.rate(counts[name.removeprefix("raw ")]) for name, watch in watches.items()}
     baselines = _POSTGRES_BASELINES if backend == "postgresql" else _SQLITE_BASELINES
 
-    def figure(key: str, measure: str, store_rate: float, raw_rate: float) -> Figure:
-        return Figure(backend, measure, store_rate, raw_rate, *baselines[key])
+    def figure(key: str, measure: str, name: str) -> Figure:
+        return Figure(
+            backend, measure, rate[name], rate[f"raw {name}"], *baselines[key], tuple(turns[name])
+        )
+
+    def best(key: str, measure: str, of: _Best) -> Figure:
+        return Figure(backend, measure, of.store, of.raw, *baselines[key], tuple(of.ratios))
 
     return [
-        figure("single", "append, single events", rate["single"], rate["raw single"]),
-        figure("batch", f"append, {options.batch}-event batches", rate["batch"], rate["raw batch"]),
-        figure(
-            "large",
-            f"append, {options.large_batch}-event batches",
-            rate["large"],
-            rate["raw large"],
-        ),
-        figure("read", "read all, decoded into envelopes", reads["store"], reads["raw"]),
-        figure("verify", "verify the chain", verifies["store"], verifies["raw"]),
+        figure("single", "append, single events", "single"),
+        figure("batch", f"append, {options.batch}-event batches", "batch"),
+        figure("large", f"append, {options.large_batch}-event batches", "large"),
+        best("read", "read all, decoded into envelopes", reads),
+        best("verify", "verify the chain", verifies),
     ]
+
+
+class _Best:
+    """The best rate of each side over repeated pairs, and each pair's ratio."""
+
+    def __init__(self) -> None:
+        self.store = self.raw = 0.0
+        self.ratios: list[float] = []
+
+    def pair(self, store: float, raw: float) -> None:
+        self.store, self.raw = max(self.store, store), max(self.raw, raw)
+        self.ratios.append(store / raw)
 
 
 @contextmanager
@@ -190,13 +219,13 @@ def _database(backend: str) -> Iterator[str]:
 def report(figures: Sequence[Figure]) -> str:
     lines = [
         f"| {'backend':<10} | {'measure':<33} | {'store ev/s':>10} | {'baseline':<26} |"
-        f" {'base ev/s':>10} | ratio | aim |",
-        f"|{'-' * 12}|{'-' * 35}|{'-' * 12}|{'-' * 28}|{'-' * 12}|-------|-----|",
+        f" {'base ev/s':>10} | ratio | rounds    | aim |",
+        f"|{'-' * 12}|{'-' * 35}|{'-' * 12}|{'-' * 28}|{'-' * 12}|-------|-----------|-----|",
     ]
     for f in figures:
         lines.append(
             f"| {f.backend:<10} | {f.measure:<33} | {f.store:>10,.0f} | {f.baseline:<26} |"
-            f" {f.raw:>10,.0f} | {f.ratio:>5.2f} | {f.verdict} |"
+            f" {f.raw:>10,.0f} | {f.ratio:>5.2f} | {f.spread:<9} | {f.verdict} |"
         )
     return "\n".join(lines)
 
