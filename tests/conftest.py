@@ -83,15 +83,19 @@ class _PostgresClones:
         self._server = make_url(server_url)
         self._admin = create_engine(self._server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
         self._template = template
-        self._drops = subprocess.Popen(
-            [sys.executable, "-m", "tests.pg_drops", server_url],
-            cwd=ROOT,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,  # nothing of it in the run's output, no pipe held open
-            stderr=subprocess.DEVNULL,
-            text=True,
-            start_new_session=True,  # a Ctrl-C of the run does not stop it mid-drop
-        )
+        # Nothing of it in the run's output, and no pipe held open: a database it could not
+        # drop is told in var/pg_drops.log (left on the server, it would be there for good).
+        (ROOT / "var").mkdir(exist_ok=True)
+        with (ROOT / "var" / "pg_drops.log").open("a") as told:
+            self._drops = subprocess.Popen(
+                [sys.executable, "-m", "tests.pg_drops", server_url],
+                cwd=ROOT,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=told,
+                text=True,
+                start_new_session=True,  # a Ctrl-C of the run does not stop it mid-drop
+            )
         self._work = ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="pg-clones")
         self._ready = collections.deque(self._work.submit(self._clone) for _ in range(ahead))
 
