@@ -35,7 +35,7 @@ from shared.eventstore import (
     check_payload_size,
     text_problem,
 )
-from shared.eventstore.envelope import content_fingerprint, utc
+from shared.eventstore.envelope import content_fingerprint, new_event, utc
 from shared.eventstore.limits import surely_within
 from shared.i18n import label
 from shared.tenancy import DEFAULT_COUNTY, admits, current_scope
@@ -657,17 +657,17 @@ def _fingerprint(stream_id: str, item: Submission, schema_version: int) -> str:
 
 
 def _new_event(stream_id: str, item: Submission, schema_version: int) -> NewEvent:
-    return NewEvent(
-        stream_id=stream_id,
-        type=item.type,
-        payload=item.payload,
-        schema_version=schema_version,
-        occurred_at=item.occurred_at,
-        event_id=item.event_id,
-        source=item.source,
-        actor=item.actor,
-        correlation_id=item.correlation_id,
-        causation_id=item.causation_id,
+    return new_event(
+        stream_id,
+        item.type,
+        item.payload,
+        item.occurred_at,
+        item.event_id,
+        schema_version,
+        item.source,
+        item.actor,
+        item.correlation_id,
+        item.causation_id,
     )
 
 
