@@ -329,13 +329,17 @@ class EventStore:
             return self._append_in(conn, prepared, texts, expected, commit=True)
 
     @contextmanager
-    def writing(self) -> Iterator[Connection]:
+    def writing(self, connection: Connection | None = None) -> Iterator[Connection]:
         """A write transaction for an append and the caller's own writes beside it
-        (committed together). A lock timeout inside it raises `LockTimeout`, whichever
-        backend and driver reported it."""
+        (committed together), on ``connection`` (not in a transaction) when given. A lock
+        timeout inside it raises `LockTimeout`, whichever backend and driver reported it."""
         try:
-            with self.engine.begin() as conn:
-                yield conn
+            if connection is None:
+                with self.engine.begin() as conn:
+                    yield conn
+            else:
+                with connection.begin():
+                    yield connection
         except OperationalError as exc:
             if _is_lock_timeout(exc):
                 raise LockTimeout(
