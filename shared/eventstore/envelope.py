@@ -64,8 +64,21 @@ class NewEvent:
         )
 
 
-# Each field's slot setter, in the order of `NewEvent`'s fields (the unpacking fails on
-# import if a field is added or removed without `new_event`).
+_SET = (
+    "stream_id",
+    "type",
+    "payload",
+    "occurred_at",
+    "event_id",
+    "schema_version",
+    "source",
+    "actor",
+    "correlation_id",
+    "causation_id",
+)
+"""The fields `new_event` sets, each by its slot's setter (named below)."""
+if sorted(_SET) != sorted(f.name for f in fields(NewEvent)):  # pragma: no cover
+    raise TypeError("new_event must set every field of NewEvent, and only those")
 (
     _SET_STREAM_ID,
     _SET_TYPE,
@@ -77,7 +90,7 @@ class NewEvent:
     _SET_ACTOR,
     _SET_CORRELATION_ID,
     _SET_CAUSATION_ID,
-) = (NewEvent.__dict__[f.name].__set__ for f in fields(NewEvent))
+) = (NewEvent.__dict__[name].__set__ for name in _SET)
 _new_object = object.__new__
 
 
