@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy import Connection, DateTime, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.types import TypeDecorator
 
 READ_ONLY = "gongjian_read_only"
@@ -131,6 +131,23 @@ def _make_sqlite_transactional(engine: Engine) -> None:
 
 def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
+
+
+@contextmanager
+def driver_errors(conn: Connection, statement: str) -> Iterator[None]:
+    """The driver's errors on a statement sent past SQLAlchemy, raised as SQLAlchemy
+    raises them (`OperationalError` when the server is away: answered 503, not 500), and
+    a connection the server dropped taken out of the pool."""
+    dbapi = conn.dialect.loaded_dbapi
+    try:
+        yield
+    except dbapi.Error as exc:
+        dropped = conn.dialect.is_disconnect(exc, conn.connection.dbapi_connection, None)
+        if dropped:
+            conn.invalidate(exc)
+        raise DBAPIError.instance(
+            statement, None, exc, dbapi.Error, connection_invalidated=dropped
+        ) from exc
 
 
 class UTCDateTime(TypeDecorator[datetime]):

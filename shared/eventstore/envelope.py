@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -62,6 +62,66 @@ class NewEvent:
         return content_fingerprint(
             self.stream_id, self.type, self.schema_version or 1, self.occurred_at, self.payload
         )
+
+
+_SET = (
+    "stream_id",
+    "type",
+    "payload",
+    "occurred_at",
+    "event_id",
+    "schema_version",
+    "source",
+    "actor",
+    "correlation_id",
+    "causation_id",
+)
+"""The fields `new_event` sets, each by its slot's setter (named below)."""
+if sorted(_SET) != sorted(f.name for f in fields(NewEvent)):  # pragma: no cover
+    raise TypeError("new_event must set every field of NewEvent, and only those")
+(
+    _SET_STREAM_ID,
+    _SET_TYPE,
+    _SET_PAYLOAD,
+    _SET_OCCURRED_AT,
+    _SET_EVENT_ID,
+    _SET_SCHEMA_VERSION,
+    _SET_SOURCE,
+    _SET_ACTOR,
+    _SET_CORRELATION_ID,
+    _SET_CAUSATION_ID,
+) = (NewEvent.__dict__[name].__set__ for name in _SET)
+_new_object = object.__new__
+
+
+def new_event(  # noqa: PLR0913 - every field of the event, positional: called per event
+    stream_id: str,
+    type_: str,
+    payload: dict[str, Any],
+    occurred_at: datetime,
+    event_id: str,
+    schema_version: int | None,
+    source: str,
+    actor: str,
+    correlation_id: str | None,
+    causation_id: str | None,
+) -> NewEvent:
+    """``NewEvent(...)`` of every field given, the same frozen event, built with its slots
+    set directly: a frozen dataclass's ``__init__`` sets each field through
+    ``object.__setattr__`` (frozen: its own ``__setattr__`` refuses), and took 1.6 µs of
+    every event the registry decides in signed ingest, a third of that this way."""
+    event = _new_object(NewEvent)
+    _SET_STREAM_ID(event, stream_id)
+    _SET_TYPE(event, type_)
+    _SET_PAYLOAD(event, payload)
+    _SET_OCCURRED_AT(event, occurred_at)
+    _SET_EVENT_ID(event, event_id)
+    _SET_SCHEMA_VERSION(event, schema_version)
+    _SET_SOURCE(event, source)
+    _SET_ACTOR(event, actor)
+    _SET_CORRELATION_ID(event, correlation_id)
+    _SET_CAUSATION_ID(event, causation_id)
+    return event
 
 
 def content_fingerprint(

@@ -46,6 +46,7 @@ except ImportError:  # pragma: no cover - a dependency; json gives the same valu
 
 
 from ..db import READ_ONLY, UTCDateTime, is_postgres, reader
+from ..db import driver_errors as _driver_errors
 from . import kept_connections, server_append
 from .clocks import Cutoff, as_instant, now_utc
 from .envelope import (
@@ -328,13 +329,17 @@ class EventStore:
             return self._append_in(conn, prepared, texts, expected, commit=True)
 
     @contextmanager
-    def writing(self) -> Iterator[Connection]:
+    def writing(self, connection: Connection | None = None) -> Iterator[Connection]:
         """A write transaction for an append and the caller's own writes beside it
-        (committed together). A lock timeout inside it raises `LockTimeout`, whichever
-        backend and driver reported it."""
+        (committed together), on ``connection`` (not in a transaction) when given. A lock
+        timeout inside it raises `LockTimeout`, whichever backend and driver reported it."""
         try:
-            with self.engine.begin() as conn:
-                yield conn
+            if connection is None:
+                with self.engine.begin() as conn:
+                    yield conn
+            else:
+                with connection.begin():
+                    yield connection
         except OperationalError as exc:
             if _is_lock_timeout(exc):
                 raise LockTimeout(
@@ -1062,23 +1067,6 @@ def _fetched(conn: Connection, sql: str, params: Any, by_index: bool) -> list[An
             return list(cursor.fetchall())
     finally:
         cursor.close()
-
-
-@contextmanager
-def _driver_errors(conn: Connection, statement: str) -> Iterator[None]:
-    """The driver's errors on a statement sent past SQLAlchemy, raised as SQLAlchemy
-    raises them (`OperationalError` when the server is away: answered 503, not 500), and
-    a connection the server dropped taken out of the pool."""
-    dbapi = conn.dialect.loaded_dbapi
-    try:
-        yield
-    except dbapi.Error as exc:
-        dropped = conn.dialect.is_disconnect(exc, conn.connection.dbapi_connection, None)
-        if dropped:
-            conn.invalidate(exc)
-        raise DBAPIError.instance(
-            statement, None, exc, dbapi.Error, connection_invalidated=dropped
-        ) from exc
 
 
 @contextmanager

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -23,9 +24,10 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 
-from shared.db import UTCDateTime
+from shared.db import UTCDateTime, driver_errors, is_postgres
 from shared.eventstore import now_utc
 from shared.secrets import SecretBox
 from shared.tenancy import DEFAULT_COUNTY, admits
@@ -308,7 +310,7 @@ class Integrations:
             "secret_id": admission.secret_id,
         }
         try:
-            inserted = conn.execute(_REMEMBER, params).rowcount
+            inserted = _remembered(conn, params)
         except IntegrityError:
             raise ReplayedRequest(admission.request_id) from None
         if inserted != 1:
@@ -353,6 +355,31 @@ def _remember_statement() -> Any:
 
 
 _REMEMBER = _remember_statement()
+
+
+def _remembered(conn: Connection, params: dict[str, Any]) -> int:
+    """Rows `_REMEMBER` inserted (1, or 0 when the admission is stale). On PostgreSQL its
+    text, compiled once, goes to the driver's cursor: SQLAlchemy's execution of this one
+    statement took half of `Integrations.remember`'s CPU, some 130 µs of every signed
+    ingest request. The instant is bound by `UTCDateTime`, as SQLAlchemy binds it; the
+    driver's errors are raised as SQLAlchemy raises them (a replay's `IntegrityError`)."""
+    if not is_postgres(conn.engine):
+        return conn.execute(_REMEMBER, params).rowcount
+    statement = _remember_text(conn.dialect)
+    instant = _INSTANT.process_bind_param(params["received_at"], conn.dialect)
+    bound = {**params, "received_at": instant}
+    with driver_errors(conn, statement), conn.connection.driver_connection.cursor() as cursor:
+        cursor.execute(statement, bound)
+        return int(cursor.rowcount)
+
+
+_INSTANT = UTCDateTime()
+
+
+@lru_cache(maxsize=4)
+def _remember_text(dialect: Dialect) -> str:
+    """`_REMEMBER` as the PostgreSQL driver takes it (named parameters)."""
+    return str(_REMEMBER.compile(dialect=dialect))
 
 
 class StaleAdmission(SignatureError):
