@@ -243,10 +243,18 @@ def test_the_office_records_a_set_piece_and_a_site_meeting_whose_decisions_are_a
 
 
 def test_a_viewer_sees_the_documents_but_may_not_issue_them(signed_in):
+    # A plan of its own: the session's site has none until a test makes one, and the
+    # tests run in any order (this one failed when it came first on its worker).
+    office = signed_in("office")
+    token = csrf_of(office.get("/dispatch").text)
+    made = office.post(
+        "/dispatch/plans", data={"cadence": "monthly", "period": "2025-07", "csrf_token": token}
+    )
+    assert made.status_code == 302, made.text
     client = signed_in("viewer")
-    plans = client.get("/dispatch").text
-    link = re.search(r'href="(/dispatch/plans/[^/"]+/[^/"?]+)"', plans)
-    assert link, "the calendar links to a plan"
+    plans = client.get("/dispatch?month=2025-07").text
+    link = re.search(r'href="(/dispatch/plans/monthly/2025-07)"', plans)
+    assert link, "the calendar links to the plan"
     page = client.get(link.group(1)).text
     assert "督查通报" in page and "编号印发" not in page
     refused = client.post(link.group(1) + "/supervision/issue", data={"version": "1"})
