@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from shared.db import is_postgres
@@ -602,7 +602,7 @@ class Registry:
         if not due:
             return
         try:
-            with _transaction(self.store.engine, connection) as conn:
+            with self.store.writing(connection) as conn:
                 if is_postgres(self.store.engine):
                     conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
                 self.streams.save_snapshots(conn, {sid: batch.states[sid] for sid in due})
@@ -837,19 +837,8 @@ def _written_alone(
 ) -> None:
     """``on_write`` in a transaction of its own, when no events are stored with it."""
     if on_write is not None:
-        with _transaction(store.engine, connection) as conn:
+        with store.writing(connection) as conn:
             on_write(conn)
-
-
-@contextmanager
-def _transaction(engine: Engine, connection: Connection | None) -> Iterator[Connection]:
-    """A transaction on ``connection``, or on a connection of the engine's own."""
-    if connection is None:
-        with engine.begin() as conn:
-            yield conn
-        return
-    with connection.begin():
-        yield connection
 
 
 @contextmanager
