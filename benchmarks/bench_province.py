@@ -317,18 +317,18 @@ def _percentiles(samples: list[float]) -> tuple[float, float]:
 
 
 def _registry_snapshots(registry: Any, project: str) -> None:
-    """The snapshots the registry would have kept of this project as it appended (every
-    `SNAPSHOT_EVERY` events; the generator writes the log directly and makes none). Only
+    """The snapshots the registry would have kept of this project as it appended (at
+    `snapshot_versions`; the generator writes the log directly and makes none). Only
     this project's: no other project's snapshot enters its query."""
     from services.registry.domain import KeyProject
-    from services.registry.readmodel.streams import SNAPSHOT_EVERY, to_domain
+    from services.registry.readmodel.streams import snapshot_versions, to_domain
     from services.registry.readmodel.tables import snapshots
 
     stream = f"project-{project}"
     events = registry.store.read_stream(stream)
     with registry.store.engine.begin() as conn:
         conn.execute(snapshots.delete().where(snapshots.c.stream_id == stream))  # a kept database
-        for version in range(SNAPSHOT_EVERY, len(events) + 1, SNAPSHOT_EVERY):
+        for version in snapshot_versions(len(events)):
             state = KeyProject(project)
             for event in events[:version]:
                 state.apply(to_domain(event))

@@ -587,7 +587,7 @@ class Registry:
     def _save_snapshots(
         self, batch: _Batch, due: list[str], connection: Connection | None = None
     ) -> None:
-        """Snapshot the streams whose states crossed `SNAPSHOT_EVERY`, after the append's
+        """Snapshot the streams whose states reached a snapshot mark, after the append's
         commit: reading a stream to date its snapshot no longer holds the log's lock
         (every writer waited for it). Before the states are kept, so that no other
         request changes one meanwhile. A snapshot is a shortcut for reading: one that

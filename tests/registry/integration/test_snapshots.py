@@ -13,7 +13,7 @@ from sqlalchemy import select
 from services.registry.application.handlers import Registry
 from services.registry.application.submissions import Submission
 from services.registry.domain import KeyProject, admitted, state_at
-from services.registry.readmodel.streams import SNAPSHOT_EVERY, ProjectStreams
+from services.registry.readmodel.streams import SNAPSHOT_EVERY, ProjectStreams, snapshot_versions
 from services.registry.readmodel.tables import snapshots
 from shared.db import is_postgres
 from tests.registry.unit.builders import registration
@@ -76,6 +76,23 @@ def test_long_streams_get_snapshots(long_project, store):
         versions = conn.execute(select(snapshots.c.stream_version)).scalars().all()
     gaps = [b - a for a, b in zip([0, *versions], versions, strict=False)]
     assert versions[-1] == 601 and min(gaps) >= SNAPSHOT_EVERY
+
+
+def test_a_stream_past_two_thousand_events_gets_its_snapshots_further_apart(long_project, store):
+    """Every 100 events up to 2,000, then every 200 (up to 4,000): the batch that reaches
+    a mark writes the state at its end. A read between them still equals the full fold."""
+    store.clock = lambda: START + timedelta(days=120)  # the last inspection is at day 100
+    for n in range(600, 2_400, 100):
+        outcomes = long_project.submit_batch([inspection(n + i) for i in range(100)])
+        assert {o.status for o in outcomes} == {"accepted"}
+    with store.reading() as conn:
+        versions = conn.execute(select(snapshots.c.stream_version)).scalars().all()
+    assert sorted(versions) == [v + 1 for v in snapshot_versions(2_400)]
+    assert sorted(versions)[-3:] == [2_001, 2_201, 2_401]
+    elsewhere = Registry(store)  # nothing kept: from the snapshot at 2,201 and the events after
+    as_of = START + timedelta(hours=2_350)
+    full = state_at("p1", long_project.streams.history("project-p1"), as_of)
+    assert elsewhere.state("p1", as_of).to_dict() == full.to_dict()
 
 
 @pytest.mark.parametrize(
