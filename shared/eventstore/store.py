@@ -8,7 +8,7 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -654,8 +654,12 @@ class EventStore:
         known_at: date | datetime | None = None,
         cutoff: Cutoff | None = None,
         connection: Connection | None = None,
+        beyond_as_of: Collection[str] = (),
     ) -> list[RecordedEvent]:
-        """A stream's events in version order, only those ``as_of``/``known_at`` admit."""
+        """A stream's events in version order, only those ``as_of``/``known_at`` admit;
+        events of the types ``beyond_as_of`` are read whatever their business time (a
+        reader whose amendments count by when they were known reads them all, and
+        applies ``as_of`` to the events they amend itself)."""
         if from_version > MAX_VERSION:
             return []  # no stream gets that far (and PostgreSQL's column cannot compare it)
         query = (
@@ -666,7 +670,7 @@ class EventStore:
         )
         if to_version is not None:
             query = query.where(events_table.c.stream_version <= min(to_version, MAX_VERSION))
-        query = _apply_cutoff(query, self._bounds(cutoff, as_of, known_at))
+        query = _apply_cutoff(query, self._bounds(cutoff, as_of, known_at), beyond_as_of)
         with self.reading(connection) as conn:
             return self._decode_all(conn.execute(query).all())
 
@@ -1419,11 +1423,14 @@ def _loads(text: str) -> Any:
         return json.loads(text)
 
 
-def _apply_cutoff(query: Any, cutoff: Cutoff | None) -> Any:
+def _apply_cutoff(query: Any, cutoff: Cutoff | None, beyond_as_of: Collection[str] = ()) -> Any:
     if cutoff is None:
         return query
     if cutoff.as_of is not None:
-        query = query.where(events_table.c.occurred_at <= cutoff.as_of)
+        within = events_table.c.occurred_at <= cutoff.as_of
+        if beyond_as_of:
+            within = or_(within, events_table.c.type.in_(sorted(beyond_as_of)))
+        query = query.where(within)
     if cutoff.known_at is not None:
         query = query.where(events_table.c.recorded_at <= cutoff.known_at)
     return query

@@ -57,6 +57,18 @@ class TestReadingAStream:
             "on time"
         ]
 
+    def test_types_read_beyond_as_of_whatever_their_business_time(self, late_report):
+        def read(*types: str, **cut):
+            return texts(late_report.read_stream("project-a", beyond_as_of=types, **cut))
+
+        assert read("ConstructionStarted", as_of=date(2024, 3, 5)) == ["on time", "late"]
+        assert read("ProjectCompleted", as_of=date(2024, 3, 5)) == ["late"]
+        # known_at still holds them back; without as_of there is nothing to go beyond
+        assert read("ConstructionStarted", as_of=date(2024, 3, 5), known_at=RECORDED_IN_MARCH) == [
+            "on time"
+        ]
+        assert read("ProjectCompleted", known_at=RECORDED_IN_MARCH) == ["on time"]
+
     def test_a_bare_known_at_date_means_the_end_of_that_day(self, late_report):
         # Known 2 April 08:00 UTC = 16:00 in Beijing: inside "known at 2 April".
         assert texts(late_report.read_stream("project-a", known_at=date(2024, 4, 1))) == ["on time"]

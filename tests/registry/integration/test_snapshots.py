@@ -107,6 +107,35 @@ def test_a_state_from_a_snapshot_equals_the_full_fold(long_project, as_of_hours,
     assert fast.to_dict() == full.to_dict()
 
 
+def test_a_past_date_reads_the_events_up_to_it_not_the_rest_of_the_stream(
+    long_project, store, monkeypatch
+):
+    """As of hour 150 the state is the snapshot at 101 and the ~50 events after it; the
+    ~450 later ones are not read (an early date of a long project read half of it).
+    A correction of a later event that moves it before the date is still applied."""
+    read: list[int] = []
+    reading = store.read_stream
+
+    def counted(*args, **kwargs):
+        events = reading(*args, **kwargs)
+        read.append(len(events))
+        return events
+
+    monkeypatch.setattr(store, "read_stream", counted)
+    as_of = START + timedelta(hours=150)
+    fresh = Registry(store)
+    full = state_at("p1", long_project.streams.history("project-p1"), as_of)
+    read.clear()
+    assert fresh.state("p1", as_of).to_dict() == full.to_dict()
+    assert sum(read) <= 60, read
+    late = long_project.streams.history("project-p1")[501]  # i500, at hour 500
+    store.clock = lambda: START + timedelta(days=60)
+    moved = correction(late.event_id, late.payload, START + timedelta(hours=120))
+    assert long_project.submit(moved).status == "accepted"
+    assert "i500" in Registry(store).state("p1", as_of).inspections
+    assert "i500" not in Registry(store).state("p1", START + timedelta(hours=110)).inspections
+
+
 def test_a_correction_reaching_back_before_the_snapshot_is_applied(long_project, store):
     first = long_project.streams.history("project-p1")[1]
     store.clock = lambda: START + timedelta(days=60)
