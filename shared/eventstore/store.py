@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from json.encoder import encode_basestring as _encode_string  # json.dumps's own encoder
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -544,24 +544,7 @@ class EventStore:
         if is_postgres(conn.engine):
             rows = _locked_probe_postgres(conn, self.lock_timeout_ms, ids, streams, written)
             return _probed(rows)
-        c = events_table.c
-        no_time = cast(null(), UTCDateTime)
-        last = select(func.max(c.global_position)).scalar_subquery()
-        query = union_all(
-            select(literal("e"), c.event_id, c.global_position, no_time).where(c.event_id.in_(ids)),
-            # One max() per stream: each walks the (stream_id, stream_version) index down
-            # to its last entry, where a GROUP BY would read every event of the streams.
-            *(
-                select(literal("s"), literal(stream_id), func.max(c.stream_version), no_time).where(
-                    c.stream_id == stream_id
-                )
-                for stream_id in streams
-            ),
-            select(literal("h"), c.hash, c.global_position, c.recorded_at).where(
-                c.global_position == last
-            ),
-        )
-        return _probed(conn.execute(query))
+        return _probed(_probe_sqlite(conn, ids, streams))
 
     def _existing(self, conn: Connection, ids: list[str]) -> dict[str, Any]:
         rows = conn.execute(select(*_COLUMNS).where(events_table.c.event_id.in_(ids))).all()
@@ -693,24 +676,11 @@ class EventStore:
             for event in self._decode_all(rows):
                 found[event.stream_id].append(event)
             return found
-        c = events_table.c
-        # Streams read from their start in one IN list (PostgreSQL plans it as one
-        # `= ANY`; a clause per stream cost 13-20 ms of planning for 50 streams at 10⁷).
-        whole = [stream_id for stream_id, version in after_versions.items() if version <= 0]
-        clauses: list[ColumnElement[bool]] = [c.stream_id.in_(whole)] if whole else []
-        clauses += [
-            and_(c.stream_id == stream_id, c.stream_version > version)
-            for stream_id, version in after_versions.items()
-            if version > 0
-        ]
-        query = (
-            select(*_DECODED_COLUMNS).where(or_(*clauses)).order_by(c.stream_id, c.stream_version)
-        )
-        query = _apply_cutoff(query, self._bounds(None, None, known_at))
-        if up_to is not None:
-            query = query.where(c.global_position <= up_to)
-        for event in self._decode_all(self._driver_rows(query, connection)):
-            found[event.stream_id].append(event)
+        cutoff = self._bounds(None, None, known_at)
+        for part in _parts(after_versions, postgres=is_postgres(self.engine)):
+            query = _streams_after_query(part, cutoff, up_to)
+            for event in self._decode_all(self._driver_rows(query, connection)):
+                found[event.stream_id].append(event)
         return found
 
     def _stream_tails_postgres(
@@ -765,7 +735,11 @@ class EventStore:
                 with _driver_errors(conn, _STREAM_SPANS):
                     rows = _fetched(conn, _STREAM_SPANS, params, by_index=False)
             else:
-                rows = list(conn.execute(_stream_spans_query(spans)).all())
+                rows = [
+                    row
+                    for part in _parts(spans, postgres=False)
+                    for row in conn.execute(_stream_spans_query(part)).all()
+                ]
         for stream_id, type_, count, occurred_at, recorded_at in rows:
             found[stream_id][type_] = TypeSpan(
                 int(count), _in_utc(occurred_at), _in_utc(recorded_at)
@@ -1039,6 +1013,44 @@ _POSITION_ORDER = (
 _PLANNER_DEFAULTS = "RESET enable_seqscan; RESET enable_bitmapscan; RESET enable_sort"
 
 
+def _streams_after_query(
+    after_versions: Mapping[str, int], cutoff: Cutoff | None, up_to: int | None
+) -> Any:
+    """`EventStore.read_streams`' query (on PostgreSQL only up to a position; else
+    `_stream_tails_postgres`): a condition
+    per stream read from a version on, one IN list for those read from their start
+    (PostgreSQL plans it as one `= ANY`; a clause per stream cost 13-20 ms of planning for
+    50 streams at 10⁷)."""
+    c = events_table.c
+    whole = [stream_id for stream_id, version in after_versions.items() if version <= 0]
+    clauses: list[ColumnElement[bool]] = [c.stream_id.in_(whole)] if whole else []
+    clauses += [
+        and_(c.stream_id == stream_id, c.stream_version > version)
+        for stream_id, version in after_versions.items()
+        if version > 0
+    ]
+    query = select(*_DECODED_COLUMNS).where(or_(*clauses)).order_by(c.stream_id, c.stream_version)
+    query = _apply_cutoff(query, cutoff)
+    return query if up_to is None else query.where(c.global_position <= up_to)
+
+
+_V = TypeVar("_V")
+
+
+def _parts(by_stream: Mapping[str, _V], *, postgres: bool) -> Iterator[dict[str, _V]]:
+    """The streams in one part on PostgreSQL; on SQLite, `_STREAMS_PER_QUERY` at a time:
+    it parses ``a OR b OR …`` as a tree as deep as the conditions, and refuses one
+    deeper than 1,000 (a batch of 1,000 events for 1,000 projects was refused)."""
+    items = list(by_stream.items())
+    size = len(items) if postgres else _STREAMS_PER_QUERY
+    for start in range(0, len(items), max(size, 1)):
+        yield dict(items[start : start + size])
+
+
+_STREAMS_PER_QUERY = 200
+"""Streams in one query on SQLite (`_parts`)."""
+
+
 def _stream_spans_query(spans: Mapping[str, tuple[int, int]]) -> Any:
     """`EventStore.stream_spans`' query on SQLite: a condition per stream."""
     c = events_table.c
@@ -1080,6 +1092,47 @@ def _by_position_index(cursor: Any) -> Iterator[None]:
         yield
     finally:
         cursor.execute(_PLANNER_DEFAULTS)  # the caller's transaction may go on
+
+
+def _probe_sqlite(conn: Connection, ids: list[str], streams: list[str]) -> list[Any]:
+    """`_probed`'s rows on SQLite, under the transaction's lock: the ids stored, each
+    stream's version, the head. One UNION ALL when the batch is small enough; SQLite
+    takes at most 500 SELECTs in one, and the ids are looked up `_KEYS_PER_QUERY` at a
+    time, so a batch of more streams or ids is probed in several queries."""
+    c = events_table.c
+    no_time = cast(null(), UTCDateTime)
+    last = select(func.max(c.global_position)).scalar_subquery()
+    looked_up = [
+        select(literal("e"), c.event_id, c.global_position, no_time).where(
+            c.event_id.in_(ids[start : start + _KEYS_PER_QUERY])
+        )
+        for start in range(0, len(ids), _KEYS_PER_QUERY)
+    ]
+    # Beyond the first, each lookup of ids is a query of its own: a union's parameters
+    # stay far below SQLite's limit.
+    rows: list[Any] = [row for term in looked_up[1:] for row in conn.execute(term)]
+    terms = looked_up[:1]
+    # One max() per stream: each walks the (stream_id, stream_version) index down to its
+    # last entry, where a GROUP BY would read every event of the streams.
+    terms += (
+        select(literal("s"), literal(stream_id), func.max(c.stream_version), no_time).where(
+            c.stream_id == stream_id
+        )
+        for stream_id in streams
+    )
+    terms.append(
+        select(literal("h"), c.hash, c.global_position, c.recorded_at).where(
+            c.global_position == last
+        )
+    )
+    for start in range(0, len(terms), _SELECTS_PER_UNION):
+        part = terms[start : start + _SELECTS_PER_UNION]
+        rows += conn.execute(union_all(*part) if len(part) > 1 else part[0]).all()
+    return rows
+
+
+_SELECTS_PER_UNION = 400
+"""SELECTs in one UNION ALL on SQLite (it takes 500 at most)."""
 
 
 def _probed(rows: Iterable[Any]) -> tuple[bool, dict[str, int], Head]:

@@ -82,6 +82,20 @@ class TestAppendingAndReading:
         assert store.head().position == 1
         assert store.read_stream("project-b") == []
 
+    def test_a_batch_may_touch_more_streams_than_a_query_may_union(self, store):
+        """SQLite takes at most 500 SELECTs in one UNION ALL, and the probe under the
+        lock had one a stream: a year's events of 500 projects in one batch failed."""
+        store.append([note("project-0"), note("project-1")])
+        batch = [note(f"project-{n}") for n in range(1_200)]
+        positions = store.append(batch, {"project-1": 1, "project-1199": NO_STREAM}).positions
+        assert [p.stream_version for p in positions[:3]] == [2, 2, 1]
+        assert positions[-1].global_position == 1_202
+        assert store.stream_version("project-1199") == 1
+        with pytest.raises(ConcurrencyConflict):
+            store.append([note(f"project-{n}") for n in range(600)], {"project-599": NO_STREAM})
+        again = store.append(batch)  # a retry: every id seen, under more than 500 ids
+        assert again.duplicate and again.positions == positions
+
     def test_a_stale_expected_version_is_a_conflict_that_writes_nothing(self, store):
         store.append([note("project-a")], {"project-a": NO_STREAM})
         with pytest.raises(ConcurrencyConflict) as caught:

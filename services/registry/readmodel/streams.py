@@ -11,9 +11,10 @@ import json
 import pickle
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from psycopg import adapters, postgres
@@ -145,7 +146,8 @@ class ProjectStreams:
     def latest_snapshots(self, conn: Connection, projects: dict[str, str]) -> dict[str, KeyProject]:
         """For each stream (→ its project id), the state of its latest snapshot, or the
         empty state before its first event: where `catch_up` brings it up to date. Two
-        queries for all of them at most (snapshots already parsed here are not fetched)."""
+        queries for up to `_STREAMS_AT_ONCE` of them (snapshots already parsed here are
+        not fetched)."""
         if not projects:
             return {}
         c = snapshots.c
@@ -158,10 +160,15 @@ class ProjectStreams:
         )
         parsed = {sid: self._parsed.get((sid, version)) for sid, version in latest.items()}
         fetch = [(sid, latest[sid]) for sid, kept in parsed.items() if kept is None]
-        if fetch:
+        for part in _parts(dict(fetch)):
             rows = conn.execute(
                 select(c.stream_id, c.stream_version, c.state).where(
-                    or_(*(and_(c.stream_id == sid, c.stream_version == v) for sid, v in fetch))
+                    or_(
+                        *(
+                            and_(c.stream_id == sid, c.stream_version == v)
+                            for sid, v in part.items()
+                        )
+                    )
                 )
             )
             for row in rows:
@@ -256,7 +263,12 @@ class ProjectStreams:
         largest business time stands for the events before it; the events since are
         summed up on the server (`EventStore.stream_spans`), and read out only for a
         stream where one of them amends another (a stream amending an event before the
-        previous snapshot is read whole). Four statements for any number of streams."""
+        previous snapshot is read whole). Four statements for up to `_STREAMS_AT_ONCE`
+        streams."""
+        if len(projects) > _STREAMS_AT_ONCE:
+            for part in _parts(projects):
+                self.save_snapshots(conn, part)
+            return
         previous = self._previous_snapshots(conn, projects)
         after = {sid: previous[sid].stream_version if sid in previous else 0 for sid in projects}
         dated = self._dated_from_spans(conn, projects, previous, after)
@@ -335,6 +347,20 @@ class ProjectStreams:
             params[f"stream_{i}"], params[f"version_{i}"] = sid, project.version
         rows = conn.execute(_previous_snapshots_query(len(projects)), params)
         return {row.stream_id: row for row in rows}
+
+
+_STREAMS_AT_ONCE = 200
+"""Streams in one query with a condition each: SQLite parses ``a OR b OR …`` as a tree
+as deep as the conditions and refuses one deeper than 1,000 (the snapshots of a batch
+of 1,000 events for 1,000 projects were never written)."""
+
+_V = TypeVar("_V")
+
+
+def _parts(by_stream: dict[str, _V]) -> Iterator[dict[str, _V]]:
+    items = list(by_stream.items())
+    for start in range(0, len(items), _STREAMS_AT_ONCE):
+        yield dict(items[start : start + _STREAMS_AT_ONCE])
 
 
 @lru_cache(maxsize=32)
