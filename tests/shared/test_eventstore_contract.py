@@ -14,6 +14,8 @@ from shared.eventstore import (
     ConcurrencyConflict,
     Cutoff,
     DuplicateEventConflict,
+    EventStore,
+    InvalidEnvelope,
     InvalidEventPayload,
     NewEvent,
     UnknownEventType,
@@ -95,6 +97,17 @@ class TestAppendingAndReading:
             store.append([note(f"project-{n}") for n in range(600)], {"project-599": NO_STREAM})
         again = store.append(batch)  # a retry: every id seen, under more than 500 ids
         assert again.duplicate and again.positions == positions
+
+    def test_a_payload_of_a_large_countys_plan_is_kept_and_one_past_the_limit_refused(self, store):
+        """A monthly plan of 10,000 projects is some 20 MB; the store keeps 64 MiB (its
+        caller's own records: no schema here, as the services' stores of their records)."""
+        records = EventStore(store.engine)
+        big = note("project-plan", "计划" * 4_000_000)  # 24 MB of UTF-8
+        records.append([big])
+        assert records.read_stream("project-plan")[0].payload == big.payload
+        with pytest.raises(InvalidEnvelope, match="至多"):
+            records.append([note("project-plan", "x" * (64 * 1024 * 1024))])
+        assert records.stream_version("project-plan") == 1
 
     def test_a_stale_expected_version_is_a_conflict_that_writes_nothing(self, store):
         store.append([note("project-a")], {"project-a": NO_STREAM})

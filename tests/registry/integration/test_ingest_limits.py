@@ -153,7 +153,7 @@ class TestTheStoreKeepsTheSameLimits:
 
     def test_the_services_own_records_may_be_larger_than_an_integrations_event(self, engine):
         # A county's monthly plan with its sections passes 64 KiB at some 30 projects; the
-        # store keeps up to 16 MiB, while ingest still refuses more than 64 KiB (above).
+        # store keeps up to 64 MiB, while ingest still refuses more than 64 KiB (above).
         from datetime import datetime
 
         plain = EventStore(engine)  # no catalogue: the envelope's limits alone
