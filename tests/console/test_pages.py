@@ -382,6 +382,30 @@ def test_the_auditor_verifies_the_chain_and_downloads_the_log(signed_in, site):
     assert trailer["head_hash"] == json.loads(lines[-2])["hash"]
 
 
+def test_after_a_failed_verification_the_auditor_starts_another(signed_in, site):
+    """A failed job is over (no worker runs it again): the page stops following it and
+    the button queues a new one (it did nothing while the last job was a failed one)."""
+    import time
+
+    from shared.eventstore.status import _update, latest_verification_job, request_verification
+
+    store = site.runtime.store
+    failed = request_verification(store)
+    _update(store, failed, status="failed")
+    client = signed_in("auditor")
+    page = client.get("/audit").text
+    assert "失败（已校验" in page and 'http-equiv="refresh"' not in page
+    assert client.post("/audit/verify", data={"csrf_token": csrf_of(page)}).status_code == 302
+    for _ in range(100):
+        job = latest_verification_job(store)
+        if job is not None and job["job_id"] != failed and job["status"] == "done":
+            break
+        time.sleep(0.2)
+    assert job is not None and job["job_id"] != failed, "another verification was queued"
+    assert job["status"] == "done" and job["result"]["ok"]
+    assert 'class="badge green">完整' in client.get("/audit").text
+
+
 def test_an_admin_cannot_disable_their_own_account(signed_in):
     client = signed_in("admin")
     token = csrf_of(client.get("/admin").text)
