@@ -233,6 +233,12 @@ def test_the_approver_signs_a_draft_off_in_the_browser(console, site):
     console.sign_in("approver")
     console.open(f"/assessments/{job['assessment_id']}")
     assert console.text("#assessment-state") == "草稿"
+    # The site is the session's: a test before this one (test_pages' approver's) may have
+    # published 2025 already, and then this sign-off is a correction, which asks for its
+    # reason (a required field: without it the browser sent nothing and this test waited).
+    reason = console.driver.find_elements(By.CSS_SELECTOR, "#approve-assessment [name=reason]")
+    if reason:
+        reason[0].send_keys("依据复核意见更正")
     console.submit("#approve-assessment")
     WebDriverWait(console.driver, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
         lambda d: d.find_element(By.ID, "assessment-state").text == "已发布"

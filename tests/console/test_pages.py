@@ -382,6 +382,30 @@ def test_the_auditor_verifies_the_chain_and_downloads_the_log(signed_in, site):
     assert trailer["head_hash"] == json.loads(lines[-2])["hash"]
 
 
+def test_after_a_failed_verification_the_auditor_starts_another(signed_in, site):
+    """A failed job is over (no worker runs it again): the page stops following it and
+    the button queues a new one (it did nothing while the last job was a failed one)."""
+    import time
+
+    from shared.eventstore.status import _update, latest_verification_job, request_verification
+
+    store = site.runtime.store
+    failed = request_verification(store)
+    _update(store, failed, status="failed")
+    client = signed_in("auditor")
+    page = client.get("/audit").text
+    assert "失败（已校验" in page and 'http-equiv="refresh"' not in page
+    assert client.post("/audit/verify", data={"csrf_token": csrf_of(page)}).status_code == 302
+    for _ in range(100):
+        job = latest_verification_job(store)
+        if job is not None and job["job_id"] != failed and job["status"] == "done":
+            break
+        time.sleep(0.2)
+    assert job is not None and job["job_id"] != failed, "another verification was queued"
+    assert job["status"] == "done" and job["result"]["ok"]
+    assert 'class="badge green">完整' in client.get("/audit").text
+
+
 def test_an_admin_cannot_disable_their_own_account(signed_in):
     client = signed_in("admin")
     token = csrf_of(client.get("/admin").text)
@@ -400,19 +424,33 @@ def test_a_page_asked_about_a_future_known_at_says_the_one_refusal(signed_in):
 def test_the_audit_page_says_a_verification_was_taken_over_with_its_progress(signed_in, site):
     from datetime import timedelta
 
+    from shared.checkpointing import keyring
     from shared.eventstore import now_utc
-    from shared.eventstore.status import _update, request_verification, verification_leases
+    from shared.eventstore.status import (
+        _update,
+        request_verification,
+        run_verification,
+        verification_leases,
+    )
     from shared.leases import Claim
 
     store, lease = site.runtime.store, timedelta(seconds=60)
     job_id = request_verification(store)
     leases = verification_leases(store.engine)
-    leases.claim(job_id, "dead-worker", now_utc() - 2 * lease, lease)
-    _update(store, job_id, verified=1)
-    assert leases.take_back_expired(now_utc()) == [job_id]
-    assert leases.claim(job_id, "second-worker", now_utc(), lease) is Claim.CLAIMED
+    try:
+        leases.claim(job_id, "dead-worker", now_utc() - 2 * lease, lease)
+        _update(store, job_id, verified=1)
+        assert leases.take_back_expired(now_utc()) == [job_id]
+        assert leases.claim(job_id, "second-worker", now_utc(), lease) is Claim.CLAIMED
 
-    html = signed_in("auditor").get("/audit").text
+        html = signed_in("auditor").get("/audit").text
 
-    assert "校验中（已校验1条" in html
-    assert "执行进程中断，已由其他进程重新接手1次" in html
+        assert "校验中（已校验1条" in html
+        assert "执行进程中断，已由其他进程重新接手1次" in html
+    finally:
+        # The second worker exists only here: its job finishes, or it would stay the
+        # site's last, running for a minute, and /audit/verify queues none meanwhile (the
+        # auditor's test after this one waited on it in vain).
+        leases.release(job_id, "second-worker")
+        done = run_verification(store, keyring(site.runtime.settings), job_id)
+        assert done is not None and done["status"] == "done"

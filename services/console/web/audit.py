@@ -10,6 +10,7 @@ from flask import Response, redirect, request, url_for
 
 from shared.eventstore import Cutoff, RecordedEvent
 from shared.eventstore.consumer import checkpoint_of
+from shared.eventstore.status import WAITING
 from shared.metrics import VERIFIED_CHECKPOINT
 
 from ...registry.domain import ProjectNotFound
@@ -18,6 +19,8 @@ from .base import bp, day_argument, gateway, page, signed_in
 
 AUDITORS = ("office", "auditor")
 SEARCH_LIMIT = 500
+UNFINISHED = (*WAITING, "running")
+"""A verification job's states while it is to run or running (the page follows it)."""
 
 
 @bp.get("/audit")
@@ -31,6 +34,7 @@ def audit():  # type: ignore[no-untyped-def]
         head=services.store.head(),
         verified=checkpoint_of(services.store, VERIFIED_CHECKPOINT),
         job=services.last_verification(),
+        unfinished=UNFINISHED,
         found=found,
         searched=searched,
         types=sorted(services.integrations.known_types),
@@ -41,10 +45,11 @@ def audit():  # type: ignore[no-untyped-def]
 @bp.post("/audit/verify")
 @signed_in(*AUDITORS)
 def verify():  # type: ignore[no-untyped-def]
-    """Queue the registry's full verification unless one is already queued or running."""
+    """Queue the registry's full verification unless one is already queued or running
+    (a failed one is over: nothing runs it again, so another is queued)."""
     services = gateway()
     job = services.last_verification()
-    if job is None or job["status"] == "done":
+    if job is None or job["status"] not in UNFINISHED:
         services.start_verification()
     return redirect(url_for("console.audit"))
 
