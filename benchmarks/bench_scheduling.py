@@ -234,8 +234,10 @@ def _fields(event: NewEvent) -> dict:
 
 
 def _close_actions(service: SchedulingService, store: EventStore) -> None:
-    """The office closes this plan's actions before the next meeting (not timed)."""
-    actions = service.actions(status="open", limit=100_000)
+    """The office closes this plan's actions before the next meeting (not timed): those of
+    the simulated campaign, not of the campaign of today's date (which left every action open,
+    and each plan carried all the earlier ones)."""
+    actions = service.actions(status="open", limit=100_000, campaign=YEAR)
     events = [
         NewEvent(
             stream_id=f"actions-{a['project_id']}",

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -112,10 +114,15 @@ def apply_page(
     project_events = [e for e in page if is_project_stream(e.stream_id)]
     if project_events:
         _apply_projects(conn, store, project_events, zone)
+    opening: list[dict] = []  # consecutive assignments, opened in one statement
     for event in page:  # in log order: an item's action closed, then a new one opened
         if event.type == "ActionAssigned":
-            open_action(conn, assigned_row(event.payload, event.recorded_at, event.event_id))
-        elif event.type == "ActionClosed":
+            opening.append(assigned_row(event.payload, event.recorded_at, event.event_id))
+            continue
+        if opening:
+            open_actions(conn, opening)
+            opening = []
+        if event.type == "ActionClosed":
             close_action(conn, closed_row(event))
         elif event.type in ACTION_WORKFLOW_TYPES:
             step_action(conn, step_row(event))
@@ -123,6 +130,8 @@ def apply_page(
             _plan_recorded(conn, event)
         elif event.type == "SiteMeetingRecorded":
             _site_meeting_recorded(conn, event)
+    if opening:
+        open_actions(conn, opening)
 
 
 def _apply_projects(
@@ -226,22 +235,26 @@ def open_action(conn: Connection, row: dict) -> bool:
     """Insert an open action unless its id is taken or its agenda item (project + rule +
     subject) already has an open action: the unique key decides, in one statement (an
     upsert, never a read before the write). True when this row is the one inserted."""
-    dialect_insert = postgresql.insert if is_postgres(conn.engine) else sqlite.insert
-    statement = dialect_insert(actions).values(**row).on_conflict_do_nothing()
-    return conn.execute(statement.returning(actions.c.action_id)).first() is not None
+    return conn.execute(_opening(is_postgres(conn.engine)), row).first() is not None
 
 
 def open_actions(conn: Connection, rows: list[dict]) -> set[str]:
-    """`open_action` for many rows at once, a few hundred per statement, in the given
-    order (callers sort them: concurrent planners then never wait on each other in a
-    cycle). The ids of the rows inserted."""
-    dialect_insert = postgresql.insert if is_postgres(conn.engine) else sqlite.insert
-    inserted: set[str] = set()
-    for start in range(0, len(rows), 500):
-        statement = dialect_insert(actions).values(rows[start : start + 500])
-        returning = statement.on_conflict_do_nothing().returning(actions.c.action_id)
-        inserted.update(conn.execute(returning).scalars())
-    return inserted
+    """`open_action` for many rows at once, in the given order (callers sort them:
+    concurrent planners then never wait on each other in a cycle): one statement run for
+    all rows, which SQLAlchemy sends as multi-row inserts. Built with the rows' values in
+    it, a 500-row insert took 0.1 s to compile, and a monthly plan of 10,000 projects
+    (11,000 new actions, each also opened again by the catch-up one statement at a time)
+    spent half its time compiling them. The ids of the rows inserted."""
+    if not rows:
+        return set()
+    return set(conn.execute(_opening(is_postgres(conn.engine)), rows).scalars())
+
+
+@cache
+def _opening(postgres: bool) -> Any:
+    dialect_insert = postgresql.insert if postgres else sqlite.insert
+    statement = dialect_insert(actions).on_conflict_do_nothing()
+    return statement.returning(actions.c.action_id)
 
 
 def date_assignments(conn: Connection, recorded: dict[str, datetime]) -> None:

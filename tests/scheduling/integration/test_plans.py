@@ -220,3 +220,19 @@ def test_a_plan_stored_before_the_set_pieces_stays_the_same_version(service, cou
     changed, created = service.plan("monthly", "2024-03", replan=True)
     assert created and changed.version == 2
     assert changed.plan["set_pieces"][0]["state"] == "held"
+
+
+def test_a_rebuilt_read_model_opens_closes_and_reopens_an_item_in_log_order(service, county, clock):
+    """The catch-up opens a page's consecutive assignments in one statement: an item's
+    action closed and a new one assigned for the same item later in the page must still
+    come out as one closed and one open action, as when they were written."""
+    march, _ = service.plan("monthly", "2024-03")
+    first = march.plan["groups"][0]["items"][0]["action"]["action_id"]
+    service.close_action(first, "已协调", actor="office")
+    clock.set("2024-03-11", hour=8)
+    week, _ = service.plan("weekly", "2024-W11")
+    second = week.plan["groups"][0]["items"][0]["action"]["action_id"]
+    before = {a["action_id"]: a["status"] for a in service.actions(status=None)}
+    assert before[first] == "closed" and before[second] == "open"
+    service.rebuild()
+    assert {a["action_id"]: a["status"] for a in service.actions(status=None)} == before
