@@ -14,6 +14,11 @@ from typing import Any
 
 from .errors import EventStoreError
 
+try:
+    from orjson import dumps as _dumps
+except ImportError:  # pragma: no cover - a dependency; the walk decides alone then
+    _dumps = None  # type: ignore[assignment]
+
 EARLIEST_OCCURRED_AT = datetime(2000, 1, 1, tzinfo=UTC)
 """No campaign event happened before this instant."""
 
@@ -99,7 +104,16 @@ def check_occurred_at(value: datetime) -> None:
 
 
 def check_payload(payload: Any) -> None:
-    """Nesting at most `MAX_PAYLOAD_DEPTH`; no NUL or lone surrogate in a key or a string."""
+    """Nesting at most `MAX_PAYLOAD_DEPTH`; no NUL or lone surrogate in a key or a string.
+    A payload plainly within them (`_nests_plainly`) is not walked string by string: the
+    walk names the place of a problem, and building those names for every string took a
+    county's monthly plan of 10,000 projects (730,000 strings) over half a second."""
+    if not _nests_plainly(payload):
+        _walk_payload(payload)
+
+
+def _walk_payload(payload: Any) -> None:
+    """`check_payload`'s rules, string by string, each problem named by its place."""
     stack: list[tuple[Any, int, str]] = [(payload, 1, "payload")]
     while stack:
         value, depth, path = stack.pop()
@@ -115,6 +129,30 @@ def check_payload(payload: Any) -> None:
             if isinstance(key, str):
                 _check_payload_text(f"{path}.{key[:40]}", key)
             stack.append((inner, depth + 1, f"{path}.{key}"[:200]))
+
+
+def _nests_plainly(payload: Any) -> bool:
+    """Whether ``payload`` surely passes `check_payload`: orjson writes it (it refuses a
+    lone surrogate in any string or key), its text holds no NUL (JSON writes one as
+    ``\\u0000``, in a key as in a string) and its objects and arrays nest no deeper than
+    `MAX_PAYLOAD_DEPTH`. False for anything else (a key that is not a string, an integer
+    beyond 64 bits, …): the walk then decides, as it always did."""
+    if _dumps is None or not isinstance(payload, dict | list):
+        return False
+    try:
+        text = _dumps(payload)
+    except (TypeError, ValueError):
+        return False
+    if b"\\u0000" in text:
+        return False
+    stack: list[tuple[Any, int]] = [(payload, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_PAYLOAD_DEPTH:
+            return False
+        inner = value.values() if isinstance(value, dict) else value
+        stack.extend((v, depth + 1) for v in inner if isinstance(v, dict | list))
+    return True
 
 
 def check_payload_size(canonical_text: str, limit: int = MAX_PAYLOAD_BYTES) -> None:
