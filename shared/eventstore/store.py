@@ -1018,10 +1018,9 @@ def _streams_after_query(
     after_versions: Mapping[str, int], cutoff: Cutoff | None, up_to: int | None
 ) -> Any:
     """`EventStore.read_streams`' query (on PostgreSQL only up to a position; else
-    `_stream_tails_postgres`): a condition
-    per stream read from a version on, one IN list for those read from their start
-    (PostgreSQL plans it as one `= ANY`; a clause per stream cost 13-20 ms of planning for
-    50 streams at 10⁷)."""
+    `_stream_tails_postgres`): a condition per stream read from a version on, one IN list
+    for those read from their start (PostgreSQL plans it as one `= ANY`; a clause per
+    stream cost 13-20 ms of planning for 50 streams at 10⁷)."""
     c = events_table.c
     whole = [stream_id for stream_id, version in after_versions.items() if version <= 0]
     clauses: list[ColumnElement[bool]] = [c.stream_id.in_(whole)] if whole else []

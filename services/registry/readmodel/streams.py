@@ -35,10 +35,10 @@ SNAPSHOTS_SPREAD_FROM = 2_000
 A snapshot is the whole state, and the state grows with the stream (each inspection,
 issue or visit is a record in it). At a fixed spacing, writing snapshots cost an event
 more the longer its project grew: 34 µs an event of orjson alone at 10,000 events a
-project, a third of the ingest's CPU in process, and a stream's snapshots took space that grew
-with the square of its length. Spread like this, they cost an event about the same at
-any length, and a read still starts from a snapshot at most a tenth of the stream
-behind (at most ~100 events up to 2,000)."""
+project, a third of the ingest's CPU in process, and a stream's snapshots took space
+that grew with the square of its length. Spread like this, they cost an event about the
+same at any length, and a read still starts from a snapshot at most a tenth of the
+stream behind (at most ~100 events up to 2,000)."""
 _MARKS_A_DOUBLING = 10
 
 
