@@ -72,7 +72,14 @@ def signing_key(settings: Settings, *, create: bool = False) -> SigningKey | Non
 
 
 def keyring(settings: Settings, extra_file: Path | None = None) -> Keyring:
-    """Trusted public keys: the configured file, ``extra_file``, the current key."""
+    """Trusted public keys: the configured file, ``extra_file``, the current key; read
+    again when a checkpoint names a key not among them (`Keyring`: the key may have been
+    created since, by another process)."""
+    keys = _trusted_keys(settings, extra_file)
+    return Keyring(keys.keys.values(), lambda: _trusted_keys(settings, extra_file))
+
+
+def _trusted_keys(settings: Settings, extra_file: Path | None) -> Keyring:
     ring = Keyring()
     for path in (os.environ.get("GONGJIAN_CHECKPOINT_PUBLIC_KEYS"), extra_file):
         if path:

@@ -6,8 +6,9 @@ kept after a rotation, checks them."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -150,8 +151,17 @@ def _why(exc: Exception) -> str:
 class Keyring:
     """Trusted public keys by key id: the current one and those rotated out."""
 
-    def __init__(self, keys: Iterable[Ed25519PublicKey] = ()) -> None:
+    def __init__(
+        self,
+        keys: Iterable[Ed25519PublicKey] = (),
+        reload: Callable[[], Keyring] | None = None,
+    ) -> None:
         self.keys = {key_id_of(key): key for key in keys}
+        self._reload = reload
+        """Where the keys are read again when a checkpoint names one not among them: a
+        ring made before the signing key was first created (a verification started on a
+        fresh install while the first checkpoint was being signed) took the checkpoint
+        for one signed by an untrusted key."""
 
     @classmethod
     def from_text(cls, text: str) -> Keyring:
@@ -170,11 +180,15 @@ class Keyring:
         return cls(keys)
 
     def with_key(self, key: Ed25519PublicKey) -> Keyring:
-        return Keyring([*self.keys.values(), key])
+        return Keyring([*self.keys.values(), key], self._reload)
 
     def problem(self, checkpoint: SignedCheckpoint) -> str | None:
         """None when the signature is good; else why not (a reason of `Verification`)."""
         public = self.keys.get(checkpoint.key_id)
+        if public is None and self._reload is not None:
+            with contextlib.suppress(CheckpointError, OSError):  # a key file half written
+                self.keys.update(self._reload().keys)
+            public = self.keys.get(checkpoint.key_id)
         if public is None:
             return f"signature: 密钥 {checkpoint.key_id} 不是受信任的公钥"
         try:

@@ -132,3 +132,28 @@ def test_a_checkpoint_of_the_empty_log_holds_the_genesis_hash(store):
     assert verify_log(store, TRUSTED).ok
     fill(store, 2)
     assert verify_log(store, TRUSTED).ok
+
+
+def test_a_keyring_made_before_the_signing_key_existed_trusts_the_key_made_since(
+    store, tmp_path, monkeypatch
+):
+    """A verification that started on a fresh install while another process created the
+    signing key and signed the first checkpoint took that checkpoint for one signed by
+    an untrusted key (seen in the threaded-server stress test): the ring reads the keys
+    again when a checkpoint names one it lacks. A key nobody trusts is still refused."""
+    from shared.checkpointing import keyring, signing_key
+    from shared.config import Settings
+
+    for name in ("KEY", "KEY_FILE", "PUBLIC_KEYS"):
+        monkeypatch.delenv(f"GONGJIAN_CHECKPOINT_{name}", raising=False)
+    monkeypatch.setenv("GONGJIAN_DATA_DIR", str(tmp_path))
+    settings = Settings.from_env()
+    ring = keyring(settings)  # no key yet
+    assert ring.keys == {}
+    fill(store, 3)
+    sign_head(store, signing_key(settings, create=True))  # made and used meanwhile
+    assert verify_log(store, ring).ok
+    fill(store, 2)
+    sign_head(store, SigningKey.generate())  # a key in no file
+    result = verify_log(store, ring)
+    assert not result.ok and "不是受信任的公钥" in result.describe()
