@@ -63,7 +63,7 @@ from .envelope import (
 from .errors import ConcurrencyConflict, DuplicateEventConflict, LockTimeout
 from .limits import MAX_STORED_PAYLOAD_BYTES, MAX_VERSION, check_envelope, check_payload_size
 from .overlapped_copy import copy_overlapped
-from .paging import prefetched
+from .paging import DriverRows, ListedRows, Rows, prefetched
 from .partitions import PartitionKeeper
 from .ready import Ready, from_checked, ready
 from .ready import Texts as _Texts
@@ -761,37 +761,24 @@ class EventStore:
     ) -> list[RecordedEvent]:
         """One page of the global feed after position ``after`` (and at most ``up_to``),
         in global order, only the events ``as_of``/``known_at`` admit."""
-        bounds = self._bounds(cutoff, as_of, known_at)
-        rows = self._rows_after(after, limit, types, bounds, up_to, connection)
-        return self._decode_all(rows)
-
-    def _rows_after(
-        self,
-        after: int,
-        limit: int,
-        types: Iterable[str] | None,
-        cutoff: Cutoff | None,
-        up_to: int | None,
-        connection: Connection | None = None,
-    ) -> list[Any]:
-        query = (
-            select(*_DECODED_COLUMNS)
-            .where(events_table.c.global_position > after)
-            .order_by(events_table.c.global_position)
-            .limit(limit)
-        )
-        if types is not None:
-            query = query.where(events_table.c.type.in_(list(types)))
-        if up_to is not None:
-            query = query.where(events_table.c.global_position <= up_to)
-        query = _apply_cutoff(query, cutoff)
-        return self._rows_in_index_order(query, connection)
+        query = _after_query(after, limit, types, self._bounds(cutoff, as_of, known_at), up_to)
+        return self._decode_all(self._rows_in_index_order(query, connection))
 
     def _rows_in_index_order(self, query: Any, connection: Connection | None = None) -> list[Any]:
         """The rows of a query that pages along an index (positions, or streams and
         versions): on PostgreSQL the driver's own tuples, and the planner kept on the
         index (a page is a few thousand rows; no scan of the whole table, no sort)."""
         return self._driver_rows(query, connection, by_index=True)
+
+    def _page_in_index_order(self, query: Any) -> Rows:
+        """`_rows_in_index_order`'s rows in a transaction of their own, left as the driver
+        received them (`paging.DriverRows`): for the thread that fetches a page ahead."""
+        with self.reading() as conn:
+            if not is_postgres(conn.engine):
+                return ListedRows(conn.execute(query).all())
+            sql, params = _compiled(conn, query)
+            with _driver_errors(conn, sql):
+                return _unread(conn, sql, params)
 
     def _driver_rows(
         self, query: Any, connection: Connection | None = None, *, by_index: bool = False
@@ -803,11 +790,9 @@ class EventStore:
         with self.reading(connection) as conn:
             if not is_postgres(conn.engine):
                 return list(conn.execute(query).all())
-            compiled = query.compile(
-                dialect=conn.dialect, compile_kwargs={"render_postcompile": True}
-            )
-            with _driver_errors(conn, compiled.string):
-                return _fetched(conn, compiled.string, compiled.params, by_index)
+            sql, params = _compiled(conn, query)
+            with _driver_errors(conn, sql):
+                return _fetched(conn, sql, params, by_index)
 
     def stream_pages(
         self, *, up_to: int | None = None, page_size: int = 5000
@@ -821,7 +806,7 @@ class EventStore:
         `pages` (global order) reads it in the order it was written."""
         c = events_table.c
 
-        def raw_pages() -> Iterator[list[Any]]:
+        def raw_pages() -> Iterator[Rows]:
             after: tuple[str, int] | None = None
             while True:
                 query = (
@@ -835,12 +820,13 @@ class EventStore:
                     )
                 if up_to is not None:
                     query = query.where(c.global_position <= up_to)
-                rows = self._rows_in_index_order(query)
+                rows = self._page_in_index_order(query)
                 if rows:
                     yield rows
                 if len(rows) < page_size:
                     return
-                after = (rows[-1][_STREAM_ID], rows[-1][_STREAM_VERSION])
+                last = rows.last()
+                after = (last[_STREAM_ID], last[_STREAM_VERSION])
 
         for rows in prefetched(raw_pages(), name="stream-prefetch"):
             yield self._decode_all(rows)
@@ -862,15 +848,16 @@ class EventStore:
         wanted = list(types) if types is not None else None
         bounds = self._bounds(cutoff, as_of, known_at)
 
-        def raw_pages() -> Iterator[list[Any]]:
+        def raw_pages() -> Iterator[Rows]:
             position = after
             while up_to is None or position < up_to:
-                rows = self._rows_after(position, page_size, wanted, bounds, up_to)
+                query = _after_query(position, page_size, wanted, bounds, up_to)
+                rows = self._page_in_index_order(query)
                 if rows:
                     yield rows
                 if len(rows) < page_size:
                     return
-                position = rows[-1][_GLOBAL_POSITION]
+                position = rows.last()[_GLOBAL_POSITION]
 
         for rows in prefetched(raw_pages()):
             yield self._decode_all(rows)
@@ -933,14 +920,7 @@ class EventStore:
         """Rows exactly as stored and hashed (no upcasting, the payload the stored text
         itself): for verification and export."""
         while True:
-            query = (
-                select(*_COLUMNS)
-                .where(events_table.c.global_position > after)
-                .order_by(events_table.c.global_position)
-                .limit(page_size)
-            )
-            if up_to is not None:
-                query = query.where(events_table.c.global_position <= up_to)
+            query = _after_query(after, page_size, None, None, up_to, _COLUMNS)
             with self.reading() as conn:
                 if is_postgres(conn.engine):
                     conn.exec_driver_sql(_POSITION_ORDER)
@@ -971,16 +951,17 @@ class EventStore:
             ).scalar()
         return int(value or 0)
 
-    def _decode_all(self, rows: Sequence[Any]) -> list[RecordedEvent]:
-        """Rows into envelopes. Reads of the whole log spend most of their time here, so
-        it is one loop over local names, not a call per row; and the cyclic garbage
-        collector waits until a page is built (its objects make no cycles, and scanning
-        them again and again as they are made cost a fifth of a page's time)."""
+    def _decode_all(self, rows: Sequence[Any] | DriverRows) -> list[RecordedEvent]:
+        """Rows (or a fetched page's: its values made here) into envelopes. Reads of the
+        whole log spend most of their time here, so it is one loop over local names, not
+        a call per row; and the cyclic garbage collector waits until a page is built (its
+        objects make no cycles, and scanning them again and again as they are made cost a
+        fifth of a page's time)."""
         if len(rows) < 500 or not gc.isenabled():
-            return self._decode_rows(rows)
+            return self._decode_rows(_values(rows))
         gc.disable()
         try:
-            return self._decode_rows(rows)
+            return self._decode_rows(_values(rows))
         finally:
             gc.enable()
 
@@ -1072,26 +1053,62 @@ def _stream_spans_query(spans: Mapping[str, tuple[int, int]]) -> Any:
     )
 
 
+def _after_query(
+    after: int,
+    limit: int,
+    types: Iterable[str] | None,
+    cutoff: Cutoff | None,
+    up_to: int | None,
+    columns: Sequence[Any] = _DECODED_COLUMNS,
+) -> Any:
+    """A page of the global feed: ``columns`` after position ``after``."""
+    query = (
+        select(*columns)
+        .where(events_table.c.global_position > after)
+        .order_by(events_table.c.global_position)
+        .limit(limit)
+    )
+    if types is not None:
+        query = query.where(events_table.c.type.in_(list(types)))
+    if up_to is not None:
+        query = query.where(events_table.c.global_position <= up_to)
+    return _apply_cutoff(query, cutoff)
+
+
+def _compiled(conn: Connection, query: Any) -> tuple[str, Any]:
+    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    return compiled.string, compiled.params
+
+
 def _fetched(conn: Connection, sql: str, params: Any, by_index: bool) -> list[Any]:
+    if by_index:
+        return list(_unread(conn, sql, params).rows())
     cursor = conn.connection.cursor()
     try:
-        if not by_index:
-            cursor.execute(sql, params)
-            return list(cursor.fetchall())
-        with _by_position_index(cursor):
-            cursor.execute(sql, params)
-            return list(cursor.fetchall())
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
     finally:
         cursor.close()
 
 
-@contextmanager
-def _by_position_index(cursor: Any) -> Iterator[None]:
-    cursor.execute(_POSITION_ORDER)
+def _unread(conn: Connection, sql: str, params: Any) -> DriverRows:
+    """The rows of a query along an index, the planner kept on the index, as the driver
+    received them (their values not made yet)."""
+    settings, cursor = conn.connection.cursor(), conn.connection.cursor()
     try:
-        yield
+        settings.execute(_POSITION_ORDER)
+        cursor.execute(sql, params)
+        settings.execute(_PLANNER_DEFAULTS)  # the caller's transaction may go on
+    except BaseException:
+        cursor.close()
+        raise
     finally:
-        cursor.execute(_PLANNER_DEFAULTS)  # the caller's transaction may go on
+        settings.close()
+    return DriverRows(cursor)
+
+
+def _values(rows: Sequence[Any] | DriverRows) -> Sequence[Any]:
+    return rows.rows() if isinstance(rows, DriverRows) else rows
 
 
 def _probe_sqlite(conn: Connection, ids: list[str], streams: list[str]) -> list[Any]:
