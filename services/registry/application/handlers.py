@@ -217,7 +217,8 @@ class Registry:
                 prepared, own_source, look_up_ids=attempt > 0, connection=connection
             )
             if not batch.events:
-                self._settle_refusals(prepared, batch)
+                with self._deciding(connection) as conn:
+                    self._settle_refusals(prepared, batch, conn)
                 _written_alone(self.store, on_write, connection)
                 self._keep_latest(batch)
                 return batch.outcomes

@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import event
 
 from services.registry.application.handlers import Registry
 from services.registry.application.submissions import ACCEPTED, REJECTED, Submission
@@ -63,6 +64,26 @@ def test_a_stored_batch_gives_its_connection_back_out_of_autocommit(engine, regi
 def test_a_refused_batch_gives_its_connection_back_out_of_autocommit(engine, registry):
     (outcome,) = registry.submit_batch([inspection("nowhere")])
     assert outcome.status == REJECTED
+    assert not pooled_autocommit(engine)
+
+
+def test_a_batch_refused_whole_takes_no_second_connection(engine, registry):
+    """Its refusals are looked up among the stored events on the batch's own connection
+    (they took a second one from the pool, while the first was held)."""
+    out, most = [0], [0]
+
+    def checked_out(*_args):
+        out[0] += 1
+        most[0] = max(most[0], out[0])
+
+    def checked_in(*_args):
+        out[0] -= 1
+
+    event.listen(engine.pool, "checkout", checked_out)
+    event.listen(engine.pool, "checkin", checked_in)
+    outcomes = registry.submit_batch([inspection("nowhere"), inspection("elsewhere")])
+    assert [o.status for o in outcomes] == [REJECTED, REJECTED]
+    assert most[0] == 1 and out[0] == 0
     assert not pooled_autocommit(engine)
 
 
