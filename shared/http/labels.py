@@ -9,10 +9,12 @@ key of the body passes through unchanged, so a schema never drops what a route r
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
 from typing import Any
 
-from marshmallow import Schema, fields, post_dump
+from marshmallow import Schema, fields, missing, post_dump
 from marshmallow.schema import SchemaMeta
 
 from shared.i18n import label, labels
@@ -74,20 +76,194 @@ class _LabelledMeta(SchemaMeta):
 
 
 class LabelledSchema(Schema, metaclass=_LabelledMeta):
-    """Adds ``<field>_label`` beside each coded field; keeps the body's other keys."""
+    """Adds ``<field>_label`` beside each coded field; keeps the body's other keys.
+
+    A body made of plain JSON values is written by a plan made once for the schema
+    (`_Plan`), not field by field through marshmallow: a project's state of some 4,000
+    records took 18 ms so. The plan writes exactly what marshmallow writes; what it is
+    not sure of (a value marshmallow would convert, a schema with options it does not
+    know), marshmallow writes. ``tests/shared/test_labelled_dump.py`` holds the two to
+    the same output for every schema of the services."""
+
+    def dump(self, obj: Any, *, many: bool | None = None) -> Any:
+        plan = None if self.only or self.exclude else _plan_of(type(self))
+        if plan is not None and PLANNED.get():
+            many = self.many if many is None else bool(many)
+            try:
+                if not many:
+                    return plan.write(obj)
+                if type(obj) is list:
+                    return [plan.write(item) for item in obj]
+            except _Unplain:
+                pass
+        return super().dump(obj, many=many)
 
     @post_dump(pass_original=True)
     def _labels(self, data: dict[str, Any], original: Any, **kwargs: Any) -> dict[str, Any]:
         out = dict(original) if isinstance(original, Mapping) else {}
         out.update(data)
-        for name, field in self.dump_fields.items():
-            kind = field.metadata.get("label")
-            if kind and name in out:
-                out[f"{name}_label"] = None if out[name] is None else label(kind, out[name])
-            many = field.metadata.get("labels")
-            if many and out.get(name) is not None:
-                out[f"{name}_labels"] = _labels_of(many, out[name])
-        return out
+        return _labelled(out, self.dump_fields.items())
+
+
+def _labelled(out: dict[str, Any], named: Iterable[tuple[str, fields.Field]]) -> dict[str, Any]:
+    for name, field in named:
+        kind = field.metadata.get("label")
+        if kind and name in out:
+            out[f"{name}_label"] = None if out[name] is None else label(kind, out[name])
+        many = field.metadata.get("labels")
+        if many and out.get(name) is not None:
+            out[f"{name}_labels"] = _labels_of(many, out[name])
+    return out
+
+
+PLANNED: ContextVar[bool] = ContextVar("labelled_planned", default=True)
+"""Whether `LabelledSchema.dump` may use its plan (the tests set it off to compare)."""
+
+
+class _Unplain(Exception):
+    """A value the plan does not write as marshmallow would: marshmallow writes the body."""
+
+
+Write = Callable[[Any], Any]
+
+
+class _Plan:
+    """How a schema writes a plain body: each declared field's value converted (a nested
+    body by its own plan), the body's other keys kept, the labels added."""
+
+    def __init__(self, schema: type[LabelledSchema]) -> None:
+        self.fields = [(n, f) for n, f in schema._declared_fields.items() if not f.load_only]
+        self.coded = [(n, f) for n, f in self.fields if {"label", "labels"} & f.metadata.keys()]
+        self.writes: list[tuple[str, str, Write]] = []
+        """Each field's name, the key its value is read from, and how it is written."""
+
+    def write(self, obj: Any) -> dict[str, Any]:
+        if type(obj) is not dict:
+            raise _Unplain
+        out = dict(obj)
+        for name, source, write in self.writes:
+            if source in obj:
+                out[name] = write(obj[source])
+            elif hasattr(dict, source):  # marshmallow takes the dict's method ("items")
+                raise _Unplain
+        return _labelled(out, self.coded)
+
+
+_PLANS: dict[type, _Plan | None] = {}
+_BUILDING: set[type] = set()
+_BUILT = threading.RLock()
+
+
+def _plan_of(schema: type[LabelledSchema]) -> _Plan | None:
+    """The schema's plan, or None when marshmallow must write its bodies. Made once, under
+    a lock, and published whole (a request on another thread never sees half a plan); a
+    schema that nests itself is left to marshmallow."""
+    if schema in _PLANS:
+        return _PLANS[schema]
+    with _BUILT:
+        if schema in _PLANS:
+            return _PLANS[schema]
+        if schema in _BUILDING:
+            raise _Unplain  # it nests itself: its nesting schemas are left to marshmallow
+        _BUILDING.add(schema)
+        made = _Plan(schema)
+        try:
+            made.writes = [
+                (name, field.attribute or name, _writer(field)) for name, field in made.fields
+            ]
+            plan: _Plan | None = made
+        except _Unplain:
+            plan = None
+        finally:
+            _BUILDING.discard(schema)
+        _PLANS[schema] = plan
+        return plan
+
+
+def _writer(field: fields.Field) -> Write:
+    """How the plan writes ``field``'s value; `_Unplain` when marshmallow must."""
+    if field.data_key or "." in (field.attribute or "") or field.dump_default is not missing:
+        raise _Unplain
+    kind = type(field)  # exactly these classes: a subclass may write otherwise
+    if kind in _EXACT and not getattr(field, "as_string", False):
+        return _exactly(_EXACT[kind])
+    if kind is fields.Raw:
+        return _as_is
+    if kind is fields.List and isinstance(field, fields.List):
+        return _each(_writer(field.inner))
+    if kind is fields.Dict and isinstance(field, fields.Dict):
+        keys = _writer(field.key_field) if field.key_field is not None else _as_is
+        values = _writer(field.value_field) if field.value_field is not None else _as_is
+        return _keyed(keys, values)
+    if kind is fields.Nested and isinstance(field, fields.Nested):
+        return _nested(field)
+    raise _Unplain
+
+
+_EXACT: dict[type, tuple[type, ...]] = {
+    fields.String: (str,),
+    fields.Integer: (int,),
+    fields.Boolean: (bool,),
+}
+"""Fields whose plain values are written unchanged: those of exactly these types."""
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _exactly(types: tuple[type, ...]) -> Write:
+    def write(value: Any) -> Any:
+        if value is not None and type(value) not in types:
+            raise _Unplain
+        return value
+
+    return write
+
+
+def _each(inner: Write) -> Write:
+    def write(value: Any) -> Any:
+        if value is None:
+            return None
+        if type(value) is not list:
+            raise _Unplain
+        return [inner(item) for item in value]
+
+    return write
+
+
+def _keyed(keys: Write, values: Write) -> Write:
+    def write(value: Any) -> Any:
+        if value is None:
+            return None
+        if type(value) is not dict:
+            raise _Unplain
+        return {keys(k): values(v) for k, v in value.items()}
+
+    return write
+
+
+def _nested(field: fields.Nested) -> Write:
+    nested = field.nested
+    schema = nested if isinstance(nested, type) else type(nested)
+    if not (isinstance(schema, type) and issubclass(schema, LabelledSchema)):
+        raise _Unplain
+    if field.only or field.exclude or not isinstance(nested, type):
+        raise _Unplain
+    plan = _plan_of(schema)
+    if plan is None:
+        raise _Unplain
+
+    def write(value: Any) -> Any:
+        if value is None:
+            return None
+        if field.many:
+            if type(value) is not list:
+                raise _Unplain
+            return [plan.write(item) for item in value]
+        return plan.write(value)
+
+    return write
 
 
 def _labels_of(kind: str, codes: Any) -> Any:

@@ -28,20 +28,33 @@ CONFIGURED: dict[str, dict[str, str]] = {}
 from the tenant hierarchy, `shared.tenancy.configure`)."""
 
 
+_MERGED: dict[str, dict[str, str]] = {}
+"""Kind → the catalogue's codes with the configured ones over them, made once a kind
+until configuration changes (a project's state labels some 2,000 codes)."""
+
+
 def configure_labels(kind: str, names: dict[str, str]) -> None:
     CONFIGURED[kind] = dict(names)
+    _MERGED.clear()
 
 
 def labels(kind: str) -> dict[str, str]:
     """Every code of ``kind`` with its label, in the catalogue's order (then configured)."""
-    try:
-        return {**catalogue()[kind], **CONFIGURED.get(kind, {})}
-    except KeyError:
-        raise UnknownLabelKind(kind) from None
+    return dict(_merged(kind))
+
+
+def _merged(kind: str) -> dict[str, str]:
+    merged = _MERGED.get(kind)
+    if merged is None:
+        try:
+            merged = _MERGED[kind] = {**catalogue()[kind], **CONFIGURED.get(kind, {})}
+        except KeyError:
+            raise UnknownLabelKind(kind) from None
+    return merged
 
 
 def has_label(kind: str, code: Any) -> bool:
-    return _code(code) in labels(kind)
+    return _code(code) in _merged(kind)
 
 
 def label(kind: str, code: Any) -> str:
@@ -50,7 +63,7 @@ def label(kind: str, code: Any) -> str:
     if code is None:
         return ""
     text = _code(code)
-    return labels(kind).get(text, text)
+    return _merged(kind).get(text, text)
 
 
 def yes_no(value: bool) -> str:

@@ -394,3 +394,19 @@ def test_history_pages_by_stream_version(client, office):
     assert [e["stream_version"] for e in second["events"]] == [3, 4]
     assert [e["stream_version"] for e in last["events"]] == [5]
     assert last["next_after_version"] is None
+
+
+def test_a_state_is_written_as_utf_8_json_and_a_body_orjson_refuses_by_the_standard_library(
+    app,
+):
+    from services.registry.entrypoints.projects import _json
+
+    with app.app_context():
+        state = _json({"project": {"name": "城区污水处理厂", "total_investment": "1.00"}})
+        keyed = _json({"counts": {1: 2}})
+    assert state.mimetype == "application/json"
+    assert (
+        state.get_data()
+        == '{"project":{"name":"城区污水处理厂","total_investment":"1.00"}}'.encode()
+    )
+    assert keyed.get_data() == b'{"counts":{"1":2}}'
