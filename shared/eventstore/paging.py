@@ -6,7 +6,7 @@ The fetching thread only waits for a page: on PostgreSQL it hands over the drive
 result (`DriverRows`), and the thread that reads the page makes its Python values. Made
 on the fetching thread, they took the GIL from the reader's decoding, one thread's
 objects were freed on the other, and a whole-log read cost half as much CPU again
-(docs/benchmarks.md, 5 December)."""
+(docs/benchmarks.md, 4 December)."""
 
 from __future__ import annotations
 
