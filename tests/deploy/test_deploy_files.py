@@ -115,6 +115,14 @@ def test_compose_runs_every_role_from_one_image_after_the_migrate_job():
     assert {"pgdata", "redisdata"} <= set(config["volumes"])
 
 
+def test_the_compose_database_compares_text_as_the_tests_database_does():
+    """A new cluster is made with C.UTF-8 (the image's default is en_US.utf8, whose
+    strcoll cost ~10 % more database CPU an ingested event; docs/operations.md)."""
+    services = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]
+    initdb = services["postgres"]["environment"]["POSTGRES_INITDB_ARGS"].split()
+    assert "--locale=C.UTF-8" in initdb and "--encoding=UTF8" in initdb
+
+
 def test_compose_takes_the_database_passwords_from_the_environment_only():
     services = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]
     owner, app = "${POSTGRES_PASSWORD:?", "${POSTGRES_APP_PASSWORD:?"
