@@ -244,24 +244,17 @@ def _keyed(keys: Write, values: Write) -> Write:
 
 
 def _nested(field: fields.Nested) -> Write:
-    nested = field.nested
-    schema = nested if isinstance(nested, type) else type(nested)
-    if not (isinstance(schema, type) and issubclass(schema, LabelledSchema)):
+    nested = field.nested  # a schema class; an instance, a name or a callable: marshmallow
+    if not (isinstance(nested, type) and issubclass(nested, LabelledSchema)):
         raise _Unplain
-    if field.only or field.exclude or not isinstance(nested, type):
+    plan = _plan_of(nested)
+    if plan is None or field.only or field.exclude:
         raise _Unplain
-    plan = _plan_of(schema)
-    if plan is None:
-        raise _Unplain
+    if field.many:
+        return _each(plan.write)
 
     def write(value: Any) -> Any:
-        if value is None:
-            return None
-        if field.many:
-            if type(value) is not list:
-                raise _Unplain
-            return [plan.write(item) for item in value]
-        return plan.write(value)
+        return None if value is None else plan.write(value)
 
     return write
 
