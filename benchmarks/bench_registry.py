@@ -5,8 +5,12 @@
    their connections unless ``--reconnect``), events addressed by national project code (as
    approval systems do), events accepted per second; beside it, in the same run, the
    store's own 100-event batched append (one writer, in process) and the ratio
-   (aim ≥ 0.7).
-2. A project's state as of a past date, for a project with 10,000 events: p50/p95/p99
+   (aim ≥ 0.7). Measured from when every worker has started until the first client has
+   sent all its batches (while every client is sending): CPU an event by role and the
+   machine's, and how often the event log's lock was held and what its holder did.
+2. Where a signed ingest request's CPU goes, stage by stage, in process
+   (``--only=stages``, `_ingest_stages`).
+3. A project's state as of a past date, for a project with 10,000 events: p50/p95/p99
    latency of the handler and of the HTTP request (in process).
 
 Each part runs in its own throw-away database on ``GONGJIAN_BENCH_POSTGRES_URL``.
@@ -26,9 +30,11 @@ import sys
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -72,6 +78,37 @@ def _registry(url: str):  # type: ignore[no-untyped-def]
     return runtime_for(Settings.from_env(database_url=url))
 
 
+def signed(secret: str, payload: bytes) -> dict[str, str]:
+    """The headers of a signed ingest request of ``payload`` from the integration
+    ``bench``."""
+    from services.registry.application.signing import sign
+
+    request_id, stamp = f"req_{uuid.uuid4().hex}", int(time.time())
+    return {
+        "content-type": "application/json",
+        "webhook-id": request_id,
+        "webhook-timestamp": str(stamp),
+        "webhook-signature": sign(secret, request_id, stamp, payload),
+        "gongjian-integration": "bench",
+    }
+
+
+def batch_body(client: int, batch: int, projects: int) -> bytes:
+    """A client's ``batch``-th 100-event batch: one inspection for each of its
+    ``projects`` in turn, addressed by national code."""
+    events = [
+        {
+            "event_id": str(uuid.uuid4()),
+            "national_code": _code(client * projects + i % projects),
+            "type": "InspectionCompleted",
+            "occurred_at": (START + timedelta(minutes=batch * 100 + i)).isoformat(),
+            "payload": {"inspection_id": f"c{client}-b{batch}-{i}", "result": "passed"},
+        }
+        for i in range(100)
+    ]
+    return json.dumps({"events": events}).encode()
+
+
 def _registration(project_id: str, national_code: str | None = None) -> dict:
     return {
         "project_id": project_id,
@@ -110,7 +147,6 @@ def bench_ingest(
     connections alive) with ``workers`` processes; each client keeps its connection, as
     HTTP clients do, unless ``reconnect`` (a new connection for every batch, so that any
     worker may take any batch)."""
-    from services.registry.application.signing import sign
     from services.registry.application.submissions import Submission
     from services.registry.wiring import RegistryParts
 
@@ -148,105 +184,175 @@ def bench_ingest(
     )
     try:
         _wait_ready(port)
-
-        def body(client: int, batch: int) -> bytes:
-            events = [
-                {
-                    "event_id": str(uuid.uuid4()),
-                    "national_code": _code(client * projects_per_client + i % projects_per_client),
-                    "type": "InspectionCompleted",
-                    "occurred_at": (START + timedelta(minutes=batch * 100 + i)).isoformat(),
-                    "payload": {"inspection_id": f"c{client}-b{batch}-{i}", "result": "passed"},
-                }
-                for i in range(100)
-            ]
-            return json.dumps({"events": events}).encode()
+        _wait_booted(server.pid, workers)
 
         def post(conn: http.client.HTTPConnection, payload: bytes) -> dict:
-            request_id, stamp = f"req_{uuid.uuid4().hex}", int(time.time())
-            conn.request(
-                "POST",
-                "/v1/ingest",
-                body=payload,
-                headers={
-                    "content-type": "application/json",
-                    "webhook-id": request_id,
-                    "webhook-timestamp": str(stamp),
-                    "webhook-signature": sign(secret, request_id, stamp, payload),
-                    "gongjian-integration": "bench",
-                },
-            )
+            conn.request("POST", "/v1/ingest", body=payload, headers=signed(secret, payload))
             response = conn.getresponse()
             answer = json.loads(response.read())
             if response.status != 200:
                 raise RuntimeError(f"ingest answered {response.status}: {answer}")
             return answer
 
-        bodies = {c: [body(c, b) for b in range(batches + 2)] for c in range(clients)}
-        accepted, latencies, failures = [0], [], []
+        bodies = {
+            c: [batch_body(c, b, projects_per_client) for b in range(batches + 2)]
+            for c in range(clients)
+        }
+        failures: list[Exception] = []
 
-        def client(c: int, warm: bool) -> None:
+        def client(chosen: list[bytes], done: list[tuple[float, float, int]]) -> None:
+            """Post ``chosen`` in turn; each batch's (end, latency, events accepted)."""
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            chosen = bodies[c][:2] if warm else bodies[c][2:]
             try:
                 for payload in chosen:
                     started = time.perf_counter()
                     answer = post(conn, payload)
-                    if not warm:
-                        latencies.append(time.perf_counter() - started)
-                        accepted[0] += answer["accepted"]
+                    ended = time.perf_counter()
+                    done.append((ended, ended - started, answer["accepted"]))
                     if reconnect:
                         conn.close()
             except Exception as exc:  # noqa: BLE001 - reported below
                 failures.append(exc)
             finally:
                 conn.close()
+                first_done.set()
 
-        for warm in (True, False):
-            threads = [threading.Thread(target=client, args=(c, warm)) for c in range(clients)]
-            cpu_before = _cpu_by_role(server.pid, url)
-            started = time.perf_counter()
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            elapsed = time.perf_counter() - started
-            cpu_after = _cpu_by_role(server.pid, url)
+        first_done = threading.Event()
+        _run_clients(client, [bodies[c][:2] for c in range(clients)])  # every connection warm
+        backends = _backends(url)
+        first_done.clear()
+        done: list[list[tuple[float, float, int]]] = [[] for _ in range(clients)]
+        threads = [
+            threading.Thread(target=client, args=(bodies[c][2:], done[c])) for c in range(clients)
+        ]
+        watch = _LockWatch(url)
+        cpu_before = _cpu_by_role(server.pid, backends)
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        with watch:
+            first_done.wait()
+        cpu_after = _cpu_by_role(server.pid, backends | _backends(url))
+        ended = time.perf_counter()
+        for thread in threads:
+            thread.join()
         if failures:
             raise failures[0]
+        within = [batch for batches_done in done for batch in batches_done if batch[0] <= ended]
+        accepted, elapsed = sum(n for _, _, n in within), ended - started
         print(
             f"HTTP ingest (PostgreSQL, gunicorn as deployed with -w {workers}, {clients} clients"
             f"{', a new connection for every batch' if reconnect else ' keeping their connections'}, "
-            f"{batches} signed 100-event batches each): {accepted[0]} events in {elapsed:.2f} s "
-            f"= {accepted[0] / elapsed:,.0f} events/s; batch latency {_percentiles(latencies)}"
+            f"up to {batches} signed 100-event batches each, measured while every client was "
+            f"sending): {accepted} events in {elapsed:.2f} s = {accepted / elapsed:,.0f} events/s; "
+            f"batch latency {_percentiles([latency for _, latency, _ in within])}"
         )
-        print(f"CPU an event: {_cpu_per_event(cpu_before, cpu_after, accepted[0], elapsed)}")
-        return accepted[0] / elapsed
+        print(f"CPU an event: {_cpu_per_event(cpu_before, cpu_after, accepted, elapsed)}")
+        print(f"the log's lock: {watch.summary()}")
+        return accepted / elapsed
     finally:
         server.terminate()
         server.wait(timeout=30)
 
 
-def _cpu_by_role(server_pid: int, url: str) -> dict[str, float]:
-    """CPU seconds so far of the server's workers, of the database's backends serving
-    ``url``'s database and of this process (its client threads); empty where ``/proc``
-    cannot tell (not Linux)."""
-    proc = Path("/proc")
-    if not (proc / str(server_pid) / "stat").exists():
-        return {}
+LOG_LOCK = (1, 2951183016)
+"""The event log's lock, ``pg_advisory_xact_lock(7246150312)`` (shared/migrations 0004,
+0007, 0008), as ``pg_locks`` shows a bigint key: (``classid``, ``objid``), its high and
+low 32 bits."""
+
+
+class _LockWatch:
+    """Samples, every `INTERVAL` seconds while entered, whether the event log's lock is
+    held and what its holder's backend is doing: running, writing its WAL, or waiting
+    for its client (between statements of its transaction, or for the rows of a COPY).
+    Appends are serialised on this lock; when it is held most of the time, it is the
+    limit, and what its holder waits on is what lengthens it."""
+
+    INTERVAL = 0.02
+
+    def __init__(self, url: str) -> None:
+        self._url = make_url(url).set(drivername="postgresql").render_as_string(False)
+        self._stop = threading.Event()
+        self._states: Counter[str] = Counter()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> _LockWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        import psycopg
+
+        query = (
+            "SELECT a.state, a.wait_event_type FROM pg_locks l JOIN pg_stat_activity a "
+            "USING (pid) WHERE l.locktype = 'advisory' AND l.granted "
+            "AND l.classid = %s AND l.objid = %s AND l.objsubid = 1"
+        )
+        with psycopg.connect(self._url, autocommit=True) as conn:
+            while not self._stop.wait(self.INTERVAL):
+                row = conn.execute(query, LOG_LOCK).fetchone()
+                self._states[_holder_doing(row)] += 1
+
+    def summary(self) -> str:
+        samples = sum(self._states.values())
+        if not samples:
+            return "not sampled"
+        held = samples - self._states["free"]
+        doing = ", ".join(
+            f"{what} {count / held:.0%}"
+            for what, count in self._states.most_common()
+            if what != "free"
+        )
+        return f"held in {held / samples:.0%} of {samples} samples" + (
+            f"; its holder then {doing}" if held else ""
+        )
+
+
+def _holder_doing(row: tuple[str, str | None] | None) -> str:
+    if row is None:
+        return "free"
+    state, waiting = row
+    if state == "idle in transaction" or waiting == "Client":
+        return "waiting for its client"
+    if waiting == "IO":
+        return "writing"
+    if waiting is None:
+        return "running"
+    return f"waiting ({waiting})"
+
+
+def _run_clients(client: Any, chosen: list[list[bytes]]) -> None:
+    threads = [threading.Thread(target=client, args=(batches, [])) for batches in chosen]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def _backends(url: str) -> set[int]:
+    """The process ids of the database's backends serving ``url``'s database."""
     name = make_url(url).database
     admin = create_engine(make_url(url).set(database="postgres"))
     try:
         with admin.connect() as conn:
-            backends = (
-                conn.execute(
-                    text("SELECT pid FROM pg_stat_activity WHERE datname = :name"), {"name": name}
-                )
-                .scalars()
-                .all()
-            )
+            query = text("SELECT pid FROM pg_stat_activity WHERE datname = :name")
+            return set(conn.execute(query, {"name": name}).scalars())
     finally:
         admin.dispose()
+
+
+def _cpu_by_role(server_pid: int, backends: set[int]) -> dict[str, float]:
+    """CPU seconds so far of the server's workers, of the database's ``backends``, of
+    this process (its client threads) and of the whole machine (``/proc/stat``: the
+    roles, PostgreSQL's own background processes, the kernel's work and anything else);
+    empty where ``/proc`` cannot tell (not Linux)."""
+    proc = Path("/proc")
+    if not (proc / str(server_pid) / "stat").exists():
+        return {}
     workers = [
         int(pid)
         for pid in (proc / str(server_pid) / "task" / str(server_pid) / "children")
@@ -257,7 +363,19 @@ def _cpu_by_role(server_pid: int, url: str) -> dict[str, float]:
         "server": sum(map(_cpu_seconds, workers)),
         "database": sum(map(_cpu_seconds, backends)),
         "clients": time.process_time(),
+        _MACHINE: _machine_cpu_seconds(),
     }
+
+
+_MACHINE = "machine"
+
+
+def _machine_cpu_seconds() -> float:
+    """CPU seconds every processor of the machine has been busy (not idle nor waiting
+    for a disk) since it started."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]]
+    idle = fields[3] + fields[4]
+    return (sum(fields) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -271,13 +389,19 @@ def _cpu_seconds(pid: int) -> float:
 def _cpu_per_event(
     before: dict[str, float], after: dict[str, float], events: int, elapsed: float
 ) -> str:
+    """CPU an event by role, the roles' share of the processors, and the machine's: the
+    rest is the database's background processes and the kernel."""
     if not before or not after or not events:
         return "not measured here"
-    parts = {role: (after[role] - before[role]) * 1e6 / events for role in before}
-    used = sum(after[role] - before[role] for role in before) / elapsed
+    roles = [role for role in before if role != _MACHINE]
+    parts = {role: (after[role] - before[role]) * 1e6 / events for role in roles}
+    used = sum(after[role] - before[role] for role in roles) / elapsed
+    machine = (after[_MACHINE] - before[_MACHINE]) / elapsed
     return (
         ", ".join(f"{role} {us:.0f} µs" for role, us in parts.items())
-        + f", in all {sum(parts.values()):.0f} µs; {used:.2f} of {os.cpu_count()} CPUs busy"
+        + f", in all {sum(parts.values()):.0f} µs; these {used:.2f} of {os.cpu_count()} CPUs, "
+        f"the machine {machine:.2f} busy "
+        f"({(after[_MACHINE] - before[_MACHINE]) * 1e6 / events:.0f} µs an event)"
     )
 
 
@@ -327,7 +451,26 @@ def _wait_ready(port: int) -> None:
     raise RuntimeError("the server did not come up")
 
 
-# -- 2. state as of a past date --------------------------------------------------------
+def _wait_booted(server_pid: int, workers: int) -> None:
+    """Until every worker has loaded the application and gone quiet: gunicorn's workers
+    import it each in its own process, and one answering is not all of them ready. A run
+    that did not wait shared the machine with the other workers' start (a third of the
+    server's samples in a sampled run were imports)."""
+    children = Path(f"/proc/{server_pid}/task/{server_pid}/children")
+    if not children.exists():
+        return  # not Linux: nothing to watch
+    deadline, last = time.monotonic() + 120, -1.0
+    while time.monotonic() < deadline:
+        pids = [int(pid) for pid in children.read_text().split()]
+        spent = sum(map(_cpu_seconds, pids))
+        if len(pids) == workers and spent - last < 0.02:
+            return
+        last = spent
+        time.sleep(0.5)
+    raise RuntimeError("the server's workers did not settle")
+
+
+# -- 3. state as of a past date --------------------------------------------------------
 
 
 def _long_history(n: int) -> Iterator[tuple[str, dict]]:
@@ -406,7 +549,7 @@ def _all_accepted(outcomes: list) -> None:
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="bench_registry")
     parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--batches", type=int, default=40, help="per client")
+    parser.add_argument("--batches", type=int, default=150, help="per client")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument(
         "--reconnect",
@@ -415,7 +558,7 @@ def main(argv: list[str]) -> None:
     )
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=300)
-    parser.add_argument("--only", choices=("ingest", "as-of"))
+    parser.add_argument("--only", choices=("ingest", "stages", "as-of"))
     args = parser.parse_args(argv)
     server = os.environ.get(
         "GONGJIAN_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -436,6 +579,11 @@ def main(argv: list[str]) -> None:
             f"HTTP ingest / store = {ratio:.2f} (aim ≥ 0.70: {'met' if ratio >= 0.7 else 'NOT met'})"
             f"; load {os.getloadavg()[0]:.1f}"
         )
+    if args.only in (None, "stages"):
+        from ._ingest_stages import bench_stages
+
+        with throwaway_database(server) as url:
+            bench_stages(url, args.batches)
     if args.only in (None, "as-of"):
         with throwaway_database(server) as url:
             bench_as_of(url, args.events, args.queries)
