@@ -1,7 +1,7 @@
 """Where a signed ingest request's CPU goes, stage by stage (`bench_registry --only=stages`).
 
 The registry in this process, one client (Flask's test client), signed 100-event batches
-to ten projects; every named stage is wrapped to add up the CPU time its thread spends in
+(`bench_registry.batch_body`) to a client's share of the projects; every named stage is wrapped to add up the CPU time its thread spends in
 it (`time.thread_time`), nested stages inside their callers. Printed per event, beside
 the whole process's CPU and the database's backends'. The wrappers cost ~1 µs a call: the
 per-event stages (`_prepare`) carry that much more than they do unwrapped.
@@ -80,9 +80,9 @@ def _timing(original: Any, label: str, spent: Counter[str]) -> Any:
     return staticmethod(wrapper) if isinstance(original, staticmethod) else wrapper
 
 
-def bench_stages(url: str, batches: int) -> None:
-    """Sign and post ``batches`` 100-event batches in process; print each stage's CPU an
-    event."""
+def bench_stages(url: str, batches: int, projects: int) -> None:
+    """Sign and post ``batches`` 100-event batches to ``projects`` in process; print each
+    stage's CPU an event."""
     from benchmarks import bench_registry as bench
     from services.composition import create_app
     from services.registry.application.submissions import Submission
@@ -94,11 +94,11 @@ def bench_stages(url: str, batches: int) -> None:
     parts.registry.submit_batch(
         [
             Submission(str(uuid.uuid4()), "ProjectRegistered", bench.START, reg)
-            for reg in (bench._registration(f"p{n}", bench._code(n)) for n in range(10))
+            for reg in (bench._registration(f"p{n}", bench._code(n)) for n in range(projects))
         ]
     )
     client = create_app(runtime, ("registry",)).test_client()
-    bodies = [bench.batch_body(0, b, 10) for b in range(batches + 5)]
+    bodies = [bench.batch_body(0, b, projects) for b in range(batches + 5)]
 
     def post(payload: bytes) -> None:
         response = client.post("/v1/ingest", data=payload, headers=bench.signed(secret, payload))
@@ -117,7 +117,8 @@ def bench_stages(url: str, batches: int) -> None:
     database = sum(map(bench._cpu_seconds, backends | bench._backends(url))) - database_before
     events = batches * 100
     print(
-        f"signed ingest in process, one client, {batches} 100-event batches to 10 projects "
+        f"signed ingest in process, one client, {batches} 100-event batches to {projects} "
+        "projects "
         "(`--only=stages`): CPU an event by stage"
     )
     for _, _, label in STAGES:

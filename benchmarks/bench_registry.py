@@ -94,12 +94,14 @@ def signed(secret: str, payload: bytes) -> dict[str, str]:
 
 
 def batch_body(client: int, batch: int, projects: int) -> bytes:
-    """A client's ``batch``-th 100-event batch: one inspection for each of its
-    ``projects`` in turn, addressed by national code."""
+    """A client's ``batch``-th 100-event batch: ten inspections for each of ten of its
+    ``projects``, the next ten in the next batch (as the store's own workload: ten events a
+    stream in each batch), addressed by national code. With ten projects every batch goes
+    to all of them, and they grow by ten events a batch."""
     events = [
         {
             "event_id": str(uuid.uuid4()),
-            "national_code": _code(client * projects + i % projects),
+            "national_code": _code(client * projects + (batch * 10 + i // 10) % projects),
             "type": "InspectionCompleted",
             "occurred_at": (START + timedelta(minutes=batch * 100 + i)).isoformat(),
             "payload": {"inspection_id": f"c{client}-b{batch}-{i}", "result": "passed"},
@@ -139,19 +141,25 @@ def _percentiles(samples: list[float]) -> str:
 
 
 def bench_ingest(
-    url: str, clients: int, batches: int, workers: int, *, reconnect: bool = False
+    url: str,
+    clients: int,
+    batches: int,
+    workers: int,
+    *,
+    reconnect: bool = False,
+    projects: int = 300,
 ) -> float:
     """Events accepted per second over HTTP (printed with the batch latencies).
 
     The server runs as deployed (``deploy/gunicorn.conf.py``: threaded workers that keep
     connections alive) with ``workers`` processes; each client keeps its connection, as
     HTTP clients do, unless ``reconnect`` (a new connection for every batch, so that any
-    worker may take any batch)."""
+    worker may take any batch). ``projects`` are shared out among the clients."""
     from services.registry.application.submissions import Submission
     from services.registry.wiring import RegistryParts
 
     runtime = _registry(url)
-    projects_per_client = 10
+    projects_per_client = max(1, projects // clients)
     parts = RegistryParts.of(runtime)
     secret = parts.integrations.create("bench", ["InspectionCompleted"])
     parts.registry.submit_batch(
@@ -556,6 +564,12 @@ def main(argv: list[str]) -> None:
         action="store_true",
         help="HTTP ingest: a new connection for every batch (any worker takes any batch)",
     )
+    parser.add_argument(
+        "--projects",
+        type=int,
+        default=300,
+        help="HTTP ingest: projects shared out among the clients (the store's workload has 300)",
+    )
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--only", choices=("ingest", "stages", "as-of"))
@@ -570,7 +584,12 @@ def main(argv: list[str]) -> None:
         before = store_batched_rate(server, half)
         with throwaway_database(server) as url:
             ingest = bench_ingest(
-                url, args.clients, args.batches, args.workers, reconnect=args.reconnect
+                url,
+                args.clients,
+                args.batches,
+                args.workers,
+                reconnect=args.reconnect,
+                projects=args.projects,
             )
         store = (before + store_batched_rate(server, half)) / 2
         ratio = ingest / store
@@ -583,7 +602,7 @@ def main(argv: list[str]) -> None:
         from ._ingest_stages import bench_stages
 
         with throwaway_database(server) as url:
-            bench_stages(url, args.batches)
+            bench_stages(url, args.batches, max(1, args.projects // args.clients))
     if args.only in (None, "as-of"):
         with throwaway_database(server) as url:
             bench_as_of(url, args.events, args.queries)
