@@ -313,7 +313,7 @@ class _LockWatch:
         doing = ", ".join(
             f"{what} {count / held:.0%}"
             for what, count in self._states.most_common()
-            if what != "free"
+            if what != "free" and count / held >= 0.005
         )
         return f"held in {held / samples:.0%} of {samples} samples" + (
             f"; its holder then {doing}" if held else ""
