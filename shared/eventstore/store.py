@@ -1290,7 +1290,9 @@ def _queued(asked: float) -> bool:
     lock: it answered after `_QUEUED_AFTER`. Alone, it answers in 0.33–0.44 ms here (p10
     to p90), behind other writers in 2.6 ms or more (p10; p50 8–9 ms with 4 clients). A
     connection's first probe (its function planned) may take longer: one COPY then, which
-    costs a lone writer a few per cent of that one batch."""
+    costs a lone writer a few per cent of that one batch. Over a network whose round trip
+    is a millisecond or more every probe counts as queued, and one COPY is the cheaper
+    there too (each overlapped COPY waits for the answer of the one before)."""
     return time.perf_counter() - asked > _QUEUED_AFTER
 
 
