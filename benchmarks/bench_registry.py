@@ -404,12 +404,11 @@ def _cpu_per_event(
     roles = [role for role in before if role != _MACHINE]
     parts = {role: (after[role] - before[role]) * 1e6 / events for role in roles}
     used = sum(after[role] - before[role] for role in roles) / elapsed
-    machine = (after[_MACHINE] - before[_MACHINE]) / elapsed
+    machine = after[_MACHINE] - before[_MACHINE]
     return (
         ", ".join(f"{role} {us:.0f} µs" for role, us in parts.items())
         + f", in all {sum(parts.values()):.0f} µs; these {used:.2f} of {os.cpu_count()} CPUs, "
-        f"the machine {machine:.2f} busy "
-        f"({(after[_MACHINE] - before[_MACHINE]) * 1e6 / events:.0f} µs an event)"
+        f"the machine {machine / elapsed:.2f} busy ({machine * 1e6 / events:.0f} µs an event)"
     )
 
 

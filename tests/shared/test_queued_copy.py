@@ -95,20 +95,16 @@ def test_a_batch_that_waited_for_the_lock_goes_as_one_copy(pg_store, postgres_ur
 def test_in_a_callers_transaction_too(pg_store, postgres_url, copies):
     """The registry's path: the append in the caller's transaction, ids left to the index."""
 
-    def append():  # type: ignore[no-untyped-def]
-        with pg_store.writing() as conn:
-            return pg_store.append(_batch("project-c"), connection=conn, look_up_ids=False)
-
-    assert append().last_position == 100
-    result = _behind_the_lock(postgres_url, lambda: _more(pg_store))
+    assert _in_transaction(pg_store, "project-c").last_position == 100
+    result = _behind_the_lock(postgres_url, lambda: _in_transaction(pg_store, "project-d"))
     assert len(copies) == 2 and copies[-1] is False
     assert result.last_position == 200  # type: ignore[attr-defined]
     assert pg_store.verify().ok
 
 
-def _more(store: EventStore):  # type: ignore[no-untyped-def]
+def _in_transaction(store: EventStore, stream: str):  # type: ignore[no-untyped-def]
     with store.writing() as conn:
-        return store.append(_batch("project-d"), connection=conn, look_up_ids=False)
+        return store.append(_batch(stream), connection=conn, look_up_ids=False)
 
 
 @pytest.mark.parametrize(
