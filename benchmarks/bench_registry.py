@@ -239,6 +239,8 @@ def bench_ingest(
         for thread in threads:
             thread.start()
         with watch:
+            time.sleep(0.05)  # every client connected
+            spread = _clients_by_worker(server.pid, port)
             first_done.wait()
         cpu_after = _cpu_by_role(server.pid, backends | _backends(url))
         ended = time.perf_counter()
@@ -257,6 +259,7 @@ def bench_ingest(
         )
         print(f"CPU an event: {_cpu_per_event(cpu_before, cpu_after, accepted, elapsed)}")
         print(f"the log's lock: {watch.summary()}")
+        print(f"clients' connections by worker: {spread}")
         return accepted / elapsed
     finally:
         server.terminate()
@@ -392,6 +395,31 @@ def _cpu_seconds(pid: int) -> float:
     except OSError:
         return 0.0  # gone meanwhile
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _clients_by_worker(server_pid: int, port: int) -> str:
+    """How many clients' connections each of the server's workers holds, busiest first
+    (``/proc``): gunicorn's workers each accept on the one socket, and a kept connection
+    stays with the worker that took it, so two clients may share a worker (and its GIL)
+    while another has none. Runs differ by that (issue 18)."""
+    proc = Path("/proc")
+    if not (proc / str(server_pid) / "stat").exists():
+        return "not known here"
+    children = proc / str(server_pid) / "task" / str(server_pid) / "children"
+    established = set()
+    for line in (proc / "net" / "tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
+            established.add(fields[9])  # the socket's inode
+    counts = []
+    for pid in children.read_text().split():
+        held = 0
+        for fd in (proc / pid / "fd").iterdir():
+            with contextlib.suppress(OSError):
+                target = os.readlink(fd)
+                held += target.startswith("socket:[") and target[8:-1] in established
+        counts.append(held)
+    return ", ".join(map(str, sorted(counts, reverse=True)))
 
 
 def _cpu_per_event(

@@ -66,6 +66,7 @@ from .limits import MAX_STORED_PAYLOAD_BYTES, MAX_VERSION, check_envelope, check
 from .overlapped_copy import copy_overlapped
 from .paging import DriverRows, ListedRows, Rows, prefetched
 from .partitions import PartitionKeeper
+from .probed_copy import NotWritten, probed_copy
 from .ready import Ready, from_checked, ready
 from .ready import Texts as _Texts
 from .schema import events as events_table
@@ -231,6 +232,7 @@ class EventStore:
         *,
         connection: Connection | None = None,
         look_up_ids: bool = True,
+        commit: bool = False,
     ) -> AppendResult:
         """Append ``events`` atomically; each stream named in ``expected_versions`` must
         be at that version (0: must not exist; None or absent: any version).
@@ -240,30 +242,32 @@ class EventStore:
         looking each up under the log's lock (`_lock_and_probe` with ``written``); an id
         stored there already then raises `DuplicateEventConflict` with the transaction
         spent (roll it back), where a lookup would have answered an identical batch as a
-        duplicate. For a caller that decides again on that (the registry)."""
+        duplicate. For a caller that decides again on that (the registry).
+
+        ``commit`` (with ``connection``): the append ends the caller's transaction (write
+        nothing after it): on PostgreSQL a batch by COPY sends its ``COMMIT`` with its rows,
+        and the lock is let go once they are stored (`_locked_copy`)."""
         if not events:
             raise ValueError("nothing to append")
         ids = [e.event_id for e in events]
         if len(set(ids)) != len(ids):
             raise DuplicateEventConflict(_first_repeat(ids), "the same id twice in one append")
+        expected = expected_versions or {}
         if connection is None and len(events) >= _COPY_FROM and is_postgres(self.engine):
-            result = self._append_streamed(events, expected_versions or {})
-            if not result.duplicate:
-                self.notify(result.last_position)
-            return result
+            return self._notified(self._append_streamed(events, expected))
         # The texts that are stored and hashed are made before the lock is taken:
         # concurrent writers overlap this work.
         prepared, texts = self._ready_all(events)
         if connection is not None:
             return self._append_in(
-                connection, prepared, texts, expected_versions or {}, look_up_ids=look_up_ids
+                connection, prepared, texts, expected, look_up_ids=look_up_ids, commit=commit
             )
         if len(prepared) < _COPY_FROM and is_postgres(self.engine):
-            result = self._append_alone(prepared, texts, expected_versions or {})
-            if not result.duplicate:
-                self.notify(result.last_position)
-            return result
-        result = self._append_own(prepared, texts, expected_versions or {})
+            return self._notified(self._append_alone(prepared, texts, expected))
+        return self._notified(self._append_own(prepared, texts, expected))
+
+    def _notified(self, result: AppendResult) -> AppendResult:
+        """``result``, its events told to subscribers when they are new."""
         if not result.duplicate:
             self.notify(result.last_position)
         return result
@@ -294,32 +298,28 @@ class EventStore:
             return self._append_checked(events, expected)  # what the probe cannot take
         prepared: list[Ready] = []
         texts: list[_Texts] = []
+        positions: list[StoredPosition] = []
+
+        def rows_of(probed: list[Any]) -> Iterator[str]:
+            seen, current, head = _probed(probed)
+            conflict = _conflict(streams, expected, current)
+            if seen or conflict is not None:  # `_append_checked` answers it, every id looked up
+                raise NotWritten(conflict or DuplicateEventConflict(ids[0], "stored"))
+            recorded_at = utc(self.clock())
+            if head.recorded_at is not None and recorded_at < head.recorded_at:
+                recorded_at = head.recorded_at  # never decreases with position
+            pairs = self._readied(events, prepared, texts)
+            return _chained_copy_text(pairs, current, head, recorded_at, positions)
+
         try:
-            with self.writing() as conn:
-                asked = time.perf_counter()
-                seen, current, head = self._lock_and_probe(conn, ids, streams, len(events))
-                queued = _queued(asked)
-                conflict = _conflict(streams, expected, current)
-                if seen or conflict is not None:
-                    prepared, texts = self._ready_all(events)  # a bad event says so first
-                    if not seen:  # perhaps a retry stored in the partition written
-                        seen = self._lock_and_probe(conn, ids, streams)[0]
-                    if seen:
-                        return self._replay_of(prepared, self._existing(conn, ids))
-                    raise conflict  # type: ignore[misc]  # (not None when nothing is seen)
-                recorded_at = utc(self.clock())
-                if head.recorded_at is not None and recorded_at < head.recorded_at:
-                    recorded_at = head.recorded_at  # never decreases with position
-                positions: list[StoredPosition] = []
-                pairs = self._readied(events, prepared, texts)
-                chunk, overlapped = _copy_plan(len(events), queued=queued)
-                rows = _chained_copy_text(pairs, current, head, recorded_at, positions, chunk)
-                with _gc_paused(len(events)):
-                    _copy(conn, rows, overlapped=overlapped)
-                return AppendResult(tuple(positions))
+            with self.writing() as conn, _gc_paused(len(events)):
+                _locked_copy(conn, self.lock_timeout_ms, ids, streams, len(events), rows_of)
+            return AppendResult(tuple(positions))
         except LockTimeout:
             self._ready_all(events)  # an event beyond a limit says so first
             raise
+        except NotWritten:
+            pass  # a stream moved on, or an id is stored: checked whole, ids looked up
         except IntegrityError:
             pass  # an id stored in the partition written, most likely: every id looked up
         return self._append_checked(events, expected)
@@ -444,6 +444,8 @@ class EventStore:
         if on_postgres and len(events) < _COPY_FROM:
             return self._append_on_server(conn, events, texts, streams, expected, commit=commit)
         written = 0 if look_up_ids or not on_postgres else len(events)
+        if written and _plain_keys(ids, streams):
+            return self._append_probed(conn, events, texts, expected, ids, streams, commit)
         asked = time.perf_counter()
         seen, current, head = self._lock_and_probe(conn, ids, streams, written)
         queued = _queued(asked)
@@ -463,6 +465,44 @@ class EventStore:
         else:
             rows, positions = _chained(events, texts, current, head, recorded_at)
             conn.execute(insert(events_table), rows)
+        return AppendResult(tuple(positions))
+
+    def _append_probed(
+        self,
+        conn: Connection,
+        events: list[Ready],
+        texts: list[_Texts],
+        expected: ExpectedVersions,
+        ids: list[str],
+        streams: list[str],
+        commit: bool,
+    ) -> AppendResult:
+        """A batch in the caller's transaction on PostgreSQL, its ids left to the unique
+        index: locked, probed and written in one message (`_locked_copy`). A stream not at
+        its expected version, or an id found stored below the partition written, raises
+        with the transaction spent, as an id the index refuses does."""
+        positions: list[StoredPosition] = []
+
+        def rows_of(probed: list[Any]) -> Iterator[str]:
+            seen, current, head = _probed(probed)
+            conflict = _conflict(streams, expected, current)
+            if conflict is not None:
+                raise NotWritten(conflict)
+            if seen:
+                raise NotWritten(DuplicateEventConflict(ids[0], "an append that came first"))
+            recorded_at = utc(self.clock())
+            if head.recorded_at is not None and recorded_at < head.recorded_at:
+                recorded_at = head.recorded_at  # record time never decreases with position
+            pairs = zip(events, texts, strict=True)
+            return _chained_copy_text(pairs, current, head, recorded_at, positions)
+
+        try:
+            with _gc_paused(len(events)), _id_refused(len(events)):
+                _locked_copy(
+                    conn, self.lock_timeout_ms, ids, streams, len(events), rows_of, commit=commit
+                )
+        except NotWritten as refused:
+            raise refused.reason from None
         return AppendResult(tuple(positions))
 
     def _append_alone(
@@ -1449,6 +1489,24 @@ def _locked_probe_postgres(
 
 
 _LOCK_PROBE = "SELECT * FROM gongjian_lock_probe_written(%s::text, %s::text, %s::text, %s::bigint)"
+
+
+def _locked_copy(
+    conn: Connection,
+    timeout_ms: int,
+    ids: list[str],
+    streams: list[str],
+    written: int,
+    rows_of: Callable[[list[Any]], Iterable[str]],
+    *,
+    commit: bool = True,
+) -> None:
+    """The lock, its probe and the rows' COPY in one message (`probed_copy`), and the
+    ``COMMIT`` after them when ``commit``: the lock held for one answer to the client."""
+    driver: Any = conn.connection.driver_connection
+    args = (f"{int(timeout_ms)}ms", _json_strings(ids), _json_strings(streams), written)
+    with _driver_errors(conn, _COPY):
+        probed_copy(driver, _LOCK_PROBE, args, _COPY, rows_of, commit=commit)
 
 
 def _json_strings(values: list[str]) -> str:

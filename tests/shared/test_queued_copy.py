@@ -1,7 +1,9 @@
-"""A batch appended after waiting for the log's lock goes as one COPY (issue 18): other
-writers then wait behind it on a busy machine, where each further COPY's answer is one
-more wake-up of the client with the log locked. A batch that did not wait still goes as
-overlapped COPYs. Either way every event is stored, chained and answered alike."""
+"""A batch whose ids are looked up under the lock, appended after waiting for the log's
+lock, goes as one COPY (issue 18): other writers then wait behind it on a busy machine,
+where each further COPY's answer is one more wake-up of the client with the log locked.
+A batch that did not wait still goes as overlapped COPYs. Either way every event is
+stored, chained and answered alike. (A batch whose ids are left to the unique index goes
+with its probe in one message instead: tests/shared/test_probed_copy.py.)"""
 
 from __future__ import annotations
 
@@ -77,34 +79,25 @@ def test_a_batch_that_did_not_wait_goes_as_overlapped_copies(pg_store, copies, m
     # A probe that answers within the bound did not wait. The bound is raised here: on a
     # loaded test machine (or a connection's first call) an answer may take a millisecond.
     monkeypatch.setattr(store_module, "_QUEUED_AFTER", 5.0)
-    result = pg_store.append(_batch("project-a"))
+    result = _looked_up(pg_store, "project-a")
     assert copies == [True]
     assert result.last_position == 100
 
 
 def test_a_batch_that_waited_for_the_lock_goes_as_one_copy(pg_store, postgres_url, copies):
-    assert pg_store.append(_batch("project-a")).last_position == 100
+    assert _looked_up(pg_store, "project-a").last_position == 100
     assert len(copies) == 1
-    result = _behind_the_lock(postgres_url, lambda: pg_store.append(_batch("project-b")))
-    assert copies[-1] is False
+    result = _behind_the_lock(postgres_url, lambda: _looked_up(pg_store, "project-b"))
+    assert len(copies) == 2 and copies[-1] is False
     assert result.last_position == 200  # type: ignore[attr-defined]
     assert [e.stream_version for e in pg_store.read_stream("project-b")] == list(range(1, 101))
     assert pg_store.verify().ok
 
 
-def test_in_a_callers_transaction_too(pg_store, postgres_url, copies):
-    """The registry's path: the append in the caller's transaction, ids left to the index."""
-
-    assert _in_transaction(pg_store, "project-c").last_position == 100
-    result = _behind_the_lock(postgres_url, lambda: _in_transaction(pg_store, "project-d"))
-    assert len(copies) == 2 and copies[-1] is False
-    assert result.last_position == 200  # type: ignore[attr-defined]
-    assert pg_store.verify().ok
-
-
-def _in_transaction(store: EventStore, stream: str):  # type: ignore[no-untyped-def]
+def _looked_up(store: EventStore, stream: str):  # type: ignore[no-untyped-def]
+    """A batch in a caller's transaction, every id looked up under the lock."""
     with store.writing() as conn:
-        return store.append(_batch(stream), connection=conn, look_up_ids=False)
+        return store.append(_batch(stream), connection=conn)
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from shared.db import is_postgres
 from shared.events import project_id_of, project_stream
 from shared.eventstore import (
+    AppendResult,
     ConcurrencyConflict,
     Cutoff,
     DuplicateEventConflict,
@@ -539,20 +540,29 @@ class Registry:
     ) -> list[Outcome]:
         """Append the decided events (in a transaction on ``connection`` when given); the
         store's own answer, given under the log's lock, says whether they are new or were
-        stored by a concurrent request meanwhile."""
-        relisted, due = self._listing_changes(batch)  # before the lock, as on_write
-        with self.store.writing(connection) as conn:
-            if on_write is not None:
-                on_write(conn)  # before the lock is taken: it is held no longer for it
-            # The ids are left to the unique index (no lookup under the lock): one stored
-            # by a concurrent request meanwhile refuses the append, and the batch is
-            # decided again with its ids looked up (`submit_batch`).
-            result = self.validated.append(
-                batch.events, batch.expected, connection=conn, look_up_ids=False
-            )
-            if not result.duplicate:
+        stored by a concurrent request meanwhile. What is written beside the events
+        (``on_write``, the project list's rows) goes before the log's lock, whose append
+        ends the transaction (``commit``: on PostgreSQL the ``COMMIT`` goes with the rows,
+        the lock let go once they are stored). No row lock is taken under the log's lock."""
+        relisted, due = self._listing_changes(batch)
+        try:
+            with self.store.writing(connection) as conn:
+                if on_write is not None:
+                    on_write(conn)
                 for project in relisted:
                     project_list.save(conn, project)
+                # The ids are left to the unique index (no lookup under the lock): one
+                # stored by a concurrent request meanwhile refuses the append, and the batch
+                # is decided again with its ids looked up (`submit_batch`).
+                result = self.validated.append(
+                    batch.events, batch.expected, connection=conn, look_up_ids=False, commit=True
+                )
+                if result.duplicate and relisted:
+                    raise _Undone(result)  # the rows were listed by the request that stored them
+        except _Undone as undone:
+            result = undone.result
+            _written_alone(self.store, on_write, connection)
+        with self._deciding(connection) as conn:  # read after the commit: what is stored by now
             self._settle_refusals(prepared, batch, conn)
         if not result.duplicate:
             self._save_snapshots(batch, due, connection)
@@ -829,6 +839,14 @@ def county_of_registration(given: str | None) -> str:
 def _echoed(text: str | None) -> str | None:
     """A refused item's own id, echoed only when it can be written back as text."""
     return text if text is None or text_problem(text) is None else None
+
+
+class _Undone(Exception):  # noqa: N818 - not an error: the transaction is rolled back for it
+    """Raised inside a write transaction to roll it back, with the append's answer."""
+
+    def __init__(self, result: AppendResult) -> None:
+        super().__init__("rolled back")
+        self.result = result
 
 
 def _written_alone(

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+import shared.eventstore.store as store_module
 from services.registry.application.handlers import Registry
 from services.registry.application.submissions import Submission
 from shared.db import is_postgres
@@ -56,15 +57,21 @@ def registry(store):
 
 @pytest.fixture
 def probes(monkeypatch):
-    """The ``written`` of each lock probe (0: every id looked up under the lock)."""
+    """The ``written`` of each lock probe (0: every id looked up under the lock), whether
+    sent alone or with the rows (`_locked_copy`)."""
     seen: list[int] = []
-    probe = EventStore._lock_and_probe
+    probe, locked_copy = EventStore._lock_and_probe, store_module._locked_copy
 
     def spy(self, conn, ids, streams, written=0):  # type: ignore[no-untyped-def]
         seen.append(written)
         return probe(self, conn, ids, streams, written)
 
+    def spy_copy(conn, timeout_ms, ids, streams, written, *args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(written)
+        return locked_copy(conn, timeout_ms, ids, streams, written, *args, **kwargs)
+
     monkeypatch.setattr(EventStore, "_lock_and_probe", spy)
+    monkeypatch.setattr(store_module, "_locked_copy", spy_copy)
     return seen
 
 

@@ -1,0 +1,182 @@
+"""A batch's lock, probe and rows sent as one message, its COMMIT with them when the
+append ends the transaction (issue 18, `shared/eventstore/probed_copy.py`): the log's lock
+is held for one answer to the client instead of three. What is written beside the events
+commits with them or not at all; the lock is free again after every refusal."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+
+import shared.eventstore.probed_copy as probed_module
+from shared.db import create_db_engine
+from shared.events import build_registry
+from shared.eventstore import (
+    ConcurrencyConflict,
+    DuplicateEventConflict,
+    EventStore,
+    EventStoreError,
+    LockTimeout,
+    NewEvent,
+)
+
+from .helpers import note
+
+LOG_LOCK = 7246150312  # pg_advisory_xact_lock's key of the event log (shared_0004)
+
+
+@pytest.fixture
+def pg_store(postgres_url):
+    engine = create_db_engine(postgres_url, pool_size=2)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE beside (note text)"))
+    yield EventStore(engine, build_registry(), lock_timeout_ms=5000)
+    engine.dispose()
+
+
+@pytest.fixture
+def other(postgres_url):
+    """A connection of another client, in autocommit: what it sees is committed."""
+    url = make_url(postgres_url).set(drivername="postgresql").render_as_string(False)
+    with psycopg.connect(url, autocommit=True) as conn:
+        yield conn
+
+
+def _batch(stream: str, count: int = 100) -> list[NewEvent]:
+    return [note(stream, f"{stream}-{i}") for i in range(count)]
+
+
+def _seen(other: psycopg.Connection) -> tuple[int, int, bool]:
+    """Events and rows beside them committed, and whether the log's lock is held."""
+    events = other.execute("SELECT count(*) FROM events").fetchone()[0]
+    beside = other.execute("SELECT count(*) FROM beside").fetchone()[0]
+    locked = other.execute(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+        " AND ((classid::bigint << 32) | objid::bigint) = %s AND database ="
+        " (SELECT oid FROM pg_database WHERE datname = current_database())",
+        (LOG_LOCK,),
+    ).fetchone()[0]
+    return events, beside, bool(locked)
+
+
+@pytest.fixture
+def messages(monkeypatch) -> list[bytes]:
+    """The query strings sent by `probed_copy`."""
+    sent: list[bytes] = []
+    send = probed_module.sent
+
+    def spy(pgconn, how):  # type: ignore[no-untyped-def]
+        class Recording:
+            def send_query(self, query: bytes) -> None:
+                sent.append(query)
+                pgconn.send_query(query)
+
+        return send(pgconn, lambda _: how(Recording()))
+
+    monkeypatch.setattr(probed_module, "sent", spy)
+    return sent
+
+
+def _statements(store: EventStore) -> list[str]:
+    """Statements sent through SQLAlchemy while the list is kept."""
+    seen: list[str] = []
+    event.listen(store.engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
+    return seen
+
+
+def test_a_batch_of_its_own_goes_as_one_message_with_its_commit(pg_store, other, messages):
+    pg_store.append(_batch("project-z", 10))  # the log's partitions made ready first
+    messages.clear()
+    statements = _statements(pg_store)
+    result = pg_store.append(_batch("project-a"))
+    assert result.last_position == 110
+    assert len(messages) == 1 and statements == []
+    query = messages[0].decode()
+    assert query.startswith("BEGIN; SELECT * FROM gongjian_lock_probe_written(")
+    assert query.endswith(
+        "COPY events (event_id, stream_id, stream_version, global_position, "
+        "type, schema_version, occurred_at, recorded_at, source, actor, "
+        "correlation_id, causation_id, payload, prev_hash, hash) "
+        "FROM STDIN; COMMIT"
+    )
+    assert _seen(other) == (110, 0, False)
+    assert pg_store.verify().ok
+
+
+def test_in_a_callers_transaction_its_commit_ends_it(pg_store, other, messages):
+    """The registry's path: its own rows written first, the append's COMMIT ends both."""
+    with pg_store.writing() as conn:
+        conn.execute(text("INSERT INTO beside VALUES ('listed')"))
+        result = pg_store.append(
+            _batch("project-a"), connection=conn, look_up_ids=False, commit=True
+        )
+        # Committed, and the lock let go, before the caller's block ends.
+        assert _seen(other) == (100, 1, False)
+    assert result.last_position == 100
+    assert len(messages) == 1 and messages[0].decode().endswith("FROM STDIN; COMMIT")
+    assert [e.stream_version for e in pg_store.read_stream("project-a")] == list(range(1, 101))
+
+
+def test_without_commit_the_caller_commits(pg_store, other, messages):
+    with pg_store.writing() as conn:
+        conn.execute(text("INSERT INTO beside VALUES ('listed')"))
+        pg_store.append(_batch("project-a"), connection=conn, look_up_ids=False)
+        assert _seen(other) == (0, 0, True)  # locked and not committed yet
+    assert _seen(other) == (100, 1, False)
+    assert len(messages) == 1 and messages[0].decode().endswith("FROM STDIN")
+
+
+def test_a_stream_moved_on_writes_nothing(pg_store, other):
+    pg_store.append(_batch("project-a", 10))
+    with pytest.raises(ConcurrencyConflict), pg_store.writing() as conn:
+        conn.execute(text("INSERT INTO beside VALUES ('listed')"))
+        pg_store.append(
+            _batch("project-b"),
+            {"project-a": 3},
+            connection=conn,
+            look_up_ids=False,
+            commit=True,
+        )
+    assert _seen(other) == (10, 0, False)
+
+
+def test_an_id_stored_already_writes_nothing(pg_store, other):
+    first = _batch("project-a")
+    pg_store.append(first)
+    again = _batch("project-b", 99) + [first[50]]
+    with pytest.raises(DuplicateEventConflict), pg_store.writing() as conn:
+        conn.execute(text("INSERT INTO beside VALUES ('listed')"))
+        pg_store.append(again, connection=conn, look_up_ids=False, commit=True)
+    assert _seen(other) == (100, 0, False)
+    # Its own retry of an identical batch is answered as a duplicate, positions and all.
+    retried = pg_store.append(first)
+    assert retried.duplicate and retried.last_position == 100
+
+
+def test_the_lock_not_had_in_time(postgres_url, other):
+    engine = create_db_engine(postgres_url, pool_size=2)
+    store = EventStore(engine, build_registry(), lock_timeout_ms=200)
+    try:
+        other.execute("BEGIN")
+        other.execute("SELECT pg_advisory_xact_lock(%s)", (LOG_LOCK,))
+        with pytest.raises(LockTimeout):
+            store.append(_batch("project-a"))
+        with pytest.raises(LockTimeout), store.writing() as conn:
+            store.append(_batch("project-a"), connection=conn, look_up_ids=False, commit=True)
+        other.execute("COMMIT")
+        assert store.append(_batch("project-a")).last_position == 100
+    finally:
+        engine.dispose()
+
+
+def test_an_event_refused_while_the_rows_are_made_stores_none(pg_store, other):
+    """A batch of its own is checked event by event as its rows are made, under the lock:
+    one refused there ends the COPY refused, and its COMMIT with it."""
+    batch = _batch("project-a")
+    batch[70] = NewEvent("project-a", "ConstructionStarted", {"no": 1}, batch[0].occurred_at)
+    with pytest.raises(EventStoreError):
+        pg_store.append(batch)
+    assert _seen(other) == (0, 0, False)
+    assert pg_store.append(_batch("project-a")).last_position == 100
