@@ -372,6 +372,7 @@ def _cpu_by_role(server_pid: int, backends: set[int]) -> dict[str, float]:
     ]
     return {
         "server": sum(map(_cpu_seconds, workers)),
+        _SERVER_KERNEL: sum(_cpu_seconds(pid, kernel=True) for pid in workers),
         "database": sum(map(_cpu_seconds, backends)),
         "clients": time.process_time(),
         _MACHINE: _machine_cpu_seconds(),
@@ -389,12 +390,19 @@ def _machine_cpu_seconds() -> float:
     return (sum(fields) - idle) / os.sysconf("SC_CLK_TCK")
 
 
-def _cpu_seconds(pid: int) -> float:
+def _cpu_seconds(pid: int, *, kernel: bool = False) -> float:
+    """CPU seconds of process ``pid`` so far; ``kernel``: only those spent in the kernel
+    on its behalf (its sockets' sending and receiving among them)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0  # gone meanwhile
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    ticks = int(fields[12]) if kernel else int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+_SERVER_KERNEL = "server_kernel"
+"""The part of the server's CPU spent in the kernel (a role of its own in no sum)."""
 
 
 def _clients_by_worker(server_pid: int, port: int) -> str:
@@ -429,12 +437,16 @@ def _cpu_per_event(
     rest is the database's background processes and the kernel."""
     if not before or not after or not events:
         return "not measured here"
-    roles = [role for role in before if role != _MACHINE]
+    roles = [role for role in before if role not in (_MACHINE, _SERVER_KERNEL)]
     parts = {role: (after[role] - before[role]) * 1e6 / events for role in roles}
+    kernel = (after[_SERVER_KERNEL] - before[_SERVER_KERNEL]) * 1e6 / events
     used = sum(after[role] - before[role] for role in roles) / elapsed
     machine = after[_MACHINE] - before[_MACHINE]
     return (
-        ", ".join(f"{role} {us:.0f} µs" for role, us in parts.items())
+        ", ".join(
+            f"{role} {us:.0f} µs" + (f" (kernel {kernel:.0f})" if role == "server" else "")
+            for role, us in parts.items()
+        )
         + f", in all {sum(parts.values()):.0f} µs; these {used:.2f} of {os.cpu_count()} CPUs, "
         f"the machine {machine / elapsed:.2f} busy ({machine * 1e6 / events:.0f} µs an event)"
     )
