@@ -9,8 +9,10 @@ import psycopg
 import pytest
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 import shared.eventstore.probed_copy as probed_module
+import shared.eventstore.store as store_module
 from shared.db import create_db_engine
 from shared.events import build_registry
 from shared.eventstore import (
@@ -178,5 +180,28 @@ def test_an_event_refused_while_the_rows_are_made_stores_none(pg_store, other):
     batch[70] = NewEvent("project-a", "ConstructionStarted", {"no": 1}, batch[0].occurred_at)
     with pytest.raises(EventStoreError):
         pg_store.append(batch)
+    assert _seen(other) == (0, 0, False)
+    assert pg_store.append(_batch("project-a")).last_position == 100
+
+
+def test_a_connection_lost_while_the_rows_are_sent_raises_and_the_next_append_works(
+    pg_store, other, monkeypatch
+):
+    """The server gone between the probe's answer and the rows: the driver's error as
+    SQLAlchemy raises it (answered 503 over HTTP), nothing stored, the connection not
+    used again."""
+    chained = store_module._chained_copy_text
+
+    def cut(*args, **kwargs):  # type: ignore[no-untyped-def]
+        other.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        yield from chained(*args, **kwargs)
+
+    monkeypatch.setattr(store_module, "_chained_copy_text", cut)
+    with pytest.raises(OperationalError):
+        pg_store.append(_batch("project-a"))
+    monkeypatch.setattr(store_module, "_chained_copy_text", chained)
     assert _seen(other) == (0, 0, False)
     assert pg_store.append(_batch("project-a")).last_position == 100
