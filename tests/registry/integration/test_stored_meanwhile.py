@@ -15,8 +15,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 import shared.eventstore.store as store_module
+from services.registry.application import handlers
 from services.registry.application.handlers import Registry
 from services.registry.application.submissions import Submission
+from services.registry.readmodel import projects as project_list
 from shared.db import is_postgres
 from shared.eventstore import DuplicateEventConflict, EventStore
 from tests.registry.unit.builders import registration
@@ -157,3 +159,31 @@ def test_a_batch_sent_again_is_answered_with_its_stored_positions(registry, stor
     assert len(store.read_stream("project-p1")) == 1 + BATCH + 10
     if is_postgres(store.engine):
         assert BATCH in probes  # the index, not a lookup, refused the batch sent again
+
+
+def test_a_registration_stored_meanwhile_is_answered_as_a_duplicate_listed_once(
+    registry, store, monkeypatch
+):
+    """A small batch (its append made on the server, its ids looked up there) whose one
+    event was stored after the decision: the project list's row, written before the
+    append, is rolled back with it, and the other request's row stands."""
+    code = "2403-330000-04-01-000009"
+    item = Submission(
+        str(uuid.uuid4()), "ProjectRegistered", START, registration("p3", national_code=code), "p3"
+    )
+    meanwhile(monkeypatch, registry, lambda: Registry(store).submit(item))
+    undone = []
+    undo = handlers._Undone.__init__
+
+    def spy(self, result):  # type: ignore[no-untyped-def]
+        undone.append(result)
+        undo(self, result)
+
+    monkeypatch.setattr(handlers._Undone, "__init__", spy)
+    (outcome,) = registry.submit_batch([item])
+    assert outcome.status == "duplicate" and outcome.global_position is not None
+    assert len(undone) == 1 and undone[0].duplicate
+    assert [e.type for e in store.read_stream("project-p3")] == ["ProjectRegistered"]
+    assert registry.state("p3").registered
+    with store.engine.connect() as conn:
+        assert project_list.by_national_code(conn, code) == "p3"
