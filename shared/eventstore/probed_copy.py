@@ -50,17 +50,18 @@ def probed_copy(
 ) -> None:
     """``probe`` (a ``SELECT`` whose ``%s`` take ``args`` as literals), then ``copy``
     (a ``COPY … FROM STDIN``), and ``COMMIT`` when ``commit``, sent as one query string
-    on the psycopg connection ``driver``, in a transaction (begun here when none is
-    open). ``rows_of`` is given the probe's rows and gives the COPY's text, chunk by
+    on the psycopg connection ``driver`` (in its client encoding), in a transaction
+    (begun here when none is open). ``rows_of`` is given the probe's rows and gives the COPY's text, chunk by
     chunk, as it makes it; what it raises ends the COPY refused (nothing is stored) and
     is raised here. An error of the server is raised as psycopg raises it; after any
     error the transaction is failed, for the caller to roll back."""
-    pgconn = driver.pgconn
-    sent(pgconn, lambda c: c.send_query(_message(pgconn, probe, args, copy, commit)))
+    pgconn, encoding = driver.pgconn, driver.info.encoding
+    query = _message(pgconn, encoding, probe, args, copy, commit).encode(encoding)
+    sent(pgconn, lambda c: c.send_query(query))
     rows = _probe_rows(driver)
     try:
         for chunk in rows_of(rows):
-            _put(pgconn, chunk.encode())
+            _put(pgconn, chunk.encode(encoding))
     except BaseException:
         _end(pgconn, b"not written")
         _drain(pgconn)
@@ -72,20 +73,28 @@ def probed_copy(
 
 
 def _message(
-    pgconn: pq.abc.PGconn, probe: str, args: Iterable[str | int], copy: str, commit: bool
-) -> bytes:
+    pgconn: pq.abc.PGconn,
+    encoding: str,
+    probe: str,
+    args: Iterable[str | int],
+    copy: str,
+    commit: bool,
+) -> str:
     """The query string: ``BEGIN`` when no transaction is open, the probe with its
     arguments as literals, the COPY, and the ``COMMIT`` when asked."""
     escaping = pq.Escaping(pgconn)
     literals = tuple(
-        str(a) if isinstance(a, int) else escaping.escape_literal(a.encode()).decode() for a in args
+        str(a)
+        if isinstance(a, int)
+        else escaping.escape_literal(a.encode(encoding)).decode(encoding)
+        for a in args
     )
     statements = [probe % literals, copy]
     if pgconn.transaction_status == pq.TransactionStatus.IDLE:
         statements.insert(0, "BEGIN")
     if commit:
         statements.append("COMMIT")
-    return "; ".join(statements).encode()
+    return "; ".join(statements)
 
 
 def _probe_rows(driver: Any) -> list[tuple[Any, ...]]:

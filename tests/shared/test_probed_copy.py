@@ -24,7 +24,7 @@ from shared.eventstore import (
     NewEvent,
 )
 
-from .helpers import note
+from .helpers import T0, note
 
 LOG_LOCK = 7246150312  # pg_advisory_xact_lock's key of the event log (shared_0004)
 
@@ -205,3 +205,23 @@ def test_a_connection_lost_while_the_rows_are_sent_raises_and_the_next_append_wo
     monkeypatch.setattr(store_module, "_chained_copy_text", chained)
     assert _seen(other) == (0, 0, False)
     assert pg_store.append(_batch("project-a")).last_position == 100
+
+
+def test_ids_and_streams_with_quotes_backslashes_and_chinese_go_as_literals(pg_store, other):
+    """The probe's arguments are written into the message as literals (libpq's escaping)."""
+    odd = [
+        NewEvent(
+            f"project-o'k\\{n % 3}-县",
+            "ConstructionStarted",
+            {"note": "x"},
+            T0,
+            event_id=f"id'\\\"{n}-é",
+        )
+        for n in range(20)
+    ]
+    assert pg_store.append(odd).last_position == 20
+    assert [e.event_id for e in pg_store.read_stream("project-o'k\\1-县")] == [
+        f"id'\\\"{n}-é" for n in range(1, 20, 3)
+    ]
+    assert pg_store.append(odd).duplicate  # found again by the same literals
+    assert pg_store.verify().ok
