@@ -305,9 +305,7 @@ class EventStore:
             conflict = _conflict(streams, expected, current)
             if seen or conflict is not None:  # `_append_checked` answers it, every id looked up
                 raise NotWritten(conflict or DuplicateEventConflict(ids[0], "stored"))
-            recorded_at = utc(self.clock())
-            if head.recorded_at is not None and recorded_at < head.recorded_at:
-                recorded_at = head.recorded_at  # never decreases with position
+            recorded_at = self._recorded_after(head)
             pairs = self._readied(events, prepared, texts)
             return _chained_copy_text(pairs, current, head, recorded_at, positions)
 
@@ -454,9 +452,7 @@ class EventStore:
         conflict = _conflict(streams, expected, current)
         if conflict is not None:
             raise conflict
-        recorded_at = utc(self.clock())
-        if head.recorded_at is not None and recorded_at < head.recorded_at:
-            recorded_at = head.recorded_at  # record time never decreases with position
+        recorded_at = self._recorded_after(head)
         if on_postgres:  # a batch of `_COPY_FROM` events or more
             chunk, overlapped = _copy_plan(len(events), queued=queued)
             data, positions = _chained_copy(events, texts, current, head, recorded_at, chunk)
@@ -490,9 +486,7 @@ class EventStore:
                 raise NotWritten(conflict)
             if seen:
                 raise NotWritten(DuplicateEventConflict(ids[0], "an append that came first"))
-            recorded_at = utc(self.clock())
-            if head.recorded_at is not None and recorded_at < head.recorded_at:
-                recorded_at = head.recorded_at  # record time never decreases with position
+            recorded_at = self._recorded_after(head)
             pairs = zip(events, texts, strict=True)
             return _chained_copy_text(pairs, current, head, recorded_at, positions)
 
@@ -504,6 +498,14 @@ class EventStore:
         except NotWritten as refused:
             raise refused.reason from None
         return AppendResult(tuple(positions))
+
+    def _recorded_after(self, head: Head) -> datetime:
+        """The record time of rows chained after ``head``: the clock's, never earlier than
+        the head's (record time never decreases with position)."""
+        recorded_at = utc(self.clock())
+        if head.recorded_at is not None and recorded_at < head.recorded_at:
+            return head.recorded_at
+        return recorded_at
 
     def _append_alone(
         self, events: list[Ready], texts: list[_Texts], expected: ExpectedVersions
