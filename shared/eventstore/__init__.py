@@ -51,11 +51,13 @@ from .errors import (
     UnknownEventType,
 )
 from .limits import MAX_LENGTHS, InvalidEnvelope, check_envelope, check_payload_size, text_problem
+from .probed_copy import Ahead
 from .store import AppendResult, EventStore, Head, StoredPosition, TypeSpan
 from .types import EventType, EventTypeRegistry
 from .verify import Verification, verify_chain
 
 __all__ = [
+    "Ahead",
     # envelope
     "NewEvent",
     "RecordedEvent",

@@ -10,13 +10,19 @@ probe's rows and the COPY's start come back together, the client chains the rows
 them and sends them, and, when asked, the ``COMMIT`` that ends the query string lets the
 lock go as soon as the rows are stored. One wake-up of the client with the lock held.
 
-The simple protocol takes no parameters: the probe's arguments are written as literals by
-libpq's own escaping. Sent and read on the documented libpq wrapper (`psycopg.pq`), the
-probe's rows loaded by psycopg's own loaders (`psycopg.adapt.Transformer`)."""
+The caller's own writes in the same transaction may go in the message too, before the
+probe (`Ahead`: the registry's request id): each is a round trip less, with its ``BEGIN``,
+and still written before the lock is asked for.
+
+The simple protocol takes no parameters: the probe's and the statements' arguments are
+written as literals by libpq's own escaping. Sent and read on the documented libpq
+wrapper (`psycopg.pq`), the probe's rows loaded by psycopg's own loaders
+(`psycopg.adapt.Transformer`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from psycopg import errors, pq
@@ -27,6 +33,51 @@ from .libpq_answers import sent, wait
 _ROWS = pq.ExecStatus.TUPLES_OK
 _DONE = pq.ExecStatus.COMMAND_OK
 _COPY_IN = pq.ExecStatus.COPY_IN
+
+
+@dataclass(frozen=True)
+class Ahead:
+    """A statement of the caller's, written in the append's transaction before the log's
+    lock is asked for, sent in the append's own message: its text, PostgreSQL's, with
+    ``%(name)s`` for each of ``args`` (written as literals: texts and whole numbers), the
+    rows it must change, and what is raised, nothing written, when it changes another
+    number of rows (``refused``) or the server refuses it (``failed``, given the driver's
+    error)."""
+
+    sql: str
+    args: Mapping[str, str | int]
+    rows: int
+    refused: Callable[[], BaseException]
+    failed: Callable[[errors.Error], BaseException]
+
+    def text(self, pgconn: pq.abc.PGconn, encoding: str) -> str:
+        """The statement with its arguments as literals, for ``pgconn``."""
+        escaping = pq.Escaping(pgconn)
+        return self.sql % {
+            name: _literal(escaping, encoding, value) for name, value in self.args.items()
+        }
+
+    def answered(self, result: pq.abc.PGresult, encoding: str) -> BaseException | None:
+        """What to raise for the statement's ``result``; None when it did what it must."""
+        if result.status != _DONE:
+            return self.failed(errors.error_from_result(result, encoding=encoding))
+        if result.command_tuples != self.rows:
+            return self.refused()
+        return None
+
+
+def run_ahead(driver: Any, ahead: Sequence[Ahead]) -> None:
+    """Each statement of ``ahead`` on its own, in the transaction of the psycopg
+    connection ``driver`` (where an append does not send them in its message)."""
+    pgconn, encoding = driver.pgconn, driver.info.encoding
+    for statement in ahead:
+        with driver.cursor() as cursor:
+            try:  # no parameters: the text is sent as it is
+                cursor.execute(statement.text(pgconn, encoding).encode(encoding))
+            except errors.Error as exc:
+                raise statement.failed(exc) from None
+            if cursor.rowcount != statement.rows:
+                raise statement.refused()
 
 
 class NotWritten(Exception):  # noqa: N818 - not an error: the caller's answer to the probe
@@ -47,19 +98,24 @@ def probed_copy(
     rows_of: Callable[[list[tuple[Any, ...]]], Iterable[str]],
     *,
     commit: bool,
+    ahead: Sequence[Ahead] = (),
 ) -> None:
-    """``probe`` (a ``SELECT`` whose ``%s`` take ``args`` as literals), then ``copy``
-    (a ``COPY … FROM STDIN``), and ``COMMIT`` when ``commit``, sent as one query string
-    on the psycopg connection ``driver`` (in its client encoding), in a transaction
-    (begun here when none is open). ``rows_of`` is given the probe's rows and gives the COPY's text, chunk by
-    chunk, as it makes it; what it raises ends the COPY refused (nothing is stored) and
-    is raised here. An error of the server is raised as psycopg raises it; after any
-    error the transaction is failed, for the caller to roll back."""
+    """The statements ``ahead``, ``probe`` (a ``SELECT`` whose ``%s`` take ``args`` as
+    literals), then ``copy`` (a ``COPY … FROM STDIN``), and ``COMMIT`` when ``commit``,
+    sent as one query string on the psycopg connection ``driver`` (in its client
+    encoding), in a transaction (begun here when none is open). ``rows_of`` is given the
+    probe's rows and gives the COPY's text, chunk by chunk, as it makes it; what it raises
+    ends the COPY refused (nothing is stored) and is raised here, as is what a statement
+    ahead answers amiss (`Ahead`). Another error of the server is raised as psycopg raises
+    it; after any error the transaction is failed, for the caller to roll back."""
     pgconn, encoding = driver.pgconn, driver.info.encoding
-    query = _message(pgconn, encoding, probe, args, copy, commit).encode(encoding)
+    begun = pgconn.transaction_status == pq.TransactionStatus.IDLE
+    query = _message(pgconn, encoding, probe, args, copy, commit, ahead).encode(encoding)
     sent(pgconn, lambda c: c.send_query(query))
-    rows = _probe_rows(driver)
+    rows, amiss = _probe_rows(driver, ahead, begun)
     try:
+        if amiss is not None:
+            raise amiss
         for chunk in rows_of(rows):
             _put(pgconn, chunk.encode(encoding))
     except BaseException:
@@ -79,17 +135,14 @@ def _message(
     args: Iterable[str | int],
     copy: str,
     commit: bool,
+    ahead: Sequence[Ahead] = (),
 ) -> str:
-    """The query string: ``BEGIN`` when no transaction is open, the probe with its
-    arguments as literals, the COPY, and the ``COMMIT`` when asked."""
+    """The query string: ``BEGIN`` when no transaction is open, the statements ahead, the
+    probe with its arguments as literals, the COPY, and the ``COMMIT`` when asked."""
     escaping = pq.Escaping(pgconn)
-    literals = tuple(
-        str(a)
-        if isinstance(a, int)
-        else escaping.escape_literal(a.encode(encoding)).decode(encoding)
-        for a in args
-    )
-    statements = [probe % literals, copy]
+    literals = tuple(_literal(escaping, encoding, a) for a in args)
+    statements = [s.text(pgconn, encoding) for s in ahead]
+    statements += [probe % literals, copy]
     if pgconn.transaction_status == pq.TransactionStatus.IDLE:
         statements.insert(0, "BEGIN")
     if commit:
@@ -97,21 +150,43 @@ def _message(
     return "; ".join(statements)
 
 
-def _probe_rows(driver: Any) -> list[tuple[Any, ...]]:
-    """The probe's rows, read up to the COPY's start; the server's error if it stopped
-    before the COPY (nothing after the error ran)."""
+def _literal(escaping: Any, encoding: str, value: str | int) -> str:
+    """A text or a whole number as a literal of the query string."""
+    if isinstance(value, int):
+        return str(int(value))
+    return escaping.escape_literal(value.encode(encoding)).decode(encoding)
+
+
+def _probe_rows(
+    driver: Any, ahead: Sequence[Ahead] = (), begun: bool = False
+) -> tuple[list[tuple[Any, ...]], BaseException | None]:
+    """The probe's rows, read up to the COPY's start, and what a statement ahead answered
+    amiss (the probe and the COPY run after it all the same: the COPY is to be ended
+    refused); the server's error if it stopped before the COPY (nothing after the error
+    ran), or the error a statement ahead makes of it."""
     pgconn = driver.pgconn
+    encoding = pgconn._encoding
     rows: list[tuple[Any, ...]] = []
     failed: BaseException | None = None
+    amiss: BaseException | None = None
+    pending = list(ahead)
     while (result := _next(pgconn)) is not None:
         if result.status == _COPY_IN:
-            return rows
-        if result.status == _ROWS:
+            return rows, amiss
+        answer: BaseException | None = None
+        if begun:  # the BEGIN's answer
+            begun = False
+        elif pending:
+            answer = pending.pop(0).answered(result, encoding)
+            if answer is not None and result.status == _DONE:
+                amiss, answer = amiss or answer, None
+        elif result.status == _ROWS:
             loading = Transformer.from_context(driver)
             loading.set_pgresult(result)
             rows = loading.load_rows(0, result.ntuples, tuple)
-        elif result.status != _DONE and failed is None:
-            failed = errors.error_from_result(result, encoding=pgconn._encoding)
+        if answer is None and result.status not in (_DONE, _ROWS):
+            answer = errors.error_from_result(result, encoding=encoding)
+        failed = failed or answer
     raise failed or errors.InternalError("the probe answered no COPY")
 
 

@@ -66,7 +66,7 @@ from .limits import MAX_STORED_PAYLOAD_BYTES, MAX_VERSION, check_envelope, check
 from .overlapped_copy import copy_overlapped
 from .paging import DriverRows, ListedRows, Rows, prefetched
 from .partitions import PartitionKeeper
-from .probed_copy import NotWritten, probed_copy
+from .probed_copy import Ahead, NotWritten, probed_copy, run_ahead
 from .ready import Ready, from_checked, ready
 from .ready import Texts as _Texts
 from .schema import events as events_table
@@ -233,11 +233,10 @@ class EventStore:
         connection: Connection | None = None,
         look_up_ids: bool = True,
         commit: bool = False,
+        ahead: Sequence[Ahead] = (),
     ) -> AppendResult:
         """Append ``events`` atomically; each stream named in ``expected_versions`` must
-        be at that version (0: must not exist; None or absent: any version).
-
-        ``look_up_ids=False`` (with ``connection``): on PostgreSQL a batch written by COPY
+        be at that version (0: must not exist; None or absent: any version). ``look_up_ids=False`` (with ``connection``): on PostgreSQL a batch written by COPY
         leaves its ids to the unique index of the partition it lands in instead of
         looking each up under the log's lock (`_lock_and_probe` with ``written``); an id
         stored there already then raises `DuplicateEventConflict` with the transaction
@@ -246,9 +245,13 @@ class EventStore:
 
         ``commit`` (with ``connection``): the append ends the caller's transaction (write
         nothing after it): on PostgreSQL a batch by COPY sends its ``COMMIT`` with its rows,
-        and the lock is let go once they are stored (`_locked_copy`)."""
+        and the lock is let go once they are stored (`_locked_copy`). ``ahead`` (with
+        ``connection``, PostgreSQL): the caller's statements, written before the lock is
+        asked for (`probed_copy.Ahead`)."""
         if not events:
             raise ValueError("nothing to append")
+        if ahead and (connection is None or not is_postgres(self.engine)):
+            raise ValueError("statements ahead need the append's connection, on PostgreSQL")
         ids = [e.event_id for e in events]
         if len(set(ids)) != len(ids):
             raise DuplicateEventConflict(_first_repeat(ids), "the same id twice in one append")
@@ -260,7 +263,13 @@ class EventStore:
         prepared, texts = self._ready_all(events)
         if connection is not None:
             return self._append_in(
-                connection, prepared, texts, expected, look_up_ids=look_up_ids, commit=commit
+                connection,
+                prepared,
+                texts,
+                expected,
+                look_up_ids=look_up_ids,
+                commit=commit,
+                ahead=ahead,
             )
         if len(prepared) < _COPY_FROM and is_postgres(self.engine):
             return self._notified(self._append_alone(prepared, texts, expected))
@@ -311,7 +320,7 @@ class EventStore:
 
         try:
             with self.writing() as conn, _gc_paused(len(events)):
-                _locked_copy(conn, self.lock_timeout_ms, ids, streams, len(events), rows_of)
+                _locked_copy(conn, self.lock_timeout_ms, (ids, streams, len(events)), rows_of)
             return AppendResult(tuple(positions))
         except LockTimeout:
             self._ready_all(events)  # an event beyond a limit says so first
@@ -435,15 +444,20 @@ class EventStore:
         *,
         commit: bool = False,
         look_up_ids: bool = True,
+        ahead: Sequence[Ahead] = (),
     ) -> AppendResult:
         ids = [e.event_id for e in events]
         streams = sorted({e.stream_id for e in events} | set(expected))
         on_postgres = is_postgres(conn.engine)
+        written = 0 if look_up_ids or not on_postgres else len(events)
+        probed = written and len(events) >= _COPY_FROM and _plain_keys(ids, streams)
+        if probed:
+            return self._append_probed(conn, events, texts, expected, ids, streams, commit, ahead)
+        if ahead:
+            with _driver_errors(conn, "ahead"):
+                run_ahead(conn.connection.driver_connection, ahead)
         if on_postgres and len(events) < _COPY_FROM:
             return self._append_on_server(conn, events, texts, streams, expected, commit=commit)
-        written = 0 if look_up_ids or not on_postgres else len(events)
-        if written and _plain_keys(ids, streams):
-            return self._append_probed(conn, events, texts, expected, ids, streams, commit)
         asked = time.perf_counter()
         seen, current, head = self._lock_and_probe(conn, ids, streams, written)
         queued = _queued(asked)
@@ -472,9 +486,11 @@ class EventStore:
         ids: list[str],
         streams: list[str],
         commit: bool,
+        ahead: Sequence[Ahead] = (),
     ) -> AppendResult:
         """A batch in the caller's transaction on PostgreSQL, its ids left to the unique
-        index: locked, probed and written in one message (`_locked_copy`). A stream not at
+        index: the statements ``ahead``, then locked, probed and written, in one message
+        (`_locked_copy`). A stream not at
         its expected version, or an id found stored below the partition written, raises
         with the transaction spent, as an id the index refuses does."""
         positions: list[StoredPosition] = []
@@ -493,7 +509,12 @@ class EventStore:
         try:
             with _gc_paused(len(events)), _id_refused(len(events)):
                 _locked_copy(
-                    conn, self.lock_timeout_ms, ids, streams, len(events), rows_of, commit=commit
+                    conn,
+                    self.lock_timeout_ms,
+                    (ids, streams, len(events)),
+                    rows_of,
+                    commit=commit,
+                    ahead=ahead,
                 )
         except NotWritten as refused:
             raise refused.reason from None
@@ -1496,19 +1517,20 @@ _LOCK_PROBE = "SELECT * FROM gongjian_lock_probe_written(%s::text, %s::text, %s:
 def _locked_copy(
     conn: Connection,
     timeout_ms: int,
-    ids: list[str],
-    streams: list[str],
-    written: int,
+    probed: tuple[list[str], list[str], int],
     rows_of: Callable[[list[Any]], Iterable[str]],
     *,
     commit: bool = True,
+    ahead: Sequence[Ahead] = (),
 ) -> None:
-    """The lock, its probe and the rows' COPY in one message (`probed_copy`), and the
+    """The statements ``ahead``, the lock, its probe (of the ids, the streams and how
+    many rows are written) and the rows' COPY in one message (`probed_copy`), and the
     ``COMMIT`` after them when ``commit``: the lock held for one answer to the client."""
     driver: Any = conn.connection.driver_connection
+    ids, streams, written = probed
     args = (f"{int(timeout_ms)}ms", _json_strings(ids), _json_strings(streams), written)
     with _driver_errors(conn, _COPY):
-        probed_copy(driver, _LOCK_PROBE, args, _COPY, rows_of, commit=commit)
+        probed_copy(driver, _LOCK_PROBE, args, _COPY, rows_of, commit=commit, ahead=ahead)
 
 
 def _json_strings(values: list[str]) -> str:

@@ -5,6 +5,8 @@ commits with them or not at all; the lock is free again after every refusal."""
 
 from __future__ import annotations
 
+import contextlib
+
 import psycopg
 import pytest
 from sqlalchemy import event, text
@@ -16,6 +18,7 @@ import shared.eventstore.store as store_module
 from shared.db import create_db_engine
 from shared.events import build_registry
 from shared.eventstore import (
+    Ahead,
     ConcurrencyConflict,
     DuplicateEventConflict,
     EventStore,
@@ -225,3 +228,98 @@ def test_ids_and_streams_with_quotes_backslashes_and_chinese_go_as_literals(pg_s
     ]
     assert pg_store.append(odd).duplicate  # found again by the same literals
     assert pg_store.verify().ok
+
+
+class Refused(Exception):
+    """What the statements ahead in these tests raise when they change no row."""
+
+
+class Failed(Exception):
+    """What they raise when the server refuses them."""
+
+
+def _ahead(note_text: str, rows: int = 1, check: str = "true") -> Ahead:
+    """A row of ``beside`` inserted when ``check`` holds, its note as a literal."""
+    return Ahead(
+        "INSERT INTO beside SELECT %(note)s WHERE " + check,
+        {"note": note_text},
+        rows=rows,
+        refused=lambda: Refused(note_text),
+        failed=lambda error: Failed(type(error).__name__),
+    )
+
+
+def test_statements_ahead_go_in_the_append_message_and_commit_with_it(pg_store, other, messages):
+    """The registry's request id: written before the probe asks for the lock, with no
+    round trip (nor ``BEGIN``) of its own, committed with the rows."""
+    pg_store.append(_batch("project-z", 10))
+    messages.clear()
+    with pg_store.writing() as conn:
+        statements = _statements(pg_store)
+        result = pg_store.append(
+            _batch("project-a"),
+            connection=conn,
+            look_up_ids=False,
+            commit=True,
+            ahead=(_ahead("req-1'\\县"), _ahead("req-2")),
+        )
+        assert statements == []
+    assert result.last_position == 110
+    assert len(messages) == 1
+    query = messages[0].decode()
+    assert query.startswith("BEGIN; INSERT INTO beside SELECT  E'req-1''\\\\县' WHERE true; ")
+    assert query.index("req-1") < query.index("req-2") < query.index("lock_probe_written")
+    assert _seen(other) == (110, 2, False)
+    notes = [row[0] for row in other.execute("SELECT note FROM beside ORDER BY note")]
+    assert notes == ["req-1'\\县", "req-2"]
+
+
+def test_a_statement_ahead_that_changes_no_row_writes_nothing(pg_store, other, messages):
+    with pytest.raises(Refused), pg_store.writing() as conn:
+        pg_store.append(
+            _batch("project-a"),
+            connection=conn,
+            look_up_ids=False,
+            commit=True,
+            ahead=(_ahead("kept"), _ahead("stale", check="false")),
+        )
+    assert _seen(other) == (0, 0, False)
+    assert pg_store.append(_batch("project-a")).last_position == 100
+
+
+def test_a_statement_ahead_the_server_refuses_raises_what_the_caller_makes_of_it(pg_store, other):
+    other.execute("CREATE UNIQUE INDEX beside_once ON beside (note)")
+    pg_store.append(_batch("project-z", 10))
+    for stream in ("project-a", "project-b"):
+        with contextlib.suppress(Failed), pg_store.writing() as conn:
+            pg_store.append(
+                _batch(stream),
+                connection=conn,
+                look_up_ids=False,
+                commit=True,
+                ahead=(_ahead("req-1"),),
+            )
+    assert _seen(other) == (110, 1, False)
+    with pytest.raises(Failed, match="UniqueViolation"), pg_store.writing() as conn:
+        pg_store.append(
+            _batch("project-c"), connection=conn, look_up_ids=False, ahead=(_ahead("req-1"),)
+        )
+
+
+@pytest.mark.parametrize("count", [3, 100])
+def test_an_append_not_sent_as_one_message_runs_the_statements_ahead_first(pg_store, other, count):
+    """A few events (chained on the server) or every id looked up: the statements
+    ahead run on their own first, in the same transaction, answered the same way."""
+    with pg_store.writing() as conn:
+        pg_store.append(_batch("project-a", count), connection=conn, ahead=(_ahead("ok"),))
+    assert _seen(other) == (count, 1, False)
+    with pytest.raises(Refused), pg_store.writing() as conn:
+        pg_store.append(
+            _batch("project-b", count), connection=conn, ahead=(_ahead("no", check="false"),)
+        )
+    assert _seen(other) == (count, 1, False)
+
+
+def test_statements_ahead_need_the_callers_connection(pg_store):
+    with pytest.raises(ValueError, match="ahead"):
+        pg_store.append(_batch("project-a"), ahead=(_ahead("x"),))

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+from psycopg.errors import UniqueViolation
 from sqlalchemy import (
     Connection,
     Engine,
@@ -28,7 +29,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 
 from shared.db import UTCDateTime, driver_errors, is_postgres
-from shared.eventstore import now_utc
+from shared.eventstore import Ahead, now_utc
 from shared.secrets import SecretBox
 from shared.tenancy import DEFAULT_COUNTY, admits
 
@@ -316,6 +317,37 @@ class Integrations:
         if inserted != 1:
             self._forget(name)
             raise StaleAdmission(name)
+
+    def remembered_ahead(self, admission: Admission, dialect: Dialect) -> Ahead:
+        """`remember` as one statement of PostgreSQL's that an append sends in its own
+        message, before the log's lock (`shared.eventstore.Ahead`): its arguments as
+        literals, and the same errors raised when it inserts no row or the id is kept."""
+        name = admission.integration.name
+        request_id = admission.request_id[:200]
+        instant = _INSTANT.process_bind_param(admission.received_at, dialect)
+        assert instant is not None  # an admission's time is always set
+
+        def stale() -> BaseException:
+            self._forget(name)
+            return StaleAdmission(name)
+
+        def failed(error: Exception) -> BaseException:
+            if isinstance(error, UniqueViolation):
+                return ReplayedRequest(admission.request_id)
+            return error
+
+        return Ahead(
+            _remember_text(dialect),
+            {
+                "name": name,
+                "request_id": request_id,
+                "received_at": instant.isoformat(),
+                "secret_id": admission.secret_id,
+            },
+            rows=1,
+            refused=stale,
+            failed=failed,
+        )
 
     def purge_now_and_then(self, now: datetime) -> None:
         """Now and then (`PURGE_CHANCE`), forget request ids too old to pass the

@@ -20,7 +20,8 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError
 from sqlalchemy import Connection
 
-from shared.eventstore import text_problem
+from shared.db import is_postgres
+from shared.eventstore import Ahead, text_problem
 from shared.http import Problem, strict_json
 from shared.http.inputs import StrictJSONProvider, is_json_body, json_body
 from shared.tenancy import scoped_to
@@ -71,10 +72,15 @@ def _admitted(parts: RegistryParts, body: bytes, *, fresh: bool) -> Response:
     )
     integration = admission.integration
     tenancy = current_app.extensions["gongjian.runtime"].settings.tenancy
+    remember = partial(parts.integrations.remember, admission=admission)
+    engine = parts.registry.store.engine
+    ahead = (
+        parts.integrations.remembered_ahead(admission, engine.dialect)
+        if is_postgres(engine)
+        else None
+    )
     with scoped_to(tenancy.scope_of(integration.county)):  # it writes its county only
-        answer = _ingest(
-            parts, integration, body, partial(parts.integrations.remember, admission=admission)
-        )
+        answer = _ingest(parts, integration, body, (remember, ahead))
     parts.integrations.purge_now_and_then(admission.received_at)
     return answer
 
@@ -83,8 +89,11 @@ def _ingest(
     parts: RegistryParts,
     integration: Integration,
     body: bytes,
-    remember: Callable[[Connection], None],
+    remembering: tuple[Callable[[Connection], None], Ahead | None],
 ) -> Response:
+    """The batch's items submitted; its request id remembered with its events (by
+    ``remembering``: the write, and the same as a statement ahead of the append)."""
+    remember, remember_ahead = remembering
     outcomes: list[Outcome | None] = []
     submissions: list[Submission] = []
     try:
@@ -111,6 +120,7 @@ def _ingest(
             allowed_types=integration.types,
             own_source=integration.name,
             on_write=remember,
+            on_write_ahead=remember_ahead,
         )
     )
     results = [o if o is not None else next(decided) for o in outcomes]

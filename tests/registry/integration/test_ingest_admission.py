@@ -37,13 +37,16 @@ def approval(**extra):
 
 
 class TestChangesMadeElsewhere:
+    @pytest.mark.parametrize("size", [1, 20])
     def test_an_integration_disabled_elsewhere_is_refused_and_nothing_is_stored(
-        self, client, office, integrator, runtime, elsewhere
+        self, client, office, integrator, runtime, elsewhere, size
     ):
+        """Found when its request id is written: by a statement of its own before a few
+        events, or in the message that appends a batch by COPY (PostgreSQL)."""
         register(client, office)
         assert integrator.post([approval()]).status_code == 200  # now known here
         elsewhere.disable("provincial-approvals")
-        refused = integrator.post([approval()])
+        refused = integrator.post([approval() for _ in range(size)])
         assert refused.status_code == 401, refused.json
         assert "在用接入系统" in refused.json["detail"]  # read again: it is no longer in use
         assert len(stored(runtime)) == 2
@@ -128,11 +131,12 @@ class TestTheRequestIdIsSpent:
         assert integrator.post(batch, request_id="req-dup").status_code == 401
 
 
+@pytest.mark.parametrize("size", [1, 20])
 def test_a_request_sent_twice_at_once_is_stored_once_and_refused_once(
-    client, office, integrator, runtime, app
+    client, office, integrator, runtime, app, size
 ):
     register(client, office)
-    body = json.dumps({"events": [approval() for _ in range(20)]}).encode()
+    body = json.dumps({"events": [approval() for _ in range(size)]}).encode()
     request_id, stamp = f"req_{uuid.uuid4().hex}", int(time.time())
     headers = {
         "content-type": "application/json",
@@ -155,7 +159,7 @@ def test_a_request_sent_twice_at_once_is_stored_once_and_refused_once(
     for thread in threads:
         thread.join()
     assert sorted(answers) == [200, 401]
-    assert len(stored(runtime)) == 21
+    assert len(stored(runtime)) == 1 + size
 
 
 def test_a_batch_partly_stored_answers_the_stored_events_as_duplicates(

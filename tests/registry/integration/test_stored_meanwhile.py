@@ -68,9 +68,9 @@ def probes(monkeypatch):
         seen.append(written)
         return probe(self, conn, ids, streams, written)
 
-    def spy_copy(conn, timeout_ms, ids, streams, written, *args, **kwargs):  # type: ignore[no-untyped-def]
-        seen.append(written)
-        return locked_copy(conn, timeout_ms, ids, streams, written, *args, **kwargs)
+    def spy_copy(conn, timeout_ms, probed, *args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(probed[2])
+        return locked_copy(conn, timeout_ms, probed, *args, **kwargs)
 
     monkeypatch.setattr(EventStore, "_lock_and_probe", spy)
     monkeypatch.setattr(store_module, "_locked_copy", spy_copy)
