@@ -86,6 +86,9 @@ class _Batch:
     """Index of an accepted outcome → index of its event in ``events``."""
     decided: dict[str, list[ProjectEvent]] = field(default_factory=dict)
     """The events decided for each stream in this attempt, as folded."""
+    as_kept: list[str] = field(default_factory=list)
+    """The streams whose states were taken as this process kept them, not read again
+    (`Registry._preload`): the append's probe, under the log's lock, checks them."""
 
 
 class Registry:
@@ -221,38 +224,73 @@ class Registry:
         """`submit_batch`'s attempts, each decided and written on ``connection``, with
         what is written ``beside`` the events (`on_write`, and as statements ahead)."""
         on_write = beside[0]
+        trust = all(s.expected_version is None for s in prepared if isinstance(s, Submission))
         for attempt in range(RETRIES):
             batch = self._decide(
-                prepared, own_source, look_up_ids=attempt > 0, connection=connection
+                prepared,
+                own_source,
+                look_up_ids=attempt > 0,
+                connection=connection,
+                trust_kept=trust,
             )
-            if not batch.events:
-                with self._deciding(connection) as conn:
-                    self._settle_refusals(prepared, batch, conn)
-                _written_alone(self.store, on_write, connection)
+            if not batch.events and batch.as_kept:
+                # Refusals alone, on states not read again: no append checks them.
                 self._keep_latest(batch)
-                return batch.outcomes
+                trust = False
+                continue
+            if not batch.events:
+                return self._refused_alone(prepared, batch, on_write, connection)
             try:
                 return self._commit(prepared, batch, beside, connection)
-            except ConcurrencyConflict as exc:
-                explicit = [s for s in prepared if isinstance(s, Submission)]
-                if len(explicit) == 1 and explicit[0].expected_version is not None:
-                    raise
-                last: EventStoreError = exc
-            except DuplicateEventConflict as exc:
-                # A concurrent request stored one of ours (committed: it held the log's
-                # lock): decided again at once, its ids looked up.
-                last = exc
-                continue
-            except IntegrityError:
-                # A concurrent registration took the same national code first; deciding
-                # again finds it and refuses ours.
-                last = EventStoreError("同时进行的另一项登记先用了这个国家代码")
+            except (ConcurrencyConflict, DuplicateEventConflict, IntegrityError) as exc:
+                last, at_once = self._lost_race(exc, prepared, batch)
+                trust = False
+                if at_once:
+                    continue
             except LockTimeout as exc:
                 _written_alone(self.store, on_write, connection)
                 return _retry_later(batch, exc)  # the log stayed locked: waiting more won't do
             time.sleep(random.uniform(0, 0.01))  # let the winner's commit land
         _written_alone(self.store, on_write, connection)
         return _retry_later(batch, Contended(RETRIES, last))
+
+    def _refused_alone(
+        self,
+        prepared: list[Submission | Outcome],
+        batch: _Batch,
+        on_write: Callable[[Connection], None] | None,
+        connection: Connection | None,
+    ) -> list[Outcome]:
+        """A batch with nothing to append: its refusals settled, ``on_write`` written."""
+        with self._deciding(connection) as conn:
+            self._settle_refusals(prepared, batch, conn)
+        _written_alone(self.store, on_write, connection)
+        self._keep_latest(batch)
+        return batch.outcomes
+
+    def _lost_race(
+        self, exc: Exception, prepared: list[Submission | Outcome], batch: _Batch
+    ) -> tuple[EventStoreError, bool]:
+        """What an append refused because of a concurrent write leaves to try again: the
+        error to report if no attempt succeeds, and whether to decide again at once. A
+        conflict on the one event of a request that named its expected version is raised."""
+        if isinstance(exc, ConcurrencyConflict):
+            explicit = [s for s in prepared if isinstance(s, Submission)]
+            if len(explicit) == 1 and explicit[0].expected_version is not None:
+                raise exc
+            if exc.stream_id not in batch.as_kept:
+                return exc, False
+            # Another process wrote the stream since this one kept its state: decided
+            # again at once on states read anew, and read anew from now on.
+            self.latest.overtaken(exc.stream_id)
+            return exc, True
+        if isinstance(exc, DuplicateEventConflict):
+            # A concurrent request stored one of ours (committed: it held the log's
+            # lock): decided again at once, its ids looked up.
+            return exc, True
+        # A concurrent registration took the same national code first (the project
+        # list's unique key): deciding again finds it and refuses ours.
+        return EventStoreError("同时进行的另一项登记先用了这个国家代码"), False
 
     def trial(self, submissions: Sequence[Submission]) -> list[Outcome]:
         """What `submit_batch` would answer now, appending nothing: an outcome with no
@@ -339,11 +377,13 @@ class Registry:
         *,
         look_up_ids: bool = True,
         connection: Connection | None = None,
+        trust_kept: bool = False,
     ) -> _Batch:
         """The batch's outcomes and the events to append. Without ``look_up_ids`` the
         items' ids are not looked up in the store first: a stored one is decided as if it
         were new, and the store's check under the lock then refuses the append (or,
-        when every event is stored with the same content, answers duplicates)."""
+        when every event is stored with the same content, answers duplicates). With
+        ``trust_kept`` the states this process kept are taken as they stand (`_preload`)."""
         outcomes: list[Outcome] = []
         batch = _Batch(outcomes, self.store.clock())
         seen: dict[str, int] = {}
@@ -359,7 +399,7 @@ class Registry:
                 ],
                 self.code_owners,
             )
-            self._preload(conn, batch, prepared, codes)
+            self._preload(conn, batch, prepared, codes, trust_kept)
             for index, item in enumerate(prepared):
                 if isinstance(item, Outcome):
                     outcomes.append(item)
@@ -397,9 +437,16 @@ class Registry:
         batch: _Batch,
         prepared: list[Submission | Outcome],
         codes: _NationalCodes,
+        trust_kept: bool = False,
     ) -> None:
         """The current states of the batch's projects: those kept here, and the others
-        from their latest snapshots, brought up to date in one query."""
+        from their latest snapshots, brought up to date in one query. With ``trust_kept``
+        a kept state is taken as it stands, unless another process was found writing its
+        stream (`LatestStates.overtaken`): a query less for a batch whose client keeps its
+        connection to this process. Nothing is lost by it: the append's probe, under the
+        log's lock, checks every stream's version, and a state that another process has
+        overtaken meanwhile refuses the append, which is decided again on states read
+        anew (`_attempts`)."""
         ids = {
             s.project_id or codes.address(s.national_code)
             for s in prepared
@@ -407,9 +454,14 @@ class Registry:
         }
         streams = {project_stream(project_id): project_id for project_id in ids if project_id}
         kept = {sid: state for sid in streams if (state := self.latest.take(sid)) is not None}
+        as_kept = {sid: p for sid, p in kept.items() if trust_kept and self.latest.alone(sid)}
+        stale = {sid: p for sid, p in kept.items() if sid not in as_kept}
         others = {sid: pid for sid, pid in streams.items() if sid not in kept}
-        kept.update(self.streams.latest_snapshots(conn, others))
-        for stream_id, project in self.streams.catch_up(conn, kept).items():
+        stale.update(self.streams.latest_snapshots(conn, others))
+        current = self.streams.catch_up(conn, stale)
+        current.update(as_kept)
+        batch.as_kept = list(as_kept)
+        for stream_id, project in current.items():
             batch.states[stream_id] = project
             batch.expected[stream_id] = project.version
             batch.listed[stream_id] = project_list.listed(project)

@@ -410,13 +410,32 @@ class _Bounded:
 class LatestStates:
     """The latest state of recently written projects, kept in this process so that a
     write does not fold the stream again. An entry is taken out while a write uses it
-    and put back only after that write commits; one that another process has overtaken
-    is brought up to date from the events after it."""
+    and put back only after that write commits. A write takes it as it stands (the
+    append's probe checks the stream's version) unless another process has been found
+    writing its stream (`overtaken`): then it is brought up to date from the events
+    after it first."""
 
     def __init__(self, size: int = 2000) -> None:
         self.size = size
         self._states: OrderedDict[str, KeyProject] = OrderedDict()
+        self._overtaken: OrderedDict[str, None] = OrderedDict()
         self._lock = threading.Lock()
+
+    def alone(self, stream_id: str) -> bool:
+        """Whether no other process has been found writing the stream: its kept state
+        may be taken as it stands, for the append's probe to check."""
+        with self._lock:
+            return stream_id not in self._overtaken
+
+    def overtaken(self, stream_id: str) -> None:
+        """Another process wrote the stream after this one kept its state: its state is
+        brought up to date before it is used, from now on (of the `size` streams found
+        so last)."""
+        with self._lock:
+            self._overtaken[stream_id] = None
+            self._overtaken.move_to_end(stream_id)
+            while len(self._overtaken) > self.size:
+                self._overtaken.popitem(last=False)
 
     def take(self, stream_id: str) -> KeyProject | None:
         with self._lock:
