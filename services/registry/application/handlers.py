@@ -446,7 +446,7 @@ class Registry:
         connection to this process. Nothing is lost by it: the append's probe, under the
         log's lock, checks every stream's version, and a state that another process has
         overtaken meanwhile refuses the append, which is decided again on states read
-        anew (`_attempts`)."""
+        anew (`_attempts`); for a while after that, every state is read anew."""
         ids = {
             s.project_id or codes.address(s.national_code)
             for s in prepared
@@ -454,6 +454,7 @@ class Registry:
         }
         streams = {project_stream(project_id): project_id for project_id in ids if project_id}
         kept = {sid: state for sid in streams if (state := self.latest.take(sid)) is not None}
+        trust_kept = trust_kept and self.latest.trusting()
         as_kept = {sid: p for sid, p in kept.items() if trust_kept and self.latest.alone(sid)}
         stale = {sid: p for sid, p in kept.items() if sid not in as_kept}
         others = {sid: pid for sid, pid in streams.items() if sid not in kept}

@@ -407,6 +407,10 @@ class _Bounded:
                 self._items.popitem(last=False)
 
 
+WARY_WRITES = 100
+"""Writes that read every kept state anew after one was found overtaken (`LatestStates`)."""
+
+
 class LatestStates:
     """The latest state of recently written projects, kept in this process so that a
     write does not fold the stream again. An entry is taken out while a write uses it
@@ -419,7 +423,19 @@ class LatestStates:
         self.size = size
         self._states: OrderedDict[str, KeyProject] = OrderedDict()
         self._overtaken: OrderedDict[str, None] = OrderedDict()
+        self._wary = 0
         self._lock = threading.Lock()
+
+    def trusting(self) -> bool:
+        """Whether the write about to decide may take kept states as they stand: not for
+        the next `WARY_WRITES` writes after another process was found writing a stream
+        kept here (where clients' requests go to any process, most kept states are
+        behind: each would cost a refused append before its stream was marked)."""
+        with self._lock:
+            if self._wary:
+                self._wary -= 1
+                return False
+            return True
 
     def alone(self, stream_id: str) -> bool:
         """Whether no other process has been found writing the stream: its kept state
@@ -430,8 +446,9 @@ class LatestStates:
     def overtaken(self, stream_id: str) -> None:
         """Another process wrote the stream after this one kept its state: its state is
         brought up to date before it is used, from now on (of the `size` streams found
-        so last)."""
+        so last), and no kept state is taken as it stands for a while (`trusting`)."""
         with self._lock:
+            self._wary = WARY_WRITES
             self._overtaken[stream_id] = None
             self._overtaken.move_to_end(stream_id)
             while len(self._overtaken) > self.size:

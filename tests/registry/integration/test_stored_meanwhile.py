@@ -42,6 +42,11 @@ def inspections(project_id: str, first: int, count: int = BATCH) -> list[Submiss
 
 @pytest.fixture
 def registry(store):
+    return with_two_projects(store)
+
+
+def with_two_projects(store: EventStore) -> Registry:
+    """A registry that registered p1 and p2 (national codes …000000 and …000001)."""
     registry = Registry(store)
     for n, project_id in enumerate(("p1", "p2")):
         code = f"2403-330000-04-01-00000{n}"
