@@ -4,6 +4,7 @@ resources on every pod, secrets only by reference."""
 
 from __future__ import annotations
 
+import copy
 import re
 import runpy
 from pathlib import Path
@@ -81,6 +82,26 @@ def test_gunicorn_listens_where_the_environment_says(monkeypatch):
     config = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
     assert config["bind"] == "127.0.0.1:18999"
     assert config["workers"] == 3 and config["worker_class"] == "gthread"
+
+
+@pytest.mark.parametrize(("level", "written"), [("WARNING", False), ("INFO", True)])
+def test_gunicorn_puts_no_access_line_together_that_its_logging_drops(monkeypatch, level, written):
+    """The app logs each request; gunicorn's own access lines are dropped by the logging
+    config, and are then not made at all (their fields cost a request's CPU)."""
+    from gunicorn.config import Config
+
+    gunicorn = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
+    config = Config()
+    logging_config = copy.deepcopy(gunicorn["logconfig_dict"])
+    logging_config["loggers"]["gunicorn.access"]["level"] = level
+    config.set("logconfig_dict", logging_config)
+    logger = gunicorn["logger_class"](config)
+    made: list[object] = []
+    monkeypatch.setattr(logger, "atoms", lambda *args: made.append(args) or {})
+    logger.access(None, None, {}, None)
+    assert bool(made) is written
+    config.set("logger_class", gunicorn["logger_class"])
+    assert config.logger_class is gunicorn["logger_class"]  # gunicorn takes it as it is
 
 
 def test_shutdowns_finish_inside_the_orchestrators_grace_period():
