@@ -40,6 +40,11 @@ as away (an append must not hang on a host that drops packets)."""
 SOCKET_TIMEOUT_SECONDS = 5.0
 RETRY_PAUSES = (0.5, 1.0, 2.0)
 """Pauses between attempts to reach the broker again; the last one repeats."""
+NUDGE_SPACING_SECONDS = 0.05
+"""The least time between two nudges a process sends. Nudges in between are folded into
+one, sent when the spacing is up, carrying the highest position: a consumer catches up to
+the latest anyway, and signed ingest sent one nudge a subscriber for every batch (over
+Redis, two round trips on each request's path)."""
 CATCH_UP_SECONDS = 15.0
 """How often a worker catches every read model up without a nudge."""
 
@@ -128,28 +133,70 @@ def declare_actor(
 
 
 class EventBus:
-    """Sends the small "new events up to position P" message to each subscriber; while
-    the broker is away, holds the highest position and sends it when the broker is back."""
+    """Sends the small "new events up to position P" message to each subscriber, at most
+    one every `NUDGE_SPACING_SECONDS` (those in between folded into the next); while the
+    broker is away, holds the highest position and sends it when the broker is back."""
 
     def __init__(self, broker: dramatiq.Broker, subscribers: Iterable[str] | None = None) -> None:
         self.broker = broker
         self.subscribers = tuple(subscribers) if subscribers is not None else subscribers_from_env()
         self.retry_pauses = RETRY_PAUSES
+        self.spacing = NUDGE_SPACING_SECONDS
         self._lock = threading.Lock()
         self._held: int | None = None  # the position not yet sent, while the broker is away
+        self._last_sent = float("-inf")
+        self._deferred: int | None = None  # the position to send when the spacing is up
+        self._timer: threading.Timer | None = None
         self._away_since: float | None = None
         self._reason = ""
         self._closed = threading.Event()
 
     def close(self) -> None:
-        """Stop trying to reach a broker that is away (the process is shutting down)."""
+        """Stop trying to reach a broker that is away, and drop a nudge waiting for its
+        spacing (the process is shutting down; consumers catch up on their timer)."""
         self._closed.set()
+        with self._lock:
+            timer, self._timer, self._deferred = self._timer, None, None
+        if timer is not None:
+            timer.cancel()
 
     def nudge(self, position: int) -> None:
+        """Tell the subscribers that events up to ``position`` are committed: at once,
+        or when the spacing since the last nudge sent is up (`NUDGE_SPACING_SECONDS`)."""
         with self._lock:
             if self._away_since is not None:  # the retry thread sends it when it can
                 self._held = max(self._held or 0, position)
                 return
+            if self._deferred is not None:  # one waits for its spacing: it carries this
+                self._deferred = max(self._deferred, position)
+                return
+            now = time.monotonic()
+            wait = self._last_sent + self.spacing - now
+            if wait > 0 and not self._closed.is_set():
+                self._deferred = position
+                self._timer = threading.Timer(wait, self.flush)
+                self._timer.daemon = True
+                self._timer.start()
+                return
+            self._last_sent = now
+        self._deliver(position)
+
+    def flush(self) -> None:
+        """Send the nudge waiting for its spacing now, if one is."""
+        with self._lock:
+            position, self._deferred = self._deferred, None
+            timer, self._timer = self._timer, None
+            if position is None:
+                return
+            if self._away_since is not None:
+                self._held = max(self._held or 0, position)
+                return
+            self._last_sent = time.monotonic()
+        if timer is not None and timer is not threading.current_thread():
+            timer.cancel()
+        self._deliver(position)
+
+    def _deliver(self, position: int) -> None:
         try:
             self._send(position)
         except Exception as exc:  # noqa: BLE001 - any failure to enqueue means the broker is away

@@ -121,6 +121,7 @@ def test_nudges_on_the_in_memory_broker_bring_the_read_model_up_to_date(store, r
         for i in range(5):
             store.append([note(text=str(i))])
         bus.nudge(5)  # a repeated nudge is harmless
+        bus.flush()  # the nudge waiting for its spacing, sent now
         broker.join("testsvc")
         worker.join()
         assert seen(store) == [1, 2, 3, 4, 5]
@@ -148,3 +149,29 @@ def test_nudges_over_redis_with_a_real_worker_lose_and_double_nothing(store, rea
         worker.stop()
         broker.flush_all()
         broker.close()
+
+
+def test_nudges_within_the_spacing_are_folded_into_one_with_the_highest_position():
+    """A process sends at most one nudge a subscriber every `NUDGE_SPACING_SECONDS`: the
+    first at once, those after it within the spacing as one, when it is up."""
+    broker = StubBroker()
+    bus = EventBus(broker, subscribers=["svc-a", "svc-b"])
+    bus.spacing = 0.2
+    sent: list[tuple[str, int]] = []
+    broker.enqueue = lambda message, **kw: sent.append(  # type: ignore[method-assign]
+        (message.queue_name, message.args[0])
+    )
+    bus.nudge(1)
+    assert sent == [("svc-a", 1), ("svc-b", 1)]
+    for position in (2, 4, 3):
+        bus.nudge(position)
+    assert len(sent) == 2  # held back for the spacing
+    _wait_for(lambda: len(sent) == 4, timeout=5)
+    assert sent[2:] == [("svc-a", 4), ("svc-b", 4)]
+    time.sleep(0.3)
+    bus.nudge(5)  # the spacing is up: at once
+    assert sent[4:] == [("svc-a", 5), ("svc-b", 5)]
+    bus.nudge(6)
+    bus.close()  # a nudge waiting for its spacing is dropped at shutdown
+    time.sleep(0.3)
+    assert len(sent) == 6
