@@ -192,8 +192,8 @@ class EventBus:
                 self._held = max(self._held or 0, position)
                 return
             self._last_sent = time.monotonic()
-        if timer is not None and timer is not threading.current_thread():
-            timer.cancel()
+        if timer is not None:
+            timer.cancel()  # when called early (from its own thread: nothing to cancel)
         self._deliver(position)
 
     def _deliver(self, position: int) -> None:

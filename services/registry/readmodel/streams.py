@@ -422,7 +422,7 @@ class LatestStates:
     def __init__(self, size: int = 2000) -> None:
         self.size = size
         self._states: OrderedDict[str, KeyProject] = OrderedDict()
-        self._overtaken: OrderedDict[str, None] = OrderedDict()
+        self._overtaken = _Bounded(size)  # stream id → b"" (a set of the latest found)
         self._wary = 0
         self._lock = threading.Lock()
 
@@ -440,19 +440,15 @@ class LatestStates:
     def alone(self, stream_id: str) -> bool:
         """Whether no other process has been found writing the stream: its kept state
         may be taken as it stands, for the append's probe to check."""
-        with self._lock:
-            return stream_id not in self._overtaken
+        return self._overtaken.get(stream_id) is None
 
     def overtaken(self, stream_id: str) -> None:
         """Another process wrote the stream after this one kept its state: its state is
         brought up to date before it is used, from now on (of the `size` streams found
         so last), and no kept state is taken as it stands for a while (`trusting`)."""
+        self._overtaken.put(stream_id, b"")
         with self._lock:
             self._wary = WARY_WRITES
-            self._overtaken[stream_id] = None
-            self._overtaken.move_to_end(stream_id)
-            while len(self._overtaken) > self.size:
-                self._overtaken.popitem(last=False)
 
     def take(self, stream_id: str) -> KeyProject | None:
         with self._lock:
