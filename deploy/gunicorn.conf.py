@@ -99,6 +99,14 @@ proc_name = f"gongjian-{os.environ.get('GONGJIAN_SERVICE', 'web')}"
 control_socket_disable = True
 
 
+def post_worker_init(worker):  # noqa: ARG001 - gunicorn's hook signature
+    """The worker's app is built: what it holds frozen out of the collector's sight
+    (``shared.heap``; ``GONGJIAN_GC_YOUNG=0`` leaves the collector as Python sets it)."""
+    from shared.heap import settle
+
+    settle()
+
+
 def child_exit(server, worker):  # noqa: ARG001 - gunicorn's hook signature
     """Drop a dead worker's live gauges from the summed metrics."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

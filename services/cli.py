@@ -164,6 +164,7 @@ def serve(
     """在一个进程中运行全部三个服务（嵌入式默认部署）。"""
     from werkzeug.serving import make_server
 
+    from shared.heap import settle
     from shared.messaging import start_worker
 
     from .composition import create_app, migrate, worker_timer
@@ -195,6 +196,7 @@ def serve(
             ).start()
 
     start_scheduler()  # after the demo (above): no plan is made of an empty store
+    settle()  # what the process has built kept out of the collector's sight
     try:
         server.serve_forever()
     except KeyboardInterrupt:

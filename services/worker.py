@@ -24,6 +24,7 @@ import redis
 from dramatiq.errors import BrokerConnectionError
 
 from shared.config import Settings
+from shared.heap import SettledHeap
 from shared.heartbeat import Heartbeat
 from shared.logging import configure_logging, once_a_minute
 from shared.messaging import redis_client
@@ -123,6 +124,7 @@ def setup(settings: Settings | None = None) -> Runtime:
     runtime = runtime_for(settings)
     runtime.broker.add_middleware(Heartbeat())
     runtime.broker.add_middleware(worker_timer(runtime))
+    runtime.broker.add_middleware(SettledHeap())
     dramatiq.set_broker(runtime.broker)
     log.info(
         "worker ready",

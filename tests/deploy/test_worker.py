@@ -19,6 +19,7 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.errors import BrokerConnectionError
 
 from services.cli import main
+from shared.heap import SettledHeap
 from shared.heartbeat import Heartbeat, heartbeat_age
 
 
@@ -91,6 +92,7 @@ def test_importing_the_worker_module_hands_dramatiq_the_redis_broker(
     assert broker is module.broker
     assert isinstance(broker, RedisBroker) and broker.namespace == redis_namespace
     assert any(isinstance(m, Heartbeat) for m in broker.middleware)
+    assert any(isinstance(m, SettledHeap) for m in broker.middleware)
     module.runtime.close()
 
 

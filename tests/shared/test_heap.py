@@ -1,0 +1,84 @@
+"""`shared.heap.settle`: what a built process holds is frozen out of the collector's
+sight, garbage left by booting is freed first, and young collections come less often."""
+
+from __future__ import annotations
+
+import gc
+import runpy
+import weakref
+from pathlib import Path
+
+import pytest
+
+from shared.heap import YOUNG_DEFAULT, SettledHeap, settle
+
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+
+
+class Node:
+    def __init__(self) -> None:
+        self.self = self  # a cycle: only the collector frees it
+
+
+@pytest.fixture(autouse=True)
+def collector_restored():
+    threshold = gc.get_threshold()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*threshold)
+
+
+def tracked(obj: object) -> bool:
+    """Whether a collection would scan ``obj`` (frozen objects are not listed)."""
+    return any(o is obj for o in gc.get_objects())
+
+
+def test_what_the_process_holds_is_frozen_and_young_collections_come_less_often(monkeypatch):
+    monkeypatch.delenv("GONGJIAN_GC_YOUNG", raising=False)
+    held = Node()
+    assert tracked(held)
+    assert settle() is True
+    assert not tracked(held)
+    assert gc.get_freeze_count() > 0
+    assert gc.get_threshold()[0] == YOUNG_DEFAULT
+
+
+def test_garbage_left_by_booting_is_freed_not_frozen(monkeypatch):
+    monkeypatch.delenv("GONGJIAN_GC_YOUNG", raising=False)
+    garbage = Node()
+    gone = weakref.ref(garbage)
+    del garbage
+    settle()
+    assert gone() is None
+
+
+def test_the_environment_sets_the_young_generation_and_zero_leaves_the_collector_alone(
+    monkeypatch,
+):
+    monkeypatch.setenv("GONGJIAN_GC_YOUNG", "5000")
+    settle()
+    assert gc.get_threshold()[0] == 5000
+    gc.unfreeze()
+    gc.set_threshold(700, 10, 10)
+    monkeypatch.setenv("GONGJIAN_GC_YOUNG", "0")
+    held = Node()
+    assert settle() is False
+    assert tracked(held) and gc.get_freeze_count() == 0
+    assert gc.get_threshold() == (700, 10, 10)
+
+
+def test_a_setting_that_is_no_number_is_refused_with_its_name(monkeypatch):
+    monkeypatch.setenv("GONGJIAN_GC_YOUNG", "many")
+    with pytest.raises(ValueError, match="GONGJIAN_GC_YOUNG='many'"):
+        settle()
+    assert gc.get_freeze_count() == 0
+
+
+def test_each_gunicorn_worker_and_each_task_worker_settles_once_built(monkeypatch):
+    monkeypatch.delenv("GONGJIAN_GC_YOUNG", raising=False)
+    config = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
+    config["post_worker_init"](None)
+    assert gc.get_freeze_count() > 0
+    gc.unfreeze()
+    SettledHeap().after_worker_boot(None, None)  # type: ignore[arg-type]
+    assert gc.get_freeze_count() > 0
