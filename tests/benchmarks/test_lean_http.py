@@ -66,19 +66,17 @@ def test_answers_come_back_whole_and_in_turn_on_one_kept_connection(port):
     assert len(Echo.connections) == 2 and len(set(Echo.connections)) == 1
 
 
-def test_an_answer_not_framed_by_its_length_is_refused(port):
+@pytest.mark.parametrize(
+    ("path", "error", "words"),
+    [
+        ("/chunked", ValueError, "Transfer-Encoding: chunked"),
+        ("/cut", ConnectionError, "closed the connection mid-answer"),
+    ],
+)
+def test_an_answer_not_framed_by_its_length_or_cut_short_raises(port, path, error, words):
     conn = KeptConnection("127.0.0.1", port)
     try:
-        with pytest.raises(ValueError, match="Transfer-Encoding: chunked"):
-            conn.post("/chunked", b"x", {"webhook-id": "r"})
-    finally:
-        conn.close()
-
-
-def test_a_connection_closed_mid_answer_raises(port):
-    conn = KeptConnection("127.0.0.1", port)
-    try:
-        with pytest.raises(ConnectionError, match="closed the connection mid-answer"):
-            conn.post("/cut", b"x", {"webhook-id": "r"})
+        with pytest.raises(error, match=words):
+            conn.post(path, b"x", {"webhook-id": "r"})
     finally:
         conn.close()
