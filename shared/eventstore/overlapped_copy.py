@@ -26,8 +26,8 @@ from .libpq_answers import answered, wait
 _DONE = pq.ExecStatus.COMMAND_OK
 
 
-def copy_overlapped(driver: Any, statement: str, chunks: Iterable[str]) -> None:
-    """Each chunk of ``chunks`` (COPY's text) as a COPY ``statement`` of its own on the
+def copy_overlapped(driver: Any, statement: str, chunks: Iterable[bytes]) -> None:
+    """Each chunk of ``chunks`` (COPY's text in the connection's encoding) as a COPY ``statement`` of its own on the
     psycopg connection ``driver``, in its open transaction; returns once every row is
     stored, raises the driver's error of the first COPY that failed."""
     pending = False

@@ -95,7 +95,7 @@ def probed_copy(
     probe: str,
     args: Iterable[str | int],
     copy: str,
-    rows_of: Callable[[list[tuple[Any, ...]]], Iterable[str]],
+    rows_of: Callable[[list[tuple[Any, ...]]], Iterable[str | bytes]],
     *,
     commit: bool,
     ahead: Sequence[Ahead] = (),
@@ -104,7 +104,8 @@ def probed_copy(
     literals), then ``copy`` (a ``COPY … FROM STDIN``), and ``COMMIT`` when ``commit``,
     sent as one query string on the psycopg connection ``driver`` (in its client
     encoding), in a transaction (begun here when none is open). ``rows_of`` is given the
-    probe's rows and gives the COPY's text, chunk by chunk, as it makes it; what it raises
+    probe's rows and gives the COPY's text, chunk by chunk, as it makes it (as text, or
+    bytes in UTF-8: `in_encoding`); what it raises
     ends the COPY refused (nothing is stored) and is raised here, as is what a statement
     ahead answers amiss (`Ahead`). Another error of the server is raised as psycopg raises
     it; after any error the transaction is failed, for the caller to roll back."""
@@ -117,7 +118,7 @@ def probed_copy(
         if amiss is not None:
             raise amiss
         for chunk in rows_of(rows):
-            _put(pgconn, chunk.encode(encoding))
+            _put(pgconn, in_encoding(chunk, encoding))
     except BaseException:
         _end(pgconn, b"not written")
         _drain(pgconn)
@@ -126,6 +127,14 @@ def probed_copy(
     error = _drain(pgconn)
     if error is not None:
         raise error
+
+
+def in_encoding(chunk: str | bytes, encoding: str) -> bytes:
+    """A chunk of COPY's text in a connection's client ``encoding`` (Python's name for
+    it), from text or from bytes in UTF-8 (what PostgreSQL's ``UTF8`` is, nearly always)."""
+    if type(chunk) is bytes:
+        return chunk if encoding == "utf-8" else chunk.decode().encode(encoding)
+    return chunk.encode(encoding)  # type: ignore[union-attr]
 
 
 def _message(

@@ -323,3 +323,33 @@ def test_an_append_not_sent_as_one_message_runs_the_statements_ahead_first(pg_st
 def test_statements_ahead_need_the_callers_connection(pg_store):
     with pytest.raises(ValueError, match="ahead"):
         pg_store.append(_batch("project-a"), ahead=(_ahead("x"),))
+
+
+@pytest.mark.parametrize("count", [100, 300])
+@pytest.mark.parametrize("callers", [False, True])
+def test_rows_go_in_the_connections_own_encoding_and_hash_as_utf8(
+    postgres_url, other, callers, count
+):
+    """The rows are made as UTF-8 bytes before the lock: a connection in another client
+    encoding (GB18030 here) gets them in its own, and the chain, hashed in UTF-8, verifies
+    (300 events go as overlapped COPYs where the caller's connection is given)."""
+    url = make_url(postgres_url).update_query_dict({"client_encoding": "GB18030"})
+    engine = create_db_engine(url.render_as_string(False))
+    try:
+        store = EventStore(engine, build_registry())
+        batch = [note(f"project-县{n % 7}", f"开工{n}：土方‘完成’\\t") for n in range(count)]
+        if callers:
+            with engine.connect() as conn:
+                assert conn.connection.driver_connection.info.encoding == "gb18030"
+                store.append(batch, connection=conn, look_up_ids=False, commit=True)
+        else:
+            store.append(batch)
+        stored = other.execute(
+            "SELECT payload FROM events WHERE stream_id = 'project-县3' ORDER BY stream_version"
+        ).fetchall()
+        assert [row[0] for row in stored] == [
+            f'{{"note":"开工{n}：土方‘完成’\\\\t"}}' for n in range(3, count, 7)
+        ]
+        assert store.verify().ok
+    finally:
+        engine.dispose()
