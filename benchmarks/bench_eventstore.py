@@ -24,6 +24,7 @@ from pathlib import Path
 from shared.db import create_db_engine
 from shared.events import build_registry
 from shared.eventstore import EventStore, NewEvent
+from shared.heap import settle
 
 from ._eventstore_growth import grow
 from ._eventstore_growth import report as growth_report
@@ -266,6 +267,7 @@ def machine() -> str:
 
 def main(argv: list[str]) -> None:
     options = parse(argv)
+    settle()  # the heap settled as a deployed process's is (`shared.heap`)
     print(f"machine: {machine()}")
     print(
         f"event store: {options.single:,} single appends, {options.events:,} events in "
