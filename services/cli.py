@@ -196,7 +196,7 @@ def serve(
             ).start()
 
     start_scheduler()  # after the demo (above): no plan is made of an empty store
-    settle()  # what the process has built kept out of the collector's sight
+    settle(settings.gc_young)  # what the process has built kept out of the collector's sight
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -124,7 +124,7 @@ def setup(settings: Settings | None = None) -> Runtime:
     runtime = runtime_for(settings)
     runtime.broker.add_middleware(Heartbeat())
     runtime.broker.add_middleware(worker_timer(runtime))
-    runtime.broker.add_middleware(SettledHeap())
+    runtime.broker.add_middleware(SettledHeap(settings.gc_young))
     dramatiq.set_broker(runtime.broker)
     log.info(
         "worker ready",

@@ -46,6 +46,7 @@ class Settings:
     redis_namespace: str = "gongjian"
     campaign: str = ""  # named in exports' headers, e.g. "某县2026年项目攻坚年"
     tenants: str = ""  # the tenant hierarchy (JSON or a file of it); empty: one county
+    gc_young: int = 10_000  # objects made between young collections (shared.heap); 0: Python's
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
@@ -73,6 +74,7 @@ class Settings:
             redis_namespace=env.get("GONGJIAN_REDIS_NAMESPACE", "gongjian"),
             campaign=env.get("GONGJIAN_CAMPAIGN", ""),
             tenants=env.get("GONGJIAN_TENANTS", ""),
+            gc_young=_int("GONGJIAN_GC_YOUNG", cls.gc_young),
         )
         ZoneInfo(settings.timezone)  # fail fast on a bad zone name
         settings = replace(settings, **overrides) if overrides else settings

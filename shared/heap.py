@@ -19,27 +19,24 @@ any collection looks at them.
 from __future__ import annotations
 
 import gc
-import os
 from typing import Any
 
 import dramatiq
 
+from .config import Settings, _int
+
 YOUNG_VARIABLE = "GONGJIAN_GC_YOUNG"
-YOUNG_DEFAULT = 10_000
+YOUNG_DEFAULT = Settings.gc_young
 """Objects made between young collections (Python's own: 700, two or three collections
 in each signed 100-event request)."""
 
 
 def settle(young: int | None = None) -> bool:
     """Collect once, freeze what survives, and collect the young every ``young`` objects
-    made (`YOUNG_DEFAULT`, or ``GONGJIAN_GC_YOUNG``). Call once the process is built,
-    before it serves. False, nothing done, when ``young`` is 0 or below."""
+    made (by default ``GONGJIAN_GC_YOUNG``, else `YOUNG_DEFAULT`). Call once the process
+    is built, before it serves. False, nothing done, when ``young`` is 0 or below."""
     if young is None:
-        raw = os.environ.get(YOUNG_VARIABLE, "").strip()
-        try:
-            young = int(raw) if raw else YOUNG_DEFAULT
-        except ValueError:
-            raise ValueError(f"{YOUNG_VARIABLE}={raw!r}：须为整数（0：不调整）") from None
+        young = _int(YOUNG_VARIABLE, YOUNG_DEFAULT)
     if young <= 0:
         return False
     gc.collect()
@@ -52,5 +49,8 @@ def settle(young: int | None = None) -> bool:
 class SettledHeap(dramatiq.Middleware):
     """`settle` in each task worker process once it has booted."""
 
+    def __init__(self, young: int | None = None) -> None:
+        self.young = young
+
     def after_worker_boot(self, broker: dramatiq.Broker, worker: Any) -> None:
-        settle()
+        settle(self.young)

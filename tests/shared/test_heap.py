@@ -69,7 +69,7 @@ def test_the_environment_sets_the_young_generation_and_zero_leaves_the_collector
 
 def test_a_setting_that_is_no_number_is_refused_with_its_name(monkeypatch):
     monkeypatch.setenv("GONGJIAN_GC_YOUNG", "many")
-    with pytest.raises(ValueError, match="GONGJIAN_GC_YOUNG='many'"):
+    with pytest.raises(ValueError, match="GONGJIAN_GC_YOUNG 应为整数，而不是 'many'"):
         settle()
     assert gc.get_freeze_count() == 0
 
@@ -82,3 +82,16 @@ def test_each_gunicorn_worker_and_each_task_worker_settles_once_built(monkeypatc
     gc.unfreeze()
     SettledHeap().after_worker_boot(None, None)  # type: ignore[arg-type]
     assert gc.get_freeze_count() > 0
+
+
+def test_a_setting_that_is_no_number_stops_the_command_line_with_one_line(monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    from services.cli import main
+
+    monkeypatch.setenv("GONGJIAN_GC_YOUNG", "many")
+    monkeypatch.setenv("GONGJIAN_DATA_DIR", str(tmp_path))
+    refused = CliRunner().invoke(main, ["serve", "--port", "1"], prog_name="gongjian")
+    assert refused.exit_code != 0
+    assert refused.output.strip() == "错误：GONGJIAN_GC_YOUNG 应为整数，而不是 'many'"
+    assert gc.get_freeze_count() == 0
