@@ -257,7 +257,8 @@ def bench_ingest(
         within = [batch for batches_done in done for batch in batches_done if batch[0] <= ended]
         accepted, elapsed = sum(n for _, _, n in within), ended - started
         print(
-            f"HTTP ingest (PostgreSQL, gunicorn as deployed with -w {workers}, {clients} clients"
+            f"HTTP ingest (PostgreSQL, {_broker()}, gunicorn as deployed with -w {workers}, "
+            f"{clients} clients"
             f"{', a new connection for every batch' if reconnect else ' keeping their connections'}, "
             f"up to {batches} signed 100-event batches each, measured while every client was "
             f"sending): {accepted} events in {elapsed:.2f} s = {accepted / elapsed:,.0f} events/s; "
@@ -480,6 +481,14 @@ def store_batched_rate(server_url: str, events: int) -> float:
             return len(batched) / (time.perf_counter() - started)
         finally:
             engine.dispose()
+
+
+def _broker() -> str:
+    """The server's broker as the environment sets it (``GONGJIAN_REDIS_URL`` or
+    ``GONGJIAN_REDIS_SENTINELS`` for Redis, as deployed; else the in-process one)."""
+    from shared.config import Settings
+
+    return "Redis" if Settings.from_env().uses_redis else "in-process broker"
 
 
 def _code(n: int) -> str:
