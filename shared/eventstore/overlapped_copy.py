@@ -27,9 +27,10 @@ _DONE = pq.ExecStatus.COMMAND_OK
 
 
 def copy_overlapped(driver: Any, statement: str, chunks: Iterable[bytes]) -> None:
-    """Each chunk of ``chunks`` (COPY's text in the connection's encoding) as a COPY ``statement`` of its own on the
-    psycopg connection ``driver``, in its open transaction; returns once every row is
-    stored, raises the driver's error of the first COPY that failed."""
+    """Each chunk of ``chunks`` (COPY's text in the connection's encoding) as a COPY
+    ``statement`` of its own on the psycopg connection ``driver``, in its open
+    transaction; returns once every row is stored, raises the driver's error of the
+    first COPY that failed."""
     pending = False
     try:
         with driver.cursor() as cursor:

@@ -237,7 +237,9 @@ class EventStore:
         ahead: Sequence[Ahead] = (),
     ) -> AppendResult:
         """Append ``events`` atomically; each stream named in ``expected_versions`` must
-        be at that version (0: must not exist; None or absent: any version). ``look_up_ids=False`` (with ``connection``): on PostgreSQL a batch written by COPY
+        be at that version (0: must not exist; None or absent: any version).
+
+        ``look_up_ids=False`` (with ``connection``): on PostgreSQL a batch written by COPY
         leaves its ids to the unique index of the partition it lands in instead of
         looking each up under the log's lock (`_lock_and_probe` with ``written``); an id
         stored there already then raises `DuplicateEventConflict` with the transaction
@@ -246,9 +248,8 @@ class EventStore:
 
         ``commit`` (with ``connection``): the append ends the caller's transaction (write
         nothing after it): on PostgreSQL a batch by COPY sends its ``COMMIT`` with its rows,
-        and the lock is let go once they are stored (`_locked_copy`). ``ahead`` (with
-        ``connection``, PostgreSQL): the caller's statements, written before the lock is
-        asked for (`probed_copy.Ahead`)."""
+        and the lock is let go once they are stored (`_locked_copy`). ``ahead`` (the same,
+        PostgreSQL): the caller's statements, written before the lock (`probed_copy.Ahead`)."""
         if not events:
             raise ValueError("nothing to append")
         if ahead and (connection is None or not is_postgres(self.engine)):
@@ -492,9 +493,9 @@ class EventStore:
     ) -> AppendResult:
         """A batch in the caller's transaction on PostgreSQL, its ids left to the unique
         index: the statements ``ahead``, then locked, probed and written, in one message
-        (`_locked_copy`). A stream not at
-        its expected version, or an id found stored below the partition written, raises
-        with the transaction spent, as an id the index refuses does."""
+        (`_locked_copy`). A stream not at its expected version, or an id found stored
+        below the partition written, raises with the transaction spent, as an id the
+        index refuses does."""
         positions: list[StoredPosition] = []
         pieces = [_row_pieces(e, t) for e, t in zip(events, texts, strict=True)]
 
@@ -1407,15 +1408,16 @@ def _chained_copy(
 
 class _Pieces(NamedTuple):
     """An event's parts of its hashed text and of its COPY line that do not depend on
-    where it lands (`_row_pieces`), as bytes: made and encoded before the log's lock, so
+    where it lands (`_row_pieces`), in UTF-8: made and encoded before the log's lock, so
     that under it a row is only put together with its position, its version, its record
     time and the hash before it (`_chained_copy_text`; 1.4 against 3.0 µs an event under
-    the lock when the pieces were text, encoded there twice)."""
+    the lock when the pieces were text, encoded there twice). A connection in another
+    client encoding gets the COPY's text transcoded (`in_encoding`)."""
 
     event_id: str
     stream_id: str
     before_position: bytes
-    """The hashed text (UTF-8) from its start up to the global position."""
+    """The hashed text from its start up to the global position."""
     before_prev_hash: bytes
     """… from after the position up to the previous hash."""
     before_version: bytes
@@ -1423,19 +1425,18 @@ class _Pieces(NamedTuple):
     after_version: bytes
     """… the rest."""
     line_start: bytes
-    """The COPY line (in the connection's encoding) up to the stream version."""
+    """The COPY line up to the stream version."""
     line_middle: bytes
     """… from after the position up to the record time."""
     line_end: bytes
     """… from after the record time up to the previous hash."""
 
 
-def _row_pieces(event: Ready, texts: _Texts, encoding: str = "utf-8") -> _Pieces:
+def _row_pieces(event: Ready, texts: _Texts) -> _Pieces:
     """The fixed parts of an event's hashed text and COPY line. The strings are written
     as `canonical_json` writes them (``json.dumps`` uses this very encoder, which
     refuses anything but a string), None as null: the hashed text is byte for byte
-    `hashed_text` (tests/shared/test_hashed_bytes.py), in UTF-8 whatever ``encoding``
-    the COPY's lines are sent in."""
+    `hashed_text` (tests/shared/test_hashed_bytes.py)."""
     enc = _encode_string
     event_id, stream, type_, source, actor = (
         event.event_id,
@@ -1466,12 +1467,12 @@ def _row_pieces(event: Ready, texts: _Texts, encoding: str = "utf-8") -> _Pieces
         before_prev_hash.encode(),
         before_version.encode(),
         after_version.encode(),
-        f"{field(event_id)}\t{field(stream)}\t".encode(encoding),
-        f"\t{field(type_)}\t{event.schema_version}\t{texts.occurred_at}\t".encode(encoding),
+        f"{field(event_id)}\t{field(stream)}\t".encode(),
+        f"\t{field(type_)}\t{event.schema_version}\t{texts.occurred_at}\t".encode(),
         (
             f"\t{field(source)}\t{field(actor)}\t{field(correlation)}\t{field(causation)}\t"
             f"{field(payload)}\t"
-        ).encode(encoding),
+        ).encode(),
     )
 
 
