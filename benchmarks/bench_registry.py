@@ -308,7 +308,9 @@ class _LockWatch:
         query = (
             "SELECT a.state, a.wait_event_type FROM pg_locks l JOIN pg_stat_activity a "
             "USING (pid) WHERE l.locktype = 'advisory' AND l.granted "
-            "AND l.classid = %s AND l.objid = %s AND l.objsubid = 1"
+            "AND l.classid = %s AND l.objid = %s AND l.objsubid = 1 "
+            # Advisory locks are a database's own: another database's log is not this one.
+            "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
         )
         with psycopg.connect(self._url, autocommit=True) as conn:
             while not self._stop.wait(self.INTERVAL):

@@ -66,3 +66,14 @@ def test_a_holder_running_a_statement_is_running(postgres_url):
     assert summary.startswith("held in 100% of ")
     running = re.search(r"running (\d+)%", summary)
     assert running is not None and int(running.group(1)) >= 50, summary
+
+
+def test_the_same_lock_held_in_another_database_is_not_this_logs(postgres_url):
+    """Advisory locks are per database: tests and benches running beside this one, each
+    on a database of its own, take the same key without touching this log."""
+    elsewhere = make_url(postgres_url).set(drivername="postgresql", database="postgres")
+    with psycopg.connect(elsewhere.render_as_string(False)) as holder:
+        holder.execute("SELECT pg_advisory_xact_lock(%s)", (_key(),))
+        summary = _watched(postgres_url)
+        holder.rollback()
+    assert summary.startswith("held in 0% of "), summary
