@@ -40,10 +40,15 @@ def lease_length() -> timedelta:
 LEASE_COLUMNS = ("lease_owner", "lease_expires_at", "heartbeat_at")
 
 
+FINISHED = ("done", "failed")
+"""A job's final statuses: written by its worker before it lets the lease go."""
+
+
 def lease_view(job: dict[str, Any]) -> dict[str, Any] | None:
     """The running worker's lease, for the API: until when, and its last heartbeat (None
-    when no worker holds the job)."""
-    if not job.get("lease_expires_at"):
+    when no worker holds the job, or when the job is finished: its worker writes the
+    final status, then lets its lease go in a write of its own)."""
+    if not job.get("lease_expires_at") or job.get("status") in FINISHED:
         return None
     beat = job.get("heartbeat_at")
     return {

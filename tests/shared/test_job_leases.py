@@ -5,7 +5,9 @@ worker walks a job at a time, a job whose worker died is taken back once and say
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from shared.eventstore import now_utc
 from shared.eventstore.signed import Keyring
@@ -16,7 +18,7 @@ from shared.eventstore.status import (
     verification_job,
     verification_leases,
 )
-from shared.leases import Claim, heartbeat, run_leased
+from shared.leases import Claim, heartbeat, job_view, run_leased
 
 from .helpers import note
 
@@ -110,3 +112,20 @@ def test_a_job_another_worker_holds_is_not_walked_twice(store):
 
     assert held is not None
     assert (held["status"], held["lease_owner"], held["verified"]) == ("running", "busy-worker", 0)
+
+
+@pytest.mark.parametrize(
+    ("status", "shown"), [("running", True), ("done", False), ("failed", False)]
+)
+def test_a_finished_job_shows_no_lease_though_its_worker_has_not_let_it_go_yet(status, shown):
+    """The worker writes the final status, then releases the lease in a write of its own:
+    a reader between the two sees the job finished, and no worker holding it."""
+    at = datetime(2026, 12, 5, 9, 37, 51, tzinfo=UTC)
+    job = {"job_id": "j1", "status": status, "lease_owner": "w1", "lease_expires_at": at}
+    view = job_view(job | {"heartbeat_at": at})
+    assert (view["lease"] is not None) is shown
+    if shown:
+        assert view["lease"] == {
+            "expires_at": "2026-12-05T09:37:51.000000Z",
+            "heartbeat_at": "2026-12-05T09:37:51.000000Z",
+        }
