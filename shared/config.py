@@ -47,6 +47,7 @@ class Settings:
     campaign: str = ""  # named in exports' headers, e.g. "某县2026年项目攻坚年"
     tenants: str = ""  # the tenant hierarchy (JSON or a file of it); empty: one county
     gc_young: int = 10_000  # objects made between young collections (shared.heap); 0: Python's
+    holder_slice_us: int = 100  # the log lock's holder's time slice (eventstore.holder_slice)
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
@@ -75,6 +76,7 @@ class Settings:
             campaign=env.get("GONGJIAN_CAMPAIGN", ""),
             tenants=env.get("GONGJIAN_TENANTS", ""),
             gc_young=_int("GONGJIAN_GC_YOUNG", cls.gc_young),
+            holder_slice_us=_int("GONGJIAN_HOLDER_SLICE_US", cls.holder_slice_us),
         )
         ZoneInfo(settings.timezone)  # fail fast on a bad zone name
         settings = replace(settings, **overrides) if overrides else settings

@@ -71,7 +71,11 @@ def build_runtime(
     """Nothing connects here: engines and brokers connect on first use."""
     engine = create_db_engine(settings.database_url)
     store = EventStore(
-        engine, registry, lock_timeout_ms=settings.lock_timeout_ms, zone=settings.zone
+        engine,
+        registry,
+        lock_timeout_ms=settings.lock_timeout_ms,
+        zone=settings.zone,
+        holder_slice_us=settings.holder_slice_us,
     )
     broker = broker or create_broker(settings)
     bus = EventBus(broker)

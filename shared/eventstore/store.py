@@ -50,7 +50,7 @@ except ImportError:  # pragma: no cover - a dependency; json gives the same valu
 
 from ..db import READ_ONLY, UTCDateTime, is_postgres, reader
 from ..db import driver_errors as _driver_errors
-from . import kept_connections, server_append
+from . import holder_slice, kept_connections, server_append
 from .clocks import Cutoff, as_instant, now_utc
 from .envelope import (
     GENESIS_HASH,
@@ -199,10 +199,12 @@ class EventStore:
         lock_timeout_ms: int = 5000,
         clock: Callable[[], datetime] = now_utc,
         zone: ZoneInfo | None = None,
+        holder_slice_us: int = holder_slice.DEFAULT_US,
     ) -> None:
         self.engine = engine
         self.registry = registry
         self.lock_timeout_ms = lock_timeout_ms
+        self.holder_slice_us = holder_slice_us
         self.clock = clock
         self.zone = zone or ZoneInfo("Asia/Shanghai")
         self.on_appended: list[Callable[[int], None]] = []
@@ -219,6 +221,7 @@ class EventStore:
             lock_timeout_ms=self.lock_timeout_ms,
             clock=clock,
             zone=self.zone,
+            holder_slice_us=self.holder_slice_us,
         )
         twin.on_appended = self.on_appended
         twin.partitions = self.partitions
@@ -323,7 +326,13 @@ class EventStore:
 
         try:
             with self.writing() as conn, _gc_paused(len(events)):
-                _locked_copy(conn, self.lock_timeout_ms, (ids, streams, len(events)), rows_of)
+                _locked_copy(
+                    conn,
+                    self.lock_timeout_ms,
+                    (ids, streams, len(events)),
+                    rows_of,
+                    slice_us=self.holder_slice_us,
+                )
             return AppendResult(tuple(positions))
         except LockTimeout:
             self._ready_all(events)  # an event beyond a limit says so first
@@ -518,6 +527,7 @@ class EventStore:
                     rows_of,
                     commit=commit,
                     ahead=ahead,
+                    slice_us=self.holder_slice_us,
                 )
         except NotWritten as refused:
             raise refused.reason from None
@@ -1576,14 +1586,16 @@ def _locked_copy(
     *,
     commit: bool = True,
     ahead: Sequence[Ahead] = (),
+    slice_us: int = 0,
 ) -> None:
     """The statements ``ahead``, the lock, its probe (of the ids, the streams and how
     many rows are written) and the rows' COPY in one message (`probed_copy`), and the
-    ``COMMIT`` after them when ``commit``: the lock held for one answer to the client."""
+    ``COMMIT`` after them when ``commit``: the lock held for one answer to the client,
+    the thread on a slice of ``slice_us`` meanwhile (`holder_slice`)."""
     driver: Any = conn.connection.driver_connection
     ids, streams, written = probed
     args = (f"{int(timeout_ms)}ms", _json_strings(ids), _json_strings(streams), written)
-    with _driver_errors(conn, _COPY):
+    with _driver_errors(conn, _COPY), holder_slice.asked(slice_us):
         probed_copy(driver, _LOCK_PROBE, args, _COPY, rows_of, commit=commit, ahead=ahead)
 
 

@@ -101,7 +101,11 @@ class Registry:
         # Payloads are validated (and normalised) while deciding; appending through a
         # store without the type registry spares validating every one of them again.
         self.validated = EventStore(
-            store.engine, None, lock_timeout_ms=store.lock_timeout_ms, clock=lambda: store.clock()
+            store.engine,
+            None,
+            lock_timeout_ms=store.lock_timeout_ms,
+            clock=lambda: store.clock(),
+            holder_slice_us=store.holder_slice_us,
         )
         assert store.registry is not None, "the registry validates against the catalogue"
         self.types: EventTypeRegistry = store.registry
