@@ -265,7 +265,7 @@ def bench_ingest(
             f"batch latency {_percentiles([latency for _, latency, _ in within])}"
         )
         print(f"CPU an event: {_cpu_per_event(cpu_before, cpu_after, accepted, elapsed)}")
-        print(f"the log's lock: {watch.summary()}")
+        print(f"the log's lock ({_holder_slice()}): {watch.summary()}")
         print(f"clients' connections by worker: {spread}")
         return accepted / elapsed
     finally:
@@ -491,6 +491,15 @@ def _broker() -> str:
     from shared.config import Settings
 
     return "Redis" if Settings.from_env().uses_redis else "in-process broker"
+
+
+def _holder_slice() -> str:
+    """The time slice the server's appending threads ask for under the log's lock, as
+    the environment sets it (``GONGJIAN_HOLDER_SLICE_US``; `shared.eventstore.holder_slice`)."""
+    from shared.config import Settings
+
+    asked = Settings.from_env().holder_slice_us
+    return f"its holder asking for a {asked} µs slice" if asked > 0 else "no slice asked for"
 
 
 def _code(n: int) -> str:

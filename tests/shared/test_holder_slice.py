@@ -196,3 +196,12 @@ def test_the_setting_reaches_every_store_a_process_appends_through(tmp_path):
         assert Registry(runtime.store).validated.holder_slice_us == 250
     finally:
         runtime.close()
+
+
+def test_the_registry_bench_says_which_slice_the_servers_holder_asked_for(monkeypatch):
+    from benchmarks.bench_registry import _holder_slice
+
+    monkeypatch.delenv("GONGJIAN_HOLDER_SLICE_US", raising=False)
+    assert _holder_slice() == "its holder asking for a 100 µs slice"
+    monkeypatch.setenv("GONGJIAN_HOLDER_SLICE_US", "0")
+    assert _holder_slice() == "no slice asked for"
