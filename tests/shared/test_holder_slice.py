@@ -78,6 +78,21 @@ def test_the_slice_is_asked_for_inside_the_block_and_given_back_after():
 
 
 @needs_slices
+def test_the_slice_is_given_back_when_the_block_raises():
+    """A refused append (a conflict, a lock timeout) leaves the block by an exception."""
+
+    def body():
+        before = _slice_ns()
+        with pytest.raises(LookupError), holder_slice.asked(100):
+            assert _slice_ns() == 100_000
+            raise LookupError("refused")
+        return before, _slice_ns()
+
+    before, after = _in_thread(body)
+    assert after == before != 100_000
+
+
+@needs_slices
 def test_zero_asks_for_nothing():
     def body():
         before = _slice_ns()
