@@ -96,6 +96,8 @@ def asked(microseconds: int) -> Iterator[bool]:
     if before is None or before[1] not in _ORDINARY:
         yield False
         return
+    # The kernel shows a thread's slice as a number, its own or the scheduler's default
+    # alike: that number is what the thread gets back.
     nice, runtime = before[3], before[5]
     if not _kernel.set_slice(nice, microseconds * 1000):
         yield False
