@@ -23,9 +23,8 @@ from typing import Any
 
 import dramatiq
 
-from .config import Settings, _int
+from .config import Settings
 
-YOUNG_VARIABLE = "GONGJIAN_GC_YOUNG"
 YOUNG_DEFAULT = Settings.gc_young
 """Objects made between young collections (Python's own: 700, two or three collections
 in each signed 100-event request)."""
@@ -36,7 +35,7 @@ def settle(young: int | None = None) -> bool:
     made (by default ``GONGJIAN_GC_YOUNG``, else `YOUNG_DEFAULT`). Call once the process
     is built, before it serves. False, nothing done, when ``young`` is 0 or below."""
     if young is None:
-        young = _int(YOUNG_VARIABLE, YOUNG_DEFAULT)
+        young = Settings.from_env().gc_young
     if young <= 0:
         return False
     gc.collect()
