@@ -19,10 +19,23 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from shared.eventstore import NewEvent
+from shared.config import Settings
+from shared.eventstore import EventStore, EventTypeRegistry, NewEvent
 from shared.migrations import upgrade
 
 T0 = datetime(2024, 1, 2, 1, 0, tzinfo=UTC)
+
+
+def configured_store(engine: Any, registry: EventTypeRegistry | None) -> EventStore:
+    """A store set as a process's is, from the environment (`shared.runtime.build_runtime`):
+    ``GONGJIAN_HOLDER_SLICE_US``, ``GONGJIAN_EARLY_LOCK_RELEASE``."""
+    settings = Settings.from_env()
+    return EventStore(
+        engine,
+        registry,
+        holder_slice_us=settings.holder_slice_us,
+        release_early=settings.early_lock_release,
+    )
 
 
 def _payload(rng: random.Random, n: int) -> tuple[str, dict[str, Any]]:

@@ -29,7 +29,7 @@ from shared.heap import settle
 from ._eventstore_growth import grow
 from ._eventstore_growth import report as growth_report
 from ._eventstore_raw import decode_all, raw_log, verify_all
-from ._eventstore_workload import postgres_database, sqlite_database, workload
+from ._eventstore_workload import configured_store, postgres_database, sqlite_database, workload
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -124,7 +124,7 @@ def measure(
     large = workload(options.large_events, start=options.single + options.events)
     total = len(single) + len(batched) + len(large)
     engine = create_db_engine(store_url)
-    store = EventStore(engine, build_registry())
+    store = configured_store(engine, build_registry())
     stored, raw = raw_log(store_url), raw_log(raw_url)
     names = ("single", "batch", "large")
     watches = {f"{raw}{name}": Stopwatch() for name in names for raw in ("", "raw ")}

@@ -265,7 +265,7 @@ def bench_ingest(
             f"batch latency {_percentiles([latency for _, latency, _ in within])}"
         )
         print(f"CPU an event: {_cpu_per_event(cpu_before, cpu_after, accepted, elapsed)}")
-        print(f"the log's lock ({_holder_slice()}): {watch.summary()}")
+        print(f"the log's lock ({_holder_slice()}; {_release()}): {watch.summary()}")
         print(f"clients' connections by worker: {spread}")
         return accepted / elapsed
     finally:
@@ -467,15 +467,14 @@ def store_batched_rate(server_url: str, events: int) -> float:
     from services.composition import migration_locations
     from shared.db import create_db_engine
     from shared.events import build_registry
-    from shared.eventstore import EventStore
 
-    from ._eventstore_workload import postgres_database, workload
+    from ._eventstore_workload import configured_store, postgres_database, workload
 
     batched = workload(events)
     with postgres_database(server_url, migration_locations()) as url:
         engine = create_db_engine(url)
         try:
-            store = EventStore(engine, build_registry())
+            store = configured_store(engine, build_registry())  # as the server's are
             store.append(workload(100, start=events))  # connect and warm up
             started = time.perf_counter()
             for start in range(0, len(batched), 100):
@@ -500,6 +499,16 @@ def _holder_slice() -> str:
 
     asked = Settings.from_env().holder_slice_us
     return f"its holder asking for a {asked} µs slice" if asked > 0 else "no slice asked for"
+
+
+def _release() -> str:
+    """When the server's appends let the log's lock go, as the environment sets it
+    (``GONGJIAN_EARLY_LOCK_RELEASE``; `shared.eventstore.probed_copy`)."""
+    from shared.config import Settings
+
+    if Settings.from_env().early_lock_release:
+        return "let go at the commit, its flush waited for after"
+    return "held until the commit is flushed"
 
 
 def _code(n: int) -> str:

@@ -22,6 +22,17 @@ def _int(name: str, default: int) -> int:
         raise ValueError(f"{name} 应为整数，而不是 {raw!r}") from exc
 
 
+def _switch(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} 应为 1 或 0（开或关），而不是 {raw!r}")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the services read from the environment; see README's table."""
@@ -48,6 +59,7 @@ class Settings:
     tenants: str = ""  # the tenant hierarchy (JSON or a file of it); empty: one county
     gc_young: int = 10_000  # objects made between young collections (shared.heap); 0: Python's
     holder_slice_us: int = 100  # the log lock's holder's time slice (eventstore.holder_slice)
+    early_lock_release: bool = True  # the log's lock let go before a batch's flush (probed_copy)
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
@@ -77,6 +89,7 @@ class Settings:
             tenants=env.get("GONGJIAN_TENANTS", ""),
             gc_young=_int("GONGJIAN_GC_YOUNG", cls.gc_young),
             holder_slice_us=_int("GONGJIAN_HOLDER_SLICE_US", cls.holder_slice_us),
+            early_lock_release=_switch("GONGJIAN_EARLY_LOCK_RELEASE", cls.early_lock_release),
         )
         ZoneInfo(settings.timezone)  # fail fast on a bad zone name
         settings = replace(settings, **overrides) if overrides else settings

@@ -76,6 +76,7 @@ def build_runtime(
         lock_timeout_ms=settings.lock_timeout_ms,
         zone=settings.zone,
         holder_slice_us=settings.holder_slice_us,
+        release_early=settings.early_lock_release,
     )
     broker = broker or create_broker(settings)
     bus = EventBus(broker)

@@ -14,6 +14,20 @@ The caller's own writes in the same transaction may go in the message too, befor
 probe (`Ahead`: the registry's request id): each is a round trip less, with its ``BEGIN``,
 and still written before the lock is asked for.
 
+With ``release_early``, the transaction commits without waiting for its WAL to be
+flushed (``SET LOCAL synchronous_commit = off``), so that the lock goes as soon as the
+commit is recorded, not after the disk has answered (early lock release): with several
+writers, the lock had been held through every commit's flush. The answer still waits for
+it: the query string ends with a second, one-statement transaction that writes a record to
+the WAL (`DURABLE`) and commits as the session's own ``synchronous_commit`` says (flushed
+here, and on a synchronous standby when one is configured). The WAL is flushed in order,
+so its flush is the append's; the flushes of writers waiting together are one. Until then
+the rows are visible and not yet durable: what is written from them (the next append,
+chained on them; a read model's update) commits after them, so a crash that loses them
+loses that too, and the append's caller, never answered, sends them again; what is read
+from them through the store waits for their flush before it is handed out
+(`durability`).
+
 The simple protocol takes no parameters: the probe's and the statements' arguments are
 written as literals by libpq's own escaping. Sent and read on the documented libpq
 wrapper (`psycopg.pq`), the probe's rows loaded by psycopg's own loaders
@@ -28,6 +42,7 @@ from typing import Any
 from psycopg import errors, pq
 from psycopg.adapt import Transformer
 
+from .durability import DURABLE
 from .libpq_answers import sent, wait
 
 _ROWS = pq.ExecStatus.TUPLES_OK
@@ -99,6 +114,7 @@ def probed_copy(
     *,
     commit: bool,
     ahead: Sequence[Ahead] = (),
+    release_early: bool = False,
 ) -> None:
     """The statements ``ahead``, ``probe`` (a ``SELECT`` whose ``%s`` take ``args`` as
     literals), then ``copy`` (a ``COPY … FROM STDIN``), and ``COMMIT`` when ``commit``,
@@ -108,10 +124,13 @@ def probed_copy(
     bytes in UTF-8: `in_encoding`); what it raises
     ends the COPY refused (nothing is stored) and is raised here, as is what a statement
     ahead answers amiss (`Ahead`). Another error of the server is raised as psycopg raises
-    it; after any error the transaction is failed, for the caller to roll back."""
+    it; after any error the transaction is failed, for the caller to roll back. With
+    ``commit`` and ``release_early``, the lock goes when the commit is recorded and the
+    answer waits for its flush (`DURABLE`)."""
     pgconn, encoding = driver.pgconn, driver.info.encoding
     begun = pgconn.transaction_status == pq.TransactionStatus.IDLE
-    query = _message(pgconn, encoding, probe, args, copy, commit, ahead).encode(encoding)
+    message = _message(pgconn, encoding, probe, args, copy, commit, ahead, release_early)
+    query = message.encode(encoding)
     sent(pgconn, lambda c: c.send_query(query))
     rows, amiss = _probe_rows(driver, ahead, begun)
     try:
@@ -145,17 +164,25 @@ def _message(
     copy: str,
     commit: bool,
     ahead: Sequence[Ahead] = (),
+    release_early: bool = False,
 ) -> str:
     """The query string: ``BEGIN`` when no transaction is open, the statements ahead, the
-    probe with its arguments as literals, the COPY, and the ``COMMIT`` when asked."""
+    probe with its arguments as literals, the COPY, and the ``COMMIT`` when asked; with
+    ``release_early`` as well, the commit not waiting for its flush and `DURABLE` after
+    it, waiting instead."""
     escaping = pq.Escaping(pgconn)
     literals = tuple(_literal(escaping, encoding, a) for a in args)
     statements = [s.text(pgconn, encoding) for s in ahead]
+    early = commit and release_early
+    if early:  # answered after those ahead, before the probe's rows: `_probe_rows` skips it
+        statements.append("SET LOCAL synchronous_commit = off")
     statements += [probe % literals, copy]
     if pgconn.transaction_status == pq.TransactionStatus.IDLE:
         statements.insert(0, "BEGIN")
     if commit:
         statements.append("COMMIT")
+    if early:
+        statements.append(DURABLE)
     return "; ".join(statements)
 
 
@@ -224,6 +251,6 @@ def _drain(pgconn: pq.abc.PGconn) -> errors.Error | None:
     """The rest of the query string's results read; the first error among them."""
     failed = None
     while (result := _next(pgconn)) is not None:
-        if result.status != _DONE and failed is None:
+        if result.status not in (_DONE, _ROWS) and failed is None:
             failed = errors.error_from_result(result, encoding=pgconn._encoding)
     return failed

@@ -50,7 +50,7 @@ except ImportError:  # pragma: no cover - a dependency; json gives the same valu
 
 from ..db import READ_ONLY, UTCDateTime, is_postgres, reader
 from ..db import driver_errors as _driver_errors
-from . import holder_slice, kept_connections, server_append
+from . import durability, holder_slice, kept_connections, server_append
 from .clocks import Cutoff, as_instant, now_utc
 from .envelope import (
     GENESIS_HASH,
@@ -200,11 +200,15 @@ class EventStore:
         clock: Callable[[], datetime] = now_utc,
         zone: ZoneInfo | None = None,
         holder_slice_us: int = holder_slice.DEFAULT_US,
+        release_early: bool = True,
     ) -> None:
         self.engine = engine
         self.registry = registry
         self.lock_timeout_ms = lock_timeout_ms
         self.holder_slice_us = holder_slice_us
+        self.release_early = release_early
+        """Whether a batch's append on PostgreSQL lets the log's lock go before its commit
+        is flushed, answering after the flush all the same (`probed_copy`)."""
         self.clock = clock
         self.zone = zone or ZoneInfo("Asia/Shanghai")
         self.on_appended: list[Callable[[int], None]] = []
@@ -222,6 +226,7 @@ class EventStore:
             clock=clock,
             zone=self.zone,
             holder_slice_us=self.holder_slice_us,
+            release_early=self.release_early,
         )
         twin.on_appended = self.on_appended
         twin.partitions = self.partitions
@@ -281,10 +286,25 @@ class EventStore:
         return self._notified(self._append_own(prepared, texts, expected))
 
     def _notified(self, result: AppendResult) -> AppendResult:
-        """``result``, its events told to subscribers when they are new."""
+        """``result``, its events told to subscribers when they are new; a retry's
+        answer (events found stored) only once what was found is durable."""
         if not result.duplicate:
             self.notify(result.last_position)
+        else:
+            self.wait_durable()
         return result
+
+    def wait_durable(self) -> None:
+        """Returns once every commit this process may have seen is durable, for an answer
+        given from what was read outside `reading` (events found stored, say): with appends
+        letting the lock go before their flush, on PostgreSQL's primary (`durability`)."""
+        if not (self.release_early and is_postgres(self.engine)):
+            return
+        with self.engine.connect() as conn:
+            with conn.begin():
+                waiting = durability.unflushed(conn)
+            if waiting:
+                durability.flush(conn)
 
     def _append_own(
         self, events: list[Ready], texts: list[_Texts], expected: ExpectedVersions
@@ -332,6 +352,7 @@ class EventStore:
                     (ids, streams, len(events)),
                     rows_of,
                     slice_us=self.holder_slice_us,
+                    release_early=self.release_early,
                 )
             return AppendResult(tuple(positions))
         except LockTimeout:
@@ -528,6 +549,7 @@ class EventStore:
                     commit=commit,
                     ahead=ahead,
                     slice_us=self.holder_slice_us,
+                    release_early=self.release_early,
                 )
         except NotWritten as refused:
             raise refused.reason from None
@@ -663,15 +685,20 @@ class EventStore:
     @contextmanager
     def reading(self, connection: Connection | None = None) -> Iterator[Connection]:
         """A read transaction (no write lock on SQLite), or the caller's own; on the
-        replica while the request is routed to one (`shared.db.reader`)."""
+        replica while the request is routed to one (`shared.db.reader`). On the primary
+        of PostgreSQL, with appends letting the lock go before their flush, what the
+        block read is durable before the block ends (`durability`)."""
         if connection is not None:
             yield connection
             return
-        with (
-            reader(self.engine).connect() as conn,
-            conn.execution_options(**{READ_ONLY: True}).begin(),
-        ):
-            yield conn
+        engine = reader(self.engine)
+        watched = self.release_early and engine is self.engine and is_postgres(engine)
+        with engine.connect() as conn:
+            with conn.execution_options(**{READ_ONLY: True}).begin():
+                yield conn
+                waiting = watched and durability.unflushed(conn)
+            if waiting:
+                durability.flush(conn)
 
     def head(self, *, connection: Connection | None = None) -> Head:
         with self.reading(connection) as conn:
@@ -1587,16 +1614,27 @@ def _locked_copy(
     commit: bool = True,
     ahead: Sequence[Ahead] = (),
     slice_us: int = 0,
+    release_early: bool = False,
 ) -> None:
     """The statements ``ahead``, the lock, its probe (of the ids, the streams and how
     many rows are written) and the rows' COPY in one message (`probed_copy`), and the
     ``COMMIT`` after them when ``commit``: the lock held for one answer to the client,
-    the thread on a slice of ``slice_us`` meanwhile (`holder_slice`)."""
+    the thread on a slice of ``slice_us`` meanwhile (`holder_slice`), and with
+    ``release_early`` let go before the commit's flush, which is waited for after."""
     driver: Any = conn.connection.driver_connection
     ids, streams, written = probed
     args = (f"{int(timeout_ms)}ms", _json_strings(ids), _json_strings(streams), written)
     with _driver_errors(conn, _COPY), holder_slice.asked(slice_us):
-        probed_copy(driver, _LOCK_PROBE, args, _COPY, rows_of, commit=commit, ahead=ahead)
+        probed_copy(
+            driver,
+            _LOCK_PROBE,
+            args,
+            _COPY,
+            rows_of,
+            commit=commit,
+            ahead=ahead,
+            release_early=release_early,
+        )
 
 
 def _json_strings(values: list[str]) -> str:

@@ -1,4 +1,5 @@
-"""A real PostgreSQL streaming replica of the test server, for the module that asks.
+"""A real PostgreSQL streaming replica of the test server, for the module that asks; and a
+server of a module's own (`pg_private`), whose configuration its tests may change.
 
 `pg_replica` copies the primary (``GONGJIAN_TEST_POSTGRES_URL``) with ``pg_basebackup``
 into a temporary directory, starts it as a hot standby on a free port of 127.0.0.1, and
@@ -15,7 +16,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -41,7 +42,8 @@ MATCHED = (
 
 
 class Standby:
-    """A hot standby in ``directory`` on ``port``: started, stopped, asked for its URL."""
+    """A server (a hot standby, or one of its own) in ``directory`` on ``port``: started,
+    stopped, asked for its URL."""
 
     def __init__(self, directory: Path, port: int, user: str) -> None:
         self.directory = directory
@@ -66,7 +68,8 @@ class Standby:
         engine = create_engine(self.url(), poolclass=NullPool, isolation_level="AUTOCOMMIT")
         try:
             with engine.connect() as conn:
-                return conn.execute(text(statement)).scalar()
+                result = conn.execute(text(statement))
+                return result.scalar() if result.returns_rows else None
         finally:
             engine.dispose()
 
@@ -98,7 +101,7 @@ def _primary_settings(server_url: str) -> dict[str, str]:
 
 
 def _configure(standby: Standby, matched: dict[str, str]) -> None:
-    """The standby's own postgresql.conf and pg_hba.conf (Debian keeps the primary's in
+    """The server's own postgresql.conf and pg_hba.conf (Debian keeps the primary's in
     /etc, so the copy has none): this port, trust on 127.0.0.1, no fsync."""
     lines = [
         f"port = {standby.port}",
@@ -123,22 +126,15 @@ def make_standby(server_url: str) -> Standby:
     """A hot standby of the server at ``server_url``, started (pg_basebackup -R); on any
     failure nothing is left behind."""
     primary = make_url(server_url)
-    directory = Path(tempfile.mkdtemp(prefix="gj-replica-"))
-    standby = Standby(directory, free_port(), primary.username or "postgres")
-    try:
+
+    def copied(standby: Standby) -> None:
         _copy(standby, primary.host or "127.0.0.1", primary.port or 5432)
         _configure(standby, _primary_settings(server_url))
-        standby.start()
-    except BaseException:
-        standby.stop("immediate")
-        shutil.rmtree(directory, ignore_errors=True)
-        raise
-    return standby
+
+    return _started("gj-replica-", primary.username or "postgres", copied)
 
 
 def _copy(standby: Standby, host: str, port: int) -> None:
-    if os.geteuid() == 0:
-        shutil.chown(standby.directory, "postgres", "postgres")
     conninfo = f"host={host} port={port} user={standby.user}"
     # No replication slot: a slot left behind by a killed run would keep WAL on the shared
     # server for ever. The WAL streams beside the copy, so none is missed meanwhile.
@@ -146,25 +142,70 @@ def _copy(standby: Standby, host: str, port: int) -> None:
     _run(["pg_basebackup", "-d", conninfo, "-D", str(standby.data), *options])
 
 
+def make_private(server_url: str) -> Standby:
+    """A server of its own, made by ``initdb`` with the test server's user and started;
+    on any failure nothing is left behind."""
+
+    def made(server: Standby) -> None:
+        options = ["-U", server.user, "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "-N"]
+        _run(["initdb", "-D", str(server.data), *options])
+        _configure(server, {})
+
+    return _started("gj-private-", make_url(server_url).username or "postgres", made)
+
+
+def _started(prefix: str, user: str, make: Callable[[Standby], None]) -> Standby:
+    """A server on a free port in a new directory (the server's own user's, as root),
+    its data made by ``make``, started; on any failure nothing is left behind."""
+    directory = Path(tempfile.mkdtemp(prefix=prefix))
+    server = Standby(directory, free_port(), user)
+    try:
+        if os.geteuid() == 0:
+            shutil.chown(directory, "postgres", "postgres")
+        make(server)
+        server.start()
+    except BaseException:
+        server.stop("immediate")
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
+    return server
+
+
+@pytest.fixture(scope="module")
+def pg_private(postgres_server_url) -> Iterator[Standby]:
+    """A PostgreSQL server of one module's own, on a free port (stopped and deleted after
+    its tests): they may change what the shared test server must keep, its configuration."""
+    yield from _for_module(
+        "initdb", "a server of its own", lambda: make_private(postgres_server_url)
+    )
+
+
 @pytest.fixture(scope="module")
 def pg_replica(postgres_server_url) -> Iterator[Standby]:
     """A streaming replica of the test server for one module's tests (stopped and deleted
     after them; those tests run on one worker, `GROUPS` in tests/conftest.py)."""
-    if not (PG_BIN / "pg_basebackup").exists():
+    yield from _for_module("pg_basebackup", "a replica", lambda: make_standby(postgres_server_url))
+
+
+def _for_module(tool: str, what: str, make: Callable[[], Standby]) -> Iterator[Standby]:
+    """The server ``make`` makes with ``tool``, stopped and deleted once it is given back.
+    Without the tool, or when it cannot be made, the tests skip; with
+    ``GONGJIAN_REQUIRE_SERVICES=1`` they fail."""
+    if not (PG_BIN / tool).exists():
         if REQUIRE_SERVICES:
-            pytest.fail(f"a replica is required here but {PG_BIN}/pg_basebackup is missing")
-        pytest.skip(f"service: no {PG_BIN}/pg_basebackup")
+            pytest.fail(f"{what} is required here but {PG_BIN}/{tool} is missing")
+        pytest.skip(f"service: no {PG_BIN}/{tool}")
     try:
-        standby = make_standby(postgres_server_url)
+        server = make()
     except Exception as exc:  # noqa: BLE001
         if REQUIRE_SERVICES:
             raise
-        pytest.skip(f"service: no replica could be made: {exc}")
+        pytest.skip(f"service: no {what} could be made: {exc}")
     try:
-        yield standby
+        yield server
     finally:
-        standby.stop("immediate")
-        shutil.rmtree(standby.directory, ignore_errors=True)
+        server.stop("immediate")
+        shutil.rmtree(server.directory, ignore_errors=True)
 
 
 def wait_for_replay(primary_url: str, standby: Standby, timeout: float = 30.0) -> None:

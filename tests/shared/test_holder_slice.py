@@ -200,19 +200,6 @@ def test_a_postgresql_append_holds_the_lock_on_the_slice_asked_for(
     assert seen == ([] if events == 1 else [300_000, 300_000])
 
 
-def test_the_setting_reaches_every_store_a_process_appends_through(tmp_path):
-    from services.registry.application.handlers import Registry
-    from shared.runtime import build_runtime
-
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'g.db'}", holder_slice_us=250)
-    runtime = build_runtime(settings, build_registry())
-    try:
-        assert runtime.store.holder_slice_us == 250
-        assert Registry(runtime.store).validated.holder_slice_us == 250
-    finally:
-        runtime.close()
-
-
 def test_the_registry_bench_says_which_slice_the_servers_holder_asked_for(monkeypatch):
     from benchmarks.bench_registry import _holder_slice
 

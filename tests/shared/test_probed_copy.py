@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 import shared.eventstore.probed_copy as probed_module
 import shared.eventstore.store as store_module
+from shared.config import Settings
 from shared.db import create_db_engine
 from shared.events import build_registry
 from shared.eventstore import (
@@ -99,15 +100,33 @@ def test_a_batch_of_its_own_goes_as_one_message_with_its_commit(pg_store, other,
     assert result.last_position == 110
     assert len(messages) == 1 and statements == []
     query = messages[0].decode()
-    assert query.startswith("BEGIN; SELECT * FROM gongjian_lock_probe_written(")
+    assert query.startswith(
+        "BEGIN; SET LOCAL synchronous_commit = off; SELECT * FROM gongjian_lock_probe_written("
+    )
     assert query.endswith(
         "COPY events (event_id, stream_id, stream_version, global_position, "
         "type, schema_version, occurred_at, recorded_at, source, actor, "
         "correlation_id, causation_id, payload, prev_hash, hash) "
-        "FROM STDIN; COMMIT"
+        "FROM STDIN; COMMIT; " + probed_module.DURABLE
     )
     assert _seen(other) == (110, 0, False)
     assert pg_store.verify().ok
+
+
+def test_without_early_release_the_commit_ends_the_message(postgres_url, other, messages):
+    """``GONGJIAN_EARLY_LOCK_RELEASE=0``: the commit waits for its flush with the lock held,
+    and nothing follows it."""
+    engine = create_db_engine(postgres_url, pool_size=2)
+    store = EventStore(engine, build_registry(), release_early=False)
+    try:
+        store.append(_batch("project-a"))
+        query = messages[0].decode()
+        assert query.startswith("BEGIN; SELECT * FROM gongjian_lock_probe_written(")
+        assert query.endswith("FROM STDIN; COMMIT")
+        assert other.execute("SELECT count(*) FROM events").fetchone() == (100,)
+        assert store.verify().ok
+    finally:
+        engine.dispose()
 
 
 def test_in_a_callers_transaction_its_commit_ends_it(pg_store, other, messages):
@@ -120,7 +139,8 @@ def test_in_a_callers_transaction_its_commit_ends_it(pg_store, other, messages):
         # Committed, and the lock let go, before the caller's block ends.
         assert _seen(other) == (100, 1, False)
     assert result.last_position == 100
-    assert len(messages) == 1 and messages[0].decode().endswith("FROM STDIN; COMMIT")
+    assert len(messages) == 1
+    assert messages[0].decode().endswith("FROM STDIN; COMMIT; " + probed_module.DURABLE)
     assert [e.stream_version for e in pg_store.read_stream("project-a")] == list(range(1, 101))
 
 
@@ -353,3 +373,25 @@ def test_rows_go_in_the_connections_own_encoding_and_hash_as_utf8(
         assert store.verify().ok
     finally:
         engine.dispose()
+
+
+def test_early_release_is_a_setting_of_the_environment(monkeypatch):
+    monkeypatch.delenv("GONGJIAN_EARLY_LOCK_RELEASE", raising=False)
+    assert Settings.from_env().early_lock_release is True
+    for off in ("0", "false", "off", "no", " OFF "):
+        monkeypatch.setenv("GONGJIAN_EARLY_LOCK_RELEASE", off)
+        assert Settings.from_env().early_lock_release is False
+    monkeypatch.setenv("GONGJIAN_EARLY_LOCK_RELEASE", "1")
+    assert Settings.from_env().early_lock_release is True
+    monkeypatch.setenv("GONGJIAN_EARLY_LOCK_RELEASE", "sometimes")
+    with pytest.raises(ValueError, match="GONGJIAN_EARLY_LOCK_RELEASE"):
+        Settings.from_env()
+
+
+def test_the_registry_bench_says_when_the_servers_appends_let_the_lock_go(monkeypatch):
+    from benchmarks.bench_registry import _release
+
+    monkeypatch.delenv("GONGJIAN_EARLY_LOCK_RELEASE", raising=False)
+    assert _release() == "let go at the commit, its flush waited for after"
+    monkeypatch.setenv("GONGJIAN_EARLY_LOCK_RELEASE", "0")
+    assert _release() == "held until the commit is flushed"

@@ -106,6 +106,7 @@ class Registry:
             lock_timeout_ms=store.lock_timeout_ms,
             clock=lambda: store.clock(),
             holder_slice_us=store.holder_slice_us,
+            release_early=store.release_early,
         )
         assert store.registry is not None, "the registry validates against the catalogue"
         self.types: EventTypeRegistry = store.registry
@@ -269,6 +270,8 @@ class Registry:
         with self._deciding(connection) as conn:
             self._settle_refusals(prepared, batch, conn)
         _written_alone(self.store, on_write, connection)
+        if on_write is None and any(o.status == DUPLICATE for o in batch.outcomes):
+            self.store.wait_durable()  # answered as stored: found so, and durable (no write)
         self._keep_latest(batch)
         return batch.outcomes
 
