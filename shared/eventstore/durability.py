@@ -20,7 +20,12 @@ flushed."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from psycopg import pq
 from sqlalchemy import Connection
+
+from ..db import driver_errors
 
 DURABLE = "SELECT pg_logical_emit_message(true, 'gongjian', 'durable')"
 """A transaction of its own: it writes one record to the WAL (a transactional
@@ -29,25 +34,35 @@ decoding sees it under the prefix ``gongjian``), so its commit waits for the WAL
 flushed up to it, past every commit recorded before it. A transaction that writes
 nothing would not wait."""
 
-_UNFLUSHED = """
-SELECT CASE current_setting('synchronous_commit')
-         WHEN 'off' THEN false
-         WHEN 'local' THEN pg_current_wal_flush_lsn() < inserted
-         ELSE current_setting('synchronous_standby_names') <> ''
-              OR pg_current_wal_flush_lsn() < inserted
-       END
-  FROM (SELECT pg_current_wal_insert_lsn() AS inserted OFFSET 0) AS now
-"""
+_UNFLUSHED = (
+    "SELECT CASE current_setting('synchronous_commit') WHEN 'off' THEN false"
+    " WHEN 'local' THEN pg_current_wal_flush_lsn() < pg_current_wal_insert_lsn()"
+    " ELSE pg_current_wal_flush_lsn() < pg_current_wal_insert_lsn()"
+    " OR current_setting('synchronous_standby_names') <> '' END"
+)
 """Whether a commit seen so far may not be durable yet, as the session's
-``synchronous_commit`` has it: some WAL written up to now (read first) is not flushed
-(read after); or a synchronous standby is asked for, whose progress a role may not be
-allowed to read (then every read waits for a flush that the standby has confirmed)."""
+``synchronous_commit`` has it: some WAL written up to now is not flushed (whichever of
+the two positions is read first, the answer errs only on the safe side); or a synchronous
+standby is asked for, whose progress a role may not be allowed to read (then every read
+waits for a flush that the standby has confirmed)."""
+
+_ENDED = (_UNFLUSHED + "; COMMIT").encode()
+"""The question and the end of the read's transaction, in one message (no parameters:
+sent as it is, both statements run)."""
 
 
 def unflushed(conn: Connection) -> bool:
-    """Whether the statements run so far on ``conn`` may have seen a commit that is not
-    durable yet (`_UNFLUSHED`; PostgreSQL, on the primary)."""
-    return bool(conn.exec_driver_sql(_UNFLUSHED).scalar())
+    """Whether the statements run so far in ``conn``'s transaction (one that wrote
+    nothing) may have seen a commit that is not durable yet (`_UNFLUSHED`; PostgreSQL, on
+    the primary). The transaction is ended in the same message, its ``COMMIT`` after the
+    question: no round trip is added to the read's (the driver's own commit then has
+    nothing to send)."""
+    driver: Any = conn.connection.driver_connection
+    if driver.pgconn.transaction_status == pq.TransactionStatus.INERROR:
+        return True  # a statement failed (the caller took its error): no question, a flush
+    with driver_errors(conn, _UNFLUSHED), driver.cursor() as cursor:
+        cursor.execute(_ENDED, prepare=False)
+        return bool(cursor.fetchone()[0])
 
 
 def flush(conn: Connection) -> None:
