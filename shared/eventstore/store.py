@@ -298,13 +298,8 @@ class EventStore:
         """Returns once every commit this process may have seen is durable, for an answer
         given from what was read outside `reading` (events found stored, say): with appends
         letting the lock go before their flush, on PostgreSQL's primary (`durability`)."""
-        if not (self.release_early and is_postgres(self.engine)):
-            return
-        with self.engine.connect() as conn:
-            with conn.begin():
-                waiting = durability.unflushed(conn)
-            if waiting:
-                durability.flush(conn)
+        with self._read(self.engine):
+            pass  # a read of nothing, on the primary: it asks, and waits when it must
 
     def _append_own(
         self, events: list[Ready], texts: list[_Texts], expected: ExpectedVersions
@@ -691,7 +686,13 @@ class EventStore:
         if connection is not None:
             yield connection
             return
-        engine = reader(self.engine)
+        with self._read(reader(self.engine)) as conn:
+            yield conn
+
+    @contextmanager
+    def _read(self, engine: Engine) -> Iterator[Connection]:
+        """A read transaction on ``engine``, asking at its end, on the primary, whether
+        what it saw is durable, and waiting for it when not (`durability`)."""
         watched = self.release_early and engine is self.engine and is_postgres(engine)
         with engine.connect() as conn:
             with conn.execution_options(**{READ_ONLY: True}).begin():
