@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+from selenium.webdriver.support.ui import WebDriverWait
 from werkzeug.serving import make_server
 
 from services.composition import create_app, migrate, runtime_for
@@ -154,6 +156,29 @@ def browser(tmp_path_factory):  # type: ignore[no-untyped-def]
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     yield driver
     driver.quit()
+
+
+class PageWait(WebDriverWait):
+    """A wait across a page load: a condition that reads an element of the page being
+    replaced counts as not yet met. Chromium reports such an element as stale, or, when
+    the new document arrives between finding the node and reading it, as a node that
+    "does not belong to the document"; both mean "ask again"."""
+
+    def __init__(self, driver, seconds: float = 20, poll_frequency: float = 0.5):  # type: ignore[no-untyped-def]
+        super().__init__(driver, seconds, poll_frequency=poll_frequency)
+
+    def until(self, method, message: str = ""):  # type: ignore[no-untyped-def]
+        def settled(driver):  # type: ignore[no-untyped-def]
+            try:
+                return method(driver)
+            except StaleElementReferenceException:
+                return False
+            except WebDriverException as error:
+                if "does not belong to the document" in (error.msg or ""):
+                    return False
+                raise
+
+        return super().until(settled, message)
 
 
 def many_counties_app(settings, accounts: dict[str, tuple[str, str]]):  # type: ignore[no-untyped-def]

@@ -5,14 +5,12 @@ the browser too, with a screenshot. The embedded demo sends nothing outbound."""
 from __future__ import annotations
 
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
 from services.console.gateway import services as console_services
 from services.scheduling.wiring import SchedulingParts
 
-from .conftest import PASSWORD, SCREENSHOTS, csrf_of
+from .conftest import PASSWORD, SCREENSHOTS, PageWait, csrf_of
 
 
 def _red_leader(site) -> str:  # type: ignore[no-untyped-def]
@@ -68,9 +66,7 @@ def test_the_alerts_page_in_the_browser(browser, site):
     driver.find_element(By.NAME, "username").send_keys("admin1")
     driver.find_element(By.NAME, "password").send_keys(PASSWORD)
     driver.find_element(By.CSS_SELECTOR, "form.form button").click()
-    WebDriverWait(driver, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda d: "/signin" not in d.current_url
-    )
+    PageWait(driver, 20).until(lambda d: "/signin" not in d.current_url)
     driver.get(site.base + "/alerts")
     form = driver.find_element(By.ID, "channel-form")
     form.find_element(By.NAME, "channel_id").send_keys("browser-unit")
@@ -79,15 +75,11 @@ def test_the_alerts_page_in_the_browser(browser, site):
         "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=browser-key"
     )
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    WebDriverWait(driver, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda d: d.find_elements(By.CSS_SELECTOR, "p.ok")
-    )
+    PageWait(driver, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, "p.ok"))
     assert "browser-unit" in driver.find_element(By.ID, "channels").text
     assert "browser-key" not in driver.page_source
     driver.find_element(By.XPATH, "//button[text()='立即检查']").click()
-    WebDriverWait(driver, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda d: "已检查" in d.find_element(By.CSS_SELECTOR, "p.ok").text
-    )
+    PageWait(driver, 20).until(lambda d: "已检查" in d.find_element(By.CSS_SELECTOR, "p.ok").text)
     assert "项目转为红灯" in driver.find_element(By.ID, "alerts").text
     assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
     driver.save_screenshot(str(SCREENSHOTS / "alerts.png"))

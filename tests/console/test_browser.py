@@ -5,14 +5,14 @@ var/screenshots/ for people to look at."""
 from __future__ import annotations
 
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from services.console.gateway import services as console_services
 from services.console.text import label, wan
 
-from .conftest import PASSWORD, SCREENSHOTS
+from .conftest import PASSWORD, SCREENSHOTS, PageWait
 
 pytestmark = pytest.mark.browser
 PROJECT = "XM2025003"
@@ -53,9 +53,7 @@ class Console:
         self.driver.find_element(By.NAME, "username").send_keys(f"{role}1")
         self.driver.find_element(By.NAME, "password").send_keys(PASSWORD)
         self.driver.find_element(By.CSS_SELECTOR, "form.form button").click()
-        WebDriverWait(self.driver, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
-            lambda d: "/signin" not in d.current_url
-        )
+        PageWait(self.driver, 20).until(lambda d: "/signin" not in d.current_url)
 
     def set_date(self, name: str, value: str) -> None:
         field = self.driver.find_element(By.NAME, name)
@@ -136,9 +134,7 @@ def test_the_time_travel_pickers_show_what_the_api_says(console, site):
         console.open(f"/projects/{PROJECT}")
         console.set_date("as_of", as_of)
         console.submit("form.clocks")
-        WebDriverWait(
-            console.driver, 20, ignored_exceptions=(StaleElementReferenceException,)
-        ).until(lambda d, a=as_of: f"as_of={a}" in d.current_url)
+        PageWait(console.driver, 20).until(lambda d, a=as_of: f"as_of={a}" in d.current_url)
         said = api.get(
             f"/v1/projects/{PROJECT}?as_of={as_of}", headers={"Authorization": f"Bearer {token}"}
         ).json["project"]
@@ -160,9 +156,7 @@ def test_a_known_at_before_the_project_was_recorded_shows_it_unregistered(consol
     console.open(f"/projects/{PROJECT}")
     console.set_date("known_at", "2025-01-01")
     console.submit("form.clocks")
-    WebDriverWait(console.driver, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda d: "known_at=2025-01-01" in d.current_url
-    )
+    PageWait(console.driver, 20).until(lambda d: "known_at=2025-01-01" in d.current_url)
     assert "按2025年1月1日掌握的情况" in console.text("#banner")
     assert console.text("#not-registered") == "所选日期该项目尚未登记。"
 
@@ -174,18 +168,14 @@ def test_the_office_closes_an_action_in_the_browser(console, site):
     field.clear()
     field.send_keys("2025-12")
     console.submit("#plan-now")
-    WebDriverWait(console.driver, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda d: "/dispatch/plans/monthly/2025-12" in d.current_url
-    )
+    PageWait(console.driver, 20).until(lambda d: "/dispatch/plans/monthly/2025-12" in d.current_url)
     console.shot("plan")
     console.open("/dispatch")
     row = console.driver.find_element(By.CSS_SELECTOR, "#actions tr[id^=action-]")
     action_id = row.get_attribute("id").removeprefix("action-")
     row.find_element(By.NAME, "note").send_keys("已现场协调解决")
     row.find_element(By.CSS_SELECTOR, "button").click()
-    WebDriverWait(console.driver, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda d: not d.find_elements(By.ID, f"action-{action_id}")
-    )
+    PageWait(console.driver, 20).until(lambda d: not d.find_elements(By.ID, f"action-{action_id}"))
     closed = console_services(site.runtime).scheduling.actions(status="closed", limit=1000)
     assert any(a["action_id"] == action_id and a["close_note"] == "已现场协调解决" for a in closed)
     assert console.errors() == []
@@ -196,9 +186,7 @@ def test_an_assessment_started_in_the_browser_is_watched_until_it_finishes(conso
     console.open("/assessments")
     console.set_date("as_of", "2025-09-30")
     console.submit("#start-assessment")
-    WebDriverWait(console.driver, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda d: "/assessments/jobs/" in d.current_url
-    )
+    PageWait(console.driver, 20).until(lambda d: "/assessments/jobs/" in d.current_url)
     WebDriverWait(console.driver, 90, poll_frequency=0.3).until(
         lambda d: d.find_element(By.ID, "job-status").text == "已完成"
     )
@@ -206,15 +194,11 @@ def test_an_assessment_started_in_the_browser_is_watched_until_it_finishes(conso
     console.shot("assessment-job")
     result = console.driver.find_element(By.CSS_SELECTOR, "#job-result a").get_attribute("href")
     console.driver.get(result)
-    WebDriverWait(console.driver, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda d: d.find_elements(By.CSS_SELECTOR, "table.ranking")
-    )
+    PageWait(console.driver, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, "table.ranking"))
     assert "突破性进展或完工投产" in console.driver.page_source
     console.shot("assessment")
     console.driver.find_element(By.CSS_SELECTOR, "table.ranking a").click()
-    WebDriverWait(console.driver, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda d: d.find_elements(By.ID, "lines")
-    )
+    PageWait(console.driver, 20).until(lambda d: d.find_elements(By.ID, "lines"))
     console.shot("scorecard")
     assert console.errors() == []
 
@@ -240,7 +224,7 @@ def test_the_approver_signs_a_draft_off_in_the_browser(console, site):
     if reason:
         reason[0].send_keys("依据复核意见更正")
     console.submit("#approve-assessment")
-    WebDriverWait(console.driver, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
+    PageWait(console.driver, 20).until(
         lambda d: d.find_element(By.ID, "assessment-state").text == "已发布"
     )
     assert "审定人 approver1" in console.text("#sign-off")
@@ -263,7 +247,7 @@ def test_a_form_without_its_csrf_token_is_refused(console):
     console.submit("main form")
     # The heading is read while the page may still be changing: an element of the page
     # being left is stale, not an answer.
-    WebDriverWait(console.driver, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
+    PageWait(console.driver, 20).until(
         lambda d: d.find_element(By.TAG_NAME, "h1").text == "表单已失效"
     )
     assert console.text("h1") == "表单已失效"

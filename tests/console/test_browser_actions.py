@@ -4,13 +4,11 @@
 from __future__ import annotations
 
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
 from services.console.gateway import services as console_services
 
-from .conftest import SCREENSHOTS
+from .conftest import SCREENSHOTS, PageWait
 from .test_action_pages import _action
 from .test_browser import Console
 
@@ -34,7 +32,7 @@ def _take(console: Console, action_id: str, form: str, stage: str, **fields: str
     for name, value in fields.items():
         row.find_element(By.CSS_SELECTOR, f"form.{form} [name={name}]").send_keys(value)
     row.find_element(By.CSS_SELECTOR, f"form.{form} button").click()
-    WebDriverWait(console.driver, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
+    PageWait(console.driver, 20).until(
         lambda d: stage in d.find_element(By.ID, f"action-{action_id}").text
     )
 
@@ -72,9 +70,7 @@ def test_the_office_takes_an_action_through_its_steps_in_the_browser(console, si
     _take(console, action_id, "step-report", "已反馈待复核", report="环评批复已取得")
     console.driver.save_screenshot(str(SCREENSHOTS / "actions-reported.png"))
     _row(console, action_id).find_element(By.CSS_SELECTOR, "form.step-accept button").click()
-    WebDriverWait(console.driver, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda d: not d.find_elements(By.ID, f"action-{action_id}")
-    )
+    PageWait(console.driver, 20).until(lambda d: not d.find_elements(By.ID, f"action-{action_id}"))
     shown = console_services(site.runtime).scheduling.action(action_id)
     assert shown["stage"] == "closed"
     assert [s["step"] for s in shown["steps"]] == [

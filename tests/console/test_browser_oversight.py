@@ -5,12 +5,11 @@ a problem to the leading group."""
 from __future__ import annotations
 
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
 from services.console.gateway import services as console_services
 
+from .conftest import PageWait
 from .test_browser import Console
 
 pytestmark = pytest.mark.browser
@@ -52,9 +51,7 @@ def test_the_office_records_a_round_and_escalates_a_problem_in_the_browser(conso
         },
     )
     console.submit("#inspection-form")
-    WebDriverWait(console.driver, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda d: d.current_url.endswith("#inspections")
-    )
+    PageWait(console.driver, 20).until(lambda d: d.current_url.endswith("#inspections"))
     (found,) = [
         r
         for r in console_services(site.runtime).scheduling.inspections(campaign=2025)
@@ -69,12 +66,12 @@ def test_the_office_records_a_round_and_escalates_a_problem_in_the_browser(conso
     problem = console.driver.find_element(By.CSS_SELECTOR, f"#finding-{found['round_id']}-2")
     problem.find_element(By.NAME, "note").send_keys("清表完成")
     problem.find_element(By.CSS_SELECTOR, "button").click()
-    WebDriverWait(console.driver, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
+    PageWait(console.driver, 20).until(
         lambda d: "未办结问题 0 项" in d.find_element(By.CSS_SELECTOR, round_css).text
     )
     assert "已办结" in console.text(f"#finding-{found['round_id']}-2")
     console.driver.find_element(By.CSS_SELECTOR, f"{round_css} form button").click()
-    WebDriverWait(console.driver, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
+    PageWait(console.driver, 20).until(
         lambda d: "号" in d.find_element(By.CSS_SELECTOR, f"{round_css} strong").text
     )
     _fill(
@@ -88,9 +85,7 @@ def test_the_office_records_a_round_and_escalates_a_problem_in_the_browser(conso
         },
     )
     console.submit("#escalation-form")
-    WebDriverWait(console.driver, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda d: d.current_url.endswith("#escalations")
-    )
+    PageWait(console.driver, 20).until(lambda d: d.current_url.endswith("#escalations"))
     assert "浏览器提请：拆迁补偿标准需县级统一" in console.text("#escalations")
     assert "待领导小组研究" in console.text("#escalations")
     console.shot("oversight-escalations")

@@ -10,9 +10,8 @@ import threading
 from dataclasses import replace
 
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 from services.composition import create_app, migrate, runtime_for
 from services.console.accounts import Accounts
@@ -21,7 +20,7 @@ from shared.messaging import start_worker
 from shared.tenancy import DEFAULT_COUNTY, Tenancy, configure
 from tests.e2e.test_tenancy import HIERARCHY, YEAR, _register
 
-from .conftest import FAST_HASHER, PASSWORD
+from .conftest import FAST_HASHER, PASSWORD, PageWait
 from .test_browser import Console
 
 pytestmark = pytest.mark.browser
@@ -62,12 +61,7 @@ def many(tmp_path, browser):  # type: ignore[no-untyped-def]
 
 
 def _wait(console: Console, check, seconds: float = 60) -> None:  # type: ignore[no-untyped-def]
-    WebDriverWait(
-        console.driver,
-        seconds,
-        poll_frequency=0.3,
-        ignored_exceptions=(StaleElementReferenceException,),
-    ).until(check)
+    PageWait(console.driver, seconds, poll_frequency=0.3).until(check)
 
 
 def test_a_city_assesses_one_county_and_sees_them_ranked(many):

@@ -10,9 +10,8 @@ import threading
 from datetime import date
 
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 from werkzeug.serving import make_server
 
 from services.composition import create_app, migrate, runtime_for
@@ -21,7 +20,7 @@ from shared.config import Settings
 from shared.tenancy import DEFAULT_COUNTY, Tenancy, configure
 from tests.e2e.test_tenancy import HIERARCHY, _register
 
-from .conftest import FAST_HASHER, PASSWORD, SCREENSHOTS
+from .conftest import FAST_HASHER, PASSWORD, SCREENSHOTS, PageWait
 from .test_browser import Console
 
 pytestmark = pytest.mark.browser
@@ -67,17 +66,13 @@ def test_a_city_account_chooses_a_county_and_plans_it_in_the_browser(browser, co
     assert [o.text for o in choices.options] == ["甲县", "乙县"]
     choices.select_by_visible_text("乙县")
     console.submit("#county-selector")
-    WebDriverWait(browser, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda d: "county=b" in d.current_url
-    )
+    PageWait(browser, 20).until(lambda d: "county=b" in d.current_url)
     console.wait_for("#plan-now")
     period = browser.find_element(By.CSS_SELECTOR, "#plan-now input[name=period]")
     period.clear()
     period.send_keys(PERIOD)
     console.submit("#plan-now")
-    WebDriverWait(browser, 30, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda d: f"/dispatch/plans/monthly/{PERIOD}" in d.current_url
-    )
+    PageWait(browser, 30).until(lambda d: f"/dispatch/plans/monthly/{PERIOD}" in d.current_url)
     assert "county=b" in browser.current_url
     console.wait_for("#documents")
     page = browser.find_element(By.TAG_NAME, "body").text

@@ -10,15 +10,14 @@ import threading
 from datetime import date
 
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 from werkzeug.serving import make_server
 
 from services.scheduling.wiring import SchedulingParts
 from shared.tenancy import DEFAULT_COUNTY, Tenancy, configure
 
-from .conftest import csrf_of, many_counties_app, signed_in_client
+from .conftest import PageWait, csrf_of, many_counties_app, signed_in_client
 from .test_browser import Console
 
 ACCOUNTS = {
@@ -177,9 +176,7 @@ def test_a_city_office_chooses_a_county_and_escalates_in_the_browser(browser, co
         "乙县"
     )
     console.submit("#county-selector")
-    WebDriverWait(browser, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda d: "county=b" in d.current_url
-    )
+    PageWait(browser, 20).until(lambda d: "county=b" in d.current_url)
     console.wait_for("#escalation-form")
     form = "#escalation-form"
     for name, value in {
@@ -191,9 +188,7 @@ def test_a_city_office_chooses_a_county_and_escalates_in_the_browser(browser, co
     field = browser.find_element(By.CSS_SELECTOR, f"{form} [name=raised_on]")
     browser.execute_script("arguments[0].value = arguments[1]", field, TODAY)
     console.submit(form)
-    WebDriverWait(browser, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda d: d.current_url.endswith("#escalations")
-    )
+    PageWait(browser, 20).until(lambda d: d.current_url.endswith("#escalations"))
     console.wait_for("#escalations")
     assert "浏览器提请的乙县问题" in console.text("#escalations")
     assert "county=b" in browser.current_url
