@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
 from services.console.gateway import services as console_services
 from services.console.text import label, wan
@@ -31,9 +30,7 @@ class Console:
 
     def wait_for(self, css: str, seconds: float = 30) -> None:
         try:
-            WebDriverWait(self.driver, seconds).until(
-                lambda d: d.find_elements(By.CSS_SELECTOR, css)
-            )
+            PageWait(self.driver, seconds).until(lambda d: d.find_elements(By.CSS_SELECTOR, css))
         except TimeoutException:
             page = self.driver.page_source[:2000]
             raise AssertionError(f"no {css} at {self.driver.current_url}: {page}") from None
@@ -187,7 +184,7 @@ def test_an_assessment_started_in_the_browser_is_watched_until_it_finishes(conso
     console.set_date("as_of", "2025-09-30")
     console.submit("#start-assessment")
     PageWait(console.driver, 20).until(lambda d: "/assessments/jobs/" in d.current_url)
-    WebDriverWait(console.driver, 90, poll_frequency=0.3).until(
+    PageWait(console.driver, 90, poll_frequency=0.3).until(
         lambda d: d.find_element(By.ID, "job-status").text == "已完成"
     )
     assert console.driver.find_element(By.ID, "job-progress").get_attribute("value") == "100"
