@@ -62,18 +62,25 @@ def _widths(rows: list[list[tuple[int, int]]]) -> list[int]:
     return widths
 
 
-def ragged(html: str) -> list[str]:
-    """The tables of ``html`` whose rows are not all as wide as the first."""
+def _parsed(html: str) -> _Tables:
     page = _Tables()
     page.feed(html)
+    return page
+
+
+def ragged(html: str) -> list[str]:
+    """The tables of ``html`` whose rows are not all as wide as the first."""
+    return _ragged(_parsed(html))
+
+
+def _ragged(page: _Tables) -> list[str]:
     return [
         f"{name}: {widths}" for name, rows in page.tables if len(set(widths := _widths(rows))) > 1
     ]
 
 
-def _links(html: str, here: str) -> list[str]:
-    page = _Tables()
-    page.feed(html)
+def _links(page: _Tables, here: str) -> list[str]:
+    """The page's links to the console's own pages, as paths (with their queries)."""
     found = []
     for href in page.links:
         url = urlsplit(urljoin(here, href))
@@ -107,8 +114,9 @@ def _crawl(client, start: list[str], limit: int = CRAWLED) -> Crawl:  # type: ig
             crawl.broken.append(f"{answer.status_code} {path} (on {shown_on})")
         if answer.status_code != 200 or not answer.content_type.startswith("text/html"):
             continue
-        crawl.tables[path] = ragged(answer.text)
-        for link in _links(answer.text, path):
+        page = _parsed(answer.text)
+        crawl.tables[path] = _ragged(page)
+        for link in _links(page, path):
             if link not in seen and "/signout" not in link:
                 seen.add(link)
                 queue.append((link, path))
