@@ -115,6 +115,7 @@ def probed_copy(
     commit: bool,
     ahead: Sequence[Ahead] = (),
     release_early: bool = False,
+    meanwhile: Callable[[], bool] | None = None,
 ) -> None:
     """The statements ``ahead``, ``probe`` (a ``SELECT`` whose ``%s`` take ``args`` as
     literals), then ``copy`` (a ``COPY … FROM STDIN``), and ``COMMIT`` when ``commit``,
@@ -126,13 +127,18 @@ def probed_copy(
     ahead answers amiss (`Ahead`). Another error of the server is raised as psycopg raises
     it; after any error the transaction is failed, for the caller to roll back. With
     ``commit`` and ``release_early``, the lock goes when the commit is recorded and the
-    answer waits for its flush (`DURABLE`)."""
+    answer waits for its flush (`DURABLE`).
+
+    ``meanwhile``: called again and again while the client waits for the answers up to
+    the COPY's start (the lock, the probe), the socket looked at between calls, until it
+    returns False (nothing more to do): a step of work that does not depend on the probe
+    (`meanwhile.MadeAhead`), which must not raise."""
     pgconn, encoding = driver.pgconn, driver.info.encoding
     begun = pgconn.transaction_status == pq.TransactionStatus.IDLE
     message = _message(pgconn, encoding, probe, args, copy, commit, ahead, release_early)
     query = message.encode(encoding)
     sent(pgconn, lambda c: c.send_query(query))
-    rows, amiss = _probe_rows(driver, ahead, begun)
+    rows, amiss = _probe_rows(driver, ahead, begun, meanwhile)
     try:
         if amiss is not None:
             raise amiss
@@ -194,19 +200,22 @@ def _literal(escaping: Any, encoding: str, value: str | int) -> str:
 
 
 def _probe_rows(
-    driver: Any, ahead: Sequence[Ahead] = (), begun: bool = False
+    driver: Any,
+    ahead: Sequence[Ahead] = (),
+    begun: bool = False,
+    meanwhile: Callable[[], bool] | None = None,
 ) -> tuple[list[tuple[Any, ...]], BaseException | None]:
     """The probe's rows, read up to the COPY's start, and what a statement ahead answered
     amiss (the probe and the COPY run after it all the same: the COPY is to be ended
     refused); the server's error if it stopped before the COPY (nothing after the error
-    ran), or the error a statement ahead makes of it."""
+    ran), or the error a statement ahead makes of it. ``meanwhile``: as `probed_copy`'s."""
     pgconn = driver.pgconn
     encoding = pgconn._encoding
     rows: list[tuple[Any, ...]] = []
     failed: BaseException | None = None
     amiss: BaseException | None = None
     pending = list(ahead)
-    while (result := _next(pgconn)) is not None:
+    while (result := _next(pgconn, meanwhile)) is not None:
         if result.status == _COPY_IN:
             return rows, amiss
         answer: BaseException | None = None
@@ -226,13 +235,18 @@ def _probe_rows(
     raise failed or errors.InternalError("the probe answered no COPY")
 
 
-def _next(pgconn: pq.abc.PGconn) -> pq.abc.PGresult | None:
-    """The next result of the query string, waited for (None: there are no more)."""
+def _next(
+    pgconn: pq.abc.PGconn, meanwhile: Callable[[], bool] | None = None
+) -> pq.abc.PGresult | None:
+    """The next result of the query string, waited for (None: there are no more), with
+    a step of ``meanwhile`` instead of each wait while it has work."""
     while True:
         pgconn.consume_input()
         if not pgconn.is_busy():
             return pgconn.get_result()
-        wait(pgconn, write=False)
+        if meanwhile is None or not meanwhile():
+            meanwhile = None
+            wait(pgconn, write=False)
 
 
 def _put(pgconn: pq.abc.PGconn, data: bytes) -> None:

@@ -64,6 +64,7 @@ from .envelope import (
 )
 from .errors import ConcurrencyConflict, DuplicateEventConflict, LockTimeout
 from .limits import MAX_STORED_PAYLOAD_BYTES, MAX_VERSION, check_envelope, check_payload_size
+from .meanwhile import MadeAhead
 from .overlapped_copy import copy_overlapped
 from .paging import DriverRows, ListedRows, Rows, prefetched
 from .partitions import PartitionKeeper
@@ -312,15 +313,13 @@ class EventStore:
         self, events: Sequence[NewEvent], expected: ExpectedVersions
     ) -> AppendResult:
         """A batch on PostgreSQL in its own transaction, each event made ready as its row
-        is sent: the server parses and stores the rows of one chunk while the next is
-        checked and chained (before, the client checked the whole batch with the server
-        idle). Errors are the ones a check before the lock gives: a batch that is refused
-        (an event beyond a limit or its schema, an id stored, a stream moved on, the lock
-        not had in time) is checked whole first, and nothing is written.
-
-        The probe leaves the ids to the unique index of the partition the rows go to
-        (``shared_0008_h1``): an id stored there refuses the COPY, and the append is tried
-        again with every id looked up, which answers the retry as before."""
+        is sent (the server stores one chunk while the next is checked and chained), the
+        first ones while the lock's answer is out (`meanwhile`). Errors are the ones a
+        check before the lock gives: a batch that is refused (an event beyond a limit or
+        its schema, an id stored, a stream moved on, the lock not had in time) is checked
+        whole first, and nothing is written. The probe leaves the ids to the unique index
+        of the partition written (``shared_0008_h1``): an id stored there refuses the COPY,
+        and the append is tried again with every id looked up (a retry's answer)."""
         ids = [str(e.event_id) for e in events]
         streams = sorted({e.stream_id for e in events} | set(expected))
         if not _plain_keys(ids, streams):
@@ -328,6 +327,8 @@ class EventStore:
         prepared: list[Ready] = []
         texts: list[_Texts] = []
         positions: list[StoredPosition] = []
+        pairs = self._readied(events, prepared, texts)
+        pieces = MadeAhead(_row_pieces(event, made) for event, made in pairs)
 
         def rows_of(probed: list[Any]) -> Iterator[bytes]:
             seen, current, head = _probed(probed)
@@ -335,8 +336,6 @@ class EventStore:
             if seen or conflict is not None:  # `_append_checked` answers it, every id looked up
                 raise NotWritten(conflict or DuplicateEventConflict(ids[0], "stored"))
             recorded_at = self._recorded_after(head)
-            pairs = self._readied(events, prepared, texts)
-            pieces = (_row_pieces(event, made) for event, made in pairs)
             return _chained_copy_text(pieces, current, head, recorded_at, positions)
 
         try:
@@ -348,6 +347,7 @@ class EventStore:
                     rows_of,
                     slice_us=self.holder_slice_us,
                     release_early=self.release_early,
+                    meanwhile=pieces.step,
                 )
             return AppendResult(tuple(positions))
         except LockTimeout:
@@ -1616,12 +1616,14 @@ def _locked_copy(
     ahead: Sequence[Ahead] = (),
     slice_us: int = 0,
     release_early: bool = False,
+    meanwhile: Callable[[], bool] | None = None,
 ) -> None:
     """The statements ``ahead``, the lock, its probe (of the ids, the streams and how
     many rows are written) and the rows' COPY in one message (`probed_copy`), and the
     ``COMMIT`` after them when ``commit``: the lock held for one answer to the client,
     the thread on a slice of ``slice_us`` meanwhile (`holder_slice`), and with
-    ``release_early`` let go before the commit's flush, which is waited for after."""
+    ``release_early`` let go before the commit's flush, which is waited for after.
+    ``meanwhile``: work for the client while the answer is out (`probed_copy`)."""
     driver: Any = conn.connection.driver_connection
     ids, streams, written = probed
     args = (f"{int(timeout_ms)}ms", _json_strings(ids), _json_strings(streams), written)
@@ -1635,6 +1637,7 @@ def _locked_copy(
             commit=commit,
             ahead=ahead,
             release_early=release_early,
+            meanwhile=meanwhile,
         )
 
 

@@ -42,14 +42,6 @@ def pg_store(postgres_url):
     engine.dispose()
 
 
-@pytest.fixture
-def other(postgres_url):
-    """A connection of another client, in autocommit: what it sees is committed."""
-    url = make_url(postgres_url).set(drivername="postgresql").render_as_string(False)
-    with psycopg.connect(url, autocommit=True) as conn:
-        yield conn
-
-
 def _batch(stream: str, count: int = 100) -> list[NewEvent]:
     return [note(stream, f"{stream}-{i}") for i in range(count)]
 

@@ -15,20 +15,11 @@ import pytest
 from sqlalchemy.engine import make_url
 
 import shared.eventstore.store as store_module
-from shared.db import create_db_engine
-from shared.events import build_registry
 from shared.eventstore import EventStore
 
 from .helpers import note
 
 LOG_LOCK = 7246150312  # pg_advisory_xact_lock's key of the event log (shared_0004)
-
-
-@pytest.fixture
-def pg_store(postgres_url):
-    engine = create_db_engine(postgres_url, pool_size=2)
-    yield EventStore(engine, build_registry(), lock_timeout_ms=5000)
-    engine.dispose()
 
 
 @pytest.fixture
