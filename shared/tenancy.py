@@ -180,16 +180,26 @@ def _check(tenant: Tenant, tenants: Mapping[str, Tenant]) -> None:
 
 EVERYWHERE = Tenancy.single().everywhere()
 _current: ContextVar[Scope | None] = ContextVar("gongjian_scope", default=None)
-_process: dict[str, Any] = {"everywhere": EVERYWHERE, "counties": (DEFAULT_COUNTY,)}
+_process: dict[str, Any] = {
+    "tenancy": Tenancy.single(),
+    "everywhere": EVERYWHERE,
+    "counties": (DEFAULT_COUNTY,),
+}
 
 
 def configure(tenancy: Tenancy) -> None:
     """The hierarchy this process serves: outside a request the scope is all of it
     (called when the runtime is built)."""
+    _process["tenancy"] = tenancy
     _process["everywhere"] = tenancy.everywhere()
     _process["counties"] = tenancy.counties
     _process["targets"] = tenancy.targets
     configure_labels("county", {c: tenancy.name(c) for c in tenancy.counties})
+
+
+def configured() -> Tenancy:
+    """The hierarchy this process serves (`configure`; one county until it is called)."""
+    return _process["tenancy"]  # type: ignore[no-any-return]
 
 
 def current_scope() -> Scope:

@@ -36,6 +36,7 @@ from shared.db import create_db_engine
 from shared.events import build_registry
 from shared.eventstore import EventStore
 from shared.migrations import upgrade
+from shared.tenancy import configure, configured
 
 REQUIRE_SERVICES = os.environ.get("GONGJIAN_REQUIRE_SERVICES") == "1"
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,6 +46,25 @@ ROOT = Path(__file__).resolve().parents[1]
 # run for no fault of the code. Each test's own settings still apply.
 settings.register_profile("gongjian", deadline=None)
 settings.load_profile("gongjian")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _tenancy_kept_per_module() -> Iterator[None]:
+    """The hierarchy the process serves, as it was before the module, given back after
+    it: building a runtime sets it for the whole process (`shared.tenancy.configure`), and
+    a many-county fixture would otherwise leave it to whatever runs next on the worker."""
+    before = configured()
+    yield
+    configure(before)
+
+
+@pytest.fixture(autouse=True)
+def _tenancy_kept_per_test(_tenancy_kept_per_module: None) -> Iterator[None]:
+    """The same around each test (a module's own many-county fixture is set up before:
+    its hierarchy is kept for the module's next test)."""
+    before = configured()
+    yield
+    configure(before)
 
 
 def _service_missing(what: str) -> None:

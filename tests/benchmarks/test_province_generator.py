@@ -26,7 +26,7 @@ from services.scheduling.config import SchedulingConfig
 from shared.db import create_db_engine
 from shared.events import build_registry
 from shared.eventstore import EventStore
-from shared.tenancy import Tenancy, configure, scoped_to
+from shared.tenancy import Tenancy, scoped_to
 
 PROVINCE = Province(counties=2, projects=3, per_project=200)
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -47,7 +47,6 @@ def store(postgres_clones):
         finally:
             engine.dispose()
             os.environ.pop("GONGJIAN_TENANTS", None)  # set by configure_tenancy: not for later
-            configure(Tenancy.single())
             postgres_clones.give_back(name)
 
 

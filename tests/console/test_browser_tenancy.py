@@ -17,7 +17,7 @@ from services.composition import create_app, migrate, runtime_for
 from services.console.accounts import Accounts
 from shared.config import Settings
 from shared.messaging import start_worker
-from shared.tenancy import DEFAULT_COUNTY, Tenancy, configure
+from shared.tenancy import DEFAULT_COUNTY
 from tests.e2e.test_tenancy import HIERARCHY, YEAR, _register
 
 from .conftest import FAST_HASHER, PASSWORD, PageWait
@@ -57,7 +57,6 @@ def many(tmp_path, browser):  # type: ignore[no-untyped-def]
     server.shutdown()
     worker.stop()
     runtime.close()
-    configure(Tenancy.single())
 
 
 def _wait(console: Console, check, seconds: float = 60) -> None:  # type: ignore[no-untyped-def]

@@ -17,7 +17,7 @@ from werkzeug.serving import make_server
 from services.composition import create_app, migrate, runtime_for
 from services.console.accounts import Accounts
 from shared.config import Settings
-from shared.tenancy import DEFAULT_COUNTY, Tenancy, configure
+from shared.tenancy import DEFAULT_COUNTY
 from tests.e2e.test_tenancy import HIERARCHY, _register
 
 from .conftest import FAST_HASHER, PASSWORD, SCREENSHOTS, PageWait
@@ -53,7 +53,6 @@ def counties_site(tmp_path):  # type: ignore[no-untyped-def]
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     runtime.close()
-    configure(Tenancy.single())
 
 
 def test_a_city_account_chooses_a_county_and_plans_it_in_the_browser(browser, counties_site):

@@ -17,7 +17,6 @@ import pytest
 
 from services.composition import migrate
 from shared.config import Settings
-from shared.tenancy import Tenancy, configure
 
 from .conftest import empty_site, many_counties_app, signed_in_client
 
@@ -180,4 +179,3 @@ def test_every_table_of_a_city_deployment_is_a_rectangle(tmp_path):
             assert crawl.ragged() == {}, username
     finally:
         runtime.close()
-        configure(Tenancy.single())  # the process serves one county again (`site`)

@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from shared.tenancy import DEFAULT_COUNTY, Tenancy, configure
+from shared.tenancy import DEFAULT_COUNTY
 
 from .conftest import csrf_of, many_counties_app, signed_in_client
 
@@ -26,7 +26,6 @@ def app(settings):
     runtime, app = many_counties_app(settings, ACCOUNTS)
     yield app
     runtime.close()
-    configure(Tenancy.single())
 
 
 def _client(app, username):  # type: ignore[no-untyped-def]

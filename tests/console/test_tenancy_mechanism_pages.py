@@ -15,7 +15,7 @@ from selenium.webdriver.support.ui import Select
 from werkzeug.serving import make_server
 
 from services.scheduling.wiring import SchedulingParts
-from shared.tenancy import DEFAULT_COUNTY, Tenancy, configure
+from shared.tenancy import DEFAULT_COUNTY
 
 from .conftest import PageWait, csrf_of, many_counties_app, signed_in_client
 from .test_browser import Console
@@ -39,7 +39,6 @@ def app(settings):  # type: ignore[no-untyped-def]
     runtime, app = _app(settings)
     yield app
     runtime.close()
-    configure(Tenancy.single())
 
 
 def _client(app, username):  # type: ignore[no-untyped-def]
@@ -70,7 +69,6 @@ def app_and_runtime(settings):  # type: ignore[no-untyped-def]
     runtime, app = _app(settings)
     yield app, runtime
     runtime.close()
-    configure(Tenancy.single())
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -160,7 +158,6 @@ def county_site(tmp_path):  # type: ignore[no-untyped-def]
     yield runtime, f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     runtime.close()
-    configure(Tenancy.single())
 
 
 @pytest.mark.browser

@@ -13,7 +13,7 @@ from datetime import date
 import pytest
 
 from services.composition import create_app, runtime_for
-from shared.tenancy import DEFAULT_COUNTY, DEPLOYMENT_WIDE, Tenancy, configure
+from shared.tenancy import DEFAULT_COUNTY, DEPLOYMENT_WIDE
 from tests.registry.unit.builders import registration
 
 YEAR = date.today().year
@@ -48,7 +48,6 @@ def runtime(settings):
     runtime = runtime_for(replace(settings, tenants=json.dumps(HIERARCHY)))
     yield runtime
     runtime.close()
-    configure(Tenancy.single())
 
 
 @pytest.fixture

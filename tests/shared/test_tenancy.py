@@ -134,3 +134,22 @@ def test_the_county_of_a_county_level_call():
     finally:
         configure(Tenancy.single())
     assert county_for(None) == DEFAULT_COUNTY  # one county: that county is meant
+
+
+# The two tests below run in this order on one worker: the first leaves a city's hierarchy
+# configured, as a fixture that builds a many-county runtime does; the suite's own fixture
+# (tests/conftest.py) gives the process its one county back before the second.
+@pytest.mark.xdist_group("tenancy_kept")
+def test_a_test_may_leave_a_city_configured():
+    from shared.tenancy import configure, configured
+
+    configure(Tenancy([Tenant(**t) for t in CITY]))
+    assert len(configured().counties) > 1
+
+
+@pytest.mark.xdist_group("tenancy_kept")
+def test_the_next_test_serves_one_county_again():
+    from shared.tenancy import configured, counties_in_scope
+
+    assert configured().counties == (DEFAULT_COUNTY,)
+    assert counties_in_scope() == [DEFAULT_COUNTY]

@@ -32,7 +32,6 @@ def two_counties():
         )
     )
     yield
-    configure(Tenancy.single())
 
 
 def _compute(runtime, county_code: str = DEFAULT_COUNTY) -> dict:

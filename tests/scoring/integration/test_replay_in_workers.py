@@ -53,7 +53,6 @@ def province():
         )
     )
     yield
-    configure(Tenancy.single())
 
 
 def _log(history, campaigns: int = 0) -> None:
