@@ -30,6 +30,7 @@ from ._eventstore_growth import grow
 from ._eventstore_growth import report as growth_report
 from ._eventstore_raw import decode_all, raw_log, verify_all
 from ._eventstore_workload import configured_store, postgres_database, sqlite_database, workload
+from ._eventstore_writers import concurrent_rates
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -219,13 +220,13 @@ def _database(backend: str) -> Iterator[str]:
 
 def report(figures: Sequence[Figure]) -> str:
     lines = [
-        f"| {'backend':<10} | {'measure':<33} | {'store ev/s':>10} | {'baseline':<26} |"
+        f"| {'backend':<10} | {'measure':<37} | {'store ev/s':>10} | {'baseline':<26} |"
         f" {'base ev/s':>10} | ratio | rounds    | aim |",
-        f"|{'-' * 12}|{'-' * 35}|{'-' * 12}|{'-' * 28}|{'-' * 12}|-------|-----------|-----|",
+        f"|{'-' * 12}|{'-' * 39}|{'-' * 12}|{'-' * 28}|{'-' * 12}|-------|-----------|-----|",
     ]
     for f in figures:
         lines.append(
-            f"| {f.backend:<10} | {f.measure:<33} | {f.store:>10,.0f} | {f.baseline:<26} |"
+            f"| {f.backend:<10} | {f.measure:<37} | {f.store:>10,.0f} | {f.baseline:<26} |"
             f" {f.raw:>10,.0f} | {f.ratio:>5.2f} | {f.spread:<9} | {f.verdict} |"
         )
     return "\n".join(lines)
@@ -240,6 +241,15 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--large-events", type=int, default=20_000, help="events appended in large batches"
     )
     parser.add_argument("--large-batch", type=int, default=1000, help="events per large batch")
+    parser.add_argument(
+        "--writers",
+        type=int,
+        default=4,
+        help="processes appending batches at once, PostgreSQL (0: not measured)",
+    )
+    parser.add_argument(
+        "--writer-events", type=int, default=24_000, help="events the writers append in all"
+    )
     parser.add_argument("--rounds", type=int, default=5, help="turns store and baseline take")
     parser.add_argument("--repeat", type=int, default=3, help="best of N for reads and verify")
     parser.add_argument(
@@ -251,6 +261,20 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--backends", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql"
     )
     return parser.parse_args(argv)
+
+
+def _writers_figure(options: argparse.Namespace) -> Figure:
+    """Batched appends from ``--writers`` processes at once, beside as many processes of
+    LOCK + COPY (`_eventstore_writers`), on two fresh databases."""
+    writers, batch = options.writers, options.batch
+    with _database("postgresql") as store_url, _database("postgresql") as raw_url:
+        store, raw, rounds = concurrent_rates(
+            store_url, raw_url, writers, batch, options.writer_events, rounds=3
+        )
+    measure = f"append, {batch}-event batches, {writers} writers"
+    return Figure(
+        "postgresql", measure, store, raw, f"LOCK + COPY, {writers} writers", None, rounds
+    )
 
 
 def machine() -> str:
@@ -278,6 +302,8 @@ def main(argv: list[str]) -> None:
     for backend in options.backends.split(","):
         with _database(backend.strip()) as store_url, _database(backend.strip()) as raw_url:
             figures.extend(measure(store_url, raw_url, backend.strip(), options))
+        if backend.strip() == "postgresql" and options.writers > 0:
+            figures.append(_writers_figure(options))
     print(report(figures))
     sizes = [int(float(n)) for n in options.grow.split(",") if n.strip()]
     if sizes:
