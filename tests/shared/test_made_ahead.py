@@ -57,6 +57,21 @@ def test_what_making_an_item_raises_is_raised_where_it_is_taken():
     assert taken == [1, 2]
 
 
+def test_no_more_than_so_many_are_made_ahead():
+    made: list[int] = []
+
+    def items():
+        for n in range(100):
+            made.append(n)
+            yield n
+
+    ahead = MadeAhead(items(), step=16, at_most=40)
+    while ahead.step():
+        pass
+    assert len(made) == 40 and ahead.made == 40  # the rest wait to be taken
+    assert list(ahead) == list(range(100))
+
+
 def test_items_never_made_ahead_are_made_when_taken():
     assert list(MadeAhead(iter("abc"))) == ["a", "b", "c"]
 
