@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -18,15 +19,16 @@ from shared.eventstore.store import EVENT_LOG_LOCK_KEY
 from .helpers import note
 
 
+def _counted(count: int, made: list[int]) -> Iterator[int]:
+    """0 … ``count`` - 1, each noted in ``made`` as it is made."""
+    for n in range(count):
+        made.append(n)
+        yield n
+
+
 def test_items_come_in_order_whether_made_ahead_or_when_taken():
     made: list[int] = []
-
-    def items():
-        for n in range(10):
-            made.append(n)
-            yield n
-
-    ahead = MadeAhead(items(), step=4)
+    ahead = MadeAhead(_counted(10, made), step=4)
     assert made == []  # nothing is made before it is asked for
     assert ahead.step() and ahead.made == 4
     assert ahead.step() and ahead.made == 8
@@ -59,13 +61,7 @@ def test_what_making_an_item_raises_is_raised_where_it_is_taken():
 
 def test_no_more_than_so_many_are_made_ahead():
     made: list[int] = []
-
-    def items():
-        for n in range(100):
-            made.append(n)
-            yield n
-
-    ahead = MadeAhead(items(), step=16, at_most=40)
+    ahead = MadeAhead(_counted(100, made), step=16, at_most=40)
     while ahead.step():
         pass
     assert len(made) == 40 and ahead.made == 40  # the rest wait to be taken
