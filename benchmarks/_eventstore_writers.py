@@ -19,9 +19,8 @@ from typing import Any
 from ._eventstore_raw import PostgresLog, Row, raw_log
 
 _FIRST = 1_000_000
-"""Where the writers' events start in the seeded workload (after the main bench's)."""
-_SHARE = 100_000
-"""Events set aside in the workload for each writer of each round."""
+"""Where the writers' events start in the seeded workload (after the main bench's); each
+writer of each round takes the next share of it, so no two append the same event."""
 
 
 def _store_writer(url: str, start: int, count: int, batch: int, ready: Any, go: Any) -> Any:
@@ -87,7 +86,7 @@ def concurrent_rates(
     ratios = []
     try:
         for turn in range(rounds):
-            starts = [_FIRST + (turn * writers + k) * _SHARE for k in range(writers)]
+            starts = [_FIRST + (turn * writers + k) * share for k in range(writers)]
             mine = _run(_store_writer, [(store_url, s, share, batch) for s in starts])
             rows = stored.read(turn * share * writers)
             parts = [rows[k * share : (k + 1) * share] for k in range(writers)]
