@@ -146,7 +146,9 @@ class EventBus:
         self._held: int | None = None  # the position not yet sent, while the broker is away
         self._last_sent = float("-inf")
         self._deferred: int | None = None  # the position to send when the spacing is up
-        self._timer: threading.Timer | None = None
+        self._due = 0.0  # when the deferred one is sent (`time.monotonic`)
+        self._spaced = threading.Condition(self._lock)  # a deferred nudge, or the close
+        self._sender: threading.Thread | None = None
         self._away_since: float | None = None
         self._reason = ""
         self._closed = threading.Event()
@@ -156,9 +158,8 @@ class EventBus:
         spacing (the process is shutting down; consumers catch up on their timer)."""
         self._closed.set()
         with self._lock:
-            timer, self._timer, self._deferred = self._timer, None, None
-        if timer is not None:
-            timer.cancel()
+            self._deferred = None
+            self._spaced.notify_all()
 
     def nudge(self, position: int) -> None:
         """Tell the subscribers that events up to ``position`` are committed: at once,
@@ -173,10 +174,8 @@ class EventBus:
             now = time.monotonic()
             wait = self._last_sent + self.spacing - now
             if wait > 0 and not self._closed.is_set():
-                self._deferred = position
-                self._timer = threading.Timer(wait, self.flush)
-                self._timer.daemon = True
-                self._timer.start()
+                self._deferred, self._due = position, now + wait
+                self._wake_sender()
                 return
             self._last_sent = now
         self._deliver(position)
@@ -185,16 +184,39 @@ class EventBus:
         """Send the nudge waiting for its spacing now, if one is."""
         with self._lock:
             position, self._deferred = self._deferred, None
-            timer, self._timer = self._timer, None
             if position is None:
                 return
             if self._away_since is not None:
                 self._held = max(self._held or 0, position)
                 return
             self._last_sent = time.monotonic()
-        if timer is not None:
-            timer.cancel()  # when called early (from its own thread: nothing to cancel)
         self._deliver(position)
+
+    def _wake_sender(self) -> None:
+        """Have the sender thread send the deferred nudge when it is due (called with
+        the lock held). One thread for the process's life, started with the first
+        deferred nudge: a timer thread started for each one cost signed ingest a
+        hundredth of its workers' CPU (issue 18), twenty threads a second a worker."""
+        if self._sender is None or not self._sender.is_alive():  # none yet, or forked
+            self._sender = threading.Thread(
+                target=self._send_when_due, name="gongjian-nudge-spacing", daemon=True
+            )
+            self._sender.start()
+        self._spaced.notify()
+
+    def _send_when_due(self) -> None:
+        """The sender thread: each deferred nudge sent when its spacing is up, until
+        the bus is closed."""
+        while True:
+            with self._lock:
+                while not self._closed.is_set() and (
+                    self._deferred is None or self._due > time.monotonic()
+                ):
+                    pending = None if self._deferred is None else self._due - time.monotonic()
+                    self._spaced.wait(pending)
+                if self._closed.is_set():
+                    return
+            self.flush()
 
     def _deliver(self, position: int) -> None:
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 
@@ -175,3 +176,31 @@ def test_nudges_within_the_spacing_are_folded_into_one_with_the_highest_position
     bus.close()  # a nudge waiting for its spacing is dropped at shutdown
     time.sleep(0.3)
     assert len(sent) == 6
+
+
+def test_deferred_nudges_are_sent_by_one_thread_for_the_life_of_the_bus():
+    """Each nudge held for its spacing is sent by the bus's one sender thread, not by a
+    thread started for it (twenty a second a worker under signed ingest, issue 18); a
+    nudge sent at once is sent by the caller's thread."""
+    broker = StubBroker()
+    bus = EventBus(broker, subscribers=["svc"])
+    bus.spacing = 0.05
+    senders: list[tuple[int, str]] = []
+    broker.enqueue = lambda message, **kw: senders.append(  # type: ignore[method-assign]
+        (message.args[0], threading.current_thread().name)
+    )
+    before = threading.active_count()
+    position = 0
+    for _ in range(4):
+        position += 1
+        bus.nudge(position)  # at once: the spacing since the last is up
+        position += 1
+        bus.nudge(position)  # held for the spacing
+        _wait_for(lambda p=position: senders[-1][0] == p, timeout=5)
+        time.sleep(0.06)
+    assert [p for p, _ in senders] == list(range(1, 9))
+    assert {name for p, name in senders if p % 2} == {threading.current_thread().name}
+    assert {name for p, name in senders if not p % 2} == {"gongjian-nudge-spacing"}
+    assert threading.active_count() <= before + 1
+    bus.close()
+    _wait_for(lambda: threading.active_count() <= before, timeout=5)
