@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import heapq
 import json
 import logging
 import re
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from json.encoder import encode_basestring as _encode_string  # json.dumps's own encoder
+from operator import attrgetter
 from typing import Any, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -993,6 +995,26 @@ class EventStore:
             cutoff=cutoff,
         ):
             yield from page
+
+    def iter_types(
+        self,
+        types: Iterable[str],
+        *,
+        cutoff: Cutoff | None = None,
+        up_to: int | None = None,
+    ) -> Iterator[RecordedEvent]:
+        """Every event of ``types``, in log order, each type read along the type index and
+        the types merged by position: for types that are a small part of the log
+        (amendments, escalations, actions). `iter_all` with several types walks the whole
+        log by position, filtering, since the planner cannot merge one index's ranges in
+        position order (2.5 s at 10⁷ events for three types with no event at all)."""
+        by_type = [
+            self.iter_all(types=[type_], cutoff=cutoff, up_to=up_to)
+            for type_ in dict.fromkeys(types)
+        ]
+        if len(by_type) == 1:
+            return by_type[0]
+        return heapq.merge(*by_type, key=attrgetter("global_position"))
 
     def get(self, event_id: str, *, connection: Connection | None = None) -> RecordedEvent | None:
         """The event with this ``event_id``, or None."""

@@ -105,6 +105,42 @@ class TestReadingTheFeed:
         assert [texts(page) for page in pages] == [["on time", "late"]]
         assert list(late_report.pages(up_to=0)) == []
 
+    def test_several_types_are_read_a_type_at_a_time_and_merged_in_log_order(self, engine):
+        kinds = EventTypeRegistry(
+            [EventType(kind, Note) for kind in ("Raised", "Decided", "Other")]
+        )
+        now = [RECORDED_IN_MARCH]
+        store = EventStore(engine, kinds, clock=lambda: now[0])
+        for k in range(9):  # interleaved over streams and types, as a live log is
+            kind = ("Raised", "Decided", "Other")[k % 3]
+            now[0] = RECORDED_IN_APRIL if k >= 6 else RECORDED_IN_MARCH
+            store.append([NewEvent(f"esc-{k % 2}", kind, {"note": f"{kind}/{k}"}, T0)])
+
+        def read(types, **cut):
+            return texts(store.iter_types(types, **cut))
+
+        wanted = ["Decided", "Raised", "Decided"]  # a type named twice is read once
+        assert read(wanted) == texts(store.iter_all(types=["Raised", "Decided"]))
+        assert read(wanted) == [
+            "Raised/0",
+            "Decided/1",
+            "Raised/3",
+            "Decided/4",
+            "Raised/6",
+            "Decided/7",
+        ]
+        assert read(["Raised", "Decided"], up_to=4) == ["Raised/0", "Decided/1", "Raised/3"]
+        march = Cutoff(known_at=RECORDED_IN_MARCH)
+        assert read(["Raised", "Decided"], cutoff=march) == [
+            "Raised/0",
+            "Decided/1",
+            "Raised/3",
+            "Decided/4",
+        ]
+        assert read(["Other"]) == ["Other/2", "Other/5", "Other/8"]
+        assert read(["Missing", "Raised"]) == ["Raised/0", "Raised/3", "Raised/6"]
+        assert read([]) == []
+
     def test_stream_pages_give_each_stream_whole_in_version_order(self, store):
         streams = ["project-b", "project-a", "project-b:x", "rulebooks", "project-c"]
         for k in range(7):  # interleaved, as a live log is
@@ -178,6 +214,10 @@ class TestReadingSeveralEvents:
         by_position = store.at_positions([600, 1, 601])
         assert {p: e.payload["note"] for p, e in by_position.items()} == {1: "0", 600: "599"}
         assert store.get(batch[1].event_id).stream_version == 2
+
+
+class Note(Schema):
+    note = fields.String(required=True)
 
 
 class V1(Schema):

@@ -58,7 +58,7 @@ def by_stream(
 ) -> dict[str, list[RecordedEvent]]:
     """Each escalation's events by its stream (of ``county`` only when given)."""
     out: dict[str, list[RecordedEvent]] = {}
-    for event in store.iter_all(types=list(ESCALATION_TYPES), cutoff=cutoff):
+    for event in store.iter_types(ESCALATION_TYPES, cutoff=cutoff):
         if county is None or stream_county(event.stream_id)[0] == county:
             out.setdefault(event.stream_id, []).append(event)
     return out

@@ -29,12 +29,12 @@ def pool_only(
     default county's)."""
     known = Cutoff(known_at=cutoff.known_at)
     amendments = Amendments(
-        e for e in store.iter_all(types=AMENDMENTS, cutoff=known) if is_project_stream(e.stream_id)
+        e for e in store.iter_types(AMENDMENTS, cutoff=known) if is_project_stream(e.stream_id)
     )
     names: dict[str, str] = {}
     counties: dict[str, str] = {}
     stages: dict[str, dict] = {}
-    for event in store.iter_all(types=list(BEFORE_REGISTRATION), cutoff=known):
+    for event in store.iter_types(BEFORE_REGISTRATION, cutoff=known):
         pid = project_id_of(event.stream_id)
         fact = None if pid in registered else amended_fact(amendments, event, cutoff.as_of)
         if fact is None:

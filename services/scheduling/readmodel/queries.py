@@ -111,7 +111,7 @@ def replayed_states(store: EventStore, cutoff: Cutoff, zone: ZoneInfo) -> list[P
     ``known_at`` and ``as_of`` is applied after amending."""
     known = Cutoff(known_at=cutoff.known_at)
     amendments: Amendments[RecordedEvent] = Amendments(
-        e for e in store.iter_all(types=AMENDMENTS, cutoff=known) if _is_project(e)
+        e for e in store.iter_types(AMENDMENTS, cutoff=known) if _is_project(e)
     )
     facts = [t for t in PROJECT_EVENT_TYPES if t not in AMENDMENTS]
     states: dict[str, ProjectState | None] = {}
@@ -167,7 +167,7 @@ def replayed_actions(store: EventStore, known_at: datetime | None) -> dict[str, 
     """Every action as known at ``known_at``: id → its assignment and, if closed, closure."""
     out: dict[str, dict[str, Any]] = {}
     holders: dict[tuple[str, str], str] = {}
-    for event in store.iter_all(types=ACTION_TYPES, cutoff=Cutoff(known_at=known_at)):
+    for event in store.iter_types(ACTION_TYPES, cutoff=Cutoff(known_at=known_at)):
         p = event.payload
         if event.type == "ActionAssigned":
             holder = holders.get((p["project_id"], p["item"]))

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import heapq
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -161,11 +160,9 @@ def submit(
 
 
 def gather_amendments(store: EventStore, watermark: int) -> Amendments[Event]:
-    """The corrections and retractions known by the watermark, resolved. Read a type at a
-    time (each on its own index), merged into record order: both types in one query
-    would walk the whole log by position."""
-    by_type = [store.iter_all(types=[type_], up_to=watermark) for type_ in AMENDMENTS]
-    return Amendments(heapq.merge(*by_type, key=lambda event: event.global_position))
+    """The corrections and retractions known by the watermark, resolved (each type read
+    along its own index, `EventStore.iter_types`)."""
+    return Amendments(store.iter_types(AMENDMENTS, up_to=watermark))
 
 
 def _chain_head(store: EventStore, watermark: int) -> str:
