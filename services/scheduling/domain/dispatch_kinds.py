@@ -174,16 +174,14 @@ def _tasks(
 def _condition(state: ProjectState, name: str) -> dict[str, Any]:
     """One condition to start, from the approvals and problems recorded."""
     kinds = _CONDITION_APPROVALS.get(name, ())
-    approvals = [
-        a
-        for a in sorted(state.approvals.values(), key=lambda a: a.approval_id)
-        if name == "approval" or a.kind in kinds
-    ]
-    issues = [
-        i
-        for i in sorted(state.issues.values(), key=lambda i: i.issue_id)
-        if i.kind in _CONDITION_ISSUES.get(name, ())
-    ]
+    issue_kinds = _CONDITION_ISSUES.get(name, ())
+    approvals = sorted(
+        (a for a in state.approvals.values() if name == "approval" or a.kind in kinds),
+        key=lambda a: a.approval_id,
+    )
+    issues = sorted(
+        (i for i in state.issues.values() if i.kind in issue_kinds), key=lambda i: i.issue_id
+    )
     pending = [
         {
             "approval_id": a.approval_id,

@@ -217,7 +217,7 @@ class ProjectState:
 
         Long because it is written out field by field: the read model parses thousands of
         these per plan, and a generic decoder costs more than the lines do."""
-        day = _day
+        day = _days.__getitem__
         return cls(
             project_id=data["project_id"],
             county=data.get("county"),
@@ -324,6 +324,22 @@ def _encode(value: Any) -> Any:
 
 def _day(value: Any) -> Any:
     return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+class _Days(dict[Any, Any]):
+    """`_day` of each value, worked out once: the read model's states name the same few
+    hundred days over and over (a state a year into the campaign holds some 150), and
+    `from_dict` turns thousands of states a plan. Holds at most `_DAYS_KEPT` days."""
+
+    def __missing__(self, value: Any) -> Any:
+        day = _day(value)
+        if len(self) < _DAYS_KEPT:
+            self[value] = day
+        return day
+
+
+_DAYS_KEPT = 20_000
+_days = _Days()
 
 
 def fold(facts: Iterable[Fact], zone: ZoneInfo) -> ProjectState | None:

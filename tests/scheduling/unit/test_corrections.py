@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from services.scheduling.domain.project import effective_facts
 
 from ..helpers import at
@@ -96,6 +98,17 @@ def test_a_state_survives_the_read_models_json_form_unchanged():
 
     assert json.loads(state_text(state)) == state.to_dict()
     assert ProjectState.from_dict(json.loads(state_text(state))) == state
+
+
+def test_the_days_a_state_is_read_with_are_parsed_once_and_kept_bounded(monkeypatch):
+    from services.scheduling.domain import project
+
+    days = project._Days()
+    monkeypatch.setattr(project, "_DAYS_KEPT", 2)
+    read = [days[text] for text in ("2024-03-01", "2024-03-02", "2024-03-03", "2024-03-01")]
+    assert read == [date(2024, 3, 1), date(2024, 3, 2), date(2024, 3, 3), date(2024, 3, 1)]
+    assert days[None] is None and days[date(2024, 5, 1)] == date(2024, 5, 1)
+    assert len(days) == 2  # the first two kept, the rest parsed each time
 
 
 def test_a_correction_counts_only_within_its_own_stream():
