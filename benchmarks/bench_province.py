@@ -42,6 +42,8 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from shared.heap import settle
+
 from ._province import (
     START,
     YEAR,
@@ -448,6 +450,9 @@ def measure(url: str, args: argparse.Namespace, province: Province) -> None:
 
     runtime = runtime_for(Settings.from_env(database_url=url, redis_url=""))
     only = set(args.only.split(",")) if args.only else set(PARTS)
+    # The board, the plans and the chain are served by web and task workers, which
+    # settle their heap once built: so does this process before it measures them.
+    settle()
     try:
         watermark = runtime.store.head().position
         print(f"  (load average at the start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
