@@ -60,6 +60,7 @@ class Settings:
     gc_young: int = 10_000  # objects made between young collections (shared.heap); 0: Python's
     holder_slice_us: int = 100  # the log lock's holder's time slice (eventstore.holder_slice)
     early_lock_release: bool = True  # the log's lock let go before a batch's flush (probed_copy)
+    kept_states: int = 10_000  # parsed project states a process keeps (scheduling.readmodel)
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
@@ -90,6 +91,7 @@ class Settings:
             gc_young=_int("GONGJIAN_GC_YOUNG", cls.gc_young),
             holder_slice_us=_int("GONGJIAN_HOLDER_SLICE_US", cls.holder_slice_us),
             early_lock_release=_switch("GONGJIAN_EARLY_LOCK_RELEASE", cls.early_lock_release),
+            kept_states=_int("GONGJIAN_KEPT_STATES", cls.kept_states),
         )
         ZoneInfo(settings.timezone)  # fail fast on a bad zone name
         settings = replace(settings, **overrides) if overrides else settings

@@ -16,6 +16,7 @@ from shared.tenancy import DEFAULT_COUNTY
 from .application import Scheduler, SchedulingService
 from .application.alerts import Alerts
 from .config import SchedulingConfig
+from .readmodel.queries import StateCache
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,13 @@ class SchedulingParts:
             return send
 
         office = office_config_for(runtime)
-        service = SchedulingService(runtime.store, runtime.settings.zone, config, office)
+        service = SchedulingService(
+            runtime.store,
+            runtime.settings.zone,
+            config,
+            office,
+            states=StateCache(runtime.settings.kept_states),
+        )
         schedulers = tuple(
             Scheduler(
                 runtime.engine,

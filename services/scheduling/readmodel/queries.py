@@ -8,6 +8,7 @@ actions only (`in_scope`, `_scoped`); outside a request that is every county."""
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 import orjson
 from sqlalchemy import Connection, Engine, and_, func, or_, select
 
+from shared.config import Settings
 from shared.db import reader
 from shared.events import PROJECT_EVENT_TYPES, is_project_stream, project_id_of
 from shared.eventstore import Cutoff, EventStore, RecordedEvent, checkpoint_of
@@ -34,12 +36,22 @@ def checkpoint(store: EventStore) -> int:
     return checkpoint_of(store, CONSUMER)
 
 
+KEPT_STATES = Settings.kept_states
+"""Parsed states a process keeps by default (``GONGJIAN_KEPT_STATES``): a state a year
+into the campaign takes some 50 KiB parsed, so a province's 50,000 projects would hold
+2.5 GiB in every web worker."""
+
+
 class StateCache:
     """Parsed project states, re-read only for rows whose position moved: parsing ten
-    thousand states for every plan would cost more than planning them."""
+    thousand states for every plan would cost more than planning them. Keeps at most
+    ``keep`` states, those last asked for (a county's board or plan asks for the county's):
+    beyond it the least recently asked for are let go, and parsed again when next asked
+    for. One request asking for more than ``keep`` gets them all all the same."""
 
-    def __init__(self) -> None:
-        self._states: dict[str, tuple[int, ProjectState]] = {}
+    def __init__(self, keep: int = KEPT_STATES) -> None:
+        self.keep = keep
+        self._states: OrderedDict[str, tuple[int, ProjectState]] = OrderedDict()
         # Threads of a web worker share the cache: one iterating it while another adds a
         # project raised "dictionary changed size during iteration" (a 500).
         self._lock = threading.Lock()
@@ -76,7 +88,16 @@ class StateCache:
             for pid in gone:
                 del self._states[pid]
             chosen = [self._states[pid][1] for pid in sorted(positions) if pid in self._states]
+            for pid in positions:
+                if pid in self._states:
+                    self._states.move_to_end(pid)  # the last asked for are let go last
+            while len(self._states) > self.keep:
+                self._states.popitem(last=False)
         return in_scope(chosen)
+
+    def kept(self) -> int:
+        """How many states it holds now (not ``__len__``: an empty cache is still one)."""
+        return len(self._states)
 
     def _position(self, project_id: str) -> int | None:
         cached = self._states.get(project_id)
@@ -87,7 +108,7 @@ def current_states(
     engine: Engine, cache: StateCache | None = None, county: str | None = None
 ) -> list[ProjectState]:
     """The current scope's projects (of ``county`` only when given)."""
-    return (cache or StateCache()).load(engine, county)
+    return (StateCache() if cache is None else cache).load(engine, county)
 
 
 def _county(state: ProjectState) -> str:

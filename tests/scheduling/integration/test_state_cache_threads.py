@@ -1,15 +1,17 @@
 """The board's cache of parsed project states is shared by a web worker's threads
 (gunicorn's gthread, as deployed). One request went through the cache while another
-added a project just registered: "dictionary changed size during iteration", a 500."""
+added a project just registered: "dictionary changed size during iteration", a 500.
+It keeps a bounded number of states, those last asked for."""
 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 
 from services.scheduling.readmodel import queries
 
 
-class _PausingStates(dict):
+class _PausingStates(OrderedDict):
     """The cache's dict, whose iteration stops after its first entry until told to go on
     (a thread switch at that point, made certain)."""
 
@@ -58,3 +60,50 @@ def test_a_project_added_while_another_request_reads_the_cache(service, project)
     assert errors == []
     assert answers == {"first": ["p1", "p2"], "second": ["p1", "p2", "p3"]}
     assert [s.project_id for s in cache.load(engine)] == ["p1", "p2", "p3"]
+
+
+def test_the_cache_keeps_the_states_last_asked_for_up_to_its_bound(service, project):
+    for pid, county in (("a1", "ca"), ("a2", "ca"), ("b1", "cb"), ("b2", "cb")):
+        project(pid).register(county=county)
+    service.catch_up()
+    engine = service.store.engine
+    cache = queries.StateCache(keep=2)
+
+    def ids(states) -> list[str]:
+        return [s.project_id for s in states]
+
+    # One request asking for more than the cache keeps gets them all the same.
+    assert ids(cache.load(engine)) == ["a1", "a2", "b1", "b2"]
+    assert cache.kept() == 2
+    first = cache.load(engine, "cb")
+    assert ids(first) == ["b1", "b2"] and cache.kept() == 2
+    again = cache.load(engine, "cb")
+    assert [a is b for a, b in zip(first, again, strict=True)] == [True, True]  # kept
+    assert ids(cache.load(engine, "ca")) == ["a1", "a2"]  # cb's let go for ca's
+    after = cache.load(engine, "cb")
+    assert after == first and [a is b for a, b in zip(first, after, strict=True)] == [
+        False,
+        False,
+    ]  # parsed again
+    service.states = queries.StateCache(keep=3)  # the service's own, empty at first
+    service.snapshot(None, service.clock(), with_actions=False, county="ca")
+    assert service.states.kept() == 2
+
+
+def test_a_deployments_bound_is_the_one_its_environment_sets(database_url, tmp_path, monkeypatch):
+    from services.composition import runtime_for
+    from services.scheduling.wiring import SchedulingParts
+    from shared.config import Settings
+
+    def kept() -> int:
+        settings = Settings.from_env(database_url=database_url, redis_url="", data_dir=tmp_path)
+        runtime = runtime_for(settings)
+        try:
+            return SchedulingParts.of(runtime).service.states.keep
+        finally:
+            runtime.close()
+
+    monkeypatch.delenv("GONGJIAN_KEPT_STATES", raising=False)
+    assert kept() == queries.KEPT_STATES == 10_000
+    monkeypatch.setenv("GONGJIAN_KEPT_STATES", "500")
+    assert kept() == 500
