@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import gc
 import runpy
+import threading
 import weakref
 from pathlib import Path
 
 import pytest
 
-from shared.heap import YOUNG_DEFAULT, SettledHeap, settle
+from shared.heap import YOUNG_DEFAULT, SettledHeap, collector_paused, settle
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 
@@ -95,3 +96,45 @@ def test_a_setting_that_is_no_number_stops_the_command_line_with_one_line(monkey
     assert refused.exit_code != 0
     assert refused.output.strip() == "错误：GONGJIAN_GC_YOUNG 应为整数，而不是 'many'"
     assert gc.get_freeze_count() == 0
+
+
+def test_a_pause_holds_the_collector_off_until_the_last_overlapping_one_ends():
+    assert gc.isenabled()
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+    seen: dict[str, bool] = {}
+
+    def first() -> None:
+        with collector_paused():
+            first_in.set()
+            second_in.wait(5)
+        first_out.set()
+
+    def second() -> None:
+        first_in.wait(5)
+        with collector_paused():
+            with collector_paused():  # nested
+                second_in.set()
+            first_out.wait(5)
+            seen["after the first ended"] = gc.isenabled()
+        seen["after the last ended"] = gc.isenabled()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert seen == {"after the first ended": False, "after the last ended": True}
+    assert gc.isenabled()
+
+
+def test_a_pause_leaves_a_collector_switched_off_before_it_off():
+    gc.disable()
+    try:
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    with pytest.raises(RuntimeError), collector_paused():
+        raise RuntimeError("the collector runs again all the same")
+    assert gc.isenabled()
