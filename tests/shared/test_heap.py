@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from shared.heap import YOUNG_DEFAULT, SettledHeap, collector_paused, settle
+from shared import heap
+from shared.heap import YOUNG_DEFAULT, SettledHeap, collector_paused, freeze_held, settle
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 
@@ -22,11 +23,16 @@ class Node:
 
 
 @pytest.fixture(autouse=True)
-def collector_restored():
+def collector_restored(monkeypatch):
     threshold = gc.get_threshold()
+    monkeypatch.setattr(heap, "_settled", False)
     yield
     gc.unfreeze()
     gc.set_threshold(*threshold)
+
+
+class Leaf:
+    """An object without cycles: freed by its reference count."""
 
 
 def tracked(obj: object) -> bool:
@@ -138,3 +144,20 @@ def test_a_pause_leaves_a_collector_switched_off_before_it_off():
     with pytest.raises(RuntimeError), collector_paused():
         raise RuntimeError("the collector runs again all the same")
     assert gc.isenabled()
+
+
+def test_a_settled_process_freezes_what_it_holds_when_asked_and_frees_it_all_the_same(
+    monkeypatch,
+):
+    monkeypatch.delenv("GONGJIAN_GC_YOUNG", raising=False)
+    early = Node()
+    assert freeze_held() is False  # not settled: nothing done
+    assert tracked(early)
+    settle()
+    kept, dropped = [Node()], [object(), Leaf()]  # made after the process settled
+    assert tracked(kept[0]) and tracked(dropped[1])
+    assert freeze_held() is True
+    assert not tracked(kept[0]) and not tracked(dropped[1])
+    gone = weakref.ref(dropped[1])
+    del dropped
+    assert gone() is None  # frozen, and freed by its count all the same

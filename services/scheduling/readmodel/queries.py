@@ -21,7 +21,7 @@ from shared.config import Settings
 from shared.db import reader
 from shared.events import PROJECT_EVENT_TYPES, is_project_stream, project_id_of
 from shared.eventstore import Cutoff, EventStore, RecordedEvent, checkpoint_of
-from shared.heap import collector_paused
+from shared.heap import collector_paused, freeze_held
 from shared.history import AMENDMENTS, Amendments
 from shared.tenancy import DEFAULT_COUNTY, admits, current_scope
 
@@ -41,6 +41,12 @@ KEPT_STATES = Settings.kept_states
 """Parsed states a process keeps by default (``GONGJIAN_KEPT_STATES``): a state a year
 into the campaign takes some 50 KiB parsed, so a province's 50,000 projects would hold
 2.5 GiB in every web worker."""
+
+
+FREEZE_AFTER = 100
+"""States parsed in one load from which they are frozen out of the collector's sight
+(`shared.heap.freeze_held`): a county's cold board, not the few states a catch-up
+changed."""
 
 
 class StateCache:
@@ -79,6 +85,8 @@ class StateCache:
                 )
                 for pid, position, text in rows:
                     read[pid] = (position, ProjectState.from_dict(orjson.loads(text)))
+        if len(read) >= FREEZE_AFTER:
+            freeze_held()  # kept: out of every full collection's way
         with self._lock:
             for pid, (position, state) in read.items():
                 if (self._position(pid) or 0) <= position:  # never back to an older row

@@ -107,3 +107,29 @@ def test_a_deployments_bound_is_the_one_its_environment_sets(database_url, tmp_p
     assert kept() == queries.KEPT_STATES == 10_000
     monkeypatch.setenv("GONGJIAN_KEPT_STATES", "500")
     assert kept() == 500
+
+
+def test_a_settled_process_freezes_a_large_load_of_states_not_a_few(service, project, monkeypatch):
+    import gc
+
+    from shared import heap
+
+    for pid in ("p1", "p2", "p3"):
+        project(pid).register()
+    service.catch_up()
+    engine = service.store.engine
+
+    def tracked(states) -> list[bool]:
+        listed = {id(o) for o in gc.get_objects()}
+        return [id(s) in listed for s in states]
+
+    monkeypatch.setattr(heap, "_settled", True)
+    monkeypatch.setattr(queries, "FREEZE_AFTER", 4)
+    try:
+        assert tracked(queries.StateCache().load(engine)) == [True, True, True]  # a few
+        monkeypatch.setattr(queries, "FREEZE_AFTER", 3)
+        assert tracked(queries.StateCache().load(engine)) == [False, False, False]
+        monkeypatch.setattr(heap, "_settled", False)  # not settled: never frozen
+        assert tracked(queries.StateCache().load(engine)) == [True, True, True]
+    finally:
+        gc.unfreeze()
