@@ -133,3 +133,19 @@ def test_a_settled_process_freezes_a_large_load_of_states_not_a_few(service, pro
         assert tracked(queries.StateCache().load(engine)) == [True, True, True]
     finally:
         gc.unfreeze()
+
+
+def test_a_county_read_again_parses_only_the_states_that_changed(service, project):
+    for pid in ("a1", "a2", "a3"):
+        project(pid).register(county="ca")
+    service.catch_up()
+    engine = service.store.engine
+    cache = queries.StateCache()
+    first = cache.load(engine, "ca")  # none parsed yet: read by the county
+    assert [s.project_id for s in first] == ["a1", "a2", "a3"]
+    assert all(not s.milestones for s in first)
+    project("a2").milestone("m1", "2024-06-01")
+    service.catch_up()
+    again = cache.load(engine, "ca")  # one changed: read by its id
+    assert [a is b for a, b in zip(first, again, strict=True)] == [True, False, True]
+    assert list(again[1].milestones) == ["m1"]
