@@ -23,7 +23,7 @@ from shared.events import PROJECT_EVENT_TYPES, is_project_stream, project_id_of
 from shared.eventstore import Cutoff, EventStore, RecordedEvent, checkpoint_of
 from shared.heap import collector_paused, freeze_held
 from shared.history import AMENDMENTS, Amendments
-from shared.tenancy import DEFAULT_COUNTY, admits, current_scope
+from shared.tenancy import DEFAULT_COUNTY, admits, current_scope, where_scoped
 
 from ..domain.periods import Period
 from ..domain.plan import OpenAction
@@ -70,6 +70,8 @@ class StateCache:
         query = select(projects.c.project_id, projects.c.position)
         if county is not None:
             query = query.where(projects.c.county == county)
+        else:  # a city's board or roll-up reads its own counties', not the province's
+            query = where_scoped(query, projects.c.county)
         read: dict[str, tuple[int, ProjectState]] = {}
         # The states parsed are kept and hold no cycles: the collector going through them
         # as they are made cost a county's board at 10⁷ events a fifth of its time.
@@ -89,7 +91,8 @@ class StateCache:
             gone = [
                 pid
                 for pid, (_, state) in self._states.items()
-                if pid not in positions and (county is None or _county(state) == county)
+                if pid not in positions
+                and (admits(_county(state)) if county is None else _county(state) == county)
             ]
             for pid in gone:
                 del self._states[pid]

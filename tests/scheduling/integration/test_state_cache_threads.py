@@ -149,3 +149,38 @@ def test_a_county_read_again_parses_only_the_states_that_changed(service, projec
     again = cache.load(engine, "ca")  # one changed: read by its id
     assert [a is b for a, b in zip(first, again, strict=True)] == [True, False, True]
     assert list(again[1].milestones) == ["m1"]
+
+
+def test_a_citys_load_reads_its_own_counties_and_lets_no_other_go(service, project, monkeypatch):
+    from shared.tenancy import Tenancy, Tenant, configure, scoped_to
+
+    tenancy = Tenancy(
+        [
+            Tenant("p", "某省", "province"),
+            Tenant("m1", "甲市", "city", "p"),
+            Tenant("m2", "乙市", "city", "p"),
+            Tenant("ca", "甲县", "county", "m1"),
+            Tenant("cb", "乙县", "county", "m2"),
+        ]
+    )
+    configure(tenancy)  # given back after the test (tests/conftest.py)
+    for pid, county in (("a1", "ca"), ("b1", "cb")):
+        project(pid).register(county=county)
+    service.catch_up()
+    engine = service.store.engine
+    cache = queries.StateCache()
+    assert [s.project_id for s in cache.load(engine, "cb")] == ["b1"]
+    project("b1").milestone("m1", "2024-06-01")  # changed since: parsed again when read
+    service.catch_up()
+    parsed: list[str] = []
+    real = queries.ProjectState.from_dict
+
+    def counted(data):  # type: ignore[no-untyped-def]
+        parsed.append(data["project_id"])
+        return real(data)
+
+    monkeypatch.setattr(queries.ProjectState, "from_dict", counted)
+    with scoped_to(tenancy.scope_of("m1")):
+        assert [s.project_id for s in cache.load(engine)] == ["a1"]
+    assert parsed == ["a1"]  # the other city's project neither read nor parsed
+    assert cache.kept() == 2  # nor let go
