@@ -57,7 +57,7 @@ class StateCache:
     for. One request asking for more than ``keep`` gets them all all the same."""
 
     def __init__(self, keep: int = KEPT_STATES) -> None:
-        self.keep = keep
+        self.keep = max(keep, 0)  # 0 (or below): none kept, every state parsed when asked
         self._states: OrderedDict[str, tuple[int, ProjectState]] = OrderedDict()
         # Threads of a web worker share the cache: one iterating it while another adds a
         # project raised "dictionary changed size during iteration" (a 500).

@@ -85,6 +85,9 @@ def test_the_cache_keeps_the_states_last_asked_for_up_to_its_bound(service, proj
         False,
         False,
     ]  # parsed again
+    for none in (0, -5):  # nothing kept, everything answered
+        nothing = queries.StateCache(keep=none)
+        assert ids(nothing.load(engine)) == ["a1", "a2", "b1", "b2"] and nothing.kept() == 0
     service.states = queries.StateCache(keep=3)  # the service's own, empty at first
     service.snapshot(None, service.clock(), with_actions=False, county="ca")
     assert service.states.kept() == 2
